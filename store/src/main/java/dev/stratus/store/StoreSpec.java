@@ -1,0 +1,105 @@
+package dev.stratus.store;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where objects live: a serializable description from which any JVM (the driver, a Beam worker, a Lambda
+ * environment) opens the same store.
+ *
+ * <p>Three kinds: the embedded S3-compatible server started in-process over a local directory (the default, so data
+ * outlives the run), any S3-compatible endpoint with static credentials, and AWS S3 itself with the SDK's default
+ * credential chain.
+ */
+public final class StoreSpec implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Credentials of the embedded server; it listens on loopback only, so they guard against accidents, not attacks. */
+  static final String EMBEDDED_ACCESS_KEY = "stratus";
+
+  static final String EMBEDDED_SECRET_KEY = "stratus-local-secret";
+
+  private final String embeddedDir; // non-null for the embedded server
+  private final String endpoint; // null for AWS's own endpoints
+  private final String region;
+  private final String accessKey; // null: the SDK's default credential chain
+  private final String secretKey;
+
+  private StoreSpec(String embeddedDir, String endpoint, String region, String accessKey, String secretKey) {
+    this.embeddedDir = embeddedDir;
+    this.endpoint = endpoint;
+    this.region = region;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
+  }
+
+  /** The embedded S3-compatible server over {@code dataDir}, started in this JVM on first use. */
+  public static StoreSpec embedded(Path dataDir) {
+    return new StoreSpec(dataDir.toAbsolutePath().normalize().toString(), null, "us-east-1", null, null);
+  }
+
+  /** An S3-compatible server at {@code endpoint} with static credentials. */
+  public static StoreSpec endpoint(URI endpoint, String region, String accessKey, String secretKey) {
+    return new StoreSpec(null, endpoint.toString(), region, accessKey, secretKey);
+  }
+
+  /** AWS S3 in {@code region}, credentials from the SDK's default chain. */
+  public static StoreSpec aws(String region) {
+    return new StoreSpec(null, null, region, null, null);
+  }
+
+  public boolean isEmbedded() {
+    return embeddedDir != null;
+  }
+
+  /** The data directory of the embedded server; only for {@link #isEmbedded()} specs. */
+  public Path embeddedDir() {
+    return Path.of(embeddedDir);
+  }
+
+  public URI endpoint() {
+    return endpoint == null ? null : URI.create(endpoint);
+  }
+
+  public String region() {
+    return region;
+  }
+
+  String accessKey() {
+    return accessKey;
+  }
+
+  String secretKey() {
+    return secretKey;
+  }
+
+  /** Where a human should look: the directory, the endpoint, or "AWS S3 (region)". */
+  public String describe() {
+    if (isEmbedded()) {
+      return "the embedded store over " + embeddedDir;
+    }
+    return endpoint != null ? "the S3 endpoint " + endpoint : "AWS S3 (" + region + ")";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StoreSpec s
+        && Objects.equals(embeddedDir, s.embeddedDir)
+        && Objects.equals(endpoint, s.endpoint)
+        && Objects.equals(region, s.region)
+        && Objects.equals(accessKey, s.accessKey)
+        && Objects.equals(secretKey, s.secretKey);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(embeddedDir, endpoint, region, accessKey);
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}
