@@ -1,0 +1,107 @@
+package dev.stratus.transforms.iterate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.sgd.Minibatch;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class MinibatchIteratorTest {
+  private static final int FEATURES = 1_000;
+
+  /** Partition p holds rows whose single feature index encodes (p, row), so a batch tells where it came from. */
+  private static SparseRow[] partition(int p, int rows) {
+    SparseRow[] out = new SparseRow[rows];
+    for (int r = 0; r < rows; r++) {
+      out[r] = new SparseRow(0, new int[] {p * 100 + r}, new float[] {1});
+    }
+    return out;
+  }
+
+  private static List<Integer> drain(MinibatchIterator it, int maxBatches) throws InterruptedException {
+    List<Integer> seen = new ArrayList<>();
+    Minibatch batch = new Minibatch();
+    for (int b = 0; b < maxBatches && it.next(batch); b++) {
+      int[] keys = batch.keys();
+      for (int k = 0; k < keys.length - 1; k++) {
+        seen.add(keys[k]);
+      }
+    }
+    return seen;
+  }
+
+  @Test
+  void everyRowOncePerEpochInBatchesThatStayWithinAPartition() throws Exception {
+    int[] parts = {0, 1, 2, 3};
+    try (MinibatchIterator it =
+        MinibatchIterator.over(p -> partition(p, 7), parts).batchSize(3).epochs(2).biasKey(FEATURES).build()) {
+      List<Integer> seen = drain(it, Integer.MAX_VALUE);
+      assertEquals(56, seen.size());
+      assertEquals(2 * 4 * 3, it.batches()); // 7 rows = 3 + 3 + 1 per partition
+      assertEquals(28, seen.stream().distinct().count());
+    }
+  }
+
+  @Test
+  void aNewIteratorResumesWhereTheOldOneStopped() throws Exception {
+    int[] parts = {0, 1, 2, 3, 4};
+    List<Integer> all;
+    try (MinibatchIterator it = MinibatchIterator.over(p -> partition(p, 10), parts).batchSize(4).epochs(2).seed(9).build()) {
+      all = drain(it, Integer.MAX_VALUE);
+    }
+    List<Integer> resumed;
+    MinibatchIterator.Position stoppedAt;
+    try (MinibatchIterator first = MinibatchIterator.over(p -> partition(p, 10), parts).batchSize(4).epochs(2).seed(9).build()) {
+      resumed = drain(first, 17);
+      stoppedAt = first.position();
+    }
+    try (MinibatchIterator second =
+        MinibatchIterator.over(p -> partition(p, 10), parts).batchSize(4).epochs(2).seed(9).startAt(stoppedAt).build()) {
+      resumed.addAll(drain(second, Integer.MAX_VALUE));
+    }
+    assertEquals(all, resumed);
+  }
+
+  @Test
+  void slowStorageShowsAsStallTime() throws Exception {
+    try (MinibatchIterator it =
+        MinibatchIterator.over(
+                p -> {
+                  Thread.sleep(50);
+                  return partition(p, 2);
+                },
+                new int[] {0, 1, 2})
+            .prefetchDepth(1)
+            .build()) {
+      drain(it, Integer.MAX_VALUE);
+      assertTrue(it.stallNanos() >= 100_000_000L, "stall " + it.stallNanos());
+    }
+  }
+
+  @Test
+  void aFailedFetchReachesTheWorkerWithItsMessage() throws Exception {
+    try (MinibatchIterator it =
+        MinibatchIterator.over(
+                p -> {
+                  if (p == 1) {
+                    throw new IllegalStateException("checksum mismatch in part-1");
+                  }
+                  return partition(p, 2);
+                },
+                new int[] {0, 1})
+            .build()) {
+      Minibatch batch = new Minibatch();
+      assertTrue(it.next(batch));
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> it.next(batch));
+      assertTrue(e.getMessage().contains("checksum mismatch in part-1"));
+      assertFalse(it.next(batch));
+    }
+  }
+}
