@@ -1,0 +1,265 @@
+package dev.stratus.transforms.train;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsClient;
+import dev.stratus.ps.PsModel;
+import dev.stratus.ps.PsServer;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.dataset.PartitionCodec;
+import dev.stratus.transforms.iterate.MinibatchIterator;
+import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.transforms.sgd.LogisticModel;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A training job inside one JVM, as the DirectRunner runs it: parameter-server shards on loopback, one thread per
+ * worker (each with its own connection, as a Lambda worker would have), and this thread as the monitor that
+ * evaluates the test loss and decides when to stop.
+ *
+ * <p>A worker that dies is replaced by a new one starting at its last position; the job goes on meanwhile.
+ */
+public final class LocalTraining implements AutoCloseable {
+  private final TrainingSpec spec;
+  private final ObjectStore store;
+  private final Dataset train;
+  private final SparseRow[] test;
+  private final int features;
+  private final String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+  private final List<PsServer> shards = new ArrayList<>();
+  private final List<InetSocketAddress> addresses = new ArrayList<>();
+  private final ExecutorService threads;
+  private final WorkerSlot[] slots;
+  private volatile boolean stopping;
+  private PsClient driver;
+  private PsModel model;
+
+  /** One worker position in the job: the worker running there now and where its predecessor stopped. */
+  private static final class WorkerSlot {
+    volatile SgdWorker worker;
+    volatile Future<Boolean> run;
+    volatile PsClient client;
+    MinibatchIterator.Position resumeAt;
+    int generation;
+    final StepTimes pastTimes = new StepTimes();
+    long pastStallNanos;
+  }
+
+  public LocalTraining(TrainingSpec spec, ObjectStore store, Dataset train, SparseRow[] test) {
+    this.spec = spec;
+    this.store = store;
+    this.train = train;
+    this.test = test;
+    this.features = (int) train.featureCount();
+    this.threads = Executors.newFixedThreadPool(spec.workers(), r -> new Thread(r, "sgd-worker"));
+    this.slots = new WorkerSlot[spec.workers()];
+  }
+
+  /** Runs to a stop reason, writes the model to {@code modelPath}, and reports. */
+  public TrainResult run(S3Path modelPath) throws Exception {
+    long start = System.nanoTime();
+    startShards();
+    LossMonitor monitor =
+        new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
+    for (int w = 0; w < slots.length; w++) {
+      slots[w] = new WorkerSlot();
+      launch(w);
+    }
+    StopReason reason = null;
+    while (reason == null) {
+      Thread.sleep(spec.evalIntervalMillis());
+      reason = monitor.observe(evaluate(start));
+      if (reason == null && allWorkersDone()) {
+        reason = StopReason.EPOCHS_DONE;
+        monitor.observe(evaluate(start));
+      }
+      if (reason == null) {
+        regenerateDeadWorkers();
+      }
+    }
+    stopping = true;
+    long updates = stopWorkers();
+    LogisticModel trained = new LogisticModel(driver.pullAll(model).get(60, TimeUnit.SECONDS));
+    store.put(modelPath, trained.toBytes());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    StepTimes times = new StepTimes();
+    long stall = 0;
+    for (WorkerSlot slot : slots) {
+      times.merge(slot.pastTimes);
+      stall += slot.pastStallNanos;
+    }
+    return new TrainResult(
+        modelPath.toString(),
+        trained.evaluate(test),
+        monitor.curve(),
+        reason,
+        updates / seconds,
+        updates,
+        times,
+        stall / 1e9,
+        totalGenerations());
+  }
+
+  /** Stops worker {@code w}'s thread as if its Lambda died; the monitor will start a successor. */
+  public void killWorker(int w) {
+    WorkerSlot slot = slots[w];
+    slot.run.cancel(true);
+  }
+
+  private void startShards() throws Exception {
+    for (int s = 0; s < spec.psShards(); s++) {
+      PsServer server = PsServer.start(PsServer.Config.of(token).shard(s));
+      shards.add(server);
+      addresses.add(server.address());
+    }
+    driver = PsClient.connect(addresses, token);
+    ModelSpec modelSpec =
+        ModelSpec.matrix(features + 1, 1)
+            .optimizer(spec.optimizer())
+            .learningRate(spec.learningRate())
+            .l2(spec.l2());
+    model = driver.createModel("logistic-regression", modelSpec);
+  }
+
+  private void launch(int w) throws Exception {
+    WorkerSlot slot = slots[w];
+    int[] partitions = partitionsOf(w);
+    MinibatchIterator batches =
+        MinibatchIterator.over(this::loadPartition, partitions)
+            .batchSize(spec.minibatchSize())
+            .biasKey(features)
+            .epochs(spec.epochs())
+            .seed(spec.seed() + w)
+            .startAt(slot.resumeAt)
+            .prefetchDepth(MinibatchIterator.prefetchDepth(spec.prefetchBudgetBytes(), decodedPartitionBytes()))
+            .build();
+    PsClient client = PsClient.connect(addresses, token, w);
+    SgdWorker worker = new SgdWorker(client, model, batches, spec.maxPushesInFlight());
+    slot.client = client;
+    slot.worker = worker;
+    slot.generation++;
+    slot.run =
+        threads.submit(
+            () -> {
+              try (batches) {
+                return worker.run(() -> stopping || Thread.currentThread().isInterrupted());
+              }
+            });
+  }
+
+  /** Worker w takes every {@code workers}-th partition; with more workers than partitions, they share them. */
+  private int[] partitionsOf(int w) {
+    int count = train.manifest().partitions().size();
+    if (count <= w) {
+      return new int[] {w % count};
+    }
+    List<Integer> mine = new ArrayList<>();
+    for (int p = w; p < count; p += slots.length) {
+      mine.add(p);
+    }
+    return mine.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private SparseRow[] loadPartition(int k) {
+    PartitionCodec.Reader reader = DatasetReader.partition(store, train, k);
+    SparseRow[] rows = new SparseRow[reader.rowCount()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = reader.next();
+    }
+    return rows;
+  }
+
+  /** A decoded row costs about 60 bytes of objects plus 8 per feature. */
+  private long decodedPartitionBytes() {
+    long rows = Math.max(1, train.rowCount() / Math.max(1, train.manifest().partitions().size()));
+    return rows * (60 + 8 * 40);
+  }
+
+  private CurvePoint evaluate(long start) throws Exception {
+    float[] weights = driver.pullAll(model).get(60, TimeUnit.SECONDS);
+    BinaryMetrics metrics = new LogisticModel(weights).evaluate(test);
+    return new CurvePoint((System.nanoTime() - start) / 1e9, updatesSoFar(), metrics.logloss(), metrics.auc());
+  }
+
+  private long updatesSoFar() throws Exception {
+    return driver.status(model).get(30, TimeUnit.SECONDS).clock();
+  }
+
+  private boolean allWorkersDone() throws Exception {
+    for (WorkerSlot slot : slots) {
+      if (!slot.run.isDone() || slot.run.isCancelled() || !finishedNormally(slot)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean finishedNormally(WorkerSlot slot) {
+    try {
+      return slot.run.get();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  private void regenerateDeadWorkers() throws Exception {
+    for (int w = 0; w < slots.length; w++) {
+      WorkerSlot slot = slots[w];
+      if (slot.run.isDone() && !finishedNormally(slot)) {
+        retire(slot);
+        launch(w);
+      }
+    }
+  }
+
+  /** Keeps a finished worker's figures and position, and closes its connection. */
+  private void retire(WorkerSlot slot) {
+    slot.pastTimes.merge(slot.worker.times());
+    slot.pastStallNanos += slot.worker.stallNanos();
+    slot.resumeAt = slot.worker.position();
+    slot.client.close();
+  }
+
+  private long stopWorkers() throws Exception {
+    for (WorkerSlot slot : slots) {
+      try {
+        slot.run.get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // A cancelled or failed worker has already been counted as dead; its pushes are done or lost.
+      }
+      retire(slot);
+    }
+    return updatesSoFar();
+  }
+
+  private int totalGenerations() {
+    int sum = 0;
+    for (WorkerSlot slot : slots) {
+      sum += slot.generation;
+    }
+    return sum;
+  }
+
+  @Override
+  public void close() {
+    stopping = true;
+    threads.shutdownNow();
+    if (driver != null) {
+      driver.close();
+    }
+    for (PsServer shard : shards) {
+      shard.close();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.stratus.transforms.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Watches the test loss as training goes and decides when to stop: on convergence (less than {@code epsilon}
+ * improvement of the best loss over the last {@code window} evaluations), on divergence (a non-finite loss, or a
+ * loss that rose at each of the last {@code window} evaluations to well above the best), or on the time budget.
+ */
+public final class LossMonitor {
+  /** A rising loss counts as divergence only once it is this far above the best seen. */
+  private static final double DIVERGENCE_FACTOR = 1.5;
+
+  private final double epsilon;
+  private final int window;
+  private final double timeoutSeconds;
+  private final List<CurvePoint> curve = new ArrayList<>();
+
+  public LossMonitor(double epsilon, int window, double timeoutSeconds) {
+    this.epsilon = epsilon;
+    this.window = window;
+    this.timeoutSeconds = timeoutSeconds;
+  }
+
+  /** Records an evaluation; returns why to stop now, or null to go on. */
+  public StopReason observe(CurvePoint point) {
+    curve.add(point);
+    if (!Double.isFinite(point.testLogloss())) {
+      return StopReason.DIVERGED;
+    }
+    if (point.seconds() >= timeoutSeconds) {
+      return StopReason.TIMEOUT;
+    }
+    int n = curve.size();
+    if (n <= window) {
+      return null;
+    }
+    double bestBefore = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < n - window; i++) {
+      bestBefore = Math.min(bestBefore, curve.get(i).testLogloss());
+    }
+    boolean rising = true;
+    double bestRecent = Double.POSITIVE_INFINITY;
+    for (int i = n - window; i < n; i++) {
+      double loss = curve.get(i).testLogloss();
+      bestRecent = Math.min(bestRecent, loss);
+      rising &= loss > curve.get(i - 1).testLogloss();
+    }
+    if (rising && point.testLogloss() > DIVERGENCE_FACTOR * bestBefore) {
+      return StopReason.DIVERGED;
+    }
+    if (bestBefore - bestRecent < epsilon) {
+      return StopReason.CONVERGED;
+    }
+    return null;
+  }
+
+  public List<CurvePoint> curve() {
+    return List.copyOf(curve);
+  }
+
+  /** The lowest test loss seen so far, or NaN before the first evaluation. */
+  public double bestLoss() {
+    return curve.stream().mapToDouble(CurvePoint::testLogloss).min().orElse(Double.NaN);
+  }
+}

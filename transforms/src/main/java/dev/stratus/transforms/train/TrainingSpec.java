@@ -1,0 +1,45 @@
+package dev.stratus.transforms.train;
+
+import dev.stratus.ps.Optimizer;
+import java.io.Serializable;
+
+/**
+ * Everything a training job needs to know besides its data: sizes, the optimizer, and when to stop. Built and
+ * validated by the DSL's {@code LogisticRegression} builder; shipped as is to wherever the workers run.
+ *
+ * @param workers number of SGD workers
+ * @param psShards number of parameter-server shards
+ * @param workerMemoryMb memory of one worker, from which its prefetch budget is derived
+ * @param learningRate the optimizer's step size
+ * @param minibatchSize rows per gradient
+ * @param l2 L2 penalty, applied by the server to the weights a gradient touches
+ * @param epsilon stop when the best test loss improves by less than this over {@code window} evaluations
+ * @param window evaluations over which {@code epsilon} is judged
+ * @param timeoutSeconds stop after this long
+ * @param evalIntervalMillis time between two test-loss evaluations
+ * @param epochs passes over the training data per worker; 0 for no limit (stop on epsilon or timeout)
+ * @param maxPushesInFlight gradients a worker sends before waiting for the first reply
+ * @param seed seeds the order in which workers visit partitions
+ */
+public record TrainingSpec(
+    int workers,
+    int psShards,
+    int workerMemoryMb,
+    Optimizer optimizer,
+    float learningRate,
+    int minibatchSize,
+    float l2,
+    double epsilon,
+    int window,
+    double timeoutSeconds,
+    long evalIntervalMillis,
+    int epochs,
+    int maxPushesInFlight,
+    long seed)
+    implements Serializable {
+
+  /** Bytes of decoded partitions a worker may hold ahead of its computation: a quarter of its memory. */
+  public long prefetchBudgetBytes() {
+    return (long) workerMemoryMb * (1 << 20) / 4;
+  }
+}
