@@ -1,0 +1,122 @@
+package dev.stratus.ps;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A bounds-checked little-endian reader over one frame body held in a reusable array. Every read that would run
+ * past the body throws {@link MalformedFrameException}, so garbage from the network can never index out of bounds
+ * or make us allocate more than the frame itself.
+ */
+final class FrameIn {
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle FLOAT =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private byte[] buf;
+  private int pos;
+  private int limit;
+
+  void reset(byte[] buf, int offset, int length) {
+    this.buf = buf;
+    this.pos = offset;
+    this.limit = offset + length;
+  }
+
+  int remaining() {
+    return limit - pos;
+  }
+
+  private void need(int n) throws MalformedFrameException {
+    if (n < 0 || limit - pos < n) {
+      throw new MalformedFrameException("frame body ends early: needs " + n + " more bytes, has " + (limit - pos));
+    }
+  }
+
+  byte u8() throws MalformedFrameException {
+    need(1);
+    return buf[pos++];
+  }
+
+  int i32() throws MalformedFrameException {
+    need(4);
+    int v = (int) INT.get(buf, pos);
+    pos += 4;
+    return v;
+  }
+
+  long i64() throws MalformedFrameException {
+    need(8);
+    long v = (long) LONG.get(buf, pos);
+    pos += 8;
+    return v;
+  }
+
+  float f32() throws MalformedFrameException {
+    need(4);
+    float v = (float) FLOAT.get(buf, pos);
+    pos += 4;
+    return v;
+  }
+
+  /** A count that must be non-negative and small enough for {@code bytesEach} bytes per element to still fit. */
+  int count(int bytesEach) throws MalformedFrameException {
+    int n = i32();
+    if (n < 0 || (long) n * bytesEach > remaining()) {
+      throw new MalformedFrameException("count " + n + " does not fit in the " + remaining() + " bytes left");
+    }
+    return n;
+  }
+
+  /** An unsigned LEB128 varint of at most 32 bits. */
+  int varint() throws MalformedFrameException {
+    int result = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      need(1);
+      byte b = buf[pos++];
+      result |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        return result;
+      }
+    }
+    throw new MalformedFrameException("varint longer than 5 bytes");
+  }
+
+  void floats(float[] dst, int offset, int n) throws MalformedFrameException {
+    need(n * 4);
+    for (int i = 0; i < n; i++) {
+      dst[offset + i] = (float) FLOAT.get(buf, pos);
+      pos += 4;
+    }
+  }
+
+  float[] floats() throws MalformedFrameException {
+    float[] v = new float[count(4)];
+    floats(v, 0, v.length);
+    return v;
+  }
+
+  byte[] bytes() throws MalformedFrameException {
+    int n = count(1);
+    byte[] v = new byte[n];
+    System.arraycopy(buf, pos, v, 0, n);
+    pos += n;
+    return v;
+  }
+
+  String str() throws MalformedFrameException {
+    int n = count(1);
+    String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+    pos += n;
+    return s;
+  }
+
+  void expectEnd() throws MalformedFrameException {
+    if (pos != limit) {
+      throw new MalformedFrameException((limit - pos) + " unexpected bytes after the frame body");
+    }
+  }
+}

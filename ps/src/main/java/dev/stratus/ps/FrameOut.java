@@ -1,0 +1,169 @@
+package dev.stratus.ps;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+
+/**
+ * A growable buffer that frames are encoded into, then written to a socket in one call. Several frames may be
+ * appended before one {@link #writeTo}: that is how the server batches replies to pipelined requests.
+ *
+ * <p>Not thread-safe: each connection owns one and guards it with its own lock.
+ */
+final class FrameOut {
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle FLOAT =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final LZ4Compressor LZ4 = LZ4Factory.fastestInstance().fastCompressor();
+
+  private final int compressAbove;
+  private byte[] buf = new byte[8192];
+  private byte[] scratch = new byte[0];
+  private int size;
+  private int frameStart = -1;
+
+  /** @param compressAbove bodies longer than this many bytes are LZ4-compressed when that makes them smaller */
+  FrameOut(int compressAbove) {
+    this.compressAbove = compressAbove;
+  }
+
+  int size() {
+    return size;
+  }
+
+  void clear() {
+    size = 0;
+    frameStart = -1;
+  }
+
+  private void ensure(int more) {
+    if (size + more > buf.length) {
+      byte[] bigger = new byte[Math.max(buf.length * 2, size + more)];
+      System.arraycopy(buf, 0, bigger, 0, size);
+      buf = bigger;
+    }
+  }
+
+  FrameOut begin(byte opcode, int requestId) {
+    ensure(4 + Wire.HEADER_BYTES);
+    frameStart = size;
+    size += 4;
+    buf[size++] = opcode;
+    buf[size++] = 0;
+    INT.set(buf, size, requestId);
+    size += 4;
+    return this;
+  }
+
+  /** Closes the frame begun last: compresses a large body if that pays, then writes the length prefix. */
+  void end() {
+    int bodyStart = frameStart + 4 + Wire.HEADER_BYTES;
+    int bodyLength = size - bodyStart;
+    if (bodyLength > compressAbove) {
+      int bound = LZ4.maxCompressedLength(bodyLength);
+      if (scratch.length < bound) {
+        scratch = new byte[bound];
+      }
+      int compressed = LZ4.compress(buf, bodyStart, bodyLength, scratch, 0, bound);
+      if (compressed + 4 < bodyLength) {
+        INT.set(buf, bodyStart, bodyLength);
+        System.arraycopy(scratch, 0, buf, bodyStart + 4, compressed);
+        size = bodyStart + 4 + compressed;
+        buf[frameStart + 5] = Wire.FLAG_LZ4;
+      }
+    }
+    INT_BE.set(buf, frameStart, size - frameStart - 4);
+    frameStart = -1;
+  }
+
+  /** The length of the frame begun last, so far (header included, length prefix excluded). */
+  int currentFrameLength() {
+    return size - frameStart - 4;
+  }
+
+  /** Drops the frame begun last (a reply that failed halfway), keeping the frames before it. */
+  void abandonFrame() {
+    if (frameStart >= 0) {
+      size = frameStart;
+      frameStart = -1;
+    }
+  }
+
+  FrameOut u8(int v) {
+    ensure(1);
+    buf[size++] = (byte) v;
+    return this;
+  }
+
+  FrameOut i32(int v) {
+    ensure(4);
+    INT.set(buf, size, v);
+    size += 4;
+    return this;
+  }
+
+  FrameOut i64(long v) {
+    ensure(8);
+    LONG.set(buf, size, v);
+    size += 8;
+    return this;
+  }
+
+  FrameOut f32(float v) {
+    ensure(4);
+    FLOAT.set(buf, size, v);
+    size += 4;
+    return this;
+  }
+
+  FrameOut varint(int v) {
+    ensure(5);
+    while ((v & ~0x7F) != 0) {
+      buf[size++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    buf[size++] = (byte) v;
+    return this;
+  }
+
+  FrameOut floats(float[] v, int offset, int n) {
+    ensure(n * 4);
+    for (int i = 0; i < n; i++) {
+      FLOAT.set(buf, size, v[offset + i]);
+      size += 4;
+    }
+    return this;
+  }
+
+  /** A count then the floats. */
+  FrameOut floatArray(float[] v) {
+    return i32(v.length).floats(v, 0, v.length);
+  }
+
+  FrameOut bytes(byte[] v) {
+    i32(v.length);
+    ensure(v.length);
+    System.arraycopy(v, 0, buf, size, v.length);
+    size += v.length;
+    return this;
+  }
+
+  FrameOut str(String s) {
+    return bytes(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  byte[] toByteArray() {
+    return java.util.Arrays.copyOf(buf, size);
+  }
+
+  void writeTo(OutputStream out) throws IOException {
+    out.write(buf, 0, size);
+  }
+}

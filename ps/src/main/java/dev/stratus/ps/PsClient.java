@@ -1,0 +1,406 @@
+package dev.stratus.ps;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A worker's handle on the parameter server: one connection per shard shared by every call, all calls
+ * asynchronous, many in flight at once. Model rows are sliced across shards by range (shard i of n holds rows
+ * {@code [rows*i/n, rows*(i+1)/n)}); key-value keys go to the shard their hash picks.
+ *
+ * <p>Parameter-server calls (keys are sorted, distinct row indices; a row is {@code cols} floats):
+ * <pre>{@code
+ * PsClient ps = PsClient.connect(List.of(shard0, shard1), secret, workerId);
+ * PsModel model = ps.createModel("lr", ModelSpec.vector(19).optimizer(Optimizer.ADAGRAD).learningRate(0.05f));
+ * // createModel of an existing name with the same spec returns it: every worker may call it.
+ *
+ * float[] w = ps.pull(model, new int[] {3, 17, 4242}).join();        // the rows those keys name
+ * ps.push(model, new int[] {3, 17, 4242}, gradient).join();          // the server applies the optimizer
+ * float[] all = ps.pullAll(model).join();                            // the whole model, in row order
+ *
+ * ModelStatus s = ps.status(model).join();                           // s.clock(): pushes applied, the version
+ * long clock = ps.snapshot(model).join();                            // to the shards' checkpoint location
+ * ps.restore(model).join();                                          // back to the last snapshot
+ * }</pre>
+ *
+ * <p>Key-value calls, for intermediate data and message passing:
+ * <pre>{@code
+ * ps.put("epoch/3/done", bytes).join();
+ * byte[] v = ps.get("epoch/3/done").join();                           // null when absent
+ * List<byte[]> vs = ps.multiGet(List.of("a", "b")).join();           // one round trip per shard
+ * boolean existed = ps.delete("a").join();
+ * float[] sum = ps.add("loss/epoch-3", new float[] {0.4f, 1}).join(); // atomic; returns the new sum
+ * List<String> keys = ps.list("epoch/").join();                       // sorted
+ * }</pre>
+ *
+ * <p>Every shard's counters: {@code ps.metrics().join()}; bytes on this client's wire: {@link #bytesSent()}.
+ *
+ * <p>Errors: a future fails with a {@link PsException} naming the shard and the cause (an unknown model, a key out
+ * of range, lengths that disagree, a lost connection); {@code join()} wraps it in a {@link CompletionException}.
+ * Futures complete on a connection's reader thread: chain blocking work with the {@code ...Async} methods. There is
+ * no timeout of its own: add {@code orTimeout} where a stuck shard must not stall the caller.
+ */
+public final class PsClient implements AutoCloseable {
+  private final ShardConnection[] shards;
+  private final LongAdder bytesSent = new LongAdder();
+  private final LongAdder bytesReceived = new LongAdder();
+
+  private PsClient(List<InetSocketAddress> addresses, String token, int workerId) {
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("a parameter-server client needs at least one shard address");
+    }
+    shards = new ShardConnection[addresses.size()];
+    try {
+      for (int i = 0; i < shards.length; i++) {
+        shards[i] = new ShardConnection(i, addresses.get(i), token, workerId, PsServer.DEFAULT_COMPRESS_ABOVE,
+            bytesSent, bytesReceived);
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e instanceof PsException p ? p : new PsException("cannot connect: " + e.getMessage(), e);
+    }
+  }
+
+  /** Connects to every shard as worker 0; shard i of the list must be the server started with {@code --shard i}. */
+  public static PsClient connect(List<InetSocketAddress> shards, String token) {
+    return connect(shards, token, 0);
+  }
+
+  /** Connects as {@code workerId}, under which the shards count this client's pushes. */
+  public static PsClient connect(List<InetSocketAddress> shards, String token, int workerId) {
+    return new PsClient(shards, token, workerId);
+  }
+
+  public int shardCount() {
+    return shards.length;
+  }
+
+  /** Bytes this client has written to all shards, frame headers included. */
+  public long bytesSent() {
+    return bytesSent.sum();
+  }
+
+  /** Bytes this client has read from all shards. */
+  public long bytesReceived() {
+    return bytesReceived.sum();
+  }
+
+  // ---- models ----------------------------------------------------------------------------------------------
+
+  /**
+   * Creates the model on every shard, or finds it if it exists with the same spec (restored from a snapshot, or
+   * created by another worker); a different spec under the same name fails. Blocks until every shard answered.
+   */
+  public PsModel createModel(String name, ModelSpec spec) {
+    int[] bounds = PsModel.rowBounds(spec.rows(), shards.length);
+    int[] ids = new int[shards.length];
+    Gather<int[]> gather = new Gather<>(ids, shards.length);
+    for (int s = 0; s < shards.length; s++) {
+      int shard = s;
+      shards[s].send(Wire.CREATE_MODEL, out -> {
+        out.str(name);
+        spec.writeTo(out);
+        out.i32(bounds[shard]).i32(bounds[shard + 1]);
+      }, in -> ids[shard] = in.i32(), gather);
+    }
+    try {
+      gather.future.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof PsException p ? p : new PsException("createModel failed", e.getCause());
+    }
+    return new PsModel(name, spec, ids, bounds);
+  }
+
+  /**
+   * The rows named by {@code sortedKeys} (strictly ascending), {@code cols} floats each, in key order. Keys are sent
+   * delta-coded, one request per shard that holds some of them.
+   */
+  public CompletableFuture<float[]> pull(PsModel model, int[] sortedKeys) {
+    int cols = model.spec().cols();
+    int[] splits;
+    try {
+      splits = splitByShard(model, sortedKeys);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    float[] result = new float[sortedKeys.length * cols];
+    Gather<float[]> gather = new Gather<>(result, nonEmptySlices(splits));
+    for (int s = 0; s < shards.length; s++) {
+      int from = splits[s];
+      int to = splits[s + 1];
+      if (from < to) {
+        int modelId = model.shardModelId(s);
+        shards[s].send(Wire.PULL, out -> KeyCodec.encode(out.i32(modelId), sortedKeys, from, to),
+            in -> in.floats(result, from * cols, (to - from) * cols), gather);
+      }
+    }
+    return gather.future;
+  }
+
+  /**
+   * Pushes a sparse gradient: {@code gradient} holds one row of {@code cols} floats per key, in key order. Each shard
+   * applies the model's optimizer to its rows; the push counts once in the model's clock and the worker's count.
+   */
+  public CompletableFuture<Void> push(PsModel model, int[] sortedKeys, float[] gradient) {
+    int cols = model.spec().cols();
+    if (gradient.length != (long) sortedKeys.length * cols) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("push to '" + model.name() + "': "
+          + sortedKeys.length + " keys x " + cols + " cols need " + (long) sortedKeys.length * cols
+          + " gradient floats, got " + gradient.length));
+    }
+    int[] splits;
+    try {
+      splits = splitByShard(model, sortedKeys);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    int slices = nonEmptySlices(splits);
+    Gather<Void> gather = new Gather<>(null, Math.max(1, slices));
+    boolean first = true;
+    for (int s = 0; s < shards.length; s++) {
+      int from = splits[s];
+      int to = splits[s + 1];
+      if (from < to || (slices == 0 && s == 0)) {
+        int modelId = model.shardModelId(s);
+        int countsAsUpdate = first ? 1 : 0;
+        first = false;
+        shards[s].send(Wire.PUSH, out -> {
+          KeyCodec.encode(out.i32(modelId).u8(countsAsUpdate), sortedKeys, from, to);
+          out.floats(gradient, from * cols, (to - from) * cols);
+        }, in -> {}, gather);
+      }
+    }
+    return gather.future;
+  }
+
+  /** The whole model in row order ({@code rows * cols} floats), fetched in frame-sized ranges from every shard. */
+  public CompletableFuture<float[]> pullAll(PsModel model) {
+    int cols = model.spec().cols();
+    long size = model.spec().size();
+    float[] result = new float[(int) size];
+    List<int[]> ranges = new ArrayList<>(); // {shard, fromRow, rowCount}
+    for (int s = 0; s < shards.length; s++) {
+      int rowsPerFrame = Math.max(1, (shards[s].maxFrameBytes() - 256) / (4 * cols));
+      for (int row = model.rowStart(s); row < model.rowEnd(s); row += rowsPerFrame) {
+        ranges.add(new int[] {s, row, Math.min(rowsPerFrame, model.rowEnd(s) - row)});
+      }
+    }
+    Gather<float[]> gather = new Gather<>(result, ranges.size());
+    for (int[] range : ranges) {
+      int modelId = model.shardModelId(range[0]);
+      shards[range[0]].send(Wire.PULL_RANGE, out -> out.i32(modelId).i32(range[1]).i32(range[2]),
+          in -> in.floats(result, range[1] * cols, range[2] * cols), gather);
+    }
+    return gather.future;
+  }
+
+  /** The model's clock and per-worker push counts, summed over its shards. */
+  public CompletableFuture<ModelStatus> status(PsModel model) {
+    long[] clock = new long[1];
+    Map<Integer, Long> counts = new TreeMap<>();
+    Gather<Void> gather = new Gather<>(null, shards.length);
+    for (int s = 0; s < shards.length; s++) {
+      int modelId = model.shardModelId(s);
+      shards[s].send(Wire.MODEL_STATUS, out -> out.i32(modelId), in -> {
+        long shardClock = in.i64();
+        int n = in.count(12);
+        synchronized (counts) {
+          clock[0] += shardClock;
+          for (int i = 0; i < n; i++) {
+            counts.merge(in.i32(), in.i64(), Long::sum);
+          }
+        }
+      }, gather);
+    }
+    return gather.map(v -> {
+      synchronized (counts) {
+        return new ModelStatus(clock[0], Collections.unmodifiableMap(new TreeMap<>(counts)));
+      }
+    });
+  }
+
+  /**
+   * Has every shard write its slice of the model to its checkpoint location; completes with the model's clock as
+   * snapshotted. A shard restarted with the same checkpoint location resumes from it.
+   */
+  public CompletableFuture<Long> snapshot(PsModel model) {
+    return clockCall(Wire.SNAPSHOT, model);
+  }
+
+  /** Has every shard reload its slice from its last snapshot; completes with the restored clock. */
+  public CompletableFuture<Long> restore(PsModel model) {
+    return clockCall(Wire.RESTORE, model);
+  }
+
+  private CompletableFuture<Long> clockCall(byte opcode, PsModel model) {
+    long[] clock = new long[1];
+    Gather<Void> gather = new Gather<>(null, shards.length);
+    for (int s = 0; s < shards.length; s++) {
+      int modelId = model.shardModelId(s);
+      shards[s].send(opcode, out -> out.i32(modelId), in -> {
+        long shardClock = in.i64();
+        synchronized (clock) {
+          clock[0] += shardClock;
+        }
+      }, gather);
+    }
+    return gather.map(v -> {
+      synchronized (clock) {
+        return clock[0];
+      }
+    });
+  }
+
+  /** Where each shard's slice of {@code keys} starts: shard s gets {@code keys[splits[s], splits[s+1])}. */
+  private int[] splitByShard(PsModel model, int[] keys) {
+    KeyCodec.checkSorted(keys);
+    int[] splits = new int[shards.length + 1];
+    int at = 0;
+    for (int s = 0; s < shards.length; s++) {
+      splits[s] = at;
+      int end = s == shards.length - 1 ? Integer.MAX_VALUE : model.rowEnd(s);
+      while (at < keys.length && keys[at] < end) {
+        at++;
+      }
+    }
+    splits[shards.length] = keys.length;
+    return splits;
+  }
+
+  private static int nonEmptySlices(int[] splits) {
+    int n = 0;
+    for (int s = 0; s + 1 < splits.length; s++) {
+      if (splits[s] < splits[s + 1]) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // ---- key-value ---------------------------------------------------------------------------------------------
+
+  private ShardConnection shardOf(String key) {
+    return shards[Math.floorMod(key.hashCode(), shards.length)];
+  }
+
+  public CompletableFuture<Void> put(String key, byte[] value) {
+    Gather<Void> gather = new Gather<>(null, 1);
+    shardOf(key).send(Wire.KV_PUT, out -> out.str(key).bytes(value), in -> {}, gather);
+    return gather.future;
+  }
+
+  /** The value under {@code key}, or null when there is none. */
+  public CompletableFuture<byte[]> get(String key) {
+    Gather<byte[]> gather = new Gather<>(null, 1);
+    shardOf(key).send(Wire.KV_GET, out -> out.str(key), in -> gather.value = readValue(in), gather);
+    return gather.future;
+  }
+
+  /** The values under {@code keys}, in the same order (null where absent): one request per shard involved. */
+  public CompletableFuture<List<byte[]>> multiGet(List<String> keys) {
+    byte[][] values = new byte[keys.size()][];
+    List<List<Integer>> positionsByShard = new ArrayList<>();
+    for (int s = 0; s < shards.length; s++) {
+      positionsByShard.add(new ArrayList<>());
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      positionsByShard.get(Math.floorMod(keys.get(i).hashCode(), shards.length)).add(i);
+    }
+    int slices = (int) positionsByShard.stream().filter(p -> !p.isEmpty()).count();
+    Gather<Void> gather = new Gather<>(null, slices);
+    for (int s = 0; s < shards.length; s++) {
+      List<Integer> positions = positionsByShard.get(s);
+      if (!positions.isEmpty()) {
+        shards[s].send(Wire.KV_MULTI_GET, out -> {
+          out.i32(positions.size());
+          for (int position : positions) {
+            out.str(keys.get(position));
+          }
+        }, in -> {
+          for (int position : positions) {
+            values[position] = readValue(in);
+          }
+        }, gather);
+      }
+    }
+    return gather.map(v -> Arrays.asList(values));
+  }
+
+  /** Deletes {@code key}; completes with whether it existed. */
+  public CompletableFuture<Boolean> delete(String key) {
+    Gather<Boolean> gather = new Gather<>(false, 1);
+    shardOf(key).send(Wire.KV_DELETE, out -> out.str(key), in -> gather.value = in.u8() != 0, gather);
+    return gather.future;
+  }
+
+  /**
+   * Adds {@code delta} element-wise to the float vector under {@code key} (created as zeros when absent), atomically
+   * with respect to every other call; completes with the sum.
+   */
+  public CompletableFuture<float[]> add(String key, float[] delta) {
+    Gather<float[]> gather = new Gather<>(null, 1);
+    shardOf(key).send(Wire.KV_ADD, out -> out.str(key).floatArray(delta), in -> gather.value = in.floats(), gather);
+    return gather.future;
+  }
+
+  /** The keys starting with {@code prefix} on every shard, sorted. */
+  public CompletableFuture<List<String>> list(String prefix) {
+    List<String> keys = new ArrayList<>();
+    Gather<Void> gather = new Gather<>(null, shards.length);
+    for (ShardConnection shard : shards) {
+      shard.send(Wire.KV_LIST, out -> out.str(prefix), in -> {
+        int n = in.count(4);
+        List<String> found = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          found.add(in.str());
+        }
+        synchronized (keys) {
+          keys.addAll(found);
+        }
+      }, gather);
+    }
+    return gather.map(v -> {
+      synchronized (keys) {
+        List<String> sorted = new ArrayList<>(keys);
+        sorted.sort(null);
+        return sorted;
+      }
+    });
+  }
+
+  private static byte[] readValue(FrameIn in) throws MalformedFrameException {
+    return in.u8() == 0 ? null : in.bytes();
+  }
+
+  // ---- operations ----------------------------------------------------------------------------------------------
+
+  /** Every shard's counters, in shard order. */
+  public CompletableFuture<List<ShardMetrics>> metrics() {
+    ShardMetrics[] metrics = new ShardMetrics[shards.length];
+    Gather<Void> gather = new Gather<>(null, shards.length);
+    for (int s = 0; s < shards.length; s++) {
+      int shard = s;
+      shards[s].send(Wire.METRICS, out -> {}, in -> metrics[shard] = ShardMetrics.readFrom(in), gather);
+    }
+    return gather.map(v -> List.of(metrics));
+  }
+
+  /** Closes every connection; calls still in flight fail. */
+  @Override
+  public void close() {
+    for (ShardConnection shard : shards) {
+      if (shard != null) {
+        shard.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,270 @@
+package dev.stratus.ps;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+
+/**
+ * The client's one connection to one shard, shared by every call: callers encode and write their request frame
+ * under a lock; a reader thread matches each reply to its request by id (replies may come in any order) and
+ * completes it. Up to {@link #MAX_IN_FLIGHT} requests may be outstanding; beyond that a caller waits for a slot.
+ */
+final class ShardConnection implements AutoCloseable {
+  static final int MAX_IN_FLIGHT = 4096;
+  private static final int SLOT_MASK = MAX_IN_FLIGHT - 1;
+  private static final int CONNECT_TIMEOUT_MS = 10_000;
+  private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
+
+  /** Decodes a successful reply's body. */
+  interface ReplyReader {
+    void read(FrameIn in) throws MalformedFrameException;
+  }
+
+  /** Encodes a request's body. */
+  interface BodyWriter {
+    void write(FrameOut out);
+  }
+
+  /** One outstanding request: its id, how to read its reply, and the (possibly multi-shard) call it is part of. */
+  private static final class Call {
+    int id;
+    final ReplyReader reader;
+    final Gather<?> gather;
+
+    Call(ReplyReader reader, Gather<?> gather) {
+      this.reader = reader;
+      this.gather = gather;
+    }
+  }
+
+  final int shard;
+  final InetSocketAddress address;
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final FrameOut frames;
+  private final Semaphore slotsFree = new Semaphore(MAX_IN_FLIGHT);
+  private final AtomicReferenceArray<Call> slots = new AtomicReferenceArray<>(MAX_IN_FLIGHT);
+  private final LongAdder bytesSent;
+  private final LongAdder bytesReceived;
+  private final int maxFrameBytes;
+  private final Thread reader;
+  private int nextId;
+  private volatile PsException failure;
+
+  ShardConnection(int shard, InetSocketAddress address, String token, int workerId, int compressAbove,
+      LongAdder bytesSent, LongAdder bytesReceived) throws IOException {
+    this.shard = shard;
+    this.address = address;
+    this.bytesSent = bytesSent;
+    this.bytesReceived = bytesReceived;
+    this.frames = new FrameOut(compressAbove);
+    this.socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      socket.connect(address, CONNECT_TIMEOUT_MS);
+      socket.setSoTimeout(CONNECT_TIMEOUT_MS);
+      this.in = new BufferedInputStream(socket.getInputStream(), 64 << 10);
+      this.out = socket.getOutputStream();
+      frames.begin(Wire.HELLO, 0).bytes(token.getBytes(StandardCharsets.UTF_8)).i32(workerId).end();
+      frames.writeTo(out);
+      frames.clear();
+      FrameIn reply = new FrameIn();
+      byte[] frame = readFrame(new byte[256], reply, Integer.MAX_VALUE);
+      if (frame[0] == Wire.REPLY_ERROR) {
+        throw new PsException("shard " + shard + " at " + address + " refused the connection: " + reply.str());
+      }
+      this.maxFrameBytes = reply.i32();
+      reply.i32(); // the shard's own index, informative only
+      socket.setSoTimeout(0);
+    } catch (IOException | MalformedFrameException | RuntimeException e) {
+      socket.close();
+      if (e instanceof PsException p) {
+        throw p;
+      }
+      throw new PsException("cannot connect to shard " + shard + " at " + address + ": " + e.getMessage(), e);
+    }
+    this.reader = new Thread(this::readLoop, "ps-client-" + shard + "-" + address.getPort());
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /**
+   * Sends one request; its reply goes through {@code reader} into {@code gather}, or its failure fails the gather.
+   * Never throws: every problem ends up in the gather's future.
+   */
+  void send(byte opcode, BodyWriter body, ReplyReader reply, Gather<?> gather) {
+    PsException failed = failure;
+    if (failed != null) {
+      gather.fail(failed);
+      return;
+    }
+    Call call = new Call(reply, gather);
+    slotsFree.acquireUninterruptibly();
+    PsException problem = null;
+    boolean registered = false;
+    writeLock.lock();
+    try {
+      int id;
+      do {
+        id = nextId++;
+      } while (slots.get(id & SLOT_MASK) != null);
+      call.id = id;
+      frames.clear();
+      frames.begin(opcode, id);
+      body.write(frames);
+      frames.end();
+      if (frames.size() - 4 > maxFrameBytes) {
+        problem = new PsException("a request of " + frames.size() + " bytes exceeds shard " + shard
+            + "'s frame limit of " + maxFrameBytes + " bytes: send fewer keys at a time");
+      } else {
+        slots.set(id & SLOT_MASK, call);
+        registered = true;
+        frames.writeTo(out);
+        bytesSent.add(frames.size());
+      }
+    } catch (IOException e) {
+      problem = connectionLost(e);
+    } catch (RuntimeException e) {
+      problem = new PsException("could not encode a request to shard " + shard + ": " + e, e);
+    } finally {
+      writeLock.unlock();
+    }
+    if (problem != null) {
+      // A registered call may already have been failed and its slot freed by the reader thread.
+      if (!registered || slots.compareAndSet(call.id & SLOT_MASK, call, null)) {
+        slotsFree.release();
+      }
+      gather.fail(problem);
+      if (failure != null) {
+        close();
+      }
+    }
+  }
+
+  private PsException connectionLost(Exception cause) {
+    PsException lost = new PsException(
+        "connection to shard " + shard + " at " + address + " lost: " + cause.getMessage(), cause);
+    if (failure == null) {
+      failure = lost;
+    }
+    return failure;
+  }
+
+  private void readLoop() {
+    FrameIn reply = new FrameIn();
+    byte[] frame = new byte[64 << 10];
+    byte[] inflated = new byte[0];
+    try {
+      while (true) {
+        frame = readFrame(frame, reply, maxFrameBytes);
+        if ((frame[1] & Wire.FLAG_LZ4) != 0) {
+          int rawLength = reply.i32();
+          if (rawLength < 0 || rawLength > maxFrameBytes) {
+            throw new MalformedFrameException("compressed reply claims " + rawLength + " bytes");
+          }
+          if (inflated.length < rawLength) {
+            inflated = new byte[rawLength];
+          }
+          int compressedAt = Wire.HEADER_BYTES + 4;
+          try {
+            LZ4.decompress(frame, compressedAt, reply.remaining(), inflated, 0, rawLength);
+          } catch (LZ4Exception e) {
+            throw new MalformedFrameException("corrupt LZ4 reply: " + e.getMessage());
+          }
+          reply.reset(inflated, 0, rawLength);
+        }
+        int id = (frame[2] & 0xFF) | (frame[3] & 0xFF) << 8 | (frame[4] & 0xFF) << 16 | frame[5] << 24;
+        Call call = slots.get(id & SLOT_MASK);
+        if (call == null || call.id != id || !slots.compareAndSet(id & SLOT_MASK, call, null)) {
+          throw new MalformedFrameException("reply to unknown request " + id);
+        }
+        slotsFree.release();
+        if (frame[0] == Wire.REPLY_OK) {
+          try {
+            call.reader.read(reply);
+            reply.expectEnd();
+            call.gather.sliceDone();
+          } catch (MalformedFrameException | RuntimeException e) {
+            call.gather.fail(new PsException("shard " + shard + " sent an unreadable reply: " + e.getMessage(), e));
+          }
+        } else {
+          call.gather.fail(new PsException("shard " + shard + ": " + reply.str()));
+        }
+      }
+    } catch (IOException | MalformedFrameException e) {
+      connectionLost(e);
+    } finally {
+      close();
+      for (int i = 0; i < MAX_IN_FLIGHT; i++) {
+        Call call = slots.getAndSet(i, null);
+        if (call != null) {
+          slotsFree.release();
+          call.gather.fail(failure);
+        }
+      }
+    }
+  }
+
+  /** Reads one frame into {@code frame} (or a bigger array, returned) and points {@code body} at its body. */
+  private byte[] readFrame(byte[] frame, FrameIn body, int limit) throws IOException, MalformedFrameException {
+    int length = 0;
+    for (int i = 0; i < 4; i++) {
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException(i == 0 ? "the shard closed the connection" : "stream ended inside a frame");
+      }
+      length = (length << 8) | b;
+    }
+    if (length < Wire.HEADER_BYTES || length > limit + 64L) {
+      throw new MalformedFrameException("reply frame length " + length + " is out of bounds");
+    }
+    if (frame.length < length) {
+      frame = new byte[Math.max(length, frame.length * 2)];
+    }
+    int read = 0;
+    while (read < length) {
+      int n = in.read(frame, read, length - read);
+      if (n < 0) {
+        throw new EOFException("stream ended inside a frame");
+      }
+      read += n;
+    }
+    bytesReceived.add(4L + length);
+    body.reset(frame, Wire.HEADER_BYTES, length - Wire.HEADER_BYTES);
+    return frame;
+  }
+
+  @Override
+  public void close() {
+    if (failure == null) {
+      failure = new PsException("the client's connection to shard " + shard + " is closed");
+    }
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  void awaitReaderExit(long millis) throws InterruptedException {
+    reader.join(millis);
+  }
+}

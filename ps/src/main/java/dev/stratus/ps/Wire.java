@@ -1,0 +1,45 @@
+package dev.stratus.ps;
+
+/**
+ * The parameter server's wire format, shared by client and server.
+ *
+ * <p>A frame is {@code int32 length} (big-endian, the bytes that follow) then {@code opcode:u8 flags:u8
+ * requestId:i32} then the body; everything inside a frame is little-endian. Flag {@link #FLAG_LZ4} marks a body
+ * stored as {@code rawLength:i32} followed by an LZ4 block. A reply carries the request's id and opcode
+ * {@link #REPLY_OK} or {@link #REPLY_ERROR} (body: a UTF-8 message), so replies may come in any order.
+ *
+ * <p>Sorted key sets are sent as a count and delta varints (see {@link KeyCodec}): on Criteo-shaped minibatches
+ * they are about as small as a serialized RoaringBitmap and several times faster to encode and decode, with no
+ * objects; the PS benchmark prints the measurement.
+ */
+final class Wire {
+  private Wire() {}
+
+  static final int HEADER_BYTES = 6; // opcode, flags, request id
+  static final byte FLAG_LZ4 = 1;
+
+  // Requests. HELLO must be the first frame of a connection.
+  static final byte HELLO = 1; // token:str workerId:i32
+  static final byte CREATE_MODEL = 2; // name:str spec rangeStart:i32 rangeEnd:i32 -> modelId:i32
+  static final byte PULL = 3; // modelId:i32 keys -> floats
+  static final byte PUSH = 4; // modelId:i32 countsAsUpdate:u8 keys floats -> (empty)
+  static final byte PULL_RANGE = 5; // modelId:i32 fromRow:i32 rowCount:i32 -> floats
+  static final byte MODEL_STATUS = 6; // modelId:i32 -> clock:i64 n:i32 (worker:i32 updates:i64)*n
+  static final byte SNAPSHOT = 7; // modelId:i32 -> clock:i64
+  static final byte RESTORE = 8; // modelId:i32 -> clock:i64
+  static final byte KV_PUT = 9; // key:str value:bytes
+  static final byte KV_GET = 10; // key:str -> found:u8 value:bytes
+  static final byte KV_MULTI_GET = 11; // n:i32 key:str*n -> (found:u8 value:bytes)*n
+  static final byte KV_DELETE = 12; // key:str -> existed:u8
+  static final byte KV_ADD = 13; // key:str n:i32 floats -> n:i32 floats (the sum)
+  static final byte KV_LIST = 14; // prefix:str -> n:i32 key:str*n
+  static final byte METRICS = 15; // -> see ShardMetrics
+  static final byte PING = 16; // -> (empty)
+
+  static final byte REPLY_OK = 100;
+  static final byte REPLY_ERROR = 101;
+
+  static boolean isRequest(byte opcode) {
+    return opcode >= HELLO && opcode <= PING;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.stratus.ps;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class KeyValueTest {
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void putGetMultiGetDeleteAndListAcrossShards() throws Exception {
+    try (Shards shards = Shards.start(3); PsClient writer = shards.client(1); PsClient reader = shards.client(2)) {
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        keys.add("job/epoch-" + i);
+        writer.put("job/epoch-" + i, utf8("value " + i)).get();
+      }
+      writer.put("other/x", new byte[0]).get();
+      assertArrayEquals(utf8("value 7"), reader.get("job/epoch-7").get());
+      assertNull(reader.get("job/missing").get());
+      // the keys landed on more than one shard, and list merges them all, sorted
+      long shardsUsed = shards.servers.stream().filter(s -> s.metrics().requests() > 3).count();
+      assertTrue(shardsUsed >= 2, "keys spread over " + shardsUsed + " shards");
+      List<String> sorted = new ArrayList<>(keys);
+      sorted.sort(null);
+      assertEquals(sorted, reader.list("job/").get());
+
+      List<String> asked = List.of("job/epoch-3", "job/none", "other/x", "job/epoch-29");
+      List<byte[]> values = reader.multiGet(asked).get();
+      assertArrayEquals(utf8("value 3"), values.get(0));
+      assertNull(values.get(1));
+      assertArrayEquals(new byte[0], values.get(2));
+      assertArrayEquals(utf8("value 29"), values.get(3));
+
+      writer.put("job/epoch-3", utf8("replaced")).get();
+      assertArrayEquals(utf8("replaced"), reader.get("job/epoch-3").get());
+      assertTrue(writer.delete("job/epoch-3").get());
+      assertFalse(writer.delete("job/epoch-3").get());
+      assertNull(reader.get("job/epoch-3").get());
+      assertEquals(29, reader.list("job/").get().size());
+    }
+  }
+
+  @Test
+  void addReducesFloatVectorsAndTheStoreIsBounded() throws Exception {
+    try (Shards shards = Shards.start(1, PsServer.Config.of(Shards.SECRET).kvMaxBytes(1000));
+        PsClient ps = shards.client()) {
+      assertArrayEquals(new float[] {1, 2}, ps.add("loss", new float[] {1, 2}).get());
+      assertArrayEquals(new float[] {1.5f, 4}, ps.add("loss", new float[] {0.5f, 2}).get());
+      assertArrayEquals(new float[] {1.5f, 4}, PsTestSupport.floats(ps.get("loss").get()));
+      Throwable full = ps.put("big", new byte[2000]).handle((v, e) -> e).get();
+      assertTrue(full instanceof PsException && full.getMessage().contains("is full"), String.valueOf(full));
+      ps.put("small", new byte[500]).get();
+      assertTrue(ps.delete("small").get());
+      ps.put("small-again", new byte[900]).get(); // deleting gave the space back
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.stratus.ps;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.DataInputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PipeliningTest {
+
+  @Test
+  void manyRequestsInFlightOnOneConnectionAllComplete() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("pipelined", ModelSpec.vector(12).learningRate(1f));
+      List<CompletableFuture<Void>> pushes = new ArrayList<>();
+      for (int i = 0; i < 5000; i++) {
+        pushes.add(ps.push(model, new int[] {i % 4096}, new float[] {-1f}));
+      }
+      List<CompletableFuture<float[]>> pulls = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        pulls.add(ps.pull(model, new int[] {i % 4096}));
+      }
+      CompletableFuture.allOf(pushes.toArray(CompletableFuture[]::new)).get();
+      CompletableFuture.allOf(pulls.toArray(CompletableFuture[]::new)).get();
+      float[] all = ps.pullAll(model).get();
+      for (int k = 0; k < 4096; k++) {
+        assertEquals(k < 5000 - 4096 ? 2f : 1f, all[k], "row " + k);
+      }
+      // requests on one connection are served in order: each pull saw every push sent before it
+      for (int i = 0; i < 2000; i++) {
+        assertEquals(i < 5000 - 4096 ? 2f : 1f, pulls.get(i).get()[0]);
+      }
+    }
+  }
+
+  /** A stand-in shard that answers a batch of pulls in reverse order, to prove replies are matched by id. */
+  @Test
+  void outOfOrderRepliesAreMatchedByRequestId() throws Exception {
+    int requests = 50;
+    try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> server = CompletableFuture.runAsync(() -> reverseServer(listener, requests));
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+      try (PsClient ps = PsClient.connect(List.of(address), "any")) {
+        PsModel model = new PsModel("fake", ModelSpec.vector(10), new int[] {0}, new int[] {0, 1024});
+        List<CompletableFuture<float[]>> pulls = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+          pulls.add(ps.pull(model, new int[] {i, i + 100}));
+        }
+        server.get(20, TimeUnit.SECONDS);
+        for (int i = 0; i < requests; i++) {
+          // the stand-in answers each pull with its first key, negated, in both slots
+          assertArrayEquals(new float[] {-i, -i}, pulls.get(i).get(5, TimeUnit.SECONDS), "pull " + i);
+        }
+      }
+    }
+  }
+
+  private static void reverseServer(ServerSocket listener, int requests) {
+    try (Socket socket = listener.accept()) {
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      OutputStream out = socket.getOutputStream();
+      byte[] hello = readFrame(in);
+      assertEquals(Wire.HELLO, hello[0]);
+      FrameOut replies = new FrameOut(Integer.MAX_VALUE);
+      replies.begin(Wire.REPLY_OK, 0).i32(1 << 20).i32(0).end();
+      replies.writeTo(out);
+      int[] ids = new int[requests];
+      int[] firstKeys = new int[requests];
+      for (int i = 0; i < requests; i++) {
+        byte[] frame = readFrame(in);
+        assertEquals(Wire.PULL, frame[0]);
+        FrameIn body = new FrameIn();
+        body.reset(frame, 0, frame.length);
+        body.u8();
+        body.u8();
+        ids[i] = body.i32();
+        body.i32(); // model id
+        firstKeys[i] = KeyCodec.decode(body, new int[8])[1];
+      }
+      replies.clear();
+      for (int i = requests - 1; i >= 0; i--) {
+        replies.begin(Wire.REPLY_OK, ids[i]).f32(-firstKeys[i]).f32(-firstKeys[i]).end();
+      }
+      replies.writeTo(out);
+      out.flush();
+    } catch (Exception e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  private static byte[] readFrame(DataInputStream in) throws Exception {
+    byte[] frame = new byte[in.readInt()];
+    in.readFully(frame);
+    return frame;
+  }
+}

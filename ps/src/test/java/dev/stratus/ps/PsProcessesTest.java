@@ -1,0 +1,34 @@
+package dev.stratus.ps;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PsProcessesTest {
+
+  @Test
+  void shardProcessesServeAndAreGoneAfterClose() throws Exception {
+    long[] pids = new long[2];
+    try (PsProcesses processes = PsProcesses.start(2, PsServer.Config.of(Shards.SECRET), "128m");
+        PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
+      pids[0] = processes.pid(0);
+      pids[1] = processes.pid(1);
+      PsModel model = ps.createModel("v", ModelSpec.vector(6).learningRate(1f));
+      ps.push(model, new int[] {0, 63}, new float[] {-1, -2}).get();
+      assertArrayEquals(new float[] {1, 2}, ps.pull(model, new int[] {0, 63}).get());
+      var metrics = ps.metrics().get();
+      assertEquals(0, metrics.get(0).shard());
+      assertEquals(1, metrics.get(1).shard());
+    }
+    for (long pid : pids) {
+      Optional<ProcessHandle> process = ProcessHandle.of(pid);
+      assertFalse(process.isPresent() && process.get().isAlive(), "shard process " + pid + " still runs");
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package dev.stratus.ps;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RoundTripTest {
+
+  @Test
+  void pushThenPullAcrossThreeShardsSlicesKeysByRange() throws Exception {
+    try (Shards shards = Shards.start(3); PsClient ps = shards.client()) {
+      // SGD at learning rate 1: a pushed gradient g moves a weight by -g, so every value is predictable.
+      PsModel model = ps.createModel("slices", ModelSpec.vector(10).learningRate(1f));
+      // 1024 rows over 3 shards: [0, 341), [341, 682), [682, 1024); these keys straddle both boundaries.
+      int[] keys = {0, 1, 340, 341, 342, 681, 682, 1000, 1023};
+      float[] gradient = new float[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        gradient[i] = -(keys[i] + 0.5f);
+      }
+      ps.push(model, keys, gradient).get();
+
+      float[] pulled = ps.pull(model, keys).get();
+      for (int i = 0; i < keys.length; i++) {
+        assertEquals(keys[i] + 0.5f, pulled[i], "key " + keys[i]);
+      }
+      float[] all = ps.pullAll(model).get();
+      assertEquals(1024, all.length);
+      float expectedSum = 0;
+      for (int i = 0; i < 1024; i++) {
+        int found = java.util.Arrays.binarySearch(keys, i);
+        assertEquals(found >= 0 ? i + 0.5f : 0f, all[i], "row " + i);
+        expectedSum += found >= 0 ? i + 0.5f : 0f;
+      }
+      assertTrue(expectedSum > 0);
+      // each shard holds only its slice: the first shard's metrics count the rows it updated
+      assertEquals(3, shards.servers.get(0).metrics().keysUpdated());
+      assertEquals(3, shards.servers.get(1).metrics().keysUpdated());
+      assertEquals(3, shards.servers.get(2).metrics().keysUpdated());
+      assertArrayEquals(new float[0], ps.pull(model, new int[0]).get());
+    }
+  }
+
+  @Test
+  void matrixRowsRoundTripWithEveryOptimizer() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
+      Random random = new Random(7);
+      for (Optimizer optimizer : Optimizer.values()) {
+        ModelSpec spec = ModelSpec.matrix(100, 4).optimizer(optimizer).learningRate(0.5f).l2(0.1f).momentum(0.9f);
+        PsModel model = ps.createModel("m-" + optimizer, spec);
+        int[] keys = {2, 49, 50, 99};
+        float[] expected = new float[400];
+        float[] state = new float[400];
+        for (int step = 0; step < 3; step++) {
+          float[] gradient = new float[keys.length * 4];
+          for (int i = 0; i < gradient.length; i++) {
+            gradient[i] = random.nextFloat() - 0.5f;
+          }
+          ps.push(model, keys, gradient).get();
+          for (int k = 0; k < keys.length; k++) {
+            for (int c = 0; c < 4; c++) {
+              int j = keys[k] * 4 + c;
+              float g = gradient[k * 4 + c] + 0.1f * expected[j];
+              switch (optimizer) {
+                case SGD -> expected[j] -= 0.5f * g;
+                case ADAGRAD -> {
+                  state[j] += g * g;
+                  expected[j] -= 0.5f * g / ((float) Math.sqrt(state[j]) + 1e-8f);
+                }
+                case MOMENTUM -> {
+                  state[j] = 0.9f * state[j] + g;
+                  expected[j] -= 0.5f * state[j];
+                }
+              }
+            }
+          }
+        }
+        assertArrayEquals(expected, ps.pullAll(model).get(), 1e-6f, optimizer.name());
+        float[] rows = ps.pull(model, new int[] {49, 50}).get();
+        assertArrayEquals(java.util.Arrays.copyOfRange(expected, 49 * 4, 51 * 4), rows, 1e-6f);
+      }
+    }
+  }
+
+  @Test
+  void clockAndPerWorkerCountsCountLogicalPushesOnce() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient a = shards.client(7); PsClient b = shards.client(8)) {
+      PsModel model = a.createModel("clock", ModelSpec.vector(8));
+      PsModel same = b.createModel("clock", ModelSpec.vector(8)); // found, not re-created
+      int[] spanning = {1, 200}; // one key on each shard
+      for (int i = 0; i < 5; i++) {
+        a.push(model, spanning, new float[2]).get();
+      }
+      for (int i = 0; i < 3; i++) {
+        b.push(same, new int[] {3}, new float[1]).get();
+      }
+      ModelStatus status = a.status(model).get();
+      assertEquals(8, status.clock());
+      assertEquals(Map.of(7, 5L, 8, 3L), status.updatesByWorker());
+      assertThrows(PsException.class, () -> a.createModel("clock", ModelSpec.vector(9)));
+    }
+  }
+
+  @Test
+  void largeRepliesAreLz4CompressedOnTheWire() throws Exception {
+    try (Shards shards = Shards.start(1); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("zeros", ModelSpec.vector(20));
+      long before = ps.bytesReceived();
+      float[] all = ps.pullAll(model).get();
+      assertEquals(1 << 20, all.length);
+      long received = ps.bytesReceived() - before;
+      assertTrue(received < (4 << 20) / 50, "4 MiB of zeros took " + received + " bytes");
+    }
+  }
+
+  @Test
+  void metricsCountUpdatesBytesAndConnections() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("metrics", ModelSpec.vector(12));
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2200);
+      int pushes = 0;
+      while (System.nanoTime() < end) {
+        ps.push(model, new int[] {5, 4000}, new float[] {1, 1}).get();
+        pushes++;
+      }
+      var metrics = ps.metrics().get();
+      assertEquals(2, metrics.size());
+      for (int s = 0; s < 2; s++) {
+        ShardMetrics m = metrics.get(s);
+        assertEquals(s, m.shard());
+        assertEquals(pushes, m.updates());
+        assertTrue(m.updatesPerSecond() > 0, "updates/s " + m.updatesPerSecond());
+        assertTrue(m.bytesIn() > pushes * 20L && m.bytesOut() > pushes * 10L, m.toString());
+        assertEquals(1, m.connections());
+        assertEquals(1, m.queueDepth()); // the METRICS request itself is being answered
+        assertEquals(1, m.models());
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.stratus.ps;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/** n embedded shards on loopback for a test, closed together. */
+final class Shards implements AutoCloseable {
+  static final String SECRET = "test-secret-" + Long.toHexString(System.nanoTime());
+
+  final List<PsServer> servers = new ArrayList<>();
+
+  static Shards start(int n) throws IOException {
+    return start(n, PsServer.Config.of(SECRET));
+  }
+
+  static Shards start(int n, PsServer.Config template) throws IOException {
+    Shards shards = new Shards();
+    try {
+      for (int i = 0; i < n; i++) {
+        shards.servers.add(PsServer.start(template.shard(i)));
+      }
+    } catch (IOException | RuntimeException e) {
+      shards.close();
+      throw e;
+    }
+    return shards;
+  }
+
+  List<InetSocketAddress> addresses() {
+    return servers.stream().map(PsServer::address).toList();
+  }
+
+  PsClient client() {
+    return PsClient.connect(addresses(), SECRET);
+  }
+
+  PsClient client(int workerId) {
+    return PsClient.connect(addresses(), SECRET, workerId);
+  }
+
+  @Override
+  public void close() {
+    servers.forEach(PsServer::close);
+  }
+}
