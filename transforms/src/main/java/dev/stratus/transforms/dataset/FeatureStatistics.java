@@ -1,0 +1,296 @@
+package dev.stratus.transforms.dataset;
+
+import dev.stratus.transforms.data.SparseRow;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import net.jpountz.lz4.LZ4BlockInputStream;
+import net.jpountz.lz4.LZ4BlockOutputStream;
+
+/**
+ * Per-feature statistics of a set of sparse rows, kept only for the features that occur (sorted by index).
+ *
+ * <p>Values absent from a row are zeros: {@link #maxAbs} and {@link #standardDeviation} count them, so the statistics
+ * describe the dense columns without ever materialising them. Two statistics merge exactly (counts and sums add), which
+ * is what lets a Beam {@code Combine} compute them partition by partition.
+ */
+@DefaultCoder(SerializableCoder.class)
+public final class FeatureStatistics implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final int MAGIC = 0x31545346; // "FST1"
+
+  private final long rows;
+  private final int[] indices;
+  private final long[] present;
+  private final double[] min;
+  private final double[] max;
+  private final double[] sum;
+  private final double[] sumSquares;
+
+  private FeatureStatistics(
+      long rows, int[] indices, long[] present, double[] min, double[] max, double[] sum, double[] sumSquares) {
+    this.rows = rows;
+    this.indices = indices;
+    this.present = present;
+    this.min = min;
+    this.max = max;
+    this.sum = sum;
+    this.sumSquares = sumSquares;
+  }
+
+  public static FeatureStatistics empty() {
+    return new FeatureStatistics(0, new int[0], new long[0], new double[0], new double[0], new double[0], new double[0]);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Rows the statistics were computed over. */
+  public long rows() {
+    return rows;
+  }
+
+  /** How many features occur. */
+  public int size() {
+    return indices.length;
+  }
+
+  /** Feature index of the {@code k}-th feature that occurs (increasing in k). */
+  public int index(int k) {
+    return indices[k];
+  }
+
+  /** Rows in which the {@code k}-th feature is stored. */
+  public long present(int k) {
+    return present[k];
+  }
+
+  /** Smallest value of the {@code k}-th feature, absent values counting as 0 when there are any. */
+  public double min(int k) {
+    return present[k] < rows ? Math.min(0, min[k]) : min[k];
+  }
+
+  /** Largest value of the {@code k}-th feature, absent values counting as 0 when there are any. */
+  public double max(int k) {
+    return present[k] < rows ? Math.max(0, max[k]) : max[k];
+  }
+
+  public double maxAbs(int k) {
+    return Math.max(Math.abs(min[k]), Math.abs(max[k]));
+  }
+
+  /** Mean over all rows, absent values counting as 0. */
+  public double mean(int k) {
+    return rows == 0 ? 0 : sum[k] / rows;
+  }
+
+  /** Population standard deviation over all rows, absent values counting as 0. */
+  public double standardDeviation(int k) {
+    if (rows == 0) {
+      return 0;
+    }
+    double mean = sum[k] / rows;
+    return Math.sqrt(Math.max(0, sumSquares[k] / rows - mean * mean));
+  }
+
+  /** Position of {@code feature} in this statistics' order, or a negative number if it never occurs. */
+  public int find(int feature) {
+    return Arrays.binarySearch(indices, feature);
+  }
+
+  /** The statistics of both sets of rows together. */
+  public FeatureStatistics merge(FeatureStatistics other) {
+    int n = indices.length;
+    int m = other.indices.length;
+    int[] idx = new int[n + m];
+    long[] cnt = new long[n + m];
+    double[] lo = new double[n + m];
+    double[] hi = new double[n + m];
+    double[] s = new double[n + m];
+    double[] sq = new double[n + m];
+    int i = 0;
+    int j = 0;
+    int k = 0;
+    while (i < n || j < m) {
+      boolean fromThis = j >= m || (i < n && indices[i] <= other.indices[j]);
+      boolean fromOther = i >= n || (j < m && other.indices[j] <= indices[i]);
+      if (fromThis && fromOther) {
+        idx[k] = indices[i];
+        cnt[k] = present[i] + other.present[j];
+        lo[k] = Math.min(min[i], other.min[j]);
+        hi[k] = Math.max(max[i], other.max[j]);
+        s[k] = sum[i] + other.sum[j];
+        sq[k] = sumSquares[i++] + other.sumSquares[j++];
+      } else if (fromThis) {
+        idx[k] = indices[i];
+        cnt[k] = present[i];
+        lo[k] = min[i];
+        hi[k] = max[i];
+        s[k] = sum[i];
+        sq[k] = sumSquares[i++];
+      } else {
+        idx[k] = other.indices[j];
+        cnt[k] = other.present[j];
+        lo[k] = other.min[j];
+        hi[k] = other.max[j];
+        s[k] = other.sum[j];
+        sq[k] = other.sumSquares[j++];
+      }
+      k++;
+    }
+    return new FeatureStatistics(
+        rows + other.rows,
+        Arrays.copyOf(idx, k),
+        Arrays.copyOf(cnt, k),
+        Arrays.copyOf(lo, k),
+        Arrays.copyOf(hi, k),
+        Arrays.copyOf(s, k),
+        Arrays.copyOf(sq, k));
+  }
+
+  /** The statistics object's bytes (LZ4-compressed). */
+  public byte[] encode() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(new LZ4BlockOutputStream(bytes))) {
+      out.writeInt(MAGIC);
+      out.writeLong(rows);
+      out.writeInt(indices.length);
+      for (int k = 0; k < indices.length; k++) {
+        out.writeInt(indices[k]);
+        out.writeLong(present[k]);
+        out.writeDouble(min[k]);
+        out.writeDouble(max[k]);
+        out.writeDouble(sum[k]);
+        out.writeDouble(sumSquares[k]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads what {@link #encode} wrote; {@code name} serves error messages. */
+  public static FeatureStatistics decode(byte[] object, String name) {
+    try (DataInputStream in = new DataInputStream(new LZ4BlockInputStream(new ByteArrayInputStream(object)))) {
+      if (in.readInt() != MAGIC) {
+        throw new DatasetException("statistics object " + name + " is corrupt: bad header");
+      }
+      long rows = in.readLong();
+      int n = in.readInt();
+      FeatureStatistics s =
+          new FeatureStatistics(
+              rows, new int[n], new long[n], new double[n], new double[n], new double[n], new double[n]);
+      for (int k = 0; k < n; k++) {
+        s.indices[k] = in.readInt();
+        s.present[k] = in.readLong();
+        s.min[k] = in.readDouble();
+        s.max[k] = in.readDouble();
+        s.sum[k] = in.readDouble();
+        s.sumSquares[k] = in.readDouble();
+      }
+      return s;
+    } catch (IOException e) {
+      throw new DatasetException("statistics object " + name + " is corrupt: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FeatureStatistics f
+        && rows == f.rows
+        && Arrays.equals(indices, f.indices)
+        && Arrays.equals(present, f.present)
+        && Arrays.equals(min, f.min)
+        && Arrays.equals(max, f.max)
+        && Arrays.equals(sum, f.sum)
+        && Arrays.equals(sumSquares, f.sumSquares);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Long.hashCode(rows) + Arrays.hashCode(indices);
+  }
+
+  @Override
+  public String toString() {
+    return "FeatureStatistics(" + rows + " rows, " + indices.length + " features)";
+  }
+
+  /** Accumulates rows one at a time; features are kept in arrival order and sorted once by {@link #build}. */
+  public static final class Builder {
+    private long rows;
+    private final FeatureIndexMap positions = new FeatureIndexMap(1 << 12);
+    private int[] indices = new int[1 << 12];
+    private long[] present = new long[1 << 12];
+    private double[] min = new double[1 << 12];
+    private double[] max = new double[1 << 12];
+    private double[] sum = new double[1 << 12];
+    private double[] sumSquares = new double[1 << 12];
+
+    public Builder add(SparseRow row) {
+      rows++;
+      int[] idx = row.indices();
+      float[] vals = row.values();
+      for (int i = 0; i < idx.length; i++) {
+        int k = positions.getOrAdd(idx[i]);
+        double v = vals[i];
+        if (k == indices.length) {
+          grow();
+        }
+        if (present[k] == 0) {
+          indices[k] = idx[i];
+          min[k] = v;
+          max[k] = v;
+        } else {
+          min[k] = Math.min(min[k], v);
+          max[k] = Math.max(max[k], v);
+        }
+        present[k]++;
+        sum[k] += v;
+        sumSquares[k] += v * v;
+      }
+      return this;
+    }
+
+    public FeatureStatistics build() {
+      int n = positions.size();
+      // sort positions by feature index: indices are non-negative, so (index, position) packs into one long
+      long[] order = new long[n];
+      for (int k = 0; k < n; k++) {
+        order[k] = ((long) indices[k] << 32) | k;
+      }
+      Arrays.sort(order);
+      FeatureStatistics s =
+          new FeatureStatistics(
+              rows, new int[n], new long[n], new double[n], new double[n], new double[n], new double[n]);
+      for (int k = 0; k < n; k++) {
+        int from = (int) order[k];
+        s.indices[k] = indices[from];
+        s.present[k] = present[from];
+        s.min[k] = min[from];
+        s.max[k] = max[from];
+        s.sum[k] = sum[from];
+        s.sumSquares[k] = sumSquares[from];
+      }
+      return s;
+    }
+
+    private void grow() {
+      int capacity = indices.length * 2;
+      indices = Arrays.copyOf(indices, capacity);
+      present = Arrays.copyOf(present, capacity);
+      min = Arrays.copyOf(min, capacity);
+      max = Arrays.copyOf(max, capacity);
+      sum = Arrays.copyOf(sum, capacity);
+      sumSquares = Arrays.copyOf(sumSquares, capacity);
+    }
+  }
+}
