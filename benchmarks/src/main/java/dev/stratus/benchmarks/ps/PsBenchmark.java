@@ -1,0 +1,446 @@
+package dev.stratus.benchmarks.ps;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsClient;
+import dev.stratus.ps.PsModel;
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.ps.PsServer;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+
+/**
+ * The parameter server against Redis and against a bare echo of the same bytes, on Criteo-shaped training traffic:
+ * each iteration pulls a 20-row minibatch's keys (about 700 of a 2^19 model) and pushes a gradient for them, each
+ * call waited for. One shard (a separate JVM), 1, 2 and 4 client threads, each with its own connection.
+ *
+ * <p>Redis runs two ways, both doing the whole update server-side like our shard: (1) the model as one binary
+ * string of floats, a Lua script gathering the rows with GETRANGE (pull) and one applying SGD with GETRANGE/SETRANGE
+ * (push), keys and gradients passed packed in one argument each; (2) a hash of decimal floats, pull by one HMGET,
+ * push by a Lua script of HINCRBYFLOATs. The faster is the one we compare to.
+ *
+ * <p>Run: {@code mvn -q -o -pl ps install -DskipTests && mvn -q -o -pl benchmarks compile exec:java@ps}; optional
+ * arguments: seconds measured per configuration (default 3) and the redis-server binary.
+ */
+public final class PsBenchmark {
+  private static final int MODEL_BITS = 19;
+  private static final float LEARNING_RATE = 0.05f;
+  private static final int[] THREADS = {1, 2, 4};
+  private static final String SECRET = "benchmark-secret";
+
+  /** One client thread's connection, doing one pull or one push and waiting for its answer. */
+  interface Session extends AutoCloseable {
+    void pull(int batch) throws Exception;
+
+    void push(int batch) throws Exception;
+
+    long wireBytes();
+
+    @Override
+    void close() throws Exception;
+  }
+
+  record Result(String system, int threads, double iterationsPerSecond, double pullP50, double pullP99,
+      double pushP50, double pushP99, double bytesPerIteration) {
+    double roundTripMicros() {
+      return pullP50 + pushP50;
+    }
+  }
+
+  private final CriteoTraffic traffic = new CriteoTraffic(4096, MODEL_BITS, 2024);
+  private final double seconds;
+
+  private PsBenchmark(double seconds) {
+    this.seconds = seconds;
+  }
+
+  public static void main(String[] args) throws Exception {
+    double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
+    String redisBinary = args.length > 1 ? args[1] : "/usr/bin/redis-server";
+    new PsBenchmark(seconds).run(redisBinary);
+  }
+
+  private void run(String redisBinary) throws Exception {
+    System.out.printf(Locale.ROOT, "Criteo-shaped traffic: %d minibatches of %d rows x %d fields, model 2^%d, "
+            + "%.0f distinct keys per minibatch on average; %.1f s measured per configuration after %.1f s warm-up%n%n",
+        traffic.keys.length, CriteoTraffic.ROWS_PER_BATCH, CriteoTraffic.FIELDS, MODEL_BITS, traffic.meanKeys(),
+        seconds, warmupSeconds());
+    KeyEncodings.report(traffic);
+
+    List<Result> results = new ArrayList<>();
+    try (PsProcesses shard = PsProcesses.start(1, PsServer.Config.of(SECRET), "1g");
+        PsClient admin = PsClient.connect(shard.addresses(), SECRET)) {
+      PsModel model = admin.createModel("criteo",
+          ModelSpec.vector(MODEL_BITS).learningRate(LEARNING_RATE));
+      for (int threads : THREADS) {
+        results.add(measure("stratus ps", threads, t -> new PsSession(shard, model, t)));
+      }
+    }
+    try (RedisServer redis = new RedisServer(redisBinary)) {
+      RedisStringSession.createModel(redis.port);
+      for (int threads : THREADS) {
+        results.add(measure("redis lua/string", threads, t -> new RedisStringSession(redis.port)));
+      }
+      for (int threads : THREADS) {
+        results.add(measure("redis hash+lua", threads, t -> new RedisHashSession(redis.port)));
+      }
+    }
+    try (EchoServer echo = new EchoServer()) {
+      for (int threads : THREADS) {
+        results.add(measure("echo floor", threads, t -> new EchoSession(echo.port())));
+      }
+    }
+    print(results);
+  }
+
+  private double warmupSeconds() {
+    return Math.min(1.5, seconds / 2);
+  }
+
+  private Result measure(String system, int threads, IntFunction<Session> sessions) throws Exception {
+    long start = System.nanoTime() + 200_000_000L; // every thread connected by then
+    long measureFrom = start + (long) (warmupSeconds() * 1e9);
+    long measureTo = measureFrom + (long) (seconds * 1e9);
+    long[][] pulls = new long[threads][];
+    long[][] pushes = new long[threads][];
+    int[] iterations = new int[threads];
+    long[] bytes = new long[threads];
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(threads);
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      new Thread(() -> {
+        try (Session session = sessions.apply(thread)) {
+          long[] pullNanos = new long[1 << 16];
+          long[] pushNanos = new long[1 << 16];
+          int n = 0;
+          int batch = thread * 997;
+          long bytesBefore = 0;
+          boolean measuring = false;
+          while (System.nanoTime() < start) {
+            Thread.onSpinWait();
+          }
+          while (true) {
+            long t0 = System.nanoTime();
+            if (t0 >= measureTo) {
+              break;
+            }
+            if (!measuring && t0 >= measureFrom) {
+              measuring = true;
+              bytesBefore = session.wireBytes();
+            }
+            int b = batch++ % traffic.keys.length;
+            session.pull(b);
+            long t1 = System.nanoTime();
+            session.push(b);
+            long t2 = System.nanoTime();
+            if (measuring) {
+              if (n == pullNanos.length) {
+                pullNanos = Arrays.copyOf(pullNanos, n * 2);
+                pushNanos = Arrays.copyOf(pushNanos, n * 2);
+              }
+              pullNanos[n] = t1 - t0;
+              pushNanos[n] = t2 - t1;
+              n++;
+            }
+          }
+          pulls[thread] = Arrays.copyOf(pullNanos, n);
+          pushes[thread] = Arrays.copyOf(pushNanos, n);
+          iterations[thread] = n;
+          bytes[thread] = session.wireBytes() - bytesBefore;
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        } finally {
+          done.countDown();
+        }
+      }, system + "-" + t).start();
+    }
+    done.await();
+    if (failure.get() != null) {
+      throw new IllegalStateException(system + " with " + threads + " threads failed", failure.get());
+    }
+    long total = Arrays.stream(iterations).sum();
+    long[] allPulls = Arrays.stream(pulls).flatMapToLong(Arrays::stream).sorted().toArray();
+    long[] allPushes = Arrays.stream(pushes).flatMapToLong(Arrays::stream).sorted().toArray();
+    Result result = new Result(system, threads, total / seconds, micros(allPulls, 0.5), micros(allPulls, 0.99),
+        micros(allPushes, 0.5), micros(allPushes, 0.99), (double) Arrays.stream(bytes).sum() / Math.max(1, total));
+    System.out.printf(Locale.ROOT, "  measured %-17s %d thread(s): %,.0f iterations/s%n", system, threads,
+        result.iterationsPerSecond());
+    return result;
+  }
+
+  private static double micros(long[] sortedNanos, double quantile) {
+    if (sortedNanos.length == 0) {
+      return Double.NaN;
+    }
+    return sortedNanos[(int) Math.min(sortedNanos.length - 1, quantile * sortedNanos.length)] / 1e3;
+  }
+
+  private static void print(List<Result> results) {
+    System.out.printf(Locale.ROOT, "%n%-17s %7s %12s %9s %9s %9s %9s %11s%n", "system", "threads", "iter/s",
+        "pull p50", "pull p99", "push p50", "push p99", "bytes/iter");
+    for (Result r : results) {
+      System.out.printf(Locale.ROOT, "%-17s %7d %,12.0f %8.1fu %8.1fu %8.1fu %8.1fu %,11.0f%n", r.system(),
+          r.threads(), r.iterationsPerSecond(), r.pullP50(), r.pullP99(), r.pushP50(), r.pushP99(),
+          r.bytesPerIteration());
+    }
+    System.out.printf(Locale.ROOT, "%n%7s %22s %16s %26s%n", "threads", "ours/redis (iter/s)", "ours/echo iter/s",
+        "ours/echo p50 round trip");
+    for (int threads : THREADS) {
+      Result ours = find(results, "stratus ps", threads);
+      Result redis = find(results, "redis lua/string", threads);
+      Result redisHash = find(results, "redis hash+lua", threads);
+      Result bestRedis = redis.iterationsPerSecond() >= redisHash.iterationsPerSecond() ? redis : redisHash;
+      Result echo = find(results, "echo floor", threads);
+      System.out.printf(Locale.ROOT, "%7d %15.1fx (%s) %15.2fx %25.2fx%n", threads,
+          ours.iterationsPerSecond() / bestRedis.iterationsPerSecond(), bestRedis.system().substring(6),
+          ours.iterationsPerSecond() / echo.iterationsPerSecond(), ours.roundTripMicros() / echo.roundTripMicros());
+    }
+    System.out.println("\nGoals: ours/redis >= 5x; ours/echo p50 round trip (pull p50 + push p50) <= 2x.");
+  }
+
+  private static Result find(List<Result> results, String system, int threads) {
+    return results.stream().filter(r -> r.system().equals(system) && r.threads() == threads).findFirst()
+        .orElseThrow();
+  }
+
+  // ---- the sessions -------------------------------------------------------------------------------------------
+
+  /** Our client: its own connection to the shard, pull and push through the public API. */
+  private final class PsSession implements Session {
+    private final PsClient client;
+    private final PsModel model;
+
+    PsSession(PsProcesses shard, PsModel model, int worker) {
+      this.client = PsClient.connect(shard.addresses(), SECRET, worker);
+      this.model = client.createModel(model.name(), model.spec());
+    }
+
+    @Override
+    public void pull(int batch) throws Exception {
+      client.pull(model, traffic.keys[batch]).get();
+    }
+
+    @Override
+    public void push(int batch) throws Exception {
+      client.push(model, traffic.keys[batch], traffic.gradients[batch]).get();
+    }
+
+    @Override
+    public long wireBytes() {
+      return client.bytesSent() + client.bytesReceived();
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+
+  /** The model as one Redis string of little-endian floats; Lua scripts gather rows and apply SGD in place. */
+  private final class RedisStringSession implements Session {
+    private static final String MODEL = "criteo:w";
+    private static final String PULL = """
+        local m, ks = KEYS[1], ARGV[1]
+        local out = {}
+        for i = 1, #ks / 4 do
+          local k = struct.unpack('<i4', ks, 4 * i - 3)
+          out[i] = redis.call('GETRANGE', m, k * 4, k * 4 + 3)
+        end
+        return table.concat(out)""";
+    private static final String PUSH = """
+        local m, lr, ks, gs = KEYS[1], tonumber(ARGV[1]), ARGV[2], ARGV[3]
+        for i = 1, #ks / 4 do
+          local k = struct.unpack('<i4', ks, 4 * i - 3)
+          local g = struct.unpack('<f', gs, 4 * i - 3)
+          local w = struct.unpack('<f', redis.call('GETRANGE', m, k * 4, k * 4 + 3))
+          redis.call('SETRANGE', m, k * 4, struct.pack('<f', w - lr * g))
+        end
+        return #ks / 4""";
+
+    private final RespClient redis;
+    private final String pullSha;
+    private final String pushSha;
+
+    RedisStringSession(int port) {
+      try {
+        redis = new RespClient(port);
+        pullSha = new String((byte[]) redis.call("SCRIPT", "LOAD", PULL), StandardCharsets.US_ASCII);
+        pushSha = new String((byte[]) redis.call("SCRIPT", "LOAD", PUSH), StandardCharsets.US_ASCII);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    static void createModel(int port) throws IOException {
+      try (RespClient redis = new RespClient(port)) {
+        redis.call("SETRANGE", MODEL, String.valueOf((4 << MODEL_BITS) - 1), new byte[1]); // 2 MiB of zeros
+      }
+    }
+
+    @Override
+    public void pull(int batch) throws Exception {
+      byte[] packed = (byte[]) redis.call("EVALSHA", pullSha, "1", MODEL, packInts(traffic.keys[batch]));
+      float[] w = new float[traffic.keys[batch].length];
+      ByteBuffer.wrap(packed).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(w);
+    }
+
+    @Override
+    public void push(int batch) throws Exception {
+      redis.call("EVALSHA", pushSha, "1", MODEL, String.valueOf(LEARNING_RATE), packInts(traffic.keys[batch]),
+          packFloats(traffic.gradients[batch]));
+    }
+
+    @Override
+    public long wireBytes() {
+      return redis.wireBytes();
+    }
+
+    @Override
+    public void close() throws IOException {
+      redis.close();
+    }
+  }
+
+  /** The model as a Redis hash of decimal floats: HMGET to pull, a Lua loop of HINCRBYFLOAT to push. */
+  private final class RedisHashSession implements Session {
+    private static final String MODEL = "criteo:h";
+    private static final String PUSH = """
+        local m, lr = KEYS[1], tonumber(ARGV[1])
+        for i = 2, #ARGV, 2 do
+          redis.call('HINCRBYFLOAT', m, ARGV[i], -lr * tonumber(ARGV[i + 1]))
+        end
+        return (#ARGV - 1) / 2""";
+
+    private final RespClient redis;
+    private final String pushSha;
+
+    RedisHashSession(int port) {
+      try {
+        redis = new RespClient(port);
+        pushSha = new String((byte[]) redis.call("SCRIPT", "LOAD", PUSH), StandardCharsets.US_ASCII);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void pull(int batch) throws Exception {
+      int[] keys = traffic.keys[batch];
+      List<Object> args = new ArrayList<>(keys.length + 2);
+      args.add("HMGET");
+      args.add(MODEL);
+      for (int key : keys) {
+        args.add(key);
+      }
+      redis.command(args.toArray());
+      redis.flush();
+      List<?> values = (List<?>) redis.read();
+      float[] w = new float[keys.length];
+      for (int i = 0; i < w.length; i++) {
+        Object v = values.get(i);
+        w[i] = v == null ? 0f : Float.parseFloat(new String((byte[]) v, StandardCharsets.US_ASCII));
+      }
+    }
+
+    @Override
+    public void push(int batch) throws Exception {
+      int[] keys = traffic.keys[batch];
+      float[] gradient = traffic.gradients[batch];
+      List<Object> args = new ArrayList<>(2 * keys.length + 5);
+      args.addAll(List.of("EVALSHA", pushSha, "1", MODEL, String.valueOf(LEARNING_RATE)));
+      for (int i = 0; i < keys.length; i++) {
+        args.add(keys[i]);
+        args.add(gradient[i]);
+      }
+      redis.command(args.toArray());
+      redis.flush();
+      redis.read();
+    }
+
+    @Override
+    public long wireBytes() {
+      return redis.wireBytes();
+    }
+
+    @Override
+    public void close() throws IOException {
+      redis.close();
+    }
+  }
+
+  /** Our frames' sizes, echoed: a pull request and its reply, then a push request and its reply. */
+  private final class EchoSession implements Session {
+    private final Socket socket;
+    private final DataOutputStream out;
+    private final DataInputStream in;
+    private final byte[] buffer = new byte[1 << 16];
+    private long bytes;
+
+    EchoSession(int port) {
+      try {
+        socket = new Socket("127.0.0.1", port);
+        socket.setTcpNoDelay(true);
+        out = new DataOutputStream(socket.getOutputStream());
+        in = new DataInputStream(socket.getInputStream());
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private void roundTrip(int requestBytes, int replyBytes) throws IOException {
+      ByteBuffer request = ByteBuffer.wrap(buffer, 0, requestBytes);
+      request.putInt(requestBytes - 4).putInt(replyBytes);
+      out.write(buffer, 0, requestBytes);
+      in.readFully(buffer, 0, replyBytes);
+      bytes += requestBytes + replyBytes;
+    }
+
+    @Override
+    public void pull(int batch) throws IOException {
+      int keys = traffic.keys[batch].length;
+      int keyBytes = KeyEncodings.deltaVarintBytes(traffic.keys[batch]);
+      roundTrip(4 + 6 + 4 + keyBytes, 4 + 6 + 4 * keys);
+    }
+
+    @Override
+    public void push(int batch) throws IOException {
+      int keys = traffic.keys[batch].length;
+      int keyBytes = KeyEncodings.deltaVarintBytes(traffic.keys[batch]);
+      roundTrip(4 + 6 + 4 + 1 + keyBytes + 4 * keys, 4 + 6);
+    }
+
+    @Override
+    public long wireBytes() {
+      return bytes;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  private static byte[] packInts(int[] values) {
+    ByteBuffer packed = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    packed.asIntBuffer().put(values);
+    return packed.array();
+  }
+
+  private static byte[] packFloats(float[] values) {
+    ByteBuffer packed = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    packed.asFloatBuffer().put(values);
+    return packed.array();
+  }
+}
