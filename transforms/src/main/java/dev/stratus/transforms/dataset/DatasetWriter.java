@@ -45,7 +45,13 @@ public final class DatasetWriter {
             "cannot write the dataset " + location + ": the bucket '" + location.bucket() + "' does not exist in "
                 + store.spec().describe() + " (create it, or choose another with --bucket or .to(...))");
       }
-      store.ensureBucket(location.bucket());
+      try {
+        store.ensureBucket(location.bucket());
+      } catch (StoreException e) {
+        if (!store.bucketExists(location.bucket())) { // else a parallel write created it first
+          throw e;
+        }
+      }
     }
     S3Path manifest = location.resolve(DatasetManifest.NAME);
     if (store.exists(manifest)) {

@@ -1,12 +1,15 @@
 package dev.stratus.transforms.preprocess;
 
 import dev.stratus.transforms.data.SparseRow;
+import java.io.Serializable;
 
 /**
  * Decides a row's side of a train/test split from a hash of its content and a seed: the same rows split the same way
  * on every run, whatever the partitioning, and duplicate rows never end up on both sides.
  */
-public final class RowSplitter {
+public final class RowSplitter implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   private final double fraction;
   private final long seed;
 

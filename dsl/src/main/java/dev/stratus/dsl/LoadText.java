@@ -1,0 +1,165 @@
+package dev.stratus.dsl;
+
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetManifest;
+import dev.stratus.transforms.dataset.DatasetWriter;
+import dev.stratus.transforms.dataset.PartitionInfo;
+import dev.stratus.transforms.dataset.PartitionSink;
+import dev.stratus.transforms.text.InputFiles;
+import dev.stratus.transforms.text.RowParser;
+import dev.stratus.transforms.text.TextFormat;
+import dev.stratus.transforms.text.TextLoader;
+import java.util.List;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * What the text loaders ({@link LoadLibsvm}, {@link LoadCriteo}, {@link LoadCsv}) share: the input (a local or
+ * {@code s3://} file, directory, prefix or glob), the location of the dataset, the partition size, the bad-record
+ * policy, and the pipeline: list the input files, parse them in parallel (one file per task) into partitions, commit.
+ *
+ * @param <SelfT> the concrete loader, so that the shared builder methods return it
+ */
+public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform<PBegin, PCollection<Dataset>> {
+  /** The Beam counter of skipped malformed records. */
+  public static final String BAD_RECORDS_COUNTER = "badRecords";
+
+  private final String input;
+  private String location;
+  private int rowsPerPartition = DatasetWriter.DEFAULT_ROWS_PER_PARTITION;
+  private BadRecords badRecords = BadRecords.FAIL;
+
+  LoadText(String input) {
+    if (input == null || input.isBlank()) {
+      throw new IllegalArgumentException("the input must name a file, directory, prefix or glob");
+    }
+    if (S3Path.isS3(input)) {
+      S3Path.parse(input);
+    }
+    this.input = input;
+  }
+
+  /** Where to write the dataset, {@code s3://bucket/prefix}; default {@code s3://<--bucket>/datasets/<input name>}. */
+  public SelfT to(String datasetLocation) {
+    S3Path path = S3Path.parse(datasetLocation);
+    if (path.key().isEmpty() || path.key().equals("/")) {
+      throw new IllegalArgumentException("to: a dataset needs a prefix inside its bucket, e.g. s3://" + path.bucket()
+          + "/datasets/name; got '" + datasetLocation + "'");
+    }
+    StoreOptions.checkBucket(path.bucket());
+    this.location = datasetLocation.endsWith("/")
+        ? datasetLocation.substring(0, datasetLocation.length() - 1)
+        : datasetLocation;
+    return self();
+  }
+
+  /** Rows per partition object (default 100,000): the unit a worker reads and a Lambda holds in memory. */
+  public SelfT rowsPerPartition(int rows) {
+    if (rows < 1) {
+      throw new IllegalArgumentException("rowsPerPartition must be at least 1, got " + rows);
+    }
+    this.rowsPerPartition = rows;
+    return self();
+  }
+
+  /** Fail on a malformed line (default) or skip and count it. */
+  public SelfT badRecords(BadRecords policy) {
+    if (policy == null) {
+      throw new IllegalArgumentException("badRecords: FAIL or SKIP, not null");
+    }
+    this.badRecords = policy;
+    return self();
+  }
+
+  /** The parser settings; builder arguments were checked when given. */
+  abstract TextFormat format();
+
+  /** The format's name and settings, for the manifest's {@code source}. */
+  abstract String describeFormat();
+
+  @SuppressWarnings("unchecked")
+  private SelfT self() {
+    return (SelfT) this;
+  }
+
+  @Override
+  public void validate(PipelineOptions options) {
+    super.validate(options);
+    StoreOptions.spec(options.as(StoreOptions.class));
+  }
+
+  @Override
+  public PCollection<Dataset> expand(PBegin begin) {
+    StoreOptions options = begin.getPipeline().getOptions().as(StoreOptions.class);
+    String target = location != null
+        ? location
+        : "s3://" + options.getBucket() + "/datasets/" + InputFiles.baseName(input);
+    String source = describeFormat() + " " + input;
+    return begin
+        .apply("Input", Create.of(input))
+        .apply("ListFiles", ParDo.of(new ListFilesFn(target)))
+        .apply("Spread", Reshuffle.viaRandomKey())
+        .apply("Parse", ParDo.of(new ParseFileFn(format(), target, rowsPerPartition, badRecords, source)))
+        .apply("Commit", new CommitDataset());
+  }
+
+  /** Expands the input into files, then clears the target: from here until the commit no dataset is visible there. */
+  private static final class ListFilesFn extends StoreDoFn<String, String> {
+    private final String target;
+
+    ListFilesFn(String target) {
+      this.target = target;
+    }
+
+    @ProcessElement
+    public void process(@Element String input, OutputReceiver<String> out) {
+      List<String> files = InputFiles.expand(input, () -> store);
+      DatasetWriter.begin(store, S3Path.parse(target));
+      files.forEach(out::output);
+    }
+  }
+
+  /** Parses one input file into partitions; on failure deletes what it wrote (best effort) and fails the load. */
+  private static final class ParseFileFn extends StoreDoFn<String, WriteSummary> {
+    private final Counter badRecordsCounter = Metrics.counter(LoadText.class, BAD_RECORDS_COUNTER);
+    private final TextFormat format;
+    private final String target;
+    private final int rowsPerPartition;
+    private final BadRecords badRecords;
+    private final String source;
+
+    ParseFileFn(TextFormat format, String target, int rowsPerPartition, BadRecords badRecords, String source) {
+      this.format = format;
+      this.target = target;
+      this.rowsPerPartition = rowsPerPartition;
+      this.badRecords = badRecords;
+      this.source = source;
+    }
+
+    @ProcessElement
+    public void process(@Element String file, OutputReceiver<WriteSummary> out) {
+      PartitionSink sink = DatasetWriter.sink(store, S3Path.parse(target), rowsPerPartition);
+      RowParser parser = format.newParser();
+      try {
+        TextLoader.Result result = TextLoader.load(
+            file, InputFiles.open(file, () -> store), parser, badRecords == BadRecords.SKIP, sink::add);
+        List<PartitionInfo> partitions = sink.finish();
+        badRecordsCounter.inc(result.badRecords());
+        DatasetManifest template =
+            DatasetManifest.template(parser.featureCount(), parser.namedFeatures(), source, null);
+        out.output(new WriteSummary(target, template, partitions, result.badRecords(), sink.maxIndex()));
+      } catch (RuntimeException e) {
+        sink.abort();
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.stratus.dsl;
+
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/** What the DSL's tests share: one embedded store in a temporary directory, options naming it, small helpers. */
+final class DataTesting {
+  static final Path DIR = createTempDirectory();
+
+  private DataTesting() {}
+
+  static StoreOptions options(String... args) {
+    List<String> all = new ArrayList<>(List.of("--dataDir=" + DIR.resolve("store"), "--runner=DirectRunner"));
+    all.addAll(List.of(args));
+    return PipelineOptionsFactory.fromArgs(all.toArray(String[]::new)).as(StoreOptions.class);
+  }
+
+  static Pipeline pipeline(String... args) {
+    return Pipeline.create(options(args));
+  }
+
+  static ObjectStore store() {
+    return ObjectStore.of(StoreOptions.spec(options()));
+  }
+
+  static Path file(String name, String content) {
+    try {
+      Path file = DIR.resolve("inputs").resolve(name);
+      Files.createDirectories(file.getParent());
+      return Files.writeString(file, content);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Dataset dataset(String location) {
+    return Dataset.open(store(), S3Path.parse(location));
+  }
+
+  /** The rows of the dataset at {@code location} in a canonical order (partition order depends on worker timing). */
+  static List<SparseRow> sortedRows(String location) {
+    return sorted(DatasetReader.readAll(store(), dataset(location)));
+  }
+
+  static List<SparseRow> sorted(List<SparseRow> rows) {
+    List<SparseRow> copy = new ArrayList<>(rows);
+    copy.sort(Comparator.comparing(SparseRow::toString));
+    return copy;
+  }
+
+  static boolean exists(String location) {
+    return store().exists(S3Path.parse(location).resolve("manifest.json"));
+  }
+
+  /** Every message along the cause chain: a pipeline failure wraps the worker's exception. */
+  static String messages(Throwable t) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      all.append(c.getMessage()).append(" | ");
+    }
+    return all.toString();
+  }
+
+  private static Path createTempDirectory() {
+    try {
+      return Files.createTempDirectory("stratus-dsl-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
