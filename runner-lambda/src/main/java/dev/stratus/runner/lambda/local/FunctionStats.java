@@ -1,0 +1,24 @@
+package dev.stratus.runner.lambda.local;
+
+import java.time.Duration;
+
+/**
+ * What happened to one function so far.
+ *
+ * @param invocations invocations that reached an environment (throttled ones excluded)
+ * @param coldStarts invocations that had to start a new environment
+ * @param warmStarts invocations served by an idle environment
+ * @param errors invocations that ended in a function error, timeouts and crashes included
+ * @param timeouts invocations killed at the function's timeout
+ * @param throttles invocations refused with 429 at the concurrency cap
+ * @param liveEnvironments environments alive now, busy or idle
+ * @param totalInitTime summed Init Duration of the cold starts
+ */
+public record FunctionStats(long invocations, long coldStarts, long warmStarts, long errors, long timeouts,
+    long throttles, int liveEnvironments, Duration totalInitTime) {
+
+  /** Mean Init Duration of a cold start, or zero before the first. */
+  public Duration meanInitTime() {
+    return coldStarts == 0 ? Duration.ZERO : totalInitTime.dividedBy(coldStarts);
+  }
+}

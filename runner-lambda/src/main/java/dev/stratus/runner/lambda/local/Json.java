@@ -1,0 +1,34 @@
+package dev.stratus.runner.lambda.local;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The one JSON mapper of the service: Lambda's API bodies are small documents. */
+final class Json {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Parses a request body; an empty body is an empty object. */
+  static JsonNode parse(byte[] body) {
+    if (body.length == 0) {
+      return MAPPER.createObjectNode();
+    }
+    try {
+      return MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw ApiException.invalidParameter("request body is not JSON: " + e.getMessage());
+    }
+  }
+}
