@@ -29,6 +29,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
 
 /**
  * An embedded AWS Lambda on loopback: Lambda's Invoke API and a minimal function-management API for the AWS SDK's
@@ -38,7 +39,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  * <pre>{@code
  * try (LocalLambdaService lambda = LocalLambdaService.start()) {
  *   lambda.registerFunction(FunctionSpec.of("worker", "dev.stratus.Worker", classpath).withMemoryMb(512));
- *   try (LambdaClient client = lambda.newClient()) {
+ *   try (LambdaClient client = lambda.clientBuilder().build()) {
  *     InvokeResponse response = client.invoke(r -> r.functionName("worker").payload(SdkBytes.fromUtf8String("{}")));
  *   }
  * }
@@ -185,18 +186,17 @@ public final class LocalLambdaService implements AutoCloseable {
   }
 
   /**
-   * A client for this service: its endpoint and region, placeholder credentials (signatures are not checked), and
-   * a read timeout above Lambda's 900-second maximum so long synchronous calls are not cut by the client.
+   * A client builder set for this service: its endpoint and region, placeholder credentials (signatures are not
+   * checked), and a read timeout above Lambda's 900-second maximum so long synchronous calls are not cut short.
    */
-  public LambdaClient newClient() {
+  public LambdaClientBuilder clientBuilder() {
     return LambdaClient.builder()
         .endpointOverride(endpoint())
         .region(Region.of(config.region()))
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
         .httpClient(UrlConnectionHttpClient.builder()
             .socketTimeout(Duration.ofSeconds(Limits.MAX_TIMEOUT_SECONDS + 60))
-            .build())
-        .build();
+            .build());
   }
 
   /**

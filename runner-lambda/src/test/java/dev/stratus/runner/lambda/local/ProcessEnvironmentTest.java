@@ -35,7 +35,7 @@ class ProcessEnvironmentTest {
   @BeforeAll
   static void start() {
     service = LocalLambdaService.start();
-    client = service.newClient();
+    client = service.clientBuilder().build();
   }
 
   @AfterAll
