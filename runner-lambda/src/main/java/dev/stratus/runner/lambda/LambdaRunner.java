@@ -1,0 +1,106 @@
+package dev.stratus.runner.lambda;
+
+import dev.stratus.dsl.StoreOptions;
+import dev.stratus.runner.lambda.graph.ExecutionGraph;
+import dev.stratus.runner.lambda.scheduler.Scheduler;
+import dev.stratus.runner.lambda.scheduler.TaskFailedException;
+import dev.stratus.runner.lambda.scheduler.TaskInvoker;
+import dev.stratus.runner.lambda.translate.LambdaOverrides;
+import dev.stratus.runner.lambda.translate.PipelineTranslator;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.PipelineRunner;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsValidator;
+
+/**
+ * Runs a Beam pipeline as AWS Lambda invocations: the graph becomes stages of fused DoFns between shuffles, each
+ * stage one task per partition, each task one invocation of the worker function; data moves through the object
+ * store. {@link #run} blocks until the pipeline is done and throws the first task failure as the worker's own
+ * exception.
+ *
+ * <pre>{@code
+ * --runner=LambdaRunner                       # embedded local Lambda service and embedded store
+ * --runner=LambdaRunner --lambdaEndpoint=aws --storeEndpoint=aws --bucket=my-bucket --lambdaRegion=eu-west-1
+ * }</pre>
+ */
+public final class LambdaRunner extends PipelineRunner<PipelineResult> {
+  private final LambdaRunnerOptions options;
+
+  private LambdaRunner(LambdaRunnerOptions options) {
+    this.options = options;
+  }
+
+  public static LambdaRunner fromOptions(PipelineOptions options) {
+    return new LambdaRunner(PipelineOptionsValidator.validate(LambdaRunnerOptions.class, options));
+  }
+
+  @Override
+  public PipelineResult run(Pipeline pipeline) {
+    MetricsEnvironment.setMetricsSupported(true);
+    LambdaOverrides.apply(pipeline);
+    ExecutionGraph graph = PipelineTranslator.translate(pipeline, options);
+
+    StoreSpec storeSpec = StoreOptions.spec(options);
+    ObjectStore store = ObjectStore.of(storeSpec);
+    store.ensureBucket(options.getBucket());
+    StoreSpec workerStore =
+        storeSpec.isEmbedded() ? ObjectStore.embeddedServer(storeSpec.embeddedDir()).spec() : storeSpec;
+    S3Path jobDir = new S3Path(options.getBucket(), "lambda-runner/" + options.getJobName() + "-" + UUID.randomUUID() + "/");
+
+    ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), daemonThreads());
+    TaskInvoker invoker = WorkerFunction.connect(options);
+    try {
+      Scheduler scheduler =
+          new Scheduler(
+              new Scheduler.Config(
+                  store,
+                  invoker,
+                  pool,
+                  jobDir,
+                  workerStore,
+                  options,
+                  new SerializablePipelineOptions(options).toString(),
+                  options.getMaxAttempts(),
+                  Duration.ofMillis(options.getRetryBackoffMillis()),
+                  options.getBundleSizeMb() * 1024L * 1024L));
+      scheduler.run(graph);
+      return new LambdaPipelineResult(
+          MetricsContainerStepMap.asMetricResults(scheduler.attemptedMetrics(), scheduler.committedMetrics()));
+    } catch (TaskFailedException e) {
+      Throwable cause = e.getCause();
+      if (cause == null) {
+        throw new Pipeline.PipelineExecutionException(e);
+      }
+      cause.addSuppressed(e);
+      throw new Pipeline.PipelineExecutionException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while running the pipeline", e);
+    } finally {
+      pool.shutdownNow();
+      invoker.close();
+      if (!options.getKeepIntermediateData()) {
+        store.deleteAll(jobDir);
+      }
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads() {
+    return runnable -> {
+      Thread thread = new Thread(runnable, "lambda-runner-task");
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,93 @@
+package dev.stratus.runner.lambda;
+
+import dev.stratus.dsl.StoreOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/**
+ * Options of {@link LambdaRunner}. With none set, the pipeline runs on the embedded local Lambda service (worker
+ * environments as separate JVMs) and the embedded object store over {@code --dataDir}.
+ */
+public interface LambdaRunnerOptions extends StoreOptions {
+  /** The value of {@code --lambdaEndpoint} that means AWS Lambda itself. */
+  String AWS = "aws";
+
+  @Description("Name of the worker Lambda function (deployed with the deploy command when on AWS)")
+  @Default.String("stratus-worker")
+  String getFunctionName();
+
+  void setFunctionName(String name);
+
+  @Description("Region of the Lambda service")
+  @Default.String("us-east-1")
+  String getLambdaRegion();
+
+  void setLambdaRegion(String region);
+
+  @Description("Lambda endpoint: empty starts the embedded local Lambda service, 'aws' uses AWS Lambda, anything else"
+      + " is an http(s) URL of a Lambda-compatible service")
+  @Default.String("")
+  String getLambdaEndpoint();
+
+  void setLambdaEndpoint(String endpoint);
+
+  @Description("Memory of each worker in MB (local service: its heap limit)")
+  @Default.Integer(1024)
+  int getWorkerMemoryMb();
+
+  void setWorkerMemoryMb(int memoryMb);
+
+  @Description("Time limit of one task attempt in seconds (the function's timeout on the local service)")
+  @Default.Integer(300)
+  int getTaskTimeoutSeconds();
+
+  void setTaskTimeoutSeconds(int seconds);
+
+  @Description("Most task attempts running at once")
+  @Default.Integer(8)
+  int getMaxConcurrency();
+
+  void setMaxConcurrency(int tasks);
+
+  @Description("Attempts per task before the pipeline fails (throttled calls do not count)")
+  @Default.Integer(3)
+  int getMaxAttempts();
+
+  void setMaxAttempts(int attempts);
+
+  @Description("Wait after a first failed attempt, in milliseconds; it doubles with each further failure")
+  @Default.Integer(200)
+  int getRetryBackoffMillis();
+
+  void setRetryBackoffMillis(int millis);
+
+  @Description("Hash partitions (reduce tasks) of each GroupByKey")
+  @Default.Integer(4)
+  int getShufflePartitions();
+
+  void setShufflePartitions(int partitions);
+
+  @Description("Bytes of a bounded source one task reads, in MB; larger sources are split")
+  @Default.Integer(64)
+  int getBundleSizeMb();
+
+  void setBundleSizeMb(int megabytes);
+
+  @Description("How the local Lambda service runs worker environments: PROCESS (a JVM each, with the AWS runtime"
+      + " interface client, as on Lambda) or IN_PROCESS (threads of the driver's JVM, for fast test suites)")
+  @Default.Enum("PROCESS")
+  LocalEnvironmentMode getLocalEnvironmentMode();
+
+  void setLocalEnvironmentMode(LocalEnvironmentMode mode);
+
+  @Description("Keep the run's stage plans, task descriptors and intermediate data in the store after the run")
+  @Default.Boolean(false)
+  boolean getKeepIntermediateData();
+
+  void setKeepIntermediateData(boolean keep);
+
+  enum LocalEnvironmentMode {
+    PROCESS,
+    IN_PROCESS
+  }
+}

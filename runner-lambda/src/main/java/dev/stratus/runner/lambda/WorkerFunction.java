@@ -1,0 +1,81 @@
+package dev.stratus.runner.lambda;
+
+import dev.stratus.runner.lambda.LambdaRunnerOptions.LocalEnvironmentMode;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.scheduler.LambdaTaskInvoker;
+import dev.stratus.runner.lambda.scheduler.TaskInvoker;
+import dev.stratus.runner.lambda.worker.WorkerHandler;
+import java.io.File;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
+
+/**
+ * The worker function a run invokes, and the LambdaClient that reaches it: AWS Lambda or another endpoint the options
+ * name, or else the embedded local Lambda service with the worker registered from this JVM's classpath. The local
+ * service is started once per driver JVM and stops with it (its environments are kept warm between runs, as
+ * Lambda's are).
+ */
+final class WorkerFunction {
+  static final String HANDLER = WorkerHandler.class.getName() + "::handleRequest";
+
+  private static final Map<LocalEnvironmentMode, LocalLambdaService> LOCAL_SERVICES = new ConcurrentHashMap<>();
+  private static final Map<LocalEnvironmentMode, FunctionSpec> REGISTERED = new ConcurrentHashMap<>();
+
+  private WorkerFunction() {}
+
+  static TaskInvoker connect(LambdaRunnerOptions options) {
+    String endpoint = options.getLambdaEndpoint() == null ? "" : options.getLambdaEndpoint().trim();
+    if (endpoint.isEmpty()) {
+      return new LambdaTaskInvoker(local(options).clientBuilder().build(), options.getFunctionName());
+    }
+    LambdaClientBuilder builder =
+        LambdaClient.builder()
+            .region(Region.of(options.getLambdaRegion()))
+            .httpClient(
+                UrlConnectionHttpClient.builder()
+                    .socketTimeout(Duration.ofSeconds(options.getTaskTimeoutSeconds() + 60L))
+                    .build());
+    if (!endpoint.equals(LambdaRunnerOptions.AWS)) {
+      builder.endpointOverride(URI.create(endpoint));
+    }
+    return new LambdaTaskInvoker(builder.build(), options.getFunctionName());
+  }
+
+  private static synchronized LocalLambdaService local(LambdaRunnerOptions options) {
+    LocalEnvironmentMode mode = options.getLocalEnvironmentMode();
+    LocalLambdaService service =
+        LOCAL_SERVICES.computeIfAbsent(
+            mode,
+            m ->
+                LocalLambdaService.start(
+                    LocalLambdaService.Config.defaults()
+                        .withEnvironmentMode(LocalLambdaService.EnvironmentMode.valueOf(m.name()))
+                        .withRegion(options.getLambdaRegion())));
+    FunctionSpec spec =
+        FunctionSpec.of(options.getFunctionName(), HANDLER, classpath())
+            .withMemoryMb(options.getWorkerMemoryMb())
+            .withTimeoutSeconds(options.getTaskTimeoutSeconds());
+    if (!spec.equals(REGISTERED.get(mode))) {
+      service.registerFunction(spec);
+      REGISTERED.put(mode, spec);
+    }
+    return service;
+  }
+
+  private static List<Path> classpath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> !entry.isBlank())
+        .map(Path::of)
+        .toList();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.stratus.runner.lambda.graph;
+
+import dev.stratus.runner.lambda.message.Op;
+import dev.stratus.runner.lambda.message.Root;
+import dev.stratus.runner.lambda.message.StagePlan;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * A root and the chain of operations fused below it; every task of the stage runs all of them over one partition.
+ * Translation adds operations as it meets consumers; the scheduler runs stages in the order they were created, which
+ * is a topological order.
+ */
+public final class Stage {
+  private final int id;
+  private final String name;
+  private final Root root;
+  private final StageInput input;
+  private final ArrayList<Op> ops = new ArrayList<>();
+  private final LinkedHashMap<String, byte[]> coders = new LinkedHashMap<>();
+  private final Set<String> sideInputs = new LinkedHashSet<>();
+
+  Stage(int id, String name, Root root, StageInput input) {
+    this.id = id;
+    this.name = name;
+    this.root = root;
+    this.input = input;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public StageInput input() {
+    return input;
+  }
+
+  /** PCollections (or flatten outputs) this stage's ParDos read as side inputs. */
+  public Set<String> sideInputs() {
+    return sideInputs;
+  }
+
+  public void add(Op op) {
+    ops.add(op);
+  }
+
+  /** Records the windowed-value coder of a PCollection this stage reads from or writes to the store. */
+  public void addCoder(String pcollection, byte[] coder) {
+    coders.put(pcollection, coder);
+  }
+
+  public void addSideInput(String pcollection) {
+    sideInputs.add(pcollection);
+  }
+
+  public StagePlan plan(String pipelineOptions) {
+    return new StagePlan(id, name, root, new ArrayList<>(ops), new LinkedHashMap<>(coders), pipelineOptions);
+  }
+
+  @Override
+  public String toString() {
+    return "stage " + id + " (" + name + ")";
+  }
+}

@@ -1,0 +1,80 @@
+package dev.stratus.runner.lambda.message;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stratus.store.StoreSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+import org.apache.beam.sdk.util.SerializableUtils;
+
+/**
+ * The JSON a task invocation carries (Lambda accepts only JSON payloads): references, never data. The request names
+ * the task descriptor in the store and the attempt's output prefix; the response carries the Kryo task summary.
+ */
+public final class Invocation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Invocation() {}
+
+  /** What a worker is asked to do: run the descriptor at {@code task}, writing under {@code attemptPrefix}. */
+  public record Request(String task, String attemptPrefix, StoreSpec store) {
+    public byte[] toJson() {
+      ObjectNode node = JSON.createObjectNode();
+      node.put("formatVersion", Messages.FORMAT_VERSION);
+      node.put("task", task);
+      node.put("attemptPrefix", attemptPrefix);
+      node.put("store", Base64.getEncoder().encodeToString(SerializableUtils.serializeToByteArray(store)));
+      return bytes(node);
+    }
+
+    public static Request fromJson(byte[] json) {
+      JsonNode node = tree(json);
+      checkVersion(node);
+      StoreSpec store =
+          (StoreSpec)
+              SerializableUtils.deserializeFromByteArray(
+                  Base64.getDecoder().decode(node.path("store").asText()), "store spec");
+      return new Request(node.path("task").asText(), node.path("attemptPrefix").asText(), store);
+    }
+  }
+
+  public static byte[] responseJson(TaskSummary summary) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("formatVersion", Messages.FORMAT_VERSION);
+    node.put("summary", Base64.getEncoder().encodeToString(Messages.write(summary)));
+    return bytes(node);
+  }
+
+  public static TaskSummary summaryFromResponse(byte[] json) {
+    JsonNode node = tree(json);
+    checkVersion(node);
+    return Messages.read(Base64.getDecoder().decode(node.path("summary").asText()), TaskSummary.class);
+  }
+
+  private static void checkVersion(JsonNode node) {
+    int version = node.path("formatVersion").asInt(-1);
+    if (version != Messages.FORMAT_VERSION) {
+      throw new Messages.IncompatibleMessageException(
+          "invocation format v" + version + " where this build speaks v" + Messages.FORMAT_VERSION
+              + ": deploy the worker from the same build as the driver");
+    }
+  }
+
+  private static JsonNode tree(byte[] json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("invocation payload is not JSON", e);
+    }
+  }
+
+  private static byte[] bytes(ObjectNode node) {
+    try {
+      return JSON.writeValueAsBytes(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,265 @@
+package dev.stratus.runner.lambda.scheduler;
+
+import dev.stratus.runner.lambda.graph.ExecutionGraph;
+import dev.stratus.runner.lambda.graph.Stage;
+import dev.stratus.runner.lambda.graph.StageInput;
+import dev.stratus.runner.lambda.message.Invocation;
+import dev.stratus.runner.lambda.message.Messages;
+import dev.stratus.runner.lambda.message.PartitionRef;
+import dev.stratus.runner.lambda.message.TaskDescriptor;
+import dev.stratus.runner.lambda.message.TaskSummary;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.util.SerializableUtils;
+
+/**
+ * Runs an {@link ExecutionGraph} stage after stage. A stage becomes one task per input partition; tasks run on
+ * workers with bounded concurrency; a failed, crashed or timed-out attempt is retried with exponential backoff under a
+ * fresh attempt prefix, and a throttled one (429) is retried without spending an attempt. Exactly one attempt per task
+ * is committed, the first that succeeds: only the files it names go downstream, so a retry or a stray duplicate
+ * never changes the output.
+ */
+public final class Scheduler {
+  private static final int MAX_THROTTLES_PER_TASK = 100;
+
+  private final ObjectStore store;
+  private final TaskInvoker invoker;
+  private final ExecutorService pool;
+  private final S3Path jobDir;
+  private final StoreSpec workerStore;
+  private final PipelineOptions options;
+  private final String optionsJson;
+  private final int maxAttempts;
+  private final Duration backoff;
+  private final long bundleSizeBytes;
+
+  private final Map<String, List<PartitionRef>> partitions = new HashMap<>();
+  private final Map<String, List<ArrayList<PartitionRef>>> shuffles = new HashMap<>();
+  private final MetricsContainerStepMap attempted = new MetricsContainerStepMap();
+  private final MetricsContainerStepMap committed = new MetricsContainerStepMap();
+  private ExecutionGraph graph;
+
+  public Scheduler(Config config) {
+    this.store = config.store();
+    this.invoker = config.invoker();
+    this.pool = config.pool();
+    this.jobDir = config.jobDir();
+    this.workerStore = config.workerStore();
+    this.options = config.options();
+    this.optionsJson = config.optionsJson();
+    this.maxAttempts = config.maxAttempts();
+    this.backoff = config.backoff();
+    this.bundleSizeBytes = config.bundleSizeBytes();
+  }
+
+  /**
+   * @param jobDir where this run's plans, descriptors and attempts live
+   * @param workerStore the store as workers reach it (an endpoint, never an in-process embedded store)
+   * @param optionsJson the pipeline options as JSON, passed to every DoFn
+   * @param backoff the wait after a first failed attempt; it doubles with each further one
+   */
+  public record Config(
+      ObjectStore store,
+      TaskInvoker invoker,
+      ExecutorService pool,
+      S3Path jobDir,
+      StoreSpec workerStore,
+      PipelineOptions options,
+      String optionsJson,
+      int maxAttempts,
+      Duration backoff,
+      long bundleSizeBytes) {}
+
+  public MetricsContainerStepMap attemptedMetrics() {
+    return attempted;
+  }
+
+  public MetricsContainerStepMap committedMetrics() {
+    return committed;
+  }
+
+  public void run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
+    this.graph = graph;
+    for (Stage stage : graph.stages()) {
+      runStage(stage);
+    }
+  }
+
+  private void runStage(Stage stage) throws TaskFailedException, InterruptedException {
+    S3Path stageDir = jobDir.resolve("stage-" + stage.id() + "/");
+    S3Path planPath = stageDir.resolve("plan");
+    store.put(planPath, Messages.write(stage.plan(optionsJson)));
+
+    LinkedHashMap<String, ArrayList<PartitionRef>> sideInputs = new LinkedHashMap<>();
+    for (String pcollection : stage.sideInputs()) {
+      sideInputs.put(pcollection, resolve(pcollection));
+    }
+    List<TaskDescriptor> tasks = tasksOf(stage, planPath.toString(), sideInputs);
+    List<Future<TaskSummary>> running = new ArrayList<>();
+    for (TaskDescriptor task : tasks) {
+      S3Path taskDir = stageDir.resolve(String.format("task-%05d/", task.taskIndex()));
+      S3Path descriptorPath = taskDir.resolve("descriptor");
+      store.put(descriptorPath, Messages.write(task));
+      running.add(pool.submit(() -> runTask(stage, task, taskDir, descriptorPath)));
+    }
+    List<TaskSummary> summaries = new ArrayList<>();
+    try {
+      for (Future<TaskSummary> future : running) {
+        summaries.add(future.get());
+      }
+    } catch (ExecutionException e) {
+      running.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof TaskFailedException failed) {
+        throw failed;
+      }
+      throw new IllegalStateException(stage + " could not be scheduled: " + e.getCause(), e.getCause());
+    }
+    for (TaskSummary summary : summaries) {
+      commit(summary);
+    }
+  }
+
+  private List<TaskDescriptor> tasksOf(
+      Stage stage, String plan, LinkedHashMap<String, ArrayList<PartitionRef>> sideInputs) {
+    List<TaskDescriptor> tasks = new ArrayList<>();
+    StageInput input = stage.input();
+    if (input instanceof StageInput.Impulse) {
+      tasks.add(new TaskDescriptor(stage.id(), 0, plan, new ArrayList<>(), null, sideInputs));
+    } else if (input instanceof StageInput.Source source) {
+      for (BoundedSource<?> split : split(source.source())) {
+        tasks.add(
+            new TaskDescriptor(
+                stage.id(), tasks.size(), plan, new ArrayList<>(), SerializableUtils.serializeToByteArray(split), sideInputs));
+      }
+    } else if (input instanceof StageInput.Files files) {
+      for (PartitionRef ref : resolve(files.pcollection())) {
+        tasks.add(new TaskDescriptor(stage.id(), tasks.size(), plan, new ArrayList<>(List.of(ref)), null, sideInputs));
+      }
+    } else {
+      StageInput.Shuffle shuffle = (StageInput.Shuffle) input;
+      for (ArrayList<PartitionRef> partition : shuffles.getOrDefault(shuffle.shuffleId(), List.of())) {
+        if (!partition.isEmpty()) {
+          tasks.add(new TaskDescriptor(stage.id(), tasks.size(), plan, partition, null, sideInputs));
+        }
+      }
+    }
+    return tasks;
+  }
+
+  private List<? extends BoundedSource<?>> split(BoundedSource<?> source) {
+    try {
+      long size = source.getEstimatedSizeBytes(options);
+      return size > bundleSizeBytes ? source.split(bundleSizeBytes, options) : List.of(source);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot split source " + source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The committed partitions of a PCollection; a Flatten's output has all of its inputs', repeats included. */
+  private ArrayList<PartitionRef> resolve(String pcollection) {
+    List<String> flattened = graph.flattenInputs(pcollection);
+    ArrayList<PartitionRef> refs = new ArrayList<>();
+    if (flattened == null) {
+      refs.addAll(partitions.getOrDefault(pcollection, List.of()));
+    } else {
+      for (String input : flattened) {
+        refs.addAll(resolve(input));
+      }
+    }
+    return refs;
+  }
+
+  private TaskSummary runTask(Stage stage, TaskDescriptor task, S3Path taskDir, S3Path descriptor)
+      throws TaskFailedException, InterruptedException {
+    String lastFailure = "no attempt ran";
+    TaskSummary lastSummary = null;
+    int throttles = 0;
+    for (int attempt = 1; attempt <= maxAttempts; ) {
+      S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "/");
+      Invocation.Request request = new Invocation.Request(descriptor.toString(), attemptPrefix.toString(), workerStore);
+      TaskInvoker.Outcome outcome = invoker.invoke(request.toJson());
+      if (outcome instanceof TaskInvoker.Outcome.Throttled throttled) {
+        if (++throttles > MAX_THROTTLES_PER_TASK) {
+          lastFailure = "throttled " + throttles + " times: " + throttled.message();
+          break;
+        }
+        Thread.sleep(backoffMillis(Math.min(throttles, 6)));
+        continue;
+      }
+      if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
+        TaskSummary summary = Invocation.summaryFromResponse(answered.responseJson());
+        record(summary, false);
+        if (summary.succeeded()) {
+          record(summary, true);
+          return summary;
+        }
+        lastSummary = summary;
+        lastFailure = summary.errorType() + ": " + summary.errorMessage();
+      } else {
+        TaskInvoker.Outcome.Failed failed = (TaskInvoker.Outcome.Failed) outcome;
+        lastSummary = null;
+        lastFailure = "worker invocation failed (" + failed.errorType() + "): " + failed.message();
+      }
+      if (attempt++ < maxAttempts) {
+        Thread.sleep(backoffMillis(attempt - 1));
+      }
+    }
+    String message =
+        stage + ", task " + task.taskIndex() + " failed after " + maxAttempts + " attempt(s): " + lastFailure;
+    throw new TaskFailedException(message, lastSummary == null ? null : workerException(lastSummary));
+  }
+
+  private long backoffMillis(int failures) {
+    return backoff.toMillis() << Math.max(0, failures - 1);
+  }
+
+  private static Throwable workerException(TaskSummary summary) {
+    if (summary.error() != null) {
+      try {
+        return (Throwable) SerializableUtils.deserializeFromByteArray(summary.error(), "worker exception");
+      } catch (RuntimeException unreadable) {
+        // Fall through to the type and message the worker also sent.
+      }
+    }
+    return new RuntimeException(summary.errorType() + ": " + summary.errorMessage());
+  }
+
+  private synchronized void record(TaskSummary summary, boolean isCommit) {
+    if (summary.metrics() == null) {
+      return;
+    }
+    MetricsContainerStepMap metrics =
+        (MetricsContainerStepMap) SerializableUtils.deserializeFromByteArray(summary.metrics(), "task metrics");
+    (isCommit ? committed : attempted).updateAll(metrics);
+  }
+
+  private void commit(TaskSummary summary) {
+    summary.materialized()
+        .forEach((pc, path) -> partitions.computeIfAbsent(pc, k -> new ArrayList<>()).add(new PartitionRef(pc, path)));
+    summary.shuffled()
+        .forEach(
+            (shuffleId, files) -> {
+              List<ArrayList<PartitionRef>> byPartition = shuffles.computeIfAbsent(shuffleId, k -> new ArrayList<>());
+              files.forEach(
+                  (partition, path) -> {
+                    while (byPartition.size() <= partition) {
+                      byPartition.add(new ArrayList<>());
+                    }
+                    byPartition.get(partition).add(new PartitionRef(shuffleId, path));
+                  });
+            });
+  }
+}

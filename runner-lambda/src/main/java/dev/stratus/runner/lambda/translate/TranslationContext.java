@@ -1,0 +1,132 @@
+package dev.stratus.runner.lambda.translate;
+
+import dev.stratus.runner.lambda.graph.ExecutionGraph;
+import dev.stratus.runner.lambda.graph.Stage;
+import dev.stratus.runner.lambda.graph.StageInput;
+import dev.stratus.runner.lambda.message.Op;
+import dev.stratus.runner.lambda.message.Root;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.WindowedValues;
+
+/**
+ * The translators' shared state: PCollection ids, which stage produces each PCollection inside its body (so a consumer
+ * can fuse into it), and which PCollections must be written to the store.
+ */
+final class TranslationContext {
+  private final ExecutionGraph graph = new ExecutionGraph();
+  private final PipelineOptions options;
+  private final Map<PCollection<?>, String> ids = new HashMap<>();
+  private final Map<String, PCollection<?>> byId = new HashMap<>();
+  private final Map<String, Stage> producers = new HashMap<>();
+  private final Set<String> materialized = new HashSet<>();
+  private int shuffles;
+
+  TranslationContext(PipelineOptions options) {
+    this.options = options;
+  }
+
+  ExecutionGraph graph() {
+    return graph;
+  }
+
+  PipelineOptions options() {
+    return options;
+  }
+
+  String id(PCollection<?> pcollection) {
+    return ids.computeIfAbsent(
+        pcollection,
+        pc -> {
+          String id = "pc" + ids.size();
+          byId.put(id, pc);
+          return id;
+        });
+  }
+
+  String newShuffleId() {
+    return "shuffle" + shuffles++;
+  }
+
+  Stage newStage(String name, Root root, StageInput input) {
+    return graph.newStage(name, root, input);
+  }
+
+  /** {@code output} is produced inside {@code stage}: its consumers may fuse there. */
+  void produces(PCollection<?> output, Stage stage) {
+    producers.put(id(output), stage);
+  }
+
+  /**
+   * The stage a consumer of {@code input} fuses into: its producer's, or, for a Flatten's output, a stage reading the
+   * flattened partitions from the store (shared by all the Flatten's consumers).
+   */
+  Stage stageConsuming(PCollection<?> input) {
+    Stage producer = producers.get(id(input));
+    if (producer != null) {
+      return producer;
+    }
+    Stage reader = newStageReading(input, "read " + input.getName());
+    producers.put(id(input), reader);
+    return reader;
+  }
+
+  /** A new stage whose tasks read {@code input}'s partitions from the store. */
+  Stage newStageReading(PCollection<?> input, String name) {
+    materialize(input);
+    Stage stage = newStage(name, new Root.Files(id(input)), new StageInput.Files(id(input)));
+    addReadCoders(stage, input);
+    return stage;
+  }
+
+  /** Makes {@code pcollection}'s producer write it to the store (for a Flatten's output: every input). */
+  void materialize(PCollection<?> pcollection) {
+    String id = id(pcollection);
+    List<String> flattened = graph.flattenInputs(id);
+    if (flattened != null) {
+      for (String input : flattened) {
+        materialize(byId.get(input));
+      }
+      return;
+    }
+    if (materialized.add(id)) {
+      Stage producer = producers.get(id);
+      if (producer == null) {
+        throw new IllegalStateException("no stage produces " + pcollection + ", so it cannot be written to the store");
+      }
+      producer.add(new Op.Materialize(id));
+      producer.addCoder(id, coder(pcollection));
+    }
+  }
+
+  /** Gives {@code stage} the coders to decode {@code pcollection}'s partitions, looking through Flattens. */
+  void addReadCoders(Stage stage, PCollection<?> pcollection) {
+    String id = id(pcollection);
+    List<String> flattened = graph.flattenInputs(id);
+    if (flattened == null) {
+      stage.addCoder(id, coder(pcollection));
+      return;
+    }
+    for (String input : flattened) {
+      addReadCoders(stage, byId.get(input));
+    }
+  }
+
+  /** The Java-serialized coder of {@code pcollection}'s elements with their timestamps, windows and panes. */
+  byte[] coder(PCollection<?> pcollection) {
+    return serialize(
+        WindowedValues.getFullCoder(
+            pcollection.getCoder(), pcollection.getWindowingStrategy().getWindowFn().windowCoder()));
+  }
+
+  static byte[] serialize(Serializable value) {
+    return SerializableUtils.serializeToByteArray(value);
+  }
+}

@@ -1,0 +1,56 @@
+package dev.stratus.runner.lambda.worker;
+
+import java.util.Collection;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.joda.time.Instant;
+
+/** Window.Assign: each element gets the windows its WindowFn assigns from its timestamp and current window. */
+final class AssignWindowsOperation implements Operation {
+  private final WindowFn<Object, BoundedWindow> windowFn;
+  private final Receiver output;
+
+  @SuppressWarnings("unchecked")
+  AssignWindowsOperation(WindowFn<?, ?> windowFn, Receiver output) {
+    this.windowFn = (WindowFn<Object, BoundedWindow>) windowFn;
+    this.output = output;
+  }
+
+  @Override
+  public void accept(WindowedValue<?> element) throws Exception {
+    if (windowFn == null) {
+      output.accept(element);
+      return;
+    }
+    for (WindowedValue<?> single : element.explodeWindows()) {
+      Collection<BoundedWindow> windows = windowFn.assignWindows(new Context(single));
+      output.accept(WindowedValues.of(single.getValue(), single.getTimestamp(), windows, single.getPaneInfo()));
+    }
+  }
+
+  private final class Context extends WindowFn<Object, BoundedWindow>.AssignContext {
+    private final WindowedValue<?> element;
+
+    Context(WindowedValue<?> element) {
+      windowFn.super();
+      this.element = element;
+    }
+
+    @Override
+    public Object element() {
+      return element.getValue();
+    }
+
+    @Override
+    public Instant timestamp() {
+      return element.getTimestamp();
+    }
+
+    @Override
+    public BoundedWindow window() {
+      return element.getWindows().iterator().next();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.stratus.runner.lambda.worker;
+
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.values.WindowedValue;
+
+/** Writes this task's share of a PCollection as one object under the attempt prefix (nothing when empty). */
+final class MaterializeOperation implements Operation {
+  private final ObjectStore store;
+  private final String pcollection;
+  private final S3Path path;
+  private final ElementFiles.Writer<Object> writer;
+  private final Map<String, String> written;
+
+  MaterializeOperation(
+      ObjectStore store, String pcollection, Coder<WindowedValue<Object>> coder, S3Path path, Map<String, String> written) {
+    this.store = store;
+    this.pcollection = pcollection;
+    this.path = path;
+    this.writer = new ElementFiles.Writer<>(coder);
+    this.written = written;
+  }
+
+  @Override
+  public void accept(WindowedValue<?> element) {
+    writer.add(element);
+  }
+
+  @Override
+  public void finish() {
+    if (writer.count() > 0) {
+      store.put(path, writer.toByteArray());
+      written.put(pcollection, path.toString());
+    }
+  }
+
+  long count() {
+    return writer.count();
+  }
+}

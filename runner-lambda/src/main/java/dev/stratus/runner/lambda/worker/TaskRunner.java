@@ -1,0 +1,238 @@
+package dev.stratus.runner.lambda.worker;
+
+import dev.stratus.runner.lambda.message.Invocation;
+import dev.stratus.runner.lambda.message.Messages;
+import dev.stratus.runner.lambda.message.Op;
+import dev.stratus.runner.lambda.message.PartitionRef;
+import dev.stratus.runner.lambda.message.Root;
+import dev.stratus.runner.lambda.message.StagePlan;
+import dev.stratus.runner.lambda.message.TaskDescriptor;
+import dev.stratus.runner.lambda.message.TaskSummary;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.sdk.util.UserCodeException;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * Runs one task attempt: reads the descriptor and the stage plan from the store, wires the root and the fused
+ * operations together, pushes the partition through them, and reports what it wrote. Any failure becomes a failed
+ * summary carrying the user's own exception, so the driver can rethrow it as it was.
+ */
+public final class TaskRunner {
+  private final ObjectStore store;
+
+  public TaskRunner(ObjectStore store) {
+    this.store = store;
+  }
+
+  public TaskSummary run(Invocation.Request request) {
+    long started = System.currentTimeMillis();
+    MetricsContainerStepMap metrics = new MetricsContainerStepMap();
+    Attempt attempt = new Attempt(S3Path.parse(request.attemptPrefix()), metrics);
+    try {
+      TaskDescriptor task = Messages.read(store.get(S3Path.parse(request.task())), TaskDescriptor.class);
+      StagePlan plan = Messages.read(store.get(S3Path.parse(task.plan())), StagePlan.class);
+      attempt.run(task, plan);
+      return new TaskSummary(
+          true,
+          attempt.materialized,
+          attempt.shuffled,
+          attempt.elementsRead,
+          attempt.elementsWritten(),
+          System.currentTimeMillis() - started,
+          SerializableUtils.serializeToByteArray(metrics),
+          null,
+          null,
+          null);
+    } catch (Throwable t) {
+      Throwable cause = t instanceof UserCodeException && t.getCause() != null ? t.getCause() : t;
+      return new TaskSummary(
+          false,
+          new LinkedHashMap<>(),
+          new LinkedHashMap<>(),
+          attempt.elementsRead,
+          0,
+          System.currentTimeMillis() - started,
+          SerializableUtils.serializeToByteArray(metrics),
+          cause.getClass().getName(),
+          String.valueOf(cause.getMessage()),
+          serializeOrNull(cause));
+    }
+  }
+
+  private static byte[] serializeOrNull(Throwable t) {
+    try {
+      return SerializableUtils.serializeToByteArray(t);
+    } catch (RuntimeException notSerializable) {
+      return null;
+    }
+  }
+
+  /** The state of one attempt: its operations by input PCollection, and what its writers wrote. */
+  private final class Attempt {
+    private final S3Path prefix;
+    private final MetricsContainerStepMap metrics;
+    private final Map<String, List<Receiver>> consumers = new HashMap<>();
+    private final List<Operation> operations = new ArrayList<>();
+    private final List<MaterializeOperation> materializers = new ArrayList<>();
+    private final List<ShuffleWriteOperation> shuffleWriters = new ArrayList<>();
+    final LinkedHashMap<String, String> materialized = new LinkedHashMap<>();
+    final LinkedHashMap<String, LinkedHashMap<Integer, String>> shuffled = new LinkedHashMap<>();
+    long elementsRead;
+    private StagePlan plan;
+    private PipelineOptions options;
+
+    Attempt(S3Path prefix, MetricsContainerStepMap metrics) {
+      this.prefix = prefix;
+      this.metrics = metrics;
+    }
+
+    long elementsWritten() {
+      return materializers.stream().mapToLong(MaterializeOperation::count).sum()
+          + shuffleWriters.stream().mapToLong(ShuffleWriteOperation::count).sum();
+    }
+
+    void run(TaskDescriptor task, StagePlan plan) throws Exception {
+      this.plan = plan;
+      this.options = new SerializablePipelineOptions(plan.pipelineOptions()).get();
+      MetricsEnvironment.setMetricsSupported(true);
+      // Built last to first, so each operation finds the receivers of its outputs already in place.
+      List<Op> ops = plan.ops();
+      for (int i = ops.size() - 1; i >= 0; i--) {
+        Operation operation = build(ops.get(i), task);
+        operations.add(0, operation);
+        consumers.computeIfAbsent(ops.get(i).input(), k -> new ArrayList<>()).add(0, operation);
+      }
+      try {
+        for (Operation operation : operations) {
+          operation.start();
+        }
+        elementsRead = root(plan.root(), task).emit(receiverOf(plan.root().output()));
+        for (Operation operation : operations) {
+          operation.finish();
+        }
+      } finally {
+        for (Operation operation : operations) {
+          try {
+            operation.close();
+          } catch (Exception ignored) {
+            // Teardown failures do not change the outcome of the bundle.
+          }
+        }
+      }
+    }
+
+    private Receiver receiverOf(String pcollection) {
+      return Receiver.fanOut(consumers.getOrDefault(pcollection, List.of()));
+    }
+
+    private Operation build(Op op, TaskDescriptor task) {
+      if (op instanceof Op.ParDo parDo) {
+        ParDoSpec spec = (ParDoSpec) SerializableUtils.deserializeFromByteArray(parDo.spec(), parDo.stepName());
+        Map<String, Receiver> outputs = new HashMap<>();
+        parDo.outputs().forEach((tag, pcollection) -> outputs.put(tag, receiverOf(pcollection)));
+        StoreSideInputReader sideInputs =
+            new StoreSideInputReader(parDo.sideInputs(), pcollection -> readAll(pcollection, task));
+        return new ParDoOperation(spec, options, sideInputs, outputs, metrics.getContainer(parDo.stepName()));
+      }
+      if (op instanceof Op.AssignWindows assign) {
+        WindowFn<?, ?> windowFn =
+            assign.windowFn() == null
+                ? null
+                : (WindowFn<?, ?>) SerializableUtils.deserializeFromByteArray(assign.windowFn(), assign.stepName());
+        return new AssignWindowsOperation(windowFn, receiverOf(assign.output()));
+      }
+      if (op instanceof Op.Materialize materialize) {
+        MaterializeOperation writer =
+            new MaterializeOperation(
+                store, materialize.input(), coder(materialize.input()), prefix.resolve(materialize.input()), materialized);
+        materializers.add(writer);
+        return writer;
+      }
+      Op.ShuffleWrite shuffle = (Op.ShuffleWrite) op;
+      ShuffleWriteOperation writer =
+          new ShuffleWriteOperation(
+              store,
+              coder(shuffle.input()),
+              shuffle.partitions(),
+              prefix.resolve(shuffle.shuffleId()),
+              shuffled.computeIfAbsent(shuffle.shuffleId(), k -> new LinkedHashMap<>()));
+      shuffleWriters.add(writer);
+      return writer;
+    }
+
+    @SuppressWarnings("unchecked")
+    private RootReader root(Root root, TaskDescriptor task) {
+      if (root instanceof Root.Impulse) {
+        return downstream -> {
+          downstream.accept(WindowedValues.valueInGlobalWindow(new byte[0]));
+          return 1;
+        };
+      }
+      if (root instanceof Root.Source source) {
+        BoundedSource<?> split =
+            (BoundedSource<?>) SerializableUtils.deserializeFromByteArray(task.sourceSplit(), source.stepName());
+        return new SourceReader(split, options);
+      }
+      if (root instanceof Root.Files) {
+        return downstream -> {
+          long count = 0;
+          for (PartitionRef ref : task.inputs()) {
+            count += ElementFiles.read(store.get(S3Path.parse(ref.path())), coder(ref.pcollection()), downstream::accept);
+          }
+          return count;
+        };
+      }
+      Root.GroupByKey gbk = (Root.GroupByKey) root;
+      List<byte[]> files = new ArrayList<>();
+      for (PartitionRef ref : task.inputs()) {
+        files.add(store.get(S3Path.parse(ref.path())));
+      }
+      Coder<WindowedValue<KV<Object, Object>>> inputCoder = (Coder) coder(gbk.input());
+      WindowingStrategy<?, BoundedWindow> windowing =
+          (WindowingStrategy<?, BoundedWindow>)
+              SerializableUtils.deserializeFromByteArray(gbk.windowingStrategy(), gbk.stepName());
+      return new GroupByKeyReader(files, inputCoder, windowing, options);
+    }
+
+    private List<WindowedValue<?>> readAll(String pcollection, TaskDescriptor task) {
+      List<WindowedValue<?>> all = new ArrayList<>();
+      for (PartitionRef ref : task.sideInputs().getOrDefault(pcollection, new ArrayList<>())) {
+        try {
+          ElementFiles.read(store.get(S3Path.parse(ref.path())), coder(ref.pcollection()), all::add);
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IllegalStateException("cannot read side input " + ref, e);
+        }
+      }
+      return all;
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> Coder<WindowedValue<T>> coder(String pcollection) {
+      byte[] bytes = plan.coders().get(pcollection);
+      if (bytes == null) {
+        throw new IllegalStateException("stage plan " + plan.name() + " has no coder for " + pcollection);
+      }
+      return (Coder<WindowedValue<T>>) SerializableUtils.deserializeFromByteArray(bytes, "coder of " + pcollection);
+    }
+  }
+}

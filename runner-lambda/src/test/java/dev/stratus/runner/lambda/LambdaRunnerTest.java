@@ -1,0 +1,176 @@
+package dev.stratus.runner.lambda;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Pipelines run end to end on LambdaRunner through the local Lambda service, with in-process environments. */
+public class LambdaRunnerTest {
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private LambdaRunnerOptions options() {
+    LambdaRunnerOptions options = PipelineOptionsFactory.as(LambdaRunnerOptions.class);
+    options.setRunner(LambdaRunner.class);
+    options.setDataDir(Path.of("target", "lambda-runner-test-store").toString());
+    options.setLocalEnvironmentMode(LambdaRunnerOptions.LocalEnvironmentMode.IN_PROCESS);
+    options.setRetryBackoffMillis(10);
+    return options;
+  }
+
+  @Test
+  public void countsWordsWithGroupByKeyAndCombine() {
+    TestPipeline p = TestPipeline.fromOptions(options()).enableAbandonedNodeEnforcement(false);
+    PCollection<String> words =
+        p.apply(Create.of("a b c", "b c", "c"))
+            .apply(FlatMapElements.into(TypeDescriptors.strings()).via(line -> Arrays.asList(line.split(" "))));
+    PCollection<KV<String, Long>> counted = words.apply(Count.perElement());
+    PAssert.that(counted).containsInAnyOrder(KV.of("a", 1L), KV.of("b", 2L), KV.of("c", 3L));
+    PCollection<KV<String, Iterable<Integer>>> grouped =
+        words
+            .apply(MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.integers()))
+                .via(w -> KV.of(w, 1)))
+            .apply(GroupByKey.create());
+    PAssert.that(grouped.apply(MapElements.into(TypeDescriptors.integers()).via(kv -> sum(kv.getValue()))))
+        .containsInAnyOrder(1, 2, 3);
+    PAssert.thatSingleton(words.apply(MapElements.into(TypeDescriptors.integers()).via(w -> 1)).apply(Sum.integersGlobally()))
+        .isEqualTo(6);
+    p.run();
+  }
+
+  private static int sum(Iterable<Integer> values) {
+    int total = 0;
+    for (int v : values) {
+      total += v;
+    }
+    return total;
+  }
+
+  @Test
+  public void readsSideInputs() {
+    TestPipeline p = TestPipeline.fromOptions(options()).enableAbandonedNodeEnforcement(false);
+    PCollectionView<Map<String, Integer>> prices =
+        p.apply("prices", Create.of(KV.of("apple", 3), KV.of("pear", 5))).apply(View.asMap());
+    PCollection<Integer> totals =
+        p.apply("orders", Create.of(KV.of("apple", 2), KV.of("pear", 1)))
+            .apply(ParDo.of(new PriceOrders(prices)).withSideInputs(prices));
+    PAssert.that(totals).containsInAnyOrder(6, 5);
+    p.run();
+  }
+
+  @Test
+  public void failsWithTheWorkersOwnErrorAndMessage() {
+    Pipeline p = Pipeline.create(options());
+    p.apply(Create.of(1, 2, 3))
+        .apply(ParDo.of(new RejectTwo()));
+    Pipeline.PipelineExecutionException e = assertThrows(Pipeline.PipelineExecutionException.class, p::run);
+    assertEquals(IllegalArgumentException.class, e.getCause().getClass());
+    assertThat(e.getCause().getMessage(), containsString("two is not allowed here"));
+  }
+
+  @Test
+  public void retriesAFailedAttemptWithoutDuplicatingItsOutput() throws IOException {
+    Path marker = temp.getRoot().toPath().resolve("failed-once");
+    LambdaRunnerOptions options = options();
+    TestPipeline p = TestPipeline.fromOptions(options).enableAbandonedNodeEnforcement(false);
+    PCollection<Integer> out =
+        p.apply(Create.of(List.of(1, 2, 3, 4, 5)))
+            .apply(ParDo.of(new FailFirstAttemptAfterOutput(marker.toString())));
+    PAssert.that(out).containsInAnyOrder(10, 20, 30, 40, 50);
+    PAssert.thatSingleton(out.apply(Count.globally())).isEqualTo(5L);
+    PipelineResult result = p.run();
+    assertEquals(true, Files.exists(marker));
+    Iterable<MetricResult<Long>> counters =
+        result.metrics()
+            .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named("test", "elements")).build())
+            .getCounters();
+    MetricResult<Long> elements = counters.iterator().next();
+    assertEquals(5L, (long) elements.getCommitted());
+    assertEquals(10L, (long) elements.getAttempted());
+  }
+
+  private static final class PriceOrders extends DoFn<KV<String, Integer>, Integer> {
+    private final PCollectionView<Map<String, Integer>> prices;
+
+    PriceOrders(PCollectionView<Map<String, Integer>> prices) {
+      this.prices = prices;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.element().getValue() * c.sideInput(prices).get(c.element().getKey()));
+    }
+  }
+
+  private static final class RejectTwo extends DoFn<Integer, Integer> {
+    @ProcessElement
+    public void process(@Element Integer n) {
+      if (n == 2) {
+        throw new IllegalArgumentException("two is not allowed here");
+      }
+    }
+  }
+
+  /** Emits every element, then fails the first attempt at the end of its bundle; later attempts succeed. */
+  private static final class FailFirstAttemptAfterOutput extends DoFn<Integer, Integer> {
+    private final String marker;
+    private final Counter elements = Metrics.counter("test", "elements");
+
+    FailFirstAttemptAfterOutput(String marker) {
+      this.marker = marker;
+    }
+
+    @ProcessElement
+    public void process(@Element Integer n, OutputReceiver<Integer> out) {
+      elements.inc();
+      out.output(n * 10);
+    }
+
+    @FinishBundle
+    public void finish() {
+      Path path = Path.of(marker);
+      if (!Files.exists(path)) {
+        try {
+          Files.createFile(path);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("first attempt fails after its output");
+      }
+    }
+  }
+}
