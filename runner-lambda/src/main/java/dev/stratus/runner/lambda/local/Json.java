@@ -1,6 +1,8 @@
 package dev.stratus.runner.lambda.local;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -8,7 +10,13 @@ import java.io.UncheckedIOException;
 
 /** The one JSON mapper of the service: Lambda's API bodies are small documents. */
 final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * Strings are not length-capped here: a CreateFunction body carries the whole zip as one base64 string, and the
+   * API already bounds a request's size.
+   */
+  static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+      .build());
 
   private Json() {}
 
