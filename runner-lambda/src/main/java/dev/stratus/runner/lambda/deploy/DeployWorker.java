@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.deploy;
 
+import dev.stratus.runner.lambda.worker.WorkerHandler;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,18 +40,19 @@ import software.amazon.awssdk.services.s3.S3Client;
  *
  * <pre>
  * mvn -q -pl runner-lambda exec:exec -Dexec.executable=java -Dexec.args="-cp %classpath \
- *     dev.stratus.runner.lambda.deploy.DeployWorker --function-name stratus-worker --handler pkg.Handler \
+ *     dev.stratus.runner.lambda.deploy.DeployWorker --function-name stratus-worker \
  *     --role arn:aws:iam::123456789012:role/stratus-lambda --region us-east-1 --s3-bucket my-bucket"
  * </pre>
  */
 public final class DeployWorker {
   /** Lambda takes a zip inline up to 50 MB; larger ones must come from S3. */
   static final long MAX_INLINE_ZIP_BYTES = 50L * 1024 * 1024;
+  static final String WORKER_HANDLER = WorkerHandler.class.getName() + "::handleRequest";
 
   private static final String USAGE = String.join("\n",
-      "usage: DeployWorker --handler <pkg.Class[::method]> [options]",
+      "usage: DeployWorker [options]",
       "  --function-name <name>   function to create or update (default stratus-worker)",
-      "  --handler <handler>      the worker's handler class (required)",
+      "  --handler <handler>      handler (default: the runner's worker, " + WORKER_HANDLER + ")",
       "  --memory <MB>            memory, 128..10240 (default 2048)",
       "  --timeout <seconds>      timeout, 1..900 (default 900)",
       "  --role <arn>             execution role; required to create a function on AWS",
@@ -246,7 +248,7 @@ public final class DeployWorker {
   /** The command line, checked before anything is packaged or sent. */
   static final class Options {
     String functionName = "stratus-worker";
-    String handler;
+    String handler = WORKER_HANDLER;
     int memoryMb = 2048;
     int timeoutSeconds = 900;
     String role;
@@ -289,9 +291,6 @@ public final class DeployWorker {
           case "--output" -> options.output = Path.of(value);
           default -> throw new IllegalArgumentException("unknown option " + name);
         }
-      }
-      if (options.handler == null) {
-        throw new IllegalArgumentException("--handler is required");
       }
       if (options.s3Key == null) {
         options.s3Key = "stratus/" + options.functionName + ".zip";

@@ -3,6 +3,7 @@ package dev.stratus.runner.lambda.local;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeoutException;
  */
 abstract class ExecutionEnvironment {
   /** Errors after which the Java runtime exits by itself: the environment cannot be reused. */
-  private static final java.util.Set<String> FATAL_ERRORS = java.util.Set.of("java.lang.OutOfMemoryError",
+  private static final Set<String> FATAL_ERRORS = Set.of("java.lang.OutOfMemoryError",
       "java.lang.StackOverflowError", "java.lang.InternalError", "java.lang.UnknownError", "java.io.IOError");
 
   final Deployment deployment;

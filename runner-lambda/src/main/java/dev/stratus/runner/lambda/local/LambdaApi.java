@@ -10,8 +10,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -131,7 +133,7 @@ final class LambdaApi implements HttpHandler {
     FunctionCode code = unpack(request.path("Code"), name, revision);
     Deployment deployment = new Deployment(name, handler, code, memoryMb, timeoutSeconds,
         variables(request.path("Environment")), text(request, "Role", ""), text(request, "Runtime", "java17"),
-        revision, java.time.Instant.now());
+        revision, Instant.now());
     service.createFunction(deployment);
     send(exchange, 201, null, Json.bytes(configuration(service.function(name))));
   }
@@ -178,7 +180,7 @@ final class LambdaApi implements HttpHandler {
   /** Resolves a name, a full or partial ARN, with a qualifier in it or in {@code ?Qualifier=}. */
   private LambdaFunction lookup(HttpExchange exchange, String nameOrArn) {
     String[] parts = nameOrArn.split(":");
-    int functionMarker = java.util.Arrays.asList(parts).indexOf("function");
+    int functionMarker = Arrays.asList(parts).indexOf("function");
     String name;
     String qualifier = null;
     if (functionMarker >= 0 && functionMarker + 1 < parts.length) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /** A registered function: its current deployment, its environments (idle ones warm for reuse) and its counters. */
 final class LambdaFunction {
@@ -77,7 +78,7 @@ final class LambdaFunction {
   }
 
   /** Destroys idle environments that {@code test} selects. */
-  void destroyIdle(java.util.function.Predicate<ExecutionEnvironment> test) {
+  void destroyIdle(Predicate<ExecutionEnvironment> test) {
     List<ExecutionEnvironment> doomed = new ArrayList<>();
     synchronized (idle) {
       idle.removeIf(environment -> test.test(environment) && doomed.add(environment));

@@ -8,7 +8,7 @@ final class Limits {
   static final int MAX_MEMORY_MB = 10_240;
   static final int MAX_TIMEOUT_SECONDS = 900;
   static final int MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
-  static final int MAX_EVENT_PAYLOAD_BYTES = 256 * 1024;
+  static final int MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
   static final int LOG_TAIL_BYTES = 4 * 1024;
 
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");

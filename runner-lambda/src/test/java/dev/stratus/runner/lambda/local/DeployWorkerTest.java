@@ -129,7 +129,7 @@ class DeployWorkerTest {
 
   @Test
   void badCommandLinesAreRefusedBeforeAnythingIsSent() {
-    assertRefused("--handler is required", "--function-name", "f");
+    assertRefused("unknown option --handle", "--handle", "h");
     assertRefused("unknown option --memroy", "--handler", "h", "--memroy", "512");
     assertRefused("--memory must be 128 to 10240", "--handler", "h", "--memory", "64");
     assertRefused("--env takes KEY=VALUE", "--handler", "h", "--env", "NOVALUE");
