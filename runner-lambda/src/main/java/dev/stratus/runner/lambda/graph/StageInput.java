@@ -7,8 +7,8 @@ public sealed interface StageInput {
   /** A single task. */
   record Impulse() implements StageInput {}
 
-  /** One task per split of the source. */
-  record Source(BoundedSource<?> source) implements StageInput {}
+  /** One task per split of the source; {@code stepName} is the Read's, for the metrics splitting reports. */
+  record Source(String stepName, BoundedSource<?> source) implements StageInput {}
 
   /** One task per committed partition of a PCollection (all its flattened inputs' partitions for a Flatten). */
   record Files(String pcollection) implements StageInput {}

@@ -11,6 +11,7 @@ import dev.stratus.runner.lambda.message.TaskSummary;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.io.Closeable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.SerializableUtils;
 
@@ -139,7 +141,7 @@ public final class Scheduler {
     if (input instanceof StageInput.Impulse) {
       tasks.add(new TaskDescriptor(stage.id(), 0, plan, new ArrayList<>(), null, sideInputs));
     } else if (input instanceof StageInput.Source source) {
-      for (BoundedSource<?> split : split(source.source())) {
+      for (BoundedSource<?> split : split(source)) {
         tasks.add(
             new TaskDescriptor(
                 stage.id(), tasks.size(), plan, new ArrayList<>(), SerializableUtils.serializeToByteArray(split), sideInputs));
@@ -159,12 +161,20 @@ public final class Scheduler {
     return tasks;
   }
 
-  private List<? extends BoundedSource<?>> split(BoundedSource<?> source) {
-    try {
-      long size = source.getEstimatedSizeBytes(options);
-      return size > bundleSizeBytes ? source.split(bundleSizeBytes, options) : List.of(source);
+  /** Splits a source in the driver; metrics the source reports meanwhile count as its Read step's. */
+  private List<? extends BoundedSource<?>> split(StageInput.Source input) {
+    BoundedSource<?> source = input.source();
+    MetricsContainerStepMap splitMetrics = new MetricsContainerStepMap();
+    try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(splitMetrics.getContainer(input.stepName()))) {
+      List<? extends BoundedSource<?>> splits = source.split(bundleSizeBytes, options);
+      return splits == null || splits.isEmpty() ? List.of(source) : splits;
     } catch (Exception e) {
       throw new IllegalStateException("cannot split source " + source + ": " + e.getMessage(), e);
+    } finally {
+      synchronized (this) {
+        attempted.updateAll(splitMetrics);
+        committed.updateAll(splitMetrics);
+      }
     }
   }
 

@@ -16,7 +16,7 @@ final class ReadTranslator implements TransformTranslator<SplittableParDo.Primit
         context.newStage(
             transform.getFullName(),
             new Root.Source(transform.getFullName(), context.id(output)),
-            new StageInput.Source(transform.getTransform().getSource()));
+            new StageInput.Source(transform.getFullName(), transform.getTransform().getSource()));
     context.produces(output, stage);
   }
 }

@@ -189,7 +189,7 @@ public final class TaskRunner {
       if (root instanceof Root.Source source) {
         BoundedSource<?> split =
             (BoundedSource<?>) SerializableUtils.deserializeFromByteArray(task.sourceSplit(), source.stepName());
-        return new SourceReader(split, options);
+        return new SourceReader(split, options, metrics.getContainer(source.stepName()));
       }
       if (root instanceof Root.Files) {
         return downstream -> {
