@@ -3,9 +3,10 @@ package dev.stratus.runner.lambda.local;
 import java.time.Duration;
 
 /**
- * What happened to one function so far.
+ * What happened to one function so far. Invocations and starts count from the moment an invocation gets its
+ * environment; errors, timeouts and init time once it has ended.
  *
- * @param invocations invocations that reached an environment (throttled ones excluded)
+ * @param invocations invocations given an environment (throttled ones excluded)
  * @param coldStarts invocations that had to start a new environment
  * @param warmStarts invocations served by an idle environment
  * @param errors invocations that ended in a function error, timeouts and crashes included

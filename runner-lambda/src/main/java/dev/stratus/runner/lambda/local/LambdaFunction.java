@@ -96,9 +96,14 @@ final class LambdaFunction {
     }
   }
 
-  void countInvocation(boolean cold, Outcome outcome, Duration initTime) {
+  /** Counted when the invocation gets its environment. */
+  void countStart(boolean cold) {
     invocations.incrementAndGet();
     (cold ? coldStarts : warmStarts).incrementAndGet();
+  }
+
+  /** Counted when the invocation ends; a cold start's init time is known by then. */
+  void countOutcome(boolean cold, Outcome outcome, Duration initTime) {
     if (cold && initTime != null) {
       initNanos.addAndGet(initTime.toNanos());
     }

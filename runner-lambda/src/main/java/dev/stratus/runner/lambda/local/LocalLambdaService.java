@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -133,6 +134,8 @@ public final class LocalLambdaService implements AutoCloseable {
   private final Config config;
   private final Path workDirectory;
   private final Map<String, LambdaFunction> functions = new ConcurrentHashMap<>();
+  /** Every environment started and not yet seen dead, whatever became of its function: close destroys them all. */
+  private final Set<ExecutionEnvironment> environments = ConcurrentHashMap.newKeySet();
   private final Semaphore concurrency;
   private final AtomicLong revisions = new AtomicLong();
   private final AtomicLong environmentIds = new AtomicLong();
@@ -148,11 +151,16 @@ public final class LocalLambdaService implements AutoCloseable {
     this.config = config;
     this.concurrency = new Semaphore(config.concurrencyLimit());
     this.workDirectory = Files.createTempDirectory("stratus-lambda-");
+    try {
+      this.launcher = config.environmentMode() == EnvironmentMode.PROCESS
+          ? new ProcessLauncher(config.jvmOptions(), workDirectory, config.region())
+          : null;
+      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 64);
+    } catch (IOException | RuntimeException e) {
+      deleteRecursively(workDirectory);
+      throw e;
+    }
     Runtime.getRuntime().addShutdownHook(shutdownHook);
-    this.launcher = config.environmentMode() == EnvironmentMode.PROCESS
-        ? new ProcessLauncher(config.jvmOptions(), workDirectory, config.region())
-        : null;
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 64);
     server.setExecutor(apiThreads);
     server.createContext(LambdaApi.PREFIX, new LambdaApi(this));
     server.start();
@@ -305,12 +313,17 @@ public final class LocalLambdaService implements AutoCloseable {
 
   private InvokeResult run(LambdaFunction function, byte[] payload) {
     checkOpen();
+    String name = function.deployment().name();
+    if (functions.get(name) != function) {
+      throw ApiException.notFound("Function not found: " + arn(name) + " (deleted while the call waited)");
+    }
     ExecutionEnvironment environment = function.takeIdle();
     boolean cold = environment == null;
     if (cold) {
       environment = startEnvironment(function.deployment());
       function.started(environment);
     }
+    function.countStart(cold);
     long logStart = cold ? 0 : environment.log.position();
     Invocation invocation = new Invocation(payload, arn(environment.deployment.name()));
     Outcome outcome;
@@ -321,7 +334,7 @@ public final class LocalLambdaService implements AutoCloseable {
       throw e;
     }
     byte[] tail = environment.log.tail(logStart, Limits.LOG_TAIL_BYTES);
-    function.countInvocation(cold, outcome, environment.initDuration());
+    function.countOutcome(cold, outcome, environment.initDuration());
     function.release(environment);
     return new InvokeResult(invocation.requestId, outcome, tail, cold);
   }
@@ -335,15 +348,17 @@ public final class LocalLambdaService implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     EnvironmentLog log = new EnvironmentLog(directory.resolve("log.txt"));
-    if (launcher == null) {
-      return new InProcessEnvironment(deployment, id, log, config.initTimeout());
-    }
-    return new ProcessEnvironment(deployment, id, log, config.initTimeout(), launcher, directory, runtimeThreads);
+    ExecutionEnvironment environment = launcher == null
+        ? new InProcessEnvironment(deployment, id, log, config.initTimeout())
+        : new ProcessEnvironment(deployment, id, log, config.initTimeout(), launcher, directory, runtimeThreads);
+    environments.add(environment);
+    return environment;
   }
 
   private void destroyIdleEnvironments() {
     Instant cutoff = Instant.now().minus(config.idleTimeout());
     functions.values().forEach(function -> function.destroyIdleSince(cutoff));
+    environments.removeIf(environment -> !environment.isAlive());
   }
 
   private void checkOpen() {
@@ -372,6 +387,8 @@ public final class LocalLambdaService implements AutoCloseable {
     reaper.shutdownNow();
     functions.values().forEach(LambdaFunction::destroyAll);
     functions.clear();
+    environments.forEach(ExecutionEnvironment::destroy);
+    environments.clear();
     apiThreads.shutdownNow();
     runtimeThreads.shutdownNow();
     deleteRecursively(workDirectory);

@@ -60,6 +60,10 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   void deliver(Invocation invocation) {
     current = invocation;
     handoff.add(invocation);
+    if (!process.isAlive()) {
+      // it died after it was taken from the idle pool, before the exit watcher could see this invocation
+      exited();
+    }
   }
 
   @Override
