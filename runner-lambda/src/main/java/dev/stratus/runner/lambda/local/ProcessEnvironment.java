@@ -34,6 +34,8 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   private final Process process;
   private volatile Invocation current;
   private volatile boolean destroyed;
+  /** The runtime reported an init error and is exiting: never reuse it. */
+  private volatile boolean initFailed;
 
   ProcessEnvironment(Deployment deployment, String id, EnvironmentLog log, Duration initTimeout,
       ProcessLauncher launcher, Path scratch, Executor executor) {
@@ -68,7 +70,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
 
   @Override
   boolean isAlive() {
-    return !destroyed && process.isAlive();
+    return !destroyed && !initFailed && process.isAlive();
   }
 
   @Override
@@ -131,6 +133,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
         next(exchange);
       } else if (method.equals("POST") && path.equals("init/error")) {
         byte[] body = exchange.getRequestBody().readAllBytes();
+        initFailed = true;
         settle(current, reportedError(exchange, body));
         respond(exchange, 202, "{\"status\":\"OK\"}");
       } else if (method.equals("POST") && path.startsWith("invocation/")) {

@@ -6,7 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,6 +49,45 @@ class ConcurrencyLimitTest {
           "once the slot is free the next call runs");
     }
     assertEquals(0, TestFunctions.descendants(), "environment processes left behind");
+  }
+
+  @Test
+  void parallelCallsGetEnvironmentsOfTheirOwnThenReuseThem() throws Exception {
+    try (LocalLambdaService service = LocalLambdaService.start();
+        LambdaClient client = service.clientBuilder().build()) {
+      service.registerFunction(TestFunctions.spec("parallel").withTimeoutSeconds(30));
+
+      Set<Long> firstWave = wave(client, 4);
+      Set<Long> secondWave = wave(client, 4);
+
+      assertEquals(4, firstWave.size(), "four overlapping calls, four environments");
+      assertTrue(firstWave.containsAll(secondWave), "the second wave ran in the warm environments");
+      FunctionStats stats = service.stats("parallel");
+      assertEquals(4, stats.coldStarts());
+      assertEquals(4, stats.warmStarts());
+    }
+    assertEquals(0, TestFunctions.descendants(), "environment processes left behind");
+  }
+
+  /** Runs {@code calls} overlapping invocations and returns the pids of the environments that served them. */
+  private static Set<Long> wave(LambdaClient client, int calls) throws Exception {
+    ExecutorService callers = Executors.newFixedThreadPool(calls);
+    try {
+      List<Future<InvokeResponse>> responses = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        responses.add(callers.submit(
+            () -> client.invoke(request -> request.functionName("parallel").payload(command("sleep 1500")))));
+      }
+      Set<Long> pids = new HashSet<>();
+      for (Future<InvokeResponse> response : responses) {
+        InvokeResponse answer = response.get(30, TimeUnit.SECONDS);
+        assertNull(answer.functionError(), answer.payload().asUtf8String());
+        pids.add(Json.MAPPER.readTree(answer.payload().asByteArray()).get("pid").asLong());
+      }
+      return pids;
+    } finally {
+      callers.shutdownNow();
+    }
   }
 
   private static void awaitLiveEnvironment(LocalLambdaService service) throws InterruptedException {

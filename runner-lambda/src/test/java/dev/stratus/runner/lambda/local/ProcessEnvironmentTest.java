@@ -69,6 +69,8 @@ class ProcessEnvironmentTest {
     assertEquals("hello", json(cold).get("echo").asText());
     assertEquals("256", json(cold).get("memory").asText());
     assertEquals("$LATEST", cold.executedVersion());
+    long remaining = json(cold).get("remainingMillis").asLong();
+    assertTrue(remaining > 0 && remaining <= 3_000, "the runtime got the deadline: " + remaining);
     long pid = json(cold).get("pid").asLong();
     assertNotEquals(ProcessHandle.current().pid(), pid, "the handler ran in its own process");
     assertEquals(pid, json(warm).get("pid").asLong(), "the second call reused the warm environment");
@@ -96,6 +98,18 @@ class ProcessEnvironmentTest {
     assertTrue(error.get("stackTrace").toString().contains("CommandHandler"), error.toString());
     assertNull(invoke("failing", "echo still warm").functionError(), "a function error keeps the environment");
     assertEquals(1, service.stats("failing").coldStarts());
+  }
+
+  @Test
+  void aHandlerThatCannotStartAnswersItsInitError() throws IOException {
+    service.registerFunction(FunctionSpec.of("broken", BrokenHandler.class.getName(), TestFunctions.classpath()));
+
+    InvokeResponse response = invoke("broken", "echo");
+
+    assertEquals("Unhandled", response.functionError());
+    assertTrue(response.payload().asUtf8String().contains("configuration missing"),
+        response.payload().asUtf8String());
+    assertEquals(0, service.stats("broken").liveEnvironments(), "the failed environment is gone");
   }
 
   @Test
