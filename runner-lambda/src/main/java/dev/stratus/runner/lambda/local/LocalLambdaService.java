@@ -129,7 +129,7 @@ public final class LocalLambdaService implements AutoCloseable {
   }
 
   /** How a synchronous invocation ended, with the log tail Lambda would return for {@code LogType=Tail}. */
-  record InvokeResult(String requestId, Outcome outcome, byte[] logTail, boolean coldStart) {}
+  record InvokeResult(String requestId, Outcome outcome, byte[] logTail) {}
 
   private final Config config;
   private final Path workDirectory;
@@ -336,7 +336,7 @@ public final class LocalLambdaService implements AutoCloseable {
     byte[] tail = environment.log.tail(logStart, Limits.LOG_TAIL_BYTES);
     function.countOutcome(cold, outcome, environment.initDuration());
     function.release(environment);
-    return new InvokeResult(invocation.requestId, outcome, tail, cold);
+    return new InvokeResult(invocation.requestId, outcome, tail);
   }
 
   private ExecutionEnvironment startEnvironment(Deployment deployment) {

@@ -104,10 +104,6 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     runtimeApi.stop(0);
   }
 
-  long pid() {
-    return process.pid();
-  }
-
   /** The process ended: an invocation it held fails as Lambda's Runtime.ExitError. */
   private void exited() {
     Invocation invocation = current;
