@@ -35,6 +35,8 @@ public final class Messages {
     kryo.register(Op.AssignWindows.class);
     kryo.register(Op.Materialize.class);
     kryo.register(Op.ShuffleWrite.class);
+    kryo.register(Op.PartialCombine.class);
+    kryo.register(Op.MergeAccumulators.class);
     kryo.register(PartitionRef.class);
     kryo.register(TaskDescriptor.class);
     kryo.register(TaskSummary.class);

@@ -27,4 +27,14 @@ public sealed interface Op {
 
   /** Writes {@code input} (key-value elements) as {@code partitions} hash partitions of shuffle {@code shuffleId}. */
   record ShuffleWrite(String input, String shuffleId, int partitions) implements Op {}
+
+  /**
+   * The map side of a lifted Combine.PerKey: combines each key's values per window into an accumulator inside the
+   * task and emits the accumulators into {@code output} when the task's input is done. {@code spec} is the
+   * Java-serialized {@code CombineSpec}.
+   */
+  record PartialCombine(String stepName, String input, String output, byte[] spec) implements Op {}
+
+  /** The reduce side of a lifted Combine.PerKey: merges a key's grouped accumulators and extracts the output. */
+  record MergeAccumulators(String stepName, String input, String output, byte[] spec) implements Op {}
 }

@@ -36,7 +36,8 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
    * ({@code stratus:transform:logistic_regression:v1}) belongs here once training runs on Lambda workers; until then it
    * is absent and runs its default expansion like any composite.
    */
-  private static final Map<String, TransformTranslator<?>> COMPOSITES = Map.of();
+  private static final Map<String, CompositeTranslator<?>> COMPOSITES =
+      Map.of(PTransformTranslation.COMBINE_PER_KEY_TRANSFORM_URN, new CombinePerKeyTranslator());
 
   private final Pipeline pipeline;
   private final TranslationContext context;
@@ -53,18 +54,21 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   }
 
   @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
   public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
     PTransform<?, ?> transform = node.getTransform();
     if (transform == null) {
       return CompositeBehavior.ENTER_TRANSFORM;
     }
     String urn = PTransformTranslation.urnForTransformOrNull(transform);
-    TransformTranslator<?> translator = urn == null ? null : COMPOSITES.get(urn);
+    CompositeTranslator<?> translator = urn == null ? null : COMPOSITES.get(urn);
     if (translator == null) {
       return CompositeBehavior.ENTER_TRANSFORM;
     }
-    apply(translator, node);
-    return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+    AppliedPTransform applied = node.toAppliedPTransform(pipeline);
+    return ((CompositeTranslator) translator).tryTranslate(applied, context)
+        ? CompositeBehavior.DO_NOT_ENTER_TRANSFORM
+        : CompositeBehavior.ENTER_TRANSFORM;
   }
 
   @Override

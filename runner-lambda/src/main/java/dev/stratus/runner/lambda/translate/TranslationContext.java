@@ -11,10 +11,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.WindowedValues;
+import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * The translators' shared state: PCollection ids, which stage produces each PCollection inside its body (so a consumer
@@ -28,6 +30,7 @@ final class TranslationContext {
   private final Map<String, Stage> producers = new HashMap<>();
   private final Set<String> materialized = new HashSet<>();
   private int shuffles;
+  private int intermediates;
 
   TranslationContext(PipelineOptions options) {
     this.options = options;
@@ -53,6 +56,11 @@ final class TranslationContext {
 
   String newShuffleId() {
     return "shuffle" + shuffles++;
+  }
+
+  /** An id for data a translator creates between tasks that is no PCollection of the pipeline. */
+  String newIntermediateId(String purpose) {
+    return purpose + intermediates++;
   }
 
   Stage newStage(String name, Root root, StageInput input) {
@@ -121,9 +129,12 @@ final class TranslationContext {
 
   /** The Java-serialized coder of {@code pcollection}'s elements with their timestamps, windows and panes. */
   byte[] coder(PCollection<?> pcollection) {
-    return serialize(
-        WindowedValues.getFullCoder(
-            pcollection.getCoder(), pcollection.getWindowingStrategy().getWindowFn().windowCoder()));
+    return coder(pcollection.getCoder(), pcollection.getWindowingStrategy());
+  }
+
+  /** The Java-serialized coder of elements with {@code valueCoder} under {@code windowing}. */
+  byte[] coder(Coder<?> valueCoder, WindowingStrategy<?, ?> windowing) {
+    return serialize(WindowedValues.getFullCoder(valueCoder, windowing.getWindowFn().windowCoder()));
   }
 
   static byte[] serialize(Serializable value) {

@@ -159,6 +159,14 @@ public final class TaskRunner {
                 : (WindowFn<?, ?>) SerializableUtils.deserializeFromByteArray(assign.windowFn(), assign.stepName());
         return new AssignWindowsOperation(windowFn, receiverOf(assign.output()));
       }
+      if (op instanceof Op.PartialCombine partial) {
+        CombineSpec spec = (CombineSpec) SerializableUtils.deserializeFromByteArray(partial.spec(), partial.stepName());
+        return new PartialCombineOperation(spec, receiverOf(partial.output()), metrics.getContainer(partial.stepName()));
+      }
+      if (op instanceof Op.MergeAccumulators merge) {
+        CombineSpec spec = (CombineSpec) SerializableUtils.deserializeFromByteArray(merge.spec(), merge.stepName());
+        return new MergeAccumulatorsOperation(spec, receiverOf(merge.output()), metrics.getContainer(merge.stepName()));
+      }
       if (op instanceof Op.Materialize materialize) {
         MaterializeOperation writer =
             new MaterializeOperation(
