@@ -123,6 +123,38 @@ public class LambdaRunnerTest {
     assertEquals(10L, (long) elements.getAttempted());
   }
 
+  @Test
+  public void retriesAnAttemptThatTimedOut() {
+    Path marker = temp.getRoot().toPath().resolve("timed-out-once");
+    LambdaRunnerOptions options = options();
+    options.setTaskTimeoutSeconds(2);
+    TestPipeline p = TestPipeline.fromOptions(options).enableAbandonedNodeEnforcement(false);
+    PCollection<Integer> out = p.apply(Create.of(1, 2, 3)).apply(ParDo.of(new StallFirstAttempt(marker.toString())));
+    PAssert.that(out).containsInAnyOrder(1, 2, 3);
+    p.run();
+    assertEquals(true, Files.exists(marker));
+  }
+
+  /** Outlives the task timeout on its first attempt (after emitting); later attempts pass elements through. */
+  private static final class StallFirstAttempt extends DoFn<Integer, Integer> {
+    private final String marker;
+
+    StallFirstAttempt(String marker) {
+      this.marker = marker;
+    }
+
+    @ProcessElement
+    public void process(@Element Integer n, OutputReceiver<Integer> out) throws InterruptedException {
+      out.output(n);
+      try {
+        Files.createFile(Path.of(marker));
+      } catch (IOException alreadyStalledOnce) {
+        return;
+      }
+      Thread.sleep(10_000);
+    }
+  }
+
   private static final class PriceOrders extends DoFn<KV<String, Integer>, Integer> {
     private final PCollectionView<Map<String, Integer>> prices;
 
