@@ -22,6 +22,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A training job inside one JVM, as the DirectRunner runs it: parameter-server shards on loopback, one thread per
@@ -31,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A worker that dies is replaced by a new one starting at its last position; the job goes on meanwhile.
  */
 public final class LocalTraining implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalTraining.class);
+
   private final TrainingSpec spec;
   private final ObjectStore store;
   private final Dataset train;
@@ -44,6 +48,9 @@ public final class LocalTraining implements AutoCloseable {
   private volatile boolean stopping;
   private PsClient driver;
   private PsModel model;
+  /** The weights of the best evaluation so far, and their test loss. */
+  private float[] best;
+  private double bestLoss;
 
   /** One worker position in the job: the worker running there now and where its predecessor stopped. */
   private static final class WorkerSlot {
@@ -90,7 +97,8 @@ public final class LocalTraining implements AutoCloseable {
     }
     stopping = true;
     long updates = stopWorkers();
-    LogisticModel trained = new LogisticModel(driver.pullAll(model).get(60, TimeUnit.SECONDS));
+    // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
+    LogisticModel trained = new LogisticModel(best);
     store.put(modelPath, trained.toBytes());
     double seconds = (System.nanoTime() - start) / 1e9;
     StepTimes times = new StepTimes();
@@ -189,7 +197,17 @@ public final class LocalTraining implements AutoCloseable {
   private CurvePoint evaluate(long start) throws Exception {
     float[] weights = driver.pullAll(model).get(60, TimeUnit.SECONDS);
     BinaryMetrics metrics = new LogisticModel(weights).evaluate(test);
-    return new CurvePoint((System.nanoTime() - start) / 1e9, updatesSoFar(), metrics.logloss(), metrics.auc());
+    if (best == null || metrics.logloss() < bestLoss) {
+      best = weights;
+      bestLoss = metrics.logloss();
+    }
+    CurvePoint point =
+        new CurvePoint((System.nanoTime() - start) / 1e9, updatesSoFar(), metrics.logloss(), metrics.auc());
+    LOG.info(
+        String.format(
+            "%6.1f s  %,11d updates  test logloss %.5f  AUC %.4f",
+            point.seconds(), point.updates(), point.testLogloss(), point.testAuc()));
+    return point;
   }
 
   private long updatesSoFar() throws Exception {

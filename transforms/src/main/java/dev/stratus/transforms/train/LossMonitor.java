@@ -59,9 +59,4 @@ public final class LossMonitor {
   public List<CurvePoint> curve() {
     return List.copyOf(curve);
   }
-
-  /** The lowest test loss seen so far, or NaN before the first evaluation. */
-  public double bestLoss() {
-    return curve.stream().mapToDouble(CurvePoint::testLogloss).min().orElse(Double.NaN);
-  }
 }

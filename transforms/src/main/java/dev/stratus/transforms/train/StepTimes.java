@@ -58,6 +58,19 @@ public final class StepTimes implements Serializable {
     return sorted[n / 2] / 1e6;
   }
 
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StepTimes t
+        && iterations == t.iterations
+        && Arrays.equals(totalNanos, t.totalNanos)
+        && Arrays.deepEquals(samples, t.samples);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Long.hashCode(iterations) + Arrays.hashCode(totalNanos);
+  }
+
   /** Adds another worker's times into this one (totals add; samples are pooled up to the bound). */
   public void merge(StepTimes other) {
     for (int s = 0; s < totalNanos.length; s++) {

@@ -1,0 +1,94 @@
+package dev.stratus.dsl;
+
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetCoder;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.dataset.PartitionCodec;
+import dev.stratus.transforms.sgd.LogisticModel;
+import dev.stratus.transforms.train.TrainResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+
+/**
+ * Scores every row of a dataset with a trained model, one partition per element so partitions are scored in
+ * parallel.
+ *
+ * <pre>{@code
+ * PCollection<Prediction> scores = testSet.apply(Predict.with(trainResult));
+ * }</pre>
+ */
+public final class Predict extends PTransform<PCollection<Dataset>, PCollection<Prediction>> {
+  private final PCollection<TrainResult> model;
+
+  private Predict(PCollection<TrainResult> model) {
+    this.model = model;
+  }
+
+  /** Scores with the model of a (single) training result. */
+  public static Predict with(PCollection<TrainResult> model) {
+    return new Predict(model);
+  }
+
+  @Override
+  public PCollection<Prediction> expand(PCollection<Dataset> dataset) {
+    PCollectionView<TrainResult> trained = model.apply("ModelView", View.asSingleton());
+    return dataset
+        .apply("Partitions", ParDo.of(new ListPartitionsFn()))
+        .setCoder(KvCoder.of(DatasetCoder.of(), VarIntCoder.of()))
+        .apply("Spread", Reshuffle.viaRandomKey())
+        .apply("Score", ParDo.of(new ScoreFn(trained)).withSideInputs(trained))
+        .setCoder(SerializableCoder.of(Prediction.class));
+  }
+
+  /** One element per partition of the dataset. */
+  static final class ListPartitionsFn extends DoFn<Dataset, KV<Dataset, Integer>> {
+    @ProcessElement
+    public void process(@Element Dataset dataset, OutputReceiver<KV<Dataset, Integer>> out) {
+      for (int k = 0; k < dataset.manifest().partitions().size(); k++) {
+        out.output(KV.of(dataset, k));
+      }
+    }
+  }
+
+  static final class ScoreFn extends DoFn<KV<Dataset, Integer>, Prediction> {
+    private final PCollectionView<TrainResult> trained;
+    private transient String loadedPath;
+    private transient LogisticModel loaded;
+
+    ScoreFn(PCollectionView<TrainResult> trained) {
+      this.trained = trained;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      ObjectStore store = ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)));
+      LogisticModel model = model(store, c.sideInput(trained).modelPath());
+      PartitionCodec.Reader rows = DatasetReader.partition(store, c.element().getKey(), c.element().getValue());
+      while (rows.hasNext()) {
+        SparseRow row = rows.next();
+        c.output(new Prediction(row.label(), model.predict(row)));
+      }
+    }
+
+    /** The model is read once per DoFn instance, not once per partition. */
+    private LogisticModel model(ObjectStore store, String path) {
+      if (!path.equals(loadedPath)) {
+        loaded = LogisticModel.fromBytes(store.get(S3Path.parse(path)), path);
+        loadedPath = path;
+      }
+      return loaded;
+    }
+  }
+}
