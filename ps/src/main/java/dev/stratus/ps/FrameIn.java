@@ -85,12 +85,57 @@ final class FrameIn {
     throw new MalformedFrameException("varint longer than 5 bytes");
   }
 
+  /**
+   * Reads {@code n} delta-coded keys (see {@link KeyCodec}) into {@code keys[1..n]}; a varint running past the body
+   * or past 5 bytes, or a key past {@code Integer.MAX_VALUE}, is malformed.
+   */
+  void deltaVarints(int[] keys, int n) throws MalformedFrameException {
+    byte[] b = buf;
+    int at = pos;
+    int end = limit;
+    long key = -1;
+    for (int i = 1; i <= n; i++) {
+      int gap = 0;
+      int shift = 0;
+      while (true) {
+        if (at == end || shift > 28) {
+          throw new MalformedFrameException(at == end ? "key set runs past the frame body" : "varint too long");
+        }
+        byte x = b[at++];
+        gap |= (x & 0x7F) << shift;
+        if (x >= 0) {
+          break;
+        }
+        shift += 7;
+      }
+      key += (gap & 0xFFFFFFFFL) + 1;
+      if (key > Integer.MAX_VALUE) {
+        throw new MalformedFrameException("key set runs past 2^31");
+      }
+      keys[i] = (int) key;
+    }
+    pos = at;
+  }
+
+  /** The float at {@code index} floats past the read position, unchecked: callers check {@link #remaining} first. */
+  float floatAhead(int index) {
+    return (float) FLOAT.get(buf, pos + 4 * index);
+  }
+
+  void skip(int bytes) throws MalformedFrameException {
+    need(bytes);
+    pos += bytes;
+  }
+
   void floats(float[] dst, int offset, int n) throws MalformedFrameException {
     need(n * 4);
+    byte[] b = buf;
+    int at = pos;
     for (int i = 0; i < n; i++) {
-      dst[offset + i] = (float) FLOAT.get(buf, pos);
-      pos += 4;
+      dst[offset + i] = (float) FLOAT.get(b, at);
+      at += 4;
     }
+    pos = at;
   }
 
   float[] floats() throws MalformedFrameException {

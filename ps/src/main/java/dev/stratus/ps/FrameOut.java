@@ -135,10 +135,46 @@ final class FrameOut {
 
   FrameOut floats(float[] v, int offset, int n) {
     ensure(n * 4);
+    byte[] b = buf;
+    int at = size;
     for (int i = 0; i < n; i++) {
-      FLOAT.set(buf, size, v[offset + i]);
-      size += 4;
+      FLOAT.set(b, at, v[offset + i]);
+      at += 4;
     }
+    size = at;
+    return this;
+  }
+
+  /** The elements {@code v[base + keys[i]]} for i in 1..n: a pull's gather, one bounds check for all. */
+  FrameOut gather(float[] v, int[] keys, int n, int base) {
+    ensure(n * 4);
+    byte[] b = buf;
+    int at = size;
+    for (int i = 1; i <= n; i++) {
+      FLOAT.set(b, at, v[keys[i] - base]);
+      at += 4;
+    }
+    size = at;
+    return this;
+  }
+
+  /** {@code keys[from, to)} as a varint count, the first key, then each gap minus one (see {@link KeyCodec}). */
+  FrameOut deltaVarints(int[] keys, int from, int to) {
+    varint(to - from);
+    ensure(5 * (to - from));
+    byte[] b = buf;
+    int at = size;
+    int previous = -1;
+    for (int i = from; i < to; i++) {
+      int v = keys[i] - previous - 1;
+      previous = keys[i];
+      while ((v & ~0x7F) != 0) {
+        b[at++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      b[at++] = (byte) v;
+    }
+    size = at;
     return this;
   }
 

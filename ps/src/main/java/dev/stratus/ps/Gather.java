@@ -1,6 +1,9 @@
 package dev.stratus.ps;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -9,7 +12,8 @@ import java.util.function.Function;
  * has been answered, or fails with the first slice's error.
  */
 final class Gather<T> {
-  final CompletableFuture<T> future = new CompletableFuture<>();
+  final CompletableFuture<T> future = new ReadingFuture();
+  private final List<ShardConnection.Call> calls = new ArrayList<>(2);
   private final AtomicInteger remaining;
   volatile T value;
 
@@ -18,6 +22,38 @@ final class Gather<T> {
     this.remaining = new AtomicInteger(slices);
     if (slices == 0) {
       future.complete(value);
+    }
+  }
+
+  /** Records a request sent for this call; only by the thread making the call, before it returns the future. */
+  void add(ShardConnection.Call call) {
+    calls.add(call);
+  }
+
+  /** Waits for every slice by reading its connection's replies on this thread. */
+  private void awaitByReading() {
+    for (ShardConnection.Call call : calls) {
+      if (future.isDone()) {
+        return;
+      }
+      if (!call.done) {
+        call.connection.awaitByReading(call);
+      }
+    }
+  }
+
+  /** A future whose untimed get() and join() read the replies themselves instead of waiting to be woken. */
+  private final class ReadingFuture extends CompletableFuture<T> {
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+      awaitByReading();
+      return super.get();
+    }
+
+    @Override
+    public T join() {
+      awaitByReading();
+      return super.join();
     }
   }
 

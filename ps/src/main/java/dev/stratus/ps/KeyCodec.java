@@ -9,17 +9,7 @@ final class KeyCodec {
 
   /** Writes {@code keys[from, to)}, which the caller has checked are strictly ascending. */
   static void encode(FrameOut out, int[] keys, int from, int to) {
-    out.varint(to - from);
-    if (to == from) {
-      return;
-    }
-    int previous = keys[from];
-    out.varint(previous);
-    for (int i = from + 1; i < to; i++) {
-      int key = keys[i];
-      out.varint(key - previous - 1);
-      previous = key;
-    }
+    out.deltaVarints(keys, from, to);
   }
 
   /**
@@ -34,14 +24,7 @@ final class KeyCodec {
     }
     int[] keys = scratch.length >= n + 1 ? scratch : new int[Math.max(n + 1, scratch.length * 2)];
     keys[0] = n;
-    long key = -1;
-    for (int i = 0; i < n; i++) {
-      key += (in.varint() & 0xFFFFFFFFL) + 1;
-      if (key > Integer.MAX_VALUE) {
-        throw new MalformedFrameException("key set runs past 2^31");
-      }
-      keys[i + 1] = (int) key;
-    }
+    in.deltaVarints(keys, n);
     return keys;
   }
 

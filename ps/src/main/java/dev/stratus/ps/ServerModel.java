@@ -96,6 +96,10 @@ final class ServerModel {
   void pull(int[] keys, FrameOut out) {
     int cols = spec.cols();
     int n = keys[0];
+    if (cols == 1) {
+      out.gather(weights, keys, n, rowStart);
+      return;
+    }
     for (int i = 1; i <= n; i++) {
       out.floats(weights, (keys[i] - rowStart) * cols, cols);
     }
@@ -107,8 +111,8 @@ final class ServerModel {
   }
 
   /**
-   * Applies the gradient rows that {@code in} holds (one row of {@code cols} floats per key, already length-checked)
-   * to rows {@code keys[1..n]}.
+   * Applies the gradient rows that {@code in} holds (one row of {@code cols} floats per key; the caller has checked
+   * that exactly that many bytes remain) to rows {@code keys[1..n]}, and consumes them.
    */
   void push(int[] keys, FrameIn in, LongAdder workerUpdates) throws MalformedFrameException {
     int cols = spec.cols();
@@ -117,6 +121,7 @@ final class ServerModel {
     float l2 = spec.l2();
     float mu = spec.momentum();
     Optimizer optimizer = spec.optimizer();
+    int gradientIndex = 0;
     snapshotLock.readLock().lock();
     try {
       int i = 1;
@@ -130,7 +135,7 @@ final class ServerModel {
             for (int c = 0; c < cols; c++) {
               int j = base + c;
               float w = weights[j];
-              float g = in.f32() + l2 * w;
+              float g = in.floatAhead(gradientIndex++) + l2 * w;
               switch (optimizer) {
                 case SGD -> weights[j] = w - lr * g;
                 case ADAGRAD -> {
@@ -151,6 +156,7 @@ final class ServerModel {
           lock.unlock();
         }
       }
+      in.skip(4 * gradientIndex);
       slicesApplied.incrementAndGet();
       if (workerUpdates != null) {
         workerUpdates.increment();

@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,8 +20,10 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * The client's one connection to one shard, shared by every call: callers encode and write their request frame
- * under a lock; a reader thread matches each reply to its request by id (replies may come in any order) and
- * completes it. Up to {@link #MAX_IN_FLIGHT} requests may be outstanding; beyond that a caller waits for a slot.
+ * under a lock; each reply is matched to its request by id (replies may come in any order) and completes it. A
+ * caller blocked on its future reads the replies itself (see {@link #awaitByReading}); a background reader takes
+ * over when nobody waits. Up to {@link #MAX_IN_FLIGHT} requests may be outstanding; beyond that a caller waits for
+ * a slot.
  */
 final class ShardConnection implements AutoCloseable {
   static final int MAX_IN_FLIGHT = 4096;
@@ -38,12 +42,15 @@ final class ShardConnection implements AutoCloseable {
   }
 
   /** One outstanding request: its id, how to read its reply, and the (possibly multi-shard) call it is part of. */
-  private static final class Call {
-    int id;
+  static final class Call {
+    final ShardConnection connection;
     final ReplyReader reader;
     final Gather<?> gather;
+    int id;
+    volatile boolean done;
 
-    Call(ReplyReader reader, Gather<?> gather) {
+    Call(ShardConnection connection, ReplyReader reader, Gather<?> gather) {
+      this.connection = connection;
       this.reader = reader;
       this.gather = gather;
     }
@@ -63,6 +70,15 @@ final class ShardConnection implements AutoCloseable {
   private final int maxFrameBytes;
   private final Thread reader;
   private int nextId;
+  // Reading: whoever holds readLock reads and dispatches replies (see awaitByReading and readLoop).
+  private static final long HANDOVER_NANOS = 1_000_000;
+  private final ReentrantLock readLock = new ReentrantLock();
+  private final Condition readerPause = readLock.newCondition();
+  private final AtomicInteger waiters = new AtomicInteger();
+  private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
+  private final FrameIn reply = new FrameIn();
+  private byte[] frame = new byte[64 << 10];
+  private byte[] inflated = new byte[0];
   private volatile PsException failure;
 
   ShardConnection(int shard, InetSocketAddress address, String token, int workerId, int compressAbove,
@@ -116,7 +132,7 @@ final class ShardConnection implements AutoCloseable {
       gather.fail(failed);
       return;
     }
-    Call call = new Call(reply, gather);
+    Call call = new Call(this, reply, gather);
     slotsFree.acquireUninterruptibly();
     PsException problem = null;
     boolean registered = false;
@@ -137,6 +153,7 @@ final class ShardConnection implements AutoCloseable {
       } else {
         slots.set(id & SLOT_MASK, call);
         registered = true;
+        gather.add(call);
         frames.writeTo(out);
         bytesSent.add(frames.size());
       }
@@ -152,6 +169,7 @@ final class ShardConnection implements AutoCloseable {
       if (!registered || slots.compareAndSet(call.id & SLOT_MASK, call, null)) {
         slotsFree.release();
       }
+      call.done = true;
       gather.fail(problem);
       if (failure != null) {
         close();
@@ -168,57 +186,114 @@ final class ShardConnection implements AutoCloseable {
     return failure;
   }
 
+  /**
+   * The background reader: reads and dispatches replies whenever no caller has been waiting for a while, so that
+   * replies nobody blocks on (callbacks, fire-and-forget pushes) still complete.
+   */
   private void readLoop() {
-    FrameIn reply = new FrameIn();
-    byte[] frame = new byte[64 << 10];
-    byte[] inflated = new byte[0];
     try {
       while (true) {
-        frame = readFrame(frame, reply, maxFrameBytes);
-        if ((frame[1] & Wire.FLAG_LZ4) != 0) {
-          int rawLength = reply.i32();
-          if (rawLength < 0 || rawLength > maxFrameBytes) {
-            throw new MalformedFrameException("compressed reply claims " + rawLength + " bytes");
+        readLock.lock();
+        try {
+          while (waiters.get() > 0 || System.nanoTime() - lastWaiterLeft < HANDOVER_NANOS) {
+            readerPause.awaitNanos(HANDOVER_NANOS);
           }
-          if (inflated.length < rawLength) {
-            inflated = new byte[rawLength];
-          }
-          int compressedAt = Wire.HEADER_BYTES + 4;
-          try {
-            LZ4.decompress(frame, compressedAt, reply.remaining(), inflated, 0, rawLength);
-          } catch (LZ4Exception e) {
-            throw new MalformedFrameException("corrupt LZ4 reply: " + e.getMessage());
-          }
-          reply.reset(inflated, 0, rawLength);
-        }
-        int id = (frame[2] & 0xFF) | (frame[3] & 0xFF) << 8 | (frame[4] & 0xFF) << 16 | frame[5] << 24;
-        Call call = slots.get(id & SLOT_MASK);
-        if (call == null || call.id != id || !slots.compareAndSet(id & SLOT_MASK, call, null)) {
-          throw new MalformedFrameException("reply to unknown request " + id);
-        }
-        slotsFree.release();
-        if (frame[0] == Wire.REPLY_OK) {
-          try {
-            call.reader.read(reply);
-            reply.expectEnd();
-            call.gather.sliceDone();
-          } catch (MalformedFrameException | RuntimeException e) {
-            call.gather.fail(new PsException("shard " + shard + " sent an unreadable reply: " + e.getMessage(), e));
-          }
-        } else {
-          call.gather.fail(new PsException("shard " + shard + ": " + reply.str()));
+          readOne();
+        } finally {
+          readLock.unlock();
         }
       }
     } catch (IOException | MalformedFrameException e) {
       connectionLost(e);
+    } catch (InterruptedException e) {
+      connectionLost(e);
     } finally {
       close();
-      for (int i = 0; i < MAX_IN_FLIGHT; i++) {
-        Call call = slots.getAndSet(i, null);
-        if (call != null) {
-          slotsFree.release();
-          call.gather.fail(failure);
+      failPending();
+    }
+  }
+
+  /**
+   * Blocks until {@code call} is answered by reading replies on the calling thread: a caller that waits for its
+   * reply then wakes straight from the socket read, instead of being woken by the background reader (a thread
+   * hand-off that costs as much as the loopback round trip itself). Replies to other calls read meanwhile are
+   * dispatched as usual.
+   */
+  void awaitByReading(Call call) {
+    waiters.incrementAndGet();
+    try {
+      // Checked after announcing ourselves: the background reader dispatches, then looks at waiters, so either it
+      // sees us and hands the lock over, or we see the call done here and never block on a lock it keeps.
+      if (call.done) {
+        return;
+      }
+      readLock.lock();
+      try {
+        while (!call.done) {
+          readOne();
         }
+      } finally {
+        readLock.unlock();
+      }
+    } catch (IOException | MalformedFrameException e) {
+      connectionLost(e);
+      close();
+      failPending();
+    } finally {
+      lastWaiterLeft = System.nanoTime();
+      waiters.decrementAndGet();
+    }
+  }
+
+  /** Reads one reply and completes its call; only with {@link #readLock} held. */
+  private void readOne() throws IOException, MalformedFrameException {
+    FrameIn reply = this.reply;
+    frame = readFrame(frame, reply, maxFrameBytes);
+    byte[] frame = this.frame;
+    if ((frame[1] & Wire.FLAG_LZ4) != 0) {
+      int rawLength = reply.i32();
+      if (rawLength < 0 || rawLength > maxFrameBytes) {
+        throw new MalformedFrameException("compressed reply claims " + rawLength + " bytes");
+      }
+      if (inflated.length < rawLength) {
+        inflated = new byte[rawLength];
+      }
+      try {
+        LZ4.decompress(frame, Wire.HEADER_BYTES + 4, reply.remaining(), inflated, 0, rawLength);
+      } catch (LZ4Exception e) {
+        throw new MalformedFrameException("corrupt LZ4 reply: " + e.getMessage());
+      }
+      reply.reset(inflated, 0, rawLength);
+    }
+    int id = (frame[2] & 0xFF) | (frame[3] & 0xFF) << 8 | (frame[4] & 0xFF) << 16 | frame[5] << 24;
+    Call call = slots.get(id & SLOT_MASK);
+    if (call == null || call.id != id || !slots.compareAndSet(id & SLOT_MASK, call, null)) {
+      throw new MalformedFrameException("reply to unknown request " + id);
+    }
+    slotsFree.release();
+    if (frame[0] == Wire.REPLY_OK) {
+      try {
+        call.reader.read(reply);
+        reply.expectEnd();
+        call.done = true;
+        call.gather.sliceDone();
+      } catch (MalformedFrameException | RuntimeException e) {
+        call.done = true;
+        call.gather.fail(new PsException("shard " + shard + " sent an unreadable reply: " + e.getMessage(), e));
+      }
+    } else {
+      call.done = true;
+      call.gather.fail(new PsException("shard " + shard + ": " + reply.str()));
+    }
+  }
+
+  private void failPending() {
+    for (int i = 0; i < MAX_IN_FLIGHT; i++) {
+      Call call = slots.getAndSet(i, null);
+      if (call != null) {
+        slotsFree.release();
+        call.done = true;
+        call.gather.fail(failure);
       }
     }
   }
