@@ -10,16 +10,15 @@ import java.util.Arrays;
 public final class FeatureIndexMap {
   private static final int EMPTY = -1;
 
-  private int[] keys;
-  private int[] positions;
+  // key and position side by side, so a lookup touches one cache line: the map is far larger than the caches
+  private int[] table;
   private int size;
   private int mask;
 
   public FeatureIndexMap(int expected) {
     int capacity = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
-    keys = new int[capacity];
-    positions = new int[capacity];
-    Arrays.fill(keys, EMPTY);
+    table = new int[capacity * 2];
+    Arrays.fill(table, EMPTY);
     mask = capacity - 1;
   }
 
@@ -30,9 +29,9 @@ public final class FeatureIndexMap {
   /** The position of {@code feature}, or -1 if it was never added. */
   public int get(int feature) {
     for (int slot = mix(feature) & mask; ; slot = (slot + 1) & mask) {
-      int key = keys[slot];
+      int key = table[2 * slot];
       if (key == feature) {
-        return positions[slot];
+        return table[2 * slot + 1];
       }
       if (key == EMPTY) {
         return -1;
@@ -43,14 +42,14 @@ public final class FeatureIndexMap {
   /** The position of {@code feature}, adding it as position {@link #size()} if new. */
   public int getOrAdd(int feature) {
     for (int slot = mix(feature) & mask; ; slot = (slot + 1) & mask) {
-      int key = keys[slot];
+      int key = table[2 * slot];
       if (key == feature) {
-        return positions[slot];
+        return table[2 * slot + 1];
       }
       if (key == EMPTY) {
-        keys[slot] = feature;
-        positions[slot] = size;
-        if (++size * 2 > keys.length) {
+        table[2 * slot] = feature;
+        table[2 * slot + 1] = size;
+        if (++size * 2 > mask + 1) {
           grow();
         }
         return size - 1;
@@ -59,26 +58,27 @@ public final class FeatureIndexMap {
   }
 
   private void grow() {
-    int[] oldKeys = keys;
-    int[] oldPositions = positions;
-    keys = new int[oldKeys.length * 2];
-    positions = new int[oldKeys.length * 2];
-    Arrays.fill(keys, EMPTY);
-    mask = keys.length - 1;
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != EMPTY) {
-        int slot = mix(oldKeys[i]) & mask;
-        while (keys[slot] != EMPTY) {
+    int[] old = table;
+    table = new int[old.length * 2];
+    Arrays.fill(table, EMPTY);
+    mask = table.length / 2 - 1;
+    for (int i = 0; i < old.length; i += 2) {
+      if (old[i] != EMPTY) {
+        int slot = mix(old[i]) & mask;
+        while (table[2 * slot] != EMPTY) {
           slot = (slot + 1) & mask;
         }
-        keys[slot] = oldKeys[i];
-        positions[slot] = oldPositions[i];
+        table[2 * slot] = old[i];
+        table[2 * slot + 1] = old[i + 1];
       }
     }
   }
 
+  /** Murmur3's finalizer: hashed feature indices differ in high bits as much as in low ones. */
   private static int mix(int key) {
-    int h = key * 0x9E3779B9;
+    int h = key * 0x85EBCA6B;
+    h ^= h >>> 13;
+    h *= 0xC2B2AE35;
     return h ^ (h >>> 16);
   }
 }

@@ -226,14 +226,13 @@ public final class FeatureStatistics implements Serializable {
 
   /** Accumulates rows one at a time; features are kept in arrival order and sorted once by {@link #build}. */
   public static final class Builder {
+    // one feature's five accumulators side by side (count, min, max, sum, sum of squares): one cache line per value
+    private static final int STRIDE = 5;
+
     private long rows;
     private final FeatureIndexMap positions = new FeatureIndexMap(1 << 12);
     private int[] indices = new int[1 << 12];
-    private long[] present = new long[1 << 12];
-    private double[] min = new double[1 << 12];
-    private double[] max = new double[1 << 12];
-    private double[] sum = new double[1 << 12];
-    private double[] sumSquares = new double[1 << 12];
+    private double[] cells = new double[STRIDE << 12];
 
     public Builder add(SparseRow row) {
       rows++;
@@ -243,19 +242,21 @@ public final class FeatureStatistics implements Serializable {
         int k = positions.getOrAdd(idx[i]);
         double v = vals[i];
         if (k == indices.length) {
-          grow();
+          indices = Arrays.copyOf(indices, k * 2);
+          cells = Arrays.copyOf(cells, k * 2 * STRIDE);
         }
-        if (present[k] == 0) {
+        int c = k * STRIDE;
+        if (cells[c] == 0) {
           indices[k] = idx[i];
-          min[k] = v;
-          max[k] = v;
+          cells[c + 1] = v;
+          cells[c + 2] = v;
         } else {
-          min[k] = Math.min(min[k], v);
-          max[k] = Math.max(max[k], v);
+          cells[c + 1] = Math.min(cells[c + 1], v);
+          cells[c + 2] = Math.max(cells[c + 2], v);
         }
-        present[k]++;
-        sum[k] += v;
-        sumSquares[k] += v * v;
+        cells[c]++;
+        cells[c + 3] += v;
+        cells[c + 4] += v * v;
       }
       return this;
     }
@@ -273,24 +274,15 @@ public final class FeatureStatistics implements Serializable {
               rows, new int[n], new long[n], new double[n], new double[n], new double[n], new double[n]);
       for (int k = 0; k < n; k++) {
         int from = (int) order[k];
+        int c = from * STRIDE;
         s.indices[k] = indices[from];
-        s.present[k] = present[from];
-        s.min[k] = min[from];
-        s.max[k] = max[from];
-        s.sum[k] = sum[from];
-        s.sumSquares[k] = sumSquares[from];
+        s.present[k] = (long) cells[c];
+        s.min[k] = cells[c + 1];
+        s.max[k] = cells[c + 2];
+        s.sum[k] = cells[c + 3];
+        s.sumSquares[k] = cells[c + 4];
       }
       return s;
-    }
-
-    private void grow() {
-      int capacity = indices.length * 2;
-      indices = Arrays.copyOf(indices, capacity);
-      present = Arrays.copyOf(present, capacity);
-      min = Arrays.copyOf(min, capacity);
-      max = Arrays.copyOf(max, capacity);
-      sum = Arrays.copyOf(sum, capacity);
-      sumSquares = Arrays.copyOf(sumSquares, capacity);
     }
   }
 }

@@ -40,7 +40,8 @@ public final class CriteoFormat implements TextFormat {
 
   /** The transform applied to integer features when {@code logTransform} is on. */
   public static float logTransform(long x) {
-    return (float) (x >= 0 ? Math.log1p(x) : -Math.log1p(-x));
+    // 1 + x is exact for these integers, so Math.log (an intrinsic) is as precise here as the slower Math.log1p
+    return (float) (x >= 0 ? Math.log(1.0 + x) : -Math.log(1.0 - x));
   }
 
   private static List<String> integerNames() {
