@@ -44,6 +44,53 @@ class PipeliningTest {
     }
   }
 
+  /**
+   * Threads sharing one connection, some blocking in join() (and so reading replies themselves), some in timed
+   * get() or callbacks only (served by the background reader): every call completes, and every value is right.
+   */
+  @Test
+  void joinersTimedWaitersAndCallbacksShareOneConnection() throws Exception {
+    try (Shards shards = Shards.start(1); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("shared", ModelSpec.vector(10).learningRate(1f));
+      int rounds = 2000;
+      java.util.concurrent.atomic.AtomicInteger callbacks = new java.util.concurrent.atomic.AtomicInteger();
+      List<Thread> threads = new ArrayList<>();
+      List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int t = 0; t < 3; t++) {
+        int style = t;
+        Thread thread = new Thread(() -> {
+          try {
+            for (int i = 0; i < rounds; i++) {
+              int[] key = {style};
+              switch (style) {
+                case 0 -> ps.push(model, key, new float[] {-1f}).join();
+                case 1 -> ps.push(model, key, new float[] {-1f}).get(10, TimeUnit.SECONDS);
+                default -> ps.push(model, key, new float[] {-1f}).thenRun(callbacks::incrementAndGet);
+              }
+              if (i % 100 == 0) {
+                ps.pull(model, key).join();
+              }
+            }
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        });
+        threads.add(thread);
+        thread.start();
+      }
+      for (Thread thread : threads) {
+        thread.join(30_000);
+      }
+      assertEquals(List.of(), failures);
+      assertArrayEquals(new float[] {rounds, rounds, rounds}, ps.pull(model, new int[] {0, 1, 2}).get());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (callbacks.get() < rounds && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(rounds, callbacks.get());
+    }
+  }
+
   /** A stand-in shard that answers a batch of pulls in reverse order, to prove replies are matched by id. */
   @Test
   void outOfOrderRepliesAreMatchedByRequestId() throws Exception {
