@@ -1,0 +1,115 @@
+package dev.stratus.dsl;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.generate.CriteoGenerator;
+import dev.stratus.transforms.reference.Liblinear;
+import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.transforms.sgd.LogisticModel;
+import dev.stratus.transforms.train.StopReason;
+import dev.stratus.transforms.train.TrainResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.util.construction.PTransformTranslation;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.Rule;
+import org.junit.Test;
+
+/**
+ * The whole workflow on generated Criteo-like data, on the DirectRunner: load, normalize, split, train with four
+ * workers against two parameter-server shards, evaluate and predict; the model is held to the optimum liblinear
+ * finds on the same split.
+ */
+public class LogisticRegressionTest {
+  @Rule public final transient TestPipeline p = TestPipeline.fromOptions(DataTesting.options());
+
+  @Test(timeout = 240_000)
+  public void fourWorkersOnTwoShardsComeWithinTwoPercentOfTheExactOptimum() throws Exception {
+    Path tsv = DataTesting.file("lr/criteo.tsv", "");
+    CriteoGenerator.Summary generated = CriteoGenerator.withSeed(5).writeTsv(tsv, 60_000);
+    Split.Result split =
+        p.apply(LoadCriteo.from(tsv.toString()).modelBits(16).rowsPerPartition(6_000).to("s3://tests/lr/raw"))
+            .apply(Normalize.minMax())
+            .apply(Split.fraction(0.8).seed(3));
+    PCollection<TrainResult> trained =
+        split
+            .train()
+            .apply(
+                LogisticRegression.withTestSet(split.test())
+                    .workers(4)
+                    .psShards(2)
+                    .learningRate(0.05f)
+                    .epsilon(1e-4)
+                    .evalInterval(Duration.ofMillis(300))
+                    .timeout(Duration.ofSeconds(120))
+                    .modelTo("s3://tests/lr/model.bin"));
+    double baseRate = generated.baseRateLogloss();
+    double floor = generated.bayesLogloss();
+    PCollection<BinaryMetrics> evaluated = split.test().apply(Evaluate.with(trained));
+    PCollection<Long> scored = split.test().apply(Predict.with(trained)).apply(Count.globally());
+
+    PAssert.thatSingleton(trained)
+        .satisfies(
+            r -> {
+              assertEquals(StopReason.CONVERGED, r.stopReason());
+              assertTrue(r.curve().size() >= 3);
+              assertTrue(r.stepTimes().iterations() > 0);
+              return null;
+            });
+    PAssert.thatSingleton(evaluated)
+        .satisfies(
+            m -> {
+              assertTrue("no better than the base rate: " + m, m.logloss() < baseRate);
+              assertTrue("better than the planted model? " + m, m.logloss() > floor - 0.02);
+              return null;
+            });
+    p.run().waitUntilFinish();
+
+    Dataset train = DataTesting.dataset("s3://tests/lr/raw-minmax-train");
+    Dataset test = DataTesting.dataset("s3://tests/lr/raw-minmax-test");
+    List<SparseRow> testRows = DatasetReader.readAll(DataTesting.store(), test);
+    LogisticModel model =
+        LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse("s3://tests/lr/model.bin")), "model");
+    double ours = model.evaluate(testRows.toArray(new SparseRow[0])).logloss();
+    double optimum =
+        Liblinear.bestOf(DatasetReader.readAll(DataTesting.store(), train), testRows, 0.1, 1, 10).test().logloss();
+    System.out.printf(
+        "Criteo-like data: test logloss %.5f, liblinear optimum %.5f (ratio %.4f), planted model %.5f%n",
+        ours, optimum, ours / optimum, generated.bayesLogloss());
+    assertTrue("test logloss " + ours + " vs optimum " + optimum, ours <= optimum * 1.02);
+  }
+
+  @Test
+  public void hasAUrnARunnerCanRecognise() {
+    assertEquals(
+        LogisticRegression.URN,
+        PTransformTranslation.urnForTransform(LogisticRegression.withTestSet(null)));
+  }
+
+  @Test
+  public void badOptionsAreRefusedWithTheirRange() {
+    LogisticRegression lr = LogisticRegression.withTestSet(null);
+    assertEquals(
+        "workers must be in [1, 1000], got 0",
+        assertThrows(IllegalArgumentException.class, () -> lr.workers(0)).getMessage());
+    assertEquals(
+        "workerMemoryMb must be in [128, 10240], got 64",
+        assertThrows(IllegalArgumentException.class, () -> lr.workerMemoryMb(64)).getMessage());
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> lr.learningRate(-1f)).getMessage().startsWith("learningRate"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> lr.timeout(Duration.ZERO)).getMessage().startsWith("timeout"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> lr.modelTo("/tmp/x")).getMessage().contains("/tmp/x"));
+  }
+}
