@@ -58,7 +58,7 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
         storeSpec.isEmbedded() ? ObjectStore.embeddedServer(storeSpec.embeddedDir()).spec() : storeSpec;
     S3Path jobDir = new S3Path(options.getBucket(), "lambda-runner/" + options.getJobName() + "-" + UUID.randomUUID() + "/");
 
-    ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), daemonThreads());
+    ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), Scheduler.daemonThreads("lambda-runner-task"));
     TaskInvoker invoker = WorkerFunction.connect(options);
     try {
       Scheduler scheduler =
@@ -94,13 +94,5 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
         store.deleteAll(jobDir);
       }
     }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads() {
-    return runnable -> {
-      Thread thread = new Thread(runnable, "lambda-runner-task");
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

@@ -10,8 +10,7 @@ import java.util.Set;
 
 /**
  * A root and the chain of operations fused below it; every task of the stage runs all of them over one partition.
- * Translation adds operations as it meets consumers; the scheduler runs stages in the order they were created, which
- * is a topological order.
+ * Translation adds operations as it meets consumers; a stage can run once the stages it depends on are done.
  */
 public final class Stage {
   private final int id;
@@ -21,6 +20,7 @@ public final class Stage {
   private final ArrayList<Op> ops = new ArrayList<>();
   private final LinkedHashMap<String, byte[]> coders = new LinkedHashMap<>();
   private final Set<String> sideInputs = new LinkedHashSet<>();
+  private final Set<Integer> dependencies = new LinkedHashSet<>();
 
   Stage(int id, String name, Root root, StageInput input) {
     this.id = id;
@@ -44,6 +44,17 @@ public final class Stage {
   /** PCollections (or flatten outputs) this stage's ParDos read as side inputs. */
   public Set<String> sideInputs() {
     return sideInputs;
+  }
+
+  /** Ids of the stages whose output this stage reads (main input, shuffle or side input). */
+  public Set<Integer> dependencies() {
+    return dependencies;
+  }
+
+  public void dependOn(Stage producer) {
+    if (producer != this) {
+      dependencies.add(producer.id());
+    }
   }
 
   public void add(Op op) {

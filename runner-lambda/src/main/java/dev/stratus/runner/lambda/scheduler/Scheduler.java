@@ -15,11 +15,17 @@ import java.io.Closeable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Future;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.io.BoundedSource;
@@ -28,8 +34,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.SerializableUtils;
 
 /**
- * Runs an {@link ExecutionGraph} stage after stage. A stage becomes one task per input partition; tasks run on
- * workers with bounded concurrency; a failed, crashed or timed-out attempt is retried with exponential backoff under a
+ * Runs an {@link ExecutionGraph}. A stage becomes one task per input partition; the tasks of all running stages share
+ * a pool of bounded concurrency; a failed, crashed or timed-out attempt is retried with exponential backoff under a
  * fresh attempt prefix, and a throttled one (429) is retried without spending an attempt. Exactly one attempt per task
  * is committed, the first that succeeds: only the files it names go downstream, so a retry or a stray duplicate
  * never changes the output.
@@ -93,11 +99,52 @@ public final class Scheduler {
     return committed;
   }
 
+  /**
+   * Runs every stage, each as soon as the stages it reads from are done, so independent branches of the pipeline
+   * share the workers; returns when all are done or throws the first task failure.
+   */
   public void run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
     this.graph = graph;
-    for (Stage stage : graph.stages()) {
-      runStage(stage);
+    ExecutorService stageThreads = Executors.newCachedThreadPool(daemonThreads("lambda-runner-stage"));
+    CompletionService<Stage> finished = new ExecutorCompletionService<>(stageThreads);
+    Set<Integer> started = new HashSet<>();
+    Set<Integer> done = new HashSet<>();
+    try {
+      while (done.size() < graph.stages().size()) {
+        for (Stage stage : graph.stages()) {
+          if (!started.contains(stage.id()) && done.containsAll(stage.dependencies())) {
+            started.add(stage.id());
+            finished.submit(() -> {
+              runStage(stage);
+              return stage;
+            });
+          }
+        }
+        if (started.size() == done.size()) {
+          throw new IllegalStateException("stages " + graph.stages() + " wait on each other");
+        }
+        done.add(finished.take().get().id());
+      }
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TaskFailedException failed) {
+        throw failed;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      stageThreads.shutdownNow();
     }
+  }
+
+  /** Threads that never keep the driver's JVM alive. */
+  public static ThreadFactory daemonThreads(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   private void runStage(Stage stage) throws TaskFailedException, InterruptedException {
@@ -110,15 +157,20 @@ public final class Scheduler {
       sideInputs.put(pcollection, resolve(pcollection));
     }
     List<TaskDescriptor> tasks = tasksOf(stage, planPath.toString(), sideInputs);
+    CompletionService<TaskSummary> completions = new ExecutorCompletionService<>(pool);
     List<Future<TaskSummary>> running = new ArrayList<>();
     for (TaskDescriptor task : tasks) {
       S3Path taskDir = stageDir.resolve(String.format("task-%05d/", task.taskIndex()));
       S3Path descriptorPath = taskDir.resolve("descriptor");
       store.put(descriptorPath, Messages.write(task));
-      running.add(pool.submit(() -> runTask(stage, task, taskDir, descriptorPath)));
+      running.add(completions.submit(() -> runTask(stage, task, taskDir, descriptorPath)));
     }
+    // Waits in completion order, so the first task to fail for good stops the stage at once.
     List<TaskSummary> summaries = new ArrayList<>();
     try {
+      for (int done = 0; done < running.size(); done++) {
+        completions.take().get();
+      }
       for (Future<TaskSummary> future : running) {
         summaries.add(future.get());
       }
@@ -152,7 +204,7 @@ public final class Scheduler {
       }
     } else {
       StageInput.Shuffle shuffle = (StageInput.Shuffle) input;
-      for (ArrayList<PartitionRef> partition : shuffles.getOrDefault(shuffle.shuffleId(), List.of())) {
+      for (ArrayList<PartitionRef> partition : shuffle(shuffle.shuffleId())) {
         if (!partition.isEmpty()) {
           tasks.add(new TaskDescriptor(stage.id(), tasks.size(), plan, partition, null, sideInputs));
         }
@@ -179,7 +231,7 @@ public final class Scheduler {
   }
 
   /** The committed partitions of a PCollection; a Flatten's output has all of its inputs', repeats included. */
-  private ArrayList<PartitionRef> resolve(String pcollection) {
+  private synchronized ArrayList<PartitionRef> resolve(String pcollection) {
     List<String> flattened = graph.flattenInputs(pcollection);
     ArrayList<PartitionRef> refs = new ArrayList<>();
     if (flattened == null) {
@@ -190,6 +242,10 @@ public final class Scheduler {
       }
     }
     return refs;
+  }
+
+  private synchronized List<ArrayList<PartitionRef>> shuffle(String shuffleId) {
+    return new ArrayList<>(shuffles.getOrDefault(shuffleId, List.of()));
   }
 
   private TaskSummary runTask(Stage stage, TaskDescriptor task, S3Path taskDir, S3Path descriptor)
@@ -256,7 +312,7 @@ public final class Scheduler {
     (isCommit ? committed : attempted).updateAll(metrics);
   }
 
-  private void commit(TaskSummary summary) {
+  private synchronized void commit(TaskSummary summary) {
     summary.materialized()
         .forEach((pc, path) -> partitions.computeIfAbsent(pc, k -> new ArrayList<>()).add(new PartitionRef(pc, path)));
     summary.shuffled()

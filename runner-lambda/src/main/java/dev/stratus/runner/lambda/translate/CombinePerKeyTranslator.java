@@ -64,6 +64,7 @@ final class CombinePerKeyTranslator implements CompositeTranslator<Combine.PerKe
             name,
             new Root.GroupByKey(name, partials, grouped, TranslationContext.serialize(windowing)),
             new StageInput.Shuffle(shuffleId, partitions));
+    reduceSide.dependOn(mapSide);
     reduceSide.addCoder(partials, partialCoder);
     reduceSide.add(new Op.MergeAccumulators(name + "/MergeAccumulators", grouped, context.id(output), spec));
     context.produces(output, reduceSide);

@@ -34,6 +34,7 @@ final class GroupByKeyTranslator implements TransformTranslator<GroupByKey<?, ?>
                 context.id(output),
                 TranslationContext.serialize(input.getWindowingStrategy())),
             new StageInput.Shuffle(shuffleId, partitions));
+    reduceSide.dependOn(mapSide);
     reduceSide.addCoder(inputId, context.coder(input));
     context.produces(output, reduceSide);
   }

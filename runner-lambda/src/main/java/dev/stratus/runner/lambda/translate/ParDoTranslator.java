@@ -44,6 +44,7 @@ final class ParDoTranslator implements TransformTranslator<ParDo.MultiOutput<?, 
       PCollection<?> backing = view.getPCollection();
       context.materialize(backing);
       context.addReadCoders(stage, backing);
+      context.dependOnProducers(stage, backing);
       stage.addSideInput(context.id(backing));
       sideInputs.put(view.getTagInternal().getId(), context.id(backing));
     }

@@ -91,6 +91,7 @@ final class TranslationContext {
     materialize(input);
     Stage stage = newStage(name, new Root.Files(id(input)), new StageInput.Files(id(input)));
     addReadCoders(stage, input);
+    dependOnProducers(stage, input);
     return stage;
   }
 
@@ -111,6 +112,18 @@ final class TranslationContext {
       }
       producer.add(new Op.Materialize(id));
       producer.addCoder(id, coder(pcollection));
+    }
+  }
+
+  /** Makes {@code stage} wait for the stages that write {@code pcollection} (every input of a Flatten). */
+  void dependOnProducers(Stage stage, PCollection<?> pcollection) {
+    List<String> flattened = graph.flattenInputs(id(pcollection));
+    if (flattened == null) {
+      stage.dependOn(producers.get(id(pcollection)));
+      return;
+    }
+    for (String input : flattened) {
+      dependOnProducers(stage, byId.get(input));
     }
   }
 
