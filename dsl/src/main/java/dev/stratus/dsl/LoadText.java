@@ -54,7 +54,7 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
       throw new IllegalArgumentException("to: a dataset needs a prefix inside its bucket, e.g. s3://" + path.bucket()
           + "/datasets/name; got '" + datasetLocation + "'");
     }
-    StoreOptions.checkBucket(path.bucket());
+    StoreOptions.checkBucket(path.bucket(), "to(" + datasetLocation + ")");
     this.location = datasetLocation.endsWith("/")
         ? datasetLocation.substring(0, datasetLocation.length() - 1)
         : datasetLocation;

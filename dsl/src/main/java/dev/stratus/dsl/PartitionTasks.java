@@ -35,7 +35,7 @@ final class PartitionTasks extends PTransform<PCollection<Dataset>, PCollection<
     static Output of(String explicit, String suffix) {
       if (explicit != null) {
         S3Path path = S3Path.parse(explicit);
-        StoreOptions.checkBucket(path.bucket());
+        StoreOptions.checkBucket(path.bucket(), "to(" + explicit + ")");
         if (path.key().isEmpty()) {
           throw new IllegalArgumentException("to: a dataset needs a prefix inside its bucket, e.g. s3://"
               + path.bucket() + "/datasets/name; got '" + explicit + "'");

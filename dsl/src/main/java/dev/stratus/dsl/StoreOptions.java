@@ -57,7 +57,7 @@ public interface StoreOptions extends PipelineOptions {
 
   /** The store these options name; a bad value is refused with a message naming the option. */
   static StoreSpec spec(StoreOptions options) {
-    checkBucket(options.getBucket());
+    checkBucket(options.getBucket(), "--bucket");
     String region = options.getStoreRegion();
     if (region == null || !region.matches("[a-z0-9-]+")) {
       throw new IllegalArgumentException("--storeRegion: '" + region + "' is not a region name such as us-east-1");
@@ -95,10 +95,10 @@ public interface StoreOptions extends PipelineOptions {
     return StoreSpec.endpoint(uri, region, accessKey, secretKey);
   }
 
-  /** Refuses a name S3 would refuse, with S3's rules in the message. */
-  static void checkBucket(String bucket) {
+  /** Refuses a bucket name S3 would refuse, with S3's rules in the message; {@code option} names where it came from. */
+  static void checkBucket(String bucket, String option) {
     if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]") || bucket.contains("..")) {
-      throw new IllegalArgumentException("--bucket: '" + bucket + "' is not a valid bucket name (3 to 63 characters:"
+      throw new IllegalArgumentException(option + ": '" + bucket + "' is not a valid bucket name (3 to 63 characters:"
           + " lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)");
     }
   }

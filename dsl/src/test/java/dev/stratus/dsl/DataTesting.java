@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
@@ -75,9 +76,21 @@ final class DataTesting {
 
   private static Path createTempDirectory() {
     try {
-      return Files.createTempDirectory("stratus-dsl-test");
+      Path dir = Files.createTempDirectory("stratus-dsl-test");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteRecursively(dir), "delete-test-store"));
+      return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // a temporary directory: what stays is the system's to clean
     }
   }
 }

@@ -57,6 +57,23 @@ public class LoadLibsvmTest {
   }
 
   @Test
+  public void loadsInputsFromTheObjectStore() {
+    ObjectStore store = DataTesting.store();
+    store.ensureBucket("raw");
+    store.put(S3Path.parse("s3://raw/svm/a.svm"), "1 1:1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.put(S3Path.parse("s3://raw/svm/b.svm"), "0 2:2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Pipeline pipeline = DataTesting.pipeline("--bucket=tests-default");
+    PCollection<Dataset> loaded = pipeline.apply(LoadLibsvm.from("s3://raw/svm/"));
+    PAssert.thatSingleton(loaded).satisfies(d -> {
+      assertEquals("s3://tests-default/datasets/svm", d.location()); // --bucket plus the input's name
+      assertEquals(2, d.rowCount());
+      return null;
+    });
+    pipeline.run().waitUntilFinish();
+    assertEquals(2, sortedRows("s3://tests-default/datasets/svm").size());
+  }
+
+  @Test
   public void eachMalformedLineFailsTheLoadNamingFileLineAndText() {
     Map<String, String> cases = Map.of(
         "x 1:1", "bad label 'x'",
