@@ -438,7 +438,7 @@ public final class PsServer implements AutoCloseable {
   private final class Connection implements Runnable {
     private final Socket socket;
     private final String peer;
-    private final java.io.InputStream in;
+    private final PeekableInput in;
     private final java.io.OutputStream out;
     private final FrameOut replies = new FrameOut(config.compressAbove());
     private final FrameIn body = new FrameIn();
@@ -452,7 +452,7 @@ public final class PsServer implements AutoCloseable {
     Connection(Socket socket) throws IOException {
       this.socket = socket;
       this.peer = String.valueOf(socket.getRemoteSocketAddress());
-      this.in = new java.io.BufferedInputStream(socket.getInputStream(), 64 << 10);
+      this.in = new PeekableInput(socket.getInputStream());
       this.out = socket.getOutputStream();
     }
 
@@ -464,7 +464,8 @@ public final class PsServer implements AutoCloseable {
     public void run() {
       try {
         while (readAndServe()) {
-          if (in.available() == 0 || replies.size() > FLUSH_ABOVE) {
+          // Replies wait while further requests are already buffered (pipelining): one write answers them all.
+          if (in.buffered() == 0 || replies.size() > FLUSH_ABOVE) {
             flush();
           }
         }
@@ -821,6 +822,17 @@ public final class PsServer implements AutoCloseable {
       if (value != null) {
         r.bytes(value);
       }
+    }
+  }
+
+  /** A buffered socket input that tells, without a system call, whether bytes are already buffered. */
+  private static final class PeekableInput extends java.io.BufferedInputStream {
+    PeekableInput(java.io.InputStream in) {
+      super(in, 64 << 10);
+    }
+
+    synchronized int buffered() {
+      return count - pos;
     }
   }
 

@@ -10,7 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -73,7 +73,6 @@ final class ShardConnection implements AutoCloseable {
   // Reading: whoever holds readLock reads and dispatches replies (see awaitByReading and readLoop).
   private static final long HANDOVER_NANOS = 1_000_000;
   private final ReentrantLock readLock = new ReentrantLock();
-  private final Condition readerPause = readLock.newCondition();
   private final AtomicInteger waiters = new AtomicInteger();
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
   private final FrameIn reply = new FrameIn();
@@ -193,19 +192,22 @@ final class ShardConnection implements AutoCloseable {
   private void readLoop() {
     try {
       while (true) {
+        // Step aside, without touching the lock, while callers read for themselves: a reader queued on the lock
+        // would be woken at every one of their unlocks.
+        if (waiters.get() > 0 || System.nanoTime() - lastWaiterLeft < HANDOVER_NANOS) {
+          LockSupport.parkNanos(this, HANDOVER_NANOS);
+          continue;
+        }
         readLock.lock();
         try {
-          while (waiters.get() > 0 || System.nanoTime() - lastWaiterLeft < HANDOVER_NANOS) {
-            readerPause.awaitNanos(HANDOVER_NANOS);
+          if (waiters.get() == 0) {
+            readOne();
           }
-          readOne();
         } finally {
           readLock.unlock();
         }
       }
     } catch (IOException | MalformedFrameException e) {
-      connectionLost(e);
-    } catch (InterruptedException e) {
       connectionLost(e);
     } finally {
       close();
