@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +43,13 @@ class InputFilesTest {
     assertEquals(List.of("s3://inputs/raw/b.tsv"), InputFiles.expand("s3://inputs/raw/b*", () -> store));
     assertEquals(List.of("s3://inputs/raw/a.tsv"), InputFiles.expand("s3://inputs/raw/a.tsv", () -> store));
     assertThrows(IllegalArgumentException.class, () -> InputFiles.expand("s3://inputs/none", () -> store));
+    Path gz = dir.resolve("rows.svm.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+      out.write("1 1:1\n".getBytes(StandardCharsets.UTF_8));
+    }
+    try (InputStream in = InputFiles.open(gz.toString(), () -> null)) {
+      assertEquals("1 1:1\n", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
     assertEquals("day", InputFiles.baseName("data/day_*.tsv"));
     assertEquals("train", InputFiles.baseName("s3://b/x/train.txt.gz"));
   }
