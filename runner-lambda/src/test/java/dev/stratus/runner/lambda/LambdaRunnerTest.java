@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.Counter;
@@ -121,6 +123,26 @@ public class LambdaRunnerTest {
     MetricResult<Long> elements = counters.iterator().next();
     assertEquals(5L, (long) elements.getCommitted());
     assertEquals(10L, (long) elements.getAttempted());
+  }
+
+  @Test
+  public void runsOnTheLambdaEndpointTheOptionsName() {
+    List<Path> classpath =
+        Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).map(Path::of).toList();
+    try (LocalLambdaService lambda =
+        LocalLambdaService.start(
+            LocalLambdaService.Config.defaults().withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS))) {
+      lambda.registerFunction(
+          FunctionSpec.of("external-worker", WorkerFunction.HANDLER, classpath).withMemoryMb(512).withTimeoutSeconds(60));
+      LambdaRunnerOptions options = options();
+      options.setLambdaEndpoint(lambda.endpoint().toString());
+      options.setFunctionName("external-worker");
+      TestPipeline p = TestPipeline.fromOptions(options).enableAbandonedNodeEnforcement(false);
+      PAssert.that(p.apply(Create.of("x", "y", "x")).apply(Count.perElement()))
+          .containsInAnyOrder(KV.of("x", 2L), KV.of("y", 1L));
+      p.run();
+      assertEquals(true, lambda.stats("external-worker").invocations() > 0);
+    }
   }
 
   @Test

@@ -32,6 +32,8 @@ import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.SerializableUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs an {@link ExecutionGraph}. A stage becomes one task per input partition; the tasks of all running stages share
@@ -41,6 +43,7 @@ import org.apache.beam.sdk.util.SerializableUtils;
  * never changes the output.
  */
 public final class Scheduler {
+  private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   private static final int MAX_THROTTLES_PER_TASK = 100;
 
   private final ObjectStore store;
@@ -157,6 +160,7 @@ public final class Scheduler {
       sideInputs.put(pcollection, resolve(pcollection));
     }
     List<TaskDescriptor> tasks = tasksOf(stage, planPath.toString(), sideInputs);
+    long started = System.nanoTime();
     CompletionService<TaskSummary> completions = new ExecutorCompletionService<>(pool);
     List<Future<TaskSummary>> running = new ArrayList<>();
     for (TaskDescriptor task : tasks) {
@@ -181,9 +185,20 @@ public final class Scheduler {
       }
       throw new IllegalStateException(stage + " could not be scheduled: " + e.getCause(), e.getCause());
     }
+    long elementsRead = 0;
+    long elementsWritten = 0;
     for (TaskSummary summary : summaries) {
       commit(summary);
+      elementsRead += summary.elementsRead();
+      elementsWritten += summary.elementsWritten();
     }
+    LOG.info(
+        "{}: {} task(s) in {} ms, {} element(s) read, {} written to the store",
+        stage,
+        tasks.size(),
+        (System.nanoTime() - started) / 1_000_000,
+        elementsRead,
+        elementsWritten);
   }
 
   private List<TaskDescriptor> tasksOf(
@@ -279,6 +294,7 @@ public final class Scheduler {
         lastSummary = null;
         lastFailure = "worker invocation failed (" + failed.errorType() + "): " + failed.message();
       }
+      LOG.warn("{}, task {}, attempt {} of {} failed: {}", stage, task.taskIndex(), attempt, maxAttempts, lastFailure);
       if (attempt++ < maxAttempts) {
         Thread.sleep(backoffMillis(attempt - 1));
       }
