@@ -95,18 +95,41 @@ final class FrameIn {
     int end = limit;
     long key = -1;
     for (int i = 1; i <= n; i++) {
-      int gap = 0;
-      int shift = 0;
-      while (true) {
-        if (at == end || shift > 28) {
-          throw new MalformedFrameException(at == end ? "key set runs past the frame body" : "varint too long");
-        }
-        byte x = b[at++];
-        gap |= (x & 0x7F) << shift;
+      int gap;
+      if (end - at >= 5) { // a whole varint is surely here: no per-byte end checks
+        int x = b[at++];
         if (x >= 0) {
-          break;
+          gap = x;
+        } else {
+          gap = x & 0x7F;
+          x = b[at++];
+          if (x >= 0) {
+            gap |= x << 7;
+          } else {
+            gap |= (x & 0x7F) << 7;
+            x = b[at++];
+            if (x >= 0) {
+              gap |= x << 14;
+            } else {
+              gap |= (x & 0x7F) << 14;
+              x = b[at++];
+              if (x >= 0) {
+                gap |= x << 21;
+              } else {
+                gap |= (x & 0x7F) << 21;
+                x = b[at++];
+                if (x < 0) {
+                  throw new MalformedFrameException("varint longer than 5 bytes");
+                }
+                gap |= x << 28;
+              }
+            }
+          }
         }
-        shift += 7;
+      } else {
+        pos = at;
+        gap = varint();
+        at = pos;
       }
       key += (gap & 0xFFFFFFFFL) + 1;
       if (key > Integer.MAX_VALUE) {
@@ -117,9 +140,13 @@ final class FrameIn {
     pos = at;
   }
 
-  /** The float at {@code index} floats past the read position, unchecked: callers check {@link #remaining} first. */
-  float floatAhead(int index) {
-    return (float) FLOAT.get(buf, pos + 4 * index);
+  /** The array being read, for a caller that reads a span it has bounds-checked with {@link #remaining}. */
+  byte[] array() {
+    return buf;
+  }
+
+  int position() {
+    return pos;
   }
 
   void skip(int bytes) throws MalformedFrameException {

@@ -1,5 +1,8 @@
 package dev.stratus.ps;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +23,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class ServerModel {
   private static final int MAX_STRIPES = 64;
   private static final float ADAGRAD_EPSILON = 1e-8f;
+  private static final VarHandle GRADIENT =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
   final int id;
   final String name;
@@ -115,48 +120,28 @@ final class ServerModel {
    * that exactly that many bytes remain) to rows {@code keys[1..n]}, and consumes them.
    */
   void push(int[] keys, FrameIn in, LongAdder workerUpdates) throws MalformedFrameException {
-    int cols = spec.cols();
     int n = keys[0];
-    float lr = spec.learningRate();
-    float l2 = spec.l2();
-    float mu = spec.momentum();
-    Optimizer optimizer = spec.optimizer();
-    int gradientIndex = 0;
+    byte[] gradient = in.array();
+    int gradientAt = in.position();
     snapshotLock.readLock().lock();
     try {
-      int i = 1;
-      while (i <= n) {
-        int stripe = (keys[i] - rowStart) >> stripeShift;
+      int from = 1;
+      while (from <= n) {
+        int stripe = (keys[from] - rowStart) >> stripeShift;
+        int to = from + 1;
+        while (to <= n && ((keys[to] - rowStart) >> stripeShift) == stripe) {
+          to++;
+        }
         ReentrantLock lock = stripes[stripe];
         lock.lock();
         try {
-          do {
-            int base = (keys[i] - rowStart) * cols;
-            for (int c = 0; c < cols; c++) {
-              int j = base + c;
-              float w = weights[j];
-              float g = in.floatAhead(gradientIndex++) + l2 * w;
-              switch (optimizer) {
-                case SGD -> weights[j] = w - lr * g;
-                case ADAGRAD -> {
-                  float h = state[j] + g * g;
-                  state[j] = h;
-                  weights[j] = w - lr * g / ((float) Math.sqrt(h) + ADAGRAD_EPSILON);
-                }
-                case MOMENTUM -> {
-                  float v = mu * state[j] + g;
-                  state[j] = v;
-                  weights[j] = w - lr * v;
-                }
-              }
-            }
-            i++;
-          } while (i <= n && ((keys[i] - rowStart) >> stripeShift) == stripe);
+          apply(keys, from, to, gradient, gradientAt + 4 * (from - 1) * spec.cols());
         } finally {
           lock.unlock();
         }
+        from = to;
       }
-      in.skip(4 * gradientIndex);
+      in.skip(4 * n * spec.cols());
       slicesApplied.incrementAndGet();
       if (workerUpdates != null) {
         workerUpdates.increment();
@@ -164,6 +149,49 @@ final class ServerModel {
       }
     } finally {
       snapshotLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Applies the optimizer to rows {@code keys[from, to)} (all in one locked stripe), their gradient rows starting at
+   * byte {@code at} of {@code gradient}. One switch per stripe, tight loops inside.
+   */
+  private void apply(int[] keys, int from, int to, byte[] gradient, int at) {
+    int cols = spec.cols();
+    float lr = spec.learningRate();
+    float l2 = spec.l2();
+    float mu = spec.momentum();
+    float[] w = weights;
+    float[] s = state;
+    switch (spec.optimizer()) {
+      case SGD -> {
+        for (int i = from; i < to; i++) {
+          for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
+            float g = (float) GRADIENT.get(gradient, at) + l2 * w[j];
+            w[j] -= lr * g;
+          }
+        }
+      }
+      case ADAGRAD -> {
+        for (int i = from; i < to; i++) {
+          for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
+            float g = (float) GRADIENT.get(gradient, at) + l2 * w[j];
+            float h = s[j] + g * g;
+            s[j] = h;
+            w[j] -= lr * g / ((float) Math.sqrt(h) + ADAGRAD_EPSILON);
+          }
+        }
+      }
+      case MOMENTUM -> {
+        for (int i = from; i < to; i++) {
+          for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
+            float g = (float) GRADIENT.get(gradient, at) + l2 * w[j];
+            float v = mu * s[j] + g;
+            s[j] = v;
+            w[j] -= lr * v;
+          }
+        }
+      }
     }
   }
 
