@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.values.TypeDescriptor;
 
 /** Beam coder for {@link Dataset}: the location and the manifest's JSON, so the encoding survives class changes. */
 public final class DatasetCoder extends AtomicCoder<Dataset> {
@@ -15,6 +18,11 @@ public final class DatasetCoder extends AtomicCoder<Dataset> {
 
   public static DatasetCoder of() {
     return INSTANCE;
+  }
+
+  /** How {@code @DefaultCoder} finds this coder for {@link Dataset}. */
+  public static CoderProvider getCoderProvider() {
+    return CoderProviders.forCoder(TypeDescriptor.of(Dataset.class), INSTANCE);
   }
 
   private DatasetCoder() {}

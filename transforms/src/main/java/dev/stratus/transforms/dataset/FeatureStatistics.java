@@ -4,15 +4,15 @@ import dev.stratus.transforms.data.SparseRow;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.Serializable;
-import org.apache.beam.sdk.coders.DefaultCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import net.jpountz.lz4.LZ4BlockInputStream;
 import net.jpountz.lz4.LZ4BlockOutputStream;
+import org.apache.beam.sdk.coders.DefaultCoder;
 
 /**
  * Per-feature statistics of a set of sparse rows, kept only for the features that occur (sorted by index).
@@ -21,10 +21,10 @@ import net.jpountz.lz4.LZ4BlockOutputStream;
  * describe the dense columns without ever materialising them. Two statistics merge exactly (counts and sums add), which
  * is what lets a Beam {@code Combine} compute them partition by partition.
  */
-@DefaultCoder(SerializableCoder.class)
-public final class FeatureStatistics implements Serializable {
-  private static final long serialVersionUID = 1L;
+@DefaultCoder(FeatureStatisticsCoder.class)
+public final class FeatureStatistics {
   private static final int MAGIC = 0x31545346; // "FST1"
+  private static final int CHUNK = 1 << 14; // features per bulk write or read
 
   private final long rows;
   private final int[] indices;
@@ -159,18 +159,8 @@ public final class FeatureStatistics implements Serializable {
   /** The statistics object's bytes (LZ4-compressed). */
   public byte[] encode() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataOutputStream out = new DataOutputStream(new LZ4BlockOutputStream(bytes))) {
-      out.writeInt(MAGIC);
-      out.writeLong(rows);
-      out.writeInt(indices.length);
-      for (int k = 0; k < indices.length; k++) {
-        out.writeInt(indices[k]);
-        out.writeLong(present[k]);
-        out.writeDouble(min[k]);
-        out.writeDouble(max[k]);
-        out.writeDouble(sum[k]);
-        out.writeDouble(sumSquares[k]);
-      }
+    try (LZ4BlockOutputStream out = new LZ4BlockOutputStream(bytes)) {
+      writeTo(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -179,27 +169,59 @@ public final class FeatureStatistics implements Serializable {
 
   /** Reads what {@link #encode} wrote; {@code name} serves error messages. */
   public static FeatureStatistics decode(byte[] object, String name) {
-    try (DataInputStream in = new DataInputStream(new LZ4BlockInputStream(new ByteArrayInputStream(object)))) {
-      if (in.readInt() != MAGIC) {
-        throw new DatasetException("statistics object " + name + " is corrupt: bad header");
-      }
-      long rows = in.readLong();
-      int n = in.readInt();
-      FeatureStatistics s =
-          new FeatureStatistics(
-              rows, new int[n], new long[n], new double[n], new double[n], new double[n], new double[n]);
-      for (int k = 0; k < n; k++) {
-        s.indices[k] = in.readInt();
-        s.present[k] = in.readLong();
-        s.min[k] = in.readDouble();
-        s.max[k] = in.readDouble();
-        s.sum[k] = in.readDouble();
-        s.sumSquares[k] = in.readDouble();
-      }
-      return s;
+    try (LZ4BlockInputStream in = new LZ4BlockInputStream(new ByteArrayInputStream(object))) {
+      return readFrom(in, name);
     } catch (IOException e) {
       throw new DatasetException("statistics object " + name + " is corrupt: " + e.getMessage(), e);
     }
+  }
+
+  /** Writes the statistics uncompressed, each array in bulk: the layout of {@link #encode} and of the Beam coder. */
+  void writeTo(OutputStream out) throws IOException {
+    int n = indices.length;
+    out.write(ByteBuffer.allocate(16).putInt(MAGIC).putLong(rows).putInt(n).array());
+    ByteBuffer chunk = ByteBuffer.allocate(CHUNK * Long.BYTES);
+    for (int from = 0; from < n; from += CHUNK) {
+      int len = Math.min(CHUNK, n - from);
+      chunk.clear();
+      chunk.asIntBuffer().put(indices, from, len);
+      out.write(chunk.array(), 0, len * Integer.BYTES);
+      chunk.clear();
+      chunk.asLongBuffer().put(present, from, len);
+      out.write(chunk.array(), 0, len * Long.BYTES);
+      for (double[] column : new double[][] {min, max, sum, sumSquares}) {
+        chunk.clear();
+        chunk.asDoubleBuffer().put(column, from, len);
+        out.write(chunk.array(), 0, len * Double.BYTES);
+      }
+    }
+  }
+
+  static FeatureStatistics readFrom(InputStream stream, String name) throws IOException {
+    DataInputStream in = new DataInputStream(stream);
+    if (in.readInt() != MAGIC) {
+      throw new DatasetException("statistics object " + name + " is corrupt: bad header");
+    }
+    long rows = in.readLong();
+    int n = in.readInt();
+    if (n < 0) {
+      throw new DatasetException("statistics object " + name + " is corrupt: " + n + " features");
+    }
+    FeatureStatistics s =
+        new FeatureStatistics(rows, new int[n], new long[n], new double[n], new double[n], new double[n], new double[n]);
+    byte[] chunk = new byte[CHUNK * Long.BYTES];
+    for (int from = 0; from < n; from += CHUNK) {
+      int len = Math.min(CHUNK, n - from);
+      in.readFully(chunk, 0, len * Integer.BYTES);
+      ByteBuffer.wrap(chunk).asIntBuffer().get(s.indices, from, len);
+      in.readFully(chunk, 0, len * Long.BYTES);
+      ByteBuffer.wrap(chunk).asLongBuffer().get(s.present, from, len);
+      for (double[] column : new double[][] {s.min, s.max, s.sum, s.sumSquares}) {
+        in.readFully(chunk, 0, len * Double.BYTES);
+        ByteBuffer.wrap(chunk).asDoubleBuffer().get(column, from, len);
+      }
+    }
+    return s;
   }
 
   @Override

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +36,7 @@ class DatasetWriterTest {
   }
 
   @Test
-  void writesPartitionsThenAManifestAndReadsThemBack() {
+  void writesPartitionsThenAManifestAndReadsThemBack() throws Exception {
     List<SparseRow> rows = PartitionCodecTest.randomRows(2500, 4);
     S3Path location = S3Path.parse("s3://formats/round-trip");
     Dataset written = DatasetWriter.write(store, location, rows, template(), 1000);
@@ -45,6 +47,8 @@ class DatasetWriterTest {
     Dataset opened = Dataset.open(store, location);
     assertEquals(written, opened);
     assertEquals(rows, DatasetReader.readAll(store, opened));
+    assertEquals(DatasetCoder.of(), CoderRegistry.createDefault().getCoder(Dataset.class));
+    assertEquals(opened, CoderUtils.clone(DatasetCoder.of(), opened));
     String json = new String(store.get(location.resolve("manifest.json")), StandardCharsets.UTF_8);
     for (String field : List.of("formatVersion", "featureCount", "rowCount", "partitions", "crc32c", "source")) {
       assertTrue(json.contains("\"" + field + "\""), json);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.stratus.transforms.data.SparseRow;
 import java.util.List;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.junit.jupiter.api.Test;
 
 class FeatureStatisticsTest {
@@ -29,6 +31,19 @@ class FeatureStatisticsTest {
     }
     assertEquals(merged, FeatureStatistics.decode(merged.encode(), "s"));
     assertEquals(merged, FeatureStatistics.empty().merge(merged));
+  }
+
+  @Test
+  void codedInBulkByTheObjectFormatAndTheBeamCoder() throws Exception {
+    FeatureStatistics.Builder b = FeatureStatistics.builder();
+    for (int i = 0; i < 40_000; i++) { // more features than one bulk chunk holds
+      b.add(new SparseRow(i % 2, new int[] {i, 3 * i + 100_000}, new float[] {i, -0.5f * i}));
+    }
+    FeatureStatistics s = b.build();
+    assertEquals(s, FeatureStatistics.decode(s.encode(), "s"));
+    FeatureStatisticsCoder coder = FeatureStatisticsCoder.of();
+    assertEquals(coder, CoderRegistry.createDefault().getCoder(FeatureStatistics.class));
+    assertEquals(s, CoderUtils.decodeFromByteArray(coder, CoderUtils.encodeToByteArray(coder, s)));
   }
 
   @Test
