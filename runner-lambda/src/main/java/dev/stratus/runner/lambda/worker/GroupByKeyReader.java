@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.InMemoryTimerInternals;
 import org.apache.beam.runners.core.ReduceFnRunner;
@@ -29,13 +30,13 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * present, so after processing them the watermark and the clocks jump to the end of time and every timer fires.
  */
 final class GroupByKeyReader implements RootReader {
-  private final List<byte[]> partitionFiles;
+  private final List<Supplier<byte[]>> partitionFiles;
   private final Coder<WindowedValue<KV<Object, Object>>> inputCoder;
   private final WindowingStrategy<?, BoundedWindow> windowingStrategy;
   private final PipelineOptions options;
 
   GroupByKeyReader(
-      List<byte[]> partitionFiles,
+      List<Supplier<byte[]>> partitionFiles,
       Coder<WindowedValue<KV<Object, Object>>> inputCoder,
       WindowingStrategy<?, BoundedWindow> windowingStrategy,
       PipelineOptions options) {
@@ -53,10 +54,11 @@ final class GroupByKeyReader implements RootReader {
             ((org.apache.beam.sdk.values.WindowedValues.WindowedValueCoder<?>) inputCoder).getValueCoder();
     Map<ByteBuffer, KeyGroup> groups = new LinkedHashMap<>();
     long count = 0;
-    for (byte[] file : partitionFiles) {
+    // One file in memory at a time: the partition's values are held decoded, its bytes only while decoding.
+    for (Supplier<byte[]> file : partitionFiles) {
       count +=
           ElementFiles.read(
-              file,
+              file.get(),
               inputCoder,
               element -> {
                 KV<Object, Object> kv = (KV<Object, Object>) element.getValue();

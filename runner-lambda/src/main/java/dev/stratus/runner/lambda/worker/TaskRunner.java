@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.coders.Coder;
@@ -209,9 +210,9 @@ public final class TaskRunner {
         };
       }
       Root.GroupByKey gbk = (Root.GroupByKey) root;
-      List<byte[]> files = new ArrayList<>();
+      List<Supplier<byte[]>> files = new ArrayList<>();
       for (PartitionRef ref : task.inputs()) {
-        files.add(store.get(S3Path.parse(ref.path())));
+        files.add(() -> store.get(S3Path.parse(ref.path())));
       }
       Coder<WindowedValue<KV<Object, Object>>> inputCoder = (Coder) coder(gbk.input());
       WindowingStrategy<?, BoundedWindow> windowing =
