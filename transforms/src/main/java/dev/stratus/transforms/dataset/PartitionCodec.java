@@ -86,11 +86,6 @@ public final class PartitionCodec {
       return rows;
     }
 
-    /** Bytes taken by the rows added so far, before compression. */
-    public int rawLength() {
-      return length;
-    }
-
     /** The partition object: header plus compressed body. */
     public byte[] finish() {
       LZ4Compressor compressor = LZ4.fastCompressor();

@@ -4,9 +4,9 @@ import dev.stratus.transforms.data.SparseRow;
 import java.util.Arrays;
 
 /**
- * Collects one row's (index, value) pairs in reusable arrays and builds the {@link SparseRow}: either checking that the
- * indices arrived strictly increasing (LIBSVM) or sorting them and adding up the values of equal indices (hashed
- * features whose hashes collide).
+ * Collects one row's (index, value) pairs in reusable arrays and builds the {@link SparseRow}: either as added (the
+ * parser checked the order, as LIBSVM's does) or sorted, adding up the values of equal indices (hashed features whose
+ * hashes collide).
  */
 public final class RowBuilder {
   private int[] indices = new int[64];
@@ -15,15 +15,6 @@ public final class RowBuilder {
 
   public void clear() {
     size = 0;
-  }
-
-  public int size() {
-    return size;
-  }
-
-  /** The last index added; -1 when empty. */
-  public int lastIndex() {
-    return size == 0 ? -1 : indices[size - 1];
   }
 
   public void add(int index, float value) {
