@@ -62,9 +62,9 @@ public class NormalizeTest {
         .apply("ScaleTrain", Normalize.standard().to("s3://tests/normalize/std-train-scaled"));
     PCollection<Dataset> testScaled = p
         .apply("LoadTest", LoadLibsvm.from(test.toString()).features(4).to("s3://tests/normalize/std-test"))
-        .apply("ScaleTest", Normalize.standard().withStatisticsOf(trainScaled));
+        .apply("ScaleTest", Normalize.standard().withStatisticsOf(trainScaled).to("s3://fresh-bucket/std-test"));
     PAssert.thatSingleton(testScaled).satisfies(d -> {
-      assertEquals("s3://tests/normalize/std-test-standard", d.location());
+      assertEquals("s3://fresh-bucket/std-test", d.location()); // a bucket no step created before
       assertEquals("s3://tests/normalize/std-train", d.manifest().scaling().statisticsOf());
       return null;
     });
@@ -73,12 +73,12 @@ public class NormalizeTest {
     // feature 1 (index 0) over the 4 training rows: 4, 2, 0, 1 -> mean 1.75, sd sqrt(21/4 - 1.75^2)
     double sd0 = Math.sqrt(21.0 / 4 - 1.75 * 1.75);
     double sd2 = Math.sqrt(125.0 / 4 - 3.75 * 3.75); // feature 3: 0, 10, 5, 0
-    SparseRow scaled = sortedRows("s3://tests/normalize/std-test-standard").get(0);
+    SparseRow scaled = sortedRows("s3://fresh-bucket/std-test").get(0);
     assertEquals(8 / sd0, scaled.values()[0], 1e-5);
     assertEquals(5 / sd2, scaled.values()[1], 1e-5);
     assertEquals(3, scaled.values()[2], 0); // never seen in training: left as it is
     assertNotNull(DatasetReader.statistics(
-        DataTesting.store(), DataTesting.dataset("s3://tests/normalize/std-test-standard")));
+        DataTesting.store(), DataTesting.dataset("s3://fresh-bucket/std-test")));
     assertTrue(DataTesting.exists("s3://tests/normalize/std-train-scaled"));
   }
 }

@@ -39,6 +39,15 @@ public final class DatasetWriter {
       throw new IllegalArgumentException(
           "a dataset needs a prefix inside its bucket (s3://" + location.bucket() + "/name), not the bucket itself");
     }
+    requireBucket(store, location);
+    S3Path manifest = location.resolve(DatasetManifest.NAME);
+    if (store.exists(manifest)) {
+      store.delete(manifest);
+    }
+  }
+
+  /** The bucket must exist: the embedded store creates it, a real store is refused with a clear message. */
+  private static void requireBucket(ObjectStore store, S3Path location) {
     if (!store.bucketExists(location.bucket())) {
       if (!store.spec().isEmbedded()) {
         throw new StoreException.NotFound(
@@ -52,10 +61,6 @@ public final class DatasetWriter {
           throw e;
         }
       }
-    }
-    S3Path manifest = location.resolve(DatasetManifest.NAME);
-    if (store.exists(manifest)) {
-      store.delete(manifest);
     }
   }
 
@@ -76,6 +81,7 @@ public final class DatasetWriter {
    * written at {@code to}, so that a manifest derived from the source's still references it correctly.
    */
   public static void copyStatistics(ObjectStore store, S3Path from, StatisticsRef ref, S3Path to) {
+    requireBucket(store, to); // may run before the output's begin
     byte[] object = store.get(from.resolve(ref.name()));
     Checksums.verify(object, ref.bytes(), ref.crc32c(), "statistics object " + ref.name() + " of " + from);
     store.put(to.resolve(ref.name()), object);
