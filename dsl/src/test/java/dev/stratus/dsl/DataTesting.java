@@ -1,5 +1,7 @@
 package dev.stratus.dsl;
 
+import static org.junit.Assert.assertThrows;
+
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
@@ -65,13 +67,9 @@ final class DataTesting {
     return store().exists(S3Path.parse(location).resolve("manifest.json"));
   }
 
-  /** Every message along the cause chain: a pipeline failure wraps the worker's exception. */
-  static String messages(Throwable t) {
-    StringBuilder all = new StringBuilder();
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      all.append(c.getMessage()).append(" | ");
-    }
-    return all.toString();
+  /** Runs {@code pipeline}, which must fail, and returns the message of what run() threw: what its author sees. */
+  static String failureOf(Pipeline pipeline) {
+    return assertThrows(RuntimeException.class, () -> pipeline.run().waitUntilFinish()).getMessage();
   }
 
   private static Path createTempDirectory() {

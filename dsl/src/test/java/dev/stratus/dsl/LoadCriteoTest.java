@@ -1,8 +1,8 @@
 package dev.stratus.dsl;
 
 import static dev.stratus.dsl.DataTesting.exists;
+import static dev.stratus.dsl.DataTesting.failureOf;
 import static dev.stratus.dsl.DataTesting.file;
-import static dev.stratus.dsl.DataTesting.messages;
 import static dev.stratus.dsl.DataTesting.sorted;
 import static dev.stratus.dsl.DataTesting.sortedRows;
 import static org.junit.Assert.assertEquals;
@@ -79,7 +79,7 @@ public class LoadCriteoTest {
       String location = "s3://tests/criteo/bad-" + n++;
       Pipeline pipeline = DataTesting.pipeline();
       pipeline.apply(LoadCriteo.from(input.toString()).to(location));
-      String message = messages(assertThrows(RuntimeException.class, () -> pipeline.run().waitUntilFinish()));
+      String message = failureOf(pipeline);
       assertTrue(message, message.contains(input + ":3: " + c.getValue()));
       assertTrue(message, message.contains(c.getKey().replace("\t", "\t")));
       assertFalse(exists(location));

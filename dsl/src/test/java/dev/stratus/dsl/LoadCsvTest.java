@@ -1,8 +1,8 @@
 package dev.stratus.dsl;
 
 import static dev.stratus.dsl.DataTesting.exists;
+import static dev.stratus.dsl.DataTesting.failureOf;
 import static dev.stratus.dsl.DataTesting.file;
-import static dev.stratus.dsl.DataTesting.messages;
 import static dev.stratus.dsl.DataTesting.sortedRows;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -60,7 +60,7 @@ public class LoadCsvTest {
     Pipeline mixed = DataTesting.pipeline();
     mixed.apply(LoadCsv.from(b.getParent().toString()).label("clicked").categorical("city")
         .to("s3://tests/csv/mixed"));
-    String message = messages(assertThrows(RuntimeException.class, () -> mixed.run().waitUntilFinish()));
+    String message = failureOf(mixed);
     assertTrue(message, message.contains("disagree on their features"));
     assertFalse(exists("s3://tests/csv/mixed"));
 
@@ -68,7 +68,7 @@ public class LoadCsvTest {
     Pipeline missing = DataTesting.pipeline();
     missing.apply(LoadCsv.from(noLabel.toString()).label("clicked").badRecords(BadRecords.SKIP)
         .to("s3://tests/csv/nolabel"));
-    message = messages(assertThrows(RuntimeException.class, () -> missing.run().waitUntilFinish()));
+    message = failureOf(missing);
     assertTrue(message, message.contains(noLabel + ":1: the header has no column clicked; its columns are age, city"));
 
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,8 +1,8 @@
 package dev.stratus.dsl;
 
 import static dev.stratus.dsl.DataTesting.exists;
+import static dev.stratus.dsl.DataTesting.failureOf;
 import static dev.stratus.dsl.DataTesting.file;
-import static dev.stratus.dsl.DataTesting.messages;
 import static dev.stratus.dsl.DataTesting.sorted;
 import static dev.stratus.dsl.DataTesting.sortedRows;
 import static org.junit.Assert.assertEquals;
@@ -88,7 +88,7 @@ public class LoadLibsvmTest {
       String location = "s3://tests/libsvm/bad-" + n++;
       Pipeline pipeline = DataTesting.pipeline();
       pipeline.apply(LoadLibsvm.from(input.toString()).features(10).to(location));
-      String message = messages(assertThrows(RuntimeException.class, () -> pipeline.run().waitUntilFinish()));
+      String message = failureOf(pipeline);
       assertTrue(message, message.contains(input + ":2: " + c.getValue()));
       assertTrue(message, message.contains("\"" + c.getKey() + "\""));
       assertFalse("a failed load leaves no dataset", exists(location));
@@ -138,7 +138,7 @@ public class LoadLibsvmTest {
   public void aMissingInputIsOneClearMessage() {
     Pipeline pipeline = DataTesting.pipeline();
     pipeline.apply(LoadLibsvm.from("/no/such/dir/train.svm").to("s3://tests/libsvm/missing"));
-    String message = messages(assertThrows(RuntimeException.class, () -> pipeline.run().waitUntilFinish()));
+    String message = failureOf(pipeline);
     assertTrue(message, message.contains("no input files at '/no/such/dir/train.svm'"));
   }
 
@@ -149,7 +149,7 @@ public class LoadLibsvmTest {
     Pipeline pipeline = DataTesting.pipeline("--storeEndpoint=" + endpoint, "--storeAccessKey=stratus",
         "--storeSecretKey=stratus-local-secret");
     pipeline.apply(LoadLibsvm.from(input.toString()).to("s3://no-such-bucket/x"));
-    String message = messages(assertThrows(RuntimeException.class, () -> pipeline.run().waitUntilFinish()));
+    String message = failureOf(pipeline);
     assertTrue(message, message.contains("the bucket 'no-such-bucket' does not exist"));
   }
 
