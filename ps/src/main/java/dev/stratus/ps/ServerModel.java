@@ -6,22 +6,24 @@ import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One shard's slice of a model: rows {@code [rowStart, rowEnd)} of a {@code rows x cols} float matrix, plus the
  * optimizer's per-weight state (AdaGrad's sum of squares, momentum's velocity).
  *
- * <p>Concurrency: a push locks only the stripes (contiguous row blocks) it touches, one at a time in ascending
- * order, so concurrent pushes to different rows proceed in parallel and no update is lost. Pulls read without locks
+ * <p>Concurrency: a push locks only the stripes (contiguous row blocks, at most 64) it touches, one at a time in
+ * ascending order, with short spin locks, so concurrent pushes proceed in parallel and no update is lost. Pulls read without locks
  * (a pull may see a concurrent push half applied, as in Hogwild-style asynchronous SGD). A snapshot takes the write
  * side of {@link #snapshotLock}, which every push holds shared, so a snapshot's weights match its clock exactly.
  */
 final class ServerModel {
   private static final int MAX_STRIPES = 64;
+  private static final int PADDING = 16; // ints per cache line
+  private static final int SPINS_BEFORE_YIELD = 200;
   private static final float ADAGRAD_EPSILON = 1e-8f;
   private static final VarHandle GRADIENT =
       MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
@@ -34,7 +36,7 @@ final class ServerModel {
   private final float[] weights;
   private final float[] state; // null for SGD
   private final int stripeShift;
-  private final ReentrantLock[] stripes;
+  private final AtomicIntegerArray stripeLocks; // 1 = held; one per 64-byte line, so stripes never share a line
   private final ReentrantReadWriteLock snapshotLock = new ReentrantReadWriteLock();
   private final AtomicLong clock = new AtomicLong();
   private final AtomicLong slicesApplied = new AtomicLong(); // every push, counted or not: tells a change
@@ -55,10 +57,7 @@ final class ServerModel {
       shift++;
     }
     this.stripeShift = shift;
-    this.stripes = new ReentrantLock[((rows - 1) >> shift) + 1];
-    for (int i = 0; i < stripes.length; i++) {
-      stripes[i] = new ReentrantLock();
-    }
+    this.stripeLocks = new AtomicIntegerArray((((rows - 1) >> shift) + 1) * PADDING);
   }
 
   int localRows() {
@@ -132,12 +131,11 @@ final class ServerModel {
         while (to <= n && ((keys[to] - rowStart) >> stripeShift) == stripe) {
           to++;
         }
-        ReentrantLock lock = stripes[stripe];
-        lock.lock();
+        lockStripe(stripe);
         try {
           apply(keys, from, to, gradient, gradientAt + 4 * (from - 1) * spec.cols());
         } finally {
-          lock.unlock();
+          stripeLocks.set(stripe * PADDING, 0);
         }
         from = to;
       }
@@ -191,6 +189,22 @@ final class ServerModel {
             w[j] -= lr * v;
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Takes a stripe's spin lock. A stripe is held for a few hundred nanoseconds (its share of one push), far less than
+   * parking and waking a thread would cost: pushes sweeping the stripes in the same order would otherwise convoy,
+   * with a context switch at every stripe. A waiter yields the CPU now and then in case the holder was preempted.
+   */
+  private void lockStripe(int stripe) {
+    int spins = 0;
+    while (!stripeLocks.compareAndSet(stripe * PADDING, 0, 1)) {
+      if (++spins % SPINS_BEFORE_YIELD == 0) {
+        Thread.yield();
+      } else {
+        Thread.onSpinWait();
       }
     }
   }

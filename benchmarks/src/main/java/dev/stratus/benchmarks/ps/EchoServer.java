@@ -12,8 +12,12 @@ import java.net.Socket;
  * The floor: a loopback server that does nothing but answer. A request is {@code length:i32 replyBytes:i32} and
  * filler; the answer is {@code replyBytes} bytes. With request and reply sizes set to those of our pull and push
  * frames, it moves the same bytes as the parameter server with none of the work, on one thread per connection.
+ *
+ * <p>It runs as its own process ({@link #main}), as our shard does, so that both pay the same cross-process
+ * scheduling; it exits when its standard input closes, so it never outlives the benchmark.
  */
-final class EchoServer implements AutoCloseable {
+public final class EchoServer implements AutoCloseable {
+  static final String PORT_LINE = "ECHO_PORT ";
   private final ServerSocket listener;
 
   EchoServer() throws IOException {
@@ -60,5 +64,13 @@ final class EchoServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     listener.close();
+  }
+
+  public static void main(String[] args) throws IOException {
+    try (EchoServer server = new EchoServer()) {
+      System.out.println(PORT_LINE + server.port());
+      System.out.flush();
+      System.in.transferTo(java.io.OutputStream.nullOutputStream()); // until the parent goes away
+    }
   }
 }
