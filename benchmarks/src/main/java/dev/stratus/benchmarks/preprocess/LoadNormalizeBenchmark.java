@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.preprocess;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.StoreOptions;
@@ -19,6 +20,7 @@ import dev.stratus.transforms.text.TextLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,11 +46,37 @@ public final class LoadNormalizeBenchmark {
 
   private LoadNormalizeBenchmark() {}
 
-  private record Step(String name, long rows, double seconds, long bytesIn) {
-    String row(double floorSeconds) {
-      return String.format("| %-36s | %,10d | %8.2f | %,11.0f | %9.1f | %7.1f | %s |", name, rows, seconds,
-          rows / seconds, bytesIn / 1e6, bytesIn / 1e6 / seconds,
-          floorSeconds > 0 ? String.format("%5.1fx", seconds / floorSeconds) : "     ");
+  private static final OperatingSystemMXBean OS =
+      (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+  /**
+   * One measured step: wall time, and CPU time of the whole process (all threads, the embedded store's included),
+   * which the other builds sharing this machine disturb less than wall time.
+   */
+  private record Step(String name, long rows, double seconds, double cpuSeconds, long bytes) {
+    String row(Step floor) {
+      return String.format("| %-36s | %,10d | %7.2f | %7.2f | %,11.0f | %7.1f | %7.1f | %s | %s |", name, rows, seconds,
+          cpuSeconds, rows / seconds, bytes / 1e6, bytes / 1e6 / seconds,
+          floor == null ? "     " : String.format("%4.1fx", seconds / floor.seconds),
+          floor == null ? "     " : String.format("%4.1fx", cpuSeconds / floor.cpuSeconds));
+    }
+
+    Step plus(String total, Step other, long totalBytes) {
+      return new Step(total, rows, seconds + other.seconds, cpuSeconds + other.cpuSeconds, totalBytes);
+    }
+
+    Step withBytes(long newBytes) {
+      return new Step(name, rows, seconds, cpuSeconds, newBytes);
+    }
+  }
+
+  /** Wall and process CPU time since it was made. */
+  private static final class Timer {
+    private final long wall = System.nanoTime();
+    private final long cpu = OS.getProcessCpuTime();
+
+    Step step(String name, long rows, long bytes) {
+      return new Step(name, rows, (System.nanoTime() - wall) / 1e9, (OS.getProcessCpuTime() - cpu) / 1e9, bytes);
     }
   }
 
@@ -73,11 +101,12 @@ public final class LoadNormalizeBenchmark {
   }
 
   private static void run(Path work, long rows, int files) throws IOException {
-    System.out.printf("Load + normalize of %,d generated Criteo rows in %d files, modelBits %d, %d cores, Java %s%n",
-        rows, files, MODEL_BITS, Runtime.getRuntime().availableProcessors(), Runtime.version());
+    System.out.printf("Load + normalize of %,d generated Criteo rows in %d files, modelBits %d, %d cores (load average"
+        + " %.1f), Java %s%n", rows, files, MODEL_BITS, Runtime.getRuntime().availableProcessors(),
+        OS.getSystemLoadAverage(), Runtime.version());
 
     // the input: one generator seed per file, so the files can be loaded in parallel
-    long started = System.nanoTime();
+    Timer generating = new Timer();
     List<Path> inputs = new ArrayList<>();
     long inputBytes = 0;
     double bayes = 0;
@@ -90,49 +119,50 @@ public final class LoadNormalizeBenchmark {
       inputBytes += s.bytes();
       bayes += s.bayesLogloss() * share / rows;
     }
-    Step generate = new Step("generate (CriteoGenerator)", rows, seconds(started), inputBytes);
+    Step generate = generating.step("generate (CriteoGenerator)", rows, inputBytes);
     System.out.printf("input: %,d bytes of TSV; planted model's logloss (Bayes floor) %.4f%n%n", inputBytes, bayes);
 
     // fixed costs kept out of the per-row figures: the embedded store's start, and a warm-up of the JIT, Beam and
     // the store on a small file through both the pipeline and the plain loop
     StoreOptions options = PipelineOptionsFactory.fromArgs(
         "--runner=DirectRunner", "--dataDir=" + work.resolve("store")).as(StoreOptions.class);
-    started = System.nanoTime();
+    Timer starting = new Timer();
     ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
     store.ensureBucket("bench");
-    double storeStart = seconds(started);
-    started = System.nanoTime();
+    double storeStart = starting.step("", 0, 0).seconds();
+    Timer warming = new Timer();
     Path warmUp = work.resolve("warm-up").resolve("warm-up.tsv");
     Files.createDirectories(warmUp.getParent());
     CriteoGenerator.withSeed(7).writeTsv(warmUp, Math.min(rows, 50_000));
     runPipeline(options, warmUp.toString(), "s3://bench/datasets/warm-up", store);
     runFloor(List.of(warmUp));
     System.out.printf("fixed costs: embedded store start %.2f s, warm-up (%,d rows through both) %.2f s%n%n",
-        storeStart, Math.min(rows, 50_000), seconds(started));
+        storeStart, Math.min(rows, 50_000), warming.step("", 0, 0).seconds());
 
     Step[] pipeline = runPipeline(options, work.resolve("input") + "/day_*.tsv", "s3://bench/datasets/criteo", store);
     Step pipelineLoad = pipeline[0];
     Step pipelineNormalize = pipeline[1];
     Step[] floor = runFloor(inputs);
     Step floorLoad = floor[0];
-    long partitionBytes = pipelineNormalize.bytesIn();
-    Step floorNormalize = new Step(floor[1].name(), floor[1].rows(), floor[1].seconds(), partitionBytes);
-    Step pipelineTotal = new Step("pipeline: load + normalize", rows,
-        pipelineLoad.seconds() + pipelineNormalize.seconds(), inputBytes);
-    Step floorTotal = new Step("plain loop: load + normalize", rows,
-        floorLoad.seconds() + floorNormalize.seconds(), inputBytes);
-    System.out.println("| step                                 |       rows |   time s |      rows/s |        MB |    MB/s | ratio |");
-    System.out.println("|--------------------------------------|-----------:|---------:|------------:|----------:|--------:|------:|");
-    System.out.println(generate.row(0));
-    System.out.println(pipelineLoad.row(floorLoad.seconds()));
-    System.out.println(floorLoad.row(0));
-    System.out.println(pipelineNormalize.row(floorNormalize.seconds()));
-    System.out.println(floorNormalize.row(0));
-    System.out.println(pipelineTotal.row(floorTotal.seconds()));
-    System.out.println(floorTotal.row(0));
-    System.out.printf("%nMB: TSV text generated and loaded; the loaded dataset's compressed partitions (%,d bytes) for"
-        + " normalizing, which the plain loop holds in memory instead.%nratio: pipeline time over the plain loop's for"
-        + " the same step.%n", partitionBytes);
+    long partitionBytes = pipelineNormalize.bytes();
+    Step floorNormalize = floor[1].withBytes(partitionBytes);
+    Step pipelineTotal = pipelineLoad.plus("pipeline: load + normalize", pipelineNormalize, inputBytes);
+    Step floorTotal = floorLoad.plus("plain loop: load + normalize", floorNormalize, inputBytes);
+    System.out.println("| step                                 |       rows |  wall s |   CPU s |"
+        + "      rows/s |      MB |    MB/s | wall ratio | CPU ratio |");
+    System.out.println("|--------------------------------------|-----------:|--------:|--------:|"
+        + "------------:|--------:|--------:|-----------:|----------:|");
+    System.out.println(generate.row(null));
+    System.out.println(pipelineLoad.row(floorLoad));
+    System.out.println(floorLoad.row(null));
+    System.out.println(pipelineNormalize.row(floorNormalize));
+    System.out.println(floorNormalize.row(null));
+    System.out.println(pipelineTotal.row(floorTotal));
+    System.out.println(floorTotal.row(null));
+    System.out.printf("%nrows/s and MB/s per wall second. MB: TSV text generated and loaded; the loaded dataset's"
+        + " compressed partitions%n(%,d bytes) for normalizing, which the plain loop holds in memory instead."
+        + "%nratios: the pipeline's time over the plain loop's for the same step. Load average at the end %.1f.%n",
+        partitionBytes, OS.getSystemLoadAverage());
   }
 
   /** LoadCriteo, then Normalize.minMax over the loaded dataset, as two pipelines so each step is timed alone. */
@@ -146,26 +176,26 @@ public final class LoadNormalizeBenchmark {
     }
     Pipeline load = Pipeline.create(options);
     load.apply(LoadCriteo.from(input).modelBits(MODEL_BITS).to(location));
-    long started = System.nanoTime();
+    Timer loading = new Timer();
     finish(load.run(), "load");
-    double loadSeconds = seconds(started);
+    Step loadStep = loading.step("pipeline: LoadCriteo", 0, inputBytes);
 
     Dataset loaded = Dataset.open(store, S3Path.parse(location));
     long partitionBytes = loaded.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).sum();
     Pipeline normalize = Pipeline.create(options);
     normalize.apply(Create.of(loaded).withCoder(DatasetCoder.of())).apply(Normalize.minMax());
-    started = System.nanoTime();
+    Timer normalizing = new Timer();
     finish(normalize.run(), "normalize");
     return new Step[] {
-      new Step("pipeline: LoadCriteo", loaded.rowCount(), loadSeconds, inputBytes),
-      new Step("pipeline: Normalize.minMax, 2 passes", loaded.rowCount(), seconds(started), partitionBytes)
+      new Step(loadStep.name(), loaded.rowCount(), loadStep.seconds(), loadStep.cpuSeconds(), inputBytes),
+      normalizing.step("pipeline: Normalize.minMax, 2 passes", loaded.rowCount(), partitionBytes)
     };
   }
 
   /** The same parse-hash, statistics and scaling in one thread, the rows held in memory. */
   private static Step[] runFloor(List<Path> inputs) throws IOException {
     long inputBytes = 0;
-    long started = System.nanoTime();
+    Timer loading = new Timer();
     List<SparseRow> parsed = new ArrayList<>();
     for (Path file : inputs) {
       RowParser parser = new CriteoFormat(MODEL_BITS, true).newParser();
@@ -173,8 +203,8 @@ public final class LoadNormalizeBenchmark {
         inputBytes += TextLoader.load(file.toString(), in, parser, false, parsed::add).bytes();
       }
     }
-    double loadSeconds = seconds(started);
-    started = System.nanoTime();
+    Step loadStep = loading.step("plain loop: parse + hash", parsed.size(), inputBytes);
+    Timer normalizing = new Timer();
     FeatureStatistics.Builder statistics = FeatureStatistics.builder();
     parsed.forEach(statistics::add);
     FeatureScaler scaler = new FeatureScaler(statistics.build(), ScalingMethod.MIN_MAX_SCALING);
@@ -185,10 +215,7 @@ public final class LoadNormalizeBenchmark {
     if (values < 0) {
       throw new IllegalStateException();
     }
-    return new Step[] {
-      new Step("plain loop: parse + hash", parsed.size(), loadSeconds, inputBytes),
-      new Step("plain loop: statistics + scale", parsed.size(), seconds(started), 0) // bytes: the caller's
-    };
+    return new Step[] {loadStep, normalizing.step("plain loop: statistics + scale", parsed.size(), 0)};
   }
 
   private static void finish(PipelineResult result, String step) {
@@ -201,10 +228,6 @@ public final class LoadNormalizeBenchmark {
       }
       throw new IllegalStateException("the " + step + " step did not finish within " + STEP_LIMIT + " (" + state + ")");
     }
-  }
-
-  private static double seconds(long startedNanos) {
-    return (System.nanoTime() - startedNanos) / 1e9;
   }
 
   private static void deleteRecursively(Path dir) throws IOException {
