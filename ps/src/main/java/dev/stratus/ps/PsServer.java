@@ -4,19 +4,26 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreException;
 import dev.stratus.store.StoreSpec;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.ObjectInputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +33,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +79,9 @@ public final class PsServer implements AutoCloseable {
   public static final String STORE_SPEC_ENV = "STRATUS_PS_STORE_SPEC";
 
   private static final int MAX_FRAME_BEFORE_HELLO = 4096;
+  /** How long a new connection may take to prove the secret before it is dropped. */
+  private static final int HELLO_TIMEOUT_MS = 10_000;
+  private static final int MAX_CONNECTIONS = 1024;
   private static final int FLUSH_ABOVE = 64 << 10;
 
   /**
@@ -167,8 +182,8 @@ public final class PsServer implements AutoCloseable {
   private final LongAdder bytesIn = new LongAdder();
   private final LongAdder bytesOut = new LongAdder();
   private volatile double updatesPerSecond;
-  private final java.util.concurrent.atomic.AtomicLong badPeersLogged = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong badPeers = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong badPeersLogged = new AtomicLong();
+  private final AtomicLong badPeers = new AtomicLong();
   private long lastRateUpdates;
   private volatile boolean closed;
 
@@ -185,7 +200,8 @@ public final class PsServer implements AutoCloseable {
     serverSocket.setReuseAddress(true);
     serverSocket.bind(new InetSocketAddress(InetAddress.getByName(config.bind()), config.port()), 256);
     this.storeCalls = Executors.newFixedThreadPool(2, daemon("ps-store-" + config.shard()));
-    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("ps-timer-" + config.shard()));
+    // two threads: a periodic snapshot waiting on the store must not hold up the rate sampling
+    this.timer = Executors.newScheduledThreadPool(2, daemon("ps-timer-" + config.shard()));
     timer.scheduleAtFixedRate(this::sampleRate, 1, 1, TimeUnit.SECONDS);
     if (config.snapshotEverySeconds() > 0) {
       int every = config.snapshotEverySeconds();
@@ -240,7 +256,7 @@ public final class PsServer implements AutoCloseable {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
@@ -260,8 +276,15 @@ public final class PsServer implements AutoCloseable {
         }
         continue;
       }
+      if (connectionCount.get() >= MAX_CONNECTIONS) {
+        logBadPeer("shard {}: refused connection from {}: {} connections already open", config.shard(),
+            socket.getRemoteSocketAddress(), MAX_CONNECTIONS);
+        closeQuietly(socket);
+        continue;
+      }
       try {
         socket.setTcpNoDelay(true);
+        socket.setSoTimeout(HELLO_TIMEOUT_MS);
         Connection connection = new Connection(socket);
         connections.add(connection);
         connectionCount.incrementAndGet();
@@ -347,7 +370,7 @@ public final class PsServer implements AutoCloseable {
             + ", which has about " + (available >> 20) + " MiB free");
       }
       ServerModel model = new ServerModel(modelsById.length, name, spec, rowStart, rowEnd);
-      ServerModel[] grown = java.util.Arrays.copyOf(modelsById, modelsById.length + 1);
+      ServerModel[] grown = Arrays.copyOf(modelsById, modelsById.length + 1);
       grown[model.id] = model;
       modelsById = grown;
       modelsByName.put(name, model);
@@ -439,7 +462,7 @@ public final class PsServer implements AutoCloseable {
     private final Socket socket;
     private final String peer;
     private final PeekableInput in;
-    private final java.io.OutputStream out;
+    private final OutputStream out;
     private final FrameOut replies = new FrameOut(config.compressAbove());
     private final FrameIn body = new FrameIn();
     private byte[] frame = new byte[4096];
@@ -471,6 +494,9 @@ public final class PsServer implements AutoCloseable {
         }
       } catch (MalformedFrameException e) {
         logBadPeer("shard {}: closing connection from {}: {}", config.shard(), peer, e.getMessage());
+      } catch (SocketTimeoutException e) {
+        logBadPeer("shard {}: closing connection from {}: no HELLO within {} ms", config.shard(), peer,
+            HELLO_TIMEOUT_MS);
       } catch (SocketException e) {
         LOG.debug("shard {}: connection from {} ended: {}", config.shard(), peer, e.toString());
       } catch (IOException e) {
@@ -534,7 +560,7 @@ public final class PsServer implements AutoCloseable {
     private int readByte() throws IOException {
       int b = in.read();
       if (b < 0) {
-        throw new java.io.EOFException("stream ended inside a frame header");
+        throw new EOFException("stream ended inside a frame header");
       }
       return b;
     }
@@ -544,11 +570,11 @@ public final class PsServer implements AutoCloseable {
       int read = 0;
       while (read < length) {
         if (read == frame.length) {
-          frame = java.util.Arrays.copyOf(frame, (int) Math.min(length, frame.length * 2L));
+          frame = Arrays.copyOf(frame, (int) Math.min(length, frame.length * 2L));
         }
         int n = in.read(frame, read, Math.min(length, frame.length) - read);
         if (n < 0) {
-          throw new java.io.EOFException("stream ended inside a frame body");
+          throw new EOFException("stream ended inside a frame body");
         }
         read += n;
       }
@@ -566,12 +592,12 @@ public final class PsServer implements AutoCloseable {
       }
       int compressedLength = length - Wire.HEADER_BYTES - 4;
       try {
-        int n = net.jpountz.lz4.LZ4Factory.fastestInstance().safeDecompressor()
+        int n = LZ4Factory.fastestInstance().safeDecompressor()
             .decompress(frame, Wire.HEADER_BYTES + 4, compressedLength, inflated, 0, rawLength);
         if (n != rawLength) {
           throw new MalformedFrameException("compressed body inflates to " + n + " bytes, not " + rawLength);
         }
-      } catch (net.jpountz.lz4.LZ4Exception e) {
+      } catch (LZ4Exception e) {
         throw new MalformedFrameException("corrupt LZ4 body: " + e.getMessage());
       }
       body.reset(inflated, 0, rawLength);
@@ -588,7 +614,7 @@ public final class PsServer implements AutoCloseable {
       byte[] offered = body.bytes();
       int worker = body.i32();
       body.expectEnd();
-      if (!java.security.MessageDigest.isEqual(offered, token)) {
+      if (!MessageDigest.isEqual(offered, token)) {
         logBadPeer("shard {}: refused connection from {}: wrong secret", config.shard(), peer);
         replyError(requestId, "wrong secret: connection refused");
         flush();
@@ -596,6 +622,7 @@ public final class PsServer implements AutoCloseable {
       }
       authenticated = true;
       workerId = worker;
+      socket.setSoTimeout(0); // an authenticated worker may stay quiet as long as it likes
       synchronized (replies) {
         replies.begin(Wire.REPLY_OK, requestId).i32(config.maxFrameBytes()).i32(config.shard()).end();
       }
@@ -687,7 +714,7 @@ public final class PsServer implements AutoCloseable {
 
     private LongAdder workerCounter(ServerModel model) {
       if (model.id >= workerCounters.length) {
-        workerCounters = java.util.Arrays.copyOf(workerCounters, model.id + 8);
+        workerCounters = Arrays.copyOf(workerCounters, model.id + 8);
       }
       LongAdder counter = workerCounters[model.id];
       if (counter == null) {
@@ -697,7 +724,7 @@ public final class PsServer implements AutoCloseable {
       return counter;
     }
 
-    private void storeCall(int requestId, java.util.function.LongSupplier call) {
+    private void storeCall(int requestId, LongSupplier call) {
       storeCalls.execute(() -> {
         try {
           long clock = call.getAsLong();
@@ -801,6 +828,10 @@ public final class PsServer implements AutoCloseable {
           for (String key : found) {
             r.str(key);
           }
+          if (r.currentFrameLength() > config.maxFrameBytes()) {
+            throw new BadRequest(found.size() + " keys start with '" + prefix + "', more than one reply can hold: "
+                + "list a longer prefix");
+          }
           r.end();
         }
         case Wire.METRICS -> {
@@ -826,8 +857,8 @@ public final class PsServer implements AutoCloseable {
   }
 
   /** A buffered socket input that tells, without a system call, whether bytes are already buffered. */
-  private static final class PeekableInput extends java.io.BufferedInputStream {
-    PeekableInput(java.io.InputStream in) {
+  private static final class PeekableInput extends BufferedInputStream {
+    PeekableInput(InputStream in) {
       super(in, 64 << 10);
     }
 

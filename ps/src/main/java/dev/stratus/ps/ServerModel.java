@@ -60,10 +60,6 @@ final class ServerModel {
     this.stripeLocks = new AtomicIntegerArray((((rows - 1) >> shift) + 1) * PADDING);
   }
 
-  int localRows() {
-    return rowEnd - rowStart;
-  }
-
   long clock() {
     return clock.get();
   }

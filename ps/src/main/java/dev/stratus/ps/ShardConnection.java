@@ -30,6 +30,8 @@ final class ShardConnection implements AutoCloseable {
   private static final int SLOT_MASK = MAX_IN_FLIGHT - 1;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
   private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
+  /** How long the background reader stays away after a caller stopped reading: the gap between a worker's calls. */
+  private static final long HANDOVER_NANOS = 1_000_000;
 
   /** Decodes a successful reply's body. */
   interface ReplyReader {
@@ -68,17 +70,18 @@ final class ShardConnection implements AutoCloseable {
   private final LongAdder bytesSent;
   private final LongAdder bytesReceived;
   private final int maxFrameBytes;
-  private final Thread reader;
+  private volatile PsException failure;
+
+  // Writing, under writeLock.
   private int nextId;
+
   // Reading: whoever holds readLock reads and dispatches replies (see awaitByReading and readLoop).
-  private static final long HANDOVER_NANOS = 1_000_000;
   private final ReentrantLock readLock = new ReentrantLock();
   private final AtomicInteger waiters = new AtomicInteger();
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
   private final FrameIn reply = new FrameIn();
   private byte[] frame = new byte[64 << 10];
   private byte[] inflated = new byte[0];
-  private volatile PsException failure;
 
   ShardConnection(int shard, InetSocketAddress address, String token, int workerId, int compressAbove,
       LongAdder bytesSent, LongAdder bytesReceived) throws IOException {
@@ -112,7 +115,7 @@ final class ShardConnection implements AutoCloseable {
       }
       throw new PsException("cannot connect to shard " + shard + " at " + address + ": " + e.getMessage(), e);
     }
-    this.reader = new Thread(this::readLoop, "ps-client-" + shard + "-" + address.getPort());
+    Thread reader = new Thread(this::readLoop, "ps-client-" + shard + "-" + address.getPort());
     reader.setDaemon(true);
     reader.start();
   }
@@ -339,9 +342,5 @@ final class ShardConnection implements AutoCloseable {
     } catch (IOException ignored) {
       // closing anyway
     }
-  }
-
-  void awaitReaderExit(long millis) throws InterruptedException {
-    reader.join(millis);
   }
 }
