@@ -223,7 +223,18 @@ public final class PsBenchmark {
           ours.iterationsPerSecond() / bestRedis.iterationsPerSecond(), bestRedis.system().substring(6),
           ours.iterationsPerSecond() / echo.iterationsPerSecond(), ours.roundTripMicros() / echo.roundTripMicros());
     }
-    java.lang.System.out.println("\nGoals: ours/redis >= 5x; ours/echo p50 round trip (pull p50 + push p50) <= 2x.");
+    java.lang.System.out.println("""
+
+        stratus ps:       one shard process; pull = 1 frame of delta-varint keys, push = keys + floats, SGD applied
+                          by the shard; every call waited for.
+        redis lua/string: the model as one string of floats; EVALSHA of a Lua script that gathers the rows with
+                          GETRANGE (pull), and of one that applies SGD with GETRANGE/SETRANGE (push); keys and
+                          gradients packed as binary arguments. One round trip per call, like ours.
+        redis hash+lua:   the model as a hash of decimal floats; HMGET (pull), EVALSHA of a HINCRBYFLOAT loop (push).
+        echo floor:       a process that answers each request with as many bytes as our reply has: the same bytes
+                          and round trips with no work.
+        Ratios compare ours with the faster Redis at each thread count.
+        Goals: ours/redis >= 5x; ours/echo p50 round trip (pull p50 + push p50) <= 2x.""");
   }
 
   private static Result find(List<Result> results, String system, int threads) {
