@@ -106,7 +106,8 @@ public final class CsvFormat implements TextFormat {
       seeds = new int[fields];
       Set<String> seen = new LinkedHashSet<>();
       for (int f = 0; f < fields; f++) {
-        header[f] = Numbers.text(fieldBytes[f], fieldStart[f], fieldEnd[f]).trim();
+        // trimmed, and without the byte-order mark that spreadsheet exports put before the first name
+        header[f] = Numbers.text(fieldBytes[f], fieldStart[f], fieldEnd[f]).replace("\uFEFF", "").trim();
         if (!seen.add(header[f])) {
           throw new RecordProblem("the header names column '" + header[f] + "' twice", true);
         }

@@ -38,6 +38,13 @@ class CsvFormatTest {
   }
 
   @Test
+  void aByteOrderMarkBeforeTheHeaderIsNotPartOfTheFirstName() {
+    RowParser parser = format.newParser();
+    assertNull(parse(parser, "\uFEFFclicked,age,city,id"));
+    assertEquals(1, parse(parser, "1,2,x,3").label());
+  }
+
+  @Test
   void refusesBadHeadersAndRows() {
     RecordProblem header = assertThrows(RecordProblem.class, () -> parse(format.newParser(), "a,b,clicked"));
     assertTrue(header.fatal());
