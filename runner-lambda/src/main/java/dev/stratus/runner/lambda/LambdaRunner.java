@@ -22,6 +22,7 @@ import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
  * Runs a Beam pipeline as AWS Lambda invocations: the graph becomes stages of fused DoFns between shuffles, each
@@ -43,6 +44,25 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
 
   public static LambdaRunner fromOptions(PipelineOptions options) {
     return new LambdaRunner(PipelineOptionsValidator.validate(LambdaRunnerOptions.class, options));
+  }
+
+  /**
+   * The pipeline options as DoFns on workers see them. With the embedded store they name the driver's store server
+   * by its endpoint: DoFns that open the store from the options (the DSL's) then reach the driver's data from any
+   * worker process, instead of starting an embedded store of their own.
+   */
+  private String workerOptionsJson(StoreSpec storeSpec, StoreSpec workerStore) {
+    if (!storeSpec.isEmbedded()) {
+      return new SerializablePipelineOptions(options).toString();
+    }
+    StoreOptions workerOptions = new SerializablePipelineOptions(options).get().as(StoreOptions.class);
+    AwsCredentialsIdentity credentials =
+        ObjectStore.of(workerStore).client().serviceClientConfiguration().credentialsProvider().resolveIdentity().join();
+    workerOptions.setStoreEndpoint(workerStore.endpoint().toString());
+    workerOptions.setStoreRegion(workerStore.region());
+    workerOptions.setStoreAccessKey(credentials.accessKeyId());
+    workerOptions.setStoreSecretKey(credentials.secretAccessKey());
+    return new SerializablePipelineOptions(workerOptions).toString();
   }
 
   @Override
@@ -70,7 +90,7 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
                   jobDir,
                   workerStore,
                   options,
-                  new SerializablePipelineOptions(options).toString(),
+                  workerOptionsJson(storeSpec, workerStore),
                   options.getMaxAttempts(),
                   Duration.ofMillis(options.getRetryBackoffMillis()),
                   options.getBundleSizeMb() * 1024L * 1024L));

@@ -7,12 +7,17 @@ import static org.junit.Assert.assertThrows;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import dev.stratus.dsl.StoreOptions;
 import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -123,6 +128,29 @@ public class LambdaRunnerTest {
     MetricResult<Long> elements = counters.iterator().next();
     assertEquals(5L, (long) elements.getCommitted());
     assertEquals(10L, (long) elements.getAttempted());
+  }
+
+  @Test
+  public void doFnsInWorkerProcessesWriteToTheDriversEmbeddedStore() {
+    LambdaRunnerOptions options = options();
+    options.setLocalEnvironmentMode(LambdaRunnerOptions.LocalEnvironmentMode.PROCESS);
+    options.setWorkerMemoryMb(256);
+    String key = "worker-writes/" + UUID.randomUUID();
+    Pipeline p = Pipeline.create(options);
+    p.apply(Create.of(key)).apply(ParDo.of(new WriteToOptionsStore()));
+    p.run();
+    ObjectStore driverStore = ObjectStore.of(StoreOptions.spec(options));
+    assertEquals(true, driverStore.exists(new S3Path(options.getBucket(), key)));
+  }
+
+  /** Opens the store its pipeline options name, as the DSL's DoFns do, and writes one object. */
+  private static final class WriteToOptionsStore extends DoFn<String, Void> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      StoreOptions options = c.getPipelineOptions().as(StoreOptions.class);
+      ObjectStore.of(StoreOptions.spec(options))
+          .put(new S3Path(options.getBucket(), c.element()), "written by a worker".getBytes(StandardCharsets.UTF_8));
+    }
   }
 
   @Test
