@@ -6,6 +6,7 @@ import dev.stratus.transforms.dataset.DatasetManifest;
 import dev.stratus.transforms.dataset.DatasetWriter;
 import dev.stratus.transforms.dataset.PartitionInfo;
 import dev.stratus.transforms.dataset.PartitionSink;
+import dev.stratus.transforms.text.FileRange;
 import dev.stratus.transforms.text.InputFiles;
 import dev.stratus.transforms.text.RowParser;
 import dev.stratus.transforms.text.TextFormat;
@@ -24,18 +25,22 @@ import org.apache.beam.sdk.values.PCollection;
 /**
  * What the text loaders ({@link LoadLibsvm}, {@link LoadCriteo}, {@link LoadCsv}) share: the input (a local or
  * {@code s3://} file, directory, prefix or glob), the location of the dataset, the partition size, the bad-record
- * policy, and the pipeline: list the input files, parse them in parallel (one file per task) into partitions, commit.
+ * policy, and the pipeline: list the input files, cut them into ranges of lines, parse the ranges in parallel into
+ * partitions, commit.
  *
  * @param <SelfT> the concrete loader, so that the shared builder methods return it
  */
 public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform<PBegin, PCollection<Dataset>> {
   /** The Beam counter of skipped malformed records. */
   public static final String BAD_RECORDS_COUNTER = "badRecords";
+  /** Input bytes one task parses by default: a few partitions' worth, seconds of work. */
+  public static final long DEFAULT_BYTES_PER_TASK = 64L << 20;
 
   private final String input;
   private String location;
   private int rowsPerPartition = DatasetWriter.DEFAULT_ROWS_PER_PARTITION;
   private BadRecords badRecords = BadRecords.FAIL;
+  private long bytesPerTask = DEFAULT_BYTES_PER_TASK;
 
   LoadText(String input) {
     if (input == null || input.isBlank()) {
@@ -79,6 +84,18 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
     return self();
   }
 
+  /**
+   * Input bytes one task parses (default 64 MB): larger files are cut at line boundaries and parsed in parallel.
+   * Compressed ({@code .gz}) files are read whole by one task.
+   */
+  public SelfT bytesPerTask(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("bytesPerTask must be at least 1, got " + bytes);
+    }
+    this.bytesPerTask = bytes;
+    return self();
+  }
+
   /** The parser settings; builder arguments were checked when given. */
   abstract TextFormat format();
 
@@ -105,30 +122,35 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
     String source = describeFormat() + " " + input;
     return begin
         .apply("Input", Create.of(input))
-        .apply("ListFiles", ParDo.of(new ListFilesFn(target)))
+        .apply("ListFiles", ParDo.of(new ListFilesFn(target, bytesPerTask)))
         .apply("Spread", Reshuffle.viaRandomKey())
         .apply("Parse", ParDo.of(new ParseFileFn(format(), target, rowsPerPartition, badRecords, source)))
         .apply("Commit", new CommitDataset());
   }
 
-  /** Expands the input into files, then clears the target: from here until the commit no dataset is visible there. */
-  private static final class ListFilesFn extends StoreDoFn<String, String> {
+  /**
+   * Expands the input into files and the files into ranges, then clears the target: from here until the commit no
+   * dataset is visible there.
+   */
+  private static final class ListFilesFn extends StoreDoFn<String, FileRange> {
     private final String target;
+    private final long bytesPerTask;
 
-    ListFilesFn(String target) {
+    ListFilesFn(String target, long bytesPerTask) {
       this.target = target;
+      this.bytesPerTask = bytesPerTask;
     }
 
     @ProcessElement
-    public void process(@Element String input, OutputReceiver<String> out) {
-      List<String> files = InputFiles.expand(input, () -> store);
+    public void process(@Element String input, OutputReceiver<FileRange> out) {
+      List<FileRange> ranges = InputFiles.ranges(InputFiles.expand(input, () -> store), bytesPerTask, () -> store);
       DatasetWriter.begin(store, S3Path.parse(target));
-      files.forEach(out::output);
+      ranges.forEach(out::output);
     }
   }
 
-  /** Parses one input file into partitions; on failure deletes what it wrote (best effort) and fails the load. */
-  private static final class ParseFileFn extends StoreDoFn<String, WriteSummary> {
+  /** Parses one range of a file into partitions; on failure deletes what it wrote (best effort) and fails the load. */
+  private static final class ParseFileFn extends StoreDoFn<FileRange, WriteSummary> {
     private final Counter badRecordsCounter = Metrics.counter(LoadText.class, BAD_RECORDS_COUNTER);
     private final TextFormat format;
     private final String target;
@@ -145,12 +167,12 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
     }
 
     @ProcessElement
-    public void process(@Element String file, OutputReceiver<WriteSummary> out) {
+    public void process(@Element FileRange range, OutputReceiver<WriteSummary> out) {
       PartitionSink sink = DatasetWriter.sink(store, S3Path.parse(target), rowsPerPartition);
       RowParser parser = format.newParser();
       try {
-        TextLoader.Result result = TextLoader.load(
-            file, InputFiles.open(file, () -> store), parser, badRecords == BadRecords.SKIP, sink::add);
+        TextLoader.Result result = TextLoader.load(range, offset -> InputFiles.open(range.file(), offset, () -> store),
+            parser, badRecords == BadRecords.SKIP, sink::add);
         List<PartitionInfo> partitions = sink.finish();
         badRecordsCounter.inc(result.badRecords());
         DatasetManifest template =

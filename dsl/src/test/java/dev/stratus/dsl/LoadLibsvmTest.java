@@ -96,6 +96,27 @@ public class LoadLibsvmTest {
   }
 
   @Test
+  public void largeFilesAreCutIntoRangesParsedInParallel() {
+    StringBuilder text = new StringBuilder();
+    for (int i = 1; i <= 200; i++) {
+      text.append(i % 2).append(' ').append(i).append(":1 ").append(i + 1).append(":0.5\n");
+    }
+    Path input = file("libsvm/large.svm", text.toString());
+    p.apply("Whole", LoadLibsvm.from(input.toString()).to("s3://tests/libsvm/large-whole"));
+    p.apply("Ranges", LoadLibsvm.from(input.toString()).bytesPerTask(100).rowsPerPartition(7)
+        .to("s3://tests/libsvm/large-ranges"));
+    p.run().waitUntilFinish();
+    assertEquals(200, sortedRows("s3://tests/libsvm/large-ranges").size());
+    assertEquals(sortedRows("s3://tests/libsvm/large-whole"), sortedRows("s3://tests/libsvm/large-ranges"));
+
+    Path bad = file("libsvm/large-bad.svm", text + "1 3:1 2:1\n");
+    Pipeline failing = DataTesting.pipeline();
+    failing.apply(LoadLibsvm.from(bad.toString()).bytesPerTask(100).to("s3://tests/libsvm/large-bad"));
+    String message = failureOf(failing);
+    assertTrue(message, message.contains(bad + ":201: indices must increase: 2 after 3"));
+  }
+
+  @Test
   public void skippedRecordsAreCountedInTheManifestAndACounter() {
     Path input = file("libsvm/some-bad.svm", "1 1:1\n1 x:1\n0 2:1\n1 2:1 1:1\n");
     String location = "s3://tests/libsvm/skipped";

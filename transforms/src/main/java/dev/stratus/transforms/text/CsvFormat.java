@@ -205,6 +205,11 @@ public final class CsvFormat implements TextFormat {
     }
 
     @Override
+    public boolean readsHeader() {
+      return true;
+    }
+
+    @Override
     public long featureCount() {
       return 1L << modelBits;
     }

@@ -2,6 +2,7 @@ package dev.stratus.transforms.text;
 
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The files an input names: a local path or an {@code s3://} object, a directory or prefix (its files, skipping names
@@ -36,14 +38,45 @@ public final class InputFiles {
     return files;
   }
 
+  /**
+   * Cuts {@code files} into ranges of about {@code bytesPerRange} bytes for parallel parsing; a compressed file is one
+   * range (it can only be read from its start).
+   */
+  public static List<FileRange> ranges(List<String> files, long bytesPerRange, Supplier<ObjectStore> store) {
+    if (bytesPerRange < 1) {
+      throw new IllegalArgumentException("bytes per range must be positive, got " + bytesPerRange);
+    }
+    List<FileRange> ranges = new ArrayList<>();
+    for (String file : files) {
+      long size = file.endsWith(".gz") ? Long.MAX_VALUE : size(file, store);
+      if (size <= bytesPerRange) {
+        ranges.add(FileRange.whole(file));
+        continue;
+      }
+      for (long start = 0; start < size; start += bytesPerRange) {
+        ranges.add(new FileRange(file, start, start + bytesPerRange >= size ? Long.MAX_VALUE : start + bytesPerRange));
+      }
+    }
+    return ranges;
+  }
+
   /** Opens one file that {@link #expand} returned. */
   public static InputStream open(String file, Supplier<ObjectStore> store) {
+    return open(file, 0, store);
+  }
+
+  /** Opens one file that {@link #expand} returned at byte {@code offset} (0 for a compressed file). */
+  public static InputStream open(String file, long offset, Supplier<ObjectStore> store) {
+    if (offset > 0 && file.endsWith(".gz")) {
+      throw new IllegalArgumentException("a compressed file is read from its start, not from byte " + offset);
+    }
     InputStream in;
     if (S3Path.isS3(file)) {
-      in = store.get().open(S3Path.parse(file));
+      in = offset == 0 ? store.get().open(S3Path.parse(file)) : openS3At(S3Path.parse(file), offset, store.get());
     } else {
       try {
         in = Files.newInputStream(Path.of(file));
+        in.skipNBytes(offset); // a seek on a file channel
       } catch (NoSuchFileException e) {
         throw new IllegalArgumentException("input file " + file + " does not exist (any more)");
       } catch (IOException e) {
@@ -58,6 +91,27 @@ public final class InputFiles {
       }
     }
     return new BufferedInputStream(in, 1 << 16);
+  }
+
+  private static long size(String file, Supplier<ObjectStore> store) {
+    if (S3Path.isS3(file)) {
+      return store.get().size(S3Path.parse(file));
+    }
+    try {
+      return Files.size(Path.of(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the size of " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A ranged GET, which the store's wrapper leaves to the SDK client: the rest of the object from {@code offset}. */
+  private static InputStream openS3At(S3Path path, long offset, ObjectStore store) {
+    try {
+      return store.client().getObject(b -> b.bucket(path.bucket()).key(path.key()).range("bytes=" + offset + "-"));
+    } catch (SdkException e) {
+      throw new StoreException("cannot read " + path + " from byte " + offset + " in " + store.spec().describe() + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** A short name for what {@code input} names, for a default dataset location: {@code data/day_*.tsv} gives "day". */

@@ -66,6 +66,11 @@ public final class LineReader implements Closeable {
     return lineNumber;
   }
 
+  /** Offset in the stream of the current line's first byte. */
+  public long offset() {
+    return bytesRead - limit + start;
+  }
+
   /** Bytes consumed from the stream so far. */
   public long bytesRead() {
     return bytesRead;

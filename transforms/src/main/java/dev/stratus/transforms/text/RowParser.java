@@ -17,4 +17,9 @@ public interface RowParser {
 
   /** Names of the leading, unhashed features. */
   List<String> namedFeatures();
+
+  /** True when the file's first line is a header this parser must read before any other line. */
+  default boolean readsHeader() {
+    return false;
+  }
 }

@@ -43,6 +43,13 @@ class InputFilesTest {
     assertEquals(List.of("s3://inputs/raw/b.tsv"), InputFiles.expand("s3://inputs/raw/b*", () -> store));
     assertEquals(List.of("s3://inputs/raw/a.tsv"), InputFiles.expand("s3://inputs/raw/a.tsv", () -> store));
     assertThrows(IllegalArgumentException.class, () -> InputFiles.expand("s3://inputs/none", () -> store));
+    store.put(S3Path.parse("s3://inputs/big.txt"), "0123456789".getBytes(StandardCharsets.UTF_8));
+    try (InputStream in = InputFiles.open("s3://inputs/big.txt", 4, () -> store)) {
+      assertEquals("456789", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    assertEquals(List.of(new FileRange("s3://inputs/big.txt", 0, 4), new FileRange("s3://inputs/big.txt", 4, 8),
+        new FileRange("s3://inputs/big.txt", 8, Long.MAX_VALUE)),
+        InputFiles.ranges(List.of("s3://inputs/big.txt"), 4, () -> store));
     Path gz = dir.resolve("rows.svm.gz");
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
       out.write("1 1:1\n".getBytes(StandardCharsets.UTF_8));
