@@ -38,7 +38,7 @@ import org.joda.time.Duration;
  * loop doing the same parse-hash-scale over the same files in memory: the cost floor, so the ratio is what the
  * pipeline (Beam, the object store, the partition codec) adds.
  *
- * <pre>mvn -q -o -pl benchmarks compile exec:java@load-normalize [-Dexec.args="--rows 1000000 --files 4"]</pre>
+ * <pre>mvn -q -o -pl benchmarks compile exec:java@load-normalize [-Dexec.args="--rows 1000000 --files 1"]</pre>
  */
 public final class LoadNormalizeBenchmark {
   private static final int MODEL_BITS = 20;
@@ -82,7 +82,7 @@ public final class LoadNormalizeBenchmark {
 
   public static void main(String[] args) throws IOException {
     long rows = 1_000_000;
-    int files = 4;
+    int files = 1; // one file like a Criteo day: the loader cuts it into ranges parsed in parallel
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rows" -> rows = Long.parseLong(args[i + 1].replace("_", ""));
@@ -105,7 +105,7 @@ public final class LoadNormalizeBenchmark {
         + " %.1f), Java %s%n", rows, files, MODEL_BITS, Runtime.getRuntime().availableProcessors(),
         OS.getSystemLoadAverage(), Runtime.version());
 
-    // the input: one generator seed per file, so the files can be loaded in parallel
+    // the input: one generator seed per file
     Timer generating = new Timer();
     List<Path> inputs = new ArrayList<>();
     long inputBytes = 0;
