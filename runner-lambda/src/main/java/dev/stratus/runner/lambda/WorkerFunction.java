@@ -87,6 +87,16 @@ final class WorkerFunction {
   }
 
   /**
+   * Stops the local Lambda services this JVM started, and their environments, before the JVM exits (which stops them
+   * anyway): for a long-lived driver, or tests, that must leave no environment process running.
+   */
+  static synchronized void stopLocalServices() {
+    LOCAL_SERVICES.values().forEach(LocalLambdaService::close);
+    LOCAL_SERVICES.clear();
+    REGISTERED.clear();
+  }
+
+  /**
    * Where the worker's classes are: the class loader that loaded the worker when it is a URL class loader (the
    * driver runs inside Maven's exec:java, say), else this JVM's class path.
    */

@@ -42,6 +42,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.AfterClass;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -49,6 +50,11 @@ import org.junit.rules.TemporaryFolder;
 /** Pipelines run end to end on LambdaRunner through the local Lambda service, with in-process environments. */
 public class LambdaRunnerTest {
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  @AfterClass
+  public static void stopLocalLambdaServices() {
+    WorkerFunction.stopLocalServices();
+  }
 
   private LambdaRunnerOptions options() {
     LambdaRunnerOptions options = PipelineOptionsFactory.as(LambdaRunnerOptions.class);
