@@ -124,7 +124,7 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
         .apply("Input", Create.of(input))
         .apply("ListFiles", ParDo.of(new ListFilesFn(target, bytesPerTask)))
         .apply("Spread", Reshuffle.viaRandomKey())
-        .apply("Parse", ParDo.of(new ParseFileFn(format(), target, rowsPerPartition, badRecords, source)))
+        .apply("Parse", ParDo.of(new ParseRangeFn(format(), target, rowsPerPartition, badRecords, source)))
         .apply("Commit", new CommitDataset());
   }
 
@@ -150,7 +150,7 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
   }
 
   /** Parses one range of a file into partitions; on failure deletes what it wrote (best effort) and fails the load. */
-  private static final class ParseFileFn extends StoreDoFn<FileRange, WriteSummary> {
+  private static final class ParseRangeFn extends StoreDoFn<FileRange, WriteSummary> {
     private final Counter badRecordsCounter = Metrics.counter(LoadText.class, BAD_RECORDS_COUNTER);
     private final TextFormat format;
     private final String target;
@@ -158,7 +158,7 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
     private final BadRecords badRecords;
     private final String source;
 
-    ParseFileFn(TextFormat format, String target, int rowsPerPartition, BadRecords badRecords, String source) {
+    ParseRangeFn(TextFormat format, String target, int rowsPerPartition, BadRecords badRecords, String source) {
       this.format = format;
       this.target = target;
       this.rowsPerPartition = rowsPerPartition;
