@@ -25,10 +25,6 @@ public final class ExecutionGraph {
     flattenInputs.put(output, List.copyOf(inputs));
   }
 
-  public boolean isFlatten(String pcollection) {
-    return flattenInputs.containsKey(pcollection);
-  }
-
   /** The inputs of a Flatten's output, in order and with repeats, or null if {@code pcollection} is no Flatten's. */
   public List<String> flattenInputs(String pcollection) {
     return flattenInputs.get(pcollection);

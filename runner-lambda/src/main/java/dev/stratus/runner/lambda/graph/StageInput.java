@@ -14,5 +14,5 @@ public sealed interface StageInput {
   record Files(String pcollection) implements StageInput {}
 
   /** One task per non-empty hash partition of a shuffle. */
-  record Shuffle(String shuffleId, int partitions) implements StageInput {}
+  record Shuffle(String shuffleId) implements StageInput {}
 }

@@ -187,16 +187,19 @@ public final class Scheduler {
     }
     long elementsRead = 0;
     long elementsWritten = 0;
+    long workerMillis = 0;
     for (TaskSummary summary : summaries) {
       commit(summary);
       elementsRead += summary.elementsRead();
       elementsWritten += summary.elementsWritten();
+      workerMillis += summary.runMillis();
     }
     LOG.info(
-        "{}: {} task(s) in {} ms, {} element(s) read, {} written to the store",
+        "{}: {} task(s) in {} ms ({} ms in workers), {} element(s) read, {} written to the store",
         stage,
         tasks.size(),
         (System.nanoTime() - started) / 1_000_000,
+        workerMillis,
         elementsRead,
         elementsWritten);
   }

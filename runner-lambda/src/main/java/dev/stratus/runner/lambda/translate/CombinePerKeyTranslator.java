@@ -63,7 +63,7 @@ final class CombinePerKeyTranslator implements CompositeTranslator<Combine.PerKe
         context.newStage(
             name,
             new Root.GroupByKey(name, partials, grouped, TranslationContext.serialize(windowing)),
-            new StageInput.Shuffle(shuffleId, partitions));
+            new StageInput.Shuffle(shuffleId));
     reduceSide.dependOn(mapSide);
     reduceSide.addCoder(partials, partialCoder);
     reduceSide.add(new Op.MergeAccumulators(name + "/MergeAccumulators", grouped, context.id(output), spec));

@@ -33,7 +33,7 @@ final class GroupByKeyTranslator implements TransformTranslator<GroupByKey<?, ?>
                 inputId,
                 context.id(output),
                 TranslationContext.serialize(input.getWindowingStrategy())),
-            new StageInput.Shuffle(shuffleId, partitions));
+            new StageInput.Shuffle(shuffleId));
     reduceSide.dependOn(mapSide);
     reduceSide.addCoder(inputId, context.coder(input));
     context.produces(output, reduceSide);

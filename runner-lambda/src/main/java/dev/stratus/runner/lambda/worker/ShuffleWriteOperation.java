@@ -2,7 +2,6 @@ package dev.stratus.runner.lambda.worker;
 
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import org.apache.beam.sdk.coders.Coder;
