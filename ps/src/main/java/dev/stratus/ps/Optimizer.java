@@ -7,5 +7,37 @@ public enum Optimizer {
   /** {@code h += g^2; w -= lr * g / (sqrt(h) + 1e-8)}: a per-weight step size, the usual choice for sparse data. */
   ADAGRAD,
   /** {@code v = momentum * v + g; w -= lr * v}. */
-  MOMENTUM
+  MOMENTUM;
+
+  static final float ADAGRAD_EPSILON = 1e-8f;
+
+  /**
+   * Applies gradient {@code g} to weight {@code j}, with {@code state[j]} the optimizer's memory of that weight. The
+   * one definition of each rule: shards apply it to their slice, and the local SGD kernel to a model in memory.
+   */
+  public void apply(float[] weights, float[] state, int j, float g, float lr, float l2, float momentum) {
+    switch (this) {
+      case SGD -> sgd(weights, j, g, lr, l2);
+      case ADAGRAD -> adagrad(weights, state, j, g, lr, l2);
+      case MOMENTUM -> momentum(weights, state, j, g, lr, l2, momentum);
+    }
+  }
+
+  static void sgd(float[] w, int j, float gradient, float lr, float l2) {
+    w[j] -= lr * (gradient + l2 * w[j]);
+  }
+
+  static void adagrad(float[] w, float[] h, int j, float gradient, float lr, float l2) {
+    float g = gradient + l2 * w[j];
+    float sum = h[j] + g * g;
+    h[j] = sum;
+    w[j] -= lr * g / ((float) Math.sqrt(sum) + ADAGRAD_EPSILON);
+  }
+
+  static void momentum(float[] w, float[] v, int j, float gradient, float lr, float l2, float mu) {
+    float g = gradient + l2 * w[j];
+    float velocity = mu * v[j] + g;
+    v[j] = velocity;
+    w[j] -= lr * velocity;
+  }
 }

@@ -28,8 +28,8 @@ public final class Liblinear {
   public static Optimum bestOf(List<SparseRow> train, List<SparseRow> test, double... cGrid) throws IOException {
     Path dir = Files.createTempDirectory("liblinear");
     try {
-      Path trainFile = write(dir.resolve("train.svm"), train);
-      Path testFile = write(dir.resolve("test.svm"), test);
+      Path trainFile = writeLibsvm(dir.resolve("train.svm"), train);
+      Path testFile = writeLibsvm(dir.resolve("test.svm"), test);
       Optimum best = null;
       for (double c : cGrid) {
         Path model = dir.resolve("model-" + c);
@@ -51,8 +51,8 @@ public final class Liblinear {
     }
   }
 
-  /** LIBSVM text with 1-based indices and labels 1/0. */
-  private static Path write(Path file, List<SparseRow> rows) throws IOException {
+  /** LIBSVM text with 1-based indices and labels 1/0, as liblinear and scikit-learn read it. */
+  public static Path writeLibsvm(Path file, List<SparseRow> rows) throws IOException {
     try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
       StringBuilder line = new StringBuilder();
       for (SparseRow row : rows) {

@@ -1,0 +1,83 @@
+package dev.stratus.benchmarks.training;
+
+import dev.stratus.dsl.LoadCriteo;
+import dev.stratus.dsl.Normalize;
+import dev.stratus.dsl.Split;
+import dev.stratus.dsl.StoreOptions;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.generate.CriteoGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The training benchmarks' data: generated Criteo rows loaded, min-max normalized and split 90/10 by the DSL on the
+ * DirectRunner, into an embedded store under {@code benchmarks/data/}. Kept between runs (it is deterministic for a
+ * seed), so a benchmark measures training, not preprocessing.
+ */
+final class BenchmarkData {
+  static final int MODEL_BITS = 19;
+  static final long SEED = 1;
+
+  final ObjectStore store;
+  final Dataset train;
+  final Dataset test;
+  final double plantedLogloss;
+
+  private BenchmarkData(ObjectStore store, Dataset train, Dataset test, double plantedLogloss) {
+    this.store = store;
+    this.train = train;
+    this.test = test;
+    this.plantedLogloss = plantedLogloss;
+  }
+
+  static BenchmarkData prepare(long rows) throws Exception {
+    Path dir = home().resolve("data");
+    StoreOptions options =
+        PipelineOptionsFactory.fromArgs("--dataDir=" + dir.resolve("store"), "--bucket=bench").as(StoreOptions.class);
+    ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
+    store.ensureBucket("bench");
+    String root = "s3://bench/criteo-" + rows + "-" + SEED;
+    Path tsv = dir.resolve("criteo-" + rows + "-" + SEED + ".tsv");
+    // The generator is fast and deterministic: running it again is how we learn the planted model's loss.
+    Files.createDirectories(dir);
+    CriteoGenerator.Summary generated = CriteoGenerator.withSeed(SEED).writeTsv(tsv, rows);
+    S3Path testPath = S3Path.parse(root + "/test");
+    if (!store.exists(testPath.resolve("manifest.json"))) {
+      long start = System.nanoTime();
+      Pipeline p = Pipeline.create(options);
+      p.apply(LoadCriteo.from(tsv.toString()).modelBits(MODEL_BITS).rowsPerPartition(50_000).to(root + "/raw"))
+          .apply(Normalize.minMax().to(root + "/normalized"))
+          .apply(Split.fraction(0.9).seed(SEED).to(root + "/train", root + "/test"));
+      p.run().waitUntilFinish();
+      System.out.printf("prepared %,d rows in %.1f s%n", rows, (System.nanoTime() - start) / 1e9);
+    }
+    return new BenchmarkData(
+        store,
+        Dataset.open(store, S3Path.parse(root + "/train")),
+        Dataset.open(store, testPath),
+        generated.bayesLogloss());
+  }
+
+  /** benchmarks/, where data and results are kept. */
+  static Path home() {
+    return Path.of(System.getProperty("benchmarks.dir", "benchmarks")).toAbsolutePath();
+  }
+
+  /** The first {@code limit} test rows, in memory. */
+  SparseRow[] testRows(int limit) {
+    int n = (int) Math.min(limit, test.rowCount());
+    SparseRow[] rows = new SparseRow[n];
+    Iterator<SparseRow> it = DatasetReader.rows(store, test);
+    for (int i = 0; i < n; i++) {
+      rows[i] = it.next();
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.stratus.benchmarks.training;
+
+import dev.stratus.ps.Optimizer;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.reference.Liblinear;
+import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.transforms.sgd.LocalSgd;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Our single-threaded SGD kernel over rows in memory (no parameter server) beside scikit-learn's
+ * {@code SGDClassifier(loss="log_loss")} over the same rows (the best of a small grid of its learning-rate settings),
+ * with liblinear's exact optimum as the reference loss. Both run the same number of epochs; only the training loop
+ * is timed.
+ *
+ * <pre>mvn -q -pl benchmarks exec:java@sgd-kernel [-Dexec.args="--rows 1000000 --epochs 2"]</pre>
+ */
+public final class SgdKernelBenchmark {
+  private static final String PYTHON = "/usr/bin/python3";
+
+  private SgdKernelBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    long rows = 1_000_000;
+    int epochs = 2;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--rows" -> rows = Long.parseLong(args[i + 1]);
+        case "--epochs" -> epochs = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--rows N, --epochs E)");
+      }
+    }
+    BenchmarkData data = BenchmarkData.prepare(rows);
+    List<SparseRow> trainList = DatasetReader.readAll(data.store, data.train);
+    List<SparseRow> testList = DatasetReader.readAll(data.store, data.test);
+    SparseRow[] train = trainList.toArray(new SparseRow[0]);
+    SparseRow[] test = testList.toArray(new SparseRow[0]);
+    int features = (int) data.train.featureCount();
+    System.out.printf(
+        "SGD kernel: %,d training rows, %,d test rows, 2^%d features, %d epochs, single thread%n%n",
+        train.length, test.length, BenchmarkData.MODEL_BITS, epochs);
+
+    System.out.println("| learner | setting | examples/s | test logloss |");
+    System.out.println("|---|---|---|---|");
+    double oursRate = 0;
+    double oursLoss = Double.NaN;
+    for (int batch : new int[] {1, 20}) {
+      // A warm-up pass lets the JIT compile the kernel before the timed run.
+      new LocalSgd(features, Optimizer.ADAGRAD, 0.05f, 1e-6f, 0).epoch(train, batch);
+      LocalSgd sgd = new LocalSgd(features, Optimizer.ADAGRAD, 0.05f, 1e-6f, 0);
+      long start = System.nanoTime();
+      for (int e = 0; e < epochs; e++) {
+        sgd.epoch(train, batch);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      BinaryMetrics m = sgd.model().evaluate(test);
+      double rate = (double) train.length * epochs / seconds;
+      System.out.printf("| Stratus | AdaGrad lr=0.05, minibatch %d | %,.0f | %.5f |%n", batch, rate, m.logloss());
+      if (Double.isNaN(oursLoss) || m.logloss() < oursLoss) {
+        oursLoss = m.logloss();
+        oursRate = rate;
+      }
+    }
+
+    Path svmDir = BenchmarkData.home().resolve("data");
+    Path trainSvm = svmDir.resolve("kernel-train.svm");
+    Path testSvm = svmDir.resolve("kernel-test.svm");
+    Liblinear.writeLibsvm(trainSvm, trainList);
+    Liblinear.writeLibsvm(testSvm, testList);
+    double sklearnRate = 0;
+    double sklearnLoss = Double.NaN;
+    for (String[] result : sklearn(trainSvm, testSvm, epochs)) {
+      double rate = (double) train.length * epochs / Double.parseDouble(result[1]);
+      double loss = Double.parseDouble(result[2]);
+      System.out.printf("| scikit-learn SGDClassifier | %s | %,.0f | %.5f |%n", result[0], rate, loss);
+      if (Double.isNaN(sklearnLoss) || loss < sklearnLoss) {
+        sklearnLoss = loss;
+        sklearnRate = rate;
+      }
+    }
+    Liblinear.Optimum optimum = Liblinear.bestOf(trainList, testList, 0.1, 1);
+    System.out.printf(
+        "| liblinear -s 0 (exact optimum) | C=%s | %,.0f | %.5f |%n",
+        optimum.c(), train.length / optimum.trainSeconds(), optimum.test().logloss());
+    System.out.printf(
+        "%nbest of each: Stratus %,.0f examples/s at logloss %.5f; scikit-learn %,.0f examples/s at logloss %.5f%n"
+            + "speed ratio Stratus / scikit-learn: %.2fx; logloss gap to the optimum: Stratus %+.5f, scikit-learn %+.5f%n",
+        oursRate, oursLoss, sklearnRate, sklearnLoss, oursRate / sklearnRate,
+        oursLoss - optimum.test().logloss(), sklearnLoss - optimum.test().logloss());
+    System.exit(0);
+  }
+
+  private static List<String[]> sklearn(Path train, Path test, int epochs) throws Exception {
+    Path script = Files.createTempFile("sklearn_sgd", ".py");
+    try (InputStream in = SgdKernelBenchmark.class.getResourceAsStream("/sklearn_sgd.py")) {
+      Files.write(script, in.readAllBytes());
+    }
+    Process process =
+        new ProcessBuilder(PYTHON, script.toString(), train.toString(), test.toString(), Integer.toString(epochs))
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
+      throw new IllegalStateException("scikit-learn run failed (is Debian's python3-sklearn installed?)");
+    }
+    Files.delete(script);
+    List<String[]> results = new ArrayList<>();
+    for (String line : output.strip().split("\n")) {
+      results.add(line.split("\t"));
+    }
+    return results;
+  }
+}

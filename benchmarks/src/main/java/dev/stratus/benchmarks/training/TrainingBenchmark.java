@@ -1,0 +1,136 @@
+package dev.stratus.benchmarks.training;
+
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.train.CurvePoint;
+import dev.stratus.transforms.train.LocalTraining;
+import dev.stratus.transforms.train.StepTimes;
+import dev.stratus.transforms.train.TrainResult;
+import dev.stratus.transforms.train.TrainingSpec;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+
+/**
+ * Asynchronous SGD against the parameter server on generated Criteo rows:
+ *
+ * <ul>
+ *   <li>test logloss against wall time for 1, 2 and 4 workers, written as CSV and a PNG chart with the planted
+ *       model's loss drawn as the floor;
+ *   <li>the median time of each of the paper's four iteration steps for minibatches of 20 and 200 rows.
+ * </ul>
+ *
+ * <pre>mvn -q -pl benchmarks exec:java@training [-Dexec.args="--rows 1000000 --seconds 60"]</pre>
+ */
+public final class TrainingBenchmark {
+  private TrainingBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    long rows = 1_000_000;
+    int seconds = 60;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--rows" -> rows = Long.parseLong(args[i + 1]);
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--rows N, --seconds S)");
+      }
+    }
+    BenchmarkData data = BenchmarkData.prepare(rows);
+    SparseRow[] test = data.testRows(100_000);
+    System.out.printf(
+        "Training on %,d rows (%,d test rows evaluated), 2^%d features, %d cores; planted model's test logloss %.5f%n%n",
+        data.train.rowCount(), test.length, BenchmarkData.MODEL_BITS, Runtime.getRuntime().availableProcessors(),
+        data.plantedLogloss);
+
+    Map<Integer, TrainResult> byWorkers = new LinkedHashMap<>();
+    for (int workers : new int[] {1, 2, 4}) {
+      byWorkers.put(workers, train(data, test, spec(workers, 20, seconds)));
+    }
+    System.out.println("| workers | final test logloss | best AUC | updates | updates/s | stall s |");
+    System.out.println("|---|---|---|---|---|---|");
+    byWorkers.forEach(
+        (w, r) ->
+            System.out.printf(
+                "| %d | %.5f | %.4f | %,d | %,.0f | %.2f |%n",
+                w, r.finalMetrics().logloss(), r.finalMetrics().auc(), r.updates(), r.updatesPerSecond(),
+                r.stallSeconds()));
+    Path out = BenchmarkData.home().resolve("results");
+    Files.createDirectories(out);
+    writeCsv(out.resolve("loss-over-time.csv"), byWorkers);
+    writeChart(out.resolve("loss-over-time.png"), byWorkers, data.plantedLogloss);
+    System.out.printf("%ncurves: %s, %s%n%n", out.resolve("loss-over-time.csv").toAbsolutePath(),
+        out.resolve("loss-over-time.png").toAbsolutePath());
+
+    System.out.println("Median milliseconds per iteration step, 1 worker (the paper's Figure 6):");
+    System.out.println("| minibatch | get model | get minibatch | compute gradient | send gradient | iterations/s |");
+    System.out.println("|---|---|---|---|---|---|");
+    for (int batch : new int[] {20, 200}) {
+      TrainResult r = train(data, test, spec(1, batch, Math.max(10, seconds / 3)));
+      StepTimes t = r.stepTimes();
+      System.out.printf(
+          "| %d | %.4f | %.4f | %.4f | %.4f | %,.0f |%n",
+          batch,
+          t.medianMillis(StepTimes.Step.GET_MODEL),
+          t.medianMillis(StepTimes.Step.GET_MINIBATCH),
+          t.medianMillis(StepTimes.Step.COMPUTE_GRADIENT),
+          t.medianMillis(StepTimes.Step.SEND_GRADIENT),
+          r.updatesPerSecond());
+    }
+    System.exit(0);
+  }
+
+  /** Runs for the whole time budget (no early stop), evaluating every second. */
+  private static TrainingSpec spec(int workers, int minibatch, int seconds) {
+    return new TrainingSpec(
+        workers, 1, 1769, Optimizer.ADAGRAD, 0.05f, minibatch, 1e-6f, 0, 5, seconds, 1000, 0, 4, 7);
+  }
+
+  private static TrainResult train(BenchmarkData data, SparseRow[] test, TrainingSpec spec) throws Exception {
+    try (LocalTraining job = new LocalTraining(spec, data.store, data.train, test)) {
+      return job.run(S3Path.parse("s3://bench/models/bench-" + spec.workers() + "-" + spec.minibatchSize()));
+    }
+  }
+
+  private static void writeCsv(Path file, Map<Integer, TrainResult> byWorkers) throws Exception {
+    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
+      out.println("workers,seconds,updates,test_logloss,test_auc");
+      byWorkers.forEach(
+          (w, r) -> {
+            for (CurvePoint p : r.curve()) {
+              out.printf("%d,%.3f,%d,%.6f,%.6f%n", w, p.seconds(), p.updates(), p.testLogloss(), p.testAuc());
+            }
+          });
+    }
+  }
+
+  private static void writeChart(Path file, Map<Integer, TrainResult> byWorkers, double floor) throws Exception {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(900)
+            .height(560)
+            .title("Test logloss over time, asynchronous SGD on generated Criteo rows")
+            .xAxisTitle("seconds")
+            .yAxisTitle("test logloss")
+            .build();
+    chart.getStyler().setMarkerSize(3);
+    double end = 0;
+    for (Map.Entry<Integer, TrainResult> e : byWorkers.entrySet()) {
+      List<CurvePoint> curve = e.getValue().curve();
+      double[] x = curve.stream().mapToDouble(CurvePoint::seconds).toArray();
+      double[] y = curve.stream().mapToDouble(CurvePoint::testLogloss).toArray();
+      chart.addSeries(e.getKey() + (e.getKey() == 1 ? " worker" : " workers"), x, y);
+      end = Math.max(end, x[x.length - 1]);
+    }
+    XYSeries planted = chart.addSeries("planted model (floor)", new double[] {0, end}, new double[] {floor, floor});
+    planted.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+  }
+}
