@@ -12,12 +12,10 @@ import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.dataset.DatasetManifest;
 import dev.stratus.transforms.dataset.DatasetWriter;
 import dev.stratus.transforms.reference.Liblinear;
-import dev.stratus.transforms.sgd.LogisticGradient;
+import dev.stratus.transforms.sgd.PlantedData;
 import dev.stratus.transforms.sgd.LogisticModel;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,43 +44,21 @@ class LocalTrainingTest {
     server = EmbeddedS3Server.start(dir);
     store = ObjectStore.of(server.spec());
     store.ensureBucket("training");
-    Random random = new Random(2024);
-    float[] planted = new float[FEATURES + 1];
-    for (int k = 0; k < FEATURES; k++) {
-      planted[k] = (float) random.nextGaussian();
-    }
-    planted[FEATURES] = -1f;
-    LogisticModel truth = new LogisticModel(planted);
-    List<SparseRow> trainRows = rows(truth, random, 40_000);
-    testRows = rows(truth, random, 10_000);
+    PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
+    testRows = data.test;
     train =
         DatasetWriter.write(
             store,
             S3Path.parse("s3://training/planted/train"),
-            trainRows,
+            data.train,
             DatasetManifest.template(FEATURES, List.of(), "planted", null),
             4_000);
-    optimum = Liblinear.bestOf(trainRows, testRows, 0.1, 1, 10).test().logloss();
+    optimum = Liblinear.bestOf(data.train, data.test, 0.1, 1, 10).test().logloss();
   }
 
   @AfterAll
   static void stop() {
     server.close();
-  }
-
-  /** Twelve features a row, drawn with a skew so some are common and many rare, as in click logs. */
-  private static List<SparseRow> rows(LogisticModel truth, Random random, int count) {
-    List<SparseRow> rows = new ArrayList<>(count);
-    for (int r = 0; r < count; r++) {
-      int[] idx =
-          random.ints(0, 1_000_000).map(u -> (int) (FEATURES * Math.pow(u / 1e6, 2))).distinct().limit(12).sorted().toArray();
-      float[] val = new float[idx.length];
-      java.util.Arrays.fill(val, 1f);
-      SparseRow unlabeled = new SparseRow(0, idx, val);
-      float label = random.nextDouble() < LogisticGradient.sigmoid(truth.margin(unlabeled)) ? 1 : 0;
-      rows.add(new SparseRow(label, idx, val));
-    }
-    return rows;
   }
 
   private static TrainingSpec spec(int workers, int shards) {
