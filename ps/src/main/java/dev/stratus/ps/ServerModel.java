@@ -24,7 +24,6 @@ final class ServerModel {
   private static final int MAX_STRIPES = 64;
   private static final int PADDING = 16; // ints per cache line
   private static final int SPINS_BEFORE_YIELD = 200;
-  private static final float ADAGRAD_EPSILON = 1e-8f;
   private static final VarHandle GRADIENT =
       MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -148,7 +147,7 @@ final class ServerModel {
 
   /**
    * Applies the optimizer to rows {@code keys[from, to)} (all in one locked stripe), their gradient rows starting at
-   * byte {@code at} of {@code gradient}. One switch per stripe, tight loops inside.
+   * byte {@code at} of {@code gradient}, by {@link Optimizer}'s rules. One switch per stripe, tight loops inside.
    */
   private void apply(int[] keys, int from, int to, byte[] gradient, int at) {
     int cols = spec.cols();
@@ -161,28 +160,21 @@ final class ServerModel {
       case SGD -> {
         for (int i = from; i < to; i++) {
           for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
-            float g = (float) GRADIENT.get(gradient, at) + l2 * w[j];
-            w[j] -= lr * g;
+            Optimizer.sgd(w, j, (float) GRADIENT.get(gradient, at), lr, l2);
           }
         }
       }
       case ADAGRAD -> {
         for (int i = from; i < to; i++) {
           for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
-            float g = (float) GRADIENT.get(gradient, at) + l2 * w[j];
-            float h = s[j] + g * g;
-            s[j] = h;
-            w[j] -= lr * g / ((float) Math.sqrt(h) + ADAGRAD_EPSILON);
+            Optimizer.adagrad(w, s, j, (float) GRADIENT.get(gradient, at), lr, l2);
           }
         }
       }
       case MOMENTUM -> {
         for (int i = from; i < to; i++) {
           for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
-            float g = (float) GRADIENT.get(gradient, at) + l2 * w[j];
-            float v = mu * s[j] + g;
-            s[j] = v;
-            w[j] -= lr * v;
+            Optimizer.momentum(w, s, j, (float) GRADIENT.get(gradient, at), lr, l2, mu);
           }
         }
       }
