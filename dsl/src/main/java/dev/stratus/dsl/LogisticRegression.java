@@ -56,6 +56,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   private int epochs = 0;
   private int maxPushesInFlight = 4;
   private long seed = 1;
+  private boolean workerProcesses;
   private String modelTo;
 
   private LogisticRegression(PCollection<Dataset> testSet) {
@@ -143,6 +144,15 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     return this;
   }
 
+  /**
+   * Runs each worker of the default expansion in a JVM of its own with a heap of {@code workerMemoryMb}, as a Lambda
+   * environment would, instead of in a thread of the pipeline's JVM.
+   */
+  public LogisticRegression workerProcesses(boolean separate) {
+    workerProcesses = separate;
+    return this;
+  }
+
   /** Where the model is written ({@code s3://bucket/key}); default: beside the training data under models/. */
   public LogisticRegression modelTo(String location) {
     S3Path.parse(location);
@@ -165,7 +175,8 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
         evalInterval.toMillis(),
         epochs,
         maxPushesInFlight,
-        seed);
+        seed,
+        workerProcesses);
   }
 
   @Override

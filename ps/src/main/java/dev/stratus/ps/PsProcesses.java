@@ -99,7 +99,7 @@ public final class PsProcesses implements AutoCloseable {
   private void launch(int shard, int port) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap, "-XX:+UseParallelGC",
-        "-cp", classpath(), PsServer.class.getName(),
+        "-cp", currentClasspath(), PsServer.class.getName(),
         "--port", String.valueOf(port), "--bind", template.bind(), "--shard", String.valueOf(shard),
         "--token-env", TOKEN_ENV, "--max-frame-bytes", String.valueOf(template.maxFrameBytes()),
         "--kv-max-bytes", String.valueOf(template.kvMaxBytes())));
@@ -157,8 +157,11 @@ public final class PsProcesses implements AutoCloseable {
     }
   }
 
-  /** This JVM's classpath, also when it runs under a URL class loader (as {@code mvn exec:java} does). */
-  private static String classpath() {
+  /**
+   * This JVM's classpath, also when it runs under a URL class loader (as {@code mvn exec:java} does): what a child JVM
+   * running this project's classes needs.
+   */
+  public static String currentClasspath() {
     List<String> entries = new ArrayList<>();
     for (ClassLoader cl = PsServer.class.getClassLoader(); cl != null; cl = cl.getParent()) {
       if (cl instanceof URLClassLoader loader) {

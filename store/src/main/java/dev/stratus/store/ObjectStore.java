@@ -89,6 +89,11 @@ public final class ObjectStore {
     return spec;
   }
 
+  /** A spec through which another process reaches this same store: an embedded store's running server. */
+  public StoreSpec reachableSpec() {
+    return spec.isEmbedded() ? embeddedServer(spec.embeddedDir()).spec() : spec;
+  }
+
   /** The underlying SDK client, for calls this class does not wrap (multipart uploads, ranged reads). */
   public S3Client client() {
     return s3;

@@ -1,6 +1,5 @@
 package dev.stratus.transforms.train;
 
-import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
 import dev.stratus.ps.PsServer;
@@ -8,8 +7,6 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.dataset.PartitionCodec;
 import dev.stratus.transforms.iterate.MinibatchIterator;
 import dev.stratus.transforms.sgd.BinaryMetrics;
 import dev.stratus.transforms.sgd.LogisticModel;
@@ -26,14 +23,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A training job inside one JVM, as the DirectRunner runs it: parameter-server shards on loopback, one thread per
- * worker (each with its own connection, as a Lambda worker would have), and this thread as the monitor that
- * evaluates the test loss and decides when to stop.
+ * A training job on one machine, as the DirectRunner runs it: parameter-server shards on loopback, one worker per
+ * thread or, with {@link TrainingSpec#workerProcesses()}, per JVM whose heap is the worker's memory (each with its
+ * own connections, as a Lambda worker would have), and this thread as the monitor that evaluates the test loss and
+ * decides when to stop.
  *
- * <p>A worker that dies is replaced by a new one starting at its last position; the job goes on meanwhile.
+ * <p>A worker that dies is replaced by a new one starting where its generation started; the job goes on meanwhile.
  */
 public final class LocalTraining implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalTraining.class);
+  private static final String MODEL_NAME = "logistic-regression";
 
   private final TrainingSpec spec;
   private final ObjectStore store;
@@ -52,11 +51,11 @@ public final class LocalTraining implements AutoCloseable {
   private float[] best;
   private double bestLoss;
 
-  /** One worker position in the job: the worker running there now and where its predecessor stopped. */
+  /** One worker position in the job: the generation running there now and where it started. */
   private static final class WorkerSlot {
-    volatile SgdWorker worker;
-    volatile Future<Boolean> run;
-    volatile PsClient client;
+    volatile Future<WorkerTask.WorkerOutcome> run;
+    volatile Runnable kill;
+    volatile Runnable stop;
     MinibatchIterator.Position resumeAt;
     int generation;
     final StepTimes pastTimes = new StepTimes();
@@ -119,10 +118,9 @@ public final class LocalTraining implements AutoCloseable {
         totalGenerations());
   }
 
-  /** Stops worker {@code w}'s thread as if its Lambda died; the monitor will start a successor. */
+  /** Ends worker {@code w} abruptly, as if its Lambda died; the monitor will start a successor. */
   public void killWorker(int w) {
-    WorkerSlot slot = slots[w];
-    slot.run.cancel(true);
+    slots[w].kill.run();
   }
 
   private void startShards() throws Exception {
@@ -132,38 +130,27 @@ public final class LocalTraining implements AutoCloseable {
       addresses.add(server.address());
     }
     driver = PsClient.connect(addresses, token);
-    ModelSpec modelSpec =
-        ModelSpec.matrix(features + 1, 1)
-            .optimizer(spec.optimizer())
-            .learningRate(spec.learningRate())
-            .l2(spec.l2());
-    model = driver.createModel("logistic-regression", modelSpec);
+    model = driver.createModel(MODEL_NAME, WorkerTask.modelSpec(spec, features));
   }
 
   private void launch(int w) throws Exception {
     WorkerSlot slot = slots[w];
-    int[] partitions = partitionsOf(w);
-    MinibatchIterator batches =
-        MinibatchIterator.over(this::loadPartition, partitions)
-            .batchSize(spec.minibatchSize())
-            .biasKey(features)
-            .epochs(spec.epochs())
-            .seed(spec.seed() + w)
-            .startAt(slot.resumeAt)
-            .prefetchDepth(MinibatchIterator.prefetchDepth(spec.prefetchBudgetBytes(), decodedPartitionBytes()))
-            .build();
-    PsClient client = PsClient.connect(addresses, token, w);
-    SgdWorker worker = new SgdWorker(client, model, batches, spec.maxPushesInFlight());
-    slot.client = client;
-    slot.worker = worker;
+    WorkerTask task =
+        new WorkerTask(
+            spec, store.reachableSpec(), train, addresses, token, MODEL_NAME, w, partitionsOf(w), slot.resumeAt);
     slot.generation++;
-    slot.run =
-        threads.submit(
-            () -> {
-              try (batches) {
-                return worker.run(() -> stopping || Thread.currentThread().isInterrupted());
-              }
-            });
+    if (spec.workerProcesses()) {
+      Process process = WorkerProcess.start(task, spec.workerMemoryMb());
+      slot.run = threads.submit(() -> WorkerProcess.await(process));
+      slot.kill = process::destroyForcibly;
+      slot.stop = () -> WorkerProcess.requestStop(process);
+    } else {
+      Future<WorkerTask.WorkerOutcome> run =
+          threads.submit(() -> task.run(() -> stopping || Thread.currentThread().isInterrupted()));
+      slot.run = run;
+      slot.kill = () -> run.cancel(true);
+      slot.stop = () -> {}; // the thread watches the stopping flag
+    }
   }
 
   /** Worker w takes every {@code workers}-th partition; with more workers than partitions, they share them. */
@@ -177,21 +164,6 @@ public final class LocalTraining implements AutoCloseable {
       mine.add(p);
     }
     return mine.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  private SparseRow[] loadPartition(int k) {
-    PartitionCodec.Reader reader = DatasetReader.partition(store, train, k);
-    SparseRow[] rows = new SparseRow[reader.rowCount()];
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = reader.next();
-    }
-    return rows;
-  }
-
-  /** A decoded row costs about 60 bytes of objects plus 8 per feature. */
-  private long decodedPartitionBytes() {
-    long rows = Math.max(1, train.rowCount() / Math.max(1, train.manifest().partitions().size()));
-    return rows * (60 + 8 * 40);
   }
 
   private CurvePoint evaluate(long start) throws Exception {
@@ -214,47 +186,57 @@ public final class LocalTraining implements AutoCloseable {
     return driver.status(model).get(30, TimeUnit.SECONDS).clock();
   }
 
-  private boolean allWorkersDone() throws Exception {
+  private boolean allWorkersDone() {
     for (WorkerSlot slot : slots) {
-      if (!slot.run.isDone() || slot.run.isCancelled() || !finishedNormally(slot)) {
+      WorkerTask.WorkerOutcome outcome = outcomeIfDone(slot);
+      if (outcome == null || !outcome.dataEnded()) {
         return false;
       }
     }
     return true;
   }
 
-  private static boolean finishedNormally(WorkerSlot slot) {
+  /** The slot's outcome once its worker has ended normally; null while it runs, or if it died. */
+  private static WorkerTask.WorkerOutcome outcomeIfDone(WorkerSlot slot) {
+    if (!slot.run.isDone() || slot.run.isCancelled()) {
+      return null;
+    }
     try {
       return slot.run.get();
     } catch (Exception e) {
-      return false;
+      return null;
     }
   }
 
   private void regenerateDeadWorkers() throws Exception {
     for (int w = 0; w < slots.length; w++) {
       WorkerSlot slot = slots[w];
-      if (slot.run.isDone() && !finishedNormally(slot)) {
-        retire(slot);
+      if (slot.run.isDone() && outcomeIfDone(slot) == null) {
+        LOG.warn("worker {} (generation {}) died; starting its successor", w, slot.generation);
         launch(w);
       }
     }
   }
 
-  /** Keeps a finished worker's figures and position, and closes its connection. */
+  /** Keeps a finished worker's figures and position for its successor and the report. */
   private void retire(WorkerSlot slot) {
-    slot.pastTimes.merge(slot.worker.times());
-    slot.pastStallNanos += slot.worker.stallNanos();
-    slot.resumeAt = slot.worker.position();
-    slot.client.close();
+    WorkerTask.WorkerOutcome outcome = outcomeIfDone(slot);
+    if (outcome != null) {
+      slot.pastTimes.merge(outcome.times());
+      slot.pastStallNanos += outcome.stallNanos();
+      slot.resumeAt = outcome.position();
+    }
   }
 
   private long stopWorkers() throws Exception {
     for (WorkerSlot slot : slots) {
+      slot.stop.run();
+    }
+    for (WorkerSlot slot : slots) {
       try {
         slot.run.get(60, TimeUnit.SECONDS);
       } catch (Exception e) {
-        // A cancelled or failed worker has already been counted as dead; its pushes are done or lost.
+        // A killed or failed worker has been counted as dead; its pushes are done or lost.
       }
       retire(slot);
     }
@@ -272,6 +254,11 @@ public final class LocalTraining implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
+    for (WorkerSlot slot : slots) {
+      if (slot != null && slot.kill != null) {
+        slot.kill.run();
+      }
+    }
     threads.shutdownNow();
     if (driver != null) {
       driver.close();

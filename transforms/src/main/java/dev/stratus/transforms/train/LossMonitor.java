@@ -16,6 +16,8 @@ public final class LossMonitor {
   private final int window;
   private final double timeoutSeconds;
   private final List<CurvePoint> curve = new ArrayList<>();
+  /** The points convergence and divergence are judged on: those after the first update (workers may start slowly). */
+  private final List<CurvePoint> judged = new ArrayList<>();
 
   public LossMonitor(double epsilon, int window, double timeoutSeconds) {
     this.epsilon = epsilon;
@@ -32,20 +34,24 @@ public final class LossMonitor {
     if (point.seconds() >= timeoutSeconds) {
       return StopReason.TIMEOUT;
     }
-    int n = curve.size();
+    if (point.updates() == 0) {
+      return null;
+    }
+    judged.add(point);
+    int n = judged.size();
     if (n <= window) {
       return null;
     }
     double bestBefore = Double.POSITIVE_INFINITY;
     for (int i = 0; i < n - window; i++) {
-      bestBefore = Math.min(bestBefore, curve.get(i).testLogloss());
+      bestBefore = Math.min(bestBefore, judged.get(i).testLogloss());
     }
     boolean rising = true;
     double bestRecent = Double.POSITIVE_INFINITY;
     for (int i = n - window; i < n; i++) {
-      double loss = curve.get(i).testLogloss();
+      double loss = judged.get(i).testLogloss();
       bestRecent = Math.min(bestRecent, loss);
-      rising &= loss > curve.get(i - 1).testLogloss();
+      rising &= loss > judged.get(i - 1).testLogloss();
     }
     if (rising && point.testLogloss() > DIVERGENCE_FACTOR * bestBefore) {
       return StopReason.DIVERGED;

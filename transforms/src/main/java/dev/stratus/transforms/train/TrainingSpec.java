@@ -20,6 +20,7 @@ import java.io.Serializable;
  * @param epochs passes over the training data per worker; 0 for no limit (stop on epsilon or timeout)
  * @param maxPushesInFlight gradients a worker sends before waiting for the first reply
  * @param seed seeds the order in which workers visit partitions
+ * @param workerProcesses run each worker in a JVM of its own with a heap of {@code workerMemoryMb}, not in a thread
  */
 public record TrainingSpec(
     int workers,
@@ -35,7 +36,8 @@ public record TrainingSpec(
     long evalIntervalMillis,
     int epochs,
     int maxPushesInFlight,
-    long seed)
+    long seed,
+    boolean workerProcesses)
     implements Serializable {
 
   /** Bytes of decoded partitions a worker may hold ahead of its computation: a quarter of its memory. */

@@ -62,8 +62,12 @@ class LocalTrainingTest {
   }
 
   private static TrainingSpec spec(int workers, int shards) {
+    return spec(workers, shards, 512, false);
+  }
+
+  private static TrainingSpec spec(int workers, int shards, int workerMemoryMb, boolean processes) {
     return new TrainingSpec(
-        workers, shards, 512, Optimizer.ADAGRAD, 0.05f, 20, 0f, 1e-4, 6, 120, 200, 0, 4, 7);
+        workers, shards, workerMemoryMb, Optimizer.ADAGRAD, 0.05f, 20, 0f, 1e-4, 6, 120, 200, 0, 4, 7, processes);
   }
 
   private TrainResult train(TrainingSpec spec, java.util.function.Consumer<LocalTraining> during) throws Exception {
@@ -120,5 +124,23 @@ class LocalTrainingTest {
             });
     assertMeetsTheBar(result);
     assertTrue(result.workerGenerations() >= 3, "generations " + result.workerGenerations());
+  }
+
+  @Test
+  void workerProcessesOf128MbSurviveAKillAndMeetTheBar() throws Exception {
+    TrainResult result =
+        train(
+            spec(2, 1, 128, true),
+            job -> {
+              try {
+                Thread.sleep(3000);
+              } catch (InterruptedException e) {
+                return;
+              }
+              job.killWorker(1);
+            });
+    assertMeetsTheBar(result);
+    assertTrue(result.workerGenerations() >= 3, "generations " + result.workerGenerations());
+    assertTrue(result.stepTimes().iterations() > 1000, "iterations " + result.stepTimes().iterations());
   }
 }

@@ -1,0 +1,84 @@
+package dev.stratus.transforms.train;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsClient;
+import dev.stratus.ps.PsModel;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.dataset.PartitionCodec;
+import dev.stratus.transforms.iterate.MinibatchIterator;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment:
+ * where the shards are and the secret, which model, which partitions of which dataset, and where to start.
+ *
+ * @param store a spec any JVM can reach the store with (never an embedded-directory spec for another process)
+ */
+public record WorkerTask(
+    TrainingSpec spec,
+    StoreSpec store,
+    Dataset train,
+    List<InetSocketAddress> shards,
+    String token,
+    String modelName,
+    int workerId,
+    int[] partitions,
+    MinibatchIterator.Position start)
+    implements Serializable {
+
+  /** The parameter-server model of a logistic regression over {@code features} features: the bias is the last key. */
+  static ModelSpec modelSpec(TrainingSpec spec, long features) {
+    return ModelSpec.matrix((int) features + 1, 1)
+        .optimizer(spec.optimizer())
+        .learningRate(spec.learningRate())
+        .l2(spec.l2());
+  }
+
+  /** Runs the worker until its data ends or {@code stop} says so, and reports how far it got. */
+  public WorkerOutcome run(BooleanSupplier stop) throws Exception {
+    ObjectStore objects = ObjectStore.of(store);
+    int features = (int) train.featureCount();
+    try (PsClient ps = PsClient.connect(shards, token, workerId);
+        MinibatchIterator batches =
+            MinibatchIterator.over(k -> loadPartition(objects, k), partitions)
+                .batchSize(spec.minibatchSize())
+                .biasKey(features)
+                .epochs(spec.epochs())
+                .seed(spec.seed() + workerId)
+                .startAt(start)
+                .prefetchDepth(MinibatchIterator.prefetchDepth(spec.prefetchBudgetBytes(), decodedPartitionBytes()))
+                .build()) {
+      PsModel model = ps.createModel(modelName, modelSpec(spec, features));
+      SgdWorker worker = new SgdWorker(ps, model, batches, spec.maxPushesInFlight());
+      boolean dataEnded = worker.run(stop);
+      return new WorkerOutcome(dataEnded, worker.position(), worker.times(), worker.stallNanos());
+    }
+  }
+
+  private SparseRow[] loadPartition(ObjectStore objects, int k) {
+    PartitionCodec.Reader reader = DatasetReader.partition(objects, train, k);
+    SparseRow[] rows = new SparseRow[reader.rowCount()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = reader.next();
+    }
+    return rows;
+  }
+
+  /** A decoded row costs about 60 bytes of objects plus 8 per feature; Criteo rows have about 40. */
+  private long decodedPartitionBytes() {
+    long rows = Math.max(1, train.rowCount() / Math.max(1, train.manifest().partitions().size()));
+    return rows * (60 + 8 * 40);
+  }
+
+  /** How a worker generation ended: whether its data ran out, where a successor starts, and its timings. */
+  public record WorkerOutcome(
+      boolean dataEnded, MinibatchIterator.Position position, StepTimes times, long stallNanos)
+      implements Serializable {}
+}
