@@ -9,8 +9,8 @@ package dev.stratus.ps;
  * {@link #REPLY_OK} or {@link #REPLY_ERROR} (body: a UTF-8 message), so replies may come in any order.
  *
  * <p>Sorted key sets are sent as a count and delta varints (see {@link KeyCodec}): on Criteo-shaped minibatches
- * they are about as small as a serialized RoaringBitmap and several times faster to encode and decode, with no
- * objects; the PS benchmark prints the measurement.
+ * (about 620 keys of 2^19) they take 1.86 bytes a key against 2.12 for a run-optimized RoaringBitmap, encode and
+ * decode about as fast, and need no objects at all; the PS benchmark prints the measurement.
  */
 final class Wire {
   private Wire() {}
