@@ -19,6 +19,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -117,10 +118,18 @@ public final class ObjectStore {
         });
   }
 
-  /** Creates {@code bucket} unless it exists. */
+  /** Creates {@code bucket} unless it exists; another process creating it at the same moment is no failure. */
   public void ensureBucket(String bucket) {
     if (!bucketExists(bucket)) {
-      call("create bucket '" + bucket + "'", () -> s3.createBucket(b -> b.bucket(bucket)));
+      call(
+          "create bucket '" + bucket + "'",
+          () -> {
+            try {
+              return s3.createBucket(b -> b.bucket(bucket));
+            } catch (BucketAlreadyOwnedByYouException e) {
+              return null;
+            }
+          });
     }
   }
 
