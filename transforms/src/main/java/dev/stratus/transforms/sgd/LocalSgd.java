@@ -32,9 +32,14 @@ public final class LocalSgd {
 
   /** One pass over {@code rows} in order, {@code batchSize} rows per update; returns the mean training loss. */
   public double epoch(SparseRow[] rows, int batchSize) {
+    return pass(rows, 0, rows.length, batchSize);
+  }
+
+  /** Trains on {@code rows[start, end)} in order; returns the mean training loss of those rows. */
+  public double pass(SparseRow[] rows, int start, int end, int batchSize) {
     double lossSum = 0;
-    for (int from = 0; from < rows.length; from += batchSize) {
-      batch.fill(rows, from, Math.min(rows.length, from + batchSize), biasKey);
+    for (int from = start; from < end; from += batchSize) {
+      batch.fill(rows, from, Math.min(end, from + batchSize), biasKey);
       int n = batch.keyCount();
       int[] keys = batch.keyBuffer();
       if (pulled.length < n) {
@@ -49,7 +54,7 @@ public final class LocalSgd {
         optimizer.apply(weights, state, keys[k], gradient[k], learningRate, l2, momentum);
       }
     }
-    return lossSum / rows.length;
+    return lossSum / Math.max(1, end - start);
   }
 
   public LogisticModel model() {

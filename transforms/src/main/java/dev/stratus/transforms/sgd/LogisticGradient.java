@@ -26,8 +26,11 @@ public final class LogisticGradient {
         margin += weights[batch.slot(e)] * batch.value(e);
       }
       float label = batch.label(r);
-      lossSum += logloss(margin, label);
-      float residual = (float) (sigmoid(margin) - label);
+      // One exponential serves both the loss and the probability.
+      double tail = Math.exp(-Math.abs(margin));
+      lossSum += Math.log(1 + tail) + Math.max(margin, 0) - label * margin;
+      double probability = margin >= 0 ? 1 / (1 + tail) : tail / (1 + tail);
+      float residual = (float) (probability - label);
       for (int e = start; e < end; e++) {
         gradient[batch.slot(e)] += residual * batch.value(e);
       }

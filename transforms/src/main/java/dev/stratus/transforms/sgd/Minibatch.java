@@ -26,6 +26,9 @@ public final class Minibatch {
    * count), so it sorts last.
    */
   public Minibatch fill(SparseRow[] batch, int from, int to, int biasKey) {
+    if (to - from == 1) {
+      return fillOne(batch[from], biasKey);
+    }
     rows = to - from;
     int nnz = 0;
     for (int r = from; r < to; r++) {
@@ -58,6 +61,24 @@ public final class Minibatch {
       slots[(int) sortScratch[i]] = keyCount - 1;
     }
     keys[keyCount++] = biasKey;
+    return this;
+  }
+
+  /** One row's indices are already sorted and distinct: they are the keys, in order, with no sort. */
+  private Minibatch fillOne(SparseRow row, int biasKey) {
+    int nnz = row.size();
+    rows = 1;
+    ensureCapacity(1, nnz);
+    labels[0] = row.label();
+    rowStart[0] = 0;
+    rowStart[1] = nnz;
+    System.arraycopy(row.values(), 0, values, 0, nnz);
+    System.arraycopy(row.indices(), 0, keys, 0, nnz);
+    for (int e = 0; e < nnz; e++) {
+      slots[e] = e;
+    }
+    keys[nnz] = biasKey;
+    keyCount = nnz + 1;
     return this;
   }
 

@@ -39,10 +39,11 @@ class LogisticGradientTest {
     assertEquals(3, batch.slot(4));
   }
 
-  @Test
-  void gradientMatchesFiniteDifferencesOfTheLoss() {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 16})
+  void gradientMatchesFiniteDifferencesOfTheLoss(int batchSize) {
     Random random = new Random(42);
-    SparseRow[] rows = randomRows(random, 16);
+    SparseRow[] rows = randomRows(random, batchSize);
     Minibatch batch = new Minibatch().fill(rows, 0, rows.length, FEATURES);
     float[] weights = new float[batch.keyCount()];
     for (int k = 0; k < weights.length; k++) {
@@ -61,6 +62,14 @@ class LogisticGradientTest {
       double numeric = (up - down) / (2 * h) / rows.length;
       assertEquals(numeric, gradient[k], 2e-3, "key slot " + k);
     }
+  }
+
+  @Test
+  void aSingleRowsKeysAreItsIndicesThenTheBias() {
+    SparseRow row = new SparseRow(1, new int[] {2, 5, 40}, new float[] {1, 2, 3});
+    Minibatch batch = new Minibatch().fill(new SparseRow[] {row}, 0, 1, FEATURES);
+    assertArrayEquals(new int[] {2, 5, 40, FEATURES}, batch.keys());
+    assertEquals(2, batch.slot(2));
   }
 
   @Test
