@@ -24,8 +24,6 @@ public final class SgdWorker {
   private final int maxPushesInFlight;
   private final StepTimes times = new StepTimes();
   private final AtomicReference<Throwable> pushFailure = new AtomicReference<>();
-  private double trainingLossSum;
-  private long trainingRows;
 
   public SgdWorker(PsClient ps, PsModel model, MinibatchIterator batches, int maxPushesInFlight) {
     this.ps = ps;
@@ -55,8 +53,7 @@ public final class SgdWorker {
         if (gradient.length < keys.length) {
           gradient = new float[keys.length * 2];
         }
-        trainingLossSum += LogisticGradient.compute(batch, weights, gradient);
-        trainingRows += batch.rows();
+        LogisticGradient.compute(batch, weights, gradient);
         long t3 = System.nanoTime();
         pushSlots.acquire();
         rethrowPushFailure();
@@ -98,10 +95,5 @@ public final class SgdWorker {
 
   public long stallNanos() {
     return batches.stallNanos();
-  }
-
-  /** Mean training logloss of the minibatches seen, measured before each update. */
-  public double trainingLoss() {
-    return trainingRows == 0 ? Double.NaN : trainingLossSum / trainingRows;
   }
 }
