@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda;
 
+import dev.stratus.ps.PsProcesses;
 import dev.stratus.runner.lambda.LambdaRunnerOptions.LocalEnvironmentMode;
 import dev.stratus.runner.lambda.local.FunctionSpec;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
@@ -8,9 +9,6 @@ import dev.stratus.runner.lambda.scheduler.TaskInvoker;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
 import java.io.File;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -96,28 +94,12 @@ final class WorkerFunction {
     REGISTERED.clear();
   }
 
-  /**
-   * Where the worker's classes are: the class loader that loaded the worker when it is a URL class loader (the
-   * driver runs inside Maven's exec:java, say), else this JVM's class path.
-   */
+  /** Where the worker's classes are: this JVM's class path, as the parameter server's launcher finds it. */
   private static List<Path> classpath() {
-    if (WorkerHandler.class.getClassLoader() instanceof URLClassLoader loader) {
-      return Arrays.stream(loader.getURLs())
-          .filter(url -> "file".equals(url.getProtocol()))
-          .map(WorkerFunction::toPath)
-          .toList();
-    }
-    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+    return Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
         .filter(entry -> !entry.isBlank())
+        .distinct()
         .map(Path::of)
         .toList();
-  }
-
-  private static Path toPath(URL url) {
-    try {
-      return Path.of(url.toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("class path entry " + url + " is not a file", e);
-    }
   }
 }
