@@ -1,7 +1,6 @@
 package dev.stratus.dsl;
 
 import dev.stratus.ps.Optimizer;
-import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
@@ -12,9 +11,7 @@ import dev.stratus.transforms.train.TrainingSpec;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Iterator;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
@@ -188,7 +185,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   }
 
   /** The default expansion: the whole job inside this DoFn, with in-process shards and worker threads. */
-  static final class TrainFn extends DoFn<Dataset, TrainResult> {
+  static final class TrainFn extends StoreDoFn<Dataset, TrainResult> {
     private final TrainingSpec spec;
     private final String modelTo;
     private final PCollectionView<Dataset> test;
@@ -201,22 +198,11 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
 
     @ProcessElement
     public void process(@Element Dataset train, ProcessContext c) throws Exception {
-      ObjectStore store = ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)));
-      Dataset testData = c.sideInput(test);
+      SparseRow[] testRows = DatasetReader.firstRows(store, c.sideInput(test), MAX_TEST_ROWS);
       S3Path modelPath = modelTo != null ? S3Path.parse(modelTo) : defaultModelPath(train);
-      try (LocalTraining job = new LocalTraining(spec, store, train, testRows(store, testData))) {
+      try (LocalTraining job = new LocalTraining(spec, store, train, testRows)) {
         c.output(job.run(modelPath));
       }
-    }
-
-    private static SparseRow[] testRows(ObjectStore store, Dataset test) {
-      int n = (int) Math.min(test.rowCount(), MAX_TEST_ROWS);
-      SparseRow[] rows = new SparseRow[n];
-      Iterator<SparseRow> it = DatasetReader.rows(store, test);
-      for (int i = 0; i < n; i++) {
-        rows[i] = it.next();
-      }
-      return rows;
     }
 
     private static S3Path defaultModelPath(Dataset train) {

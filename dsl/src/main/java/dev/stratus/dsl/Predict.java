@@ -1,28 +1,22 @@
 package dev.stratus.dsl;
 
-import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetCoder;
 import dev.stratus.transforms.dataset.DatasetReader;
 import dev.stratus.transforms.dataset.PartitionCodec;
 import dev.stratus.transforms.sgd.LogisticModel;
 import dev.stratus.transforms.train.TrainResult;
-import org.apache.beam.sdk.coders.KvCoder;
+import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 
 /**
- * Scores every row of a dataset with a trained model, one partition per element so partitions are scored in
+ * Scores every row of a dataset with a trained model, one partition per task so partitions are scored in
  * parallel.
  *
  * <pre>{@code
@@ -45,24 +39,12 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
   public PCollection<Prediction> expand(PCollection<Dataset> dataset) {
     PCollectionView<TrainResult> trained = model.apply("ModelView", View.asSingleton());
     return dataset
-        .apply("Partitions", ParDo.of(new ListPartitionsFn()))
-        .setCoder(KvCoder.of(DatasetCoder.of(), VarIntCoder.of()))
-        .apply("Spread", Reshuffle.viaRandomKey())
+        .apply("Partitions", new PartitionTasks("Predict", List.of(), false))
         .apply("Score", ParDo.of(new ScoreFn(trained)).withSideInputs(trained))
         .setCoder(SerializableCoder.of(Prediction.class));
   }
 
-  /** One element per partition of the dataset. */
-  static final class ListPartitionsFn extends DoFn<Dataset, KV<Dataset, Integer>> {
-    @ProcessElement
-    public void process(@Element Dataset dataset, OutputReceiver<KV<Dataset, Integer>> out) {
-      for (int k = 0; k < dataset.manifest().partitions().size(); k++) {
-        out.output(KV.of(dataset, k));
-      }
-    }
-  }
-
-  static final class ScoreFn extends DoFn<KV<Dataset, Integer>, Prediction> {
+  static final class ScoreFn extends StoreDoFn<PartitionTasks.Task, Prediction> {
     private final PCollectionView<TrainResult> trained;
     private transient String loadedPath;
     private transient LogisticModel loaded;
@@ -73,9 +55,12 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
 
     @ProcessElement
     public void process(ProcessContext c) {
-      ObjectStore store = ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)));
-      LogisticModel model = model(store, c.sideInput(trained).modelPath());
-      PartitionCodec.Reader rows = DatasetReader.partition(store, c.element().getKey(), c.element().getValue());
+      PartitionTasks.Task task = c.element();
+      if (task.partition() < 0) {
+        return; // an empty dataset: nothing to score
+      }
+      LogisticModel model = model(c.sideInput(trained).modelPath());
+      PartitionCodec.Reader rows = DatasetReader.partition(store, task.input(), task.partition());
       while (rows.hasNext()) {
         SparseRow row = rows.next();
         c.output(new Prediction(row.label(), model.predict(row)));
@@ -83,7 +68,7 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
     }
 
     /** The model is read once per DoFn instance, not once per partition. */
-    private LogisticModel model(ObjectStore store, String path) {
+    private LogisticModel model(String path) {
       if (!path.equals(loadedPath)) {
         loaded = LogisticModel.fromBytes(store.get(S3Path.parse(path)), path);
         loadedPath = path;

@@ -67,11 +67,13 @@ public final class StoreSpec implements Serializable {
     return region;
   }
 
-  String accessKey() {
+  /** The static access key, or null for the SDK's default credential chain. */
+  public String accessKey() {
     return accessKey;
   }
 
-  String secretKey() {
+  /** The static secret key, or null for the SDK's default credential chain. */
+  public String secretKey() {
     return secretKey;
   }
 

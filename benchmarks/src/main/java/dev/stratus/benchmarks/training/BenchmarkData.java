@@ -12,7 +12,6 @@ import dev.stratus.transforms.dataset.DatasetReader;
 import dev.stratus.transforms.generate.CriteoGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
@@ -72,12 +71,6 @@ final class BenchmarkData {
 
   /** The first {@code limit} test rows, in memory. */
   SparseRow[] testRows(int limit) {
-    int n = (int) Math.min(limit, test.rowCount());
-    SparseRow[] rows = new SparseRow[n];
-    Iterator<SparseRow> it = DatasetReader.rows(store, test);
-    for (int i = 0; i < n; i++) {
-      rows[i] = it.next();
-    }
-    return rows;
+    return DatasetReader.firstRows(store, test, limit);
   }
 }

@@ -22,7 +22,6 @@ import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
-import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
  * Runs a Beam pipeline as AWS Lambda invocations: the graph becomes stages of fused DoFns between shuffles, each
@@ -56,12 +55,10 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
       return new SerializablePipelineOptions(options).toString();
     }
     StoreOptions workerOptions = new SerializablePipelineOptions(options).get().as(StoreOptions.class);
-    AwsCredentialsIdentity credentials =
-        ObjectStore.of(workerStore).client().serviceClientConfiguration().credentialsProvider().resolveIdentity().join();
     workerOptions.setStoreEndpoint(workerStore.endpoint().toString());
     workerOptions.setStoreRegion(workerStore.region());
-    workerOptions.setStoreAccessKey(credentials.accessKeyId());
-    workerOptions.setStoreSecretKey(credentials.secretAccessKey());
+    workerOptions.setStoreAccessKey(workerStore.accessKey());
+    workerOptions.setStoreSecretKey(workerStore.secretKey());
     return new SerializablePipelineOptions(workerOptions).toString();
   }
 
@@ -74,8 +71,7 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     StoreSpec storeSpec = StoreOptions.spec(options);
     ObjectStore store = ObjectStore.of(storeSpec);
     store.ensureBucket(options.getBucket());
-    StoreSpec workerStore =
-        storeSpec.isEmbedded() ? ObjectStore.embeddedServer(storeSpec.embeddedDir()).spec() : storeSpec;
+    StoreSpec workerStore = store.reachableSpec();
     S3Path jobDir = new S3Path(options.getBucket(), "lambda-runner/" + options.getJobName() + "-" + UUID.randomUUID() + "/");
 
     ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), Scheduler.daemonThreads("lambda-runner-task"));

@@ -31,6 +31,26 @@ public final class DatasetReader {
     return new PartitionCodec.Reader(object, where);
   }
 
+  /** Partition {@code k}'s rows in memory, verified: what a worker's prefetcher holds. */
+  public static SparseRow[] partitionRows(ObjectStore store, Dataset dataset, int k) {
+    PartitionCodec.Reader reader = partition(store, dataset, k);
+    SparseRow[] rows = new SparseRow[reader.rowCount()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = reader.next();
+    }
+    return rows;
+  }
+
+  /** The first {@code limit} rows (all of them if fewer), reading only the partitions they come from. */
+  public static SparseRow[] firstRows(ObjectStore store, Dataset dataset, int limit) {
+    SparseRow[] rows = new SparseRow[(int) Math.min(limit, dataset.rowCount())];
+    Iterator<SparseRow> it = rows(store, dataset);
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = it.next();
+    }
+    return rows;
+  }
+
   /** Every row of {@code dataset} in partition order, reading one partition at a time. */
   public static Iterator<SparseRow> rows(ObjectStore store, Dataset dataset) {
     int partitions = dataset.manifest().partitions().size();

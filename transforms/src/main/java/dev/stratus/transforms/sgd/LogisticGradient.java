@@ -27,10 +27,9 @@ public final class LogisticGradient {
       }
       float label = batch.label(r);
       // One exponential serves both the loss and the probability.
-      double tail = Math.exp(-Math.abs(margin));
-      lossSum += Math.log(1 + tail) + Math.max(margin, 0) - label * margin;
-      double probability = margin >= 0 ? 1 / (1 + tail) : tail / (1 + tail);
-      float residual = (float) (probability - label);
+      double tail = tail(margin);
+      lossSum += logloss(margin, label, tail);
+      float residual = (float) (sigmoid(margin, tail) - label);
       for (int e = start; e < end; e++) {
         gradient[batch.slot(e)] += residual * batch.value(e);
       }
@@ -44,11 +43,24 @@ public final class LogisticGradient {
   }
 
   public static double sigmoid(double margin) {
-    return margin >= 0 ? 1 / (1 + Math.exp(-margin)) : Math.exp(margin) / (1 + Math.exp(margin));
+    return sigmoid(margin, tail(margin));
   }
 
   /** The logistic loss of a margin for a 0/1 label, stable for margins of any size. */
   public static double logloss(double margin, float label) {
-    return Math.log1p(Math.exp(-Math.abs(margin))) + Math.max(margin, 0) - label * margin;
+    return logloss(margin, label, tail(margin));
+  }
+
+  /** {@code exp(-|margin|)}, in (0, 1]: both the loss and the probability are written in it without overflow. */
+  private static double tail(double margin) {
+    return Math.exp(-Math.abs(margin));
+  }
+
+  private static double sigmoid(double margin, double tail) {
+    return margin >= 0 ? 1 / (1 + tail) : tail / (1 + tail);
+  }
+
+  private static double logloss(double margin, float label, double tail) {
+    return Math.log1p(tail) + Math.max(margin, 0) - label * margin;
   }
 }

@@ -5,10 +5,8 @@ import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.StoreSpec;
-import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.dataset.PartitionCodec;
 import dev.stratus.transforms.iterate.MinibatchIterator;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
@@ -47,7 +45,7 @@ public record WorkerTask(
     int features = (int) train.featureCount();
     try (PsClient ps = PsClient.connect(shards, token, workerId);
         MinibatchIterator batches =
-            MinibatchIterator.over(k -> loadPartition(objects, k), partitions)
+            MinibatchIterator.over(k -> DatasetReader.partitionRows(objects, train, k), partitions)
                 .batchSize(spec.minibatchSize())
                 .biasKey(features)
                 .epochs(spec.epochs())
@@ -60,15 +58,6 @@ public record WorkerTask(
       boolean dataEnded = worker.run(stop);
       return new WorkerOutcome(dataEnded, worker.position(), worker.times(), worker.stallNanos());
     }
-  }
-
-  private SparseRow[] loadPartition(ObjectStore objects, int k) {
-    PartitionCodec.Reader reader = DatasetReader.partition(objects, train, k);
-    SparseRow[] rows = new SparseRow[reader.rowCount()];
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = reader.next();
-    }
-    return rows;
   }
 
   /** A decoded row costs about 60 bytes of objects plus 8 per feature; Criteo rows have about 40. */
