@@ -5,9 +5,14 @@ import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.train.LocalTraining;
+import dev.stratus.transforms.train.ProcessWorkers;
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.train.ThreadWorkers;
 import dev.stratus.transforms.train.TrainResult;
+import dev.stratus.transforms.train.TrainingJob;
 import dev.stratus.transforms.train.TrainingSpec;
+import dev.stratus.transforms.train.WorkerLauncher;
+import java.util.Map;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -17,28 +22,35 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * Sparse logistic regression trained by asynchronous SGD: {@code workers} workers pull the model rows their
  * minibatches touch from {@code psShards} parameter-server shards, compute gradients and push them back, while a
- * monitor evaluates the test loss and stops the job on {@code epsilon}, the timeout or divergence.
+ * monitor in the driver evaluates the loss on a validation set and stops the job on {@code epsilon}, the timeout or
+ * divergence, keeping the best model it saw. The validation set chooses the model, so report a separate test set's
+ * metrics ({@link Evaluate}).
  *
  * <pre>{@code
  * PCollection<TrainResult> result =
- *     split.train().apply(LogisticRegression.withTestSet(split.test()).workers(4).learningRate(0.05f));
+ *     split.train().apply(LogisticRegression.withValidationSet(validation).workers(4).learningRate(0.05f));
  * }</pre>
  *
- * <p>It has a URN ({@link #URN}) so a runner can replace it with its own execution (Lambda workers); the
- * DirectRunner runs the default expansion, which trains inside one JVM with in-process shards and worker threads.
- * Every option is checked when set, with its valid range in the message.
+ * <p>It has a URN ({@link #URN}). LambdaRunner runs it with {@link LogisticRegressionOnWorkers}: each worker is a Lambda
+ * invocation that lives at most {@link #workerLifetime} before a successor takes over, against shards the driver
+ * starts as processes (or reaches at {@code --psEndpoints}). The DirectRunner runs the default expansion, which trains
+ * inside its JVM with in-process shards and worker threads (or processes, {@link #workerProcesses}). Every option is
+ * checked when set, with its valid range in the message.
  */
 public final class LogisticRegression extends PTransform<PCollection<Dataset>, PCollection<TrainResult>> {
   public static final String URN = "stratus:transform:logistic_regression:v1";
+  private static final TupleTag<Dataset> VALIDATION_TAG = new TupleTag<>("validationSet");
 
-  /** Evaluating the test loss costs the monitor a pass over the test rows: this many at most. */
-  static final int MAX_TEST_ROWS = 200_000;
+  /** Evaluating the validation loss costs the monitor a pass over the validation rows: this many at most. */
+  static final int MAX_VALIDATION_ROWS = 200_000;
 
-  private final PCollection<Dataset> testSet;
+  private final PCollection<Dataset> validationSet;
   private int workers = 1;
   private int psShards = 1;
   private int workerMemoryMb = 1769;
@@ -54,15 +66,34 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   private int maxPushesInFlight = 4;
   private long seed = 1;
   private boolean workerProcesses;
+  private Duration workerLifetime = Duration.ofMinutes(10);
+  private int maxWorkerFailures = 3;
   private String modelTo;
 
-  private LogisticRegression(PCollection<Dataset> testSet) {
-    this.testSet = testSet;
+  private LogisticRegression(PCollection<Dataset> validationSet) {
+    this.validationSet = validationSet;
   }
 
-  /** Trains on the input dataset and measures the loss on {@code testSet} as it goes. */
-  public static LogisticRegression withTestSet(PCollection<Dataset> testSet) {
-    return new LogisticRegression(testSet);
+  /**
+   * Trains on the input dataset and measures the loss on {@code validationSet} as it goes: the monitor stops on it and
+   * keeps the model that did best on it. Use rows training never sees, and yet others to report the model's quality.
+   */
+  public static LogisticRegression withValidationSet(PCollection<Dataset> validationSet) {
+    return new LogisticRegression(validationSet);
+  }
+
+  PCollection<Dataset> validationSet() {
+    return validationSet;
+  }
+
+  String modelTo() {
+    return modelTo;
+  }
+
+  /** The validation set is an input of the whole transform, so a runner executing it whole reads it too. */
+  @Override
+  public Map<TupleTag<?>, PValue> getAdditionalInputs() {
+    return validationSet == null ? Map.of() : Map.of(VALIDATION_TAG, validationSet);
   }
 
   public LogisticRegression workers(int n) {
@@ -75,7 +106,10 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     return this;
   }
 
-  /** Memory of one worker in MB, as for a Lambda function (128 to 10,240). */
+  /**
+   * Memory of one worker in MB (128 to 10,240) on the DirectRunner: its prefetch budget, and its heap with {@link
+   * #workerProcesses}. On LambdaRunner a worker has its function's memory ({@code --workerMemoryMb}).
+   */
   public LogisticRegression workerMemoryMb(int mb) {
     workerMemoryMb = Checks.inRange("workerMemoryMb", mb, 128, 10_240);
     return this;
@@ -150,6 +184,21 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     return this;
   }
 
+  /**
+   * How long one worker generation runs before it returns its position and a successor goes on from there (1 s to
+   * 15 min, Lambda's limit; default 10 min). On Lambda a generation also returns before its function's timeout.
+   */
+  public LogisticRegression workerLifetime(Duration lifetime) {
+    workerLifetime = Checks.inRange("workerLifetime", lifetime, Duration.ofSeconds(1), Duration.ofMinutes(15));
+    return this;
+  }
+
+  /** Deaths of one worker (crash, killed environment) the job survives, each followed by a successor (default 3). */
+  public LogisticRegression maxWorkerFailures(int failures) {
+    maxWorkerFailures = Checks.inRange("maxWorkerFailures", failures, 0, 1000);
+    return this;
+  }
+
   /** Where the model is written ({@code s3://bucket/key}); default: beside the training data under models/. */
   public LogisticRegression modelTo(String location) {
     S3Path.parse(location);
@@ -173,44 +222,58 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
         epochs,
         maxPushesInFlight,
         seed,
-        workerProcesses);
+        workerProcesses,
+        workerLifetime.toMillis() / 1000.0,
+        maxWorkerFailures);
   }
 
   @Override
   public PCollection<TrainResult> expand(PCollection<Dataset> train) {
-    PCollectionView<Dataset> test = testSet.apply("TestSetView", View.asSingleton());
+    if (validationSet == null) {
+      throw new IllegalArgumentException("LogisticRegression needs a validation set: withValidationSet(dataset)");
+    }
+    PCollectionView<Dataset> validation = validationSet.apply("ValidationSetView", View.asSingleton());
     return train
-        .apply("Train", ParDo.of(new TrainFn(spec(), modelTo, test)).withSideInputs(test))
+        .apply("Train", ParDo.of(new TrainFn(spec(), modelTo, validation)).withSideInputs(validation))
         .setCoder(SerializableCoder.of(TrainResult.class));
   }
 
-  /** The default expansion: the whole job inside this DoFn, with in-process shards and worker threads. */
+  /** Where the model goes: {@code modelTo}, or beside the training data under models/ with a time stamp. */
+  static S3Path modelPath(String modelTo, Dataset train) {
+    if (modelTo != null) {
+      return S3Path.parse(modelTo);
+    }
+    S3Path data = train.path();
+    String key = data.key().endsWith("/") ? data.key().substring(0, data.key().length() - 1) : data.key();
+    String name = key.substring(key.lastIndexOf('/') + 1);
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return new S3Path(data.bucket(), "models/" + name + "-" + stamp + "/model.bin");
+  }
+
+  /** The default expansion: the whole job inside this DoFn, with in-process shards and worker threads or JVMs. */
   static final class TrainFn extends StoreDoFn<Dataset, TrainResult> {
     private final TrainingSpec spec;
     private final String modelTo;
-    private final PCollectionView<Dataset> test;
+    private final PCollectionView<Dataset> validation;
 
-    TrainFn(TrainingSpec spec, String modelTo, PCollectionView<Dataset> test) {
+    TrainFn(TrainingSpec spec, String modelTo, PCollectionView<Dataset> validation) {
       this.spec = spec;
       this.modelTo = modelTo;
-      this.test = test;
+      this.validation = validation;
     }
 
     @ProcessElement
     public void process(@Element Dataset train, ProcessContext c) throws Exception {
-      SparseRow[] testRows = DatasetReader.firstRows(store, c.sideInput(test), MAX_TEST_ROWS);
-      S3Path modelPath = modelTo != null ? S3Path.parse(modelTo) : defaultModelPath(train);
-      try (LocalTraining job = new LocalTraining(spec, store, train, testRows)) {
-        c.output(job.run(modelPath));
+      SparseRow[] validationRows = DatasetReader.firstRows(store, c.sideInput(validation), MAX_VALIDATION_ROWS);
+      TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
+      try (Shards shards = TrainingOptions.shards(options, spec, false);
+          WorkerLauncher workers =
+              spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
+          TrainingJob job =
+              new TrainingJob(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
+                  System.out::println)) {
+        c.output(job.run(modelPath(modelTo, train)));
       }
-    }
-
-    private static S3Path defaultModelPath(Dataset train) {
-      S3Path data = train.path();
-      String key = data.key().endsWith("/") ? data.key().substring(0, data.key().length() - 1) : data.key();
-      String name = key.substring(key.lastIndexOf('/') + 1);
-      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-      return new S3Path(data.bucket(), "models/" + name + "-" + stamp + "/model.bin");
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.stratus.dsl;
 
+import dev.stratus.spi.StoreOptions;
 import static org.junit.Assert.assertThrows;
 
 import dev.stratus.store.ObjectStore;

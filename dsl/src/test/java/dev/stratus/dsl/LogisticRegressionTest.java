@@ -41,11 +41,13 @@ public class LogisticRegressionTest {
         p.apply(LoadCriteo.from(tsv.toString()).modelBits(16).rowsPerPartition(6_000).to("s3://tests/lr/raw"))
             .apply(Normalize.minMax())
             .apply(Split.fraction(0.8).seed(3));
+    // The held-out fifth, halved: the monitor watches the validation half; the test half is for Evaluate only.
+    Split.Result heldOut = split.test().apply("SplitHeldOut", Split.fraction(0.5).seed(4));
     PCollection<TrainResult> trained =
         split
             .train()
             .apply(
-                LogisticRegression.withTestSet(split.test())
+                LogisticRegression.withValidationSet(heldOut.train())
                     .workers(4)
                     .psShards(2)
                     .learningRate(0.05f)
@@ -55,8 +57,8 @@ public class LogisticRegressionTest {
                     .modelTo("s3://tests/lr/model.bin"));
     double baseRate = generated.baseRateLogloss();
     double floor = generated.bayesLogloss();
-    PCollection<BinaryMetrics> evaluated = split.test().apply(Evaluate.with(trained));
-    PCollection<Long> scored = split.test().apply(Predict.with(trained)).apply(Count.globally());
+    PCollection<BinaryMetrics> evaluated = heldOut.test().apply(Evaluate.with(trained));
+    PCollection<Long> scored = heldOut.test().apply(Predict.with(trained)).apply(Count.globally());
 
     PAssert.thatSingleton(trained)
         .satisfies(
@@ -76,7 +78,7 @@ public class LogisticRegressionTest {
     p.run().waitUntilFinish();
 
     Dataset train = DataTesting.dataset("s3://tests/lr/raw-minmax-train");
-    Dataset test = DataTesting.dataset("s3://tests/lr/raw-minmax-test");
+    Dataset test = DataTesting.dataset("s3://tests/lr/raw-minmax-test-test");
     List<SparseRow> testRows = DatasetReader.readAll(DataTesting.store(), test);
     LogisticModel model =
         LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse("s3://tests/lr/model.bin")), "model");
@@ -93,12 +95,12 @@ public class LogisticRegressionTest {
   public void hasAUrnARunnerCanRecognise() {
     assertEquals(
         LogisticRegression.URN,
-        PTransformTranslation.urnForTransform(LogisticRegression.withTestSet(null)));
+        PTransformTranslation.urnForTransform(LogisticRegression.withValidationSet(null)));
   }
 
   @Test
   public void badOptionsAreRefusedWithTheirRange() {
-    LogisticRegression lr = LogisticRegression.withTestSet(null);
+    LogisticRegression lr = LogisticRegression.withValidationSet(null);
     assertEquals(
         "workers must be in [1, 1000], got 0",
         assertThrows(IllegalArgumentException.class, () -> lr.workers(0)).getMessage());

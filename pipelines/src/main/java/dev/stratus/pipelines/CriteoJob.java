@@ -1,17 +1,23 @@
 package dev.stratus.pipelines;
 
+import dev.stratus.dsl.Evaluate;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.ReadDataset;
 import dev.stratus.dsl.Split;
-import dev.stratus.dsl.StoreOptions;
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.generate.CriteoGenerator;
+import dev.stratus.runner.lambda.LambdaRunner;
+import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.transforms.train.StepTimes;
 import dev.stratus.transforms.train.TrainResult;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,12 +28,15 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The main job, the project's front door: generate Criteo-like click logs, load them into the object store, normalize,
- * split, and train sparse logistic regression with asynchronous SGD against parameter-server shards, printing the
- * test loss as it falls and the planted model's loss beside it.
+ * split into train, validation and test, train sparse logistic regression with asynchronous SGD against
+ * parameter-server shards (printing the validation loss as it falls), and report the model on the test set beside
+ * the planted model's loss. It runs on LambdaRunner unless {@code --runner=DirectRunner} says otherwise.
  *
  * <p>Each step runs as its own pipeline so its time can be told; the datasets between them live in the store.
  */
@@ -92,6 +101,10 @@ public final class CriteoJob {
   private static void run(String[] args) throws Exception {
     PipelineOptionsFactory.register(Options.class);
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
+    if (Arrays.stream(args).noneMatch(arg -> arg.startsWith("--runner"))) {
+      // The product: workers as Lambda invocations (the embedded local Lambda service unless options name AWS).
+      options.setRunner(LambdaRunner.class);
+    }
     if (options.getRows() < 100 || options.getRows() > 1_000_000_000L) {
       throw new IllegalArgumentException("--rows must be in [100, 1000000000], got " + options.getRows());
     }
@@ -100,8 +113,9 @@ public final class CriteoJob {
     ObjectStore store = ObjectStore.of(spec);
     store.ensureBucket(options.getBucket());
     System.out.printf(
-        "Stratus main job: %,d Criteo-like rows, 2^%d features, %d worker(s), %d PS shard(s); store: %s%n%n",
-        options.getRows(), options.getModelBits(), options.getWorkers(), options.getPsShards(), spec.describe());
+        "Stratus main job on %s: %,d Criteo-like rows, 2^%d features, %d worker(s), %d PS shard(s); store: %s%n%n",
+        options.getRunner().getSimpleName(), options.getRows(), options.getModelBits(), options.getWorkers(),
+        options.getPsShards(), spec.describe());
     System.out.printf("%-10s %9s  %s%n", "step", "seconds", "written");
 
     Path input = Path.of(options.getDataDir(), "input", "criteo-" + options.getRows() + "-" + options.getSeed() + ".tsv");
@@ -118,26 +132,40 @@ public final class CriteoJob {
     String normalized = root + "/normalized";
     step(options, "normalize", store, normalized, p -> p.apply(ReadDataset.from(raw)).apply(Normalize.minMax().to(normalized)));
 
+    // Training learns from train, the monitor stops on and keeps the best model for validation, and the final figures
+    // come from test, which neither saw.
     String train = root + "/train";
+    String heldOut = root + "/held-out";
+    String validation = root + "/validation";
     String test = root + "/test";
-    step(options, "split", store, test, p -> p.apply(ReadDataset.from(normalized)).apply(Split.fraction(0.8).seed(7).to(train, test)));
-    System.out.printf("%-10s %9s  %s%n", "", "", describe(store, train));
+    step(options, "split", store, train, p -> p.apply(ReadDataset.from(normalized))
+        .apply(Split.fraction(0.8).seed(7).to(train, heldOut)));
+    step(options, "split", store, test, p -> p.apply(ReadDataset.from(heldOut))
+        .apply(Split.fraction(0.5).seed(8).to(validation, test)));
+    System.out.printf("%-10s %9s  %s%n", "", "", describe(store, validation));
 
-    System.out.printf("%ntraining (test loss as it falls; the planted model's own loss, the floor, is %.5f):%n",
-        generated.bayesLogloss());
+    System.out.printf("%ntraining on %s (validation loss as it falls; the planted model's own loss, the floor, is"
+        + " %.5f):%n", options.getRunner().getSimpleName(), generated.bayesLogloss());
     start = System.nanoTime();
+    String model = root + "/model/model.bin";
+    String report = root + "/model/report.txt";
     Pipeline p = Pipeline.create(options);
-    PCollection<Dataset> testSet = p.apply("Test", ReadDataset.from(test));
-    p.apply("Train", ReadDataset.from(train))
-        .apply(
-            LogisticRegression.withTestSet(testSet)
-                .workers(options.getWorkers())
-                .psShards(options.getPsShards())
-                .timeout(Duration.ofSeconds(options.getTrainSeconds()))
-                .modelTo(root + "/model/model.bin"))
-        .apply(ParDo.of(new PrintResult(generated.bayesLogloss())));
+    PCollection<Dataset> validationSet = p.apply("Validation", ReadDataset.from(validation));
+    PCollection<TrainResult> trained =
+        p.apply("Train", ReadDataset.from(train))
+            .apply(
+                LogisticRegression.withValidationSet(validationSet)
+                    .workers(options.getWorkers())
+                    .psShards(options.getPsShards())
+                    .timeout(Duration.ofSeconds(options.getTrainSeconds()))
+                    .modelTo(model));
+    PCollection<BinaryMetrics> tested = p.apply("Test", ReadDataset.from(test)).apply(Evaluate.with(trained));
+    PCollectionView<TrainResult> result = trained.apply(View.asSingleton());
+    tested.apply(ParDo.of(new WriteReport(result, generated.bayesLogloss(), report)).withSideInputs(result));
     p.run().waitUntilFinish();
-    report("train", start, root + "/model/model.bin");
+    report("train", start, model);
+    System.out.println();
+    System.out.print(new String(store.get(S3Path.parse(report)), StandardCharsets.UTF_8));
   }
 
   private static void step(Options options, String name, ObjectStore store, String output, Consumer<Pipeline> build) {
@@ -160,26 +188,41 @@ public final class CriteoJob {
     System.out.printf("%-10s %9.1f  %s%n", step, (System.nanoTime() - startNanos) / 1e9, written);
   }
 
-  /** Prints the training result where the training ran: the driver, on the DirectRunner. */
-  static final class PrintResult extends DoFn<TrainResult, Void> {
+  /**
+   * Writes the final report to the store, wherever the pipeline's last step runs (a Lambda worker on LambdaRunner),
+   * so the driver prints it on its console.
+   */
+  static final class WriteReport extends DoFn<BinaryMetrics, Void> {
+    private final PCollectionView<TrainResult> trained;
     private final double floor;
+    private final String location;
 
-    PrintResult(double floor) {
+    WriteReport(PCollectionView<TrainResult> trained, double floor, String location) {
+      this.trained = trained;
       this.floor = floor;
+      this.location = location;
     }
 
     @ProcessElement
-    public void process(@Element TrainResult r) {
-      System.out.printf(
-          "%nfinal test logloss %.5f (planted model %.5f, gap %.5f), AUC %.4f, accuracy %.4f%n"
-              + "stopped: %s after %,d updates at %,.0f updates/s; worker stall %.2f s%n"
-              + "median ms per iteration: get model %.3f, get minibatch %.3f, compute gradient %.3f, send gradient %.3f%n",
-          r.finalMetrics().logloss(), floor, r.finalMetrics().logloss() - floor, r.finalMetrics().auc(),
-          r.finalMetrics().accuracy(), r.stopReason(), r.updates(), r.updatesPerSecond(), r.stallSeconds(),
-          r.stepTimes().medianMillis(dev.stratus.transforms.train.StepTimes.Step.GET_MODEL),
-          r.stepTimes().medianMillis(dev.stratus.transforms.train.StepTimes.Step.GET_MINIBATCH),
-          r.stepTimes().medianMillis(dev.stratus.transforms.train.StepTimes.Step.COMPUTE_GRADIENT),
-          r.stepTimes().medianMillis(dev.stratus.transforms.train.StepTimes.Step.SEND_GRADIENT));
+    public void process(@Element BinaryMetrics test, ProcessContext c) {
+      TrainResult r = c.sideInput(trained);
+      String text =
+          String.format(
+              "test logloss %.5f (planted model %.5f, gap %.5f), AUC %.4f, accuracy %.4f on %,d rows training never"
+                  + " saw%n"
+                  + "validation logloss %.5f (the model kept: the best the monitor saw)%n"
+                  + "stopped: %s after %,d updates at %,.0f updates/s; %d worker generations; worker stall %.2f s%n"
+                  + "median ms per iteration: get model %.3f, get minibatch %.3f, compute gradient %.3f, send"
+                  + " gradient %.3f%n",
+              test.logloss(), floor, test.logloss() - floor, test.auc(), test.accuracy(), test.count(),
+              r.validationMetrics().logloss(), r.stopReason(), r.updates(), r.updatesPerSecond(),
+              r.workerGenerations(), r.stallSeconds(),
+              r.stepTimes().medianMillis(StepTimes.Step.GET_MODEL),
+              r.stepTimes().medianMillis(StepTimes.Step.GET_MINIBATCH),
+              r.stepTimes().medianMillis(StepTimes.Step.COMPUTE_GRADIENT),
+              r.stepTimes().medianMillis(StepTimes.Step.SEND_GRADIENT));
+      ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)))
+          .put(S3Path.parse(location), text.getBytes(StandardCharsets.UTF_8));
     }
   }
 }

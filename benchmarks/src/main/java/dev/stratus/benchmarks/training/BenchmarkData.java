@@ -3,7 +3,7 @@ package dev.stratus.benchmarks.training;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.Split;
-import dev.stratus.dsl.StoreOptions;
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;

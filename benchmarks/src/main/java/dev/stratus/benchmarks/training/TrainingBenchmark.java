@@ -4,7 +4,11 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.train.CurvePoint;
-import dev.stratus.transforms.train.LocalTraining;
+import dev.stratus.transforms.train.ProcessWorkers;
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.train.ThreadWorkers;
+import dev.stratus.transforms.train.TrainingJob;
+import dev.stratus.transforms.train.WorkerLauncher;
 import dev.stratus.transforms.train.StepTimes;
 import dev.stratus.transforms.train.TrainResult;
 import dev.stratus.transforms.train.TrainingSpec;
@@ -60,7 +64,7 @@ public final class TrainingBenchmark {
         (w, r) ->
             System.out.printf(
                 "| %d | %.5f | %.4f | %,d | %,.0f | %.2f |%n",
-                w, r.finalMetrics().logloss(), r.finalMetrics().auc(), r.updates(), r.updatesPerSecond(),
+                w, r.validationMetrics().logloss(), r.validationMetrics().auc(), r.updates(), r.updatesPerSecond(),
                 r.stallSeconds()));
     Path out = BenchmarkData.home().resolve("results");
     Files.createDirectories(out);
@@ -73,8 +77,8 @@ public final class TrainingBenchmark {
     System.out.printf(
         "One worker in its own JVM with a 128 MB heap (-Xmx128m), as a 128 MB Lambda: final test logloss %.5f,"
             + " %,.0f updates/s, stall %.2f s (the 1-worker thread run above: %.5f, %,.0f updates/s)%n%n",
-        small.finalMetrics().logloss(), small.updatesPerSecond(), small.stallSeconds(),
-        byWorkers.get(1).finalMetrics().logloss(), byWorkers.get(1).updatesPerSecond());
+        small.validationMetrics().logloss(), small.updatesPerSecond(), small.stallSeconds(),
+        byWorkers.get(1).validationMetrics().logloss(), byWorkers.get(1).updatesPerSecond());
 
     System.out.println("Median milliseconds per iteration step, 1 worker (the paper's Figure 6):");
     System.out.println("| minibatch | get model | get minibatch | compute gradient | send gradient | iterations/s |");
@@ -101,11 +105,16 @@ public final class TrainingBenchmark {
 
   private static TrainingSpec spec(int workers, int minibatch, int seconds, int memoryMb, boolean processes) {
     return new TrainingSpec(
-        workers, 1, memoryMb, Optimizer.ADAGRAD, 0.05f, minibatch, 1e-6f, 0, 5, seconds, 1000, 0, 4, 7, processes);
+        workers, 1, memoryMb, Optimizer.ADAGRAD, 0.05f, minibatch, 1e-6f, 0, 5, seconds, 1000, 0, 4, 7, processes,
+        seconds + 60, 3);
   }
 
   private static TrainResult train(BenchmarkData data, SparseRow[] test, TrainingSpec spec) throws Exception {
-    try (LocalTraining job = new LocalTraining(spec, data.store, data.train, test)) {
+    try (Shards shards = Shards.inProcess(spec.psShards());
+        WorkerLauncher workers =
+            spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
+        TrainingJob job =
+            new TrainingJob(spec, data.store, data.store.reachableSpec(), data.train, test, shards, workers, line -> {})) {
       return job.run(S3Path.parse("s3://bench/models/bench-" + spec.workers() + "-" + spec.minibatchSize()));
     }
   }
@@ -116,7 +125,7 @@ public final class TrainingBenchmark {
       byWorkers.forEach(
           (w, r) -> {
             for (CurvePoint p : r.curve()) {
-              out.printf("%d,%.3f,%d,%.6f,%.6f%n", w, p.seconds(), p.updates(), p.testLogloss(), p.testAuc());
+              out.printf("%d,%.3f,%d,%.6f,%.6f%n", w, p.seconds(), p.updates(), p.validationLogloss(), p.validationAuc());
             }
           });
     }
@@ -136,7 +145,7 @@ public final class TrainingBenchmark {
     for (Map.Entry<Integer, TrainResult> e : byWorkers.entrySet()) {
       List<CurvePoint> curve = e.getValue().curve();
       double[] x = curve.stream().mapToDouble(CurvePoint::seconds).toArray();
-      double[] y = curve.stream().mapToDouble(CurvePoint::testLogloss).toArray();
+      double[] y = curve.stream().mapToDouble(CurvePoint::validationLogloss).toArray();
       chart.addSeries(e.getKey() + (e.getKey() == 1 ? " worker" : " workers"), x, y);
       end = Math.max(end, x[x.length - 1]);
     }

@@ -1,6 +1,6 @@
 package dev.stratus.runner.lambda;
 
-import dev.stratus.dsl.StoreOptions;
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.scheduler.Scheduler;
 import dev.stratus.runner.lambda.scheduler.TaskFailedException;

@@ -1,6 +1,6 @@
 package dev.stratus.runner.lambda;
 
-import dev.stratus.dsl.StoreOptions;
+import dev.stratus.spi.StoreOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 

@@ -14,7 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import dev.stratus.dsl.StoreOptions;
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.runner.lambda.local.FunctionSpec;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;

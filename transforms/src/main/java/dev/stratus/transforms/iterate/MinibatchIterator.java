@@ -18,8 +18,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MinibatchIterator implements AutoCloseable {
   /** Where a worker is: epoch, step in that epoch's partition order, row within the partition. */
-  public record Position(int epoch, int step, int row) implements Serializable {
+  public record Position(int epoch, int step, int row) implements Serializable, Comparable<Position> {
     public static final Position START = new Position(0, 0, 0);
+
+    /** Positions in the order a worker reaches them. */
+    @Override
+    public int compareTo(Position other) {
+      int byEpoch = Integer.compare(epoch, other.epoch);
+      if (byEpoch != 0) {
+        return byEpoch;
+      }
+      int byStep = Integer.compare(step, other.step);
+      return byStep != 0 ? byStep : Integer.compare(row, other.row);
+    }
   }
 
   /** Loads one partition's rows; called on the prefetch thread. */
@@ -38,6 +49,8 @@ public final class MinibatchIterator implements AutoCloseable {
   private final Thread prefetcher;
   private Loaded current;
   private int row;
+  /** The position while no partition is current: the start, then the end of the data. */
+  private Position resumeAt;
   private long stallNanos;
   private long batches;
   private boolean finished;
@@ -47,6 +60,7 @@ public final class MinibatchIterator implements AutoCloseable {
     this.biasKey = b.biasKey;
     this.ring = new ArrayBlockingQueue<>(b.prefetchDepth);
     this.row = b.start.row();
+    this.resumeAt = b.start;
     this.prefetcher = new Thread(() -> prefetch(b), "minibatch-prefetch");
     prefetcher.setDaemon(true);
     prefetcher.start();
@@ -114,6 +128,9 @@ public final class MinibatchIterator implements AutoCloseable {
       }
       if (next == END) {
         finished = true;
+        if (current != null) {
+          resumeAt = new Position(current.epoch(), current.step(), row);
+        }
         current = null;
         return false;
       }
@@ -122,10 +139,13 @@ public final class MinibatchIterator implements AutoCloseable {
     return false;
   }
 
-  /** Where the next batch will come from; a new iterator started here continues without repeating rows. */
+  /**
+   * Where the next batch will come from; a new iterator started here continues without repeating rows. Before the
+   * first batch it is where this iterator started; after the last, where the data ended.
+   */
   public Position position() {
     if (current == null) {
-      return null;
+      return resumeAt;
     }
     return new Position(current.epoch(), current.step(), row);
   }

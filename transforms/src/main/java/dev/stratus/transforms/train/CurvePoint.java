@@ -2,5 +2,6 @@ package dev.stratus.transforms.train;
 
 import java.io.Serializable;
 
-/** One evaluation of the model on the test set during training. */
-public record CurvePoint(double seconds, long updates, double testLogloss, double testAuc) implements Serializable {}
+/** One evaluation of the model on the validation set during training. */
+public record CurvePoint(double seconds, long updates, double validationLogloss, double validationAuc)
+    implements Serializable {}

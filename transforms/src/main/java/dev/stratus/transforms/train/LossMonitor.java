@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Watches the test loss as training goes and decides when to stop: on convergence (less than {@code epsilon}
+ * Watches the validation loss as training goes and decides when to stop: on convergence (less than {@code epsilon}
  * improvement of the best loss over the last {@code window} evaluations), on divergence (a non-finite loss, or a
  * loss that rose at each of the last {@code window} evaluations to well above the best), or on the time budget.
  */
@@ -28,7 +28,7 @@ public final class LossMonitor {
   /** Records an evaluation; returns why to stop now, or null to go on. */
   public StopReason observe(CurvePoint point) {
     curve.add(point);
-    if (!Double.isFinite(point.testLogloss())) {
+    if (!Double.isFinite(point.validationLogloss())) {
       return StopReason.DIVERGED;
     }
     if (point.seconds() >= timeoutSeconds) {
@@ -44,16 +44,16 @@ public final class LossMonitor {
     }
     double bestBefore = Double.POSITIVE_INFINITY;
     for (int i = 0; i < n - window; i++) {
-      bestBefore = Math.min(bestBefore, judged.get(i).testLogloss());
+      bestBefore = Math.min(bestBefore, judged.get(i).validationLogloss());
     }
     boolean rising = true;
     double bestRecent = Double.POSITIVE_INFINITY;
     for (int i = n - window; i < n; i++) {
-      double loss = judged.get(i).testLogloss();
+      double loss = judged.get(i).validationLogloss();
       bestRecent = Math.min(bestRecent, loss);
-      rising &= loss > judged.get(i - 1).testLogloss();
+      rising &= loss > judged.get(i - 1).validationLogloss();
     }
-    if (rising && point.testLogloss() > DIVERGENCE_FACTOR * bestBefore) {
+    if (rising && point.validationLogloss() > DIVERGENCE_FACTOR * bestBefore) {
       return StopReason.DIVERGED;
     }
     if (bestBefore - bestRecent < epsilon) {

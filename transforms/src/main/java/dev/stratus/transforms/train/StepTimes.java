@@ -39,6 +39,31 @@ public final class StepTimes implements Serializable {
     samples[step.ordinal()][at] = nanos;
   }
 
+  /** Rebuilds the times another process recorded ({@code samples}: the recent ones of each step, oldest first). */
+  static StepTimes of(long iterations, long[] totalNanos, long[][] samples) {
+    StepTimes times = new StepTimes();
+    times.iterations = iterations;
+    System.arraycopy(totalNanos, 0, times.totalNanos, 0, times.totalNanos.length);
+    for (int s = 0; s < times.samples.length; s++) {
+      System.arraycopy(samples[s], 0, times.samples[s], 0, Math.min(SAMPLES, samples[s].length));
+    }
+    return times;
+  }
+
+  long[] totalNanos() {
+    return totalNanos.clone();
+  }
+
+  /** Each step's recorded samples (up to 4096 each). */
+  long[][] samples() {
+    int n = (int) Math.min(iterations, SAMPLES);
+    long[][] recorded = new long[samples.length][];
+    for (int s = 0; s < samples.length; s++) {
+      recorded[s] = Arrays.copyOf(samples[s], n);
+    }
+    return recorded;
+  }
+
   public long iterations() {
     return iterations;
   }

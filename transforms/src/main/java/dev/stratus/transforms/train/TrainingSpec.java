@@ -4,23 +4,29 @@ import dev.stratus.ps.Optimizer;
 import java.io.Serializable;
 
 /**
- * Everything a training job needs to know besides its data: sizes, the optimizer, and when to stop. Built and
- * validated by the DSL's {@code LogisticRegression} builder; shipped as is to wherever the workers run.
+ * Everything a training job needs to know besides its data: sizes, the optimizer, when to stop, and how long a worker
+ * lives. Built and validated by the DSL's {@code LogisticRegression} builder; shipped as is to wherever the workers
+ * run.
  *
  * @param workers number of SGD workers
  * @param psShards number of parameter-server shards
- * @param workerMemoryMb memory of one worker, from which its prefetch budget is derived
+ * @param workerMemoryMb memory of one worker, from which its prefetch budget is derived (a Lambda worker uses its
+ *     function's memory instead)
  * @param learningRate the optimizer's step size
  * @param minibatchSize rows per gradient
  * @param l2 L2 penalty, applied by the server to the weights a gradient touches
- * @param epsilon stop when the best test loss improves by less than this over {@code window} evaluations
+ * @param epsilon stop when the best validation loss improves by less than this over {@code window} evaluations
  * @param window evaluations over which {@code epsilon} is judged
  * @param timeoutSeconds stop after this long
- * @param evalIntervalMillis time between two test-loss evaluations
+ * @param evalIntervalMillis time between two validation-loss evaluations
  * @param epochs passes over the training data per worker; 0 for no limit (stop on epsilon or timeout)
  * @param maxPushesInFlight gradients a worker sends before waiting for the first reply
  * @param seed seeds the order in which workers visit partitions
- * @param workerProcesses run each worker in a JVM of its own with a heap of {@code workerMemoryMb}, not in a thread
+ * @param workerProcesses run each worker of the default expansion in a JVM of its own with a heap of {@code
+ *     workerMemoryMb}, not in a thread
+ * @param workerLifetimeSeconds a worker generation hands over to its successor after this long (a Lambda worker also
+ *     before its function's timeout)
+ * @param maxWorkerFailures deaths of one worker the job survives, each followed by a successor; one more fails it
  */
 public record TrainingSpec(
     int workers,
@@ -37,11 +43,13 @@ public record TrainingSpec(
     int epochs,
     int maxPushesInFlight,
     long seed,
-    boolean workerProcesses)
+    boolean workerProcesses,
+    double workerLifetimeSeconds,
+    int maxWorkerFailures)
     implements Serializable {
 
-  /** Bytes of decoded partitions a worker may hold ahead of its computation: a quarter of its memory. */
-  public long prefetchBudgetBytes() {
-    return (long) workerMemoryMb * (1 << 20) / 4;
+  /** Bytes of decoded partitions a worker of {@code memoryMb} may hold ahead of its computation: a quarter. */
+  public static long prefetchBudgetBytes(int memoryMb) {
+    return (long) memoryMb * (1 << 20) / 4;
   }
 }

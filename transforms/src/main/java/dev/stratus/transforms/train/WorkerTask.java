@@ -8,14 +8,14 @@ import dev.stratus.store.StoreSpec;
 import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.dataset.DatasetReader;
 import dev.stratus.transforms.iterate.MinibatchIterator;
-import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment:
- * where the shards are and the secret, which model, which partitions of which dataset, and where to start.
+ * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment
+ * ({@link WorkerMessages}): where the shards are and the secret, which model, which partitions of which dataset,
+ * which generation this is and where it starts.
  *
  * @param store a spec any JVM can reach the store with (never an embedded-directory spec for another process)
  */
@@ -27,9 +27,9 @@ public record WorkerTask(
     String token,
     String modelName,
     int workerId,
+    int generation,
     int[] partitions,
-    MinibatchIterator.Position start)
-    implements Serializable {
+    MinibatchIterator.Position start) {
 
   /** The parameter-server model of a logistic regression over {@code features} features: the bias is the last key. */
   static ModelSpec modelSpec(TrainingSpec spec, long features) {
@@ -39,8 +39,16 @@ public record WorkerTask(
         .l2(spec.l2());
   }
 
-  /** Runs the worker until its data ends or {@code stop} says so, and reports how far it got. */
-  public WorkerOutcome run(BooleanSupplier stop) throws Exception {
+  /**
+   * Runs the worker until its data ends, its lifetime is over, the driver asks every worker to stop, or {@code stop}
+   * says so, recording its position as it goes; reports how far it got.
+   *
+   * @param lifetimeMillis how long this generation may run
+   * @param memoryMb the memory of the environment it runs in, which bounds its prefetching
+   */
+  public WorkerOutcome run(long lifetimeMillis, int memoryMb, BooleanSupplier stop) throws Exception {
+    long started = System.nanoTime();
+    long deadline = started + lifetimeMillis * 1_000_000L;
     ObjectStore objects = ObjectStore.of(store);
     int features = (int) train.featureCount();
     try (PsClient ps = PsClient.connect(shards, token, workerId);
@@ -51,12 +59,19 @@ public record WorkerTask(
                 .epochs(spec.epochs())
                 .seed(spec.seed() + workerId)
                 .startAt(start)
-                .prefetchDepth(MinibatchIterator.prefetchDepth(spec.prefetchBudgetBytes(), decodedPartitionBytes()))
+                .prefetchDepth(
+                    MinibatchIterator.prefetchDepth(
+                        TrainingSpec.prefetchBudgetBytes(memoryMb), decodedPartitionBytes()))
                 .build()) {
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
       SgdWorker worker = new SgdWorker(ps, model, batches, spec.maxPushesInFlight());
-      boolean dataEnded = worker.run(stop);
-      return new WorkerOutcome(dataEnded, worker.position(), worker.times(), worker.stallNanos());
+      WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation);
+      boolean dataEnded =
+          worker.run(
+              () -> System.nanoTime() >= deadline || reporter.tick(worker.position()) || stop.getAsBoolean());
+      reporter.finish(worker.position());
+      return new WorkerOutcome(
+          dataEnded, worker.position(), worker.times(), worker.stallNanos(), (System.nanoTime() - started) / 1e9);
     }
   }
 
@@ -66,8 +81,10 @@ public record WorkerTask(
     return rows * (60 + 8 * 40);
   }
 
-  /** How a worker generation ended: whether its data ran out, where a successor starts, and its timings. */
+  /**
+   * How a worker generation ended: whether its data ran out, where a successor starts, its timings, and how long it
+   * ran from its own start to its return.
+   */
   public record WorkerOutcome(
-      boolean dataEnded, MinibatchIterator.Position position, StepTimes times, long stallNanos)
-      implements Serializable {}
+      boolean dataEnded, MinibatchIterator.Position position, StepTimes times, long stallNanos, double workSeconds) {}
 }

@@ -41,6 +41,20 @@ public final class Stage {
     return input;
   }
 
+  /** A stage the driver runs itself ({@link StageInput.InDriver}): no consumer fuses into it. */
+  public boolean runsInDriver() {
+    return input instanceof StageInput.InDriver;
+  }
+
+  /** The Java-serialized windowed-value coder of {@code pcollection}, as recorded by {@link #addCoder}. */
+  public byte[] coder(String pcollection) {
+    byte[] coder = coders.get(pcollection);
+    if (coder == null) {
+      throw new IllegalStateException(this + " has no coder for " + pcollection);
+    }
+    return coder;
+  }
+
   /** PCollections (or flatten outputs) this stage's ParDos read as side inputs. */
   public Set<String> sideInputs() {
     return sideInputs;

@@ -10,8 +10,9 @@ import java.util.Base64;
 import org.apache.beam.sdk.util.SerializableUtils;
 
 /**
- * The JSON a task invocation carries (Lambda accepts only JSON payloads): references, never data. The request names
- * the task descriptor in the store and the attempt's output prefix; the response carries the Kryo task summary.
+ * The JSON an invocation carries (Lambda accepts only JSON payloads): references, never data. A task request names
+ * the task descriptor in the store and the attempt's output prefix, and its response carries the Kryo task summary;
+ * an entry-point call carries the opaque request of a {@code WorkerEntryPoint} and its answer.
  */
 public final class Invocation {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,6 +39,40 @@ public final class Invocation {
                   Base64.getDecoder().decode(node.path("store").asText()), "store spec");
       return new Request(node.path("task").asText(), node.path("attemptPrefix").asText(), store);
     }
+  }
+
+  /** A call of the worker entry point named {@code entryPoint}, with the bytes it agreed on with its executor. */
+  public record EntryPointCall(String entryPoint, byte[] request) {
+    public byte[] toJson() {
+      ObjectNode node = JSON.createObjectNode();
+      node.put("formatVersion", Messages.FORMAT_VERSION);
+      node.put("entryPoint", entryPoint);
+      node.put("request", Base64.getEncoder().encodeToString(request));
+      return bytes(node);
+    }
+
+    /** The call {@code json} carries, or null when it is a task request. */
+    public static EntryPointCall fromJsonOrNull(byte[] json) {
+      JsonNode node = tree(json);
+      checkVersion(node);
+      if (!node.hasNonNull("entryPoint")) {
+        return null;
+      }
+      return new EntryPointCall(node.get("entryPoint").asText(), Base64.getDecoder().decode(node.path("request").asText()));
+    }
+  }
+
+  public static byte[] answerJson(byte[] answer) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("formatVersion", Messages.FORMAT_VERSION);
+    node.put("answer", Base64.getEncoder().encodeToString(answer));
+    return bytes(node);
+  }
+
+  public static byte[] answerFromJson(byte[] json) {
+    JsonNode node = tree(json);
+    checkVersion(node);
+    return Base64.getDecoder().decode(node.path("answer").asText());
   }
 
   public static byte[] responseJson(TaskSummary summary) {

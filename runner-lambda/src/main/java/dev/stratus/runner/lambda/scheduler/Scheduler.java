@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.scheduler;
 
+import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.graph.Stage;
 import dev.stratus.runner.lambda.graph.StageInput;
@@ -62,6 +63,7 @@ public final class Scheduler {
   private final MetricsContainerStepMap attempted = new MetricsContainerStepMap();
   private final MetricsContainerStepMap committed = new MetricsContainerStepMap();
   private ExecutionGraph graph;
+  private InvokerWorkers workers;
 
   public Scheduler(Config config) {
     this.store = config.store();
@@ -138,6 +140,11 @@ public final class Scheduler {
       throw new IllegalStateException(e.getCause());
     } finally {
       stageThreads.shutdownNow();
+      synchronized (this) {
+        if (workers != null) {
+          workers.close();
+        }
+      }
     }
   }
 
@@ -152,6 +159,10 @@ public final class Scheduler {
 
   private void runStage(Stage stage) throws TaskFailedException, InterruptedException {
     S3Path stageDir = jobDir.resolve("stage-" + stage.id() + "/");
+    if (stage.runsInDriver()) {
+      runInDriver(stage, stageDir);
+      return;
+    }
     S3Path planPath = stageDir.resolve("plan");
     store.put(planPath, Messages.write(stage.plan(optionsJson)));
 
@@ -202,6 +213,33 @@ public final class Scheduler {
         workerMillis,
         elementsRead,
         elementsWritten);
+  }
+
+  /** Runs an in-driver stage (a composite executed whole) and commits its output as one partition. */
+  private void runInDriver(Stage stage, S3Path stageDir) throws TaskFailedException {
+    long started = System.nanoTime();
+    InDriverRun run = new InDriverRun(stage, store, workerStore, options, stageDir, workers(), this::resolve);
+    String output;
+    try {
+      output = run.run();
+    } catch (Exception e) {
+      throw new TaskFailedException(stage + " failed in the driver: " + e.getMessage(), e);
+    }
+    if (output != null) {
+      String pcollection = ((StageInput.InDriver) stage.input()).output();
+      synchronized (this) {
+        partitions.computeIfAbsent(pcollection, k -> new ArrayList<>()).add(new PartitionRef(pcollection, output));
+      }
+    }
+    LOG.info("{}: ran in the driver in {} ms", stage, (System.nanoTime() - started) / 1_000_000);
+  }
+
+  private synchronized InvokerWorkers workers() {
+    if (workers == null) {
+      LambdaRunnerOptions lambda = options.as(LambdaRunnerOptions.class);
+      workers = new InvokerWorkers(invoker, lambda.getTaskTimeoutSeconds(), lambda.getWorkerMemoryMb(), backoff);
+    }
+    return workers;
   }
 
   private List<TaskDescriptor> tasksOf(

@@ -1,7 +1,10 @@
 package dev.stratus.runner.lambda.translate;
 
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
+import dev.stratus.spi.TransformExecutor;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.ServiceLoader;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
@@ -32,12 +35,21 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
           View.CreatePCollectionView.class, new CreateViewTranslator());
 
   /**
-   * Composites translated whole rather than through their expansion, by URN. The DSL's LogisticRegression
-   * ({@code stratus:transform:logistic_regression:v1}) belongs here once training runs on Lambda workers; until then it
-   * is absent and runs its default expansion like any composite.
+   * Composites translated whole rather than through their expansion, by URN: the runner's own, and every
+   * {@link TransformExecutor} on the class path (a library's transform that runs in the driver with Lambda workers,
+   * such as the DSL's training), which the runner knows only by its URN.
    */
-  private static final Map<String, CompositeTranslator<?>> COMPOSITES =
-      Map.of(PTransformTranslation.COMBINE_PER_KEY_TRANSFORM_URN, new CombinePerKeyTranslator());
+  private static final Map<String, CompositeTranslator<?>> COMPOSITES = composites();
+
+  private static Map<String, CompositeTranslator<?>> composites() {
+    Map<String, CompositeTranslator<?>> composites = new HashMap<>();
+    for (TransformExecutor executor :
+        ServiceLoader.load(TransformExecutor.class, PipelineTranslator.class.getClassLoader())) {
+      composites.put(executor.urn(), new InDriverTranslator(executor));
+    }
+    composites.put(PTransformTranslation.COMBINE_PER_KEY_TRANSFORM_URN, new CombinePerKeyTranslator());
+    return Map.copyOf(composites);
+  }
 
   private final Pipeline pipeline;
   private final TranslationContext context;

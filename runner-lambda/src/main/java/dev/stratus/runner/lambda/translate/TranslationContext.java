@@ -28,6 +28,8 @@ final class TranslationContext {
   private final Map<PCollection<?>, String> ids = new HashMap<>();
   private final Map<String, PCollection<?>> byId = new HashMap<>();
   private final Map<String, Stage> producers = new HashMap<>();
+  /** Stages reading an in-driver stage's output from the store, shared by all its consumers. */
+  private final Map<String, Stage> readers = new HashMap<>();
   private final Set<String> materialized = new HashSet<>();
   private int shuffles;
   private int intermediates;
@@ -72,12 +74,22 @@ final class TranslationContext {
     producers.put(id(output), stage);
   }
 
+  /** {@code output} is written to the store by the driver, which runs {@code stage} itself. */
+  void producesInDriver(PCollection<?> output, Stage stage) {
+    producers.put(id(output), stage);
+    materialized.add(id(output));
+    stage.addCoder(id(output), coder(output));
+  }
+
   /**
-   * The stage a consumer of {@code input} fuses into: its producer's, or, for a Flatten's output, a stage reading the
-   * flattened partitions from the store (shared by all the Flatten's consumers).
+   * The stage a consumer of {@code input} fuses into: its producer's, or, for a Flatten's output or one the driver
+   * writes, a stage reading its partitions from the store (shared by all its consumers).
    */
   Stage stageConsuming(PCollection<?> input) {
     Stage producer = producers.get(id(input));
+    if (producer != null && producer.runsInDriver()) {
+      return readers.computeIfAbsent(id(input), id -> newStageReading(input, "read " + input.getName()));
+    }
     if (producer != null) {
       return producer;
     }

@@ -8,21 +8,21 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /** The layout of element objects in the store: windowed values one after another, each in its coder's nested form. */
-final class ElementFiles {
+public final class ElementFiles {
   private ElementFiles() {}
 
   /** Collects encoded elements in memory until the task writes them. */
-  static final class Writer<T> {
+  public static final class Writer<T> {
     private final Coder<WindowedValue<T>> coder;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private long count;
 
-    Writer(Coder<WindowedValue<T>> coder) {
+    public Writer(Coder<WindowedValue<T>> coder) {
       this.coder = coder;
     }
 
     @SuppressWarnings("unchecked")
-    void add(WindowedValue<?> element) {
+    public void add(WindowedValue<?> element) {
       try {
         coder.encode((WindowedValue<T>) element, bytes);
       } catch (IOException e) {
@@ -31,20 +31,20 @@ final class ElementFiles {
       count++;
     }
 
-    long count() {
+    public long count() {
       return count;
     }
 
-    byte[] toByteArray() {
+    public byte[] toByteArray() {
       return bytes.toByteArray();
     }
   }
 
-  interface ElementConsumer {
+  public interface ElementConsumer {
     void accept(WindowedValue<?> element) throws Exception;
   }
 
-  static long read(byte[] data, Coder<? extends WindowedValue<?>> coder, ElementConsumer consumer) throws Exception {
+  public static long read(byte[] data, Coder<? extends WindowedValue<?>> coder, ElementConsumer consumer) throws Exception {
     ByteArrayInputStream in = new ByteArrayInputStream(data);
     long count = 0;
     while (in.available() > 0) {

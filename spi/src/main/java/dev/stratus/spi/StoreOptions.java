@@ -1,4 +1,4 @@
-package dev.stratus.dsl;
+package dev.stratus.spi;
 
 import dev.stratus.store.StoreSpec;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.stratus.dsl;
+package dev.stratus.spi;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;

@@ -1,0 +1,69 @@
+package dev.stratus.dsl;
+
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.train.TrainingSpec;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * Where training's parameter-server shards are. By default each training starts its own (in the driver's JVM on the
+ * DirectRunner, as processes beside the driver on LambdaRunner); with {@code --psEndpoints} it uses shards already
+ * running elsewhere (VMs beside Lambda workers), whose secret it reads from an environment variable, never an option.
+ */
+public interface TrainingOptions extends PipelineOptions {
+  @Description("Parameter-server shards already running, as host:port,host:port,...; empty: each training starts"
+      + " its own")
+  @Default.String("")
+  String getPsEndpoints();
+
+  void setPsEndpoints(String endpoints);
+
+  @Description("Environment variable holding the secret of the shards named by --psEndpoints")
+  @Default.String("STRATUS_PS_TOKEN")
+  String getPsTokenVariable();
+
+  void setPsTokenVariable(String variable);
+
+  @Description("Heap of each parameter-server shard process LambdaRunner starts (a -Xmx value)")
+  @Default.String("1g")
+  String getPsShardHeap();
+
+  void setPsShardHeap(String heap);
+
+  /**
+   * The shards {@code options} name, or {@code spec.psShards()} new ones: processes of their own when {@code
+   * processes}, else in this JVM.
+   */
+  static Shards shards(TrainingOptions options, TrainingSpec spec, boolean processes) throws Exception {
+    String endpoints = options.getPsEndpoints() == null ? "" : options.getPsEndpoints().trim();
+    if (endpoints.isEmpty()) {
+      return processes ? Shards.processes(spec.psShards(), options.getPsShardHeap()) : Shards.inProcess(spec.psShards());
+    }
+    List<InetSocketAddress> addresses = new ArrayList<>();
+    for (String endpoint : endpoints.split(",")) {
+      String hostPort = endpoint.trim();
+      int colon = hostPort.lastIndexOf(':');
+      int port;
+      try {
+        port = colon < 1 ? -1 : Integer.parseInt(hostPort.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65_535) {
+        throw new IllegalArgumentException("--psEndpoints: '" + hostPort + "' is not host:port (port 1 to 65535)");
+      }
+      addresses.add(InetSocketAddress.createUnresolved(hostPort.substring(0, colon), port));
+    }
+    String variable = options.getPsTokenVariable();
+    String token = variable == null ? null : System.getenv(variable);
+    if (token == null || token.isEmpty()) {
+      throw new IllegalArgumentException("--psEndpoints names shards, but the environment variable " + variable
+          + " (--psTokenVariable) holding their secret is not set");
+    }
+    return Shards.remote(addresses, token);
+  }
+}

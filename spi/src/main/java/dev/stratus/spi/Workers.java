@@ -1,0 +1,31 @@
+package dev.stratus.spi;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A runner's worker function, invoked with a request for one of the {@link WorkerEntryPoint}s on its class path. Each
+ * call is one invocation (one AWS Lambda invocation on LambdaRunner): it runs until the entry point returns, the
+ * function's timeout, or the environment's death.
+ *
+ * <pre>{@code
+ * CompletableFuture<byte[]> answer = context.workers().invoke(SgdEntryPoint.NAME, requestBytes);
+ * answer.whenComplete((bytes, failure) -> ...);   // failure: a WorkerFailedException with the worker's error
+ * }</pre>
+ */
+public interface Workers {
+  /**
+   * Invokes entry point {@code entryPoint} with {@code request}. Completes with the entry point's answer, or
+   * exceptionally with a {@link WorkerFailedException} when the invocation failed (the entry point threw, the
+   * environment died or timed out). Throttled invocations are retried by the runner, not reported.
+   */
+  CompletableFuture<byte[]> invoke(String entryPoint, byte[] request);
+
+  /** The time limit of one invocation, in seconds: an entry point should return well before it. */
+  int timeoutSeconds();
+
+  /** The memory of one invocation's environment, in MB. */
+  int memoryMb();
+
+  /** Invocations started so far, retries of throttled calls excluded. */
+  long invocations();
+}
