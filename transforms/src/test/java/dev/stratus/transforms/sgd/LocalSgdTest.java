@@ -2,6 +2,7 @@ package dev.stratus.transforms.sgd;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.transforms.generate.PlantedData;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.reference.Liblinear;

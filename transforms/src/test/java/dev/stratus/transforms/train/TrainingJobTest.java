@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.transforms.generate.PlantedData;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
@@ -13,7 +14,6 @@ import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.dataset.DatasetManifest;
 import dev.stratus.transforms.dataset.DatasetWriter;
 import dev.stratus.transforms.reference.Liblinear;
-import dev.stratus.transforms.sgd.PlantedData;
 import dev.stratus.transforms.sgd.LogisticModel;
 import java.nio.file.Path;
 import dev.stratus.transforms.iterate.MinibatchIterator.Position;

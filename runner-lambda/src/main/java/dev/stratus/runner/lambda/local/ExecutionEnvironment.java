@@ -42,6 +42,9 @@ abstract class ExecutionEnvironment {
   /** Kills the environment at once and releases what it holds; idempotent. */
   abstract void destroy();
 
+  /** The process the environment runs in, or -1 when it is a thread of this JVM. */
+  abstract long pid();
+
   /** Peak memory of the environment in MB, if known. */
   abstract long maxMemoryUsedMb();
 

@@ -136,6 +136,11 @@ final class InProcessEnvironment extends ExecutionEnvironment {
   }
 
   @Override
+  long pid() {
+    return -1;
+  }
+
+  @Override
   long maxMemoryUsedMb() {
     return 0;
   }

@@ -96,6 +96,13 @@ final class LambdaFunction {
     }
   }
 
+  /** Environments running an invocation now. */
+  List<ExecutionEnvironment> busy() {
+    synchronized (idle) {
+      return live.stream().filter(e -> e.isAlive() && !idle.contains(e)).toList();
+    }
+  }
+
   /** Counted when the invocation gets its environment. */
   void countStart(boolean cold) {
     invocations.incrementAndGet();

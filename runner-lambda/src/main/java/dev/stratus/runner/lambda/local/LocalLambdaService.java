@@ -244,6 +244,14 @@ public final class LocalLambdaService implements AutoCloseable {
     return function(name).stats();
   }
 
+  /**
+   * Process ids of {@code name}'s environments that are running an invocation now (PROCESS mode; empty otherwise):
+   * what an operator, or a fault-injection test, would look at or kill.
+   */
+  public List<Long> busyEnvironmentPids(String name) {
+    return function(name).busy().stream().map(ExecutionEnvironment::pid).filter(pid -> pid > 0).toList();
+  }
+
   /** Environments alive now across all functions. */
   public int liveEnvironments() {
     return functions.values().stream().mapToInt(function -> function.stats().liveEnvironments()).sum();

@@ -74,6 +74,11 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   }
 
   @Override
+  long pid() {
+    return process.pid();
+  }
+
+  @Override
   long maxMemoryUsedMb() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {

@@ -1,6 +1,8 @@
-package dev.stratus.transforms.sgd;
+package dev.stratus.transforms.generate;
 
 import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.sgd.LogisticGradient;
+import dev.stratus.transforms.sgd.LogisticModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,0 +1,325 @@
+package dev.stratus.dsl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.runner.lambda.LambdaRunner;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetManifest;
+import dev.stratus.transforms.dataset.DatasetWriter;
+import dev.stratus.transforms.generate.CriteoGenerator;
+import dev.stratus.transforms.generate.PlantedData;
+import dev.stratus.transforms.reference.Liblinear;
+import dev.stratus.transforms.sgd.LogisticModel;
+import dev.stratus.transforms.train.GenerationRecord;
+import dev.stratus.transforms.train.TrainResult;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Training on LambdaRunner as a user runs it: the local Lambda service with process environments (JVMs running the
+ * AWS runtime interface client), parameter-server shards as processes, workers as invocations; held to the optimum
+ * liblinear finds on the same split, through hand-overs, killed environments and a worker that cannot work.
+ */
+@Timeout(600)
+class LogisticRegressionOnWorkersTest {
+  private static final String FUNCTION = "stratus-worker";
+  private static final String ROOT = "s3://tests/on-workers";
+  private static final int FEATURES = 2_000;
+  /** Within 2% of the exact solver's test logloss. */
+  private static final double BAR = 1.02;
+
+  static LocalLambdaService lambda;
+  static SparseRow[] testRows;
+  static double optimum;
+
+  @BeforeAll
+  static void startLambdaAndWriteData() {
+    lambda = LocalLambdaService.start(LocalLambdaService.Config.defaults().withConcurrencyLimit(16));
+    List<Path> classpath =
+        java.util.Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
+            .filter(entry -> !entry.isBlank())
+            .distinct()
+            .map(Path::of)
+            .toList();
+    lambda.registerFunction(
+        FunctionSpec.of(FUNCTION, WorkerHandler.class.getName() + "::handleRequest", classpath)
+            .withMemoryMb(512)
+            .withTimeoutSeconds(120));
+    PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
+    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
+    DataTesting.store().ensureBucket("tests");
+    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/train"), data.train, template, 5_000);
+    DatasetWriter.write(
+        DataTesting.store(), S3Path.parse(ROOT + "/validation"), data.test.subList(0, 5_000), template, 5_000);
+    List<SparseRow> test = data.test.subList(5_000, 10_000);
+    testRows = test.toArray(new SparseRow[0]);
+    try {
+      optimum = Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().logloss();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @AfterAll
+  static void stopLambda() {
+    lambda.close();
+  }
+
+  private static StoreOptionsAndRunner options() {
+    StoreOptionsAndRunner options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=LambdaRunner",
+                "--dataDir=" + DataTesting.DIR.resolve("store"),
+                "--lambdaEndpoint=" + lambda.endpoint(),
+                "--functionName=" + FUNCTION,
+                "--workerMemoryMb=512",
+                "--taskTimeoutSeconds=120")
+            .as(StoreOptionsAndRunner.class);
+    options.setRunner(LambdaRunner.class);
+    return options;
+  }
+
+  /** The options of both: PipelineOptionsFactory needs one interface naming every option it is given. */
+  public interface StoreOptionsAndRunner extends dev.stratus.runner.lambda.LambdaRunnerOptions, TrainingOptions {}
+
+  private static LogisticRegression baseTraining(Pipeline p) {
+    return LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
+        .learningRate(0.05f)
+        .l2(0f)
+        .epsilon(1e-4)
+        .window(6)
+        .evalInterval(Duration.ofMillis(250))
+        .timeout(Duration.ofSeconds(150));
+  }
+
+  /** Trains on LambdaRunner and returns the result the driver produced, saved to the store by a downstream DoFn. */
+  private static TrainResult train(String trainLocation, UnaryOperator<LogisticRegression> configure, String name) {
+    Pipeline p = Pipeline.create(options());
+    String model = ROOT + "/models/" + name + ".bin";
+    String saved = ROOT + "/results/" + name;
+    PCollection<TrainResult> result =
+        p.apply("Train", ReadDataset.from(trainLocation)).apply(configure.apply(baseTraining(p)).modelTo(model));
+    result.apply(ParDo.of(new SaveResult(saved)));
+    p.run().waitUntilFinish();
+    return (TrainResult)
+        SerializableUtils.deserializeFromByteArray(DataTesting.store().get(S3Path.parse(saved)), "train result");
+  }
+
+  private static double testLoss(TrainResult result) {
+    LogisticModel model =
+        LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(result.modelPath())), result.modelPath());
+    double loss = model.evaluate(testRows).logloss();
+    System.out.printf("test logloss %.5f (liblinear optimum %.5f, ratio %.4f), %s, %,d updates, %d generations%n",
+        loss, optimum, loss / optimum, result.stopReason(), result.updates(), result.workerGenerations());
+    return loss;
+  }
+
+  @Test
+  void fourLambdaWorkersComeWithinTwoPercentOfTheOptimum() {
+    long invocationsBefore = lambda.stats(FUNCTION).invocations();
+    TrainResult result = train(ROOT + "/train", lr -> lr.workers(4).psShards(2), "four");
+    assertTrue(testLoss(result) <= optimum * BAR, "not within 2% of liblinear's optimum " + optimum);
+    assertTrue(result.generations().stream().map(GenerationRecord::worker).distinct().count() == 4,
+        "four workers ran: " + result.generations());
+    long invocations = lambda.stats(FUNCTION).invocations() - invocationsBefore;
+    assertTrue(invocations >= result.workerGenerations() + 2,
+        "the local service counted " + invocations + " invocations for " + result.workerGenerations()
+            + " worker generations and the pipeline's tasks");
+  }
+
+  @Test
+  void workersHandOverAtTheirLifetimeAndResumeWhereTheyStopped() {
+    TrainResult result =
+        train(ROOT + "/train", lr -> lr.workers(2).workerLifetime(Duration.ofSeconds(2)), "lifetime");
+    assertTrue(testLoss(result) <= optimum * BAR, "not within 2% of liblinear's optimum " + optimum);
+    for (int w = 0; w < 2; w++) {
+      List<GenerationRecord> generations = result.generationsOf(w);
+      assertTrue(generations.size() >= 3, "worker " + w + ": " + generations);
+      for (int g = 1; g < generations.size(); g++) {
+        GenerationRecord before = generations.get(g - 1);
+        GenerationRecord after = generations.get(g);
+        assertEquals(GenerationRecord.Ending.HANDED_OVER, before.ending(), before.toString());
+        assertEquals(before.end(), after.start(), "a successor starts where its predecessor returned");
+        assertTrue(after.start().compareTo(before.start()) > 0, "positions advance: " + generations);
+      }
+    }
+  }
+
+  @Test
+  void aKilledEnvironmentIsRegeneratedFromItsRecordedPosition() throws Exception {
+    long errorsBefore = lambda.stats(FUNCTION).errors();
+    AtomicLong killed = new AtomicLong(-1);
+    Thread killer = new Thread(() -> killOneWorkerEnvironment(2, killed), "kill-an-environment");
+    killer.setDaemon(true);
+    killer.start();
+    TrainResult result = train(ROOT + "/train", lr -> lr.workers(2), "killed");
+    killer.join(1_000);
+    assertTrue(killed.get() > 0, "no environment was killed");
+    assertTrue(testLoss(result) <= optimum * BAR, "not within 2% of liblinear's optimum " + optimum);
+    GenerationRecord died =
+        result.generations().stream()
+            .filter(g -> g.ending() == GenerationRecord.Ending.DIED)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no generation died: " + result.generations()));
+    System.out.println("killed environment " + killed.get() + "; the dead generation: " + died);
+    List<GenerationRecord> ofThatWorker = result.generationsOf(died.worker());
+    GenerationRecord successor = ofThatWorker.get(ofThatWorker.indexOf(died) + 1);
+    assertEquals(died.end(), successor.start(), "the successor starts at the dead worker's recorded position");
+    assertTrue(died.error().contains("Runtime.ExitError") || died.error().contains("exited"), died.error());
+    assertTrue(lambda.stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
+  }
+
+  /**
+   * Once {@code workers} environments have been busy together for two seconds (the training's workers, past their
+   * cold start and recording their positions), kills one of them with SIGKILL, as a crash would.
+   */
+  private static void killOneWorkerEnvironment(int workers, AtomicLong killed) {
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    List<Long> stable = List.of();
+    long stableSince = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      List<Long> busy = lambda.busyEnvironmentPids(FUNCTION);
+      if (busy.size() != workers || !busy.equals(stable)) {
+        stable = busy;
+        stableSince = System.nanoTime();
+      } else if (System.nanoTime() - stableSince > Duration.ofSeconds(2).toNanos()) {
+        long pid = busy.get(0);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        killed.set(pid);
+        return;
+      }
+      sleep(20);
+    }
+  }
+
+  @Test
+  void aWorkerThatAlwaysFailsFailsTheJobWithItsErrorAndLeavesNoShardRunning() {
+    // A manifest whose partitions are not in the store: every generation fails reading them.
+    DataTesting.store()
+        .put(S3Path.parse(ROOT + "/broken/manifest.json"),
+            DataTesting.store().get(S3Path.parse(ROOT + "/train/manifest.json")));
+    RuntimeException failure =
+        assertThrows(
+            RuntimeException.class,
+            () -> train(ROOT + "/broken", lr -> lr.workers(1).maxWorkerFailures(1), "broken"));
+    String message = rootMessage(failure);
+    assertTrue(message.startsWith("worker 0 failed 2 times, more than maxWorkerFailures=1"), message);
+    assertTrue(message.contains("missing"), message);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (shardProcesses() > 0 && System.nanoTime() < deadline) {
+      sleep(100);
+    }
+    assertEquals(0, shardProcesses(), "parameter-server shard processes still running");
+  }
+
+  @Test
+  void aPreprocessingTaskWhoseEnvironmentIsKilledLeavesTheSameDataset() throws Exception {
+    Path tsv = DataTesting.file("on-workers/criteo.tsv", "");
+    CriteoGenerator.withSeed(11).writeTsv(tsv, 60_000);
+    Pipeline direct = DataTesting.pipeline();
+    direct.apply(LoadCriteo.from(tsv.toString()).modelBits(14).bytesPerTask(1 << 20).to(ROOT + "/criteo-direct"));
+    direct.run().waitUntilFinish();
+
+    long errorsBefore = lambda.stats(FUNCTION).errors();
+    AtomicLong killed = new AtomicLong(-1);
+    Thread killer = new Thread(() -> killATaskInTheMiddle(killed), "kill-a-task");
+    killer.setDaemon(true);
+    killer.start();
+    Pipeline onLambda = Pipeline.create(options());
+    onLambda.apply(LoadCriteo.from(tsv.toString()).modelBits(14).bytesPerTask(1 << 20).to(ROOT + "/criteo-lambda"));
+    onLambda.run().waitUntilFinish();
+    killer.join(1_000);
+    assertTrue(killed.get() > 0, "no environment was killed");
+    assertTrue(lambda.stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
+    List<SparseRow> expected = DataTesting.sortedRows(ROOT + "/criteo-direct");
+    List<SparseRow> actual = DataTesting.sortedRows(ROOT + "/criteo-lambda");
+    assertEquals(expected.size(), actual.size());
+    assertEquals(expected, actual, "the same rows as the fault-free run");
+  }
+
+  /** Kills the first environment seen busy for 300 ms running (a parsing task, not a quick bookkeeping one). */
+  private static void killATaskInTheMiddle(AtomicLong killed) {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    List<Long> seen = List.of();
+    long seenSince = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      List<Long> busy = lambda.busyEnvironmentPids(FUNCTION);
+      List<Long> still = busy.stream().filter(seen::contains).toList();
+      if (!still.isEmpty() && System.nanoTime() - seenSince > Duration.ofMillis(300).toNanos()) {
+        ProcessHandle.of(still.get(0)).ifPresent(ProcessHandle::destroyForcibly);
+        killed.set(still.get(0));
+        return;
+      }
+      if (still.isEmpty()) {
+        seen = busy;
+        seenSince = System.nanoTime();
+      }
+      sleep(10);
+    }
+  }
+
+  private static long shardProcesses() {
+    return ProcessHandle.current()
+        .descendants()
+        .filter(ProcessHandle::isAlive)
+        .filter(h -> h.info().arguments().map(a -> List.of(a).contains("dev.stratus.ps.PsServer")).orElse(false))
+        .count();
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable cause = t;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    // The training failure, not the worker's own exception below it.
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c.getMessage() != null && c.getMessage().startsWith("worker ")) {
+        return c.getMessage();
+      }
+    }
+    return String.valueOf(cause.getMessage());
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Keeps the training result where the test reads it back. */
+  static final class SaveResult extends StoreDoFn<TrainResult, Void> {
+    private final String location;
+
+    SaveResult(String location) {
+      this.location = location;
+    }
+
+    @ProcessElement
+    public void process(@Element TrainResult result) {
+      store.put(S3Path.parse(location), SerializableUtils.serializeToByteArray(result));
+    }
+  }
+}
