@@ -12,6 +12,7 @@ import dev.stratus.transforms.text.InputFiles;
 import dev.stratus.transforms.text.RowParser;
 import dev.stratus.transforms.text.TextFormat;
 import dev.stratus.transforms.text.TextLoader;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -25,9 +26,10 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * What the text loaders ({@link LoadLibsvm}, {@link LoadCriteo}, {@link LoadCsv}) share: the input (a local or
- * {@code s3://} file, directory, prefix or glob), the location of the dataset, the partition size, the bad-record
- * policy, and the pipeline: list the input files, cut them into ranges of lines, parse the ranges in parallel into
- * partitions, commit.
+ * {@code s3://} file, directory, prefix or glob; a relative local path is resolved against the driver's working
+ * directory when the loader is built, and local files must be readable where the workers run), the location of the
+ * dataset, the partition size, the bad-record policy, and the pipeline: list the input files, cut them into ranges of
+ * lines, parse the ranges in parallel into partitions, commit.
  *
  * @param <SelfT> the concrete loader, so that the shared builder methods return it
  */
@@ -49,8 +51,11 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
     }
     if (S3Path.isS3(input)) {
       S3Path.parse(input);
+      this.input = input;
+    } else {
+      // Resolved here, on the driver: a worker's working directory is its own, not the author's.
+      this.input = Path.of(input).toAbsolutePath().normalize().toString();
     }
-    this.input = input;
   }
 
   /** Where to write the dataset, {@code s3://bucket/prefix}; default {@code s3://<--bucket>/datasets/<input name>}. */

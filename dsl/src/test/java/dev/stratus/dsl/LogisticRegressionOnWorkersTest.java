@@ -258,6 +258,18 @@ class LogisticRegressionOnWorkersTest {
     assertEquals(expected, actual, "the same rows as the fault-free run");
   }
 
+  @Test
+  void aRelativeLocalPathIsTheDriversWhereverTheWorkersRun() throws Exception {
+    // Environment processes work in directories of their own: the path must mean the driver's file.
+    Path relative = Path.of("target", "relative-input-" + System.nanoTime() + ".svm");
+    java.nio.file.Files.createDirectories(relative.getParent());
+    java.nio.file.Files.writeString(relative, "1 3:1 7:0.5\n0 2:1\n1 7:2\n");
+    Pipeline p = Pipeline.create(options());
+    p.apply(LoadLibsvm.from(relative.toString()).to(ROOT + "/relative"));
+    p.run().waitUntilFinish();
+    assertEquals(3, DataTesting.dataset(ROOT + "/relative").rowCount());
+  }
+
   /** Kills the first environment seen busy for 300 ms running (a parsing task, not a quick bookkeeping one). */
   private static void killATaskInTheMiddle(AtomicLong killed) {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

@@ -32,8 +32,11 @@ public final class InputFiles {
     List<String> files = S3Path.isS3(input) ? expandS3(input, store.get()) : expandLocal(input);
     if (files.isEmpty()) {
       throw new IllegalArgumentException("no input files at '" + input + "': no such file, directory or match"
-          + (S3Path.isS3(input) ? " in " + store.get().spec().describe() : " (working directory "
-              + Path.of("").toAbsolutePath() + ")"));
+          + (S3Path.isS3(input)
+              ? " in " + store.get().spec().describe()
+              : " on this machine (a worker reads the driver's local files only when it runs on the driver's machine,"
+                  + " as the DirectRunner's and the local Lambda service's do; elsewhere, such as on AWS Lambda,"
+                  + " copy the input to the store and load its s3:// location)"));
     }
     return files;
   }
