@@ -70,18 +70,11 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
     public Running launch(WorkerTask task) {
       CompletableFuture<WorkerTask.WorkerOutcome> outcome =
           workers.invoke(SgdEntryPoint.NAME, WorkerMessages.task(task)).thenApply(WorkerMessages::outcome);
-      return new Running() {
-        @Override
-        public CompletableFuture<WorkerTask.WorkerOutcome> outcome() {
-          return outcome;
-        }
-
-        @Override
-        public void kill() {
-          outcome.completeExceptionally(
-              new WorkerFailedException("Abandoned", "the driver gave up on this invocation"));
-        }
-      };
+      return new Running(
+          outcome,
+          () ->
+              outcome.completeExceptionally(
+                  new WorkerFailedException("Abandoned", "the driver gave up on this invocation")));
     }
 
     /** Nothing to end: a Lambda invocation cannot be cancelled; every worker returns once the job's stop is set. */

@@ -113,5 +113,12 @@ public class LogisticRegressionTest {
         assertThrows(IllegalArgumentException.class, () -> lr.timeout(Duration.ZERO)).getMessage().startsWith("timeout"));
     assertTrue(
         assertThrows(IllegalArgumentException.class, () -> lr.modelTo("/tmp/x")).getMessage().contains("/tmp/x"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> lr.workerLifetime(Duration.ofMinutes(16)))
+            .getMessage()
+            .startsWith("workerLifetime"));
+    assertEquals(
+        "maxWorkerFailures must be in [0, 1000], got -1",
+        assertThrows(IllegalArgumentException.class, () -> lr.maxWorkerFailures(-1)).getMessage());
   }
 }

@@ -1,5 +1,13 @@
 package dev.stratus.benchmarks.preprocess;
 
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.FunctionStats;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.worker.WorkerHandler;
+import java.io.File;
+import java.util.Arrays;
 import com.sun.management.OperatingSystemMXBean;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
@@ -34,14 +42,18 @@ import org.apache.beam.sdk.transforms.Create;
 import org.joda.time.Duration;
 
 /**
- * Load + normalize of generated Criteo rows on the DirectRunner, step by step, beside a plain single-threaded Java
- * loop doing the same parse-hash-scale over the same files in memory: the cost floor, so the ratio is what the
- * pipeline (Beam, the object store, the partition codec) adds.
+ * Load + normalize of generated Criteo rows on the DirectRunner and on LambdaRunner (the local Lambda service, process
+ * environments, cold starts included), step by step, beside a plain single-threaded Java loop doing the same
+ * parse-hash-scale over the same files in memory: the cost floor, so the ratio is what the pipeline (Beam, the object
+ * store, the partition codec, and on LambdaRunner the invocations) adds. LambdaRunner's time is split into cold
+ * starts, time in handlers (store I/O and compute together: the handler does not time them apart) and the driver's
+ * share (planning, invoking, waiting, committing).
  *
  * <pre>mvn -q -o -pl benchmarks compile exec:java@load-normalize [-Dexec.args="--rows 1000000 --files 1"]</pre>
  */
 public final class LoadNormalizeBenchmark {
   private static final int MODEL_BITS = 20;
+  private static final String FUNCTION = "stratus-worker";
   private static final Duration STEP_LIMIT = Duration.standardMinutes(5);
 
   private LoadNormalizeBenchmark() {}
@@ -140,13 +152,14 @@ public final class LoadNormalizeBenchmark {
         storeStart, Math.min(rows, 50_000), warming.step("", 0, 0).seconds());
 
     Step[] pipeline = runPipeline(options, work.resolve("input") + "/day_*.tsv", "s3://bench/datasets/criteo", store);
+    LambdaRun lambda = runOnLambda(work, store, work.resolve("input") + "/day_*.tsv");
     Step pipelineLoad = pipeline[0];
     Step pipelineNormalize = pipeline[1];
     Step[] floor = runFloor(inputs);
     Step floorLoad = floor[0];
     long partitionBytes = pipelineNormalize.bytes();
     Step floorNormalize = floor[1].withBytes(partitionBytes);
-    Step pipelineTotal = pipelineLoad.plus("pipeline: load + normalize", pipelineNormalize, inputBytes);
+    Step pipelineTotal = pipelineLoad.plus("DirectRunner: load + normalize", pipelineNormalize, inputBytes);
     Step floorTotal = floorLoad.plus("plain loop: load + normalize", floorNormalize, inputBytes);
     System.out.println("| step                                 |       rows |  wall s |   CPU s |"
         + "      rows/s |      MB |    MB/s | wall ratio | CPU ratio |");
@@ -158,16 +171,76 @@ public final class LoadNormalizeBenchmark {
     System.out.println(pipelineNormalize.row(floorNormalize));
     System.out.println(floorNormalize.row(null));
     System.out.println(pipelineTotal.row(floorTotal));
+    System.out.println(lambda.steps[0].row(floorLoad));
+    System.out.println(lambda.steps[1].row(floorNormalize));
+    Step lambdaTotal = lambda.steps[0].plus("LambdaRunner: load + normalize", lambda.steps[1], inputBytes);
+    System.out.println(lambdaTotal.row(floorTotal));
     System.out.println(floorTotal.row(null));
+    System.out.printf("%nLambdaRunner over DirectRunner, wall: load %.2fx, normalize %.2fx, both %.2fx%n",
+        lambda.steps[0].seconds() / pipelineLoad.seconds(), lambda.steps[1].seconds() / pipelineNormalize.seconds(),
+        lambdaTotal.seconds() / pipelineTotal.seconds());
+    System.out.println("\nWhere LambdaRunner's time went (process CPU time above is the driver's alone; environments"
+        + " are processes of their own):");
+    System.out.println("| step | wall s | invocations | cold starts | init s (sum) | in handlers s (sum) |"
+        + " handler s per wall s | driver-side s (wall - handlers / concurrency) |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (int i = 0; i < 2; i++) {
+      LambdaStep b = lambda.breakdown[i];
+      Step st = lambda.steps[i];
+      double handlers = b.handlerSeconds();
+      double concurrency = Math.min(Runtime.getRuntime().availableProcessors(), Math.max(1, b.invocations()));
+      System.out.printf("| %s | %.2f | %d | %d | %.2f | %.2f | %.2f | %.2f |%n", i == 0 ? "load" : "normalize",
+          st.seconds(), b.invocations(), b.coldStarts(), b.initSeconds(), handlers, handlers / st.seconds(),
+          Math.max(0, st.seconds() - handlers / concurrency));
+    }
     System.out.printf("%nrows/s and MB/s per wall second. MB: TSV text generated and loaded; the loaded dataset's"
         + " compressed partitions%n(%,d bytes) for normalizing, which the plain loop holds in memory instead."
         + "%nratios: the pipeline's time over the plain loop's for the same step. Load average at the end %.1f.%n",
         partitionBytes, OS.getSystemLoadAverage());
   }
 
-  /** LoadCriteo, then Normalize.minMax over the loaded dataset, as two pipelines so each step is timed alone. */
+  /** What the local Lambda service counted during one step. */
+  private record LambdaStep(long invocations, long coldStarts, double initSeconds, double handlerSeconds) {
+    static LambdaStep between(FunctionStats before, FunctionStats after) {
+      return new LambdaStep(after.invocations() - before.invocations(), after.coldStarts() - before.coldStarts(),
+          after.totalInitTime().minus(before.totalInitTime()).toNanos() / 1e9,
+          after.totalDuration().minus(before.totalDuration()).toNanos() / 1e9);
+    }
+  }
+
+  private record LambdaRun(Step[] steps, LambdaStep[] breakdown) {}
+
+  /**
+   * The same two pipelines on LambdaRunner against a local Lambda service of its own (process environments, none warm
+   * at the start: the cold starts are part of the cost), whose counters tell the breakdown.
+   */
+  private static LambdaRun runOnLambda(Path work, ObjectStore store, String input) throws IOException {
+    try (LocalLambdaService lambda = LocalLambdaService.start()) {
+      List<Path> classpath = Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
+          .filter(entry -> !entry.isBlank()).distinct().map(Path::of).toList();
+      lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.class.getName() + "::handleRequest", classpath)
+          .withMemoryMb(1024).withTimeoutSeconds(300));
+      LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
+          "--dataDir=" + work.resolve("store"), "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
+          "--workerMemoryMb=1024").as(LambdaRunnerOptions.class);
+      FunctionStats start = lambda.stats(FUNCTION);
+      List<FunctionStats> marks = new ArrayList<>();
+      Step[] steps = runPipeline(options, input, "s3://bench/datasets/criteo-lambda", store,
+          () -> marks.add(lambda.stats(FUNCTION)), "LambdaRunner");
+      FunctionStats end = lambda.stats(FUNCTION);
+      return new LambdaRun(steps,
+          new LambdaStep[] {LambdaStep.between(start, marks.get(0)), LambdaStep.between(marks.get(0), end)});
+    }
+  }
+
   private static Step[] runPipeline(StoreOptions options, String input, String location, ObjectStore store)
       throws IOException {
+    return runPipeline(options, input, location, store, () -> {}, "DirectRunner");
+  }
+
+  /** LoadCriteo, then Normalize.minMax over the loaded dataset, as two pipelines so each step is timed alone. */
+  private static Step[] runPipeline(StoreOptions options, String input, String location, ObjectStore store,
+      Runnable betweenSteps, String runner) throws IOException {
     long inputBytes = 0;
     try (Stream<Path> files = Files.list(Path.of(input).getParent())) {
       for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".tsv")).toList()) {
@@ -178,7 +251,8 @@ public final class LoadNormalizeBenchmark {
     load.apply(LoadCriteo.from(input).modelBits(MODEL_BITS).to(location));
     Timer loading = new Timer();
     finish(load.run(), "load");
-    Step loadStep = loading.step("pipeline: LoadCriteo", 0, inputBytes);
+    Step loadStep = loading.step(runner + ": LoadCriteo", 0, inputBytes);
+    betweenSteps.run();
 
     Dataset loaded = Dataset.open(store, S3Path.parse(location));
     long partitionBytes = loaded.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).sum();
@@ -188,7 +262,7 @@ public final class LoadNormalizeBenchmark {
     finish(normalize.run(), "normalize");
     return new Step[] {
       new Step(loadStep.name(), loaded.rowCount(), loadStep.seconds(), loadStep.cpuSeconds(), inputBytes),
-      normalizing.step("pipeline: Normalize.minMax, 2 passes", loaded.rowCount(), partitionBytes)
+      normalizing.step(runner + ": Normalize.minMax, 2 passes", loaded.rowCount(), partitionBytes)
     };
   }
 

@@ -49,17 +49,7 @@ public final class ProcessWorkers implements WorkerLauncher {
     CompletableFuture<WorkerTask.WorkerOutcome> outcome =
         CompletableFuture.supplyAsync(() -> await(process), command -> daemon(command, "worker-process-" + process.pid()));
     outcome.whenComplete((o, failure) -> running.remove(process));
-    return new Running() {
-      @Override
-      public CompletableFuture<WorkerTask.WorkerOutcome> outcome() {
-        return outcome;
-      }
-
-      @Override
-      public void kill() {
-        process.destroyForcibly();
-      }
-    };
+    return new Running(outcome, process::destroyForcibly);
   }
 
   private static void daemon(Runnable command, String name) {

@@ -34,18 +34,12 @@ public final class ThreadWorkers implements WorkerLauncher {
                 outcome.completeExceptionally(t);
               }
             });
-    return new Running() {
-      @Override
-      public CompletableFuture<WorkerTask.WorkerOutcome> outcome() {
-        return outcome;
-      }
-
-      @Override
-      public void kill() {
-        thread.cancel(true);
-        outcome.completeExceptionally(new IllegalStateException("worker thread killed"));
-      }
-    };
+    return new Running(
+        outcome,
+        () -> {
+          thread.cancel(true);
+          outcome.completeExceptionally(new IllegalStateException("worker thread killed"));
+        });
   }
 
   @Override

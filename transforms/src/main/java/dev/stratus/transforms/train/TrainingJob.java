@@ -146,7 +146,7 @@ public final class TrainingJob implements AutoCloseable {
 
   /** Ends worker {@code w}'s running generation abruptly, as if its machine died; the job starts a successor. */
   public void killWorker(int w) {
-    slots[w].running.kill();
+    slots[w].running.kill().run();
   }
 
   private void launch(Slot slot) throws Exception {
@@ -279,7 +279,7 @@ public final class TrainingJob implements AutoCloseable {
       try {
         slot.running.outcome().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (Exception e) {
-        slot.running.kill(); // it is dead, failed, or past the grace: either way it is recorded as died below
+        slot.running.kill().run(); // it is dead, failed, or past the grace: either way it is recorded as died below
       }
     }
     for (Slot slot; (slot = ended.poll()) != null; ) {

@@ -15,11 +15,11 @@ public interface WorkerLauncher extends AutoCloseable {
   @Override
   void close();
 
-  /** A generation that was started. */
-  interface Running {
-    CompletableFuture<WorkerTask.WorkerOutcome> outcome();
-
-    /** Ends it abruptly, as a crash would; a no-op where the platform cannot (a Lambda invocation). */
-    void kill();
-  }
+  /**
+   * A generation that was started.
+   *
+   * @param kill ends it abruptly, as a crash would (where the platform cannot, as for a Lambda invocation, the driver
+   *     only stops waiting for it)
+   */
+  record Running(CompletableFuture<WorkerTask.WorkerOutcome> outcome, Runnable kill) {}
 }

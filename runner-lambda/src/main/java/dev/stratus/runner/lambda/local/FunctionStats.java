@@ -14,9 +14,10 @@ import java.time.Duration;
  * @param throttles invocations refused with 429 at the concurrency cap
  * @param liveEnvironments environments alive now, busy or idle
  * @param totalInitTime summed Init Duration of the cold starts
+ * @param totalDuration summed Duration of the ended invocations (the handler's time, as Lambda bills it)
  */
 public record FunctionStats(long invocations, long coldStarts, long warmStarts, long errors, long timeouts,
-    long throttles, int liveEnvironments, Duration totalInitTime) {
+    long throttles, int liveEnvironments, Duration totalInitTime, Duration totalDuration) {
 
   /** Mean Init Duration of a cold start, or zero before the first. */
   public Duration meanInitTime() {

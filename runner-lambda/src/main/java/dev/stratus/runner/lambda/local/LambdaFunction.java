@@ -24,6 +24,7 @@ final class LambdaFunction {
   private final AtomicLong timeouts = new AtomicLong();
   private final AtomicLong throttles = new AtomicLong();
   private final AtomicLong initNanos = new AtomicLong();
+  private final AtomicLong durationNanos = new AtomicLong();
 
   LambdaFunction(Deployment deployment) {
     this.deployment = deployment;
@@ -110,7 +111,8 @@ final class LambdaFunction {
   }
 
   /** Counted when the invocation ends; a cold start's init time is known by then. */
-  void countOutcome(boolean cold, Outcome outcome, Duration initTime) {
+  void countOutcome(boolean cold, Outcome outcome, Duration initTime, Duration duration) {
+    durationNanos.addAndGet(duration.toNanos());
     if (cold && initTime != null) {
       initNanos.addAndGet(initTime.toNanos());
     }
@@ -129,7 +131,7 @@ final class LambdaFunction {
   FunctionStats stats() {
     int alive = (int) live.stream().filter(ExecutionEnvironment::isAlive).count();
     return new FunctionStats(invocations.get(), coldStarts.get(), warmStarts.get(), errors.get(), timeouts.get(),
-        throttles.get(), alive, Duration.ofNanos(initNanos.get()));
+        throttles.get(), alive, Duration.ofNanos(initNanos.get()), Duration.ofNanos(durationNanos.get()));
   }
 
   /** Idle environments unused since before {@code cutoff}. */

@@ -342,7 +342,9 @@ public final class LocalLambdaService implements AutoCloseable {
       throw e;
     }
     byte[] tail = environment.log.tail(logStart, Limits.LOG_TAIL_BYTES);
-    function.countOutcome(cold, outcome, environment.initDuration());
+    Duration duration =
+        invocation.pickedUp.isDone() ? Duration.ofNanos(System.nanoTime() - invocation.pickedUpNanos()) : Duration.ZERO;
+    function.countOutcome(cold, outcome, environment.initDuration(), duration);
     function.release(environment);
     return new InvokeResult(invocation.requestId, outcome, tail);
   }

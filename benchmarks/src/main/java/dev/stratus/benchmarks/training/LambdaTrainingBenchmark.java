@@ -1,0 +1,187 @@
+package dev.stratus.benchmarks.training;
+
+import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.ReadDataset;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.FunctionStats;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.reference.Liblinear;
+import dev.stratus.transforms.train.CurvePoint;
+import dev.stratus.transforms.train.GenerationRecord;
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.train.ThreadWorkers;
+import dev.stratus.transforms.train.TrainResult;
+import dev.stratus.transforms.train.TrainingJob;
+import dev.stratus.transforms.train.TrainingSpec;
+import java.io.File;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.util.SerializableUtils;
+
+/**
+ * Training with 1, 2 and 4 Lambda workers (LambdaRunner, the local Lambda service with process environments,
+ * parameter-server shard processes) beside the DirectRunner's in-JVM training (worker threads, in-process shard) on
+ * the same data and time budget: updates/s, time until the held-out loss is within 1% of liblinear's optimum on the
+ * same rows, and the share of worker time lost to launching generations (cold and warm starts, hand-overs).
+ *
+ * <pre>mvn -q -pl benchmarks exec:java@lambda-training [-Dexec.args="--rows 1000000 --seconds 90 --lifetime 30"]</pre>
+ */
+public final class LambdaTrainingBenchmark {
+  private static final String FUNCTION = "stratus-worker";
+
+  private LambdaTrainingBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    long rows = 300_000;
+    int seconds = 40;
+    int lifetime = 15;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--rows" -> rows = Long.parseLong(args[i + 1]);
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        case "--lifetime" -> lifetime = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException(
+            "unknown argument " + args[i] + " (--rows N, --seconds S, --lifetime S)");
+      }
+    }
+    BenchmarkData data = BenchmarkData.prepare(rows);
+    SparseRow[] heldOut = data.testRows(100_000);
+    long liblinearStart = System.nanoTime();
+    Liblinear.Optimum optimum =
+        Liblinear.bestOf(DatasetReader.readAll(data.store, data.train), Arrays.asList(heldOut), 1);
+    System.out.printf(
+        "%,d training rows, %,d held-out rows watched by the monitor, 2^%d features, %d cores (load average %.1f);"
+            + " liblinear-train -s 0 -c 1 on the same rows: held-out logloss %.5f (%.1f s); budget %d s each,"
+            + " worker lifetime %d s%n%n",
+        data.train.rowCount(), heldOut.length, BenchmarkData.MODEL_BITS, Runtime.getRuntime().availableProcessors(),
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        optimum.test().logloss(), (System.nanoTime() - liblinearStart) / 1e9, seconds, lifetime);
+
+    System.out.println("| run | final held-out logloss | updates | updates/s | time to within 1% of liblinear |"
+        + " generations | launch share of worker time | invocations | cold starts |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    TrainResult direct = inJvm(data, heldOut, seconds, lifetime);
+    double directTime = timeToTarget(direct, optimum.test().logloss() * 1.01);
+    row("DirectRunner in-JVM, 4 threads", direct, optimum, directTime, -1, -1);
+    try (LocalLambdaService lambda = LocalLambdaService.start()) {
+      List<Path> classpath = Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
+          .filter(entry -> !entry.isBlank()).distinct().map(Path::of).toList();
+      lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.class.getName() + "::handleRequest", classpath)
+          .withMemoryMb(1769).withTimeoutSeconds(300));
+      for (int workers : new int[] {1, 2, 4}) {
+        FunctionStats before = lambda.stats(FUNCTION);
+        TrainResult r = onLambda(lambda, data, workers, seconds, lifetime);
+        FunctionStats after = lambda.stats(FUNCTION);
+        row(workers + " Lambda worker" + (workers > 1 ? "s" : ""), r, optimum,
+            timeToTarget(r, optimum.test().logloss() * 1.01), after.invocations() - before.invocations(),
+            after.coldStarts() - before.coldStarts());
+      }
+    }
+    System.out.printf("%nlaunch share: sum over generations of (ended - launched - the worker's own work time) over"
+        + " the sum of (ended - launched): what invoking, cold or warm starts and hand-overs cost the workers."
+        + "%ninvocations and cold starts include the pipeline's few bookkeeping tasks (reading the datasets' manifests)."
+        + "%nLoad average at the end %.1f.%n",
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    System.exit(0);
+  }
+
+  private static void row(String name, TrainResult r, Liblinear.Optimum optimum, double toTarget, long invocations,
+      long coldStarts) {
+    double last = r.curve().get(r.curve().size() - 1).validationLogloss();
+    System.out.printf("| %s | %.5f (%.4fx optimum) | %,d | %,.0f | %s | %d | %.1f%% | %s | %s |%n", name, last,
+        last / optimum.test().logloss(), r.updates(), r.updatesPerSecond(),
+        Double.isNaN(toTarget) ? "not reached" : String.format("%.1f s", toTarget), r.workerGenerations(),
+        100 * launchShare(r), invocations < 0 ? "-" : String.valueOf(invocations),
+        coldStarts < 0 ? "-" : String.valueOf(coldStarts));
+  }
+
+  private static double timeToTarget(TrainResult r, double target) {
+    for (CurvePoint p : r.curve()) {
+      if (p.validationLogloss() <= target) {
+        return p.seconds();
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static double launchShare(TrainResult r) {
+    double lost = 0;
+    double total = 0;
+    for (GenerationRecord g : r.generations()) {
+      double span = g.endedAt() - g.launchedAt();
+      total += span;
+      lost += g.workSeconds() > 0 ? Math.max(0, span - g.workSeconds()) : 0;
+    }
+    return total == 0 ? 0 : lost / total;
+  }
+
+  private static TrainingSpec spec(int workers, int seconds, int lifetime) {
+    return new TrainingSpec(workers, 1, 1769, Optimizer.ADAGRAD, 0.05f, 20, 1e-6f, 0, 5, seconds, 1000, 0, 4, 7,
+        false, lifetime, 3);
+  }
+
+  /** What the DirectRunner's expansion of LogisticRegression runs: the same driver, threads for workers. */
+  private static TrainResult inJvm(BenchmarkData data, SparseRow[] heldOut, int seconds, int lifetime)
+      throws Exception {
+    TrainingSpec spec = spec(4, seconds, lifetime);
+    try (Shards shards = Shards.inProcess(1);
+        ThreadWorkers workers = new ThreadWorkers(spec.workerMemoryMb());
+        TrainingJob job = new TrainingJob(spec, data.store, data.store.reachableSpec(), data.train, heldOut, shards,
+            workers, line -> {})) {
+      return job.run(S3Path.parse("s3://bench/models/in-jvm"));
+    }
+  }
+
+  private static TrainResult onLambda(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
+      int lifetime) {
+    LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
+        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench",
+        "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION, "--workerMemoryMb=1769",
+        "--taskTimeoutSeconds=300").as(LambdaRunnerOptions.class);
+    String saved = "s3://bench/results/lambda-" + workers;
+    Pipeline p = Pipeline.create(options);
+    p.apply("Train", ReadDataset.from(data.train.location()))
+        .apply(LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
+            .workers(workers)
+            .learningRate(0.05f)
+            .epsilon(0)
+            .evalInterval(Duration.ofSeconds(1))
+            .timeout(Duration.ofSeconds(seconds))
+            .workerLifetime(Duration.ofSeconds(lifetime))
+            .modelTo("s3://bench/models/lambda-" + workers))
+        .apply(ParDo.of(new SaveResult(saved)));
+    p.run().waitUntilFinish();
+    return (TrainResult) SerializableUtils.deserializeFromByteArray(
+        data.store.get(S3Path.parse(saved)), "training result");
+  }
+
+  /** Brings the result back to this JVM through the store, wherever the last step ran. */
+  static final class SaveResult extends DoFn<TrainResult, Void> {
+    private final String location;
+
+    SaveResult(String location) {
+      this.location = location;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)))
+          .put(S3Path.parse(location), SerializableUtils.serializeToByteArray(c.element()));
+    }
+  }
+}
