@@ -25,7 +25,7 @@ final class FrameOut {
   private static final LZ4Compressor LZ4 = LZ4Factory.fastestInstance().fastCompressor();
 
   private final int compressAbove;
-  private static final int INITIAL_BYTES = 8192;
+  private static final int INITIAL_BYTES = 1024;
 
   private byte[] buf = new byte[INITIAL_BYTES];
   private byte[] scratch = new byte[0];

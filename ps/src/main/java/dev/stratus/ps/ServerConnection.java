@@ -50,7 +50,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
     this.shard = shard;
     this.counters = shard.counters();
     this.token = shard.config().token().getBytes(StandardCharsets.UTF_8);
-    this.reader = new FrameReader(4096, shard.frameBudget());
+    this.reader = new FrameReader(1024, shard.frameBudget());
     this.replies = new FrameOut(shard.config().compressAbove());
   }
 
@@ -251,6 +251,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
         String error = null;
         try {
           clock = call.getAsLong();
+        } catch (BadRequest e) {
+          error = e.getMessage();
         } catch (RuntimeException e) {
           LOG.warn("shard {}: snapshot call failed: {}", counters.shard, e.toString());
           error = String.valueOf(e.getMessage());
