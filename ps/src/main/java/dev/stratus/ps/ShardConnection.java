@@ -78,7 +78,7 @@ final class ShardConnection implements AutoCloseable {
   private final ReentrantLock readLock = new ReentrantLock();
   private final AtomicInteger waiters = new AtomicInteger();
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
-  private final FrameReader replies = new FrameReader(FrameReader.KEEP_BYTES, null);
+  private final FrameReader replies = new FrameReader(4096, null);
 
   ShardConnection(int shard, InetSocketAddress address, String token, int workerId, int compressAbove,
       LongAdder bytesSent, LongAdder bytesReceived) throws IOException {
