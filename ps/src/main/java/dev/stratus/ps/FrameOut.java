@@ -1,5 +1,6 @@
 package dev.stratus.ps;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.invoke.MethodHandles;
@@ -24,7 +25,9 @@ final class FrameOut {
   private static final LZ4Compressor LZ4 = LZ4Factory.fastestInstance().fastCompressor();
 
   private final int compressAbove;
-  private byte[] buf = new byte[8192];
+  private static final int INITIAL_BYTES = 1024;
+
+  private byte[] buf = new byte[INITIAL_BYTES];
   private byte[] scratch = new byte[0];
   private int size;
   private int frameStart = -1;
@@ -201,5 +204,20 @@ final class FrameOut {
 
   void writeTo(OutputStream out) throws IOException {
     out.write(buf, 0, size);
+  }
+
+  void writeTo(ByteBuf out) {
+    out.writeBytes(buf, 0, size);
+  }
+
+  /** Empties the buffer, giving back arrays grown past {@link FrameReader#KEEP_BYTES} for a large frame. */
+  void clearAndRelease() {
+    clear();
+    if (buf.length > FrameReader.KEEP_BYTES) {
+      buf = new byte[INITIAL_BYTES];
+    }
+    if (scratch.length > FrameReader.KEEP_BYTES) {
+      scratch = new byte[0];
+    }
   }
 }

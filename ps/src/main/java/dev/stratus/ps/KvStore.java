@@ -12,11 +12,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * A shard's key-value map for intermediate data and message passing. Values are opaque bytes; {@link #add} treats a
  * value as a little-endian float vector and adds to it atomically (a reduce across workers).
  *
- * <p>The total size of the values is capped so that no client can exhaust the shard's heap.
+ * <p>What the entries take is capped, keys as well as values, so that no client can exhaust the shard's heap with
+ * many keys or large values: an entry costs its value's bytes, two bytes per key character and a fixed overhead
+ * ({@link #ENTRY_OVERHEAD_BYTES}) for the map node, the key and the value objects.
  */
 final class KvStore {
   private static final VarHandle FLOAT =
       MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /** A map node, a String and an array header on a 64-bit JVM, rounded up. */
+  static final int ENTRY_OVERHEAD_BYTES = 96;
 
   private final ConcurrentHashMap<String, byte[]> values = new ConcurrentHashMap<>();
   private final AtomicLong bytes = new AtomicLong();
@@ -27,11 +32,15 @@ final class KvStore {
   }
 
   void put(String key, byte[] value) {
-    reserve(value.length);
-    byte[] old = values.put(key, value);
-    if (old != null) {
-      bytes.addAndGet(-old.length);
-    }
+    values.compute(key, (k, old) -> {
+      reserve(old == null ? entryBytes(key, value.length) : value.length - (long) old.length);
+      return value;
+    });
+  }
+
+  /** What an entry of this key and a value of {@code valueBytes} bytes counts against the cap. */
+  static long entryBytes(String key, long valueBytes) {
+    return ENTRY_OVERHEAD_BYTES + 2L * key.length() + valueBytes;
   }
 
   byte[] get(String key) {
@@ -41,7 +50,7 @@ final class KvStore {
   boolean delete(String key) {
     byte[] old = values.remove(key);
     if (old != null) {
-      bytes.addAndGet(-old.length);
+      bytes.addAndGet(-entryBytes(key, old.length));
     }
     return old != null;
   }
@@ -53,7 +62,7 @@ final class KvStore {
         key,
         (k, old) -> {
           if (old == null) {
-            reserve(delta.length * 4L);
+            reserve(entryBytes(key, delta.length * 4L));
           } else if (old.length != delta.length * 4) {
             throw new IllegalArgumentException(
                 "cannot add " + delta.length + " floats to '" + key + "', which holds " + old.length + " bytes");
@@ -81,10 +90,15 @@ final class KvStore {
   }
 
   private void reserve(long n) {
-    if (bytes.addAndGet(n) > maxBytes) {
+    if (bytes.addAndGet(n) > maxBytes && n > 0) {
       bytes.addAndGet(-n);
-      throw new IllegalArgumentException(
-          "the key-value store of this shard is full (" + maxBytes + " bytes); delete keys or raise --kv-max-bytes");
+      throw new IllegalArgumentException("the key-value store of this shard is full (" + maxBytes
+          + " bytes, keys and values counted); delete keys or raise --kv-max-bytes");
     }
+  }
+
+  /** What the entries count against the cap now. */
+  long bytes() {
+    return bytes.get();
   }
 }

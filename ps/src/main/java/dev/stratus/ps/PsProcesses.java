@@ -103,6 +103,7 @@ public final class PsProcesses implements AutoCloseable {
         "--port", String.valueOf(port), "--bind", template.bind(), "--shard", String.valueOf(shard),
         "--token-env", TOKEN_ENV, "--max-frame-bytes", String.valueOf(template.maxFrameBytes()),
         "--kv-max-bytes", String.valueOf(template.kvMaxBytes())));
+    command.addAll(List.of(ServerCommandLine.limitOptions(template.limits())));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().put(TOKEN_ENV, template.token());
     if (template.checkpoint() != null) {

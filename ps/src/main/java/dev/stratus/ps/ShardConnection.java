@@ -1,7 +1,6 @@
 package dev.stratus.ps;
 
 import java.io.BufferedInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,9 +13,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import net.jpountz.lz4.LZ4Exception;
-import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * The client's one connection to one shard, shared by every call: callers encode and write their request frame
@@ -29,7 +25,10 @@ final class ShardConnection implements AutoCloseable {
   static final int MAX_IN_FLIGHT = 4096;
   private static final int SLOT_MASK = MAX_IN_FLIGHT - 1;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
-  private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
+  /** A HELLO reply is tiny; anything longer is not our shard speaking. */
+  private static final int HELLO_REPLY_LIMIT = 4096;
+  /** A reply frame may exceed the frame limit by its header and an LZ4 length. */
+  private static final int REPLY_HEADROOM = 64;
   /** How long the background reader stays away after a caller stopped reading: the gap between a worker's calls. */
   private static final long HANDOVER_NANOS = 1_000_000;
 
@@ -79,9 +78,7 @@ final class ShardConnection implements AutoCloseable {
   private final ReentrantLock readLock = new ReentrantLock();
   private final AtomicInteger waiters = new AtomicInteger();
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
-  private final FrameIn reply = new FrameIn();
-  private byte[] frame = new byte[64 << 10];
-  private byte[] inflated = new byte[0];
+  private final FrameReader replies = new FrameReader(4096, null);
 
   ShardConnection(int shard, InetSocketAddress address, String token, int workerId, int compressAbove,
       LongAdder bytesSent, LongAdder bytesReceived) throws IOException {
@@ -100,9 +97,10 @@ final class ShardConnection implements AutoCloseable {
       frames.begin(Wire.HELLO, 0).bytes(token.getBytes(StandardCharsets.UTF_8)).i32(workerId).end();
       frames.writeTo(out);
       frames.clear();
-      FrameIn reply = new FrameIn();
-      byte[] frame = readFrame(new byte[256], reply, Integer.MAX_VALUE);
-      if (frame[0] == Wire.REPLY_ERROR) {
+      replies.read(in, HELLO_REPLY_LIMIT);
+      bytesReceived.add(replies.wireBytes());
+      FrameIn reply = replies.body;
+      if (replies.opcode() == Wire.REPLY_ERROR) {
         throw new PsException("shard " + shard + " at " + address + " refused the connection: " + reply.str());
       }
       this.maxFrameBytes = reply.i32();
@@ -252,31 +250,16 @@ final class ShardConnection implements AutoCloseable {
 
   /** Reads one reply and completes its call; only with {@link #readLock} held. */
   private void readOne() throws IOException, MalformedFrameException {
-    FrameIn reply = this.reply;
-    frame = readFrame(frame, reply, maxFrameBytes);
-    byte[] frame = this.frame;
-    if ((frame[1] & Wire.FLAG_LZ4) != 0) {
-      int rawLength = reply.i32();
-      if (rawLength < 0 || rawLength > maxFrameBytes) {
-        throw new MalformedFrameException("compressed reply claims " + rawLength + " bytes");
-      }
-      if (inflated.length < rawLength) {
-        inflated = new byte[rawLength];
-      }
-      try {
-        LZ4.decompress(frame, Wire.HEADER_BYTES + 4, reply.remaining(), inflated, 0, rawLength);
-      } catch (LZ4Exception e) {
-        throw new MalformedFrameException("corrupt LZ4 reply: " + e.getMessage());
-      }
-      reply.reset(inflated, 0, rawLength);
-    }
-    int id = (frame[2] & 0xFF) | (frame[3] & 0xFF) << 8 | (frame[4] & 0xFF) << 16 | frame[5] << 24;
+    replies.read(in, maxFrameBytes + REPLY_HEADROOM);
+    bytesReceived.add(replies.wireBytes());
+    FrameIn reply = replies.body;
+    int id = replies.requestId();
     Call call = slots.get(id & SLOT_MASK);
     if (call == null || call.id != id || !slots.compareAndSet(id & SLOT_MASK, call, null)) {
       throw new MalformedFrameException("reply to unknown request " + id);
     }
     slotsFree.release();
-    if (frame[0] == Wire.REPLY_OK) {
+    if (replies.opcode() == Wire.REPLY_OK) {
       try {
         call.reader.read(reply);
         reply.expectEnd();
@@ -290,6 +273,7 @@ final class ShardConnection implements AutoCloseable {
       call.done = true;
       call.gather.fail(new PsException("shard " + shard + ": " + reply.str()));
     }
+    replies.release();
   }
 
   private void failPending() {
@@ -301,35 +285,6 @@ final class ShardConnection implements AutoCloseable {
         call.gather.fail(failure);
       }
     }
-  }
-
-  /** Reads one frame into {@code frame} (or a bigger array, returned) and points {@code body} at its body. */
-  private byte[] readFrame(byte[] frame, FrameIn body, int limit) throws IOException, MalformedFrameException {
-    int length = 0;
-    for (int i = 0; i < 4; i++) {
-      int b = in.read();
-      if (b < 0) {
-        throw new EOFException(i == 0 ? "the shard closed the connection" : "stream ended inside a frame");
-      }
-      length = (length << 8) | b;
-    }
-    if (length < Wire.HEADER_BYTES || length > limit + 64L) {
-      throw new MalformedFrameException("reply frame length " + length + " is out of bounds");
-    }
-    if (frame.length < length) {
-      frame = new byte[Math.max(length, frame.length * 2)];
-    }
-    int read = 0;
-    while (read < length) {
-      int n = in.read(frame, read, length - read);
-      if (n < 0) {
-        throw new EOFException("stream ended inside a frame");
-      }
-      read += n;
-    }
-    bytesReceived.add(4L + length);
-    body.reset(frame, Wire.HEADER_BYTES, length - Wire.HEADER_BYTES);
-    return frame;
   }
 
   @Override

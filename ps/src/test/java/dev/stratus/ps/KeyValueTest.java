@@ -65,7 +65,53 @@ class KeyValueTest {
       assertTrue(full instanceof PsException && full.getMessage().contains("is full"), String.valueOf(full));
       ps.put("small", new byte[500]).get();
       assertTrue(ps.delete("small").get());
-      ps.put("small-again", new byte[900]).get(); // deleting gave the space back
+      ps.put("small-again", new byte[700]).get(); // deleting gave the space back
+    }
+  }
+
+  @Test
+  void keysCountTowardTheCapAndModelsHaveABudget() throws Exception {
+    long kvCap = 1 << 20;
+    PsServer.Config config = PsServer.Config.of(Shards.SECRET).kvMaxBytes(kvCap)
+        .limits(PsServer.Limits.DEFAULT.modelsMaxBytes(4 << 20));
+    try (Shards shards = Shards.start(1, config); PsClient ps = shards.client()) {
+      // empty values under long keys: only the keys take memory, and they fill the store
+      String padding = "k".repeat(1000);
+      int stored = 0;
+      Throwable full = null;
+      while (full == null && stored < 10_000) {
+        full = ps.put(padding + stored, new byte[0]).handle((v, e) -> e).get();
+        if (full == null) {
+          stored++;
+        }
+      }
+      assertTrue(full instanceof PsException && full.getMessage().contains("keys and values counted"),
+          String.valueOf(full));
+      long perKey = KvStore.entryBytes(padding + stored, 0);
+      assertTrue(stored <= kvCap / (2 * 1000) && stored >= kvCap / perKey - 1,
+          stored + " keys of about " + perKey + " bytes fit in " + kvCap);
+      assertTrue(ps.delete(padding + 0).get());
+      ps.put(padding + 0, new byte[0]).get(); // a deleted key gave its bytes back
+
+      // many models: each costs its floats plus an overhead, and together they stay within the budget
+      int created = 0;
+      Throwable budget = null;
+      while (budget == null && created < 10_000) {
+        try {
+          ps.createModel("m" + created, ModelSpec.vector(14)); // 64 KiB of floats
+          created++;
+        } catch (PsException e) {
+          budget = e;
+        }
+      }
+      assertTrue(budget != null && budget.getMessage().contains("--models-max-bytes"), String.valueOf(budget));
+      long perModel = (4L << 14) + ModelRegistry.OVERHEAD_BYTES;
+      assertEquals((4L << 20) / perModel, created);
+      // the shard still serves everyone
+      PsModel first = ps.createModel("m0", ModelSpec.vector(14));
+      ps.push(first, new int[] {1}, new float[] {-1}).get();
+      assertEquals(1, ps.pull(first, new int[] {1}).get().length);
+      assertEquals(created, ps.metrics().get().get(0).models());
     }
   }
 }

@@ -14,25 +14,25 @@ class ServerOptionsTest {
 
   @Test
   void processOptionsDefaultToLoopbackAndNeedASecret() throws Exception {
-    PsServer.Config config = PsServer.parse(new String[] {"--token", "s3cret", "--shard", "2", "--port", "7070"});
+    PsServer.Config config = ServerCommandLine.parse(new String[] {"--token", "s3cret", "--shard", "2", "--port", "7070"});
     assertEquals("127.0.0.1", config.bind());
     assertEquals(7070, config.port());
     assertEquals(2, config.shard());
     assertEquals("s3cret", config.token());
     assertEquals(null, config.checkpoint());
 
-    PsServer.Config checkpointed = PsServer.parse(new String[] {"--token", "t", "--bind", "0.0.0.0",
+    PsServer.Config checkpointed = ServerCommandLine.parse(new String[] {"--token", "t", "--bind", "0.0.0.0",
         "--checkpoint", "s3://bucket/job", "--store-aws", "eu-west-1", "--snapshot-every", "30"});
     assertEquals("0.0.0.0", checkpointed.bind());
     assertEquals(S3Path.parse("s3://bucket/job"), checkpointed.checkpoint());
     assertEquals(30, checkpointed.snapshotEverySeconds());
 
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> PsServer.parse(new String[] {"--shard", "0"}))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ServerCommandLine.parse(new String[] {"--shard", "0"}))
         .getMessage().contains("secret"));
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> PsServer.parse(new String[] {"--token", "t", "--checkpoint", "s3://b/k"}))
+        () -> ServerCommandLine.parse(new String[] {"--token", "t", "--checkpoint", "s3://b/k"}))
         .getMessage().contains("needs a store"));
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> PsServer.parse(new String[] {"--token", "t", "--bogus", "1"})).getMessage().contains("--bogus"));
+        () -> ServerCommandLine.parse(new String[] {"--token", "t", "--bogus", "1"})).getMessage().contains("--bogus"));
   }
 }

@@ -1,0 +1,21 @@
+package dev.stratus.ps;
+
+import java.util.concurrent.ExecutorService;
+
+/**
+ * What every connection of one shard shares: its configuration and counters, its models, key-value store and
+ * snapshots, the pool that runs store calls, and the budget of memory that large frames may hold together.
+ */
+record ShardParts(
+    PsServer.Config config,
+    ShardCounters counters,
+    ModelRegistry models,
+    KvStore kv,
+    Snapshots snapshots,
+    ExecutorService storeCalls,
+    FrameReader.Budget frameBudget) {
+
+  ShardMetrics metrics() {
+    return counters.metrics(models.size());
+  }
+}
