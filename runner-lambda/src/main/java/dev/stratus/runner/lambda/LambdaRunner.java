@@ -1,6 +1,7 @@
 package dev.stratus.runner.lambda;
 
 import dev.stratus.spi.StoreOptions;
+import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.scheduler.Scheduler;
 import dev.stratus.runner.lambda.scheduler.TaskFailedException;
@@ -74,7 +75,7 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     StoreSpec workerStore = store.reachableSpec();
     S3Path jobDir = new S3Path(options.getBucket(), "lambda-runner/" + options.getJobName() + "-" + UUID.randomUUID() + "/");
 
-    ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), Scheduler.daemonThreads("lambda-runner-task"));
+    ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), new DaemonThreadFactory("lambda-runner-task"));
     TaskInvoker invoker = WorkerFunction.connect(options);
     try {
       Scheduler scheduler =

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,11 +39,7 @@ final class InProcessEnvironment extends ExecutionEnvironment {
 
   InProcessEnvironment(Deployment deployment, String id, EnvironmentLog log, Duration initTimeout) {
     super(deployment, id, log, initTimeout);
-    this.thread = Executors.newSingleThreadExecutor(runnable -> {
-      Thread worker = new Thread(runnable, "lambda-" + deployment.name() + "-" + id);
-      worker.setDaemon(true);
-      return worker;
-    });
+    this.thread = Executors.newSingleThreadExecutor(new DaemonThreadFactory("lambda-" + deployment.name() + "-" + id));
   }
 
   @Override

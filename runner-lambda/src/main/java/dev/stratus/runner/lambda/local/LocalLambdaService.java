@@ -1,6 +1,7 @@
 package dev.stratus.runner.lambda.local;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -19,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -139,9 +139,9 @@ public final class LocalLambdaService implements AutoCloseable {
   private final Semaphore concurrency;
   private final AtomicLong revisions = new AtomicLong();
   private final AtomicLong environmentIds = new AtomicLong();
-  private final ExecutorService apiThreads = Executors.newCachedThreadPool(daemon("lambda-api"));
-  private final ExecutorService runtimeThreads = Executors.newCachedThreadPool(daemon("lambda-runtime-api"));
-  private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(daemon("lambda-reaper"));
+  private final ExecutorService apiThreads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-api"));
+  private final ExecutorService runtimeThreads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runtime-api"));
+  private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("lambda-reaper"));
   private final Thread shutdownHook = new Thread(this::shutDown, "lambda-service-shutdown");
   private final ProcessLauncher launcher;
   private final HttpServer server;
@@ -410,14 +410,5 @@ public final class LocalLambdaService implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("cannot delete {}", root, e);
     }
-  }
-
-  private static ThreadFactory daemon(String name) {
-    AtomicLong count = new AtomicLong();
-    return runnable -> {
-      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }

@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.scheduler;
 
+import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
 import dev.stratus.runner.lambda.message.Invocation;
 import dev.stratus.spi.WorkerFailedException;
 import dev.stratus.spi.Workers;
@@ -21,7 +22,7 @@ final class InvokerWorkers implements Workers, AutoCloseable {
   private final int timeoutSeconds;
   private final int memoryMb;
   private final Duration backoff;
-  private final ExecutorService threads = Executors.newCachedThreadPool(Scheduler.daemonThreads("lambda-runner-worker"));
+  private final ExecutorService threads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-worker"));
   private final AtomicLong invocations = new AtomicLong();
 
   InvokerWorkers(TaskInvoker invoker, int timeoutSeconds, int memoryMb, Duration backoff) {

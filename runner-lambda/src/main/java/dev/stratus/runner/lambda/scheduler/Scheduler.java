@@ -1,6 +1,7 @@
 package dev.stratus.runner.lambda.scheduler;
 
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.graph.Stage;
 import dev.stratus.runner.lambda.graph.StageInput;
@@ -26,7 +27,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Future;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.io.BoundedSource;
@@ -110,7 +110,7 @@ public final class Scheduler {
    */
   public void run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
     this.graph = graph;
-    ExecutorService stageThreads = Executors.newCachedThreadPool(daemonThreads("lambda-runner-stage"));
+    ExecutorService stageThreads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-stage"));
     CompletionService<Stage> finished = new ExecutorCompletionService<>(stageThreads);
     Set<Integer> started = new HashSet<>();
     Set<Integer> done = new HashSet<>();
@@ -146,15 +146,6 @@ public final class Scheduler {
         }
       }
     }
-  }
-
-  /** Threads that never keep the driver's JVM alive. */
-  public static ThreadFactory daemonThreads(String name) {
-    return runnable -> {
-      Thread thread = new Thread(runnable, name);
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   private void runStage(Stage stage) throws TaskFailedException, InterruptedException {
