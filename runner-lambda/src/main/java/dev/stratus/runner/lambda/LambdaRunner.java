@@ -16,7 +16,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
-import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.PipelineRunner;
@@ -91,9 +90,7 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
                   options.getMaxAttempts(),
                   Duration.ofMillis(options.getRetryBackoffMillis()),
                   options.getBundleSizeMb() * 1024L * 1024L));
-      scheduler.run(graph);
-      return new LambdaPipelineResult(
-          MetricsContainerStepMap.asMetricResults(scheduler.attemptedMetrics(), scheduler.committedMetrics()));
+      return new LambdaPipelineResult(scheduler.run(graph).metricResults());
     } catch (TaskFailedException e) {
       Throwable cause = e.getCause();
       if (cause == null) {

@@ -11,7 +11,6 @@ import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.SerializableUtils;
@@ -31,7 +30,7 @@ final class InDriverRun implements ExecutionContext {
   private final PipelineOptions options;
   private final S3Path stageDir;
   private final Workers workers;
-  private final Function<String, List<PartitionRef>> committed;
+  private final CommittedState committed;
 
   InDriverRun(
       Stage stage,
@@ -40,7 +39,7 @@ final class InDriverRun implements ExecutionContext {
       PipelineOptions options,
       S3Path stageDir,
       Workers workers,
-      Function<String, List<PartitionRef>> committed) {
+      CommittedState committed) {
     this.stage = stage;
     this.input = (StageInput.InDriver) stage.input();
     this.store = store;
@@ -85,7 +84,7 @@ final class InDriverRun implements ExecutionContext {
       throw new IllegalArgumentException(pcollection + " is not an input of " + stage);
     }
     List<T> elements = new ArrayList<>();
-    for (PartitionRef ref : committed.apply(input.inputIds().get(at))) {
+    for (PartitionRef ref : committed.partitions(input.inputIds().get(at))) {
       try {
         ElementFiles.read(store.get(S3Path.parse(ref.path())), coder(ref.pcollection()),
             element -> elements.add((T) element.getValue()));

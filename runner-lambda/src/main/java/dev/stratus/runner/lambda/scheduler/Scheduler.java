@@ -16,12 +16,10 @@ import dev.stratus.store.StoreSpec;
 import java.io.Closeable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -41,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * a pool of bounded concurrency; a failed, crashed or timed-out attempt is retried with exponential backoff under a
  * fresh attempt prefix, and a throttled one (429) is retried without spending an attempt. Exactly one attempt per task
  * is committed, the first that succeeds: only the files it names go downstream, so a retry or a stray duplicate
- * never changes the output.
+ * never changes the output. What the committed attempts wrote, and the metrics, are kept in a {@link CommittedState}.
  */
 public final class Scheduler {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
@@ -58,11 +56,7 @@ public final class Scheduler {
   private final Duration backoff;
   private final long bundleSizeBytes;
 
-  private final Map<String, List<PartitionRef>> partitions = new HashMap<>();
-  private final Map<String, List<ArrayList<PartitionRef>>> shuffles = new HashMap<>();
-  private final MetricsContainerStepMap attempted = new MetricsContainerStepMap();
-  private final MetricsContainerStepMap committed = new MetricsContainerStepMap();
-  private ExecutionGraph graph;
+  private CommittedState committed;
   private InvokerWorkers workers;
 
   public Scheduler(Config config) {
@@ -96,20 +90,12 @@ public final class Scheduler {
       Duration backoff,
       long bundleSizeBytes) {}
 
-  public MetricsContainerStepMap attemptedMetrics() {
-    return attempted;
-  }
-
-  public MetricsContainerStepMap committedMetrics() {
-    return committed;
-  }
-
   /**
    * Runs every stage, each as soon as the stages it reads from are done, so independent branches of the pipeline
-   * share the workers; returns when all are done or throws the first task failure.
+   * share the workers; returns what the run committed when all are done, or throws the first task failure.
    */
-  public void run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
-    this.graph = graph;
+  public CommittedState run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
+    this.committed = new CommittedState(graph);
     ExecutorService stageThreads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-stage"));
     CompletionService<Stage> finished = new ExecutorCompletionService<>(stageThreads);
     Set<Integer> started = new HashSet<>();
@@ -130,6 +116,7 @@ public final class Scheduler {
         }
         done.add(finished.take().get().id());
       }
+      return committed;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof TaskFailedException failed) {
         throw failed;
@@ -159,7 +146,7 @@ public final class Scheduler {
 
     LinkedHashMap<String, ArrayList<PartitionRef>> sideInputs = new LinkedHashMap<>();
     for (String pcollection : stage.sideInputs()) {
-      sideInputs.put(pcollection, resolve(pcollection));
+      sideInputs.put(pcollection, committed.partitions(pcollection));
     }
     List<TaskDescriptor> tasks = tasksOf(stage, planPath.toString(), sideInputs);
     long started = System.nanoTime();
@@ -191,7 +178,7 @@ public final class Scheduler {
     long elementsWritten = 0;
     long workerMillis = 0;
     for (TaskSummary summary : summaries) {
-      commit(summary);
+      committed.commit(summary);
       elementsRead += summary.elementsRead();
       elementsWritten += summary.elementsWritten();
       workerMillis += summary.runMillis();
@@ -209,7 +196,7 @@ public final class Scheduler {
   /** Runs an in-driver stage (a composite executed whole) and commits its output as one partition. */
   private void runInDriver(Stage stage, S3Path stageDir) throws TaskFailedException {
     long started = System.nanoTime();
-    InDriverRun run = new InDriverRun(stage, store, workerStore, options, stageDir, workers(), this::resolve);
+    InDriverRun run = new InDriverRun(stage, store, workerStore, options, stageDir, workers(), committed);
     String output;
     try {
       output = run.run();
@@ -217,10 +204,7 @@ public final class Scheduler {
       throw new TaskFailedException(stage + " failed in the driver: " + e.getMessage(), e);
     }
     if (output != null) {
-      String pcollection = ((StageInput.InDriver) stage.input()).output();
-      synchronized (this) {
-        partitions.computeIfAbsent(pcollection, k -> new ArrayList<>()).add(new PartitionRef(pcollection, output));
-      }
+      committed.commitPartition(((StageInput.InDriver) stage.input()).output(), output);
     }
     LOG.info("{}: ran in the driver in {} ms", stage, (System.nanoTime() - started) / 1_000_000);
   }
@@ -246,12 +230,12 @@ public final class Scheduler {
                 stage.id(), tasks.size(), plan, new ArrayList<>(), SerializableUtils.serializeToByteArray(split), sideInputs));
       }
     } else if (input instanceof StageInput.Files files) {
-      for (PartitionRef ref : resolve(files.pcollection())) {
+      for (PartitionRef ref : committed.partitions(files.pcollection())) {
         tasks.add(new TaskDescriptor(stage.id(), tasks.size(), plan, new ArrayList<>(List.of(ref)), null, sideInputs));
       }
     } else {
       StageInput.Shuffle shuffle = (StageInput.Shuffle) input;
-      for (ArrayList<PartitionRef> partition : shuffle(shuffle.shuffleId())) {
+      for (ArrayList<PartitionRef> partition : committed.shufflePartitions(shuffle.shuffleId())) {
         if (!partition.isEmpty()) {
           tasks.add(new TaskDescriptor(stage.id(), tasks.size(), plan, partition, null, sideInputs));
         }
@@ -270,29 +254,8 @@ public final class Scheduler {
     } catch (Exception e) {
       throw new IllegalStateException("cannot split source " + source + ": " + e.getMessage(), e);
     } finally {
-      synchronized (this) {
-        attempted.updateAll(splitMetrics);
-        committed.updateAll(splitMetrics);
-      }
+      committed.recordDriverMetrics(splitMetrics);
     }
-  }
-
-  /** The committed partitions of a PCollection; a Flatten's output has all of its inputs', repeats included. */
-  private synchronized ArrayList<PartitionRef> resolve(String pcollection) {
-    List<String> flattened = graph.flattenInputs(pcollection);
-    ArrayList<PartitionRef> refs = new ArrayList<>();
-    if (flattened == null) {
-      refs.addAll(partitions.getOrDefault(pcollection, List.of()));
-    } else {
-      for (String input : flattened) {
-        refs.addAll(resolve(input));
-      }
-    }
-    return refs;
-  }
-
-  private synchronized List<ArrayList<PartitionRef>> shuffle(String shuffleId) {
-    return new ArrayList<>(shuffles.getOrDefault(shuffleId, List.of()));
   }
 
   private TaskSummary runTask(Stage stage, TaskDescriptor task, S3Path taskDir, S3Path descriptor)
@@ -314,9 +277,8 @@ public final class Scheduler {
       }
       if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
         TaskSummary summary = Invocation.summaryFromResponse(answered.responseJson());
-        record(summary, false);
+        committed.recordAttempt(summary);
         if (summary.succeeded()) {
-          record(summary, true);
           return summary;
         }
         lastSummary = summary;
@@ -349,31 +311,5 @@ public final class Scheduler {
       }
     }
     return new RuntimeException(summary.errorType() + ": " + summary.errorMessage());
-  }
-
-  private synchronized void record(TaskSummary summary, boolean isCommit) {
-    if (summary.metrics() == null) {
-      return;
-    }
-    MetricsContainerStepMap metrics =
-        (MetricsContainerStepMap) SerializableUtils.deserializeFromByteArray(summary.metrics(), "task metrics");
-    (isCommit ? committed : attempted).updateAll(metrics);
-  }
-
-  private synchronized void commit(TaskSummary summary) {
-    summary.materialized()
-        .forEach((pc, path) -> partitions.computeIfAbsent(pc, k -> new ArrayList<>()).add(new PartitionRef(pc, path)));
-    summary.shuffled()
-        .forEach(
-            (shuffleId, files) -> {
-              List<ArrayList<PartitionRef>> byPartition = shuffles.computeIfAbsent(shuffleId, k -> new ArrayList<>());
-              files.forEach(
-                  (partition, path) -> {
-                    while (byPartition.size() <= partition) {
-                      byPartition.add(new ArrayList<>());
-                    }
-                    byPartition.get(partition).add(new PartitionRef(shuffleId, path));
-                  });
-            });
   }
 }

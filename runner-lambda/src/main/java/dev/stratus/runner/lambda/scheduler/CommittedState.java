@@ -1,0 +1,102 @@
+package dev.stratus.runner.lambda.scheduler;
+
+import dev.stratus.runner.lambda.graph.ExecutionGraph;
+import dev.stratus.runner.lambda.message.PartitionRef;
+import dev.stratus.runner.lambda.message.TaskSummary;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.apache.beam.sdk.util.SerializableUtils;
+
+/**
+ * What one run has committed so far: the partitions of each PCollection and the files of each shuffle partition that
+ * later stages read, and the metrics Beam reports (those of every attempt, and those of committed attempts only).
+ * The {@link Scheduler} decides what to run and when; this class only keeps the results. Safe for the scheduler's
+ * concurrent stages and tasks.
+ */
+public final class CommittedState {
+  private final ExecutionGraph graph;
+  private final Map<String, List<PartitionRef>> partitions = new HashMap<>();
+  private final Map<String, List<ArrayList<PartitionRef>>> shuffles = new HashMap<>();
+  private final MetricsContainerStepMap attempted = new MetricsContainerStepMap();
+  private final MetricsContainerStepMap committed = new MetricsContainerStepMap();
+
+  CommittedState(ExecutionGraph graph) {
+    this.graph = graph;
+  }
+
+  /** The committed partitions of a PCollection; a Flatten's output has all of its inputs', repeats included. */
+  synchronized ArrayList<PartitionRef> partitions(String pcollection) {
+    List<String> flattened = graph.flattenInputs(pcollection);
+    ArrayList<PartitionRef> refs = new ArrayList<>();
+    if (flattened == null) {
+      refs.addAll(partitions.getOrDefault(pcollection, List.of()));
+    } else {
+      for (String input : flattened) {
+        refs.addAll(partitions(input));
+      }
+    }
+    return refs;
+  }
+
+  /** A shuffle's files by partition number; an entry is empty when no task wrote to that partition. */
+  synchronized List<ArrayList<PartitionRef>> shufflePartitions(String shuffleId) {
+    return new ArrayList<>(shuffles.getOrDefault(shuffleId, List.of()));
+  }
+
+  /** Commits the files a task's chosen attempt wrote. */
+  synchronized void commit(TaskSummary summary) {
+    summary.materialized().forEach(this::addPartition);
+    summary.shuffled()
+        .forEach(
+            (shuffleId, files) -> {
+              List<ArrayList<PartitionRef>> byPartition = shuffles.computeIfAbsent(shuffleId, k -> new ArrayList<>());
+              files.forEach(
+                  (partition, path) -> {
+                    while (byPartition.size() <= partition) {
+                      byPartition.add(new ArrayList<>());
+                    }
+                    byPartition.get(partition).add(new PartitionRef(shuffleId, path));
+                  });
+            });
+  }
+
+  /** Commits one partition written in the driver (an in-driver stage's output). */
+  synchronized void commitPartition(String pcollection, String path) {
+    addPartition(pcollection, path);
+  }
+
+  private void addPartition(String pcollection, String path) {
+    partitions.computeIfAbsent(pcollection, k -> new ArrayList<>()).add(new PartitionRef(pcollection, path));
+  }
+
+  /**
+   * Counts an attempt's metrics as attempted, and as committed too when it succeeded: the first attempt of a task to
+   * succeed is the one committed.
+   */
+  synchronized void recordAttempt(TaskSummary summary) {
+    if (summary.metrics() == null) {
+      return;
+    }
+    MetricsContainerStepMap metrics =
+        (MetricsContainerStepMap) SerializableUtils.deserializeFromByteArray(summary.metrics(), "task metrics");
+    attempted.updateAll(metrics);
+    if (summary.succeeded()) {
+      committed.updateAll(metrics);
+    }
+  }
+
+  /** Metrics reported in the driver (while splitting a source): they happen once, so count as attempted and committed. */
+  synchronized void recordDriverMetrics(MetricsContainerStepMap metrics) {
+    attempted.updateAll(metrics);
+    committed.updateAll(metrics);
+  }
+
+  /** The metrics as Beam's {@code PipelineResult} reports them. */
+  public synchronized MetricResults metricResults() {
+    return MetricsContainerStepMap.asMetricResults(attempted, committed);
+  }
+}
