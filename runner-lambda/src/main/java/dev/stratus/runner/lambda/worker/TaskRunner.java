@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
@@ -37,6 +39,43 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * summary carrying the user's own exception, so the driver can rethrow it as it was.
  */
 public final class TaskRunner {
+  /** The operation each kind of fused step becomes, one factory per kind. */
+  private static final Map<Class<? extends Op>, BiFunction<Attempt, Op, Operation>> OPERATIONS = new HashMap<>();
+  /** The reader each kind of stage root becomes. */
+  private static final Map<Class<? extends Root>, BiFunction<Attempt, Root, RootReader>> ROOTS = new HashMap<>();
+
+  static {
+    registerOperation(Op.ParDo.class, Attempt::parDo);
+    registerOperation(Op.AssignWindows.class, Attempt::assignWindows);
+    registerOperation(Op.PartialCombine.class, Attempt::partialCombine);
+    registerOperation(Op.MergeAccumulators.class, Attempt::mergeAccumulators);
+    registerOperation(Op.Materialize.class, Attempt::materialize);
+    registerOperation(Op.ShuffleWrite.class, Attempt::shuffleWrite);
+    registerRoot(Root.Impulse.class, Attempt::impulse);
+    registerRoot(Root.Source.class, Attempt::source);
+    registerRoot(Root.Files.class, Attempt::files);
+    registerRoot(Root.GroupByKey.class, Attempt::groupByKey);
+    checkEveryKindCovered(Op.class, OPERATIONS.keySet());
+    checkEveryKindCovered(Root.class, ROOTS.keySet());
+  }
+
+  private static <T extends Op> void registerOperation(Class<T> kind, BiFunction<Attempt, T, Operation> factory) {
+    OPERATIONS.put(kind, (attempt, op) -> factory.apply(attempt, kind.cast(op)));
+  }
+
+  private static <T extends Root> void registerRoot(Class<T> kind, BiFunction<Attempt, T, RootReader> factory) {
+    ROOTS.put(kind, (attempt, root) -> factory.apply(attempt, kind.cast(root)));
+  }
+
+  /** What a switch over the sealed interface would check when compiling: a new kind without a factory fails here. */
+  private static void checkEveryKindCovered(Class<?> sealed, Set<? extends Class<?>> covered) {
+    for (Class<?> kind : sealed.getPermittedSubclasses()) {
+      if (!covered.contains(kind)) {
+        throw new IllegalStateException("the worker has no factory for " + kind.getName());
+      }
+    }
+  }
+
   private final ObjectStore store;
 
   public TaskRunner(ObjectStore store) {
@@ -97,6 +136,7 @@ public final class TaskRunner {
     final LinkedHashMap<String, String> materialized = new LinkedHashMap<>();
     final LinkedHashMap<String, LinkedHashMap<Integer, String>> shuffled = new LinkedHashMap<>();
     long elementsRead;
+    private TaskDescriptor task;
     private StagePlan plan;
     private PipelineOptions options;
 
@@ -111,13 +151,14 @@ public final class TaskRunner {
     }
 
     void run(TaskDescriptor task, StagePlan plan) throws Exception {
+      this.task = task;
       this.plan = plan;
       this.options = new SerializablePipelineOptions(plan.pipelineOptions()).get();
       MetricsEnvironment.setMetricsSupported(true);
       // Built last to first, so each operation finds the receivers of its outputs already in place.
       List<Op> ops = plan.ops();
       for (int i = ops.size() - 1; i >= 0; i--) {
-        Operation operation = build(ops.get(i), task);
+        Operation operation = operationFor(ops.get(i));
         operations.add(0, operation);
         consumers.computeIfAbsent(ops.get(i).input(), k -> new ArrayList<>()).add(0, operation);
       }
@@ -125,7 +166,7 @@ public final class TaskRunner {
         for (Operation operation : operations) {
           operation.start();
         }
-        elementsRead = root(plan.root(), task).emit(receiverOf(plan.root().output()));
+        elementsRead = readerFor(plan.root()).emit(receiverOf(plan.root().output()));
         for (Operation operation : operations) {
           operation.finish();
         }
@@ -144,38 +185,49 @@ public final class TaskRunner {
       return Receiver.fanOut(consumers.getOrDefault(pcollection, List.of()));
     }
 
-    private Operation build(Op op, TaskDescriptor task) {
-      if (op instanceof Op.ParDo parDo) {
-        ParDoSpec spec = (ParDoSpec) SerializableUtils.deserializeFromByteArray(parDo.spec(), parDo.stepName());
-        Map<String, Receiver> outputs = new HashMap<>();
-        parDo.outputs().forEach((tag, pcollection) -> outputs.put(tag, receiverOf(pcollection)));
-        StoreSideInputReader sideInputs =
-            new StoreSideInputReader(parDo.sideInputs(), pcollection -> readAll(pcollection, task));
-        return new ParDoOperation(spec, options, sideInputs, outputs, metrics.getContainer(parDo.stepName()));
-      }
-      if (op instanceof Op.AssignWindows assign) {
-        WindowFn<?, ?> windowFn =
-            assign.windowFn() == null
-                ? null
-                : (WindowFn<?, ?>) SerializableUtils.deserializeFromByteArray(assign.windowFn(), assign.stepName());
-        return new AssignWindowsOperation(windowFn, receiverOf(assign.output()));
-      }
-      if (op instanceof Op.PartialCombine partial) {
-        CombineSpec spec = (CombineSpec) SerializableUtils.deserializeFromByteArray(partial.spec(), partial.stepName());
-        return new PartialCombineOperation(spec, receiverOf(partial.output()), metrics.getContainer(partial.stepName()));
-      }
-      if (op instanceof Op.MergeAccumulators merge) {
-        CombineSpec spec = (CombineSpec) SerializableUtils.deserializeFromByteArray(merge.spec(), merge.stepName());
-        return new MergeAccumulatorsOperation(spec, receiverOf(merge.output()), metrics.getContainer(merge.stepName()));
-      }
-      if (op instanceof Op.Materialize materialize) {
-        MaterializeOperation writer =
-            new MaterializeOperation(
-                store, materialize.input(), coder(materialize.input()), prefix.resolve(materialize.input()), materialized);
-        materializers.add(writer);
-        return writer;
-      }
-      Op.ShuffleWrite shuffle = (Op.ShuffleWrite) op;
+    private Operation operationFor(Op op) {
+      return OPERATIONS.get(op.getClass()).apply(this, op);
+    }
+
+    private RootReader readerFor(Root root) {
+      return ROOTS.get(root.getClass()).apply(this, root);
+    }
+
+    private Operation parDo(Op.ParDo parDo) {
+      ParDoSpec spec = (ParDoSpec) SerializableUtils.deserializeFromByteArray(parDo.spec(), parDo.stepName());
+      Map<String, Receiver> outputs = new HashMap<>();
+      parDo.outputs().forEach((tag, pcollection) -> outputs.put(tag, receiverOf(pcollection)));
+      StoreSideInputReader sideInputs = new StoreSideInputReader(parDo.sideInputs(), this::readSideInput);
+      return new ParDoOperation(spec, options, sideInputs, outputs, metrics.getContainer(parDo.stepName()));
+    }
+
+    private Operation assignWindows(Op.AssignWindows assign) {
+      WindowFn<?, ?> windowFn =
+          assign.windowFn() == null
+              ? null
+              : (WindowFn<?, ?>) SerializableUtils.deserializeFromByteArray(assign.windowFn(), assign.stepName());
+      return new AssignWindowsOperation(windowFn, receiverOf(assign.output()));
+    }
+
+    private Operation partialCombine(Op.PartialCombine partial) {
+      CombineSpec spec = (CombineSpec) SerializableUtils.deserializeFromByteArray(partial.spec(), partial.stepName());
+      return new PartialCombineOperation(spec, receiverOf(partial.output()), metrics.getContainer(partial.stepName()));
+    }
+
+    private Operation mergeAccumulators(Op.MergeAccumulators merge) {
+      CombineSpec spec = (CombineSpec) SerializableUtils.deserializeFromByteArray(merge.spec(), merge.stepName());
+      return new MergeAccumulatorsOperation(spec, receiverOf(merge.output()), metrics.getContainer(merge.stepName()));
+    }
+
+    private Operation materialize(Op.Materialize materialize) {
+      MaterializeOperation writer =
+          new MaterializeOperation(
+              store, materialize.input(), coder(materialize.input()), prefix.resolve(materialize.input()), materialized);
+      materializers.add(writer);
+      return writer;
+    }
+
+    private Operation shuffleWrite(Op.ShuffleWrite shuffle) {
       ShuffleWriteOperation writer =
           new ShuffleWriteOperation(
               store,
@@ -187,29 +239,31 @@ public final class TaskRunner {
       return writer;
     }
 
-    @SuppressWarnings("unchecked")
-    private RootReader root(Root root, TaskDescriptor task) {
-      if (root instanceof Root.Impulse) {
-        return downstream -> {
-          downstream.accept(WindowedValues.valueInGlobalWindow(new byte[0]));
-          return 1;
-        };
-      }
-      if (root instanceof Root.Source source) {
-        BoundedSource<?> split =
-            (BoundedSource<?>) SerializableUtils.deserializeFromByteArray(task.sourceSplit(), source.stepName());
-        return new SourceReader(split, options, metrics.getContainer(source.stepName()));
-      }
-      if (root instanceof Root.Files) {
-        return downstream -> {
-          long count = 0;
-          for (PartitionRef ref : task.inputs()) {
-            count += ElementFiles.read(store.get(S3Path.parse(ref.path())), coder(ref.pcollection()), downstream::accept);
-          }
-          return count;
-        };
-      }
-      Root.GroupByKey gbk = (Root.GroupByKey) root;
+    private RootReader impulse(Root.Impulse impulse) {
+      return downstream -> {
+        downstream.accept(WindowedValues.valueInGlobalWindow(new byte[0]));
+        return 1;
+      };
+    }
+
+    private RootReader source(Root.Source source) {
+      BoundedSource<?> split =
+          (BoundedSource<?>) SerializableUtils.deserializeFromByteArray(task.sourceSplit(), source.stepName());
+      return new SourceReader(split, options, metrics.getContainer(source.stepName()));
+    }
+
+    private RootReader files(Root.Files files) {
+      return downstream -> {
+        long count = 0;
+        for (PartitionRef ref : task.inputs()) {
+          count += ElementFiles.read(store.get(S3Path.parse(ref.path())), coder(ref.pcollection()), downstream::accept);
+        }
+        return count;
+      };
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private RootReader groupByKey(Root.GroupByKey gbk) {
       List<Supplier<byte[]>> files = new ArrayList<>();
       for (PartitionRef ref : task.inputs()) {
         files.add(() -> store.get(S3Path.parse(ref.path())));
@@ -221,7 +275,7 @@ public final class TaskRunner {
       return new GroupByKeyReader(files, inputCoder, windowing, options);
     }
 
-    private List<WindowedValue<?>> readAll(String pcollection, TaskDescriptor task) {
+    private List<WindowedValue<?>> readSideInput(String pcollection) {
       List<WindowedValue<?>> all = new ArrayList<>();
       for (PartitionRef ref : task.sideInputs().getOrDefault(pcollection, new ArrayList<>())) {
         try {
