@@ -35,7 +35,7 @@ abstract class ExecutionEnvironment {
   }
 
   /** Hands the invocation to the runtime; {@link #pickUp} must follow when the runtime takes it. */
-  abstract void deliver(Invocation invocation);
+  abstract void deliver(PendingCall invocation);
 
   abstract boolean isAlive();
 
@@ -52,9 +52,9 @@ abstract class ExecutionEnvironment {
    * Runs one invocation to its end: the handler's answer or error, the environment's death, or Lambda's timeout
    * (the environment is then killed). Returns the outcome and leaves the log tail in place for {@link #log}.
    */
-  final Outcome invoke(Invocation invocation) {
+  final CallOutcome invoke(PendingCall invocation) {
     deliver(invocation);
-    Outcome outcome = awaitOutcome(invocation);
+    CallOutcome outcome = awaitOutcome(invocation);
     if (outcome.functionError() && FATAL_ERRORS.contains(outcome.errorType())) {
       destroy();
     }
@@ -63,17 +63,16 @@ abstract class ExecutionEnvironment {
     return outcome;
   }
 
-  private Outcome awaitOutcome(Invocation invocation) {
+  private CallOutcome awaitOutcome(PendingCall invocation) {
     try {
       CompletableFuture.anyOf(invocation.pickedUp, invocation.outcome)
           .get(initTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      return kill(invocation, Outcome.platform("Runtime.InitTimeout", "RequestId: " + invocation.requestId
+      return kill(invocation, CallOutcome.platform("Runtime.InitTimeout", "RequestId: " + invocation.requestId
           + " Error: the runtime did not ask for an invocation within " + initTimeout.toSeconds() + " seconds",
           "timeout"));
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return kill(invocation, Outcome.platform("Runtime.Interrupted", "the local Lambda service is stopping", "error"));
+      return interrupted(invocation);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
     }
@@ -86,25 +85,31 @@ abstract class ExecutionEnvironment {
     } catch (TimeoutException e) {
       String seconds = String.format(Locale.ROOT, "%.2f", (double) deployment.timeoutSeconds());
       log.line(Instant.now() + " " + invocation.requestId + " Task timed out after " + seconds + " seconds");
-      return kill(invocation, Outcome.platform("Sandbox.Timedout",
+      return kill(invocation, CallOutcome.platform("Sandbox.Timedout",
           "RequestId: " + invocation.requestId + " Error: Task timed out after " + seconds + " seconds", "timeout"));
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return kill(invocation, Outcome.platform("Runtime.Interrupted", "the local Lambda service is stopping", "error"));
+      return interrupted(invocation);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e);
     }
   }
 
+  /** The service is stopping while the call waits: the call ends with an error and the environment goes. */
+  private CallOutcome interrupted(PendingCall invocation) {
+    Thread.currentThread().interrupt();
+    return kill(invocation,
+        CallOutcome.platform("Runtime.Interrupted", "the local Lambda service is stopping", "error"));
+  }
+
   /** Settles the invocation with {@code outcome} before killing, so the environment's exit cannot claim it. */
-  private Outcome kill(Invocation invocation, Outcome outcome) {
+  private CallOutcome kill(PendingCall invocation, CallOutcome outcome) {
     invocation.outcome.complete(outcome);
     destroy();
     return invocation.outcome.join();
   }
 
   /** Called when the runtime takes {@code invocation}: the first call ends the cold start. */
-  final void pickUp(Invocation invocation) {
+  final void pickUp(PendingCall invocation) {
     if (initNanos == null) {
       initNanos = System.nanoTime() - createdNanos;
     }
@@ -112,7 +117,7 @@ abstract class ExecutionEnvironment {
     invocation.markPickedUp(deployment.timeoutSeconds());
   }
 
-  private void report(Invocation invocation, Outcome outcome) {
+  private void report(PendingCall invocation, CallOutcome outcome) {
     StringBuilder line = new StringBuilder("REPORT RequestId: ").append(invocation.requestId);
     if (invocation.pickedUp.isDone()) {
       double millis = (System.nanoTime() - invocation.pickedUpNanos()) / 1e6;

@@ -43,16 +43,16 @@ final class InProcessEnvironment extends ExecutionEnvironment {
   }
 
   @Override
-  void deliver(Invocation invocation) {
+  void deliver(PendingCall invocation) {
     thread.execute(() -> run(invocation));
   }
 
-  private void run(Invocation invocation) {
+  private void run(PendingCall invocation) {
     if (handler == null) {
       try {
         handler = load();
       } catch (Throwable t) {
-        invocation.outcome.complete(Outcome.reported(errorBody(t), t.getClass().getName()));
+        invocation.outcome.complete(CallOutcome.reported(errorBody(t), t.getClass().getName()));
         alive = false;
         return;
       }
@@ -62,10 +62,10 @@ final class InProcessEnvironment extends ExecutionEnvironment {
     Thread.currentThread().setContextClassLoader(handler.getClass().getClassLoader());
     try {
       handler.handleRequest(new ByteArrayInputStream(invocation.payload), out, new LocalContext(invocation));
-      invocation.outcome.complete(Outcome.success(out.toByteArray()));
+      invocation.outcome.complete(CallOutcome.success(out.toByteArray()));
     } catch (Throwable t) {
       log.line(t.toString());
-      invocation.outcome.complete(Outcome.reported(errorBody(t), t.getClass().getName()));
+      invocation.outcome.complete(CallOutcome.reported(errorBody(t), t.getClass().getName()));
     }
   }
 
@@ -143,9 +143,9 @@ final class InProcessEnvironment extends ExecutionEnvironment {
   }
 
   private final class LocalContext implements Context, LambdaLogger {
-    private final Invocation invocation;
+    private final PendingCall invocation;
 
-    LocalContext(Invocation invocation) {
+    LocalContext(PendingCall invocation) {
       this.invocation = invocation;
     }
 

@@ -111,7 +111,7 @@ final class LambdaFunction {
   }
 
   /** Counted when the invocation ends; a cold start's init time is known by then. */
-  void countOutcome(boolean cold, Outcome outcome, Duration initTime, Duration duration) {
+  void countOutcome(boolean cold, CallOutcome outcome, Duration initTime, Duration duration) {
     durationNanos.addAndGet(duration.toNanos());
     if (cold && initTime != null) {
       initNanos.addAndGet(initTime.toNanos());

@@ -129,7 +129,7 @@ public final class LocalLambdaService implements AutoCloseable {
   }
 
   /** How a synchronous invocation ended, with the log tail Lambda would return for {@code LogType=Tail}. */
-  record InvokeResult(String requestId, Outcome outcome, byte[] logTail) {}
+  record InvokeResult(String requestId, CallOutcome outcome, byte[] logTail) {}
 
   private final Config config;
   private final Path workDirectory;
@@ -333,8 +333,8 @@ public final class LocalLambdaService implements AutoCloseable {
     }
     function.countStart(cold);
     long logStart = cold ? 0 : environment.log.position();
-    Invocation invocation = new Invocation(payload, arn(environment.deployment.name()));
-    Outcome outcome;
+    PendingCall invocation = new PendingCall(payload, arn(environment.deployment.name()));
+    CallOutcome outcome;
     try {
       outcome = environment.invoke(invocation);
     } catch (RuntimeException e) {

@@ -25,14 +25,14 @@ import java.util.concurrent.TimeUnit;
 final class ProcessEnvironment extends ExecutionEnvironment {
   private static final String RUNTIME_PATH = "/2018-06-01/runtime/";
   /** Offered to a waiting {@code /next} when the environment goes away, so its handler thread ends. */
-  private static final Invocation GONE = new Invocation(new byte[0], "");
+  private static final PendingCall GONE = new PendingCall(new byte[0], "");
   private static final Map<Integer, String> SIGNALS =
       Map.of(6, "aborted", 7, "bus error", 9, "killed", 11, "segmentation fault", 15, "terminated");
 
   private final HttpServer runtimeApi;
-  private final BlockingQueue<Invocation> handoff = new LinkedBlockingQueue<>();
+  private final BlockingQueue<PendingCall> handoff = new LinkedBlockingQueue<>();
   private final Process process;
-  private volatile Invocation current;
+  private volatile PendingCall current;
   private volatile boolean destroyed;
   /** The runtime reported an init error and is exiting: never reuse it. */
   private volatile boolean initFailed;
@@ -59,7 +59,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   }
 
   @Override
-  void deliver(Invocation invocation) {
+  void deliver(PendingCall invocation) {
     current = invocation;
     handoff.add(invocation);
     if (!process.isAlive()) {
@@ -111,9 +111,9 @@ final class ProcessEnvironment extends ExecutionEnvironment {
 
   /** The process ended: an invocation it held fails as Lambda's Runtime.ExitError. */
   private void exited() {
-    Invocation invocation = current;
+    PendingCall invocation = current;
     if (invocation != null && !invocation.outcome.isDone()) {
-      invocation.outcome.complete(Outcome.platform("Runtime.ExitError", "RequestId: " + invocation.requestId
+      invocation.outcome.complete(CallOutcome.platform("Runtime.ExitError", "RequestId: " + invocation.requestId
           + " Error: Runtime exited with error: " + describeExit(process.exitValue()), "error"));
     }
     handoff.add(GONE);
@@ -148,7 +148,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   }
 
   private void next(HttpExchange exchange) throws IOException {
-    Invocation invocation;
+    PendingCall invocation;
     try {
       invocation = handoff.take();
     } catch (InterruptedException e) {
@@ -179,7 +179,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     int slash = rest.indexOf('/');
     String requestId = slash < 0 ? rest : rest.substring(0, slash);
     String kind = slash < 0 ? "" : rest.substring(slash + 1);
-    Invocation invocation = current;
+    PendingCall invocation = current;
     byte[] body = exchange.getRequestBody().readAllBytes();
     if (invocation == null || !invocation.requestId.equals(requestId) || invocation.outcome.isDone()) {
       respond(exchange, 400, "{\"errorType\":\"InvalidRequestID\",\"errorMessage\":\"Invalid request ID\"}");
@@ -187,9 +187,9 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     }
     switch (kind) {
       case "response" -> settle(invocation, body.length > Limits.MAX_SYNC_PAYLOAD_BYTES
-          ? Outcome.platform("Function.ResponseSizeTooLarge", "Response payload size (" + body.length
+          ? CallOutcome.platform("Function.ResponseSizeTooLarge", "Response payload size (" + body.length
               + " bytes) exceeded maximum allowed payload size (" + Limits.MAX_SYNC_PAYLOAD_BYTES + " bytes).", "error")
-          : Outcome.success(body));
+          : CallOutcome.success(body));
       case "error" -> settle(invocation, reportedError(exchange, body));
       default -> {
         respond(exchange, 404, "{\"errorType\":\"NotFound\",\"errorMessage\":\"no invocation/" + rest + "\"}");
@@ -200,7 +200,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   }
 
   /** The error type is the body's (the exception class), else the runtime's header. */
-  private static Outcome reportedError(HttpExchange exchange, byte[] body) {
+  private static CallOutcome reportedError(HttpExchange exchange, byte[] body) {
     String errorType = exchange.getRequestHeaders().getFirst("Lambda-Runtime-Function-Error-Type");
     try {
       JsonNode error = Json.MAPPER.readTree(body);
@@ -210,10 +210,10 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     } catch (IOException e) {
       // not JSON: passed through as it came, typed by the header
     }
-    return Outcome.reported(body, errorType == null ? "Unhandled" : errorType);
+    return CallOutcome.reported(body, errorType == null ? "Unhandled" : errorType);
   }
 
-  private static void settle(Invocation invocation, Outcome outcome) {
+  private static void settle(PendingCall invocation, CallOutcome outcome) {
     if (invocation != null) {
       invocation.outcome.complete(outcome);
     }

@@ -8,20 +8,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param status what the REPORT log line says beyond success: null, "error" or "timeout"
  */
-record Outcome(byte[] payload, boolean functionError, String errorType, String status) {
+record CallOutcome(byte[] payload, boolean functionError, String errorType, String status) {
 
-  static Outcome success(byte[] payload) {
-    return new Outcome(payload, false, null, null);
+  static CallOutcome success(byte[] payload) {
+    return new CallOutcome(payload, false, null, null);
   }
 
   /** An error the function's runtime reported, body passed through as Lambda does. */
-  static Outcome reported(byte[] body, String errorType) {
-    return new Outcome(body, true, errorType, null);
+  static CallOutcome reported(byte[] body, String errorType) {
+    return new CallOutcome(body, true, errorType, null);
   }
 
   /** An error of the platform around the function (Lambda's {@code Sandbox.Timedout}, {@code Runtime.ExitError}…). */
-  static Outcome platform(String errorType, String message, String status) {
+  static CallOutcome platform(String errorType, String message, String status) {
     ObjectNode body = Json.MAPPER.createObjectNode().put("errorType", errorType).put("errorMessage", message);
-    return new Outcome(Json.bytes(body), true, errorType, status);
+    return new CallOutcome(Json.bytes(body), true, errorType, status);
   }
 }

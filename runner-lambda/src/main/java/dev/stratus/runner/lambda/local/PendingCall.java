@@ -4,17 +4,17 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /** One invocation on its way through an environment: picked up by the runtime, then answered or failed. */
-final class Invocation {
+final class PendingCall {
   final String requestId = UUID.randomUUID().toString();
   final byte[] payload;
   final String functionArn;
   /** Completed when the runtime takes the invocation: the end of a cold start's init, the start of the timeout. */
   final CompletableFuture<Void> pickedUp = new CompletableFuture<>();
-  final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+  final CompletableFuture<CallOutcome> outcome = new CompletableFuture<>();
   private volatile long deadlineEpochMillis;
   private volatile long pickedUpNanos;
 
-  Invocation(byte[] payload, String functionArn) {
+  PendingCall(byte[] payload, String functionArn) {
     this.payload = payload;
     this.functionArn = functionArn;
   }
