@@ -14,10 +14,10 @@ import org.apache.beam.sdk.util.SerializableUtils;
  * the task descriptor in the store and the attempt's output prefix, and its response carries the Kryo task summary;
  * an entry-point call carries the opaque request of a {@code WorkerEntryPoint} and its answer.
  */
-public final class Invocation {
+public final class InvocationPayloads {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private Invocation() {}
+  private InvocationPayloads() {}
 
   /** What a worker is asked to do: run the descriptor at {@code task}, writing under {@code attemptPrefix}. */
   public record Request(String task, String attemptPrefix, StoreSpec store) {

@@ -1,7 +1,7 @@
 package dev.stratus.runner.lambda.scheduler;
 
 import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
-import dev.stratus.runner.lambda.message.Invocation;
+import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.spi.WorkerFailedException;
 import dev.stratus.spi.Workers;
 import java.time.Duration;
@@ -34,7 +34,7 @@ final class InvokerWorkers implements Workers, AutoCloseable {
 
   @Override
   public CompletableFuture<byte[]> invoke(String entryPoint, byte[] request) {
-    byte[] json = new Invocation.EntryPointCall(entryPoint, request).toJson();
+    byte[] json = new InvocationPayloads.EntryPointCall(entryPoint, request).toJson();
     return CompletableFuture.supplyAsync(() -> call(json), threads);
   }
 
@@ -51,7 +51,7 @@ final class InvokerWorkers implements Workers, AutoCloseable {
       }
       invocations.incrementAndGet();
       if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
-        return Invocation.answerFromJson(answered.responseJson());
+        return InvocationPayloads.answerFromJson(answered.responseJson());
       }
       TaskInvoker.Outcome.Failed failed = (TaskInvoker.Outcome.Failed) outcome;
       throw new WorkerFailedException(failed.errorType(), failed.message());

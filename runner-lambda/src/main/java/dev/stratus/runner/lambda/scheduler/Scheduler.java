@@ -5,7 +5,7 @@ import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.graph.Stage;
 import dev.stratus.runner.lambda.graph.StageInput;
-import dev.stratus.runner.lambda.message.Invocation;
+import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.message.Messages;
 import dev.stratus.runner.lambda.message.PartitionRef;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
@@ -265,8 +265,9 @@ public final class Scheduler {
     int throttles = 0;
     for (int attempt = 1; attempt <= maxAttempts; ) {
       S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "/");
-      Invocation.Request request = new Invocation.Request(descriptor.toString(), attemptPrefix.toString(), workerStore);
-      TaskInvoker.Outcome outcome = invoker.invoke(request.toJson());
+      byte[] request =
+          new InvocationPayloads.Request(descriptor.toString(), attemptPrefix.toString(), workerStore).toJson();
+      TaskInvoker.Outcome outcome = invoker.invoke(request);
       if (outcome instanceof TaskInvoker.Outcome.Throttled throttled) {
         if (++throttles > MAX_THROTTLES_PER_TASK) {
           lastFailure = "throttled " + throttles + " times: " + throttled.message();
@@ -276,7 +277,7 @@ public final class Scheduler {
         continue;
       }
       if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
-        TaskSummary summary = Invocation.summaryFromResponse(answered.responseJson());
+        TaskSummary summary = InvocationPayloads.summaryFromResponse(answered.responseJson());
         committed.recordAttempt(summary);
         if (summary.succeeded()) {
           return summary;

@@ -1,6 +1,6 @@
 package dev.stratus.runner.lambda.worker;
 
-import dev.stratus.runner.lambda.message.Invocation;
+import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.message.Messages;
 import dev.stratus.runner.lambda.message.Op;
 import dev.stratus.runner.lambda.message.PartitionRef;
@@ -82,7 +82,7 @@ public final class TaskRunner {
     this.store = store;
   }
 
-  public TaskSummary run(Invocation.Request request) {
+  public TaskSummary run(InvocationPayloads.Request request) {
     long started = System.currentTimeMillis();
     MetricsContainerStepMap metrics = new MetricsContainerStepMap();
     Attempt attempt = new Attempt(S3Path.parse(request.attemptPrefix()), metrics);

@@ -2,7 +2,7 @@ package dev.stratus.runner.lambda.worker;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import dev.stratus.runner.lambda.message.Invocation;
+import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.message.TaskSummary;
 import dev.stratus.spi.WorkerContext;
 import dev.stratus.spi.WorkerEntryPoint;
@@ -31,17 +31,17 @@ public final class WorkerHandler implements RequestStreamHandler {
   @Override
   public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
     byte[] payload = input.readAllBytes();
-    Invocation.EntryPointCall call = Invocation.EntryPointCall.fromJsonOrNull(payload);
+    InvocationPayloads.EntryPointCall call = InvocationPayloads.EntryPointCall.fromJsonOrNull(payload);
     if (call != null) {
-      output.write(Invocation.answerJson(callEntryPoint(call, context)));
+      output.write(InvocationPayloads.answerJson(callEntryPoint(call, context)));
       return;
     }
-    Invocation.Request request = Invocation.Request.fromJson(payload);
+    InvocationPayloads.Request request = InvocationPayloads.Request.fromJson(payload);
     TaskSummary summary = new TaskRunner(ObjectStore.of(request.store())).run(request);
-    output.write(Invocation.responseJson(summary));
+    output.write(InvocationPayloads.responseJson(summary));
   }
 
-  private static byte[] callEntryPoint(Invocation.EntryPointCall call, Context context) throws IOException {
+  private static byte[] callEntryPoint(InvocationPayloads.EntryPointCall call, Context context) throws IOException {
     WorkerEntryPoint entryPoint = ENTRY_POINTS.get(call.entryPoint());
     if (entryPoint == null) {
       throw new IllegalStateException("no worker entry point '" + call.entryPoint() + "' on the worker's class path"
