@@ -75,7 +75,7 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     S3Path jobDir = new S3Path(options.getBucket(), "lambda-runner/" + options.getJobName() + "-" + UUID.randomUUID() + "/");
 
     ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), new DaemonThreadFactory("lambda-runner-task"));
-    TaskInvoker invoker = WorkerFunction.connect(options);
+    TaskInvoker invoker = WorkerFunctionConnector.connect(options);
     try {
       Scheduler scheduler =
           new Scheduler(

@@ -25,18 +25,18 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
 
 /**
- * The worker function a run invokes, and the LambdaClient that reaches it: AWS Lambda or another endpoint the options
- * name, or else the embedded local Lambda service with the worker registered from this JVM's classpath. The local
- * service is started once per driver JVM and stops with it (its environments are kept warm between runs, as
- * Lambda's are).
+ * Connects the driver to the worker function it invokes, through a LambdaClient to AWS Lambda or another endpoint the
+ * options name, or else to the embedded local Lambda service with the worker registered from this JVM's classpath.
+ * The local service is started once per driver JVM and stops with it (its environments are kept warm between runs,
+ * as Lambda's are).
  */
-final class WorkerFunction {
+final class WorkerFunctionConnector {
   static final String HANDLER = WorkerHandler.class.getName() + "::handleRequest";
 
   private static final Map<LocalEnvironmentMode, LocalLambdaService> LOCAL_SERVICES = new ConcurrentHashMap<>();
   private static final Map<LocalEnvironmentMode, FunctionSpec> REGISTERED = new ConcurrentHashMap<>();
 
-  private WorkerFunction() {}
+  private WorkerFunctionConnector() {}
 
   static TaskInvoker connect(LambdaRunnerOptions options) {
     String endpoint = options.getLambdaEndpoint() == null ? "" : options.getLambdaEndpoint().trim();

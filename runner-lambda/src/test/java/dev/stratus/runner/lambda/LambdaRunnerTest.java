@@ -53,7 +53,7 @@ public class LambdaRunnerTest {
 
   @AfterClass
   public static void stopLocalLambdaServices() {
-    WorkerFunction.stopLocalServices();
+    WorkerFunctionConnector.stopLocalServices();
   }
 
   private LambdaRunnerOptions options() {
@@ -167,7 +167,9 @@ public class LambdaRunnerTest {
         LocalLambdaService.start(
             LocalLambdaService.Config.defaults().withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS))) {
       lambda.registerFunction(
-          FunctionSpec.of("external-worker", WorkerFunction.HANDLER, classpath).withMemoryMb(512).withTimeoutSeconds(60));
+          FunctionSpec.of("external-worker", WorkerFunctionConnector.HANDLER, classpath)
+              .withMemoryMb(512)
+              .withTimeoutSeconds(60));
       LambdaRunnerOptions options = options();
       options.setLambdaEndpoint(lambda.endpoint().toString());
       options.setFunctionName("external-worker");
