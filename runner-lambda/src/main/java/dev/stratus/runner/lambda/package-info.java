@@ -12,10 +12,13 @@
  *       by key and window) with the ParDos fused below it; Flattens are no stage, only a union of partitions.
  *   <li>{@code scheduler}: runs each stage once the stages it reads are done, one task per partition, one Lambda
  *       invocation per task attempt through the AWS SDK's LambdaClient; retries, commits one attempt per task.
- *   <li>{@code worker}: the Lambda handler; one {@code Operation} per primitive, built from the stage plan.
+ *       {@code CommittedState} keeps what was committed (partitions, shuffle files, metrics) apart from the ordering.
+ *   <li>{@code worker}: the Lambda handler; one {@code Operation} per primitive, built from the stage plan by the
+ *       factory {@code TaskRunner}'s table holds for that kind of step.
  *   <li>{@code message}: what driver and workers exchange: Kryo messages behind a format version (plans, task
  *       descriptors, summaries) and the small JSON of an invocation.
  *   <li>{@code local} and {@code deploy}: the embedded local Lambda service and the command that deploys the worker.
+ *   <li>{@code concurrent}: the daemon thread factory every pool of the runner and the local service uses.
  * </ul>
  */
 package dev.stratus.runner.lambda;
