@@ -34,24 +34,47 @@ class StarterArchetypeTest {
   private static final int ROWS = 20_000; // the starter's default generated input
 
   private static Path workDir;
+  /** As generated: it imports stratus-bom. */
   private static Path project;
+  /** The same without the BOM: every version written in its dependencies, as a user who skips the BOM would. */
+  private static Path projectWithoutBom;
 
   @BeforeAll
   static void generate() throws Exception {
     workDir = Files.createTempDirectory("stratus-starter-");
-    Path log = maven(workDir, 180, "generate",
+    project = generate("my-pipeline");
+    projectWithoutBom = generate("my-pipeline-without-bom");
+    Path pom = projectWithoutBom.resolve("pom.xml");
+    String withoutBom = Files.readString(pom).replaceAll("(?s)<dependencyManagement>.*</dependencyManagement>", "");
+    withoutBom = addVersion(withoutBom, "stratus-dsl", property("stratus.version"));
+    withoutBom = addVersion(withoutBom, "stratus-runner-lambda", property("stratus.version"));
+    withoutBom = addVersion(withoutBom, "beam-runners-direct-java", property("stratus.beamVersion"));
+    withoutBom = addVersion(withoutBom, "slf4j-simple", property("stratus.slf4jVersion"));
+    withoutBom = addVersion(withoutBom, "junit-jupiter", property("stratus.junitVersion"));
+    Files.writeString(pom, withoutBom);
+  }
+
+  private static Path generate(String artifactId) throws Exception {
+    Path log = maven(workDir, 180, "generate-" + artifactId,
         "org.apache.maven.plugins:maven-archetype-plugin:" + property("stratus.archetypePluginVersion") + ":generate",
         "-DarchetypeGroupId=dev.stratus",
         "-DarchetypeArtifactId=stratus-archetype-starter",
         "-DarchetypeVersion=" + property("stratus.version"),
         "-DgroupId=org.example",
-        "-DartifactId=my-pipeline",
+        "-DartifactId=" + artifactId,
         "-Dversion=1.0-SNAPSHOT",
         "-Dpackage=org.example.pipeline",
         "-DinteractiveMode=false");
-    project = workDir.resolve("my-pipeline");
-    assertTrue(Files.isRegularFile(project.resolve("src/main/java/org/example/pipeline/StarterPipeline.java")),
+    Path generated = workDir.resolve(artifactId);
+    assertTrue(Files.isRegularFile(generated.resolve("src/main/java/org/example/pipeline/StarterPipeline.java")),
         "no pipeline generated; see " + log);
+    return generated;
+  }
+
+  private static String addVersion(String pom, String artifactId, String version) {
+    String declared = "<artifactId>" + artifactId + "</artifactId>";
+    assertTrue(pom.contains(declared), "the generated pom no longer depends on " + artifactId);
+    return pom.replace(declared, declared + "<version>" + version + "</version>");
   }
 
   @AfterAll
@@ -67,28 +90,28 @@ class StarterArchetypeTest {
 
   @Test
   @Order(1)
-  void buildsAndPassesItsOwnTestOnTheDirectRunner() throws Exception {
-    Path log = maven(project, 240, "verify", "verify");
-    String out = Files.readString(log);
-    assertTrue(out.contains("Tests run: 1, Failures: 0, Errors: 0"), "the generated test did not pass; see " + log);
+  void buildsAndRunsOnTheDirectRunnerInItsOwnTest() throws Exception {
+    assertOwnTestPassed(maven(project, 240, "verify", "verify"));
   }
 
   @Test
   @Order(2)
-  void runsOnTheDirectRunner() throws Exception {
-    assertSensibleMetrics(run("direct", "--runner=DirectRunner"));
+  void runsOnLambdaRunnerWithWorkerProcesses() throws Exception {
+    Path log = maven(project, 240, "run-lambda", "compile", "exec:exec",
+        "-Dpipeline.args=--runner=LambdaRunner --dataDir=" + workDir.resolve("data-lambda"));
+    assertTrue(Files.readString(log).contains("PROCESS environments"), "not on worker processes; see " + log);
+    assertSensibleMetrics(log);
   }
 
   @Test
   @Order(3)
-  void runsOnLambdaRunnerWithWorkerProcesses() throws Exception {
-    assertSensibleMetrics(run("lambda", "--runner=LambdaRunner"));
+  void withoutTheBomTheModulesOwnPomsStillBringWorkingVersions() throws Exception {
+    assertOwnTestPassed(maven(projectWithoutBom, 240, "verify-without-bom", "verify"));
   }
 
-  private static Path run(String name, String runner) throws Exception {
-    return maven(project, 240, "run-" + name, "compile", "exec:exec",
-        "-Dpipeline.args=" + runner + " --dataDir=" + workDir.resolve("data-" + name)
-            + " --output=s3://starter/" + name);
+  private static void assertOwnTestPassed(Path log) throws IOException {
+    assertTrue(Files.readString(log).contains("Tests run: 1, Failures: 0, Errors: 0, Skipped: 0"),
+        "the generated project's test (its pipeline on the DirectRunner) did not pass; see " + log);
   }
 
   private static void assertSensibleMetrics(Path log) throws IOException {
