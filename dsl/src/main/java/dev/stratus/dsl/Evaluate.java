@@ -3,8 +3,8 @@ package dev.stratus.dsl;
 import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.sgd.BinaryMetrics;
 import dev.stratus.transforms.train.TrainResult;
-import java.util.ArrayList;
-import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -17,7 +17,9 @@ import org.apache.beam.sdk.values.PCollection;
  * PCollection<BinaryMetrics> metrics = testSet.apply(Evaluate.with(trainResult));
  * }</pre>
  *
- * <p>AUC ranks every score, so the predictions are gathered in one place: fine for test sets of millions of rows.
+ * <p>The predictions are combined into a {@link ScoreHistogram} (label counts in a million equal bins of the predicted
+ * probability), so memory stays bounded whatever the size of the dataset and AUC is within about 1e-6 of the exact
+ * rank statistic for a model's scores.
  */
 public final class Evaluate extends PTransform<PCollection<Dataset>, PCollection<BinaryMetrics>> {
   private final PCollection<TrainResult> model;
@@ -38,35 +40,33 @@ public final class Evaluate extends PTransform<PCollection<Dataset>, PCollection
         .setCoder(SerializableCoder.of(BinaryMetrics.class));
   }
 
-  static final class MetricsFn extends Combine.CombineFn<Prediction, ArrayList<Prediction>, BinaryMetrics> {
+  static final class MetricsFn extends Combine.CombineFn<Prediction, ScoreHistogram, BinaryMetrics> {
     @Override
-    public ArrayList<Prediction> createAccumulator() {
-      return new ArrayList<>();
+    public ScoreHistogram createAccumulator() {
+      return new ScoreHistogram();
     }
 
     @Override
-    public ArrayList<Prediction> addInput(ArrayList<Prediction> acc, Prediction p) {
-      acc.add(p);
-      return acc;
+    public ScoreHistogram addInput(ScoreHistogram histogram, Prediction p) {
+      histogram.add(p.label(), p.probability());
+      return histogram;
     }
 
     @Override
-    public ArrayList<Prediction> mergeAccumulators(Iterable<ArrayList<Prediction>> accs) {
-      ArrayList<Prediction> all = new ArrayList<>();
-      accs.forEach(all::addAll);
-      return all;
+    public ScoreHistogram mergeAccumulators(Iterable<ScoreHistogram> histograms) {
+      ScoreHistogram merged = new ScoreHistogram();
+      histograms.forEach(merged::merge);
+      return merged;
     }
 
     @Override
-    public BinaryMetrics extractOutput(ArrayList<Prediction> acc) {
-      List<Prediction> all = acc;
-      float[] labels = new float[all.size()];
-      double[] probabilities = new double[all.size()];
-      for (int i = 0; i < labels.length; i++) {
-        labels[i] = all.get(i).label();
-        probabilities[i] = all.get(i).probability();
-      }
-      return BinaryMetrics.of(labels, probabilities, labels.length);
+    public BinaryMetrics extractOutput(ScoreHistogram histogram) {
+      return histogram.metrics();
+    }
+
+    @Override
+    public Coder<ScoreHistogram> getAccumulatorCoder(CoderRegistry registry, Coder<Prediction> inputCoder) {
+      return new ScoreHistogram.Coder();
     }
   }
 }

@@ -28,6 +28,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
 
   /** Starts a server over {@code dataDir} (created if missing) and waits until it accepts requests. */
   public static EmbeddedS3Server start(Path dataDir) {
+    requireJacksonAnnotations();
     try {
       Files.createDirectories(dataDir);
       Properties props = new Properties();
@@ -57,6 +58,23 @@ public final class EmbeddedS3Server implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       throw new StoreException("cannot start the embedded S3 server over " + dataDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * s3proxy needs jackson-annotations 2.22 or later. A project that depends on Beam before Stratus without importing
+   * stratus-bom gets Beam's older one by Maven's nearest-wins rule, and s3proxy would fail with a bare
+   * NoClassDefFoundError; say what to change instead.
+   */
+  private static void requireJacksonAnnotations() {
+    try {
+      Class.forName("com.fasterxml.jackson.annotation.JsonSerializeAs", false, EmbeddedS3Server.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      String found = com.fasterxml.jackson.annotation.JsonProperty.class.getPackage().getImplementationVersion();
+      throw new StoreException("the embedded S3 server needs com.fasterxml.jackson.core:jackson-annotations 2.22 or"
+          + " later, and the class path has " + (found != null ? found : "an older one") + ": import"
+          + " dev.stratus:stratus-bom in your pom's dependencyManagement (before any other BOM), or declare the Stratus"
+          + " dependencies before Beam's");
     }
   }
 

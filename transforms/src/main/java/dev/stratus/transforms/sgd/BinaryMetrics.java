@@ -15,14 +15,19 @@ public record BinaryMetrics(long count, double logloss, double auc, double accur
     double loss = 0;
     long correct = 0;
     for (int i = 0; i < count; i++) {
-      double p = Math.min(1 - CLIP, Math.max(CLIP, probabilities[i]));
       boolean positive = labels[i] > 0.5f;
-      loss -= positive ? Math.log(p) : Math.log(1 - p);
-      if ((p >= 0.5) == positive) {
+      loss += loss(positive, probabilities[i]);
+      if ((probabilities[i] >= 0.5) == positive) {
         correct++;
       }
     }
     return new BinaryMetrics(count, loss / count, auc(labels, probabilities, count), (double) correct / count);
+  }
+
+  /** The log loss of one prediction: {@code -log p} for a positive, {@code -log(1 - p)} for a negative, p clipped. */
+  public static double loss(boolean positive, double probability) {
+    double p = Math.min(1 - CLIP, Math.max(CLIP, probability));
+    return positive ? -Math.log(p) : -Math.log(1 - p);
   }
 
   /** Area under the ROC curve by the rank-sum statistic, ties sharing their mean rank. */

@@ -1,0 +1,21 @@
+package ${package};
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.transforms.sgd.BinaryMetrics;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StarterPipelineTest {
+  @TempDir Path dir;
+
+  @Test
+  void learnsTheGeneratedModelOnTheDirectRunner() {
+    BinaryMetrics m = StarterPipeline.run("--dataDir=" + dir, "--rows=4000", "--epochs=2");
+    assertEquals(800, m.count(), 120); // the 20% of the rows held out
+    assertTrue(m.auc() > 0.75, "AUC " + m.auc());
+    assertTrue(m.logloss() < Math.log(2), "no better than a coin: " + m);
+  }
+}

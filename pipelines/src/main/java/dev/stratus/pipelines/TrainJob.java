@@ -1,0 +1,316 @@
+package dev.stratus.pipelines;
+
+import dev.stratus.dsl.Evaluate;
+import dev.stratus.dsl.LoadCriteo;
+import dev.stratus.dsl.LoadCsv;
+import dev.stratus.dsl.LoadLibsvm;
+import dev.stratus.dsl.LoadText;
+import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.Normalize;
+import dev.stratus.dsl.Split;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.dsl.WriteMetrics;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.ScalingMethod;
+import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.transforms.train.TrainResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Trains logistic regression on the user's own data: load text files (LIBSVM, CSV with a label column, or Criteo TSV),
+ * split the rows three ways, normalize with the training set's statistics, train while watching the loss on the
+ * validation set, and evaluate the model on the test set, which training never saw. The datasets, the model and the
+ * test metrics go under {@code --output}; the metrics are printed at the end. {@code --help} lists every option.
+ */
+public final class TrainJob {
+  /** The job's options; the store's ({@link StoreOptions}) and the runner's apply too. */
+  public interface Options extends StoreOptions {
+    @Description("Input text: a file, a directory, a glob such as data/part-*, or an s3:// object or prefix (required)")
+    String getInput();
+
+    void setInput(String input);
+
+    @Description("Input format: libsvm (label index:value ...), csv (a header row, see --csvLabel), or criteo (TSV)")
+    @Default.String("libsvm")
+    String getFormat();
+
+    void setFormat(String format);
+
+    @Description("LIBSVM: the number of features (indices 1..n); 0 takes the largest index found")
+    @Default.Long(0)
+    long getFeatures();
+
+    void setFeatures(long features);
+
+    @Description("CSV: the label column")
+    @Default.String("label")
+    String getCsvLabel();
+
+    void setCsvLabel(String column);
+
+    @Description("CSV: comma-separated columns whose values are categories, hashed into the feature space")
+    @Default.String("")
+    String getCsvCategorical();
+
+    void setCsvCategorical(String columns);
+
+    @Description("CSV and Criteo: categorical values are hashed into 2^modelBits features")
+    @Default.Integer(20)
+    int getModelBits();
+
+    void setModelBits(int bits);
+
+    @Description("Feature scaling: minmax (divide by the largest magnitude), standard (by the standard deviation), none")
+    @Default.String("minmax")
+    String getNormalize();
+
+    void setNormalize(String method);
+
+    @Description("Share of the rows to train on, in (0, 1)")
+    @Default.Double(0.8)
+    double getTrainFraction();
+
+    void setTrainFraction(double fraction);
+
+    @Description("Share of the rows training watches to stop, in (0, 1); the rest, 1 - train - validation, is the test"
+        + " set the final metrics come from")
+    @Default.Double(0.1)
+    double getValidationFraction();
+
+    void setValidationFraction(double fraction);
+
+    @Description("Seed of the split: another seed, another split of the same rows")
+    @Default.Long(7)
+    long getSplitSeed();
+
+    void setSplitSeed(long seed);
+
+    @Description("SGD workers")
+    @Default.Integer(2)
+    int getWorkers();
+
+    void setWorkers(int workers);
+
+    @Description("Parameter-server shards")
+    @Default.Integer(1)
+    int getPsShards();
+
+    void setPsShards(int shards);
+
+    @Description("Optimizer: sgd, adagrad or momentum")
+    @Default.String("adagrad")
+    String getOptimizer();
+
+    void setOptimizer(String optimizer);
+
+    @Description("Learning rate")
+    @Default.Float(0.1f)
+    float getLearningRate();
+
+    void setLearningRate(float rate);
+
+    @Description("Rows per minibatch")
+    @Default.Integer(20)
+    int getMinibatchSize();
+
+    void setMinibatchSize(int rows);
+
+    @Description("L2 penalty")
+    @Default.Float(1e-6f)
+    float getL2();
+
+    void setL2(float penalty);
+
+    @Description("Passes over the training set; 0 trains until the validation loss stops improving or the time limit")
+    @Default.Integer(0)
+    int getEpochs();
+
+    void setEpochs(int passes);
+
+    @Description("Training time limit in seconds")
+    @Default.Integer(600)
+    int getTrainSeconds();
+
+    void setTrainSeconds(int seconds);
+
+    @Description("Where the datasets, the model (model.bin) and the test metrics (metrics.json) go, an s3:// prefix;"
+        + " empty: s3://<--bucket>/train-job/<input name>")
+    @Default.String("")
+    String getOutput();
+
+    void setOutput(String output);
+  }
+
+  /** What a run leaves: where its output is, and the test metrics. */
+  public record Result(String output, String model, String metricsLocation, BinaryMetrics testMetrics) {}
+
+  private TrainJob() {}
+
+  public static void main(String[] args) {
+    if (Arrays.asList(args).contains("--help")) {
+      PipelineOptionsFactory.printHelp(System.out, Options.class);
+      return;
+    }
+    try {
+      Result result = run(args);
+      System.out.printf(Locale.ROOT, "test set: %,d rows, logloss %.5f, AUC %.4f, accuracy %.4f%nmodel: %s%nmetrics: %s%n",
+          result.testMetrics().count(), result.testMetrics().logloss(), result.testMetrics().auc(),
+          result.testMetrics().accuracy(), result.model(), result.metricsLocation());
+      // The embedded store's server threads would keep the JVM alive; its shutdown hook stops it.
+      System.exit(0);
+    } catch (Exception e) {
+      Throwable cause = e; // one clear line: the pipeline's own failure is the innermost cause
+      while (cause.getCause() != null && cause.getCause() != cause) {
+        cause = cause.getCause();
+      }
+      System.err.println("error: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
+      System.err.println("(--help lists the options)");
+      System.exit(1);
+    }
+  }
+
+  /**
+   * Runs the job with these arguments. A bad option is refused before any work, naming the option: the job's own here,
+   * the training options by {@link LogisticRegression}'s builder while the pipeline is put together.
+   */
+  public static Result run(String... args) {
+    PipelineOptionsFactory.register(Options.class);
+    Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
+    LoadText<?> load = loader(options);
+    ScalingMethod scaling = scaling(options.getNormalize());
+    double train = options.getTrainFraction();
+    double validation = options.getValidationFraction();
+    if (!(train > 0 && train < 1)) {
+      throw new IllegalArgumentException("--trainFraction must be in (0, 1), got " + train);
+    }
+    if (!(validation > 0 && validation < 1)) {
+      throw new IllegalArgumentException("--validationFraction must be in (0, 1), got " + validation);
+    }
+    if (!(train + validation < 1)) {
+      throw new IllegalArgumentException("--trainFraction + --validationFraction must be below 1 (the rest is the test"
+          + " set), got " + train + " + " + validation + " = " + (train + validation));
+    }
+    if (options.getTrainSeconds() < 1) {
+      throw new IllegalArgumentException("--trainSeconds must be at least 1, got " + options.getTrainSeconds());
+    }
+    String output = output(options);
+    String model = output + "/model.bin";
+    String metricsLocation = output + "/metrics.json";
+
+    Pipeline p = Pipeline.create(options);
+    Split.Result first = p.apply("Load", load.to(output + "/raw"))
+        .apply("SplitTrain", Split.fraction(train).seed(options.getSplitSeed())
+            .to(output + "/raw-train", output + "/raw-rest"));
+    // The rest divides into validation and test; another seed, or every row would fall on the same side again.
+    Split.Result second = first.test()
+        .apply("SplitValidation", Split.fraction(validation / (1 - train)).seed(options.getSplitSeed() + 1)
+            .to(output + "/raw-validation", output + "/raw-test"));
+    PCollection<Dataset> trainSet = first.train();
+    PCollection<Dataset> validationSet = second.train();
+    PCollection<Dataset> testSet = second.test();
+    if (scaling != null) {
+      trainSet = trainSet.apply("NormalizeTrain", Normalize.of(scaling).to(output + "/train"));
+      // validation and test are scaled with the training set's statistics, as new data would be
+      validationSet = validationSet.apply("NormalizeValidation",
+          Normalize.of(scaling).withStatisticsOf(trainSet).to(output + "/validation"));
+      testSet = testSet.apply("NormalizeTest", Normalize.of(scaling).withStatisticsOf(trainSet).to(output + "/test"));
+    }
+    PCollection<TrainResult> trained = trainSet.apply("Train", training(options, validationSet).modelTo(model));
+    testSet.apply("Evaluate", Evaluate.with(trained)).apply("WriteMetrics", WriteMetrics.to(metricsLocation));
+    ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
+    store.ensureBucket(S3Path.parse(output).bucket());
+    p.run().waitUntilFinish();
+
+    BinaryMetrics metrics = WriteMetrics.read(store, metricsLocation);
+    return new Result(output, model, metricsLocation, metrics);
+  }
+
+  private static LoadText<?> loader(Options options) {
+    String input = options.getInput();
+    if (input == null || input.isBlank()) {
+      throw new IllegalArgumentException(
+          "--input is required: a file, a directory, a glob such as data/part-*, or an s3:// object or prefix");
+    }
+    if (!S3Path.isS3(input)) {
+      input = Path.of(input).toAbsolutePath().toString(); // workers may run elsewhere than the working directory
+    }
+    String format = options.getFormat() == null ? "" : options.getFormat().trim().toLowerCase(Locale.ROOT);
+    switch (format) {
+      case "libsvm":
+        LoadLibsvm libsvm = LoadLibsvm.from(input);
+        return options.getFeatures() == 0 ? libsvm : libsvm.features(options.getFeatures());
+      case "csv":
+        LoadCsv csv = LoadCsv.from(input).label(options.getCsvLabel()).modelBits(options.getModelBits());
+        String categorical = options.getCsvCategorical();
+        if (categorical != null && !categorical.isBlank()) {
+          csv.categorical(Arrays.stream(categorical.split(",")).map(String::trim).toArray(String[]::new));
+        }
+        return csv;
+      case "criteo":
+        return LoadCriteo.from(input).modelBits(options.getModelBits());
+      default:
+        throw new IllegalArgumentException(
+            "--format: '" + options.getFormat() + "' is not a format; use libsvm, csv or criteo");
+    }
+  }
+
+  private static ScalingMethod scaling(String method) {
+    switch (method == null ? "" : method.trim().toLowerCase(Locale.ROOT)) {
+      case "minmax":
+        return ScalingMethod.MIN_MAX_SCALING;
+      case "standard":
+        return ScalingMethod.STANDARD;
+      case "none":
+        return null;
+      default:
+        throw new IllegalArgumentException("--normalize: '" + method + "' is not a scaling; use minmax, standard or none");
+    }
+  }
+
+  private static LogisticRegression training(Options options, PCollection<Dataset> validationSet) {
+    Optimizer optimizer;
+    try {
+      optimizer = Optimizer.valueOf(options.getOptimizer().trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException(
+          "--optimizer: '" + options.getOptimizer() + "' is not an optimizer; use sgd, adagrad or momentum");
+    }
+    return LogisticRegression.withValidationSet(validationSet)
+        .workers(options.getWorkers())
+        .psShards(options.getPsShards())
+        .optimizer(optimizer)
+        .learningRate(options.getLearningRate())
+        .minibatchSize(options.getMinibatchSize())
+        .l2(options.getL2())
+        .epochs(options.getEpochs())
+        .timeout(Duration.ofSeconds(options.getTrainSeconds()));
+  }
+
+  private static String output(Options options) {
+    String output = options.getOutput();
+    if (output == null || output.isBlank()) {
+      String input = options.getInput().replaceAll("/+$", "");
+      String name = input.substring(input.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "-");
+      output = "s3://" + options.getBucket() + "/train-job/" + name;
+    }
+    output = output.replaceAll("/+$", "");
+    S3Path path = S3Path.parse(output);
+    if (path.key().isEmpty()) {
+      throw new IllegalArgumentException("--output: a prefix inside a bucket, such as s3://" + path.bucket()
+          + "/runs/1; got '" + output + "'");
+    }
+    StoreOptions.checkBucket(path.bucket(), "--output");
+    return output;
+  }
+}

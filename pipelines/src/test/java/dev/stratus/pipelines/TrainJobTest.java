@@ -1,0 +1,128 @@
+package dev.stratus.pipelines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.transforms.sgd.BinaryMetrics;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The user-data job on a small generated LIBSVM file, on the DirectRunner, and its refusals of bad options. */
+class TrainJobTest {
+  private static final int ROWS = 5_000;
+  private static final int FEATURES = 40;
+
+  @TempDir static Path dir;
+  private static Path input;
+  /** The AUC of the model that generated the labels, on every row: what a learned model can approach. */
+  private static double plantedAuc;
+
+  @BeforeAll
+  static void writeLibsvm() throws IOException {
+    input = dir.resolve("planted.svm");
+    SplittableRandom random = new SplittableRandom(11);
+    double[] weights = new double[FEATURES + 1];
+    for (int j = 1; j <= FEATURES; j++) {
+      weights[j] = random.nextGaussian() * 1.5;
+    }
+    float[] labels = new float[ROWS];
+    double[] probabilities = new double[ROWS];
+    try (Writer out = Files.newBufferedWriter(input)) {
+      for (int i = 0; i < ROWS; i++) {
+        StringBuilder features = new StringBuilder();
+        double margin = 0;
+        for (int j = 1; j <= FEATURES; j++) {
+          if (random.nextInt(4) == 0) { // about ten features a row, in increasing order
+            double value = random.nextDouble() * 4;
+            margin += weights[j] * value;
+            features.append(String.format(Locale.ROOT, " %d:%.4f", j, value));
+          }
+        }
+        probabilities[i] = 1 / (1 + Math.exp(-margin));
+        labels[i] = random.nextDouble() < probabilities[i] ? 1 : 0;
+        out.write((labels[i] == 1 ? "+1" : "-1") + features + "\n");
+      }
+    }
+    plantedAuc = BinaryMetrics.of(labels, probabilities, ROWS).auc();
+  }
+
+  @Test
+  @Timeout(240)
+  void trainsOnALibsvmFileAndReportsTheTestSetMetrics() {
+    TrainJob.Result result = TrainJob.run(
+        "--input=" + input, "--format=libsvm", "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/planted",
+        "--trainFraction=0.7", "--validationFraction=0.1", "--workers=2", "--epochs=5", "--trainSeconds=120");
+
+    BinaryMetrics test = result.testMetrics();
+    assertEquals(0.2 * ROWS, test.count(), 0.2 * ROWS * 0.2, "the test set is the rows neither trained nor validated on");
+    assertTrue(test.auc() > plantedAuc - 0.05, "test AUC " + test.auc() + " far below the planted model's " + plantedAuc);
+    assertTrue(test.logloss() < Math.log(2), "no better than a coin: " + test);
+    ObjectStore store = ObjectStore.of(StoreSpec.embedded(dir.resolve("store")));
+    assertTrue(store.exists(S3Path.parse("s3://jobs/planted/model.bin")));
+    String json = new String(store.get(S3Path.parse(result.metricsLocation())), StandardCharsets.UTF_8);
+    assertTrue(json.contains("\"auc\": " + test.auc()), json);
+  }
+
+  @Test
+  void refusesBadOptionsNamingTheOptionAndTheValidValues() {
+    String in = "--input=" + input;
+    assertMessage("--format: 'arff' is not a format; use libsvm, csv or criteo", in, "--format=arff");
+    assertMessage("--trainFraction + --validationFraction must be below 1", in, "--trainFraction=0.8",
+        "--validationFraction=0.3");
+    assertMessage("--trainFraction must be in (0, 1), got 1.5", in, "--trainFraction=1.5");
+    assertMessage("--validationFraction must be in (0, 1), got 0.0", in, "--validationFraction=0");
+    assertMessage("--input is required", "--format=csv");
+    assertMessage("--normalize: 'log' is not a scaling; use minmax, standard or none", in, "--normalize=log");
+    assertMessage("--optimizer: 'adam' is not an optimizer; use sgd, adagrad or momentum", in, "--optimizer=adam");
+    assertMessage("workers must be in [1, 1000], got 0", in, "--workers=0");
+    assertMessage("--output: 'Bad' is not a valid bucket name", in, "--output=s3://Bad/x");
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsDefault() {
+    PrintStream original = System.out;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      TrainJob.main(new String[] {"--help"});
+    } finally {
+      System.setOut(original);
+    }
+    String help = printed.toString(StandardCharsets.UTF_8);
+    for (var method : TrainJob.Options.class.getDeclaredMethods()) {
+      if (method.getName().startsWith("get")) {
+        String option = Character.toLowerCase(method.getName().charAt(3)) + method.getName().substring(4);
+        assertTrue(help.contains("--" + option + "="), "--help does not list --" + option + ":\n" + help);
+      }
+    }
+    for (var method : StoreOptions.class.getDeclaredMethods()) {
+      if (method.getName().startsWith("get")) {
+        String option = Character.toLowerCase(method.getName().charAt(3)) + method.getName().substring(4);
+        assertTrue(help.contains("--" + option + "="), "--help does not list --" + option);
+      }
+    }
+    assertTrue(help.contains("Default: 0.8"), help);
+    assertTrue(help.contains("Default: libsvm"), help);
+  }
+
+  private static void assertMessage(String expected, String... args) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainJob.run(args));
+    assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
+  }
+}
