@@ -1,5 +1,6 @@
 package dev.stratus.dsl;
 
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.sgd.BinaryMetrics;
