@@ -11,6 +11,7 @@ import dev.stratus.transforms.iterate.MinibatchIterator;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment
@@ -66,9 +67,9 @@ public record WorkerTask(
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
       SgdWorker worker = new SgdWorker(ps, model, batches, spec.maxPushesInFlight());
       WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation);
+      Supplier<MinibatchIterator.Position> position = worker::position;
       boolean dataEnded =
-          worker.run(
-              () -> System.nanoTime() >= deadline || reporter.tick(worker.position()) || stop.getAsBoolean());
+          worker.run(() -> System.nanoTime() >= deadline || reporter.tick(position) || stop.getAsBoolean());
       reporter.finish(worker.position());
       return new WorkerOutcome(
           dataEnded, worker.position(), worker.times(), worker.stallNanos(), (System.nanoTime() - started) / 1e9);
