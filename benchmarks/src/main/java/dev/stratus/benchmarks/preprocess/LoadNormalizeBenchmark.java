@@ -218,7 +218,8 @@ public final class LoadNormalizeBenchmark {
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
       List<Path> classpath = Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
           .filter(entry -> !entry.isBlank()).distinct().map(Path::of).toList();
-      lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.class.getName() + "::handleRequest", classpath)
+      lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
+          .withEnvironment(WorkerHandler.ENVIRONMENT)
           .withMemoryMb(1024).withTimeoutSeconds(300));
       LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
           "--dataDir=" + work.resolve("store"), "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,

@@ -31,8 +31,6 @@ import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
  * as Lambda's are).
  */
 final class WorkerFunctionConnector {
-  static final String HANDLER = WorkerHandler.class.getName() + "::handleRequest";
-
   private static final Map<LocalEnvironmentMode, LocalLambdaService> LOCAL_SERVICES = new ConcurrentHashMap<>();
   private static final Map<LocalEnvironmentMode, FunctionSpec> REGISTERED = new ConcurrentHashMap<>();
 
@@ -74,7 +72,8 @@ final class WorkerFunctionConnector {
                         .withEnvironmentMode(LocalLambdaService.EnvironmentMode.valueOf(m.name()))
                         .withRegion(options.getLambdaRegion())));
     FunctionSpec spec =
-        FunctionSpec.of(options.getFunctionName(), HANDLER, classpath())
+        FunctionSpec.of(options.getFunctionName(), WorkerHandler.HANDLER, classpath())
+            .withEnvironment(WorkerHandler.ENVIRONMENT)
             .withMemoryMb(options.getWorkerMemoryMb())
             .withTimeoutSeconds(options.getTaskTimeoutSeconds());
     if (!spec.equals(REGISTERED.get(mode))) {

@@ -19,6 +19,7 @@ import dev.stratus.runner.lambda.local.FunctionSpec;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.worker.WorkerHandler;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.Counter;
@@ -167,7 +168,7 @@ public class LambdaRunnerTest {
         LocalLambdaService.start(
             LocalLambdaService.Config.defaults().withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS))) {
       lambda.registerFunction(
-          FunctionSpec.of("external-worker", WorkerFunctionConnector.HANDLER, classpath)
+          FunctionSpec.of("external-worker", WorkerHandler.HANDLER, classpath)
               .withMemoryMb(512)
               .withTimeoutSeconds(60));
       LambdaRunnerOptions options = options();

@@ -47,19 +47,19 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class DeployWorker {
   /** Lambda takes a zip inline up to 50 MB; larger ones must come from S3. */
   static final long MAX_INLINE_ZIP_BYTES = 50L * 1024 * 1024;
-  static final String WORKER_HANDLER = WorkerHandler.class.getName() + "::handleRequest";
 
   private static final String USAGE = String.join("\n",
       "usage: DeployWorker [options]",
       "  --function-name <name>   function to create or update (default stratus-worker)",
-      "  --handler <handler>      handler (default: the runner's worker, " + WORKER_HANDLER + ")",
+      "  --handler <handler>      handler (default: the runner's worker, " + WorkerHandler.HANDLER + ")",
       "  --memory <MB>            memory, 128..10240 (default 2048)",
       "  --timeout <seconds>      timeout, 1..900 (default 900)",
       "  --role <arn>             execution role; required to create a function on AWS",
       "  --region <region>        default: the SDK's region chain (AWS_REGION, profile)",
       "  --endpoint <url>         a Lambda-compatible endpoint instead of AWS (the local service)",
       "  --runtime <runtime>      Lambda runtime (default java17)",
-      "  --env <KEY=VALUE>        an environment variable of the function; repeatable",
+      "  --env <KEY=VALUE>        an environment variable of the function; repeatable (default "
+          + WorkerHandler.ENVIRONMENT + ", the full JIT)",
       "  --s3-bucket <bucket>     upload the zip to S3 first (needed above 50 MB on AWS)",
       "  --s3-key <key>           object key for the zip (default stratus/<function-name>.zip)",
       "  --classpath <path>       what to package (default: this JVM's classpath)",
@@ -248,14 +248,14 @@ public final class DeployWorker {
   /** The command line, checked before anything is packaged or sent. */
   static final class Options {
     String functionName = "stratus-worker";
-    String handler = WORKER_HANDLER;
+    String handler = WorkerHandler.HANDLER;
     int memoryMb = 2048;
     int timeoutSeconds = 900;
     String role;
     String region;
     URI endpoint;
     String runtime = "java17";
-    final Map<String, String> environment = new LinkedHashMap<>();
+    final Map<String, String> environment = new LinkedHashMap<>(WorkerHandler.ENVIRONMENT);
     String s3Bucket;
     String s3Key;
     List<Path> classpath = splitClasspath(System.getProperty("java.class.path"));

@@ -2,9 +2,11 @@ package dev.stratus.runner.lambda.local;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,8 +47,12 @@ public final class CommandHandler implements RequestStreamHandler {
     }
     String answer = "{\"pid\":" + ProcessHandle.current().pid() + ",\"echo\":\"" + argument + "\",\"memory\":\""
         + System.getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") + "\",\"remainingMillis\":"
-        + context.getRemainingTimeInMillis() + "}";
+        + context.getRemainingTimeInMillis() + ",\"tieredStopAtLevel\":\"" + vmOption("TieredStopAtLevel") + "\"}";
     output.write(answer.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String vmOption(String name) {
+    return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name).getValue();
   }
 
   private static void sleep(long millis) {

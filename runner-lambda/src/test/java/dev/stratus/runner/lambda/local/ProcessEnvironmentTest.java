@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,6 +83,16 @@ class ProcessEnvironmentTest {
     assertEquals(1, stats.liveEnvironments());
     System.out.printf("cold call %d ms (init %d ms), warm call %d ms%n", coldTime.toMillis(),
         stats.meanInitTime().toMillis(), warmTime.toMillis());
+  }
+
+  @Test
+  void javaToolOptionsOfTheFunctionOverrideTheRuntimesJitDefault() throws IOException {
+    service.registerFunction(TestFunctions.spec("c1"));
+    service.registerFunction(
+        TestFunctions.spec("c2").withEnvironment(Map.of("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=4")));
+
+    assertEquals("1", json(invoke("c1", "echo")).get("tieredStopAtLevel").asText(), "Lambda's Java 17 default");
+    assertEquals("4", json(invoke("c2", "echo")).get("tieredStopAtLevel").asText());
   }
 
   @Test
