@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -47,7 +48,8 @@ import org.joda.time.Duration;
  * parse-hash-scale over the same files in memory: the cost floor, so the ratio is what the pipeline (Beam, the object
  * store, the partition codec, and on LambdaRunner the invocations) adds. LambdaRunner's time is split into cold
  * starts, time in handlers (store I/O and compute together: the handler does not time them apart) and the driver's
- * share (planning, invoking, waiting, committing).
+ * share (planning, invoking, waiting, committing). LambdaRunner runs twice: with the worker function's environment
+ * (the full JIT) and with Lambda's Java 17 default (the JIT stops at C1), to show what the former buys.
  *
  * <pre>mvn -q -o -pl benchmarks compile exec:java@load-normalize [-Dexec.args="--rows 1000000 --files 1"]</pre>
  */
@@ -152,7 +154,11 @@ public final class LoadNormalizeBenchmark {
         storeStart, Math.min(rows, 50_000), warming.step("", 0, 0).seconds());
 
     Step[] pipeline = runPipeline(options, work.resolve("input") + "/day_*.tsv", "s3://bench/datasets/criteo", store);
-    LambdaRun lambda = runOnLambda(work, store, work.resolve("input") + "/day_*.tsv");
+    LambdaRun lambda = runOnLambda(work, store, work.resolve("input") + "/day_*.tsv", WorkerHandler.ENVIRONMENT,
+        "LambdaRunner");
+    // the same with the function's environment left as Lambda's Java 17 runtime has it: the JIT stops at C1
+    LambdaRun lambdaC1 = runOnLambda(work, store, work.resolve("input") + "/day_*.tsv", Map.of(),
+        "LambdaRunner, C1 only");
     Step pipelineLoad = pipeline[0];
     Step pipelineNormalize = pipeline[1];
     Step[] floor = runFloor(inputs);
@@ -175,10 +181,18 @@ public final class LoadNormalizeBenchmark {
     System.out.println(lambda.steps[1].row(floorNormalize));
     Step lambdaTotal = lambda.steps[0].plus("LambdaRunner: load + normalize", lambda.steps[1], inputBytes);
     System.out.println(lambdaTotal.row(floorTotal));
+    System.out.println(lambdaC1.steps[0].row(floorLoad));
+    System.out.println(lambdaC1.steps[1].row(floorNormalize));
+    Step lambdaC1Total =
+        lambdaC1.steps[0].plus("LambdaRunner, C1 only: load + normalize", lambdaC1.steps[1], inputBytes);
+    System.out.println(lambdaC1Total.row(floorTotal));
     System.out.println(floorTotal.row(null));
     System.out.printf("%nLambdaRunner over DirectRunner, wall: load %.2fx, normalize %.2fx, both %.2fx%n",
         lambda.steps[0].seconds() / pipelineLoad.seconds(), lambda.steps[1].seconds() / pipelineNormalize.seconds(),
         lambdaTotal.seconds() / pipelineTotal.seconds());
+    System.out.printf("LambdaRunner with the full JIT over Lambda's default (C1 only), wall: load %.2fx, normalize"
+        + " %.2fx, both %.2fx%n", lambda.steps[0].seconds() / lambdaC1.steps[0].seconds(),
+        lambda.steps[1].seconds() / lambdaC1.steps[1].seconds(), lambdaTotal.seconds() / lambdaC1Total.seconds());
     System.out.println("\nWhere LambdaRunner's time went (process CPU time above is the driver's alone; environments"
         + " are processes of their own):");
     System.out.println("| step | wall s | invocations | cold starts | init s (sum) | in handlers s (sum) |"
@@ -211,23 +225,25 @@ public final class LoadNormalizeBenchmark {
   private record LambdaRun(Step[] steps, LambdaStep[] breakdown) {}
 
   /**
-   * The same two pipelines on LambdaRunner against a local Lambda service of its own (process environments, none warm
+   * The same two pipelines on LambdaRunner against a local Lambda service of its own, the function given {@code environment} (process environments, none warm
    * at the start: the cold starts are part of the cost), whose counters tell the breakdown.
    */
-  private static LambdaRun runOnLambda(Path work, ObjectStore store, String input) throws IOException {
+  private static LambdaRun runOnLambda(Path work, ObjectStore store, String input, Map<String, String> environment,
+      String runner) throws IOException {
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
       List<Path> classpath = Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
           .filter(entry -> !entry.isBlank()).distinct().map(Path::of).toList();
       lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
-          .withEnvironment(WorkerHandler.ENVIRONMENT)
+          .withEnvironment(environment)
           .withMemoryMb(1024).withTimeoutSeconds(300));
       LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
           "--dataDir=" + work.resolve("store"), "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
           "--workerMemoryMb=1024").as(LambdaRunnerOptions.class);
       FunctionStats start = lambda.stats(FUNCTION);
       List<FunctionStats> marks = new ArrayList<>();
-      Step[] steps = runPipeline(options, input, "s3://bench/datasets/criteo-lambda", store,
-          () -> marks.add(lambda.stats(FUNCTION)), "LambdaRunner");
+      String location = "s3://bench/datasets/" + runner.replaceAll("[^A-Za-z0-9]+", "-");
+      Step[] steps = runPipeline(options, input, location, store,
+          () -> marks.add(lambda.stats(FUNCTION)), runner);
       FunctionStats end = lambda.stats(FUNCTION);
       return new LambdaRun(steps,
           new LambdaStep[] {LambdaStep.between(start, marks.get(0)), LambdaStep.between(marks.get(0), end)});
