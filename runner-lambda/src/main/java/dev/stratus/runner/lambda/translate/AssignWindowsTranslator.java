@@ -20,7 +20,7 @@ final class AssignWindowsTranslator implements TransformTranslator<Window.Assign
             transform.getFullName(),
             context.id(input),
             context.id(output),
-            windowFn == null ? null : TranslationContext.serialize(windowFn)));
+            windowFn == null ? null : TranslationContext.serialize(windowFn, transform.getFullName())));
     context.produces(output, stage);
   }
 }

@@ -47,8 +47,10 @@ final class CombinePerKeyTranslator implements CompositeTranslator<Combine.PerKe
     PCollection<?> output = Translators.onlyOutput(transform);
     String name = transform.getFullName();
     byte[] spec =
-        TranslationContext.serialize(new CombineSpec(fn, inputCoder.getKeyCoder(), windowing.getTimestampCombiner()));
-    byte[] partialCoder = context.coder(KvCoder.of(inputCoder.getKeyCoder(), accumulatorCoder), windowing);
+        TranslationContext.serialize(
+            new CombineSpec(fn, inputCoder.getKeyCoder(), windowing.getTimestampCombiner()), name);
+    byte[] partialCoder =
+        context.coder(KvCoder.of(inputCoder.getKeyCoder(), accumulatorCoder), windowing, name + " partials");
     String partials = context.newIntermediateId("partials");
     String grouped = context.newIntermediateId("grouped-partials");
     String shuffleId = context.newShuffleId();
@@ -62,7 +64,7 @@ final class CombinePerKeyTranslator implements CompositeTranslator<Combine.PerKe
     Stage reduceSide =
         context.newStage(
             name,
-            new Root.GroupByKey(name, partials, grouped, TranslationContext.serialize(windowing)),
+            new Root.GroupByKey(name, partials, grouped, TranslationContext.serialize(windowing, name)),
             new StageInput.Shuffle(shuffleId));
     reduceSide.dependOn(mapSide);
     reduceSide.addCoder(partials, partialCoder);

@@ -32,7 +32,7 @@ final class GroupByKeyTranslator implements TransformTranslator<GroupByKey<?, ?>
                 transform.getFullName(),
                 inputId,
                 context.id(output),
-                TranslationContext.serialize(input.getWindowingStrategy())),
+                TranslationContext.serialize(input.getWindowingStrategy(), transform.getFullName())),
             new StageInput.Shuffle(shuffleId));
     reduceSide.dependOn(mapSide);
     reduceSide.addCoder(inputId, context.coder(input));

@@ -68,7 +68,7 @@ final class ParDoTranslator implements TransformTranslator<ParDo.MultiOutput<?, 
             new HashMap<>(ParDoTranslation.getSideInputMapping(transform)));
     stage.add(
         new Op.ParDo(
-            transform.getFullName(), context.id(input), TranslationContext.serialize(spec), outputs, sideInputs));
+            transform.getFullName(), context.id(input), TranslationContext.serialize(spec, transform.getFullName()), outputs, sideInputs));
     for (PCollection<?> output : transform.getOutputs().values()) {
       context.produces(output, stage);
     }

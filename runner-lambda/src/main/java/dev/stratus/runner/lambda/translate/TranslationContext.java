@@ -154,15 +154,21 @@ final class TranslationContext {
 
   /** The Java-serialized coder of {@code pcollection}'s elements with their timestamps, windows and panes. */
   byte[] coder(PCollection<?> pcollection) {
-    return coder(pcollection.getCoder(), pcollection.getWindowingStrategy());
+    return coder(pcollection.getCoder(), pcollection.getWindowingStrategy(), pcollection.getName());
   }
 
   /** The Java-serialized coder of elements with {@code valueCoder} under {@code windowing}. */
-  byte[] coder(Coder<?> valueCoder, WindowingStrategy<?, ?> windowing) {
-    return serialize(WindowedValues.getFullCoder(valueCoder, windowing.getWindowFn().windowCoder()));
+  byte[] coder(Coder<?> valueCoder, WindowingStrategy<?, ?> windowing, String pcollection) {
+    return serialize(
+        WindowedValues.getFullCoder(valueCoder, windowing.getWindowFn().windowCoder()), "the coder of " + pcollection);
   }
 
-  static byte[] serialize(Serializable value) {
+  /**
+   * Java-serializes what a worker will need of {@code step}, refusing first what a worker could not load: a class
+   * generated in this JVM while the pipeline was built.
+   */
+  static byte[] serialize(Serializable value, String step) {
+    DriverOnlyClasses.refuse(value, step);
     return SerializableUtils.serializeToByteArray(value);
   }
 }
