@@ -283,7 +283,7 @@ public final class Scheduler {
           return summary;
         }
         lastSummary = summary;
-        lastFailure = summary.errorType() + ": " + summary.errorMessage();
+        lastFailure = summary.describeError();
       } else {
         TaskInvoker.Outcome.Failed failed = (TaskInvoker.Outcome.Failed) outcome;
         lastSummary = null;
@@ -296,21 +296,10 @@ public final class Scheduler {
     }
     String message =
         stage + ", task " + task.taskIndex() + " failed after " + maxAttempts + " attempt(s): " + lastFailure;
-    throw new TaskFailedException(message, lastSummary == null ? null : workerException(lastSummary));
+    throw new TaskFailedException(message, lastSummary == null ? null : lastSummary.error().toThrowable());
   }
 
   private long backoffMillis(int failures) {
     return backoff.toMillis() << Math.max(0, failures - 1);
-  }
-
-  private static Throwable workerException(TaskSummary summary) {
-    if (summary.error() != null) {
-      try {
-        return (Throwable) SerializableUtils.deserializeFromByteArray(summary.error(), "worker exception");
-      } catch (RuntimeException unreadable) {
-        // Fall through to the type and message the worker also sent.
-      }
-    }
-    return new RuntimeException(summary.errorType() + ": " + summary.errorMessage());
   }
 }

@@ -7,7 +7,9 @@ import dev.stratus.runner.lambda.message.PartitionRef;
 import dev.stratus.runner.lambda.message.Root;
 import dev.stratus.runner.lambda.message.StagePlan;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
+import dev.stratus.runner.lambda.message.TaskMetrics;
 import dev.stratus.runner.lambda.message.TaskSummary;
+import dev.stratus.runner.lambda.message.WorkerError;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.util.ArrayList;
@@ -36,7 +38,7 @@ import org.apache.beam.sdk.values.WindowingStrategy;
 /**
  * Runs one task attempt: reads the descriptor and the stage plan from the store, wires the root and the fused
  * operations together, pushes the partition through them, and reports what it wrote. Any failure becomes a failed
- * summary carrying the user's own exception, so the driver can rethrow it as it was.
+ * summary describing the user's exception (type, message, stack), so the driver can show it as it was.
  */
 public final class TaskRunner {
   /** The operation each kind of fused step becomes, one factory per kind. */
@@ -97,9 +99,7 @@ public final class TaskRunner {
           attempt.elementsRead,
           attempt.elementsWritten(),
           System.currentTimeMillis() - started,
-          SerializableUtils.serializeToByteArray(metrics),
-          null,
-          null,
+          TaskMetrics.encode(metrics),
           null);
     } catch (Throwable t) {
       Throwable cause = t instanceof UserCodeException && t.getCause() != null ? t.getCause() : t;
@@ -110,18 +110,8 @@ public final class TaskRunner {
           attempt.elementsRead,
           0,
           System.currentTimeMillis() - started,
-          SerializableUtils.serializeToByteArray(metrics),
-          cause.getClass().getName(),
-          String.valueOf(cause.getMessage()),
-          serializeOrNull(cause));
-    }
-  }
-
-  private static byte[] serializeOrNull(Throwable t) {
-    try {
-      return SerializableUtils.serializeToByteArray(t);
-    } catch (RuntimeException notSerializable) {
-      return null;
+          TaskMetrics.encode(metrics),
+          WorkerError.of(cause));
     }
   }
 
