@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -264,7 +265,8 @@ public final class Scheduler {
     TaskSummary lastSummary = null;
     int throttles = 0;
     for (int attempt = 1; attempt <= maxAttempts; ) {
-      S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "/");
+      // Unique per invocation: no two invocations, even of one attempt number, ever share an output prefix.
+      S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "-" + UUID.randomUUID() + "/");
       byte[] request =
           new InvocationPayloads.Request(descriptor.toString(), attemptPrefix.toString(), workerStore).toJson();
       TaskInvoker.Outcome outcome = invoker.invoke(request);
