@@ -57,6 +57,8 @@ public final class Scheduler {
   private final Duration backoff;
   private final long bundleSizeBytes;
 
+  private final OpenTasks openTasks;
+
   private CommittedState committed;
   private InvokerWorkers workers;
 
@@ -71,6 +73,7 @@ public final class Scheduler {
     this.maxAttempts = config.maxAttempts();
     this.backoff = config.backoff();
     this.bundleSizeBytes = config.bundleSizeBytes();
+    this.openTasks = new OpenTasks(store);
   }
 
   /**
@@ -128,6 +131,7 @@ public final class Scheduler {
       throw new IllegalStateException(e.getCause());
     } finally {
       stageThreads.shutdownNow();
+      openTasks.closeAll();
       synchronized (this) {
         if (workers != null) {
           workers.close();
@@ -264,24 +268,26 @@ public final class Scheduler {
     String lastFailure = "no attempt ran";
     TaskSummary lastSummary = null;
     int throttles = 0;
+    attempts:
     for (int attempt = 1; attempt <= maxAttempts; ) {
-      // Unique per invocation: no two invocations, even of one attempt number, ever share an output prefix.
+      // Unique per attempt: no two attempts that may run ever share an output prefix (a throttled call never ran).
       S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "-" + UUID.randomUUID() + "/");
+      openTasks.attempting(descriptor, attemptPrefix);
       byte[] request =
           new InvocationPayloads.Request(descriptor.toString(), attemptPrefix.toString(), workerStore).toJson();
-      TaskInvoker.Outcome outcome = invoker.invoke(request);
-      if (outcome instanceof TaskInvoker.Outcome.Throttled throttled) {
+      TaskInvoker.Outcome outcome;
+      while ((outcome = invoker.invoke(request)) instanceof TaskInvoker.Outcome.Throttled throttled) {
         if (++throttles > MAX_THROTTLES_PER_TASK) {
           lastFailure = "throttled " + throttles + " times: " + throttled.message();
-          break;
+          break attempts;
         }
         Thread.sleep(backoffMillis(Math.min(throttles, 6)));
-        continue;
       }
       if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
         TaskSummary summary = InvocationPayloads.summaryFromResponse(answered.responseJson());
         committed.recordAttempt(summary);
         if (summary.succeeded()) {
+          openTasks.commit(descriptor, attemptPrefix);
           return summary;
         }
         lastSummary = summary;

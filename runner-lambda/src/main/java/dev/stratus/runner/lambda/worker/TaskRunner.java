@@ -87,7 +87,9 @@ public final class TaskRunner {
   public TaskSummary run(InvocationPayloads.Request request) {
     long started = System.currentTimeMillis();
     MetricsContainerStepMap metrics = new MetricsContainerStepMap();
-    Attempt attempt = new Attempt(S3Path.parse(request.attemptPrefix()), metrics);
+    Attempt attempt =
+        new Attempt(
+            S3Path.parse(request.attemptPrefix()), new AttemptOutput(store, S3Path.parse(request.task())), metrics);
     try {
       TaskDescriptor task = Messages.read(store.get(S3Path.parse(request.task())), TaskDescriptor.class);
       StagePlan plan = Messages.read(store.get(S3Path.parse(task.plan())), StagePlan.class);
@@ -118,6 +120,7 @@ public final class TaskRunner {
   /** The state of one attempt: its operations by input PCollection, and what its writers wrote. */
   private final class Attempt {
     private final S3Path prefix;
+    private final AttemptOutput output;
     private final MetricsContainerStepMap metrics;
     private final Map<String, List<Receiver>> consumers = new HashMap<>();
     private final List<Operation> operations = new ArrayList<>();
@@ -130,8 +133,9 @@ public final class TaskRunner {
     private StagePlan plan;
     private PipelineOptions options;
 
-    Attempt(S3Path prefix, MetricsContainerStepMap metrics) {
+    Attempt(S3Path prefix, AttemptOutput output, MetricsContainerStepMap metrics) {
       this.prefix = prefix;
+      this.output = output;
       this.metrics = metrics;
     }
 
@@ -212,7 +216,7 @@ public final class TaskRunner {
     private Operation materialize(Op.Materialize materialize) {
       MaterializeOperation writer =
           new MaterializeOperation(
-              store, materialize.input(), coder(materialize.input()), prefix.resolve(materialize.input()), materialized);
+              output, materialize.input(), coder(materialize.input()), prefix.resolve(materialize.input()), materialized);
       materializers.add(writer);
       return writer;
     }
@@ -220,7 +224,7 @@ public final class TaskRunner {
     private Operation shuffleWrite(Op.ShuffleWrite shuffle) {
       ShuffleWriteOperation writer =
           new ShuffleWriteOperation(
-              store,
+              output,
               coder(shuffle.input()),
               shuffle.partitions(),
               prefix.resolve(shuffle.shuffleId()),
