@@ -26,8 +26,8 @@ import org.apache.beam.sdk.options.PipelineOptionsValidator;
 /**
  * Runs a Beam pipeline as AWS Lambda invocations: the graph becomes stages of fused DoFns between shuffles, each
  * stage one task per partition, each task one invocation of the worker function; data moves through the object
- * store. {@link #run} blocks until the pipeline is done and throws the first task failure as the worker's own
- * exception.
+ * store. {@link #run} blocks until the pipeline is done and throws the first task failure as the worker's exception
+ * (rebuilt from its type, message and stack, see {@code TaskFailedException}).
  *
  * <pre>{@code
  * --runner=LambdaRunner                       # embedded local Lambda service and embedded store

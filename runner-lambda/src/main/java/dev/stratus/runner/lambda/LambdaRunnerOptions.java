@@ -80,7 +80,7 @@ public interface LambdaRunnerOptions extends StoreOptions {
 
   void setLocalEnvironmentMode(LocalEnvironmentMode mode);
 
-  @Description("Keep the run's stage plans, task descriptors and intermediate data in the store after the run")
+  @Description("Keep the run's stage plans and the committed attempts' intermediate data in the store after the run")
   @Default.Boolean(false)
   boolean getKeepIntermediateData();
 

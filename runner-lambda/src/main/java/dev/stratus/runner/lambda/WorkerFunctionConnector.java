@@ -19,7 +19,6 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
@@ -38,16 +37,13 @@ final class WorkerFunctionConnector {
 
   static TaskInvoker connect(LambdaRunnerOptions options) {
     String endpoint = options.getLambdaEndpoint() == null ? "" : options.getLambdaEndpoint().trim();
+    Duration callTimeout = LambdaTaskInvoker.callTimeout(options.getTaskTimeoutSeconds());
     if (endpoint.isEmpty()) {
-      return new LambdaTaskInvoker(local(options).clientBuilder().build(), options.getFunctionName());
+      LambdaClientBuilder local = local(options).clientBuilder();
+      return new LambdaTaskInvoker(LambdaTaskInvoker.configure(local, callTimeout).build(), options.getFunctionName());
     }
     LambdaClientBuilder builder =
-        LambdaClient.builder()
-            .region(Region.of(options.getLambdaRegion()))
-            .httpClient(
-                UrlConnectionHttpClient.builder()
-                    .socketTimeout(Duration.ofSeconds(options.getTaskTimeoutSeconds() + 60L))
-                    .build());
+        LambdaTaskInvoker.configure(LambdaClient.builder().region(Region.of(options.getLambdaRegion())), callTimeout);
     if (!endpoint.equals(LambdaRunnerOptions.AWS)) {
       // A Lambda-compatible service of one's own may not check signatures; sign with placeholders when no AWS
       // credentials are configured.

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.Base64;
-import org.apache.beam.sdk.util.SerializableUtils;
 
 /**
  * The JSON an invocation carries (Lambda accepts only JSON payloads): references, never data. A task request names
@@ -26,18 +26,46 @@ public final class InvocationPayloads {
       node.put("formatVersion", Messages.FORMAT_VERSION);
       node.put("task", task);
       node.put("attemptPrefix", attemptPrefix);
-      node.put("store", Base64.getEncoder().encodeToString(SerializableUtils.serializeToByteArray(store)));
+      node.set("store", storeJson(store));
       return bytes(node);
     }
 
     public static Request fromJson(byte[] json) {
       JsonNode node = tree(json);
       checkVersion(node);
-      StoreSpec store =
-          (StoreSpec)
-              SerializableUtils.deserializeFromByteArray(
-                  Base64.getDecoder().decode(node.path("store").asText()), "store spec");
-      return new Request(node.path("task").asText(), node.path("attemptPrefix").asText(), store);
+      return new Request(node.path("task").asText(), node.path("attemptPrefix").asText(), storeFromJson(node.path("store")));
+    }
+
+    /** The store as plain fields: a worker never deserializes Java objects from its payload. */
+    private static ObjectNode storeJson(StoreSpec store) {
+      if (store.isEmbedded()) {
+        throw new IllegalArgumentException("a worker cannot open " + store.describe()
+            + " (it lives in the driver's JVM): pass the store as workers reach it, ObjectStore.reachableSpec()");
+      }
+      ObjectNode node = JSON.createObjectNode();
+      node.put("endpoint", store.endpoint() == null ? null : store.endpoint().toString());
+      node.put("region", store.region());
+      node.put("accessKey", store.accessKey());
+      node.put("secretKey", store.secretKey());
+      return node;
+    }
+
+    private static StoreSpec storeFromJson(JsonNode node) {
+      if (!node.isObject() || !node.path("region").isTextual()) {
+        throw new Messages.IncompatibleMessageException("the invocation's 'store' must be a JSON object of endpoint,"
+            + " region and credentials; it is " + node.getNodeType() + ": deploy the worker from the same build as"
+            + " the driver");
+      }
+      String region = node.get("region").asText();
+      if (!node.path("endpoint").isTextual()) {
+        return StoreSpec.aws(region);
+      }
+      return StoreSpec.endpoint(URI.create(node.get("endpoint").asText()), region, textOrNull(node, "accessKey"),
+          textOrNull(node, "secretKey"));
+    }
+
+    private static String textOrNull(JsonNode node, String field) {
+      return node.path(field).isTextual() ? node.get(field).asText() : null;
     }
   }
 

@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
  */
 public final class Messages {
   /** Raise when any message record changes shape. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
 
   private static final ThreadLocal<Kryo> KRYO = ThreadLocal.withInitial(Messages::newKryo);
 
@@ -40,6 +40,8 @@ public final class Messages {
     kryo.register(PartitionRef.class);
     kryo.register(TaskDescriptor.class);
     kryo.register(TaskSummary.class);
+    kryo.register(WorkerError.class);
+    kryo.register(WorkerError.Frame.class);
     return kryo;
   }
 

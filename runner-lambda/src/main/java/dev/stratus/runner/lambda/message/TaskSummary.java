@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.message;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 
 /**
@@ -7,8 +8,8 @@ import java.util.LinkedHashMap;
  *
  * @param materialized PCollection id to the path of this attempt's partition (absent when empty)
  * @param shuffled shuffle id to (partition number to path), only non-empty partitions
- * @param metrics Java-serialized {@code MetricsContainerStepMap} of the attempt
- * @param error Java-serialized exception of a failed attempt, or null when it could not be serialized
+ * @param metrics the attempt's metrics, as {@link TaskMetrics} encodes them
+ * @param error why a failed attempt failed (null when it succeeded)
  */
 public record TaskSummary(
     boolean succeeded,
@@ -17,7 +18,11 @@ public record TaskSummary(
     long elementsRead,
     long elementsWritten,
     long runMillis,
-    byte[] metrics,
-    String errorType,
-    String errorMessage,
-    byte[] error) {}
+    ArrayList<byte[]> metrics,
+    WorkerError error) {
+
+  /** The failure in one line, for logs and messages. */
+  public String describeError() {
+    return error == null ? "no error" : error.className() + ": " + error.message();
+  }
+}

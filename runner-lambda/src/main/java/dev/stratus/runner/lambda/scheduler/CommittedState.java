@@ -2,6 +2,7 @@ package dev.stratus.runner.lambda.scheduler;
 
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.message.PartitionRef;
+import dev.stratus.runner.lambda.message.TaskMetrics;
 import dev.stratus.runner.lambda.message.TaskSummary;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.metrics.MetricResults;
-import org.apache.beam.sdk.util.SerializableUtils;
 
 /**
  * What one run has committed so far: the partitions of each PCollection and the files of each shuffle partition that
@@ -78,11 +78,7 @@ public final class CommittedState {
    * succeed is the one committed.
    */
   synchronized void recordAttempt(TaskSummary summary) {
-    if (summary.metrics() == null) {
-      return;
-    }
-    MetricsContainerStepMap metrics =
-        (MetricsContainerStepMap) SerializableUtils.deserializeFromByteArray(summary.metrics(), "task metrics");
+    MetricsContainerStepMap metrics = TaskMetrics.decode(summary.metrics());
     attempted.updateAll(metrics);
     if (summary.succeeded()) {
       committed.updateAll(metrics);

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -56,6 +57,8 @@ public final class Scheduler {
   private final Duration backoff;
   private final long bundleSizeBytes;
 
+  private final OpenTasks openTasks;
+
   private CommittedState committed;
   private InvokerWorkers workers;
 
@@ -70,6 +73,7 @@ public final class Scheduler {
     this.maxAttempts = config.maxAttempts();
     this.backoff = config.backoff();
     this.bundleSizeBytes = config.bundleSizeBytes();
+    this.openTasks = new OpenTasks(store);
   }
 
   /**
@@ -127,6 +131,7 @@ public final class Scheduler {
       throw new IllegalStateException(e.getCause());
     } finally {
       stageThreads.shutdownNow();
+      openTasks.closeAll();
       synchronized (this) {
         if (workers != null) {
           workers.close();
@@ -263,27 +268,30 @@ public final class Scheduler {
     String lastFailure = "no attempt ran";
     TaskSummary lastSummary = null;
     int throttles = 0;
+    attempts:
     for (int attempt = 1; attempt <= maxAttempts; ) {
-      S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "/");
+      // Unique per attempt: no two attempts that may run ever share an output prefix (a throttled call never ran).
+      S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "-" + UUID.randomUUID() + "/");
+      openTasks.attempting(descriptor, attemptPrefix);
       byte[] request =
           new InvocationPayloads.Request(descriptor.toString(), attemptPrefix.toString(), workerStore).toJson();
-      TaskInvoker.Outcome outcome = invoker.invoke(request);
-      if (outcome instanceof TaskInvoker.Outcome.Throttled throttled) {
+      TaskInvoker.Outcome outcome;
+      while ((outcome = invoker.invoke(request)) instanceof TaskInvoker.Outcome.Throttled throttled) {
         if (++throttles > MAX_THROTTLES_PER_TASK) {
           lastFailure = "throttled " + throttles + " times: " + throttled.message();
-          break;
+          break attempts;
         }
         Thread.sleep(backoffMillis(Math.min(throttles, 6)));
-        continue;
       }
       if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
         TaskSummary summary = InvocationPayloads.summaryFromResponse(answered.responseJson());
         committed.recordAttempt(summary);
         if (summary.succeeded()) {
+          openTasks.commit(descriptor, attemptPrefix);
           return summary;
         }
         lastSummary = summary;
-        lastFailure = summary.errorType() + ": " + summary.errorMessage();
+        lastFailure = summary.describeError();
       } else {
         TaskInvoker.Outcome.Failed failed = (TaskInvoker.Outcome.Failed) outcome;
         lastSummary = null;
@@ -296,21 +304,10 @@ public final class Scheduler {
     }
     String message =
         stage + ", task " + task.taskIndex() + " failed after " + maxAttempts + " attempt(s): " + lastFailure;
-    throw new TaskFailedException(message, lastSummary == null ? null : workerException(lastSummary));
+    throw new TaskFailedException(message, lastSummary == null ? null : lastSummary.error().toThrowable());
   }
 
   private long backoffMillis(int failures) {
     return backoff.toMillis() << Math.max(0, failures - 1);
-  }
-
-  private static Throwable workerException(TaskSummary summary) {
-    if (summary.error() != null) {
-      try {
-        return (Throwable) SerializableUtils.deserializeFromByteArray(summary.error(), "worker exception");
-      } catch (RuntimeException unreadable) {
-        // Fall through to the type and message the worker also sent.
-      }
-    }
-    return new RuntimeException(summary.errorType() + ": " + summary.errorMessage());
   }
 }

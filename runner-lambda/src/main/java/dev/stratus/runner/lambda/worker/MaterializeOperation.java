@@ -1,6 +1,5 @@
 package dev.stratus.runner.lambda.worker;
 
-import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -8,15 +7,15 @@ import org.apache.beam.sdk.values.WindowedValue;
 
 /** Writes this task's share of a PCollection as one object under the attempt prefix (nothing when empty). */
 final class MaterializeOperation implements Operation {
-  private final ObjectStore store;
+  private final AttemptOutput output;
   private final String pcollection;
   private final S3Path path;
   private final ElementFiles.Writer<Object> writer;
   private final Map<String, String> written;
 
   MaterializeOperation(
-      ObjectStore store, String pcollection, Coder<WindowedValue<Object>> coder, S3Path path, Map<String, String> written) {
-    this.store = store;
+      AttemptOutput output, String pcollection, Coder<WindowedValue<Object>> coder, S3Path path, Map<String, String> written) {
+    this.output = output;
     this.pcollection = pcollection;
     this.path = path;
     this.writer = new ElementFiles.Writer<>(coder);
@@ -31,7 +30,7 @@ final class MaterializeOperation implements Operation {
   @Override
   public void finish() {
     if (writer.count() > 0) {
-      store.put(path, writer.toByteArray());
+      output.put(path, writer.toByteArray());
       written.put(pcollection, path.toString());
     }
   }

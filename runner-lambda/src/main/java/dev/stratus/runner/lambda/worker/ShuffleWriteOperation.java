@@ -1,6 +1,5 @@
 package dev.stratus.runner.lambda.worker;
 
-import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,7 +16,7 @@ import org.apache.beam.sdk.values.WindowedValues.WindowedValueCoder;
  * coder) sends equal keys to one partition whatever their Java hashCode.
  */
 final class ShuffleWriteOperation implements Operation {
-  private final ObjectStore store;
+  private final AttemptOutput output;
   private final S3Path prefix;
   private final Coder<Object> keyCoder;
   private final ElementFiles.Writer<Object>[] partitions;
@@ -25,12 +24,12 @@ final class ShuffleWriteOperation implements Operation {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   ShuffleWriteOperation(
-      ObjectStore store,
+      AttemptOutput output,
       Coder<WindowedValue<Object>> coder,
       int partitionCount,
       S3Path prefix,
       LinkedHashMap<Integer, String> written) {
-    this.store = store;
+    this.output = output;
     this.prefix = prefix;
     this.keyCoder = ((KvCoder) ((WindowedValueCoder) coder).getValueCoder()).getKeyCoder();
     this.partitions = new ElementFiles.Writer[partitionCount];
@@ -56,7 +55,7 @@ final class ShuffleWriteOperation implements Operation {
     for (int p = 0; p < partitions.length; p++) {
       if (partitions[p].count() > 0) {
         S3Path path = prefix.resolve(String.format("part-%05d", p));
-        store.put(path, partitions[p].toByteArray());
+        output.put(path, partitions[p].toByteArray());
         written.put(p, path.toString());
       }
     }

@@ -7,7 +7,9 @@ import dev.stratus.runner.lambda.message.PartitionRef;
 import dev.stratus.runner.lambda.message.Root;
 import dev.stratus.runner.lambda.message.StagePlan;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
+import dev.stratus.runner.lambda.message.TaskMetrics;
 import dev.stratus.runner.lambda.message.TaskSummary;
+import dev.stratus.runner.lambda.message.WorkerError;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.util.ArrayList;
@@ -36,7 +38,7 @@ import org.apache.beam.sdk.values.WindowingStrategy;
 /**
  * Runs one task attempt: reads the descriptor and the stage plan from the store, wires the root and the fused
  * operations together, pushes the partition through them, and reports what it wrote. Any failure becomes a failed
- * summary carrying the user's own exception, so the driver can rethrow it as it was.
+ * summary describing the user's exception (type, message, stack), so the driver can show it as it was.
  */
 public final class TaskRunner {
   /** The operation each kind of fused step becomes, one factory per kind. */
@@ -85,7 +87,9 @@ public final class TaskRunner {
   public TaskSummary run(InvocationPayloads.Request request) {
     long started = System.currentTimeMillis();
     MetricsContainerStepMap metrics = new MetricsContainerStepMap();
-    Attempt attempt = new Attempt(S3Path.parse(request.attemptPrefix()), metrics);
+    Attempt attempt =
+        new Attempt(
+            S3Path.parse(request.attemptPrefix()), new AttemptOutput(store, S3Path.parse(request.task())), metrics);
     try {
       TaskDescriptor task = Messages.read(store.get(S3Path.parse(request.task())), TaskDescriptor.class);
       StagePlan plan = Messages.read(store.get(S3Path.parse(task.plan())), StagePlan.class);
@@ -97,9 +101,7 @@ public final class TaskRunner {
           attempt.elementsRead,
           attempt.elementsWritten(),
           System.currentTimeMillis() - started,
-          SerializableUtils.serializeToByteArray(metrics),
-          null,
-          null,
+          TaskMetrics.encode(metrics),
           null);
     } catch (Throwable t) {
       Throwable cause = t instanceof UserCodeException && t.getCause() != null ? t.getCause() : t;
@@ -110,24 +112,15 @@ public final class TaskRunner {
           attempt.elementsRead,
           0,
           System.currentTimeMillis() - started,
-          SerializableUtils.serializeToByteArray(metrics),
-          cause.getClass().getName(),
-          String.valueOf(cause.getMessage()),
-          serializeOrNull(cause));
-    }
-  }
-
-  private static byte[] serializeOrNull(Throwable t) {
-    try {
-      return SerializableUtils.serializeToByteArray(t);
-    } catch (RuntimeException notSerializable) {
-      return null;
+          TaskMetrics.encode(metrics),
+          WorkerError.of(cause));
     }
   }
 
   /** The state of one attempt: its operations by input PCollection, and what its writers wrote. */
   private final class Attempt {
     private final S3Path prefix;
+    private final AttemptOutput output;
     private final MetricsContainerStepMap metrics;
     private final Map<String, List<Receiver>> consumers = new HashMap<>();
     private final List<Operation> operations = new ArrayList<>();
@@ -140,8 +133,9 @@ public final class TaskRunner {
     private StagePlan plan;
     private PipelineOptions options;
 
-    Attempt(S3Path prefix, MetricsContainerStepMap metrics) {
+    Attempt(S3Path prefix, AttemptOutput output, MetricsContainerStepMap metrics) {
       this.prefix = prefix;
+      this.output = output;
       this.metrics = metrics;
     }
 
@@ -222,7 +216,7 @@ public final class TaskRunner {
     private Operation materialize(Op.Materialize materialize) {
       MaterializeOperation writer =
           new MaterializeOperation(
-              store, materialize.input(), coder(materialize.input()), prefix.resolve(materialize.input()), materialized);
+              output, materialize.input(), coder(materialize.input()), prefix.resolve(materialize.input()), materialized);
       materializers.add(writer);
       return writer;
     }
@@ -230,7 +224,7 @@ public final class TaskRunner {
     private Operation shuffleWrite(Op.ShuffleWrite shuffle) {
       ShuffleWriteOperation writer =
           new ShuffleWriteOperation(
-              store,
+              output,
               coder(shuffle.input()),
               shuffle.partitions(),
               prefix.resolve(shuffle.shuffleId()),

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertThrows;
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
+import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.translate.LambdaOverrides;
 import dev.stratus.runner.lambda.translate.PipelineTranslator;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -88,6 +90,8 @@ public class SchedulerTest {
     scheduler.run(countingPipeline(options));
     assertEquals(invoker.tasks(), invoker.throttled.get());
     assertEquals(invoker.tasks(), invoker.crashed.get());
+    assertEquals("every attempt that ran wrote under a prefix of its own", invoker.ran.get(),
+        invoker.attemptPrefixes.size());
   }
 
   @Test
@@ -103,6 +107,8 @@ public class SchedulerTest {
   private static final class ThrottleThenCrashThenRun implements TaskInvoker {
     final AtomicInteger throttled = new AtomicInteger();
     final AtomicInteger crashed = new AtomicInteger();
+    final AtomicInteger ran = new AtomicInteger();
+    final Set<String> attemptPrefixes = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
     int tasks() {
@@ -114,10 +120,12 @@ public class SchedulerTest {
       String request = new String(requestJson, java.nio.charset.StandardCharsets.UTF_8);
       String task = request.replaceAll(".*\"task\":\"([^\"]+)\".*", "$1");
       int call = calls.computeIfAbsent(task, t -> new AtomicInteger()).incrementAndGet();
+      attemptPrefixes.add(InvocationPayloads.Request.fromJson(requestJson).attemptPrefix());
       if (call == 1) {
         throttled.incrementAndGet();
         return new Outcome.Throttled("Rate Exceeded.");
       }
+      ran.incrementAndGet();
       if (call == 2) {
         crashed.incrementAndGet();
         return new Outcome.Failed("Runtime.ExitError", "the environment exited");
