@@ -223,6 +223,7 @@ public final class LoadNormalizeBenchmark {
       LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
           "--dataDir=" + work.resolve("store"), "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
           "--workerMemoryMb=1024").as(LambdaRunnerOptions.class);
+      options.setLambdaCredentials(lambda.credentialsProvider());
       FunctionStats start = lambda.stats(FUNCTION);
       List<FunctionStats> marks = new ArrayList<>();
       Step[] steps = runPipeline(options, input, "s3://bench/datasets/criteo-lambda", store,
