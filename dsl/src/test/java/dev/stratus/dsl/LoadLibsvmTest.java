@@ -12,6 +12,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
 import java.nio.file.Path;
@@ -166,9 +167,9 @@ public class LoadLibsvmTest {
   @Test
   public void aMissingBucketOnAStoreThatIsNotOursIsOneClearMessage() {
     Path input = file("libsvm/tiny.svm", "1 1:1\n");
-    String endpoint = ObjectStore.embeddedServer(DataTesting.DIR.resolve("store")).endpoint().toString();
-    Pipeline pipeline = DataTesting.pipeline("--storeEndpoint=" + endpoint, "--storeAccessKey=stratus",
-        "--storeSecretKey=stratus-local-secret");
+    StoreSpec server = ObjectStore.embeddedServer(DataTesting.DIR.resolve("store")).spec();
+    Pipeline pipeline = DataTesting.pipeline("--storeEndpoint=" + server.endpoint(),
+        "--storeAccessKey=" + server.accessKey(), "--storeSecretKey=" + server.secretKey());
     pipeline.apply(LoadLibsvm.from(input.toString()).to("s3://no-such-bucket/x"));
     String message = failureOf(pipeline);
     assertTrue(message, message.contains("the bucket 'no-such-bucket' does not exist"));

@@ -98,6 +98,7 @@ class LogisticRegressionOnWorkersTest {
                 "--taskTimeoutSeconds=120")
             .as(StoreOptionsAndRunner.class);
     options.setRunner(LambdaRunner.class);
+    options.setLambdaCredentials(lambda.credentialsProvider());
     return options;
   }
 

@@ -31,13 +31,15 @@ public interface StoreOptions extends PipelineOptions {
 
   void setStoreRegion(String region);
 
-  @Description("Access key of the store; empty: the AWS SDK's default credential chain")
+  @Description("Access key of the store; empty: the AWS SDK's default credential chain, or for the embedded store"
+      + " credentials it makes at random when it starts")
   @Default.String("")
   String getStoreAccessKey();
 
   void setStoreAccessKey(String accessKey);
 
-  @Description("Secret key of the store; empty: the AWS SDK's default credential chain")
+  @Description("Secret key of the store (prefer setting it in code or through the environment over a command line);"
+      + " empty: as for --storeAccessKey")
   @Default.String("")
   String getStoreSecretKey();
 
@@ -74,7 +76,7 @@ public interface StoreOptions extends PipelineOptions {
       if (dir == null || dir.isBlank()) {
         throw new IllegalArgumentException("--dataDir must name a directory for the embedded store");
       }
-      return StoreSpec.embedded(Path.of(dir));
+      return StoreSpec.embedded(Path.of(dir), accessKey, secretKey);
     }
     if (endpoint.equals(AWS)) {
       return accessKey == null

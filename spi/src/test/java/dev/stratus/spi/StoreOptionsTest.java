@@ -21,6 +21,11 @@ public class StoreOptionsTest {
     StoreSpec embedded = spec();
     assertTrue(embedded.isEmbedded());
     assertEquals(Path.of("data").toAbsolutePath(), embedded.embeddedDir());
+    assertNull("the embedded store makes its own credentials", embedded.accessKey());
+    StoreSpec embeddedWithKeys = spec("--storeAccessKey=a", "--storeSecretKey=b");
+    assertTrue(embeddedWithKeys.isEmbedded());
+    assertEquals("a", embeddedWithKeys.accessKey());
+    assertEquals("b", embeddedWithKeys.secretKey());
     StoreSpec endpoint = spec("--storeEndpoint=http://localhost:9000", "--storeRegion=eu-west-1",
         "--storeAccessKey=a", "--storeSecretKey=b");
     assertEquals(URI.create("http://localhost:9000"), endpoint.endpoint());

@@ -3,6 +3,9 @@ package dev.stratus.store;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Properties;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
@@ -11,7 +14,8 @@ import org.gaul.s3proxy.blobstore.BlobStore;
 
 /**
  * An S3-compatible server (s3proxy over its filesystem blob store) running inside this JVM, bound to 127.0.0.1 on a
- * free port. Buckets are directories under the data directory, so what a run writes is there for the next one.
+ * free port. Buckets are directories under the data directory, so what a run writes is there for the next one. It
+ * takes only requests signed with its credentials, given or made at random when it starts.
  */
 public final class EmbeddedS3Server implements AutoCloseable {
   private static final long START_TIMEOUT_MS = 30_000;
@@ -19,15 +23,33 @@ public final class EmbeddedS3Server implements AutoCloseable {
   private final S3Proxy proxy;
   private final BlobStore blobs;
   private final Path dataDir;
+  private final String accessKey;
+  private final String secretKey;
 
-  private EmbeddedS3Server(S3Proxy proxy, BlobStore blobs, Path dataDir) {
+  private EmbeddedS3Server(S3Proxy proxy, BlobStore blobs, Path dataDir, String accessKey, String secretKey) {
     this.proxy = proxy;
     this.blobs = blobs;
     this.dataDir = dataDir;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
   }
 
-  /** Starts a server over {@code dataDir} (created if missing) and waits until it accepts requests. */
+  /**
+   * Starts a server over {@code dataDir} (created if missing) that accepts only credentials made at random now, and
+   * waits until it accepts requests.
+   */
   public static EmbeddedS3Server start(Path dataDir) {
+    SecureRandom random = new SecureRandom();
+    byte[] id = new byte[10];
+    byte[] secret = new byte[30];
+    random.nextBytes(id);
+    random.nextBytes(secret);
+    return start(dataDir, "STRATUS" + HexFormat.of().withUpperCase().formatHex(id),
+        Base64.getEncoder().encodeToString(secret));
+  }
+
+  /** Starts a server over {@code dataDir} that accepts only {@code accessKey} with {@code secretKey}. */
+  public static EmbeddedS3Server start(Path dataDir, String accessKey, String secretKey) {
     requireJacksonAnnotations();
     try {
       Files.createDirectories(dataDir);
@@ -38,10 +60,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
           S3Proxy.builder()
               .blobStore(blobs)
               .endpoint(URI.create("http://127.0.0.1:0"))
-              .awsAuthentication(
-                  AuthenticationType.AWS_V2_OR_V4,
-                  StoreSpec.EMBEDDED_ACCESS_KEY,
-                  StoreSpec.EMBEDDED_SECRET_KEY)
+              .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
               .build();
       proxy.start();
       long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
@@ -53,7 +72,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
         }
         Thread.sleep(5);
       }
-      return new EmbeddedS3Server(proxy, blobs, dataDir);
+      return new EmbeddedS3Server(proxy, blobs, dataDir, accessKey, secretKey);
     } catch (StoreException e) {
       throw e;
     } catch (Exception e) {
@@ -86,9 +105,17 @@ public final class EmbeddedS3Server implements AutoCloseable {
     return dataDir;
   }
 
-  /** The spec through which clients in this JVM or another reach this running server. */
+  /**
+   * The spec through which clients in this JVM or another reach this running server, with its credentials: hand it
+   * on in memory or an invocation payload only.
+   */
   public StoreSpec spec() {
-    return StoreSpec.endpoint(endpoint(), "us-east-1", StoreSpec.EMBEDDED_ACCESS_KEY, StoreSpec.EMBEDDED_SECRET_KEY);
+    return StoreSpec.endpoint(endpoint(), "us-east-1", accessKey, secretKey);
+  }
+
+  /** Whether this server accepts {@code spec}'s credentials (a spec without any takes the server's own). */
+  boolean accepts(StoreSpec spec) {
+    return spec.accessKey() == null || (spec.accessKey().equals(accessKey) && spec.secretKey().equals(secretKey));
   }
 
   @Override

@@ -55,7 +55,7 @@ public final class ObjectStore {
   }
 
   private static ObjectStore connect(StoreSpec spec) {
-    StoreSpec target = spec.isEmbedded() ? embeddedServer(spec.embeddedDir()).spec() : spec;
+    StoreSpec target = spec.isEmbedded() ? embeddedServer(spec).spec() : spec;
     S3ClientBuilder builder =
         S3Client.builder()
             .region(Region.of(target.region()))
@@ -75,15 +75,30 @@ public final class ObjectStore {
     return new ObjectStore(spec, builder.build());
   }
 
-  /** The embedded server over {@code dir} in this JVM, started once and stopped when the JVM exits. */
+  /**
+   * The embedded server over {@code dir} in this JVM, started once (with credentials made at random) and stopped when
+   * the JVM exits.
+   */
   public static EmbeddedS3Server embeddedServer(Path dir) {
-    return EMBEDDED.computeIfAbsent(
-        dir,
-        d -> {
-          EmbeddedS3Server server = EmbeddedS3Server.start(d);
-          Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-embedded-s3"));
-          return server;
+    return embeddedServer(StoreSpec.embedded(dir));
+  }
+
+  /** The embedded server of {@code spec} in this JVM, started once with its credentials, if it names any. */
+  private static EmbeddedS3Server embeddedServer(StoreSpec spec) {
+    EmbeddedS3Server server = EMBEDDED.computeIfAbsent(
+        spec.embeddedDir(),
+        dir -> {
+          EmbeddedS3Server started = spec.accessKey() == null
+              ? EmbeddedS3Server.start(dir)
+              : EmbeddedS3Server.start(dir, spec.accessKey(), spec.secretKey());
+          Runtime.getRuntime().addShutdownHook(new Thread(started::close, "stop-embedded-s3"));
+          return started;
         });
+    if (!server.accepts(spec)) {
+      throw new StoreException("the embedded store over " + spec.embeddedDir() + " already runs in this JVM with"
+          + " other credentials than the access key " + spec.accessKey() + " now given");
+    }
+    return server;
   }
 
   public StoreSpec spec() {
@@ -92,7 +107,7 @@ public final class ObjectStore {
 
   /** A spec through which another process reaches this same store: an embedded store's running server. */
   public StoreSpec reachableSpec() {
-    return spec.isEmbedded() ? embeddedServer(spec.embeddedDir()).spec() : spec;
+    return spec.isEmbedded() ? embeddedServer(spec).spec() : spec;
   }
 
   /** The underlying SDK client, for calls this class does not wrap (multipart uploads, ranged reads). */

@@ -12,14 +12,12 @@ import java.util.Objects;
  * <p>Three kinds: the embedded S3-compatible server started in-process over a local directory (the default, so data
  * outlives the run), any S3-compatible endpoint with static credentials, and AWS S3 itself with the SDK's default
  * credential chain.
+ *
+ * <p>A spec may hold a secret key: it travels only in memory, invocation payloads, standard input or environment
+ * variables, never on a command line or in a stored object; {@link #toString()} leaves it out.
  */
 public final class StoreSpec implements Serializable {
   private static final long serialVersionUID = 1L;
-
-  /** Credentials of the embedded server; it listens on loopback only, so they guard against accidents, not attacks. */
-  static final String EMBEDDED_ACCESS_KEY = "stratus";
-
-  static final String EMBEDDED_SECRET_KEY = "stratus-local-secret";
 
   private final String embeddedDir; // non-null for the embedded server
   private final String endpoint; // null for AWS's own endpoints
@@ -35,9 +33,23 @@ public final class StoreSpec implements Serializable {
     this.secretKey = secretKey;
   }
 
-  /** The embedded S3-compatible server over {@code dataDir}, started in this JVM on first use. */
+  /**
+   * The embedded S3-compatible server over {@code dataDir}, started in this JVM on first use with credentials made at
+   * random, which only this JVM knows and hands on.
+   */
   public static StoreSpec embedded(Path dataDir) {
-    return new StoreSpec(dataDir.toAbsolutePath().normalize().toString(), null, "us-east-1", null, null);
+    return embedded(dataDir, null, null);
+  }
+
+  /**
+   * The embedded server over {@code dataDir}, accepting only {@code accessKey} and {@code secretKey} (both null:
+   * credentials made at random when it starts).
+   */
+  public static StoreSpec embedded(Path dataDir, String accessKey, String secretKey) {
+    if ((accessKey == null) != (secretKey == null)) {
+      throw new IllegalArgumentException("the embedded store's access key and secret key go together");
+    }
+    return new StoreSpec(dataDir.toAbsolutePath().normalize().toString(), null, "us-east-1", accessKey, secretKey);
   }
 
   /** An S3-compatible server at {@code endpoint} with static credentials. */
@@ -67,7 +79,7 @@ public final class StoreSpec implements Serializable {
     return region;
   }
 
-  /** The static access key, or null for the SDK's default credential chain. */
+  /** The static access key, or null for the SDK's default credential chain (or an embedded server's own). */
   public String accessKey() {
     return accessKey;
   }

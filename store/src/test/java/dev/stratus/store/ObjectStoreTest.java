@@ -81,10 +81,45 @@ class ObjectStoreTest {
 
   @Test
   void wrongSecretIsAccessDenied() {
-    StoreSpec wrong = StoreSpec.endpoint(server.endpoint(), "us-east-1", StoreSpec.EMBEDDED_ACCESS_KEY, "wrong");
+    StoreSpec wrong = StoreSpec.endpoint(server.endpoint(), "us-east-1", server.spec().accessKey(), "wrong");
     StoreException e =
         assertThrows(StoreException.class, () -> ObjectStore.of(wrong).get(S3Path.parse("s3://data/x")));
     assertTrue(e.getMessage().contains("access denied"), e.getMessage());
+  }
+
+  @Test
+  void everyStartMakesCredentialsOfItsOwnUnlessGivenSome() throws Exception {
+    store.put(S3Path.parse("s3://data/guarded"), new byte[] {7});
+    // the fixed pair every embedded store used to accept
+    StoreSpec formerDefault = StoreSpec.endpoint(server.endpoint(), "us-east-1", "stratus", "stratus-local-secret");
+    StoreException e =
+        assertThrows(StoreException.class, () -> ObjectStore.of(formerDefault).get(S3Path.parse("s3://data/guarded")));
+    assertTrue(e.getMessage().contains("access denied"), e.getMessage());
+
+    Path other = Files.createTempDirectory("credentials");
+    try (EmbeddedS3Server second = EmbeddedS3Server.start(other)) {
+      assertFalse(second.spec().accessKey().equals(server.spec().accessKey()));
+      assertFalse(second.spec().secretKey().equals(server.spec().secretKey()));
+    }
+    try (EmbeddedS3Server given = EmbeddedS3Server.start(other, "GIVENKEY", "given-secret")) {
+      ObjectStore withThem = ObjectStore.of(StoreSpec.endpoint(given.endpoint(), "us-east-1", "GIVENKEY", "given-secret"));
+      withThem.ensureBucket("mine");
+      withThem.put(S3Path.parse("s3://mine/k"), new byte[] {1});
+      assertArrayEquals(new byte[] {1}, withThem.get(S3Path.parse("s3://mine/k")));
+    }
+  }
+
+  @Test
+  void anEmbeddedSpecWithCredentialsStartsItsServerWithThem() throws Exception {
+    Path own = Files.createTempDirectory("given");
+    ObjectStore given = ObjectStore.of(StoreSpec.embedded(own, "OPTIONKEY", "option-secret"));
+    given.ensureBucket("given");
+    assertEquals("OPTIONKEY", given.reachableSpec().accessKey());
+    assertEquals("option-secret", given.reachableSpec().secretKey());
+    assertTrue(ObjectStore.of(StoreSpec.embedded(own)).bucketExists("given"), "a spec without keys takes the server's");
+    StoreException e = assertThrows(StoreException.class,
+        () -> ObjectStore.of(StoreSpec.embedded(own, "OTHERKEY", "other-secret")));
+    assertTrue(e.getMessage().contains("other credentials"), e.getMessage());
   }
 
   @Test

@@ -239,6 +239,7 @@ public final class LoadNormalizeBenchmark {
       LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
           "--dataDir=" + work.resolve("store"), "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
           "--workerMemoryMb=1024").as(LambdaRunnerOptions.class);
+      options.setLambdaCredentials(lambda.credentialsProvider());
       FunctionStats start = lambda.stats(FUNCTION);
       List<FunctionStats> marks = new ArrayList<>();
       String location = "s3://bench/datasets/" + runner.replaceAll("[^A-Za-z0-9]+", "-");

@@ -158,6 +158,7 @@ public final class LambdaTrainingBenchmark {
         "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench",
         "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION, "--workerMemoryMb=1769",
         "--taskTimeoutSeconds=300").as(LambdaRunnerOptions.class);
+    options.setLambdaCredentials(lambda.credentialsProvider());
     String saved = "s3://bench/results/lambda-" + workers;
     Pipeline p = Pipeline.create(options);
     p.apply("Train", ReadDataset.from(data.train.location()))

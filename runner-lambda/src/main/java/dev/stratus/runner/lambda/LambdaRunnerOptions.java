@@ -1,8 +1,11 @@
 package dev.stratus.runner.lambda;
 
 import dev.stratus.spi.StoreOptions;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.Hidden;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * Options of {@link LambdaRunner}. With none set, the pipeline runs on the embedded local Lambda service (worker
@@ -30,6 +33,18 @@ public interface LambdaRunnerOptions extends StoreOptions {
   String getLambdaEndpoint();
 
   void setLambdaEndpoint(String endpoint);
+
+  /**
+   * Credentials to sign requests to {@code --lambdaEndpoint} with, e.g. a {@code LocalLambdaService}'s own; null:
+   * the AWS SDK's default chain. Set in code only: it is never serialized, so it reaches no worker and no stored
+   * object.
+   */
+  @Description("Credentials for --lambdaEndpoint (set in code; default: the AWS SDK's default credential chain)")
+  @JsonIgnore
+  @Hidden
+  AwsCredentialsProvider getLambdaCredentials();
+
+  void setLambdaCredentials(AwsCredentialsProvider credentials);
 
   @Description("Memory of each worker in MB (local service: its heap limit)")
   @Default.Integer(1024)

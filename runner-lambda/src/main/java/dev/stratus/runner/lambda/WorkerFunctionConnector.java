@@ -44,15 +44,19 @@ final class WorkerFunctionConnector {
     }
     LambdaClientBuilder builder =
         LambdaTaskInvoker.configure(LambdaClient.builder().region(Region.of(options.getLambdaRegion())), callTimeout);
+    if (options.getLambdaCredentials() != null) {
+      builder.credentialsProvider(options.getLambdaCredentials());
+    }
     if (!endpoint.equals(LambdaRunnerOptions.AWS)) {
-      // A Lambda-compatible service of one's own may not check signatures; sign with placeholders when no AWS
-      // credentials are configured.
-      builder
-          .endpointOverride(URI.create(endpoint))
-          .credentialsProvider(
-              AwsCredentialsProviderChain.of(
-                  DefaultCredentialsProvider.builder().build(),
-                  StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))));
+      builder.endpointOverride(URI.create(endpoint));
+      if (options.getLambdaCredentials() == null) {
+        // A Lambda-compatible service of one's own may not check signatures; sign with placeholders when no AWS
+        // credentials are configured.
+        builder.credentialsProvider(
+            AwsCredentialsProviderChain.of(
+                DefaultCredentialsProvider.builder().build(),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))));
+      }
     }
     return new LambdaTaskInvoker(builder.build(), options.getFunctionName());
   }

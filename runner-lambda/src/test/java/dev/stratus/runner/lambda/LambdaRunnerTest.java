@@ -173,8 +173,10 @@ public class LambdaRunnerTest {
               .withTimeoutSeconds(60));
       LambdaRunnerOptions options = options();
       options.setLambdaEndpoint(lambda.endpoint().toString());
+      options.setLambdaCredentials(lambda.credentialsProvider());
       options.setFunctionName("external-worker");
-      TestPipeline p = TestPipeline.fromOptions(options).enableAbandonedNodeEnforcement(false);
+      // Not a TestPipeline: it round-trips the options through JSON, which never carries credentials.
+      Pipeline p = Pipeline.create(options);
       PAssert.that(p.apply(Create.of("x", "y", "x")).apply(Count.perElement()))
           .containsInAnyOrder(KV.of("x", 2L), KV.of("y", 1L));
       p.run();

@@ -82,7 +82,16 @@ public final class DeployWorker {
 
   /** Parses {@code args}, packages, and creates or updates the function; returns its configuration. */
   public static FunctionConfiguration run(String... args) {
+    return run(null, args);
+  }
+
+  /**
+   * As {@link #run(String...)}, signing with {@code credentials} (null: the default chain), e.g. a {@code
+   * LocalLambdaService}'s own, which it alone accepts.
+   */
+  public static FunctionConfiguration run(AwsCredentialsProvider credentials, String... args) {
     Options options = Options.parse(args);
+    options.credentials = credentials;
     Path zip = options.output != null ? options.output : temporaryZip();
     try {
       long size = WorkerPackage.write(options.classpath, zip);
@@ -213,10 +222,14 @@ public final class DeployWorker {
   }
 
   /**
-   * The default chain; for an explicit endpoint without any credentials configured, placeholders, which a local
-   * service accepts since it does not check signatures.
+   * The credentials given to {@link #run(AwsCredentialsProvider, String...)}, else the default chain; for an explicit
+   * endpoint without any credentials configured, placeholders, for Lambda-compatible services that do not check
+   * signatures (the local Lambda service does).
    */
   private static AwsCredentialsProvider credentials(Options options) {
+    if (options.credentials != null) {
+      return options.credentials;
+    }
     DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
     if (options.endpoint == null) {
       return chain;
@@ -258,6 +271,8 @@ public final class DeployWorker {
     final Map<String, String> environment = new LinkedHashMap<>(WorkerHandler.ENVIRONMENT);
     String s3Bucket;
     String s3Key;
+    /** Set by {@link #run(AwsCredentialsProvider, String...)}, not by the command line. */
+    AwsCredentialsProvider credentials;
     List<Path> classpath = splitClasspath(System.getProperty("java.class.path"));
     Path output;
 

@@ -26,6 +26,11 @@ final class ApiException extends RuntimeException {
     return new ApiException(400, "InvalidParameterValueException", message, null);
   }
 
+  /** A request that is not signed with the service's credentials; Lambda's own error types say why. */
+  static ApiException forbidden(String errorType, String message) {
+    return new ApiException(403, errorType, message, null);
+  }
+
   static ApiException tooLarge(String message) {
     return new ApiException(413, "RequestTooLargeException", message, null);
   }

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Lambda's public API, as the AWS SDK sends it: Invoke, and CreateFunction, UpdateFunctionCode,
- * UpdateFunctionConfiguration, GetFunction, GetFunctionConfiguration and DeleteFunction. SigV4 signatures are
- * accepted unchecked: the service listens on loopback only.
+ * UpdateFunctionConfiguration, GetFunction, GetFunctionConfiguration and DeleteFunction. Every request must carry a
+ * SigV4 signature made with the service's credentials; any other is refused with 403 before it is acted on.
  */
 final class LambdaApi implements HttpHandler {
   static final String PREFIX = "/2015-03-31/functions";
@@ -35,15 +35,20 @@ final class LambdaApi implements HttpHandler {
   private static final long MAX_BODY_BYTES = 256L * 1024 * 1024;
 
   private final LocalLambdaService service;
+  private final RequestSignatures signatures;
 
-  LambdaApi(LocalLambdaService service) {
+  LambdaApi(LocalLambdaService service, RequestSignatures signatures) {
     this.service = service;
+    this.signatures = signatures;
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try {
-      route(exchange);
+      RequestSignatures.Claim claim = signatures.claim(exchange);
+      byte[] body = body(exchange, MAX_BODY_BYTES);
+      signatures.verify(claim, exchange, body);
+      route(exchange, body);
     } catch (ApiException e) {
       error(exchange, e);
     } catch (IllegalArgumentException e) {
@@ -56,14 +61,14 @@ final class LambdaApi implements HttpHandler {
     }
   }
 
-  private void route(HttpExchange exchange) throws IOException {
+  private void route(HttpExchange exchange, byte[] body) throws IOException {
     String method = exchange.getRequestMethod();
     String rawPath = exchange.getRequestURI().getRawPath();
     String[] segments = rawPath.substring(PREFIX.length()).split("/");
     // segments[0] is the empty string before the leading slash
     if (segments.length <= 1) {
       if (method.equals("POST")) {
-        createFunction(exchange);
+        createFunction(exchange, body);
         return;
       }
       throw ApiException.unknownOperation(method, rawPath);
@@ -72,7 +77,7 @@ final class LambdaApi implements HttpHandler {
     String action = segments.length > 2 ? segments[2] : "";
     String operation = method + " " + action;
     switch (operation) {
-      case "POST invocations" -> invoke(exchange, nameOrArn);
+      case "POST invocations" -> invoke(exchange, nameOrArn, body);
       case "GET " -> send(exchange, 200, null, Json.bytes(functionDocument(lookup(exchange, nameOrArn))));
       case "GET configuration" -> send(exchange, 200, null, Json.bytes(configuration(lookup(exchange, nameOrArn))));
       case "DELETE " -> {
@@ -80,19 +85,21 @@ final class LambdaApi implements HttpHandler {
         service.deleteFunction(name);
         send(exchange, 204, null, new byte[0]);
       }
-      case "PUT code" -> updateCode(exchange, lookup(exchange, nameOrArn));
-      case "PUT configuration" -> updateConfiguration(exchange, lookup(exchange, nameOrArn));
+      case "PUT code" -> updateCode(exchange, lookup(exchange, nameOrArn), body);
+      case "PUT configuration" -> updateConfiguration(exchange, lookup(exchange, nameOrArn), body);
       default -> throw ApiException.unknownOperation(method, rawPath);
     }
   }
 
-  private void invoke(HttpExchange exchange, String nameOrArn) throws IOException {
+  private void invoke(HttpExchange exchange, String nameOrArn, byte[] payload) throws IOException {
     LambdaFunction function = lookup(exchange, nameOrArn);
     Headers headers = exchange.getRequestHeaders();
     String type = headers.getFirst("X-Amz-Invocation-Type");
     type = type == null ? "RequestResponse" : type;
     int limit = type.equals("Event") ? Limits.MAX_EVENT_PAYLOAD_BYTES : Limits.MAX_SYNC_PAYLOAD_BYTES;
-    byte[] payload = body(exchange, limit);
+    if (payload.length > limit) {
+      throw tooLarge(payload.length, limit);
+    }
     switch (type) {
       case "DryRun" -> send(exchange, 204, null, new byte[0]);
       case "Event" -> {
@@ -116,8 +123,8 @@ final class LambdaApi implements HttpHandler {
     }
   }
 
-  private void createFunction(HttpExchange exchange) throws IOException {
-    JsonNode request = Json.parse(body(exchange, MAX_BODY_BYTES));
+  private void createFunction(HttpExchange exchange, byte[] body) throws IOException {
+    JsonNode request = Json.parse(body);
     String name = text(request, "FunctionName", null);
     Limits.checkName(name);
     String handler = text(request, "Handler", null);
@@ -138,16 +145,16 @@ final class LambdaApi implements HttpHandler {
     send(exchange, 201, null, Json.bytes(configuration(service.function(name))));
   }
 
-  private void updateCode(HttpExchange exchange, LambdaFunction function) throws IOException {
-    JsonNode request = Json.parse(body(exchange, MAX_BODY_BYTES));
+  private void updateCode(HttpExchange exchange, LambdaFunction function, byte[] body) throws IOException {
+    JsonNode request = Json.parse(body);
     long revision = service.nextRevision();
     Deployment current = function.deployment();
     function.redeploy(current.withCode(unpack(request, current.name(), revision), revision));
     send(exchange, 200, null, Json.bytes(configuration(function)));
   }
 
-  private void updateConfiguration(HttpExchange exchange, LambdaFunction function) throws IOException {
-    JsonNode request = Json.parse(body(exchange, MAX_BODY_BYTES));
+  private void updateConfiguration(HttpExchange exchange, LambdaFunction function, byte[] body) throws IOException {
+    JsonNode request = Json.parse(body);
     Deployment current = function.deployment();
     String handler = text(request, "Handler", current.handler());
     Limits.checkHandler(handler);

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -144,12 +144,14 @@ public final class LocalLambdaService implements AutoCloseable {
   private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("lambda-reaper"));
   private final Thread shutdownHook = new Thread(this::shutDown, "lambda-service-shutdown");
   private final ProcessLauncher launcher;
+  private final RequestSignatures signatures;
   private final HttpServer server;
   private volatile boolean closed;
 
   private LocalLambdaService(Config config) throws IOException {
     this.config = config;
     this.concurrency = new Semaphore(config.concurrencyLimit());
+    this.signatures = RequestSignatures.generate(config.region());
     this.workDirectory = Files.createTempDirectory("stratus-lambda-");
     try {
       this.launcher = config.environmentMode() == EnvironmentMode.PROCESS
@@ -162,7 +164,7 @@ public final class LocalLambdaService implements AutoCloseable {
     }
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     server.setExecutor(apiThreads);
-    server.createContext(LambdaApi.PREFIX, new LambdaApi(this));
+    server.createContext(LambdaApi.PREFIX, new LambdaApi(this, signatures));
     server.start();
     long sweep = Math.max(1, Math.min(30, config.idleTimeout().toSeconds() / 2));
     reaper.scheduleWithFixedDelay(this::destroyIdleEnvironments, sweep, sweep, TimeUnit.SECONDS);
@@ -194,14 +196,22 @@ public final class LocalLambdaService implements AutoCloseable {
   }
 
   /**
-   * A client builder set for this service: its endpoint and region, placeholder credentials (signatures are not
-   * checked), and a read timeout above Lambda's 900-second maximum so long synchronous calls are not cut short.
+   * The only credentials the service accepts: made at random when it started, and known only to this JVM. Every
+   * request must be SigV4-signed with them; {@link #clientBuilder()} does so.
+   */
+  public AwsCredentialsProvider credentialsProvider() {
+    return StaticCredentialsProvider.create(signatures.credentials());
+  }
+
+  /**
+   * A client builder set for this service: its endpoint and region, its {@linkplain #credentialsProvider()
+   * credentials}, and a read timeout above Lambda's 900-second maximum so long synchronous calls are not cut short.
    */
   public LambdaClientBuilder clientBuilder() {
     return LambdaClient.builder()
         .endpointOverride(endpoint())
         .region(Region.of(config.region()))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+        .credentialsProvider(credentialsProvider())
         .httpClient(UrlConnectionHttpClient.builder()
             .socketTimeout(Duration.ofSeconds(Limits.MAX_TIMEOUT_SECONDS + 60))
             .build());

@@ -11,7 +11,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
@@ -21,15 +24,22 @@ import java.util.concurrent.TimeUnit;
 /**
  * An environment that is a JVM of its own running the real AWS runtime interface client, which pulls invocations
  * from this environment's own Runtime API server, as on Lambda. The process writes its output to the log file.
+ *
+ * <p>The Runtime API answers only requests whose path starts with a random token of this environment, handed to the
+ * process alone inside {@code AWS_LAMBDA_RUNTIME_API} ({@code 127.0.0.1:PORT/TOKEN}; the runtime client puts what
+ * follows the host in front of its paths): no other local process can take its invocations or post their results.
  */
 final class ProcessEnvironment extends ExecutionEnvironment {
   private static final String RUNTIME_PATH = "/2018-06-01/runtime/";
   /** Offered to a waiting {@code /next} when the environment goes away, so its handler thread ends. */
   private static final PendingCall GONE = new PendingCall(new byte[0], "");
+  private static final SecureRandom TOKENS = new SecureRandom();
   private static final Map<Integer, String> SIGNALS =
       Map.of(6, "aborted", 7, "bus error", 9, "killed", 11, "segmentation fault", 15, "terminated");
 
   private final HttpServer runtimeApi;
+  /** The path prefix, {@code /TOKEN/2018-06-01/runtime/}, that only this environment's process knows. */
+  private final String runtimePath;
   private final BlockingQueue<PendingCall> handoff = new LinkedBlockingQueue<>();
   private final Process process;
   private volatile PendingCall current;
@@ -45,10 +55,14 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a Runtime API port", e);
     }
+    byte[] token = new byte[24];
+    TOKENS.nextBytes(token);
+    String tokenText = HexFormat.of().formatHex(token);
+    runtimePath = "/" + tokenText + RUNTIME_PATH;
     runtimeApi.setExecutor(executor);
-    runtimeApi.createContext(RUNTIME_PATH, this::serve);
+    runtimeApi.createContext("/", this::serve);
     runtimeApi.start();
-    String runtimeApiAddress = "127.0.0.1:" + runtimeApi.getAddress().getPort();
+    String runtimeApiAddress = "127.0.0.1:" + runtimeApi.getAddress().getPort() + "/" + tokenText;
     try {
       process = launcher.start(deployment, id, runtimeApiAddress, log.file(), scratch);
     } catch (RuntimeException e) {
@@ -128,7 +142,15 @@ final class ProcessEnvironment extends ExecutionEnvironment {
 
   private void serve(HttpExchange exchange) throws IOException {
     try {
-      String path = exchange.getRequestURI().getPath().substring(RUNTIME_PATH.length());
+      String fullPath = exchange.getRequestURI().getRawPath();
+      if (fullPath.length() < runtimePath.length() || !MessageDigest.isEqual(
+          fullPath.substring(0, runtimePath.length()).getBytes(StandardCharsets.UTF_8),
+          runtimePath.getBytes(StandardCharsets.UTF_8))) {
+        respond(exchange, 403, "{\"errorType\":\"AccessDenied\",\"errorMessage\":\"this Runtime API serves only its"
+            + " environment: the path must start with the token in its AWS_LAMBDA_RUNTIME_API\"}");
+        return;
+      }
+      String path = fullPath.substring(runtimePath.length());
       String method = exchange.getRequestMethod();
       if (method.equals("GET") && path.equals("invocation/next")) {
         next(exchange);

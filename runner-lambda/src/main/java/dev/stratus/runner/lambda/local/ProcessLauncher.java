@@ -12,14 +12,16 @@ import java.util.Map;
 
 /**
  * Starts an environment's JVM: {@code java -Xmx… -cp <function classpath + runtime interface client> AWSLambda
- * <handler>} with Lambda's reserved variables, in a clean environment, in the task root.
+ * <handler>} in the task root, with only what a Lambda environment has: Lambda's reserved variables, the function's
+ * own variables and the driver's PATH. Nothing else of the driver's environment is passed on, its AWS credentials
+ * least of all: Lambda would give the execution role's, and locally there is none (a function that needs
+ * credentials gets them through its own variables).
  */
 final class ProcessLauncher {
   /** The share of the function's memory given to the heap; the rest is metaspace, threads and native memory. */
   private static final double HEAP_SHARE = 0.85;
-  /** The driver's credentials stand in for the execution role's, which Lambda would inject. */
-  private static final List<String> INHERITED = List.of("PATH", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-      "AWS_SESSION_TOKEN");
+  /** Lambda's own PATH, for a driver that has none. */
+  private static final String LAMBDA_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
 
   private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   private final List<String> jvmOptions;
@@ -65,12 +67,7 @@ final class ProcessLauncher {
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Map<String, String> environment = builder.environment();
     environment.clear();
-    for (String name : INHERITED) {
-      String value = System.getenv(name);
-      if (value != null) {
-        environment.put(name, value);
-      }
-    }
+    environment.put("PATH", System.getenv().getOrDefault("PATH", LAMBDA_PATH));
     environment.putAll(deployment.environment());
     environment.putAll(reservedVariables(deployment, environmentId, runtimeApi, taskRoot));
     try {

@@ -72,7 +72,8 @@ class DeployWorkerTest {
         "--function-name", "deployed", "--handler", TestFunctions.HANDLER, "--classpath", testClasspath(),
         "--output", zip.toString());
 
-    FunctionConfiguration created = DeployWorker.run(with(common, "--memory", "256", "--timeout", "20"));
+    FunctionConfiguration created =
+        DeployWorker.run(service.credentialsProvider(), with(common, "--memory", "256", "--timeout", "20"));
 
     assertEquals(service.arn("deployed"), created.functionArn());
     assertEquals(256, created.memorySize());
@@ -85,7 +86,8 @@ class DeployWorkerTest {
     assertEquals("from the zip", first.get("echo").asText());
     assertEquals("256", first.get("memory").asText());
 
-    FunctionConfiguration updated = DeployWorker.run(with(common, "--memory", "512", "--env", "STAGE=test"));
+    FunctionConfiguration updated =
+        DeployWorker.run(service.credentialsProvider(), with(common, "--memory", "512", "--env", "STAGE=test"));
 
     assertEquals(512, updated.memorySize());
     assertEquals(900, updated.timeout());

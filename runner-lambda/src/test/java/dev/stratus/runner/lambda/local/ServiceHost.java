@@ -1,5 +1,11 @@
 package dev.stratus.runner.lambda.local;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 
@@ -10,6 +16,26 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
  */
 public final class ServiceHost {
   private ServiceHost() {}
+
+  /** A driver JVM running this class, with {@code variables} added to this JVM's environment. */
+  static Process launch(Map<String, String> variables) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), ServiceHost.class.getName())
+        .redirectErrorStream(true);
+    builder.environment().putAll(variables);
+    return builder.start();
+  }
+
+  /** The pid of the environment that {@code driver} reports once it is set sleeping, or null if it never does. */
+  static Long environmentPid(Process driver) throws IOException {
+    BufferedReader out = new BufferedReader(new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("ENVIRONMENT ")) {
+        return Long.parseLong(line.substring("ENVIRONMENT ".length()).trim());
+      }
+    }
+    return null;
+  }
 
   public static void main(String[] args) throws Exception {
     LocalLambdaService service = LocalLambdaService.start();

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,17 +15,9 @@ class ShutdownHookTest {
 
   @Test
   void environmentsDieWithTheDriverJvm() throws Exception {
-    Process driver = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ServiceHost.class.getName())
-        .redirectErrorStream(true).start();
+    Process driver = ServiceHost.launch(Map.of());
     try {
-      Long environmentPid = null;
-      BufferedReader out = new BufferedReader(new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8));
-      for (String line; environmentPid == null && (line = out.readLine()) != null; ) {
-        if (line.startsWith("ENVIRONMENT ")) {
-          environmentPid = Long.parseLong(line.substring("ENVIRONMENT ".length()).trim());
-        }
-      }
+      Long environmentPid = ServiceHost.environmentPid(driver);
       assertNotNull(environmentPid, "the driver never reported its environment");
       assertTrue(ProcessHandle.of(environmentPid).map(ProcessHandle::isAlive).orElse(false));
 
