@@ -159,13 +159,14 @@ class ProcessEnvironmentTest {
 
   @Test
   void allocatingBeyondTheMemoryFails() throws IOException {
-    service.registerFunction(TestFunctions.spec("hog").withMemoryMb(128));
+    service.registerFunction(TestFunctions.spec("hog").withMemoryMb(128).withTimeoutSeconds(30));
 
     InvokeResponse response = invoke("hog", "hog 200");
 
     assertEquals("Unhandled", response.functionError());
     assertEquals("java.lang.OutOfMemoryError", json(response).get("errorType").asText());
-    assertNull(invoke("hog", "hog 20").functionError(), "a fresh environment serves the next call");
+    InvokeResponse next = invoke("hog", "hog 20");
+    assertNull(next.functionError(), "a fresh environment serves the next call: " + next.payload().asUtf8String());
   }
 
   @Test
