@@ -55,11 +55,11 @@ public final class CommittedState {
             (shuffleId, files) -> {
               List<ArrayList<PartitionRef>> byPartition = shuffles.computeIfAbsent(shuffleId, k -> new ArrayList<>());
               files.forEach(
-                  (partition, path) -> {
+                  (partition, paths) -> {
                     while (byPartition.size() <= partition) {
                       byPartition.add(new ArrayList<>());
                     }
-                    byPartition.get(partition).add(new PartitionRef(shuffleId, path));
+                    paths.forEach(path -> byPartition.get(partition).add(new PartitionRef(shuffleId, path)));
                   });
             });
   }

@@ -35,8 +35,20 @@ public final class ElementFiles {
       return count;
     }
 
+    /** Bytes buffered so far. */
+    public int size() {
+      return bytes.size();
+    }
+
     public byte[] toByteArray() {
       return bytes.toByteArray();
+    }
+
+    /** The bytes buffered so far, which the writer then forgets. */
+    public byte[] drain() {
+      byte[] drained = bytes.toByteArray();
+      bytes.reset();
+      return drained;
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.stratus.runner.lambda.worker;
 
 import dev.stratus.store.S3Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import org.apache.beam.sdk.coders.Coder;
@@ -11,16 +12,21 @@ import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues.WindowedValueCoder;
 
 /**
- * The map side of a GroupByKey: key-value elements go to the partition their encoded key hashes to, one object per
- * non-empty partition under the attempt prefix. Hashing the encoded key (GroupByKey demands a deterministic key
- * coder) sends equal keys to one partition whatever their Java hashCode.
+ * The map side of a GroupByKey: key-value elements go to the partition their encoded key hashes to. Hashing the
+ * encoded key (GroupByKey demands a deterministic key coder) sends equal keys to one partition whatever their Java
+ * hashCode. The partitions' buffers together stay under a bound: past it, the largest buffer goes to the store as
+ * one more part of its partition, so a task's output may be far larger than its heap.
  */
 final class ShuffleWriteOperation implements Operation {
   private final AttemptOutput output;
   private final S3Path prefix;
   private final Coder<Object> keyCoder;
   private final ElementFiles.Writer<Object>[] partitions;
-  private final LinkedHashMap<Integer, String> written;
+  private final int[] partsWritten;
+  private final long bufferLimitBytes;
+  private final LinkedHashMap<Integer, ArrayList<String>> written;
+  private long buffered;
+  private long count;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   ShuffleWriteOperation(
@@ -28,7 +34,8 @@ final class ShuffleWriteOperation implements Operation {
       Coder<WindowedValue<Object>> coder,
       int partitionCount,
       S3Path prefix,
-      LinkedHashMap<Integer, String> written) {
+      long bufferLimitBytes,
+      LinkedHashMap<Integer, ArrayList<String>> written) {
     this.output = output;
     this.prefix = prefix;
     this.keyCoder = ((KvCoder) ((WindowedValueCoder) coder).getValueCoder()).getKeyCoder();
@@ -36,6 +43,8 @@ final class ShuffleWriteOperation implements Operation {
     for (int i = 0; i < partitionCount; i++) {
       partitions[i] = new ElementFiles.Writer<>(coder);
     }
+    this.partsWritten = new int[partitionCount];
+    this.bufferLimitBytes = bufferLimitBytes;
     this.written = written;
   }
 
@@ -47,21 +56,44 @@ final class ShuffleWriteOperation implements Operation {
   public void accept(WindowedValue<?> element) throws Exception {
     Object key = ((KV<?, ?>) element.getValue()).getKey();
     byte[] encodedKey = CoderUtils.encodeToByteArray(keyCoder, key);
-    partitions[partitionOf(encodedKey, partitions.length)].add(element);
+    ElementFiles.Writer<Object> partition = partitions[partitionOf(encodedKey, partitions.length)];
+    long before = partition.size();
+    partition.add(element);
+    buffered += partition.size() - before;
+    count++;
+    while (buffered > bufferLimitBytes) {
+      flush(largestPartition());
+    }
   }
 
   @Override
   public void finish() {
     for (int p = 0; p < partitions.length; p++) {
-      if (partitions[p].count() > 0) {
-        S3Path path = prefix.resolve(String.format("part-%05d", p));
-        output.put(path, partitions[p].toByteArray());
-        written.put(p, path.toString());
-      }
+      flush(p);
     }
   }
 
+  private int largestPartition() {
+    int largest = 0;
+    for (int p = 1; p < partitions.length; p++) {
+      if (partitions[p].size() > partitions[largest].size()) {
+        largest = p;
+      }
+    }
+    return largest;
+  }
+
+  private void flush(int p) {
+    if (partitions[p].size() == 0) {
+      return;
+    }
+    S3Path path = prefix.resolve(String.format("part-%05d-%04d", p, partsWritten[p]++));
+    buffered -= partitions[p].size();
+    output.put(path, partitions[p].drain());
+    written.computeIfAbsent(p, k -> new ArrayList<>()).add(path.toString());
+  }
+
   long count() {
-    return Arrays.stream(partitions).mapToLong(ElementFiles.Writer::count).sum();
+    return count;
   }
 }

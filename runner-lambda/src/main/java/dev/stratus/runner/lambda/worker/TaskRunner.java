@@ -42,6 +42,12 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  */
 public final class TaskRunner {
   /** The operation each kind of fused step becomes, one factory per kind. */
+  /**
+   * A shuffle's map-side buffers, and its reduce side's sorted run in memory, each hold at most the heap over this;
+   * beyond, they go to the store and to local disk.
+   */
+  static final int BUFFER_SHARE_OF_HEAP = 8;
+
   private static final Map<Class<? extends Op>, BiFunction<Attempt, Op, Operation>> OPERATIONS = new HashMap<>();
   /** The reader each kind of stage root becomes. */
   private static final Map<Class<? extends Root>, BiFunction<Attempt, Root, RootReader>> ROOTS = new HashMap<>();
@@ -127,7 +133,7 @@ public final class TaskRunner {
     private final List<MaterializeOperation> materializers = new ArrayList<>();
     private final List<ShuffleWriteOperation> shuffleWriters = new ArrayList<>();
     final LinkedHashMap<String, String> materialized = new LinkedHashMap<>();
-    final LinkedHashMap<String, LinkedHashMap<Integer, String>> shuffled = new LinkedHashMap<>();
+    final LinkedHashMap<String, LinkedHashMap<Integer, ArrayList<String>>> shuffled = new LinkedHashMap<>();
     long elementsRead;
     private TaskDescriptor task;
     private StagePlan plan;
@@ -228,6 +234,7 @@ public final class TaskRunner {
               coder(shuffle.input()),
               shuffle.partitions(),
               prefix.resolve(shuffle.shuffleId()),
+              Runtime.getRuntime().maxMemory() / BUFFER_SHARE_OF_HEAP,
               shuffled.computeIfAbsent(shuffle.shuffleId(), k -> new LinkedHashMap<>()));
       shuffleWriters.add(writer);
       return writer;
@@ -266,7 +273,8 @@ public final class TaskRunner {
       WindowingStrategy<?, BoundedWindow> windowing =
           (WindowingStrategy<?, BoundedWindow>)
               SerializableUtils.deserializeFromByteArray(gbk.windowingStrategy(), gbk.stepName());
-      return new GroupByKeyReader(files, inputCoder, windowing, options);
+      return new GroupByKeyReader(
+          files, inputCoder, windowing, options, Runtime.getRuntime().maxMemory() / BUFFER_SHARE_OF_HEAP);
     }
 
     private List<WindowedValue<?>> readSideInput(String pcollection) {
