@@ -47,11 +47,13 @@ public final class PsBenchmark {
   private static final int ROUNDS = 3;
   private static final double WARMUP_SECONDS = 0.5;
   /**
-   * Load before anything counts, so that the shard's hot paths are compiled: its C2 compilations (Netty's pipeline
-   * inlined into our handler) take seconds of CPU on a small machine, and rounds measured meanwhile show the
-   * compiler, not the server.
+   * Rounds of load on each shard before anything counts, each with new connections (1, 2, 4 in turn), so that its
+   * hot paths are compiled with connections coming and going, as in a shard serving Lambda workers: C2 compiles
+   * Netty's pipeline inlined into our handler in seconds of CPU on a small machine, and the first connection closed
+   * or opened sends the compiled event loop back to the interpreter until it is compiled again. Rounds measured
+   * meanwhile would show the compiler, not the server.
    */
-  private static final double SHARD_WARMUP_SECONDS = 8;
+  private static final int SHARD_WARMUP_ROUNDS = 6;
   private static final String BASELINE = "ps baseline";
 
   /** One client thread's connection, doing one pull or one push and waiting for its answer. */
@@ -90,9 +92,9 @@ public final class PsBenchmark {
   private void run(String redisBinary, Path baselineClasses) throws Exception {
     java.lang.System.out.printf(Locale.ROOT, "Criteo-shaped traffic: %d minibatches of %d rows x %d fields, model 2^%d, "
             + "%.0f distinct keys per minibatch on average; per configuration the median of %d rounds of %.1f s "
-            + "(after %.1f s of warm-up each, and %.0f s of load on each shard first)%n%n",
+            + "(after %.1f s of warm-up each, and %d rounds of load on each shard first)%n%n",
         traffic.keys.length, CriteoTraffic.ROWS_PER_BATCH, CriteoTraffic.FIELDS, MODEL_BITS, traffic.meanKeys(),
-        ROUNDS, seconds, WARMUP_SECONDS, SHARD_WARMUP_SECONDS);
+        ROUNDS, seconds, WARMUP_SECONDS, SHARD_WARMUP_ROUNDS);
     KeyEncodings.report(traffic);
 
     // All three servers stay up, and for each thread count the four systems are measured in turn, in several short
@@ -127,7 +129,9 @@ public final class PsBenchmark {
       }
       systems.add(new System("echo floor", t -> new EchoSession(echo.port)));
       for (System shardSystem : systems.subList(0, baseline == null ? 1 : 2)) {
-        measure(shardSystem, 4, SHARD_WARMUP_SECONDS);
+        for (int round = 0; round < SHARD_WARMUP_ROUNDS; round++) {
+          measure(shardSystem, THREADS[round % THREADS.length], WARMUP_SECONDS);
+        }
       }
       for (int threads : THREADS) {
         List<List<Result>> rounds = new ArrayList<>();
