@@ -151,7 +151,7 @@ public final class PsServer implements AutoCloseable {
    * How much a shard takes on. {@code maxWorkers}: authenticated connections at once; {@code maxHandshakes}:
    * connections at once that have not proved the secret yet (counted apart, so they cannot crowd out workers);
    * {@code helloTimeoutMillis}: how long a new connection may take to prove it; {@code ioThreads}: event-loop
-   * threads serving connections (0: one per core); {@code modelsMaxBytes}: memory all models together may take
+   * threads serving connections (0: two per core); {@code modelsMaxBytes}: memory all models together may take
    * (0: half the heap).
    */
   public record Limits(int maxWorkers, int maxHandshakes, int helloTimeoutMillis, int ioThreads,

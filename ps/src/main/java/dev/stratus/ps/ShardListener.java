@@ -1,6 +1,7 @@
 package dev.stratus.ps;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -17,13 +18,19 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A shard's listening socket and its connections, served by a few event-loop threads: one accepts, {@code ioThreads}
- * (default: one per core) read, serve and write for every connection, each connection staying on one of them.
+ * (default: two per core) read, serve and write for every connection, each connection staying on one of them.
  */
 final class ShardListener implements AutoCloseable {
   /** Connections waiting in the kernel to be accepted; the kernel may cap it lower (somaxconn). */
   private static final int BACKLOG = 4096;
   /** A connection whose unsent replies pass the high mark is not read from until they fall below the low mark. */
   private static final WriteBufferWaterMark WRITE_MARKS = new WriteBufferWaterMark(256 << 10, 1 << 20);
+  /**
+   * Receive buffers start at 16 KiB (a minibatch's push, about 4 KiB, then arrives in one read instead of two) and
+   * adapt between 4 and 64 KiB; each is given back to the pool once its bytes are copied into the frame.
+   */
+  private static final AdaptiveRecvByteBufAllocator RECEIVE_BUFFERS =
+      new AdaptiveRecvByteBufAllocator(4 << 10, 16 << 10, 64 << 10);
 
   private final EventLoopGroup acceptor;
   private final EventLoopGroup io;
@@ -31,9 +38,11 @@ final class ShardListener implements AutoCloseable {
 
   ShardListener(ShardParts shard) throws UnknownHostException {
     PsServer.Config config = shard.config();
+    // Two per core by default, as Netty's own default: a few workers then each have a loop to themselves, as they
+    // had a thread each before, while thousands share them.
     int threads = config.limits().ioThreads() > 0
         ? config.limits().ioThreads()
-        : Runtime.getRuntime().availableProcessors();
+        : 2 * Runtime.getRuntime().availableProcessors();
     acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ps-accept-" + config.shard(), true));
     io = new NioEventLoopGroup(threads, new DefaultThreadFactory("ps-io-" + config.shard(), true));
     ServerBootstrap bootstrap = new ServerBootstrap()
@@ -43,6 +52,7 @@ final class ShardListener implements AutoCloseable {
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WRITE_MARKS)
+        .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_BUFFERS)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -8,10 +8,13 @@ import dev.stratus.ps.PsServer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +36,8 @@ import java.util.function.IntFunction;
  *
  * <p>Run: {@code mvn -q -o -pl ps install -DskipTests && mvn -q -o -pl benchmarks compile exec:java@ps}; optional
  * arguments: seconds measured per round (default 1; each configuration runs 3 rounds and reports its median) and
- * the redis-server binary.
+ * the redis-server binary (where there is none, the Redis rows are left out), and the classes of another build of
+ * the parameter server to measure beside ours (say the previous commit's {@code ps/target/classes}).
  */
 public final class PsBenchmark {
   private static final int MODEL_BITS = 19;
@@ -42,6 +46,15 @@ public final class PsBenchmark {
   private static final String SECRET = "benchmark-secret";
   private static final int ROUNDS = 3;
   private static final double WARMUP_SECONDS = 0.5;
+  /**
+   * Rounds of load on each shard before anything counts, each with new connections (1, 2, 4 in turn), so that its
+   * hot paths are compiled with connections coming and going, as in a shard serving Lambda workers: C2 compiles
+   * Netty's pipeline inlined into our handler in seconds of CPU on a small machine, and the first connection closed
+   * or opened sends the compiled event loop back to the interpreter until it is compiled again. Rounds measured
+   * meanwhile would show the compiler, not the server.
+   */
+  private static final int SHARD_WARMUP_ROUNDS = 6;
+  private static final String BASELINE = "ps baseline";
 
   /** One client thread's connection, doing one pull or one push and waiting for its answer. */
   interface Session extends AutoCloseable {
@@ -72,33 +85,54 @@ public final class PsBenchmark {
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 1;
     String redisBinary = args.length > 1 ? args[1] : "/usr/bin/redis-server";
-    new PsBenchmark(seconds).run(redisBinary);
+    Path baseline = args.length > 2 ? Path.of(args[2]) : null;
+    new PsBenchmark(seconds).run(redisBinary, baseline);
   }
 
-  private void run(String redisBinary) throws Exception {
+  private void run(String redisBinary, Path baselineClasses) throws Exception {
     java.lang.System.out.printf(Locale.ROOT, "Criteo-shaped traffic: %d minibatches of %d rows x %d fields, model 2^%d, "
             + "%.0f distinct keys per minibatch on average; per configuration the median of %d rounds of %.1f s "
-            + "(after %.1f s of warm-up each)%n%n",
+            + "(after %.1f s of warm-up each, and %d rounds of load on each shard first)%n%n",
         traffic.keys.length, CriteoTraffic.ROWS_PER_BATCH, CriteoTraffic.FIELDS, MODEL_BITS, traffic.meanKeys(),
-        ROUNDS, seconds, WARMUP_SECONDS);
+        ROUNDS, seconds, WARMUP_SECONDS, SHARD_WARMUP_ROUNDS);
     KeyEncodings.report(traffic);
 
     // All three servers stay up, and for each thread count the four systems are measured in turn, in several short
     // rounds, keeping each one's median round: the machine is shared, and a burst of someone else's load then
     // spoils one round of one system instead of one system's whole figure.
+    boolean withRedis = Files.isExecutable(Path.of(redisBinary));
+    if (!withRedis) {
+      java.lang.System.out.printf(Locale.ROOT, "No redis-server at %s (pass its path as the second argument): the "
+          + "Redis rows are left out.%n%n", redisBinary);
+    }
     List<Result> results = new ArrayList<>();
     try (PsProcesses shard = PsProcesses.start(1, PsServer.Config.of(SECRET), "1g");
         PsClient admin = PsClient.connect(shard.addresses(), SECRET);
-        RedisServer redis = new RedisServer(redisBinary);
+        BaselineShard baseline = baselineClasses == null ? null : new BaselineShard(baselineClasses, SECRET);
+        RedisServer redis = withRedis ? new RedisServer(redisBinary) : null;
         EchoProcess echo = new EchoProcess()) {
       PsModel model = admin.createModel("criteo", ModelSpec.vector(MODEL_BITS).learningRate(LEARNING_RATE));
-      RedisStringSession.createModel(redis.port);
-      List<System> systems = List.of(
-          new System("stratus ps", t -> new PsSession(shard, model, t)),
-          new System("redis lua/string", t -> new RedisStringSession(redis.port)),
-          new System("redis hash+lua", t -> new RedisHashSession(redis.port)),
-          new System("echo floor", t -> new EchoSession(echo.port)));
-      measure(systems.get(0), 2, 2 * WARMUP_SECONDS); // compiles the shard's hot paths before anything counts
+      List<System> systems = new ArrayList<>();
+      systems.add(new System("stratus ps", t -> new PsSession(shard.addresses(), model, t)));
+      if (baseline != null) {
+        List<InetSocketAddress> at = List.of(new InetSocketAddress("127.0.0.1", baseline.port));
+        PsModel baselineModel;
+        try (PsClient baselineAdmin = PsClient.connect(at, SECRET)) {
+          baselineModel = baselineAdmin.createModel(model.name(), model.spec());
+        }
+        systems.add(new System(BASELINE, t -> new PsSession(at, baselineModel, t)));
+      }
+      if (redis != null) {
+        RedisStringSession.createModel(redis.port);
+        systems.add(new System("redis lua/string", t -> new RedisStringSession(redis.port)));
+        systems.add(new System("redis hash+lua", t -> new RedisHashSession(redis.port)));
+      }
+      systems.add(new System("echo floor", t -> new EchoSession(echo.port)));
+      for (System shardSystem : systems.subList(0, baseline == null ? 1 : 2)) {
+        for (int round = 0; round < SHARD_WARMUP_ROUNDS; round++) {
+          measure(shardSystem, THREADS[round % THREADS.length], WARMUP_SECONDS);
+        }
+      }
       for (int threads : THREADS) {
         List<List<Result>> rounds = new ArrayList<>();
         systems.forEach(system -> rounds.add(new ArrayList<>()));
@@ -211,17 +245,33 @@ public final class PsBenchmark {
           r.threads(), r.iterationsPerSecond(), r.pullP50(), r.pullP99(), r.pushP50(), r.pushP99(),
           r.bytesPerIteration());
     }
-    java.lang.System.out.printf(Locale.ROOT, "%n%7s %22s %16s %26s%n", "threads", "ours/redis (iter/s)", "ours/echo iter/s",
-        "ours/echo p50 round trip");
+    boolean withRedis = systems.contains("redis lua/string");
+    boolean withBaseline = systems.contains(BASELINE);
+    java.lang.System.out.printf(Locale.ROOT, "%n%7s %22s %16s %26s%s%n", "threads", "ours/redis (iter/s)",
+        "ours/echo iter/s", "ours/echo p50 round trip",
+        withBaseline ? String.format(Locale.ROOT, " %20s %28s %25s", "ours/baseline iter/s",
+            "ours/baseline p50 round trip", "baseline/echo round trip") : "");
     for (int threads : THREADS) {
       Result ours = find(results, "stratus ps", threads);
-      Result redis = find(results, "redis lua/string", threads);
-      Result redisHash = find(results, "redis hash+lua", threads);
-      Result bestRedis = redis.iterationsPerSecond() >= redisHash.iterationsPerSecond() ? redis : redisHash;
+      String versusRedis = "-";
+      if (withRedis) {
+        Result redis = find(results, "redis lua/string", threads);
+        Result redisHash = find(results, "redis hash+lua", threads);
+        Result bestRedis = redis.iterationsPerSecond() >= redisHash.iterationsPerSecond() ? redis : redisHash;
+        versusRedis = String.format(Locale.ROOT, "%.1fx (%s)", ours.iterationsPerSecond()
+            / bestRedis.iterationsPerSecond(), bestRedis.system().substring(6));
+      }
       Result echo = find(results, "echo floor", threads);
-      java.lang.System.out.printf(Locale.ROOT, "%7d %15.1fx (%s) %15.2fx %25.2fx%n", threads,
-          ours.iterationsPerSecond() / bestRedis.iterationsPerSecond(), bestRedis.system().substring(6),
-          ours.iterationsPerSecond() / echo.iterationsPerSecond(), ours.roundTripMicros() / echo.roundTripMicros());
+      String versusBaseline = "";
+      if (withBaseline) {
+        Result baseline = find(results, BASELINE, threads);
+        versusBaseline = String.format(Locale.ROOT, " %19.2fx %27.2fx %24.2fx",
+            ours.iterationsPerSecond() / baseline.iterationsPerSecond(),
+            ours.roundTripMicros() / baseline.roundTripMicros(), baseline.roundTripMicros() / echo.roundTripMicros());
+      }
+      java.lang.System.out.printf(Locale.ROOT, "%7d %22s %15.2fx %25.2fx%s%n", threads, versusRedis,
+          ours.iterationsPerSecond() / echo.iterationsPerSecond(), ours.roundTripMicros() / echo.roundTripMicros(),
+          versusBaseline);
     }
     java.lang.System.out.println("""
 
@@ -231,6 +281,8 @@ public final class PsBenchmark {
                           GETRANGE (pull), and of one that applies SGD with GETRANGE/SETRANGE (push); keys and
                           gradients packed as binary arguments. One round trip per call, like ours.
         redis hash+lua:   the model as a hash of decimal floats; HMGET (pull), EVALSHA of a HINCRBYFLOAT loop (push).
+        ps baseline:      (when a third argument names another build's ps classes) that build's shard, driven
+                          by our client exactly like ours, measured in the same rounds.
         echo floor:       a process that answers each request with as many bytes as our reply has: the same bytes
                           and round trips with no work.
         Ratios compare ours with the faster Redis at each thread count.
@@ -249,8 +301,8 @@ public final class PsBenchmark {
     private final PsClient client;
     private final PsModel model;
 
-    PsSession(PsProcesses shard, PsModel model, int worker) {
-      this.client = PsClient.connect(shard.addresses(), SECRET, worker);
+    PsSession(List<InetSocketAddress> shard, PsModel model, int worker) {
+      this.client = PsClient.connect(shard, SECRET, worker);
       this.model = client.createModel(model.name(), model.spec());
     }
 
