@@ -42,7 +42,22 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
   }
 
   public static LambdaRunner fromOptions(PipelineOptions options) {
-    return new LambdaRunner(PipelineOptionsValidator.validate(LambdaRunnerOptions.class, options));
+    LambdaRunnerOptions lambda = PipelineOptionsValidator.validate(LambdaRunnerOptions.class, options);
+    checkRange("workerMemoryMb", lambda.getWorkerMemoryMb(), 128, 10_240, "Lambda's memory setting");
+    checkRange("taskTimeoutSeconds", lambda.getTaskTimeoutSeconds(), 1, 900, "Lambda's timeout");
+    checkRange("maxConcurrency", lambda.getMaxConcurrency(), 1, Integer.MAX_VALUE, "attempts at once");
+    checkRange("maxAttempts", lambda.getMaxAttempts(), 1, Integer.MAX_VALUE, "attempts per task");
+    checkRange("bundleSizeMb", lambda.getBundleSizeMb(), 1, Integer.MAX_VALUE, "megabytes per task");
+    checkRange("shufflePartitions", lambda.getShufflePartitions(), 0, 1 << 16,
+        "0 sizes reduce tasks by the data, more fixes the hash partitions");
+    return new LambdaRunner(lambda);
+  }
+
+  private static void checkRange(String option, int value, int min, int max, String meaning) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("--" + option + "=" + value + " is out of range: " + min + ".."
+          + (max == Integer.MAX_VALUE ? "" : String.valueOf(max)) + " (" + meaning + ")");
+    }
   }
 
   /**

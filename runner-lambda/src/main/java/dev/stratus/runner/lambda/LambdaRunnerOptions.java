@@ -76,13 +76,18 @@ public interface LambdaRunnerOptions extends StoreOptions {
 
   void setRetryBackoffMillis(int millis);
 
-  @Description("Hash partitions (reduce tasks) of each GroupByKey")
-  @Default.Integer(4)
+  /** Hash partitions of a GroupByKey whose reduce tasks are sized by the data. */
+  int DATA_SIZED_SHUFFLE_PARTITIONS = 64;
+
+  @Description("Hash partitions, one reduce task each, of every GroupByKey; 0 (the default) hashes into "
+      + DATA_SIZED_SHUFFLE_PARTITIONS + " and groups them into reduce tasks of about --bundleSizeMb of map output")
+  @Default.Integer(0)
   int getShufflePartitions();
 
   void setShufflePartitions(int partitions);
 
-  @Description("Bytes of a bounded source one task reads, in MB; larger sources are split")
+  @Description("Bytes one task reads, in MB: larger sources are split, and a shuffle's partitions are grouped into"
+      + " reduce tasks of about this size (see --shufflePartitions)")
   @Default.Integer(64)
   int getBundleSizeMb();
 

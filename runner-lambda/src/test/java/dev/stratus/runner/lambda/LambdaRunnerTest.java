@@ -107,6 +107,54 @@ public class LambdaRunnerTest {
   }
 
   @Test
+  public void refusesOptionsOutOfRangeNamingTheOptionAndItsRange() {
+    LambdaRunnerOptions options = options();
+    options.setShufflePartitions(-1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LambdaRunner.fromOptions(options));
+    assertThat(e.getMessage(), containsString("--shufflePartitions=-1 is out of range: 0..65536"));
+    options.setShufflePartitions(0);
+    options.setTaskTimeoutSeconds(901);
+    e = assertThrows(IllegalArgumentException.class, () -> LambdaRunner.fromOptions(options));
+    assertThat(e.getMessage(), containsString("--taskTimeoutSeconds=901 is out of range: 1..900"));
+  }
+
+  @Test
+  public void sizesAGroupByKeysReduceTasksByItsData() {
+    assertEquals("a megabyte of values in 1 MB tasks", 1, reduceTasks(1_000, 1));
+    long tasks = reduceTasks(8_000, 1);
+    assertEquals("8 MB of values in 1 MB tasks: " + tasks, true, tasks >= 6 && tasks <= 12);
+    assertEquals("8 MB of values in 64 MB tasks", 1, reduceTasks(8_000, 64));
+  }
+
+  /** Groups {@code values} values of 1 KB under 500 keys; returns the reduce tasks, one bundle each. */
+  private long reduceTasks(int values, int bundleSizeMb) {
+    LambdaRunnerOptions options = options();
+    options.setBundleSizeMb(bundleSizeMb);
+    Pipeline p = Pipeline.create(options);
+    p.apply(Create.of(java.util.stream.IntStream.range(0, values).boxed().toList()))
+        .apply(MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.strings()))
+            .via(i -> KV.of(i % 500, "x".repeat(1_000))))
+        .apply(GroupByKey.create())
+        .apply(ParDo.of(new CountBundles()));
+    PipelineResult result = p.run();
+    return result.metrics()
+        .queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.named("test", "bundles")).build())
+        .getCounters().iterator().next().getCommitted();
+  }
+
+  private static final class CountBundles extends DoFn<KV<Integer, Iterable<String>>, Void> {
+    private final Counter bundles = Metrics.counter("test", "bundles");
+
+    @StartBundle
+    public void startBundle() {
+      bundles.inc();
+    }
+
+    @ProcessElement
+    public void process() {}
+  }
+
+  @Test
   public void failsWithTheWorkersOwnErrorAndMessage() {
     Pipeline p = Pipeline.create(options());
     p.apply(Create.of(1, 2, 3))

@@ -38,6 +38,7 @@ public final class Messages {
     kryo.register(Op.PartialCombine.class);
     kryo.register(Op.MergeAccumulators.class);
     kryo.register(PartitionRef.class);
+    kryo.register(ShufflePart.class);
     kryo.register(TaskDescriptor.class);
     kryo.register(TaskSummary.class);
     kryo.register(WorkerError.class);

@@ -7,14 +7,14 @@ import java.util.LinkedHashMap;
  * A task attempt's answer to the driver: where it wrote, what it counted, or why it failed.
  *
  * @param materialized PCollection id to the path of this attempt's partition (absent when empty)
- * @param shuffled shuffle id to (partition number to the paths of its parts), only non-empty partitions
+ * @param shuffled shuffle id to the parts this attempt wrote to it
  * @param metrics the attempt's metrics, as {@link TaskMetrics} encodes them
  * @param error why a failed attempt failed (null when it succeeded)
  */
 public record TaskSummary(
     boolean succeeded,
     LinkedHashMap<String, String> materialized,
-    LinkedHashMap<String, LinkedHashMap<Integer, ArrayList<String>>> shuffled,
+    LinkedHashMap<String, ArrayList<ShufflePart>> shuffled,
     long elementsRead,
     long elementsWritten,
     long runMillis,

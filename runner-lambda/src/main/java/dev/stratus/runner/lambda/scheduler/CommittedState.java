@@ -2,6 +2,7 @@ package dev.stratus.runner.lambda.scheduler;
 
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.message.PartitionRef;
+import dev.stratus.runner.lambda.message.ShufflePart;
 import dev.stratus.runner.lambda.message.TaskMetrics;
 import dev.stratus.runner.lambda.message.TaskSummary;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import org.apache.beam.sdk.metrics.MetricResults;
 public final class CommittedState {
   private final ExecutionGraph graph;
   private final Map<String, List<PartitionRef>> partitions = new HashMap<>();
-  private final Map<String, List<ArrayList<PartitionRef>>> shuffles = new HashMap<>();
+  private final Map<String, List<ShufflePart>> shuffles = new HashMap<>();
   private final MetricsContainerStepMap attempted = new MetricsContainerStepMap();
   private final MetricsContainerStepMap committed = new MetricsContainerStepMap();
 
@@ -42,26 +43,15 @@ public final class CommittedState {
     return refs;
   }
 
-  /** A shuffle's files by partition number; an entry is empty when no task wrote to that partition. */
-  synchronized List<ArrayList<PartitionRef>> shufflePartitions(String shuffleId) {
-    return new ArrayList<>(shuffles.getOrDefault(shuffleId, List.of()));
+  /** The parts committed tasks wrote to a shuffle. */
+  synchronized List<ShufflePart> shuffleParts(String shuffleId) {
+    return List.copyOf(shuffles.getOrDefault(shuffleId, List.of()));
   }
 
   /** Commits the files a task's chosen attempt wrote. */
   synchronized void commit(TaskSummary summary) {
     summary.materialized().forEach(this::addPartition);
-    summary.shuffled()
-        .forEach(
-            (shuffleId, files) -> {
-              List<ArrayList<PartitionRef>> byPartition = shuffles.computeIfAbsent(shuffleId, k -> new ArrayList<>());
-              files.forEach(
-                  (partition, paths) -> {
-                    while (byPartition.size() <= partition) {
-                      byPartition.add(new ArrayList<>());
-                    }
-                    paths.forEach(path -> byPartition.get(partition).add(new PartitionRef(shuffleId, path)));
-                  });
-            });
+    summary.shuffled().forEach((shuffleId, parts) -> shuffles.computeIfAbsent(shuffleId, k -> new ArrayList<>()).addAll(parts));
   }
 
   /** Commits one partition written in the driver (an in-driver stage's output). */

@@ -8,6 +8,7 @@ import dev.stratus.runner.lambda.graph.StageInput;
 import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.message.Messages;
 import dev.stratus.runner.lambda.message.PartitionRef;
+import dev.stratus.runner.lambda.message.ShufflePart;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
 import dev.stratus.runner.lambda.message.TaskSummary;
 import dev.stratus.store.ObjectStore;
@@ -20,6 +21,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
@@ -240,13 +242,42 @@ public final class Scheduler {
       }
     } else {
       StageInput.Shuffle shuffle = (StageInput.Shuffle) input;
-      for (ArrayList<PartitionRef> partition : committed.shufflePartitions(shuffle.shuffleId())) {
-        if (!partition.isEmpty()) {
-          tasks.add(new TaskDescriptor(stage.id(), tasks.size(), plan, partition, null, sideInputs));
-        }
+      for (ArrayList<PartitionRef> share : reduceShares(shuffle.shuffleId())) {
+        tasks.add(new TaskDescriptor(stage.id(), tasks.size(), plan, share, null, sideInputs));
       }
     }
     return tasks;
+  }
+
+  /**
+   * The parts each reduce task of a shuffle reads: a hash partition each when the options fix their number, else
+   * consecutive partitions grouped up to the bundle size (a partition larger than that is a task of its own).
+   */
+  private List<ArrayList<PartitionRef>> reduceShares(String shuffleId) {
+    boolean fixed = options.as(LambdaRunnerOptions.class).getShufflePartitions() > 0;
+    TreeMap<Integer, List<ShufflePart>> byPartition = new TreeMap<>();
+    for (ShufflePart part : committed.shuffleParts(shuffleId)) {
+      byPartition.computeIfAbsent(part.partition(), p -> new ArrayList<>()).add(part);
+    }
+    List<ArrayList<PartitionRef>> shares = new ArrayList<>();
+    ArrayList<PartitionRef> share = new ArrayList<>();
+    long shareBytes = 0;
+    for (List<ShufflePart> parts : byPartition.values()) {
+      long bytes = parts.stream().mapToLong(ShufflePart::bytes).sum();
+      if (!share.isEmpty() && (fixed || shareBytes + bytes > bundleSizeBytes)) {
+        shares.add(share);
+        share = new ArrayList<>();
+        shareBytes = 0;
+      }
+      for (ShufflePart part : parts) {
+        share.add(new PartitionRef(shuffleId, part.path()));
+      }
+      shareBytes += bytes;
+    }
+    if (!share.isEmpty()) {
+      shares.add(share);
+    }
+    return shares;
   }
 
   /** Splits a source in the driver; metrics the source reports meanwhile count as its Read step's. */

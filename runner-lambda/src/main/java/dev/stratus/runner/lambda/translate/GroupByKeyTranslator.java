@@ -19,7 +19,7 @@ final class GroupByKeyTranslator implements TransformTranslator<GroupByKey<?, ?>
     PCollection<?> output = Translators.onlyOutput(transform);
     String inputId = context.id(input);
     String shuffleId = context.newShuffleId();
-    int partitions = Translators.options(context).getShufflePartitions();
+    int partitions = Translators.shufflePartitions(context);
 
     Stage mapSide = context.stageConsuming(input);
     mapSide.add(new Op.ShuffleWrite(inputId, shuffleId, partitions));

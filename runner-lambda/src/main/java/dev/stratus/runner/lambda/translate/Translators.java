@@ -25,4 +25,10 @@ final class Translators {
   static LambdaRunnerOptions options(TranslationContext context) {
     return context.options().as(LambdaRunnerOptions.class);
   }
+
+  /** The hash partitions of a shuffle: the options' number, or as many as reduce tasks sized by the data can use. */
+  static int shufflePartitions(TranslationContext context) {
+    int fixed = options(context).getShufflePartitions();
+    return fixed > 0 ? fixed : LambdaRunnerOptions.DATA_SIZED_SHUFFLE_PARTITIONS;
+  }
 }

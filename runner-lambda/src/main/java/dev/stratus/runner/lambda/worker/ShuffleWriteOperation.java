@@ -1,9 +1,9 @@
 package dev.stratus.runner.lambda.worker;
 
+import dev.stratus.runner.lambda.message.ShufflePart;
 import dev.stratus.store.S3Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.util.CoderUtils;
@@ -24,7 +24,7 @@ final class ShuffleWriteOperation implements Operation {
   private final ElementFiles.Writer<Object>[] partitions;
   private final int[] partsWritten;
   private final long bufferLimitBytes;
-  private final LinkedHashMap<Integer, ArrayList<String>> written;
+  private final List<ShufflePart> written;
   private long buffered;
   private long count;
 
@@ -35,7 +35,7 @@ final class ShuffleWriteOperation implements Operation {
       int partitionCount,
       S3Path prefix,
       long bufferLimitBytes,
-      LinkedHashMap<Integer, ArrayList<String>> written) {
+      List<ShufflePart> written) {
     this.output = output;
     this.prefix = prefix;
     this.keyCoder = ((KvCoder) ((WindowedValueCoder) coder).getValueCoder()).getKeyCoder();
@@ -89,8 +89,9 @@ final class ShuffleWriteOperation implements Operation {
     }
     S3Path path = prefix.resolve(String.format("part-%05d-%04d", p, partsWritten[p]++));
     buffered -= partitions[p].size();
-    output.put(path, partitions[p].drain());
-    written.computeIfAbsent(p, k -> new ArrayList<>()).add(path.toString());
+    byte[] part = partitions[p].drain();
+    output.put(path, part);
+    written.add(new ShufflePart(p, path.toString(), part.length));
   }
 
   long count() {

@@ -4,6 +4,7 @@ import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.message.Messages;
 import dev.stratus.runner.lambda.message.Op;
 import dev.stratus.runner.lambda.message.PartitionRef;
+import dev.stratus.runner.lambda.message.ShufflePart;
 import dev.stratus.runner.lambda.message.Root;
 import dev.stratus.runner.lambda.message.StagePlan;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
@@ -133,7 +134,7 @@ public final class TaskRunner {
     private final List<MaterializeOperation> materializers = new ArrayList<>();
     private final List<ShuffleWriteOperation> shuffleWriters = new ArrayList<>();
     final LinkedHashMap<String, String> materialized = new LinkedHashMap<>();
-    final LinkedHashMap<String, LinkedHashMap<Integer, ArrayList<String>>> shuffled = new LinkedHashMap<>();
+    final LinkedHashMap<String, ArrayList<ShufflePart>> shuffled = new LinkedHashMap<>();
     long elementsRead;
     private TaskDescriptor task;
     private StagePlan plan;
@@ -235,7 +236,7 @@ public final class TaskRunner {
               shuffle.partitions(),
               prefix.resolve(shuffle.shuffleId()),
               Runtime.getRuntime().maxMemory() / BUFFER_SHARE_OF_HEAP,
-              shuffled.computeIfAbsent(shuffle.shuffleId(), k -> new LinkedHashMap<>()));
+              shuffled.computeIfAbsent(shuffle.shuffleId(), k -> new ArrayList<>()));
       shuffleWriters.add(writer);
       return writer;
     }
