@@ -8,8 +8,10 @@ import dev.stratus.runner.lambda.message.Root;
 import dev.stratus.runner.lambda.message.StagePlan;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
 import dev.stratus.runner.lambda.message.TaskSummary;
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -117,6 +119,20 @@ public final class TaskRunner {
     }
   }
 
+  /**
+   * The stored plan's options never hold the store's keys; the invocation payload's store does, and DoFns that open
+   * the store from their options (the DSL's) get them back here.
+   */
+  private PipelineOptions withStoreKeys(PipelineOptions options) {
+    StoreSpec spec = store.spec();
+    if (spec.accessKey() != null) {
+      StoreOptions storeOptions = options.as(StoreOptions.class);
+      storeOptions.setStoreAccessKey(spec.accessKey());
+      storeOptions.setStoreSecretKey(spec.secretKey());
+    }
+    return options;
+  }
+
   private static byte[] serializeOrNull(Throwable t) {
     try {
       return SerializableUtils.serializeToByteArray(t);
@@ -153,7 +169,7 @@ public final class TaskRunner {
     void run(TaskDescriptor task, StagePlan plan) throws Exception {
       this.task = task;
       this.plan = plan;
-      this.options = new SerializablePipelineOptions(plan.pipelineOptions()).get();
+      this.options = withStoreKeys(new SerializablePipelineOptions(plan.pipelineOptions()).get());
       MetricsEnvironment.setMetricsSupported(true);
       // Built last to first, so each operation finds the receivers of its outputs already in place.
       List<Op> ops = plan.ops();
