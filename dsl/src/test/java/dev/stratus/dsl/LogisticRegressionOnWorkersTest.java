@@ -1,6 +1,7 @@
 package dev.stratus.dsl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,9 +22,16 @@ import dev.stratus.transforms.sgd.LogisticModel;
 import dev.stratus.transforms.train.GenerationRecord;
 import dev.stratus.transforms.train.TrainResult;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
@@ -35,6 +43,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.services.s3.model.Bucket;
 
 /**
  * Training on LambdaRunner as a user runs it: the local Lambda service with process environments (JVMs running the
@@ -117,7 +126,12 @@ class LogisticRegressionOnWorkersTest {
 
   /** Trains on LambdaRunner and returns the result the driver produced, saved to the store by a downstream DoFn. */
   private static TrainResult train(String trainLocation, UnaryOperator<LogisticRegression> configure, String name) {
-    Pipeline p = Pipeline.create(options());
+    return train(options(), trainLocation, configure, name);
+  }
+
+  private static TrainResult train(StoreOptionsAndRunner options, String trainLocation,
+      UnaryOperator<LogisticRegression> configure, String name) {
+    Pipeline p = Pipeline.create(options);
     String model = ROOT + "/models/" + name + ".bin";
     String saved = ROOT + "/results/" + name;
     PCollection<TrainResult> result =
@@ -148,6 +162,83 @@ class LogisticRegressionOnWorkersTest {
     assertTrue(invocations >= result.workerGenerations() + 2,
         "the local service counted " + invocations + " invocations for " + result.workerGenerations()
             + " worker generations and the pipeline's tasks");
+  }
+
+  @Test
+  void noSecretIsOnAChildProcesssCommandLineOrInAnyObjectTheJobWrote() throws Exception {
+    String storeSecret = DataTesting.store().reachableSpec().secretKey();
+    Set<String> before = allObjects();
+    Map<Long, String> commandLines = new ConcurrentHashMap<>();
+    Set<String> psTokens = ConcurrentHashMap.newKeySet();
+    AtomicBoolean running = new AtomicBoolean(true);
+    Thread watcher = new Thread(() -> {
+      while (running.get()) {
+        ProcessHandle.current().descendants().forEach(child -> {
+          String commandLine = procFile(child.pid(), "cmdline").replace('\0', ' ');
+          if (!commandLine.isBlank()) {
+            commandLines.putIfAbsent(child.pid(), commandLine);
+          }
+          if (commandLine.contains("dev.stratus.ps.PsServer")) {
+            for (String variable : procFile(child.pid(), "environ").split("\0")) {
+              if (variable.startsWith("STRATUS_PS_TOKEN=")) {
+                psTokens.add(variable.substring("STRATUS_PS_TOKEN=".length()));
+              }
+            }
+          }
+        });
+        sleep(50);
+      }
+    }, "watch-command-lines");
+    watcher.start();
+    StoreOptionsAndRunner options = options();
+    options.setKeepIntermediateData(true);
+    try {
+      train(options, ROOT + "/train", lr -> lr.workers(2).psShards(2), "secrets");
+    } finally {
+      running.set(false);
+      watcher.join();
+    }
+
+    assertTrue(commandLines.values().stream().anyMatch(c -> c.contains("AWSLambda")),
+        "an environment process was seen: " + commandLines.values());
+    assertTrue(commandLines.values().stream().filter(c -> c.contains("dev.stratus.ps.PsServer")).count() >= 2,
+        "both shard processes were seen: " + commandLines.values());
+    assertFalse(psTokens.isEmpty(), "the shards' token was seen in their environment");
+    List<String> secrets = new ArrayList<>(psTokens);
+    secrets.add(storeSecret);
+    for (String commandLine : commandLines.values()) {
+      for (String secret : secrets) {
+        assertFalse(commandLine.contains(secret), "a secret on the command line " + commandLine);
+      }
+    }
+    Set<String> written = allObjects();
+    written.removeAll(before);
+    assertTrue(written.stream().anyMatch(key -> key.contains("/plan")), "the job's stage plans were kept: " + written);
+    for (String key : written) {
+      String content = new String(DataTesting.store().get(S3Path.parse(key)), StandardCharsets.ISO_8859_1);
+      for (String secret : secrets) {
+        assertFalse(content.contains(secret), "a secret in the stored object " + key);
+      }
+    }
+  }
+
+  /** Every object of every bucket of the store, as s3:// paths. */
+  private static Set<String> allObjects() {
+    Set<String> keys = new HashSet<>();
+    for (Bucket bucket : DataTesting.store().client().listBuckets().buckets()) {
+      DataTesting.store().list(new S3Path(bucket.name(), "")).forEach(object -> keys.add(object.path().toString()));
+    }
+    return keys;
+  }
+
+  /** A file of /proc/PID, empty once the process is gone. */
+  private static String procFile(long pid, String name) {
+    try {
+      return new String(java.nio.file.Files.readAllBytes(Path.of("/proc", String.valueOf(pid), name)),
+          StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 
   @Test

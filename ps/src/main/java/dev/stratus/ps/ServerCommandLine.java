@@ -8,12 +8,13 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.net.URI;
 import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one shard as a process until killed ({@link PsServer#main} delegates here). Options: {@code --port N} (0: a
- * free port), {@code --bind ADDRESS} (default 127.0.0.1), {@code --token SECRET} or {@code --token-env VAR} (read the
- * secret from an environment variable, keeping it off the command line), {@code --shard I}, {@code --checkpoint
+ * free port), {@code --bind ADDRESS} (default 127.0.0.1), {@code --token-env VAR} (the environment variable holding the
+ * secret: a command line is visible to every local user, so the secret never goes there), {@code --shard I}, {@code --checkpoint
  * s3://bucket/prefix} with the store from {@code --store-endpoint URI --store-region R} (keys from
  * STRATUS_STORE_ACCESS_KEY and STRATUS_STORE_SECRET_KEY), {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV};
  * {@code --snapshot-every SECONDS}, {@code --max-frame-bytes N}, {@code --kv-max-bytes N}; the limits
@@ -29,7 +30,7 @@ final class ServerCommandLine {
   static void main(String[] args) throws Exception {
     PsServer.Config config;
     try {
-      config = parse(args);
+      config = parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("PsServer: " + e.getMessage());
       System.exit(2);
@@ -63,7 +64,9 @@ final class ServerCommandLine {
     };
   }
 
-  static PsServer.Config parse(String[] args) throws IOException, ClassNotFoundException {
+  /** The configuration {@code args} give, with secrets read from {@code environment}. */
+  static PsServer.Config parse(String[] args, Map<String, String> environment)
+      throws IOException, ClassNotFoundException {
     String token = null;
     String bind = "127.0.0.1";
     int port = 0;
@@ -85,9 +88,10 @@ final class ServerCommandLine {
       switch (option) {
         case "--port" -> port = number(option, value);
         case "--bind" -> bind = value;
-        case "--token" -> token = value;
+        case "--token" -> throw new IllegalArgumentException("--token would put the secret on the command line, where"
+            + " every local user can read it: put it in an environment variable and give --token-env VARIABLE");
         case "--token-env" -> {
-          token = System.getenv(value);
+          token = environment.get(value);
           if (token == null) {
             throw new IllegalArgumentException("environment variable " + value + " (the secret) is not set");
           }
@@ -109,10 +113,10 @@ final class ServerCommandLine {
       }
     }
     if (endpoint != null) {
-      store = StoreSpec.endpoint(URI.create(endpoint), region, System.getenv("STRATUS_STORE_ACCESS_KEY"),
-          System.getenv("STRATUS_STORE_SECRET_KEY"));
+      store = StoreSpec.endpoint(URI.create(endpoint), region, environment.get("STRATUS_STORE_ACCESS_KEY"),
+          environment.get("STRATUS_STORE_SECRET_KEY"));
     }
-    String serializedSpec = System.getenv(STORE_SPEC_ENV);
+    String serializedSpec = environment.get(STORE_SPEC_ENV);
     if (store == null && checkpoint != null && serializedSpec != null) {
       try (ObjectInputStream in =
           new ObjectInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(serializedSpec)))) {
@@ -124,7 +128,7 @@ final class ServerCommandLine {
           + STORE_SPEC_ENV);
     }
     if (token == null) {
-      throw new IllegalArgumentException("a job secret is required: --token or --token-env");
+      throw new IllegalArgumentException("a job secret is required: --token-env VARIABLE");
     }
     PsServer.Config config = PsServer.Config.of(token).bind(bind).port(port).shard(shard).maxFrameBytes(maxFrame)
         .kvMaxBytes(kvMax).limits(limits);

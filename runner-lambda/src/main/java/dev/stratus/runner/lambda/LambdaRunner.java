@@ -61,19 +61,21 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
   }
 
   /**
-   * The pipeline options as DoFns on workers see them. With the embedded store they name the driver's store server
-   * by its endpoint: DoFns that open the store from the options (the DSL's) then reach the driver's data from any
-   * worker process, instead of starting an embedded store of their own.
+   * The pipeline options as DoFns on workers see them, as every stage plan in the store holds them: without the
+   * store's keys, which a worker takes from its invocation payload instead. With the embedded store they name the
+   * driver's store server by its endpoint: DoFns that open the store from the options (the DSL's) then reach the
+   * driver's data from any worker process, instead of starting an embedded store of their own.
    */
   private String workerOptionsJson(StoreSpec storeSpec, StoreSpec workerStore) {
-    if (!storeSpec.isEmbedded()) {
-      return new SerializablePipelineOptions(options).toString();
+    // A copy through JSON: SerializablePipelineOptions.get() would hand back the driver's own options.
+    StoreOptions workerOptions = new SerializablePipelineOptions(new SerializablePipelineOptions(options).toString())
+        .get().as(StoreOptions.class);
+    if (storeSpec.isEmbedded()) {
+      workerOptions.setStoreEndpoint(workerStore.endpoint().toString());
+      workerOptions.setStoreRegion(workerStore.region());
     }
-    StoreOptions workerOptions = new SerializablePipelineOptions(options).get().as(StoreOptions.class);
-    workerOptions.setStoreEndpoint(workerStore.endpoint().toString());
-    workerOptions.setStoreRegion(workerStore.region());
-    workerOptions.setStoreAccessKey(workerStore.accessKey());
-    workerOptions.setStoreSecretKey(workerStore.secretKey());
+    workerOptions.setStoreAccessKey("");
+    workerOptions.setStoreSecretKey("");
     return new SerializablePipelineOptions(workerOptions).toString();
   }
 

@@ -51,6 +51,9 @@ import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
  * TooManyRequestsException), warm reuse of idle environments, cold starts (counted in {@link #stats}, and reported
  * as {@code Init Duration} in the log tail's REPORT line, as Lambda does) and log tails. Closing it, or the JVM's
  * exit, destroys every environment process.
+ *
+ * <p>Only this JVM drives it: the API takes requests signed with {@link #credentialsProvider()}, made at random when
+ * it starts, and each environment's Runtime API only that environment's process.
  */
 public final class LocalLambdaService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalLambdaService.class);

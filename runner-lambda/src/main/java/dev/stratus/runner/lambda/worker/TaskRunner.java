@@ -11,8 +11,10 @@ import dev.stratus.runner.lambda.message.TaskDescriptor;
 import dev.stratus.runner.lambda.message.TaskMetrics;
 import dev.stratus.runner.lambda.message.TaskSummary;
 import dev.stratus.runner.lambda.message.WorkerError;
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -124,6 +126,20 @@ public final class TaskRunner {
     }
   }
 
+  /**
+   * The stored plan's options never hold the store's keys; the invocation payload's store does, and DoFns that open
+   * the store from their options (the DSL's) get them back here.
+   */
+  private PipelineOptions withStoreKeys(PipelineOptions options) {
+    StoreSpec spec = store.spec();
+    if (spec.accessKey() != null) {
+      StoreOptions storeOptions = options.as(StoreOptions.class);
+      storeOptions.setStoreAccessKey(spec.accessKey());
+      storeOptions.setStoreSecretKey(spec.secretKey());
+    }
+    return options;
+  }
+
   /** The state of one attempt: its operations by input PCollection, and what its writers wrote. */
   private final class Attempt {
     private final S3Path prefix;
@@ -154,7 +170,7 @@ public final class TaskRunner {
     void run(TaskDescriptor task, StagePlan plan) throws Exception {
       this.task = task;
       this.plan = plan;
-      this.options = new SerializablePipelineOptions(plan.pipelineOptions()).get();
+      this.options = withStoreKeys(new SerializablePipelineOptions(plan.pipelineOptions()).get());
       MetricsEnvironment.setMetricsSupported(true);
       // Built last to first, so each operation finds the receivers of its outputs already in place.
       List<Op> ops = plan.ops();
