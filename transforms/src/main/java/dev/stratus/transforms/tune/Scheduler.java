@@ -29,7 +29,10 @@ public sealed interface Scheduler extends Serializable
     return new None();
   }
 
-  /** Stops an experiment whose loss is not finite, or rose at each of {@code window} evaluations in a row. */
+  /**
+   * Stops an experiment whose loss is not finite, or rose at each of {@code window} evaluations in a row to over 1.1
+   * times its best, or was worse than the untrained model's (its first evaluation) at each of them.
+   */
   static Scheduler stopDiverged(int window) {
     return new StopDiverged(window);
   }
@@ -53,6 +56,9 @@ public sealed interface Scheduler extends Serializable
   }
 
   record StopDiverged(int window) implements Scheduler {
+    /** A rise counts as divergence only once the loss is this far above the best seen: noise near the optimum is not. */
+    static final double RISE_FACTOR = 1.1;
+
     public StopDiverged {
       if (window < 1) {
         throw new IllegalArgumentException("stopDiverged: window must be at least 1 evaluation, got " + window);
@@ -61,38 +67,57 @@ public sealed interface Scheduler extends Serializable
 
     @Override
     public Judge newJudge() {
-      Map<Integer, List<Double>> losses = new HashMap<>();
+      Map<Integer, Losses> losses = new HashMap<>();
       return (experiment, point) -> {
-        List<Double> seen;
+        Losses seen;
         synchronized (losses) {
-          seen = losses.computeIfAbsent(experiment, e -> new ArrayList<>());
+          seen = losses.computeIfAbsent(experiment, e -> new Losses());
         }
         synchronized (seen) {
-          return diverged(seen, point, window) ? StopReason.DIVERGED : null;
+          return seen.diverged(point, window) ? StopReason.DIVERGED : null;
         }
       };
     }
+  }
 
-    /** Records {@code point} in {@code seen}; true when its loss is not finite or rose {@code window} times in a row. */
-    static boolean diverged(List<Double> seen, CurvePoint point, int window) {
+  /** The losses one experiment has shown, and whether they diverge. */
+  final class Losses {
+    /** The first evaluation's loss: the untrained model's, as the workers have not updated it yet. */
+    private double untrained = Double.NaN;
+    private double best = Double.POSITIVE_INFINITY;
+    private final List<Double> seen = new ArrayList<>();
+
+    /**
+     * Records {@code point}; true when its loss is not finite, or the last {@code window} evaluations were all worse
+     * than the untrained model, or each rose above the one before, to over {@link StopDiverged#RISE_FACTOR} times
+     * the best.
+     */
+    boolean diverged(CurvePoint point, int window) {
       double loss = point.validationLogloss();
       if (!Double.isFinite(loss)) {
         return true;
       }
-      if (point.updates() == 0) {
-        return false; // the workers have not started: the loss of the initial model says nothing
-      }
-      seen.add(loss);
-      int n = seen.size();
-      if (n <= window) {
+      if (Double.isNaN(untrained)) {
+        untrained = loss;
         return false;
       }
-      for (int i = n - window; i < n; i++) {
-        if (!(seen.get(i) > seen.get(i - 1))) {
-          return false;
-        }
+      seen.add(loss);
+      best = Math.min(best, loss);
+      int n = seen.size();
+      if (n < window) {
+        return false;
       }
-      return true;
+      boolean allWorseThanUntrained = true;
+      boolean rising = n > window;
+      for (int i = n - window; i < n; i++) {
+        allWorseThanUntrained &= seen.get(i) > untrained;
+        rising &= i > 0 && seen.get(i) > seen.get(i - 1);
+      }
+      return allWorseThanUntrained || (rising && loss > StopDiverged.RISE_FACTOR * best);
+    }
+
+    double best() {
+      return best;
     }
   }
 
@@ -133,8 +158,7 @@ public sealed interface Scheduler extends Serializable
     private final Map<Integer, Progress> experiments = new HashMap<>();
 
     private static final class Progress {
-      final List<Double> seen = new ArrayList<>();
-      double best = Double.POSITIVE_INFINITY;
+      final Losses losses = new Losses();
       int nextRung;
     }
 
@@ -145,10 +169,10 @@ public sealed interface Scheduler extends Serializable
     @Override
     public synchronized StopReason observe(int experiment, CurvePoint point) {
       Progress progress = experiments.computeIfAbsent(experiment, e -> new Progress());
-      if (StopDiverged.diverged(progress.seen, point, SuccessiveHalving.DIVERGENCE_WINDOW)) {
+      if (progress.losses.diverged(point, SuccessiveHalving.DIVERGENCE_WINDOW)) {
         return StopReason.DIVERGED;
       }
-      progress.best = Math.min(progress.best, point.validationLogloss());
+      double best = progress.losses.best();
       while (point.updates() >= settings.rung(progress.nextRung)) {
         int k = progress.nextRung++;
         if (settings.rung(k) < settings.gracePeriodUpdates()) {
@@ -158,8 +182,8 @@ public sealed interface Scheduler extends Serializable
           rungs.add(new ArrayList<>());
         }
         List<Double> recorded = rungs.get(k);
-        recorded.add(progress.best);
-        long better = recorded.stream().filter(loss -> loss < progress.best).count();
+        recorded.add(best);
+        long better = recorded.stream().filter(loss -> loss < best).count();
         long kept = Math.max(1, recorded.size() / settings.reductionFactor());
         if (better + 1 > kept) {
           return StopReason.HALVED;

@@ -195,6 +195,6 @@ public final class SearchJob {
     String bestModel = Double.isFinite(best.bestValidationLoss()) ? best.modelPath() : null;
     long updates = ranked.stream().mapToLong(ExperimentResult::updates).sum();
     return new SearchResult(List.copyOf(ranked), bestModel, seconds, updates, parallelism, shardCount, lambdaCost,
-        shardCost);
+        shardCost, null);
   }
 }

@@ -16,6 +16,7 @@ import java.util.List;
  * @param bestModelPath the first experiment's model; null when no experiment produced one
  * @param lambdaCost every experiment's Lambda compute and requests, in dollars
  * @param shardCost the shards' VM time over the whole search, in dollars
+ * @param resultPath where this result was written as JSON; null until it was
  */
 public record SearchResult(
     List<ExperimentResult> experiments,
@@ -25,9 +26,15 @@ public record SearchResult(
     int parallelism,
     int psShards,
     double lambdaCost,
-    double shardCost)
+    double shardCost,
+    String resultPath)
     implements Serializable {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  public SearchResult writtenTo(String location) {
+    return new SearchResult(experiments, bestModelPath, seconds, updates, parallelism, psShards, lambdaCost, shardCost,
+        location);
+  }
 
   public ExperimentResult best() {
     return experiments.isEmpty() ? null : experiments.get(0);

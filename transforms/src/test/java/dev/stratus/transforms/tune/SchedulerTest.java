@@ -18,19 +18,41 @@ class SchedulerTest {
     Scheduler.Judge judge = Scheduler.stopDiverged(3).newJudge();
     assertEquals(StopReason.DIVERGED, judge.observe(0, at(10, Double.NaN)));
     assertEquals(StopReason.DIVERGED, judge.observe(1, at(10, Double.POSITIVE_INFINITY)));
-    double[] rising = {0.6, 0.5, 0.55, 0.6};
+    double[] rising = {0.69, 0.4, 0.3, 0.31, 0.32};
     for (int i = 0; i < rising.length; i++) {
-      assertNull(judge.observe(2, at(10 * (i + 1), rising[i])), "evaluation " + i);
+      assertNull(judge.observe(2, at(10 * i, rising[i])), "evaluation " + i);
     }
-    assertEquals(StopReason.DIVERGED, judge.observe(2, at(50, 0.7)));
+    assertNull(judge.observe(2, at(50, 0.325)), "rising three times, but within 10% of the best: noise");
+    assertNull(judge.observe(2, at(60, 0.31)));
+    double[] away = {0.315, 0.32};
+    for (int i = 0; i < away.length; i++) {
+      assertNull(judge.observe(2, at(70 + i, away[i])), "evaluation " + i);
+    }
+    assertEquals(StopReason.DIVERGED, judge.observe(2, at(80, 0.35)), "rising three times, to 1.17 times the best (0.3)");
     // another experiment's history is its own
     assertNull(judge.observe(3, at(10, 0.9)));
+  }
+
+  @Test
+  void stopDivergedStopsALossWorseThanTheUntrainedModelForTheWholeWindow() {
+    Scheduler.Judge judge = Scheduler.stopDiverged(3).newJudge();
+    assertNull(judge.observe(0, at(0, 0.693)), "the untrained model");
+    assertNull(judge.observe(0, at(10, 1.5)));
+    assertNull(judge.observe(0, at(20, 1.2)));
+    assertEquals(StopReason.DIVERGED, judge.observe(0, at(30, 1.3)), "three evaluations above 0.693");
+    assertNull(judge.observe(1, at(0, 0.693)));
+    assertNull(judge.observe(1, at(10, 1.5)));
+    assertNull(judge.observe(1, at(20, 0.6)));
+    assertNull(judge.observe(1, at(30, 0.9)), "one evaluation in the window did better than the untrained model");
   }
 
   @Test
   void successiveHalvingKeepsTheBestFractionAtEachRung() {
     // rungs at 100, 200, 400, ... updates; keep the best half at each
     Scheduler.Judge judge = Scheduler.successiveHalving(100, 2, 0).newJudge();
+    for (int e = 0; e < 5; e++) {
+      assertNull(judge.observe(e, at(0, 0.693)), "the untrained model of experiment " + e);
+    }
     assertNull(judge.observe(0, at(50, 0.50)), "below the first rung: never judged");
     assertNull(judge.observe(0, at(120, 0.40)), "the first to reach a rung goes on");
     assertEquals(StopReason.HALVED, judge.observe(1, at(110, 0.45)), "second of two, worse: not in the best half");
@@ -47,6 +69,8 @@ class SchedulerTest {
   @Test
   void theGracePeriodSkipsEarlyRungs() {
     Scheduler.Judge judge = Scheduler.successiveHalving(100, 2, 150).newJudge();
+    judge.observe(0, at(0, 0.693));
+    judge.observe(1, at(0, 0.693));
     assertNull(judge.observe(0, at(120, 0.30)));
     assertNull(judge.observe(1, at(120, 0.60)), "rung 100 is inside the grace period");
     assertNull(judge.observe(0, at(200, 0.30)));
