@@ -142,11 +142,12 @@ public final class TrainingJob implements AutoCloseable {
     driver = PsClient.connect(shards.addresses(), shards.token());
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
     LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
+    // The untrained model starts the curve: what a diverging job is worse than.
+    StopReason reason = judge(monitor, evaluate());
     for (int w = 0; w < slots.length; w++) {
       slots[w] = new Slot(w);
       launch(slots[w]);
     }
-    StopReason reason = null;
     long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
     while (reason == null) {
       Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -169,11 +170,7 @@ public final class TrainingJob implements AutoCloseable {
         continue;
       }
       nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
-      CurvePoint point = evaluate();
-      reason = monitor.observe(point);
-      if (reason == null) {
-        reason = observer.observe(point);
-      }
+      reason = judge(monitor, evaluate());
     }
     long updates = stopWorkers();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
@@ -192,6 +189,12 @@ public final class TrainingJob implements AutoCloseable {
         times,
         stallNanos / 1e9,
         List.copyOf(generations));
+  }
+
+  /** The job's own monitor, then the observer: why to stop after this evaluation, or null. */
+  private StopReason judge(LossMonitor monitor, CurvePoint point) {
+    StopReason reason = monitor.observe(point);
+    return reason != null ? reason : observer.observe(point);
   }
 
   /** Ends worker {@code w}'s running generation abruptly, as if its machine died; the job starts a successor. */

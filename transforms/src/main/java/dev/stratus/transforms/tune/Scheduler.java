@@ -82,7 +82,7 @@ public sealed interface Scheduler extends Serializable
 
   /** The losses one experiment has shown, and whether they diverge. */
   final class Losses {
-    /** The first evaluation's loss: the untrained model's, as the workers have not updated it yet. */
+    /** The first evaluation's loss: the untrained model's ({@code TrainingJob} evaluates it before any worker runs). */
     private double untrained = Double.NaN;
     private double best = Double.POSITIVE_INFINITY;
     private final List<Double> seen = new ArrayList<>();
