@@ -131,6 +131,32 @@ class GridSearchTest {
     assertTrue(result.resultPath().startsWith(ROOT + "/models/grid/"), result.resultPath());
   }
 
+  @Test
+  void successiveHalvingStopsHalfAtTheFirstRungAndSpendsFarFewerUpdates() {
+    // Eight learning rates, each trained for at most ten epochs (20,000 updates of 20 rows); rungs at 2,000, 4,000,
+    // 8,000 and 16,000 updates, keeping the best half at each.
+    Function<LogisticRegression, HyperparameterSearch<?>> grid =
+        base -> GridSearch.of(base.epochs(10).evalInterval(Duration.ofMillis(100)))
+            .vary("learningRate", 0.5, 0.2, 1.0, 0.05, 2.0, 0.1, 0.02, 0.3)
+            .parallelism(2);
+    Scheduler.SuccessiveHalving halving = new Scheduler.SuccessiveHalving(2_000, 2, 0);
+    SearchResult halved =
+        search(DataTesting.pipeline(), base -> grid.apply(base).scheduler(halving), "halving");
+    SearchResult full = search(DataTesting.pipeline(), grid, "no-halving");
+    System.out.println("with successive halving:\n" + halved.table() + "\nwithout:\n" + full.table());
+    assertEquals(8, halved.experiments().size());
+    assertRanked(halved);
+    long atFirstRung =
+        halved.experiments().stream()
+            .filter(e -> e.stopReason() == StopReason.HALVED && e.updates() < halving.rung(1))
+            .count();
+    assertTrue(atFirstRung >= 4, atFirstRung + " stopped at the first rung:\n" + halved.table());
+    assertTrue(halved.updates() < 0.6 * full.updates(),
+        halved.updates() + " updates with halving, " + full.updates() + " without");
+    ExperimentResult best = halved.best();
+    assertTrue(best.stopReason() != StopReason.HALVED, "the best went on to the end:\n" + halved.table());
+  }
+
   /** Saves the one element it sees to the store, Java-serialized, for the test to read after the run. */
   static final class Save<T extends Serializable> extends StoreDoFn<T, Void> {
     private final String location;

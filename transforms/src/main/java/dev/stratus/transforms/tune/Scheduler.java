@@ -42,7 +42,7 @@ public sealed interface Scheduler extends Serializable
    * reaches a rung goes on only if its best loss so far is among the best {@code 1/reductionFactor} of the losses
    * recorded at that rung by the experiments that reached it before (and itself); else it stops as {@link
    * StopReason#HALVED}, freeing its place for the next waiting experiment. No experiment is judged before {@code
-   * gracePeriodUpdates}. It also stops experiments as {@link StopDiverged} with a window of 3 would.
+   * gracePeriodUpdates}. A diverging experiment is left to its training's own monitor, or halved at its next rung.
    */
   static Scheduler successiveHalving(long minUpdates, int reductionFactor, long gracePeriodUpdates) {
     return new SuccessiveHalving(minUpdates, reductionFactor, gracePeriodUpdates);
@@ -115,14 +115,9 @@ public sealed interface Scheduler extends Serializable
       }
       return allWorseThanUntrained || (rising && loss > StopDiverged.RISE_FACTOR * best);
     }
-
-    double best() {
-      return best;
-    }
   }
 
   record SuccessiveHalving(long minUpdates, int reductionFactor, long gracePeriodUpdates) implements Scheduler {
-    private static final int DIVERGENCE_WINDOW = 3;
 
     public SuccessiveHalving {
       if (minUpdates < 1) {
@@ -158,7 +153,7 @@ public sealed interface Scheduler extends Serializable
     private final Map<Integer, Progress> experiments = new HashMap<>();
 
     private static final class Progress {
-      final Losses losses = new Losses();
+      double best = Double.POSITIVE_INFINITY;
       int nextRung;
     }
 
@@ -169,10 +164,10 @@ public sealed interface Scheduler extends Serializable
     @Override
     public synchronized StopReason observe(int experiment, CurvePoint point) {
       Progress progress = experiments.computeIfAbsent(experiment, e -> new Progress());
-      if (progress.losses.diverged(point, SuccessiveHalving.DIVERGENCE_WINDOW)) {
-        return StopReason.DIVERGED;
+      if (Double.isFinite(point.validationLogloss())) {
+        progress.best = Math.min(progress.best, point.validationLogloss());
       }
-      double best = progress.losses.best();
+      double best = progress.best;
       while (point.updates() >= settings.rung(progress.nextRung)) {
         int k = progress.nextRung++;
         if (settings.rung(k) < settings.gracePeriodUpdates()) {
