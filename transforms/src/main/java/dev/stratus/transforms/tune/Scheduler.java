@@ -31,7 +31,8 @@ public sealed interface Scheduler extends Serializable
 
   /**
    * Stops an experiment whose loss is not finite, or rose at each of {@code window} evaluations in a row to over 1.1
-   * times its best, or was worse than the untrained model's (its first evaluation) at each of them.
+   * times its best, or was over 1.1 times the untrained model's (its first evaluation) at each of them. Evaluations
+   * without new updates since the one before (workers starting) do not count.
    */
   static Scheduler stopDiverged(int window) {
     return new StopDiverged(window);
@@ -84,13 +85,14 @@ public sealed interface Scheduler extends Serializable
   final class Losses {
     /** The first evaluation's loss: the untrained model's ({@code TrainingJob} evaluates it before any worker runs). */
     private double untrained = Double.NaN;
+    private long updates;
     private double best = Double.POSITIVE_INFINITY;
     private final List<Double> seen = new ArrayList<>();
 
     /**
-     * Records {@code point}; true when its loss is not finite, or the last {@code window} evaluations were all worse
-     * than the untrained model, or each rose above the one before, to over {@link StopDiverged#RISE_FACTOR} times
-     * the best.
+     * Records {@code point}; true when its loss is not finite, or over the last {@code window} evaluations the loss
+     * either stayed above {@link StopDiverged#RISE_FACTOR} times the untrained model's or rose at each, to over that
+     * factor times the best. Only evaluations after new updates count: while workers start, nothing is learnt.
      */
     boolean diverged(CurvePoint point, int window) {
       double loss = point.validationLogloss();
@@ -99,8 +101,13 @@ public sealed interface Scheduler extends Serializable
       }
       if (Double.isNaN(untrained)) {
         untrained = loss;
+        updates = point.updates();
         return false;
       }
+      if (point.updates() <= updates) {
+        return false;
+      }
+      updates = point.updates();
       seen.add(loss);
       best = Math.min(best, loss);
       int n = seen.size();
@@ -110,7 +117,7 @@ public sealed interface Scheduler extends Serializable
       boolean allWorseThanUntrained = true;
       boolean rising = n > window;
       for (int i = n - window; i < n; i++) {
-        allWorseThanUntrained &= seen.get(i) > untrained;
+        allWorseThanUntrained &= seen.get(i) > StopDiverged.RISE_FACTOR * untrained;
         rising &= i > 0 && seen.get(i) > seen.get(i - 1);
       }
       return allWorseThanUntrained || (rising && loss > StopDiverged.RISE_FACTOR * best);

@@ -44,6 +44,18 @@ class SchedulerTest {
     assertNull(judge.observe(1, at(10, 1.5)));
     assertNull(judge.observe(1, at(20, 0.6)));
     assertNull(judge.observe(1, at(30, 0.9)), "one evaluation in the window did better than the untrained model");
+    // workers starting slowly: a few updates leave the loss a little above the untrained model's; no new update, no
+    // new evaluation
+    assertNull(judge.observe(2, at(0, 0.693)));
+    assertNull(judge.observe(2, at(5, 0.70)));
+    assertNull(judge.observe(2, at(9, 0.71)));
+    assertNull(judge.observe(2, at(22, 0.70)), "within 10% of the untrained model: noise");
+    assertNull(judge.observe(3, at(0, 0.693)));
+    assertNull(judge.observe(3, at(10, 2.0)));
+    assertNull(judge.observe(3, at(10, 2.0)));
+    assertNull(judge.observe(3, at(10, 2.0)), "three evaluations, but one after new updates");
+    assertNull(judge.observe(3, at(20, 2.0)));
+    assertEquals(StopReason.DIVERGED, judge.observe(3, at(30, 2.0)));
   }
 
   @Test
