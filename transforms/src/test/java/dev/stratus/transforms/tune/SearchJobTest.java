@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsClient;
 import dev.stratus.store.EmbeddedS3Server;
@@ -94,6 +96,15 @@ class SearchJobTest {
       assertNotEquals(StopReason.KILLED, other.stopReason(), result.table());
       assertTrue(other.updates() > running.updates(), "the other experiment went on:\n" + result.table());
       assertEquals(result.experiments().get(0).modelPath(), result.bestModelPath());
+      JsonNode json = new ObjectMapper().readTree(result.toJson());
+      assertEquals(result.bestModelPath(), json.path("bestModelPath").asText());
+      JsonNode first = json.path("experiments").get(0);
+      assertEquals(1, first.path("rank").asInt());
+      assertEquals(0.1, first.path("parameters").path("learningRate").asDouble(), 1e-6);
+      assertEquals(first.path("curve").size(), result.experiments().get(0).curve().size());
+      JsonNode never = json.path("experiments").get(2);
+      assertEquals("killed", never.path("state").asText());
+      assertTrue(never.path("bestValidationLoss").isNull(), "no loss is null, not NaN: " + never);
 
       try (PsClient ps = PsClient.connect(shards.addresses(), shards.token())) {
         for (var shard : ps.metrics().get(10, TimeUnit.SECONDS)) {
