@@ -157,6 +157,38 @@ class GridSearchTest {
     assertTrue(best.stopReason() != StopReason.HALVED, "the best went on to the end:\n" + halved.table());
   }
 
+  @Test
+  void aRandomSearchRunsItsSeededDrawsAllAtOnce() {
+    RandomSearch random =
+        RandomSearch.of(base(DataTesting.pipeline()))
+            .logRange("learningRate", 0.1, 0.5)
+            .range("minibatchSize", 10, 40)
+            .samples(3)
+            .seed(5);
+    SearchResult result =
+        search(
+            DataTesting.pipeline(),
+            base -> RandomSearch.of(base.epochs(2))
+                .logRange("learningRate", 0.1, 0.5)
+                .range("minibatchSize", 10, 40)
+                .samples(3)
+                .seed(5)
+                .parallelism(3),
+            "random");
+    System.out.println(result.table());
+    assertEquals(3, result.parallelism());
+    assertRanked(result);
+    assertEquals(
+        random.experiments().stream().map(e -> e.parameters()).sorted(java.util.Comparator.comparing(Object::toString))
+            .toList(),
+        result.experiments().stream().map(ExperimentResult::parameters)
+            .sorted(java.util.Comparator.comparing(Object::toString)).toList(),
+        "the experiments run are the seeded draws");
+    for (ExperimentResult e : result.experiments()) {
+      assertTrue(e.updates() > 0 && e.curve().size() >= 2, result.table());
+    }
+  }
+
   /** Saves the one element it sees to the store, Java-serialized, for the test to read after the run. */
   static final class Save<T extends Serializable> extends StoreDoFn<T, Void> {
     private final String location;

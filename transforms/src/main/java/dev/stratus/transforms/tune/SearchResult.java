@@ -106,9 +106,8 @@ public record SearchResult(
         "updates", "seconds", "cost $"));
     int rank = 1;
     for (ExperimentResult e : experiments) {
-      String parameters = e.parameters().toString();
       text.append(String.format("%-4d %-40s %-10s %10.5f %10.5f %,12d %8.1f %10.6f%n", rank++,
-          parameters.substring(1, parameters.length() - 1), e.state(), e.bestValidationLoss(),
+          Experiment.describe(e.parameters()), e.state(), e.bestValidationLoss(),
           e.finalValidationLoss(), e.updates(), e.seconds(), e.cost()));
     }
     text.append(String.format("%d experiments, %d at a time, in %.1f s: %,d updates, $%.6f (Lambda $%.6f, shards"
