@@ -12,7 +12,10 @@ import dev.stratus.transforms.train.TrainResult;
 import dev.stratus.transforms.train.TrainingJob;
 import dev.stratus.transforms.train.TrainingSpec;
 import dev.stratus.transforms.train.WorkerLauncher;
+import dev.stratus.store.ObjectStore;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -206,6 +209,75 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     return this;
   }
 
+  /**
+   * The options a hyperparameter search may vary, by name, each set through its own setter above, so a searched value
+   * is checked exactly as a value set by hand.
+   */
+  private static final Map<String, BiConsumer<LogisticRegression, Number>> HYPERPARAMETERS =
+      Map.of(
+          "learningRate", (lr, value) -> lr.learningRate(value.floatValue()),
+          "minibatchSize", (lr, value) -> lr.minibatchSize(whole("minibatchSize", value)),
+          "l2", (lr, value) -> lr.l2(value.floatValue()),
+          "workers", (lr, value) -> lr.workers(whole("workers", value)),
+          "epochs", (lr, value) -> lr.epochs(whole("epochs", value)),
+          "maxPushesInFlight", (lr, value) -> lr.maxPushesInFlight(whole("maxPushesInFlight", value)));
+
+  /** The names {@link #with} accepts, sorted. */
+  static List<String> hyperparameters() {
+    return HYPERPARAMETERS.keySet().stream().sorted().toList();
+  }
+
+  /** Whether {@code name} takes whole numbers only. */
+  static boolean isWhole(String name) {
+    return !name.equals("learningRate") && !name.equals("l2");
+  }
+
+  /**
+   * A copy of this training with hyperparameter {@code name} set to {@code value}; this one is unchanged. An unknown
+   * name, or a value its setter refuses, is an {@link IllegalArgumentException} that says which.
+   */
+  LogisticRegression with(String name, Number value) {
+    BiConsumer<LogisticRegression, Number> setter = HYPERPARAMETERS.get(name);
+    if (setter == null) {
+      throw new IllegalArgumentException(
+          "unknown hyperparameter '" + name + "'; a search may vary " + String.join(", ", hyperparameters()));
+    }
+    LogisticRegression copy = copy();
+    setter.accept(copy, value);
+    return copy;
+  }
+
+  private static int whole(String name, Number value) {
+    double d = value.doubleValue();
+    if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(name + " takes whole numbers, got " + value);
+    }
+    return (int) d;
+  }
+
+  private LogisticRegression copy() {
+    LogisticRegression copy = new LogisticRegression(validationSet);
+    copy.workers = workers;
+    copy.psShards = psShards;
+    copy.workerMemoryMb = workerMemoryMb;
+    copy.optimizer = optimizer;
+    copy.learningRate = learningRate;
+    copy.minibatchSize = minibatchSize;
+    copy.l2 = l2;
+    copy.epsilon = epsilon;
+    copy.window = window;
+    copy.timeout = timeout;
+    copy.evalInterval = evalInterval;
+    copy.epochs = epochs;
+    copy.maxPushesInFlight = maxPushesInFlight;
+    copy.seed = seed;
+    copy.workerProcesses = workerProcesses;
+    copy.workerLifetime = workerLifetime;
+    copy.maxWorkerFailures = maxWorkerFailures;
+    copy.modelTo = modelTo;
+    return copy;
+  }
+
   public TrainingSpec spec() {
     return new TrainingSpec(
         workers,
@@ -240,14 +312,31 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
 
   /** Where the model goes: {@code modelTo}, or beside the training data under models/ with a time stamp. */
   static S3Path modelPath(String modelTo, Dataset train) {
-    if (modelTo != null) {
-      return S3Path.parse(modelTo);
-    }
+    return modelTo != null ? S3Path.parse(modelTo) : besideTrainingData(train, "").resolve("model.bin");
+  }
+
+  /** {@code models/<training data's name><suffix>-<time stamp>/} in the training data's bucket. */
+  static S3Path besideTrainingData(Dataset train, String suffix) {
     S3Path data = train.path();
     String key = data.key().endsWith("/") ? data.key().substring(0, data.key().length() - 1) : data.key();
     String name = key.substring(key.lastIndexOf('/') + 1);
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    return new S3Path(data.bucket(), "models/" + name + "-" + stamp + "/model.bin");
+    return new S3Path(data.bucket(), "models/" + name + suffix + "-" + stamp + "/");
+  }
+
+  /** The validation rows the monitor evaluates on: the first {@link #MAX_VALIDATION_ROWS} of the set. */
+  static SparseRow[] validationRows(ObjectStore store, List<Dataset> validationSets, String transform)
+      throws Exception {
+    if (validationSets.size() != 1) {
+      throw new IllegalArgumentException(
+          transform + ": the validation set must be one dataset, got " + validationSets.size());
+    }
+    return DatasetReader.firstRows(store, validationSets.get(0), MAX_VALIDATION_ROWS);
+  }
+
+  /** The workers of the default expansion: JVMs of their own with {@link #workerProcesses}, else threads. */
+  static WorkerLauncher localWorkers(TrainingSpec spec) {
+    return spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
   }
 
   /** The default expansion: the whole job inside this DoFn, with in-process shards and worker threads or JVMs. */
@@ -267,8 +356,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
       SparseRow[] validationRows = DatasetReader.firstRows(store, c.sideInput(validation), MAX_VALIDATION_ROWS);
       TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
       try (Shards shards = TrainingOptions.shards(options, spec, false);
-          WorkerLauncher workers =
-              spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
+          WorkerLauncher workers = localWorkers(spec);
           TrainingJob job =
               new TrainingJob(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
                   System.out::println)) {

@@ -17,7 +17,10 @@ public final class TranslatorRegistrar implements TransformPayloadTranslatorRegi
   @SuppressWarnings("rawtypes")
   public Map<? extends Class<? extends PTransform>, ? extends TransformPayloadTranslator>
       getTransformPayloadTranslators() {
-    return Map.of(LogisticRegression.class, new UrnOnly<LogisticRegression>(LogisticRegression.URN));
+    return Map.of(
+        LogisticRegression.class, new UrnOnly<LogisticRegression>(LogisticRegression.URN),
+        GridSearch.class, new UrnOnly<GridSearch>(HyperparameterSearch.URN),
+        RandomSearch.class, new UrnOnly<RandomSearch>(HyperparameterSearch.URN));
   }
 
   /** A translator whose payload is empty: the runner reads the options from the transform object itself. */

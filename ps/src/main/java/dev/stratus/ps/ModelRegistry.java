@@ -1,7 +1,9 @@
 package dev.stratus.ps;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,14 +31,18 @@ final class ModelRegistry {
     return byName.size();
   }
 
-  ServerModel[] all() {
-    return byId;
+  /** The models that exist now (a deleted model's id stays unused). */
+  List<ServerModel> all() {
+    return Arrays.stream(byId).filter(Objects::nonNull).toList();
   }
 
   ServerModel get(int id) {
     ServerModel[] models = byId;
     if (id < 0 || id >= models.length) {
       throw new BadRequest("unknown model id " + id + " on shard " + shard + " (create the model first)");
+    }
+    if (models[id] == null) {
+      throw new BadRequest("model id " + id + " on shard " + shard + " was deleted");
     }
     return models[id];
   }
@@ -73,6 +79,24 @@ final class ModelRegistry {
       byName.put(name, model);
       bytes += cost;
       return model;
+    }
+  }
+
+  /**
+   * Deletes the model of that name and gives its memory back; returns whether it existed. Its id is never given to
+   * another model, so a late request naming it fails instead of reaching a stranger's weights.
+   */
+  boolean delete(String name) {
+    synchronized (byName) {
+      ServerModel model = byName.remove(name);
+      if (model == null) {
+        return false;
+      }
+      ServerModel[] shrunk = byId.clone();
+      shrunk[model.id] = null;
+      byId = shrunk;
+      bytes -= bytesOf(model.spec, model.rowStart, model.rowEnd);
+      return true;
     }
   }
 

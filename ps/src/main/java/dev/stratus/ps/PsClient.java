@@ -121,6 +121,27 @@ public final class PsClient implements AutoCloseable {
   }
 
   /**
+   * Deletes the model of that name from every shard, giving its memory back; completes with whether some shard held
+   * it. Requests still naming it fail.
+   */
+  public CompletableFuture<Boolean> deleteModel(String name) {
+    boolean[] existed = new boolean[shards.length];
+    Gather<Boolean> gather = new Gather<>(false, shards.length);
+    for (int s = 0; s < shards.length; s++) {
+      int shard = s;
+      shards[s].send(Wire.DELETE_MODEL, out -> out.str(name), in -> existed[shard] = in.u8() != 0, gather);
+    }
+    return gather.map(v -> {
+      for (boolean e : existed) {
+        if (e) {
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+
+  /**
    * The rows named by {@code sortedKeys} (strictly ascending), {@code cols} floats each, in key order. Keys are sent
    * delta-coded, one request per shard that holds some of them.
    */

@@ -131,6 +131,11 @@ final class Requests {
         body.expectEnd();
         r.begin(Wire.REPLY_OK, requestId).i32(shard.models().create(name, spec, rowStart, rowEnd).id).end();
       }
+      case Wire.DELETE_MODEL -> {
+        String name = body.str();
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId).u8(shard.models().delete(name) ? 1 : 0).end();
+      }
       case Wire.PULL_RANGE -> {
         ServerModel model = shard.models().get(body.i32());
         int from = body.i32();

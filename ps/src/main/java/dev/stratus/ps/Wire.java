@@ -35,11 +35,12 @@ final class Wire {
   static final byte KV_LIST = 14; // prefix:str -> n:i32 key:str*n
   static final byte METRICS = 15; // -> see ShardMetrics
   static final byte PING = 16; // -> (empty)
+  static final byte DELETE_MODEL = 17; // name:str -> existed:u8
 
   static final byte REPLY_OK = 100;
   static final byte REPLY_ERROR = 101;
 
   static boolean isRequest(byte opcode) {
-    return opcode >= HELLO && opcode <= PING;
+    return opcode >= HELLO && opcode <= DELETE_MODEL;
   }
 }

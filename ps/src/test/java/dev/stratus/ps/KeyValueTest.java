@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -111,6 +112,20 @@ class KeyValueTest {
       PsModel first = ps.createModel("m0", ModelSpec.vector(14));
       ps.push(first, new int[] {1}, new float[] {-1}).get();
       assertEquals(1, ps.pull(first, new int[] {1}).get().length);
+      assertEquals(created, ps.metrics().get().get(0).models());
+
+      // a deleted model gives its budget back, and requests naming it fail instead of reaching another model
+      assertTrue(ps.deleteModel("m0").get());
+      assertFalse(ps.deleteModel("m0").get());
+      PsException gone = assertThrows(PsException.class, () -> {
+        try {
+          ps.pull(first, new int[] {1}).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw e.getCause();
+        }
+      });
+      assertTrue(gone.getMessage().contains("was deleted"), gone.getMessage());
+      ps.createModel("one-more", ModelSpec.vector(14));
       assertEquals(created, ps.metrics().get().get(0).models());
     }
   }

@@ -10,6 +10,8 @@ public enum StopReason {
   DIVERGED,
   /** Every worker finished its epochs. */
   EPOCHS_DONE,
-  /** Someone asked the job to stop (a tuner killing a bad trial, a user). */
-  STOPPED
+  /** A search's successive halving stopped it at a rung: its loss was not among the best there. */
+  HALVED,
+  /** Someone stopped it from outside (a user, a search being stopped). */
+  KILLED
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +37,18 @@ import java.util.function.Consumer;
 public final class TrainingJob implements AutoCloseable {
   /** How long stopped workers get to return before they are killed. */
   private static final long STOP_GRACE_SECONDS = 60;
+  /** Tells apart the models of jobs started in the same nanosecond (jobs of a search share the shards). */
+  private static final AtomicLong JOBS = new AtomicLong();
+  /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
+  private static final Slot WAKE_UP = new Slot(-1);
+
+  /**
+   * Sees every validation evaluation as the job goes (a search's scheduler), and may stop the job there.
+   */
+  public interface EvaluationObserver {
+    /** Called on the driver's thread after each evaluation; returns why to stop now, or null to go on. */
+    StopReason observe(CurvePoint point);
+  }
 
   private final TrainingSpec spec;
   private final ObjectStore store;
@@ -53,6 +66,8 @@ public final class TrainingJob implements AutoCloseable {
   private long stallNanos;
   private long start;
   private volatile boolean stopping;
+  private volatile StopReason stopRequested;
+  private EvaluationObserver observer = point -> null;
   private volatile PsClient driver;
   private PsModel model;
   /** The weights of the best evaluation so far, and their validation loss. */
@@ -96,8 +111,29 @@ public final class TrainingJob implements AutoCloseable {
     this.shards = shards;
     this.launcher = launcher;
     this.progress = progress;
-    this.modelName = "logistic-regression-" + Long.toHexString(System.nanoTime());
+    this.modelName =
+        "logistic-regression-" + Long.toHexString(System.nanoTime()) + "-" + JOBS.incrementAndGet();
     this.slots = new Slot[spec.workers()];
+  }
+
+  /** Shows every evaluation to {@code observer} (set before {@link #run}), which may stop the job. */
+  public TrainingJob observeEvaluations(EvaluationObserver observer) {
+    this.observer = observer;
+    return this;
+  }
+
+  /**
+   * Asks the running job to stop with {@code reason} (from any thread): it stops its workers, keeps the best model
+   * seen, and returns from {@link #run} as usual. A job not started yet stops at its first turn of the loop.
+   */
+  public void stop(StopReason reason) {
+    stopRequested = reason;
+    ended.add(WAKE_UP);
+  }
+
+  /** The name of this job's model on the shards; the job deletes it there when closed. */
+  public String modelName() {
+    return modelName;
   }
 
   /** Runs to a stop reason, writes the kept model to {@code modelPath}, and reports. */
@@ -106,14 +142,25 @@ public final class TrainingJob implements AutoCloseable {
     driver = PsClient.connect(shards.addresses(), shards.token());
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
     LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
+    // The untrained model starts the curve: what a diverging job is worse than.
+    StopReason reason = judge(monitor, evaluate());
     for (int w = 0; w < slots.length; w++) {
       slots[w] = new Slot(w);
       launch(slots[w]);
     }
-    StopReason reason = null;
     long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
     while (reason == null) {
       Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (stopRequested != null) {
+        reason = stopRequested;
+        if (slot != null && slot != WAKE_UP) {
+          settle(slot);
+        }
+        continue;
+      }
+      if (slot == WAKE_UP) {
+        continue;
+      }
       if (slot != null) {
         settle(slot);
         if (allDataEnded()) {
@@ -123,7 +170,7 @@ public final class TrainingJob implements AutoCloseable {
         continue;
       }
       nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
-      reason = monitor.observe(evaluate());
+      reason = judge(monitor, evaluate());
     }
     long updates = stopWorkers();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
@@ -142,6 +189,12 @@ public final class TrainingJob implements AutoCloseable {
         times,
         stallNanos / 1e9,
         List.copyOf(generations));
+  }
+
+  /** The job's own monitor, then the observer: why to stop after this evaluation, or null. */
+  private StopReason judge(LossMonitor monitor, CurvePoint point) {
+    StopReason reason = monitor.observe(point);
+    return reason != null ? reason : observer.observe(point);
   }
 
   /** Ends worker {@code w}'s running generation abruptly, as if its machine died; the job starts a successor. */
@@ -283,7 +336,9 @@ public final class TrainingJob implements AutoCloseable {
       }
     }
     for (Slot slot; (slot = ended.poll()) != null; ) {
-      settle(slot);
+      if (slot != WAKE_UP) {
+        settle(slot);
+      }
     }
     return updatesSoFar();
   }
@@ -300,7 +355,10 @@ public final class TrainingJob implements AutoCloseable {
     return newline < 0 ? message : message.substring(0, newline);
   }
 
-  /** Stops whatever still runs (after a failure): workers are asked to stop, then killed. */
+  /**
+   * Stops whatever still runs (after a failure): workers are asked to stop, then killed. Then deletes the job's model
+   * and keys from the shards, which may serve other jobs after this one.
+   */
   @Override
   public void close() {
     stopping = true;
@@ -313,6 +371,14 @@ public final class TrainingJob implements AutoCloseable {
     }
     launcher.close();
     if (driver != null) {
+      try {
+        driver.deleteModel(modelName).get(10, TimeUnit.SECONDS);
+        for (String key : driver.list(modelName + "/").get(10, TimeUnit.SECONDS)) {
+          driver.delete(key).get(10, TimeUnit.SECONDS);
+        }
+      } catch (Exception e) {
+        progress.accept("could not delete model " + modelName + " from the shards: " + e.getMessage());
+      }
       driver.close();
     }
   }

@@ -1,0 +1,152 @@
+package dev.stratus.dsl;
+
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.tune.Experiment;
+import dev.stratus.transforms.tune.Prices;
+import dev.stratus.transforms.tune.Scheduler;
+import dev.stratus.transforms.tune.SearchResult;
+import dev.stratus.transforms.train.Shards;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * What {@link GridSearch} and {@link RandomSearch} share: a base {@link LogisticRegression} whose options every
+ * experiment starts from, how many experiments train at once against the shared shards, the scheduler that stops the
+ * ones going nowhere, the prices the cost is counted at, and where the models and the result go. The output is one
+ * {@link SearchResult}, also written to the store as JSON.
+ *
+ * <p>It has a URN ({@link #URN}): LambdaRunner runs it with {@link HyperparameterSearchOnWorkers} (each experiment's
+ * workers are Lambda invocations); the DirectRunner runs the default expansion, the whole search inside one DoFn with
+ * in-process shards and worker threads.
+ */
+public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
+    extends PTransform<PCollection<Dataset>, PCollection<SearchResult>> {
+  public static final String URN = "stratus:transform:hyperparameter_search:v1";
+  private static final TupleTag<Dataset> VALIDATION_TAG = new TupleTag<>("validationSet");
+  /** More experiments than this is a mistake in the grid, not a search anyone can wait for. */
+  static final int MAX_EXPERIMENTS = 10_000;
+
+  final LogisticRegression base;
+  private int parallelism = 1;
+  private Scheduler scheduler = Scheduler.none();
+  private Prices prices = Prices.AWS_LAMBDA_X86;
+  private String modelsTo;
+  private String resultTo;
+
+  HyperparameterSearch(String transform, LogisticRegression base) {
+    if (base == null) {
+      throw new IllegalArgumentException(transform + " needs a base training: LogisticRegression.withValidationSet(...)");
+    }
+    if (base.validationSet() == null) {
+      throw new IllegalArgumentException(
+          transform + ": the base LogisticRegression needs a validation set: withValidationSet(dataset)");
+    }
+    this.base = base;
+  }
+
+  @SuppressWarnings("unchecked")
+  private S self() {
+    return (S) this;
+  }
+
+  /** How many experiments train at once (1 to 1000, default 1); the others wait their turn in order. */
+  public S parallelism(int experiments) {
+    parallelism = Checks.inRange("parallelism", experiments, 1, 1000);
+    return self();
+  }
+
+  /** Which experiments to stop early: {@link Scheduler#none()} (the default), stop-diverged or successive halving. */
+  public S scheduler(Scheduler chosen) {
+    if (chosen == null) {
+      throw new IllegalArgumentException("scheduler must be Scheduler.none(), stopDiverged(...) or"
+          + " successiveHalving(...), got null");
+    }
+    scheduler = chosen;
+    return self();
+  }
+
+  /**
+   * The prices the cost is counted at: Lambda's per GB-second and per million requests (default AWS's published x86
+   * prices, $0.0000166667 and $0.20), and one parameter-server shard's VM per hour (default 0).
+   */
+  public S prices(double perGbSecond, double perMillionRequests, double psShardPerHour) {
+    prices = new Prices(perGbSecond, perMillionRequests, psShardPerHour);
+    return self();
+  }
+
+  /**
+   * Where the experiments' models go ({@code s3://bucket/prefix/}, each under {@code experiment-<n>/model.bin});
+   * default: beside the training data under models/.
+   */
+  public S modelsTo(String prefix) {
+    S3Path.parse(prefix);
+    modelsTo = prefix;
+    return self();
+  }
+
+  /** Where the result is written as JSON; default: {@code search-result.json} beside the models. */
+  public S resultTo(String location) {
+    S3Path.parse(location);
+    resultTo = location;
+    return self();
+  }
+
+  /** Every experiment of this search, in the order they start; refuses an empty search. */
+  public abstract List<Experiment> experiments();
+
+  /** The validation set is an input of the whole transform, so a runner executing it whole reads it too. */
+  @Override
+  public Map<TupleTag<?>, PValue> getAdditionalInputs() {
+    return Map.of(VALIDATION_TAG, base.validationSet());
+  }
+
+  PCollection<Dataset> validationSet() {
+    return base.validationSet();
+  }
+
+  SearchPlan plan() {
+    return new SearchPlan(getName(), experiments(), scheduler, prices, parallelism, base.spec(), modelsTo, resultTo);
+  }
+
+  @Override
+  public PCollection<SearchResult> expand(PCollection<Dataset> train) {
+    SearchPlan plan = plan();
+    PCollectionView<Dataset> validation = base.validationSet().apply("ValidationSetView", View.asSingleton());
+    return train
+        .apply("Search", ParDo.of(new SearchFn(plan, validation)).withSideInputs(validation))
+        .setCoder(SerializableCoder.of(SearchResult.class));
+  }
+
+  /** The default expansion: the whole search inside this DoFn, with in-process shards and worker threads or JVMs. */
+  static final class SearchFn extends StoreDoFn<Dataset, SearchResult> {
+    private final SearchPlan plan;
+    private final PCollectionView<Dataset> validation;
+
+    SearchFn(SearchPlan plan, PCollectionView<Dataset> validation) {
+      this.plan = plan;
+      this.validation = validation;
+    }
+
+    @ProcessElement
+    public void process(@Element Dataset train, ProcessContext c) throws Exception {
+      SparseRow[] validationRows =
+          LogisticRegression.validationRows(store, List.of(c.sideInput(validation)), plan.transform());
+      TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
+      try (Shards shards = TrainingOptions.shards(options, plan.baseSpec(), false)) {
+        c.output(
+            plan.run(store, store.reachableSpec(), train, validationRows, shards,
+                () -> LogisticRegression.localWorkers(plan.baseSpec()), plan.baseSpec().workerMemoryMb()));
+      }
+    }
+  }
+}

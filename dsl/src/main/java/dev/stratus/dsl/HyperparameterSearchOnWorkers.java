@@ -1,0 +1,44 @@
+package dev.stratus.dsl;
+
+import dev.stratus.spi.ExecutionContext;
+import dev.stratus.spi.TransformExecutor;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.tune.SearchResult;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.transforms.PTransform;
+
+/**
+ * {@link GridSearch} and {@link RandomSearch} on a runner with serverless workers (LambdaRunner): the driver starts
+ * the shards once for the whole search (or reaches {@code --psEndpoints}), and every experiment's workers are
+ * invocations of the worker function, as {@link LogisticRegressionOnWorkers} launches them. Found by the runner
+ * through {@code META-INF/services} by the search's URN.
+ */
+public final class HyperparameterSearchOnWorkers implements TransformExecutor {
+  @Override
+  public String urn() {
+    return HyperparameterSearch.URN;
+  }
+
+  @Override
+  public List<?> execute(PTransform<?, ?> transform, ExecutionContext context) throws Exception {
+    HyperparameterSearch<?> search = (HyperparameterSearch<?>) transform;
+    SearchPlan plan = search.plan();
+    SparseRow[] validationRows =
+        LogisticRegression.validationRows(context.store(), context.elementsOf(search.validationSet()), plan.transform());
+    List<SearchResult> results = new ArrayList<>();
+    for (Object element : context.mainInput()) {
+      Dataset train = (Dataset) element;
+      try (Shards shards = LogisticRegressionOnWorkers.shardsOnWorkers(context, plan.baseSpec())) {
+        System.out.printf("%s: each worker a Lambda invocation (%d MB, %d s timeout)%n", plan.transform(),
+            context.workers().memoryMb(), context.workers().timeoutSeconds());
+        results.add(
+            plan.run(context.store(), context.workerStore(), train, validationRows, shards,
+                () -> new InvokedWorkers(context.workers()), context.workers().memoryMb()));
+      }
+    }
+    return results;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.stratus.dsl;
+
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.train.TrainingSpec;
+import dev.stratus.transforms.train.WorkerLauncher;
+import dev.stratus.transforms.tune.Experiment;
+import dev.stratus.transforms.tune.Prices;
+import dev.stratus.transforms.tune.Scheduler;
+import dev.stratus.transforms.tune.SearchJob;
+import dev.stratus.transforms.tune.SearchResult;
+import java.io.Serializable;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * A search as built by {@link HyperparameterSearch}, everything its run needs and nothing of the pipeline graph: the
+ * same plan runs in the default expansion's DoFn and in LambdaRunner's driver, only the shards and the workers differ.
+ *
+ * @param transform the transform's name, for messages
+ * @param baseSpec the base training's spec: the shards' count, and the workers of the default expansion
+ */
+record SearchPlan(
+    String transform,
+    List<Experiment> experiments,
+    Scheduler scheduler,
+    Prices prices,
+    int parallelism,
+    TrainingSpec baseSpec,
+    String modelsTo,
+    String resultTo)
+    implements Serializable {
+
+  /** Runs the search on {@code train}, writes its result as JSON, prints its table, and returns it. */
+  SearchResult run(
+      ObjectStore store,
+      StoreSpec workerStore,
+      Dataset train,
+      SparseRow[] validationRows,
+      Shards shards,
+      Supplier<WorkerLauncher> launchers,
+      int workerMemoryMb)
+      throws InterruptedException {
+    S3Path models = modelsTo != null ? S3Path.parse(modelsTo) : LogisticRegression.besideTrainingData(train, "-search");
+    S3Path resultPath = resultTo != null ? S3Path.parse(resultTo) : models.resolve("search-result.json");
+    System.out.printf("%s: %d experiments on %s, %d at a time, against %d shared parameter-server shards%n",
+        transform, experiments.size(), train.location(), parallelism, shards.addresses().size());
+    SearchJob search =
+        new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices, scheduler,
+            parallelism, System.out::println);
+    SearchResult result =
+        search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
+            .writtenTo(resultPath.toString());
+    store.put(resultPath, result.toJson());
+    System.out.println(result.table());
+    return result;
+  }
+}

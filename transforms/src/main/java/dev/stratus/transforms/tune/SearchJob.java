@@ -1,0 +1,200 @@
+package dev.stratus.transforms.tune;
+
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.train.CurvePoint;
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.train.StopReason;
+import dev.stratus.transforms.train.TrainResult;
+import dev.stratus.transforms.train.TrainingJob;
+import dev.stratus.transforms.train.WorkerLauncher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * The driver of a hyperparameter search: runs its experiments as {@link TrainingJob}s against one set of shared
+ * parameter-server shards (each experiment has a model of its own there, deleted when it ends), at most {@code
+ * parallelism} at once, the others waiting in order. Every evaluation of every experiment goes to the search's
+ * {@link Scheduler}, which may stop it; a stopped experiment's place goes to the next waiting one. An experiment that
+ * fails is reported as failed and the search goes on.
+ *
+ * <pre>{@code
+ * try (Shards shards = Shards.inProcess(2)) {
+ *   SearchJob search = new SearchJob(store, store.reachableSpec(), train, validationRows, shards,
+ *       () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.stopDiverged(3), 2, System.out::println);
+ *   SearchResult result = search.run(experiments, id -> S3Path.parse("s3://models/search/" + id + "/model.bin"));
+ * }
+ * }</pre>
+ */
+public final class SearchJob {
+  private final ObjectStore store;
+  private final StoreSpec workerStore;
+  private final Dataset train;
+  private final SparseRow[] validation;
+  private final Shards shards;
+  private final Supplier<WorkerLauncher> launchers;
+  private final int workerMemoryMb;
+  private final Prices prices;
+  private final Scheduler scheduler;
+  private final int parallelism;
+  private final Consumer<String> progress;
+  private final Map<Integer, TrainingJob> running = new ConcurrentHashMap<>();
+  private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
+
+  /**
+   * @param workerStore the store as workers reach it
+   * @param validation the rows every experiment is evaluated on
+   * @param launchers makes the worker launcher of one experiment (closed when it ends)
+   * @param workerMemoryMb the memory of one worker, which its GB-seconds are counted with
+   * @param progress where each experiment's lines go, prefixed with its number and parameters
+   */
+  public SearchJob(
+      ObjectStore store,
+      StoreSpec workerStore,
+      Dataset train,
+      SparseRow[] validation,
+      Shards shards,
+      Supplier<WorkerLauncher> launchers,
+      int workerMemoryMb,
+      Prices prices,
+      Scheduler scheduler,
+      int parallelism,
+      Consumer<String> progress) {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("a search's parallelism must be at least 1, got " + parallelism);
+    }
+    this.store = store;
+    this.workerStore = workerStore;
+    this.train = train;
+    this.validation = validation;
+    this.shards = shards;
+    this.launchers = launchers;
+    this.workerMemoryMb = workerMemoryMb;
+    this.prices = prices;
+    this.scheduler = scheduler;
+    this.parallelism = parallelism;
+    this.progress = progress;
+  }
+
+  /**
+   * Runs every experiment to its end and ranks them; experiment {@code id}'s kept model goes to {@code
+   * modelPath.apply(id)}.
+   */
+  public SearchResult run(List<Experiment> experiments, IntFunction<S3Path> modelPath) throws InterruptedException {
+    if (experiments.isEmpty()) {
+      throw new IllegalArgumentException("a search needs at least one experiment");
+    }
+    Scheduler.Judge judge = scheduler.newJudge();
+    long start = System.nanoTime();
+    ExecutorService places =
+        Executors.newFixedThreadPool(
+            parallelism,
+            r -> {
+              Thread thread = new Thread(r, "search-experiment");
+              thread.setDaemon(true);
+              return thread;
+            });
+    List<ExperimentResult> results = new ArrayList<>();
+    try {
+      List<Future<ExperimentResult>> futures = new ArrayList<>();
+      for (Experiment experiment : experiments) {
+        futures.add(places.submit(() -> runOne(experiment, judge, modelPath.apply(experiment.id()))));
+      }
+      for (Future<ExperimentResult> future : futures) {
+        try {
+          results.add(future.get());
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("an experiment's thread failed outside its training", e.getCause());
+        }
+      }
+    } finally {
+      // Interrupted: the running experiments are stopped (their threads interrupted) and their models deleted.
+      places.shutdownNow();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return rank(results, seconds);
+  }
+
+  /** Stops experiment {@code id} as {@link StopReason#KILLED}: at once if it runs, before it starts if it waits. */
+  public void stop(int id) {
+    killed.add(id);
+    TrainingJob job = running.get(id);
+    if (job != null) {
+      job.stop(StopReason.KILLED);
+    }
+  }
+
+  private ExperimentResult runOne(Experiment experiment, Scheduler.Judge judge, S3Path modelPath) {
+    String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
+    if (killed.contains(experiment.id())) {
+      progress.accept(name + ": stopped before it started");
+      return new ExperimentResult(experiment.id(), experiment.parameters(), StopReason.KILLED, Double.NaN,
+          Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null);
+    }
+    progress.accept(name + ": started");
+    long start = System.nanoTime();
+    try (WorkerLauncher launcher = launchers.get();
+        TrainingJob job =
+            new TrainingJob(experiment.spec(), store, workerStore, train, validation, shards, launcher,
+                line -> progress.accept(name + ": " + line))) {
+      job.observeEvaluations(point -> judge.observe(experiment.id(), point));
+      running.put(experiment.id(), job);
+      if (killed.contains(experiment.id())) {
+        job.stop(StopReason.KILLED);
+      }
+      TrainResult trained = job.run(modelPath);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      List<CurvePoint> curve = trained.curve();
+      double last = curve.isEmpty() ? Double.NaN : curve.get(curve.size() - 1).validationLogloss();
+      double gbSeconds = Prices.gbSeconds(trained, workerMemoryMb);
+      long requests = trained.workerGenerations();
+      return new ExperimentResult(experiment.id(), experiment.parameters(), trained.stopReason(),
+          trained.validationMetrics().logloss(), last, curve, seconds, trained.updates(), requests, gbSeconds,
+          prices.lambda(gbSeconds, requests), trained.modelPath(), null);
+    } catch (Exception e) {
+      progress.accept(name + ": failed: " + e.getMessage());
+      return new ExperimentResult(experiment.id(), experiment.parameters(), null, Double.NaN, Double.NaN, List.of(),
+          (System.nanoTime() - start) / 1e9, 0, 0, 0, 0, null, String.valueOf(e.getMessage()));
+    } finally {
+      running.remove(experiment.id());
+    }
+  }
+
+  /**
+   * Best finite loss first; the shards' VM time is shared out among the experiments by the time each ran, so the
+   * experiments' costs add up to the search's.
+   */
+  private SearchResult rank(List<ExperimentResult> results, double seconds) {
+    int shardCount = shards.addresses().size();
+    double shardCost = prices.shards(shardCount, seconds);
+    double experimentSeconds = results.stream().mapToDouble(ExperimentResult::seconds).sum();
+    double lambdaCost = results.stream().mapToDouble(ExperimentResult::cost).sum();
+    List<ExperimentResult> ranked = new ArrayList<>();
+    for (ExperimentResult result : results) {
+      double share = experimentSeconds > 0 ? shardCost * result.seconds() / experimentSeconds : 0;
+      ranked.add(result.withCost(result.cost() + share));
+    }
+    ranked.sort(
+        Comparator.comparing((ExperimentResult r) -> !Double.isFinite(r.bestValidationLoss()))
+            .thenComparingDouble(ExperimentResult::bestValidationLoss));
+    ExperimentResult best = ranked.get(0);
+    String bestModel = Double.isFinite(best.bestValidationLoss()) ? best.modelPath() : null;
+    long updates = ranked.stream().mapToLong(ExperimentResult::updates).sum();
+    return new SearchResult(List.copyOf(ranked), bestModel, seconds, updates, parallelism, shardCount, lambdaCost,
+        shardCost, null);
+  }
+}

@@ -1,0 +1,121 @@
+package dev.stratus.transforms.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.PsClient;
+import dev.stratus.store.EmbeddedS3Server;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.dataset.DatasetManifest;
+import dev.stratus.transforms.dataset.DatasetWriter;
+import dev.stratus.transforms.generate.PlantedData;
+import dev.stratus.transforms.train.Shards;
+import dev.stratus.transforms.train.StopReason;
+import dev.stratus.transforms.train.ThreadWorkers;
+import dev.stratus.transforms.train.TrainingSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A search against real in-process shards and worker threads, steered from outside: a running experiment and a
+ * waiting one are stopped, the other goes on, and the shards are left without any experiment's model.
+ */
+@Timeout(180)
+class SearchJobTest {
+  private static final int FEATURES = 2_000;
+
+  @TempDir Path dir;
+
+  private static TrainingSpec spec(float learningRate) {
+    return new TrainingSpec(1, 2, 512, Optimizer.ADAGRAD, learningRate, 20, 0f, 1e-4, 6, 60, 200, 0, 4, 7, false,
+        600, 3);
+  }
+
+  @Test
+  void stoppedExperimentsEndAsKilledAndEveryModelLeavesTheShards() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("search");
+      PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
+      Dataset train =
+          DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
+              DatasetManifest.template(FEATURES, List.of(), "planted", null), 5_000);
+      float[] rates = {0.05f, 0.1f, 0.15f};
+      List<Experiment> experiments =
+          IntStream.range(0, rates.length)
+              .mapToObj(i -> new Experiment(i, Map.of("learningRate", rates[i]), spec(rates[i])))
+              .toList();
+      CountDownLatch firstEvaluated = new CountDownLatch(1);
+      SearchJob search =
+          new SearchJob(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
+              () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2,
+              line -> {
+                System.out.println(line);
+                if (line.startsWith("experiment 0 ") && line.contains(" updates ") && !line.contains(" 0 updates")) {
+                  firstEvaluated.countDown();
+                }
+              });
+      Thread steering =
+          new Thread(() -> {
+            try {
+              assertTrue(firstEvaluated.await(60, TimeUnit.SECONDS));
+              search.stop(2); // waiting: experiments 0 and 1 hold the two places
+              search.stop(0);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      steering.start();
+      SearchResult result = search.run(experiments, id -> S3Path.parse("s3://search/models/" + id + "/model.bin"));
+      steering.join();
+      System.out.println(result.table());
+
+      ExperimentResult running = byId(result, 0);
+      assertEquals(StopReason.KILLED, running.stopReason(), result.table());
+      assertTrue(running.updates() > 0 && !running.curve().isEmpty(), result.table());
+      assertTrue(store.exists(S3Path.parse(running.modelPath())), "a killed experiment keeps its best model");
+      ExperimentResult waiting = byId(result, 2);
+      assertEquals(StopReason.KILLED, waiting.stopReason(), result.table());
+      assertEquals(0, waiting.updates());
+      assertTrue(waiting.curve().isEmpty() && waiting.modelPath() == null, result.table());
+      ExperimentResult other = byId(result, 1);
+      assertNotEquals(StopReason.KILLED, other.stopReason(), result.table());
+      assertTrue(other.updates() > running.updates(), "the other experiment went on:\n" + result.table());
+      assertEquals(result.experiments().get(0).modelPath(), result.bestModelPath());
+      JsonNode json = new ObjectMapper().readTree(result.toJson());
+      assertEquals(result.bestModelPath(), json.path("bestModelPath").asText());
+      JsonNode first = json.path("experiments").get(0);
+      assertEquals(1, first.path("rank").asInt());
+      assertEquals(0.1, first.path("parameters").path("learningRate").asDouble(), 1e-6);
+      assertEquals(first.path("curve").size(), result.experiments().get(0).curve().size());
+      JsonNode never = json.path("experiments").get(2);
+      assertEquals("killed", never.path("state").asText());
+      assertTrue(never.path("bestValidationLoss").isNull(), "no loss is null, not NaN: " + never);
+
+      try (PsClient ps = PsClient.connect(shards.addresses(), shards.token())) {
+        for (var shard : ps.metrics().get(10, TimeUnit.SECONDS)) {
+          assertEquals(0, shard.models(), "every experiment's model was deleted from the shards");
+        }
+        assertEquals(List.of(), ps.list("").get(10, TimeUnit.SECONDS), "and every worker's keys");
+      }
+    }
+  }
+
+  private static ExperimentResult byId(SearchResult result, int id) {
+    return result.experiments().stream().filter(e -> e.id() == id).findFirst().orElseThrow();
+  }
+}
