@@ -263,7 +263,10 @@ class LogisticRegressionOnWorkersTest {
   void aKilledEnvironmentIsRegeneratedFromItsRecordedPosition() throws Exception {
     long errorsBefore = lambda.stats(FUNCTION).errors();
     AtomicLong killed = new AtomicLong(-1);
-    Thread killer = new Thread(() -> killOneWorkerEnvironment(2, killed), "kill-an-environment");
+    // The two tasks that locate the training and validation data are invoked before training's workers.
+    long tasksBeforeTraining = lambda.stats(FUNCTION).invocations() + 2;
+    Thread killer =
+        new Thread(() -> killOneWorkerEnvironment(2, tasksBeforeTraining, killed), "kill-an-environment");
     killer.setDaemon(true);
     killer.start();
     TrainResult result = train(ROOT + "/train", lr -> lr.workers(2), "killed");
@@ -285,14 +288,17 @@ class LogisticRegressionOnWorkersTest {
 
   /**
    * Once {@code workers} environments have been busy together for two seconds (the training's workers, past their
-   * cold start and recording their positions), kills one of them with SIGKILL, as a crash would.
+   * cold start and recording their positions), kills one of them with SIGKILL, as a crash would. Only environments
+   * invoked after the first {@code tasksBefore} invocations count: two slow tasks on a loaded machine would otherwise
+   * pass for the workers.
    */
-  private static void killOneWorkerEnvironment(int workers, AtomicLong killed) {
+  private static void killOneWorkerEnvironment(int workers, long tasksBefore, AtomicLong killed) {
     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
     List<Long> stable = List.of();
     long stableSince = System.nanoTime();
     while (System.nanoTime() < deadline) {
-      List<Long> busy = lambda.busyEnvironmentPids(FUNCTION);
+      boolean training = lambda.stats(FUNCTION).invocations() > tasksBefore;
+      List<Long> busy = training ? lambda.busyEnvironmentPids(FUNCTION) : List.of();
       if (busy.size() != workers || !busy.equals(stable)) {
         stable = busy;
         stableSince = System.nanoTime();

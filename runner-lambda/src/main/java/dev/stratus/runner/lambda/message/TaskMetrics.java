@@ -13,6 +13,8 @@ import org.apache.beam.sdk.metrics.MetricName;
 import org.apache.beam.sdk.util.HistogramData;
 import org.apache.beam.vendor.grpc.v1p69p0.com.google.protobuf.ByteString;
 import org.apache.beam.vendor.grpc.v1p69p0.com.google.protobuf.InvalidProtocolBufferException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A task attempt's user metrics on the wire: one Beam {@code MonitoringInfo} per metric, its kind by URN, its step,
@@ -21,47 +23,7 @@ import org.apache.beam.vendor.grpc.v1p69p0.com.google.protobuf.InvalidProtocolBu
  * worker chose. A gauge's value arrives with the driver's time of receipt, the latest attempt's value winning.
  */
 public final class TaskMetrics {
-  private TaskMetrics() {}
-
-  public static ArrayList<byte[]> encode(MetricsContainerStepMap metrics) {
-    ArrayList<byte[]> infos = new ArrayList<>();
-    for (MonitoringInfo info : metrics.getMonitoringInfos()) {
-      infos.add(info.toByteArray());
-    }
-    return infos;
-  }
-
-  /** The metrics {@code encoded} carries, each in its step's container. */
-  public static MetricsContainerStepMap decode(List<byte[]> encoded) {
-    MetricsContainerStepMap metrics = new MetricsContainerStepMap();
-    for (byte[] bytes : encoded) {
-      MonitoringInfo info;
-      try {
-        info = MonitoringInfo.parseFrom(bytes);
-      } catch (InvalidProtocolBufferException e) {
-        throw new Messages.IncompatibleMessageException("a task's metric is not a Beam MonitoringInfo: " + e.getMessage());
-      }
-      Map<String, String> labels = info.getLabelsMap();
-      String step = labels.get(MonitoringInfoConstants.Labels.PTRANSFORM);
-      String namespace = labels.get(MonitoringInfoConstants.Labels.NAMESPACE);
-      String name = labels.get(MonitoringInfoConstants.Labels.NAME);
-      if (step == null || namespace == null || name == null) {
-        throw new Messages.IncompatibleMessageException(
-            "a task's metric " + info.getUrn() + " lacks its step, namespace or name: " + labels);
-      }
-      add(metrics.getContainer(step), MetricName.named(namespace, name), info.getUrn(), info.getPayload());
-    }
-    return metrics;
-  }
-
-  private static void add(MetricsContainerImpl container, MetricName name, String urn, ByteString payload) {
-    MetricReader reader = READERS.get(urn);
-    if (reader == null) {
-      throw new Messages.IncompatibleMessageException(
-          "a task's metric " + name + " is of a kind this driver does not know: " + urn);
-    }
-    reader.add(container, name, payload);
-  }
+  private static final Logger LOG = LoggerFactory.getLogger(TaskMetrics.class);
 
   /** Adds one decoded metric value to its cell. */
   private interface MetricReader {
@@ -91,4 +53,38 @@ public final class TaskMetrics {
             HistogramData data = MonitoringInfoEncodings.decodeInt64Histogram(payload);
             container.getHistogram(name, data.getBucketType()).update(data);
           });
+
+  private TaskMetrics() {}
+
+  public static ArrayList<byte[]> encode(MetricsContainerStepMap metrics) {
+    ArrayList<byte[]> infos = new ArrayList<>();
+    for (MonitoringInfo info : metrics.getMonitoringInfos()) {
+      infos.add(info.toByteArray());
+    }
+    return infos;
+  }
+
+  /** The metrics {@code encoded} carries, each in its step's container. */
+  public static MetricsContainerStepMap decode(List<byte[]> encoded) {
+    MetricsContainerStepMap metrics = new MetricsContainerStepMap();
+    for (byte[] bytes : encoded) {
+      MonitoringInfo info;
+      try {
+        info = MonitoringInfo.parseFrom(bytes);
+      } catch (InvalidProtocolBufferException e) {
+        throw new Messages.IncompatibleMessageException("a task's metric is not a Beam MonitoringInfo: " + e.getMessage());
+      }
+      Map<String, String> labels = info.getLabelsMap();
+      String step = labels.get(MonitoringInfoConstants.Labels.PTRANSFORM);
+      String namespace = labels.get(MonitoringInfoConstants.Labels.NAMESPACE);
+      String name = labels.get(MonitoringInfoConstants.Labels.NAME);
+      MetricReader reader = READERS.get(info.getUrn());
+      if (reader == null || step == null || namespace == null || name == null) {
+        LOG.warn("a task reported a metric that is not a user metric of a step, left out: {} {}", info.getUrn(), labels);
+        continue;
+      }
+      reader.add(metrics.getContainer(step), MetricName.named(namespace, name), info.getPayload());
+    }
+    return metrics;
+  }
 }
