@@ -59,7 +59,8 @@ class HyperparameterSearchOnWorkersTest {
             .map(Path::of)
             .toList();
     lambda.registerFunction(
-        FunctionSpec.of(FUNCTION, WorkerHandler.class.getName() + "::handleRequest", classpath)
+        FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
+            .withEnvironment(WorkerHandler.ENVIRONMENT)
             .withMemoryMb(512)
             .withTimeoutSeconds(120));
     PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
@@ -90,6 +91,7 @@ class HyperparameterSearchOnWorkersTest {
                 "--taskTimeoutSeconds=120")
             .as(LogisticRegressionOnWorkersTest.StoreOptionsAndRunner.class);
     options.setRunner(LambdaRunner.class);
+    options.setLambdaCredentials(lambda.credentialsProvider());
     Pipeline p = Pipeline.create(options);
     LogisticRegression base =
         LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
