@@ -120,20 +120,25 @@ public class LambdaRunnerTest {
 
   @Test
   public void sizesAGroupByKeysReduceTasksByItsData() {
-    assertEquals("a megabyte of values in 1 MB tasks", 1, reduceTasks(1_000, 1));
-    long tasks = reduceTasks(8_000, 1);
-    assertEquals("8 MB of values in 1 MB tasks: " + tasks, true, tasks >= 6 && tasks <= 12);
-    assertEquals("8 MB of values in 64 MB tasks", 1, reduceTasks(8_000, 64));
+    assertEquals("8 MB of values in 64 MB tasks: as many as run at once", 2, reduceTasks(8_000, 500, 64));
+    long tasks = reduceTasks(8_000, 500, 1);
+    assertEquals("8 MB of values in 1 MB tasks: " + tasks, true, tasks >= 8 && tasks <= 10);
+    assertEquals("a few small elements spread over as many tasks as run at once", 2, reduceTasks(3, 3, 64));
+    assertEquals("one key is one task", 1, reduceTasks(10, 1, 64));
   }
 
-  /** Groups {@code values} values of 1 KB under 500 keys; returns the reduce tasks, one bundle each. */
-  private long reduceTasks(int values, int bundleSizeMb) {
+  /**
+   * Groups {@code values} values of 1 KB under {@code keys} keys, two attempts at once; returns the reduce tasks, one
+   * bundle each.
+   */
+  private long reduceTasks(int values, int keys, int bundleSizeMb) {
     LambdaRunnerOptions options = options();
     options.setBundleSizeMb(bundleSizeMb);
+    options.setMaxConcurrency(2);
     Pipeline p = Pipeline.create(options);
     p.apply(Create.of(java.util.stream.IntStream.range(0, values).boxed().toList()))
         .apply(MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.strings()))
-            .via(i -> KV.of(i % 500, "x".repeat(1_000))))
+            .via(i -> KV.of(i % keys, "x".repeat(1_000))))
         .apply(GroupByKey.create())
         .apply(ParDo.of(new CountBundles()));
     PipelineResult result = p.run();

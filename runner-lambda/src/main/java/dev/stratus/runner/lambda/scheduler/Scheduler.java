@@ -251,28 +251,40 @@ public final class Scheduler {
 
   /**
    * The parts each reduce task of a shuffle reads: a hash partition each when the options fix their number, else
-   * consecutive partitions grouped up to the bundle size (a partition larger than that is a task of its own).
+   * consecutive partitions in shares of about equal bytes, as many shares as the data has bundles, but never fewer
+   * than the non-empty partitions up to the concurrency limit: a shuffle of a few small elements (a Reshuffle that
+   * spreads work, say) still fans out.
    */
   private List<ArrayList<PartitionRef>> reduceShares(String shuffleId) {
-    boolean fixed = options.as(LambdaRunnerOptions.class).getShufflePartitions() > 0;
+    LambdaRunnerOptions lambda = options.as(LambdaRunnerOptions.class);
     TreeMap<Integer, List<ShufflePart>> byPartition = new TreeMap<>();
+    long totalBytes = 0;
     for (ShufflePart part : committed.shuffleParts(shuffleId)) {
       byPartition.computeIfAbsent(part.partition(), p -> new ArrayList<>()).add(part);
+      totalBytes += part.bytes();
     }
+    int partitions = byPartition.size();
+    long bundles = (totalBytes + bundleSizeBytes - 1) / bundleSizeBytes;
+    long shareCount = lambda.getShufflePartitions() > 0
+        ? partitions
+        : Math.min(partitions, Math.max(bundles, Math.min(partitions, lambda.getMaxConcurrency())));
     List<ArrayList<PartitionRef>> shares = new ArrayList<>();
     ArrayList<PartitionRef> share = new ArrayList<>();
-    long shareBytes = 0;
+    long cumulativeBytes = 0;
+    int partitionsLeft = partitions;
     for (List<ShufflePart> parts : byPartition.values()) {
-      long bytes = parts.stream().mapToLong(ShufflePart::bytes).sum();
-      if (!share.isEmpty() && (fixed || shareBytes + bytes > bundleSizeBytes)) {
-        shares.add(share);
-        share = new ArrayList<>();
-        shareBytes = 0;
-      }
       for (ShufflePart part : parts) {
         share.add(new PartitionRef(shuffleId, part.path()));
+        cumulativeBytes += part.bytes();
       }
-      shareBytes += bytes;
+      partitionsLeft--;
+      long sharesLeft = shareCount - shares.size() - 1;
+      // cut when this share reached its part of the bytes, or when each remaining share needs a partition of its own
+      if (sharesLeft > 0
+          && (cumulativeBytes * shareCount >= (shares.size() + 1) * totalBytes || partitionsLeft == sharesLeft)) {
+        shares.add(share);
+        share = new ArrayList<>();
+      }
     }
     if (!share.isEmpty()) {
       shares.add(share);
