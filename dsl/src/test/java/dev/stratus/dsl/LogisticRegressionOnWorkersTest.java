@@ -73,7 +73,6 @@ class LogisticRegressionOnWorkersTest {
             .toList();
     lambda.registerFunction(
         FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
-          .withEnvironment(WorkerHandler.ENVIRONMENT)
             .withMemoryMb(512)
             .withTimeoutSeconds(120));
     PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);

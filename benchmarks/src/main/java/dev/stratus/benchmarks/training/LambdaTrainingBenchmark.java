@@ -86,7 +86,6 @@ public final class LambdaTrainingBenchmark {
       List<Path> classpath = Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
           .filter(entry -> !entry.isBlank()).distinct().map(Path::of).toList();
       lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
-          .withEnvironment(WorkerHandler.ENVIRONMENT)
           .withMemoryMb(1769).withTimeoutSeconds(300));
       for (int workers : new int[] {1, 2, 4}) {
         FunctionStats before = lambda.stats(FUNCTION);

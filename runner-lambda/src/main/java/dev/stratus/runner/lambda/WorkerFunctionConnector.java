@@ -73,7 +73,6 @@ final class WorkerFunctionConnector {
                         .withRegion(options.getLambdaRegion())));
     FunctionSpec spec =
         FunctionSpec.of(options.getFunctionName(), WorkerHandler.HANDLER, classpath())
-            .withEnvironment(WorkerHandler.ENVIRONMENT)
             .withMemoryMb(options.getWorkerMemoryMb())
             .withTimeoutSeconds(options.getTaskTimeoutSeconds());
     if (!spec.equals(REGISTERED.get(mode))) {

@@ -58,8 +58,7 @@ public final class DeployWorker {
       "  --region <region>        default: the SDK's region chain (AWS_REGION, profile)",
       "  --endpoint <url>         a Lambda-compatible endpoint instead of AWS (the local service)",
       "  --runtime <runtime>      Lambda runtime (default java17)",
-      "  --env <KEY=VALUE>        an environment variable of the function; repeatable (default "
-          + WorkerHandler.ENVIRONMENT + ", the full JIT)",
+      "  --env <KEY=VALUE>        an environment variable of the function; repeatable",
       "  --s3-bucket <bucket>     upload the zip to S3 first (needed above 50 MB on AWS)",
       "  --s3-key <key>           object key for the zip (default stratus/<function-name>.zip)",
       "  --classpath <path>       what to package (default: this JVM's classpath)",
@@ -268,7 +267,7 @@ public final class DeployWorker {
     String region;
     URI endpoint;
     String runtime = "java17";
-    final Map<String, String> environment = new LinkedHashMap<>(WorkerHandler.ENVIRONMENT);
+    final Map<String, String> environment = new LinkedHashMap<>();
     String s3Bucket;
     String s3Key;
     /** Set by {@link #run(AwsCredentialsProvider, String...)}, not by the command line. */

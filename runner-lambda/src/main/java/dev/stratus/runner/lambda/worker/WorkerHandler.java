@@ -26,13 +26,6 @@ public final class WorkerHandler implements RequestStreamHandler {
   /** The function's handler string, as Lambda names it. */
   public static final String HANDLER = WorkerHandler.class.getName() + "::handleRequest";
 
-  /**
-   * The worker function's environment: the full JIT. Lambda's Java 17 runtime stops at C1 to start short functions
-   * sooner; tasks and SGD workers spend seconds to minutes in hot loops (parsing, LZ4, the SGD kernel), where C2's
-   * code repays its compile time within the first seconds.
-   */
-  public static final Map<String, String> ENVIRONMENT = Map.of("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=4");
-
   private static final Map<String, WorkerEntryPoint> ENTRY_POINTS =
       ServiceLoader.load(WorkerEntryPoint.class, WorkerHandler.class.getClassLoader()).stream()
           .map(ServiceLoader.Provider::get)
