@@ -1,31 +1,19 @@
 package dev.stratus.dsl;
 
+import static dev.stratus.dsl.LambdaTrainingSetup.FUNCTION;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stratus.ps.PsProcesses;
 import dev.stratus.runner.lambda.LambdaRunner;
-import dev.stratus.runner.lambda.local.FunctionSpec;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetWriter;
-import dev.stratus.transforms.generate.PlantedData;
-import dev.stratus.transforms.reference.Liblinear;
 import dev.stratus.transforms.sgd.LogisticModel;
 import dev.stratus.transforms.train.StopReason;
 import dev.stratus.transforms.tune.ExperimentResult;
 import dev.stratus.transforms.tune.Scheduler;
 import dev.stratus.transforms.tune.SearchResult;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.junit.jupiter.api.AfterAll;
@@ -39,58 +27,25 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(300)
 class HyperparameterSearchOnWorkersTest {
-  private static final String FUNCTION = "stratus-search-worker";
   private static final String ROOT = "s3://tests/search-on-workers";
-  private static final int FEATURES = 2_000;
   /** Within 2% of the exact solver's test logloss. */
   private static final double BAR = 1.02;
 
-  static LocalLambdaService lambda;
-  static SparseRow[] testRows;
-  static double optimum;
+  static LambdaTrainingSetup setup;
 
   @BeforeAll
-  static void startLambdaAndWriteData() throws Exception {
-    lambda = LocalLambdaService.start(LocalLambdaService.Config.defaults().withConcurrencyLimit(8));
-    List<Path> classpath =
-        java.util.Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
-            .filter(entry -> !entry.isBlank())
-            .distinct()
-            .map(Path::of)
-            .toList();
-    lambda.registerFunction(
-        FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
-            .withMemoryMb(512)
-            .withTimeoutSeconds(120));
-    PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
-    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
-    DataTesting.store().ensureBucket("tests");
-    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/train"), data.train, template, 5_000);
-    DatasetWriter.write(
-        DataTesting.store(), S3Path.parse(ROOT + "/validation"), data.test.subList(0, 5_000), template, 5_000);
-    List<SparseRow> test = data.test.subList(5_000, 10_000);
-    testRows = test.toArray(new SparseRow[0]);
-    optimum = Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().logloss();
+  static void startLambdaAndWriteData() {
+    setup = LambdaTrainingSetup.start(ROOT, 8);
   }
 
   @AfterAll
   static void stopLambda() {
-    lambda.close();
+    setup.close();
   }
 
   @Test
   void experimentsRunAsLambdaWorkersAgainstSharedShards() {
-    LogisticRegressionOnWorkersTest.StoreOptionsAndRunner options =
-        PipelineOptionsFactory.fromArgs(
-                "--runner=LambdaRunner",
-                "--dataDir=" + DataTesting.DIR.resolve("store"),
-                "--lambdaEndpoint=" + lambda.endpoint(),
-                "--functionName=" + FUNCTION,
-                "--workerMemoryMb=512",
-                "--taskTimeoutSeconds=120")
-            .as(LogisticRegressionOnWorkersTest.StoreOptionsAndRunner.class);
-    options.setRunner(LambdaRunner.class);
-    options.setLambdaCredentials(lambda.credentialsProvider());
+    LambdaTrainingSetup.StoreOptionsAndRunner options = setup.options();
     Pipeline p = Pipeline.create(options);
     LogisticRegression base =
         LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
@@ -102,7 +57,7 @@ class HyperparameterSearchOnWorkersTest {
             .evalInterval(Duration.ofMillis(250))
             .timeout(Duration.ofSeconds(90));
     String saved = ROOT + "/result";
-    long invocationsBefore = lambda.stats(FUNCTION).invocations();
+    long invocationsBefore = setup.lambda().stats(FUNCTION).invocations();
     p.apply("Train", ReadDataset.from(ROOT + "/train"))
         .apply(
             GridSearch.of(base)
@@ -125,17 +80,17 @@ class HyperparameterSearchOnWorkersTest {
     assertEquals(40.0, diverged.parameters().get("learningRate").doubleValue(), result.table());
     assertEquals(StopReason.DIVERGED, diverged.stopReason(), result.table());
     long requests = result.experiments().stream().mapToLong(ExperimentResult::requests).sum();
-    long invocations = lambda.stats(FUNCTION).invocations() - invocationsBefore;
+    long invocations = setup.lambda().stats(FUNCTION).invocations() - invocationsBefore;
     assertTrue(requests >= 6 && invocations >= requests,
         requests + " worker generations, " + invocations + " invocations counted by the Lambda service");
     assertTrue(result.shardCost() > 0 && result.lambdaCost() > 0, result.table());
 
     String best = result.bestModelPath();
     double loss =
-        LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(best)), best).evaluate(testRows).logloss();
-    System.out.printf("best on Lambda: test logloss %.5f, liblinear optimum %.5f (ratio %.4f)%n", loss, optimum,
-        loss / optimum);
-    assertTrue(loss <= optimum * BAR, "best test logloss " + loss + " vs optimum " + optimum);
+        LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(best)), best).evaluate(setup.testRows()).logloss();
+    System.out.printf("best on Lambda: test logloss %.5f, liblinear optimum %.5f (ratio %.4f)%n", loss, setup.optimum(),
+        loss / setup.optimum());
+    assertTrue(loss <= setup.optimum() * BAR, "best test logloss " + loss + " vs optimum " + setup.optimum());
     String json = new String(DataTesting.store().get(S3Path.parse(ROOT + "/search.json")), StandardCharsets.UTF_8);
     assertTrue(json.contains(best), json);
   }

@@ -1,27 +1,18 @@
 package dev.stratus.dsl;
 
+import static dev.stratus.dsl.LambdaTrainingSetup.FUNCTION;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stratus.ps.PsProcesses;
 import dev.stratus.runner.lambda.LambdaRunner;
-import dev.stratus.runner.lambda.local.FunctionSpec;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetWriter;
 import dev.stratus.transforms.generate.CriteoGenerator;
-import dev.stratus.transforms.generate.PlantedData;
-import dev.stratus.transforms.reference.Liblinear;
 import dev.stratus.transforms.sgd.LogisticModel;
 import dev.stratus.transforms.train.GenerationRecord;
 import dev.stratus.transforms.train.TrainResult;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.PCollection;
@@ -52,66 +42,21 @@ import software.amazon.awssdk.services.s3.model.Bucket;
  */
 @Timeout(600)
 class LogisticRegressionOnWorkersTest {
-  private static final String FUNCTION = "stratus-worker";
   private static final String ROOT = "s3://tests/on-workers";
-  private static final int FEATURES = 2_000;
   /** Within 2% of the exact solver's test logloss. */
   private static final double BAR = 1.02;
 
-  static LocalLambdaService lambda;
-  static SparseRow[] testRows;
-  static double optimum;
+  static LambdaTrainingSetup setup;
 
   @BeforeAll
   static void startLambdaAndWriteData() {
-    lambda = LocalLambdaService.start(LocalLambdaService.Config.defaults().withConcurrencyLimit(16));
-    List<Path> classpath =
-        java.util.Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
-            .filter(entry -> !entry.isBlank())
-            .distinct()
-            .map(Path::of)
-            .toList();
-    lambda.registerFunction(
-        FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
-            .withMemoryMb(512)
-            .withTimeoutSeconds(120));
-    PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
-    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
-    DataTesting.store().ensureBucket("tests");
-    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/train"), data.train, template, 5_000);
-    DatasetWriter.write(
-        DataTesting.store(), S3Path.parse(ROOT + "/validation"), data.test.subList(0, 5_000), template, 5_000);
-    List<SparseRow> test = data.test.subList(5_000, 10_000);
-    testRows = test.toArray(new SparseRow[0]);
-    try {
-      optimum = Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().logloss();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    setup = LambdaTrainingSetup.start(ROOT, 16);
   }
 
   @AfterAll
   static void stopLambda() {
-    lambda.close();
+    setup.close();
   }
-
-  private static StoreOptionsAndRunner options() {
-    StoreOptionsAndRunner options =
-        PipelineOptionsFactory.fromArgs(
-                "--runner=LambdaRunner",
-                "--dataDir=" + DataTesting.DIR.resolve("store"),
-                "--lambdaEndpoint=" + lambda.endpoint(),
-                "--functionName=" + FUNCTION,
-                "--workerMemoryMb=512",
-                "--taskTimeoutSeconds=120")
-            .as(StoreOptionsAndRunner.class);
-    options.setRunner(LambdaRunner.class);
-    options.setLambdaCredentials(lambda.credentialsProvider());
-    return options;
-  }
-
-  /** The options of both: PipelineOptionsFactory needs one interface naming every option it is given. */
-  public interface StoreOptionsAndRunner extends dev.stratus.runner.lambda.LambdaRunnerOptions, TrainingOptions {}
 
   private static LogisticRegression baseTraining(Pipeline p) {
     return LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
@@ -125,10 +70,10 @@ class LogisticRegressionOnWorkersTest {
 
   /** Trains on LambdaRunner and returns the result the driver produced, saved to the store by a downstream DoFn. */
   private static TrainResult train(String trainLocation, UnaryOperator<LogisticRegression> configure, String name) {
-    return train(options(), trainLocation, configure, name);
+    return train(setup.options(), trainLocation, configure, name);
   }
 
-  private static TrainResult train(StoreOptionsAndRunner options, String trainLocation,
+  private static TrainResult train(LambdaTrainingSetup.StoreOptionsAndRunner options, String trainLocation,
       UnaryOperator<LogisticRegression> configure, String name) {
     Pipeline p = Pipeline.create(options);
     String model = ROOT + "/models/" + name + ".bin";
@@ -144,20 +89,21 @@ class LogisticRegressionOnWorkersTest {
   private static double testLoss(TrainResult result) {
     LogisticModel model =
         LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(result.modelPath())), result.modelPath());
-    double loss = model.evaluate(testRows).logloss();
+    double loss = model.evaluate(setup.testRows()).logloss();
     System.out.printf("test logloss %.5f (liblinear optimum %.5f, ratio %.4f), %s, %,d updates, %d generations%n",
-        loss, optimum, loss / optimum, result.stopReason(), result.updates(), result.workerGenerations());
+        loss, setup.optimum(), loss / setup.optimum(), result.stopReason(), result.updates(),
+        result.workerGenerations());
     return loss;
   }
 
   @Test
   void fourLambdaWorkersComeWithinTwoPercentOfTheOptimum() {
-    long invocationsBefore = lambda.stats(FUNCTION).invocations();
+    long invocationsBefore = setup.lambda().stats(FUNCTION).invocations();
     TrainResult result = train(ROOT + "/train", lr -> lr.workers(4).psShards(2), "four");
-    assertTrue(testLoss(result) <= optimum * BAR, "not within 2% of liblinear's optimum " + optimum);
+    assertTrue(testLoss(result) <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
     assertTrue(result.generations().stream().map(GenerationRecord::worker).distinct().count() == 4,
         "four workers ran: " + result.generations());
-    long invocations = lambda.stats(FUNCTION).invocations() - invocationsBefore;
+    long invocations = setup.lambda().stats(FUNCTION).invocations() - invocationsBefore;
     assertTrue(invocations >= result.workerGenerations() + 2,
         "the local service counted " + invocations + " invocations for " + result.workerGenerations()
             + " worker generations and the pipeline's tasks");
@@ -190,7 +136,7 @@ class LogisticRegressionOnWorkersTest {
       }
     }, "watch-command-lines");
     watcher.start();
-    StoreOptionsAndRunner options = options();
+    LambdaTrainingSetup.StoreOptionsAndRunner options = setup.options();
     options.setKeepIntermediateData(true);
     try {
       train(options, ROOT + "/train", lr -> lr.workers(2).psShards(2), "secrets");
@@ -246,7 +192,7 @@ class LogisticRegressionOnWorkersTest {
   void workersHandOverAtTheirLifetimeAndResumeWhereTheyStopped() {
     TrainResult result =
         train(ROOT + "/train", lr -> lr.workers(2).workerLifetime(Duration.ofSeconds(2)), "lifetime");
-    assertTrue(testLoss(result) <= optimum * BAR, "not within 2% of liblinear's optimum " + optimum);
+    assertTrue(testLoss(result) <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
     for (int w = 0; w < 2; w++) {
       List<GenerationRecord> generations = result.generationsOf(w);
       assertTrue(generations.size() >= 3, "worker " + w + ": " + generations);
@@ -262,10 +208,10 @@ class LogisticRegressionOnWorkersTest {
 
   @Test
   void aKilledEnvironmentIsRegeneratedFromItsRecordedPosition() throws Exception {
-    long errorsBefore = lambda.stats(FUNCTION).errors();
+    long errorsBefore = setup.lambda().stats(FUNCTION).errors();
     AtomicLong killed = new AtomicLong(-1);
     // The two tasks that locate the training and validation data are invoked before training's workers.
-    long tasksBeforeTraining = lambda.stats(FUNCTION).invocations() + 2;
+    long tasksBeforeTraining = setup.lambda().stats(FUNCTION).invocations() + 2;
     Thread killer =
         new Thread(() -> killOneWorkerEnvironment(2, tasksBeforeTraining, killed), "kill-an-environment");
     killer.setDaemon(true);
@@ -273,7 +219,7 @@ class LogisticRegressionOnWorkersTest {
     TrainResult result = train(ROOT + "/train", lr -> lr.workers(2), "killed");
     killer.join(1_000);
     assertTrue(killed.get() > 0, "no environment was killed");
-    assertTrue(testLoss(result) <= optimum * BAR, "not within 2% of liblinear's optimum " + optimum);
+    assertTrue(testLoss(result) <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
     GenerationRecord died =
         result.generations().stream()
             .filter(g -> g.ending() == GenerationRecord.Ending.DIED)
@@ -284,7 +230,7 @@ class LogisticRegressionOnWorkersTest {
     GenerationRecord successor = ofThatWorker.get(ofThatWorker.indexOf(died) + 1);
     assertEquals(died.end(), successor.start(), "the successor starts at the dead worker's recorded position");
     assertTrue(died.error().contains("Runtime.ExitError") || died.error().contains("exited"), died.error());
-    assertTrue(lambda.stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
+    assertTrue(setup.lambda().stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
   }
 
   /**
@@ -298,8 +244,8 @@ class LogisticRegressionOnWorkersTest {
     List<Long> stable = List.of();
     long stableSince = System.nanoTime();
     while (System.nanoTime() < deadline) {
-      boolean training = lambda.stats(FUNCTION).invocations() > tasksBefore;
-      List<Long> busy = training ? lambda.busyEnvironmentPids(FUNCTION) : List.of();
+      boolean training = setup.lambda().stats(FUNCTION).invocations() > tasksBefore;
+      List<Long> busy = training ? setup.lambda().busyEnvironmentPids(FUNCTION) : List.of();
       if (busy.size() != workers || !busy.equals(stable)) {
         stable = busy;
         stableSince = System.nanoTime();
@@ -341,17 +287,17 @@ class LogisticRegressionOnWorkersTest {
     direct.apply(LoadCriteo.from(tsv.toString()).modelBits(14).bytesPerTask(1 << 20).to(ROOT + "/criteo-direct"));
     direct.run().waitUntilFinish();
 
-    long errorsBefore = lambda.stats(FUNCTION).errors();
+    long errorsBefore = setup.lambda().stats(FUNCTION).errors();
     AtomicLong killed = new AtomicLong(-1);
     Thread killer = new Thread(() -> killATaskInTheMiddle(killed), "kill-a-task");
     killer.setDaemon(true);
     killer.start();
-    Pipeline onLambda = Pipeline.create(options());
+    Pipeline onLambda = Pipeline.create(setup.options());
     onLambda.apply(LoadCriteo.from(tsv.toString()).modelBits(14).bytesPerTask(1 << 20).to(ROOT + "/criteo-lambda"));
     onLambda.run().waitUntilFinish();
     killer.join(1_000);
     assertTrue(killed.get() > 0, "no environment was killed");
-    assertTrue(lambda.stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
+    assertTrue(setup.lambda().stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
     List<SparseRow> expected = DataTesting.sortedRows(ROOT + "/criteo-direct");
     List<SparseRow> actual = DataTesting.sortedRows(ROOT + "/criteo-lambda");
     assertEquals(expected.size(), actual.size());
@@ -364,7 +310,7 @@ class LogisticRegressionOnWorkersTest {
     Path relative = Path.of("target", "relative-input-" + System.nanoTime() + ".svm");
     java.nio.file.Files.createDirectories(relative.getParent());
     java.nio.file.Files.writeString(relative, "1 3:1 7:0.5\n0 2:1\n1 7:2\n");
-    Pipeline p = Pipeline.create(options());
+    Pipeline p = Pipeline.create(setup.options());
     p.apply(LoadLibsvm.from(relative.toString()).to(ROOT + "/relative"));
     p.run().waitUntilFinish();
     assertEquals(3, DataTesting.dataset(ROOT + "/relative").rowCount());
@@ -376,7 +322,7 @@ class LogisticRegressionOnWorkersTest {
     List<Long> seen = List.of();
     long seenSince = System.nanoTime();
     while (System.nanoTime() < deadline) {
-      List<Long> busy = lambda.busyEnvironmentPids(FUNCTION);
+      List<Long> busy = setup.lambda().busyEnvironmentPids(FUNCTION);
       List<Long> still = busy.stream().filter(seen::contains).toList();
       if (!still.isEmpty() && System.nanoTime() - seenSince > Duration.ofMillis(300).toNanos()) {
         ProcessHandle.of(still.get(0)).ifPresent(ProcessHandle::destroyForcibly);

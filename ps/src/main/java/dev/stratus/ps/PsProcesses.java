@@ -14,6 +14,7 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -156,6 +157,15 @@ public final class PsProcesses implements AutoCloseable {
       Thread.currentThread().interrupt();
       return "(interrupted)";
     }
+  }
+
+  /** {@link #currentClasspath()} as distinct entries, for a launcher that takes a list (a Lambda function's code). */
+  public static List<Path> currentClasspathEntries() {
+    return Arrays.stream(currentClasspath().split(File.pathSeparator))
+        .filter(entry -> !entry.isBlank())
+        .distinct()
+        .map(Path::of)
+        .toList();
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.stratus.store;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -64,6 +66,39 @@ public final class StoreSpec implements Serializable {
 
   public boolean isEmbedded() {
     return embeddedDir != null;
+  }
+
+  /**
+   * How a process other than this one reaches the store, as plain fields (endpoint absent: AWS's own), for messages
+   * that carry no Java-serialized objects. An embedded store lives in this JVM and has none.
+   */
+  public Map<String, String> workerFields() {
+    if (isEmbedded()) {
+      throw new IllegalArgumentException("another process cannot open " + describe() + " (it lives in the driver's"
+          + " JVM): pass the store as workers reach it, ObjectStore.reachableSpec()");
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("region", region);
+    if (endpoint != null) {
+      fields.put("endpoint", endpoint);
+    }
+    if (accessKey != null) {
+      fields.put("accessKey", accessKey);
+      fields.put("secretKey", secretKey);
+    }
+    return fields;
+  }
+
+  /** The store {@link #workerFields()} describes; {@code where} names the message, for the error. */
+  public static StoreSpec fromWorkerFields(Map<String, String> fields, String where) {
+    String region = fields.get("region");
+    if (region == null) {
+      throw new IllegalArgumentException(where + ": the store's fields have no region: " + fields.keySet());
+    }
+    String endpoint = fields.get("endpoint");
+    return endpoint == null
+        ? aws(region)
+        : endpoint(URI.create(endpoint), region, fields.get("accessKey"), fields.get("secretKey"));
   }
 
   /** The data directory of the embedded server; only for {@link #isEmbedded()} specs. */

@@ -6,8 +6,6 @@ import dev.stratus.runner.lambda.local.FunctionSpec;
 import dev.stratus.runner.lambda.local.FunctionStats;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
-import java.io.File;
-import java.util.Arrays;
 import com.sun.management.OperatingSystemMXBean;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
@@ -230,8 +228,7 @@ public final class LoadNormalizeBenchmark {
   private static LambdaRun runOnLambda(Path work, ObjectStore store, String input, Map<String, String> environment,
       String runner) throws IOException {
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
-      List<Path> classpath = Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
-          .filter(entry -> !entry.isBlank()).distinct().map(Path::of).toList();
+      List<Path> classpath = PsProcesses.currentClasspathEntries();
       lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
           .withEnvironment(environment)
           .withMemoryMb(1024).withTimeoutSeconds(300));

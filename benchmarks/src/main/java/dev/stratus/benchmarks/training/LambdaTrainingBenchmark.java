@@ -22,7 +22,6 @@ import dev.stratus.transforms.train.ThreadWorkers;
 import dev.stratus.transforms.train.TrainResult;
 import dev.stratus.transforms.train.TrainingJob;
 import dev.stratus.transforms.train.TrainingSpec;
-import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -83,8 +82,7 @@ public final class LambdaTrainingBenchmark {
     double directTime = timeToTarget(direct, optimum.test().logloss() * 1.01);
     row("DirectRunner in-JVM, 4 threads", direct, optimum, directTime, -1, -1);
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
-      List<Path> classpath = Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
-          .filter(entry -> !entry.isBlank()).distinct().map(Path::of).toList();
+      List<Path> classpath = PsProcesses.currentClasspathEntries();
       lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
           .withMemoryMb(1769).withTimeoutSeconds(300));
       for (int workers : new int[] {1, 2, 4}) {

@@ -7,12 +7,8 @@ import dev.stratus.runner.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.scheduler.LambdaTaskInvoker;
 import dev.stratus.runner.lambda.scheduler.TaskInvoker;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
-import java.io.File;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -72,7 +68,7 @@ final class WorkerFunctionConnector {
                         .withEnvironmentMode(LocalLambdaService.EnvironmentMode.valueOf(m.name()))
                         .withRegion(options.getLambdaRegion())));
     FunctionSpec spec =
-        FunctionSpec.of(options.getFunctionName(), WorkerHandler.HANDLER, classpath())
+        FunctionSpec.of(options.getFunctionName(), WorkerHandler.HANDLER, PsProcesses.currentClasspathEntries())
             .withMemoryMb(options.getWorkerMemoryMb())
             .withTimeoutSeconds(options.getTaskTimeoutSeconds());
     if (!spec.equals(REGISTERED.get(mode))) {
@@ -90,14 +86,5 @@ final class WorkerFunctionConnector {
     LOCAL_SERVICES.values().forEach(LocalLambdaService::close);
     LOCAL_SERVICES.clear();
     REGISTERED.clear();
-  }
-
-  /** Where the worker's classes are: this JVM's class path, as the parameter server's launcher finds it. */
-  private static List<Path> classpath() {
-    return Arrays.stream(PsProcesses.currentClasspath().split(File.pathSeparator))
-        .filter(entry -> !entry.isBlank())
-        .distinct()
-        .map(Path::of)
-        .toList();
   }
 }

@@ -1,5 +1,6 @@
 package dev.stratus.transforms.train;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,10 +13,10 @@ import dev.stratus.transforms.iterate.MinibatchIterator.Position;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A worker's task and outcome as JSON, field by field: what crosses to a worker process or a Lambda invocation. No
@@ -124,28 +125,13 @@ public final class WorkerMessages {
     }
   }
 
-  private static ObjectNode store(StoreSpec store) {
-    if (store.isEmbedded()) {
-      throw new IllegalArgumentException("a worker cannot open the driver's in-process store: give it the endpoint");
-    }
-    ObjectNode node = JSON.createObjectNode();
-    node.put("endpoint", store.endpoint() == null ? null : store.endpoint().toString());
-    node.put("region", store.region());
-    node.put("accessKey", store.accessKey());
-    node.put("secretKey", store.secretKey());
-    return node;
+  private static JsonNode store(StoreSpec store) {
+    return JSON.valueToTree(store.workerFields());
   }
 
   private static StoreSpec store(JsonNode node) {
-    String region = text(node, "region");
-    if (node.path("endpoint").isNull() || node.path("endpoint").isMissingNode()) {
-      return StoreSpec.aws(region);
-    }
-    return StoreSpec.endpoint(
-        URI.create(node.get("endpoint").asText()),
-        region,
-        node.path("accessKey").isNull() ? null : node.path("accessKey").asText(),
-        node.path("secretKey").isNull() ? null : node.path("secretKey").asText());
+    return StoreSpec.fromWorkerFields(JSON.convertValue(node, new TypeReference<Map<String, String>>() {}),
+        "worker task");
   }
 
   private static ObjectNode position(Position position) {

@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The JSON an invocation carries (Lambda accepts only JSON payloads): references, never data. A task request names
@@ -37,35 +38,20 @@ public final class InvocationPayloads {
     }
 
     /** The store as plain fields: a worker never deserializes Java objects from its payload. */
-    private static ObjectNode storeJson(StoreSpec store) {
-      if (store.isEmbedded()) {
-        throw new IllegalArgumentException("a worker cannot open " + store.describe()
-            + " (it lives in the driver's JVM): pass the store as workers reach it, ObjectStore.reachableSpec()");
-      }
-      ObjectNode node = JSON.createObjectNode();
-      node.put("endpoint", store.endpoint() == null ? null : store.endpoint().toString());
-      node.put("region", store.region());
-      node.put("accessKey", store.accessKey());
-      node.put("secretKey", store.secretKey());
-      return node;
+    private static JsonNode storeJson(StoreSpec store) {
+      return JSON.valueToTree(store.workerFields());
     }
 
     private static StoreSpec storeFromJson(JsonNode node) {
-      if (!node.isObject() || !node.path("region").isTextual()) {
+      Map<String, String> fields = new LinkedHashMap<>();
+      node.fields().forEachRemaining(field -> fields.put(field.getKey(),
+          field.getValue().isTextual() ? field.getValue().asText() : null));
+      if (!node.isObject() || !node.path("region").isTextual() || fields.containsValue(null)) {
         throw new Messages.IncompatibleMessageException("the invocation's 'store' must be a JSON object of endpoint,"
-            + " region and credentials; it is " + node.getNodeType() + ": deploy the worker from the same build as"
-            + " the driver");
+            + " region and credentials as text; it is " + node.getNodeType() + " with fields " + fields.keySet()
+            + ": deploy the worker from the same build as the driver");
       }
-      String region = node.get("region").asText();
-      if (!node.path("endpoint").isTextual()) {
-        return StoreSpec.aws(region);
-      }
-      return StoreSpec.endpoint(URI.create(node.get("endpoint").asText()), region, textOrNull(node, "accessKey"),
-          textOrNull(node, "secretKey"));
-    }
-
-    private static String textOrNull(JsonNode node, String field) {
-      return node.path(field).isTextual() ? node.get(field).asText() : null;
+      return StoreSpec.fromWorkerFields(fields, "the invocation");
     }
   }
 

@@ -1,0 +1,75 @@
+package dev.stratus.dsl;
+
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.runner.lambda.LambdaRunner;
+import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.DatasetManifest;
+import dev.stratus.transforms.dataset.DatasetWriter;
+import dev.stratus.transforms.generate.PlantedData;
+import dev.stratus.transforms.reference.Liblinear;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * What the tests that train on LambdaRunner share: a local Lambda service (process environments) with the worker
+ * function, planted data under {@code root} (train, validation), the test rows training never sees, and liblinear's
+ * best test logloss on them.
+ */
+record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, double optimum) implements AutoCloseable {
+  static final String FUNCTION = "stratus-worker";
+  static final int FEATURES = 2_000;
+
+  /** The options of both: PipelineOptionsFactory needs one interface naming every option it is given. */
+  public interface StoreOptionsAndRunner extends LambdaRunnerOptions, TrainingOptions {}
+
+  static LambdaTrainingSetup start(String root, int concurrencyLimit) {
+    LocalLambdaService lambda =
+        LocalLambdaService.start(LocalLambdaService.Config.defaults().withConcurrencyLimit(concurrencyLimit));
+    lambda.registerFunction(
+        FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, PsProcesses.currentClasspathEntries())
+            .withMemoryMb(512)
+            .withTimeoutSeconds(120));
+    PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
+    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
+    DataTesting.store().ensureBucket("tests");
+    DatasetWriter.write(DataTesting.store(), S3Path.parse(root + "/train"), data.train, template, 5_000);
+    DatasetWriter.write(
+        DataTesting.store(), S3Path.parse(root + "/validation"), data.test.subList(0, 5_000), template, 5_000);
+    List<SparseRow> test = data.test.subList(5_000, 10_000);
+    try {
+      return new LambdaTrainingSetup(
+          lambda, test.toArray(new SparseRow[0]), Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().logloss());
+    } catch (IOException e) {
+      lambda.close();
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** LambdaRunner on this service, signing its calls with the service's own keys. */
+  StoreOptionsAndRunner options() {
+    StoreOptionsAndRunner options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=LambdaRunner",
+                "--dataDir=" + DataTesting.DIR.resolve("store"),
+                "--lambdaEndpoint=" + lambda.endpoint(),
+                "--functionName=" + FUNCTION,
+                "--workerMemoryMb=512",
+                "--taskTimeoutSeconds=120")
+            .as(StoreOptionsAndRunner.class);
+    options.setRunner(LambdaRunner.class);
+    options.setLambdaCredentials(lambda.credentialsProvider());
+    return options;
+  }
+
+  @Override
+  public void close() {
+    lambda.close();
+  }
+}
