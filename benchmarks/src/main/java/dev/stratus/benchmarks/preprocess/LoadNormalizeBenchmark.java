@@ -46,8 +46,9 @@ import org.joda.time.Duration;
  * parse-hash-scale over the same files in memory: the cost floor, so the ratio is what the pipeline (Beam, the object
  * store, the partition codec, and on LambdaRunner the invocations) adds. LambdaRunner's time is split into cold
  * starts, time in handlers (store I/O and compute together: the handler does not time them apart) and the driver's
- * share (planning, invoking, waiting, committing). LambdaRunner runs twice: with Lambda's Java 17 default (the JIT
- * stops at C1), and with the function's JAVA_TOOL_OPTIONS asking for the full JIT.
+ * share (planning, invoking, waiting, committing). LambdaRunner runs three times: at its defaults (as many attempts at
+ * once as this machine has cores, Lambda's Java 17 default of a JIT that stops at C1), with the previous default of
+ * eight attempts at once, and with the function's JAVA_TOOL_OPTIONS asking for the full JIT.
  *
  * <pre>mvn -q -o -pl benchmarks compile exec:java@load-normalize [-Dexec.args="--rows 1000000 --files 1"]</pre>
  */
@@ -151,11 +152,15 @@ public final class LoadNormalizeBenchmark {
     System.out.printf("fixed costs: embedded store start %.2f s, warm-up (%,d rows through both) %.2f s%n%n",
         storeStart, Math.min(rows, 50_000), warming.step("", 0, 0).seconds());
 
-    Step[] pipeline = runPipeline(options, work.resolve("input") + "/day_*.tsv", "s3://bench/datasets/criteo", store);
-    LambdaRun lambda = runOnLambda(work, store, work.resolve("input") + "/day_*.tsv", Map.of(), "LambdaRunner");
-    // the same with the function's JAVA_TOOL_OPTIONS asking for the full JIT (Lambda's Java 17 runtime stops at C1)
-    LambdaRun lambdaC2 = runOnLambda(work, store, work.resolve("input") + "/day_*.tsv",
-        Map.of("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=4"), "LambdaRunner, full JIT");
+    String input = work.resolve("input") + "/day_*.tsv";
+    Step[] pipeline = runPipeline(options, input, "s3://bench/datasets/criteo", store);
+    LambdaRun lambda = runOnLambda(work, store, input, Map.of(), List.of(), "LambdaRunner");
+    // the previous default: eight attempts at once whatever the cores (more environments, more cold starts)
+    LambdaRun lambda8 = runOnLambda(work, store, input, Map.of(), List.of("--maxConcurrency=8"),
+        "LambdaRunner, 8 at once");
+    // the function's JAVA_TOOL_OPTIONS asking for the full JIT (Lambda's Java 17 runtime stops at C1)
+    LambdaRun lambdaC2 = runOnLambda(work, store, input, Map.of("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=4"),
+        List.of(), "LambdaRunner, full JIT");
     Step pipelineLoad = pipeline[0];
     Step pipelineNormalize = pipeline[1];
     Step[] floor = runFloor(inputs);
@@ -174,35 +179,37 @@ public final class LoadNormalizeBenchmark {
     System.out.println(pipelineNormalize.row(floorNormalize));
     System.out.println(floorNormalize.row(null));
     System.out.println(pipelineTotal.row(floorTotal));
-    System.out.println(lambda.steps[0].row(floorLoad));
-    System.out.println(lambda.steps[1].row(floorNormalize));
-    Step lambdaTotal = lambda.steps[0].plus("LambdaRunner: load + normalize", lambda.steps[1], inputBytes);
-    System.out.println(lambdaTotal.row(floorTotal));
-    System.out.println(lambdaC2.steps[0].row(floorLoad));
-    System.out.println(lambdaC2.steps[1].row(floorNormalize));
-    Step lambdaC2Total =
-        lambdaC2.steps[0].plus("LambdaRunner, full JIT: load + normalize", lambdaC2.steps[1], inputBytes);
-    System.out.println(lambdaC2Total.row(floorTotal));
+    Step lambdaTotal = lambda.total(inputBytes);
+    for (LambdaRun run : List.of(lambda, lambda8, lambdaC2)) {
+      System.out.println(run.steps[0].row(floorLoad));
+      System.out.println(run.steps[1].row(floorNormalize));
+      System.out.println(run.total(inputBytes).row(floorTotal));
+    }
     System.out.println(floorTotal.row(null));
     System.out.printf("%nLambdaRunner over DirectRunner, wall: load %.2fx, normalize %.2fx, both %.2fx%n",
         lambda.steps[0].seconds() / pipelineLoad.seconds(), lambda.steps[1].seconds() / pipelineNormalize.seconds(),
         lambdaTotal.seconds() / pipelineTotal.seconds());
-    System.out.printf("LambdaRunner with the full JIT over Lambda's default (C1 only), wall: load %.2fx, normalize"
-        + " %.2fx, both %.2fx%n", lambdaC2.steps[0].seconds() / lambda.steps[0].seconds(),
-        lambdaC2.steps[1].seconds() / lambda.steps[1].seconds(), lambdaC2Total.seconds() / lambdaTotal.seconds());
+    for (LambdaRun variant : List.of(lambda8, lambdaC2)) {
+      System.out.printf("%s over LambdaRunner at its defaults (%d at once, C1 only), wall: load %.2fx, normalize"
+          + " %.2fx, both %.2fx%n", variant.runner, lambda.concurrency, variant.steps[0].seconds() / lambda.steps[0].seconds(),
+          variant.steps[1].seconds() / lambda.steps[1].seconds(), variant.total(inputBytes).seconds() / lambdaTotal.seconds());
+    }
     System.out.println("\nWhere LambdaRunner's time went (process CPU time above is the driver's alone; environments"
         + " are processes of their own):");
-    System.out.println("| step | wall s | invocations | cold starts | init s (sum) | in handlers s (sum) |"
+    System.out.println("| run | step | wall s | invocations | cold starts | init s (sum) | in handlers s (sum) |"
         + " handler s per wall s | driver-side s (wall - handlers / concurrency) |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (int i = 0; i < 2; i++) {
-      LambdaStep b = lambda.breakdown[i];
-      Step st = lambda.steps[i];
-      double handlers = b.handlerSeconds();
-      double concurrency = Math.min(Runtime.getRuntime().availableProcessors(), Math.max(1, b.invocations()));
-      System.out.printf("| %s | %.2f | %d | %d | %.2f | %.2f | %.2f | %.2f |%n", i == 0 ? "load" : "normalize",
-          st.seconds(), b.invocations(), b.coldStarts(), b.initSeconds(), handlers, handlers / st.seconds(),
-          Math.max(0, st.seconds() - handlers / concurrency));
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (LambdaRun run : List.of(lambda, lambda8)) {
+      for (int i = 0; i < 2; i++) {
+        LambdaStep b = run.breakdown[i];
+        Step st = run.steps[i];
+        double handlers = b.handlerSeconds();
+        double concurrency = Math.min(Math.min(run.concurrency, Runtime.getRuntime().availableProcessors()),
+            Math.max(1, b.invocations()));
+        System.out.printf("| %s | %s | %.2f | %d | %d | %.2f | %.2f | %.2f | %.2f |%n", run.runner,
+            i == 0 ? "load" : "normalize", st.seconds(), b.invocations(), b.coldStarts(), b.initSeconds(), handlers,
+            handlers / st.seconds(), Math.max(0, st.seconds() - handlers / concurrency));
+      }
     }
     System.out.printf("%nrows/s and MB/s per wall second. MB: TSV text generated and loaded; the loaded dataset's"
         + " compressed partitions%n(%,d bytes) for normalizing, which the plain loop holds in memory instead."
@@ -219,22 +226,28 @@ public final class LoadNormalizeBenchmark {
     }
   }
 
-  private record LambdaRun(Step[] steps, LambdaStep[] breakdown) {}
+  private record LambdaRun(String runner, int concurrency, Step[] steps, LambdaStep[] breakdown) {
+    Step total(long inputBytes) {
+      return steps[0].plus(runner + ": load + normalize", steps[1], inputBytes);
+    }
+  }
 
   /**
    * The same two pipelines on LambdaRunner against a local Lambda service of its own, the function given {@code environment} (process environments, none warm
    * at the start: the cold starts are part of the cost), whose counters tell the breakdown.
    */
   private static LambdaRun runOnLambda(Path work, ObjectStore store, String input, Map<String, String> environment,
-      String runner) throws IOException {
+      List<String> extraArgs, String runner) throws IOException {
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
       List<Path> classpath = PsProcesses.currentClasspathEntries();
       lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
           .withEnvironment(environment)
           .withMemoryMb(1024).withTimeoutSeconds(300));
-      LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
-          "--dataDir=" + work.resolve("store"), "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
-          "--workerMemoryMb=1024").as(LambdaRunnerOptions.class);
+      List<String> args = new ArrayList<>(List.of("--runner=LambdaRunner", "--dataDir=" + work.resolve("store"),
+          "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION, "--workerMemoryMb=1024"));
+      args.addAll(extraArgs);
+      LambdaRunnerOptions options =
+          PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(LambdaRunnerOptions.class);
       options.setLambdaCredentials(lambda.credentialsProvider());
       FunctionStats start = lambda.stats(FUNCTION);
       List<FunctionStats> marks = new ArrayList<>();
@@ -242,7 +255,7 @@ public final class LoadNormalizeBenchmark {
       Step[] steps = runPipeline(options, input, location, store,
           () -> marks.add(lambda.stats(FUNCTION)), runner);
       FunctionStats end = lambda.stats(FUNCTION);
-      return new LambdaRun(steps,
+      return new LambdaRun(runner, options.getMaxConcurrency(), steps,
           new LambdaStep[] {LambdaStep.between(start, marks.get(0)), LambdaStep.between(marks.get(0), end)});
     }
   }

@@ -58,8 +58,14 @@ public interface LambdaRunnerOptions extends StoreOptions {
 
   void setTaskTimeoutSeconds(int seconds);
 
-  @Description("Most task attempts running at once")
-  @Default.Integer(8)
+  /**
+   * Default: the machine's cores when the Lambda service runs on it (the embedded local service, or an endpoint on
+   * loopback), since every environment then shares those cores and more of them only add cold starts and contention
+   * (measured by the load-normalize benchmark); {@value TaskConcurrency#REMOTE} for a remote service.
+   */
+  @Description("Most task attempts running at once (default: this machine's cores when the Lambda service runs on it,"
+      + " " + TaskConcurrency.REMOTE + " for a remote one)")
+  @Default.InstanceFactory(TaskConcurrency.class)
   int getMaxConcurrency();
 
   void setMaxConcurrency(int tasks);

@@ -119,6 +119,22 @@ public class LambdaRunnerTest {
   }
 
   @Test
+  public void runsAsManyAttemptsAtOnceAsTheLambdaServicesMachineHasCoresByDefault() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals("the embedded local service", cores, concurrencyFor());
+    assertEquals("a service on loopback", cores, concurrencyFor("--lambdaEndpoint=http://127.0.0.1:9001"));
+    assertEquals("a service on localhost", cores, concurrencyFor("--lambdaEndpoint=http://localhost:9001"));
+    assertEquals("AWS Lambda", TaskConcurrency.REMOTE, concurrencyFor("--lambdaEndpoint=aws"));
+    assertEquals("another machine", TaskConcurrency.REMOTE,
+        concurrencyFor("--lambdaEndpoint=http://192.0.2.7:9001"));
+    assertEquals("given", 3, concurrencyFor("--maxConcurrency=3"));
+  }
+
+  private static int concurrencyFor(String... args) {
+    return PipelineOptionsFactory.fromArgs(args).as(LambdaRunnerOptions.class).getMaxConcurrency();
+  }
+
+  @Test
   public void sizesAGroupByKeysReduceTasksByItsData() {
     assertEquals("8 MB of values in 64 MB tasks: as many as run at once", 2, reduceTasks(8_000, 500, 64));
     long tasks = reduceTasks(8_000, 500, 1);
