@@ -1,5 +1,7 @@
 package dev.stratus.store;
 
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -36,9 +39,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *
  * <p>Instances are shared per {@link StoreSpec} within a JVM ({@link #of}): S3 clients are thread-safe and costly to
  * build, and an embedded spec starts its server once.
+ *
+ * <p>Every call, and every read from a stream it opened, adds its time to {@link #waitedNanos()}: what a task spent on
+ * store I/O, as opposed to its computing.
  */
 public final class ObjectStore {
   private static final Map<StoreSpec, ObjectStore> SHARED = new ConcurrentHashMap<>();
+  private static final LongAdder WAITED_NANOS = new LongAdder();
   private static final Map<Path, EmbeddedS3Server> EMBEDDED = new ConcurrentHashMap<>();
 
   private final StoreSpec spec;
@@ -164,7 +171,21 @@ public final class ObjectStore {
 
   /** A stream over the object's bytes; the caller closes it. */
   public InputStream open(S3Path path) {
-    return call("read " + path, () -> s3.getObject(b -> b.bucket(path.bucket()).key(path.key())));
+    return new TimedStream(call("read " + path, () -> s3.getObject(b -> b.bucket(path.bucket()).key(path.key()))));
+  }
+
+  /** A stream over the object's bytes from {@code offset} on; the caller closes it. */
+  public InputStream openFrom(S3Path path, long offset) {
+    return new TimedStream(call("read " + path + " from byte " + offset,
+        () -> s3.getObject(b -> b.bucket(path.bucket()).key(path.key()).range("bytes=" + offset + "-"))));
+  }
+
+  /**
+   * Nanoseconds the threads of this JVM have spent in store calls and reading their streams, since it started. A
+   * worker environment runs one task at a time, so the difference across a task is that task's store I/O.
+   */
+  public static long waitedNanos() {
+    return WAITED_NANOS.sum();
   }
 
   public boolean exists(S3Path path) {
@@ -232,7 +253,45 @@ public final class ObjectStore {
   /** An object and its size. */
   public record ObjectInfo(S3Path path, long size) {}
 
+  /** Counts the time spent in reads, which is time waiting on the store once the call has opened the stream. */
+  private static final class TimedStream extends FilterInputStream {
+    TimedStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      long start = System.nanoTime();
+      try {
+        return super.read();
+      } finally {
+        WAITED_NANOS.add(System.nanoTime() - start);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      long start = System.nanoTime();
+      try {
+        return in.read(b, off, len);
+      } finally {
+        WAITED_NANOS.add(System.nanoTime() - start);
+      }
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long start = System.nanoTime();
+      try {
+        return in.skip(n);
+      } finally {
+        WAITED_NANOS.add(System.nanoTime() - start);
+      }
+    }
+  }
+
   private <T> T call(String what, Supplier<T> action) {
+    long start = System.nanoTime();
     try {
       return action.get();
     } catch (NoSuchBucketException e) {
@@ -256,6 +315,8 @@ public final class ObjectStore {
       throw new StoreException("cannot " + what + " in " + spec.describe() + ": " + e.getMessage(), e);
     } catch (java.io.UncheckedIOException e) {
       throw new StoreException("cannot " + what + ": " + e.getMessage(), e);
+    } finally {
+      WAITED_NANOS.add(System.nanoTime() - start);
     }
   }
 }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -51,6 +53,27 @@ class ObjectStoreTest {
     store.deleteAll(S3Path.parse("s3://data/a/"));
     assertTrue(store.list(S3Path.parse("s3://data/a/")).isEmpty());
     assertTrue(store.exists(S3Path.parse("s3://data/b/other")));
+  }
+
+  @Test
+  void countsTheTimeSpentInCallsAndInReadingTheirStreams() throws Exception {
+    byte[] data = new byte[4 << 20];
+    new Random(3).nextBytes(data);
+    S3Path path = new S3Path("data", "timed/object");
+    long before = ObjectStore.waitedNanos();
+    long callStart = System.nanoTime();
+    store.put(path, data);
+    long putNanos = System.nanoTime() - callStart;
+    long afterPut = ObjectStore.waitedNanos();
+    assertTrue(afterPut - before > 0 && afterPut - before <= putNanos, "the put's time, at most its wall time");
+
+    byte[] read;
+    try (InputStream in = store.openFrom(path, 1 << 20)) {
+      long afterOpen = ObjectStore.waitedNanos();
+      read = in.readAllBytes();
+      assertTrue(ObjectStore.waitedNanos() > afterOpen, "reading the opened stream counts too");
+    }
+    assertArrayEquals(Arrays.copyOfRange(data, 1 << 20, data.length), read);
   }
 
   @Test

@@ -1,7 +1,9 @@
 package dev.stratus.benchmarks.preprocess;
 
 import dev.stratus.ps.PsProcesses;
+import dev.stratus.runner.lambda.LambdaPipelineResult;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.scheduler.StageReport;
 import dev.stratus.runner.lambda.local.FunctionSpec;
 import dev.stratus.runner.lambda.local.FunctionStats;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
@@ -32,6 +34,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
@@ -45,7 +48,7 @@ import org.joda.time.Duration;
  * environments, cold starts included), step by step, beside a plain single-threaded Java loop doing the same
  * parse-hash-scale over the same files in memory: the cost floor, so the ratio is what the pipeline (Beam, the object
  * store, the partition codec, and on LambdaRunner the invocations) adds. LambdaRunner's time is split into cold
- * starts, time in handlers (store I/O and compute together: the handler does not time them apart) and the driver's
+ * starts, time in handlers (split into store I/O, as the tasks report it, and compute) and the driver's
  * share (planning, invoking, waiting, committing). LambdaRunner runs three times: at its defaults (as many attempts at
  * once as this machine has cores, Lambda's Java 17 default of a JIT that stops at C1), with the previous default of
  * eight attempts at once, and with the function's JAVA_TOOL_OPTIONS asking for the full JIT.
@@ -197,8 +200,9 @@ public final class LoadNormalizeBenchmark {
     System.out.println("\nWhere LambdaRunner's time went (process CPU time above is the driver's alone; environments"
         + " are processes of their own):");
     System.out.println("| run | step | wall s | invocations | cold starts | init s (sum) | in handlers s (sum) |"
-        + " handler s per wall s | driver-side s (wall - handlers / concurrency) |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        + " of which store I/O s | of which compute s | handler s per wall s | driver-side s (wall - handlers /"
+        + " concurrency) |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (LambdaRun run : List.of(lambda, lambda8)) {
       for (int i = 0; i < 2; i++) {
         LambdaStep b = run.breakdown[i];
@@ -206,9 +210,10 @@ public final class LoadNormalizeBenchmark {
         double handlers = b.handlerSeconds();
         double concurrency = Math.min(Math.min(run.concurrency, Runtime.getRuntime().availableProcessors()),
             Math.max(1, b.invocations()));
-        System.out.printf("| %s | %s | %.2f | %d | %d | %.2f | %.2f | %.2f | %.2f |%n", run.runner,
+        System.out.printf("| %s | %s | %.2f | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", run.runner,
             i == 0 ? "load" : "normalize", st.seconds(), b.invocations(), b.coldStarts(), b.initSeconds(), handlers,
-            handlers / st.seconds(), Math.max(0, st.seconds() - handlers / concurrency));
+            b.storeSeconds(), Math.max(0, handlers - b.storeSeconds()), handlers / st.seconds(),
+            Math.max(0, st.seconds() - handlers / concurrency));
       }
     }
     System.out.printf("%nrows/s and MB/s per wall second. MB: TSV text generated and loaded; the loaded dataset's"
@@ -217,12 +222,17 @@ public final class LoadNormalizeBenchmark {
         partitionBytes, OS.getSystemLoadAverage());
   }
 
-  /** What the local Lambda service counted during one step. */
-  private record LambdaStep(long invocations, long coldStarts, double initSeconds, double handlerSeconds) {
-    static LambdaStep between(FunctionStats before, FunctionStats after) {
+  /**
+   * What the local Lambda service counted during one step, and the store I/O its tasks reported (the runner's stage
+   * reports).
+   */
+  private record LambdaStep(
+      long invocations, long coldStarts, double initSeconds, double handlerSeconds, double storeSeconds) {
+    static LambdaStep between(FunctionStats before, FunctionStats after, List<StageReport> stages) {
       return new LambdaStep(after.invocations() - before.invocations(), after.coldStarts() - before.coldStarts(),
           after.totalInitTime().minus(before.totalInitTime()).toNanos() / 1e9,
-          after.totalDuration().minus(before.totalDuration()).toNanos() / 1e9);
+          after.totalDuration().minus(before.totalDuration()).toNanos() / 1e9,
+          stages.stream().mapToLong(StageReport::storeMillis).sum() / 1e3);
     }
   }
 
@@ -249,25 +259,27 @@ public final class LoadNormalizeBenchmark {
       LambdaRunnerOptions options =
           PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(LambdaRunnerOptions.class);
       options.setLambdaCredentials(lambda.credentialsProvider());
-      FunctionStats start = lambda.stats(FUNCTION);
-      List<FunctionStats> marks = new ArrayList<>();
+      List<FunctionStats> marks = new ArrayList<>(List.of(lambda.stats(FUNCTION)));
+      List<List<StageReport>> reports = new ArrayList<>();
       String location = "s3://bench/datasets/" + runner.replaceAll("[^A-Za-z0-9]+", "-");
-      Step[] steps = runPipeline(options, input, location, store,
-          () -> marks.add(lambda.stats(FUNCTION)), runner);
-      FunctionStats end = lambda.stats(FUNCTION);
-      return new LambdaRun(runner, options.getMaxConcurrency(), steps,
-          new LambdaStep[] {LambdaStep.between(start, marks.get(0)), LambdaStep.between(marks.get(0), end)});
+      Step[] steps = runPipeline(options, input, location, store, result -> {
+        marks.add(lambda.stats(FUNCTION));
+        reports.add(((LambdaPipelineResult) result).stages());
+      }, runner);
+      return new LambdaRun(runner, options.getMaxConcurrency(), steps, new LambdaStep[] {
+        LambdaStep.between(marks.get(0), marks.get(1), reports.get(0)),
+        LambdaStep.between(marks.get(1), marks.get(2), reports.get(1))});
     }
   }
 
   private static Step[] runPipeline(StoreOptions options, String input, String location, ObjectStore store)
       throws IOException {
-    return runPipeline(options, input, location, store, () -> {}, "DirectRunner");
+    return runPipeline(options, input, location, store, result -> {}, "DirectRunner");
   }
 
   /** LoadCriteo, then Normalize.minMax over the loaded dataset, as two pipelines so each step is timed alone. */
   private static Step[] runPipeline(StoreOptions options, String input, String location, ObjectStore store,
-      Runnable betweenSteps, String runner) throws IOException {
+      Consumer<PipelineResult> afterEachStep, String runner) throws IOException {
     long inputBytes = 0;
     try (Stream<Path> files = Files.list(Path.of(input).getParent())) {
       for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".tsv")).toList()) {
@@ -277,16 +289,19 @@ public final class LoadNormalizeBenchmark {
     Pipeline load = Pipeline.create(options);
     load.apply(LoadCriteo.from(input).modelBits(MODEL_BITS).to(location));
     Timer loading = new Timer();
-    finish(load.run(), "load");
+    PipelineResult loadResult = load.run();
+    finish(loadResult, "load");
     Step loadStep = loading.step(runner + ": LoadCriteo", 0, inputBytes);
-    betweenSteps.run();
+    afterEachStep.accept(loadResult);
 
     Dataset loaded = Dataset.open(store, S3Path.parse(location));
     long partitionBytes = loaded.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).sum();
     Pipeline normalize = Pipeline.create(options);
     normalize.apply(Create.of(loaded).withCoder(DatasetCoder.of())).apply(Normalize.minMax());
     Timer normalizing = new Timer();
-    finish(normalize.run(), "normalize");
+    PipelineResult normalized = normalize.run();
+    finish(normalized, "normalize");
+    afterEachStep.accept(normalized);
     return new Step[] {
       new Step(loadStep.name(), loaded.rowCount(), loadStep.seconds(), loadStep.cpuSeconds(), inputBytes),
       normalizing.step(runner + ": Normalize.minMax, 2 passes", loaded.rowCount(), partitionBytes)

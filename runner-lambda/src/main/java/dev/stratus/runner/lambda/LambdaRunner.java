@@ -107,7 +107,7 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
                   options.getMaxAttempts(),
                   Duration.ofMillis(options.getRetryBackoffMillis()),
                   options.getBundleSizeMb() * 1024L * 1024L));
-      return new LambdaPipelineResult(scheduler.run(graph).metricResults());
+      return new LambdaPipelineResult(scheduler.run(graph).metricResults(), scheduler.stageReports());
     } catch (TaskFailedException e) {
       Throwable cause = e.getCause();
       if (cause == null) {

@@ -2,6 +2,8 @@ package dev.stratus.runner.lambda;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
@@ -19,6 +21,7 @@ import dev.stratus.runner.lambda.local.FunctionSpec;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.scheduler.StageReport;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -116,6 +119,29 @@ public class LambdaRunnerTest {
     options.setTaskTimeoutSeconds(901);
     e = assertThrows(IllegalArgumentException.class, () -> LambdaRunner.fromOptions(options));
     assertThat(e.getMessage(), containsString("--taskTimeoutSeconds=901 is out of range: 1..900"));
+  }
+
+  @Test
+  public void reportsEachStagesTimeInWorkersAndOnStoreIo() {
+    Pipeline p = Pipeline.create(options());
+    p.apply(Create.of(java.util.stream.IntStream.range(0, 20_000).boxed().toList()))
+        .apply(MapElements.into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptors.strings()))
+            .via(i -> KV.of(i % 100, "x".repeat(100))))
+        .apply(GroupByKey.create())
+        .apply(Count.globally());
+    LambdaPipelineResult result = (LambdaPipelineResult) p.run();
+
+    List<StageReport> stages = result.stages();
+    assertThat(stages.toString(), stages.size(), greaterThanOrEqualTo(3));
+    for (StageReport stage : stages) {
+      assertThat(stage.toString(), stage.tasks(), greaterThanOrEqualTo(1));
+      assertThat(stage.toString(), stage.workerMillis(), greaterThanOrEqualTo(0L));
+      assertThat(stage.toString(), stage.storeMillis(), greaterThan(0L)); // plans, outputs
+      assertThat(stage.toString(), stage.computeMillis(), greaterThanOrEqualTo(0L));
+    }
+    long written = stages.stream().mapToLong(StageReport::elementsWritten).sum();
+    assertThat("the shuffle's 20,000 elements went through the store", written,
+        greaterThanOrEqualTo(20_000L));
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.stratus.transforms.text;
 
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.store.StoreException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The files an input names: a local path or an {@code s3://} object, a directory or prefix (its files, skipping names
@@ -75,7 +73,7 @@ public final class InputFiles {
     }
     InputStream in;
     if (S3Path.isS3(file)) {
-      in = offset == 0 ? store.get().open(S3Path.parse(file)) : openS3At(S3Path.parse(file), offset, store.get());
+      in = offset == 0 ? store.get().open(S3Path.parse(file)) : store.get().openFrom(S3Path.parse(file), offset);
     } else {
       try {
         in = Files.newInputStream(Path.of(file));
@@ -104,16 +102,6 @@ public final class InputFiles {
       return Files.size(Path.of(file));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the size of " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** A ranged GET, which the store's wrapper leaves to the SDK client: the rest of the object from {@code offset}. */
-  private static InputStream openS3At(S3Path path, long offset, ObjectStore store) {
-    try {
-      return store.client().getObject(b -> b.bucket(path.bucket()).key(path.key()).range("bytes=" + offset + "-"));
-    } catch (SdkException e) {
-      throw new StoreException("cannot read " + path + " from byte " + offset + " in " + store.spec().describe() + ": "
-          + e.getMessage(), e);
     }
   }
 

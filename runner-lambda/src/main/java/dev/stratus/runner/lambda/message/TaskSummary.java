@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
  *
  * @param materialized PCollection id to the path of this attempt's partition (absent when empty)
  * @param shuffled shuffle id to the parts this attempt wrote to it
+ * @param runMillis the attempt's time in the worker
+ * @param storeMillis the part of it spent waiting on the object store (calls and reading their streams)
  * @param metrics the attempt's metrics, as {@link TaskMetrics} encodes them
  * @param error why a failed attempt failed (null when it succeeded)
  */
@@ -18,6 +20,7 @@ public record TaskSummary(
     long elementsRead,
     long elementsWritten,
     long runMillis,
+    long storeMillis,
     ArrayList<byte[]> metrics,
     WorkerError error) {
 

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletionService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +61,7 @@ public final class Scheduler {
   private final long bundleSizeBytes;
 
   private final OpenTasks openTasks;
+  private final List<StageReport> reports = new CopyOnWriteArrayList<>();
 
   private CommittedState committed;
   private InvokerWorkers workers;
@@ -142,6 +144,11 @@ public final class Scheduler {
     }
   }
 
+  /** Each finished stage's report, in the order they finished. */
+  public List<StageReport> stageReports() {
+    return List.copyOf(reports);
+  }
+
   private void runStage(Stage stage) throws TaskFailedException, InterruptedException {
     S3Path stageDir = jobDir.resolve("stage-" + stage.id() + "/");
     if (stage.runsInDriver()) {
@@ -184,20 +191,27 @@ public final class Scheduler {
     long elementsRead = 0;
     long elementsWritten = 0;
     long workerMillis = 0;
+    long storeMillis = 0;
     for (TaskSummary summary : summaries) {
       committed.commit(summary);
       elementsRead += summary.elementsRead();
       elementsWritten += summary.elementsWritten();
       workerMillis += summary.runMillis();
+      storeMillis += summary.storeMillis();
     }
+    StageReport report = new StageReport(stage.toString(), tasks.size(), (System.nanoTime() - started) / 1_000_000,
+        workerMillis, storeMillis, elementsRead, elementsWritten);
+    reports.add(report);
     LOG.info(
-        "{}: {} task(s) in {} ms ({} ms in workers), {} element(s) read, {} written to the store",
+        "{}: {} task(s) in {} ms ({} ms in workers, {} ms of it on store I/O), {} element(s) read, {} written to the"
+            + " store",
         stage,
-        tasks.size(),
-        (System.nanoTime() - started) / 1_000_000,
-        workerMillis,
-        elementsRead,
-        elementsWritten);
+        report.tasks(),
+        report.wallMillis(),
+        report.workerMillis(),
+        report.storeMillis(),
+        report.elementsRead(),
+        report.elementsWritten());
   }
 
   /** Runs an in-driver stage (a composite executed whole) and commits its output as one partition. */
@@ -213,7 +227,9 @@ public final class Scheduler {
     if (output != null) {
       committed.commitPartition(((StageInput.InDriver) stage.input()).output(), output);
     }
-    LOG.info("{}: ran in the driver in {} ms", stage, (System.nanoTime() - started) / 1_000_000);
+    long wallMillis = (System.nanoTime() - started) / 1_000_000;
+    reports.add(new StageReport(stage.toString(), 0, wallMillis, 0, 0, 0, 0));
+    LOG.info("{}: ran in the driver in {} ms", stage, wallMillis);
   }
 
   private synchronized InvokerWorkers workers() {

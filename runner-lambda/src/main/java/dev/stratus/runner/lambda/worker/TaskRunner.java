@@ -95,6 +95,7 @@ public final class TaskRunner {
 
   public TaskSummary run(InvocationPayloads.Request request) {
     long started = System.currentTimeMillis();
+    long storeNanos = ObjectStore.waitedNanos();
     MetricsContainerStepMap metrics = new MetricsContainerStepMap();
     Attempt attempt =
         new Attempt(
@@ -110,6 +111,7 @@ public final class TaskRunner {
           attempt.elementsRead,
           attempt.elementsWritten(),
           System.currentTimeMillis() - started,
+          (ObjectStore.waitedNanos() - storeNanos) / 1_000_000,
           TaskMetrics.encode(metrics),
           null);
     } catch (Throwable t) {
@@ -121,6 +123,7 @@ public final class TaskRunner {
           attempt.elementsRead,
           0,
           System.currentTimeMillis() - started,
+          (ObjectStore.waitedNanos() - storeNanos) / 1_000_000,
           TaskMetrics.encode(metrics),
           WorkerError.of(cause));
     }

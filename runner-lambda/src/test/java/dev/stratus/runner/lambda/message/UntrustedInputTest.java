@@ -59,7 +59,7 @@ public class UntrustedInputTest {
   @Test
   public void theDriverRefusesJavaSerializedMetricsInAnAnswer() {
     TaskSummary summary =
-        new TaskSummary(true, new LinkedHashMap<>(), new LinkedHashMap<>(), 1, 1, 1,
+        new TaskSummary(true, new LinkedHashMap<>(), new LinkedHashMap<>(), 1, 1, 1, 0,
             new ArrayList<>(List.of(Gadget.serializedInAMap())), null);
     TaskSummary received = InvocationPayloads.summaryFromResponse(InvocationPayloads.responseJson(summary));
 

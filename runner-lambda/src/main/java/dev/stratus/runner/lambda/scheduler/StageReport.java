@@ -1,0 +1,24 @@
+package dev.stratus.runner.lambda.scheduler;
+
+/**
+ * What one stage of a run took: its tasks' wall time from the first invocation to the last answer, and what its
+ * attempts reported (the committed attempt of each task): their time in workers, the part of it spent waiting on the
+ * object store, the elements they read and wrote.
+ *
+ * @param stage the stage as the log names it
+ * @param tasks tasks run on workers (0 for a stage run in the driver)
+ */
+public record StageReport(
+    String stage,
+    int tasks,
+    long wallMillis,
+    long workerMillis,
+    long storeMillis,
+    long elementsRead,
+    long elementsWritten) {
+
+  /** Worker time that was not store I/O: the stage's computing, its runner overhead inside the worker included. */
+  public long computeMillis() {
+    return workerMillis - storeMillis;
+  }
+}
