@@ -90,7 +90,16 @@ public final class SearchState implements SearchListener {
 
   @Override
   public synchronized void experimentEnded(ExperimentResult result) {
-    entry(result.id()).result = result;
+    Entry entry = entry(result.id());
+    entry.result = result;
+    // The evaluation that made the training stop itself is seen by no listener: the result's curve has it.
+    if (result.curve().size() > entry.curve.size()) {
+      entry.curve.clear();
+      entry.curve.addAll(result.curve());
+      if (Double.isFinite(result.bestValidationLoss())) {
+        entry.bestLoss = Math.min(entry.bestLoss, result.bestValidationLoss());
+      }
+    }
   }
 
   /**
