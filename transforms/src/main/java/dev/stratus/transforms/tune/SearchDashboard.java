@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -115,8 +116,8 @@ public final class SearchDashboard implements AutoCloseable {
     return dashboard;
   }
 
-  /** 127.0.0.1 itself, whatever the machine's name resolution says. */
-  static InetAddress loopback() throws IOException {
+  /** The address the dashboard binds: 127.0.0.1 itself, whatever the machine's name resolution says. */
+  public static InetAddress loopback() throws IOException {
     return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
   }
 
@@ -133,6 +134,27 @@ public final class SearchDashboard implements AutoCloseable {
   public void close() {
     server.stop(0);
     threads.shutdownNow();
+  }
+
+  /**
+   * Closes the dashboard {@code delay} from now, from a thread of its own: a page still open polls the search's final
+   * state (every experiment ended) before the driver stops answering.
+   */
+  public void closeAfter(Duration delay) {
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(delay.toMillis());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                close();
+              }
+            },
+            "search-dashboard-close");
+    closer.setDaemon(true);
+    closer.start();
   }
 
   private void handle(HttpExchange exchange) throws IOException {

@@ -106,51 +106,52 @@ function drawChart(search) {
   }
 }
 
-function cell(row, text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) {
-    td.className = className;
+// The table's rows, by experiment id: made once and updated in place, so a button under the pointer stays the same
+// element from one poll to the next and a click on it is never lost.
+const rows = new Map();
+const COLUMNS = ['swatch', 'id', 'parameters', 'state', 'current-loss', 'best-loss', 'updates', 'updates-per-second',
+  'workers', 'elapsed', 'cost', 'actions'];
+
+function makeRow(e) {
+  const row = document.createElement('tr');
+  row.dataset.experiment = e.id;
+  const cells = {};
+  for (const column of COLUMNS) {
+    cells[column] = document.createElement('td');
+    cells[column].className = column;
+    row.appendChild(cells[column]);
   }
-  row.appendChild(td);
-  return td;
+  const swatch = svg('svg', { width: 14, height: 8, 'aria-hidden': 'true' }, cells.swatch);
+  svg('rect', { width: 14, height: 8, fill: color(e.id) }, swatch);
+  cells.id.textContent = e.id;
+  cells.parameters.textContent = e.label;
+  const stop = document.createElement('button');
+  stop.type = 'button';
+  stop.textContent = 'Stop';
+  stop.className = 'stop';
+  stop.dataset.stop = e.id;
+  stop.addEventListener('click', () => post(`/api/experiments/${e.id}/stop`));
+  cells.actions.appendChild(stop);
+  document.querySelector('#experiments tbody').appendChild(row);
+  return { row, cells, stop };
 }
 
 function drawTable(search) {
-  const body = document.querySelector('#experiments tbody');
-  body.replaceChildren();
   for (const e of search.experiments) {
-    const row = document.createElement('tr');
+    if (!rows.has(e.id)) {
+      rows.set(e.id, makeRow(e));
+    }
+    const { row, cells, stop } = rows.get(e.id);
     row.className = e.state;
-    row.dataset.experiment = e.id;
-    const swatch = cell(row, '', 'swatch');
-    const mark = document.createElement('span');
-    mark.setAttribute('aria-hidden', 'true');
-    swatch.appendChild(mark);
-    mark.appendChild(document.createElementNS(SVG, 'svg'));
-    mark.firstChild.setAttribute('width', '14');
-    mark.firstChild.setAttribute('height', '8');
-    svg('rect', { width: 14, height: 8, fill: color(e.id) }, mark.firstChild);
-    cell(row, e.id);
-    cell(row, e.label, 'parameters');
-    cell(row, e.error ? `${e.state}: ${e.error}` : e.state, 'state');
-    cell(row, fixed(e.currentLoss, 5), 'current-loss');
-    cell(row, fixed(e.bestLoss, 5), 'best-loss');
-    cell(row, Number(e.updates).toLocaleString());
-    cell(row, Math.round(e.updatesPerSecond).toLocaleString());
-    cell(row, e.workers);
-    cell(row, seconds(e.elapsedSeconds));
-    cell(row, (e.costEstimated ? '≈ ' : '') + Number(e.cost).toFixed(6));
-    const actions = cell(row, '');
-    const stop = document.createElement('button');
-    stop.type = 'button';
-    stop.textContent = 'Stop';
-    stop.className = 'stop';
-    stop.dataset.stop = e.id;
+    cells.state.textContent = e.error ? `${e.state}: ${e.error}` : e.state;
+    cells['current-loss'].textContent = fixed(e.currentLoss, 5);
+    cells['best-loss'].textContent = fixed(e.bestLoss, 5);
+    cells.updates.textContent = Number(e.updates).toLocaleString();
+    cells['updates-per-second'].textContent = Math.round(e.updatesPerSecond).toLocaleString();
+    cells.workers.textContent = e.workers;
+    cells.elapsed.textContent = seconds(e.elapsedSeconds);
+    cells.cost.textContent = (e.costEstimated ? '≈ ' : '') + Number(e.cost).toFixed(6);
     stop.disabled = !STOPPABLE.has(e.state);
-    stop.addEventListener('click', () => post(`/api/experiments/${e.id}/stop`));
-    actions.appendChild(stop);
-    body.appendChild(row);
   }
 }
 
