@@ -12,10 +12,7 @@ import dev.stratus.transforms.generate.PlantedData;
 import dev.stratus.transforms.train.StopReason;
 import dev.stratus.transforms.tune.ExperimentResult;
 import dev.stratus.transforms.tune.SearchResult;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -54,32 +50,6 @@ class SearchDashboardBrowserTest {
 
   @TempDir Path browserProfile;
 
-  /** The console as the user sees it, also kept to read the printed address from. */
-  private static final class Tee extends OutputStream {
-    final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    final PrintStream console;
-
-    Tee(PrintStream console) {
-      this.console = console;
-    }
-
-    @Override
-    public synchronized void write(int b) {
-      kept.write(b);
-      console.write(b);
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) {
-      kept.write(b, off, len);
-      console.write(b, off, len);
-    }
-
-    synchronized String text() {
-      return kept.toString(StandardCharsets.UTF_8);
-    }
-  }
-
   @Test
   void theStopButtonKillsOneExperimentWhileTheOthersGoOn() throws Exception {
     if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
@@ -87,14 +57,14 @@ class SearchDashboardBrowserTest {
           + CHROMEDRIVER + ": install them with apt-get install -y chromium chromium-driver, as .ci/run does");
     }
     writeData();
-    PrintStream console = System.out;
-    Tee tee = new Tee(console);
-    System.setOut(new PrintStream(tee, true, StandardCharsets.UTF_8));
+    ConsoleTee tee = ConsoleTee.start();
+    PrintStream console = tee.console();
     AtomicReference<Throwable> searchFailure = new AtomicReference<>();
     Thread search = new Thread(() -> {
       try {
         runSearch();
       } catch (Throwable t) {
+        t.printStackTrace();
         searchFailure.set(t);
       }
     }, "grid-search");
@@ -102,7 +72,7 @@ class SearchDashboardBrowserTest {
     WebDriver browser = null;
     try {
       search.start();
-      String address = awaitAddress(tee, search, searchFailure);
+      String address = tee.await(ADDRESS, WAIT, search::isAlive);
       browser = chromium();
       WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(200));
       browser.get(address);
@@ -157,7 +127,7 @@ class SearchDashboardBrowserTest {
           browser.quit();
         }
       }
-      System.setOut(console);
+      tee.close();
       search.join(WAIT.toMillis());
     }
   }
@@ -187,22 +157,6 @@ class SearchDashboardBrowserTest {
             .modelsTo(ROOT + "/models/"))
         .apply(ParDo.of(new GridSearchTest.Save<>(ROOT + "/result")));
     p.run().waitUntilFinish();
-  }
-
-  private static String awaitAddress(Tee tee, Thread search, AtomicReference<Throwable> failure)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      Matcher printed = ADDRESS.matcher(tee.text());
-      if (printed.find()) {
-        return printed.group(1);
-      }
-      if (!search.isAlive()) {
-        throw new AssertionError("the search ended without printing the dashboard's address", failure.get());
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no dashboard address printed in " + WAIT);
   }
 
   private WebDriver chromium() {
