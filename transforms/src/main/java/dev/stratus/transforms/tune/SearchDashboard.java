@@ -196,6 +196,12 @@ public final class SearchDashboard implements AutoCloseable {
       text(exchange, 405, "log in with GET /login?code=...");
       return;
     }
+    if (hasSession(exchange)) {
+      // Logged in already (the printed address opened again): the page, not a refusal.
+      exchange.getResponseHeaders().set("Location", "/");
+      exchange.sendResponseHeaders(303, -1);
+      return;
+    }
     String query = exchange.getRequestURI().getRawQuery();
     byte[] given =
         query != null && query.startsWith("code=")

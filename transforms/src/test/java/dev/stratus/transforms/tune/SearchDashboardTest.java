@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -140,6 +141,10 @@ class SearchDashboardTest {
           HttpRequest.newBuilder(dashboard.loginAddress()).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(403, again.statusCode(), "the login code works once");
       assertTrue(again.headers().firstValue("Set-Cookie").isEmpty());
+      HttpResponse<String> reopened = http.send(HttpRequest.newBuilder(dashboard.loginAddress())
+          .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(303, reopened.statusCode(), "the browser logged in opens the printed address again");
+      assertTrue(reopened.headers().firstValue("Set-Cookie").isEmpty());
 
       HttpResponse<String> page = get(dashboard, "/", cookie);
       assertEquals(200, page.statusCode());
@@ -227,10 +232,11 @@ class SearchDashboardTest {
         Thread steering =
             new Thread(() -> {
               try {
-                JsonNode first = awaitEvaluations(dashboard, cookie, 3);
+                // Training, as the dashboard shows it: evaluations, updates at some speed, a cost.
+                JsonNode first = awaitFirstExperiment(dashboard, cookie,
+                    e -> e.path("curve").size() >= 3 && e.path("updatesPerSecond").asDouble() > 0);
                 assertEquals("running", first.path("state").asText(), first.toString());
-                assertTrue(first.path("updatesPerSecond").asDouble() > 0 && first.path("cost").asDouble() > 0,
-                    first.toString());
+                assertTrue(first.path("updates").asLong() > 0 && first.path("cost").asDouble() > 0, first.toString());
                 assertEquals(202, post(dashboard, "/api/experiments/0/stop", cookie,
                     Map.of(SearchDashboard.SCRIPT_HEADER, "1")).statusCode());
               } catch (Exception e) {
@@ -263,16 +269,18 @@ class SearchDashboardTest {
     }
   }
 
-  /** Polls the dashboard until experiment 0 has {@code count} evaluations; returns it as shown. */
-  private JsonNode awaitEvaluations(SearchDashboard dashboard, String cookie, int count) throws Exception {
+  /** Polls the dashboard until experiment 0 shows as {@code awaited}; returns it as shown. */
+  private JsonNode awaitFirstExperiment(SearchDashboard dashboard, String cookie, Predicate<JsonNode> awaited)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    JsonNode first = null;
     while (System.nanoTime() < deadline) {
-      JsonNode first = JSON.readTree(get(dashboard, "/api/search", cookie).body()).path("experiments").get(0);
-      if (first.path("curve").size() >= count) {
+      first = JSON.readTree(get(dashboard, "/api/search", cookie).body()).path("experiments").get(0);
+      if (awaited.test(first)) {
         return first;
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("experiment 0 showed fewer than " + count + " evaluations in 90 s");
+    throw new AssertionError("experiment 0 did not show as awaited in 90 s; last: " + first);
   }
 }
