@@ -38,7 +38,7 @@ record SearchPlan(
     String modelsTo,
     String resultTo)
     implements Serializable {
-  /** How long the dashboard answers after the search ended: an open page polls every second. */
+  /** How long the dashboard may wait, once the search ended, for an open page (polling every second) to see it. */
   private static final Duration DASHBOARD_AFTER_THE_END = Duration.ofSeconds(5);
 
   /**
@@ -72,7 +72,7 @@ record SearchPlan(
               .writtenTo(resultPath.toString());
     } finally {
       if (dashboard != null) {
-        dashboard.closeAfter(DASHBOARD_AFTER_THE_END);
+        dashboard.closeOnceShownFinished(DASHBOARD_AFTER_THE_END);
       }
     }
     store.put(resultPath, result.toJson());

@@ -17,8 +17,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
@@ -64,6 +66,7 @@ public final class SearchDashboard implements AutoCloseable {
   private final String cookieName;
   private final byte[] loginCode;
   private final AtomicBoolean loginCodeSpent = new AtomicBoolean();
+  private final CountDownLatch finishedShown = new CountDownLatch(1);
   private final byte[] session = randomToken().getBytes(StandardCharsets.US_ASCII);
   private final String loginCodeText;
   private final Set<String> hosts;
@@ -137,24 +140,17 @@ public final class SearchDashboard implements AutoCloseable {
   }
 
   /**
-   * Closes the dashboard {@code delay} from now, from a thread of its own: a page still open polls the search's final
-   * state (every experiment ended) before the driver stops answering.
+   * Closes the dashboard once a page has been shown the search finished (every experiment ended), waiting for that
+   * at most {@code atMost}; at once if nobody ever logged in. The port is free again when this returns.
    */
-  public void closeAfter(Duration delay) {
-    Thread closer =
-        new Thread(
-            () -> {
-              try {
-                Thread.sleep(delay.toMillis());
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              } finally {
-                close();
-              }
-            },
-            "search-dashboard-close");
-    closer.setDaemon(true);
-    closer.start();
+  public void closeOnceShownFinished(Duration atMost) throws InterruptedException {
+    try {
+      if (loginCodeSpent.get()) {
+        finishedShown.await(atMost.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } finally {
+      close();
+    }
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -236,7 +232,12 @@ public final class SearchDashboard implements AutoCloseable {
 
   private void get(HttpExchange exchange, String path) throws IOException {
     if (path.equals("/api/search")) {
+      // Asked first: an experiment may end while the JSON is made, never un-end.
+      boolean finished = state.finished();
       send(exchange, 200, "application/json", state.toJson());
+      if (finished) {
+        finishedShown.countDown();
+      }
       return;
     }
     String asset = ASSETS.get(path);

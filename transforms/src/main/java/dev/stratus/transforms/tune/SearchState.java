@@ -129,12 +129,17 @@ public final class SearchState implements SearchListener {
     return entry(id).state();
   }
 
+  /** Whether the search has started and every experiment of it has ended. */
+  public synchronized boolean finished() {
+    return !experiments.isEmpty() && experiments.values().stream().allMatch(e -> e.result != null);
+  }
+
   /** The search now, as the dashboard's JSON; non-finite losses are null, times in seconds. */
   public synchronized byte[] toJson() {
     long now = System.nanoTime();
     ObjectNode root = JSON.createObjectNode();
     root.put("elapsedSeconds", experiments.isEmpty() ? 0 : (now - searchStartNanos) / 1e9);
-    root.put("finished", !experiments.isEmpty() && experiments.values().stream().allMatch(e -> e.result != null));
+    root.put("finished", finished());
     ArrayNode list = root.putArray("experiments");
     for (Entry entry : experiments.values()) {
       list.add(toJson(entry, now));

@@ -187,6 +187,40 @@ class SearchDashboardTest {
   }
 
   @Test
+  void closingWaitsForAnOpenPageToBeShownTheEndThenFreesThePort() throws Exception {
+    SearchState state = new SearchState(Prices.AWS_LAMBDA_X86, 512);
+    List<Experiment> experiments = experiments(0.1f);
+    state.searchStarted(experiments);
+    state.experimentStarted(0);
+    state.experimentEnded(new ExperimentResult(0, experiments.get(0).parameters(), StopReason.KILLED, Double.NaN,
+        Double.NaN, List.of(), 1, 0, 1, 0.5, 0.0001, null, null));
+    SearchDashboard unwatched = SearchDashboard.start(state, id -> {}, 0);
+    long start = System.nanoTime();
+    unwatched.closeOnceShownFinished(Duration.ofSeconds(60));
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos(), "nobody logged in: closed at once");
+
+    SearchDashboard watched = SearchDashboard.start(state, id -> {}, 0);
+    String cookie = login(watched);
+    Thread closing = new Thread(() -> {
+      try {
+        watched.closeOnceShownFinished(Duration.ofSeconds(60));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    closing.start();
+    Thread.sleep(500);
+    assertTrue(closing.isAlive(), "waits for the page");
+    assertEquals(200, get(watched, "/", cookie).statusCode(), "still serving");
+    assertTrue(JSON.readTree(get(watched, "/api/search", cookie).body()).path("finished").asBoolean());
+    closing.join(10_000);
+    assertTrue(!closing.isAlive(), "closed once the page was shown the search finished");
+    try (ServerSocket again = new ServerSocket(watched.port(), 1, SearchDashboard.loopback())) {
+      assertEquals(watched.port(), again.getLocalPort(), "the port is free again");
+    }
+  }
+
+  @Test
   void aPortInUseIsRefusedNamingThePort() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, SearchDashboard.loopback())) {
       int port = taken.getLocalPort();
