@@ -121,6 +121,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   @Override
   public PCollection<SearchResult> expand(PCollection<Dataset> train) {
     SearchPlan plan = plan();
+    DashboardOptions.checkPort(train.getPipeline().getOptions(), plan.transform());
     PCollectionView<Dataset> validation = base.validationSet().apply("ValidationSetView", View.asSingleton());
     return train
         .apply("Search", ParDo.of(new SearchFn(plan, validation)).withSideInputs(validation))
@@ -145,7 +146,8 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
       try (Shards shards = TrainingOptions.shards(options, plan.baseSpec(), false)) {
         c.output(
             plan.run(store, store.reachableSpec(), train, validationRows, shards,
-                () -> LogisticRegression.localWorkers(plan.baseSpec()), plan.baseSpec().workerMemoryMb()));
+                () -> LogisticRegression.localWorkers(plan.baseSpec()), plan.baseSpec().workerMemoryMb(),
+                c.getPipelineOptions()));
       }
     }
   }

@@ -36,7 +36,7 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
             context.workers().memoryMb(), context.workers().timeoutSeconds());
         results.add(
             plan.run(context.store(), context.workerStore(), train, validationRows, shards,
-                () -> new InvokedWorkers(context.workers()), context.workers().memoryMb()));
+                () -> new InvokedWorkers(context.workers()), context.workers().memoryMb(), context.options()));
       }
     }
     return results;

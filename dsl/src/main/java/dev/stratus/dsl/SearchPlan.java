@@ -11,11 +11,15 @@ import dev.stratus.transforms.train.WorkerLauncher;
 import dev.stratus.transforms.tune.Experiment;
 import dev.stratus.transforms.tune.Prices;
 import dev.stratus.transforms.tune.Scheduler;
+import dev.stratus.transforms.tune.SearchDashboard;
 import dev.stratus.transforms.tune.SearchJob;
 import dev.stratus.transforms.tune.SearchResult;
+import dev.stratus.transforms.tune.SearchState;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * A search as built by {@link HyperparameterSearch}, everything its run needs and nothing of the pipeline graph: the
@@ -34,8 +38,13 @@ record SearchPlan(
     String modelsTo,
     String resultTo)
     implements Serializable {
+  /** How long the dashboard may wait, once the search ended, for an open page (polling every second) to see it. */
+  private static final Duration DASHBOARD_AFTER_THE_END = Duration.ofSeconds(5);
 
-  /** Runs the search on {@code train}, writes its result as JSON, prints its table, and returns it. */
+  /**
+   * Runs the search on {@code train} with its dashboard if {@code options} want one ({@link DashboardOptions}), writes
+   * its result as JSON, prints its table, and returns it.
+   */
   SearchResult run(
       ObjectStore store,
       StoreSpec workerStore,
@@ -43,7 +52,8 @@ record SearchPlan(
       SparseRow[] validationRows,
       Shards shards,
       Supplier<WorkerLauncher> launchers,
-      int workerMemoryMb)
+      int workerMemoryMb,
+      PipelineOptions options)
       throws InterruptedException {
     S3Path models = modelsTo != null ? S3Path.parse(modelsTo) : LogisticRegression.besideTrainingData(train, "-search");
     S3Path resultPath = resultTo != null ? S3Path.parse(resultTo) : models.resolve("search-result.json");
@@ -52,9 +62,19 @@ record SearchPlan(
     SearchJob search =
         new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices, scheduler,
             parallelism, System.out::println);
-    SearchResult result =
-        search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
-            .writtenTo(resultPath.toString());
+    SearchState state = new SearchState(prices, workerMemoryMb);
+    search.listen(state);
+    SearchDashboard dashboard = DashboardOptions.start(options, transform, state, search::stop);
+    SearchResult result;
+    try {
+      result =
+          search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
+              .writtenTo(resultPath.toString());
+    } finally {
+      if (dashboard != null) {
+        dashboard.closeOnceShownFinished(DASHBOARD_AFTER_THE_END);
+      }
+    }
     store.put(resultPath, result.toJson());
     System.out.println(result.table());
     return result;

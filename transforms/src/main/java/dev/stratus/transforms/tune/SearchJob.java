@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,6 +55,7 @@ public final class SearchJob {
   private final Consumer<String> progress;
   private final Map<Integer, TrainingJob> running = new ConcurrentHashMap<>();
   private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
+  private final List<SearchListener> listeners = new CopyOnWriteArrayList<>();
 
   /**
    * @param workerStore the store as workers reach it
@@ -90,6 +92,12 @@ public final class SearchJob {
     this.progress = progress;
   }
 
+  /** Shows {@code listener} the search as it goes: set before {@link #run}. */
+  public SearchJob listen(SearchListener listener) {
+    listeners.add(listener);
+    return this;
+  }
+
   /**
    * Runs every experiment to its end and ranks them; experiment {@code id}'s kept model goes to {@code
    * modelPath.apply(id)}.
@@ -99,6 +107,7 @@ public final class SearchJob {
       throw new IllegalArgumentException("a search needs at least one experiment");
     }
     Scheduler.Judge judge = scheduler.newJudge();
+    listeners.forEach(listener -> listener.searchStarted(experiments));
     long start = System.nanoTime();
     ExecutorService places =
         Executors.newFixedThreadPool(
@@ -112,7 +121,7 @@ public final class SearchJob {
     try {
       List<Future<ExperimentResult>> futures = new ArrayList<>();
       for (Experiment experiment : experiments) {
-        futures.add(places.submit(() -> runOne(experiment, judge, modelPath.apply(experiment.id()))));
+        futures.add(places.submit(() -> ended(runOne(experiment, judge, modelPath.apply(experiment.id())))));
       }
       for (Future<ExperimentResult> future : futures) {
         try {
@@ -146,12 +155,17 @@ public final class SearchJob {
           Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null);
     }
     progress.accept(name + ": started");
+    listeners.forEach(listener -> listener.experimentStarted(experiment.id()));
     long start = System.nanoTime();
     try (WorkerLauncher launcher = launchers.get();
         TrainingJob job =
             new TrainingJob(experiment.spec(), store, workerStore, train, validation, shards, launcher,
                 line -> progress.accept(name + ": " + line))) {
-      job.observeEvaluations(point -> judge.observe(experiment.id(), point));
+      job.observeEvaluations(
+          point -> {
+            listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
+            return judge.observe(experiment.id(), point);
+          });
       running.put(experiment.id(), job);
       if (killed.contains(experiment.id())) {
         job.stop(StopReason.KILLED);
@@ -172,6 +186,11 @@ public final class SearchJob {
     } finally {
       running.remove(experiment.id());
     }
+  }
+
+  private ExperimentResult ended(ExperimentResult result) {
+    listeners.forEach(listener -> listener.experimentEnded(result));
+    return result;
   }
 
   /**
