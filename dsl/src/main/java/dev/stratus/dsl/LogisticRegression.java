@@ -317,11 +317,16 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
 
   /** {@code models/<training data's name><suffix>-<time stamp>/} in the training data's bucket. */
   static S3Path besideTrainingData(Dataset train, String suffix) {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return modelsOf(train, suffix + "-" + stamp);
+  }
+
+  /** {@code models/<training data's name><suffix>/} in the training data's bucket. */
+  static S3Path modelsOf(Dataset train, String suffix) {
     S3Path data = train.path();
     String key = data.key().endsWith("/") ? data.key().substring(0, data.key().length() - 1) : data.key();
     String name = key.substring(key.lastIndexOf('/') + 1);
-    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    return new S3Path(data.bucket(), "models/" + name + suffix + "-" + stamp + "/");
+    return new S3Path(data.bucket(), "models/" + name + suffix + "/");
   }
 
   /** The validation rows the monitor evaluates on: the first {@link #MAX_VALIDATION_ROWS} of the set. */

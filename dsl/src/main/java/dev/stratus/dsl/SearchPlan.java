@@ -12,9 +12,13 @@ import dev.stratus.transforms.tune.Experiment;
 import dev.stratus.transforms.tune.Prices;
 import dev.stratus.transforms.tune.Scheduler;
 import dev.stratus.transforms.tune.SearchJob;
+import dev.stratus.transforms.tune.SearchRecords;
 import dev.stratus.transforms.tune.SearchResult;
 import java.io.Serializable;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -22,10 +26,12 @@ import java.util.function.Supplier;
  * same plan runs in the default expansion's DoFn and in LambdaRunner's driver, only the shards and the workers differ.
  *
  * @param transform the transform's name, for messages
+ * @param searchId what the search's records in the store are kept under, so a run with the same id resumes it
  * @param baseSpec the base training's spec: the shards' count, and the workers of the default expansion
  */
 record SearchPlan(
     String transform,
+    String searchId,
     List<Experiment> experiments,
     Scheduler scheduler,
     Prices prices,
@@ -45,18 +51,35 @@ record SearchPlan(
       Supplier<WorkerLauncher> launchers,
       int workerMemoryMb)
       throws InterruptedException {
-    S3Path models = modelsTo != null ? S3Path.parse(modelsTo) : LogisticRegression.besideTrainingData(train, "-search");
+    S3Path models = prefix(train);
     S3Path resultPath = resultTo != null ? S3Path.parse(resultTo) : models.resolve("search-result.json");
-    System.out.printf("%s: %d experiments on %s, %d at a time, against %d shared parameter-server shards%n",
-        transform, experiments.size(), train.location(), parallelism, shards.addresses().size());
+    System.out.printf("%s %s: %d experiments on %s, %d at a time, against %d shared parameter-server shards;"
+            + " records under %s (run again with searchId(\"%s\") to resume it)%n",
+        transform, searchId, experiments.size(), train.location(), parallelism, shards.addresses().size(), models,
+        searchId);
     SearchJob search =
         new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices, scheduler,
-            parallelism, System.out::println);
+            parallelism, System.out::println)
+            .recordIn(new SearchRecords(store, models, searchId));
     SearchResult result =
         search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
             .writtenTo(resultPath.toString());
     store.put(resultPath, result.toJson());
     System.out.println(result.table());
     return result;
+  }
+
+  /** Where this search keeps its models and records: the same for every run with its id. */
+  private S3Path prefix(Dataset train) {
+    if (modelsTo != null) {
+      return S3Path.parse(modelsTo).resolve(searchId + "/");
+    }
+    return LogisticRegression.modelsOf(train, "-search-" + searchId);
+  }
+
+  /** A new search's id: its start time and a random suffix, e.g. 20261202-031907-4f2a. */
+  static String freshId() {
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+        + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
   }
 }
