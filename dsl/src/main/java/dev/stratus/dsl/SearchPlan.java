@@ -5,6 +5,7 @@ import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.train.ConsoleView;
 import dev.stratus.transforms.train.Shards;
 import dev.stratus.transforms.train.TrainingSpec;
 import dev.stratus.transforms.train.WorkerLauncher;
@@ -12,6 +13,7 @@ import dev.stratus.transforms.tune.Experiment;
 import dev.stratus.transforms.tune.Prices;
 import dev.stratus.transforms.tune.Scheduler;
 import dev.stratus.transforms.tune.SearchJob;
+import dev.stratus.transforms.tune.SearchListener;
 import dev.stratus.transforms.tune.SearchRecords;
 import dev.stratus.transforms.tune.SearchResult;
 import java.io.Serializable;
@@ -57,13 +59,16 @@ record SearchPlan(
             + " records under %s (run again with searchId(\"%s\") to resume it)%n",
         transform, searchId, experiments.size(), train.location(), parallelism, shards.addresses().size(), models,
         searchId);
-    SearchJob search =
-        new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices, scheduler,
-            parallelism, System.out::println)
-            .recordIn(new SearchRecords(store, models, searchId));
-    SearchResult result =
-        search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
-            .writtenTo(resultPath.toString());
+    SearchResult result;
+    try (ConsoleView console = ConsoleView.onStandardOutput()) {
+      SearchJob search =
+          new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices,
+                  scheduler, parallelism, console::message)
+              .recordIn(new SearchRecords(store, models, searchId))
+              .listen(SearchListener.showingOn(console));
+      result = search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
+          .writtenTo(resultPath.toString());
+    }
     store.put(resultPath, result.toJson());
     System.out.println(result.table());
     return result;

@@ -69,9 +69,7 @@ class SearchResumeTest {
     for (int id : records.committed()) {
       recorded.put(id, JSON.readValue(store.get(records.finishedPath(id)), ExperimentResult.class));
     }
-    for (ObjectStore.ObjectInfo marker : store.list(PREFIX.resolve("started/"))) {
-      startedBeforeKill.add(Integer.parseInt(marker.path().key().replaceAll(".*-", "")));
-    }
+    startedBeforeKill.addAll(records.started());
     int total = SearchResumeDriver.LEARNING_RATES.length;
     assertTrue(recorded.size() < total,
         "every experiment finished before the kill; the test proves nothing:\n" + output("first"));
@@ -109,15 +107,18 @@ class SearchResumeTest {
               experiment.get("curve").get(i).get("validationLoss").asDouble(), "curve point " + i);
           assertEquals(earlier.curve().get(i).seconds(), experiment.get("curve").get(i).get("seconds").asDouble());
         }
-        assertTrue(lines(resumedOutput, startedLine).stream().allMatch(line -> line.endsWith("not run again")),
+        assertTrue(lines(resumedOutput, startedLine).stream().noneMatch(line -> line.contains(": running")),
             "experiment " + id + " was not started again:\n" + resumedOutput);
+        assertTrue(lines(resumedOutput, startedLine).stream()
+                .anyMatch(line -> line.contains(": " + earlier.state() + " in an earlier run, not run again")),
+            "the console shows experiment " + id + " as recorded:\n" + resumedOutput);
       } else {
         String expected = startedBeforeKill.contains(id) ? ExperimentResult.RESTARTED_FROM_SCRATCH : null;
         assertEquals(expected, experiment.path("resumed").asText(null), "experiment " + id);
         assertTrue(experiment.get("updates").asLong() > 0 && experiment.get("curve").size() >= 2,
             "experiment " + id + " trained in the second run:\n" + result.toPrettyString());
         assertTrue(lines(resumedOutput, startedLine).stream()
-                .anyMatch(line -> line.endsWith(expected == null ? ": started" : ": " + expected)),
+                .anyMatch(line -> line.contains(expected == null ? ": running  " : ": running, " + expected)),
             "experiment " + id + " started in the second run:\n" + resumedOutput);
       }
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +57,7 @@ public final class SearchJob {
   private final Map<Integer, TrainingJob> running = new ConcurrentHashMap<>();
   private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
   private SearchRecords records;
+  private final List<SearchListener> listeners = new CopyOnWriteArrayList<>();
 
   /**
    * @param workerStore the store as workers reach it
@@ -93,6 +95,15 @@ public final class SearchJob {
   }
 
   /**
+   * Tells {@code listener} of every experiment's start, evaluations and end. The trainings print no line per
+   * evaluation then: the listeners show them.
+   */
+  public SearchJob listen(SearchListener listener) {
+    listeners.add(listener);
+    return this;
+  }
+
+  /**
    * Records every experiment's start and result in {@code searchRecords} as it goes, and, when they hold an earlier
    * run's, resumes that run: a finished experiment is not run again, one that was running starts from scratch.
    */
@@ -116,6 +127,9 @@ public final class SearchJob {
     for (ExperimentResult recorded : earlier.finished().values()) {
       recorded.curve().forEach(point -> judge.observe(recorded.id(), point));
     }
+    for (Experiment experiment : experiments) {
+      listeners.forEach(listener -> listener.waiting(experiment));
+    }
     long start = System.nanoTime();
     ExecutorService places =
         Executors.newFixedThreadPool(
@@ -131,9 +145,9 @@ public final class SearchJob {
       for (Experiment experiment : experiments) {
         ExperimentResult recorded = earlier.finished().get(experiment.id());
         if (recorded != null) {
-          progress.accept("experiment " + experiment.id() + " (" + experiment.describe() + "): finished in an earlier"
-              + " run (" + recorded.state() + "), not run again");
-          futures.add(CompletableFuture.completedFuture(recorded.resumedAs(ExperimentResult.RECORDED)));
+          ExperimentResult reused = recorded.resumedAs(ExperimentResult.RECORDED);
+          listeners.forEach(listener -> listener.ended(reused));
+          futures.add(CompletableFuture.completedFuture(reused));
           continue;
         }
         String resumed = earlier.started().contains(experiment.id()) ? ExperimentResult.RESTARTED_FROM_SCRATCH : null;
@@ -170,6 +184,7 @@ public final class SearchJob {
     if (records != null && result.error() == null) {
       records.finished(result);
     }
+    listeners.forEach(listener -> listener.ended(result));
     return result;
   }
 
@@ -184,13 +199,19 @@ public final class SearchJob {
     if (records != null) {
       records.started(experiment.id());
     }
-    progress.accept(name + (resumed != null ? ": " + resumed : ": started"));
+    listeners.forEach(listener -> listener.started(experiment, experiment.spec().workers(), resumed));
     long start = System.nanoTime();
     try (WorkerLauncher launcher = launchers.get();
         TrainingJob job =
             new TrainingJob(experiment.spec(), store, workerStore, train, validation, shards, launcher,
                 line -> progress.accept(name + ": " + line))) {
-      job.observeEvaluations(point -> judge.observe(experiment.id(), point));
+      if (!listeners.isEmpty()) {
+        job.withoutEvaluationLines();
+      }
+      job.observeEvaluations(point -> {
+        listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
+        return judge.observe(experiment.id(), point);
+      });
       running.put(experiment.id(), job);
       if (killed.contains(experiment.id())) {
         job.stop(StopReason.KILLED);

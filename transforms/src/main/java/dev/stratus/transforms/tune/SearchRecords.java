@@ -12,6 +12,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a search keeps in the store so that a run with the same id can go on after its driver died: the experiments
@@ -23,6 +25,7 @@ import java.util.Set;
  */
 public final class SearchRecords {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern MARKER = Pattern.compile("experiment-(\\d{1,9})");
 
   private final ObjectStore store;
   private final S3Path prefix;
@@ -79,7 +82,12 @@ public final class SearchRecords {
             + " is not an experiment's result: " + e.getMessage(), e);
       }
     }
-    return new Earlier(Map.copyOf(finished), experimentsUnder("started/"));
+    return new Earlier(Map.copyOf(finished), started());
+  }
+
+  /** The experiments that started in some run. */
+  public Set<Integer> started() {
+    return experimentsUnder("started/");
   }
 
   /** The experiments with a committed result: those a later run will not run again. */
@@ -87,12 +95,17 @@ public final class SearchRecords {
     return experimentsUnder("committed/");
   }
 
-  /** The numbers of the experiments with a marker under {@code folder}. */
+  /**
+   * The numbers of the experiments with a marker under {@code folder}; other objects there (a store's temporary file
+   * of a PUT cut short) are not markers.
+   */
   private Set<Integer> experimentsUnder(String folder) {
     Set<Integer> ids = new HashSet<>();
     for (ObjectStore.ObjectInfo object : store.list(prefix.resolve(folder))) {
-      String key = object.path().key();
-      ids.add(Integer.parseInt(key.substring(key.lastIndexOf('-') + 1)));
+      Matcher marker = MARKER.matcher(object.path().key().substring(prefix.resolve(folder).key().length()));
+      if (marker.matches()) {
+        ids.add(Integer.parseInt(marker.group(1)));
+      }
     }
     return Set.copyOf(ids);
   }
