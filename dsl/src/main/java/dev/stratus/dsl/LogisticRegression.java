@@ -353,8 +353,9 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     });
     TrainResult result = job.run(modelPath);
     List<CurvePoint> curve = result.curve();
+    CurvePoint last = curve.isEmpty() ? null : curve.get(curve.size() - 1);
     console.ended(0, result.stopReason().name().toLowerCase(Locale.ROOT),
-        curve.isEmpty() ? 0 : curve.get(curve.size() - 1).seconds());
+        last == null ? Double.NaN : last.validationLogloss(), last == null ? 0 : last.seconds());
     return result;
   }
 

@@ -90,10 +90,14 @@ public final class ConsoleView implements AutoCloseable {
     draw(false);
   }
 
-  /** Training {@code id} ended in {@code state} (its stop reason, "failed", ...) after {@code seconds}. */
-  public synchronized void ended(int id, String state, double seconds) {
+  /**
+   * Training {@code id} ended in {@code state} (its stop reason, "failed", ...) after {@code seconds}, its last loss
+   * {@code loss} (NaN without any).
+   */
+  public synchronized void ended(int id, String state, double loss, double seconds) {
     Row row = row(id);
     row.state = state;
+    row.loss = loss;
     row.seconds = seconds;
     row.updatesPerSecond = Double.NaN;
     row.changed = true;

@@ -40,10 +40,12 @@ public interface SearchListener {
 
       @Override
       public void ended(ExperimentResult result) {
-        String state = ExperimentResult.RECORDED.equals(result.resumed())
-            ? result.state() + " in an earlier run, not run again"
-            : result.state();
-        view.ended(result.id(), state, result.seconds());
+        if (ExperimentResult.RECORDED.equals(result.resumed())) {
+          view.ended(result.id(), result.state() + " in an earlier run, not run again", result.bestValidationLoss(),
+              result.seconds());
+        } else {
+          view.ended(result.id(), result.state(), result.finalValidationLoss(), result.seconds());
+        }
       }
     };
   }
