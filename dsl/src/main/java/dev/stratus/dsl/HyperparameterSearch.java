@@ -42,6 +42,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   private Prices prices = Prices.AWS_LAMBDA_X86;
   private String modelsTo;
   private String resultTo;
+  private String searchId;
 
   HyperparameterSearch(String transform, LogisticRegression base) {
     if (base == null) {
@@ -85,8 +86,9 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   }
 
   /**
-   * Where the experiments' models go ({@code s3://bucket/prefix/}, each under {@code experiment-<n>/model.bin});
-   * default: beside the training data under models/.
+   * Where the search keeps its models and records: under {@code <prefix><searchId>/} (each model at {@code
+   * experiment-<n>/model.bin}); default: {@code models/<training data's name>-search-<searchId>/} in the training
+   * data's bucket.
    */
   public S modelsTo(String prefix) {
     S3Path.parse(prefix);
@@ -98,6 +100,20 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   public S resultTo(String location) {
     S3Path.parse(location);
     resultTo = location;
+    return self();
+  }
+
+  /**
+   * The search's id (letters, digits, '.', '_', '-'; default a fresh one, printed when the search starts). The search
+   * records its experiments under it as they finish; run it again with the same id after its driver died, and the
+   * finished experiments are not run again.
+   */
+  public S searchId(String id) {
+    if (id == null || !id.matches("[A-Za-z0-9._-]{1,100}")) {
+      throw new IllegalArgumentException(getClass().getSimpleName() + ": searchId must be 1 to 100 letters, digits,"
+          + " '.', '_' or '-', got " + (id == null ? "null" : "'" + id + "'"));
+    }
+    searchId = id;
     return self();
   }
 
@@ -115,7 +131,8 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   }
 
   SearchPlan plan() {
-    return new SearchPlan(getName(), experiments(), scheduler, prices, parallelism, base.spec(), modelsTo, resultTo);
+    return new SearchPlan(getName(), searchId != null ? searchId : SearchPlan.freshId(), experiments(), scheduler,
+        prices, parallelism, base.spec(), modelsTo, resultTo);
   }
 
   @Override

@@ -5,6 +5,8 @@ import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.train.ConsoleView;
+import dev.stratus.transforms.train.CurvePoint;
 import dev.stratus.transforms.train.ProcessWorkers;
 import dev.stratus.transforms.train.Shards;
 import dev.stratus.transforms.train.ThreadWorkers;
@@ -14,6 +16,7 @@ import dev.stratus.transforms.train.TrainingSpec;
 import dev.stratus.transforms.train.WorkerLauncher;
 import dev.stratus.store.ObjectStore;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.time.Duration;
@@ -317,11 +320,16 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
 
   /** {@code models/<training data's name><suffix>-<time stamp>/} in the training data's bucket. */
   static S3Path besideTrainingData(Dataset train, String suffix) {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return modelsOf(train, suffix + "-" + stamp);
+  }
+
+  /** {@code models/<training data's name><suffix>/} in the training data's bucket. */
+  static S3Path modelsOf(Dataset train, String suffix) {
     S3Path data = train.path();
     String key = data.key().endsWith("/") ? data.key().substring(0, data.key().length() - 1) : data.key();
     String name = key.substring(key.lastIndexOf('/') + 1);
-    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    return new S3Path(data.bucket(), "models/" + name + suffix + "-" + stamp + "/");
+    return new S3Path(data.bucket(), "models/" + name + suffix + "/");
   }
 
   /** The validation rows the monitor evaluates on: the first {@link #MAX_VALIDATION_ROWS} of the set. */
@@ -332,6 +340,23 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
           transform + ": the validation set must be one dataset, got " + validationSets.size());
     }
     return DatasetReader.firstRows(store, validationSets.get(0), MAX_VALIDATION_ROWS);
+  }
+
+  /** Runs {@code job}, shown as one line on {@code console}: its state, loss, updates/s, workers and time. */
+  static TrainResult runShown(TrainingJob job, ConsoleView console, TrainingSpec spec, S3Path modelPath)
+      throws Exception {
+    console.waiting(0, "training");
+    console.running(0, spec.workers(), "running");
+    job.withoutEvaluationLines().observeEvaluations(point -> {
+      console.evaluated(0, point);
+      return null;
+    });
+    TrainResult result = job.run(modelPath);
+    List<CurvePoint> curve = result.curve();
+    CurvePoint last = curve.isEmpty() ? null : curve.get(curve.size() - 1);
+    console.ended(0, result.stopReason().name().toLowerCase(Locale.ROOT),
+        last == null ? Double.NaN : last.validationLogloss(), last == null ? 0 : last.seconds());
+    return result;
   }
 
   /** The workers of the default expansion: JVMs of their own with {@link #workerProcesses}, else threads. */
@@ -355,12 +380,13 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     public void process(@Element Dataset train, ProcessContext c) throws Exception {
       SparseRow[] validationRows = DatasetReader.firstRows(store, c.sideInput(validation), MAX_VALIDATION_ROWS);
       TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
-      try (Shards shards = TrainingOptions.shards(options, spec, false);
+      try (ConsoleView console = ConsoleView.onStandardOutput();
+          Shards shards = TrainingOptions.shards(options, spec, false);
           WorkerLauncher workers = localWorkers(spec);
           TrainingJob job =
               new TrainingJob(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
-                  System.out::println)) {
-        c.output(job.run(modelPath(modelTo, train)));
+                  console::message)) {
+        c.output(runShown(job, console, spec, modelPath(modelTo, train)));
       }
     }
   }

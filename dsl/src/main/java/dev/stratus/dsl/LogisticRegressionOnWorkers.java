@@ -4,6 +4,7 @@ import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.TransformExecutor;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.train.ConsoleView;
 import dev.stratus.transforms.train.Shards;
 import dev.stratus.transforms.train.TrainResult;
 import dev.stratus.transforms.train.TrainingJob;
@@ -33,15 +34,17 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
     List<TrainResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
-      try (Shards shards = shardsOnWorkers(context, spec);
+      try (ConsoleView console = ConsoleView.onStandardOutput();
+          Shards shards = shardsOnWorkers(context, spec);
           InvokedWorkers workers = new InvokedWorkers(context.workers());
           TrainingJob job =
               new TrainingJob(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
-                  System.out::println)) {
+                  console::message)) {
         System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),
             shards.addresses().size());
-        results.add(job.run(LogisticRegression.modelPath(training.modelTo(), train)));
+        results.add(
+            LogisticRegression.runShown(job, console, spec, LogisticRegression.modelPath(training.modelTo(), train)));
       }
     }
     return results;

@@ -5,6 +5,7 @@ import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.train.ConsoleView;
 import dev.stratus.transforms.train.Shards;
 import dev.stratus.transforms.train.TrainingSpec;
 import dev.stratus.transforms.train.WorkerLauncher;
@@ -13,11 +14,16 @@ import dev.stratus.transforms.tune.Prices;
 import dev.stratus.transforms.tune.Scheduler;
 import dev.stratus.transforms.tune.SearchDashboard;
 import dev.stratus.transforms.tune.SearchJob;
+import dev.stratus.transforms.tune.SearchListener;
+import dev.stratus.transforms.tune.SearchRecords;
 import dev.stratus.transforms.tune.SearchResult;
 import dev.stratus.transforms.tune.SearchState;
 import java.io.Serializable;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -26,10 +32,12 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * same plan runs in the default expansion's DoFn and in LambdaRunner's driver, only the shards and the workers differ.
  *
  * @param transform the transform's name, for messages
+ * @param searchId what the search's records in the store are kept under, so a run with the same id resumes it
  * @param baseSpec the base training's spec: the shards' count, and the workers of the default expansion
  */
 record SearchPlan(
     String transform,
+    String searchId,
     List<Experiment> experiments,
     Scheduler scheduler,
     Prices prices,
@@ -55,28 +63,47 @@ record SearchPlan(
       int workerMemoryMb,
       PipelineOptions options)
       throws InterruptedException {
-    S3Path models = modelsTo != null ? S3Path.parse(modelsTo) : LogisticRegression.besideTrainingData(train, "-search");
+    S3Path models = prefix(train);
     S3Path resultPath = resultTo != null ? S3Path.parse(resultTo) : models.resolve("search-result.json");
-    System.out.printf("%s: %d experiments on %s, %d at a time, against %d shared parameter-server shards%n",
-        transform, experiments.size(), train.location(), parallelism, shards.addresses().size());
-    SearchJob search =
-        new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices, scheduler,
-            parallelism, System.out::println);
-    SearchState state = new SearchState(prices, workerMemoryMb);
-    search.listen(state);
-    SearchDashboard dashboard = DashboardOptions.start(options, transform, state, search::stop);
+    System.out.printf("%s %s: %d experiments on %s, %d at a time, against %d shared parameter-server shards;"
+            + " records under %s (run again with searchId(\"%s\") to resume it)%n",
+        transform, searchId, experiments.size(), train.location(), parallelism, shards.addresses().size(), models,
+        searchId);
     SearchResult result;
-    try {
-      result =
-          search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
-              .writtenTo(resultPath.toString());
-    } finally {
-      if (dashboard != null) {
-        dashboard.closeOnceShownFinished(DASHBOARD_AFTER_THE_END);
+    try (ConsoleView console = ConsoleView.onStandardOutput()) {
+      SearchState state = new SearchState(prices, workerMemoryMb);
+      SearchJob search =
+          new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices,
+                  scheduler, parallelism, console::message)
+              .recordIn(new SearchRecords(store, models, searchId))
+              .listen(SearchListener.showingOn(console))
+              .listen(state);
+      SearchDashboard dashboard = DashboardOptions.start(options, transform, state, search::stop);
+      try {
+        result = search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))
+            .writtenTo(resultPath.toString());
+      } finally {
+        if (dashboard != null) {
+          dashboard.closeOnceShownFinished(DASHBOARD_AFTER_THE_END);
+        }
       }
     }
     store.put(resultPath, result.toJson());
     System.out.println(result.table());
     return result;
+  }
+
+  /** Where this search keeps its models and records: the same for every run with its id. */
+  private S3Path prefix(Dataset train) {
+    if (modelsTo != null) {
+      return S3Path.parse(modelsTo).resolve(searchId + "/");
+    }
+    return LogisticRegression.modelsOf(train, "-search-" + searchId);
+  }
+
+  /** A new search's id: its start time and a random suffix, e.g. 20261202-031907-4f2a. */
+  static String freshId() {
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+        + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
   }
 }

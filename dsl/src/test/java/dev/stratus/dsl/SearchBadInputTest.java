@@ -60,6 +60,15 @@ class SearchBadInputTest {
   }
 
   @Test
+  void aSearchIdThatCannotNameAPrefixIsRefused() {
+    Pipeline p = DataTesting.pipeline();
+    assertEquals("GridSearch: searchId must be 1 to 100 letters, digits, '.', '_' or '-', got 'my search/1'",
+        refusal(() -> GridSearch.of(base(p)).searchId("my search/1")));
+    assertEquals("RandomSearch: searchId must be 1 to 100 letters, digits, '.', '_' or '-', got null",
+        refusal(() -> RandomSearch.of(base(p)).searchId(null)));
+  }
+
+  @Test
   void parallelismBelowOneIsRefused() {
     Pipeline p = DataTesting.pipeline();
     assertEquals("parallelism must be in [1, 1000], got 0",

@@ -73,6 +73,13 @@ public final class CriteoJob {
 
     void setTrainSeconds(int seconds);
 
+    @Description("Each experiment's time limit in seconds in the search that ends the job (6 experiments, 2 at a time);"
+        + " 0 skips the search")
+    @Default.Integer(20)
+    int getSearchSeconds();
+
+    void setSearchSeconds(int seconds);
+
     @Description("Seed of the generated data")
     @Default.Long(42)
     long getSeed();
@@ -104,6 +111,10 @@ public final class CriteoJob {
     if (Arrays.stream(args).noneMatch(arg -> arg.startsWith("--runner"))) {
       // The product: workers as Lambda invocations (the embedded local Lambda service unless options name AWS).
       options.setRunner(LambdaRunner.class);
+    }
+    if (options.getSearchSeconds() < 0) {
+      throw new IllegalArgumentException("--searchSeconds must be 0 (no search) or more, got "
+          + options.getSearchSeconds());
     }
     if (options.getRows() < 100 || options.getRows() > 1_000_000_000L) {
       throw new IllegalArgumentException("--rows must be in [100, 1000000000], got " + options.getRows());
@@ -166,6 +177,17 @@ public final class CriteoJob {
     report("train", start, model);
     System.out.println();
     System.out.print(new String(store.get(S3Path.parse(report)), StandardCharsets.UTF_8));
+
+    if (options.getSearchSeconds() > 0) {
+      System.out.printf("%nhyperparameter search on the same split: learning rate %s by minibatch size %s, %d at a"
+              + " time, at most %d s each:%n", Arrays.toString(SearchStep.LEARNING_RATES),
+          Arrays.toString(SearchStep.MINIBATCH_SIZES), SearchStep.PARALLELISM, options.getSearchSeconds());
+      start = System.nanoTime();
+      String searchResult = SearchStep.run(options, train, validation,
+          base -> base.workers(options.getWorkers()).psShards(options.getPsShards()), options.getSearchSeconds(),
+          root + "/search");
+      report("search", start, searchResult);
+    }
   }
 
   private static void step(Options options, String name, ObjectStore store, String output, Consumer<Pipeline> build) {

@@ -144,6 +144,13 @@ public final class TrainJob {
 
     void setTrainSeconds(int seconds);
 
+    @Description("Each experiment's time limit in seconds in a hyperparameter search after the training, on the same"
+        + " split (6 experiments: 3 learning rates by 2 minibatch sizes, 2 at a time); 0, the default, runs none")
+    @Default.Integer(0)
+    int getSearchSeconds();
+
+    void setSearchSeconds(int seconds);
+
     @Description("Where the datasets, the model (model.bin) and the test metrics (metrics.json) go, an s3:// prefix;"
         + " empty: s3://<--bucket>/train-job/<input name>")
     @Default.String("")
@@ -152,8 +159,11 @@ public final class TrainJob {
     void setOutput(String output);
   }
 
-  /** What a run leaves: where its output is, and the test metrics. */
-  public record Result(String output, String model, String metricsLocation, BinaryMetrics testMetrics) {}
+  /**
+   * What a run leaves: where its output is, the test metrics, and where the search's result is (null without one).
+   */
+  public record Result(
+      String output, String model, String metricsLocation, BinaryMetrics testMetrics, String searchResult) {}
 
   private TrainJob() {}
 
@@ -167,6 +177,9 @@ public final class TrainJob {
       System.out.printf(Locale.ROOT, "test set: %,d rows, logloss %.5f, AUC %.4f, accuracy %.4f%nmodel: %s%nmetrics: %s%n",
           result.testMetrics().count(), result.testMetrics().logloss(), result.testMetrics().auc(),
           result.testMetrics().accuracy(), result.model(), result.metricsLocation());
+      if (result.searchResult() != null) {
+        System.out.println("search result: " + result.searchResult());
+      }
       // The embedded store's server threads would keep the JVM alive; its shutdown hook stops it.
       System.exit(0);
     } catch (Exception e) {
@@ -201,6 +214,10 @@ public final class TrainJob {
       throw new IllegalArgumentException("--trainFraction + --validationFraction must be below 1 (the rest is the test"
           + " set), got " + train + " + " + validation + " = " + (train + validation));
     }
+    if (options.getSearchSeconds() < 0) {
+      throw new IllegalArgumentException("--searchSeconds must be 0 (no search) or more, got "
+          + options.getSearchSeconds());
+    }
     if (options.getTrainSeconds() < 1) {
       throw new IllegalArgumentException("--trainSeconds must be at least 1, got " + options.getTrainSeconds());
     }
@@ -233,7 +250,13 @@ public final class TrainJob {
     p.run().waitUntilFinish();
 
     BinaryMetrics metrics = WriteMetrics.read(store, metricsLocation);
-    return new Result(output, model, metricsLocation, metrics);
+    String searchResult = null;
+    if (options.getSearchSeconds() > 0) {
+      String prefix = scaling != null ? output + "/" : output + "/raw-";
+      searchResult = SearchStep.run(options, prefix + "train", prefix + "validation",
+          base -> configured(base, options), options.getSearchSeconds(), output + "/search");
+    }
+    return new Result(output, model, metricsLocation, metrics, searchResult);
   }
 
   private static LoadText<?> loader(Options options) {
@@ -279,6 +302,11 @@ public final class TrainJob {
   }
 
   private static LogisticRegression training(Options options, PCollection<Dataset> validationSet) {
+    return configured(LogisticRegression.withValidationSet(validationSet), options);
+  }
+
+  /** {@code training} with the options' settings. */
+  private static LogisticRegression configured(LogisticRegression training, Options options) {
     Optimizer optimizer;
     try {
       optimizer = Optimizer.valueOf(options.getOptimizer().trim().toUpperCase(Locale.ROOT));
@@ -286,7 +314,7 @@ public final class TrainJob {
       throw new IllegalArgumentException(
           "--optimizer: '" + options.getOptimizer() + "' is not an optimizer; use sgd, adagrad or momentum");
     }
-    return LogisticRegression.withValidationSet(validationSet)
+    return training
         .workers(options.getWorkers())
         .psShards(options.getPsShards())
         .optimizer(optimizer)

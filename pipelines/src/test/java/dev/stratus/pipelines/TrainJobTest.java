@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -80,6 +82,40 @@ class TrainJobTest {
   }
 
   @Test
+  @Timeout(400)
+  void endsWithASearchOnTheSameSplitThatRanksItsExperiments() throws Exception {
+    PrintStream original = System.out;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    TrainJob.Result result;
+    try {
+      result = TrainJob.run(
+          "--input=" + input, "--format=libsvm", "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/searched",
+          "--workers=1", "--epochs=5", "--trainSeconds=60", "--searchSeconds=4");
+    } finally {
+      System.setOut(original);
+    }
+    String console = printed.toString(StandardCharsets.UTF_8);
+    System.out.print(console);
+    ObjectStore store = ObjectStore.of(StoreSpec.embedded(dir.resolve("store")));
+    JsonNode search = new ObjectMapper().readTree(store.get(S3Path.parse(result.searchResult())));
+    JsonNode experiments = search.get("experiments");
+    assertEquals(6, experiments.size(), search.toPrettyString());
+    for (int i = 0; i < experiments.size(); i++) {
+      JsonNode experiment = experiments.get(i);
+      assertEquals(i + 1, experiment.get("rank").asInt());
+      assertTrue(experiment.get("updates").asLong() > 0, experiment.toPrettyString());
+      String label = "experiment " + experiment.get("id").asInt() + " (learningRate=";
+      assertTrue(console.lines().anyMatch(line -> line.startsWith(label) && line.contains("  loss ")),
+          "the console showed experiment " + experiment.get("id") + " with its loss:\n" + console);
+    }
+    assertTrue(experiments.get(0).get("bestValidationLoss").asDouble() < Math.log(2), search.toPrettyString());
+    assertEquals(experiments.get(0).get("modelPath").asText(), search.get("bestModelPath").asText());
+    assertTrue(console.contains("6 experiments, 2 at a time") && console.contains("best model "
+        + search.get("bestModelPath").asText()), "the ranked table and the best model are printed:\n" + console);
+  }
+
+  @Test
   void refusesBadOptionsNamingTheOptionAndTheValidValues() {
     String in = "--input=" + input;
     assertMessage("--format: 'arff' is not a format; use libsvm, csv or criteo", in, "--format=arff");
@@ -92,6 +128,7 @@ class TrainJobTest {
     assertMessage("--optimizer: 'adam' is not an optimizer; use sgd, adagrad or momentum", in, "--optimizer=adam");
     assertMessage("workers must be in [1, 1000], got 0", in, "--workers=0");
     assertMessage("--output: 'Bad' is not a valid bucket name", in, "--output=s3://Bad/x");
+    assertMessage("--searchSeconds must be 0 (no search) or more, got -1", in, "--searchSeconds=-1");
   }
 
   @Test

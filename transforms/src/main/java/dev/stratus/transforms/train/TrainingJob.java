@@ -68,6 +68,7 @@ public final class TrainingJob implements AutoCloseable {
   private volatile boolean stopping;
   private volatile StopReason stopRequested;
   private EvaluationObserver observer = point -> null;
+  private boolean evaluationLines = true;
   private volatile PsClient driver;
   private PsModel model;
   /** The weights of the best evaluation so far, and their validation loss. */
@@ -119,6 +120,12 @@ public final class TrainingJob implements AutoCloseable {
   /** Shows every evaluation to {@code observer} (set before {@link #run}), which may stop the job. */
   public TrainingJob observeEvaluations(EvaluationObserver observer) {
     this.observer = observer;
+    return this;
+  }
+
+  /** Prints no line per evaluation (a {@link ConsoleView} shows them); the job's other lines still go to progress. */
+  public TrainingJob withoutEvaluationLines() {
+    this.evaluationLines = false;
     return this;
   }
 
@@ -311,11 +318,13 @@ public final class TrainingJob implements AutoCloseable {
       bestLoss = metrics.logloss();
     }
     CurvePoint point = new CurvePoint(secondsSinceStart(), updatesSoFar(), metrics.logloss(), metrics.auc());
-    progress.accept(
-        String.format(
-            "%6.1f s  %,11d updates  validation logloss %.5f  AUC %.4f  (%d workers, %d generations ended)",
-            point.seconds(), point.updates(), point.validationLogloss(), point.validationAuc(), slots.length,
-            generations.size()));
+    if (evaluationLines) {
+      progress.accept(
+          String.format(
+              "%6.1f s  %,11d updates  validation logloss %.5f  AUC %.4f  (%d workers, %d generations ended)",
+              point.seconds(), point.updates(), point.validationLogloss(), point.validationAuc(), slots.length,
+              generations.size()));
+    }
     return point;
   }
 

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param gbSeconds its workers' compute: their running time times their memory
  * @param cost its Lambda compute and requests plus its share of the shards' VM time, in dollars
  * @param modelPath where its kept model is; null when it failed or never ran
+ * @param resumed how a resumed search got it: {@link #RECORDED} (finished in an earlier run, not rerun), {@link
+ *     #RESTARTED_FROM_SCRATCH} (running when an earlier run's driver died); null when this run was its first
  */
 public record ExperimentResult(
     int id,
@@ -31,8 +33,11 @@ public record ExperimentResult(
     double gbSeconds,
     double cost,
     String modelPath,
-    String error)
+    String error,
+    String resumed)
     implements Serializable {
+  public static final String RECORDED = "recorded";
+  public static final String RESTARTED_FROM_SCRATCH = "restarted from scratch";
 
   /** The state a person reads: the stop reason in lower case, or "failed". */
   public String state() {
@@ -41,6 +46,11 @@ public record ExperimentResult(
 
   ExperimentResult withCost(double newCost) {
     return new ExperimentResult(id, parameters, stopReason, bestValidationLoss, finalValidationLoss, curve, seconds,
-        updates, requests, gbSeconds, newCost, modelPath, error);
+        updates, requests, gbSeconds, newCost, modelPath, error, resumed);
+  }
+
+  ExperimentResult resumedAs(String how) {
+    return new ExperimentResult(id, parameters, stopReason, bestValidationLoss, finalValidationLoss, curve, seconds,
+        updates, requests, gbSeconds, cost, modelPath, error, how);
   }
 }

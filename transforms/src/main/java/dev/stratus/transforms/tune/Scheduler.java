@@ -49,6 +49,31 @@ public sealed interface Scheduler extends Serializable
     return new SuccessiveHalving(minUpdates, reductionFactor, gracePeriodUpdates);
   }
 
+  /**
+   * {@link #successiveHalving(long, int, long)} with rungs by the experiment's training time instead of its updates:
+   * rungs at {@code firstRungSeconds × reductionFactor^k} seconds since it started, none judged before {@code
+   * gracePeriodSeconds}. Fits experiments whose updates differ in cost (minibatch sizes, worker counts).
+   */
+  static Scheduler successiveHalvingBySeconds(double firstRungSeconds, int reductionFactor, double gracePeriodSeconds) {
+    return new SuccessiveHalving(Budget.SECONDS, firstRungSeconds, reductionFactor, gracePeriodSeconds);
+  }
+
+  /** What successive halving's rungs count. */
+  enum Budget {
+    /** The updates the experiment's model received. */
+    UPDATES,
+    /** The seconds since the experiment's training started. */
+    SECONDS;
+
+    double spentAt(CurvePoint point) {
+      return this == UPDATES ? point.updates() : point.seconds();
+    }
+
+    String unit() {
+      return this == UPDATES ? "updates" : "seconds";
+    }
+  }
+
   record None() implements Scheduler {
     @Override
     public Judge newJudge() {
@@ -124,26 +149,40 @@ public sealed interface Scheduler extends Serializable
     }
   }
 
-  record SuccessiveHalving(long minUpdates, int reductionFactor, long gracePeriodUpdates) implements Scheduler {
+  /**
+   * @param budget what the rungs count
+   * @param firstRung the first rung, in {@code budget}'s unit
+   * @param gracePeriod rungs below this are skipped, in {@code budget}'s unit
+   */
+  record SuccessiveHalving(Budget budget, double firstRung, int reductionFactor, double gracePeriod)
+      implements Scheduler {
 
     public SuccessiveHalving {
-      if (minUpdates < 1) {
-        throw new IllegalArgumentException("successiveHalving: minUpdates must be at least 1, got " + minUpdates);
+      if (budget == null) {
+        throw new IllegalArgumentException("successiveHalving: the rungs' budget must be UPDATES or SECONDS, got null");
+      }
+      if (!(budget == Budget.UPDATES ? firstRung >= 1 : firstRung > 0) || Double.isInfinite(firstRung)) {
+        throw new IllegalArgumentException("successiveHalving: the first rung must be "
+            + (budget == Budget.UPDATES ? "at least 1" : "more than 0") + " " + budget.unit() + ", got " + firstRung);
       }
       if (reductionFactor < 2) {
         throw new IllegalArgumentException(
             "successiveHalving: reductionFactor must be at least 2, got " + reductionFactor);
       }
-      if (gracePeriodUpdates < 0) {
+      if (!(gracePeriod >= 0)) {
         throw new IllegalArgumentException(
-            "successiveHalving: gracePeriodUpdates must be at least 0, got " + gracePeriodUpdates);
+            "successiveHalving: the grace period must be at least 0 " + budget.unit() + ", got " + gracePeriod);
       }
     }
 
-    /** The number of updates at rung {@code k}. */
-    public long rung(int k) {
-      double updates = minUpdates * Math.pow(reductionFactor, k);
-      return updates >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) updates;
+    /** Rungs by updates. */
+    public SuccessiveHalving(long minUpdates, int reductionFactor, long gracePeriodUpdates) {
+      this(Budget.UPDATES, minUpdates, reductionFactor, gracePeriodUpdates);
+    }
+
+    /** Rung {@code k}, in {@link #budget}'s unit. */
+    public double rung(int k) {
+      return firstRung * Math.pow(reductionFactor, k);
     }
 
     @Override
@@ -175,9 +214,10 @@ public sealed interface Scheduler extends Serializable
         progress.best = Math.min(progress.best, point.validationLogloss());
       }
       double best = progress.best;
-      while (point.updates() >= settings.rung(progress.nextRung)) {
+      double spent = settings.budget().spentAt(point);
+      while (spent >= settings.rung(progress.nextRung)) {
         int k = progress.nextRung++;
-        if (settings.rung(k) < settings.gracePeriodUpdates()) {
+        if (settings.rung(k) < settings.gracePeriod()) {
           continue;
         }
         while (rungs.size() <= k) {

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -55,6 +56,7 @@ public final class SearchJob {
   private final Consumer<String> progress;
   private final Map<Integer, TrainingJob> running = new ConcurrentHashMap<>();
   private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
+  private SearchRecords records;
   private final List<SearchListener> listeners = new CopyOnWriteArrayList<>();
 
   /**
@@ -92,9 +94,21 @@ public final class SearchJob {
     this.progress = progress;
   }
 
-  /** Shows {@code listener} the search as it goes: set before {@link #run}. */
+  /**
+   * Tells {@code listener} of every experiment's start, evaluations and end. The trainings print no line per
+   * evaluation then: the listeners show them.
+   */
   public SearchJob listen(SearchListener listener) {
     listeners.add(listener);
+    return this;
+  }
+
+  /**
+   * Records every experiment's start and result in {@code searchRecords} as it goes, and, when they hold an earlier
+   * run's, resumes that run: a finished experiment is not run again, one that was running starts from scratch.
+   */
+  public SearchJob recordIn(SearchRecords searchRecords) {
+    this.records = searchRecords;
     return this;
   }
 
@@ -106,8 +120,16 @@ public final class SearchJob {
     if (experiments.isEmpty()) {
       throw new IllegalArgumentException("a search needs at least one experiment");
     }
+    SearchRecords.Earlier earlier =
+        records == null ? new SearchRecords.Earlier(Map.of(), Set.of()) : records.open(experiments, train.location());
     Scheduler.Judge judge = scheduler.newJudge();
-    listeners.forEach(listener -> listener.searchStarted(experiments));
+    // The scheduler sees the recorded experiments' curves again, so their losses count at the rungs as before.
+    for (ExperimentResult recorded : earlier.finished().values()) {
+      recorded.curve().forEach(point -> judge.observe(recorded.id(), point));
+    }
+    for (Experiment experiment : experiments) {
+      listeners.forEach(listener -> listener.waiting(experiment));
+    }
     long start = System.nanoTime();
     ExecutorService places =
         Executors.newFixedThreadPool(
@@ -121,7 +143,15 @@ public final class SearchJob {
     try {
       List<Future<ExperimentResult>> futures = new ArrayList<>();
       for (Experiment experiment : experiments) {
-        futures.add(places.submit(() -> ended(runOne(experiment, judge, modelPath.apply(experiment.id())))));
+        ExperimentResult recorded = earlier.finished().get(experiment.id());
+        if (recorded != null) {
+          ExperimentResult reused = recorded.resumedAs(ExperimentResult.RECORDED);
+          listeners.forEach(listener -> listener.ended(reused));
+          futures.add(CompletableFuture.completedFuture(reused));
+          continue;
+        }
+        String resumed = earlier.started().contains(experiment.id()) ? ExperimentResult.RESTARTED_FROM_SCRATCH : null;
+        futures.add(places.submit(() -> runOne(experiment, judge, modelPath.apply(experiment.id()), resumed)));
       }
       for (Future<ExperimentResult> future : futures) {
         try {
@@ -147,25 +177,41 @@ public final class SearchJob {
     }
   }
 
-  private ExperimentResult runOne(Experiment experiment, Scheduler.Judge judge, S3Path modelPath) {
+  /** Runs one experiment; a result that is not a failure is recorded, so a resumed search does not run it again. */
+  private ExperimentResult runOne(
+      Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
+    ExperimentResult result = trainOne(experiment, judge, modelPath, resumed);
+    if (records != null && result.error() == null) {
+      records.finished(result);
+    }
+    listeners.forEach(listener -> listener.ended(result));
+    return result;
+  }
+
+  private ExperimentResult trainOne(
+      Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
     String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
     if (killed.contains(experiment.id())) {
       progress.accept(name + ": stopped before it started");
       return new ExperimentResult(experiment.id(), experiment.parameters(), StopReason.KILLED, Double.NaN,
-          Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null);
+          Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null, resumed);
     }
-    progress.accept(name + ": started");
-    listeners.forEach(listener -> listener.experimentStarted(experiment.id()));
+    if (records != null) {
+      records.started(experiment.id());
+    }
+    listeners.forEach(listener -> listener.started(experiment, experiment.spec().workers(), resumed));
     long start = System.nanoTime();
     try (WorkerLauncher launcher = launchers.get();
         TrainingJob job =
             new TrainingJob(experiment.spec(), store, workerStore, train, validation, shards, launcher,
                 line -> progress.accept(name + ": " + line))) {
-      job.observeEvaluations(
-          point -> {
-            listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
-            return judge.observe(experiment.id(), point);
-          });
+      if (!listeners.isEmpty()) {
+        job.withoutEvaluationLines();
+      }
+      job.observeEvaluations(point -> {
+        listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
+        return judge.observe(experiment.id(), point);
+      });
       running.put(experiment.id(), job);
       if (killed.contains(experiment.id())) {
         job.stop(StopReason.KILLED);
@@ -178,33 +224,29 @@ public final class SearchJob {
       long requests = trained.workerGenerations();
       return new ExperimentResult(experiment.id(), experiment.parameters(), trained.stopReason(),
           trained.validationMetrics().logloss(), last, curve, seconds, trained.updates(), requests, gbSeconds,
-          prices.lambda(gbSeconds, requests), trained.modelPath(), null);
+          prices.lambda(gbSeconds, requests), trained.modelPath(), null, resumed);
     } catch (Exception e) {
       progress.accept(name + ": failed: " + e.getMessage());
       return new ExperimentResult(experiment.id(), experiment.parameters(), null, Double.NaN, Double.NaN, List.of(),
-          (System.nanoTime() - start) / 1e9, 0, 0, 0, 0, null, String.valueOf(e.getMessage()));
+          (System.nanoTime() - start) / 1e9, 0, 0, 0, 0, null, String.valueOf(e.getMessage()), resumed);
     } finally {
       running.remove(experiment.id());
     }
   }
 
-  private ExperimentResult ended(ExperimentResult result) {
-    listeners.forEach(listener -> listener.experimentEnded(result));
-    return result;
-  }
-
   /**
-   * Best finite loss first; the shards' VM time is shared out among the experiments by the time each ran, so the
-   * experiments' costs add up to the search's.
+   * Best finite loss first; the shards' VM time is shared out among the experiments that ran in this run by the time
+   * each ran, so their costs add up to the search's (a recorded experiment keeps the cost its run counted).
    */
   private SearchResult rank(List<ExperimentResult> results, double seconds) {
     int shardCount = shards.addresses().size();
     double shardCost = prices.shards(shardCount, seconds);
-    double experimentSeconds = results.stream().mapToDouble(ExperimentResult::seconds).sum();
+    double experimentSeconds =
+        results.stream().filter(SearchJob::ranNow).mapToDouble(ExperimentResult::seconds).sum();
     double lambdaCost = results.stream().mapToDouble(ExperimentResult::cost).sum();
     List<ExperimentResult> ranked = new ArrayList<>();
     for (ExperimentResult result : results) {
-      double share = experimentSeconds > 0 ? shardCost * result.seconds() / experimentSeconds : 0;
+      double share = experimentSeconds > 0 && ranNow(result) ? shardCost * result.seconds() / experimentSeconds : 0;
       ranked.add(result.withCost(result.cost() + share));
     }
     ranked.sort(
@@ -215,5 +257,9 @@ public final class SearchJob {
     long updates = ranked.stream().mapToLong(ExperimentResult::updates).sum();
     return new SearchResult(List.copyOf(ranked), bestModel, seconds, updates, parallelism, shardCount, lambdaCost,
         shardCost, null);
+  }
+
+  private static boolean ranNow(ExperimentResult result) {
+    return !ExperimentResult.RECORDED.equals(result.resumed());
   }
 }

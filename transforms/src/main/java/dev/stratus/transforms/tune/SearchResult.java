@@ -76,6 +76,9 @@ public record SearchResult(
       if (e.error() != null) {
         node.put("error", e.error());
       }
+      if (e.resumed() != null) {
+        node.put("resumed", e.resumed());
+      }
       ArrayNode curve = node.putArray("curve");
       for (CurvePoint point : e.curve()) {
         ObjectNode p = curve.addObject();

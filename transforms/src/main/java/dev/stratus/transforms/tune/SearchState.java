@@ -64,17 +64,16 @@ public final class SearchState implements SearchListener {
   }
 
   @Override
-  public synchronized void searchStarted(List<Experiment> all) {
-    searchStartNanos = System.nanoTime();
-    experiments.clear();
-    for (Experiment experiment : all) {
-      experiments.put(experiment.id(), new Entry(experiment));
+  public synchronized void waiting(Experiment experiment) {
+    if (experiments.isEmpty()) {
+      searchStartNanos = System.nanoTime();
     }
+    experiments.put(experiment.id(), new Entry(experiment));
   }
 
   @Override
-  public synchronized void experimentStarted(int id) {
-    Entry entry = entry(id);
+  public synchronized void started(Experiment experiment, int workers, String resumed) {
+    Entry entry = entry(experiment.id());
     entry.startNanos = System.nanoTime();
     entry.startedAt = (entry.startNanos - searchStartNanos) / 1e9;
   }
@@ -89,7 +88,7 @@ public final class SearchState implements SearchListener {
   }
 
   @Override
-  public synchronized void experimentEnded(ExperimentResult result) {
+  public synchronized void ended(ExperimentResult result) {
     Entry entry = entry(result.id());
     entry.result = result;
     // The evaluation that made the training stop itself is seen by no listener: the result's curve has it.

@@ -90,9 +90,28 @@ class SchedulerTest {
   }
 
   @Test
+  void successiveHalvingBySecondsJudgesAtTheTrainingTimeNotTheUpdates() {
+    // rungs at 2, 4, 8 ... seconds; experiment 1 makes ten times the updates of experiment 0 in the same time
+    Scheduler.Judge judge = Scheduler.successiveHalvingBySeconds(2.0, 2, 0).newJudge();
+    assertNull(judge.observe(0, new CurvePoint(0.0, 0, 0.693, 0.5)));
+    assertNull(judge.observe(1, new CurvePoint(0.0, 0, 0.693, 0.5)));
+    assertNull(judge.observe(1, new CurvePoint(1.5, 50_000, 0.50, 0.5)), "many updates, but before 2 s");
+    assertNull(judge.observe(0, new CurvePoint(2.1, 5_000, 0.40, 0.5)), "the first at the 2 s rung goes on");
+    assertEquals(StopReason.HALVED, judge.observe(1, new CurvePoint(2.0, 60_000, 0.45, 0.5)),
+        "second at the 2 s rung with a worse best: halved, however many updates it made");
+    assertNull(judge.observe(0, new CurvePoint(3.9, 9_000, 0.38, 0.5)), "not yet at the 4 s rung");
+    assertEquals(2, ((Scheduler.HalvingJudge) judge).reached(0));
+    assertEquals(0, ((Scheduler.HalvingJudge) judge).reached(1));
+    assertEquals(8.0, new Scheduler.SuccessiveHalving(Scheduler.Budget.SECONDS, 2.0, 2, 0).rung(2));
+  }
+
+  @Test
   void badSettingsAreRefused() {
     assertEquals("successiveHalving: reductionFactor must be at least 2, got 1",
         assertThrows(IllegalArgumentException.class, () -> Scheduler.successiveHalving(10, 1, 0)).getMessage());
+    assertEquals("successiveHalving: the first rung must be more than 0 seconds, got 0.0",
+        assertThrows(IllegalArgumentException.class, () -> Scheduler.successiveHalvingBySeconds(0, 2, 0))
+            .getMessage());
     assertEquals("stopDiverged: window must be at least 1 evaluation, got 0",
         assertThrows(IllegalArgumentException.class, () -> Scheduler.stopDiverged(0)).getMessage());
   }

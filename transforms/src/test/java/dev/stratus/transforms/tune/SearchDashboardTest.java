@@ -122,7 +122,7 @@ class SearchDashboardTest {
   @Test
   void everyRequestIsAuthenticatedAndTheLoginCodeWorksOnce() throws Exception {
     SearchState state = new SearchState(Prices.AWS_LAMBDA_X86, 512);
-    state.searchStarted(experiments(0.1f, 0.2f, 0.3f));
+    experiments(0.1f, 0.2f, 0.3f).forEach(state::waiting);
     List<Integer> stopped = Collections.synchronizedList(new ArrayList<>());
     try (SearchDashboard dashboard = SearchDashboard.start(state, stopped::add, 0)) {
       int port = dashboard.port();
@@ -190,10 +190,10 @@ class SearchDashboardTest {
   void closingWaitsForAnOpenPageToBeShownTheEndThenFreesThePort() throws Exception {
     SearchState state = new SearchState(Prices.AWS_LAMBDA_X86, 512);
     List<Experiment> experiments = experiments(0.1f);
-    state.searchStarted(experiments);
-    state.experimentStarted(0);
-    state.experimentEnded(new ExperimentResult(0, experiments.get(0).parameters(), StopReason.KILLED, Double.NaN,
-        Double.NaN, List.of(), 1, 0, 1, 0.5, 0.0001, null, null));
+    experiments.forEach(state::waiting);
+    state.started(experiments.get(0), 1, null);
+    state.ended(new ExperimentResult(0, experiments.get(0).parameters(), StopReason.KILLED, Double.NaN,
+        Double.NaN, List.of(), 1, 0, 1, 0.5, 0.0001, null, null, null));
     SearchDashboard unwatched = SearchDashboard.start(state, id -> {}, 0);
     long start = System.nanoTime();
     unwatched.closeOnceShownFinished(Duration.ofSeconds(60));

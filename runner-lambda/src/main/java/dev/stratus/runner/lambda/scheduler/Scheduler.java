@@ -174,9 +174,9 @@ public final class Scheduler {
     }
     // Waits in completion order, so the first task to fail for good stops the stage at once.
     List<TaskSummary> summaries = new ArrayList<>();
-    try {
+    try (StageProgress progress = StageProgress.onStandardOutput(stage.toString(), tasks.size())) {
       for (int done = 0; done < running.size(); done++) {
-        completions.take().get();
+        progress.taskDone(completions.take().get().elementsRead());
       }
       for (Future<TaskSummary> future : running) {
         summaries.add(future.get());

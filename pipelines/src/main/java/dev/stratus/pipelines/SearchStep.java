@@ -1,0 +1,54 @@
+package dev.stratus.pipelines;
+
+import dev.stratus.dsl.GridSearch;
+import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.ReadDataset;
+import dev.stratus.transforms.dataset.Dataset;
+import dev.stratus.transforms.tune.Scheduler;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The jobs' last step: a small hyperparameter search on the same train and validation sets as the training before it,
+ * six experiments (three learning rates by two minibatch sizes), two at a time against shared parameter-server
+ * shards, each for a short time budget; the diverging ones are stopped early. The console shows one line per
+ * experiment while it runs, and the ranked table at the end.
+ */
+final class SearchStep {
+  static final Number[] LEARNING_RATES = {0.05, 0.2, 0.8};
+  static final Number[] MINIBATCH_SIZES = {20, 100};
+  static final int PARALLELISM = 2;
+
+  private SearchStep() {}
+
+  /**
+   * Runs the search on the datasets at {@code train} and {@code validation}, each experiment {@code base}'s training
+   * for at most {@code seconds}; the models and the result go under {@code output}. Returns where the result's JSON is.
+   */
+  static String run(
+      PipelineOptions options,
+      String train,
+      String validation,
+      UnaryOperator<LogisticRegression> base,
+      int seconds,
+      String output) {
+    String resultLocation = output + "/search-result.json";
+    Pipeline p = Pipeline.create(options);
+    PCollection<Dataset> validationSet = p.apply("Validation", ReadDataset.from(validation));
+    p.apply("Train", ReadDataset.from(train))
+        .apply("Search", GridSearch.of(
+                base.apply(LogisticRegression.withValidationSet(validationSet)).timeout(Duration.ofSeconds(seconds)))
+            .vary("learningRate", LEARNING_RATES)
+            .vary("minibatchSize", MINIBATCH_SIZES)
+            .parallelism(PARALLELISM)
+            .scheduler(Scheduler.stopDiverged(3))
+            .modelsTo(output + "/")
+            .resultTo(resultLocation));
+    // (the web dashboard's address is printed here once the search serves one)
+    p.run().waitUntilFinish();
+    return resultLocation;
+  }
+}
