@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -99,7 +100,7 @@ class SearchDashboardBrowserTest {
       assertEquals("running", stateOf(browser, "0"), "the others go on");
       assertEquals("running", stateOf(browser, "2"), "the others go on");
       assertTrue(browser.findElement(By.cssSelector("button[data-stop='1']")).getAttribute("disabled") != null);
-      assertEquals("ended", browser.findElement(By.cssSelector("polyline[data-experiment='1']")).getAttribute("class"));
+      assertEquals("ended", attribute(browser, "polyline[data-experiment='1']", "class"));
 
       browser.findElement(By.id("stop-all")).click();
       wait.until(d -> List.of("0", "1", "2").stream().allMatch(id -> stateOf(d, id).equals("killed")));
@@ -184,6 +185,16 @@ class SearchDashboardBrowserTest {
       return null; // the chart was redrawn while being read
     }
     return points.size() == curves && points.values().stream().allMatch(n -> n >= min) ? points : null;
+  }
+
+  /**
+   * An attribute of the element {@code selector} finds, read in the page in one step: the chart is redrawn every
+   * second, so an element found in one call may be gone at the next.
+   */
+  private static String attribute(WebDriver browser, String selector, String name) {
+    return (String) ((JavascriptExecutor) browser).executeScript(
+        "const e = document.querySelector(arguments[0]); return e === null ? null : e.getAttribute(arguments[1]);",
+        selector, name);
   }
 
   private static String stateOf(WebDriver browser, String id) {
