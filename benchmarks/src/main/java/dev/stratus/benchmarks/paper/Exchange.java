@@ -25,6 +25,15 @@ interface Exchange extends AutoCloseable {
   /** Sends worker {@code worker}'s gradient number {@code seq} over {@code keys[0, count)}. */
   void push(int worker, long seq, int[] keys, float[] gradient, int count) throws IOException;
 
+  /**
+   * Whether worker {@code worker}, having pushed {@code pushed} gradients, has {@link #MAX_IN_FLIGHT} of them not
+   * yet taken by the driver: an asynchronous worker then waits, as ours does for its pushes in flight.
+   */
+  boolean backlogged(int worker, long pushed) throws IOException;
+
+  /** Gradients a worker may have sent that the driver has not applied yet: the product's default. */
+  int MAX_IN_FLIGHT = 4;
+
   /** The version last published; -1 once the driver stopped. */
   long version() throws IOException;
 
@@ -96,6 +105,11 @@ interface Exchange extends AutoCloseable {
     @Override
     public void push(int worker, long seq, int[] keys, float[] gradient, int count) {
       store.put(gradientPath(worker, seq), denseBytes(size, keys, gradient, count));
+    }
+
+    @Override
+    public boolean backlogged(int worker, long pushed) {
+      return pushed >= MAX_IN_FLIGHT && store.exists(gradientPath(worker, pushed - MAX_IN_FLIGHT));
     }
 
     private S3Path gradientPath(int worker, long seq) {
@@ -192,6 +206,11 @@ interface Exchange extends AutoCloseable {
         message = denseBytes(size, keys, gradient, count);
       }
       redis.call("RPUSH", "gradients:" + worker, message);
+    }
+
+    @Override
+    public boolean backlogged(int worker, long pushed) throws IOException {
+      return (Long) redis.call("LLEN", "gradients:" + worker) >= MAX_IN_FLIGHT;
     }
 
     @Override

@@ -70,6 +70,10 @@ public final class ExchangeWorker implements RequestStreamHandler {
         long seq = 0;
         while (System.currentTimeMillis() < call.deadlineEpochMillis()
             && (seq % 64 != 0 || exchange.version() >= 0)) {
+          if (exchange.backlogged(call.worker(), seq)) {
+            Thread.sleep(1);
+            continue;
+          }
           batches.next(batch);
           step(exchange, call.worker(), seq++, batch);
         }

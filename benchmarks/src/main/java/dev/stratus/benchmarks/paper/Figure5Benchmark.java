@@ -29,10 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
 import org.roaringbitmap.RoaringBitmap;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -66,7 +62,7 @@ public final class Figure5Benchmark {
 
   private Figure5Benchmark(BenchmarkData data, int workers, int seconds) {
     this.data = data;
-    this.heldOut = data.testRows(100_000);
+    this.heldOut = DatasetReader.readAll(data.store, data.test).toArray(SparseRow[]::new);
     this.workers = workers;
     this.seconds = seconds;
     this.modelSize = (int) data.train.featureCount() + 1;
@@ -98,7 +94,7 @@ public final class Figure5Benchmark {
     Liblinear.Optimum optimum = Liblinear.bestOf(DatasetReader.readAll(data.store, data.train),
         Arrays.asList(benchmark.heldOut), LambdaTraining.LIBLINEAR_C);
     String setting = String.format(Locale.ROOT,
-        "%,d training rows, %,d held-out rows (never trained on), 2^%d features; %d workers, %d s each;"
+        "%,d training rows, %,d held-out rows (the whole test split, never trained on), 2^%d features; %d workers, %d s each;"
             + " %d cores, load average %.1f at the start; planted model's held-out logloss %.5f;"
             + " liblinear-train -s 0, best C of %s: C = %s, held-out logloss %.5f",
         data.train.rowCount(), benchmark.heldOut.length, BenchmarkData.MODEL_BITS, workers, seconds,
@@ -140,7 +136,10 @@ public final class Figure5Benchmark {
     Path out = BenchmarkData.home().resolve("results");
     Files.createDirectories(out);
     writeCsv(out.resolve("figure5.csv"), runs);
-    writeChart(out.resolve("figure5.png"), runs, data.plantedLogloss, optimum.test().logloss());
+    Map<String, List<DriverModel.Point>> curves = new LinkedHashMap<>();
+    runs.forEach((name, run) -> curves.put(name, run.curve()));
+    Curves.chart(out.resolve("figure5.png"), "Figure 5: held-out logloss over time, the same SGD exchanged six ways",
+        curves, Map.of("planted model", data.plantedLogloss, "liblinear -s 0 optimum", optimum.test().logloss()));
     String table = table(runs, optimum.test().logloss(), seconds);
     String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
         + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())
@@ -353,46 +352,6 @@ public final class Figure5Benchmark {
     }
   }
 
-  private static void writeChart(Path file, Map<String, Run> runs, double planted, double liblinear)
-      throws Exception {
-    XYChart chart = new XYChartBuilder().width(1000).height(600)
-        .title("Figure 5: held-out logloss over time, the same SGD exchanged six ways")
-        .xAxisTitle("seconds").yAxisTitle("held-out logloss").build();
-    chart.getStyler().setMarkerSize(3);
-    double end = 0;
-    for (Map.Entry<String, Run> e : runs.entrySet()) {
-      double[] x = e.getValue().curve().stream().mapToDouble(DriverModel.Point::seconds).toArray();
-      double[] y = e.getValue().curve().stream().mapToDouble(DriverModel.Point::logloss).toArray();
-      chart.addSeries(e.getKey(), x, y);
-      end = Math.max(end, x[x.length - 1]);
-    }
-    chart.addSeries("planted model", new double[] {0, end}, new double[] {planted, planted})
-        .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-    chart.addSeries("liblinear -s 0 optimum", new double[] {0, end}, new double[] {liblinear, liblinear})
-        .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-  }
-
-  /** The loss of the last evaluation at or before {@code t}; NaN if there was none. */
-  private static double lossAt(List<DriverModel.Point> curve, double t) {
-    double loss = Double.NaN;
-    for (DriverModel.Point p : curve) {
-      if (p.seconds() <= t) {
-        loss = p.logloss();
-      }
-    }
-    return loss;
-  }
-
-  private static double timeTo(List<DriverModel.Point> curve, double target) {
-    for (DriverModel.Point p : curve) {
-      if (p.logloss() <= target) {
-        return p.seconds();
-      }
-    }
-    return Double.NaN;
-  }
-
   private static String table(Map<String, Run> runs, double optimum, int seconds) {
     double target = optimum * 1.01;
     int[] budgets = {Math.max(1, seconds / 6), Math.max(1, seconds / 2), seconds};
@@ -403,16 +362,16 @@ public final class Figure5Benchmark {
     md.append(" final loss | time to within 1% of liblinear (").append(String.format(Locale.ROOT, "%.5f", target))
         .append(") | time / ours |\n|---|---:|");
     md.append("---:|".repeat(budgets.length)).append("---:|---:|---:|\n");
-    double ours = runs.containsKey(OURS) ? timeTo(runs.get(OURS).curve(), target) : Double.NaN;
+    double ours = runs.containsKey(OURS) ? Curves.timeTo(runs.get(OURS).curve(), target) : Double.NaN;
     for (Map.Entry<String, Run> e : runs.entrySet()) {
       List<DriverModel.Point> curve = e.getValue().curve();
       md.append("| ").append(e.getKey()).append(" | ").append(String.format(Locale.ROOT, "%,d", e.getValue().gradients()))
           .append(" |");
       for (int b : budgets) {
-        double loss = lossAt(curve, b);
+        double loss = Curves.lossAt(curve, b);
         md.append(Double.isNaN(loss) ? " - |" : String.format(Locale.ROOT, " %.5f |", loss));
       }
-      double time = timeTo(curve, target);
+      double time = Curves.timeTo(curve, target);
       md.append(String.format(Locale.ROOT, " %.5f | ", curve.get(curve.size() - 1).logloss()))
           .append(Double.isNaN(time) ? "not reached" : String.format(Locale.ROOT, "%.1f s", time)).append(" | ");
       if (Double.isNaN(ours)) {

@@ -14,7 +14,9 @@ import dev.stratus.transforms.train.CurvePoint;
 import dev.stratus.transforms.train.TrainResult;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -36,8 +38,13 @@ public final class LambdaTraining {
 
   /** Registers our worker function: LambdaRunner's handler on this JVM's classpath. */
   public static void registerWorkerFunction(LocalLambdaService lambda) {
+    registerWorkerFunction(lambda, WORKER_MEMORY_MB);
+  }
+
+  /** Registers, or replaces, our worker function with {@code memoryMb} of memory (its environments' heap). */
+  public static void registerWorkerFunction(LocalLambdaService lambda, int memoryMb) {
     lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, PsProcesses.currentClasspathEntries())
-        .withMemoryMb(WORKER_MEMORY_MB).withTimeoutSeconds(300));
+        .withMemoryMb(memoryMb).withTimeoutSeconds(300));
   }
 
   /**
@@ -46,22 +53,45 @@ public final class LambdaTraining {
    */
   public static TrainResult train(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
       int lifetime, float learningRate) {
+    return train(lambda, data, workers, seconds, lifetime, learningRate, WORKER_MEMORY_MB, UnaryOperator.identity());
+  }
+
+  /**
+   * As above, with the worker function registered with {@code memoryMb} and {@code tuning} applied to the
+   * LogisticRegression (minibatch size, prefetching...).
+   */
+  public static TrainResult train(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
+      int lifetime, float learningRate, int memoryMb, UnaryOperator<LogisticRegression> tuning) {
     LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
         "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench",
         "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
-        "--workerMemoryMb=" + WORKER_MEMORY_MB, "--taskTimeoutSeconds=300").as(LambdaRunnerOptions.class);
+        "--workerMemoryMb=" + memoryMb, "--taskTimeoutSeconds=300").as(LambdaRunnerOptions.class);
     options.setLambdaCredentials(lambda.credentialsProvider());
-    String saved = "s3://bench/results/lambda-" + workers;
+    return train(options, "lambda-" + workers, data, workers, seconds, lifetime, learningRate, tuning);
+  }
+
+  /** The same pipeline on the DirectRunner: its training runs the workers as threads of this JVM. */
+  public static TrainResult trainDirect(BenchmarkData data, int workers, int seconds, float learningRate) {
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(
+        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench").create();
+    return train(options, "direct-" + workers, data, workers, seconds, seconds, learningRate,
+        UnaryOperator.identity());
+  }
+
+  private static TrainResult train(PipelineOptions options, String name, BenchmarkData data, int workers,
+      int seconds, int lifetime, float learningRate, UnaryOperator<LogisticRegression> tuning) {
+    String saved = "s3://bench/results/" + name;
     Pipeline p = Pipeline.create(options);
     p.apply("Train", ReadDataset.from(data.train.location()))
-        .apply(LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
-            .workers(workers)
-            .learningRate(learningRate)
-            .epsilon(0)
-            .evalInterval(Duration.ofSeconds(1))
-            .timeout(Duration.ofSeconds(seconds))
-            .workerLifetime(Duration.ofSeconds(lifetime))
-            .modelTo("s3://bench/models/lambda-" + workers))
+        .apply(tuning.apply(
+            LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
+                .workers(workers)
+                .learningRate(learningRate)
+                .epsilon(0)
+                .evalInterval(Duration.ofSeconds(1))
+                .timeout(Duration.ofSeconds(seconds))
+                .workerLifetime(Duration.ofSeconds(lifetime))
+                .modelTo("s3://bench/models/" + name)))
         .apply(ParDo.of(new SaveResult(saved)));
     p.run().waitUntilFinish();
     return (TrainResult) SerializableUtils.deserializeFromByteArray(
