@@ -1,12 +1,16 @@
 package dev.stratus.benchmarks.paper;
 
+import java.awt.Color;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** Reading and drawing held-out loss curves. */
 final class Curves {
@@ -33,6 +37,14 @@ final class Curves {
     return Double.NaN;
   }
 
+  /** liblinear's optimum and the planted model's loss, in that order, as the chart's reference lines. */
+  static Map<String, Double> referenceLines(double liblinear, double planted) {
+    Map<String, Double> levels = new LinkedHashMap<>();
+    levels.put("liblinear -s 0 optimum", liblinear);
+    levels.put("planted model", planted);
+    return levels;
+  }
+
   /**
    * A PNG of every curve (a curve of one point is drawn as a marker) with {@code levels} as horizontal lines.
    */
@@ -52,11 +64,16 @@ final class Curves {
       }
       end = Math.max(end, x[x.length - 1]);
     }
+    Color[] levelColors = {Color.BLACK, Color.GRAY};
+    int drawn = 0;
     for (Map.Entry<String, Double> level : levels.entrySet()) {
       double y = level.getValue();
       if (!Double.isNaN(y)) {
-        chart.addSeries(level.getKey(), new double[] {0, end}, new double[] {y, y})
-            .setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        XYSeries line = chart.addSeries(level.getKey(), new double[] {0, end}, new double[] {y, y});
+        line.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        line.setLineColor(levelColors[drawn++ % levelColors.length]);
+        line.setLineStyle(SeriesLines.DASH_DASH);
+        line.setMarker(SeriesMarkers.NONE);
       }
     }
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);

@@ -139,7 +139,7 @@ public final class Figure5Benchmark {
     Map<String, List<DriverModel.Point>> curves = new LinkedHashMap<>();
     runs.forEach((name, run) -> curves.put(name, run.curve()));
     Curves.chart(out.resolve("figure5.png"), "Figure 5: held-out logloss over time, the same SGD exchanged six ways",
-        curves, Map.of("planted model", data.plantedLogloss, "liblinear -s 0 optimum", optimum.test().logloss()));
+        curves, Curves.referenceLines(optimum.test().logloss(), data.plantedLogloss));
     String table = table(runs, optimum.test().logloss(), seconds);
     String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
         + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())

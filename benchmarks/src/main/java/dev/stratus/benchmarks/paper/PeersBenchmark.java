@@ -60,10 +60,12 @@ public final class PeersBenchmark {
     Map<String, Peer> peers = new LinkedHashMap<>();
 
     double optimum = Double.NaN;
+    double bestC = Double.NaN;
     String liblinearName = "liblinear-train -s 0, best C of " + Arrays.toString(LambdaTraining.LIBLINEAR_C);
     try {
       Liblinear.Optimum best = Liblinear.bestOf(train, test, LambdaTraining.LIBLINEAR_C);
       optimum = best.test().logloss();
+      bestC = best.c();
       liblinearName = "liblinear-train -s 0, best C of " + Arrays.toString(LambdaTraining.LIBLINEAR_C) + " (C = "
           + best.c() + ")";
       peers.put(liblinearName, new Peer(List.of(new DriverModel.Point(best.trainSeconds(), optimum)), null));
@@ -76,7 +78,8 @@ public final class PeersBenchmark {
         train.size(), test.size(), BenchmarkData.MODEL_BITS, seconds, Runtime.getRuntime().availableProcessors(),
         loadAtStart, data.plantedLogloss);
     System.out.println(setting);
-    peers.putAll(python(train, test, seconds));
+    // scikit-learn's liblinear gets liblinear-train's best C (C = 1 overfits these rows and takes minutes).
+    peers.putAll(python(train, test, seconds, Double.isNaN(optimum) ? 1.0 : bestC));
     train = null; // the rows are in the files now; the JVM's runs below need the memory
 
     int threads = Runtime.getRuntime().availableProcessors();
@@ -99,11 +102,8 @@ public final class PeersBenchmark {
         curves.put(name, peer.curve());
       }
     });
-    Map<String, Double> levels = new LinkedHashMap<>();
-    levels.put("liblinear -s 0 optimum", optimum);
-    levels.put("planted model", data.plantedLogloss);
     Curves.chart(out.resolve("peers.png"), "Peers: held-out logloss over training time, same split", curves,
-        levels);
+        Curves.referenceLines(optimum, data.plantedLogloss));
     String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
         + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())
         + " at the end.\n\n" + table(peers, optimum) + "\n![Peers](peers.png)\n";
@@ -120,12 +120,12 @@ public final class PeersBenchmark {
   }
 
   /** Runs the Python peers (peers.py) on LIBSVM copies of the same rows; a missing Python or library is noted. */
-  private static Map<String, Peer> python(List<SparseRow> train, List<SparseRow> test, int seconds)
+  private static Map<String, Peer> python(List<SparseRow> train, List<SparseRow> test, int seconds, double c)
       throws Exception {
     Map<String, Peer> peers = new LinkedHashMap<>();
     if (!Files.isExecutable(Path.of(PYTHON))) {
       for (String name : new String[] {"scikit-learn SGDClassifier(loss=\"log_loss\")",
-          "scikit-learn LogisticRegression(solver=\"liblinear\")", "xgboost gblinear"}) {
+          "scikit-learn LogisticRegression(solver=\"liblinear\", C of liblinear-train)", "xgboost gblinear"}) {
         peers.put(name, Peer.notInstalled("no " + PYTHON));
       }
       return peers;
@@ -139,11 +139,12 @@ public final class PeersBenchmark {
       Path trainFile = Liblinear.writeLibsvm(dir.resolve("train.svm"), train);
       Path testFile = Liblinear.writeLibsvm(dir.resolve("test.svm"), test);
       Process process = new ProcessBuilder(PYTHON, script.toString(), trainFile.toString(), testFile.toString(),
-          String.valueOf(seconds)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+          String.valueOf(seconds), String.valueOf(c)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       Map<String, List<DriverModel.Point>> points = new LinkedHashMap<>();
       try (BufferedReader lines = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          System.out.println(line);
           String[] fields = line.split("\t", 3);
           if (fields[1].equals("not installed")) {
             peers.put(fields[0], Peer.notInstalled(fields[2]));
