@@ -48,6 +48,8 @@ public final class Figure5Benchmark {
   private static final String FUNCTION = "figure5-worker";
   private static final String OURS = "ours (LambdaRunner, parameter server, sparse LZ4)";
   private static final String BOSEN = "Bosen-like: one JVM, threads, no network";
+  /** Rows per gradient, as ours (LogisticRegression's default). */
+  private static final int MINIBATCH = 20;
 
   private final BenchmarkData data;
   private final SparseRow[] heldOut;
@@ -276,7 +278,7 @@ public final class Figure5Benchmark {
 
   private WorkerCall call(Variant variant, S3Path root, int worker, long iteration, long deadline) {
     return new WorkerCall(variant, worker, workers, data.store.reachableSpec().workerFields(), root.toString(),
-        chunkRoot.toString(), chunks, modelSize - 1, 20, redisPort, iteration, deadline);
+        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, redisPort, iteration, deadline);
   }
 
   private CompletableFuture<Long> invoke(WorkerCall call) {
@@ -318,7 +320,7 @@ public final class Figure5Benchmark {
       long seed = t;
       done.add(pool.submit(() -> {
         try (MinibatchIterator batches = MinibatchIterator.over(k -> Chunks.read(data.store, chunkRoot, k), own)
-            .batchSize(20).biasKey(modelSize - 1).epochs(0).seed(seed).prefetchDepth(8).build()) {
+            .batchSize(MINIBATCH).biasKey(modelSize - 1).epochs(0).seed(seed).prefetchDepth(8).build()) {
           Minibatch batch = new Minibatch();
           float[] gradient = new float[0];
           while (System.currentTimeMillis() < deadline) {
