@@ -1,6 +1,7 @@
 package dev.stratus.dsl;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -96,6 +97,12 @@ public class LogisticRegressionTest {
     assertEquals(
         LogisticRegression.URN,
         PTransformTranslation.urnForTransform(LogisticRegression.withValidationSet(null)));
+  }
+
+  @Test
+  public void workersPrefetchUnlessToldNotTo() {
+    assertTrue(LogisticRegression.withValidationSet(null).spec().prefetch());
+    assertFalse(LogisticRegression.withValidationSet(null).prefetch(false).spec().prefetch());
   }
 
   @Test

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A throwaway {@code redis-server} on a free loopback port, without persistence; stopped on close or JVM exit. */
-final class RedisServer implements AutoCloseable {
-  final int port;
+public final class RedisServer implements AutoCloseable {
+  public final int port;
   private final Process process;
   private final Path dir;
   private final Thread reaper;
 
-  RedisServer(String binary) throws IOException, InterruptedException {
+  public RedisServer(String binary) throws IOException, InterruptedException {
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
     }

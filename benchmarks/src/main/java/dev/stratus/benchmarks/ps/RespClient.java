@@ -15,14 +15,14 @@ import java.util.List;
  * and sent on {@link #flush()}, so several commands can be pipelined before their replies are read. Counts bytes
  * both ways for the benchmark's bytes-per-iteration.
  */
-final class RespClient implements AutoCloseable {
+public final class RespClient implements AutoCloseable {
   private final Socket socket;
   private final OutputStream out;
   private final InputStream in;
   private long bytesOut;
   private long bytesIn;
 
-  RespClient(int port) throws IOException {
+  public RespClient(int port) throws IOException {
     socket = new Socket("127.0.0.1", port);
     socket.setTcpNoDelay(true);
     out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
@@ -34,7 +34,7 @@ final class RespClient implements AutoCloseable {
   }
 
   /** Buffers one command; {@code args} are byte[] or anything whose toString() is the argument. */
-  void command(Object... args) throws IOException {
+  public void command(Object... args) throws IOException {
     writeLine('*', args.length);
     for (Object arg : args) {
       byte[] bytes = arg instanceof byte[] b ? b : arg.toString().getBytes(StandardCharsets.US_ASCII);
@@ -53,7 +53,7 @@ final class RespClient implements AutoCloseable {
     command(all.toArray());
   }
 
-  void flush() throws IOException {
+  public void flush() throws IOException {
     out.flush();
   }
 
@@ -64,13 +64,13 @@ final class RespClient implements AutoCloseable {
   }
 
   /** One sent command and its reply: byte[] (bulk, or null), Long, String (simple) or List (array). */
-  Object call(Object... args) throws IOException {
+  public Object call(Object... args) throws IOException {
     command(args);
     flush();
     return read();
   }
 
-  Object read() throws IOException {
+  public Object read() throws IOException {
     int type = readByte();
     String line = readLine();
     return switch (type) {

@@ -20,14 +20,14 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * DirectRunner, into an embedded store under {@code benchmarks/data/}. Kept between runs (it is deterministic for a
  * seed), so a benchmark measures training, not preprocessing.
  */
-final class BenchmarkData {
-  static final int MODEL_BITS = 19;
-  static final long SEED = 1;
+public final class BenchmarkData {
+  public static final int MODEL_BITS = 19;
+  public static final long SEED = 1;
 
-  final ObjectStore store;
-  final Dataset train;
-  final Dataset test;
-  final double plantedLogloss;
+  public final ObjectStore store;
+  public final Dataset train;
+  public final Dataset test;
+  public final double plantedLogloss;
 
   private BenchmarkData(ObjectStore store, Dataset train, Dataset test, double plantedLogloss) {
     this.store = store;
@@ -36,7 +36,7 @@ final class BenchmarkData {
     this.plantedLogloss = plantedLogloss;
   }
 
-  static BenchmarkData prepare(long rows) throws Exception {
+  public static BenchmarkData prepare(long rows) throws Exception {
     Path dir = home().resolve("data");
     StoreOptions options =
         PipelineOptionsFactory.fromArgs("--dataDir=" + dir.resolve("store"), "--bucket=bench").as(StoreOptions.class);
@@ -65,12 +65,12 @@ final class BenchmarkData {
   }
 
   /** benchmarks/, where data and results are kept. */
-  static Path home() {
+  public static Path home() {
     return Path.of(System.getProperty("benchmarks.dir", "benchmarks")).toAbsolutePath();
   }
 
   /** The first {@code limit} test rows, in memory. */
-  SparseRow[] testRows(int limit) {
+  public SparseRow[] testRows(int limit) {
     return DatasetReader.firstRows(store, test, limit);
   }
 }

@@ -1,36 +1,19 @@
 package dev.stratus.benchmarks.training;
 
-import dev.stratus.dsl.LogisticRegression;
-import dev.stratus.dsl.ReadDataset;
 import dev.stratus.ps.Optimizer;
-import dev.stratus.ps.PsProcesses;
-import dev.stratus.runner.lambda.LambdaRunnerOptions;
-import dev.stratus.runner.lambda.local.FunctionSpec;
 import dev.stratus.runner.lambda.local.FunctionStats;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
-import dev.stratus.spi.StoreOptions;
-import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.DatasetReader;
 import dev.stratus.transforms.reference.Liblinear;
-import dev.stratus.transforms.train.CurvePoint;
 import dev.stratus.transforms.train.GenerationRecord;
 import dev.stratus.transforms.train.Shards;
 import dev.stratus.transforms.train.ThreadWorkers;
 import dev.stratus.transforms.train.TrainResult;
 import dev.stratus.transforms.train.TrainingJob;
 import dev.stratus.transforms.train.TrainingSpec;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.util.SerializableUtils;
 
 /**
  * Training with 1, 2 and 4 Lambda workers (LambdaRunner, the local Lambda service with process environments,
@@ -41,9 +24,6 @@ import org.apache.beam.sdk.util.SerializableUtils;
  * <pre>mvn -q -pl benchmarks exec:java@lambda-training [-Dexec.args="--rows 1000000 --seconds 90 --lifetime 20"]</pre>
  */
 public final class LambdaTrainingBenchmark {
-  private static final String FUNCTION = "stratus-worker";
-  /** liblinear overfits these rows at C = 1; the reference is its best C of this grid on the held-out rows. */
-  private static final double[] LIBLINEAR_C = {0.03, 0.1, 0.3, 1};
 
   private LambdaTrainingBenchmark() {}
 
@@ -64,33 +44,31 @@ public final class LambdaTrainingBenchmark {
     SparseRow[] heldOut = data.testRows(100_000);
     long liblinearStart = System.nanoTime();
     Liblinear.Optimum optimum =
-        Liblinear.bestOf(DatasetReader.readAll(data.store, data.train), Arrays.asList(heldOut), LIBLINEAR_C);
+        Liblinear.bestOf(DatasetReader.readAll(data.store, data.train), Arrays.asList(heldOut), LambdaTraining.LIBLINEAR_C);
     System.out.printf(
         "%,d training rows, %,d held-out rows watched by the monitor, 2^%d features, %d cores (load average %.1f);"
             + " liblinear-train -s 0 on the same rows, best C of %s: C = %s, held-out logloss %.5f (%.1f s);"
             + " budget %d s each (training stops earlier when the held-out loss stops improving),"
             + " worker lifetime %d s%n%n",
         data.train.rowCount(), heldOut.length, BenchmarkData.MODEL_BITS, Runtime.getRuntime().availableProcessors(),
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-        Arrays.toString(LIBLINEAR_C), optimum.c(), optimum.test().logloss(), (System.nanoTime() - liblinearStart) / 1e9,
+        LambdaTraining.loadAverage(),
+        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss(), (System.nanoTime() - liblinearStart) / 1e9,
         seconds, lifetime);
 
     System.out.println("| run | final held-out logloss | updates | updates/s | time to within 1% of liblinear |"
         + " generations | launch share of worker time | invocations | cold starts |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     TrainResult direct = inJvm(data, heldOut, seconds, lifetime);
-    double directTime = timeToTarget(direct, optimum.test().logloss() * 1.01);
+    double directTime = LambdaTraining.timeToTarget(direct, optimum.test().logloss() * 1.01);
     row("DirectRunner in-JVM, 4 threads", direct, optimum, directTime, -1, -1);
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
-      List<Path> classpath = PsProcesses.currentClasspathEntries();
-      lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
-          .withMemoryMb(1769).withTimeoutSeconds(300));
+      LambdaTraining.registerWorkerFunction(lambda);
       for (int workers : new int[] {1, 2, 4}) {
-        FunctionStats before = lambda.stats(FUNCTION);
-        TrainResult r = onLambda(lambda, data, workers, seconds, lifetime);
-        FunctionStats after = lambda.stats(FUNCTION);
+        FunctionStats before = lambda.stats(LambdaTraining.FUNCTION);
+        TrainResult r = LambdaTraining.train(lambda, data, workers, seconds, lifetime, 0.05f);
+        FunctionStats after = lambda.stats(LambdaTraining.FUNCTION);
         row(workers + " Lambda worker" + (workers > 1 ? "s" : ""), r, optimum,
-            timeToTarget(r, optimum.test().logloss() * 1.01), after.invocations() - before.invocations(),
+            LambdaTraining.timeToTarget(r, optimum.test().logloss() * 1.01), after.invocations() - before.invocations(),
             after.coldStarts() - before.coldStarts());
       }
     }
@@ -98,7 +76,7 @@ public final class LambdaTrainingBenchmark {
         + " the sum of (ended - launched): what invoking, cold or warm starts and hand-overs cost the workers."
         + "%ninvocations and cold starts include the pipeline's few bookkeeping tasks (reading the datasets' manifests)."
         + "%nLoad average at the end %.1f.%n",
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        LambdaTraining.loadAverage());
     System.exit(0);
   }
 
@@ -110,15 +88,6 @@ public final class LambdaTrainingBenchmark {
         Double.isNaN(toTarget) ? "not reached" : String.format("%.1f s", toTarget), r.workerGenerations(),
         100 * launchShare(r), invocations < 0 ? "-" : String.valueOf(invocations),
         coldStarts < 0 ? "-" : String.valueOf(coldStarts));
-  }
-
-  private static double timeToTarget(TrainResult r, double target) {
-    for (CurvePoint p : r.curve()) {
-      if (p.validationLogloss() <= target) {
-        return p.seconds();
-      }
-    }
-    return Double.NaN;
   }
 
   private static double launchShare(TrainResult r) {
@@ -146,45 +115,6 @@ public final class LambdaTrainingBenchmark {
         TrainingJob job = new TrainingJob(spec, data.store, data.store.reachableSpec(), data.train, heldOut, shards,
             workers, line -> {})) {
       return job.run(S3Path.parse("s3://bench/models/in-jvm"));
-    }
-  }
-
-  private static TrainResult onLambda(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
-      int lifetime) {
-    LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
-        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench",
-        "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION, "--workerMemoryMb=1769",
-        "--taskTimeoutSeconds=300").as(LambdaRunnerOptions.class);
-    options.setLambdaCredentials(lambda.credentialsProvider());
-    String saved = "s3://bench/results/lambda-" + workers;
-    Pipeline p = Pipeline.create(options);
-    p.apply("Train", ReadDataset.from(data.train.location()))
-        .apply(LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
-            .workers(workers)
-            .learningRate(0.05f)
-            .epsilon(0)
-            .evalInterval(Duration.ofSeconds(1))
-            .timeout(Duration.ofSeconds(seconds))
-            .workerLifetime(Duration.ofSeconds(lifetime))
-            .modelTo("s3://bench/models/lambda-" + workers))
-        .apply(ParDo.of(new SaveResult(saved)));
-    p.run().waitUntilFinish();
-    return (TrainResult) SerializableUtils.deserializeFromByteArray(
-        data.store.get(S3Path.parse(saved)), "training result");
-  }
-
-  /** Brings the result back to this JVM through the store, wherever the last step ran. */
-  static final class SaveResult extends DoFn<TrainResult, Void> {
-    private final String location;
-
-    SaveResult(String location) {
-      this.location = location;
-    }
-
-    @ProcessElement
-    public void process(ProcessContext c) {
-      ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)))
-          .put(S3Path.parse(location), SerializableUtils.serializeToByteArray(c.element()));
     }
   }
 }

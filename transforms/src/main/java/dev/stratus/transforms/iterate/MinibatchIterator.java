@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +47,8 @@ public final class MinibatchIterator implements AutoCloseable {
   private final int batchSize;
   private final int biasKey;
   private final BlockingQueue<Loaded> ring;
+  /** Without prefetching, a permit per partition the worker asked for; null when fetching ahead. */
+  private final Semaphore demand;
   private final Thread prefetcher;
   private Loaded current;
   private int row;
@@ -59,6 +62,7 @@ public final class MinibatchIterator implements AutoCloseable {
     this.batchSize = b.batchSize;
     this.biasKey = b.biasKey;
     this.ring = new ArrayBlockingQueue<>(b.prefetchDepth);
+    this.demand = b.prefetch ? null : new Semaphore(0);
     this.row = b.start.row();
     this.resumeAt = b.start;
     this.prefetcher = new Thread(() -> prefetch(b), "minibatch-prefetch");
@@ -92,6 +96,9 @@ public final class MinibatchIterator implements AutoCloseable {
         int[] order = epochOrder(b.partitions, b.seed, epoch);
         int firstStep = epoch == b.start.epoch() ? b.start.step() : 0;
         for (int step = firstStep; step < order.length; step++) {
+          if (demand != null) {
+            demand.acquire();
+          }
           ring.put(new Loaded(epoch, step, b.source.load(order[step]), null));
         }
       }
@@ -120,6 +127,9 @@ public final class MinibatchIterator implements AutoCloseable {
         row = 0;
       }
       long waitStart = System.nanoTime();
+      if (demand != null) {
+        demand.release();
+      }
       Loaded next = ring.take();
       stallNanos += System.nanoTime() - waitStart;
       if (next.error() != null) {
@@ -180,6 +190,7 @@ public final class MinibatchIterator implements AutoCloseable {
     private int biasKey;
     private int epochs = 1;
     private int prefetchDepth = 2;
+    private boolean prefetch = true;
     private long seed;
     private Position start = Position.START;
 
@@ -213,6 +224,15 @@ public final class MinibatchIterator implements AutoCloseable {
 
     public Builder prefetchDepth(int depth) {
       this.prefetchDepth = Math.max(1, depth);
+      return this;
+    }
+
+    /**
+     * Whether partitions are fetched ahead of the worker (the default); without, each is fetched when the worker
+     * reaches it, and the whole fetch counts as stall time.
+     */
+    public Builder prefetch(boolean prefetch) {
+      this.prefetch = prefetch;
       return this;
     }
 

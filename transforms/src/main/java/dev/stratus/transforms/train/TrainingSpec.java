@@ -27,6 +27,8 @@ import java.io.Serializable;
  * @param workerLifetimeSeconds a worker generation hands over to its successor after this long (a Lambda worker also
  *     before its function's timeout)
  * @param maxWorkerFailures deaths of one worker the job survives, each followed by a successor; one more fails it
+ * @param prefetch workers fetch their next partitions while they compute (the default); without, a worker fetches
+ *     each partition when it reaches it
  */
 public record TrainingSpec(
     int workers,
@@ -45,8 +47,19 @@ public record TrainingSpec(
     long seed,
     boolean workerProcesses,
     double workerLifetimeSeconds,
-    int maxWorkerFailures)
+    int maxWorkerFailures,
+    boolean prefetch)
     implements Serializable {
+
+  /** A spec whose workers prefetch, the default. */
+  public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
+      int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
+      int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
+      int maxWorkerFailures) {
+    this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
+        timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, true);
+  }
 
   /** Bytes of decoded partitions a worker of {@code memoryMb} may hold ahead of its computation: a quarter. */
   public static long prefetchBudgetBytes(int memoryMb) {

@@ -60,6 +60,7 @@ public record WorkerTask(
                 .epochs(spec.epochs())
                 .seed(spec.seed() + workerId)
                 .startAt(start)
+                .prefetch(spec.prefetch())
                 .prefetchDepth(
                     MinibatchIterator.prefetchDepth(
                         TrainingSpec.prefetchBudgetBytes(memoryMb), decodedPartitionBytes()))

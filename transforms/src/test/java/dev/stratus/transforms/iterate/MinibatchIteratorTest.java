@@ -9,6 +9,7 @@ import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.sgd.Minibatch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -82,6 +83,40 @@ class MinibatchIteratorTest {
             .build()) {
       drain(it, Integer.MAX_VALUE);
       assertTrue(it.stallNanos() >= 100_000_000L, "stall " + it.stallNanos());
+    }
+  }
+
+  @Test
+  void withoutPrefetchingAPartitionIsFetchedOnlyWhenTheWorkerReachesIt() throws Exception {
+    AtomicInteger fetched = new AtomicInteger();
+    MinibatchIterator.PartitionSource counting = p -> {
+      fetched.incrementAndGet();
+      return partition(p, 4);
+    };
+    Minibatch batch = new Minibatch();
+    try (MinibatchIterator ahead = MinibatchIterator.over(counting, new int[] {0, 1, 2}).batchSize(2).build()) {
+      assertTrue(ahead.next(batch));
+      waitUntil(() -> fetched.get() >= 3);
+    }
+    fetched.set(0);
+    try (MinibatchIterator onDemand =
+        MinibatchIterator.over(counting, new int[] {0, 1, 2}).batchSize(2).prefetch(false).build()) {
+      Thread.sleep(200);
+      assertEquals(0, fetched.get(), "fetched before the first batch was asked for");
+      assertTrue(onDemand.next(batch));
+      assertTrue(onDemand.next(batch)); // the rest of partition 0
+      Thread.sleep(200);
+      assertEquals(1, fetched.get(), "fetched ahead of the worker");
+      assertTrue(onDemand.next(batch));
+      assertEquals(2, fetched.get());
+      assertEquals(6, drain(onDemand, Integer.MAX_VALUE).size()); // the rows of partitions 1 and 2 still unread
+      assertEquals(3, fetched.get());
+    }
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    while (!condition.getAsBoolean()) {
+      Thread.sleep(5);
     }
   }
 

@@ -1,0 +1,390 @@
+package dev.stratus.benchmarks.paper;
+
+import dev.stratus.benchmarks.ps.RedisServer;
+import dev.stratus.benchmarks.ps.RespClient;
+import dev.stratus.benchmarks.training.BenchmarkData;
+import dev.stratus.benchmarks.training.LambdaTraining;
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.iterate.MinibatchIterator;
+import dev.stratus.transforms.reference.Liblinear;
+import dev.stratus.transforms.sgd.LogisticGradient;
+import dev.stratus.transforms.sgd.Minibatch;
+import dev.stratus.transforms.train.TrainResult;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.roaringbitmap.RoaringBitmap;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+/**
+ * The paper's Figure 5: held-out logloss over time of asynchronous SGD written on a general serverless system
+ * (PyWren-style variants (0) to (4), each one optimisation more) against ours (LambdaRunner's training against
+ * parameter-server shards), all as Lambda invocations of the local Lambda service on the same data, with the same
+ * number of workers and the same time budget; plus a Bosen-like reference (the same SGD on threads of one JVM
+ * sharing the model in memory). Writes results/figure5.csv, figure5.png and figure5.md.
+ *
+ * <pre>mvn -q -pl benchmarks exec:java@figure5 [-Dexec.args="--rows 1000000 --seconds 120 --workers 4
+ *     --redis /usr/bin/redis-server"]</pre>
+ */
+public final class Figure5Benchmark {
+  private static final String FUNCTION = "figure5-worker";
+  private static final String OURS = "ours (LambdaRunner, parameter server, sparse LZ4)";
+  private static final String BOSEN = "Bosen-like: one JVM, threads, no network";
+  /** Rows per gradient, as ours (LogisticRegression's default). */
+  private static final int MINIBATCH = 20;
+
+  private final BenchmarkData data;
+  private final SparseRow[] heldOut;
+  private final S3Path chunkRoot;
+  private final int chunks;
+  private final int workers;
+  private final int seconds;
+  private final int modelSize;
+  private final ExecutorService invocations = Executors.newCachedThreadPool();
+  private LambdaClient lambdaClient;
+  private int redisPort = -1;
+
+  private Figure5Benchmark(BenchmarkData data, int workers, int seconds) {
+    this.data = data;
+    this.heldOut = DatasetReader.readAll(data.store, data.test).toArray(SparseRow[]::new);
+    this.workers = workers;
+    this.seconds = seconds;
+    this.modelSize = (int) data.train.featureCount() + 1;
+    this.chunkRoot = S3Path.parse(data.train.location() + "-chunks-" + Chunks.ROWS);
+    this.chunks = Chunks.write(data.store, data.train, chunkRoot);
+  }
+
+  /** A variant's curve and how many gradients reached the model. */
+  private record Run(List<DriverModel.Point> curve, long gradients) {}
+
+  public static void main(String[] args) throws Exception {
+    long rows = 300_000;
+    int seconds = 60;
+    int workers = 2;
+    String redisBinary = "/usr/bin/redis-server";
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--rows" -> rows = Long.parseLong(args[i + 1]);
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        case "--workers" -> workers = Integer.parseInt(args[i + 1]);
+        case "--redis" -> redisBinary = args[i + 1];
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + " (--rows N, --seconds S, --workers W, --redis PATH-TO-redis-server)");
+      }
+    }
+    double loadAtStart = LambdaTraining.loadAverage();
+    BenchmarkData data = BenchmarkData.prepare(rows);
+    Figure5Benchmark benchmark = new Figure5Benchmark(data, workers, seconds);
+    Liblinear.Optimum optimum = Liblinear.bestOf(DatasetReader.readAll(data.store, data.train),
+        Arrays.asList(benchmark.heldOut), LambdaTraining.LIBLINEAR_C);
+    String setting = String.format(Locale.ROOT,
+        "%,d training rows, %,d held-out rows (the whole test split, never trained on), 2^%d features; %d workers, %d s each;"
+            + " %d cores, load average %.1f at the start; planted model's held-out logloss %.5f;"
+            + " liblinear-train -s 0, best C of %s: C = %s, held-out logloss %.5f",
+        data.train.rowCount(), benchmark.heldOut.length, BenchmarkData.MODEL_BITS, workers, seconds,
+        Runtime.getRuntime().availableProcessors(), loadAtStart, data.plantedLogloss,
+        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss());
+    System.out.println(setting);
+    boolean withRedis = Files.isExecutable(Path.of(redisBinary));
+    Map<String, Run> runs = new LinkedHashMap<>();
+    List<String> notes = new ArrayList<>();
+    if (!withRedis) {
+      notes.add("No redis-server at " + redisBinary + " (apt-get install redis-server, or pass --redis PATH):"
+          + " variants (3) and (4) were left out.");
+      System.out.println(notes.get(0));
+    }
+    try (LocalLambdaService lambda = LocalLambdaService.start();
+        RedisServer redis = withRedis ? new RedisServer(redisBinary) : null) {
+      lambda.registerFunction(FunctionSpec.of(FUNCTION, ExchangeWorker.HANDLER,
+              PsProcesses.currentClasspathEntries())
+          .withMemoryMb(LambdaTraining.WORKER_MEMORY_MB).withTimeoutSeconds(Math.min(900, seconds + 120)));
+      LambdaTraining.registerWorkerFunction(lambda);
+      benchmark.lambdaClient = lambda.clientBuilder().build();
+      benchmark.redisPort = redis == null ? -1 : redis.port;
+      for (Variant variant : Variant.values()) {
+        if (variant.needsRedis() && !withRedis) {
+          continue;
+        }
+        runs.put(variant.label, benchmark.exchange(variant));
+        report(variant.label, runs.get(variant.label));
+      }
+      runs.put(OURS, benchmark.ours(lambda));
+      report(OURS, runs.get(OURS));
+    } finally {
+      benchmark.invocations.shutdownNow();
+    }
+    int threads = Runtime.getRuntime().availableProcessors();
+    runs.put(BOSEN, benchmark.bosenLike(threads));
+    report(BOSEN, runs.get(BOSEN));
+
+    Path out = BenchmarkData.home().resolve("results");
+    Files.createDirectories(out);
+    writeCsv(out.resolve("figure5.csv"), runs);
+    Map<String, List<DriverModel.Point>> curves = new LinkedHashMap<>();
+    runs.forEach((name, run) -> curves.put(name, run.curve()));
+    Curves.chart(out.resolve("figure5.png"), "Figure 5: held-out logloss over time, the same SGD exchanged six ways",
+        curves, Curves.referenceLines(optimum.test().logloss(), data.plantedLogloss));
+    String table = table(runs, optimum.test().logloss(), seconds);
+    String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())
+        + " at the end.\n\n" + table + (notes.isEmpty() ? "" : "\n" + String.join("\n", notes) + "\n")
+        + "\n![Figure 5](figure5.png)\n";
+    Files.writeString(out.resolve("figure5.md"), markdown);
+    System.out.println();
+    System.out.print(markdown);
+    System.out.printf("%nwritten: %s, %s, %s%n", out.resolve("figure5.csv"), out.resolve("figure5.png"),
+        out.resolve("figure5.md"));
+    System.exit(0);
+  }
+
+  private static void report(String name, Run run) {
+    DriverModel.Point last = run.curve().get(run.curve().size() - 1);
+    System.out.printf(Locale.ROOT, "%s: held-out logloss %.5f after %.1f s, %,d gradients applied (load %.1f)%n",
+        name, last.logloss(), last.seconds(), run.gradients(), LambdaTraining.loadAverage());
+  }
+
+  /** One PyWren-style variant: the driver applies the gradients and publishes the model through the exchange. */
+  private Run exchange(Variant variant) throws Exception {
+    S3Path root = S3Path.parse("s3://bench/figure5/" + variant.name().toLowerCase(Locale.ROOT) + "-"
+        + System.currentTimeMillis());
+    if (variant.needsRedis()) {
+      try (RespClient redis = new RespClient(redisPort)) {
+        redis.call("FLUSHALL");
+      }
+    }
+    DriverModel model = new DriverModel(modelSize);
+    long gradients = 0;
+    try (Exchange exchange = Exchange.open(variant.transport, data.store, root, redisPort, modelSize)) {
+      exchange.publish(model.weights, 0, new RoaringBitmap());
+      DriverModel.Monitor monitor = model.monitor(heldOut, 1000);
+      long deadline = System.currentTimeMillis() + seconds * 1000L;
+      if (!variant.reusesWorkers) {
+        for (long v = 0; System.currentTimeMillis() < deadline; v++) {
+          List<CompletableFuture<Long>> calls = new ArrayList<>();
+          for (int w = 0; w < workers; w++) {
+            calls.add(invoke(call(variant, root, w, v, deadline)));
+          }
+          CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+          for (int w = 0; w < workers; w++) {
+            model.apply(required(exchange.take(w, v), variant, w, v));
+            gradients++;
+          }
+          exchange.publish(model.weights, v + 1, null);
+        }
+      } else {
+        List<CompletableFuture<Long>> running = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+          running.add(invoke(call(variant, root, w, 0, deadline)));
+        }
+        gradients = variant.asynchronous
+            ? applyAsTheyCome(exchange, model, running, deadline)
+            : applyInLockstep(exchange, model, running, deadline);
+        exchange.stop();
+        CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+      }
+      List<DriverModel.Point> curve = monitor.stop(heldOut);
+      if (!variant.needsRedis()) {
+        data.store.deleteAll(root);
+      }
+      return new Run(curve, gradients);
+    }
+  }
+
+  private static SparseGradient required(SparseGradient g, Variant variant, int worker, long v) {
+    if (g == null) {
+      throw new IllegalStateException(variant.label + ": worker " + worker + " returned without its gradient for"
+          + " iteration " + v);
+    }
+    return g;
+  }
+
+  /** Synchronous SGD: version v + 1 is every worker's gradient at version v applied. */
+  private long applyInLockstep(Exchange exchange, DriverModel model, List<CompletableFuture<Long>> running,
+      long deadline) throws Exception {
+    long gradients = 0;
+    for (long v = 0; System.currentTimeMillis() < deadline; v++) {
+      for (int w = 0; w < workers; w++) {
+        SparseGradient g;
+        while ((g = exchange.take(w, v)) == null) {
+          if (System.currentTimeMillis() >= deadline) {
+            return gradients;
+          }
+          idle(running);
+        }
+        model.apply(g);
+        gradients++;
+      }
+      exchange.publish(model.weights, v + 1, null);
+    }
+    return gradients;
+  }
+
+  /** Asynchronous SGD: gradients are applied as they arrive, and a new version published after each round. */
+  private long applyAsTheyCome(Exchange exchange, DriverModel model, List<CompletableFuture<Long>> running,
+      long deadline) throws Exception {
+    long[] next = new long[workers];
+    long gradients = 0;
+    long version = 0;
+    RoaringBitmap touched = new RoaringBitmap();
+    while (System.currentTimeMillis() < deadline) {
+      boolean any = false;
+      for (int w = 0; w < workers; w++) {
+        SparseGradient g = exchange.take(w, next[w]);
+        if (g != null) {
+          model.apply(g);
+          touched.add(g.keys());
+          next[w]++;
+          gradients++;
+          any = true;
+        }
+      }
+      if (any) {
+        exchange.publish(model.weights, ++version, touched);
+        touched.clear();
+      } else {
+        idle(running);
+      }
+    }
+    return gradients;
+  }
+
+  /** Waits a moment for workers, failing at once if one of them failed. */
+  private static void idle(List<CompletableFuture<Long>> running) throws Exception {
+    for (CompletableFuture<Long> r : running) {
+      if (r.isCompletedExceptionally()) {
+        r.get();
+      }
+    }
+    Thread.sleep(1);
+  }
+
+  private WorkerCall call(Variant variant, S3Path root, int worker, long iteration, long deadline) {
+    return new WorkerCall(variant, worker, workers, data.store.reachableSpec().workerFields(), root.toString(),
+        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, redisPort, iteration, deadline);
+  }
+
+  private CompletableFuture<Long> invoke(WorkerCall call) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        SdkBytes payload = SdkBytes.fromByteArray(ExchangeWorker.JSON.writeValueAsBytes(call));
+        InvokeResponse response = lambdaClient.invoke(b -> b.functionName(FUNCTION).payload(payload));
+        if (response.functionError() != null) {
+          throw new IllegalStateException(call.variant().label + ": worker " + call.worker() + " failed: "
+              + response.payload().asUtf8String());
+        }
+        return ExchangeWorker.JSON.readTree(response.payload().asByteArray()).get("iterations").asLong();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, invocations);
+  }
+
+  /** Ours: LambdaRunner's training with the same workers and budget; its curve is on the same held-out rows. */
+  private Run ours(LocalLambdaService lambda) {
+    TrainResult r = LambdaTraining.train(lambda, data, workers, seconds, Math.min(seconds, 240),
+        DriverModel.LEARNING_RATE);
+    List<DriverModel.Point> curve = r.curve().stream()
+        .map(p -> new DriverModel.Point(p.seconds(), p.validationLogloss()))
+        .toList();
+    return new Run(curve, r.updates());
+  }
+
+  /** The same SGD on {@code threads} threads sharing one model in memory (Hogwild-style), chunks prefetched. */
+  private Run bosenLike(int threads) throws Exception {
+    DriverModel model = new DriverModel(modelSize);
+    AtomicLong gradients = new AtomicLong();
+    DriverModel.Monitor monitor = model.monitor(heldOut, 1000);
+    long deadline = System.currentTimeMillis() + seconds * 1000L;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int[] own = Chunks.interleaved(chunks, t, threads);
+      long seed = t;
+      done.add(pool.submit(() -> {
+        try (MinibatchIterator batches = MinibatchIterator.over(k -> Chunks.read(data.store, chunkRoot, k), own)
+            .batchSize(MINIBATCH).biasKey(modelSize - 1).epochs(0).seed(seed).prefetchDepth(8).build()) {
+          Minibatch batch = new Minibatch();
+          float[] gradient = new float[0];
+          while (System.currentTimeMillis() < deadline) {
+            batches.next(batch);
+            int count = batch.keyCount();
+            int[] keys = batch.keyBuffer();
+            float[] pulled = Exchange.gather(java.nio.FloatBuffer.wrap(model.weights), keys, count);
+            if (gradient.length < count) {
+              gradient = new float[count * 2];
+            }
+            LogisticGradient.compute(batch, pulled, gradient);
+            model.apply(keys, gradient, count);
+            gradients.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+    }
+    for (java.util.concurrent.Future<?> f : done) {
+      f.get();
+    }
+    pool.shutdown();
+    return new Run(monitor.stop(heldOut), gradients.get());
+  }
+
+  private static void writeCsv(Path file, Map<String, Run> runs) throws Exception {
+    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
+      out.println("variant,seconds,test_logloss");
+      runs.forEach((name, run) -> run.curve().forEach(
+          p -> out.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n", name, p.seconds(), p.logloss())));
+    }
+  }
+
+  private static String table(Map<String, Run> runs, double optimum, int seconds) {
+    double target = optimum * 1.01;
+    int[] budgets = {Math.max(1, seconds / 6), Math.max(1, seconds / 2), seconds};
+    StringBuilder md = new StringBuilder("| variant | gradients applied |");
+    for (int b : budgets) {
+      md.append(" loss at ").append(b).append(" s |");
+    }
+    md.append(" final loss | time to within 1% of liblinear (").append(String.format(Locale.ROOT, "%.5f", target))
+        .append(") | time / ours |\n|---|---:|");
+    md.append("---:|".repeat(budgets.length)).append("---:|---:|---:|\n");
+    double ours = runs.containsKey(OURS) ? Curves.timeTo(runs.get(OURS).curve(), target) : Double.NaN;
+    for (Map.Entry<String, Run> e : runs.entrySet()) {
+      List<DriverModel.Point> curve = e.getValue().curve();
+      md.append("| ").append(e.getKey()).append(" | ").append(String.format(Locale.ROOT, "%,d", e.getValue().gradients()))
+          .append(" |");
+      for (int b : budgets) {
+        double loss = Curves.lossAt(curve, b);
+        md.append(Double.isNaN(loss) ? " - |" : String.format(Locale.ROOT, " %.5f |", loss));
+      }
+      double time = Curves.timeTo(curve, target);
+      md.append(String.format(Locale.ROOT, " %.5f | ", curve.get(curve.size() - 1).logloss()))
+          .append(Double.isNaN(time) ? "not reached" : String.format(Locale.ROOT, "%.1f s", time)).append(" | ");
+      if (Double.isNaN(ours)) {
+        md.append("- (ours did not reach it)");
+      } else if (Double.isNaN(time)) {
+        md.append(String.format(Locale.ROOT, "> %.1fx", seconds / ours));
+      } else {
+        md.append(String.format(Locale.ROOT, "%.2fx", time / ours));
+      }
+      md.append(" |\n");
+    }
+    return md.toString();
+  }
+}

@@ -1,0 +1,188 @@
+package dev.stratus.benchmarks.paper;
+
+import dev.stratus.benchmarks.training.BenchmarkData;
+import dev.stratus.benchmarks.training.LambdaTraining;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.transforms.data.SparseRow;
+import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.transforms.reference.Liblinear;
+import dev.stratus.transforms.train.TrainResult;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a user would compare us with, on the same train/test split: scikit-learn's SGDClassifier(loss="log_loss")
+ * and LogisticRegression(solver="liblinear"), liblinear-train -s 0 with the best C of a small grid, xgboost's
+ * gblinear, and ours on the DirectRunner and on LambdaRunner with 1, 2 and 4 workers: final held-out logloss,
+ * training time, and time to within 1% of liblinear's optimum. Peers missing on the machine are reported as not
+ * installed. Writes results/peers.md and peers.png.
+ *
+ * <pre>mvn -q -pl benchmarks exec:java@peers [-Dexec.args="--rows 1000000 --seconds 60"]</pre>
+ */
+public final class PeersBenchmark {
+  private static final String PYTHON = "/usr/bin/python3";
+
+  private PeersBenchmark() {}
+
+  /** A peer's curve, or why there is none. */
+  private record Peer(List<DriverModel.Point> curve, String missing) {
+    static Peer notInstalled(String why) {
+      return new Peer(List.of(), why);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    long rows = 300_000;
+    int seconds = 40;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--rows" -> rows = Long.parseLong(args[i + 1]);
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--rows N, --seconds S)");
+      }
+    }
+    double loadAtStart = LambdaTraining.loadAverage();
+    BenchmarkData data = BenchmarkData.prepare(rows);
+    List<SparseRow> train = DatasetReader.readAll(data.store, data.train);
+    List<SparseRow> test = DatasetReader.readAll(data.store, data.test);
+    Map<String, Peer> peers = new LinkedHashMap<>();
+
+    double optimum = Double.NaN;
+    double bestC = Double.NaN;
+    String liblinearName = "liblinear-train -s 0, best C of " + Arrays.toString(LambdaTraining.LIBLINEAR_C);
+    try {
+      Liblinear.Optimum best = Liblinear.bestOf(train, test, LambdaTraining.LIBLINEAR_C);
+      optimum = best.test().logloss();
+      bestC = best.c();
+      liblinearName = "liblinear-train -s 0, best C of " + Arrays.toString(LambdaTraining.LIBLINEAR_C) + " (C = "
+          + best.c() + ")";
+      peers.put(liblinearName, new Peer(List.of(new DriverModel.Point(best.trainSeconds(), optimum)), null));
+    } catch (IOException e) {
+      peers.put(liblinearName, Peer.notInstalled(e.getMessage()));
+    }
+    String setting = String.format(Locale.ROOT,
+        "%,d training rows, %,d held-out rows, 2^%d features, budget %d s; %d cores, load average %.1f at the start;"
+            + " planted model's held-out logloss %.5f",
+        train.size(), test.size(), BenchmarkData.MODEL_BITS, seconds, Runtime.getRuntime().availableProcessors(),
+        loadAtStart, data.plantedLogloss);
+    System.out.println(setting);
+    // scikit-learn's liblinear gets liblinear-train's best C (C = 1 overfits these rows and takes minutes).
+    peers.putAll(python(train, test, seconds, Double.isNaN(optimum) ? 1.0 : bestC));
+    train = null; // the rows are in the files now; the JVM's runs below need the memory
+
+    int threads = Runtime.getRuntime().availableProcessors();
+    peers.put("ours, DirectRunner (" + threads + " worker threads)",
+        ours(LambdaTraining.trainDirect(data, threads, seconds, DriverModel.LEARNING_RATE)));
+    try (LocalLambdaService lambda = LocalLambdaService.start()) {
+      LambdaTraining.registerWorkerFunction(lambda);
+      for (int workers : new int[] {1, 2, 4}) {
+        peers.put("ours, LambdaRunner, " + workers + " worker" + (workers > 1 ? "s" : ""),
+            ours(LambdaTraining.train(lambda, data, workers, seconds, Math.min(seconds, 240),
+                DriverModel.LEARNING_RATE)));
+      }
+    }
+
+    Path out = BenchmarkData.home().resolve("results");
+    Files.createDirectories(out);
+    Map<String, List<DriverModel.Point>> curves = new LinkedHashMap<>();
+    peers.forEach((name, peer) -> {
+      if (peer.missing() == null) {
+        curves.put(name, peer.curve());
+      }
+    });
+    Curves.chart(out.resolve("peers.png"), "Peers: held-out logloss over training time, same split", curves,
+        Curves.referenceLines(optimum, data.plantedLogloss));
+    String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())
+        + " at the end.\n\n" + table(peers, optimum) + "\n![Peers](peers.png)\n";
+    Files.writeString(out.resolve("peers.md"), markdown);
+    System.out.println();
+    System.out.print(markdown);
+    System.out.printf("%nwritten: %s, %s%n", out.resolve("peers.md"), out.resolve("peers.png"));
+    System.exit(0);
+  }
+
+  private static Peer ours(TrainResult r) {
+    return new Peer(r.curve().stream().map(p -> new DriverModel.Point(p.seconds(), p.validationLogloss())).toList(),
+        null);
+  }
+
+  /** Runs the Python peers (peers.py) on LIBSVM copies of the same rows; a missing Python or library is noted. */
+  private static Map<String, Peer> python(List<SparseRow> train, List<SparseRow> test, int seconds, double c)
+      throws Exception {
+    Map<String, Peer> peers = new LinkedHashMap<>();
+    if (!Files.isExecutable(Path.of(PYTHON))) {
+      for (String name : new String[] {"scikit-learn SGDClassifier(loss=\"log_loss\")",
+          "scikit-learn LogisticRegression(solver=\"liblinear\", C of liblinear-train)", "xgboost gblinear"}) {
+        peers.put(name, Peer.notInstalled("no " + PYTHON));
+      }
+      return peers;
+    }
+    Path dir = Files.createTempDirectory("peers");
+    try {
+      Path script = dir.resolve("peers.py");
+      try (InputStream in = PeersBenchmark.class.getResourceAsStream("/peers.py")) {
+        Files.copy(in, script);
+      }
+      Path trainFile = Liblinear.writeLibsvm(dir.resolve("train.svm"), train);
+      Path testFile = Liblinear.writeLibsvm(dir.resolve("test.svm"), test);
+      Process process = new ProcessBuilder(PYTHON, script.toString(), trainFile.toString(), testFile.toString(),
+          String.valueOf(seconds), String.valueOf(c)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Map<String, List<DriverModel.Point>> points = new LinkedHashMap<>();
+      try (BufferedReader lines = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          System.out.println(line);
+          String[] fields = line.split("\t", 3);
+          if (fields[1].equals("not installed")) {
+            peers.put(fields[0], Peer.notInstalled(fields[2]));
+          } else {
+            points.computeIfAbsent(fields[0], k -> new ArrayList<>())
+                .add(new DriverModel.Point(Double.parseDouble(fields[1]), Double.parseDouble(fields[2])));
+          }
+        }
+      }
+      if (!process.waitFor(10L * seconds + 600, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        process.destroyForcibly();
+        throw new IllegalStateException("peers.py failed (exit " + (process.isAlive() ? "none" : process.exitValue())
+            + "); its errors are above");
+      }
+      points.forEach((name, curve) -> peers.put(name, new Peer(curve, null)));
+      return peers;
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static String table(Map<String, Peer> peers, double optimum) {
+    double target = optimum * 1.01;
+    StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+        "| peer | final held-out logloss | training time | time to within 1%% of the optimum (%.5f) |%n"
+            + "|---|---:|---:|---:|%n", target));
+    peers.forEach((name, peer) -> {
+      if (peer.missing() != null) {
+        md.append("| ").append(name).append(" | not installed | - | - |\n");
+        return;
+      }
+      DriverModel.Point last = peer.curve().get(peer.curve().size() - 1);
+      double time = Curves.timeTo(peer.curve(), target);
+      md.append(String.format(Locale.ROOT, "| %s | %.5f | %.1f s | %s |%n", name, last.logloss(), last.seconds(),
+          Double.isNaN(time) ? "not reached" : String.format(Locale.ROOT, "%.1f s", time)));
+    });
+    return md.toString();
+  }
+}

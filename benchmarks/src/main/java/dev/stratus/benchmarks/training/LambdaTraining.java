@@ -1,0 +1,130 @@
+package dev.stratus.benchmarks.training;
+
+import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.ReadDataset;
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.local.FunctionSpec;
+import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.transforms.train.CurvePoint;
+import dev.stratus.transforms.train.TrainResult;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.util.SerializableUtils;
+
+/**
+ * What the benchmarks that train on LambdaRunner share: our worker function on the local Lambda service, one
+ * LogisticRegression pipeline run on it, and how a loss curve is read against liblinear's optimum.
+ */
+public final class LambdaTraining {
+  /** The function name LambdaRunner invokes. */
+  public static final String FUNCTION = "stratus-worker";
+  /** liblinear overfits these rows at C = 1; the reference is its best C of this grid on the held-out rows. */
+  public static final double[] LIBLINEAR_C = {0.03, 0.1, 0.3, 1};
+  /** A worker's memory, Lambda's size for one full vCPU. */
+  public static final int WORKER_MEMORY_MB = 1769;
+
+  private LambdaTraining() {}
+
+  /** Registers our worker function: LambdaRunner's handler on this JVM's classpath. */
+  public static void registerWorkerFunction(LocalLambdaService lambda) {
+    registerWorkerFunction(lambda, WORKER_MEMORY_MB);
+  }
+
+  /** Registers, or replaces, our worker function with {@code memoryMb} of memory (its environments' heap). */
+  public static void registerWorkerFunction(LocalLambdaService lambda, int memoryMb) {
+    lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, PsProcesses.currentClasspathEntries())
+        .withMemoryMb(memoryMb).withTimeoutSeconds(300));
+  }
+
+  /**
+   * Trains LogisticRegression with {@code workers} Lambda workers on the benchmark data, evaluating on the test
+   * split every second, and brings the job's result back through the store.
+   */
+  public static TrainResult train(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
+      int lifetime, float learningRate) {
+    return train(lambda, data, workers, seconds, lifetime, learningRate, WORKER_MEMORY_MB, UnaryOperator.identity());
+  }
+
+  /**
+   * As above, with the worker function registered with {@code memoryMb} and {@code tuning} applied to the
+   * LogisticRegression (minibatch size, prefetching...).
+   */
+  public static TrainResult train(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
+      int lifetime, float learningRate, int memoryMb, UnaryOperator<LogisticRegression> tuning) {
+    LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
+        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench",
+        "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
+        "--workerMemoryMb=" + memoryMb, "--taskTimeoutSeconds=300").as(LambdaRunnerOptions.class);
+    options.setLambdaCredentials(lambda.credentialsProvider());
+    return train(options, "lambda-" + workers, data, workers, seconds, lifetime, learningRate, tuning);
+  }
+
+  /** The same pipeline on the DirectRunner: its training runs the workers as threads of this JVM. */
+  public static TrainResult trainDirect(BenchmarkData data, int workers, int seconds, float learningRate) {
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(
+        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench").create();
+    return train(options, "direct-" + workers, data, workers, seconds, seconds, learningRate,
+        UnaryOperator.identity());
+  }
+
+  private static TrainResult train(PipelineOptions options, String name, BenchmarkData data, int workers,
+      int seconds, int lifetime, float learningRate, UnaryOperator<LogisticRegression> tuning) {
+    String saved = "s3://bench/results/" + name;
+    Pipeline p = Pipeline.create(options);
+    p.apply("Train", ReadDataset.from(data.train.location()))
+        .apply(tuning.apply(
+            LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
+                .workers(workers)
+                .learningRate(learningRate)
+                .epsilon(0)
+                .evalInterval(Duration.ofSeconds(1))
+                .timeout(Duration.ofSeconds(seconds))
+                .workerLifetime(Duration.ofSeconds(lifetime))
+                .modelTo("s3://bench/models/" + name)))
+        .apply(ParDo.of(new SaveResult(saved)));
+    p.run().waitUntilFinish();
+    return (TrainResult) SerializableUtils.deserializeFromByteArray(
+        data.store.get(S3Path.parse(saved)), "training result");
+  }
+
+  /** Seconds until the curve first reaches {@code target}, or NaN if it never does. */
+  public static double timeToTarget(TrainResult r, double target) {
+    for (CurvePoint p : r.curve()) {
+      if (p.validationLogloss() <= target) {
+        return p.seconds();
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** The one-minute load average, printed by every benchmark at its start and end. */
+  public static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  /** Brings the result back to this JVM through the store, wherever the last step ran. */
+  static final class SaveResult extends DoFn<TrainResult, Void> {
+    private final String location;
+
+    SaveResult(String location) {
+      this.location = location;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)))
+          .put(S3Path.parse(location), SerializableUtils.serializeToByteArray(c.element()));
+    }
+  }
+}
