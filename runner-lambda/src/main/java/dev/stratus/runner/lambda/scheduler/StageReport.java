@@ -3,7 +3,9 @@ package dev.stratus.runner.lambda.scheduler;
 /**
  * What one stage of a run took: its tasks' wall time from the first invocation to the last answer, and what its
  * attempts reported (the committed attempt of each task): their time in workers, the part of it spent waiting on the
- * object store, the elements they read and wrote.
+ * object store, the elements they read and wrote. The store time is exact where each environment runs one task at a
+ * time (Lambda, and the local service's process environments); in-process environments, a test convenience, share
+ * one JVM's count among the tasks running at once.
  *
  * @param stage the stage as the log names it
  * @param tasks tasks run on workers (0 for a stage run in the driver)
@@ -19,6 +21,6 @@ public record StageReport(
 
   /** Worker time that was not store I/O: the stage's computing, its runner overhead inside the worker included. */
   public long computeMillis() {
-    return workerMillis - storeMillis;
+    return Math.max(0, workerMillis - storeMillis);
   }
 }
