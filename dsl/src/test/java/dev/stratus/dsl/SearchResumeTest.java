@@ -124,6 +124,8 @@ class SearchResumeTest {
       }
     }
     assertEquals(total, ids.size());
+    assertEquals(recorded.size(), resumedOutput.lines().filter(line -> line.contains(" (recorded) ")).count(),
+        "the ranked table marks the recorded experiments:\n" + resumedOutput);
     System.out.printf("killed after %d of %d experiments finished (%s started); the resumed search:%n%s%n",
         recorded.size(), total, startedBeforeKill, resumedOutput);
   }

@@ -102,15 +102,17 @@ public record SearchResult(
     }
   }
 
-  /** One line per experiment, best first. */
+  /** One line per experiment, best first; "(recorded)" marks one a resumed search did not run again. */
   public String table() {
     StringBuilder text = new StringBuilder(String.format(
-        "%-4s %-40s %-10s %10s %10s %12s %8s %10s%n", "rank", "parameters", "state", "best loss", "final loss",
+        "%-4s %-40s %-22s %10s %10s %12s %8s %10s%n", "rank", "parameters", "state", "best loss", "final loss",
         "updates", "seconds", "cost $"));
     int rank = 1;
     for (ExperimentResult e : experiments) {
-      text.append(String.format("%-4d %-40s %-10s %10.5f %10.5f %,12d %8.1f %10.6f%n", rank++,
-          Experiment.describe(e.parameters()), e.state(), e.bestValidationLoss(),
+      text.append(String.format("%-4d %-40s %-22s %10.5f %10.5f %,12d %8.1f %10.6f%n", rank++,
+          Experiment.describe(e.parameters()),
+          ExperimentResult.RECORDED.equals(e.resumed()) ? e.state() + " (recorded)" : e.state(),
+          e.bestValidationLoss(),
           e.finalValidationLoss(), e.updates(), e.seconds(), e.cost()));
     }
     text.append(String.format("%d experiments, %d at a time, in %.1f s: %,d updates, $%.6f (Lambda $%.6f, shards"

@@ -7,7 +7,8 @@ import java.util.function.LongSupplier;
 /**
  * A stage's progress on the driver's console as its tasks end: a bar of the tasks done, the elements read per second
  * and the time left at that pace. On a terminal the bar is redrawn in place after each task; elsewhere a line is
- * printed at most every {@code plainIntervalNanos}, so a short stage prints nothing and a long one a line now and then.
+ * printed at most every {@code plainIntervalNanos} while tasks remain, so a short stage prints nothing and a long one a
+ * line now and then (the stage's end is the job's to report).
  */
 final class StageProgress implements AutoCloseable {
   private static final int BAR_WIDTH = 30;
@@ -49,7 +50,7 @@ final class StageProgress implements AutoCloseable {
     if (terminal) {
       out.print("\r\u001b[2K" + line(now));
       drawn = true;
-    } else if (now - lastLine >= plainIntervalNanos) {
+    } else if (done < tasks && now - lastLine >= plainIntervalNanos) {
       out.println(line(now));
       lastLine = now;
     }

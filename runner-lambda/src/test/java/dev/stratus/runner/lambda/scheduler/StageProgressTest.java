@@ -35,10 +35,12 @@ class StageProgressTest {
     progress.taskDone(1_500);
     assertEquals("load [###############---------------] 2/4 tasks, 2,500 elements, 250 elements/s, 10 s left\n",
         printed());
-    now.set(12 * SECOND);
+    now.set(30 * SECOND);
+    progress.taskDone(500);
     progress.taskDone(500);
     progress.close();
-    assertEquals("", printed());
+    assertEquals("load [######################--------] 3/4 tasks, 3,000 elements, 100 elements/s, 10 s left\n",
+        printed(), "20 s on, a line; the last task's end prints none");
   }
 
   @Test
