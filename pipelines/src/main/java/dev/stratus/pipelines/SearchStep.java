@@ -15,7 +15,8 @@ import org.apache.beam.sdk.values.PCollection;
  * The jobs' last step: a small hyperparameter search on the same train and validation sets as the training before it,
  * six experiments (three learning rates by two minibatch sizes), two at a time against shared parameter-server
  * shards, each for a short time budget; the diverging ones are stopped early. The console shows one line per
- * experiment while it runs, and the ranked table at the end.
+ * experiment while it runs, and the ranked table at the end; the search's web dashboard prints its address when the
+ * search starts (unless {@code --dashboard=false}).
  */
 final class SearchStep {
   static final Number[] LEARNING_RATES = {0.05, 0.2, 0.8};
@@ -47,7 +48,6 @@ final class SearchStep {
             .scheduler(Scheduler.stopDiverged(3))
             .modelsTo(output + "/")
             .resultTo(resultLocation));
-    // (the web dashboard's address is printed here once the search serves one)
     p.run().waitUntilFinish();
     return resultLocation;
   }
