@@ -46,13 +46,16 @@ final class Curves {
   }
 
   /**
-   * A PNG of every curve (a curve of one point is drawn as a marker) with {@code levels} as horizontal lines.
+   * A PNG of every curve (a curve of one point is drawn as a marker) with {@code levels} as horizontal lines, the
+   * loss axis cut at 0.7.
    */
   static void chart(Path file, String title, Map<String, List<DriverModel.Point>> curves,
       Map<String, Double> levels) throws Exception {
     XYChart chart = new XYChartBuilder().width(1000).height(600).title(title)
         .xAxisTitle("seconds").yAxisTitle("held-out logloss").build();
     chart.getStyler().setMarkerSize(4);
+    // Every model starts at log 2 = 0.693; a first epoch that overshoots above it would squash the rest.
+    chart.getStyler().setYAxisMax(0.7);
     double end = 1;
     for (Map.Entry<String, List<DriverModel.Point>> e : curves.entrySet()) {
       double[] x = e.getValue().stream().mapToDouble(DriverModel.Point::seconds).toArray();

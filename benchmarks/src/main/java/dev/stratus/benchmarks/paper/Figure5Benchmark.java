@@ -350,7 +350,8 @@ public final class Figure5Benchmark {
     try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
       out.println("variant,seconds,test_logloss");
       runs.forEach((name, run) -> run.curve().forEach(
-          p -> out.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n", name, p.seconds(), p.logloss())));
+          p -> out.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n", name.replace("\"", "\"\""), p.seconds(),
+              p.logloss())));
     }
   }
 

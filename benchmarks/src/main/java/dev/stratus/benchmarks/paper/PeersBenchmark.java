@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * and LogisticRegression(solver="liblinear"), liblinear-train -s 0 with the best C of a small grid, xgboost's
  * gblinear, and ours on the DirectRunner and on LambdaRunner with 1, 2 and 4 workers: final held-out logloss,
  * training time, and time to within 1% of liblinear's optimum. Peers missing on the machine are reported as not
- * installed. Writes results/peers.md and peers.png.
+ * installed. Writes results/peers.md, peers.csv and peers.png.
  *
  * <pre>mvn -q -pl benchmarks exec:java@peers [-Dexec.args="--rows 1000000 --seconds 60"]</pre>
  */
@@ -102,6 +102,11 @@ public final class PeersBenchmark {
         curves.put(name, peer.curve());
       }
     });
+    try (java.io.PrintWriter csv = new java.io.PrintWriter(Files.newBufferedWriter(out.resolve("peers.csv")))) {
+      csv.println("peer,seconds,test_logloss");
+      curves.forEach((name, curve) -> curve.forEach(p -> csv.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n",
+          name.replace("\"", "\"\""), p.seconds(), p.logloss())));
+    }
     Curves.chart(out.resolve("peers.png"), "Peers: held-out logloss over training time, same split", curves,
         Curves.referenceLines(optimum, data.plantedLogloss));
     String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
@@ -110,7 +115,8 @@ public final class PeersBenchmark {
     Files.writeString(out.resolve("peers.md"), markdown);
     System.out.println();
     System.out.print(markdown);
-    System.out.printf("%nwritten: %s, %s%n", out.resolve("peers.md"), out.resolve("peers.png"));
+    System.out.printf("%nwritten: %s, %s, %s%n", out.resolve("peers.md"), out.resolve("peers.csv"),
+        out.resolve("peers.png"));
     System.exit(0);
   }
 
