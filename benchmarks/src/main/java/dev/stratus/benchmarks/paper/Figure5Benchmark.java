@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.paper;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.benchmarks.ps.RedisServer;
 import dev.stratus.benchmarks.ps.RespClient;
 import dev.stratus.benchmarks.training.BenchmarkData;
@@ -90,7 +91,7 @@ public final class Figure5Benchmark {
             + " (--rows N, --seconds S, --workers W, --redis PATH-TO-redis-server)");
       }
     }
-    double loadAtStart = LambdaTraining.loadAverage();
+    double loadAtStart = Machine.loadAverage();
     BenchmarkData data = BenchmarkData.prepare(rows);
     Figure5Benchmark benchmark = new Figure5Benchmark(data, workers, seconds);
     Liblinear.Optimum optimum = Liblinear.bestOf(DatasetReader.readAll(data.store, data.train),
@@ -144,7 +145,7 @@ public final class Figure5Benchmark {
         curves, Curves.referenceLines(optimum.test().logloss(), data.plantedLogloss));
     String table = table(runs, optimum.test().logloss(), seconds);
     String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())
+        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", Machine.loadAverage())
         + " at the end.\n\n" + table + (notes.isEmpty() ? "" : "\n" + String.join("\n", notes) + "\n")
         + "\n![Figure 5](figure5.png)\n";
     Files.writeString(out.resolve("figure5.md"), markdown);
@@ -158,7 +159,7 @@ public final class Figure5Benchmark {
   private static void report(String name, Run run) {
     DriverModel.Point last = run.curve().get(run.curve().size() - 1);
     System.out.printf(Locale.ROOT, "%s: held-out logloss %.5f after %.1f s, %,d gradients applied (load %.1f)%n",
-        name, last.logloss(), last.seconds(), run.gradients(), LambdaTraining.loadAverage());
+        name, last.logloss(), last.seconds(), run.gradients(), Machine.loadAverage());
   }
 
   /** One PyWren-style variant: the driver applies the gradients and publishes the model through the exchange. */

@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.paper;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
@@ -51,7 +52,7 @@ public final class Figure6Benchmark {
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--rows N, --seconds S)");
       }
     }
-    double loadAtStart = LambdaTraining.loadAverage();
+    double loadAtStart = Machine.loadAverage();
     BenchmarkData data = BenchmarkData.prepare(rows);
     String setting = String.format(Locale.ROOT,
         "%,d training rows in partitions of 50,000, 2^%d features; one Lambda worker, %d s per configuration;"
@@ -70,7 +71,7 @@ public final class Figure6Benchmark {
                 memoryMb, lr -> lr.minibatchSize(minibatch).prefetch(prefetch).workerMemoryMb(memoryMb));
             results.add(new Measured(config, r.stepTimes(), r.updatesPerSecond()));
             System.out.printf(Locale.ROOT, "%s: %,.0f iterations/s (load %.1f)%n", config.label(),
-                r.updatesPerSecond(), LambdaTraining.loadAverage());
+                r.updatesPerSecond(), Machine.loadAverage());
           }
         }
       }
@@ -90,7 +91,7 @@ public final class Figure6Benchmark {
     chart(out.resolve("figure6.png"), "median", results, StepTimes::medianMillis);
     chart(out.resolve("figure6-mean.png"), "mean", results, StepTimes::meanMillis);
     String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())
+        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", Machine.loadAverage())
         + " at the end.\n\n" + table(results)
         + "\nA worker reads 50,000-row partitions, so without prefetching one minibatch in 2,500 (b=20) or 250"
         + " (b=200) waits for a whole partition: the median hides it, the mean shows it.\n\n"

@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.paper;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
@@ -53,7 +54,7 @@ public final class PeersBenchmark {
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--rows N, --seconds S)");
       }
     }
-    double loadAtStart = LambdaTraining.loadAverage();
+    double loadAtStart = Machine.loadAverage();
     BenchmarkData data = BenchmarkData.prepare(rows);
     List<SparseRow> train = DatasetReader.readAll(data.store, data.train);
     List<SparseRow> test = DatasetReader.readAll(data.store, data.test);
@@ -110,7 +111,7 @@ public final class PeersBenchmark {
     Curves.chart(out.resolve("peers.png"), "Peers: held-out logloss over training time, same split", curves,
         Curves.referenceLines(optimum, data.plantedLogloss));
     String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", LambdaTraining.loadAverage())
+        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", Machine.loadAverage())
         + " at the end.\n\n" + table(peers, optimum) + "\n![Peers](peers.png)\n";
     Files.writeString(out.resolve("peers.md"), markdown);
     System.out.println();

@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.ps;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
@@ -86,7 +87,9 @@ public final class PsBenchmark {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 1;
     String redisBinary = args.length > 1 ? args[1] : "/usr/bin/redis-server";
     Path baseline = args.length > 2 ? Path.of(args[2]) : null;
+    Machine.printLoad("at the start");
     new PsBenchmark(seconds).run(redisBinary, baseline);
+    Machine.printLoad("at the end");
   }
 
   private void run(String redisBinary, Path baselineClasses) throws Exception {

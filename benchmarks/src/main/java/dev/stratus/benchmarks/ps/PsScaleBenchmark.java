@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.ps;
 
+import dev.stratus.benchmarks.Machine;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
@@ -51,7 +52,9 @@ public final class PsScaleBenchmark {
       double pushP99, int shardConnections) {}
 
   public static void main(String[] args) throws Exception {
+    Machine.printLoad("at the start");
     new PsScaleBenchmark(args.length > 0 ? Double.parseDouble(args[0]) : 2).run();
+    Machine.printLoad("at the end");
   }
 
   private void run() throws Exception {

@@ -12,7 +12,6 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.train.CurvePoint;
 import dev.stratus.transforms.train.TrainResult;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
@@ -106,11 +105,6 @@ public final class LambdaTraining {
       }
     }
     return Double.NaN;
-  }
-
-  /** The one-minute load average, printed by every benchmark at its start and end. */
-  public static double loadAverage() {
-    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   /** Brings the result back to this JVM through the store, wherever the last step ran. */

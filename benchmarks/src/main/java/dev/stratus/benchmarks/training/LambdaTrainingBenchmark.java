@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.training;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.runner.lambda.local.FunctionStats;
 import dev.stratus.runner.lambda.local.LocalLambdaService;
@@ -51,7 +52,7 @@ public final class LambdaTrainingBenchmark {
             + " budget %d s each (training stops earlier when the held-out loss stops improving),"
             + " worker lifetime %d s%n%n",
         data.train.rowCount(), heldOut.length, BenchmarkData.MODEL_BITS, Runtime.getRuntime().availableProcessors(),
-        LambdaTraining.loadAverage(),
+        Machine.loadAverage(),
         Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss(), (System.nanoTime() - liblinearStart) / 1e9,
         seconds, lifetime);
 
@@ -76,7 +77,7 @@ public final class LambdaTrainingBenchmark {
         + " the sum of (ended - launched): what invoking, cold or warm starts and hand-overs cost the workers."
         + "%ninvocations and cold starts include the pipeline's few bookkeeping tasks (reading the datasets' manifests)."
         + "%nLoad average at the end %.1f.%n",
-        LambdaTraining.loadAverage());
+        Machine.loadAverage());
     System.exit(0);
   }
 

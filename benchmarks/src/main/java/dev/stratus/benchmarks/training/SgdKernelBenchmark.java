@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.training;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.dataset.DatasetReader;
@@ -28,6 +29,7 @@ public final class SgdKernelBenchmark {
   private SgdKernelBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    Machine.printLoad("at the start");
     long rows = 1_000_000;
     int epochs = 2;
     for (int i = 0; i + 1 < args.length; i += 2) {
@@ -105,6 +107,7 @@ public final class SgdKernelBenchmark {
             + "speed ratio Stratus / scikit-learn: %.2fx; logloss gap to the optimum: Stratus %+.5f, scikit-learn %+.5f%n",
         oursRate, oursLoss, sklearnRate, sklearnLoss, oursRate / sklearnRate,
         oursLoss - optimum.test().logloss(), sklearnLoss - optimum.test().logloss());
+    Machine.printLoad("at the end");
     System.exit(0);
   }
 

@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.training;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.S3Path;
 import dev.stratus.transforms.data.SparseRow;
@@ -38,6 +39,7 @@ public final class TrainingBenchmark {
   private TrainingBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    Machine.printLoad("at the start");
     long rows = 1_000_000;
     int seconds = 60;
     for (int i = 0; i + 1 < args.length; i += 2) {
@@ -95,6 +97,7 @@ public final class TrainingBenchmark {
           t.medianMillis(StepTimes.Step.SEND_GRADIENT),
           r.updatesPerSecond());
     }
+    Machine.printLoad("at the end");
     System.exit(0);
   }
 
