@@ -77,7 +77,7 @@ public final class Figure5Benchmark {
   private record Run(List<DriverModel.Point> curve, long gradients) {}
 
   public static void main(String[] args) throws Exception {
-    long rows = 300_000;
+    long rows = 1_000_000; // a million rows at least, for the comparison to mean something at 2^19 features
     int seconds = 60;
     int workers = 2;
     String redisBinary = "/usr/bin/redis-server";
