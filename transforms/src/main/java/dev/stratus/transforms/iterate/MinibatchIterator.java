@@ -106,7 +106,11 @@ public final class MinibatchIterator implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // closed by the worker
     } catch (Throwable t) {
-      ring.offer(new Loaded(-1, -1, null, t));
+      try {
+        ring.put(new Loaded(-1, -1, null, t)); // waits for room: an offer to a full ring lost it, and the worker hung
+      } catch (InterruptedException closed) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -3,12 +3,18 @@ package dev.stratus.transforms.iterate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.transforms.data.SparseRow;
 import dev.stratus.transforms.sgd.Minibatch;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -138,5 +144,44 @@ class MinibatchIteratorTest {
       assertTrue(e.getMessage().contains("checksum mismatch in part-1"));
       assertFalse(it.next(batch));
     }
+  }
+
+  @Test
+  void aFetchThatFailsWhileTheRingIsFullStillReachesTheWorker() throws Exception {
+    CountDownLatch failed = new CountDownLatch(1);
+    AtomicInteger fetches = new AtomicInteger();
+    Set<Thread> before = prefetchThreads();
+    try (MinibatchIterator it =
+        MinibatchIterator.over(
+                p -> {
+                  if (fetches.incrementAndGet() == 3) { // the third partition of the (shuffled) epoch
+                    failed.countDown();
+                    throw new IllegalStateException("part-" + p + " is gone");
+                  }
+                  return partition(p, 2);
+                },
+                new int[] {0, 1, 2})
+            .batchSize(1)
+            .prefetchDepth(1)
+            .build()) {
+      Minibatch batch = new Minibatch();
+      assertTrue(it.next(batch)); // the first partition taken: the second fills the ring, then the third fails
+      assertTrue(failed.await(5, TimeUnit.SECONDS));
+      // Let the prefetcher deliver the failure while the second partition still fills the ring.
+      Thread prefetcher = prefetchThreads().stream().filter(t -> !before.contains(t)).findFirst().orElseThrow();
+      waitUntil(() -> prefetcher.getState() == Thread.State.WAITING || prefetcher.getState() == Thread.State.TERMINATED);
+      for (int rest = 0; rest < 3; rest++) { // the first partition's second row, the second partition's two
+        assertTrue(it.next(batch));
+      }
+      IllegalStateException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+          () -> assertThrows(IllegalStateException.class, () -> it.next(batch)), "the failure was lost: next() hangs");
+      assertTrue(e.getMessage().contains("is gone"), e.getMessage());
+    }
+  }
+
+  private static Set<Thread> prefetchThreads() {
+    Set<Thread> threads = new HashSet<>(Thread.getAllStackTraces().keySet());
+    threads.removeIf(t -> !t.getName().equals("minibatch-prefetch"));
+    return threads;
   }
 }
