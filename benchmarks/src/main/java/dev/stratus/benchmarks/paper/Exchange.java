@@ -107,9 +107,27 @@ interface Exchange extends AutoCloseable {
       store.put(gradientPath(worker, seq), denseBytes(size, keys, gradient, count));
     }
 
+    /**
+     * By the count of gradients the driver took, which it records: not by whether an old gradient's object is still
+     * there, since a PUT the SDK retried can land again after the driver took and deleted it, and the worker would
+     * then wait for good.
+     */
     @Override
     public boolean backlogged(int worker, long pushed) {
-      return pushed >= MAX_IN_FLIGHT && store.exists(gradientPath(worker, pushed - MAX_IN_FLIGHT));
+      if (pushed < MAX_IN_FLIGHT) {
+        return false;
+      }
+      long taken;
+      try {
+        taken = ByteBuffer.wrap(store.get(takenPath(worker))).getLong();
+      } catch (StoreException.NotFound none) {
+        taken = 0;
+      }
+      return pushed - taken >= MAX_IN_FLIGHT;
+    }
+
+    private S3Path takenPath(int worker) {
+      return root.resolve("taken/" + worker);
     }
 
     private S3Path gradientPath(int worker, long seq) {
@@ -131,6 +149,7 @@ interface Exchange extends AutoCloseable {
         return null;
       }
       store.delete(path);
+      store.put(takenPath(worker), ByteBuffer.allocate(8).putLong(seq + 1).array());
       return SparseGradient.ofDense(floats(dense));
     }
 
