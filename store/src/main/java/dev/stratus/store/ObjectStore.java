@@ -255,38 +255,36 @@ public final class ObjectStore {
 
   /** Counts the time spent in reads, which is time waiting on the store once the call has opened the stream. */
   private static final class TimedStream extends FilterInputStream {
+    private interface Read {
+      long run() throws IOException;
+    }
+
     TimedStream(InputStream in) {
       super(in);
     }
 
-    @Override
-    public int read() throws IOException {
+    private static long timed(Read read) throws IOException {
       long start = System.nanoTime();
       try {
-        return super.read();
+        return read.run();
       } finally {
         WAITED_NANOS.add(System.nanoTime() - start);
       }
+    }
+
+    @Override
+    public int read() throws IOException {
+      return (int) timed(in::read);
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      long start = System.nanoTime();
-      try {
-        return in.read(b, off, len);
-      } finally {
-        WAITED_NANOS.add(System.nanoTime() - start);
-      }
+      return (int) timed(() -> in.read(b, off, len));
     }
 
     @Override
     public long skip(long n) throws IOException {
-      long start = System.nanoTime();
-      try {
-        return in.skip(n);
-      } finally {
-        WAITED_NANOS.add(System.nanoTime() - start);
-      }
+      return timed(() -> in.skip(n));
     }
   }
 

@@ -1,7 +1,11 @@
 package dev.stratus.benchmarks.paper;
 
 import java.awt.Color;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +19,15 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** Reading and drawing held-out loss curves. */
 final class Curves {
   private Curves() {}
+
+  /** Every curve's points as CSV rows of (name, seconds, test logloss), the name in a column called {@code what}. */
+  static void writeCsv(Path file, String what, Map<String, List<DriverModel.Point>> curves) throws IOException {
+    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
+      out.println(what + ",seconds,test_logloss");
+      curves.forEach((name, curve) -> curve.forEach(p -> out.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n",
+          name.replace("\"", "\"\""), p.seconds(), p.logloss())));
+    }
+  }
 
   /** The loss of the last evaluation at or before {@code t}; NaN if there was none. */
   static double lossAt(List<DriverModel.Point> curve, double t) {

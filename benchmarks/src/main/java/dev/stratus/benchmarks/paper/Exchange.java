@@ -31,6 +31,12 @@ interface Exchange extends AutoCloseable {
    */
   boolean backlogged(int worker, long pushed) throws IOException;
 
+  /**
+   * Tells asynchronous workers that the driver has taken {@code taken} of worker {@code worker}'s gradients, where
+   * {@link #backlogged} needs to be told; synchronous workers wait for model versions instead.
+   */
+  default void recordTaken(int worker, long taken) throws IOException {}
+
   /** Gradients a worker may have sent that the driver has not applied yet: the product's default. */
   int MAX_IN_FLIGHT = 4;
 
@@ -126,6 +132,11 @@ interface Exchange extends AutoCloseable {
       return pushed - taken >= MAX_IN_FLIGHT;
     }
 
+    @Override
+    public void recordTaken(int worker, long taken) {
+      store.put(takenPath(worker), ByteBuffer.allocate(8).putLong(taken).array());
+    }
+
     private S3Path takenPath(int worker) {
       return root.resolve("taken/" + worker);
     }
@@ -149,7 +160,6 @@ interface Exchange extends AutoCloseable {
         return null;
       }
       store.delete(path);
-      store.put(takenPath(worker), ByteBuffer.allocate(8).putLong(seq + 1).array());
       return SparseGradient.ofDense(floats(dense));
     }
 

@@ -16,7 +16,6 @@ import dev.stratus.transforms.reference.Liblinear;
 import dev.stratus.transforms.sgd.LogisticGradient;
 import dev.stratus.transforms.sgd.Minibatch;
 import dev.stratus.transforms.train.TrainResult;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -138,21 +137,15 @@ public final class Figure5Benchmark {
 
     Path out = BenchmarkData.home().resolve("results");
     Files.createDirectories(out);
-    writeCsv(out.resolve("figure5.csv"), runs);
     Map<String, List<DriverModel.Point>> curves = new LinkedHashMap<>();
     runs.forEach((name, run) -> curves.put(name, run.curve()));
+    Curves.writeCsv(out.resolve("figure5.csv"), "variant", curves);
     Curves.chart(out.resolve("figure5.png"), "Figure 5: held-out logloss over time, the same SGD exchanged six ways",
         curves, Curves.referenceLines(optimum.test().logloss(), data.plantedLogloss));
     String table = table(runs, optimum.test().logloss(), seconds);
-    String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", Machine.loadAverage())
-        + " at the end.\n\n" + table + (notes.isEmpty() ? "" : "\n" + String.join("\n", notes) + "\n")
-        + "\n![Figure 5](figure5.png)\n";
-    Files.writeString(out.resolve("figure5.md"), markdown);
-    System.out.println();
-    System.out.print(markdown);
-    System.out.printf("%nwritten: %s, %s, %s%n", out.resolve("figure5.csv"), out.resolve("figure5.png"),
-        out.resolve("figure5.md"));
+    Report.publish(out.resolve("figure5.md"), setting,
+        table + (notes.isEmpty() ? "" : "\n" + String.join("\n", notes) + "\n") + "\n![Figure 5](figure5.png)\n",
+        out.resolve("figure5.csv"), out.resolve("figure5.png"));
     System.exit(0);
   }
 
@@ -252,7 +245,7 @@ public final class Figure5Benchmark {
         if (g != null) {
           model.apply(g);
           touched.add(g.keys());
-          next[w]++;
+          exchange.recordTaken(w, ++next[w]);
           gradients++;
           any = true;
         }
@@ -345,15 +338,6 @@ public final class Figure5Benchmark {
     }
     pool.shutdown();
     return new Run(monitor.stop(heldOut), gradients.get());
-  }
-
-  private static void writeCsv(Path file, Map<String, Run> runs) throws Exception {
-    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
-      out.println("variant,seconds,test_logloss");
-      runs.forEach((name, run) -> run.curve().forEach(
-          p -> out.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n", name.replace("\"", "\"\""), p.seconds(),
-              p.logloss())));
-    }
   }
 
   private static String table(Map<String, Run> runs, double optimum, int seconds) {

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleBiFunction;
@@ -90,15 +89,11 @@ public final class Figure6Benchmark {
     }
     chart(out.resolve("figure6.png"), "median", results, StepTimes::medianMillis);
     chart(out.resolve("figure6-mean.png"), "mean", results, StepTimes::meanMillis);
-    String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", Machine.loadAverage())
-        + " at the end.\n\n" + table(results)
+    Report.publish(out.resolve("figure6.md"), setting, table(results)
         + "\nA worker reads 50,000-row partitions, so without prefetching one minibatch in 2,500 (b=20) or 250"
         + " (b=200) waits for a whole partition: the median hides it, the mean shows it.\n\n"
-        + "![Figure 6, medians](figure6.png)\n\n![Figure 6, means](figure6-mean.png)\n";
-    Files.writeString(out.resolve("figure6.md"), markdown);
-    System.out.println();
-    System.out.print(markdown);
+        + "![Figure 6, medians](figure6.png)\n\n![Figure 6, means](figure6-mean.png)\n",
+        out.resolve("figure6.png"), out.resolve("figure6-mean.png"));
     System.exit(0);
   }
 

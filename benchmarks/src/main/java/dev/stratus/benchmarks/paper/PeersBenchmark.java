@@ -103,21 +103,11 @@ public final class PeersBenchmark {
         curves.put(name, peer.curve());
       }
     });
-    try (java.io.PrintWriter csv = new java.io.PrintWriter(Files.newBufferedWriter(out.resolve("peers.csv")))) {
-      csv.println("peer,seconds,test_logloss");
-      curves.forEach((name, curve) -> curve.forEach(p -> csv.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n",
-          name.replace("\"", "\"\""), p.seconds(), p.logloss())));
-    }
+    Curves.writeCsv(out.resolve("peers.csv"), "peer", curves);
     Curves.chart(out.resolve("peers.png"), "Peers: held-out logloss over training time, same split", curves,
         Curves.referenceLines(optimum, data.plantedLogloss));
-    String markdown = "Measured " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-        + ": " + setting + "; load average " + String.format(Locale.ROOT, "%.1f", Machine.loadAverage())
-        + " at the end.\n\n" + table(peers, optimum) + "\n![Peers](peers.png)\n";
-    Files.writeString(out.resolve("peers.md"), markdown);
-    System.out.println();
-    System.out.print(markdown);
-    System.out.printf("%nwritten: %s, %s, %s%n", out.resolve("peers.md"), out.resolve("peers.csv"),
-        out.resolve("peers.png"));
+    Report.publish(out.resolve("peers.md"), setting, table(peers, optimum) + "\n![Peers](peers.png)\n",
+        out.resolve("peers.csv"), out.resolve("peers.png"));
     System.exit(0);
   }
 

@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.preprocess;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.PsProcesses;
 import dev.stratus.runner.lambda.LambdaPipelineResult;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
@@ -119,7 +120,7 @@ public final class LoadNormalizeBenchmark {
   private static void run(Path work, long rows, int files) throws IOException {
     System.out.printf("Load + normalize of %,d generated Criteo rows in %d files, modelBits %d, %d cores (load average"
         + " %.1f), Java %s%n", rows, files, MODEL_BITS, Runtime.getRuntime().availableProcessors(),
-        OS.getSystemLoadAverage(), Runtime.version());
+        Machine.loadAverage(), Runtime.version());
 
     // the input: one generator seed per file
     Timer generating = new Timer();
@@ -219,7 +220,7 @@ public final class LoadNormalizeBenchmark {
     System.out.printf("%nrows/s and MB/s per wall second. MB: TSV text generated and loaded; the loaded dataset's"
         + " compressed partitions%n(%,d bytes) for normalizing, which the plain loop holds in memory instead."
         + "%nratios: the pipeline's time over the plain loop's for the same step. Load average at the end %.1f.%n",
-        partitionBytes, OS.getSystemLoadAverage());
+        partitionBytes, Machine.loadAverage());
   }
 
   /**

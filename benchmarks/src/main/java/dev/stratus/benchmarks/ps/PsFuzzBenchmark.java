@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.ps;
 
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.AbusiveClients;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
@@ -8,7 +9,6 @@ import dev.stratus.ps.PsProcesses;
 import dev.stratus.ps.PsServer;
 import dev.stratus.ps.WellBehavedWorker;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -50,7 +50,7 @@ public final class PsFuzzBenchmark {
     if (repeats < 1) {
       throw new IllegalArgumentException("repeats must be at least 1, got " + repeats);
     }
-    double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    double loadAtStart = Machine.loadAverage();
     String secret = HexFormat.of().formatHex(SecureRandom.getInstanceStrong().generateSeed(16));
     PsServer.Config config = PsServer.Config.of(secret).maxFrameBytes(1 << 20).kvMaxBytes(16 << 20)
         .limits(PsServer.Limits.DEFAULT.helloTimeoutMillis(HELLO_TIMEOUT_MS).modelsMaxBytes(16 << 20));
@@ -109,7 +109,7 @@ public final class PsFuzzBenchmark {
         + " %,d fuzzed frames and %d slow clients of each kind per repeat; %d cores, load average %.1f at start, %.1f"
         + " at the end%n%n", MODEL_BITS, AbusiveClients.FRAMES, AbusiveClients.SLOW_CLIENTS,
         Runtime.getRuntime().availableProcessors(), loadAtStart,
-        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        Machine.loadAverage());
     System.out.println("| repeat | p99 alone us | p99 under abuse us | ratio | frames | connections | shard RSS before MB"
         + " | shard RSS under abuse MB | slow clients without the secret dropped |");
     System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

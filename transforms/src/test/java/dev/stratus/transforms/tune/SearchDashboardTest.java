@@ -309,8 +309,9 @@ class SearchDashboardTest {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     JsonNode first = null;
     while (System.nanoTime() < deadline) {
+      // Absent until the search has started, which the steering thread does not wait for.
       first = JSON.readTree(get(dashboard, "/api/search", cookie).body()).path("experiments").get(0);
-      if (awaited.test(first)) {
+      if (first != null && awaited.test(first)) {
         return first;
       }
       Thread.sleep(100);

@@ -188,19 +188,8 @@ public final class Scheduler {
       }
       throw new IllegalStateException(stage + " could not be scheduled: " + e.getCause(), e.getCause());
     }
-    long elementsRead = 0;
-    long elementsWritten = 0;
-    long workerMillis = 0;
-    long storeMillis = 0;
-    for (TaskSummary summary : summaries) {
-      committed.commit(summary);
-      elementsRead += summary.elementsRead();
-      elementsWritten += summary.elementsWritten();
-      workerMillis += summary.runMillis();
-      storeMillis += summary.storeMillis();
-    }
-    StageReport report = new StageReport(stage.toString(), tasks.size(), (System.nanoTime() - started) / 1_000_000,
-        workerMillis, storeMillis, elementsRead, elementsWritten);
+    summaries.forEach(committed::commit);
+    StageReport report = StageReport.of(stage.toString(), (System.nanoTime() - started) / 1_000_000, summaries);
     reports.add(report);
     LOG.info(
         "{}: {} task(s) in {} ms ({} ms in workers, {} ms of it on store I/O), {} element(s) read, {} written to the"

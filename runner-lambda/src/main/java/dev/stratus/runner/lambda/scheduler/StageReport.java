@@ -1,5 +1,8 @@
 package dev.stratus.runner.lambda.scheduler;
 
+import dev.stratus.runner.lambda.message.TaskSummary;
+import java.util.List;
+
 /**
  * What one stage of a run took: its tasks' wall time from the first invocation to the last answer, and what its
  * attempts reported (the committed attempt of each task): their time in workers, the part of it spent waiting on the
@@ -18,6 +21,15 @@ public record StageReport(
     long storeMillis,
     long elementsRead,
     long elementsWritten) {
+
+  /** The report of a stage whose tasks' committed attempts answered {@code summaries}. */
+  static StageReport of(String stage, long wallMillis, List<TaskSummary> summaries) {
+    return new StageReport(stage, summaries.size(), wallMillis,
+        summaries.stream().mapToLong(TaskSummary::runMillis).sum(),
+        summaries.stream().mapToLong(TaskSummary::storeMillis).sum(),
+        summaries.stream().mapToLong(TaskSummary::elementsRead).sum(),
+        summaries.stream().mapToLong(TaskSummary::elementsWritten).sum());
+  }
 
   /** Worker time that was not store I/O: the stage's computing, its runner overhead inside the worker included. */
   public long computeMillis() {
