@@ -15,15 +15,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * One shard's slice of a model: rows {@code [rowStart, rowEnd)} of a {@code rows x cols} float matrix, plus the
  * optimizer's per-weight state (AdaGrad's sum of squares, momentum's velocity).
  *
- * <p>Concurrency: a push locks only the stripes (contiguous row blocks, at most 64) it touches, one at a time in
- * ascending order, with short spin locks, so concurrent pushes proceed in parallel and no update is lost. Pulls read without locks
+ * <p>Concurrency: a push locks only the stripes (contiguous row blocks, at most 64) it touches, one at a time, with
+ * short spin locks, so concurrent pushes proceed in parallel and no update is lost; it passes over a stripe another
+ * push holds and comes back to it, instead of waiting behind it. Pulls read without locks
  * (a pull may see a concurrent push half applied, as in Hogwild-style asynchronous SGD). A snapshot takes the write
  * side of {@link #snapshotLock}, which every push holds shared, so a snapshot's weights match its clock exactly.
  */
 final class ServerModel {
-  private static final int MAX_STRIPES = 64;
+  private static final int MAX_STRIPES = 64; // a push keeps the stripes it has yet to apply in one long
+  private static final long ALL_STRIPES = -1L;
   private static final int PADDING = 16; // ints per cache line
-  private static final int SPINS_BEFORE_YIELD = 200;
+  private static final int PASSES_BEFORE_YIELD = 16;
   private static final VarHandle GRADIENT =
       MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -119,20 +121,14 @@ final class ServerModel {
     int gradientAt = in.position();
     snapshotLock.readLock().lock();
     try {
-      int from = 1;
-      while (from <= n) {
-        int stripe = (keys[from] - rowStart) >> stripeShift;
-        int to = from + 1;
-        while (to <= n && ((keys[to] - rowStart) >> stripeShift) == stripe) {
-          to++;
+      long busy = applyToFreeStripes(keys, gradient, gradientAt, ALL_STRIPES);
+      for (int passes = 1; busy != 0; passes++) {
+        if (passes % PASSES_BEFORE_YIELD == 0) {
+          Thread.yield(); // the holder may have been preempted
+        } else {
+          Thread.onSpinWait();
         }
-        lockStripe(stripe);
-        try {
-          apply(keys, from, to, gradient, gradientAt + 4 * (from - 1) * spec.cols());
-        } finally {
-          stripeLocks.set(stripe * PADDING, 0);
-        }
-        from = to;
+        busy = applyToFreeStripes(keys, gradient, gradientAt, busy);
       }
       in.skip(4 * n * spec.cols());
       slicesApplied.incrementAndGet();
@@ -143,6 +139,38 @@ final class ServerModel {
     } finally {
       snapshotLock.readLock().unlock();
     }
+  }
+
+  /**
+   * Applies the rows of the stripes in {@code wanted} (a bit per stripe) whose lock is free, each under its lock, and
+   * returns the stripes it passed over because another push held them. Pushes touch nearly every stripe in the same
+   * ascending order (a minibatch's keys are spread over the whole model), so waiting for each in turn would queue
+   * every push behind the one ahead of it; passing over a held stripe keeps both busy on different ones.
+   */
+  private long applyToFreeStripes(int[] keys, byte[] gradient, int gradientAt, long wanted) {
+    int n = keys[0];
+    long busy = 0;
+    int from = 1;
+    while (from <= n) {
+      int stripe = (keys[from] - rowStart) >> stripeShift;
+      int to = from + 1;
+      while (to <= n && ((keys[to] - rowStart) >> stripeShift) == stripe) {
+        to++;
+      }
+      if ((wanted & 1L << stripe) != 0) {
+        if (stripeLocks.compareAndSet(stripe * PADDING, 0, 1)) {
+          try {
+            apply(keys, from, to, gradient, gradientAt + 4 * (from - 1) * spec.cols());
+          } finally {
+            stripeLocks.set(stripe * PADDING, 0);
+          }
+        } else {
+          busy |= 1L << stripe;
+        }
+      }
+      from = to;
+    }
+    return busy;
   }
 
   /**
@@ -177,22 +205,6 @@ final class ServerModel {
             Optimizer.momentum(w, s, j, (float) GRADIENT.get(gradient, at), lr, l2, mu);
           }
         }
-      }
-    }
-  }
-
-  /**
-   * Takes a stripe's spin lock. A stripe is held for a few hundred nanoseconds (its share of one push), far less than
-   * parking and waking a thread would cost: pushes sweeping the stripes in the same order would otherwise convoy,
-   * with a context switch at every stripe. A waiter yields the CPU now and then in case the holder was preempted.
-   */
-  private void lockStripe(int stripe) {
-    int spins = 0;
-    while (!stripeLocks.compareAndSet(stripe * PADDING, 0, 1)) {
-      if (++spins % SPINS_BEFORE_YIELD == 0) {
-        Thread.yield();
-      } else {
-        Thread.onSpinWait();
       }
     }
   }

@@ -58,6 +58,10 @@ final class BaselineShard implements AutoCloseable {
     throw new IOException("the baseline shard from " + classes + " exited before listening");
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.destroy();

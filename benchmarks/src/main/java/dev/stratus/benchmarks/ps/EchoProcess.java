@@ -50,6 +50,10 @@ final class EchoProcess implements AutoCloseable {
     return String.join(File.pathSeparator, entries);
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.destroy();

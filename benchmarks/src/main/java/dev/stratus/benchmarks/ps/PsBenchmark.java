@@ -70,7 +70,7 @@ public final class PsBenchmark {
   }
 
   record Result(String system, int threads, double iterationsPerSecond, double pullP50, double pullP99,
-      double pushP50, double pushP99, double bytesPerIteration) {
+      double pushP50, double pushP99, double bytesPerIteration, double serverCpuMicrosPerIteration) {
     double roundTripMicros() {
       return pullP50 + pushP50;
     }
@@ -116,21 +116,21 @@ public final class PsBenchmark {
         EchoProcess echo = new EchoProcess()) {
       PsModel model = admin.createModel("criteo", ModelSpec.vector(MODEL_BITS).learningRate(LEARNING_RATE));
       List<System> systems = new ArrayList<>();
-      systems.add(new System("stratus ps", t -> new PsSession(shard.addresses(), model, t)));
+      systems.add(new System("stratus ps", t -> new PsSession(shard.addresses(), model, t), shard.pid(0)));
       if (baseline != null) {
         List<InetSocketAddress> at = List.of(new InetSocketAddress("127.0.0.1", baseline.port));
         PsModel baselineModel;
         try (PsClient baselineAdmin = PsClient.connect(at, SECRET)) {
           baselineModel = baselineAdmin.createModel(model.name(), model.spec());
         }
-        systems.add(new System(BASELINE, t -> new PsSession(at, baselineModel, t)));
+        systems.add(new System(BASELINE, t -> new PsSession(at, baselineModel, t), baseline.pid()));
       }
       if (redis != null) {
         RedisStringSession.createModel(redis.port);
-        systems.add(new System("redis lua/string", t -> new RedisStringSession(redis.port)));
-        systems.add(new System("redis hash+lua", t -> new RedisHashSession(redis.port)));
+        systems.add(new System("redis lua/string", t -> new RedisStringSession(redis.port), redis.pid()));
+        systems.add(new System("redis hash+lua", t -> new RedisHashSession(redis.port), redis.pid()));
       }
-      systems.add(new System("echo floor", t -> new EchoSession(echo.port)));
+      systems.add(new System("echo floor", t -> new EchoSession(echo.port), echo.pid()));
       for (System shardSystem : systems.subList(0, baseline == null ? 1 : 2)) {
         for (int round = 0; round < SHARD_WARMUP_ROUNDS; round++) {
           measure(shardSystem, THREADS[round % THREADS.length], WARMUP_SECONDS);
@@ -153,8 +153,14 @@ public final class PsBenchmark {
     print(results);
   }
 
-  /** A system under test: its name, and how a client thread opens its own session. */
-  private record System(String name, IntFunction<Session> sessions) {}
+  /** A system under test: its name, how a client thread opens its own session, and its server's process. */
+  private record System(String name, IntFunction<Session> sessions, long serverPid) {
+    /** CPU time the server process has used so far, user and system: the work it does apart from the scheduler. */
+    long serverCpuNanos() {
+      return ProcessHandle.of(serverPid).flatMap(p -> p.info().totalCpuDuration()).orElseThrow(
+          () -> new IllegalStateException(name + ": no CPU time for its server process " + serverPid)).toNanos();
+    }
+  }
 
   /** One round: {@code threads} sessions run for the warm-up, then for the measured time. */
   private Result measure(System tested, int threads, double warmupSeconds) throws Exception {
@@ -169,6 +175,18 @@ public final class PsBenchmark {
     long[] bytes = new long[threads];
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(threads);
+    long[] serverCpu = new long[2]; // at the start and the end of the measured time
+    Thread cpuClock = new Thread(() -> {
+      try {
+        sleepUntil(measureFrom);
+        serverCpu[0] = tested.serverCpuNanos();
+        sleepUntil(measureTo);
+        serverCpu[1] = tested.serverCpuNanos();
+      } catch (Throwable e) {
+        failure.compareAndSet(null, e);
+      }
+    }, system + "-cpu");
+    cpuClock.start();
     for (int t = 0; t < threads; t++) {
       int thread = t;
       new Thread(() -> {
@@ -218,6 +236,7 @@ public final class PsBenchmark {
       }, system + "-" + t).start();
     }
     done.await();
+    cpuClock.join();
     if (failure.get() != null) {
       throw new IllegalStateException(system + " with " + threads + " threads failed", failure.get());
     }
@@ -225,8 +244,16 @@ public final class PsBenchmark {
     long[] allPulls = Arrays.stream(pulls).flatMapToLong(Arrays::stream).sorted().toArray();
     long[] allPushes = Arrays.stream(pushes).flatMapToLong(Arrays::stream).sorted().toArray();
     Result result = new Result(system, threads, total / seconds, micros(allPulls, 0.5), micros(allPulls, 0.99),
-        micros(allPushes, 0.5), micros(allPushes, 0.99), (double) Arrays.stream(bytes).sum() / Math.max(1, total));
+        micros(allPushes, 0.5), micros(allPushes, 0.99), (double) Arrays.stream(bytes).sum() / Math.max(1, total),
+        (serverCpu[1] - serverCpu[0]) / 1e3 / Math.max(1, total));
     return result;
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left = nanoTime - java.lang.System.nanoTime();
+    if (left > 0) {
+      Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+    }
   }
 
   private static double micros(long[] sortedNanos, double quantile) {
@@ -237,23 +264,23 @@ public final class PsBenchmark {
   }
 
   private static void print(List<Result> results) {
-    java.lang.System.out.printf(Locale.ROOT, "%n%-17s %7s %12s %9s %9s %9s %9s %11s%n", "system", "threads", "iter/s",
-        "pull p50", "pull p99", "push p50", "push p99", "bytes/iter");
+    java.lang.System.out.printf(Locale.ROOT, "%n%-17s %7s %12s %9s %9s %9s %9s %11s %16s%n", "system", "threads",
+        "iter/s", "pull p50", "pull p99", "push p50", "push p99", "bytes/iter", "server CPU/iter");
     List<Result> bySystem = new ArrayList<>(results);
     List<String> systems = results.stream().map(Result::system).distinct().toList();
     bySystem.sort(java.util.Comparator.comparingInt((Result r) -> systems.indexOf(r.system()))
         .thenComparingInt(Result::threads));
     for (Result r : bySystem) {
-      java.lang.System.out.printf(Locale.ROOT, "%-17s %7d %,12.0f %8.1fu %8.1fu %8.1fu %8.1fu %,11.0f%n", r.system(),
-          r.threads(), r.iterationsPerSecond(), r.pullP50(), r.pullP99(), r.pushP50(), r.pushP99(),
-          r.bytesPerIteration());
+      java.lang.System.out.printf(Locale.ROOT, "%-17s %7d %,12.0f %8.1fu %8.1fu %8.1fu %8.1fu %,11.0f %15.1fu%n",
+          r.system(), r.threads(), r.iterationsPerSecond(), r.pullP50(), r.pullP99(), r.pushP50(), r.pushP99(),
+          r.bytesPerIteration(), r.serverCpuMicrosPerIteration());
     }
     boolean withRedis = systems.contains("redis lua/string");
     boolean withBaseline = systems.contains(BASELINE);
     java.lang.System.out.printf(Locale.ROOT, "%n%7s %22s %16s %26s%s%n", "threads", "ours/redis (iter/s)",
         "ours/echo iter/s", "ours/echo p50 round trip",
-        withBaseline ? String.format(Locale.ROOT, " %20s %28s %25s", "ours/baseline iter/s",
-            "ours/baseline p50 round trip", "baseline/echo round trip") : "");
+        withBaseline ? String.format(Locale.ROOT, " %20s %28s %25s %30s", "ours/baseline iter/s",
+            "ours/baseline p50 round trip", "baseline/echo round trip", "ours/baseline server CPU/iter") : "");
     for (int threads : THREADS) {
       Result ours = find(results, "stratus ps", threads);
       String versusRedis = "-";
@@ -268,9 +295,10 @@ public final class PsBenchmark {
       String versusBaseline = "";
       if (withBaseline) {
         Result baseline = find(results, BASELINE, threads);
-        versusBaseline = String.format(Locale.ROOT, " %19.2fx %27.2fx %24.2fx",
+        versusBaseline = String.format(Locale.ROOT, " %19.2fx %27.2fx %24.2fx %29.2fx",
             ours.iterationsPerSecond() / baseline.iterationsPerSecond(),
-            ours.roundTripMicros() / baseline.roundTripMicros(), baseline.roundTripMicros() / echo.roundTripMicros());
+            ours.roundTripMicros() / baseline.roundTripMicros(), baseline.roundTripMicros() / echo.roundTripMicros(),
+            ours.serverCpuMicrosPerIteration() / baseline.serverCpuMicrosPerIteration());
       }
       java.lang.System.out.printf(Locale.ROOT, "%7d %22s %15.2fx %25.2fx%s%n", threads, versusRedis,
           ours.iterationsPerSecond() / echo.iterationsPerSecond(), ours.roundTripMicros() / echo.roundTripMicros(),
@@ -288,6 +316,8 @@ public final class PsBenchmark {
                           by our client exactly like ours, measured in the same rounds.
         echo floor:       a process that answers each request with as many bytes as our reply has: the same bytes
                           and round trips with no work.
+        server CPU/iter:  user and system CPU time of the server's process during the measured time, per iteration:
+                          what the server spends apart from how the two cores happened to be shared.
         Ratios compare ours with the faster Redis at each thread count.
         Goals: ours/redis >= 5x; ours/echo p50 round trip (pull p50 + push p50) <= 2x.""");
   }

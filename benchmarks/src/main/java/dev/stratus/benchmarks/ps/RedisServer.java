@@ -43,6 +43,10 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.destroy();
