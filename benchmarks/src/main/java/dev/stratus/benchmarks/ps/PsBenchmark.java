@@ -36,16 +36,16 @@ import java.util.function.IntFunction;
  * push by a Lua script of HINCRBYFLOATs. The faster is the one we compare to.
  *
  * <p>Run: {@code mvn -q -o -pl ps install -DskipTests && mvn -q -o -pl benchmarks compile exec:java@ps}; optional
- * arguments: seconds measured per round (default 1; each configuration runs 3 rounds and reports its median) and
- * the redis-server binary (where there is none, the Redis rows are left out), and the classes of another build of
- * the parameter server to measure beside ours (say the previous commit's {@code ps/target/classes}).
+ * arguments, in order: seconds measured per round (default 1), the redis-server binary (where there is none, the
+ * Redis rows are left out), the classes of another build of the parameter server to measure beside ours (say the
+ * previous commit's {@code ps/target/classes}; empty for none), and rounds per configuration (default 3; each
+ * reports its median round).
  */
 public final class PsBenchmark {
   private static final int MODEL_BITS = 19;
   private static final float LEARNING_RATE = 0.05f;
   private static final int[] THREADS = {1, 2, 4};
   private static final String SECRET = "benchmark-secret";
-  private static final int ROUNDS = 3;
   private static final double WARMUP_SECONDS = 0.5;
   /**
    * Rounds of load on each shard before anything counts, each with new connections (1, 2, 4 in turn), so that its
@@ -78,17 +78,24 @@ public final class PsBenchmark {
 
   private final CriteoTraffic traffic = new CriteoTraffic(4096, MODEL_BITS, 2024);
   private final double seconds;
+  private final int rounds;
 
-  private PsBenchmark(double seconds) {
+  private PsBenchmark(double seconds, int rounds) {
     this.seconds = seconds;
+    this.rounds = rounds;
   }
 
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 1;
     String redisBinary = args.length > 1 ? args[1] : "/usr/bin/redis-server";
-    Path baseline = args.length > 2 ? Path.of(args[2]) : null;
+    Path baseline = args.length > 2 && !args[2].isEmpty() ? Path.of(args[2]) : null;
+    int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+    if (!(seconds > 0) || rounds < 1) {
+      throw new IllegalArgumentException("seconds per round must be more than 0 and rounds at least 1, got "
+          + args[0] + " and " + rounds);
+    }
     Machine.printLoad("at the start");
-    new PsBenchmark(seconds).run(redisBinary, baseline);
+    new PsBenchmark(seconds, rounds).run(redisBinary, baseline);
     Machine.printLoad("at the end");
   }
 
@@ -97,7 +104,7 @@ public final class PsBenchmark {
             + "%.0f distinct keys per minibatch on average; per configuration the median of %d rounds of %.1f s "
             + "(after %.1f s of warm-up each, and %d rounds of load on each shard first)%n%n",
         traffic.keys.length, CriteoTraffic.ROWS_PER_BATCH, CriteoTraffic.FIELDS, MODEL_BITS, traffic.meanKeys(),
-        ROUNDS, seconds, WARMUP_SECONDS, SHARD_WARMUP_ROUNDS);
+        rounds, seconds, WARMUP_SECONDS, SHARD_WARMUP_ROUNDS);
     KeyEncodings.report(traffic);
 
     // All three servers stay up, and for each thread count the four systems are measured in turn, in several short
@@ -109,6 +116,7 @@ public final class PsBenchmark {
           + "Redis rows are left out.%n%n", redisBinary);
     }
     List<Result> results = new ArrayList<>();
+    List<Paired> pairs = new ArrayList<>();
     try (PsProcesses shard = PsProcesses.start(1, PsServer.Config.of(SECRET), "1g");
         PsClient admin = PsClient.connect(shard.addresses(), SECRET);
         BaselineShard baseline = baselineClasses == null ? null : new BaselineShard(baselineClasses, SECRET);
@@ -137,20 +145,48 @@ public final class PsBenchmark {
         }
       }
       for (int threads : THREADS) {
-        List<List<Result>> rounds = new ArrayList<>();
-        systems.forEach(system -> rounds.add(new ArrayList<>()));
-        for (int round = 0; round < ROUNDS; round++) {
+        List<List<Result>> byRound = new ArrayList<>();
+        systems.forEach(system -> byRound.add(new ArrayList<>()));
+        for (int round = 0; round < rounds; round++) {
           for (int i = 0; i < systems.size(); i++) {
-            rounds.get(i).add(measure(systems.get(i), threads, WARMUP_SECONDS));
+            byRound.get(i).add(measure(systems.get(i), threads, WARMUP_SECONDS));
           }
         }
-        for (List<Result> ofSystem : rounds) {
-          ofSystem.sort(java.util.Comparator.comparingDouble(Result::iterationsPerSecond));
-          results.add(ofSystem.get(ROUNDS / 2));
+        if (baseline != null) {
+          pairs.add(Paired.of(threads, byRound.get(0), byRound.get(1)));
+        }
+        for (List<Result> ofSystem : byRound) {
+          List<Result> sorted = new ArrayList<>(ofSystem);
+          sorted.sort(java.util.Comparator.comparingDouble(Result::iterationsPerSecond));
+          results.add(sorted.get(rounds / 2));
         }
       }
     }
-    print(results);
+    print(results, pairs);
+  }
+
+  /**
+   * Ours over the baseline at one thread count, as the median over rounds of each round's ratio: the two run one
+   * right after the other in every round, so a burst of the machine's other load mostly spoils one round's pair
+   * instead of biasing one system's median.
+   */
+  record Paired(int threads, double iterationsPerSecond, double roundTrip, double serverCpu) {
+    static Paired of(int threads, List<Result> ours, List<Result> baseline) {
+      return new Paired(threads,
+          medianRatio(ours, baseline, Result::iterationsPerSecond),
+          medianRatio(ours, baseline, Result::roundTripMicros),
+          medianRatio(ours, baseline, Result::serverCpuMicrosPerIteration));
+    }
+
+    private static double medianRatio(List<Result> ours, List<Result> baseline,
+        java.util.function.ToDoubleFunction<Result> figure) {
+      double[] ratios = new double[ours.size()];
+      for (int r = 0; r < ratios.length; r++) {
+        ratios[r] = figure.applyAsDouble(ours.get(r)) / figure.applyAsDouble(baseline.get(r));
+      }
+      Arrays.sort(ratios);
+      return ratios[ratios.length / 2];
+    }
   }
 
   /** A system under test: its name, how a client thread opens its own session, and its server's process. */
@@ -263,7 +299,7 @@ public final class PsBenchmark {
     return sortedNanos[(int) Math.min(sortedNanos.length - 1, quantile * sortedNanos.length)] / 1e3;
   }
 
-  private static void print(List<Result> results) {
+  private static void print(List<Result> results, List<Paired> pairs) {
     java.lang.System.out.printf(Locale.ROOT, "%n%-17s %7s %12s %9s %9s %9s %9s %11s %16s%n", "system", "threads",
         "iter/s", "pull p50", "pull p99", "push p50", "push p99", "bytes/iter", "server CPU/iter");
     List<Result> bySystem = new ArrayList<>(results);
@@ -295,10 +331,10 @@ public final class PsBenchmark {
       String versusBaseline = "";
       if (withBaseline) {
         Result baseline = find(results, BASELINE, threads);
+        Paired paired = pairs.stream().filter(p -> p.threads() == threads).findFirst().orElseThrow();
         versusBaseline = String.format(Locale.ROOT, " %19.2fx %27.2fx %24.2fx %29.2fx",
-            ours.iterationsPerSecond() / baseline.iterationsPerSecond(),
-            ours.roundTripMicros() / baseline.roundTripMicros(), baseline.roundTripMicros() / echo.roundTripMicros(),
-            ours.serverCpuMicrosPerIteration() / baseline.serverCpuMicrosPerIteration());
+            paired.iterationsPerSecond(), paired.roundTrip(), baseline.roundTripMicros() / echo.roundTripMicros(),
+            paired.serverCpu());
       }
       java.lang.System.out.printf(Locale.ROOT, "%7d %22s %15.2fx %25.2fx%s%n", threads, versusRedis,
           ours.iterationsPerSecond() / echo.iterationsPerSecond(), ours.roundTripMicros() / echo.roundTripMicros(),
@@ -313,7 +349,8 @@ public final class PsBenchmark {
                           gradients packed as binary arguments. One round trip per call, like ours.
         redis hash+lua:   the model as a hash of decimal floats; HMGET (pull), EVALSHA of a HINCRBYFLOAT loop (push).
         ps baseline:      (when a third argument names another build's ps classes) that build's shard, driven
-                          by our client exactly like ours, measured in the same rounds.
+                          by our client exactly like ours, measured in the same rounds; ours/baseline figures are
+                          the median over rounds of each round's ratio (the two run back to back in a round).
         echo floor:       a process that answers each request with as many bytes as our reply has: the same bytes
                           and round trips with no work.
         server CPU/iter:  user and system CPU time of the server's process during the measured time, per iteration:
