@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * training time, and time to within 1% of liblinear's optimum. Peers missing on the machine are reported as not
  * installed. Writes results/peers.md, peers.csv and peers.png.
  *
- * <pre>mvn -q -pl benchmarks exec:java@peers [-Dexec.args="--rows 1000000 --seconds 60"]</pre>
+ * <pre>mvn -q -pl benchmarks exec:java@peers [-Dexec.args="--rows 300000 --seconds 60"]</pre>
  */
 public final class PeersBenchmark {
   private static final String PYTHON = "/usr/bin/python3";
@@ -45,7 +45,7 @@ public final class PeersBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    long rows = 300_000;
+    long rows = 1_000_000; // Figure 5's size
     int seconds = 40;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
