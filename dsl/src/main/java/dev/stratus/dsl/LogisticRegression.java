@@ -359,15 +359,14 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
       throws Exception {
     console.waiting(0, "training");
     console.running(0, spec.workers(), "running");
-    job.withoutEvaluationLines().observeEvaluations(point -> {
+    job.withoutStatusLines().observeEvaluations(point -> {
       console.evaluated(0, point);
       return null;
     });
     TrainResult result = job.run(modelPath);
     List<CurvePoint> curve = result.curve();
-    CurvePoint last = curve.isEmpty() ? null : curve.get(curve.size() - 1);
-    console.ended(0, result.stopReason().name().toLowerCase(Locale.ROOT),
-        last == null ? Double.NaN : last.validationLogloss(), last == null ? 0 : last.seconds());
+    console.ended(0, result.stopReason().name().toLowerCase(Locale.ROOT), result.validationMetrics().logloss(),
+        result.updates(), curve.isEmpty() ? 0 : curve.get(curve.size() - 1).seconds());
     return result;
   }
 

@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The driver's console while trainings run: one line per training (a search's experiment, or a single training) with
- * its label, state, current validation loss, updates per second, workers and elapsed time.
+ * its label, state, current validation loss, updates per second (once it ended: the kept model's loss, and its
+ * updates), workers and elapsed time.
  *
  * <p>On a terminal the lines are redrawn in place (the cursor moves up over them, each is cleared and written again),
  * at most every {@link #REDRAW_NANOS} unless a state changes. Elsewhere (a log file, a pipe, a CI console) a line is
@@ -35,6 +36,7 @@ public final class ConsoleView implements AutoCloseable {
     String state = "waiting";
     double loss = Double.NaN;
     double updatesPerSecond = Double.NaN;
+    long updates = -1; // once it ended
     int workers;
     double seconds;
     CurvePoint last;
@@ -91,15 +93,16 @@ public final class ConsoleView implements AutoCloseable {
   }
 
   /**
-   * Training {@code id} ended in {@code state} (its stop reason, "failed", ...) after {@code seconds}, its last loss
-   * {@code loss} (NaN without any).
+   * Training {@code id} ended in {@code state} (its stop reason, "failed", ...) after {@code seconds} and {@code
+   * updates} updates; {@code keptLoss} is the validation loss of the model it kept (NaN without one).
    */
-  public synchronized void ended(int id, String state, double loss, double seconds) {
+  public synchronized void ended(int id, String state, double keptLoss, long updates, double seconds) {
     Row row = row(id);
     row.state = state;
-    row.loss = loss;
+    row.loss = keptLoss;
     row.seconds = seconds;
     row.updatesPerSecond = Double.NaN;
+    row.updates = updates;
     row.changed = true;
     draw(true);
   }
@@ -178,25 +181,27 @@ public final class ConsoleView implements AutoCloseable {
     }
   }
 
-  /** "experiment 2 (learningRate=0.1): running  loss 0.33100  4,210 updates/s  2 workers  12.3 s". */
-  static String line(String label, String state, double loss, double updatesPerSecond, int workers, double seconds) {
-    StringBuilder text = new StringBuilder(label).append(": ").append(state);
-    if (!Double.isNaN(loss)) {
-      text.append(String.format(Locale.ROOT, "  loss %.5f", loss));
+  /**
+   * "experiment 2 (learningRate=0.1): running  loss 0.33100  4,210 updates/s  2 workers  12.3 s", or once it ended
+   * "experiment 2 (learningRate=0.1): converged  kept loss 0.33050  51,840 updates  2 workers  14.0 s".
+   */
+  private static String line(Row row) {
+    StringBuilder text = new StringBuilder(row.label).append(": ").append(row.state);
+    if (!Double.isNaN(row.loss)) {
+      text.append(String.format(Locale.ROOT, row.updates >= 0 ? "  kept loss %.5f" : "  loss %.5f", row.loss));
     }
-    if (Double.isFinite(updatesPerSecond)) {
-      text.append(String.format(Locale.ROOT, "  %,.0f updates/s", updatesPerSecond));
+    if (Double.isFinite(row.updatesPerSecond)) {
+      text.append(String.format(Locale.ROOT, "  %,.0f updates/s", row.updatesPerSecond));
     }
-    if (workers > 0) {
-      text.append("  ").append(workers).append(workers == 1 ? " worker" : " workers");
+    if (row.updates >= 0) {
+      text.append(String.format(Locale.ROOT, "  %,d updates", row.updates));
     }
-    if (seconds > 0) {
-      text.append(String.format(Locale.ROOT, "  %.1f s", seconds));
+    if (row.workers > 0) {
+      text.append("  ").append(row.workers).append(row.workers == 1 ? " worker" : " workers");
+    }
+    if (row.seconds > 0) {
+      text.append(String.format(Locale.ROOT, "  %.1f s", row.seconds));
     }
     return text.toString();
-  }
-
-  private static String line(Row row) {
-    return line(row.label, row.state, row.loss, row.updatesPerSecond, row.workers, row.seconds);
   }
 }

@@ -68,7 +68,7 @@ public final class TrainingJob implements AutoCloseable {
   private volatile boolean stopping;
   private volatile StopReason stopRequested;
   private EvaluationObserver observer = point -> null;
-  private boolean evaluationLines = true;
+  private boolean statusLines = true;
   private volatile PsClient driver;
   private PsModel model;
   /** The weights of the best evaluation so far, and their validation loss. */
@@ -123,9 +123,12 @@ public final class TrainingJob implements AutoCloseable {
     return this;
   }
 
-  /** Prints no line per evaluation (a {@link ConsoleView} shows them); the job's other lines still go to progress. */
-  public TrainingJob withoutEvaluationLines() {
-    this.evaluationLines = false;
+  /**
+   * Prints no line per evaluation and none at the stop (a {@link ConsoleView} shows both); the job's other lines, a
+   * worker's death say, still go to progress.
+   */
+  public TrainingJob withoutStatusLines() {
+    this.statusLines = false;
     return this;
   }
 
@@ -184,8 +187,10 @@ public final class TrainingJob implements AutoCloseable {
     LogisticModel kept = new LogisticModel(best);
     store.put(modelPath, kept.toBytes());
     double seconds = secondsSinceStart();
-    progress.accept(String.format("stopped: %s after %.1f s, %,d updates, %d worker generations; kept validation"
-        + " logloss %.5f", reason, seconds, updates, generations.size(), bestLoss));
+    if (statusLines) {
+      progress.accept(String.format("stopped: %s after %.1f s, %,d updates, %d worker generations; kept validation"
+          + " logloss %.5f", reason, seconds, updates, generations.size(), bestLoss));
+    }
     return new TrainResult(
         modelPath.toString(),
         kept.evaluate(validation),
@@ -318,7 +323,7 @@ public final class TrainingJob implements AutoCloseable {
       bestLoss = metrics.logloss();
     }
     CurvePoint point = new CurvePoint(secondsSinceStart(), updatesSoFar(), metrics.logloss(), metrics.auc());
-    if (evaluationLines) {
+    if (statusLines) {
       progress.accept(
           String.format(
               "%6.1f s  %,11d updates  validation logloss %.5f  AUC %.4f  (%d workers, %d generations ended)",

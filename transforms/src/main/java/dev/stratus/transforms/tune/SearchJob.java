@@ -192,7 +192,9 @@ public final class SearchJob {
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
     String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
     if (killed.contains(experiment.id())) {
-      progress.accept(name + ": stopped before it started");
+      if (listeners.isEmpty()) { // else a listener shows its end
+        progress.accept(name + ": stopped before it started");
+      }
       return new ExperimentResult(experiment.id(), experiment.parameters(), StopReason.KILLED, Double.NaN,
           Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null, resumed);
     }
@@ -206,7 +208,7 @@ public final class SearchJob {
             new TrainingJob(experiment.spec(), store, workerStore, train, validation, shards, launcher,
                 line -> progress.accept(name + ": " + line))) {
       if (!listeners.isEmpty()) {
-        job.withoutEvaluationLines();
+        job.withoutStatusLines();
       }
       job.observeEvaluations(point -> {
         listeners.forEach(listener -> listener.evaluated(experiment.id(), point));

@@ -42,9 +42,9 @@ public interface SearchListener {
       public void ended(ExperimentResult result) {
         if (ExperimentResult.RECORDED.equals(result.resumed())) {
           view.ended(result.id(), result.state() + " in an earlier run, not run again", result.bestValidationLoss(),
-              result.seconds());
+              result.updates(), result.seconds());
         } else {
-          view.ended(result.id(), result.state(), result.finalValidationLoss(), result.seconds());
+          view.ended(result.id(), result.state(), result.bestValidationLoss(), result.updates(), result.seconds());
         }
       }
     };

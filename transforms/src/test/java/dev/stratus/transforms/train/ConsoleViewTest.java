@@ -51,8 +51,9 @@ class ConsoleViewTest {
     at(7);
     view.evaluated(0, new CurvePoint(7.0, 12_000, 0.34, 0.9));
     assertEquals("", printed());
-    view.ended(0, "converged", 0.34, 7.2);
-    assertEquals(EXPERIMENT_0 + ": converged  loss 0.34000  2 workers  7.2 s\n", printed(), "an end at once");
+    view.ended(0, "converged", 0.34, 12_500, 7.2);
+    assertEquals(EXPERIMENT_0 + ": converged  kept loss 0.34000  12,500 updates  2 workers  7.2 s\n", printed(),
+        "an end at once, with the kept model's loss and the updates");
     view.message("experiment 1 (learningRate=0.2): failed: out of memory");
     assertEquals("experiment 1 (learningRate=0.2): failed: out of memory\n", printed());
     view.close();
@@ -84,12 +85,12 @@ class ConsoleViewTest {
         + clear + EXPERIMENT_0 + ": running  loss 0.69315  2 workers  0.1 s\n"
         + clear + EXPERIMENT_1 + ": running  loss 0.50000  2 workers  0.5 s\n", printed(),
         "a message goes above the lines, which are drawn again below it");
-    view.ended(1, "diverged", 0.5, 0.6);
+    view.ended(1, "diverged", 0.5, 1_000, 0.6);
     view.close();
     assertEquals(up2 + clear + EXPERIMENT_0 + ": running  loss 0.69315  2 workers  0.1 s\n"
-            + clear + EXPERIMENT_1 + ": diverged  loss 0.50000  2 workers  0.6 s\n"
+            + clear + EXPERIMENT_1 + ": diverged  kept loss 0.50000  1,000 updates  2 workers  0.6 s\n"
             + up2 + clear + EXPERIMENT_0 + ": running  loss 0.69315  2 workers  0.1 s\n"
-            + clear + EXPERIMENT_1 + ": diverged  loss 0.50000  2 workers  0.6 s\n",
+            + clear + EXPERIMENT_1 + ": diverged  kept loss 0.50000  1,000 updates  2 workers  0.6 s\n",
         printed());
   }
 }

@@ -16,13 +16,19 @@ import dev.stratus.transforms.dataset.Dataset;
 import dev.stratus.transforms.dataset.DatasetManifest;
 import dev.stratus.transforms.dataset.DatasetWriter;
 import dev.stratus.transforms.generate.PlantedData;
+import dev.stratus.transforms.train.ConsoleView;
+import dev.stratus.transforms.train.CurvePoint;
 import dev.stratus.transforms.train.Shards;
 import dev.stratus.transforms.train.StopReason;
 import dev.stratus.transforms.train.ThreadWorkers;
 import dev.stratus.transforms.train.TrainingSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -60,13 +66,20 @@ class SearchJobTest {
               .mapToObj(i -> new Experiment(i, Map.of("learningRate", rates[i]), spec(rates[i])))
               .toList();
       CountDownLatch firstEvaluated = new CountDownLatch(1);
+      ByteArrayOutputStream shown = new ByteArrayOutputStream();
+      ConsoleView console = new ConsoleView(new PrintStream(shown, true, StandardCharsets.UTF_8), false,
+          System::nanoTime, 5_000_000_000L);
+      List<String> progress = new CopyOnWriteArrayList<>();
       SearchJob search =
           new SearchJob(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
-              () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2,
-              line -> {
-                System.out.println(line);
-                if (line.startsWith("experiment 0 ") && line.contains(" updates ") && !line.contains(" 0 updates")) {
-                  firstEvaluated.countDown();
+              () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, progress::add)
+              .listen(SearchListener.showingOn(console))
+              .listen(new SearchListener() {
+                @Override
+                public void evaluated(int id, CurvePoint point) {
+                  if (id == 0 && point.updates() > 0) {
+                    firstEvaluated.countDown();
+                  }
                 }
               });
       Thread steering =
@@ -82,7 +95,17 @@ class SearchJobTest {
       steering.start();
       SearchResult result = search.run(experiments, id -> S3Path.parse("s3://search/models/" + id + "/model.bin"));
       steering.join();
-      System.out.println(result.table());
+      console.close();
+      System.out.println(shown + "\n" + String.join("\n", progress) + "\n" + result.table());
+
+      for (ExperimentResult experiment : result.experiments()) {
+        String ending = "experiment " + experiment.id() + " (" + experiments.get(experiment.id()).describe() + "): "
+            + experiment.state();
+        assertEquals(1, shown.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(ending)).count(),
+            "the console shows each experiment's end once:\n" + shown);
+      }
+      assertTrue(progress.stream().noneMatch(line -> line.contains("stopped:") || line.contains("stopped before")),
+          "the console's line is the only one for an end: " + progress);
 
       ExperimentResult running = byId(result, 0);
       assertEquals(StopReason.KILLED, running.stopReason(), result.table());
