@@ -106,7 +106,8 @@ class TrainJobTest {
       assertEquals(i + 1, experiment.get("rank").asInt());
       assertTrue(experiment.get("updates").asLong() > 0, experiment.toPrettyString());
       String label = "experiment " + experiment.get("id").asInt() + " (learningRate=";
-      assertTrue(console.lines().anyMatch(line -> line.startsWith(label) && line.contains("  loss ")),
+      assertTrue(console.lines().anyMatch(line -> line.startsWith(label)
+              && (line.contains("  loss ") || line.contains("  kept loss "))),
           "the console showed experiment " + experiment.get("id") + " with its loss:\n" + console);
     }
     assertTrue(experiments.get(0).get("bestValidationLoss").asDouble() < Math.log(2), search.toPrettyString());
