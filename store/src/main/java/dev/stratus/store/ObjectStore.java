@@ -171,11 +171,14 @@ public final class ObjectStore {
 
   /** A stream over the object's bytes; the caller closes it. */
   public InputStream open(S3Path path) {
-    return new TimedStream(call("read " + path, () -> s3.getObject(b -> b.bucket(path.bucket()).key(path.key()))));
+    return openFrom(path, 0);
   }
 
-  /** A stream over the object's bytes from {@code offset} on; the caller closes it. */
+  /** A stream over the object's bytes from {@code offset} on (0: all of them); the caller closes it. */
   public InputStream openFrom(S3Path path, long offset) {
+    if (offset == 0) {
+      return new TimedStream(call("read " + path, () -> s3.getObject(b -> b.bucket(path.bucket()).key(path.key()))));
+    }
     return new TimedStream(call("read " + path + " from byte " + offset,
         () -> s3.getObject(b -> b.bucket(path.bucket()).key(path.key()).range("bytes=" + offset + "-"))));
   }

@@ -73,7 +73,7 @@ public final class InputFiles {
     }
     InputStream in;
     if (S3Path.isS3(file)) {
-      in = offset == 0 ? store.get().open(S3Path.parse(file)) : store.get().openFrom(S3Path.parse(file), offset);
+      in = store.get().openFrom(S3Path.parse(file), offset);
     } else {
       try {
         in = Files.newInputStream(Path.of(file));

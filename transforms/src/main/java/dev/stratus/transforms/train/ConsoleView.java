@@ -122,13 +122,7 @@ public final class ConsoleView implements AutoCloseable {
   /** Shows the last state of every training. */
   @Override
   public synchronized void close() {
-    if (terminal) {
-      erase();
-      redraw();
-    } else {
-      printChanged();
-    }
-    out.flush();
+    show();
   }
 
   private Row row(int id) {
@@ -147,6 +141,11 @@ public final class ConsoleView implements AutoCloseable {
       return;
     }
     lastOutput = now;
+    show();
+  }
+
+  /** A terminal's lines drawn again in place; elsewhere the lines of the trainings that changed. */
+  private void show() {
     if (terminal) {
       erase();
       redraw();

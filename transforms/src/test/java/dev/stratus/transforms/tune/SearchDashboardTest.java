@@ -7,19 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetWriter;
-import dev.stratus.transforms.generate.PlantedData;
 import dev.stratus.transforms.train.Shards;
 import dev.stratus.transforms.train.StopReason;
-import dev.stratus.transforms.train.ThreadWorkers;
-import dev.stratus.transforms.train.TrainingSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,7 +32,6 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,22 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class SearchDashboardTest {
-  private static final int FEATURES = 2_000;
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   @TempDir Path dir;
-
-  private static TrainingSpec spec(float learningRate) {
-    return new TrainingSpec(1, 2, 512, Optimizer.ADAGRAD, learningRate, 20, 0f, 1e-4, 6, 60, 200, 0, 4, 7, false,
-        600, 3);
-  }
-
-  private static List<Experiment> experiments(float... rates) {
-    return IntStream.range(0, rates.length)
-        .mapToObj(i -> new Experiment(i, Map.of("learningRate", rates[i]), spec(rates[i])))
-        .toList();
-  }
 
   private HttpResponse<String> get(SearchDashboard dashboard, String path, String cookie) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(address(dashboard, path)).timeout(Duration.ofSeconds(10));
@@ -122,7 +101,7 @@ class SearchDashboardTest {
   @Test
   void everyRequestIsAuthenticatedAndTheLoginCodeWorksOnce() throws Exception {
     SearchState state = new SearchState(Prices.AWS_LAMBDA_X86, 512);
-    experiments(0.1f, 0.2f, 0.3f).forEach(state::waiting);
+    SearchJobTest.experiments(0.1f, 0.2f, 0.3f).forEach(state::waiting);
     List<Integer> stopped = Collections.synchronizedList(new ArrayList<>());
     try (SearchDashboard dashboard = SearchDashboard.start(state, stopped::add, 0)) {
       int port = dashboard.port();
@@ -189,7 +168,7 @@ class SearchDashboardTest {
   @Test
   void closingWaitsForAnOpenPageToBeShownTheEndThenFreesThePort() throws Exception {
     SearchState state = new SearchState(Prices.AWS_LAMBDA_X86, 512);
-    List<Experiment> experiments = experiments(0.1f);
+    List<Experiment> experiments = SearchJobTest.experiments(0.1f);
     experiments.forEach(state::waiting);
     state.started(experiments.get(0), 1, null);
     state.ended(new ExperimentResult(0, experiments.get(0).parameters(), StopReason.KILLED, Double.NaN,
@@ -250,19 +229,11 @@ class SearchDashboardTest {
   void aStopFromTheDashboardStopsThatExperimentOfARealSearch() throws Exception {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
       ObjectStore store = ObjectStore.of(server.spec());
-      store.ensureBucket("search");
-      PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
-      Dataset train =
-          DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
-              DatasetManifest.template(FEATURES, List.of(), "planted", null), 5_000);
       SearchState state = new SearchState(Prices.AWS_LAMBDA_X86, 512);
-      SearchJob search =
-          new SearchJob(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
-              () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, System.out::println)
-              .listen(state);
+      SearchJob search = SearchJobTest.plantedSearch(store, shards, System.out::println).listen(state);
       try (SearchDashboard dashboard = SearchDashboard.start(state, search::stop, 0)) {
         String cookie = login(dashboard);
-        List<Experiment> experiments = experiments(0.05f, 0.1f);
+        List<Experiment> experiments = SearchJobTest.experiments(0.05f, 0.1f);
         Thread steering =
             new Thread(() -> {
               try {

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,33 +47,40 @@ class SearchJobTest {
 
   @TempDir Path dir;
 
-  private static TrainingSpec spec(float learningRate) {
-    return new TrainingSpec(1, 2, 512, Optimizer.ADAGRAD, learningRate, 20, 0f, 1e-4, 6, 60, 200, 0, 4, 7, false,
-        600, 3);
+  /** One experiment per learning rate, each one worker of AdaGrad for up to 6 epochs. */
+  static List<Experiment> experiments(float... rates) {
+    return IntStream.range(0, rates.length)
+        .mapToObj(i -> new Experiment(i, Map.of("learningRate", rates[i]), new TrainingSpec(1, 2, 512,
+            Optimizer.ADAGRAD, rates[i], 20, 0f, 1e-4, 6, 60, 200, 0, 4, 7, false, 600, 3)))
+        .toList();
+  }
+
+  /**
+   * A search, two experiments at a time on worker threads, of planted data it writes to {@code store} (bucket
+   * "search"), validated on the planted test rows.
+   */
+  static SearchJob plantedSearch(ObjectStore store, Shards shards, Consumer<String> progress) {
+    store.ensureBucket("search");
+    PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
+    Dataset train =
+        DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
+            DatasetManifest.template(FEATURES, List.of(), "planted", null), 5_000);
+    return new SearchJob(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
+        () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, progress);
   }
 
   @Test
   void stoppedExperimentsEndAsKilledAndEveryModelLeavesTheShards() throws Exception {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
       ObjectStore store = ObjectStore.of(server.spec());
-      store.ensureBucket("search");
-      PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
-      Dataset train =
-          DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
-              DatasetManifest.template(FEATURES, List.of(), "planted", null), 5_000);
-      float[] rates = {0.05f, 0.1f, 0.15f};
-      List<Experiment> experiments =
-          IntStream.range(0, rates.length)
-              .mapToObj(i -> new Experiment(i, Map.of("learningRate", rates[i]), spec(rates[i])))
-              .toList();
+      List<Experiment> experiments = experiments(0.05f, 0.1f, 0.15f);
       CountDownLatch firstEvaluated = new CountDownLatch(1);
       ByteArrayOutputStream shown = new ByteArrayOutputStream();
       ConsoleView console = new ConsoleView(new PrintStream(shown, true, StandardCharsets.UTF_8), false,
           System::nanoTime, 5_000_000_000L);
       List<String> progress = new CopyOnWriteArrayList<>();
       SearchJob search =
-          new SearchJob(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
-              () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, progress::add)
+          plantedSearch(store, shards, progress::add)
               .listen(SearchListener.showingOn(console))
               .listen(new SearchListener() {
                 @Override
