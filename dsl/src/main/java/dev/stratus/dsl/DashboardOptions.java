@@ -1,7 +1,7 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.tune.SearchDashboard;
-import dev.stratus.transforms.tune.SearchState;
+import dev.stratus.jobs.dashboard.SearchDashboard;
+import dev.stratus.jobs.search.SearchState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;

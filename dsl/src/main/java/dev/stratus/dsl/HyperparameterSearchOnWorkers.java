@@ -2,10 +2,10 @@ package dev.stratus.dsl;
 
 import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.TransformExecutor;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.tune.SearchResult;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.search.SearchResult;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -36,7 +36,7 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
             context.workers().memoryMb(), context.workers().timeoutSeconds());
         results.add(
             plan.run(context.store(), context.workerStore(), train, validationRows, shards,
-                () -> new InvokedWorkers(context.workers()), context.workers().memoryMb(), context.options()));
+                () -> new InvocationWorkers(context.workers()), context.workers().memoryMb(), context.options()));
       }
     }
     return results;

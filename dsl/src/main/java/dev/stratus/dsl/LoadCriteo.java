@@ -1,7 +1,7 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.text.CriteoFormat;
-import dev.stratus.transforms.text.TextFormat;
+import dev.stratus.kernels.text.CriteoFormat;
+import dev.stratus.kernels.text.TextFormat;
 
 /**
  * Loads Criteo display-ads TSV (label, I1..I13 integers, C1..C26 hex categoricals, empty fields allowed) as a dataset

@@ -1,7 +1,7 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.text.CsvFormat;
-import dev.stratus.transforms.text.TextFormat;
+import dev.stratus.kernels.text.CsvFormat;
+import dev.stratus.kernels.text.TextFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

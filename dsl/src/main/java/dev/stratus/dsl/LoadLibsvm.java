@@ -1,7 +1,7 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.text.LibsvmFormat;
-import dev.stratus.transforms.text.TextFormat;
+import dev.stratus.kernels.text.LibsvmFormat;
+import dev.stratus.kernels.text.TextFormat;
 
 /**
  * Loads LIBSVM text ({@code label index:value ...}, 1-based increasing indices, labels -1/+1 or 0/1) as a dataset.

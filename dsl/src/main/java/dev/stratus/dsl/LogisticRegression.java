@@ -2,18 +2,18 @@ package dev.stratus.dsl;
 
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.train.ConsoleView;
-import dev.stratus.transforms.train.CurvePoint;
-import dev.stratus.transforms.train.ProcessWorkers;
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.train.ThreadWorkers;
-import dev.stratus.transforms.train.TrainResult;
-import dev.stratus.transforms.train.TrainingJob;
-import dev.stratus.transforms.train.TrainingSpec;
-import dev.stratus.transforms.train.WorkerLauncher;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.jobs.train.ConsoleView;
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.ProcessWorkers;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.ThreadWorkers;
+import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingDriver;
+import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.jobs.train.WorkerLauncher;
 import dev.stratus.store.ObjectStore;
 import java.util.List;
 import java.util.Locale;
@@ -355,7 +355,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   }
 
   /** Runs {@code job}, shown as one line on {@code console}: its state, loss, updates/s, workers and time. */
-  static TrainResult runShown(TrainingJob job, ConsoleView console, TrainingSpec spec, S3Path modelPath)
+  static TrainResult runShown(TrainingDriver job, ConsoleView console, TrainingSpec spec, S3Path modelPath)
       throws Exception {
     console.waiting(0, "training");
     console.running(0, spec.workers(), "running");
@@ -394,8 +394,8 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
       try (ConsoleView console = ConsoleView.onStandardOutput();
           Shards shards = TrainingOptions.shards(options, spec, false);
           WorkerLauncher workers = localWorkers(spec);
-          TrainingJob job =
-              new TrainingJob(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
+          TrainingDriver job =
+              new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
                   console::message)) {
         c.output(runShown(job, console, spec, modelPath(modelTo, train)));
       }

@@ -2,13 +2,13 @@ package dev.stratus.dsl;
 
 import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.TransformExecutor;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.train.ConsoleView;
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.train.TrainResult;
-import dev.stratus.transforms.train.TrainingJob;
-import dev.stratus.transforms.train.TrainingSpec;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.jobs.train.ConsoleView;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingDriver;
+import dev.stratus.jobs.train.TrainingSpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -36,9 +36,9 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
       Dataset train = (Dataset) element;
       try (ConsoleView console = ConsoleView.onStandardOutput();
           Shards shards = shardsOnWorkers(context, spec);
-          InvokedWorkers workers = new InvokedWorkers(context.workers());
-          TrainingJob job =
-              new TrainingJob(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
+          InvocationWorkers workers = new InvocationWorkers(context.workers());
+          TrainingDriver job =
+              new TrainingDriver(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
                   console::message)) {
         System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),

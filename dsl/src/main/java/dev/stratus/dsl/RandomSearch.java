@@ -1,6 +1,6 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.tune.Experiment;
+import dev.stratus.jobs.search.Experiment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

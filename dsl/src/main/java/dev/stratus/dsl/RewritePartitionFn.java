@@ -1,13 +1,13 @@
 package dev.stratus.dsl;
 
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.dataset.DatasetWriter;
-import dev.stratus.transforms.dataset.PartitionCodec;
-import dev.stratus.transforms.dataset.PartitionSink;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.dataset.PartitionCodec;
+import dev.stratus.kernels.dataset.PartitionSink;
 import java.util.function.UnaryOperator;
 
 /**

@@ -1,6 +1,6 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.BinaryMetrics;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -3,21 +3,21 @@ package dev.stratus.dsl;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.train.ConsoleView;
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.train.TrainingSpec;
-import dev.stratus.transforms.train.WorkerLauncher;
-import dev.stratus.transforms.tune.Experiment;
-import dev.stratus.transforms.tune.Prices;
-import dev.stratus.transforms.tune.Scheduler;
-import dev.stratus.transforms.tune.SearchDashboard;
-import dev.stratus.transforms.tune.SearchJob;
-import dev.stratus.transforms.tune.SearchListener;
-import dev.stratus.transforms.tune.SearchRecords;
-import dev.stratus.transforms.tune.SearchResult;
-import dev.stratus.transforms.tune.SearchState;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.jobs.train.ConsoleView;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.jobs.train.WorkerLauncher;
+import dev.stratus.jobs.search.Experiment;
+import dev.stratus.jobs.search.Prices;
+import dev.stratus.jobs.search.Scheduler;
+import dev.stratus.jobs.dashboard.SearchDashboard;
+import dev.stratus.jobs.search.SearchDriver;
+import dev.stratus.jobs.search.SearchListener;
+import dev.stratus.jobs.search.SearchRecords;
+import dev.stratus.jobs.search.SearchResult;
+import dev.stratus.jobs.search.SearchState;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -72,8 +72,8 @@ record SearchPlan(
     SearchResult result;
     try (ConsoleView console = ConsoleView.onStandardOutput()) {
       SearchState state = new SearchState(prices, workerMemoryMb);
-      SearchJob search =
-          new SearchJob(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices,
+      SearchDriver search =
+          new SearchDriver(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices,
                   scheduler, parallelism, console::message)
               .recordIn(new SearchRecords(store, models, searchId))
               .listen(SearchListener.showingOn(console))

@@ -2,8 +2,8 @@ package dev.stratus.dsl;
 
 import dev.stratus.spi.WorkerContext;
 import dev.stratus.spi.WorkerEntryPoint;
-import dev.stratus.transforms.train.WorkerMessages;
-import dev.stratus.transforms.train.WorkerTask;
+import dev.stratus.jobs.train.WorkerMessages;
+import dev.stratus.jobs.train.WorkerTask;
 
 /**
  * One SGD worker generation inside a worker invocation: runs until its lifetime, the function's time limit (less a

@@ -1,7 +1,7 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.train.TrainingSpec;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.TrainingSpec;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.stratus.dsl;
 
-import dev.stratus.transforms.dataset.DatasetException;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.PartitionInfo;
+import dev.stratus.kernels.dataset.DatasetException;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.PartitionInfo;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

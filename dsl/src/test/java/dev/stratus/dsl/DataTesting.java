@@ -5,9 +5,9 @@ import static org.junit.Assert.assertThrows;
 
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetReader;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

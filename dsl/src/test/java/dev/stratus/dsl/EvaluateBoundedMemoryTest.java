@@ -3,7 +3,7 @@ package dev.stratus.dsl;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.BinaryMetrics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;

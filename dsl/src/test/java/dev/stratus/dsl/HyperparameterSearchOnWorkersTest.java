@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.sgd.LogisticModel;
-import dev.stratus.transforms.train.StopReason;
-import dev.stratus.transforms.tune.ExperimentResult;
-import dev.stratus.transforms.tune.Scheduler;
-import dev.stratus.transforms.tune.SearchResult;
+import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.jobs.train.StopReason;
+import dev.stratus.jobs.search.ExperimentResult;
+import dev.stratus.jobs.search.Scheduler;
+import dev.stratus.jobs.search.SearchResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.beam.sdk.Pipeline;

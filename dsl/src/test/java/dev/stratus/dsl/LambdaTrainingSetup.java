@@ -1,17 +1,17 @@
 package dev.stratus.dsl;
 
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.jvm.ClassPath;
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
-import dev.stratus.runner.lambda.local.FunctionSpec;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.FunctionSpec;
+import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetWriter;
-import dev.stratus.transforms.generate.PlantedData;
-import dev.stratus.transforms.reference.Liblinear;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.reference.Liblinear;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -33,7 +33,7 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
     LocalLambdaService lambda =
         LocalLambdaService.start(LocalLambdaService.Config.defaults().withConcurrencyLimit(concurrencyLimit));
     lambda.registerFunction(
-        FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, PsProcesses.currentClasspathEntries())
+        FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, ClassPath.currentEntries())
             .withMemoryMb(512)
             .withTimeoutSeconds(120));
     PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);

@@ -10,11 +10,11 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.generate.CriteoGenerator;
-import dev.stratus.transforms.text.CriteoFormat;
-import dev.stratus.transforms.text.TextLoader;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.generate.CriteoGenerator;
+import dev.stratus.kernels.text.CriteoFormat;
+import dev.stratus.kernels.text.TextLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -7,11 +7,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.dataset.FeatureStatistics;
-import dev.stratus.transforms.dataset.ScalingMethod;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.dataset.FeatureStatistics;
+import dev.stratus.kernels.dataset.ScalingMethod;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.beam.sdk.testing.PAssert;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetWriter;
-import dev.stratus.transforms.generate.PlantedData;
-import dev.stratus.transforms.train.StopReason;
-import dev.stratus.transforms.tune.ExperimentResult;
-import dev.stratus.transforms.tune.SearchResult;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.jobs.train.StopReason;
+import dev.stratus.jobs.search.ExperimentResult;
+import dev.stratus.jobs.search.SearchResult;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

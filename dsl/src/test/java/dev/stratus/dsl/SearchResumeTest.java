@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.jvm.ClassPath;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetWriter;
-import dev.stratus.transforms.generate.PlantedData;
-import dev.stratus.transforms.tune.ExperimentResult;
-import dev.stratus.transforms.tune.SearchRecords;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.jobs.search.ExperimentResult;
+import dev.stratus.jobs.search.SearchRecords;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -160,7 +160,7 @@ class SearchResumeTest {
     Path log = DataTesting.DIR.resolve("driver-" + name + ".log");
     List<String> command = new ArrayList<>(List.of(
         Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
-        PsProcesses.currentClasspath(), SearchResumeDriver.class.getName(),
+        ClassPath.current(), SearchResumeDriver.class.getName(),
         DataTesting.DIR.resolve("store").toString(), ROOT, SEARCH_ID));
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }

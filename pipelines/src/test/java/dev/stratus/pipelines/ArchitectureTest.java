@@ -16,7 +16,9 @@ class ArchitectureTest {
   private static final String STORE = "dev.stratus.store..";
   private static final String PS = "dev.stratus.ps..";
   private static final String SPI = "dev.stratus.spi..";
-  private static final String TRANSFORMS = "dev.stratus.transforms..";
+  private static final String KERNELS = "dev.stratus.kernels..";
+  private static final String JOBS = "dev.stratus.jobs..";
+  private static final String LAMBDA_LOCAL = "dev.stratus.lambda.local..";
   private static final String DSL = "dev.stratus.dsl..";
   private static final String RUNNER = "dev.stratus.runner..";
   private static final String PIPELINES = "dev.stratus.pipelines..";
@@ -35,27 +37,27 @@ class ArchitectureTest {
   @Test
   void theStoreDependsOnNoOtherModule() {
     noClasses().that().resideInAPackage(STORE)
-        .should().dependOnClassesThat().resideInAnyPackage(PS, SPI, TRANSFORMS, DSL, RUNNER, PIPELINES, BEAM)
+        .should().dependOnClassesThat().resideInAnyPackage(PS, SPI, KERNELS, JOBS, DSL, RUNNER, PIPELINES, BEAM)
         .check(classes);
   }
 
   @Test
   void theParameterServerKnowsNothingOfBeamNorOfWhatUsesIt() {
     noClasses().that().resideInAPackage(PS)
-        .should().dependOnClassesThat().resideInAnyPackage(SPI, TRANSFORMS, DSL, RUNNER, PIPELINES, BEAM)
+        .should().dependOnClassesThat().resideInAnyPackage(SPI, KERNELS, JOBS, DSL, RUNNER, PIPELINES, BEAM)
         .check(classes);
   }
 
   @Test
   void theSpiKnowsOnlyTheStoreAndBeam() {
     noClasses().that().resideInAPackage(SPI)
-        .should().dependOnClassesThat().resideInAnyPackage(PS, TRANSFORMS, DSL, RUNNER, PIPELINES)
+        .should().dependOnClassesThat().resideInAnyPackage(PS, KERNELS, JOBS, DSL, RUNNER, PIPELINES)
         .check(classes);
   }
 
   @Test
-  void kernelsKnowNoTransformRunnerOrSpi() {
-    noClasses().that().resideInAPackage(TRANSFORMS)
+  void kernelsAndJobsKnowNoTransformRunnerOrSpi() {
+    noClasses().that().resideInAnyPackage(KERNELS, JOBS)
         .should().dependOnClassesThat().resideInAnyPackage(SPI, DSL, RUNNER, PIPELINES)
         .check(classes);
   }
@@ -68,15 +70,9 @@ class ArchitectureTest {
   }
 
   @Test
-  void theRunnerKnowsNoMlAndOfTheParameterServerOnlyItsClassPathHelper() {
+  void theRunnerKnowsNoMl() {
     noClasses().that().resideInAPackage(RUNNER)
-        .should().dependOnClassesThat().resideInAnyPackage(TRANSFORMS, DSL, PIPELINES)
-        .check(classes);
-    noClasses().that().resideInAPackage(RUNNER)
-        .should().dependOnClassesThat(
-            com.tngtech.archunit.base.DescribedPredicate.describe(
-                "parameter-server classes other than PsProcesses",
-                c -> c.getPackageName().startsWith("dev.stratus.ps") && !c.getSimpleName().equals("PsProcesses")))
+        .should().dependOnClassesThat().resideInAnyPackage(PS, KERNELS, JOBS, DSL, PIPELINES)
         .check(classes);
   }
 }

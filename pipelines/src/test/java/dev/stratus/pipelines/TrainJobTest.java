@@ -10,7 +10,7 @@ import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
-import dev.stratus.transforms.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.BinaryMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,20 +1,16 @@
 package dev.stratus.ps;
 
+import dev.stratus.jvm.ClassPath;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -100,7 +96,7 @@ public final class PsProcesses implements AutoCloseable {
   private void launch(int shard, int port) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap, "-XX:+UseParallelGC",
-        "-cp", currentClasspath(), PsServer.class.getName(),
+        "-cp", ClassPath.current(), PsServer.class.getName(),
         "--port", String.valueOf(port), "--bind", template.bind(), "--shard", String.valueOf(shard),
         "--token-env", TOKEN_ENV, "--max-frame-bytes", String.valueOf(template.maxFrameBytes()),
         "--kv-max-bytes", String.valueOf(template.kvMaxBytes())));
@@ -157,36 +153,6 @@ public final class PsProcesses implements AutoCloseable {
       Thread.currentThread().interrupt();
       return "(interrupted)";
     }
-  }
-
-  /** {@link #currentClasspath()} as distinct entries, for a launcher that takes a list (a Lambda function's code). */
-  public static List<Path> currentClasspathEntries() {
-    return Arrays.stream(currentClasspath().split(File.pathSeparator))
-        .filter(entry -> !entry.isBlank())
-        .distinct()
-        .map(Path::of)
-        .toList();
-  }
-
-  /**
-   * This JVM's classpath, also when it runs under a URL class loader (as {@code mvn exec:java} does): what a child JVM
-   * running this project's classes needs.
-   */
-  public static String currentClasspath() {
-    List<String> entries = new ArrayList<>();
-    for (ClassLoader cl = PsServer.class.getClassLoader(); cl != null; cl = cl.getParent()) {
-      if (cl instanceof URLClassLoader loader) {
-        for (URL url : loader.getURLs()) {
-          try {
-            entries.add(Path.of(url.toURI()).toString());
-          } catch (URISyntaxException | IllegalArgumentException e) {
-            throw new IllegalStateException("cannot use classpath entry " + url, e);
-          }
-        }
-      }
-    }
-    entries.add(System.getProperty("java.class.path"));
-    return String.join(File.pathSeparator, entries);
   }
 
   private static String serialize(Object spec) {

@@ -2,11 +2,11 @@ package dev.stratus.benchmarks.paper;
 
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.dataset.PartitionCodec;
-import dev.stratus.transforms.sgd.Minibatch;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.dataset.PartitionCodec;
+import dev.stratus.kernels.sgd.Minibatch;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;

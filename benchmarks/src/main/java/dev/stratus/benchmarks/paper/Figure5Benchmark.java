@@ -5,17 +5,17 @@ import dev.stratus.benchmarks.ps.RedisServer;
 import dev.stratus.benchmarks.ps.RespClient;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
-import dev.stratus.ps.PsProcesses;
-import dev.stratus.runner.lambda.local.FunctionSpec;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.jvm.ClassPath;
+import dev.stratus.lambda.local.FunctionSpec;
+import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.iterate.MinibatchIterator;
-import dev.stratus.transforms.reference.Liblinear;
-import dev.stratus.transforms.sgd.LogisticGradient;
-import dev.stratus.transforms.sgd.Minibatch;
-import dev.stratus.transforms.train.TrainResult;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.iterate.MinibatchIterator;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.sgd.LogisticGradient;
+import dev.stratus.kernels.sgd.Minibatch;
+import dev.stratus.jobs.train.TrainResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,7 +114,7 @@ public final class Figure5Benchmark {
     try (LocalLambdaService lambda = LocalLambdaService.start();
         RedisServer redis = withRedis ? new RedisServer(redisBinary) : null) {
       lambda.registerFunction(FunctionSpec.of(FUNCTION, ExchangeWorker.HANDLER,
-              PsProcesses.currentClasspathEntries())
+              ClassPath.currentEntries())
           .withMemoryMb(LambdaTraining.WORKER_MEMORY_MB).withTimeoutSeconds(Math.min(900, seconds + 120)));
       LambdaTraining.registerWorkerFunction(lambda);
       benchmark.lambdaClient = lambda.clientBuilder().build();

@@ -1,13 +1,13 @@
 package dev.stratus.benchmarks.preprocess;
 
 import dev.stratus.benchmarks.Machine;
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.jvm.ClassPath;
 import dev.stratus.runner.lambda.LambdaPipelineResult;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.runner.lambda.scheduler.StageReport;
-import dev.stratus.runner.lambda.local.FunctionSpec;
-import dev.stratus.runner.lambda.local.FunctionStats;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.FunctionSpec;
+import dev.stratus.lambda.local.FunctionStats;
+import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
 import com.sun.management.OperatingSystemMXBean;
 import dev.stratus.dsl.LoadCriteo;
@@ -15,17 +15,17 @@ import dev.stratus.dsl.Normalize;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetCoder;
-import dev.stratus.transforms.dataset.FeatureStatistics;
-import dev.stratus.transforms.dataset.PartitionInfo;
-import dev.stratus.transforms.dataset.ScalingMethod;
-import dev.stratus.transforms.generate.CriteoGenerator;
-import dev.stratus.transforms.preprocess.FeatureScaler;
-import dev.stratus.transforms.text.CriteoFormat;
-import dev.stratus.transforms.text.RowParser;
-import dev.stratus.transforms.text.TextLoader;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetCoder;
+import dev.stratus.kernels.dataset.FeatureStatistics;
+import dev.stratus.kernels.dataset.PartitionInfo;
+import dev.stratus.kernels.dataset.ScalingMethod;
+import dev.stratus.kernels.generate.CriteoGenerator;
+import dev.stratus.kernels.preprocess.FeatureScaler;
+import dev.stratus.kernels.text.CriteoFormat;
+import dev.stratus.kernels.text.RowParser;
+import dev.stratus.kernels.text.TextLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -250,7 +250,7 @@ public final class LoadNormalizeBenchmark {
   private static LambdaRun runOnLambda(Path work, ObjectStore store, String input, Map<String, String> environment,
       List<String> extraArgs, String runner) throws IOException {
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
-      List<Path> classpath = PsProcesses.currentClasspathEntries();
+      List<Path> classpath = ClassPath.currentEntries();
       lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
           .withEnvironment(environment)
           .withMemoryMb(1024).withTimeoutSeconds(300));

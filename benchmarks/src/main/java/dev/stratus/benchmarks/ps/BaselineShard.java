@@ -1,6 +1,6 @@
 package dev.stratus.benchmarks.ps;
 
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.jvm.ClassPath;
 import dev.stratus.ps.PsServer;
 import java.io.BufferedReader;
 import java.io.File;
@@ -29,7 +29,7 @@ final class BaselineShard implements AutoCloseable {
     }
     ProcessBuilder builder = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
             .toString(), "-Xmx1g", "-XX:+UseParallelGC",
-        "-cp", classes + File.pathSeparator + PsProcesses.currentClasspath(), PsServer.class.getName(),
+        "-cp", classes + File.pathSeparator + ClassPath.current(), PsServer.class.getName(),
         "--port", "0", "--bind", "127.0.0.1", "--shard", "0", "--token-env", TOKEN_ENV))
         .redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().put(TOKEN_ENV, secret);

@@ -4,22 +4,22 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.Dataset;
-import dev.stratus.transforms.dataset.DatasetManifest;
-import dev.stratus.transforms.dataset.DatasetWriter;
-import dev.stratus.transforms.generate.PlantedData;
-import dev.stratus.transforms.train.CurvePoint;
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.train.ThreadWorkers;
-import dev.stratus.transforms.train.TrainingSpec;
-import dev.stratus.transforms.tune.Experiment;
-import dev.stratus.transforms.tune.ExperimentResult;
-import dev.stratus.transforms.tune.Prices;
-import dev.stratus.transforms.tune.Scheduler;
-import dev.stratus.transforms.tune.SearchJob;
-import dev.stratus.transforms.tune.SearchListener;
-import dev.stratus.transforms.tune.SearchResult;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.ThreadWorkers;
+import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.jobs.search.Experiment;
+import dev.stratus.jobs.search.ExperimentResult;
+import dev.stratus.jobs.search.Prices;
+import dev.stratus.jobs.search.Scheduler;
+import dev.stratus.jobs.search.SearchDriver;
+import dev.stratus.jobs.search.SearchListener;
+import dev.stratus.jobs.search.SearchResult;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +128,7 @@ public final class SearchBenchmark {
     };
     String prefix = "s3://bench/search/" + way.name().replaceAll("[^a-z0-9]+", "-") + "/";
     try (Shards shards = Shards.inProcess(1)) {
-      SearchJob search = new SearchJob(store, store.reachableSpec(), train, validation, shards,
+      SearchDriver search = new SearchDriver(store, store.reachableSpec(), train, validation, shards,
           () -> new ThreadWorkers(WORKER_MEMORY_MB), WORKER_MEMORY_MB,
           new Prices(Prices.AWS_LAMBDA_X86.perGbSecond(), Prices.AWS_LAMBDA_X86.perMillionRequests(), SHARD_PER_HOUR),
           way.scheduler(), way.parallelism(), line -> {})

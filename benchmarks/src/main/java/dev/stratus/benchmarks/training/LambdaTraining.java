@@ -2,16 +2,16 @@ package dev.stratus.benchmarks.training;
 
 import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.ReadDataset;
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.jvm.ClassPath;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
-import dev.stratus.runner.lambda.local.FunctionSpec;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.FunctionSpec;
+import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.train.CurvePoint;
-import dev.stratus.transforms.train.TrainResult;
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.TrainResult;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
@@ -42,7 +42,7 @@ public final class LambdaTraining {
 
   /** Registers, or replaces, our worker function with {@code memoryMb} of memory (its environments' heap). */
   public static void registerWorkerFunction(LocalLambdaService lambda, int memoryMb) {
-    lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, PsProcesses.currentClasspathEntries())
+    lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, ClassPath.currentEntries())
         .withMemoryMb(memoryMb).withTimeoutSeconds(300));
   }
 

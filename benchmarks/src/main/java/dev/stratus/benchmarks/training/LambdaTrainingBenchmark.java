@@ -2,18 +2,18 @@ package dev.stratus.benchmarks.training;
 
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.Optimizer;
-import dev.stratus.runner.lambda.local.FunctionStats;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.FunctionStats;
+import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.reference.Liblinear;
-import dev.stratus.transforms.train.GenerationRecord;
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.train.ThreadWorkers;
-import dev.stratus.transforms.train.TrainResult;
-import dev.stratus.transforms.train.TrainingJob;
-import dev.stratus.transforms.train.TrainingSpec;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.jobs.train.GenerationRecord;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.ThreadWorkers;
+import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingDriver;
+import dev.stratus.jobs.train.TrainingSpec;
 import java.util.Arrays;
 
 /**
@@ -113,7 +113,7 @@ public final class LambdaTrainingBenchmark {
     TrainingSpec spec = spec(4, seconds, lifetime);
     try (Shards shards = Shards.inProcess(1);
         ThreadWorkers workers = new ThreadWorkers(spec.workerMemoryMb());
-        TrainingJob job = new TrainingJob(spec, data.store, data.store.reachableSpec(), data.train, heldOut, shards,
+        TrainingDriver job = new TrainingDriver(spec, data.store, data.store.reachableSpec(), data.train, heldOut, shards,
             workers, line -> {})) {
       return job.run(S3Path.parse("s3://bench/models/in-jvm"));
     }

@@ -2,11 +2,11 @@ package dev.stratus.benchmarks.training;
 
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.Optimizer;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.dataset.DatasetReader;
-import dev.stratus.transforms.reference.Liblinear;
-import dev.stratus.transforms.sgd.BinaryMetrics;
-import dev.stratus.transforms.sgd.LocalSgd;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.LocalSgd;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

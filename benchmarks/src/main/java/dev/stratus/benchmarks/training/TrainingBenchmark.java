@@ -3,16 +3,16 @@ package dev.stratus.benchmarks.training;
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.S3Path;
-import dev.stratus.transforms.data.SparseRow;
-import dev.stratus.transforms.train.CurvePoint;
-import dev.stratus.transforms.train.ProcessWorkers;
-import dev.stratus.transforms.train.Shards;
-import dev.stratus.transforms.train.ThreadWorkers;
-import dev.stratus.transforms.train.TrainingJob;
-import dev.stratus.transforms.train.WorkerLauncher;
-import dev.stratus.transforms.train.StepTimes;
-import dev.stratus.transforms.train.TrainResult;
-import dev.stratus.transforms.train.TrainingSpec;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.ProcessWorkers;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.ThreadWorkers;
+import dev.stratus.jobs.train.TrainingDriver;
+import dev.stratus.jobs.train.WorkerLauncher;
+import dev.stratus.jobs.train.StepTimes;
+import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingSpec;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,8 +116,8 @@ public final class TrainingBenchmark {
     try (Shards shards = Shards.inProcess(spec.psShards());
         WorkerLauncher workers =
             spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
-        TrainingJob job =
-            new TrainingJob(spec, data.store, data.store.reachableSpec(), data.train, test, shards, workers, line -> {})) {
+        TrainingDriver job =
+            new TrainingDriver(spec, data.store, data.store.reachableSpec(), data.train, test, shards, workers, line -> {})) {
       return job.run(S3Path.parse("s3://bench/models/bench-" + spec.workers() + "-" + spec.minibatchSize()));
     }
   }

@@ -1,9 +1,9 @@
 package dev.stratus.runner.lambda;
 
 import dev.stratus.spi.StoreOptions;
-import dev.stratus.runner.lambda.concurrent.DaemonThreadFactory;
+import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
-import dev.stratus.runner.lambda.scheduler.Scheduler;
+import dev.stratus.runner.lambda.scheduler.TaskScheduler;
 import dev.stratus.runner.lambda.scheduler.TaskFailedException;
 import dev.stratus.runner.lambda.scheduler.TaskInvoker;
 import dev.stratus.runner.lambda.translate.LambdaOverrides;
@@ -94,9 +94,9 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), new DaemonThreadFactory("lambda-runner-task"));
     TaskInvoker invoker = WorkerFunctionConnector.connect(options);
     try {
-      Scheduler scheduler =
-          new Scheduler(
-              new Scheduler.Config(
+      TaskScheduler scheduler =
+          new TaskScheduler(
+              new TaskScheduler.Config(
                   store,
                   invoker,
                   pool,

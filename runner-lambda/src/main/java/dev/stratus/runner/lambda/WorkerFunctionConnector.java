@@ -1,9 +1,9 @@
 package dev.stratus.runner.lambda;
 
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.jvm.ClassPath;
 import dev.stratus.runner.lambda.LambdaRunnerOptions.LocalEnvironmentMode;
-import dev.stratus.runner.lambda.local.FunctionSpec;
-import dev.stratus.runner.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.FunctionSpec;
+import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.scheduler.LambdaTaskInvoker;
 import dev.stratus.runner.lambda.scheduler.TaskInvoker;
 import dev.stratus.runner.lambda.worker.WorkerHandler;
@@ -68,7 +68,7 @@ final class WorkerFunctionConnector {
                         .withEnvironmentMode(LocalLambdaService.EnvironmentMode.valueOf(m.name()))
                         .withRegion(options.getLambdaRegion())));
     FunctionSpec spec =
-        FunctionSpec.of(options.getFunctionName(), WorkerHandler.HANDLER, PsProcesses.currentClasspathEntries())
+        FunctionSpec.of(options.getFunctionName(), WorkerHandler.HANDLER, ClassPath.currentEntries())
             .withMemoryMb(options.getWorkerMemoryMb())
             .withTimeoutSeconds(options.getTaskTimeoutSeconds());
     if (!spec.equals(REGISTERED.get(mode))) {

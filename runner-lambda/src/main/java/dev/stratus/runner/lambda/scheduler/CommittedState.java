@@ -15,7 +15,7 @@ import org.apache.beam.sdk.metrics.MetricResults;
 /**
  * What one run has committed so far: the partitions of each PCollection and the files of each shuffle partition that
  * later stages read, and the metrics Beam reports (those of every attempt, and those of committed attempts only).
- * The {@link Scheduler} decides what to run and when; this class only keeps the results. Safe for the scheduler's
+ * The {@link TaskScheduler} decides what to run and when; this class only keeps the results. Safe for the scheduler's
  * concurrent stages and tasks.
  */
 public final class CommittedState {

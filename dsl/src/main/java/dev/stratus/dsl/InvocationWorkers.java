@@ -1,0 +1,35 @@
+package dev.stratus.dsl;
+
+import dev.stratus.spi.WorkerFailedException;
+import dev.stratus.spi.Workers;
+import dev.stratus.jobs.train.WorkerLauncher;
+import dev.stratus.jobs.train.WorkerMessages;
+import dev.stratus.jobs.train.WorkerTask;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Worker generations as invocations of the runner's worker function, each running {@link SgdEntryPoint}: how training
+ * and searches launch workers on LambdaRunner.
+ */
+final class InvocationWorkers implements WorkerLauncher {
+  private final Workers workers;
+
+  InvocationWorkers(Workers workers) {
+    this.workers = workers;
+  }
+
+  @Override
+  public Running launch(WorkerTask task) {
+    CompletableFuture<WorkerTask.WorkerOutcome> outcome =
+        workers.invoke(SgdEntryPoint.NAME, WorkerMessages.task(task)).thenApply(WorkerMessages::outcome);
+    return new Running(
+        outcome,
+        () ->
+            outcome.completeExceptionally(
+                new WorkerFailedException("Abandoned", "the driver gave up on this invocation")));
+  }
+
+  /** Nothing to end: a Lambda invocation cannot be cancelled; every worker returns once the job's stop is set. */
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,42 @@
+package dev.stratus.jobs.search;
+
+import dev.stratus.jobs.train.GenerationRecord;
+import dev.stratus.jobs.train.TrainResult;
+import java.io.Serializable;
+
+/**
+ * What a search pays for: Lambda compute by the GB-second (each worker generation is one invocation, running for its
+ * lifetime with the function's memory), Lambda requests by the million, and the parameter-server VMs by the hour.
+ *
+ * @param perGbSecond dollars per GB-second of Lambda compute
+ * @param perMillionRequests dollars per million Lambda requests
+ * @param psShardPerHour dollars per hour of one parameter-server shard's VM
+ */
+public record Prices(double perGbSecond, double perMillionRequests, double psShardPerHour) implements Serializable {
+  /** AWS's published x86 Lambda prices (us-east-1), and no charge for the shards' VMs until one is given. */
+  public static final Prices AWS_LAMBDA_X86 = new Prices(0.0000166667, 0.20, 0.0);
+
+  public Prices {
+    if (!(perGbSecond >= 0) || !(perMillionRequests >= 0) || !(psShardPerHour >= 0)) {
+      throw new IllegalArgumentException("prices must be 0 or more, got " + perGbSecond + " per GB-s, "
+          + perMillionRequests + " per million requests, " + psShardPerHour + " per shard-hour");
+    }
+  }
+
+  /** GB-seconds the worker generations of {@code result} ran for, each with {@code workerMemoryMb}. */
+  public static double gbSeconds(TrainResult result, int workerMemoryMb) {
+    double seconds = 0;
+    for (GenerationRecord generation : result.generations()) {
+      seconds += generation.endedAt() - generation.launchedAt();
+    }
+    return seconds * workerMemoryMb / 1024.0;
+  }
+
+  public double lambda(double gbSeconds, long requests) {
+    return gbSeconds * perGbSecond + requests * perMillionRequests / 1e6;
+  }
+
+  public double shards(int shards, double seconds) {
+    return shards * seconds / 3600.0 * psShardPerHour;
+  }
+}

@@ -1,0 +1,267 @@
+package dev.stratus.jobs.search;
+
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.StopReason;
+import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingDriver;
+import dev.stratus.jobs.train.WorkerLauncher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * The driver of a hyperparameter search: runs its experiments as {@link TrainingDriver}s against one set of shared
+ * parameter-server shards (each experiment has a model of its own there, deleted when it ends), at most {@code
+ * parallelism} at once, the others waiting in order. Every evaluation of every experiment goes to the search's
+ * {@link Scheduler}, which may stop it; a stopped experiment's place goes to the next waiting one. An experiment that
+ * fails is reported as failed and the search goes on.
+ *
+ * <pre>{@code
+ * try (Shards shards = Shards.inProcess(2)) {
+ *   SearchDriver search = new SearchDriver(store, store.reachableSpec(), train, validationRows, shards,
+ *       () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.stopDiverged(3), 2, System.out::println);
+ *   SearchResult result = search.run(experiments, id -> S3Path.parse("s3://models/search/" + id + "/model.bin"));
+ * }
+ * }</pre>
+ */
+public final class SearchDriver {
+  private final ObjectStore store;
+  private final StoreSpec workerStore;
+  private final Dataset train;
+  private final SparseRow[] validation;
+  private final Shards shards;
+  private final Supplier<WorkerLauncher> launchers;
+  private final int workerMemoryMb;
+  private final Prices prices;
+  private final Scheduler scheduler;
+  private final int parallelism;
+  private final Consumer<String> progress;
+  private final Map<Integer, TrainingDriver> running = new ConcurrentHashMap<>();
+  private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
+  private SearchRecords records;
+  private final List<SearchListener> listeners = new CopyOnWriteArrayList<>();
+
+  /**
+   * @param workerStore the store as workers reach it
+   * @param validation the rows every experiment is evaluated on
+   * @param launchers makes the worker launcher of one experiment (closed when it ends)
+   * @param workerMemoryMb the memory of one worker, which its GB-seconds are counted with
+   * @param progress where each experiment's lines go, prefixed with its number and parameters
+   */
+  public SearchDriver(
+      ObjectStore store,
+      StoreSpec workerStore,
+      Dataset train,
+      SparseRow[] validation,
+      Shards shards,
+      Supplier<WorkerLauncher> launchers,
+      int workerMemoryMb,
+      Prices prices,
+      Scheduler scheduler,
+      int parallelism,
+      Consumer<String> progress) {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("a search's parallelism must be at least 1, got " + parallelism);
+    }
+    this.store = store;
+    this.workerStore = workerStore;
+    this.train = train;
+    this.validation = validation;
+    this.shards = shards;
+    this.launchers = launchers;
+    this.workerMemoryMb = workerMemoryMb;
+    this.prices = prices;
+    this.scheduler = scheduler;
+    this.parallelism = parallelism;
+    this.progress = progress;
+  }
+
+  /**
+   * Tells {@code listener} of every experiment's start, evaluations and end. The trainings print no line per
+   * evaluation then: the listeners show them.
+   */
+  public SearchDriver listen(SearchListener listener) {
+    listeners.add(listener);
+    return this;
+  }
+
+  /**
+   * Records every experiment's start and result in {@code searchRecords} as it goes, and, when they hold an earlier
+   * run's, resumes that run: a finished experiment is not run again, one that was running starts from scratch.
+   */
+  public SearchDriver recordIn(SearchRecords searchRecords) {
+    this.records = searchRecords;
+    return this;
+  }
+
+  /**
+   * Runs every experiment to its end and ranks them; experiment {@code id}'s kept model goes to {@code
+   * modelPath.apply(id)}.
+   */
+  public SearchResult run(List<Experiment> experiments, IntFunction<S3Path> modelPath) throws InterruptedException {
+    if (experiments.isEmpty()) {
+      throw new IllegalArgumentException("a search needs at least one experiment");
+    }
+    SearchRecords.Earlier earlier =
+        records == null ? new SearchRecords.Earlier(Map.of(), Set.of()) : records.open(experiments, train.location());
+    Scheduler.Judge judge = scheduler.newJudge();
+    // The scheduler sees the recorded experiments' curves again, so their losses count at the rungs as before.
+    for (ExperimentResult recorded : earlier.finished().values()) {
+      recorded.curve().forEach(point -> judge.observe(recorded.id(), point));
+    }
+    for (Experiment experiment : experiments) {
+      listeners.forEach(listener -> listener.waiting(experiment));
+    }
+    long start = System.nanoTime();
+    ExecutorService places =
+        Executors.newFixedThreadPool(
+            parallelism,
+            r -> {
+              Thread thread = new Thread(r, "search-experiment");
+              thread.setDaemon(true);
+              return thread;
+            });
+    List<ExperimentResult> results = new ArrayList<>();
+    try {
+      List<Future<ExperimentResult>> futures = new ArrayList<>();
+      for (Experiment experiment : experiments) {
+        ExperimentResult recorded = earlier.finished().get(experiment.id());
+        if (recorded != null) {
+          ExperimentResult reused = recorded.resumedAs(ExperimentResult.RECORDED);
+          listeners.forEach(listener -> listener.ended(reused));
+          futures.add(CompletableFuture.completedFuture(reused));
+          continue;
+        }
+        String resumed = earlier.started().contains(experiment.id()) ? ExperimentResult.RESTARTED_FROM_SCRATCH : null;
+        futures.add(places.submit(() -> runOne(experiment, judge, modelPath.apply(experiment.id()), resumed)));
+      }
+      for (Future<ExperimentResult> future : futures) {
+        try {
+          results.add(future.get());
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("an experiment's thread failed outside its training", e.getCause());
+        }
+      }
+    } finally {
+      // Interrupted: the running experiments are stopped (their threads interrupted) and their models deleted.
+      places.shutdownNow();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return rank(results, seconds);
+  }
+
+  /** Stops experiment {@code id} as {@link StopReason#KILLED}: at once if it runs, before it starts if it waits. */
+  public void stop(int id) {
+    killed.add(id);
+    TrainingDriver job = running.get(id);
+    if (job != null) {
+      job.stop(StopReason.KILLED);
+    }
+  }
+
+  /** Runs one experiment; a result that is not a failure is recorded, so a resumed search does not run it again. */
+  private ExperimentResult runOne(
+      Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
+    ExperimentResult result = trainOne(experiment, judge, modelPath, resumed);
+    if (records != null && result.error() == null) {
+      records.finished(result);
+    }
+    listeners.forEach(listener -> listener.ended(result));
+    return result;
+  }
+
+  private ExperimentResult trainOne(
+      Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
+    String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
+    if (killed.contains(experiment.id())) {
+      if (listeners.isEmpty()) { // else a listener shows its end
+        progress.accept(name + ": stopped before it started");
+      }
+      return new ExperimentResult(experiment.id(), experiment.parameters(), StopReason.KILLED, Double.NaN,
+          Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null, resumed);
+    }
+    if (records != null) {
+      records.started(experiment.id());
+    }
+    listeners.forEach(listener -> listener.started(experiment, experiment.spec().workers(), resumed));
+    long start = System.nanoTime();
+    try (WorkerLauncher launcher = launchers.get();
+        TrainingDriver job =
+            new TrainingDriver(experiment.spec(), store, workerStore, train, validation, shards, launcher,
+                line -> progress.accept(name + ": " + line))) {
+      if (!listeners.isEmpty()) {
+        job.withoutStatusLines();
+      }
+      job.observeEvaluations(point -> {
+        listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
+        return judge.observe(experiment.id(), point);
+      });
+      running.put(experiment.id(), job);
+      if (killed.contains(experiment.id())) {
+        job.stop(StopReason.KILLED);
+      }
+      TrainResult trained = job.run(modelPath);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      List<CurvePoint> curve = trained.curve();
+      double last = curve.isEmpty() ? Double.NaN : curve.get(curve.size() - 1).validationLogloss();
+      double gbSeconds = Prices.gbSeconds(trained, workerMemoryMb);
+      long requests = trained.workerGenerations();
+      return new ExperimentResult(experiment.id(), experiment.parameters(), trained.stopReason(),
+          trained.validationMetrics().logloss(), last, curve, seconds, trained.updates(), requests, gbSeconds,
+          prices.lambda(gbSeconds, requests), trained.modelPath(), null, resumed);
+    } catch (Exception e) {
+      progress.accept(name + ": failed: " + e.getMessage());
+      return new ExperimentResult(experiment.id(), experiment.parameters(), null, Double.NaN, Double.NaN, List.of(),
+          (System.nanoTime() - start) / 1e9, 0, 0, 0, 0, null, String.valueOf(e.getMessage()), resumed);
+    } finally {
+      running.remove(experiment.id());
+    }
+  }
+
+  /**
+   * Best finite loss first; the shards' VM time is shared out among the experiments that ran in this run by the time
+   * each ran, so their costs add up to the search's (a recorded experiment keeps the cost its run counted).
+   */
+  private SearchResult rank(List<ExperimentResult> results, double seconds) {
+    int shardCount = shards.addresses().size();
+    double shardCost = prices.shards(shardCount, seconds);
+    double experimentSeconds =
+        results.stream().filter(SearchDriver::ranNow).mapToDouble(ExperimentResult::seconds).sum();
+    double lambdaCost = results.stream().mapToDouble(ExperimentResult::cost).sum();
+    List<ExperimentResult> ranked = new ArrayList<>();
+    for (ExperimentResult result : results) {
+      double share = experimentSeconds > 0 && ranNow(result) ? shardCost * result.seconds() / experimentSeconds : 0;
+      ranked.add(result.withCost(result.cost() + share));
+    }
+    ranked.sort(
+        Comparator.comparing((ExperimentResult r) -> !Double.isFinite(r.bestValidationLoss()))
+            .thenComparingDouble(ExperimentResult::bestValidationLoss));
+    ExperimentResult best = ranked.get(0);
+    String bestModel = Double.isFinite(best.bestValidationLoss()) ? best.modelPath() : null;
+    long updates = ranked.stream().mapToLong(ExperimentResult::updates).sum();
+    return new SearchResult(List.copyOf(ranked), bestModel, seconds, updates, parallelism, shardCount, lambdaCost,
+        shardCost, null);
+  }
+
+  private static boolean ranNow(ExperimentResult result) {
+    return !ExperimentResult.RECORDED.equals(result.resumed());
+  }
+}

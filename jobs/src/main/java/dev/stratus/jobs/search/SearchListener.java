@@ -1,0 +1,52 @@
+package dev.stratus.jobs.search;
+
+import dev.stratus.jobs.train.ConsoleView;
+import dev.stratus.jobs.train.CurvePoint;
+
+/** Follows a search as it goes (a console view, a dashboard); called from the threads of every experiment. */
+public interface SearchListener {
+  /** Experiment {@code experiment} is part of the search; called for each before any starts. */
+  default void waiting(Experiment experiment) {}
+
+  /**
+   * Experiment {@code experiment} starts training with {@code workers} workers; {@code resumed} is null, or how a
+   * resumed search restarts it ({@link ExperimentResult#RESTARTED_FROM_SCRATCH}).
+   */
+  default void started(Experiment experiment, int workers, String resumed) {}
+
+  /** Experiment {@code id} was evaluated on the validation set. */
+  default void evaluated(int id, CurvePoint point) {}
+
+  /** Experiment {@code result.id()} ended, or was recorded by an earlier run ({@code result.resumed()} says so). */
+  default void ended(ExperimentResult result) {}
+
+  /** Shows the search on {@code view}: one line per experiment. */
+  static SearchListener showingOn(ConsoleView view) {
+    return new SearchListener() {
+      @Override
+      public void waiting(Experiment experiment) {
+        view.waiting(experiment.id(), "experiment " + experiment.id() + " (" + experiment.describe() + ")");
+      }
+
+      @Override
+      public void started(Experiment experiment, int workers, String resumed) {
+        view.running(experiment.id(), workers, resumed == null ? "running" : "running, " + resumed);
+      }
+
+      @Override
+      public void evaluated(int id, CurvePoint point) {
+        view.evaluated(id, point);
+      }
+
+      @Override
+      public void ended(ExperimentResult result) {
+        if (ExperimentResult.RECORDED.equals(result.resumed())) {
+          view.ended(result.id(), result.state() + " in an earlier run, not run again", result.bestValidationLoss(),
+              result.updates(), result.seconds());
+        } else {
+          view.ended(result.id(), result.state(), result.bestValidationLoss(), result.updates(), result.seconds());
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,99 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.ps.PsClient;
+import dev.stratus.ps.PsModel;
+import dev.stratus.kernels.iterate.MinibatchIterator;
+import dev.stratus.kernels.sgd.LogisticGradient;
+import dev.stratus.kernels.sgd.Minibatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One worker of asynchronous SGD: for each minibatch, pull the model rows it touches, compute the gradient, push it
+ * without waiting for the reply (at most {@code maxPushesInFlight} outstanding), and go on.
+ *
+ * <p>A worker holds no state the job needs: it can be stopped between any two iterations and a new one started at
+ * its {@link #position()}, which is how a Lambda worker nearing its time limit hands over to the next generation.
+ */
+public final class SgdWorker {
+  private final PsClient ps;
+  private final PsModel model;
+  private final MinibatchIterator batches;
+  private final Semaphore pushSlots;
+  private final int maxPushesInFlight;
+  private final StepTimes times = new StepTimes();
+  private final AtomicReference<Throwable> pushFailure = new AtomicReference<>();
+
+  public SgdWorker(PsClient ps, PsModel model, MinibatchIterator batches, int maxPushesInFlight) {
+    this.ps = ps;
+    this.model = model;
+    this.batches = batches;
+    this.maxPushesInFlight = maxPushesInFlight;
+    this.pushSlots = new Semaphore(maxPushesInFlight);
+  }
+
+  /**
+   * Iterates until the data ends or {@code stop} says so; returns true if the data ended. Waits for its pushes in
+   * flight before returning, so every gradient computed has reached the server.
+   */
+  public boolean run(BooleanSupplier stop) throws Exception {
+    Minibatch batch = new Minibatch();
+    float[] gradient = new float[0];
+    try {
+      while (!stop.getAsBoolean()) {
+        long t0 = System.nanoTime();
+        if (!batches.next(batch)) {
+          return true;
+        }
+        long t1 = System.nanoTime();
+        int[] keys = batch.keys();
+        float[] weights = ps.pull(model, keys).get();
+        long t2 = System.nanoTime();
+        if (gradient.length < keys.length) {
+          gradient = new float[keys.length * 2];
+        }
+        LogisticGradient.compute(batch, weights, gradient);
+        long t3 = System.nanoTime();
+        pushSlots.acquire();
+        rethrowPushFailure();
+        float[] sent = java.util.Arrays.copyOf(gradient, keys.length);
+        ps.push(model, keys, sent)
+            .whenComplete(
+                (ok, failure) -> {
+                  if (failure != null) {
+                    pushFailure.compareAndSet(null, failure);
+                  }
+                  pushSlots.release();
+                });
+        long t4 = System.nanoTime();
+        times.record(t2 - t1, t1 - t0, t3 - t2, t4 - t3);
+      }
+      return false;
+    } finally {
+      pushSlots.acquireUninterruptibly(maxPushesInFlight);
+      pushSlots.release(maxPushesInFlight);
+      rethrowPushFailure();
+    }
+  }
+
+  private void rethrowPushFailure() throws Exception {
+    Throwable failure = pushFailure.get();
+    if (failure != null) {
+      throw new IllegalStateException("a gradient push failed: " + failure.getMessage(), failure);
+    }
+  }
+
+  /** Where a successor should start. */
+  public MinibatchIterator.Position position() {
+    return batches.position();
+  }
+
+  public StepTimes times() {
+    return times;
+  }
+
+  public long stallNanos() {
+    return batches.stallNanos();
+  }
+}

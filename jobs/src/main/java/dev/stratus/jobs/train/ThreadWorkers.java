@@ -1,0 +1,49 @@
+package dev.stratus.jobs.train;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** Worker generations as threads of this JVM: the DirectRunner's default. */
+public final class ThreadWorkers implements WorkerLauncher {
+  private final ExecutorService threads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread thread = new Thread(r, "sgd-worker");
+            thread.setDaemon(true);
+            return thread;
+          });
+  private final int memoryMb;
+
+  /** @param memoryMb the memory each worker may count on for prefetching */
+  public ThreadWorkers(int memoryMb) {
+    this.memoryMb = memoryMb;
+  }
+
+  @Override
+  public Running launch(WorkerTask task) {
+    CompletableFuture<WorkerTask.WorkerOutcome> outcome = new CompletableFuture<>();
+    long lifetime = (long) (task.spec().workerLifetimeSeconds() * 1000);
+    Future<?> thread =
+        threads.submit(
+            () -> {
+              try {
+                outcome.complete(task.run(lifetime, memoryMb, () -> Thread.currentThread().isInterrupted()));
+              } catch (Throwable t) {
+                outcome.completeExceptionally(t);
+              }
+            });
+    return new Running(
+        outcome,
+        () -> {
+          thread.cancel(true);
+          outcome.completeExceptionally(new IllegalStateException("worker thread killed"));
+        });
+  }
+
+  @Override
+  public void close() {
+    threads.shutdownNow();
+  }
+}

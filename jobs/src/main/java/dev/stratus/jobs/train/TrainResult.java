@@ -1,0 +1,41 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.kernels.sgd.BinaryMetrics;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * What a training job produced: where the model is, how good it is on the validation set, how it got there and how
+ * fast. The validation set chose the model (early stopping keeps the best evaluation), so its figures are optimistic:
+ * report a test set's, from {@code Evaluate}.
+ *
+ * @param modelPath the model object in the store ({@code LogisticModel} bytes)
+ * @param validationMetrics the kept model on the validation set
+ * @param curve validation loss over time
+ * @param generations every worker generation, in the order they ended
+ */
+public record TrainResult(
+    String modelPath,
+    BinaryMetrics validationMetrics,
+    List<CurvePoint> curve,
+    StopReason stopReason,
+    double updatesPerSecond,
+    long updates,
+    StepTimes stepTimes,
+    double stallSeconds,
+    List<GenerationRecord> generations)
+    implements Serializable {
+
+  /** Workers started in all, counting successors of dead and handed-over workers. */
+  public int workerGenerations() {
+    return generations.size();
+  }
+
+  /** Generations of {@code worker}, in order. */
+  public List<GenerationRecord> generationsOf(int worker) {
+    return generations.stream()
+        .filter(g -> g.worker() == worker)
+        .sorted(java.util.Comparator.comparingInt(GenerationRecord::generation))
+        .toList();
+  }
+}

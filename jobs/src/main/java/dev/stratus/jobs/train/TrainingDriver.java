@@ -1,0 +1,399 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.ps.PsClient;
+import dev.stratus.ps.PsModel;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.iterate.MinibatchIterator.Position;
+import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.LogisticModel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The driver of a training job, wherever its workers run ({@link WorkerLauncher}) and wherever its shards are: it
+ * creates the model on the shards, starts one worker generation per worker, starts a successor when a generation
+ * hands over (at its lifetime) or dies (from the position it last recorded), evaluates the validation loss at every
+ * interval, stops on convergence, divergence, the time budget or the end of the data, and keeps the best model.
+ *
+ * <pre>{@code
+ * try (Shards shards = Shards.inProcess(2); WorkerLauncher workers = new ThreadWorkers(512);
+ *     TrainingDriver job = new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
+ *         System.out::println)) {
+ *   TrainResult result = job.run(modelPath);
+ * }
+ * }</pre>
+ */
+public final class TrainingDriver implements AutoCloseable {
+  /** How long stopped workers get to return before they are killed. */
+  private static final long STOP_GRACE_SECONDS = 60;
+  /** Tells apart the models of jobs started in the same nanosecond (jobs of a search share the shards). */
+  private static final AtomicLong JOBS = new AtomicLong();
+  /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
+  private static final Slot WAKE_UP = new Slot(-1);
+
+  /**
+   * Sees every validation evaluation as the job goes (a search's scheduler), and may stop the job there.
+   */
+  public interface EvaluationObserver {
+    /** Called on the driver's thread after each evaluation; returns why to stop now, or null to go on. */
+    StopReason observe(CurvePoint point);
+  }
+
+  private final TrainingSpec spec;
+  private final ObjectStore store;
+  private final StoreSpec workerStore;
+  private final Dataset train;
+  private final SparseRow[] validation;
+  private final Shards shards;
+  private final WorkerLauncher launcher;
+  private final Consumer<String> progress;
+  private final String modelName;
+  private final Slot[] slots;
+  private final List<GenerationRecord> generations = new ArrayList<>();
+  private final BlockingQueue<Slot> ended = new LinkedBlockingQueue<>();
+  private final StepTimes times = new StepTimes();
+  private long stallNanos;
+  private long start;
+  private volatile boolean stopping;
+  private volatile StopReason stopRequested;
+  private EvaluationObserver observer = point -> null;
+  private boolean statusLines = true;
+  private volatile PsClient driver;
+  private PsModel model;
+  /** The weights of the best evaluation so far, and their validation loss. */
+  private float[] best;
+  private double bestLoss;
+
+  /** One worker of the job: the generation running there now. */
+  private static final class Slot {
+    final int worker;
+    int generation;
+    int failures;
+    Position start = Position.START;
+    double launchedAt;
+    WorkerLauncher.Running running;
+    boolean dataEnded;
+
+    Slot(int worker) {
+      this.worker = worker;
+    }
+  }
+
+  /**
+   * @param workerStore the store as workers reach it
+   * @param validation the rows the monitor evaluates the model on; never training rows
+   * @param progress where the monitor's lines go (the driver's console)
+   */
+  public TrainingDriver(
+      TrainingSpec spec,
+      ObjectStore store,
+      StoreSpec workerStore,
+      Dataset train,
+      SparseRow[] validation,
+      Shards shards,
+      WorkerLauncher launcher,
+      Consumer<String> progress) {
+    this.spec = spec;
+    this.store = store;
+    this.workerStore = workerStore;
+    this.train = train;
+    this.validation = validation;
+    this.shards = shards;
+    this.launcher = launcher;
+    this.progress = progress;
+    this.modelName =
+        "logistic-regression-" + Long.toHexString(System.nanoTime()) + "-" + JOBS.incrementAndGet();
+    this.slots = new Slot[spec.workers()];
+  }
+
+  /** Shows every evaluation to {@code observer} (set before {@link #run}), which may stop the job. */
+  public TrainingDriver observeEvaluations(EvaluationObserver observer) {
+    this.observer = observer;
+    return this;
+  }
+
+  /**
+   * Prints no line per evaluation and none at the stop (a {@link ConsoleView} shows both); the job's other lines, a
+   * worker's death say, still go to progress.
+   */
+  public TrainingDriver withoutStatusLines() {
+    this.statusLines = false;
+    return this;
+  }
+
+  /**
+   * Asks the running job to stop with {@code reason} (from any thread): it stops its workers, keeps the best model
+   * seen, and returns from {@link #run} as usual. A job not started yet stops at its first turn of the loop.
+   */
+  public void stop(StopReason reason) {
+    stopRequested = reason;
+    ended.add(WAKE_UP);
+  }
+
+  /** The name of this job's model on the shards; the job deletes it there when closed. */
+  public String modelName() {
+    return modelName;
+  }
+
+  /** Runs to a stop reason, writes the kept model to {@code modelPath}, and reports. */
+  public TrainResult run(S3Path modelPath) throws Exception {
+    start = System.nanoTime();
+    driver = PsClient.connect(shards.addresses(), shards.token());
+    model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
+    LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
+    // The untrained model starts the curve: what a diverging job is worse than.
+    StopReason reason = judge(monitor, evaluate());
+    for (int w = 0; w < slots.length; w++) {
+      slots[w] = new Slot(w);
+      launch(slots[w]);
+    }
+    long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
+    while (reason == null) {
+      Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (stopRequested != null) {
+        reason = stopRequested;
+        if (slot != null && slot != WAKE_UP) {
+          settle(slot);
+        }
+        continue;
+      }
+      if (slot == WAKE_UP) {
+        continue;
+      }
+      if (slot != null) {
+        settle(slot);
+        if (allDataEnded()) {
+          monitor.observe(evaluate());
+          reason = StopReason.EPOCHS_DONE;
+        }
+        continue;
+      }
+      nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
+      reason = judge(monitor, evaluate());
+    }
+    long updates = stopWorkers();
+    // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
+    LogisticModel kept = new LogisticModel(best);
+    store.put(modelPath, kept.toBytes());
+    double seconds = secondsSinceStart();
+    if (statusLines) {
+      progress.accept(String.format("stopped: %s after %.1f s, %,d updates, %d worker generations; kept validation"
+          + " logloss %.5f", reason, seconds, updates, generations.size(), bestLoss));
+    }
+    return new TrainResult(
+        modelPath.toString(),
+        kept.evaluate(validation),
+        monitor.curve(),
+        reason,
+        updates / seconds,
+        updates,
+        times,
+        stallNanos / 1e9,
+        List.copyOf(generations));
+  }
+
+  /** The job's own monitor, then the observer: why to stop after this evaluation, or null. */
+  private StopReason judge(LossMonitor monitor, CurvePoint point) {
+    StopReason reason = monitor.observe(point);
+    return reason != null ? reason : observer.observe(point);
+  }
+
+  /** Ends worker {@code w}'s running generation abruptly, as if its machine died; the job starts a successor. */
+  public void killWorker(int w) {
+    slots[w].running.kill().run();
+  }
+
+  private void launch(Slot slot) throws Exception {
+    slot.generation++;
+    slot.launchedAt = secondsSinceStart();
+    WorkerTask task =
+        new WorkerTask(spec, workerStore, train, shards.addresses(), shards.token(), modelName, slot.worker,
+            slot.generation, partitionsOf(slot.worker), slot.start);
+    WorkerLauncher.Running running = launcher.launch(task);
+    slot.running = running;
+    running.outcome().whenComplete((outcome, failure) -> ended.add(slot));
+  }
+
+  /**
+   * Records how a slot's generation ended and, unless the job is stopping, starts its successor: at the returned
+   * position after a hand-over, at the last recorded one after a death.
+   */
+  private void settle(Slot slot) throws Exception {
+    WorkerLauncher.Running running = slot.running;
+    double endedAt = secondsSinceStart();
+    try {
+      WorkerTask.WorkerOutcome outcome = running.outcome().join();
+      times.merge(outcome.times());
+      stallNanos += outcome.stallNanos();
+      GenerationRecord.Ending ending =
+          outcome.dataEnded()
+              ? GenerationRecord.Ending.DATA_ENDED
+              : stopping ? GenerationRecord.Ending.STOPPED : GenerationRecord.Ending.HANDED_OVER;
+      record(slot, outcome.position(), ending, endedAt, outcome.workSeconds(), null);
+      slot.start = outcome.position();
+      slot.dataEnded = outcome.dataEnded();
+      if (ending == GenerationRecord.Ending.HANDED_OVER) {
+        launch(slot);
+      }
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      Position resumeAt = lastRecorded(slot);
+      record(slot, resumeAt, GenerationRecord.Ending.DIED, endedAt, 0, String.valueOf(cause.getMessage()));
+      slot.start = resumeAt;
+      if (stopping) {
+        return;
+      }
+      if (++slot.failures > spec.maxWorkerFailures()) {
+        throw new TrainingFailedException(
+            "worker " + slot.worker + " failed " + slot.failures + " times, more than maxWorkerFailures="
+                + spec.maxWorkerFailures() + "; its last error: " + cause.getMessage(),
+            cause);
+      }
+      progress.accept(String.format("worker %d (generation %d) died: %s; its successor resumes at %s",
+          slot.worker, slot.generation, firstLine(cause.getMessage()), resumeAt));
+      launch(slot);
+    }
+  }
+
+  private void record(
+      Slot slot, Position end, GenerationRecord.Ending ending, double endedAt, double workSeconds, String error) {
+    generations.add(
+        new GenerationRecord(
+            slot.worker, slot.generation, slot.start, end, ending, slot.launchedAt, endedAt, workSeconds, error));
+  }
+
+  /** Where a dead generation last said it was; its own start if it recorded nothing. */
+  private Position lastRecorded(Slot slot) throws Exception {
+    WorkerCheckpoints.Recorded recorded = recorded(slot.worker);
+    return recorded != null && recorded.generation() == slot.generation ? recorded.position() : slot.start;
+  }
+
+  private WorkerCheckpoints.Recorded recorded(int worker) throws Exception {
+    byte[] value = driver.get(WorkerCheckpoints.positionKey(modelName, worker)).get(30, TimeUnit.SECONDS);
+    return WorkerCheckpoints.decode(value);
+  }
+
+  /** The position worker {@code w} last recorded, or null before it recorded any (or before the job started). */
+  public Position recordedPosition(int w) throws Exception {
+    if (driver == null) {
+      return null;
+    }
+    WorkerCheckpoints.Recorded recorded = recorded(w);
+    return recorded == null ? null : recorded.position();
+  }
+
+  private boolean allDataEnded() {
+    for (Slot slot : slots) {
+      if (!slot.dataEnded) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Worker w takes every {@code workers}-th partition; with more workers than partitions, they share them. */
+  private int[] partitionsOf(int w) {
+    int count = train.manifest().partitions().size();
+    if (count <= w) {
+      return new int[] {w % count};
+    }
+    List<Integer> mine = new ArrayList<>();
+    for (int p = w; p < count; p += slots.length) {
+      mine.add(p);
+    }
+    return mine.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private CurvePoint evaluate() throws Exception {
+    float[] weights = driver.pullAll(model).get(60, TimeUnit.SECONDS);
+    BinaryMetrics metrics = new LogisticModel(weights).evaluate(validation);
+    if (best == null || metrics.logloss() < bestLoss) {
+      best = weights;
+      bestLoss = metrics.logloss();
+    }
+    CurvePoint point = new CurvePoint(secondsSinceStart(), updatesSoFar(), metrics.logloss(), metrics.auc());
+    if (statusLines) {
+      progress.accept(
+          String.format(
+              "%6.1f s  %,11d updates  validation logloss %.5f  AUC %.4f  (%d workers, %d generations ended)",
+              point.seconds(), point.updates(), point.validationLogloss(), point.validationAuc(), slots.length,
+              generations.size()));
+    }
+    return point;
+  }
+
+  private long updatesSoFar() throws Exception {
+    return driver.status(model).get(30, TimeUnit.SECONDS).clock();
+  }
+
+  /** Asks every worker to stop, waits for their last generations to return, and counts the updates. */
+  private long stopWorkers() throws Exception {
+    stopping = true;
+    driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}).get(30, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
+    for (Slot slot : slots) {
+      try {
+        slot.running.outcome().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        slot.running.kill().run(); // it is dead, failed, or past the grace: either way it is recorded as died below
+      }
+    }
+    for (Slot slot; (slot = ended.poll()) != null; ) {
+      if (slot != WAKE_UP) {
+        settle(slot);
+      }
+    }
+    return updatesSoFar();
+  }
+
+  private double secondsSinceStart() {
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "(no message)";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+
+  /**
+   * Stops whatever still runs (after a failure): workers are asked to stop, then killed. Then deletes the job's model
+   * and keys from the shards, which may serve other jobs after this one.
+   */
+  @Override
+  public void close() {
+    stopping = true;
+    if (driver != null) {
+      try {
+        driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}).get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // The shards are gone already: the workers will fail on their own.
+      }
+    }
+    launcher.close();
+    if (driver != null) {
+      try {
+        driver.deleteModel(modelName).get(10, TimeUnit.SECONDS);
+        for (String key : driver.list(modelName + "/").get(10, TimeUnit.SECONDS)) {
+          driver.delete(key).get(10, TimeUnit.SECONDS);
+        }
+      } catch (Exception e) {
+        progress.accept("could not delete model " + modelName + " from the shards: " + e.getMessage());
+      }
+      driver.close();
+    }
+  }
+}

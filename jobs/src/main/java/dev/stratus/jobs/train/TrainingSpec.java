@@ -1,0 +1,68 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.ps.Optimizer;
+import java.io.Serializable;
+
+/**
+ * Everything a training job needs to know besides its data: sizes, the optimizer, when to stop, and how long a worker
+ * lives. Built and validated by the DSL's {@code LogisticRegression} builder; shipped as is to wherever the workers
+ * run.
+ *
+ * @param workers number of SGD workers
+ * @param psShards number of parameter-server shards
+ * @param workerMemoryMb memory of one worker, from which its prefetch budget is derived (a Lambda worker uses its
+ *     function's memory instead)
+ * @param learningRate the optimizer's step size
+ * @param minibatchSize rows per gradient
+ * @param l2 L2 penalty, applied by the server to the weights a gradient touches
+ * @param epsilon stop when the best validation loss improves by less than this over {@code window} evaluations
+ * @param window evaluations over which {@code epsilon} is judged
+ * @param timeoutSeconds stop after this long
+ * @param evalIntervalMillis time between two validation-loss evaluations
+ * @param epochs passes over the training data per worker; 0 for no limit (stop on epsilon or timeout)
+ * @param maxPushesInFlight gradients a worker sends before waiting for the first reply
+ * @param seed seeds the order in which workers visit partitions
+ * @param workerProcesses run each worker of the default expansion in a JVM of its own with a heap of {@code
+ *     workerMemoryMb}, not in a thread
+ * @param workerLifetimeSeconds a worker generation hands over to its successor after this long (a Lambda worker also
+ *     before its function's timeout)
+ * @param maxWorkerFailures deaths of one worker the job survives, each followed by a successor; one more fails it
+ * @param prefetch workers fetch their next partitions while they compute (the default); without, a worker fetches
+ *     each partition when it reaches it
+ */
+public record TrainingSpec(
+    int workers,
+    int psShards,
+    int workerMemoryMb,
+    Optimizer optimizer,
+    float learningRate,
+    int minibatchSize,
+    float l2,
+    double epsilon,
+    int window,
+    double timeoutSeconds,
+    long evalIntervalMillis,
+    int epochs,
+    int maxPushesInFlight,
+    long seed,
+    boolean workerProcesses,
+    double workerLifetimeSeconds,
+    int maxWorkerFailures,
+    boolean prefetch)
+    implements Serializable {
+
+  /** A spec whose workers prefetch, the default. */
+  public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
+      int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
+      int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
+      int maxWorkerFailures) {
+    this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
+        timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, true);
+  }
+
+  /** Bytes of decoded partitions a worker of {@code memoryMb} may hold ahead of its computation: a quarter. */
+  public static long prefetchBudgetBytes(int memoryMb) {
+    return (long) memoryMb * (1 << 20) / 4;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.ps.PsClient;
+import dev.stratus.kernels.iterate.MinibatchIterator.Position;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * How the driver and a job's workers talk through the parameter server's key-value store, which outlives any worker:
+ * each worker records its position there a few times a second (so a successor of a dead worker resumes close to where
+ * it died), and the driver asks every worker to stop by setting one key. Keys start with the model's name, so jobs
+ * sharing shards stay apart.
+ */
+public final class WorkerCheckpoints {
+  /** How often a worker records its position and looks for the stop request. */
+  static final long RECORD_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+  private WorkerCheckpoints() {}
+
+  static String positionKey(String model, int worker) {
+    return model + "/worker/" + worker + "/position";
+  }
+
+  static String stopKey(String model) {
+    return model + "/stop";
+  }
+
+  /** A position as recorded by generation {@code generation}. */
+  record Recorded(int generation, Position position) {}
+
+  static byte[] encode(int generation, Position position) {
+    return ByteBuffer.allocate(16)
+        .putInt(generation)
+        .putInt(position.epoch())
+        .putInt(position.step())
+        .putInt(position.row())
+        .array();
+  }
+
+  /** The record's content, or null when there is none. */
+  static Recorded decode(byte[] bytes) {
+    if (bytes == null || bytes.length != 16) {
+      return null;
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    return new Recorded(in.getInt(), new Position(in.getInt(), in.getInt(), in.getInt()));
+  }
+
+  /**
+   * A worker's side: called between iterations, records the position at most every {@link #RECORD_EVERY_NANOS} and
+   * says whether the driver asked to stop (as of the last answer). Never waits on the server, and reads the position
+   * only when it records it: between two records an iteration costs a clock read.
+   */
+  static final class Reporter {
+    private final PsClient ps;
+    private final String positionKey;
+    private final String stopKey;
+    private final int generation;
+    private long nextRecord;
+    private volatile boolean stopRequested;
+
+    Reporter(PsClient ps, String model, int worker, int generation) {
+      this.ps = ps;
+      this.positionKey = positionKey(model, worker);
+      this.stopKey = stopKey(model);
+      this.generation = generation;
+    }
+
+    boolean tick(Supplier<Position> position) {
+      long now = System.nanoTime();
+      if (now >= nextRecord) {
+        nextRecord = now + RECORD_EVERY_NANOS;
+        ps.put(positionKey, encode(generation, position.get()));
+        ps.get(stopKey).thenAccept(value -> stopRequested |= value != null);
+      }
+      return stopRequested;
+    }
+
+    /** Records the final position and waits until the server has it. */
+    void finish(Position position) throws Exception {
+      ps.put(positionKey, encode(generation, position)).get(30, TimeUnit.SECONDS);
+    }
+  }
+}

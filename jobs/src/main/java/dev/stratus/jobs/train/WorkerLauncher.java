@@ -1,0 +1,25 @@
+package dev.stratus.jobs.train;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where a training job's worker generations run: threads of the driver, JVMs of their own, or Lambda invocations. The
+ * job asks every worker to stop through the parameter server ({@link WorkerCheckpoints}), so a launcher only starts
+ * generations and, where it can, kills them.
+ */
+public interface WorkerLauncher extends AutoCloseable {
+  /** Starts one generation; its outcome completes when it returns, or exceptionally when it died or failed. */
+  Running launch(WorkerTask task) throws Exception;
+
+  /** Ends every generation still running, at once. */
+  @Override
+  void close();
+
+  /**
+   * A generation that was started.
+   *
+   * @param kill ends it abruptly, as a crash would (where the platform cannot, as for a Lambda invocation, the driver
+   *     only stops waiting for it)
+   */
+  record Running(CompletableFuture<WorkerTask.WorkerOutcome> outcome, Runnable kill) {}
+}

@@ -1,0 +1,92 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsClient;
+import dev.stratus.ps.PsModel;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.iterate.MinibatchIterator;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment
+ * ({@link WorkerMessages}): where the shards are and the secret, which model, which partitions of which dataset,
+ * which generation this is and where it starts.
+ *
+ * @param store a spec any JVM can reach the store with (never an embedded-directory spec for another process)
+ */
+public record WorkerTask(
+    TrainingSpec spec,
+    StoreSpec store,
+    Dataset train,
+    List<InetSocketAddress> shards,
+    String token,
+    String modelName,
+    int workerId,
+    int generation,
+    int[] partitions,
+    MinibatchIterator.Position start) {
+
+  /** The parameter-server model of a logistic regression over {@code features} features: the bias is the last key. */
+  static ModelSpec modelSpec(TrainingSpec spec, long features) {
+    return ModelSpec.matrix((int) features + 1, 1)
+        .optimizer(spec.optimizer())
+        .learningRate(spec.learningRate())
+        .l2(spec.l2());
+  }
+
+  /**
+   * Runs the worker until its data ends, its lifetime is over, the driver asks every worker to stop, or {@code stop}
+   * says so, recording its position as it goes; reports how far it got.
+   *
+   * @param lifetimeMillis how long this generation may run
+   * @param memoryMb the memory of the environment it runs in, which bounds its prefetching
+   */
+  public WorkerOutcome run(long lifetimeMillis, int memoryMb, BooleanSupplier stop) throws Exception {
+    long started = System.nanoTime();
+    long deadline = started + lifetimeMillis * 1_000_000L;
+    ObjectStore objects = ObjectStore.of(store);
+    int features = (int) train.featureCount();
+    try (PsClient ps = PsClient.connect(shards, token, workerId);
+        MinibatchIterator batches =
+            MinibatchIterator.over(k -> DatasetReader.partitionRows(objects, train, k), partitions)
+                .batchSize(spec.minibatchSize())
+                .biasKey(features)
+                .epochs(spec.epochs())
+                .seed(spec.seed() + workerId)
+                .startAt(start)
+                .prefetch(spec.prefetch())
+                .prefetchDepth(
+                    MinibatchIterator.prefetchDepth(
+                        TrainingSpec.prefetchBudgetBytes(memoryMb), decodedPartitionBytes()))
+                .build()) {
+      PsModel model = ps.createModel(modelName, modelSpec(spec, features));
+      SgdWorker worker = new SgdWorker(ps, model, batches, spec.maxPushesInFlight());
+      WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation);
+      Supplier<MinibatchIterator.Position> position = worker::position;
+      boolean dataEnded =
+          worker.run(() -> System.nanoTime() >= deadline || reporter.tick(position) || stop.getAsBoolean());
+      reporter.finish(worker.position());
+      return new WorkerOutcome(
+          dataEnded, worker.position(), worker.times(), worker.stallNanos(), (System.nanoTime() - started) / 1e9);
+    }
+  }
+
+  /** A decoded row costs about 60 bytes of objects plus 8 per feature; Criteo rows have about 40. */
+  private long decodedPartitionBytes() {
+    long rows = Math.max(1, train.rowCount() / Math.max(1, train.manifest().partitions().size()));
+    return rows * (60 + 8 * 40);
+  }
+
+  /**
+   * How a worker generation ended: whether its data ran out, where a successor starts, its timings, and how long it
+   * ran from its own start to its return.
+   */
+  public record WorkerOutcome(
+      boolean dataEnded, MinibatchIterator.Position position, StepTimes times, long stallNanos, double workSeconds) {}
+}

@@ -1,0 +1,152 @@
+package dev.stratus.jobs.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.PsClient;
+import dev.stratus.store.EmbeddedS3Server;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.jobs.train.ConsoleView;
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.StopReason;
+import dev.stratus.jobs.train.ThreadWorkers;
+import dev.stratus.jobs.train.TrainingSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A search against real in-process shards and worker threads, steered from outside: a running experiment and a
+ * waiting one are stopped, the other goes on, and the shards are left without any experiment's model.
+ */
+@Timeout(180)
+public class SearchDriverTest {
+  private static final int FEATURES = 2_000;
+
+  @TempDir Path dir;
+
+  /** One experiment per learning rate, each one worker of AdaGrad for up to 6 epochs. */
+  public static List<Experiment> experiments(float... rates) {
+    return IntStream.range(0, rates.length)
+        .mapToObj(i -> new Experiment(i, Map.of("learningRate", rates[i]), new TrainingSpec(1, 2, 512,
+            Optimizer.ADAGRAD, rates[i], 20, 0f, 1e-4, 6, 60, 200, 0, 4, 7, false, 600, 3)))
+        .toList();
+  }
+
+  /**
+   * A search, two experiments at a time on worker threads, of planted data it writes to {@code store} (bucket
+   * "search"), validated on the planted test rows.
+   */
+  public static SearchDriver plantedSearch(ObjectStore store, Shards shards, Consumer<String> progress) {
+    store.ensureBucket("search");
+    PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
+    Dataset train =
+        DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
+            DatasetManifest.template(FEATURES, List.of(), "planted", null), 5_000);
+    return new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
+        () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, progress);
+  }
+
+  @Test
+  void stoppedExperimentsEndAsKilledAndEveryModelLeavesTheShards() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      List<Experiment> experiments = experiments(0.05f, 0.1f, 0.15f);
+      CountDownLatch firstEvaluated = new CountDownLatch(1);
+      ByteArrayOutputStream shown = new ByteArrayOutputStream();
+      ConsoleView console = new ConsoleView(new PrintStream(shown, true, StandardCharsets.UTF_8), false,
+          System::nanoTime, 5_000_000_000L);
+      List<String> progress = new CopyOnWriteArrayList<>();
+      SearchDriver search =
+          plantedSearch(store, shards, progress::add)
+              .listen(SearchListener.showingOn(console))
+              .listen(new SearchListener() {
+                @Override
+                public void evaluated(int id, CurvePoint point) {
+                  if (id == 0 && point.updates() > 0) {
+                    firstEvaluated.countDown();
+                  }
+                }
+              });
+      Thread steering =
+          new Thread(() -> {
+            try {
+              assertTrue(firstEvaluated.await(60, TimeUnit.SECONDS));
+              search.stop(2); // waiting: experiments 0 and 1 hold the two places
+              search.stop(0);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      steering.start();
+      SearchResult result = search.run(experiments, id -> S3Path.parse("s3://search/models/" + id + "/model.bin"));
+      steering.join();
+      console.close();
+      System.out.println(shown + "\n" + String.join("\n", progress) + "\n" + result.table());
+
+      for (ExperimentResult experiment : result.experiments()) {
+        String ending = "experiment " + experiment.id() + " (" + experiments.get(experiment.id()).describe() + "): "
+            + experiment.state();
+        assertEquals(1, shown.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith(ending)).count(),
+            "the console shows each experiment's end once:\n" + shown);
+      }
+      assertTrue(progress.stream().noneMatch(line -> line.contains("stopped:") || line.contains("stopped before")),
+          "the console's line is the only one for an end: " + progress);
+
+      ExperimentResult running = byId(result, 0);
+      assertEquals(StopReason.KILLED, running.stopReason(), result.table());
+      assertTrue(running.updates() > 0 && !running.curve().isEmpty(), result.table());
+      assertTrue(store.exists(S3Path.parse(running.modelPath())), "a killed experiment keeps its best model");
+      ExperimentResult waiting = byId(result, 2);
+      assertEquals(StopReason.KILLED, waiting.stopReason(), result.table());
+      assertEquals(0, waiting.updates());
+      assertTrue(waiting.curve().isEmpty() && waiting.modelPath() == null, result.table());
+      ExperimentResult other = byId(result, 1);
+      assertNotEquals(StopReason.KILLED, other.stopReason(), result.table());
+      assertTrue(other.updates() > running.updates(), "the other experiment went on:\n" + result.table());
+      assertEquals(result.experiments().get(0).modelPath(), result.bestModelPath());
+      JsonNode json = new ObjectMapper().readTree(result.toJson());
+      assertEquals(result.bestModelPath(), json.path("bestModelPath").asText());
+      JsonNode first = json.path("experiments").get(0);
+      assertEquals(1, first.path("rank").asInt());
+      assertEquals(0.1, first.path("parameters").path("learningRate").asDouble(), 1e-6);
+      assertEquals(first.path("curve").size(), result.experiments().get(0).curve().size());
+      JsonNode never = json.path("experiments").get(2);
+      assertEquals("killed", never.path("state").asText());
+      assertTrue(never.path("bestValidationLoss").isNull(), "no loss is null, not NaN: " + never);
+
+      try (PsClient ps = PsClient.connect(shards.addresses(), shards.token())) {
+        for (var shard : ps.metrics().get(10, TimeUnit.SECONDS)) {
+          assertEquals(0, shard.models(), "every experiment's model was deleted from the shards");
+        }
+        assertEquals(List.of(), ps.list("").get(10, TimeUnit.SECONDS), "and every worker's keys");
+      }
+    }
+  }
+
+  private static ExperimentResult byId(SearchResult result, int id) {
+    return result.experiments().stream().filter(e -> e.id() == id).findFirst().orElseThrow();
+  }
+}

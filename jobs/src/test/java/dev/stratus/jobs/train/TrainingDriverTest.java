@@ -1,0 +1,207 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.EmbeddedS3Server;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.sgd.LogisticModel;
+import java.nio.file.Path;
+import dev.stratus.kernels.iterate.MinibatchIterator.Position;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Trains against real parameter-server shards on loopback, on data from a planted sparse logistic model, and holds
+ * the result to the optimum that liblinear finds on the same split.
+ */
+@Timeout(240)
+class TrainingDriverTest {
+  private static final int FEATURES = 2_000;
+  /** Within 2% of the exact solver's test logloss. */
+  private static final double BAR = 1.02;
+
+  @TempDir static Path dir;
+  static EmbeddedS3Server server;
+  static ObjectStore store;
+  static Dataset train;
+  static List<SparseRow> validationRows;
+  static double optimum;
+
+  @BeforeAll
+  static void data() throws Exception {
+    server = EmbeddedS3Server.start(dir);
+    store = ObjectStore.of(server.spec());
+    store.ensureBucket("training");
+    PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
+    validationRows = data.test;
+    train =
+        DatasetWriter.write(
+            store,
+            S3Path.parse("s3://training/planted/train"),
+            data.train,
+            DatasetManifest.template(FEATURES, List.of(), "planted", null),
+            4_000);
+    optimum = Liblinear.bestOf(data.train, data.test, 0.1, 1, 10).test().logloss();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static TrainingSpec spec(int workers, int shards) {
+    return spec(workers, shards, 600, 3);
+  }
+
+  private static TrainingSpec spec(int workers, int shards, double lifetimeSeconds, int maxFailures) {
+    return new TrainingSpec(workers, shards, 512, Optimizer.ADAGRAD, 0.05f, 20, 0f, 1e-4, 6, 120, 200, 0, 4, 7, false,
+        lifetimeSeconds, maxFailures);
+  }
+
+  private TrainResult train(TrainingSpec spec, WorkerLauncher workers, Consumer<TrainingDriver> during, Dataset data)
+      throws Exception {
+    try (Shards shards = Shards.inProcess(spec.psShards());
+        TrainingDriver job =
+            new TrainingDriver(spec, store, store.reachableSpec(), data, validationRows.toArray(new SparseRow[0]), shards,
+                workers, System.out::println)) {
+      if (during != null) {
+        Thread chaos = new Thread(() -> during.accept(job));
+        chaos.setDaemon(true);
+        chaos.start();
+      }
+      return job.run(S3Path.parse("s3://training/models/m-" + System.nanoTime()));
+    }
+  }
+
+  private TrainResult train(TrainingSpec spec, Consumer<TrainingDriver> during) throws Exception {
+    return train(spec, new ThreadWorkers(512), during, train);
+  }
+
+  private static void assertMeetsTheBar(TrainResult result) {
+    double loss = result.validationMetrics().logloss();
+    System.out.printf(
+        "validation logloss %.5f (liblinear optimum %.5f, ratio %.4f), %s after %.1f s, %d updates, %d generations%n",
+        loss, optimum, loss / optimum, result.stopReason(), result.curve().get(result.curve().size() - 1).seconds(),
+        result.updates(), result.workerGenerations());
+    assertTrue(
+        loss <= optimum * BAR,
+        "validation logloss " + loss + " is not within 2% of liblinear's optimum " + optimum + " (" + result.stopReason() + ")");
+  }
+
+  /** Waits until worker {@code w} has recorded a position past its start (at most a minute). */
+  static void awaitProgress(TrainingDriver job, int w) throws Exception {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      Position recorded = job.recordedPosition(w);
+      if (recorded != null && recorded.compareTo(Position.START) > 0) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void oneWorkerReachesTheOptimum() throws Exception {
+    TrainResult result = train(spec(1, 1), null);
+    assertMeetsTheBar(result);
+    assertEquals(StopReason.CONVERGED, result.stopReason());
+    assertTrue(result.curve().size() > 3);
+    LogisticModel saved = LogisticModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath());
+    assertEquals(
+        result.validationMetrics().logloss(), saved.evaluate(validationRows.toArray(new SparseRow[0])).logloss(), 1e-9);
+    assertTrue(result.stepTimes().iterations() > 1000);
+  }
+
+  @Test
+  void fourWorkersOnTwoShardsReachTheOptimum() throws Exception {
+    TrainResult result = train(spec(4, 2), null);
+    assertMeetsTheBar(result);
+    assertEquals(4, result.workerGenerations());
+  }
+
+  @Test
+  void aKilledWorkerIsReplacedAndTheJobStillMeetsTheBar() throws Exception {
+    TrainResult result =
+        train(
+            spec(2, 1),
+            job -> {
+              try {
+                awaitProgress(job, 0);
+              } catch (Exception e) {
+                return;
+              }
+              job.killWorker(0);
+            });
+    assertMeetsTheBar(result);
+    assertTrue(result.workerGenerations() >= 3, "generations " + result.workerGenerations());
+  }
+
+  @Test
+  void generationsHandOverAtTheirLifetimeAndGoOnWhereTheLastStopped() throws Exception {
+    TrainResult result = train(spec(2, 1, 1.0, 3), null);
+    assertMeetsTheBar(result);
+    for (int w = 0; w < 2; w++) {
+      List<GenerationRecord> generations = result.generationsOf(w);
+      assertTrue(generations.size() >= 3, "worker " + w + " generations " + generations);
+      for (int g = 1; g < generations.size(); g++) {
+        GenerationRecord before = generations.get(g - 1);
+        GenerationRecord after = generations.get(g);
+        assertEquals(GenerationRecord.Ending.HANDED_OVER, before.ending());
+        assertEquals(before.end(), after.start(), "a successor starts where its predecessor returned");
+        assertTrue(after.start().compareTo(before.start()) > 0, "positions advance: " + generations);
+      }
+    }
+  }
+
+  @Test
+  void aWorkerThatAlwaysFailsFailsTheJobAfterTheCapWithItsError() throws Exception {
+    // A manifest naming a partition object that is not in the store: every generation fails reading it.
+    Dataset broken =
+        new Dataset(train.location() + "-missing", train.manifest());
+    TrainingFailedException failure =
+        assertThrows(
+            TrainingFailedException.class, () -> train(spec(1, 1, 600, 2), new ThreadWorkers(512), null, broken));
+    assertTrue(failure.getMessage().startsWith("worker 0 failed 3 times, more than maxWorkerFailures=2"),
+        failure.getMessage());
+    assertTrue(failure.getMessage().contains("-missing"), failure.getMessage());
+  }
+
+  @Test
+  void workerProcessesOf128MbSurviveAKillAndMeetTheBar() throws Exception {
+    TrainResult result =
+        train(
+            spec(2, 1),
+            new ProcessWorkers(128),
+            job -> {
+              try {
+                awaitProgress(job, 1);
+              } catch (Exception e) {
+                return;
+              }
+              job.killWorker(1);
+            },
+            train);
+    assertMeetsTheBar(result);
+    assertTrue(result.workerGenerations() >= 3, "generations " + result.workerGenerations());
+    assertTrue(result.stepTimes().iterations() > 1000, "iterations " + result.stepTimes().iterations());
+    GenerationRecord died = result.generationsOf(1).get(0);
+    assertEquals(GenerationRecord.Ending.DIED, died.ending());
+    assertTrue(died.end().compareTo(Position.START) > 0, "the dead worker had recorded progress: " + died);
+    assertEquals(died.end(), result.generationsOf(1).get(1).start(), "its successor resumed where it recorded");
+  }
+}

@@ -1,0 +1,43 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.iterate.MinibatchIterator;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorkerMessagesTest {
+  private static TrainingSpec spec(boolean prefetch) {
+    return new TrainingSpec(2, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, 1e-6f, 0, 5, 30, 1000, 0, 4, 7, false, 60, 3,
+        prefetch);
+  }
+
+  private static WorkerTask task(TrainingSpec spec) {
+    Dataset train = new Dataset("s3://bucket/train",
+        DatasetManifest.template(1 << 10, List.of(), "test", null));
+    return new WorkerTask(spec, StoreSpec.endpoint(URI.create("http://127.0.0.1:9000"), "us-east-1", "key", "secret"), train,
+        List.of(new InetSocketAddress("127.0.0.1", 4000)), "secret", "lr", 1, 0, new int[] {0, 1},
+        MinibatchIterator.Position.START);
+  }
+
+  @Test
+  void aWorkerTaskKeepsItsPrefetchSettingOnTheWay() {
+    assertFalse(WorkerMessages.task(WorkerMessages.task(task(spec(false)))).spec().prefetch());
+    assertTrue(WorkerMessages.task(WorkerMessages.task(task(spec(true)))).spec().prefetch());
+    assertEquals(spec(false), WorkerMessages.task(WorkerMessages.task(task(spec(false)))).spec());
+  }
+
+  @Test
+  void prefetchingIsTheDefault() {
+    assertTrue(new TrainingSpec(2, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, 1e-6f, 0, 5, 30, 1000, 0, 4, 7, false, 60, 3)
+        .prefetch());
+  }
+}
