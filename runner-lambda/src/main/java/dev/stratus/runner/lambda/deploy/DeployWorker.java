@@ -34,13 +34,13 @@ import software.amazon.awssdk.services.lambda.model.UpdateFunctionCodeRequest;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Deploys the Lambda worker: packages a classpath (by default this JVM's, i.e. the runner module's runtime
- * classpath) into a Lambda zip with a {@code lib/} layout, then creates the function or updates its code and
- * configuration, on real AWS (default credential chain) or on any Lambda-compatible endpoint.
+ * Deploys the Lambda worker: packages a classpath (by default this JVM's) into a Lambda zip with a {@code lib/}
+ * layout, then creates the function or updates its code and configuration, on real AWS (default credential chain) or
+ * on any Lambda-compatible endpoint. Run it from a class path that holds every entry point the workers run (the
+ * pipelines module's: the runner, the DSL and its entry points):
  *
  * <pre>
- * mvn -q -pl runner-lambda exec:exec -Dexec.executable=java -Dexec.args="-cp %classpath \
- *     dev.stratus.runner.lambda.deploy.DeployWorker --function-name stratus-worker \
+ * mvn -q -pl pipelines exec:exec@deploy-worker -Djob.args="--function-name stratus-worker \
  *     --role arn:aws:iam::123456789012:role/stratus-lambda --region us-east-1 --s3-bucket my-bucket"
  * </pre>
  */
