@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,12 +40,13 @@ class StarterArchetypeTest {
   private static Path project;
   /** The same without the BOM: every version written in its dependencies, as a user who skips the BOM would. */
   private static Path projectWithoutBom;
+  private static CompletableFuture<Path> verifyWithoutBom;
 
   @BeforeAll
   static void generate() throws Exception {
     workDir = Files.createTempDirectory("stratus-starter-");
     project = generate("my-pipeline");
-    projectWithoutBom = generate("my-pipeline-without-bom");
+    projectWithoutBom = copy(project, workDir.resolve("my-pipeline-without-bom"));
     Path pom = projectWithoutBom.resolve("pom.xml");
     String withoutBom = Files.readString(pom).replaceAll("(?s)<dependencyManagement>.*</dependencyManagement>", "");
     withoutBom = addVersion(withoutBom, "stratus-dsl", property("stratus.version"));
@@ -69,6 +72,33 @@ class StarterArchetypeTest {
     assertTrue(Files.isRegularFile(generated.resolve("src/main/java/org/example/pipeline/StarterPipeline.java")),
         "no pipeline generated; see " + log);
     return generated;
+  }
+
+  /** The generated project's sources and pom, before anything was built in it. */
+  private static Path copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, to.resolve(from.relativize(f).toString()));
+      }
+    }
+    return to;
+  }
+
+  /**
+   * The build without the BOM, started once: it runs beside the LambdaRunner run (both only wait on their own
+   * processes), after the first build has resolved every artifact, so the two never write the same repository files.
+   */
+  private static synchronized CompletableFuture<Path> verifyWithoutBom() {
+    if (verifyWithoutBom == null) {
+      verifyWithoutBom = CompletableFuture.supplyAsync(() -> {
+        try {
+          return maven(projectWithoutBom, 240, "verify-without-bom", "verify");
+        } catch (Exception e) {
+          throw new CompletionException(e);
+        }
+      });
+    }
+    return verifyWithoutBom;
   }
 
   private static String addVersion(String pom, String artifactId, String version) {
@@ -97,6 +127,7 @@ class StarterArchetypeTest {
   @Test
   @Order(2)
   void runsOnLambdaRunnerWithWorkerProcesses() throws Exception {
+    verifyWithoutBom();
     Path log = maven(project, 240, "run-lambda", "compile", "exec:exec",
         "-Dpipeline.args=--runner=LambdaRunner --dataDir=" + workDir.resolve("data-lambda"));
     assertTrue(Files.readString(log).contains("PROCESS environments"), "not on worker processes; see " + log);
@@ -106,7 +137,11 @@ class StarterArchetypeTest {
   @Test
   @Order(3)
   void withoutTheBomTheModulesOwnPomsStillBringWorkingVersions() throws Exception {
-    assertOwnTestPassed(maven(projectWithoutBom, 240, "verify-without-bom", "verify"));
+    try {
+      assertOwnTestPassed(verifyWithoutBom().join());
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
   }
 
   private static void assertOwnTestPassed(Path log) throws IOException {

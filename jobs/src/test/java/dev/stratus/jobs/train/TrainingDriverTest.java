@@ -113,6 +113,7 @@ class TrainingDriverTest {
       }
       Thread.sleep(50);
     }
+    throw new AssertionError("worker " + w + " recorded no position past its start in a minute");
   }
 
   @Test
