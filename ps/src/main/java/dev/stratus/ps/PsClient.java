@@ -61,8 +61,7 @@ public final class PsClient implements AutoCloseable {
     shards = new ShardConnection[addresses.size()];
     try {
       for (int i = 0; i < shards.length; i++) {
-        shards[i] = new ShardConnection(i, addresses.get(i), token, workerId, PsServer.DEFAULT_COMPRESS_ABOVE,
-            bytesSent, bytesReceived);
+        shards[i] = new ShardConnection(i, addresses.get(i), token, workerId, bytesSent, bytesReceived);
       }
     } catch (IOException | RuntimeException e) {
       close();

@@ -18,7 +18,7 @@ import java.util.concurrent.CountDownLatch;
  * s3://bucket/prefix} with the store from {@code --store-endpoint URI --store-region R} (keys from
  * STRATUS_STORE_ACCESS_KEY and STRATUS_STORE_SECRET_KEY), {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV};
  * {@code --snapshot-every SECONDS}, {@code --max-frame-bytes N}, {@code --kv-max-bytes N}; the limits
- * ({@link PsServer.Limits}) {@code --max-workers N}, {@code --max-handshakes N}, {@code --hello-timeout-ms N},
+ * ({@link ShardConfig.Limits}) {@code --max-workers N}, {@code --max-handshakes N}, {@code --hello-timeout-ms N},
  * {@code --io-threads N}, {@code --models-max-bytes N}. Prints {@value PsServer#LISTENING_LINE}PORT when ready.
  */
 final class ServerCommandLine {
@@ -28,7 +28,7 @@ final class ServerCommandLine {
   private ServerCommandLine() {}
 
   static void main(String[] args) throws Exception {
-    PsServer.Config config;
+    ShardConfig config;
     try {
       config = parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
@@ -54,7 +54,7 @@ final class ServerCommandLine {
   }
 
   /** The options that give a shard process these limits. */
-  static String[] limitOptions(PsServer.Limits limits) {
+  static String[] limitOptions(ShardConfig.Limits limits) {
     return new String[] {
       "--max-workers", String.valueOf(limits.maxWorkers()),
       "--max-handshakes", String.valueOf(limits.maxHandshakes()),
@@ -65,7 +65,7 @@ final class ServerCommandLine {
   }
 
   /** The configuration {@code args} give, with secrets read from {@code environment}. */
-  static PsServer.Config parse(String[] args, Map<String, String> environment)
+  static ShardConfig parse(String[] args, Map<String, String> environment)
       throws IOException, ClassNotFoundException {
     String token = null;
     String bind = "127.0.0.1";
@@ -76,9 +76,9 @@ final class ServerCommandLine {
     String endpoint = null;
     String region = "us-east-1";
     int snapshotEvery = 0;
-    int maxFrame = PsServer.DEFAULT_MAX_FRAME_BYTES;
-    long kvMax = 256L << 20;
-    PsServer.Limits limits = PsServer.Limits.DEFAULT;
+    int maxFrame = ShardConfig.DEFAULT_MAX_FRAME_BYTES;
+    long kvMax = ShardConfig.DEFAULT_KV_MAX_BYTES;
+    ShardConfig.Limits limits = ShardConfig.Limits.DEFAULT;
     for (int i = 0; i < args.length; i++) {
       String option = args[i];
       if (i + 1 >= args.length) {
@@ -130,7 +130,7 @@ final class ServerCommandLine {
     if (token == null) {
       throw new IllegalArgumentException("a job secret is required: --token-env VARIABLE");
     }
-    PsServer.Config config = PsServer.Config.of(token).bind(bind).port(port).shard(shard).maxFrameBytes(maxFrame)
+    ShardConfig config = ShardConfig.of(token).bind(bind).port(port).shard(shard).maxFrameBytes(maxFrame)
         .kvMaxBytes(kvMax).limits(limits);
     if (checkpoint != null) {
       config = config.checkpoint(checkpoint, store).snapshotEvery(snapshotEvery);

@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter implements Requests.StoreCalls {
   private static final Logger LOG = LoggerFactory.getLogger(PsServer.class);
-  static final int MAX_FRAME_BEFORE_HELLO = 4096;
   private static final int FLUSH_ABOVE = 64 << 10;
   /** Snapshot or restore calls of the shard waiting for the store; more are refused, not queued without bound. */
   private static final int MAX_STORE_CALLS = 256;
@@ -97,7 +96,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
           ctx.channel().config().setAutoRead(false); // resumes in channelWritabilityChanged
           return;
         }
-        int limit = state == State.WORKER ? shard.config().maxFrameBytes() : MAX_FRAME_BEFORE_HELLO;
+        int limit = state == State.WORKER ? shard.config().maxFrameBytes() : Wire.MAX_FRAME_BEFORE_HELLO;
         if (!reader.feed(pending, limit)) {
           break;
         }

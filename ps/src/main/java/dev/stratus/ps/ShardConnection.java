@@ -25,8 +25,6 @@ final class ShardConnection implements AutoCloseable {
   static final int MAX_IN_FLIGHT = 4096;
   private static final int SLOT_MASK = MAX_IN_FLIGHT - 1;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
-  /** A HELLO reply is tiny; anything longer is not our shard speaking. */
-  private static final int HELLO_REPLY_LIMIT = 4096;
   /** A reply frame may exceed the frame limit by its header and an LZ4 length. */
   private static final int REPLY_HEADROOM = 64;
   /** How long the background reader stays away after a caller stopped reading: the gap between a worker's calls. */
@@ -80,13 +78,13 @@ final class ShardConnection implements AutoCloseable {
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
   private final FrameReader replies = new FrameReader(4096, null);
 
-  ShardConnection(int shard, InetSocketAddress address, String token, int workerId, int compressAbove,
-      LongAdder bytesSent, LongAdder bytesReceived) throws IOException {
+  ShardConnection(int shard, InetSocketAddress address, String token, int workerId, LongAdder bytesSent,
+      LongAdder bytesReceived) throws IOException {
     this.shard = shard;
     this.address = address;
     this.bytesSent = bytesSent;
     this.bytesReceived = bytesReceived;
-    this.frames = new FrameOut(compressAbove);
+    this.frames = new FrameOut(Wire.COMPRESS_ABOVE);
     this.socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -97,7 +95,7 @@ final class ShardConnection implements AutoCloseable {
       frames.begin(Wire.HELLO, 0).bytes(token.getBytes(StandardCharsets.UTF_8)).i32(workerId).end();
       frames.writeTo(out);
       frames.clear();
-      replies.read(in, HELLO_REPLY_LIMIT);
+      replies.read(in, Wire.MAX_FRAME_BEFORE_HELLO);
       bytesReceived.add(replies.wireBytes());
       FrameIn reply = replies.body;
       if (replies.opcode() == Wire.REPLY_ERROR) {

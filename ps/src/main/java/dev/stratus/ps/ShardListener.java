@@ -37,7 +37,7 @@ final class ShardListener implements AutoCloseable {
   private final Channel channel;
 
   ShardListener(ShardParts shard) throws UnknownHostException {
-    PsServer.Config config = shard.config();
+    ShardConfig config = shard.config();
     // Two per core by default, as Netty's own default: a few workers then each have a loop to themselves, as they
     // had a thread each before, while thousands share them.
     int threads = config.limits().ioThreads() > 0

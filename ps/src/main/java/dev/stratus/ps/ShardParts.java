@@ -7,7 +7,7 @@ import java.util.concurrent.ExecutorService;
  * snapshots, the pool that runs store calls, and the budget of memory that large frames may hold together.
  */
 record ShardParts(
-    PsServer.Config config,
+    ShardConfig config,
     ShardCounters counters,
     ModelRegistry models,
     KvStore kv,

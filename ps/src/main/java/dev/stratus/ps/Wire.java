@@ -17,6 +17,10 @@ final class Wire {
 
   static final int HEADER_BYTES = 6; // opcode, flags, request id
   static final byte FLAG_LZ4 = 1;
+  /** Bodies above this many bytes are LZ4-compressed when that makes them smaller: the client's and a shard's default. */
+  static final int COMPRESS_ABOVE = 16 << 10;
+  /** Frames before a connection has proved the secret (a HELLO and its reply) are tiny: longer ones are not ours. */
+  static final int MAX_FRAME_BEFORE_HELLO = 4096;
 
   // Requests. HELLO must be the first frame of a connection.
   static final byte HELLO = 1; // token:str workerId:i32

@@ -91,7 +91,7 @@ class BadInputTest {
 
   @Test
   void malformedFramesCloseOnlyTheirConnection() throws Exception {
-    try (Shards shards = Shards.start(1, PsServer.Config.of(Shards.SECRET).maxFrameBytes(1 << 16));
+    try (Shards shards = Shards.start(1, ShardConfig.of(Shards.SECRET).maxFrameBytes(1 << 16));
         PsClient ps = shards.client()) {
       PsModel model = ps.createModel("v", ModelSpec.vector(10));
       byte[][] bad = {

@@ -30,8 +30,8 @@ class FuzzTest {
 
   @Test
   void abusiveConnectionsNeitherHurtTheShardNorSlowAWorkerBesideThem() throws Exception {
-    PsServer.Config config = PsServer.Config.of(Shards.SECRET).maxFrameBytes(1 << 20).kvMaxBytes(16 << 20)
-        .limits(PsServer.Limits.DEFAULT.helloTimeoutMillis(HELLO_TIMEOUT_MS).modelsMaxBytes(16 << 20));
+    ShardConfig config = ShardConfig.of(Shards.SECRET).maxFrameBytes(1 << 20).kvMaxBytes(16 << 20)
+        .limits(ShardConfig.Limits.DEFAULT.helloTimeoutMillis(HELLO_TIMEOUT_MS).modelsMaxBytes(16 << 20));
     try (Shards shards = Shards.start(1, config); PsClient ps = shards.client()) {
       PsServer server = shards.servers.get(0);
       InetSocketAddress address = shards.addresses().get(0);

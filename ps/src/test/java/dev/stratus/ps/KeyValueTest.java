@@ -57,7 +57,7 @@ class KeyValueTest {
 
   @Test
   void addReducesFloatVectorsAndTheStoreIsBounded() throws Exception {
-    try (Shards shards = Shards.start(1, PsServer.Config.of(Shards.SECRET).kvMaxBytes(1000));
+    try (Shards shards = Shards.start(1, ShardConfig.of(Shards.SECRET).kvMaxBytes(1000));
         PsClient ps = shards.client()) {
       assertArrayEquals(new float[] {1, 2}, ps.add("loss", new float[] {1, 2}).get());
       assertArrayEquals(new float[] {1.5f, 4}, ps.add("loss", new float[] {0.5f, 2}).get());
@@ -73,8 +73,8 @@ class KeyValueTest {
   @Test
   void keysCountTowardTheCapAndModelsHaveABudget() throws Exception {
     long kvCap = 1 << 20;
-    PsServer.Config config = PsServer.Config.of(Shards.SECRET).kvMaxBytes(kvCap)
-        .limits(PsServer.Limits.DEFAULT.modelsMaxBytes(4 << 20));
+    ShardConfig config = ShardConfig.of(Shards.SECRET).kvMaxBytes(kvCap)
+        .limits(ShardConfig.Limits.DEFAULT.modelsMaxBytes(4 << 20));
     try (Shards shards = Shards.start(1, config); PsClient ps = shards.client()) {
       // empty values under long keys: only the keys take memory, and they fill the store
       String padding = "k".repeat(1000);

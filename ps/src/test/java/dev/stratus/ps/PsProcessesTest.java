@@ -15,7 +15,7 @@ class PsProcessesTest {
   @Test
   void shardProcessesServeAndAreGoneAfterClose() throws Exception {
     long[] pids = new long[2];
-    try (PsProcesses processes = PsProcesses.start(2, PsServer.Config.of(Shards.SECRET), "128m");
+    try (PsProcesses processes = PsProcesses.start(2, ShardConfig.of(Shards.SECRET), "128m");
         PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
       pids[0] = processes.pid(0);
       pids[1] = processes.pid(1);

@@ -45,7 +45,7 @@ class ScaleTest {
   void oneShardHoldsThousandsOfWorkersAndCapsHandshakesApart() throws Exception {
     int workers = connectionsTheFdLimitAllows();
     assertTrue(workers >= 1024, "the fd limit leaves room for only " + workers + " connections");
-    PsServer.Config config = PsServer.Config.of(Shards.SECRET).limits(PsServer.Limits.DEFAULT
+    ShardConfig config = ShardConfig.of(Shards.SECRET).limits(ShardConfig.Limits.DEFAULT
         .maxWorkers(workers + 1).maxHandshakes(HANDSHAKES).helloTimeoutMillis(HELLO_TIMEOUT_MS));
     List<RawConnection> raw = new ArrayList<>();
     List<Socket> idle = new ArrayList<>();

@@ -16,7 +16,7 @@ class ServerOptionsTest {
 
   @Test
   void processOptionsDefaultToLoopbackAndNeedASecret() throws Exception {
-    PsServer.Config config =
+    ShardConfig config =
         ServerCommandLine.parse(new String[] {"--token-env", "SECRET", "--shard", "2", "--port", "7070"}, SECRET);
     assertEquals("127.0.0.1", config.bind());
     assertEquals(7070, config.port());
@@ -24,7 +24,7 @@ class ServerOptionsTest {
     assertEquals("s3cret", config.token());
     assertEquals(null, config.checkpoint());
 
-    PsServer.Config checkpointed = ServerCommandLine.parse(new String[] {"--token-env", "SECRET", "--bind", "0.0.0.0",
+    ShardConfig checkpointed = ServerCommandLine.parse(new String[] {"--token-env", "SECRET", "--bind", "0.0.0.0",
         "--checkpoint", "s3://bucket/job", "--store-aws", "eu-west-1", "--snapshot-every", "30"}, SECRET);
     assertEquals("0.0.0.0", checkpointed.bind());
     assertEquals(S3Path.parse("s3://bucket/job"), checkpointed.checkpoint());

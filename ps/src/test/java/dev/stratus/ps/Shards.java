@@ -12,10 +12,10 @@ final class Shards implements AutoCloseable {
   final List<PsServer> servers = new ArrayList<>();
 
   static Shards start(int n) throws IOException {
-    return start(n, PsServer.Config.of(SECRET));
+    return start(n, ShardConfig.of(SECRET));
   }
 
-  static Shards start(int n, PsServer.Config template) throws IOException {
+  static Shards start(int n, ShardConfig template) throws IOException {
     Shards shards = new Shards();
     try {
       for (int i = 0; i < n; i++) {

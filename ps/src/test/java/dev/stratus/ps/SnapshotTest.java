@@ -36,8 +36,8 @@ class SnapshotTest {
     s3.close();
   }
 
-  private static PsServer.Config config(String job) {
-    return PsServer.Config.of(Shards.SECRET).checkpoint(S3Path.parse("s3://ps-checkpoints/" + job), store);
+  private static ShardConfig config(String job) {
+    return ShardConfig.of(Shards.SECRET).checkpoint(S3Path.parse("s3://ps-checkpoints/" + job), store);
   }
 
   private static float[] pushSome(PsClient ps, PsModel model, int rounds, int seed) {
