@@ -86,10 +86,24 @@ final class FrameIn {
   }
 
   /**
-   * Reads {@code n} delta-coded keys (see {@link KeyCodec}) into {@code keys[1..n]}; a varint running past the body
-   * or past 5 bytes, or a key past {@code Integer.MAX_VALUE}, is malformed.
+   * Reads a key set (see {@link Wire}) into {@code scratch}, or into a bigger array when it is too small: the array
+   * returned holds the count n at index 0 and the keys at 1..n, so a connection decodes every frame without
+   * allocating. Keys come out strictly ascending and non-negative by construction; a set running past
+   * {@code Integer.MAX_VALUE} is malformed.
    */
-  void deltaVarints(int[] keys, int n) throws MalformedFrameException {
+  int[] keys(int[] scratch) throws MalformedFrameException {
+    int n = varint();
+    if (n < 0 || n > remaining()) { // every key takes at least one byte
+      throw new MalformedFrameException("key count " + n + " exceeds the " + remaining() + " bytes left");
+    }
+    int[] keys = scratch.length >= n + 1 ? scratch : new int[Math.max(n + 1, scratch.length * 2)];
+    keys[0] = n;
+    deltaVarints(keys, n);
+    return keys;
+  }
+
+  /** Reads {@code n} gaps into {@code keys[1..n]}; a varint running past the body or past 5 bytes is malformed. */
+  private void deltaVarints(int[] keys, int n) throws MalformedFrameException {
     byte[] b = buf;
     int at = pos;
     int end = limit;
@@ -184,6 +198,26 @@ final class FrameIn {
     String s = new String(buf, pos, n, StandardCharsets.UTF_8);
     pos += n;
     return s;
+  }
+
+  /** A spec that {@link FrameOut#spec} wrote; one the constructor refuses is a bad request, not a broken frame. */
+  ModelSpec spec() throws MalformedFrameException {
+    int rows = i32();
+    int cols = i32();
+    int optimizer = u8();
+    float learningRate = f32();
+    float l2 = f32();
+    float momentum = f32();
+    if (optimizer < 0 || optimizer >= Optimizer.values().length) {
+      throw new IllegalArgumentException("unknown optimizer " + optimizer);
+    }
+    return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum);
+  }
+
+  /** The metrics that {@link FrameOut#metrics} wrote. */
+  ShardMetrics metrics() throws MalformedFrameException {
+    return new ShardMetrics(
+        i32(), Double.longBitsToDouble(i64()), i64(), i64(), i64(), i64(), i64(), i32(), i32(), i32());
   }
 
   void expectEnd() throws MalformedFrameException {

@@ -161,8 +161,11 @@ final class FrameOut {
     return this;
   }
 
-  /** {@code keys[from, to)} as a varint count, the first key, then each gap minus one (see {@link KeyCodec}). */
-  FrameOut deltaVarints(int[] keys, int from, int to) {
+  /**
+   * The key set {@code keys[from, to)}, which the caller has checked is strictly ascending: a varint count, the first
+   * key, then each gap minus one (see {@link Wire}).
+   */
+  FrameOut keys(int[] keys, int from, int to) {
     varint(to - from);
     ensure(5 * (to - from));
     byte[] b = buf;
@@ -179,6 +182,19 @@ final class FrameOut {
     }
     size = at;
     return this;
+  }
+
+  /** A model's spec, as CREATE_MODEL and a snapshot carry it; {@link FrameIn#spec} reads it. */
+  FrameOut spec(ModelSpec spec) {
+    return i32(spec.rows()).i32(spec.cols()).u8(spec.optimizer().ordinal()).f32(spec.learningRate()).f32(spec.l2())
+        .f32(spec.momentum());
+  }
+
+  /** A METRICS reply's body; {@link FrameIn#metrics} reads it. */
+  FrameOut metrics(ShardMetrics m) {
+    return i32(m.shard()).i64(Double.doubleToLongBits(m.updatesPerSecond())).i64(m.updates()).i64(m.keysUpdated())
+        .i64(m.requests()).i64(m.bytesIn()).i64(m.bytesOut()).i32(m.connections()).i32(m.queueDepth())
+        .i32(m.models());
   }
 
   /** A count then the floats. */

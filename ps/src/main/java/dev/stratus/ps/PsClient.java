@@ -106,9 +106,7 @@ public final class PsClient implements AutoCloseable {
     for (int s = 0; s < shards.length; s++) {
       int shard = s;
       shards[s].send(Wire.CREATE_MODEL, out -> {
-        out.str(name);
-        spec.writeTo(out);
-        out.i32(bounds[shard]).i32(bounds[shard + 1]);
+        out.str(name).spec(spec).i32(bounds[shard]).i32(bounds[shard + 1]);
       }, in -> ids[shard] = in.i32(), gather);
     }
     try {
@@ -159,7 +157,7 @@ public final class PsClient implements AutoCloseable {
       int to = splits[s + 1];
       if (from < to) {
         int modelId = model.shardModelId(s);
-        shards[s].send(Wire.PULL, out -> KeyCodec.encode(out.i32(modelId), sortedKeys, from, to),
+        shards[s].send(Wire.PULL, out -> out.i32(modelId).keys(sortedKeys, from, to),
             in -> in.floats(result, from * cols, (to - from) * cols), gather);
       }
     }
@@ -194,8 +192,8 @@ public final class PsClient implements AutoCloseable {
         int countsAsUpdate = first ? 1 : 0;
         first = false;
         shards[s].send(Wire.PUSH, out -> {
-          KeyCodec.encode(out.i32(modelId).u8(countsAsUpdate), sortedKeys, from, to);
-          out.floats(gradient, from * cols, (to - from) * cols);
+          out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to).floats(gradient, from * cols,
+              (to - from) * cols);
         }, in -> {}, gather);
       }
     }
@@ -282,7 +280,7 @@ public final class PsClient implements AutoCloseable {
 
   /** Where each shard's slice of {@code keys} starts: shard s gets {@code keys[splits[s], splits[s+1])}. */
   private int[] splitByShard(PsModel model, int[] keys) {
-    KeyCodec.checkSorted(keys);
+    checkSorted(keys);
     int[] splits = new int[shards.length + 1];
     int at = 0;
     for (int s = 0; s < shards.length; s++) {
@@ -294,6 +292,21 @@ public final class PsClient implements AutoCloseable {
     }
     splits[shards.length] = keys.length;
     return splits;
+  }
+
+  /** Checks that {@code keys} are strictly ascending and non-negative, as every pull and push requires. */
+  private static void checkSorted(int[] keys) {
+    int previous = -1;
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] <= previous) {
+        throw new IllegalArgumentException(
+            keys[i] < 0
+                ? "key " + keys[i] + " at index " + i + " is negative"
+                : "keys must be strictly ascending: keys[" + (i - 1) + "]=" + previous + ", keys[" + i + "]="
+                    + keys[i]);
+      }
+      previous = keys[i];
+    }
   }
 
   private static int nonEmptySlices(int[] splits) {
@@ -409,7 +422,7 @@ public final class PsClient implements AutoCloseable {
     Gather<Void> gather = new Gather<>(null, shards.length);
     for (int s = 0; s < shards.length; s++) {
       int shard = s;
-      shards[s].send(Wire.METRICS, out -> {}, in -> metrics[shard] = ShardMetrics.readFrom(in), gather);
+      shards[s].send(Wire.METRICS, out -> {}, in -> metrics[shard] = in.metrics(), gather);
     }
     return gather.map(v -> List.of(metrics));
   }

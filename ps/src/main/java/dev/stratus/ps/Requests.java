@@ -69,7 +69,7 @@ final class Requests {
 
   private void pull(int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
     ServerModel model = shard.models().get(body.i32());
-    keys = KeyCodec.decode(body, keys);
+    keys = body.keys(keys);
     body.expectEnd();
     checkRows(model);
     long replyBytes = (long) keys[0] * model.spec.cols() * 4;
@@ -85,7 +85,7 @@ final class Requests {
   private void push(int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
     ServerModel model = shard.models().get(body.i32());
     boolean countsAsUpdate = body.u8() != 0;
-    keys = KeyCodec.decode(body, keys);
+    keys = body.keys(keys);
     int n = keys[0];
     long expected = (long) n * model.spec.cols() * 4;
     if (body.remaining() != expected) {
@@ -125,7 +125,7 @@ final class Requests {
     switch (opcode) {
       case Wire.CREATE_MODEL -> {
         String name = body.str();
-        ModelSpec spec = ModelSpec.readFrom(body);
+        ModelSpec spec = body.spec();
         int rowStart = body.i32();
         int rowEnd = body.i32();
         body.expectEnd();
@@ -216,8 +216,7 @@ final class Requests {
       }
       case Wire.METRICS -> {
         body.expectEnd();
-        shard.metrics().writeTo(r.begin(Wire.REPLY_OK, requestId));
-        r.end();
+        r.begin(Wire.REPLY_OK, requestId).metrics(shard.metrics()).end();
       }
       case Wire.PING -> {
         body.expectEnd();

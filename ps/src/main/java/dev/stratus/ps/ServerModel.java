@@ -82,7 +82,7 @@ final class ServerModel {
     return counts;
   }
 
-  /** An error message if {@code keys[1..n]} (ascending, see {@link KeyCodec#decode}) are not all rows of this shard. */
+  /** An error message if {@code keys[1..n]} (ascending, see {@link FrameIn#keys}) are not all rows of this shard. */
   String checkRows(int[] keys) {
     int n = keys[0];
     if (n > 0 && (keys[1] < rowStart || keys[n] >= rowEnd)) {

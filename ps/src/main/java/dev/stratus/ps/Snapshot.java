@@ -25,7 +25,7 @@ record Snapshot(
   byte[] encode() {
     FrameOut out = new FrameOut(Integer.MAX_VALUE);
     out.i32(MAGIC).str(name);
-    spec.writeTo(out);
+    out.spec(spec);
     out.i32(rowStart).i32(rowEnd).i64(clock).i32(updatesByWorker.size());
     updatesByWorker.forEach((worker, count) -> out.i32(worker).i64(count));
     out.floatArray(weights);
@@ -57,7 +57,7 @@ record Snapshot(
         throw new IllegalArgumentException("corrupt snapshot body");
       }
       String name = in.str();
-      ModelSpec spec = ModelSpec.readFrom(in);
+      ModelSpec spec = in.spec();
       int rowStart = in.i32();
       int rowEnd = in.i32();
       long clock = in.i64();

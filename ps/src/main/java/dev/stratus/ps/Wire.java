@@ -8,16 +8,17 @@ package dev.stratus.ps;
  * stored as {@code rawLength:i32} followed by an LZ4 block. A reply carries the request's id and opcode
  * {@link #REPLY_OK} or {@link #REPLY_ERROR} (body: a UTF-8 message), so replies may come in any order.
  *
- * <p>Sorted key sets are sent as a count and delta varints (see {@link KeyCodec}): on Criteo-shaped minibatches
- * (about 620 keys of 2^19) they take 1.86 bytes a key against 2.12 for a run-optimized RoaringBitmap, encode and
- * decode about as fast, and need no objects at all; the PS benchmark prints the measurement.
+ * <p>Sorted, distinct key sets ({@link FrameOut#keys}, {@link FrameIn#keys}) are a varint count, the first key, then
+ * each gap minus one as a varint: on Criteo-shaped minibatches (about 620 keys of 2^19) they take 1.86 bytes a key
+ * against 2.12 for a run-optimized RoaringBitmap, encode and decode about as fast, and need no objects at all; the
+ * PS benchmark prints the measurement.
  */
 final class Wire {
   private Wire() {}
 
   static final int HEADER_BYTES = 6; // opcode, flags, request id
   static final byte FLAG_LZ4 = 1;
-  /** Bodies above this many bytes are LZ4-compressed when that makes them smaller: the client's and a shard's default. */
+  /** Bodies above this many bytes are LZ4-compressed when that makes them smaller (a shard may set its own). */
   static final int COMPRESS_ABOVE = 16 << 10;
   /** Frames before a connection has proved the secret (a HELLO and its reply) are tiny: longer ones are not ours. */
   static final int MAX_FRAME_BEFORE_HELLO = 4096;

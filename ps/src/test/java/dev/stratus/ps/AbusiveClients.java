@@ -94,7 +94,7 @@ public final class AbusiveClients implements AutoCloseable {
       held.add(socket);
     }
     int[] keys = new Random(3).ints(2000, 0, 1 << modelBits).sorted().distinct().toArray();
-    byte[] pull = RawConnection.frame(Wire.PULL, 1, f -> KeyCodec.encode(f.i32(0), keys, 0, keys.length));
+    byte[] pull = RawConnection.frame(Wire.PULL, 1, f -> f.i32(0).keys(keys, 0, keys.length));
     for (int i = 0; i < NON_READERS; i++) {
       Socket socket = connect();
       held.add(socket);
@@ -265,9 +265,9 @@ public final class AbusiveClients implements AutoCloseable {
   private static List<byte[]> validFrames(String secret) {
     List<byte[]> frames = new ArrayList<>();
     int[] keys = {1, 5, 200, 999};
-    frames.add(RawConnection.frame(Wire.PULL, 1, f -> KeyCodec.encode(f.i32(0), keys, 0, 4)));
+    frames.add(RawConnection.frame(Wire.PULL, 1, f -> f.i32(0).keys(keys, 0, 4)));
     frames.add(RawConnection.frame(Wire.PUSH, 2, f -> {
-      KeyCodec.encode(f.i32(0).u8(1), keys, 0, 4);
+      f.i32(0).u8(1).keys(keys, 0, 4);
       f.floats(new float[4], 0, 4);
     }));
     frames.add(RawConnection.frame(Wire.PULL_RANGE, 3, f -> f.i32(0).i32(0).i32(100)));
@@ -281,14 +281,14 @@ public final class AbusiveClients implements AutoCloseable {
     frames.add(RawConnection.frame(Wire.METRICS, 11, f -> {}));
     frames.add(RawConnection.frame(Wire.CREATE_MODEL, 12, f -> {
       f.str("fuzz-model");
-      ModelSpec.vector(8).writeTo(f);
+      f.spec(ModelSpec.vector(8));
       f.i32(0).i32(256);
     }));
     frames.add(RawConnection.hello(secret));
     // an LZ4-compressed push
     FrameOut compressed = new FrameOut(16);
     compressed.begin(Wire.PUSH, 13);
-    KeyCodec.encode(compressed.i32(0).u8(1), new int[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, 8);
+    compressed.i32(0).u8(1).keys(new int[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, 8);
     compressed.floats(new float[8], 0, 8);
     compressed.end();
     frames.add(compressed.toByteArray());

@@ -133,7 +133,7 @@ class PipeliningTest {
         body.u8();
         ids[i] = body.i32();
         body.i32(); // model id
-        firstKeys[i] = KeyCodec.decode(body, new int[8])[1];
+        firstKeys[i] = body.keys(new int[8])[1];
       }
       replies.clear();
       for (int i = requests - 1; i >= 0; i--) {
