@@ -1,6 +1,9 @@
 package dev.stratus.ps;
 
 import dev.stratus.jvm.ClassPath;
+import dev.stratus.ps.server.PsServer;
+import dev.stratus.ps.server.ServerCommandLine;
+import dev.stratus.ps.server.ShardConfig;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

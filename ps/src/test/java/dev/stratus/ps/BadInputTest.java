@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.ps.server.RawConnection;
+import dev.stratus.ps.server.ShardConfig;
+import dev.stratus.ps.server.Shards;
+import dev.stratus.ps.wire.Wire;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

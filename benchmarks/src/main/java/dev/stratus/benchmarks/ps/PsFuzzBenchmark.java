@@ -1,13 +1,13 @@
 package dev.stratus.benchmarks.ps;
 
 import dev.stratus.benchmarks.Machine;
-import dev.stratus.ps.AbusiveClients;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
 import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.ShardConfig;
 import dev.stratus.ps.WellBehavedWorker;
+import dev.stratus.ps.server.AbusiveClients;
+import dev.stratus.ps.server.ShardConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
 import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.ShardConfig;
+import dev.stratus.ps.server.ShardConfig;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;

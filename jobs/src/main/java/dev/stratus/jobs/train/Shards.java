@@ -1,8 +1,8 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.PsServer;
-import dev.stratus.ps.ShardConfig;
+import dev.stratus.ps.server.PsServer;
+import dev.stratus.ps.server.ShardConfig;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
