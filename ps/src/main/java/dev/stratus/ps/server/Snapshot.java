@@ -29,9 +29,7 @@ record Snapshot(
 
   byte[] encode() {
     FrameOut out = new FrameOut(Integer.MAX_VALUE);
-    out.i32(MAGIC).str(name);
-    out.spec(spec);
-    out.i32(rowStart).i32(rowEnd).i64(clock).i32(updatesByWorker.size());
+    out.i32(MAGIC).str(name).spec(spec).i32(rowStart).i32(rowEnd).i64(clock).i32(updatesByWorker.size());
     updatesByWorker.forEach((worker, count) -> out.i32(worker).i64(count));
     out.floatArray(weights);
     out.u8(state == null ? 0 : 1);
