@@ -124,7 +124,7 @@ class LogisticRegressionOnWorkersTest {
           if (!commandLine.isBlank()) {
             commandLines.computeIfAbsent(child.pid(), pid -> ConcurrentHashMap.newKeySet()).add(commandLine);
           }
-          if (commandLine.contains("dev.stratus.ps.PsServer")) {
+          if (commandLine.contains("dev.stratus.ps.server.PsServer")) {
             for (String variable : procFile(child.pid(), "environ").split("\0")) {
               if (variable.startsWith("STRATUS_PS_TOKEN=")) {
                 psTokens.add(variable.substring("STRATUS_PS_TOKEN=".length()));
@@ -148,7 +148,7 @@ class LogisticRegressionOnWorkersTest {
     assertTrue(commandLines.values().stream().anyMatch(lines -> lines.stream().anyMatch(c -> c.contains("AWSLambda"))),
         "an environment process was seen: " + commandLines.values());
     assertTrue(commandLines.values().stream()
-            .filter(lines -> lines.stream().anyMatch(c -> c.contains("dev.stratus.ps.PsServer"))).count() >= 2,
+            .filter(lines -> lines.stream().anyMatch(c -> c.contains("dev.stratus.ps.server.PsServer"))).count() >= 2,
         "both shard processes were seen: " + commandLines.values());
     assertFalse(psTokens.isEmpty(), "the shards' token was seen in their environment");
     List<String> secrets = new ArrayList<>(psTokens);
@@ -341,7 +341,7 @@ class LogisticRegressionOnWorkersTest {
     return ProcessHandle.current()
         .descendants()
         .filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().arguments().map(a -> List.of(a).contains("dev.stratus.ps.PsServer")).orElse(false))
+        .filter(h -> h.info().arguments().map(a -> List.of(a).contains("dev.stratus.ps.server.PsServer")).orElse(false))
         .count();
   }
 

@@ -59,22 +59,4 @@ public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningR
   public long size() {
     return (long) rows * cols;
   }
-
-  void writeTo(FrameOut out) {
-    out.i32(rows).i32(cols).u8(optimizer.ordinal()).f32(learningRate).f32(l2).f32(momentum);
-  }
-
-  /** Reads a spec; a spec the constructor refuses is a bad request, not a broken frame. */
-  static ModelSpec readFrom(FrameIn in) throws MalformedFrameException {
-    int rows = in.i32();
-    int cols = in.i32();
-    int optimizer = in.u8();
-    float learningRate = in.f32();
-    float l2 = in.f32();
-    float momentum = in.f32();
-    if (optimizer < 0 || optimizer >= Optimizer.values().length) {
-      throw new IllegalArgumentException("unknown optimizer " + optimizer);
-    }
-    return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum);
-  }
 }

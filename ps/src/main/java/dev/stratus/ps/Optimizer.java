@@ -23,18 +23,20 @@ public enum Optimizer {
     }
   }
 
-  static void sgd(float[] w, int j, float gradient, float lr, float l2) {
+  // The rules one by one, for a shard that picks the rule once per block of rows rather than once per weight.
+
+  public static void sgd(float[] w, int j, float gradient, float lr, float l2) {
     w[j] -= lr * (gradient + l2 * w[j]);
   }
 
-  static void adagrad(float[] w, float[] h, int j, float gradient, float lr, float l2) {
+  public static void adagrad(float[] w, float[] h, int j, float gradient, float lr, float l2) {
     float g = gradient + l2 * w[j];
     float sum = h[j] + g * g;
     h[j] = sum;
     w[j] -= lr * g / ((float) Math.sqrt(sum) + ADAGRAD_EPSILON);
   }
 
-  static void momentum(float[] w, float[] v, int j, float gradient, float lr, float l2, float mu) {
+  public static void momentum(float[] w, float[] v, int j, float gradient, float lr, float l2, float mu) {
     float g = gradient + l2 * w[j];
     float velocity = mu * v[j] + g;
     v[j] = velocity;

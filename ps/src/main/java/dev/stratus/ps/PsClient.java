@@ -1,5 +1,10 @@
 package dev.stratus.ps;
 
+import dev.stratus.ps.client.Gather;
+import dev.stratus.ps.client.ShardConnection;
+import dev.stratus.ps.wire.FrameIn;
+import dev.stratus.ps.wire.MalformedFrameException;
+import dev.stratus.ps.wire.Wire;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -13,41 +18,30 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A worker's handle on the parameter server: one connection per shard shared by every call, all calls
- * asynchronous, many in flight at once. Model rows are sliced across shards by range (shard i of n holds rows
- * {@code [rows*i/n, rows*(i+1)/n)}); key-value keys go to the shard their hash picks.
+ * A worker's handle on the parameter server: the whole API in a few asynchronous calls over one connection per shard.
+ * A model is a {@code rows x cols} float matrix sliced across the shards by row range; a worker {@link #pull}s the
+ * rows its minibatch touches and {@link #push}es their gradient, which each shard applies with the model's
+ * {@link Optimizer}. Keys are row indices, strictly ascending; values are {@code cols} floats per key, in key order.
  *
- * <p>Parameter-server calls (keys are sorted, distinct row indices; a row is {@code cols} floats):
  * <pre>{@code
- * PsClient ps = PsClient.connect(List.of(shard0, shard1), secret, workerId);
- * PsModel model = ps.createModel("lr", ModelSpec.vector(19).optimizer(Optimizer.ADAGRAD).learningRate(0.05f));
- * // createModel of an existing name with the same spec returns it: every worker may call it.
- *
- * float[] w = ps.pull(model, new int[] {3, 17, 4242}).join();        // the rows those keys name
- * ps.push(model, new int[] {3, 17, 4242}, gradient).join();          // the server applies the optimizer
- * float[] all = ps.pullAll(model).join();                            // the whole model, in row order
- *
- * ModelStatus s = ps.status(model).join();                           // s.clock(): pushes applied, the version
- * long clock = ps.snapshot(model).join();                            // to the shards' checkpoint location
- * ps.restore(model).join();                                          // back to the last snapshot
+ * try (PsClient ps = PsClient.connect(shardAddresses, secret, workerId)) {
+ *   PsModel model = ps.createModel("lr", ModelSpec.vector(19).optimizer(Optimizer.ADAGRAD)); // or finds it
+ *   int[] keys = {3, 17, 4242};
+ *   float[] w = ps.pull(model, keys).join();
+ *   ps.push(model, keys, gradient(w)).join();
+ *   long version = ps.status(model).join().clock(); // pushes applied
+ * }
  * }</pre>
  *
- * <p>Key-value calls, for intermediate data and message passing:
- * <pre>{@code
- * ps.put("epoch/3/done", bytes).join();
- * byte[] v = ps.get("epoch/3/done").join();                           // null when absent
- * List<byte[]> vs = ps.multiGet(List.of("a", "b")).join();           // one round trip per shard
- * boolean existed = ps.delete("a").join();
- * float[] sum = ps.add("loss/epoch-3", new float[] {0.4f, 1}).join(); // atomic; returns the new sum
- * List<String> keys = ps.list("epoch/").join();                       // sorted
- * }</pre>
+ * <p>Besides: {@link #pullAll}, {@link #snapshot} and {@link #restore}, {@link #deleteModel}; a key-value store for
+ * small shared data, each key on the shard its hash picks ({@link #put}, {@link #get}, {@link #multiGet},
+ * {@link #delete}, {@link #list}, and {@link #add}, an atomic sum of float vectors); every shard's {@link #metrics}.
  *
- * <p>Every shard's counters: {@code ps.metrics().join()}; bytes on this client's wire: {@link #bytesSent()}.
- *
- * <p>Errors: a future fails with a {@link PsException} naming the shard and the cause (an unknown model, a key out
- * of range, lengths that disagree, a lost connection); {@code join()} wraps it in a {@link CompletionException}.
- * Futures complete on a connection's reader thread: chain blocking work with the {@code ...Async} methods. There is
- * no timeout of its own: add {@code orTimeout} where a stuck shard must not stall the caller.
+ * <p>Every call but {@link #createModel} returns a future at once, and many may be in flight. A failed call's future
+ * fails with a {@link PsException} naming the shard and the cause ({@code join()} wraps it in a
+ * {@link CompletionException}). Futures complete on a connection's reader thread: chain blocking work with the
+ * {@code ...Async} methods. There is no timeout of its own: add {@code orTimeout} where a stuck shard must not stall
+ * the caller.
  */
 public final class PsClient implements AutoCloseable {
   private final ShardConnection[] shards;
@@ -61,8 +55,7 @@ public final class PsClient implements AutoCloseable {
     shards = new ShardConnection[addresses.size()];
     try {
       for (int i = 0; i < shards.length; i++) {
-        shards[i] = new ShardConnection(i, addresses.get(i), token, workerId, PsServer.DEFAULT_COMPRESS_ABOVE,
-            bytesSent, bytesReceived);
+        shards[i] = new ShardConnection(i, addresses.get(i), token, workerId, bytesSent, bytesReceived);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -107,9 +100,7 @@ public final class PsClient implements AutoCloseable {
     for (int s = 0; s < shards.length; s++) {
       int shard = s;
       shards[s].send(Wire.CREATE_MODEL, out -> {
-        out.str(name);
-        spec.writeTo(out);
-        out.i32(bounds[shard]).i32(bounds[shard + 1]);
+        out.str(name).spec(spec).i32(bounds[shard]).i32(bounds[shard + 1]);
       }, in -> ids[shard] = in.i32(), gather);
     }
     try {
@@ -160,7 +151,7 @@ public final class PsClient implements AutoCloseable {
       int to = splits[s + 1];
       if (from < to) {
         int modelId = model.shardModelId(s);
-        shards[s].send(Wire.PULL, out -> KeyCodec.encode(out.i32(modelId), sortedKeys, from, to),
+        shards[s].send(Wire.PULL, out -> out.i32(modelId).keys(sortedKeys, from, to),
             in -> in.floats(result, from * cols, (to - from) * cols), gather);
       }
     }
@@ -195,8 +186,8 @@ public final class PsClient implements AutoCloseable {
         int countsAsUpdate = first ? 1 : 0;
         first = false;
         shards[s].send(Wire.PUSH, out -> {
-          KeyCodec.encode(out.i32(modelId).u8(countsAsUpdate), sortedKeys, from, to);
-          out.floats(gradient, from * cols, (to - from) * cols);
+          out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to).floats(gradient, from * cols,
+              (to - from) * cols);
         }, in -> {}, gather);
       }
     }
@@ -283,7 +274,7 @@ public final class PsClient implements AutoCloseable {
 
   /** Where each shard's slice of {@code keys} starts: shard s gets {@code keys[splits[s], splits[s+1])}. */
   private int[] splitByShard(PsModel model, int[] keys) {
-    KeyCodec.checkSorted(keys);
+    checkSorted(keys);
     int[] splits = new int[shards.length + 1];
     int at = 0;
     for (int s = 0; s < shards.length; s++) {
@@ -295,6 +286,21 @@ public final class PsClient implements AutoCloseable {
     }
     splits[shards.length] = keys.length;
     return splits;
+  }
+
+  /** Checks that {@code keys} are strictly ascending and non-negative, as every pull and push requires. */
+  private static void checkSorted(int[] keys) {
+    int previous = -1;
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] <= previous) {
+        throw new IllegalArgumentException(
+            keys[i] < 0
+                ? "key " + keys[i] + " at index " + i + " is negative"
+                : "keys must be strictly ascending: keys[" + (i - 1) + "]=" + previous + ", keys[" + i + "]="
+                    + keys[i]);
+      }
+      previous = keys[i];
+    }
   }
 
   private static int nonEmptySlices(int[] splits) {
@@ -322,7 +328,7 @@ public final class PsClient implements AutoCloseable {
   /** The value under {@code key}, or null when there is none. */
   public CompletableFuture<byte[]> get(String key) {
     Gather<byte[]> gather = new Gather<>(null, 1);
-    shardOf(key).send(Wire.KV_GET, out -> out.str(key), in -> gather.value = readValue(in), gather);
+    shardOf(key).send(Wire.KV_GET, out -> out.str(key), in -> gather.set(readValue(in)), gather);
     return gather.future;
   }
 
@@ -359,7 +365,7 @@ public final class PsClient implements AutoCloseable {
   /** Deletes {@code key}; completes with whether it existed. */
   public CompletableFuture<Boolean> delete(String key) {
     Gather<Boolean> gather = new Gather<>(false, 1);
-    shardOf(key).send(Wire.KV_DELETE, out -> out.str(key), in -> gather.value = in.u8() != 0, gather);
+    shardOf(key).send(Wire.KV_DELETE, out -> out.str(key), in -> gather.set(in.u8() != 0), gather);
     return gather.future;
   }
 
@@ -369,7 +375,7 @@ public final class PsClient implements AutoCloseable {
    */
   public CompletableFuture<float[]> add(String key, float[] delta) {
     Gather<float[]> gather = new Gather<>(null, 1);
-    shardOf(key).send(Wire.KV_ADD, out -> out.str(key).floatArray(delta), in -> gather.value = in.floats(), gather);
+    shardOf(key).send(Wire.KV_ADD, out -> out.str(key).floatArray(delta), in -> gather.set(in.floats()), gather);
     return gather.future;
   }
 
@@ -410,7 +416,7 @@ public final class PsClient implements AutoCloseable {
     Gather<Void> gather = new Gather<>(null, shards.length);
     for (int s = 0; s < shards.length; s++) {
       int shard = s;
-      shards[s].send(Wire.METRICS, out -> {}, in -> metrics[shard] = ShardMetrics.readFrom(in), gather);
+      shards[s].send(Wire.METRICS, out -> {}, in -> metrics[shard] = in.metrics(), gather);
     }
     return gather.map(v -> List.of(metrics));
   }

@@ -1,6 +1,9 @@
 package dev.stratus.ps;
 
 import dev.stratus.jvm.ClassPath;
+import dev.stratus.ps.server.PsServer;
+import dev.stratus.ps.server.ServerCommandLine;
+import dev.stratus.ps.server.ShardConfig;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * (or when this JVM exits).
  *
  * <pre>{@code
- * try (PsProcesses ps = PsProcesses.start(4, PsServer.Config.of(secret), "512m")) {
+ * try (PsProcesses ps = PsProcesses.start(4, ShardConfig.of(secret), "512m")) {
  *   PsClient client = PsClient.connect(ps.addresses(), secret);
  * }
  * }</pre>
@@ -34,13 +37,13 @@ public final class PsProcesses implements AutoCloseable {
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
   private static final long START_TIMEOUT_SECONDS = 60;
 
-  private final PsServer.Config template;
+  private final ShardConfig template;
   private final String heap;
   private final Process[] processes;
   private final int[] ports;
   private final Thread reaper = new Thread(this::destroyAll, "ps-processes-reaper");
 
-  private PsProcesses(int shards, PsServer.Config template, String heap) {
+  private PsProcesses(int shards, ShardConfig template, String heap) {
     this.template = template;
     this.heap = heap;
     this.processes = new Process[shards];
@@ -52,7 +55,7 @@ public final class PsProcesses implements AutoCloseable {
    * Starts {@code shards} processes from {@code template} (its port and shard are set per process: free ports,
    * shards 0..n-1) with heap {@code heap} (a -Xmx value), and waits until each listens.
    */
-  public static PsProcesses start(int shards, PsServer.Config template, String heap) {
+  public static PsProcesses start(int shards, ShardConfig template, String heap) {
     PsProcesses ps = new PsProcesses(shards, template, heap);
     try {
       List<CompletableFuture<Void>> started = new ArrayList<>();

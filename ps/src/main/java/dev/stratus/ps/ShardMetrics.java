@@ -23,16 +23,4 @@ public record ShardMetrics(
     long bytesOut,
     int connections,
     int queueDepth,
-    int models) {
-
-  void writeTo(FrameOut out) {
-    out.i32(shard).i64(Double.doubleToLongBits(updatesPerSecond)).i64(updates).i64(keysUpdated).i64(requests)
-        .i64(bytesIn).i64(bytesOut).i32(connections).i32(queueDepth).i32(models);
-  }
-
-  static ShardMetrics readFrom(FrameIn in) throws MalformedFrameException {
-    return new ShardMetrics(
-        in.i32(), Double.longBitsToDouble(in.i64()), in.i64(), in.i64(), in.i64(), in.i64(), in.i64(), in.i32(),
-        in.i32(), in.i32());
-  }
-}
+    int models) {}

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.ps.server.RawConnection;
+import dev.stratus.ps.server.ShardConfig;
+import dev.stratus.ps.server.Shards;
+import dev.stratus.ps.wire.Wire;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -66,17 +70,17 @@ class BadInputTest {
         raw.send(RawConnection.hello(Shards.SECRET));
         assertEquals(Wire.REPLY_OK, raw.read().opcode());
         raw.send(RawConnection.frame(Wire.PUSH, 5, f -> {
-          KeyCodec.encode(f.i32(0).u8(1), new int[] {1, 2}, 0, 2);
+          f.i32(0).u8(1).keys(new int[] {1, 2}, 0, 2);
           f.f32(1f); // one float for two keys
         }));
         RawConnection.Reply reply = raw.read();
         assertEquals(5, reply.requestId());
         assertTrue(reply.error().contains("has 2 keys x 1 cols but 1.0 gradient floats"), reply.error());
-        raw.send(RawConnection.frame(Wire.PULL, 6, f -> KeyCodec.encode(f.i32(0), new int[] {600}, 0, 1)));
+        raw.send(RawConnection.frame(Wire.PULL, 6, f -> f.i32(0).keys(new int[] {600}, 0, 1)));
         assertTrue(raw.read().error().contains("out of range")); // row 600 lives on shard 1
         raw.send(RawConnection.frame(Wire.CREATE_MODEL, 7, f -> {
           f.str("huge");
-          ModelSpec.vector(30).writeTo(f);
+          f.spec(ModelSpec.vector(30));
           f.i32(0).i32(1 << 30);
         }));
         assertTrue(raw.read().error().contains("MiB"));
@@ -91,7 +95,7 @@ class BadInputTest {
 
   @Test
   void malformedFramesCloseOnlyTheirConnection() throws Exception {
-    try (Shards shards = Shards.start(1, PsServer.Config.of(Shards.SECRET).maxFrameBytes(1 << 16));
+    try (Shards shards = Shards.start(1, ShardConfig.of(Shards.SECRET).maxFrameBytes(1 << 16));
         PsClient ps = shards.client()) {
       PsModel model = ps.createModel("v", ModelSpec.vector(10));
       byte[][] bad = {

@@ -3,7 +3,11 @@ package dev.stratus.ps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.DataInputStream;
+import dev.stratus.ps.server.Shards;
+import dev.stratus.ps.wire.FrameOut;
+import dev.stratus.ps.wire.FrameReader;
+import dev.stratus.ps.wire.Wire;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -115,25 +119,22 @@ class PipeliningTest {
 
   private static void reverseServer(ServerSocket listener, int requests) {
     try (Socket socket = listener.accept()) {
-      DataInputStream in = new DataInputStream(socket.getInputStream());
+      InputStream in = socket.getInputStream();
       OutputStream out = socket.getOutputStream();
-      byte[] hello = readFrame(in);
-      assertEquals(Wire.HELLO, hello[0]);
+      FrameReader frames = new FrameReader(1024, null);
+      frames.read(in, Integer.MAX_VALUE);
+      assertEquals(Wire.HELLO, frames.opcode());
       FrameOut replies = new FrameOut(Integer.MAX_VALUE);
       replies.begin(Wire.REPLY_OK, 0).i32(1 << 20).i32(0).end();
       replies.writeTo(out);
       int[] ids = new int[requests];
       int[] firstKeys = new int[requests];
       for (int i = 0; i < requests; i++) {
-        byte[] frame = readFrame(in);
-        assertEquals(Wire.PULL, frame[0]);
-        FrameIn body = new FrameIn();
-        body.reset(frame, 0, frame.length);
-        body.u8();
-        body.u8();
-        ids[i] = body.i32();
-        body.i32(); // model id
-        firstKeys[i] = KeyCodec.decode(body, new int[8])[1];
+        frames.read(in, Integer.MAX_VALUE);
+        assertEquals(Wire.PULL, frames.opcode());
+        ids[i] = frames.requestId();
+        frames.body.i32(); // model id
+        firstKeys[i] = frames.body.keys(new int[8])[1];
       }
       replies.clear();
       for (int i = requests - 1; i >= 0; i--) {
@@ -144,11 +145,5 @@ class PipeliningTest {
     } catch (Exception e) {
       throw new RuntimeException(e);
     }
-  }
-
-  private static byte[] readFrame(DataInputStream in) throws Exception {
-    byte[] frame = new byte[in.readInt()];
-    in.readFully(frame);
-    return frame;
   }
 }

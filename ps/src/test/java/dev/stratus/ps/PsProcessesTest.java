@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.stratus.ps.server.ShardConfig;
+import dev.stratus.ps.server.Shards;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,7 @@ class PsProcessesTest {
   @Test
   void shardProcessesServeAndAreGoneAfterClose() throws Exception {
     long[] pids = new long[2];
-    try (PsProcesses processes = PsProcesses.start(2, PsServer.Config.of(Shards.SECRET), "128m");
+    try (PsProcesses processes = PsProcesses.start(2, ShardConfig.of(Shards.SECRET), "128m");
         PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
       pids[0] = processes.pid(0);
       pids[1] = processes.pid(1);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.ps.server.Shards;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;

@@ -1,7 +1,7 @@
 package dev.stratus.benchmarks.ps;
 
 import dev.stratus.jvm.ClassPath;
-import dev.stratus.ps.PsServer;
+import dev.stratus.ps.server.PsServer;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
 import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.PsServer;
+import dev.stratus.ps.server.ShardConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -117,7 +117,7 @@ public final class PsBenchmark {
     }
     List<Result> results = new ArrayList<>();
     List<Paired> pairs = new ArrayList<>();
-    try (PsProcesses shard = PsProcesses.start(1, PsServer.Config.of(SECRET), "1g");
+    try (PsProcesses shard = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
         PsClient admin = PsClient.connect(shard.addresses(), SECRET);
         BaselineShard baseline = baselineClasses == null ? null : new BaselineShard(baselineClasses, SECRET);
         RedisServer redis = withRedis ? new RedisServer(redisBinary) : null;

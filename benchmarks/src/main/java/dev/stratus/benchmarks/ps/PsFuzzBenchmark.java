@@ -1,13 +1,13 @@
 package dev.stratus.benchmarks.ps;
 
 import dev.stratus.benchmarks.Machine;
-import dev.stratus.ps.AbusiveClients;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
 import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.PsServer;
 import dev.stratus.ps.WellBehavedWorker;
+import dev.stratus.ps.server.AbusiveClients;
+import dev.stratus.ps.server.ShardConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +52,8 @@ public final class PsFuzzBenchmark {
     }
     double loadAtStart = Machine.loadAverage();
     String secret = HexFormat.of().formatHex(SecureRandom.getInstanceStrong().generateSeed(16));
-    PsServer.Config config = PsServer.Config.of(secret).maxFrameBytes(1 << 20).kvMaxBytes(16 << 20)
-        .limits(PsServer.Limits.DEFAULT.helloTimeoutMillis(HELLO_TIMEOUT_MS).modelsMaxBytes(16 << 20));
+    ShardConfig config = ShardConfig.of(secret).maxFrameBytes(1 << 20).kvMaxBytes(16 << 20)
+        .limits(ShardConfig.Limits.DEFAULT.helloTimeoutMillis(HELLO_TIMEOUT_MS).modelsMaxBytes(16 << 20));
     List<Repeat> repeatsDone = new ArrayList<>();
     try (PsProcesses shard = PsProcesses.start(1, config, "1g");
         PsClient ps = PsClient.connect(shard.addresses(), secret)) {

@@ -6,7 +6,7 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsModel;
 import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.PsServer;
+import dev.stratus.ps.server.ShardConfig;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,7 +64,7 @@ public final class PsScaleBenchmark {
             + "warm-up%n", traffic.meanKeys(), MODEL_BITS, Runtime.getRuntime().availableProcessors(), ROUNDS,
         seconds, WARMUP_SECONDS);
     List<Result> results = new ArrayList<>();
-    try (PsProcesses shard = PsProcesses.start(1, PsServer.Config.of(SECRET), "2g");
+    try (PsProcesses shard = PsProcesses.start(1, ShardConfig.of(SECRET), "2g");
         PsClient admin = PsClient.connect(shard.addresses(), SECRET)) {
       PsModel model = admin.createModel("criteo", ModelSpec.vector(MODEL_BITS).learningRate(0.05f));
       for (int wanted : WORKERS) {

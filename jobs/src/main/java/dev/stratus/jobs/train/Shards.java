@@ -1,7 +1,8 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.PsServer;
+import dev.stratus.ps.server.PsServer;
+import dev.stratus.ps.server.ShardConfig;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ public final class Shards implements AutoCloseable {
     List<InetSocketAddress> addresses = new ArrayList<>();
     try {
       for (int s = 0; s < count; s++) {
-        PsServer server = PsServer.start(PsServer.Config.of(token).shard(s));
+        PsServer server = PsServer.start(ShardConfig.of(token).shard(s));
         servers.add(server);
         addresses.add(server.address());
       }
@@ -44,7 +45,7 @@ public final class Shards implements AutoCloseable {
   /** {@code count} shards as JVMs of their own on loopback, each with heap {@code heap}, with a fresh secret. */
   public static Shards processes(int count, String heap) {
     String token = newToken();
-    PsProcesses processes = PsProcesses.start(count, PsServer.Config.of(token), heap);
+    PsProcesses processes = PsProcesses.start(count, ShardConfig.of(token), heap);
     return new Shards(processes.addresses(), token, processes);
   }
 

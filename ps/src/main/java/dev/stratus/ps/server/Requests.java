@@ -1,0 +1,242 @@
+package dev.stratus.ps.server;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsException;
+import dev.stratus.ps.wire.FrameIn;
+import dev.stratus.ps.wire.FrameOut;
+import dev.stratus.ps.wire.MalformedFrameException;
+import dev.stratus.ps.wire.Wire;
+import dev.stratus.store.StoreException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * Serves the requests of one authenticated connection: decodes each request body, calls the shard's models,
+ * key-value store or snapshots, and encodes the reply. Runs on the connection's event-loop thread; a request the
+ * shard cannot honour gets an error reply, a malformed one throws {@link MalformedFrameException}.
+ */
+final class Requests {
+  /** Runs a call that waits on the object store off the event loop, and replies with the clock it returns. */
+  interface StoreCalls {
+    void submit(int requestId, LongSupplier call);
+  }
+
+  private final ShardParts shard;
+  private final int workerId;
+  private final StoreCalls storeCalls;
+  private int[] keys = new int[1024]; // scratch for decoded key sets: count at 0, keys at 1..n
+  private LongAdder[] workerCounters = new LongAdder[0]; // by model id: this worker's push count
+
+  Requests(ShardParts shard, int workerId, StoreCalls storeCalls) {
+    this.shard = shard;
+    this.workerId = workerId;
+    this.storeCalls = storeCalls;
+  }
+
+  /**
+   * Serves one request whose body {@code body} holds, appending its reply to {@code r}; a store call is answered
+   * later, by {@link StoreCalls}, which then calls {@link #answered}.
+   */
+  void serve(byte opcode, int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
+    shard.counters().queueDepth.incrementAndGet();
+    boolean answeredLater = false;
+    try {
+      switch (opcode) {
+        case Wire.PULL -> pull(requestId, body, r);
+        case Wire.PUSH -> push(requestId, body, r);
+        case Wire.SNAPSHOT, Wire.RESTORE -> {
+          ServerModel model = shard.models().get(body.i32());
+          body.expectEnd();
+          Snapshots snapshots = shard.snapshots();
+          storeCalls.submit(requestId,
+              opcode == Wire.SNAPSHOT ? () -> snapshots.snapshot(model) : () -> snapshots.restore(model));
+          answeredLater = true;
+        }
+        default -> serveSmall(opcode, requestId, body, r);
+      }
+    } catch (BadRequest | IllegalArgumentException | StoreException | PsException e) {
+      r.abandonFrame();
+      r.begin(Wire.REPLY_ERROR, requestId).str(e.getMessage()).end();
+    } finally {
+      if (!answeredLater) {
+        answered(shard.counters());
+      }
+    }
+  }
+
+  static void answered(ShardCounters counters) {
+    counters.queueDepth.decrementAndGet();
+    counters.requests.increment();
+  }
+
+  private void pull(int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
+    ServerModel model = shard.models().get(body.i32());
+    keys = body.keys(keys);
+    body.expectEnd();
+    checkRows(model);
+    long replyBytes = (long) keys[0] * model.spec.cols() * 4;
+    if (replyBytes > shard.config().maxFrameBytes() - 64) {
+      throw new BadRequest("a pull of " + keys[0] + " rows (" + replyBytes + " bytes) exceeds the frame limit of "
+          + shard.config().maxFrameBytes() + " bytes: pull fewer keys at a time");
+    }
+    r.begin(Wire.REPLY_OK, requestId);
+    model.pull(keys, r);
+    r.end();
+  }
+
+  private void push(int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
+    ServerModel model = shard.models().get(body.i32());
+    boolean countsAsUpdate = body.u8() != 0;
+    keys = body.keys(keys);
+    int n = keys[0];
+    long expected = (long) n * model.spec.cols() * 4;
+    if (body.remaining() != expected) {
+      throw new BadRequest("push to '" + model.name + "' has " + n + " keys x " + model.spec.cols()
+          + " cols but " + body.remaining() / 4.0 + " gradient floats");
+    }
+    checkRows(model);
+    model.push(keys, body, countsAsUpdate ? workerCounter(model) : null);
+    shard.counters().updates.increment();
+    shard.counters().keysUpdated.add(n);
+    r.begin(Wire.REPLY_OK, requestId).end();
+  }
+
+  private void checkRows(ServerModel model) {
+    String error = model.checkRows(keys);
+    if (error != null) {
+      throw new BadRequest(error);
+    }
+  }
+
+  private LongAdder workerCounter(ServerModel model) {
+    if (model.id >= workerCounters.length) {
+      workerCounters = Arrays.copyOf(workerCounters, model.id + 8);
+    }
+    LongAdder counter = workerCounters[model.id];
+    if (counter == null) {
+      counter = model.updatesOf(workerId);
+      workerCounters[model.id] = counter;
+    }
+    return counter;
+  }
+
+  /** The calls whose reply is small or bounded by the request. */
+  private void serveSmall(byte opcode, int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
+    int maxFrameBytes = shard.config().maxFrameBytes();
+    KvStore kv = shard.kv();
+    switch (opcode) {
+      case Wire.CREATE_MODEL -> {
+        String name = body.str();
+        ModelSpec spec = body.spec();
+        int rowStart = body.i32();
+        int rowEnd = body.i32();
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId).i32(shard.models().create(name, spec, rowStart, rowEnd).id).end();
+      }
+      case Wire.DELETE_MODEL -> {
+        String name = body.str();
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId).u8(shard.models().delete(name) ? 1 : 0).end();
+      }
+      case Wire.PULL_RANGE -> {
+        ServerModel model = shard.models().get(body.i32());
+        int from = body.i32();
+        int count = body.i32();
+        body.expectEnd();
+        if (from < model.rowStart || count < 0 || (long) from + count > model.rowEnd) {
+          throw new BadRequest("rows " + from + "+" + count + " are not within " + model.rowStart + ".."
+              + model.rowEnd + " of '" + model.name + "' on this shard");
+        }
+        if ((long) count * model.spec.cols() * 4 > maxFrameBytes - 64) {
+          throw new BadRequest("a range of " + count + " rows exceeds the frame limit");
+        }
+        r.begin(Wire.REPLY_OK, requestId);
+        model.pullRange(from, count, r);
+        r.end();
+      }
+      case Wire.MODEL_STATUS -> {
+        ServerModel model = shard.models().get(body.i32());
+        body.expectEnd();
+        Map<Integer, Long> counts = model.updatesByWorker();
+        r.begin(Wire.REPLY_OK, requestId).i64(model.clock()).i32(counts.size());
+        counts.forEach((worker, count) -> r.i32(worker).i64(count));
+        r.end();
+      }
+      case Wire.KV_PUT -> {
+        String key = body.str();
+        byte[] value = body.bytes();
+        body.expectEnd();
+        kv.put(key, value);
+        r.begin(Wire.REPLY_OK, requestId).end();
+      }
+      case Wire.KV_GET -> {
+        String key = body.str();
+        body.expectEnd();
+        writeValue(r.begin(Wire.REPLY_OK, requestId), kv.get(key));
+        r.end();
+      }
+      case Wire.KV_MULTI_GET -> {
+        int n = body.count(4);
+        List<String> keyList = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          keyList.add(body.str());
+        }
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId);
+        for (String key : keyList) {
+          writeValue(r, kv.get(key));
+          if (r.currentFrameLength() > maxFrameBytes) {
+            throw new BadRequest("the values of " + n + " keys exceed the frame limit: get fewer at a time");
+          }
+        }
+        r.end();
+      }
+      case Wire.KV_DELETE -> {
+        String key = body.str();
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId).u8(kv.delete(key) ? 1 : 0).end();
+      }
+      case Wire.KV_ADD -> {
+        String key = body.str();
+        float[] delta = body.floats();
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId).floatArray(kv.add(key, delta)).end();
+      }
+      case Wire.KV_LIST -> {
+        String prefix = body.str();
+        body.expectEnd();
+        List<String> found = kv.list(prefix);
+        r.begin(Wire.REPLY_OK, requestId).i32(found.size());
+        for (String key : found) {
+          r.str(key);
+          if (r.currentFrameLength() > maxFrameBytes) {
+            throw new BadRequest(found.size() + " keys start with '" + prefix + "', more than one reply can hold: "
+                + "list a longer prefix");
+          }
+        }
+        r.end();
+      }
+      case Wire.METRICS -> {
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId).metrics(shard.metrics()).end();
+      }
+      case Wire.PING -> {
+        body.expectEnd();
+        r.begin(Wire.REPLY_OK, requestId).end();
+      }
+      case Wire.HELLO -> throw new BadRequest("already authenticated");
+      default -> throw new MalformedFrameException("unknown opcode " + opcode);
+    }
+  }
+
+  private static void writeValue(FrameOut r, byte[] value) {
+    r.u8(value == null ? 0 : 1);
+    if (value != null) {
+      r.bytes(value);
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package dev.stratus.ps.server;
+
+import dev.stratus.ps.wire.FrameIn;
+import dev.stratus.ps.wire.FrameOut;
+import dev.stratus.ps.wire.FrameReader;
+import dev.stratus.ps.wire.MalformedFrameException;
+import dev.stratus.ps.wire.Wire;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection to a shard, on its event-loop thread: reads frames, holds the handshake (HELLO with the
+ * job's secret first, within the handshake timeout, among a limited number of connections still handshaking), then
+ * hands requests to {@link Requests} and writes their replies.
+ *
+ * <p>Replies are collected while the bytes already received hold further requests and written once the batch is
+ * served, so pipelined requests get one write. A peer that does not read its replies is not read from either
+ * (once Netty's write buffer passes its high-water mark) until it catches up: what a connection holds stays bounded
+ * by the write buffer's mark, one reply, and the frame being received.
+ */
+final class ServerConnection extends ChannelInboundHandlerAdapter implements Requests.StoreCalls {
+  private static final Logger LOG = LoggerFactory.getLogger(PsServer.class);
+  private static final int FLUSH_ABOVE = 64 << 10;
+  /** Snapshot or restore calls of the shard waiting for the store; more are refused, not queued without bound. */
+  private static final int MAX_STORE_CALLS = 256;
+
+  private enum State { REFUSED, HANDSHAKE, WORKER, CLOSED }
+
+  private final ShardParts shard;
+  private final ShardCounters counters;
+  private final byte[] token;
+  private final FrameReader reader;
+  private final FrameOut replies;
+  private ChannelHandlerContext ctx;
+  private String peer;
+  private State state = State.REFUSED;
+  private ScheduledFuture<?> helloTimeout;
+  private Requests requests; // once authenticated
+  private ByteBuf pending; // received and not yet served, while the peer is not reading its replies
+
+  ServerConnection(ShardParts shard) {
+    this.shard = shard;
+    this.counters = shard.counters();
+    this.token = shard.config().token().getBytes(StandardCharsets.UTF_8);
+    this.reader = new FrameReader(1024, shard.frameBudget());
+    this.replies = new FrameOut(shard.config().compressAbove());
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.peer = String.valueOf(ctx.channel().remoteAddress());
+    int limit = shard.config().limits().maxHandshakes();
+    if (counters.handshakes.incrementAndGet() > limit) {
+      counters.handshakes.decrementAndGet();
+      counters.badPeer("shard {}: refused connection from {}: {} connections are already waiting to prove the "
+          + "secret (--max-handshakes)", counters.shard, peer, limit);
+      ctx.close();
+      return;
+    }
+    state = State.HANDSHAKE;
+    int timeout = shard.config().limits().helloTimeoutMillis();
+    helloTimeout = ctx.executor().schedule(() -> {
+      if (state == State.HANDSHAKE) {
+        counters.badPeer("shard {}: closing connection from {}: no HELLO within {} ms", counters.shard, peer,
+            timeout);
+        ctx.close();
+      }
+    }, timeout, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    ByteBuf in = (ByteBuf) msg;
+    if (state != State.HANDSHAKE && state != State.WORKER) {
+      in.release();
+      return;
+    }
+    pending = pending == null ? in : Unpooled.wrappedBuffer(pending, in);
+    serveReceived();
+  }
+
+  /** Serves the frames in {@link #pending} until it is used up or the peer stops reading its replies. */
+  private void serveReceived() {
+    try {
+      while (pending.isReadable() && (state == State.HANDSHAKE || state == State.WORKER)) {
+        if (!ctx.channel().isWritable()) {
+          flush();
+          ctx.channel().config().setAutoRead(false); // resumes in channelWritabilityChanged
+          return;
+        }
+        int limit = state == State.WORKER ? shard.config().maxFrameBytes() : Wire.MAX_FRAME_BEFORE_HELLO;
+        if (!reader.feed(pending, limit)) {
+          break;
+        }
+        counters.bytesIn.add(reader.wireBytes());
+        serveFrame();
+        reader.next();
+        reader.release();
+        if (replies.size() > FLUSH_ABOVE) {
+          flush();
+        }
+      }
+      releasePending();
+    } catch (MalformedFrameException e) {
+      counters.badPeer("shard {}: closing connection from {}: {}", counters.shard, peer, e.getMessage());
+      releasePending();
+      flushAndClose();
+    }
+  }
+
+  private void serveFrame() throws MalformedFrameException {
+    byte opcode = reader.opcode();
+    if (!Wire.isRequest(opcode)) {
+      throw new MalformedFrameException("unknown opcode " + opcode);
+    }
+    if (state == State.WORKER) {
+      requests.serve(opcode, reader.requestId(), reader.body, replies);
+    } else {
+      hello(opcode, reader.requestId(), reader.body);
+    }
+  }
+
+  private void hello(byte opcode, int requestId, FrameIn body) throws MalformedFrameException {
+    if (opcode != Wire.HELLO) {
+      refuse(requestId, "it sent opcode " + opcode + " before proving the secret",
+          "authenticate first: HELLO with the job secret");
+      return;
+    }
+    byte[] offered = body.bytes();
+    int worker = body.i32();
+    body.expectEnd();
+    if (!MessageDigest.isEqual(offered, token)) {
+      refuse(requestId, "wrong secret", "wrong secret: connection refused");
+      return;
+    }
+    int limit = shard.config().limits().maxWorkers();
+    if (counters.workers.incrementAndGet() > limit) {
+      counters.workers.decrementAndGet();
+      refuse(requestId, limit + " workers are connected already",
+          "shard " + counters.shard + " serves " + limit + " connections already (--max-workers): connection refused");
+      return;
+    }
+    counters.handshakes.decrementAndGet();
+    state = State.WORKER;
+    helloTimeout.cancel(false);
+    requests = new Requests(shard, worker, this);
+    replies.begin(Wire.REPLY_OK, requestId).i32(shard.config().maxFrameBytes()).i32(counters.shard).end();
+  }
+
+  private void refuse(int requestId, String why, String reply) {
+    counters.badPeer("shard {}: refused connection from {}: {}", counters.shard, peer, why);
+    replies.begin(Wire.REPLY_ERROR, requestId).str(reply).end();
+    flushAndClose();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    flush();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && !ctx.channel().config().isAutoRead()) {
+      if (pending != null) {
+        serveReceived();
+      }
+      if (pending == null && ctx.channel().isActive()) {
+        ctx.channel().config().setAutoRead(true);
+      }
+      flush();
+    }
+  }
+
+  private void flush() {
+    int size = replies.size();
+    if (size == 0) {
+      return;
+    }
+    ByteBuf out = ctx.alloc().ioBuffer(size);
+    replies.writeTo(out);
+    replies.clearAndRelease();
+    counters.bytesOut.add(size);
+    ctx.writeAndFlush(out, ctx.voidPromise());
+  }
+
+  /** Writes the replies so far (an error telling why, typically), then closes; reads nothing more. */
+  private void flushAndClose() {
+    closing();
+    ByteBuf out = ctx.alloc().ioBuffer(replies.size());
+    replies.writeTo(out);
+    replies.clearAndRelease();
+    ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Stops counting this connection as open: its slot is free again from now on. */
+  private void closing() {
+    if (state == State.HANDSHAKE) {
+      counters.handshakes.decrementAndGet();
+      helloTimeout.cancel(false);
+    } else if (state == State.WORKER) {
+      counters.workers.decrementAndGet();
+    }
+    state = State.CLOSED;
+  }
+
+  private void releasePending() {
+    if (pending != null) {
+      pending.release();
+      pending = null;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing();
+    releasePending();
+    reader.next();
+    reader.release();
+    replies.clearAndRelease();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      LOG.debug("shard {}: connection from {} failed: {}", counters.shard, peer, cause.toString());
+    } else {
+      LOG.warn("shard {}: closing connection from {}: {}", counters.shard, peer, cause.toString(), cause);
+    }
+    ctx.close();
+  }
+
+  /** Runs a snapshot or restore on the store pool, then replies from the event loop. */
+  @Override
+  public void submit(int requestId, LongSupplier call) {
+    if (counters.queueDepth.get() > MAX_STORE_CALLS) {
+      throw new BadRequest(
+          "shard " + counters.shard + " has " + MAX_STORE_CALLS + " calls waiting already: retry later");
+    }
+    try {
+      shard.storeCalls().execute(() -> {
+        long clock = 0;
+        String error = null;
+        try {
+          clock = call.getAsLong();
+        } catch (BadRequest e) {
+          error = e.getMessage();
+        } catch (RuntimeException e) {
+          LOG.warn("shard {}: snapshot call failed: {}", counters.shard, e.toString());
+          error = String.valueOf(e.getMessage());
+        }
+        long result = clock;
+        String failure = error;
+        try {
+          ctx.executor().execute(() -> {
+            if (failure == null) {
+              replies.begin(Wire.REPLY_OK, requestId).i64(result).end();
+            } else {
+              replies.begin(Wire.REPLY_ERROR, requestId).str(failure).end();
+            }
+            Requests.answered(counters);
+            flush();
+          });
+        } catch (RejectedExecutionException shutDown) {
+          Requests.answered(counters); // the shard is closing: nobody is left to answer
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      throw new BadRequest("shard " + counters.shard + " is shutting down");
+    }
+  }
+}

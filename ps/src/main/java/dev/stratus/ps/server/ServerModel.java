@@ -1,0 +1,249 @@
+package dev.stratus.ps.server;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.wire.FrameIn;
+import dev.stratus.ps.wire.FrameOut;
+import dev.stratus.ps.wire.MalformedFrameException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One shard's slice of a model: rows {@code [rowStart, rowEnd)} of a {@code rows x cols} float matrix, plus the
+ * optimizer's per-weight state (AdaGrad's sum of squares, momentum's velocity).
+ *
+ * <p>Concurrency: a push locks only the stripes (contiguous row blocks, at most 64) it touches, one at a time, with
+ * short spin locks, so concurrent pushes proceed in parallel and no update is lost; it passes over a stripe another
+ * push holds and comes back to it, instead of waiting behind it. Pulls read without locks
+ * (a pull may see a concurrent push half applied, as in Hogwild-style asynchronous SGD). A snapshot takes the write
+ * side of {@link #snapshotLock}, which every push holds shared, so a snapshot's weights match its clock exactly.
+ */
+final class ServerModel {
+  private static final int MAX_STRIPES = 64; // a push keeps the stripes it has yet to apply in one long
+  private static final long ALL_STRIPES = -1L;
+  private static final int PADDING = 16; // ints per cache line
+  private static final int PASSES_BEFORE_YIELD = 16;
+  private static final VarHandle GRADIENT =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+
+  final int id;
+  final String name;
+  final ModelSpec spec;
+  final int rowStart;
+  final int rowEnd;
+  private final float[] weights;
+  private final float[] state; // null for SGD
+  private final int stripeShift;
+  private final AtomicIntegerArray stripeLocks; // 1 = held; one per 64-byte line, so stripes never share a line
+  private final ReentrantReadWriteLock snapshotLock = new ReentrantReadWriteLock();
+  private final AtomicLong clock = new AtomicLong();
+  private final AtomicLong slicesApplied = new AtomicLong(); // every push, counted or not: tells a change
+  private final ConcurrentHashMap<Integer, LongAdder> updatesByWorker = new ConcurrentHashMap<>();
+
+  ServerModel(int id, String name, ModelSpec spec, int rowStart, int rowEnd) {
+    this.id = id;
+    this.name = name;
+    this.spec = spec;
+    this.rowStart = rowStart;
+    this.rowEnd = rowEnd;
+    int floats = Math.multiplyExact(rowEnd - rowStart, spec.cols());
+    this.weights = new float[floats];
+    this.state = spec.optimizer() == Optimizer.SGD ? null : new float[floats];
+    int rows = Math.max(1, rowEnd - rowStart);
+    int shift = 0;
+    while ((rows - 1 >> shift) + 1 > MAX_STRIPES) {
+      shift++;
+    }
+    this.stripeShift = shift;
+    this.stripeLocks = new AtomicIntegerArray((((rows - 1) >> shift) + 1) * PADDING);
+  }
+
+  long clock() {
+    return clock.get();
+  }
+
+  /** Grows with every push applied here (a slice of a push counts too); unchanged means the model is unchanged. */
+  long changes() {
+    return slicesApplied.get();
+  }
+
+  /** The counter of logical pushes by {@code workerId}; a connection looks it up once and keeps it. */
+  LongAdder updatesOf(int workerId) {
+    return updatesByWorker.computeIfAbsent(workerId, w -> new LongAdder());
+  }
+
+  /** Logical pushes per worker id, summed over the shard's lifetime (restored ones included). */
+  Map<Integer, Long> updatesByWorker() {
+    Map<Integer, Long> counts = new TreeMap<>();
+    updatesByWorker.forEach((worker, adder) -> counts.put(worker, adder.sum()));
+    return counts;
+  }
+
+  /** An error message if {@code keys[1..n]} (ascending, see {@link FrameIn#keys}) are not all rows of this shard. */
+  String checkRows(int[] keys) {
+    int n = keys[0];
+    if (n > 0 && (keys[1] < rowStart || keys[n] >= rowEnd)) {
+      int bad = keys[1] < rowStart ? keys[1] : keys[n];
+      return "key " + bad + " is out of range for model '" + name + "' on this shard (rows " + rowStart + ".."
+          + (rowEnd - 1) + " of " + spec.rows() + ")";
+    }
+    return null;
+  }
+
+  /** Appends the rows {@code keys[1..n]} to a reply. */
+  void pull(int[] keys, FrameOut out) {
+    int cols = spec.cols();
+    int n = keys[0];
+    if (cols == 1) {
+      out.gather(weights, keys, n, rowStart);
+      return;
+    }
+    for (int i = 1; i <= n; i++) {
+      out.floats(weights, (keys[i] - rowStart) * cols, cols);
+    }
+  }
+
+  /** Appends {@code count} rows from local row {@code from} to a reply. */
+  void pullRange(int from, int count, FrameOut out) {
+    out.floats(weights, (from - rowStart) * spec.cols(), count * spec.cols());
+  }
+
+  /**
+   * Applies the gradient rows that {@code in} holds (one row of {@code cols} floats per key; the caller has checked
+   * that exactly that many bytes remain) to rows {@code keys[1..n]}, and consumes them.
+   */
+  void push(int[] keys, FrameIn in, LongAdder workerUpdates) throws MalformedFrameException {
+    int n = keys[0];
+    byte[] gradient = in.array();
+    int gradientAt = in.position();
+    snapshotLock.readLock().lock();
+    try {
+      long busy = applyToFreeStripes(keys, gradient, gradientAt, ALL_STRIPES);
+      for (int passes = 1; busy != 0; passes++) {
+        if (passes % PASSES_BEFORE_YIELD == 0) {
+          Thread.yield(); // the holder may have been preempted
+        } else {
+          Thread.onSpinWait();
+        }
+        busy = applyToFreeStripes(keys, gradient, gradientAt, busy);
+      }
+      in.skip(4 * n * spec.cols());
+      slicesApplied.incrementAndGet();
+      if (workerUpdates != null) {
+        workerUpdates.increment();
+        clock.incrementAndGet();
+      }
+    } finally {
+      snapshotLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Applies the rows of the stripes in {@code wanted} (a bit per stripe) whose lock is free, each under its lock, and
+   * returns the stripes it passed over because another push held them. Pushes touch nearly every stripe in the same
+   * ascending order (a minibatch's keys are spread over the whole model), so waiting for each in turn would queue
+   * every push behind the one ahead of it; passing over a held stripe keeps both busy on different ones.
+   */
+  private long applyToFreeStripes(int[] keys, byte[] gradient, int gradientAt, long wanted) {
+    int n = keys[0];
+    long busy = 0;
+    int from = 1;
+    while (from <= n) {
+      int stripe = (keys[from] - rowStart) >> stripeShift;
+      int to = from + 1;
+      while (to <= n && ((keys[to] - rowStart) >> stripeShift) == stripe) {
+        to++;
+      }
+      if ((wanted & 1L << stripe) != 0) {
+        if (stripeLocks.compareAndSet(stripe * PADDING, 0, 1)) {
+          try {
+            apply(keys, from, to, gradient, gradientAt + 4 * (from - 1) * spec.cols());
+          } finally {
+            stripeLocks.set(stripe * PADDING, 0);
+          }
+        } else {
+          busy |= 1L << stripe;
+        }
+      }
+      from = to;
+    }
+    return busy;
+  }
+
+  /**
+   * Applies the optimizer to rows {@code keys[from, to)} (all in one locked stripe), their gradient rows starting at
+   * byte {@code at} of {@code gradient}, by {@link Optimizer}'s rules. One switch per stripe, tight loops inside.
+   */
+  private void apply(int[] keys, int from, int to, byte[] gradient, int at) {
+    int cols = spec.cols();
+    float lr = spec.learningRate();
+    float l2 = spec.l2();
+    float mu = spec.momentum();
+    float[] w = weights;
+    float[] s = state;
+    switch (spec.optimizer()) {
+      case SGD -> {
+        for (int i = from; i < to; i++) {
+          for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
+            Optimizer.sgd(w, j, (float) GRADIENT.get(gradient, at), lr, l2);
+          }
+        }
+      }
+      case ADAGRAD -> {
+        for (int i = from; i < to; i++) {
+          for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
+            Optimizer.adagrad(w, s, j, (float) GRADIENT.get(gradient, at), lr, l2);
+          }
+        }
+      }
+      case MOMENTUM -> {
+        for (int i = from; i < to; i++) {
+          for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
+            Optimizer.momentum(w, s, j, (float) GRADIENT.get(gradient, at), lr, l2, mu);
+          }
+        }
+      }
+    }
+  }
+
+  /** A consistent copy: weights, optimizer state, clock and per-worker counts as of one instant. */
+  Snapshot snapshot() {
+    snapshotLock.writeLock().lock();
+    try {
+      return new Snapshot(
+          name, spec, rowStart, rowEnd, clock.get(), updatesByWorker(), weights.clone(),
+          state == null ? null : state.clone());
+    } finally {
+      snapshotLock.writeLock().unlock();
+    }
+  }
+
+  /** Replaces this model's contents with a snapshot of the same model and slice. */
+  void restore(Snapshot snapshot) {
+    if (!snapshot.spec().equals(spec) || snapshot.rowStart() != rowStart || snapshot.rowEnd() != rowEnd) {
+      throw new IllegalArgumentException(
+          "snapshot of '" + name + "' is of " + snapshot.spec() + " rows " + snapshot.rowStart() + ".."
+              + snapshot.rowEnd() + ", this shard holds " + spec + " rows " + rowStart + ".." + rowEnd);
+    }
+    snapshotLock.writeLock().lock();
+    try {
+      System.arraycopy(snapshot.weights(), 0, weights, 0, weights.length);
+      if (state != null) {
+        System.arraycopy(snapshot.state(), 0, state, 0, state.length);
+      }
+      clock.set(snapshot.clock());
+      updatesByWorker.clear();
+      snapshot.updatesByWorker().forEach((worker, count) -> updatesOf(worker).add(count));
+    } finally {
+      snapshotLock.writeLock().unlock();
+    }
+  }
+}

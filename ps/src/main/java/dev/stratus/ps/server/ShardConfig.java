@@ -1,0 +1,143 @@
+package dev.stratus.ps.server;
+
+import dev.stratus.ps.wire.Wire;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+
+/**
+ * How to run a shard. {@code ShardConfig.of(token)} listens on 127.0.0.1 on a free port as shard 0 without
+ * checkpoints; each {@code with}-style method returns a changed copy.
+ */
+public record ShardConfig(
+    String token,
+    String bind,
+    int port,
+    int shard,
+    S3Path checkpoint,
+    StoreSpec store,
+    int snapshotEverySeconds,
+    int maxFrameBytes,
+    int compressAbove,
+    long kvMaxBytes,
+    Limits limits) {
+  static final int DEFAULT_MAX_FRAME_BYTES = 32 << 20;
+  static final long DEFAULT_KV_MAX_BYTES = 256L << 20;
+
+  public ShardConfig {
+    if (token == null || token.isEmpty()) {
+      throw new IllegalArgumentException("a parameter server needs a job secret (token)");
+    }
+    if ((checkpoint == null) != (store == null)) {
+      throw new IllegalArgumentException("a checkpoint location needs a store, and a store a checkpoint location");
+    }
+    if (snapshotEverySeconds > 0 && checkpoint == null) {
+      throw new IllegalArgumentException("periodic snapshots need a checkpoint location");
+    }
+    if (maxFrameBytes < 1024) {
+      throw new IllegalArgumentException("maxFrameBytes must be at least 1024, got " + maxFrameBytes);
+    }
+    if (kvMaxBytes < 0) {
+      throw new IllegalArgumentException("kvMaxBytes must not be negative, got " + kvMaxBytes);
+    }
+    if (limits == null) {
+      throw new IllegalArgumentException("limits must not be null");
+    }
+  }
+
+  public static ShardConfig of(String token) {
+    return new ShardConfig(token, "127.0.0.1", 0, 0, null, null, 0, DEFAULT_MAX_FRAME_BYTES, Wire.COMPRESS_ABOVE,
+        DEFAULT_KV_MAX_BYTES, Limits.DEFAULT);
+  }
+
+  public ShardConfig bind(String address) {
+    return new ShardConfig(token, address, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
+        compressAbove, kvMaxBytes, limits);
+  }
+
+  public ShardConfig port(int port) {
+    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
+        compressAbove, kvMaxBytes, limits);
+  }
+
+  public ShardConfig shard(int shard) {
+    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
+        compressAbove, kvMaxBytes, limits);
+  }
+
+  /** Snapshots go to {@code location/shard-<shard>/<model>.snapshot} in {@code store}. */
+  public ShardConfig checkpoint(S3Path location, StoreSpec store) {
+    return new ShardConfig(token, bind, port, shard, location, store, snapshotEverySeconds, maxFrameBytes,
+        compressAbove, kvMaxBytes, limits);
+  }
+
+  /** Snapshots every model whose clock moved, every {@code seconds} (0: only on demand). */
+  public ShardConfig snapshotEvery(int seconds) {
+    return new ShardConfig(token, bind, port, shard, checkpoint, store, seconds, maxFrameBytes, compressAbove,
+        kvMaxBytes, limits);
+  }
+
+  public ShardConfig maxFrameBytes(int bytes) {
+    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, bytes, compressAbove,
+        kvMaxBytes, limits);
+  }
+
+  public ShardConfig compressAbove(int bytes) {
+    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes, bytes,
+        kvMaxBytes, limits);
+  }
+
+  public ShardConfig kvMaxBytes(long bytes) {
+    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
+        compressAbove, bytes, limits);
+  }
+
+  /** How many connections, threads and bytes of models the shard allows: see {@link Limits}. */
+  public ShardConfig limits(Limits limits) {
+    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
+        compressAbove, kvMaxBytes, limits);
+  }
+
+  /**
+   * How much a shard takes on. {@code maxWorkers}: authenticated connections at once; {@code maxHandshakes}:
+   * connections at once that have not proved the secret yet (counted apart, so they cannot crowd out workers);
+   * {@code helloTimeoutMillis}: how long a new connection may take to prove it; {@code ioThreads}: event-loop
+   * threads serving connections (0: two per core); {@code modelsMaxBytes}: memory all models together may take
+   * (0: half the heap).
+   */
+  public record Limits(int maxWorkers, int maxHandshakes, int helloTimeoutMillis, int ioThreads,
+      long modelsMaxBytes) {
+    public static final Limits DEFAULT = new Limits(16_384, 256, 10_000, 0, 0);
+
+    public Limits {
+      if (maxWorkers < 1 || maxHandshakes < 1 || helloTimeoutMillis < 1 || ioThreads < 0 || modelsMaxBytes < 0) {
+        throw new IllegalArgumentException("limits must be positive (ioThreads and modelsMaxBytes may be 0: "
+            + "automatic), got " + this);
+      }
+    }
+
+    public Limits maxWorkers(int n) {
+      return new Limits(n, maxHandshakes, helloTimeoutMillis, ioThreads, modelsMaxBytes);
+    }
+
+    public Limits maxHandshakes(int n) {
+      return new Limits(maxWorkers, n, helloTimeoutMillis, ioThreads, modelsMaxBytes);
+    }
+
+    public Limits helloTimeoutMillis(int millis) {
+      return new Limits(maxWorkers, maxHandshakes, millis, ioThreads, modelsMaxBytes);
+    }
+
+    public Limits ioThreads(int n) {
+      return new Limits(maxWorkers, maxHandshakes, helloTimeoutMillis, n, modelsMaxBytes);
+    }
+
+    public Limits modelsMaxBytes(long bytes) {
+      return new Limits(maxWorkers, maxHandshakes, helloTimeoutMillis, ioThreads, bytes);
+    }
+
+    /** The models budget in bytes: as configured, or half the heap. */
+    long modelsBudget() {
+      return modelsMaxBytes > 0 ? modelsMaxBytes : Runtime.getRuntime().maxMemory() / 2;
+    }
+  }
+}

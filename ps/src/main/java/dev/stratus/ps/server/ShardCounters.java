@@ -1,0 +1,65 @@
+package dev.stratus.ps.server;
+
+import dev.stratus.ps.ShardMetrics;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A shard's counters (what {@link ShardMetrics} reports) and its rate-limited log of refused or misbehaving peers.
+ */
+final class ShardCounters {
+  private static final Logger LOG = LoggerFactory.getLogger(PsServer.class);
+  private static final int BAD_PEERS_LOGGED_PER_SECOND = 10;
+
+  final int shard;
+  final LongAdder updates = new LongAdder();
+  final LongAdder keysUpdated = new LongAdder();
+  final LongAdder requests = new LongAdder();
+  final LongAdder bytesIn = new LongAdder();
+  final LongAdder bytesOut = new LongAdder();
+  /** Connections that proved the secret and are open. */
+  final AtomicInteger workers = new AtomicInteger();
+  /** Connections open that have not proved the secret yet. */
+  final AtomicInteger handshakes = new AtomicInteger();
+  /** Requests received whose reply is not written yet (only store calls wait). */
+  final AtomicInteger queueDepth = new AtomicInteger();
+  private final AtomicLong badPeers = new AtomicLong();
+  private final AtomicLong badPeersLogged = new AtomicLong();
+  private volatile double updatesPerSecond;
+  private long lastRateUpdates;
+
+  ShardCounters(int shard) {
+    this.shard = shard;
+  }
+
+  ShardMetrics metrics(int models) {
+    return new ShardMetrics(shard, updatesPerSecond, updates.sum(), keysUpdated.sum(), requests.sum(),
+        bytesIn.sum(), bytesOut.sum(), workers.get() + handshakes.get(), queueDepth.get(), models);
+  }
+
+  /** Called once a second, from one thread: samples the update rate and reports the peers not logged one by one. */
+  void tick() {
+    long now = updates.sum();
+    updatesPerSecond = now - lastRateUpdates;
+    lastRateUpdates = now;
+    long unlogged = badPeers.getAndSet(0) - badPeersLogged.getAndSet(0);
+    if (unlogged > 0) {
+      LOG.warn("shard {}: {} more connections refused or closed for bad frames in the last second", shard,
+          unlogged);
+    }
+  }
+
+  /**
+   * Logs a refused or misbehaving peer: each of the first few each second, then only a count per second, so that a
+   * flood of garbage cannot flood the log.
+   */
+  void badPeer(String format, Object... args) {
+    badPeers.incrementAndGet();
+    if (badPeersLogged.incrementAndGet() <= BAD_PEERS_LOGGED_PER_SECOND) {
+      LOG.warn(format, args);
+    }
+  }
+}

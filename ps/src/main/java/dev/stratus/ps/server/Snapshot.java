@@ -1,0 +1,80 @@
+package dev.stratus.ps.server;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsException;
+import dev.stratus.ps.wire.FrameIn;
+import dev.stratus.ps.wire.FrameOut;
+import dev.stratus.ps.wire.MalformedFrameException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+
+/**
+ * A shard's slice of a model as stored in the object store: one LZ4-compressed object holding the spec, the row
+ * range, the clock, per-worker counts, the weights and the optimizer state. One PUT replaces it whole, so a reader
+ * sees either the previous snapshot or the new one.
+ */
+record Snapshot(
+    String name,
+    ModelSpec spec,
+    int rowStart,
+    int rowEnd,
+    long clock,
+    Map<Integer, Long> updatesByWorker,
+    float[] weights,
+    float[] state) {
+  private static final int MAGIC = 0x53505331; // "SPS1": format version 1
+
+  byte[] encode() {
+    FrameOut out = new FrameOut(Integer.MAX_VALUE);
+    out.i32(MAGIC).str(name).spec(spec).i32(rowStart).i32(rowEnd).i64(clock).i32(updatesByWorker.size());
+    updatesByWorker.forEach((worker, count) -> out.i32(worker).i64(count));
+    out.floatArray(weights);
+    out.u8(state == null ? 0 : 1);
+    if (state != null) {
+      out.floatArray(state);
+    }
+    byte[] raw = out.toByteArray();
+    byte[] compressed = LZ4Factory.fastestInstance().fastCompressor().compress(raw);
+    FrameOut result = new FrameOut(Integer.MAX_VALUE);
+    result.i32(MAGIC).i32(raw.length);
+    byte[] encoded = Arrays.copyOf(result.toByteArray(), 8 + compressed.length);
+    System.arraycopy(compressed, 0, encoded, 8, compressed.length);
+    return encoded;
+  }
+
+  static Snapshot decode(byte[] bytes, String where) {
+    try {
+      FrameIn header = new FrameIn();
+      header.reset(bytes, 0, bytes.length);
+      if (header.i32() != MAGIC) {
+        throw new IllegalArgumentException("not a parameter-server snapshot (bad magic)");
+      }
+      int rawLength = header.i32();
+      byte[] raw = LZ4Factory.fastestInstance().safeDecompressor().decompress(bytes, 8, bytes.length - 8, rawLength);
+      FrameIn in = new FrameIn();
+      in.reset(raw, 0, raw.length);
+      if (in.i32() != MAGIC) {
+        throw new IllegalArgumentException("corrupt snapshot body");
+      }
+      String name = in.str();
+      ModelSpec spec = in.spec();
+      int rowStart = in.i32();
+      int rowEnd = in.i32();
+      long clock = in.i64();
+      int workers = in.count(12);
+      Map<Integer, Long> counts = new TreeMap<>();
+      for (int i = 0; i < workers; i++) {
+        counts.put(in.i32(), in.i64());
+      }
+      float[] weights = in.floats();
+      float[] state = in.u8() == 0 ? null : in.floats();
+      in.expectEnd();
+      return new Snapshot(name, spec, rowStart, rowEnd, clock, counts, weights, state);
+    } catch (MalformedFrameException | LZ4Exception | IllegalArgumentException e) {
+      throw new PsException("snapshot " + where + " is unreadable: " + e.getMessage(), e);
+    }
+  }
+}

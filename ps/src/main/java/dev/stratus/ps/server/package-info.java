@@ -1,0 +1,5 @@
+/**
+ * A shard: {@link dev.stratus.ps.server.PsServer} starts one (in this JVM, or as a process through its main) from a
+ * {@link dev.stratus.ps.server.ShardConfig}; its parts are listed there.
+ */
+package dev.stratus.ps.server;

@@ -1,0 +1,72 @@
+package dev.stratus.ps.server;
+
+import dev.stratus.ps.wire.FrameOut;
+import dev.stratus.ps.wire.FrameReader;
+import dev.stratus.ps.wire.MalformedFrameException;
+import dev.stratus.ps.wire.Wire;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A hand-driven socket to a shard, for sending frames the real client never would. */
+public final class RawConnection implements AutoCloseable {
+  final Socket socket = new Socket();
+  final InputStream in;
+  final OutputStream out;
+  private final FrameReader replies = new FrameReader(1024, null);
+
+  public RawConnection(InetSocketAddress address) throws IOException {
+    socket.connect(address, 5000);
+    socket.setSoTimeout(10_000);
+    socket.setTcpNoDelay(true);
+    in = socket.getInputStream();
+    out = socket.getOutputStream();
+  }
+
+  public static byte[] frame(byte opcode, int requestId, java.util.function.Consumer<FrameOut> body) {
+    FrameOut out = new FrameOut(Integer.MAX_VALUE);
+    out.begin(opcode, requestId);
+    body.accept(out);
+    out.end();
+    return out.toByteArray();
+  }
+
+  public static byte[] hello(String secret) {
+    return frame(Wire.HELLO, 0, f -> f.bytes(secret.getBytes(StandardCharsets.UTF_8)).i32(0));
+  }
+
+  public void send(byte[] bytes) throws IOException {
+    out.write(bytes);
+  }
+
+  /** The next reply: its opcode, request id, and the message of an error reply (else null). */
+  public record Reply(byte opcode, int requestId, String error) {}
+
+  public Reply read() throws IOException, MalformedFrameException {
+    replies.read(in, Integer.MAX_VALUE);
+    byte opcode = replies.opcode();
+    return new Reply(opcode, replies.requestId(), opcode == Wire.REPLY_ERROR ? replies.body.str() : null);
+  }
+
+  /** True when the shard has closed the connection (reads end of stream or a reset). */
+  public boolean closedByPeer() {
+    try {
+      while (in.read() >= 0) {
+        // drain replies sent before the close
+      }
+      return true;
+    } catch (java.net.SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

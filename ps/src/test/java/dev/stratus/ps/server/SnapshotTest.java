@@ -1,0 +1,127 @@
+package dev.stratus.ps.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.ModelStatus;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.PsClient;
+import dev.stratus.ps.PsException;
+import dev.stratus.ps.PsModel;
+import dev.stratus.ps.PsProcesses;
+import dev.stratus.store.EmbeddedS3Server;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SnapshotTest {
+  @TempDir static Path storeDir;
+  private static EmbeddedS3Server s3;
+  private static StoreSpec store;
+
+  @BeforeAll
+  static void startStore() {
+    s3 = EmbeddedS3Server.start(storeDir);
+    store = s3.spec();
+  }
+
+  @AfterAll
+  static void stopStore() {
+    s3.close();
+  }
+
+  private static ShardConfig config(String job) {
+    return ShardConfig.of(Shards.SECRET).checkpoint(S3Path.parse("s3://ps-checkpoints/" + job), store);
+  }
+
+  private static float[] pushSome(PsClient ps, PsModel model, int rounds, int seed) {
+    java.util.Random random = new java.util.Random(seed);
+    for (int r = 0; r < rounds; r++) {
+      int[] keys = random.ints(30, 0, model.spec().rows()).distinct().sorted().toArray();
+      float[] gradient = new float[keys.length * model.spec().cols()];
+      for (int i = 0; i < gradient.length; i++) {
+        gradient[i] = random.nextFloat() - 0.5f;
+      }
+      ps.push(model, keys, gradient).join();
+    }
+    return ps.pullAll(model).join();
+  }
+
+  @Test
+  void restartedShardsResumeFromTheirSnapshot() throws Exception {
+    ModelSpec spec = ModelSpec.matrix(5000, 2).optimizer(Optimizer.ADAGRAD).learningRate(0.3f);
+    float[] snapped;
+    long clock;
+    try (Shards shards = Shards.start(2, config("restart")); PsClient ps = shards.client(4)) {
+      PsModel model = ps.createModel("adagrad", spec);
+      snapped = pushSome(ps, model, 40, 1);
+      clock = ps.snapshot(model).get();
+      assertEquals(40, clock);
+      // a restore on demand undoes what came after the snapshot
+      float[] later = pushSome(ps, model, 5, 2);
+      assertFalse(java.util.Arrays.equals(snapped, later));
+      assertEquals(40, ps.restore(model).get());
+      assertArrayEquals(snapped, ps.pullAll(model).get());
+    }
+    assertEquals(2, ObjectStore.of(store).list(S3Path.parse("s3://ps-checkpoints/restart/")).size());
+
+    try (Shards shards = Shards.start(2, config("restart")); PsClient ps = shards.client(4)) {
+      PsModel model = ps.createModel("adagrad", spec); // found: restored at start
+      assertArrayEquals(snapped, ps.pullAll(model).get());
+      assertEquals(new ModelStatus(40, Map.of(4, 40L)), ps.status(model).get());
+      // the optimizer state came back too: the next AdaGrad step matches one taken without the restart
+      float[] continued = pushSome(ps, model, 3, 3);
+      try (Shards fresh = Shards.start(2); PsClient reference = fresh.client()) {
+        PsModel replay = reference.createModel("adagrad", spec);
+        pushSome(reference, replay, 40, 1);
+        assertArrayEquals(continued, pushSome(reference, replay, 3, 3));
+      }
+    }
+  }
+
+  @Test
+  void periodicSnapshotsSurviveACrashedShardProcess() throws Exception {
+    ModelSpec spec = ModelSpec.vector(14).optimizer(Optimizer.MOMENTUM).momentum(0.5f);
+    try (PsProcesses processes = PsProcesses.start(2, config("periodic").snapshotEvery(1), "256m")) {
+      float[] before;
+      try (PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
+        PsModel model = ps.createModel("momentum", spec);
+        before = pushSome(ps, model, 25, 4);
+        Thread.sleep(2500); // at least one periodic snapshot after the last push
+        processes.kill(1);
+        assertTrue(ps.pull(model, new int[] {spec.rows() - 1}).handle((v, e) -> e).get(10, TimeUnit.SECONDS)
+            instanceof PsException, "a pull from a dead shard fails");
+      }
+      processes.restart(1);
+      try (PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
+        PsModel model = ps.createModel("momentum", spec);
+        assertArrayEquals(before, ps.pullAll(model).get());
+        assertEquals(25, ps.status(model).get().clock());
+      }
+    }
+  }
+
+  @Test
+  void snapshotWithoutCheckpointLocationIsAnErrorReply() throws Exception {
+    try (Shards shards = Shards.start(1); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("nowhere", ModelSpec.vector(4));
+      Throwable error = ps.snapshot(model).handle((v, e) -> e).get();
+      assertTrue(error instanceof PsException && error.getMessage().contains("no checkpoint location"),
+          String.valueOf(error));
+      assertEquals(List.of(), ps.list("").get()); // still answering
+    }
+  }
+}
