@@ -100,7 +100,7 @@ class SnapshotTest {
       try (PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
         PsModel model = ps.createModel("momentum", spec);
         before = pushSome(ps, model, 25, 4);
-        Thread.sleep(2500); // at least one periodic snapshot after the last push
+        awaitSnapshots("s3://ps-checkpoints/periodic/", "momentum", 2, ps.status(model).get().clock());
         processes.kill(1);
         assertTrue(ps.pull(model, new int[] {spec.rows() - 1}).handle((v, e) -> e).get(10, TimeUnit.SECONDS)
             instanceof PsException, "a pull from a dead shard fails");
@@ -112,6 +112,29 @@ class SnapshotTest {
         assertEquals(25, ps.status(model).get().clock());
       }
     }
+  }
+
+  /**
+   * Waits until the periodic snapshots of {@code model} on {@code shards} shards together hold {@code clock} pushes
+   * (the event itself, not a guess at the snapshot period).
+   */
+  private static void awaitSnapshots(String checkpoint, String model, int shards, long clock)
+      throws InterruptedException {
+    ObjectStore objects = ObjectStore.of(store);
+    long last = -1;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      last = 0;
+      for (int shard = 0; shard < shards; shard++) {
+        S3Path path = S3Path.parse(checkpoint + "shard-" + shard + "/" + model + ".snapshot");
+        last += objects.exists(path) ? Snapshot.decode(objects.get(path), path.toString()).clock() : 0;
+      }
+      if (last == clock) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the snapshots under " + checkpoint + " hold " + last + " pushes, not " + clock);
   }
 
   @Test
