@@ -59,12 +59,15 @@ public final class ChildProcess implements AutoCloseable {
   private final Process process;
   private final Duration stopGrace;
   private final CompletableFuture<Integer> exit;
-  private String ready;
+  /** What followed the readiness prefix; never completed when no readiness line is awaited. */
+  private final CompletableFuture<String> ready;
 
-  private ChildProcess(String name, Process process, Duration stopGrace, List<CompletableFuture<Void>> drains) {
+  private ChildProcess(String name, Process process, Duration stopGrace, List<CompletableFuture<Void>> drains,
+      CompletableFuture<String> ready) {
     this.name = name;
     this.process = process;
     this.stopGrace = stopGrace;
+    this.ready = ready;
     List<CompletableFuture<?>> ends = new ArrayList<>(drains);
     ends.add(process.onExit());
     this.exit = CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(ended -> process.exitValue());
@@ -83,7 +86,7 @@ public final class ChildProcess implements AutoCloseable {
 
   /** What followed the readiness prefix on its line (trimmed), or null when no readiness line was awaited. */
   public String ready() {
-    return ready;
+    return ready.getNow(null);
   }
 
   public long pid() {
@@ -314,6 +317,39 @@ public final class ChildProcess implements AutoCloseable {
       if (readyPrefix != null && stdout.lines == null) {
         throw new IllegalStateException(name + ": a readiness line cannot be read from standard output to a file");
       }
+      Process process;
+      try {
+        process = processBuilder().start();
+      } catch (IOException e) {
+        throw new IOException("cannot start " + name + ": " + e.getMessage(), e);
+      }
+      CompletableFuture<String> ready = new CompletableFuture<>();
+      ChildProcess child = new ChildProcess(name, process, stopGrace, readOutput(process, ready), ready);
+      RUNNING.add(child);
+      process.onExit().thenRun(() -> RUNNING.remove(child));
+      try {
+        if (input != null) {
+          try (OutputStream in = process.getOutputStream()) {
+            in.write(input);
+          } catch (IOException e) {
+            throw new IOException("cannot write the standard input of " + name + ": " + e.getMessage(), e);
+          }
+        }
+        if (readyPrefix != null) {
+          awaitReady(ready);
+        }
+        return child;
+      } catch (IOException | RuntimeException e) {
+        child.kill();
+        throw e;
+      }
+    }
+
+    private boolean readsStdout() {
+      return readyPrefix != null || stdout.readHere();
+    }
+
+    private ProcessBuilder processBuilder() {
       ProcessBuilder builder = new ProcessBuilder(commandLine());
       if (directory != null) {
         builder.directory(directory.toFile());
@@ -327,63 +363,47 @@ public final class ChildProcess implements AutoCloseable {
         }
       }
       variables.putAll(environment);
-      boolean readStdout = readyPrefix != null || stdout.readHere();
-      builder.redirectOutput(readStdout ? ProcessBuilder.Redirect.PIPE : stdout.redirect);
+      builder.redirectOutput(readsStdout() ? ProcessBuilder.Redirect.PIPE : stdout.redirect);
       builder.redirectErrorStream(mergeStderr);
       if (!mergeStderr) {
         builder.redirectError(stderr.redirect);
       }
-      Process process;
-      try {
-        process = builder.start();
-      } catch (IOException e) {
-        throw new IOException("cannot start " + name + ": " + e.getMessage(), e);
-      }
-      CompletableFuture<String> ready = new CompletableFuture<>();
+      return builder;
+    }
+
+    /**
+     * Starts reading what this JVM reads of the child's output, looking for the readiness line if there is one; the
+     * futures complete when each stream has been read to its end.
+     */
+    private List<CompletableFuture<Void>> readOutput(Process process, CompletableFuture<String> ready) {
       List<CompletableFuture<Void>> drains = new ArrayList<>();
-      if (readStdout) {
-        Consumer<String> lines = readyPrefix == null ? stdout.lines : line -> {
-          if (!ready.isDone() && line.startsWith(readyPrefix)) {
-            ready.complete(line.substring(readyPrefix.length()).trim());
+      if (readsStdout()) {
+        String prefix = readyPrefix;
+        Consumer<String> sink = stdout.lines;
+        CompletableFuture<Void> stdoutRead = drain(process.getInputStream(), prefix == null ? sink : line -> {
+          if (!ready.isDone() && line.startsWith(prefix)) {
+            ready.complete(line.substring(prefix.length()).trim());
           } else {
-            stdout.lines.accept(line);
+            sink.accept(line);
           }
-        };
-        drains.add(drain(process.getInputStream(), lines));
+        });
+        if (prefix != null) {
+          // Its output ended without the line: fail with how it ended rather than wait out the timeout.
+          stdoutRead.thenCompose(read -> process.onExit()).thenAccept(ended -> ready.completeExceptionally(
+              new IOException("it exited with code " + ended.exitValue() + " before printing '" + prefix.trim()
+                  + "'")));
+        }
+        drains.add(stdoutRead);
       }
       if (!mergeStderr && stderr.readHere()) {
         drains.add(drain(process.getErrorStream(), stderr.lines));
       }
-      if (readyPrefix != null) {
-        // Output ended without the line: fail with how the child ended rather than wait out the timeout.
-        drains.get(0).thenCompose(drained -> process.onExit()).thenAccept(ended -> ready.completeExceptionally(
-            new IOException("it exited with code " + ended.exitValue() + " before printing '" + readyPrefix.trim()
-                + "'")));
-      }
-      ChildProcess child = new ChildProcess(name, process, stopGrace, drains);
-      RUNNING.add(child);
-      process.onExit().thenRun(() -> RUNNING.remove(child));
-      try {
-        if (input != null) {
-          try (OutputStream in = process.getOutputStream()) {
-            in.write(input);
-          } catch (IOException e) {
-            throw new IOException("cannot write the standard input of " + name + ": " + e.getMessage(), e);
-          }
-        }
-        if (readyPrefix != null) {
-          child.ready = awaitReady(ready);
-        }
-        return child;
-      } catch (IOException | RuntimeException e) {
-        child.kill();
-        throw e;
-      }
+      return drains;
     }
 
-    private String awaitReady(CompletableFuture<String> ready) throws IOException {
+    private void awaitReady(CompletableFuture<String> ready) throws IOException {
       try {
-        return ready.get(readyTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        ready.get(readyTimeout.toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         throw new IOException(name + " did not start: it printed no '" + readyPrefix.trim() + "' within "
             + describe(readyTimeout), e);
