@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stratus.jvm.ClassPath;
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.kernels.dataset.DatasetManifest;
@@ -16,9 +17,7 @@ import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.jobs.search.ExperimentResult;
 import dev.stratus.jobs.search.SearchRecords;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -53,8 +52,7 @@ class SearchResumeTest {
     Map<Integer, ExperimentResult> recorded = new HashMap<>();
     Set<Integer> startedBeforeKill = new HashSet<>();
     SearchRecords records = new SearchRecords(store, PREFIX, SEARCH_ID);
-    Process first = startDriver("first");
-    try {
+    try (ChildProcess first = startDriver("first")) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
       // Killed while an experiment runs after one finished: the resumed search restarts that one.
       while (records.committed().isEmpty() || records.started().size() == records.committed().size()) {
@@ -62,10 +60,8 @@ class SearchResumeTest {
         assertTrue(System.nanoTime() < deadline, "no experiment finished within 300 s:\n" + output("first"));
         Thread.sleep(50);
       }
-      first.destroyForcibly();
-      assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the killed driver did not end");
-    } finally {
-      first.destroyForcibly();
+      first.kill();
+      assertFalse(first.isAlive(), "the killed driver did not end");
     }
     for (int id : records.committed()) {
       recorded.put(id, JSON.readValue(store.get(records.finishedPath(id)), ExperimentResult.class));
@@ -77,13 +73,10 @@ class SearchResumeTest {
     assertFalse(store.exists(PREFIX.resolve("search-result.json")), "the killed search wrote no result");
 
     // Second driver, same id: runs to the end.
-    Process second = startDriver("second");
-    try {
-      assertTrue(second.waitFor(300, TimeUnit.SECONDS),
+    try (ChildProcess second = startDriver("second")) {
+      assertTrue(second.waitFor(Duration.ofSeconds(300)),
           "the resumed search did not end within 300 s:\n" + output("second"));
-      assertEquals(0, second.exitValue(), "the resumed driver failed:\n" + output("second"));
-    } finally {
-      second.destroyForcibly();
+      assertEquals(0, second.exitCode(), "the resumed driver failed:\n" + output("second"));
     }
     String resumedOutput = output("second");
     JsonNode result = JSON.readTree(store.get(PREFIX.resolve("search-result.json")));
@@ -156,13 +149,13 @@ class SearchResumeTest {
     assertNull(store.list(prefix.resolve("started/")).stream().findAny().orElse(null), "no experiment started");
   }
 
-  private static Process startDriver(String name) throws Exception {
-    Path log = DataTesting.DIR.resolve("driver-" + name + ".log");
-    List<String> command = new ArrayList<>(List.of(
-        Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
-        ClassPath.current(), SearchResumeDriver.class.getName(),
-        DataTesting.DIR.resolve("store").toString(), ROOT, SEARCH_ID));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  private static ChildProcess startDriver(String name) throws Exception {
+    return ChildJvm.mainClass(SearchResumeDriver.class)
+        .jvmOptions("-Xmx512m")
+        .arguments(DataTesting.DIR.resolve("store").toString(), ROOT, SEARCH_ID)
+        .name("the " + name + " driver")
+        .output(ChildProcess.Output.toFile(DataTesting.DIR.resolve("driver-" + name + ".log")))
+        .start();
   }
 
   private static String output(String name) {

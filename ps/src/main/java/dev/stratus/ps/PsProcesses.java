@@ -1,23 +1,24 @@
 package dev.stratus.ps;
 
-import dev.stratus.jvm.ClassPath;
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
 import dev.stratus.ps.server.PsServer;
 import dev.stratus.ps.server.ServerCommandLine;
 import dev.stratus.ps.server.ShardConfig;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Launches parameter-server shards as separate JVM processes on this machine, and kills them on {@link #close()}
@@ -35,20 +36,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PsProcesses implements AutoCloseable {
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
-  private static final long START_TIMEOUT_SECONDS = 60;
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final ShardConfig template;
   private final String heap;
-  private final Process[] processes;
+  private final ChildProcess[] processes;
   private final int[] ports;
-  private final Thread reaper = new Thread(this::destroyAll, "ps-processes-reaper");
 
   private PsProcesses(int shards, ShardConfig template, String heap) {
     this.template = template;
     this.heap = heap;
-    this.processes = new Process[shards];
+    this.processes = new ChildProcess[shards];
     this.ports = new int[shards];
-    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /**
@@ -84,8 +83,8 @@ public final class PsProcesses implements AutoCloseable {
   }
 
   /** Kills shard {@code shard} at once (SIGKILL), as a crash would. */
-  public void kill(int shard) throws InterruptedException {
-    processes[shard].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  public void kill(int shard) {
+    processes[shard].kill();
   }
 
   /** Starts shard {@code shard} again on its old port, after {@link #kill}. */
@@ -97,65 +96,33 @@ public final class PsProcesses implements AutoCloseable {
   }
 
   private void launch(int shard, int port) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap, "-XX:+UseParallelGC",
-        "-cp", ClassPath.current(), PsServer.class.getName(),
+    List<String> arguments = new ArrayList<>(List.of(
         "--port", String.valueOf(port), "--bind", template.bind(), "--shard", String.valueOf(shard),
         "--token-env", TOKEN_ENV, "--max-frame-bytes", String.valueOf(template.maxFrameBytes()),
         "--kv-max-bytes", String.valueOf(template.kvMaxBytes())));
-    command.addAll(List.of(ServerCommandLine.limitOptions(template.limits())));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-    builder.environment().put(TOKEN_ENV, template.token());
+    arguments.addAll(List.of(ServerCommandLine.limitOptions(template.limits())));
+    Map<String, String> environment = new HashMap<>(Map.of(TOKEN_ENV, template.token()));
     if (template.checkpoint() != null) {
-      command.addAll(List.of("--checkpoint", template.checkpoint().toString(),
+      arguments.addAll(List.of("--checkpoint", template.checkpoint().toString(),
           "--snapshot-every", String.valueOf(template.snapshotEverySeconds())));
-      builder.command(command).environment().put(PsServer.STORE_SPEC_ENV, serialize(template.store()));
+      environment.put(PsServer.STORE_SPEC_ENV, serialize(template.store()));
     }
-    Process process;
+    ChildProcess process;
     try {
-      process = builder.start();
+      process = ChildJvm.mainClass(PsServer.class)
+          .jvmOptions("-Xmx" + heap, "-XX:+UseParallelGC")
+          .arguments(arguments)
+          .name("parameter-server shard " + shard)
+          .environment(environment)
+          .readyWhen(PsServer.LISTENING_LINE, START_TIMEOUT)
+          .start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start parameter-server shard " + shard, e);
+      throw new PsException(e.getMessage(), e);
     }
     synchronized (this) {
       processes[shard] = process;
     }
-    ports[shard] = awaitPort(shard, process);
-  }
-
-  /** Reads the child's stdout until it announces its port, then keeps draining it so the child never blocks. */
-  private static int awaitPort(int shard, Process process) {
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread drain = new Thread(() -> {
-      try {
-        for (String line; (line = out.readLine()) != null; ) {
-          if (line.startsWith(PsServer.LISTENING_LINE)) {
-            port.complete(Integer.parseInt(line.substring(PsServer.LISTENING_LINE.length()).trim()));
-          }
-        }
-      } catch (IOException | NumberFormatException e) {
-        port.completeExceptionally(e);
-      }
-      port.completeExceptionally(new IllegalStateException("exited with " + exitCode(process)));
-    }, "ps-shard-" + shard + "-stdout");
-    drain.setDaemon(true);
-    drain.start();
-    try {
-      return port.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      process.destroyForcibly();
-      throw new PsException("parameter-server shard " + shard + " did not start: " + e.getMessage(), e);
-    }
-  }
-
-  private static String exitCode(Process process) {
-    try {
-      return String.valueOf(process.waitFor(5, TimeUnit.SECONDS) ? process.exitValue() : "(still running)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "(interrupted)";
-    }
+    ports[shard] = Integer.parseInt(process.ready());
   }
 
   private static String serialize(Object spec) {
@@ -168,34 +135,9 @@ public final class PsProcesses implements AutoCloseable {
     return Base64.getEncoder().encodeToString(bytes.toByteArray());
   }
 
-  private synchronized void destroyAll() {
-    for (Process process : processes) {
-      if (process != null) {
-        process.destroy();
-      }
-    }
-    for (Process process : processes) {
-      if (process != null) {
-        try {
-          if (!process.waitFor(5, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-          }
-        } catch (InterruptedException e) {
-          process.destroyForcibly();
-          Thread.currentThread().interrupt();
-        }
-      }
-    }
-  }
-
   /** Stops every shard (SIGTERM, then SIGKILL after 5 s) and waits for them to exit. */
   @Override
-  public void close() {
-    destroyAll();
-    try {
-      Runtime.getRuntime().removeShutdownHook(reaper);
-    } catch (IllegalStateException alreadyShuttingDown) {
-      // the hook is running or ran: nothing left to do
-    }
+  public synchronized void close() {
+    ChildProcess.closeAll(Arrays.stream(processes).filter(Objects::nonNull).toList());
   }
 }

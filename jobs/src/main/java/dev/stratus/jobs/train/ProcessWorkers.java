@@ -1,17 +1,16 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.jvm.ClassPath;
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Worker generations as JVMs of their own whose heap is the worker's memory, as a Lambda environment would run them.
@@ -22,7 +21,7 @@ public final class ProcessWorkers implements WorkerLauncher {
   private static final String OUTCOME = "STRATUS_WORKER_OUTCOME ";
 
   private final int memoryMb;
-  private final Set<Process> running = ConcurrentHashMap.newKeySet();
+  private final Set<ChildProcess> running = ConcurrentHashMap.newKeySet();
 
   public ProcessWorkers(int memoryMb) {
     this.memoryMb = memoryMb;
@@ -30,61 +29,32 @@ public final class ProcessWorkers implements WorkerLauncher {
 
   @Override
   public Running launch(WorkerTask task) throws IOException {
-    Process process =
-        new ProcessBuilder(
-                List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + memoryMb + "m",
-                    "-XX:+UseSerialGC",
-                    "-cp",
-                    ClassPath.current(),
-                    ProcessWorkers.class.getName()))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    AtomicReference<String> reported = new AtomicReference<>();
+    ChildProcess process = ChildJvm.mainClass(ProcessWorkers.class)
+        .jvmOptions("-Xmx" + memoryMb + "m", "-XX:+UseSerialGC")
+        .name("worker process")
+        .input((Base64.getEncoder().encodeToString(WorkerMessages.task(task)) + "\n").getBytes(StandardCharsets.UTF_8))
+        .stdout(ChildProcess.Output.lines(line -> {
+          if (line.startsWith(OUTCOME)) {
+            reported.set(line.substring(OUTCOME.length()));
+          }
+        }))
+        .start();
     running.add(process);
-    try (OutputStream in = process.getOutputStream()) {
-      in.write(Base64.getEncoder().encode(WorkerMessages.task(task)));
-      in.write('\n');
-    }
-    CompletableFuture<WorkerTask.WorkerOutcome> outcome =
-        CompletableFuture.supplyAsync(() -> await(process), command -> daemon(command, "worker-process-" + process.pid()));
-    outcome.whenComplete((o, failure) -> running.remove(process));
-    return new Running(outcome, process::destroyForcibly);
-  }
-
-  private static void daemon(Runnable command, String name) {
-    Thread thread = new Thread(command, name);
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  /** Waits for the worker to end and returns its outcome; a worker that died without one fails here. */
-  private static WorkerTask.WorkerOutcome await(Process process) {
-    String outcome = null;
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = out.readLine(); line != null; line = out.readLine()) {
-        if (line.startsWith(OUTCOME)) {
-          outcome = line.substring(OUTCOME.length());
-        }
-      }
-      int exit = process.waitFor();
-      if (outcome == null) {
+    CompletableFuture<WorkerTask.WorkerOutcome> outcome = process.onExit().thenApply(exit -> {
+      if (reported.get() == null) {
         throw new IllegalStateException("worker process " + process.pid() + " ended with exit code " + exit
             + " before reporting (killed, or out of memory)");
       }
-    } catch (IOException e) {
-      throw new IllegalStateException("lost worker process " + process.pid() + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for worker process " + process.pid(), e);
-    }
-    return WorkerMessages.outcome(Base64.getDecoder().decode(outcome));
+      return WorkerMessages.outcome(Base64.getDecoder().decode(reported.get()));
+    });
+    outcome.whenComplete((o, failure) -> running.remove(process));
+    return new Running(outcome, process::kill);
   }
 
   @Override
   public void close() {
-    running.forEach(Process::destroyForcibly);
+    running.forEach(ChildProcess::kill);
   }
 
   /** The child: reads its task from standard input, runs it, prints its outcome. */

@@ -3,6 +3,7 @@ package dev.stratus.lambda.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.stratus.jvm.ChildProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An environment that is a JVM of its own running the real AWS runtime interface client, which pulls invocations
@@ -41,7 +41,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   /** The path prefix, {@code /TOKEN/2018-06-01/runtime/}, that only this environment's process knows. */
   private final String runtimePath;
   private final BlockingQueue<PendingCall> handoff = new LinkedBlockingQueue<>();
-  private final Process process;
+  private final ChildProcess process;
   private volatile PendingCall current;
   private volatile boolean destroyed;
   /** The runtime reported an init error and is exiting: never reuse it. */
@@ -112,13 +112,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
       return;
     }
     destroyed = true;
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
-    try {
-      process.waitFor(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    process.kill();
     handoff.add(GONE);
     runtimeApi.stop(0);
   }
@@ -128,7 +122,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     PendingCall invocation = current;
     if (invocation != null && !invocation.outcome.isDone()) {
       invocation.outcome.complete(CallOutcome.platform("Runtime.ExitError", "RequestId: " + invocation.requestId
-          + " Error: Runtime exited with error: " + describeExit(process.exitValue()), "error"));
+          + " Error: Runtime exited with error: " + describeExit(process.exitCode()), "error"));
     }
     handoff.add(GONE);
   }

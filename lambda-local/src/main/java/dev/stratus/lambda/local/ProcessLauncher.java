@@ -1,5 +1,7 @@
 package dev.stratus.lambda.local;
 
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +25,6 @@ final class ProcessLauncher {
   /** Lambda's own PATH, for a driver that has none. */
   private static final String LAMBDA_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
 
-  private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   private final List<String> jvmOptions;
   private final List<Path> runtimeClasspath;
   private final Path nativeLibrary;
@@ -44,7 +45,7 @@ final class ProcessLauncher {
    * Starts the process; {@code scratch} is the environment's own directory: its /tmp, and its task root when the
    * code is a classpath.
    */
-  Process start(Deployment deployment, String environmentId, String runtimeApi, Path log, Path scratch) {
+  ChildProcess start(Deployment deployment, String environmentId, String runtimeApi, Path log, Path scratch) {
     Path tmp = scratch.resolve("tmp");
     List<Path> classpath = new ArrayList<>();
     Path taskRoot = scratch;
@@ -54,25 +55,26 @@ final class ProcessLauncher {
       taskRoot = archive.taskRoot();
     }
     classpath.addAll(runtimeClasspath);
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heapMb(deployment.memoryMb()) + "m"));
-    command.addAll(jvmOptions);
-    command.addAll(functionJvmOptions(deployment));
-    command.addAll(List.of("-Djava.io.tmpdir=" + tmp, "-D" + RuntimeInterfaceClient.JNI_PROPERTY + "=" + nativeLibrary,
-        "-cp", String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()),
-        RuntimeInterfaceClient.MAIN_CLASS, deployment.handler()));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .directory(taskRoot.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Map<String, String> environment = builder.environment();
-    environment.clear();
-    environment.put("PATH", System.getenv().getOrDefault("PATH", LAMBDA_PATH));
-    environment.putAll(deployment.environment());
-    environment.putAll(reservedVariables(deployment, environmentId, runtimeApi, taskRoot));
+    List<String> options = new ArrayList<>(List.of("-Xmx" + heapMb(deployment.memoryMb()) + "m"));
+    options.addAll(jvmOptions);
+    options.addAll(functionJvmOptions(deployment));
+    options.addAll(List.of("-Djava.io.tmpdir=" + tmp,
+        "-D" + RuntimeInterfaceClient.JNI_PROPERTY + "=" + nativeLibrary));
     try {
       Files.createDirectories(tmp);
-      return builder.start();
+      return ChildJvm.mainClass(RuntimeInterfaceClient.MAIN_CLASS)
+          .jvmOptions(options)
+          .classPath(String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()))
+          .arguments(deployment.handler())
+          .name("environment " + environmentId)
+          .directory(taskRoot)
+          .output(ChildProcess.Output.appendTo(log))
+          .input(new byte[0]) // Lambda gives a function nothing on its standard input
+          .cleanEnvironment()
+          .environment("PATH", System.getenv().getOrDefault("PATH", LAMBDA_PATH))
+          .environment(deployment.environment())
+          .environment(reservedVariables(deployment, environmentId, runtimeApi, taskRoot))
+          .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start an environment for " + deployment.name(), e);
     }

@@ -2,8 +2,8 @@ package dev.stratus.lambda.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import dev.stratus.jvm.ChildProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,11 +35,10 @@ class EnvironmentVariablesTest {
 
   @Test
   void anEnvironmentHasLambdasVariablesOnlyAndNoneOfItsDriversSecrets() throws Exception {
-    Process driver = ServiceHost.launch(DRIVER_SECRETS);
-    try {
-      Long environmentPid = ServiceHost.environmentPid(driver);
-      assertNotNull(environmentPid, "the driver never reported its environment");
-      String environ = new String(Files.readAllBytes(Path.of("/proc", environmentPid.toString(), "environ")),
+    // Closing the driver sends it SIGTERM: its shutdown hook takes the environment with it.
+    try (ChildProcess driver = ServiceHost.launch(DRIVER_SECRETS)) {
+      String environmentPid = driver.ready();
+      String environ = new String(Files.readAllBytes(Path.of("/proc", environmentPid, "environ")),
           StandardCharsets.UTF_8);
 
       Set<String> names = Arrays.stream(environ.split("\0")).filter(variable -> !variable.isEmpty())
@@ -48,12 +47,8 @@ class EnvironmentVariablesTest {
       for (String secret : DRIVER_SECRETS.values()) {
         assertFalse(environ.contains(secret), "the environment has its driver's " + secret);
       }
-      assertEquals("hosted", AuthenticationTest.environmentOf(environmentPid, "AWS_LAMBDA_FUNCTION_NAME"));
-    } finally {
-      driver.destroy(); // its shutdown hook takes the environment with it
-      if (!driver.waitFor(20, TimeUnit.SECONDS)) {
-        driver.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+      assertEquals("hosted",
+          AuthenticationTest.environmentOf(Long.parseLong(environmentPid), "AWS_LAMBDA_FUNCTION_NAME"));
     }
   }
 }

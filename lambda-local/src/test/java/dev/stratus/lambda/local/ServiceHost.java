@@ -1,10 +1,9 @@
 package dev.stratus.lambda.local;
 
-import java.io.BufferedReader;
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -15,26 +14,23 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
  * calling close.
  */
 public final class ServiceHost {
+  private static final String ENVIRONMENT = "ENVIRONMENT ";
+
   private ServiceHost() {}
 
-  /** A driver JVM running this class, with {@code variables} added to this JVM's environment. */
-  static Process launch(Map<String, String> variables) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ServiceHost.class.getName())
-        .redirectErrorStream(true);
-    builder.environment().putAll(variables);
-    return builder.start();
-  }
-
-  /** The pid of the environment that {@code driver} reports once it is set sleeping, or null if it never does. */
-  static Long environmentPid(Process driver) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.startsWith("ENVIRONMENT ")) {
-        return Long.parseLong(line.substring("ENVIRONMENT ".length()).trim());
-      }
-    }
-    return null;
+  /**
+   * A driver JVM running this class, with {@code variables} added to this JVM's environment, once it reports its
+   * environment's pid ({@link ChildProcess#ready}). It stops on SIGTERM within 20 s, so close tells that apart from a
+   * kill by its exit code.
+   */
+  static ChildProcess launch(Map<String, String> variables) throws IOException {
+    return ChildJvm.mainClass(ServiceHost.class)
+        .name("the driver")
+        .environment(variables)
+        .output(ChildProcess.Output.discard())
+        .readyWhen(ENVIRONMENT, Duration.ofSeconds(50))
+        .stopGrace(Duration.ofSeconds(20))
+        .start();
   }
 
   public static void main(String[] args) throws Exception {
@@ -49,7 +45,7 @@ public final class ServiceHost {
         Thread.sleep(20);
       }
       Thread.sleep(500);
-      System.out.println("ENVIRONMENT " + Json.MAPPER.readTree(answer).get("pid").asLong());
+      System.out.println(ENVIRONMENT + Json.MAPPER.readTree(answer).get("pid").asLong());
     }
     Thread.sleep(60_000);
   }

@@ -1,0 +1,71 @@
+package dev.stratus.jvm;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a {@link ChildProcess} that is a JVM running a main class: {@code java <options> -cp <class path> <main
+ * class> <arguments>}, with this JVM's Java and, unless told otherwise, its class path. The JVM's settings come first
+ * in the chain, the process's ({@link ChildProcess.Builder}) after them.
+ */
+public final class ChildJvm {
+  private ChildJvm() {}
+
+  public static Builder mainClass(Class<?> mainClass) {
+    return mainClass(mainClass.getName());
+  }
+
+  public static Builder mainClass(String mainClass) {
+    return new Builder(mainClass);
+  }
+
+  /** A child JVM's command line; named after its main class unless {@link #name} says otherwise. */
+  public static final class Builder extends ChildProcess.Builder {
+    private final String mainClass;
+    private String classPath = ClassPath.current();
+    private final List<String> jvmOptions = new ArrayList<>();
+    private final List<String> arguments = new ArrayList<>();
+
+    private Builder(String mainClass) {
+      super(mainClass.substring(mainClass.lastIndexOf('.') + 1));
+      this.mainClass = mainClass;
+    }
+
+    /** Replaces {@link ClassPath#current()}, the default. */
+    public Builder classPath(String classPath) {
+      this.classPath = classPath;
+      return this;
+    }
+
+    /** Adds options for the JVM ({@code -Xmx512m}, {@code -Dname=value}…), before the class path. */
+    public Builder jvmOptions(String... options) {
+      return jvmOptions(List.of(options));
+    }
+
+    public Builder jvmOptions(List<String> options) {
+      jvmOptions.addAll(options);
+      return this;
+    }
+
+    /** Adds arguments for the main class; never a secret (see {@link ChildProcess}). */
+    public Builder arguments(String... arguments) {
+      return arguments(List.of(arguments));
+    }
+
+    public Builder arguments(List<String> arguments) {
+      this.arguments.addAll(arguments);
+      return this;
+    }
+
+    @Override
+    List<String> commandLine() {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(jvmOptions);
+      command.addAll(List.of("-cp", classPath, mainClass));
+      command.addAll(arguments);
+      return command;
+    }
+  }
+}

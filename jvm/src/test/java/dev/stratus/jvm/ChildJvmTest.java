@@ -1,0 +1,180 @@
+package dev.stratus.jvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Real child JVMs running {@link TestChild}; none outlives its test. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ChildJvmTest {
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+  /** What the JVM's exit code is when a signal ended it: 128 + the signal. */
+  private static final int SIGTERM_EXIT = 128 + 15;
+  private static final int SIGKILL_EXIT = 128 + 9;
+
+  @AfterEach
+  void noChildIsLeftBehind() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (ProcessHandle.current().children().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    List<ProcessHandle> left = ProcessHandle.current().children().filter(ProcessHandle::isAlive).toList();
+    left.forEach(ProcessHandle::destroyForcibly);
+    assertEquals(List.of(), left, "children left running");
+  }
+
+  @Test
+  void secretsReachTheChildThroughItsEnvironmentAndInputButNotItsCommandLine() throws Exception {
+    String variableSecret = "variable-secret-7f3a";
+    String inputSecret = "input-secret-91c2";
+    try (ChildProcess child = testChild("secret")
+        .environment("SECRET", variableSecret)
+        .input((inputSecret + "\n").getBytes(StandardCharsets.UTF_8))
+        .readyWhen(TestChild.READY, READY_TIMEOUT)
+        .start()) {
+      assertEquals(inputSecret + "|" + variableSecret, child.ready());
+      ProcessHandle.Info info = ProcessHandle.of(child.pid()).orElseThrow().info();
+      String commandLine = String.join(" ", info.arguments().orElseThrow());
+      assertTrue(commandLine.contains(TestChild.class.getName()), commandLine);
+      assertFalse(commandLine.contains(variableSecret) || commandLine.contains(inputSecret), commandLine);
+      assertTrue(child.isAlive());
+    }
+  }
+
+  @Test
+  void aChildThatExitsBeforeItIsReadyFailsWithItsExitCode() {
+    IOException failure = assertThrows(IOException.class, () -> testChild("exit", "3")
+        .name("the failing child")
+        .readyWhen(TestChild.READY, READY_TIMEOUT)
+        .start());
+    assertEquals("the failing child did not start: it exited with code 3 before printing 'READY'",
+        failure.getMessage());
+  }
+
+  @Test
+  void aChildThatIsNotReadyInTimeIsKilled() {
+    IOException failure = assertThrows(IOException.class, () -> testChild("silent")
+        .readyWhen(TestChild.READY, Duration.ofSeconds(2))
+        .start());
+    assertEquals("TestChild did not start: it printed no 'READY' within 2 s", failure.getMessage());
+    // noChildIsLeftBehind checks that it was killed
+  }
+
+  @Test
+  void closeStopsAChildWithSigterm() throws Exception {
+    ChildProcess child = testChild("silent").start();
+    child.close();
+    assertFalse(child.isAlive());
+    assertEquals(SIGTERM_EXIT, child.exitCode());
+    child.close(); // a second close does nothing
+  }
+
+  @Test
+  void closeKillsAChildThatIgnoresSigtermAfterItsGrace() throws Exception {
+    ChildProcess child = testChild("ignore-sigterm")
+        .readyWhen(TestChild.READY, READY_TIMEOUT)
+        .stopGrace(Duration.ofSeconds(1))
+        .start();
+    long start = System.nanoTime();
+    child.close();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertFalse(child.isAlive());
+    assertEquals(SIGKILL_EXIT, child.exitCode());
+    assertTrue(seconds >= 1 && seconds < 10, "closed in " + seconds + " s");
+  }
+
+  @Test
+  void killEndsAChildAndItsOwnChildrenAtOnce() throws Exception {
+    try (ChildProcess child = testChild("spawn").readyWhen(TestChild.READY, READY_TIMEOUT).start()) {
+      ProcessHandle grandchild = ProcessHandle.of(Long.parseLong(child.ready())).orElseThrow();
+      child.kill();
+      assertFalse(child.isAlive());
+      assertEquals(SIGKILL_EXIT, child.exitCode());
+      grandchild.onExit().get(10, TimeUnit.SECONDS);
+      assertFalse(grandchild.isAlive(), "its own child outlived it");
+    }
+  }
+
+  @Test
+  void aChildsOutputIsReadToTheEndSoItNeverBlocks() throws Exception {
+    AtomicLong stdoutLines = new AtomicLong();
+    AtomicLong stderrLines = new AtomicLong();
+    try (ChildProcess child = testChild("flood")
+        .stdout(ChildProcess.Output.lines(line -> stdoutLines.incrementAndGet()))
+        .stderr(ChildProcess.Output.lines(line -> stderrLines.incrementAndGet()))
+        .readyWhen(TestChild.READY, READY_TIMEOUT)
+        .start()) {
+      assertTrue(child.waitFor(Duration.ofSeconds(30)), "the flooding child did not end");
+      assertEquals(0, child.exitCode());
+      assertEquals(TestChild.FLOOD_LINES, stdoutLines.get(), "stdout lines after the readiness line");
+      assertEquals(TestChild.FLOOD_LINES, stderrLines.get());
+    }
+  }
+
+  @Test
+  void discardedOutputNeverBlocksEither() throws Exception {
+    try (ChildProcess child = testChild("flood").output(ChildProcess.Output.discard()).start()) {
+      assertTrue(child.waitFor(Duration.ofSeconds(30)), "the flooding child did not end");
+      assertEquals(0, child.exitCode());
+      assertNull(child.ready());
+    }
+  }
+
+  @Test
+  void aCleanEnvironmentHasOnlyTheVariablesGivenAndPath() throws Exception {
+    try (ChildProcess child = testChild("environment")
+        .cleanEnvironment()
+        .environment(Map.of("ONLY_THIS", "1"))
+        .readyWhen(TestChild.READY, READY_TIMEOUT)
+        .start()) {
+      TreeSet<String> expected = new TreeSet<>(List.of("ONLY_THIS"));
+      if (System.getenv("PATH") != null) {
+        expected.add("PATH");
+      }
+      assertEquals(String.join(",", expected), child.ready());
+    }
+  }
+
+  @Test
+  void aChildJvmTakesItsChildrenWithItWhenItEnds() throws Exception {
+    try (ChildProcess parent = testChild("parent").readyWhen(TestChild.READY, READY_TIMEOUT).start()) {
+      ProcessHandle grandchild = ProcessHandle.of(Long.parseLong(parent.ready())).orElseThrow();
+      assertTrue(grandchild.isAlive());
+      parent.close();
+      assertEquals(SIGTERM_EXIT, parent.exitCode(), "the parent stopped on SIGTERM, not killed with its children");
+      grandchild.onExit().get(10, TimeUnit.SECONDS);
+      assertFalse(grandchild.isAlive(), "the child outlived its parent JVM");
+    }
+  }
+
+  @Test
+  void aProgramRunsLikeAJvm() throws Exception {
+    try (ChildProcess echo = ChildProcess.command("sh", "-c", "read line; echo \"READY $line\"")
+        .input("hello\n".getBytes(StandardCharsets.UTF_8))
+        .readyWhen(TestChild.READY, READY_TIMEOUT)
+        .start()) {
+      assertEquals("hello", echo.ready());
+      assertTrue(echo.waitFor(Duration.ofSeconds(10)));
+      assertEquals(0, echo.exitCode());
+      assertEquals("sh (pid " + echo.pid() + ")", echo.toString());
+    }
+  }
+
+  private static ChildJvm.Builder testChild(String... arguments) {
+    return ChildJvm.mainClass(TestChild.class).jvmOptions("-Xmx32m", "-XX:TieredStopAtLevel=1").arguments(arguments);
+  }
+}
