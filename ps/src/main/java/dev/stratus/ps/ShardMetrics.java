@@ -1,7 +1,8 @@
 package dev.stratus.ps;
 
+
 /**
- * One shard's counters, as {@link PsClient#metrics()} returns them.
+ * One shard's counters, as {@link dev.stratus.ps.client.PsClient#metrics()} returns them.
  *
  * @param updatesPerSecond push requests applied per second over the last whole second
  * @param updates push requests applied since the shard started

@@ -1,10 +1,11 @@
 /**
- * The parameter server and key-value store, as a worker uses it: {@link dev.stratus.ps.PsClient} (every call),
- * {@link dev.stratus.ps.ModelSpec} and {@link dev.stratus.ps.Optimizer} (what a model is and how a push updates it),
- * and {@link dev.stratus.ps.PsProcesses} (shards as local processes).
+ * The parameter server and key-value store: what a model is and what a shard reports, shared by every layer of the
+ * module ({@link dev.stratus.ps.ModelSpec}, {@link dev.stratus.ps.Optimizer}, {@link dev.stratus.ps.ModelStatus},
+ * {@link dev.stratus.ps.ShardMetrics}, {@link dev.stratus.ps.PsException}).
  *
- * <p>Below it, three layers: {@link dev.stratus.ps.client} (the client's connections), {@link dev.stratus.ps.server}
- * (a shard) and, under both, {@link dev.stratus.ps.wire} (the frame format they share). The client and the server
- * never use each other; none of the three uses the API's entry points, only its values (specs, metrics, errors).
+ * <p>Above it, {@link dev.stratus.ps.wire} (the frame format); above that, apart from each other, the two sides a
+ * program uses: {@link dev.stratus.ps.client} ({@code PsClient}, every call a worker or driver makes) and
+ * {@link dev.stratus.ps.server} ({@code PsServer}, a shard; {@code PsProcesses}, shards as local processes). The
+ * client and the server meet only on the wire.
  */
 package dev.stratus.ps;

@@ -2,9 +2,9 @@ package dev.stratus.benchmarks.ps;
 
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.ModelSpec;
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
+import dev.stratus.ps.server.PsProcesses;
 import dev.stratus.ps.server.ShardConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

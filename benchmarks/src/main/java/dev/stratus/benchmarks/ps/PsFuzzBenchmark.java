@@ -2,10 +2,10 @@ package dev.stratus.benchmarks.ps;
 
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.ModelSpec;
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
-import dev.stratus.ps.PsProcesses;
-import dev.stratus.ps.WellBehavedWorker;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
+import dev.stratus.ps.server.PsProcesses;
+import dev.stratus.ps.server.WellBehavedWorker;
 import dev.stratus.ps.server.AbusiveClients;
 import dev.stratus.ps.server.ShardConfig;
 import java.io.IOException;

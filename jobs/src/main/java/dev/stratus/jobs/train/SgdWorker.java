@@ -1,7 +1,7 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.sgd.LogisticGradient;
 import dev.stratus.kernels.sgd.Minibatch;

@@ -1,6 +1,6 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.ps.PsProcesses;
+import dev.stratus.ps.server.PsProcesses;
 import dev.stratus.ps.server.PsServer;
 import dev.stratus.ps.server.ShardConfig;
 import java.net.InetSocketAddress;

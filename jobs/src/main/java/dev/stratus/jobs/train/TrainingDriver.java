@@ -1,7 +1,7 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;

@@ -1,6 +1,6 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.ps.PsClient;
+import dev.stratus.ps.client.PsClient;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;

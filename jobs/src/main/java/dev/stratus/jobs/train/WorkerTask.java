@@ -1,8 +1,8 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.ps.ModelSpec;
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.StoreSpec;
 import dev.stratus.kernels.dataset.Dataset;

@@ -1,5 +1,6 @@
 package dev.stratus.ps.wire;
 
+
 /**
  * The parameter server's wire format, shared by client and server.
  *

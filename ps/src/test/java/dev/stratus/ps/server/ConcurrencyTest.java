@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ModelStatus;
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

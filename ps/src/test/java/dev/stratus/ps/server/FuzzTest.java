@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.ps.ModelSpec;
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
-import dev.stratus.ps.WellBehavedWorker;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

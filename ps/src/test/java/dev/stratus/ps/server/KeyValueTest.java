@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.ps.ModelSpec;
-import dev.stratus.ps.PsClient;
 import dev.stratus.ps.PsException;
-import dev.stratus.ps.PsModel;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.stratus.ps.server;
 
-import dev.stratus.ps.PsClient;
+import dev.stratus.ps.client.PsClient;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

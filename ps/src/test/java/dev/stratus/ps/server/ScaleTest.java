@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.stratus.ps.ModelSpec;
-import dev.stratus.ps.PsClient;
-import dev.stratus.ps.PsModel;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import dev.stratus.ps.wire.Wire;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

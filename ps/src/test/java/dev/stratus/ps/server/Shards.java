@@ -1,6 +1,6 @@
 package dev.stratus.ps.server;
 
-import dev.stratus.ps.PsClient;
+import dev.stratus.ps.client.PsClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

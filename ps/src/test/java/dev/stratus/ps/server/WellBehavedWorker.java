@@ -1,5 +1,7 @@
-package dev.stratus.ps;
+package dev.stratus.ps.server;
 
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

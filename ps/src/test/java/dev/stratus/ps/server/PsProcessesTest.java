@@ -1,11 +1,12 @@
-package dev.stratus.ps;
+package dev.stratus.ps.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.stratus.ps.server.ShardConfig;
-import dev.stratus.ps.server.Shards;
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

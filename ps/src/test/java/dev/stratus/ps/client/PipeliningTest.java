@@ -1,8 +1,9 @@
-package dev.stratus.ps;
+package dev.stratus.ps.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.server.Shards;
 import dev.stratus.ps.wire.FrameOut;
 import dev.stratus.ps.wire.FrameReader;

@@ -1,10 +1,12 @@
-package dev.stratus.ps;
+package dev.stratus.ps.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsException;
 import dev.stratus.ps.server.RawConnection;
 import dev.stratus.ps.server.ShardConfig;
 import dev.stratus.ps.server.Shards;

@@ -1,10 +1,8 @@
-package dev.stratus.ps;
+package dev.stratus.ps.server;
 
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
-import dev.stratus.ps.server.PsServer;
-import dev.stratus.ps.server.ServerCommandLine;
-import dev.stratus.ps.server.ShardConfig;
+import dev.stratus.ps.PsException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;

@@ -1,5 +1,6 @@
-package dev.stratus.ps;
+package dev.stratus.ps.client;
 
+import dev.stratus.ps.ModelSpec;
 import java.util.Arrays;
 
 /**

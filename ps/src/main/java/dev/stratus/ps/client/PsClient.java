@@ -1,7 +1,10 @@
-package dev.stratus.ps;
+package dev.stratus.ps.client;
 
-import dev.stratus.ps.client.Gather;
-import dev.stratus.ps.client.ShardConnection;
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.ModelStatus;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.PsException;
+import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.wire.FrameIn;
 import dev.stratus.ps.wire.MalformedFrameException;
 import dev.stratus.ps.wire.Wire;
