@@ -1,6 +1,5 @@
 package dev.stratus.runner.lambda.scheduler;
 
-import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.graph.Stage;
@@ -51,7 +50,7 @@ public final class TaskScheduler {
 
   private final ObjectStore store;
   private final TaskInvoker invoker;
-  private final ExecutorService pool;
+  private final int maxConcurrency;
   private final S3Path jobDir;
   private final StoreSpec workerStore;
   private final PipelineOptions options;
@@ -59,17 +58,21 @@ public final class TaskScheduler {
   private final int maxAttempts;
   private final Duration backoff;
   private final long bundleSizeBytes;
+  private final boolean reduceTaskPerPartition;
+  private final int workerTimeoutSeconds;
+  private final int workerMemoryMb;
 
   private final OpenTasks openTasks;
   private final List<StageReport> reports = new CopyOnWriteArrayList<>();
 
+  private ExecutorService pool;
   private CommittedState committed;
   private LambdaWorkers workers;
 
   public TaskScheduler(Config config) {
     this.store = config.store();
     this.invoker = config.invoker();
-    this.pool = config.pool();
+    this.maxConcurrency = config.maxConcurrency();
     this.jobDir = config.jobDir();
     this.workerStore = config.workerStore();
     this.options = config.options();
@@ -77,26 +80,40 @@ public final class TaskScheduler {
     this.maxAttempts = config.maxAttempts();
     this.backoff = config.backoff();
     this.bundleSizeBytes = config.bundleSizeBytes();
+    this.reduceTaskPerPartition = config.reduceTaskPerPartition();
+    this.workerTimeoutSeconds = config.workerTimeoutSeconds();
+    this.workerMemoryMb = config.workerMemoryMb();
     this.openTasks = new OpenTasks(store);
   }
 
   /**
+   * What a run needs, taken from the runner's options by {@code LambdaRunner}.
+   *
+   * @param maxConcurrency the most task attempts running at once
    * @param jobDir where this run's plans, descriptors and attempts live
    * @param workerStore the store as workers reach it (an endpoint, never an in-process embedded store)
+   * @param options the pipeline options as sources (when split) and in-driver executors see them
    * @param optionsJson the pipeline options as JSON, passed to every DoFn
    * @param backoff the wait after a first failed attempt; it doubles with each further one
+   * @param bundleSizeBytes what one task reads: sources are split, and a shuffle's reduce tasks are sized, to it
+   * @param reduceTaskPerPartition one reduce task per hash partition of a shuffle, instead of tasks sized by the data
+   * @param workerTimeoutSeconds the worker function's timeout, as in-driver executors see it
+   * @param workerMemoryMb the worker function's memory, as in-driver executors see it
    */
   public record Config(
       ObjectStore store,
       TaskInvoker invoker,
-      ExecutorService pool,
+      int maxConcurrency,
       S3Path jobDir,
       StoreSpec workerStore,
       PipelineOptions options,
       String optionsJson,
       int maxAttempts,
       Duration backoff,
-      long bundleSizeBytes) {}
+      long bundleSizeBytes,
+      boolean reduceTaskPerPartition,
+      int workerTimeoutSeconds,
+      int workerMemoryMb) {}
 
   /**
    * Runs every stage, each as soon as the stages it reads from are done, so independent branches of the pipeline
@@ -104,6 +121,7 @@ public final class TaskScheduler {
    */
   public CommittedState run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
     this.committed = new CommittedState(graph);
+    this.pool = Executors.newFixedThreadPool(maxConcurrency, new DaemonThreadFactory("lambda-runner-task"));
     ExecutorService stageThreads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-stage"));
     CompletionService<Stage> finished = new ExecutorCompletionService<>(stageThreads);
     Set<Integer> started = new HashSet<>();
@@ -135,6 +153,7 @@ public final class TaskScheduler {
       throw new IllegalStateException(e.getCause());
     } finally {
       stageThreads.shutdownNow();
+      pool.shutdownNow();
       openTasks.closeAll();
       synchronized (this) {
         if (workers != null) {
@@ -223,8 +242,7 @@ public final class TaskScheduler {
 
   private synchronized LambdaWorkers workers() {
     if (workers == null) {
-      LambdaRunnerOptions lambda = options.as(LambdaRunnerOptions.class);
-      workers = new LambdaWorkers(invoker, lambda.getTaskTimeoutSeconds(), lambda.getWorkerMemoryMb(), backoff);
+      workers = new LambdaWorkers(invoker, workerTimeoutSeconds, workerMemoryMb, backoff);
     }
     return workers;
   }
@@ -255,13 +273,12 @@ public final class TaskScheduler {
   }
 
   /**
-   * The parts each reduce task of a shuffle reads: a hash partition each when the options fix their number, else
+   * The parts each reduce task of a shuffle reads: a hash partition each when the options fixed their number, else
    * consecutive partitions in shares of about equal bytes, as many shares as the data has bundles, but never fewer
    * than the non-empty partitions up to the concurrency limit: a shuffle of a few small elements (a Reshuffle that
    * spreads work, say) still fans out.
    */
   private List<ArrayList<PartitionRef>> reduceShares(String shuffleId) {
-    LambdaRunnerOptions lambda = options.as(LambdaRunnerOptions.class);
     TreeMap<Integer, List<ShufflePart>> byPartition = new TreeMap<>();
     long totalBytes = 0;
     for (ShufflePart part : committed.shuffleParts(shuffleId)) {
@@ -270,9 +287,9 @@ public final class TaskScheduler {
     }
     int partitions = byPartition.size();
     long bundles = (totalBytes + bundleSizeBytes - 1) / bundleSizeBytes;
-    long shareCount = lambda.getShufflePartitions() > 0
+    long shareCount = reduceTaskPerPartition
         ? partitions
-        : Math.min(partitions, Math.max(bundles, Math.min(partitions, lambda.getMaxConcurrency())));
+        : Math.min(partitions, Math.max(bundles, Math.min(partitions, maxConcurrency)));
     List<ArrayList<PartitionRef>> shares = new ArrayList<>();
     ArrayList<PartitionRef> share = new ArrayList<>();
     long cumulativeBytes = 0;

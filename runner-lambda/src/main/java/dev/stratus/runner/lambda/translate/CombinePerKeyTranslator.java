@@ -54,7 +54,7 @@ final class CombinePerKeyTranslator implements CompositeTranslator<Combine.PerKe
     String partials = context.newIntermediateId("partials");
     String grouped = context.newIntermediateId("grouped-partials");
     String shuffleId = context.newShuffleId();
-    int partitions = Translators.shufflePartitions(context);
+    int partitions = context.shufflePartitions();
 
     Stage mapSide = context.stageConsuming(input);
     mapSide.add(new Op.PartialCombine(name + "/PartialCombine", context.id(input), partials, spec));

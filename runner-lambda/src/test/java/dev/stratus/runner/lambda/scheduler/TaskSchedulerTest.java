@@ -25,8 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.Pipeline;
@@ -36,7 +34,6 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
-import org.junit.After;
 import org.junit.Test;
 
 /**
@@ -51,27 +48,23 @@ public class TaskSchedulerTest {
   }
   private final StoreSpec storeSpec = StoreSpec.embedded(Path.of("target", "scheduler-test-store"));
   private final ObjectStore store = ObjectStore.of(storeSpec);
-  private final ExecutorService pool = Executors.newFixedThreadPool(4);
-
-  @After
-  public void stopPool() {
-    pool.shutdownNow();
-  }
-
   private TaskScheduler scheduler(TaskInvoker invoker, int maxAttempts) {
     store.ensureBucket("scheduler-test");
     return new TaskScheduler(
         new TaskScheduler.Config(
             store,
             invoker,
-            pool,
+            4,
             new S3Path("scheduler-test", "job-" + UUID.randomUUID() + "/"),
             ObjectStore.embeddedServer(storeSpec.embeddedDir()).spec(),
             options,
             new SerializablePipelineOptions(options).toString(),
             maxAttempts,
             Duration.ofMillis(1),
-            64L << 20));
+            64L << 20,
+            false,
+            options.getTaskTimeoutSeconds(),
+            options.getWorkerMemoryMb()));
   }
 
   private static ExecutionGraph countingPipeline(LambdaRunnerOptions options) {
@@ -80,7 +73,7 @@ public class TaskSchedulerTest {
     PAssert.that(p.apply(Create.of("a", "b", "a")).apply(Count.perElement()))
         .containsInAnyOrder(KV.of("a", 2L), KV.of("b", 1L));
     LambdaOverrides.apply(p);
-    return PipelineTranslator.translate(p, options);
+    return PipelineTranslator.translate(p, LambdaRunnerOptions.DATA_SIZED_SHUFFLE_PARTITIONS);
   }
 
   @Test
