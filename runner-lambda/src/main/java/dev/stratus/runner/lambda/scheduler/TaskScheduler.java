@@ -40,13 +40,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs an {@link ExecutionGraph}. A stage becomes one task per input partition; the tasks of all running stages share
  * a pool of bounded concurrency; a failed, crashed or timed-out attempt is retried with exponential backoff under a
- * fresh attempt prefix, and a throttled one (429) is retried without spending an attempt. Exactly one attempt per task
- * is committed, the first that succeeds: only the files it names go downstream, so a retry or a stray duplicate
- * never changes the output. What the committed attempts wrote, and the metrics, are kept in a {@link CommittedState}.
+ * fresh attempt prefix, and a throttled call (429) is repeated as the {@link ThrottlePolicy} says, without spending an
+ * attempt. Exactly one attempt per task is committed, the first that succeeds: only the files it names go downstream,
+ * so a retry or a stray duplicate never changes the output. What the committed attempts wrote, and the metrics, are kept in a {@link CommittedState}.
  */
 public final class TaskScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(TaskScheduler.class);
-  private static final int MAX_THROTTLES_PER_TASK = 100;
 
   private final ObjectStore store;
   private final TaskInvoker invoker;
@@ -57,6 +56,7 @@ public final class TaskScheduler {
   private final String optionsJson;
   private final int maxAttempts;
   private final Duration backoff;
+  private final ThrottlePolicy throttling;
   private final long bundleSizeBytes;
   private final boolean reduceTaskPerPartition;
   private final int workerTimeoutSeconds;
@@ -79,6 +79,7 @@ public final class TaskScheduler {
     this.optionsJson = config.optionsJson();
     this.maxAttempts = config.maxAttempts();
     this.backoff = config.backoff();
+    this.throttling = new ThrottlePolicy(config.backoff());
     this.bundleSizeBytes = config.bundleSizeBytes();
     this.reduceTaskPerPartition = config.reduceTaskPerPartition();
     this.workerTimeoutSeconds = config.workerTimeoutSeconds();
@@ -94,7 +95,7 @@ public final class TaskScheduler {
    * @param workerStore the store as workers reach it (an endpoint, never an in-process embedded store)
    * @param options the pipeline options as sources (when split) and in-driver executors see them
    * @param optionsJson the pipeline options as JSON, passed to every DoFn
-   * @param backoff the wait after a first failed attempt; it doubles with each further one
+   * @param backoff the wait after a first failed attempt, and after a first throttle; it doubles with each further one
    * @param bundleSizeBytes what one task reads: sources are split, and a shuffle's reduce tasks are sized, to it
    * @param reduceTaskPerPartition one reduce task per hash partition of a shuffle, instead of tasks sized by the data
    * @param workerTimeoutSeconds the worker function's timeout, as in-driver executors see it
@@ -242,7 +243,7 @@ public final class TaskScheduler {
 
   private synchronized LambdaWorkers workers() {
     if (workers == null) {
-      workers = new LambdaWorkers(invoker, workerTimeoutSeconds, workerMemoryMb, backoff);
+      workers = new LambdaWorkers(invoker, throttling, workerTimeoutSeconds, workerMemoryMb);
     }
     return workers;
   }
@@ -332,21 +333,16 @@ public final class TaskScheduler {
       throws TaskFailedException, InterruptedException {
     String lastFailure = "no attempt ran";
     TaskSummary lastSummary = null;
-    int throttles = 0;
-    attempts:
     for (int attempt = 1; attempt <= maxAttempts; ) {
       // Unique per attempt: no two attempts that may run ever share an output prefix (a throttled call never ran).
       S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "-" + UUID.randomUUID() + "/");
       openTasks.attempting(descriptor, attemptPrefix);
       byte[] request =
           new InvocationPayloads.Request(descriptor.toString(), attemptPrefix.toString(), workerStore).toJson();
-      TaskInvoker.Outcome outcome;
-      while ((outcome = invoker.invoke(request)) instanceof TaskInvoker.Outcome.Throttled throttled) {
-        if (++throttles > MAX_THROTTLES_PER_TASK) {
-          lastFailure = "throttled " + throttles + " times: " + throttled.message();
-          break attempts;
-        }
-        Thread.sleep(backoffMillis(Math.min(throttles, 6)));
+      TaskInvoker.Outcome outcome = throttling.invoke(invoker, request);
+      if (outcome instanceof TaskInvoker.Outcome.Throttled gaveUp) {
+        lastFailure = gaveUp.message();
+        break;
       }
       if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
         TaskSummary summary = InvocationPayloads.summaryFromResponse(answered.responseJson());

@@ -49,6 +49,10 @@ public class TaskSchedulerTest {
   private final StoreSpec storeSpec = StoreSpec.embedded(Path.of("target", "scheduler-test-store"));
   private final ObjectStore store = ObjectStore.of(storeSpec);
   private TaskScheduler scheduler(TaskInvoker invoker, int maxAttempts) {
+    return scheduler(invoker, maxAttempts, Duration.ofMillis(1));
+  }
+
+  private TaskScheduler scheduler(TaskInvoker invoker, int maxAttempts, Duration backoff) {
     store.ensureBucket("scheduler-test");
     return new TaskScheduler(
         new TaskScheduler.Config(
@@ -60,7 +64,7 @@ public class TaskSchedulerTest {
             options,
             new SerializablePipelineOptions(options).toString(),
             maxAttempts,
-            Duration.ofMillis(1),
+            backoff,
             64L << 20,
             false,
             options.getTaskTimeoutSeconds(),
@@ -94,6 +98,28 @@ public class TaskSchedulerTest {
     TaskFailedException e = assertThrows(TaskFailedException.class, () -> scheduler.run(countingPipeline(options)));
     assertThat(e.getMessage(), containsString("failed after 1 attempt(s)"));
     assertThat(e.getMessage(), containsString("Runtime.ExitError"));
+  }
+
+  @Test
+  public void givesUpATaskThrottledUpToTheLimitWithoutAnotherAttempt() {
+    Map<String, AtomicInteger> callsPerTask = new ConcurrentHashMap<>();
+    TaskInvoker alwaysThrottled = new TaskInvoker() {
+      @Override
+      public Outcome invoke(byte[] requestJson) {
+        callsPerTask.computeIfAbsent(InvocationPayloads.Request.fromJson(requestJson).task(), t -> new AtomicInteger())
+            .incrementAndGet();
+        return new Outcome.Throttled("Rate Exceeded.");
+      }
+
+      @Override
+      public void close() {}
+    };
+    // No wait between calls: the test is about the limit, not the backoff.
+    TaskScheduler scheduler = scheduler(alwaysThrottled, 2, Duration.ZERO);
+    TaskFailedException e = assertThrows(TaskFailedException.class, () -> scheduler.run(countingPipeline(options)));
+    assertThat(e.getMessage(), containsString("throttled " + ThrottlePolicy.MAX_THROTTLES + " times in a row, gave up"));
+    assertEquals("calls of the task that failed: its first attempt's, none of a second", ThrottlePolicy.MAX_THROTTLES,
+        callsPerTask.values().stream().mapToInt(AtomicInteger::get).max().getAsInt());
   }
 
   /** Per task descriptor: a 429, then a crashed environment, then the real worker handler. */
