@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * a pool of bounded concurrency; a failed, crashed or timed-out attempt is retried with exponential backoff under a
  * fresh attempt prefix, and a throttled call (429) is repeated as the {@link ThrottlePolicy} says, without spending an
  * attempt. Exactly one attempt per task is committed, the first that succeeds: only the files it names go downstream,
- * so a retry or a stray duplicate never changes the output. What the committed attempts wrote, and the metrics, are kept in a {@link CommittedState}.
+ * so a retry or a stray duplicate never changes the output. What the committed attempts wrote, and the metrics, are
+ * kept in a {@link CommittedState}.
  */
 public final class TaskScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(TaskScheduler.class);
@@ -274,7 +275,7 @@ public final class TaskScheduler {
   }
 
   /**
-   * The parts each reduce task of a shuffle reads: a hash partition each when the options fixed their number, else
+   * The parts each reduce task of a shuffle reads: a hash partition each when the options fix their number, else
    * consecutive partitions in shares of about equal bytes, as many shares as the data has bundles, but never fewer
    * than the non-empty partitions up to the concurrency limit: a shuffle of a few small elements (a Reshuffle that
    * spreads work, say) still fans out.

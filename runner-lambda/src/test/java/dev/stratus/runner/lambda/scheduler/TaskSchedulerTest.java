@@ -117,7 +117,8 @@ public class TaskSchedulerTest {
     // No wait between calls: the test is about the limit, not the backoff.
     TaskScheduler scheduler = scheduler(alwaysThrottled, 2, Duration.ZERO);
     TaskFailedException e = assertThrows(TaskFailedException.class, () -> scheduler.run(countingPipeline(options)));
-    assertThat(e.getMessage(), containsString("throttled " + ThrottlePolicy.MAX_THROTTLES + " times in a row, gave up"));
+    assertThat(e.getMessage(),
+        containsString("throttled " + ThrottlePolicy.MAX_THROTTLES + " times in a row, gave up"));
     assertEquals("calls of the task that failed: its first attempt's, none of a second", ThrottlePolicy.MAX_THROTTLES,
         callsPerTask.values().stream().mapToInt(AtomicInteger::get).max().getAsInt());
   }
