@@ -5,7 +5,7 @@ import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.store.S3Path;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetManifest;
@@ -33,7 +33,7 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
     LocalLambdaService lambda =
         LocalLambdaService.start(LocalLambdaService.Config.defaults().withConcurrencyLimit(concurrencyLimit));
     lambda.registerFunction(
-        FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, ClassPath.currentEntries())
+        FunctionSpec.of(FUNCTION, WorkerFunction.HANDLER, ClassPath.currentEntries())
             .withMemoryMb(512)
             .withTimeoutSeconds(120));
     PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);

@@ -8,7 +8,7 @@ import dev.stratus.runner.lambda.scheduler.StageReport;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.FunctionStats;
 import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import com.sun.management.OperatingSystemMXBean;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
@@ -251,7 +251,7 @@ public final class LoadNormalizeBenchmark {
       List<String> extraArgs, String runner) throws IOException {
     try (LocalLambdaService lambda = LocalLambdaService.start()) {
       List<Path> classpath = ClassPath.currentEntries();
-      lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, classpath)
+      lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerFunction.HANDLER, classpath)
           .withEnvironment(environment)
           .withMemoryMb(1024).withTimeoutSeconds(300));
       List<String> args = new ArrayList<>(List.of("--runner=LambdaRunner", "--dataDir=" + work.resolve("store"),

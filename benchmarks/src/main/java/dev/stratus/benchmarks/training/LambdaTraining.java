@@ -6,7 +6,7 @@ import dev.stratus.jvm.ClassPath;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -42,7 +42,7 @@ public final class LambdaTraining {
 
   /** Registers, or replaces, our worker function with {@code memoryMb} of memory (its environments' heap). */
   public static void registerWorkerFunction(LocalLambdaService lambda, int memoryMb) {
-    lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerHandler.HANDLER, ClassPath.currentEntries())
+    lambda.registerFunction(FunctionSpec.of(FUNCTION, WorkerFunction.HANDLER, ClassPath.currentEntries())
         .withMemoryMb(memoryMb).withTimeoutSeconds(300));
   }
 

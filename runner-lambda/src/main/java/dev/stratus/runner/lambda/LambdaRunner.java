@@ -1,7 +1,6 @@
 package dev.stratus.runner.lambda;
 
 import dev.stratus.spi.StoreOptions;
-import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.scheduler.TaskScheduler;
 import dev.stratus.runner.lambda.scheduler.TaskFailedException;
@@ -13,8 +12,6 @@ import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -83,7 +80,9 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
   public PipelineResult run(Pipeline pipeline) {
     MetricsEnvironment.setMetricsSupported(true);
     LambdaOverrides.apply(pipeline);
-    ExecutionGraph graph = PipelineTranslator.translate(pipeline, options);
+    int fixedPartitions = options.getShufflePartitions();
+    ExecutionGraph graph = PipelineTranslator.translate(
+        pipeline, fixedPartitions > 0 ? fixedPartitions : LambdaRunnerOptions.DATA_SIZED_SHUFFLE_PARTITIONS);
 
     StoreSpec storeSpec = StoreOptions.spec(options);
     ObjectStore store = ObjectStore.of(storeSpec);
@@ -91,7 +90,6 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     StoreSpec workerStore = store.reachableSpec();
     S3Path jobDir = new S3Path(options.getBucket(), "lambda-runner/" + options.getJobName() + "-" + UUID.randomUUID() + "/");
 
-    ExecutorService pool = Executors.newFixedThreadPool(options.getMaxConcurrency(), new DaemonThreadFactory("lambda-runner-task"));
     TaskInvoker invoker = WorkerFunctionConnector.connect(options);
     try {
       TaskScheduler scheduler =
@@ -99,14 +97,17 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
               new TaskScheduler.Config(
                   store,
                   invoker,
-                  pool,
+                  options.getMaxConcurrency(),
                   jobDir,
                   workerStore,
                   options,
                   workerOptionsJson(storeSpec, workerStore),
                   options.getMaxAttempts(),
                   Duration.ofMillis(options.getRetryBackoffMillis()),
-                  options.getBundleSizeMb() * 1024L * 1024L));
+                  options.getBundleSizeMb() * 1024L * 1024L,
+                  fixedPartitions > 0,
+                  options.getTaskTimeoutSeconds(),
+                  options.getWorkerMemoryMb()));
       return new LambdaPipelineResult(scheduler.run(graph).metricResults(), scheduler.stageReports());
     } catch (TaskFailedException e) {
       Throwable cause = e.getCause();
@@ -119,7 +120,6 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running the pipeline", e);
     } finally {
-      pool.shutdownNow();
       invoker.close();
       if (!options.getKeepIntermediateData()) {
         store.deleteAll(jobDir);

@@ -4,9 +4,9 @@ import dev.stratus.jvm.ClassPath;
 import dev.stratus.runner.lambda.LambdaRunnerOptions.LocalEnvironmentMode;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.runner.lambda.scheduler.LambdaTaskInvoker;
 import dev.stratus.runner.lambda.scheduler.TaskInvoker;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -68,7 +68,7 @@ final class WorkerFunctionConnector {
                         .withEnvironmentMode(LocalLambdaService.EnvironmentMode.valueOf(m.name()))
                         .withRegion(options.getLambdaRegion())));
     FunctionSpec spec =
-        FunctionSpec.of(options.getFunctionName(), WorkerHandler.HANDLER, ClassPath.currentEntries())
+        FunctionSpec.of(options.getFunctionName(), WorkerFunction.HANDLER, ClassPath.currentEntries())
             .withMemoryMb(options.getWorkerMemoryMb())
             .withTimeoutSeconds(options.getTaskTimeoutSeconds());
     if (!spec.equals(REGISTERED.get(mode))) {

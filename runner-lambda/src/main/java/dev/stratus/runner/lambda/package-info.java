@@ -16,9 +16,13 @@
  *   <li>{@code worker}: the Lambda handler; one {@code Operation} per primitive, built from the stage plan by the
  *       factory {@code TaskRunner}'s table holds for that kind of step.
  *   <li>{@code message}: what driver and workers exchange: Kryo messages behind a format version (plans, task
- *       descriptors, summaries) and the small JSON of an invocation.
- *   <li>{@code local} and {@code deploy}: the embedded local Lambda service and the command that deploys the worker.
- *   <li>{@code concurrent}: the daemon thread factory every pool of the runner and the local service uses.
+ *       descriptors, summaries), the specs Java-serialized into plans, the layout of element files in the store, the
+ *       small JSON of an invocation and the worker function's handler name.
+ *   <li>{@code deploy}: the command that packages and deploys the worker function.
  * </ul>
+ *
+ * <p>The driver side (this package, {@code translate}, {@code graph}, {@code scheduler}, {@code deploy}) and the
+ * worker side ({@code worker}) meet only in {@code message}. Only this package reads {@link LambdaRunnerOptions}:
+ * it hands {@code translate} and {@code scheduler} the values they need, so no package depends on this one.
  */
 package dev.stratus.runner.lambda;

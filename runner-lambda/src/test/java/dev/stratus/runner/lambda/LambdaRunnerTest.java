@@ -23,7 +23,7 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.scheduler.StageReport;
-import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.Counter;
@@ -268,7 +268,7 @@ public class LambdaRunnerTest {
         LocalLambdaService.start(
             LocalLambdaService.Config.defaults().withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS))) {
       lambda.registerFunction(
-          FunctionSpec.of("external-worker", WorkerHandler.HANDLER, classpath)
+          FunctionSpec.of("external-worker", WorkerFunction.HANDLER, classpath)
               .withMemoryMb(512)
               .withTimeoutSeconds(60));
       LambdaRunnerOptions options = options();

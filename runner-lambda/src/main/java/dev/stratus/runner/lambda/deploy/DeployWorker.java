@@ -1,6 +1,6 @@
 package dev.stratus.runner.lambda.deploy;
 
-import dev.stratus.runner.lambda.worker.WorkerHandler;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +51,7 @@ public final class DeployWorker {
   private static final String USAGE = String.join("\n",
       "usage: DeployWorker [options]",
       "  --function-name <name>   function to create or update (default stratus-worker)",
-      "  --handler <handler>      handler (default: the runner's worker, " + WorkerHandler.HANDLER + ")",
+      "  --handler <handler>      handler (default: the runner's worker, " + WorkerFunction.HANDLER + ")",
       "  --memory <MB>            memory, 128..10240 (default 2048)",
       "  --timeout <seconds>      timeout, 1..900 (default 900)",
       "  --role <arn>             execution role; required to create a function on AWS",
@@ -260,7 +260,7 @@ public final class DeployWorker {
   /** The command line, checked before anything is packaged or sent. */
   static final class Options {
     String functionName = "stratus-worker";
-    String handler = WorkerHandler.HANDLER;
+    String handler = WorkerFunction.HANDLER;
     int memoryMb = 2048;
     int timeoutSeconds = 900;
     String role;

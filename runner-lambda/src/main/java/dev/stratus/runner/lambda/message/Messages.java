@@ -13,8 +13,11 @@ import java.util.LinkedHashMap;
  * other's messages with a message saying so, instead of misreading them.
  */
 public final class Messages {
-  /** Raise when any message record changes shape. */
-  public static final int FORMAT_VERSION = 4;
+  /**
+   * Raise when any message record changes shape, or a class Java-serialized into one (a {@link ParDoSpec}, a {@link
+   * CombineSpec}) is renamed or moved.
+   */
+  public static final int FORMAT_VERSION = 5;
 
   private static final ThreadLocal<Kryo> KRYO = ThreadLocal.withInitial(Messages::newKryo);
 

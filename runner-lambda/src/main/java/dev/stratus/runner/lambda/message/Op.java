@@ -7,7 +7,7 @@ public sealed interface Op {
   String input();
 
   /**
-   * A DoFn. {@code spec} is the Java-serialized {@code ParDoSpec} (DoFn, tags, coders, windowing, views); {@code
+   * A DoFn. {@code spec} is the Java-serialized {@link ParDoSpec} (DoFn, tags, coders, windowing, views); {@code
    * outputs} maps output tag ids to PCollection ids; {@code sideInputs} maps view tag ids to the PCollections that
    * back them.
    */
@@ -31,7 +31,7 @@ public sealed interface Op {
   /**
    * The map side of a lifted Combine.PerKey: combines each key's values per window into an accumulator inside the
    * task and emits the accumulators into {@code output} when the task's input is done. {@code spec} is the
-   * Java-serialized {@code CombineSpec}.
+   * Java-serialized {@link CombineSpec}.
    */
   record PartialCombine(String stepName, String input, String output, byte[] spec) implements Op {}
 

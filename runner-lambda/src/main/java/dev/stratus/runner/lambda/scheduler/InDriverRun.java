@@ -2,8 +2,8 @@ package dev.stratus.runner.lambda.scheduler;
 
 import dev.stratus.runner.lambda.graph.Stage;
 import dev.stratus.runner.lambda.graph.StageInput;
+import dev.stratus.runner.lambda.message.ElementFiles;
 import dev.stratus.runner.lambda.message.PartitionRef;
-import dev.stratus.runner.lambda.worker.ElementFiles;
 import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.Workers;
 import dev.stratus.store.ObjectStore;

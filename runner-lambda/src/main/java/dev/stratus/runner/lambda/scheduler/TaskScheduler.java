@@ -1,6 +1,5 @@
 package dev.stratus.runner.lambda.scheduler;
 
-import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
 import dev.stratus.runner.lambda.graph.Stage;
@@ -41,62 +40,82 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs an {@link ExecutionGraph}. A stage becomes one task per input partition; the tasks of all running stages share
  * a pool of bounded concurrency; a failed, crashed or timed-out attempt is retried with exponential backoff under a
- * fresh attempt prefix, and a throttled one (429) is retried without spending an attempt. Exactly one attempt per task
- * is committed, the first that succeeds: only the files it names go downstream, so a retry or a stray duplicate
- * never changes the output. What the committed attempts wrote, and the metrics, are kept in a {@link CommittedState}.
+ * fresh attempt prefix, and a throttled call (429) is repeated as the {@link ThrottlePolicy} says, without spending an
+ * attempt. Exactly one attempt per task is committed, the first that succeeds: only the files it names go downstream,
+ * so a retry or a stray duplicate never changes the output. What the committed attempts wrote, and the metrics, are
+ * kept in a {@link CommittedState}.
  */
 public final class TaskScheduler {
   private static final Logger LOG = LoggerFactory.getLogger(TaskScheduler.class);
-  private static final int MAX_THROTTLES_PER_TASK = 100;
 
   private final ObjectStore store;
   private final TaskInvoker invoker;
-  private final ExecutorService pool;
+  private final int maxConcurrency;
   private final S3Path jobDir;
   private final StoreSpec workerStore;
   private final PipelineOptions options;
   private final String optionsJson;
   private final int maxAttempts;
   private final Duration backoff;
+  private final ThrottlePolicy throttling;
   private final long bundleSizeBytes;
+  private final boolean reduceTaskPerPartition;
+  private final int workerTimeoutSeconds;
+  private final int workerMemoryMb;
 
   private final OpenTasks openTasks;
   private final List<StageReport> reports = new CopyOnWriteArrayList<>();
 
+  private ExecutorService pool;
   private CommittedState committed;
   private LambdaWorkers workers;
 
   public TaskScheduler(Config config) {
     this.store = config.store();
     this.invoker = config.invoker();
-    this.pool = config.pool();
+    this.maxConcurrency = config.maxConcurrency();
     this.jobDir = config.jobDir();
     this.workerStore = config.workerStore();
     this.options = config.options();
     this.optionsJson = config.optionsJson();
     this.maxAttempts = config.maxAttempts();
     this.backoff = config.backoff();
+    this.throttling = new ThrottlePolicy(config.backoff());
     this.bundleSizeBytes = config.bundleSizeBytes();
+    this.reduceTaskPerPartition = config.reduceTaskPerPartition();
+    this.workerTimeoutSeconds = config.workerTimeoutSeconds();
+    this.workerMemoryMb = config.workerMemoryMb();
     this.openTasks = new OpenTasks(store);
   }
 
   /**
+   * What a run needs, taken from the runner's options by {@code LambdaRunner}.
+   *
+   * @param maxConcurrency the most task attempts running at once
    * @param jobDir where this run's plans, descriptors and attempts live
    * @param workerStore the store as workers reach it (an endpoint, never an in-process embedded store)
+   * @param options the pipeline options as sources (when split) and in-driver executors see them
    * @param optionsJson the pipeline options as JSON, passed to every DoFn
-   * @param backoff the wait after a first failed attempt; it doubles with each further one
+   * @param backoff the wait after a first failed attempt, and after a first throttle; it doubles with each further one
+   * @param bundleSizeBytes what one task reads: sources are split, and a shuffle's reduce tasks are sized, to it
+   * @param reduceTaskPerPartition one reduce task per hash partition of a shuffle, instead of tasks sized by the data
+   * @param workerTimeoutSeconds the worker function's timeout, as in-driver executors see it
+   * @param workerMemoryMb the worker function's memory, as in-driver executors see it
    */
   public record Config(
       ObjectStore store,
       TaskInvoker invoker,
-      ExecutorService pool,
+      int maxConcurrency,
       S3Path jobDir,
       StoreSpec workerStore,
       PipelineOptions options,
       String optionsJson,
       int maxAttempts,
       Duration backoff,
-      long bundleSizeBytes) {}
+      long bundleSizeBytes,
+      boolean reduceTaskPerPartition,
+      int workerTimeoutSeconds,
+      int workerMemoryMb) {}
 
   /**
    * Runs every stage, each as soon as the stages it reads from are done, so independent branches of the pipeline
@@ -104,6 +123,7 @@ public final class TaskScheduler {
    */
   public CommittedState run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
     this.committed = new CommittedState(graph);
+    this.pool = Executors.newFixedThreadPool(maxConcurrency, new DaemonThreadFactory("lambda-runner-task"));
     ExecutorService stageThreads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-stage"));
     CompletionService<Stage> finished = new ExecutorCompletionService<>(stageThreads);
     Set<Integer> started = new HashSet<>();
@@ -135,6 +155,7 @@ public final class TaskScheduler {
       throw new IllegalStateException(e.getCause());
     } finally {
       stageThreads.shutdownNow();
+      pool.shutdownNow();
       openTasks.closeAll();
       synchronized (this) {
         if (workers != null) {
@@ -223,8 +244,7 @@ public final class TaskScheduler {
 
   private synchronized LambdaWorkers workers() {
     if (workers == null) {
-      LambdaRunnerOptions lambda = options.as(LambdaRunnerOptions.class);
-      workers = new LambdaWorkers(invoker, lambda.getTaskTimeoutSeconds(), lambda.getWorkerMemoryMb(), backoff);
+      workers = new LambdaWorkers(invoker, throttling, workerTimeoutSeconds, workerMemoryMb);
     }
     return workers;
   }
@@ -261,7 +281,6 @@ public final class TaskScheduler {
    * spreads work, say) still fans out.
    */
   private List<ArrayList<PartitionRef>> reduceShares(String shuffleId) {
-    LambdaRunnerOptions lambda = options.as(LambdaRunnerOptions.class);
     TreeMap<Integer, List<ShufflePart>> byPartition = new TreeMap<>();
     long totalBytes = 0;
     for (ShufflePart part : committed.shuffleParts(shuffleId)) {
@@ -270,9 +289,9 @@ public final class TaskScheduler {
     }
     int partitions = byPartition.size();
     long bundles = (totalBytes + bundleSizeBytes - 1) / bundleSizeBytes;
-    long shareCount = lambda.getShufflePartitions() > 0
+    long shareCount = reduceTaskPerPartition
         ? partitions
-        : Math.min(partitions, Math.max(bundles, Math.min(partitions, lambda.getMaxConcurrency())));
+        : Math.min(partitions, Math.max(bundles, Math.min(partitions, maxConcurrency)));
     List<ArrayList<PartitionRef>> shares = new ArrayList<>();
     ArrayList<PartitionRef> share = new ArrayList<>();
     long cumulativeBytes = 0;
@@ -315,21 +334,16 @@ public final class TaskScheduler {
       throws TaskFailedException, InterruptedException {
     String lastFailure = "no attempt ran";
     TaskSummary lastSummary = null;
-    int throttles = 0;
-    attempts:
     for (int attempt = 1; attempt <= maxAttempts; ) {
       // Unique per attempt: no two attempts that may run ever share an output prefix (a throttled call never ran).
       S3Path attemptPrefix = taskDir.resolve("attempt-" + attempt + "-" + UUID.randomUUID() + "/");
       openTasks.attempting(descriptor, attemptPrefix);
       byte[] request =
           new InvocationPayloads.Request(descriptor.toString(), attemptPrefix.toString(), workerStore).toJson();
-      TaskInvoker.Outcome outcome;
-      while ((outcome = invoker.invoke(request)) instanceof TaskInvoker.Outcome.Throttled throttled) {
-        if (++throttles > MAX_THROTTLES_PER_TASK) {
-          lastFailure = "throttled " + throttles + " times: " + throttled.message();
-          break attempts;
-        }
-        Thread.sleep(backoffMillis(Math.min(throttles, 6)));
+      TaskInvoker.Outcome outcome = throttling.invoke(invoker, request);
+      if (outcome instanceof TaskInvoker.Outcome.Throttled gaveUp) {
+        lastFailure = gaveUp.message();
+        break;
       }
       if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
         TaskSummary summary = InvocationPayloads.summaryFromResponse(answered.responseJson());

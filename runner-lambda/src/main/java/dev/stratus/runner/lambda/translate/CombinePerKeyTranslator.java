@@ -2,9 +2,9 @@ package dev.stratus.runner.lambda.translate;
 
 import dev.stratus.runner.lambda.graph.Stage;
 import dev.stratus.runner.lambda.graph.StageInput;
+import dev.stratus.runner.lambda.message.CombineSpec;
 import dev.stratus.runner.lambda.message.Op;
 import dev.stratus.runner.lambda.message.Root;
-import dev.stratus.runner.lambda.worker.CombineSpec;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -54,7 +54,7 @@ final class CombinePerKeyTranslator implements CompositeTranslator<Combine.PerKe
     String partials = context.newIntermediateId("partials");
     String grouped = context.newIntermediateId("grouped-partials");
     String shuffleId = context.newShuffleId();
-    int partitions = Translators.shufflePartitions(context);
+    int partitions = context.shufflePartitions();
 
     Stage mapSide = context.stageConsuming(input);
     mapSide.add(new Op.PartialCombine(name + "/PartialCombine", context.id(input), partials, spec));

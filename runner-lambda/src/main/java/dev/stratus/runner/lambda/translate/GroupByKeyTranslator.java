@@ -19,7 +19,7 @@ final class GroupByKeyTranslator implements TransformTranslator<GroupByKey<?, ?>
     PCollection<?> output = Translators.onlyOutput(transform);
     String inputId = context.id(input);
     String shuffleId = context.newShuffleId();
-    int partitions = Translators.shufflePartitions(context);
+    int partitions = context.shufflePartitions();
 
     Stage mapSide = context.stageConsuming(input);
     mapSide.add(new Op.ShuffleWrite(inputId, shuffleId, partitions));

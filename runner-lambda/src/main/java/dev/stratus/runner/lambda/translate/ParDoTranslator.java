@@ -2,7 +2,7 @@ package dev.stratus.runner.lambda.translate;
 
 import dev.stratus.runner.lambda.graph.Stage;
 import dev.stratus.runner.lambda.message.Op;
-import dev.stratus.runner.lambda.worker.ParDoSpec;
+import dev.stratus.runner.lambda.message.ParDoSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -54,13 +53,14 @@ public final class PipelineTranslator extends Pipeline.PipelineVisitor.Defaults 
   private final Pipeline pipeline;
   private final TranslationContext context;
 
-  private PipelineTranslator(Pipeline pipeline, PipelineOptions options) {
+  private PipelineTranslator(Pipeline pipeline, int shufflePartitions) {
     this.pipeline = pipeline;
-    this.context = new TranslationContext(options);
+    this.context = new TranslationContext(shufflePartitions);
   }
 
-  public static ExecutionGraph translate(Pipeline pipeline, PipelineOptions options) {
-    PipelineTranslator translator = new PipelineTranslator(pipeline, options);
+  /** @param shufflePartitions the hash partitions every GroupByKey and lifted Combine writes */
+  public static ExecutionGraph translate(Pipeline pipeline, int shufflePartitions) {
+    PipelineTranslator translator = new PipelineTranslator(pipeline, shufflePartitions);
     pipeline.traverseTopologically(translator);
     return translator.context.graph();
   }

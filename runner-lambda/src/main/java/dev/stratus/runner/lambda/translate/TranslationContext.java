@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -24,7 +23,7 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  */
 final class TranslationContext {
   private final ExecutionGraph graph = new ExecutionGraph();
-  private final PipelineOptions options;
+  private final int shufflePartitions;
   private final Map<PCollection<?>, String> ids = new HashMap<>();
   private final Map<String, PCollection<?>> byId = new HashMap<>();
   private final Map<String, Stage> producers = new HashMap<>();
@@ -34,16 +33,17 @@ final class TranslationContext {
   private int shuffles;
   private int intermediates;
 
-  TranslationContext(PipelineOptions options) {
-    this.options = options;
+  TranslationContext(int shufflePartitions) {
+    this.shufflePartitions = shufflePartitions;
   }
 
   ExecutionGraph graph() {
     return graph;
   }
 
-  PipelineOptions options() {
-    return options;
+  /** The hash partitions every shuffle writes. */
+  int shufflePartitions() {
+    return shufflePartitions;
   }
 
   String id(PCollection<?> pcollection) {

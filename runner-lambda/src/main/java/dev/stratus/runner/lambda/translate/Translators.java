@@ -1,6 +1,5 @@
 package dev.stratus.runner.lambda.translate;
 
-import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import java.util.Map;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.values.PCollection;
@@ -20,15 +19,5 @@ final class Translators {
   static PCollection<?> onlyOutput(AppliedPTransform<?, ?, ?> transform) {
     PValue output = Iterables.getOnlyElement(transform.getOutputs().values());
     return (PCollection<?>) output;
-  }
-
-  static LambdaRunnerOptions options(TranslationContext context) {
-    return context.options().as(LambdaRunnerOptions.class);
-  }
-
-  /** The hash partitions of a shuffle: the options' number, or as many as reduce tasks sized by the data can use. */
-  static int shufflePartitions(TranslationContext context) {
-    int fixed = options(context).getShufflePartitions();
-    return fixed > 0 ? fixed : LambdaRunnerOptions.DATA_SIZED_SHUFFLE_PARTITIONS;
   }
 }

@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.worker;
 
+import dev.stratus.runner.lambda.message.ElementFiles;
 import dev.stratus.store.S3Path;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;

@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.worker;
 
+import dev.stratus.runner.lambda.message.CombineSpec;
 import java.io.Closeable;
 import org.apache.beam.sdk.metrics.MetricsContainer;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;

@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.worker;
 
+import dev.stratus.runner.lambda.message.ParDoSpec;
 import java.io.Closeable;
 import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;

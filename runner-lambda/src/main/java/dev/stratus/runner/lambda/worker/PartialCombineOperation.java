@@ -1,5 +1,6 @@
 package dev.stratus.runner.lambda.worker;
 
+import dev.stratus.runner.lambda.message.CombineSpec;
 import java.io.Closeable;
 import java.util.LinkedHashMap;
 import java.util.List;

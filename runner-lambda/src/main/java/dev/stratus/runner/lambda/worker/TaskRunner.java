@@ -1,8 +1,11 @@
 package dev.stratus.runner.lambda.worker;
 
+import dev.stratus.runner.lambda.message.CombineSpec;
+import dev.stratus.runner.lambda.message.ElementFiles;
 import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.message.Messages;
 import dev.stratus.runner.lambda.message.Op;
+import dev.stratus.runner.lambda.message.ParDoSpec;
 import dev.stratus.runner.lambda.message.PartitionRef;
 import dev.stratus.runner.lambda.message.ShufflePart;
 import dev.stratus.runner.lambda.message.Root;

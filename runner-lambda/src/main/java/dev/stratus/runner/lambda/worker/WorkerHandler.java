@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.stratus.runner.lambda.message.InvocationPayloads;
 import dev.stratus.runner.lambda.message.TaskSummary;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.spi.WorkerContext;
 import dev.stratus.spi.WorkerEntryPoint;
 import dev.stratus.store.ObjectStore;
@@ -15,17 +16,14 @@ import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 
 /**
- * The Lambda function of LambdaRunner's workers ({@code dev.stratus.runner.lambda.worker.WorkerHandler::handleRequest}).
- * An invocation runs either one task attempt or one call of a {@link WorkerEntryPoint} found on the class path (the
+ * The Lambda function of LambdaRunner's workers, registered by its name {@link WorkerFunction#HANDLER}. An
+ * invocation runs either one task attempt or one call of a {@link WorkerEntryPoint} found on the class path (the
  * workers of a transform the driver executes whole, such as training). The request and the answer are small JSON
  * documents of references; the data moves through the object store. A task that fails answers normally with a failed
  * summary carrying the user's exception; an entry point that throws, or a broken request (another build's format, an
  * unreachable store), fails the invocation itself.
  */
 public final class WorkerHandler implements RequestStreamHandler {
-  /** The function's handler string, as Lambda names it. */
-  public static final String HANDLER = WorkerHandler.class.getName() + "::handleRequest";
-
   private static final Map<String, WorkerEntryPoint> ENTRY_POINTS =
       ServiceLoader.load(WorkerEntryPoint.class, WorkerHandler.class.getClassLoader()).stream()
           .map(ServiceLoader.Provider::get)

@@ -25,8 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.Pipeline;
@@ -36,7 +34,6 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.KV;
-import org.junit.After;
 import org.junit.Test;
 
 /**
@@ -51,27 +48,27 @@ public class TaskSchedulerTest {
   }
   private final StoreSpec storeSpec = StoreSpec.embedded(Path.of("target", "scheduler-test-store"));
   private final ObjectStore store = ObjectStore.of(storeSpec);
-  private final ExecutorService pool = Executors.newFixedThreadPool(4);
-
-  @After
-  public void stopPool() {
-    pool.shutdownNow();
+  private TaskScheduler scheduler(TaskInvoker invoker, int maxAttempts) {
+    return scheduler(invoker, maxAttempts, Duration.ofMillis(1));
   }
 
-  private TaskScheduler scheduler(TaskInvoker invoker, int maxAttempts) {
+  private TaskScheduler scheduler(TaskInvoker invoker, int maxAttempts, Duration backoff) {
     store.ensureBucket("scheduler-test");
     return new TaskScheduler(
         new TaskScheduler.Config(
             store,
             invoker,
-            pool,
+            4,
             new S3Path("scheduler-test", "job-" + UUID.randomUUID() + "/"),
             ObjectStore.embeddedServer(storeSpec.embeddedDir()).spec(),
             options,
             new SerializablePipelineOptions(options).toString(),
             maxAttempts,
-            Duration.ofMillis(1),
-            64L << 20));
+            backoff,
+            64L << 20,
+            false,
+            options.getTaskTimeoutSeconds(),
+            options.getWorkerMemoryMb()));
   }
 
   private static ExecutionGraph countingPipeline(LambdaRunnerOptions options) {
@@ -80,7 +77,7 @@ public class TaskSchedulerTest {
     PAssert.that(p.apply(Create.of("a", "b", "a")).apply(Count.perElement()))
         .containsInAnyOrder(KV.of("a", 2L), KV.of("b", 1L));
     LambdaOverrides.apply(p);
-    return PipelineTranslator.translate(p, options);
+    return PipelineTranslator.translate(p, LambdaRunnerOptions.DATA_SIZED_SHUFFLE_PARTITIONS);
   }
 
   @Test
@@ -101,6 +98,29 @@ public class TaskSchedulerTest {
     TaskFailedException e = assertThrows(TaskFailedException.class, () -> scheduler.run(countingPipeline(options)));
     assertThat(e.getMessage(), containsString("failed after 1 attempt(s)"));
     assertThat(e.getMessage(), containsString("Runtime.ExitError"));
+  }
+
+  @Test
+  public void givesUpATaskThrottledUpToTheLimitWithoutAnotherAttempt() {
+    Map<String, AtomicInteger> callsPerTask = new ConcurrentHashMap<>();
+    TaskInvoker alwaysThrottled = new TaskInvoker() {
+      @Override
+      public Outcome invoke(byte[] requestJson) {
+        callsPerTask.computeIfAbsent(InvocationPayloads.Request.fromJson(requestJson).task(), t -> new AtomicInteger())
+            .incrementAndGet();
+        return new Outcome.Throttled("Rate Exceeded.");
+      }
+
+      @Override
+      public void close() {}
+    };
+    // No wait between calls: the test is about the limit, not the backoff.
+    TaskScheduler scheduler = scheduler(alwaysThrottled, 2, Duration.ZERO);
+    TaskFailedException e = assertThrows(TaskFailedException.class, () -> scheduler.run(countingPipeline(options)));
+    assertThat(e.getMessage(),
+        containsString("throttled " + ThrottlePolicy.MAX_THROTTLES + " times in a row, gave up"));
+    assertEquals("calls of the task that failed: its first attempt's, none of a second", ThrottlePolicy.MAX_THROTTLES,
+        callsPerTask.values().stream().mapToInt(AtomicInteger::get).max().getAsInt());
   }
 
   /** Per task descriptor: a 429, then a crashed environment, then the real worker handler. */

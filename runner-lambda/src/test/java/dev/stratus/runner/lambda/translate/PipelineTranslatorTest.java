@@ -33,7 +33,7 @@ public class PipelineTranslatorTest {
 
   private ExecutionGraph translate(Pipeline p) {
     LambdaOverrides.apply(p);
-    return PipelineTranslator.translate(p, options);
+    return PipelineTranslator.translate(p, LambdaRunnerOptions.DATA_SIZED_SHUFFLE_PARTITIONS);
   }
 
   private static List<Class<?>> opTypes(Stage stage) {

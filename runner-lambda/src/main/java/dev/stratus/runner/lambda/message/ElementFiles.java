@@ -1,4 +1,4 @@
-package dev.stratus.runner.lambda.worker;
+package dev.stratus.runner.lambda.message;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package dev.stratus.runner.lambda.worker;
+package dev.stratus.runner.lambda.message;
 
 import java.io.Serializable;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.stratus.runner.lambda.worker;
+package dev.stratus.runner.lambda.message;
 
 import java.io.Serializable;
 import org.apache.beam.sdk.coders.Coder;

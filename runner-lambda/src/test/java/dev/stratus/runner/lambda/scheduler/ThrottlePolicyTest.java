@@ -1,0 +1,75 @@
+package dev.stratus.runner.lambda.scheduler;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.TestFunctions;
+import dev.stratus.spi.WorkerFailedException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+/**
+ * The throttle policy against the local Lambda service at its concurrency cap: one long call holds the only slot, so
+ * the service throttles (429) every other call, as Lambda does above the account's concurrency.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ThrottlePolicyTest {
+  @Test
+  void aWorkerCallThrottledUpToTheLimitFailsSayingWhy() throws Exception {
+    try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaService.Config.defaults()
+            .withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS)
+            .withConcurrencyLimit(1));
+        LambdaClient holder = service.clientBuilder()
+            .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+            .build();
+        TaskInvoker invoker = new LambdaTaskInvoker(
+            LambdaTaskInvoker.configure(service.clientBuilder(), Duration.ofSeconds(90)).build(), "busy");
+        // No wait between calls: the test is about the limit, not the backoff.
+        LambdaWorkers workers = new LambdaWorkers(invoker, new ThrottlePolicy(Duration.ZERO), 60, 128)) {
+      service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(60));
+      CompletableFuture.runAsync(
+          () -> holder.invoke(request -> request.functionName("busy").payload(TestFunctions.command("sleep 55000"))));
+      awaitLiveEnvironment(service);
+
+      ExecutionException e = assertThrows(ExecutionException.class, () -> workers.invoke("any", new byte[0]).get());
+
+      WorkerFailedException failure = assertInstanceOf(WorkerFailedException.class, e.getCause());
+      assertEquals("TooManyRequestsException", failure.errorType());
+      assertThat(failure.getMessage(), containsString("throttled " + ThrottlePolicy.MAX_THROTTLES + " times in a row,"
+          + " gave up (Lambda throttles invocations above the account's or the function's concurrency limit)"));
+      assertEquals(ThrottlePolicy.MAX_THROTTLES, service.stats("busy").throttles(), "calls the service throttled");
+      assertEquals(0, workers.invocations(), "invocations that ran");
+    }
+  }
+
+  @Test
+  void theWaitDoublesUpToThirtyTwoTimesTheFirst() {
+    ThrottlePolicy policy = new ThrottlePolicy(Duration.ofMillis(200));
+    assertEquals(
+        List.of(200L, 400L, 800L, 1_600L, 3_200L, 6_400L, 6_400L),
+        IntStream.of(1, 2, 3, 4, 5, 6, ThrottlePolicy.MAX_THROTTLES)
+            .mapToObj(throttles -> policy.waitAfter(throttles).toMillis())
+            .toList());
+  }
+
+  private static void awaitLiveEnvironment(LocalLambdaService service) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (service.liveEnvironments() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(service.liveEnvironments() > 0, "the long call never started an environment");
+  }
+}
