@@ -27,10 +27,10 @@ public record FunctionSpec(String name, String handler, List<Path> classpath, in
   public FunctionSpec {
     classpath = List.copyOf(classpath);
     environment = Map.copyOf(environment);
-    Limits.checkName(name);
-    Limits.checkHandler(handler);
-    Limits.checkMemory(memoryMb);
-    Limits.checkTimeout(timeoutSeconds);
+    LambdaLimits.checkName(name);
+    LambdaLimits.checkHandler(handler);
+    LambdaLimits.checkMemory(memoryMb);
+    LambdaLimits.checkTimeout(timeoutSeconds);
     if (classpath.isEmpty()) {
       throw new IllegalArgumentException("function " + name + " has an empty classpath");
     }

@@ -96,7 +96,7 @@ final class LambdaApi implements HttpHandler {
     Headers headers = exchange.getRequestHeaders();
     String type = headers.getFirst("X-Amz-Invocation-Type");
     type = type == null ? "RequestResponse" : type;
-    int limit = type.equals("Event") ? Limits.MAX_EVENT_PAYLOAD_BYTES : Limits.MAX_SYNC_PAYLOAD_BYTES;
+    int limit = type.equals("Event") ? LambdaLimits.MAX_EVENT_PAYLOAD_BYTES : LambdaLimits.MAX_SYNC_PAYLOAD_BYTES;
     if (payload.length > limit) {
       throw tooLarge(payload.length, limit);
     }
@@ -126,13 +126,13 @@ final class LambdaApi implements HttpHandler {
   private void createFunction(HttpExchange exchange, byte[] body) throws IOException {
     JsonNode request = Json.parse(body);
     String name = text(request, "FunctionName", null);
-    Limits.checkName(name);
+    LambdaLimits.checkName(name);
     String handler = text(request, "Handler", null);
-    Limits.checkHandler(handler);
+    LambdaLimits.checkHandler(handler);
     int memoryMb = request.path("MemorySize").asInt(FunctionSpec.DEFAULT_MEMORY_MB);
     int timeoutSeconds = request.path("Timeout").asInt(FunctionSpec.DEFAULT_TIMEOUT_SECONDS);
-    Limits.checkMemory(memoryMb);
-    Limits.checkTimeout(timeoutSeconds);
+    LambdaLimits.checkMemory(memoryMb);
+    LambdaLimits.checkTimeout(timeoutSeconds);
     if (service.hasFunction(name)) {
       throw ApiException.conflict("Function already exist: " + name);
     }
@@ -157,11 +157,11 @@ final class LambdaApi implements HttpHandler {
     JsonNode request = Json.parse(body);
     Deployment current = function.deployment();
     String handler = text(request, "Handler", current.handler());
-    Limits.checkHandler(handler);
+    LambdaLimits.checkHandler(handler);
     int memoryMb = request.path("MemorySize").asInt(current.memoryMb());
     int timeoutSeconds = request.path("Timeout").asInt(current.timeoutSeconds());
-    Limits.checkMemory(memoryMb);
-    Limits.checkTimeout(timeoutSeconds);
+    LambdaLimits.checkMemory(memoryMb);
+    LambdaLimits.checkTimeout(timeoutSeconds);
     Map<String, String> environment =
         request.has("Environment") ? variables(request.get("Environment")) : current.environment();
     function.redeploy(current.withConfiguration(handler, memoryMb, timeoutSeconds, environment,

@@ -216,7 +216,7 @@ public final class LocalLambdaService implements AutoCloseable {
         .region(Region.of(config.region()))
         .credentialsProvider(credentialsProvider())
         .httpClient(UrlConnectionHttpClient.builder()
-            .socketTimeout(Duration.ofSeconds(Limits.MAX_TIMEOUT_SECONDS + 60))
+            .socketTimeout(Duration.ofSeconds(LambdaLimits.MAX_TIMEOUT_SECONDS + 60))
             .build());
   }
 
@@ -354,7 +354,7 @@ public final class LocalLambdaService implements AutoCloseable {
       function.retire(environment);
       throw e;
     }
-    byte[] tail = environment.log.tail(logStart, Limits.LOG_TAIL_BYTES);
+    byte[] tail = environment.log.tail(logStart, LambdaLimits.LOG_TAIL_BYTES);
     Duration duration =
         invocation.pickedUp.isDone() ? Duration.ofNanos(System.nanoTime() - invocation.pickedUpNanos()) : Duration.ZERO;
     function.countOutcome(cold, outcome, environment.initDuration(), duration);

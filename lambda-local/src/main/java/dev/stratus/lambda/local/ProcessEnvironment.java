@@ -202,9 +202,9 @@ final class ProcessEnvironment extends ExecutionEnvironment {
       return;
     }
     switch (kind) {
-      case "response" -> settle(invocation, body.length > Limits.MAX_SYNC_PAYLOAD_BYTES
+      case "response" -> settle(invocation, body.length > LambdaLimits.MAX_SYNC_PAYLOAD_BYTES
           ? CallOutcome.platform("Function.ResponseSizeTooLarge", "Response payload size (" + body.length
-              + " bytes) exceeded maximum allowed payload size (" + Limits.MAX_SYNC_PAYLOAD_BYTES + " bytes).", "error")
+              + " bytes) exceeded maximum allowed payload size (" + LambdaLimits.MAX_SYNC_PAYLOAD_BYTES + " bytes).", "error")
           : CallOutcome.success(body));
       case "error" -> settle(invocation, reportedError(exchange, body));
       default -> {

@@ -184,7 +184,7 @@ class ProcessEnvironmentTest {
     assertTrue(cold.contains("Init Duration:"), "a cold start reports its init: " + cold);
     assertFalse(warm.contains("Init Duration:"), warm);
     assertEquals(1, count(warm, "handling echo"), "the tail holds this invocation only: " + warm);
-    assertTrue(warm.length() <= Limits.LOG_TAIL_BYTES);
+    assertTrue(warm.length() <= LambdaLimits.LOG_TAIL_BYTES);
   }
 
   private static String tail(InvokeResponse response) {
@@ -206,7 +206,7 @@ class ProcessEnvironmentTest {
   @Test
   void payloadAboveSixMegabytesIs413() {
     service.registerFunction(TestFunctions.spec("big-payload"));
-    byte[] payload = new byte[Limits.MAX_SYNC_PAYLOAD_BYTES + 1];
+    byte[] payload = new byte[LambdaLimits.MAX_SYNC_PAYLOAD_BYTES + 1];
 
     RequestTooLargeException e = assertThrows(RequestTooLargeException.class, () -> client.invoke(
         request -> request.functionName("big-payload").payload(SdkBytes.fromByteArray(payload))));

@@ -3,7 +3,7 @@ package dev.stratus.lambda.local;
 import java.util.regex.Pattern;
 
 /** Lambda's own limits, checked where a function is defined or invoked. */
-final class Limits {
+final class LambdaLimits {
   static final int MIN_MEMORY_MB = 128;
   static final int MAX_MEMORY_MB = 10_240;
   static final int MAX_TIMEOUT_SECONDS = 900;
@@ -13,7 +13,7 @@ final class Limits {
 
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
 
-  private Limits() {}
+  private LambdaLimits() {}
 
   static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
