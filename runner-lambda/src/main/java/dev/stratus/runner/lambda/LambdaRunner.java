@@ -44,6 +44,8 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     checkRange("taskTimeoutSeconds", lambda.getTaskTimeoutSeconds(), 1, 900, "Lambda's timeout");
     checkRange("maxConcurrency", lambda.getMaxConcurrency(), 1, Integer.MAX_VALUE, "attempts at once");
     checkRange("maxAttempts", lambda.getMaxAttempts(), 1, Integer.MAX_VALUE, "attempts per task");
+    checkRange("retryBackoffMillis", lambda.getRetryBackoffMillis(), 0, 60_000,
+        "the first wait before a retry, doubled at each one");
     checkRange("bundleSizeMb", lambda.getBundleSizeMb(), 1, Integer.MAX_VALUE, "megabytes per task");
     checkRange("shufflePartitions", lambda.getShufflePartitions(), 0, 1 << 16,
         "0 sizes reduce tasks by the data, more fixes the hash partitions");

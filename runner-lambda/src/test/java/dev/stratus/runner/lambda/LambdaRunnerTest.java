@@ -120,6 +120,10 @@ public class LambdaRunnerTest {
     options.setTaskTimeoutSeconds(901);
     e = assertThrows(IllegalArgumentException.class, () -> LambdaRunner.fromOptions(options));
     assertThat(e.getMessage(), containsString("--taskTimeoutSeconds=901 is out of range: 1..900"));
+    options.setTaskTimeoutSeconds(900);
+    options.setRetryBackoffMillis(-5);
+    e = assertThrows(IllegalArgumentException.class, () -> LambdaRunner.fromOptions(options));
+    assertThat(e.getMessage(), containsString("--retryBackoffMillis=-5 is out of range: 0..60000"));
   }
 
   /** Process environments, as on Lambda: one task at a time per JVM, so its store time is its own. */
