@@ -1,8 +1,8 @@
 package dev.stratus.dsl;
 
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.store.S3Path;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;

@@ -1,8 +1,8 @@
 package dev.stratus.dsl;
 
+import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.sgd.BinaryMetrics;
-import dev.stratus.jobs.train.TrainResult;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.SerializableCoder;

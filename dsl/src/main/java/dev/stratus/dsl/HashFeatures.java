@@ -1,10 +1,10 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.StoreOptions;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.Scaling;
 import dev.stratus.kernels.preprocess.FeatureRehasher;
+import dev.stratus.spi.StoreOptions;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;

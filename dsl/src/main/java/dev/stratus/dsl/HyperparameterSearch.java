@@ -1,13 +1,13 @@
 package dev.stratus.dsl;
 
-import dev.stratus.store.S3Path;
-import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.jobs.search.Experiment;
 import dev.stratus.jobs.search.Prices;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.jobs.search.SearchResult;
 import dev.stratus.jobs.train.Shards;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.store.S3Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.SerializableCoder;

@@ -1,10 +1,10 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.WorkerFailedException;
-import dev.stratus.spi.Workers;
 import dev.stratus.jobs.train.WorkerLauncher;
 import dev.stratus.jobs.train.WorkerMessages;
 import dev.stratus.jobs.train.WorkerTask;
+import dev.stratus.spi.WorkerFailedException;
+import dev.stratus.spi.Workers;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -1,7 +1,5 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.StoreOptions;
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetWriter;
@@ -12,6 +10,8 @@ import dev.stratus.kernels.text.InputFiles;
 import dev.stratus.kernels.text.RowParser;
 import dev.stratus.kernels.text.TextFormat;
 import dev.stratus.kernels.text.TextLoader;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.beam.sdk.metrics.Counter;

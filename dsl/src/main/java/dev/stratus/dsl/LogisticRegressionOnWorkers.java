@@ -1,14 +1,14 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.ExecutionContext;
-import dev.stratus.spi.TransformExecutor;
-import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.jobs.train.ConsoleView;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.spi.ExecutionContext;
+import dev.stratus.spi.TransformExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.transforms.PTransform;

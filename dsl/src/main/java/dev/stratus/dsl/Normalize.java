@@ -1,7 +1,5 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.StoreOptions;
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetReader;
@@ -11,6 +9,8 @@ import dev.stratus.kernels.dataset.Scaling;
 import dev.stratus.kernels.dataset.ScalingMethod;
 import dev.stratus.kernels.dataset.StatisticsRef;
 import dev.stratus.kernels.preprocess.FeatureScaler;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.S3Path;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Combine;

@@ -1,10 +1,10 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.StoreOptions;
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.dataset.Scaling;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.S3Path;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.beam.sdk.coders.DefaultCoder;

@@ -1,12 +1,12 @@
 package dev.stratus.dsl;
 
-import dev.stratus.store.S3Path;
+import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.PartitionCodec;
 import dev.stratus.kernels.sgd.LogisticModel;
-import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.store.S3Path;
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.PTransform;

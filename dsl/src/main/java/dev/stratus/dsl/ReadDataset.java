@@ -1,8 +1,8 @@
 package dev.stratus.dsl;
 
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetCoder;
+import dev.stratus.store.S3Path;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;

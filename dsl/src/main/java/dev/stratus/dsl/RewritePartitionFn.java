@@ -1,6 +1,5 @@
 package dev.stratus.dsl;
 
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
@@ -8,6 +7,7 @@ import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.dataset.PartitionCodec;
 import dev.stratus.kernels.dataset.PartitionSink;
+import dev.stratus.store.S3Path;
 import java.util.function.UnaryOperator;
 
 /**

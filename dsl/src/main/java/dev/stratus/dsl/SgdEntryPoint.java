@@ -1,9 +1,9 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.WorkerContext;
-import dev.stratus.spi.WorkerEntryPoint;
 import dev.stratus.jobs.train.WorkerMessages;
 import dev.stratus.jobs.train.WorkerTask;
+import dev.stratus.spi.WorkerContext;
+import dev.stratus.spi.WorkerEntryPoint;
 
 /**
  * One SGD worker generation inside a worker invocation: runs until its lifetime, the function's time limit (less a

@@ -1,7 +1,5 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.StoreOptions;
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
@@ -10,6 +8,8 @@ import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.dataset.PartitionCodec;
 import dev.stratus.kernels.dataset.PartitionSink;
 import dev.stratus.kernels.preprocess.RowSplitter;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.S3Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;

@@ -1,9 +1,9 @@
 package dev.stratus.dsl;
 
+import dev.stratus.kernels.sgd.BinaryMetrics;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.kernels.sgd.BinaryMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.regex.Matcher;

@@ -1,13 +1,13 @@
 package dev.stratus.dsl;
 
-import dev.stratus.spi.StoreOptions;
 import static org.junit.Assert.assertThrows;
 
-import dev.stratus.store.ObjectStore;
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

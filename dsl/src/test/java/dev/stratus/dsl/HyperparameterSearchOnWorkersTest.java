@@ -4,13 +4,13 @@ import static dev.stratus.dsl.LambdaTrainingSetup.FUNCTION;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stratus.runner.lambda.LambdaRunner;
-import dev.stratus.store.S3Path;
-import dev.stratus.kernels.sgd.LogisticModel;
-import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.search.ExperimentResult;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.jobs.search.SearchResult;
+import dev.stratus.jobs.train.StopReason;
+import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.runner.lambda.LambdaRunner;
+import dev.stratus.store.S3Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.apache.beam.sdk.Pipeline;

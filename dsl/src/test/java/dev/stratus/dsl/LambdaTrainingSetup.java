@@ -1,17 +1,17 @@
 package dev.stratus.dsl;
 
 import dev.stratus.jvm.ClassPath;
-import dev.stratus.runner.lambda.LambdaRunner;
-import dev.stratus.runner.lambda.LambdaRunnerOptions;
-import dev.stratus.lambda.local.FunctionSpec;
-import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.message.WorkerFunction;
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.lambda.local.FunctionSpec;
+import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.LambdaRunner;
+import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.message.WorkerFunction;
+import dev.stratus.store.S3Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;

@@ -10,11 +10,11 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
-import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.Dataset;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stratus.runner.lambda.LambdaRunner;
-import dev.stratus.store.S3Path;
+import dev.stratus.jobs.train.GenerationRecord;
+import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.sgd.LogisticModel;
-import dev.stratus.jobs.train.GenerationRecord;
-import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.runner.lambda.LambdaRunner;
+import dev.stratus.store.S3Path;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.stratus.store.S3Path;
+import dev.stratus.jobs.search.ExperimentResult;
+import dev.stratus.jobs.search.SearchResult;
+import dev.stratus.jobs.train.StopReason;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
-import dev.stratus.jobs.train.StopReason;
-import dev.stratus.jobs.search.ExperimentResult;
-import dev.stratus.jobs.search.SearchResult;
+import dev.stratus.store.S3Path;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

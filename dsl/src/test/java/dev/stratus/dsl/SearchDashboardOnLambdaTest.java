@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.stratus.store.S3Path;
-import dev.stratus.jobs.train.StopReason;
-import dev.stratus.jobs.search.ExperimentResult;
 import dev.stratus.jobs.dashboard.SearchDashboard;
+import dev.stratus.jobs.search.ExperimentResult;
 import dev.stratus.jobs.search.SearchResult;
+import dev.stratus.jobs.train.StopReason;
+import dev.stratus.store.S3Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,12 +1,12 @@
 package dev.stratus.benchmarks.paper;
 
-import dev.stratus.store.ObjectStore;
-import dev.stratus.store.S3Path;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.PartitionCodec;
 import dev.stratus.kernels.sgd.Minibatch;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;

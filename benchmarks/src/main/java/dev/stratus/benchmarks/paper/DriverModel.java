@@ -1,8 +1,8 @@
 package dev.stratus.benchmarks.paper;
 
-import dev.stratus.ps.Optimizer;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.ps.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 

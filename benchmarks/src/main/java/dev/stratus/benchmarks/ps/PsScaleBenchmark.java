@@ -1,7 +1,7 @@
 package dev.stratus.benchmarks.ps;
 
-import dev.stratus.benchmarks.Machine;
 import com.sun.management.UnixOperatingSystemMXBean;
+import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;

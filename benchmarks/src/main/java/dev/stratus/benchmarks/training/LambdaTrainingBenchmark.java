@@ -1,19 +1,19 @@
 package dev.stratus.benchmarks.training;
 
 import dev.stratus.benchmarks.Machine;
-import dev.stratus.ps.Optimizer;
-import dev.stratus.lambda.local.FunctionStats;
-import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.store.S3Path;
-import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.DatasetReader;
-import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.jobs.train.GenerationRecord;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.ThreadWorkers;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.lambda.local.FunctionStats;
+import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.S3Path;
 import java.util.Arrays;
 
 /**

@@ -1,12 +1,12 @@
 package dev.stratus.benchmarks.training;
 
 import dev.stratus.benchmarks.Machine;
-import dev.stratus.ps.Optimizer;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.BinaryMetrics;
 import dev.stratus.kernels.sgd.LocalSgd;
+import dev.stratus.ps.Optimizer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,18 +1,18 @@
 package dev.stratus.benchmarks.training;
 
 import dev.stratus.benchmarks.Machine;
-import dev.stratus.ps.Optimizer;
-import dev.stratus.store.S3Path;
-import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.ProcessWorkers;
 import dev.stratus.jobs.train.Shards;
-import dev.stratus.jobs.train.ThreadWorkers;
-import dev.stratus.jobs.train.TrainingDriver;
-import dev.stratus.jobs.train.WorkerLauncher;
 import dev.stratus.jobs.train.StepTimes;
+import dev.stratus.jobs.train.ThreadWorkers;
 import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.jobs.train.WorkerLauncher;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.S3Path;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

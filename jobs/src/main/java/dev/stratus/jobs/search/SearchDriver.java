@@ -1,16 +1,16 @@
 package dev.stratus.jobs.search;
 
-import dev.stratus.store.ObjectStore;
-import dev.stratus.store.S3Path;
-import dev.stratus.store.StoreSpec;
-import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.WorkerLauncher;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

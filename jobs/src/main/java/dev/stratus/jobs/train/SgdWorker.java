@@ -1,10 +1,10 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.ps.client.PsClient;
-import dev.stratus.ps.client.PsModel;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.sgd.LogisticGradient;
 import dev.stratus.kernels.sgd.Minibatch;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;

@@ -1,15 +1,15 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.ps.client.PsClient;
-import dev.stratus.ps.client.PsModel;
-import dev.stratus.store.ObjectStore;
-import dev.stratus.store.S3Path;
-import dev.stratus.store.StoreSpec;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.sgd.BinaryMetrics;
 import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.ps.client.PsClient;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
+import dev.stratus.ps.client.PsClient;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;

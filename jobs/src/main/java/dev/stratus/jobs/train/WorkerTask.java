@@ -1,13 +1,13 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.StoreSpec;
-import dev.stratus.kernels.dataset.Dataset;
-import dev.stratus.kernels.dataset.DatasetReader;
-import dev.stratus.kernels.iterate.MinibatchIterator;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.BooleanSupplier;

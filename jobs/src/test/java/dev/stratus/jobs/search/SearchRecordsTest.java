@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.StopReason;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.jobs.train.CurvePoint;
-import dev.stratus.jobs.train.StopReason;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

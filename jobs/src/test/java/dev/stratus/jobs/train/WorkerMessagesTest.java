@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stratus.ps.Optimizer;
-import dev.stratus.store.StoreSpec;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.iterate.MinibatchIterator;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;

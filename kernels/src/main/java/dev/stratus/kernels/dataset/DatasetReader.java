@@ -1,9 +1,9 @@
 package dev.stratus.kernels.dataset;
 
+import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreException;
-import dev.stratus.kernels.data.SparseRow;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;

@@ -1,9 +1,9 @@
 package dev.stratus.kernels.dataset;
 
+import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreException;
-import dev.stratus.kernels.data.SparseRow;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.stratus.kernels.dataset;
 
+import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import dev.stratus.kernels.data.SparseRow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

@@ -1,7 +1,7 @@
 package dev.stratus.kernels.sgd;
 
-import dev.stratus.ps.Optimizer;
 import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.ps.Optimizer;
 
 /**
  * The SGD kernel without a parameter server: minibatches over rows held in memory, the same gradient code a worker

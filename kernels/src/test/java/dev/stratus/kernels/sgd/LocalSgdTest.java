@@ -2,10 +2,10 @@ package dev.stratus.kernels.sgd;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.stratus.kernels.generate.PlantedData;
-import dev.stratus.ps.Optimizer;
 import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.ps.Optimizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

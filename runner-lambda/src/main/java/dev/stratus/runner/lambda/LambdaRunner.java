@@ -1,12 +1,12 @@
 package dev.stratus.runner.lambda;
 
-import dev.stratus.spi.StoreOptions;
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
-import dev.stratus.runner.lambda.scheduler.TaskScheduler;
 import dev.stratus.runner.lambda.scheduler.TaskFailedException;
 import dev.stratus.runner.lambda.scheduler.TaskInvoker;
+import dev.stratus.runner.lambda.scheduler.TaskScheduler;
 import dev.stratus.runner.lambda.translate.LambdaOverrides;
 import dev.stratus.runner.lambda.translate.PipelineTranslator;
+import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;

@@ -1,9 +1,9 @@
 package dev.stratus.runner.lambda;
 
 import dev.stratus.jvm.ClassPath;
-import dev.stratus.runner.lambda.LambdaRunnerOptions.LocalEnvironmentMode;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.LambdaRunnerOptions.LocalEnvironmentMode;
 import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.runner.lambda.scheduler.LambdaTaskInvoker;
 import dev.stratus.runner.lambda.scheduler.TaskInvoker;

@@ -1,8 +1,5 @@
 package dev.stratus.runner.lambda.deploy;
 
-import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.lambda.local.TestFunctions;
-
 import static dev.stratus.lambda.local.TestFunctions.command;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.TestFunctions;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;

@@ -1,11 +1,10 @@
 package dev.stratus.runner.lambda.scheduler;
 
-import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.lambda.local.TestFunctions;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.lambda.local.TestFunctions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
