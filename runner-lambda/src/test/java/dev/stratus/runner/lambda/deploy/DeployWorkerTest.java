@@ -17,6 +17,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +58,14 @@ class DeployWorkerTest {
     assertEquals(0, TestFunctions.descendants(), "environment processes left behind");
   }
 
+  /**
+   * The test functions (a class directory or, in a full build, lambda-local's test jar) and this module's own test
+   * classes, a class directory wherever the test runs.
+   */
   private static String testClasspath() {
-    return String.join(File.pathSeparator, TestFunctions.classpath().stream().map(Path::toString).toList());
+    List<Path> entries = new ArrayList<>(TestFunctions.classpath());
+    entries.add(TestFunctions.locationOf(DeployWorkerTest.class));
+    return String.join(File.pathSeparator, entries.stream().map(Path::toString).toList());
   }
 
   private static JsonNode invoke(String function, String command) throws IOException {
@@ -82,7 +89,7 @@ class DeployWorkerTest {
     try (ZipFile archive = new ZipFile(zip.toFile())) {
       List<String> names = archive.stream().map(ZipEntry::getName).toList();
       assertTrue(names.stream().allMatch(name -> name.startsWith("lib/") && name.endsWith(".jar")), names.toString());
-      assertTrue(names.contains("lib/lambda-local-test-classes.jar"), "the class directory became a jar: " + names);
+      assertTrue(names.contains("lib/runner-lambda-test-classes.jar"), "the class directory became a jar: " + names);
     }
     JsonNode first = invoke("deployed", "echo from the zip");
     assertEquals("from the zip", first.get("echo").asText());
