@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
  */
 public final class Messages {
   /** Raise when any message record changes shape. */
-  public static final int FORMAT_VERSION = 4;
+  public static final int FORMAT_VERSION = 5;
 
   private static final ThreadLocal<Kryo> KRYO = ThreadLocal.withInitial(Messages::newKryo);
 
