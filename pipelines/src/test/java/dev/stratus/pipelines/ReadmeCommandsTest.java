@@ -92,7 +92,7 @@ class ReadmeCommandsTest {
         found++;
       }
     }
-    assertEquals(2, found, "the README's ValidatesRunner command names its two executions");
+    assertEquals(3, found, "the README's command for Beam's tests names its three executions");
   }
 
   private static String setting(Execution execution, Execution defaults, String name) {

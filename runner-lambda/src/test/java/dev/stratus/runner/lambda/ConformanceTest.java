@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
+import dev.stratus.runner.lambda.worker.ElementMetadataEncoding;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.beam.sdk.PipelineResult;
@@ -26,10 +27,15 @@ import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Redistribute;
+import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.transforms.SimpleFunction;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.CausedByDrain;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -38,6 +44,9 @@ import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.values.ValueInSingleWindow;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.apache.beam.sdk.values.WindowedValues.WindowedValueCoder;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.AfterClass;
@@ -128,6 +137,62 @@ public class ConformanceTest implements Serializable {
     public void process(ProcessContext c) {
       c.output("first=" + c.pane().isFirst() + " last=" + c.pane().isLast() + " " + c.pane().getTiming()
           + " index=" + c.pane().getIndex());
+    }
+  }
+
+  /**
+   * Beam's coders write element metadata only where a process-wide switch is on (Beam's own tests turn it on): the
+   * driver's then encodes what it creates with metadata, and workers in other processes must encode and decode as it.
+   */
+  @Test
+  public void withElementMetadataOnInTheDriverWorkersKeepPanesReifiedWindowsAndDrainMarks() {
+    boolean wasOn = WindowedValueCoder.isMetadataSupported();
+    WindowedValueCoder.setMetadataSupported();
+    try {
+      TestPipeline p = pipeline();
+      PCollection<String> panes =
+          p.apply("Windowed", Create.windowedValues(List.of(
+                      WindowedValues.of("a", new Instant(1), GlobalWindow.INSTANCE, PaneInfo.NO_FIRING),
+                      WindowedValues.of("b", new Instant(2), GlobalWindow.INSTANCE, PaneInfo.ON_TIME_AND_ONLY_FIRING)))
+                  .withWindowCoder(GlobalWindow.Coder.INSTANCE))
+              .apply(ParDo.of(new DescribeElementPane()));
+      PCollection<KV<String, ValueInSingleWindow<Integer>>> reified =
+          p.apply("Timestamped", Create.timestamped(TimestampedValue.of(KV.of("k", 7), new Instant(7))))
+              .apply(Reify.windowsInValue());
+      PCollection<String> drains =
+          p.apply("One", Create.of(1))
+              .apply(ParDo.of(new MarkCausedByDrain()))
+              .apply(Redistribute.arbitrarily())
+              .apply(ParDo.of(new DescribeCausedByDrain()));
+      PAssert.that(panes).containsInAnyOrder("a " + PaneInfo.NO_FIRING, "b " + PaneInfo.ON_TIME_AND_ONLY_FIRING);
+      PAssert.that(reified)
+          .containsInAnyOrder(
+              KV.of("k", ValueInSingleWindow.of(7, new Instant(7), GlobalWindow.INSTANCE, PaneInfo.NO_FIRING)));
+      PAssert.that(drains).containsInAnyOrder(CausedByDrain.CAUSED_BY_DRAIN.toString());
+      p.run();
+    } finally {
+      ElementMetadataEncoding.set(wasOn);
+    }
+  }
+
+  private static final class DescribeElementPane extends DoFn<String, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.element() + " " + c.pane());
+    }
+  }
+
+  private static final class MarkCausedByDrain extends DoFn<Integer, String> {
+    @ProcessElement
+    public void process(OutputReceiver<String> out) {
+      out.builder("drained").setCausedByDrain(CausedByDrain.CAUSED_BY_DRAIN).output();
+    }
+  }
+
+  private static final class DescribeCausedByDrain extends DoFn<String, String> {
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.causedByDrain().toString());
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.apache.beam.sdk.values.WindowedValues.WindowedValueCoder;
 
 /**
  * A root and the chain of operations fused below it; every task of the stage runs all of them over one partition.
@@ -85,7 +86,14 @@ public final class Stage {
   }
 
   public StagePlan plan(String pipelineOptions) {
-    return new StagePlan(id, name, root, new ArrayList<>(ops), new LinkedHashMap<>(coders), pipelineOptions);
+    return new StagePlan(
+        id,
+        name,
+        root,
+        new ArrayList<>(ops),
+        new LinkedHashMap<>(coders),
+        pipelineOptions,
+        WindowedValueCoder.isMetadataSupported());
   }
 
   @Override

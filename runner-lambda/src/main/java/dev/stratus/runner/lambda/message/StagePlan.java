@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
  *
  * @param coders Java-serialized windowed-value coders of every PCollection the stage reads from or writes to the store
  * @param pipelineOptions the pipeline's options as JSON, for DoFns that read them
+ * @param elementMetadata whether the driver's Beam coders write element metadata (such as causedByDrain), which the
+ *     workers' must then do too
  */
 public record StagePlan(
     int stageId,
@@ -15,4 +17,5 @@ public record StagePlan(
     Root root,
     ArrayList<Op> ops,
     LinkedHashMap<String, byte[]> coders,
-    String pipelineOptions) {}
+    String pipelineOptions,
+    boolean elementMetadata) {}

@@ -18,24 +18,28 @@ final class AssignWindowsOperation implements Operation {
     this.output = output;
   }
 
+  /** Assigns once per window the element is in; the element keeps all else it carries (its pane, a drain mark). */
   @Override
+  @SuppressWarnings("unchecked")
   public void accept(WindowedValue<?> element) throws Exception {
     if (windowFn == null) {
       output.accept(element);
       return;
     }
-    for (WindowedValue<?> single : element.explodeWindows()) {
-      Collection<BoundedWindow> windows = windowFn.assignWindows(new Context(single));
-      output.accept(WindowedValues.of(single.getValue(), single.getTimestamp(), windows, single.getPaneInfo()));
+    for (BoundedWindow window : element.getWindows()) {
+      Collection<BoundedWindow> windows = windowFn.assignWindows(new Context(element, window));
+      output.accept(WindowedValues.builder((WindowedValue<Object>) element).setWindows(windows).build());
     }
   }
 
   private final class Context extends WindowFn<Object, BoundedWindow>.AssignContext {
     private final WindowedValue<?> element;
+    private final BoundedWindow window;
 
-    Context(WindowedValue<?> element) {
+    Context(WindowedValue<?> element, BoundedWindow window) {
       windowFn.super();
       this.element = element;
+      this.window = window;
     }
 
     @Override
@@ -50,7 +54,7 @@ final class AssignWindowsOperation implements Operation {
 
     @Override
     public BoundedWindow window() {
-      return element.getWindows().iterator().next();
+      return window;
     }
   }
 }

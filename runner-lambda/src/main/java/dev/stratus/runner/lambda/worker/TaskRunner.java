@@ -176,6 +176,7 @@ public final class TaskRunner {
     void run(TaskDescriptor task, StagePlan plan) throws Exception {
       this.task = task;
       this.plan = plan;
+      ElementMetadataEncoding.set(plan.elementMetadata());
       this.options = withStoreKeys(new SerializablePipelineOptions(plan.pipelineOptions()).get());
       MetricsEnvironment.setMetricsSupported(true);
       // Built last to first, so each operation finds the receivers of its outputs already in place.
