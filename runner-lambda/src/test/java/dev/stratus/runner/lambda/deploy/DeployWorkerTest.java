@@ -89,7 +89,7 @@ class DeployWorkerTest {
     try (ZipFile archive = new ZipFile(zip.toFile())) {
       List<String> names = archive.stream().map(ZipEntry::getName).toList();
       assertTrue(names.stream().allMatch(name -> name.startsWith("lib/") && name.endsWith(".jar")), names.toString());
-      assertTrue(names.contains("lib/lambda-local-test-classes.jar"), "the class directory became a jar: " + names);
+      assertTrue(names.contains("lib/runner-lambda-test-classes.jar"), "the class directory became a jar: " + names);
     }
     JsonNode first = invoke("deployed", "echo from the zip");
     assertEquals("from the zip", first.get("echo").asText());
