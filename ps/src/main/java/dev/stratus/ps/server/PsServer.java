@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *   PsClient ps = PsClient.connect(List.of(shard.address()), secret);
  * }
  * // as a process: java -cp ... dev.stratus.ps.server.PsServer --port 7070 --token-env STRATUS_PS_TOKEN --shard 0
- * //               --checkpoint s3://bucket/job/ps --snapshot-every 30
+ * //               --checkpoint s3://bucket/job/ps --store-aws us-east-1 --snapshot-every 30
+ * //               [--bind 0.0.0.0 --advertise shard0.example.com:7070]   (reachable from other hosts)
  * }</pre>
  *
  * <p>Its parts: {@link ShardListener} accepts connections and runs them on a few event-loop threads;
@@ -51,8 +52,12 @@ import org.slf4j.LoggerFactory;
 public final class PsServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PsServer.class);
 
-  /** The line a server process prints on stdout once it listens, followed by its port. */
+  /**
+   * The line a server process prints on stdout once it listens, followed by its port, and with {@code --advertise}
+   * by {@value #ADVERTISED} and the address workers must dial.
+   */
   public static final String LISTENING_LINE = "STRATUS_PS_LISTENING ";
+  static final String ADVERTISED = " advertised ";
   /** Environment variable holding a base64 Java-serialized {@link StoreSpec} for a process's checkpoints. */
   public static final String STORE_SPEC_ENV = ServerCommandLine.STORE_SPEC_ENV;
 
@@ -84,7 +89,8 @@ public final class PsServer implements AutoCloseable {
       storeCalls.shutdownNow();
       throw e;
     }
-    LOG.info("parameter-server shard {} listening on {}", config.shard(), address());
+    LOG.info("parameter-server shard {} listening on {}, workers dial {}", config.shard(), hostPort(address()),
+        hostPort(advertisedAddress()));
   }
 
   /** Starts a shard in this JVM; with a checkpoint configured, it first restores every model snapshot found there. */
@@ -98,6 +104,11 @@ public final class PsServer implements AutoCloseable {
 
   public InetSocketAddress address() {
     return listener.address();
+  }
+
+  /** The address workers must dial: the configured {@link ShardConfig#advertise}, else the one it listens on. */
+  public InetSocketAddress advertisedAddress() {
+    return parts.config().advertise() != null ? parts.config().advertise() : address();
   }
 
   public ShardMetrics metrics() {
@@ -124,6 +135,12 @@ public final class PsServer implements AutoCloseable {
   /** Runs one shard as a process until killed: see {@link ServerCommandLine} for its options. */
   public static void main(String[] args) throws Exception {
     ServerCommandLine.main(args);
+  }
+
+  /** HOST:PORT as a worker dials it, an IPv6 host in brackets. */
+  static String hostPort(InetSocketAddress address) {
+    String host = address.getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   private static ThreadFactory daemon(String name) {

@@ -6,24 +6,38 @@ import io.netty.util.ResourceLeakDetector;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one shard as a process until killed ({@link PsServer#main} delegates here). Options: {@code --port N} (0: a
- * free port), {@code --bind ADDRESS} (default 127.0.0.1), {@code --token-env VAR} (the environment variable holding the
- * secret: a command line is visible to every local user, so the secret never goes there), {@code --shard I}, {@code --checkpoint
- * s3://bucket/prefix} with the store from {@code --store-endpoint URI --store-region R} (keys from
- * STRATUS_STORE_ACCESS_KEY and STRATUS_STORE_SECRET_KEY), {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV};
- * {@code --snapshot-every SECONDS}, {@code --max-frame-bytes N}, {@code --kv-max-bytes N}; the limits
- * ({@link ShardConfig.Limits}) {@code --max-workers N}, {@code --max-handshakes N}, {@code --hello-timeout-ms N},
- * {@code --io-threads N}, {@code --models-max-bytes N}. Prints {@value PsServer#LISTENING_LINE}PORT when ready.
+ * free port), {@code --bind ADDRESS} (default 127.0.0.1: other hosts reach the shard only if asked for, e.g. with
+ * 0.0.0.0), {@code --advertise HOST:PORT} (the address workers must dial, behind NAT or a container's port mapping),
+ * the secret from {@code --token-env VAR} (an environment variable) or {@code --token-file PATH} (a file only its
+ * owner may read; a trailing newline is not part of it) &mdash; a command line is visible to every local user, so the
+ * secret never goes there &mdash;, {@code --shard I}, {@code --checkpoint s3://bucket/prefix} with the store from
+ * {@code --store-endpoint URI --store-region R} (keys from STRATUS_STORE_ACCESS_KEY and STRATUS_STORE_SECRET_KEY),
+ * {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV}; {@code --snapshot-every SECONDS},
+ * {@code --max-frame-bytes N}, {@code --kv-max-bytes N}; the limits ({@link ShardConfig.Limits})
+ * {@code --max-workers N}, {@code --max-handshakes N}, {@code --hello-timeout-ms N}, {@code --io-threads N},
+ * {@code --models-max-bytes N}. A value out of range is refused with the option's range. Prints
+ * {@value PsServer#LISTENING_LINE}PORT when ready, followed by {@value PsServer#ADVERTISED}HOST:PORT with
+ * {@code --advertise}.
  */
 public final class ServerCommandLine {
   /** Environment variable holding a base64 Java-serialized {@link StoreSpec} for a process's checkpoints. */
   static final String STORE_SPEC_ENV = "STRATUS_PS_STORE_SPEC";
+
+  private static final int MAX_PORT = 65_535;
 
   private ServerCommandLine() {}
 
@@ -42,13 +56,22 @@ public final class ServerCommandLine {
     if (System.getProperty("io.netty.leakDetection.level") == null) {
       ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
     }
-    PsServer server = PsServer.start(config);
+    PsServer server;
+    try {
+      server = PsServer.start(config);
+    } catch (IOException e) {
+      System.err.println("PsServer: cannot listen on " + config.bind() + ":" + config.port() + " (--bind, --port): "
+          + e.getMessage());
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       stopped.countDown();
     }));
-    System.out.println(PsServer.LISTENING_LINE + server.port());
+    System.out.println(PsServer.LISTENING_LINE + server.port()
+        + (config.advertise() == null ? "" : PsServer.ADVERTISED + PsServer.hostPort(config.advertise())));
     System.out.flush();
     stopped.await();
   }
@@ -64,12 +87,14 @@ public final class ServerCommandLine {
     };
   }
 
-  /** The configuration {@code args} give, with secrets read from {@code environment}. */
+  /** The configuration {@code args} give, with secrets read from {@code environment} or a file. */
   static ShardConfig parse(String[] args, Map<String, String> environment)
       throws IOException, ClassNotFoundException {
     String token = null;
+    String tokenOption = null;
     String bind = "127.0.0.1";
     int port = 0;
+    InetSocketAddress advertise = null;
     int shard = 0;
     S3Path checkpoint = null;
     StoreSpec store = null;
@@ -86,29 +111,32 @@ public final class ServerCommandLine {
       }
       String value = args[++i];
       switch (option) {
-        case "--port" -> port = number(option, value);
+        case "--port" -> port = number(option, value, 0, MAX_PORT);
         case "--bind" -> bind = value;
+        case "--advertise" -> advertise = address(option, value);
         case "--token" -> throw new IllegalArgumentException("--token would put the secret on the command line, where"
-            + " every local user can read it: put it in an environment variable and give --token-env VARIABLE");
-        case "--token-env" -> {
-          token = environment.get(value);
-          if (token == null) {
-            throw new IllegalArgumentException("environment variable " + value + " (the secret) is not set");
+            + " every local user can read it: put it in an environment variable and give --token-env VARIABLE, or"
+            + " in a file only you can read and give --token-file PATH");
+        case "--token-env", "--token-file" -> {
+          if (tokenOption != null) {
+            throw new IllegalArgumentException("give the secret once: " + tokenOption + " or " + option);
           }
+          tokenOption = option;
+          token = option.equals("--token-env") ? environmentSecret(environment, value) : fileSecret(Path.of(value));
         }
-        case "--shard" -> shard = number(option, value);
+        case "--shard" -> shard = number(option, value, 0, Integer.MAX_VALUE);
         case "--checkpoint" -> checkpoint = S3Path.parse(value);
         case "--store-endpoint" -> endpoint = value;
         case "--store-region" -> region = value;
         case "--store-aws" -> store = StoreSpec.aws(value);
-        case "--snapshot-every" -> snapshotEvery = number(option, value);
-        case "--max-frame-bytes" -> maxFrame = number(option, value);
-        case "--kv-max-bytes" -> kvMax = longNumber(option, value);
-        case "--max-workers" -> limits = limits.maxWorkers(number(option, value));
-        case "--max-handshakes" -> limits = limits.maxHandshakes(number(option, value));
-        case "--hello-timeout-ms" -> limits = limits.helloTimeoutMillis(number(option, value));
-        case "--io-threads" -> limits = limits.ioThreads(number(option, value));
-        case "--models-max-bytes" -> limits = limits.modelsMaxBytes(longNumber(option, value));
+        case "--snapshot-every" -> snapshotEvery = number(option, value, 0, Integer.MAX_VALUE);
+        case "--max-frame-bytes" -> maxFrame = number(option, value, ShardConfig.MIN_FRAME_BYTES, Integer.MAX_VALUE);
+        case "--kv-max-bytes" -> kvMax = longNumber(option, value, 0);
+        case "--max-workers" -> limits = limits.maxWorkers(number(option, value, 1, Integer.MAX_VALUE));
+        case "--max-handshakes" -> limits = limits.maxHandshakes(number(option, value, 1, Integer.MAX_VALUE));
+        case "--hello-timeout-ms" -> limits = limits.helloTimeoutMillis(number(option, value, 1, Integer.MAX_VALUE));
+        case "--io-threads" -> limits = limits.ioThreads(number(option, value, 0, Integer.MAX_VALUE));
+        case "--models-max-bytes" -> limits = limits.modelsMaxBytes(longNumber(option, value, 0));
         default -> throw new IllegalArgumentException("unknown option " + option);
       }
     }
@@ -127,30 +155,92 @@ public final class ServerCommandLine {
       throw new IllegalArgumentException("--checkpoint needs a store: --store-endpoint, --store-aws or "
           + STORE_SPEC_ENV);
     }
-    if (token == null) {
-      throw new IllegalArgumentException("a job secret is required: --token-env VARIABLE");
+    if (snapshotEvery > 0 && checkpoint == null) {
+      throw new IllegalArgumentException("--snapshot-every needs --checkpoint s3://bucket/prefix to snapshot to");
     }
-    ShardConfig config = ShardConfig.of(token).bind(bind).port(port).shard(shard).maxFrameBytes(maxFrame)
-        .kvMaxBytes(kvMax).limits(limits);
+    if (token == null) {
+      throw new IllegalArgumentException("a job secret is required: --token-env VARIABLE or --token-file PATH");
+    }
+    ShardConfig config = ShardConfig.of(token).bind(bind).port(port).advertise(advertise).shard(shard)
+        .maxFrameBytes(maxFrame).kvMaxBytes(kvMax).limits(limits);
     if (checkpoint != null) {
       config = config.checkpoint(checkpoint, store).snapshotEvery(snapshotEvery);
     }
     return config;
   }
 
-  private static int number(String option, String value) {
-    try {
-      return Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("option " + option + " needs a whole number, got '" + value + "'");
+  private static String environmentSecret(Map<String, String> environment, String variable) {
+    String token = environment.get(variable);
+    if (token == null) {
+      throw new IllegalArgumentException("environment variable " + variable + " (the secret, --token-env) is not set");
     }
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException("environment variable " + variable + " (the secret, --token-env) is empty");
+    }
+    return token;
   }
 
-  private static long longNumber(String option, String value) {
+  /** The file's text without its trailing line breaks; refused when others than its owner may read or change it. */
+  private static String fileSecret(Path file) {
     try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("option " + option + " needs a whole number, got '" + value + "'");
+      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+      Set<PosixFilePermission> shared = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+      shared.retainAll(permissions);
+      if (!shared.isEmpty()) {
+        throw new IllegalArgumentException("--token-file " + file + " may be read or changed by others than its owner ("
+            + PosixFilePermissions.toString(permissions) + "): chmod 600 " + file);
+      }
+    } catch (UnsupportedOperationException e) {
+      // not a POSIX file system: its access control lists are the user's to set
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--token-file " + file + " cannot be read: " + e);
     }
+    String token;
+    try {
+      token = Files.readString(file).replaceAll("[\\r\\n]+$", "");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--token-file " + file + " cannot be read: " + e);
+    }
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException("--token-file " + file + " is empty: it must hold the secret");
+    }
+    return token;
+  }
+
+  /** {@code value} as HOST:PORT ([v6::address]:PORT for IPv6), not resolved: the workers resolve it. */
+  private static InetSocketAddress address(String option, String value) {
+    int colon = value.lastIndexOf(':');
+    String host = colon < 1 ? "" : value.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("option " + option + " needs HOST:PORT, got '" + value + "'");
+    }
+    return InetSocketAddress.createUnresolved(host, number(option, value.substring(colon + 1), 1, MAX_PORT));
+  }
+
+  private static int number(String option, String value, int min, int max) {
+    return (int) longNumber(option, value, min, max);
+  }
+
+  private static long longNumber(String option, String value, long min) {
+    return longNumber(option, value, min, Long.MAX_VALUE);
+  }
+
+  private static long longNumber(String option, String value, long min, long max) {
+    String range = "option " + option + " needs a whole number from " + min
+        + (max == Integer.MAX_VALUE || max == Long.MAX_VALUE ? " up" : " to " + max) + ", got '" + value + "'";
+    long number;
+    try {
+      number = Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(range);
+    }
+    if (number < min || number > max) {
+      throw new IllegalArgumentException(range);
+    }
+    return number;
   }
 }

@@ -3,15 +3,18 @@ package dev.stratus.ps.server;
 import dev.stratus.ps.wire.Wire;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.net.InetSocketAddress;
 
 /**
  * How to run a shard. {@code ShardConfig.of(token)} listens on 127.0.0.1 on a free port as shard 0 without
- * checkpoints; each {@code with}-style method returns a changed copy.
+ * checkpoints, and advertises the address it binds ({@code advertise} null); each {@code with}-style method returns a
+ * changed copy.
  */
 public record ShardConfig(
     String token,
     String bind,
     int port,
+    InetSocketAddress advertise,
     int shard,
     S3Path checkpoint,
     StoreSpec store,
@@ -21,6 +24,7 @@ public record ShardConfig(
     long kvMaxBytes,
     Limits limits) {
   static final int DEFAULT_MAX_FRAME_BYTES = 32 << 20;
+  static final int MIN_FRAME_BYTES = 1024;
   static final long DEFAULT_KV_MAX_BYTES = 256L << 20;
 
   public ShardConfig {
@@ -33,8 +37,9 @@ public record ShardConfig(
     if (snapshotEverySeconds > 0 && checkpoint == null) {
       throw new IllegalArgumentException("periodic snapshots need a checkpoint location");
     }
-    if (maxFrameBytes < 1024) {
-      throw new IllegalArgumentException("maxFrameBytes must be at least 1024, got " + maxFrameBytes);
+    if (maxFrameBytes < MIN_FRAME_BYTES) {
+      throw new IllegalArgumentException(
+          "maxFrameBytes must be at least " + MIN_FRAME_BYTES + ", got " + maxFrameBytes);
     }
     if (kvMaxBytes < 0) {
       throw new IllegalArgumentException("kvMaxBytes must not be negative, got " + kvMaxBytes);
@@ -45,56 +50,65 @@ public record ShardConfig(
   }
 
   public static ShardConfig of(String token) {
-    return new ShardConfig(token, "127.0.0.1", 0, 0, null, null, 0, DEFAULT_MAX_FRAME_BYTES, Wire.COMPRESS_ABOVE,
-        DEFAULT_KV_MAX_BYTES, Limits.DEFAULT);
+    return new ShardConfig(token, "127.0.0.1", 0, null, 0, null, null, 0, DEFAULT_MAX_FRAME_BYTES,
+        Wire.COMPRESS_ABOVE, DEFAULT_KV_MAX_BYTES, Limits.DEFAULT);
   }
 
   public ShardConfig bind(String address) {
-    return new ShardConfig(token, address, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
-        compressAbove, kvMaxBytes, limits);
+    return new ShardConfig(token, address, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits);
   }
 
   public ShardConfig port(int port) {
-    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
-        compressAbove, kvMaxBytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+  }
+
+  /**
+   * The address workers must dial when it is not the one the shard binds (behind NAT, in a container whose port is
+   * mapped): printed when the shard listens, for the user to give the job in {@code --psEndpoints}.
+   */
+  public ShardConfig advertise(InetSocketAddress address) {
+    return new ShardConfig(token, bind, port, address, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits);
   }
 
   public ShardConfig shard(int shard) {
-    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
-        compressAbove, kvMaxBytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits);
   }
 
   /** Snapshots go to {@code location/shard-<shard>/<model>.snapshot} in {@code store}. */
   public ShardConfig checkpoint(S3Path location, StoreSpec store) {
-    return new ShardConfig(token, bind, port, shard, location, store, snapshotEverySeconds, maxFrameBytes,
-        compressAbove, kvMaxBytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, location, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits);
   }
 
   /** Snapshots every model whose clock moved, every {@code seconds} (0: only on demand). */
   public ShardConfig snapshotEvery(int seconds) {
-    return new ShardConfig(token, bind, port, shard, checkpoint, store, seconds, maxFrameBytes, compressAbove,
-        kvMaxBytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, seconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits);
   }
 
   public ShardConfig maxFrameBytes(int bytes) {
-    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, bytes, compressAbove,
-        kvMaxBytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        bytes, compressAbove, kvMaxBytes, limits);
   }
 
   public ShardConfig compressAbove(int bytes) {
-    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes, bytes,
-        kvMaxBytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, bytes, kvMaxBytes, limits);
   }
 
   public ShardConfig kvMaxBytes(long bytes) {
-    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
-        compressAbove, bytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, bytes, limits);
   }
 
   /** How many connections, threads and bytes of models the shard allows: see {@link Limits}. */
   public ShardConfig limits(Limits limits) {
-    return new ShardConfig(token, bind, port, shard, checkpoint, store, snapshotEverySeconds, maxFrameBytes,
-        compressAbove, kvMaxBytes, limits);
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits);
   }
 
   /**

@@ -5,10 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.store.S3Path;
+import java.net.InetSocketAddress;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class ServerOptionsTest {
@@ -41,5 +47,73 @@ class ServerOptionsTest {
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> ServerCommandLine.parse(new String[] {"--token", "s3cret"}, Map.of())).getMessage()
         .contains("--token-env"), "a secret on the command line is refused");
+  }
+
+  @Test
+  void advertisedAddressIsTheOneGivenAndBindStaysLoopbackUnlessAsked() throws Exception {
+    ShardConfig natted = ServerCommandLine.parse(new String[] {"--token-env", "SECRET", "--bind", "0.0.0.0",
+        "--port", "7070", "--advertise", "shard0.example.com:17070"}, SECRET);
+    assertEquals("0.0.0.0", natted.bind());
+    assertEquals(InetSocketAddress.createUnresolved("shard0.example.com", 17070), natted.advertise());
+    ShardConfig advertisedOnly = ServerCommandLine.parse(
+        new String[] {"--token-env", "SECRET", "--advertise", "[2001:db8::7]:7070"}, SECRET);
+    assertEquals("127.0.0.1", advertisedOnly.bind(), "--advertise alone binds nothing but loopback");
+    assertEquals("2001:db8::7", advertisedOnly.advertise().getHostString());
+    assertEquals(null, ShardConfig.of("s").advertise());
+
+    try (PsServer shard = PsServer.start(natted.bind("127.0.0.1").port(0))) {
+      assertEquals(natted.advertise(), shard.advertisedAddress());
+    }
+    try (PsServer shard = PsServer.start(ShardConfig.of("s"))) {
+      assertEquals(shard.address(), shard.advertisedAddress(), "without --advertise, the address it listens on");
+    }
+    for (String bad : new String[] {"shard0.example.com", ":7070", "host:0", "host:65536", "host:http"}) {
+      assertEquals("option --advertise needs " + (bad.startsWith(":") || !bad.contains(":") ? "HOST:PORT, got '"
+          + bad + "'" : "a whole number from 1 to 65535, got '" + bad.substring(bad.indexOf(':') + 1) + "'"),
+          refused("--token-env", "SECRET", "--advertise", bad), bad);
+    }
+  }
+
+  @Test
+  void badValuesAreRefusedWithTheOptionAndItsRange() {
+    assertEquals("option --port needs a whole number from 0 to 65535, got '70000'", refused("--port", "70000"));
+    assertEquals("option --port needs a whole number from 0 to 65535, got 'x'", refused("--port", "x"));
+    assertEquals("option --shard needs a whole number from 0 up, got '-1'", refused("--shard", "-1"));
+    assertEquals("option --max-frame-bytes needs a whole number from 1024 up, got '10'",
+        refused("--max-frame-bytes", "10"));
+    assertEquals("option --max-workers needs a whole number from 1 up, got '0'", refused("--max-workers", "0"));
+    assertEquals("option --kv-max-bytes needs a whole number from 0 up, got '-5'", refused("--kv-max-bytes", "-5"));
+    assertTrue(refused("--snapshot-every", "30").contains("--checkpoint"), "a snapshot period needs a location");
+  }
+
+  @Test
+  void theSecretComesFromAFileOnlyItsOwnerMayRead(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("secret");
+    Files.writeString(file, "s3cret\n");
+    boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    if (posix) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+    assertEquals("s3cret",
+        ServerCommandLine.parse(new String[] {"--token-file", file.toString()}, Map.of()).token(),
+        "the trailing newline an editor or echo leaves is not part of the secret");
+
+    if (posix) {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+      assertEquals("--token-file " + file + " may be read or changed by others than its owner (rw-r--r--): chmod 600 "
+          + file, refused("--token-file", file.toString()));
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
+    Files.writeString(file, "\n");
+    assertEquals("--token-file " + file + " is empty: it must hold the secret", refused("--token-file", file.toString()));
+    assertTrue(refused("--token-file", dir.resolve("missing").toString()).contains("cannot be read"));
+    assertTrue(refused("--token-env", "SECRET", "--token-file", file.toString()).contains("give the secret once"));
+    assertEquals("environment variable EMPTY (the secret, --token-env) is empty",
+        assertThrows(IllegalArgumentException.class,
+            () -> ServerCommandLine.parse(new String[] {"--token-env", "EMPTY"}, Map.of("EMPTY", ""))).getMessage());
+  }
+
+  private static String refused(String... args) {
+    return assertThrows(IllegalArgumentException.class, () -> ServerCommandLine.parse(args, SECRET)).getMessage();
   }
 }
