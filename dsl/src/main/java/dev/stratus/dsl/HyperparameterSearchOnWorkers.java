@@ -6,8 +6,10 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.TransformExecutor;
+import dev.stratus.spi.Workers;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
 /**
@@ -20,6 +22,11 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
   @Override
   public String urn() {
     return HyperparameterSearch.URN;
+  }
+
+  @Override
+  public void checkBeforeRun(PTransform<?, ?> transform, PipelineOptions options, Workers workers) {
+    LogisticRegressionOnWorkers.refuseUnreachableShards(options.as(TrainingOptions.class), workers);
   }
 
   @Override

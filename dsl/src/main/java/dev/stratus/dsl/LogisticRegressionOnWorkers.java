@@ -9,14 +9,20 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.TransformExecutor;
+import dev.stratus.spi.Workers;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
 /**
  * {@link LogisticRegression} on a runner with serverless workers (LambdaRunner): the driver starts the shards (or
  * reaches {@code --psEndpoints}), runs the monitor, and invokes the worker function once per worker generation, each
- * running {@link SgdEntryPoint}. Found by the runner through {@code META-INF/services} by the transform's URN.
+ * running {@link SgdEntryPoint}. Found by the runner through {@code META-INF/services} by the transform's URN. Shards
+ * that workers running elsewhere cannot reach are refused before the pipeline runs ({@link #checkBeforeRun}).
  */
 public final class LogisticRegressionOnWorkers implements TransformExecutor {
   @Override
@@ -48,6 +54,49 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
       }
     }
     return results;
+  }
+
+  @Override
+  public void checkBeforeRun(PTransform<?, ?> transform, PipelineOptions options, Workers workers) {
+    refuseUnreachableShards(options.as(TrainingOptions.class), workers);
+  }
+
+  /**
+   * Refuses shards that workers running elsewhere could never reach, before any worker runs: those the driver would
+   * start on its loopback, or {@code --psEndpoints} on loopback or link-local addresses. Otherwise each worker would
+   * fail to connect {@code maxWorkerFailures} + 1 times before the job failed, minutes later.
+   */
+  static void refuseUnreachableShards(TrainingOptions options, Workers workers) {
+    if (workers.onThisMachine()) {
+      return;
+    }
+    List<InetSocketAddress> endpoints = TrainingOptions.endpoints(options);
+    String unreachable;
+    if (endpoints.isEmpty()) {
+      unreachable = "127.0.0.1"; // where the driver starts shards of its own (ShardConfig's default bind)
+    } else {
+      List<String> local = endpoints.stream()
+          .filter(LogisticRegressionOnWorkers::isLoopbackOrLinkLocal)
+          .map(address -> address.getHostString() + ":" + address.getPort())
+          .toList();
+      if (local.isEmpty()) {
+        return;
+      }
+      unreachable = String.join(", ", local) + " (--psEndpoints: loopback and link-local addresses are not reachable"
+          + " from other machines)";
+    }
+    throw new IllegalArgumentException("workers run " + workers.location() + " and cannot reach parameter-server"
+        + " shards on " + unreachable + ": start shards where Lambda can reach them and pass"
+        + " --psEndpoints=host:port,... (README: Running on Lambda)");
+  }
+
+  private static boolean isLoopbackOrLinkLocal(InetSocketAddress endpoint) {
+    try {
+      InetAddress address = InetAddress.getByName(endpoint.getHostString());
+      return address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isAnyLocalAddress();
+    } catch (UnknownHostException e) {
+      return false; // a name only the workers' network resolves, say
+    }
   }
 
   /** The shards of training on Lambda workers: processes beside the driver, or those {@code --psEndpoints} names. */

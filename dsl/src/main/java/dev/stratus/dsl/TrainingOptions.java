@@ -39,11 +39,26 @@ public interface TrainingOptions extends PipelineOptions {
    * processes}, else in this JVM.
    */
   static Shards shards(TrainingOptions options, TrainingSpec spec, boolean processes) throws Exception {
-    String endpoints = options.getPsEndpoints() == null ? "" : options.getPsEndpoints().trim();
-    if (endpoints.isEmpty()) {
+    List<InetSocketAddress> addresses = endpoints(options);
+    if (addresses.isEmpty()) {
       return processes ? Shards.processes(spec.psShards(), options.getPsShardHeap()) : Shards.inProcess(spec.psShards());
     }
+    String variable = options.getPsTokenVariable();
+    String token = variable == null ? null : System.getenv(variable);
+    if (token == null || token.isEmpty()) {
+      throw new IllegalArgumentException("--psEndpoints names shards, but the environment variable " + variable
+          + " (--psTokenVariable) holding their secret is not set");
+    }
+    return Shards.remote(addresses, token);
+  }
+
+  /** The shards {@code --psEndpoints} names, unresolved; empty when it names none. */
+  static List<InetSocketAddress> endpoints(TrainingOptions options) {
+    String endpoints = options.getPsEndpoints() == null ? "" : options.getPsEndpoints().trim();
     List<InetSocketAddress> addresses = new ArrayList<>();
+    if (endpoints.isEmpty()) {
+      return addresses;
+    }
     for (String endpoint : endpoints.split(",")) {
       String hostPort = endpoint.trim();
       int colon = hostPort.lastIndexOf(':');
@@ -58,12 +73,6 @@ public interface TrainingOptions extends PipelineOptions {
       }
       addresses.add(InetSocketAddress.createUnresolved(hostPort.substring(0, colon), port));
     }
-    String variable = options.getPsTokenVariable();
-    String token = variable == null ? null : System.getenv(variable);
-    if (token == null || token.isEmpty()) {
-      throw new IllegalArgumentException("--psEndpoints names shards, but the environment variable " + variable
-          + " (--psTokenVariable) holding their secret is not set");
-    }
-    return Shards.remote(addresses, token);
+    return addresses;
   }
 }

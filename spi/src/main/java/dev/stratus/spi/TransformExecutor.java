@@ -1,6 +1,7 @@
 package dev.stratus.spi;
 
 import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
 /**
@@ -26,4 +27,11 @@ public interface TransformExecutor {
    * which {@code context} gives, and returns the elements of its single output, all in the global window.
    */
   List<?> execute(PTransform<?, ?> transform, ExecutionContext context) throws Exception;
+
+  /**
+   * Refuses, naming the way out, a configuration in which {@code transform} cannot run: the runner calls it for every
+   * transform it will execute before it runs any step of the pipeline, so that nothing is spent on a job bound to
+   * fail. It must not invoke {@code workers}. By default nothing is refused.
+   */
+  default void checkBeforeRun(PTransform<?, ?> transform, PipelineOptions options, Workers workers) {}
 }

@@ -28,4 +28,13 @@ public interface Workers {
 
   /** Invocations started so far, retries of throttled calls excluded. */
   long invocations();
+
+  /**
+   * Whether the worker function runs on this machine (a local Lambda service), so that workers reach what the driver
+   * serves on its loopback interface.
+   */
+  boolean onThisMachine();
+
+  /** Where the worker function runs, for messages: "on AWS Lambda (--lambdaEndpoint=aws)", say. */
+  String location();
 }

@@ -109,7 +109,9 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
                   options.getBundleSizeMb() * 1024L * 1024L,
                   fixedPartitions > 0,
                   options.getTaskTimeoutSeconds(),
-                  options.getWorkerMemoryMb()));
+                  options.getWorkerMemoryMb(),
+                  TaskConcurrency.runsOnThisMachine(options.getLambdaEndpoint()),
+                  WorkerFunctionConnector.location(options)));
       return new LambdaPipelineResult(scheduler.run(graph).metricResults(), scheduler.stageReports());
     } catch (TaskFailedException e) {
       Throwable cause = e.getCause();

@@ -32,7 +32,7 @@ final class WorkerFunctionConnector {
   private WorkerFunctionConnector() {}
 
   static TaskInvoker connect(LambdaRunnerOptions options) {
-    String endpoint = options.getLambdaEndpoint() == null ? "" : options.getLambdaEndpoint().trim();
+    String endpoint = endpoint(options);
     Duration callTimeout = LambdaTaskInvoker.callTimeout(options.getTaskTimeoutSeconds());
     if (endpoint.isEmpty()) {
       LambdaClientBuilder local = local(options).clientBuilder();
@@ -55,6 +55,22 @@ final class WorkerFunctionConnector {
       }
     }
     return new LambdaTaskInvoker(builder.build(), options.getFunctionName());
+  }
+
+  /** Where {@link #connect} finds the worker function, for messages. */
+  static String location(LambdaRunnerOptions options) {
+    String endpoint = endpoint(options);
+    if (endpoint.isEmpty()) {
+      return "on the embedded local Lambda service";
+    }
+    if (endpoint.equals(LambdaRunnerOptions.AWS)) {
+      return "on AWS Lambda (--lambdaEndpoint=" + LambdaRunnerOptions.AWS + ")";
+    }
+    return "on the Lambda service at " + endpoint + " (--lambdaEndpoint)";
+  }
+
+  private static String endpoint(LambdaRunnerOptions options) {
+    return options.getLambdaEndpoint() == null ? "" : options.getLambdaEndpoint().trim();
   }
 
   private static synchronized LocalLambdaService local(LambdaRunnerOptions options) {

@@ -19,14 +19,19 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   private final ThrottlePolicy throttling;
   private final int timeoutSeconds;
   private final int memoryMb;
+  private final boolean onThisMachine;
+  private final String location;
   private final ExecutorService threads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-worker"));
   private final AtomicLong invocations = new AtomicLong();
 
-  LambdaWorkers(TaskInvoker invoker, ThrottlePolicy throttling, int timeoutSeconds, int memoryMb) {
+  LambdaWorkers(TaskInvoker invoker, ThrottlePolicy throttling, int timeoutSeconds, int memoryMb,
+      boolean onThisMachine, String location) {
     this.invoker = invoker;
     this.throttling = throttling;
     this.timeoutSeconds = timeoutSeconds;
     this.memoryMb = memoryMb;
+    this.onThisMachine = onThisMachine;
+    this.location = location;
   }
 
   @Override
@@ -67,6 +72,16 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   @Override
   public long invocations() {
     return invocations.get();
+  }
+
+  @Override
+  public boolean onThisMachine() {
+    return onThisMachine;
+  }
+
+  @Override
+  public String location() {
+    return location;
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.stratus.runner.lambda.message.PartitionRef;
 import dev.stratus.runner.lambda.message.ShufflePart;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
 import dev.stratus.runner.lambda.message.TaskSummary;
+import dev.stratus.spi.TransformExecutor;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
@@ -62,6 +63,8 @@ public final class TaskScheduler {
   private final boolean reduceTaskPerPartition;
   private final int workerTimeoutSeconds;
   private final int workerMemoryMb;
+  private final boolean workersOnThisMachine;
+  private final String workerLocation;
 
   private final OpenTasks openTasks;
   private final List<StageReport> reports = new CopyOnWriteArrayList<>();
@@ -85,6 +88,8 @@ public final class TaskScheduler {
     this.reduceTaskPerPartition = config.reduceTaskPerPartition();
     this.workerTimeoutSeconds = config.workerTimeoutSeconds();
     this.workerMemoryMb = config.workerMemoryMb();
+    this.workersOnThisMachine = config.workersOnThisMachine();
+    this.workerLocation = config.workerLocation();
     this.openTasks = new OpenTasks(store);
   }
 
@@ -101,6 +106,8 @@ public final class TaskScheduler {
    * @param reduceTaskPerPartition one reduce task per hash partition of a shuffle, instead of tasks sized by the data
    * @param workerTimeoutSeconds the worker function's timeout, as in-driver executors see it
    * @param workerMemoryMb the worker function's memory, as in-driver executors see it
+   * @param workersOnThisMachine whether the worker function runs on this machine, as in-driver executors see it
+   * @param workerLocation where the worker function runs, for in-driver executors' messages
    */
   public record Config(
       ObjectStore store,
@@ -115,11 +122,14 @@ public final class TaskScheduler {
       long bundleSizeBytes,
       boolean reduceTaskPerPartition,
       int workerTimeoutSeconds,
-      int workerMemoryMb) {}
+      int workerMemoryMb,
+      boolean workersOnThisMachine,
+      String workerLocation) {}
 
   /**
    * Runs every stage, each as soon as the stages it reads from are done, so independent branches of the pipeline
-   * share the workers; returns what the run committed when all are done, or throws the first task failure.
+   * share the workers; returns what the run committed when all are done, or throws the first task failure. Before
+   * any stage runs, every in-driver executor may refuse the run ({@link TransformExecutor#checkBeforeRun}).
    */
   public CommittedState run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
     this.committed = new CommittedState(graph);
@@ -129,6 +139,7 @@ public final class TaskScheduler {
     Set<Integer> started = new HashSet<>();
     Set<Integer> done = new HashSet<>();
     try {
+      checkInDriverStages(graph);
       while (done.size() < graph.stages().size()) {
         for (Stage stage : graph.stages()) {
           if (!started.contains(stage.id()) && done.containsAll(stage.dependencies())) {
@@ -161,6 +172,14 @@ public final class TaskScheduler {
         if (workers != null) {
           workers.close();
         }
+      }
+    }
+  }
+
+  private void checkInDriverStages(ExecutionGraph graph) {
+    for (Stage stage : graph.stages()) {
+      if (stage.input() instanceof StageInput.InDriver inDriver) {
+        inDriver.executor().checkBeforeRun(inDriver.transform(), options, workers());
       }
     }
   }
@@ -244,7 +263,8 @@ public final class TaskScheduler {
 
   private synchronized LambdaWorkers workers() {
     if (workers == null) {
-      workers = new LambdaWorkers(invoker, throttling, workerTimeoutSeconds, workerMemoryMb);
+      workers = new LambdaWorkers(invoker, throttling, workerTimeoutSeconds, workerMemoryMb, workersOnThisMachine,
+          workerLocation);
     }
     return workers;
   }

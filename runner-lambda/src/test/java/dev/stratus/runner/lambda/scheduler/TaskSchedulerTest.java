@@ -68,7 +68,9 @@ public class TaskSchedulerTest {
             64L << 20,
             false,
             options.getTaskTimeoutSeconds(),
-            options.getWorkerMemoryMb()));
+            options.getWorkerMemoryMb(),
+            true,
+            "on this test's invoker"));
   }
 
   private static ExecutionGraph countingPipeline(LambdaRunnerOptions options) {

@@ -38,7 +38,8 @@ class ThrottlePolicyTest {
         TaskInvoker invoker = new LambdaTaskInvoker(
             LambdaTaskInvoker.configure(service.clientBuilder(), Duration.ofSeconds(90)).build(), "busy");
         // No wait between calls: the test is about the limit, not the backoff.
-        LambdaWorkers workers = new LambdaWorkers(invoker, new ThrottlePolicy(Duration.ZERO), 60, 128)) {
+        LambdaWorkers workers = new LambdaWorkers(invoker, new ThrottlePolicy(Duration.ZERO), 60, 128, true,
+            "on the local Lambda service")) {
       service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(60));
       CompletableFuture.runAsync(
           () -> holder.invoke(request -> request.functionName("busy").payload(TestFunctions.command("sleep 55000"))));
