@@ -18,6 +18,10 @@ import java.util.zip.ZipFile;
  * on the class path; our dependencies serve both (the wire protocol and command line must not have changed). Its
  * shard class is looked up where that build has it (builds before the ps layers kept it in {@code dev.stratus.ps}),
  * so ours, later on the class path, can never stand in for it.
+ *
+ * <p>A build from before protocol version 2 (the handshake that proves the secret without sending it,
+ * {@code Wire.PROTOCOL_VERSION}) cannot serve our client any more: it hangs up on our HELLO, and the benchmark's
+ * connect fails naming that version. Compare against builds from that change on.
  */
 final class BaselineShard implements AutoCloseable {
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";

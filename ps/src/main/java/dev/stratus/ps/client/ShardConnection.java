@@ -4,15 +4,19 @@ import dev.stratus.ps.PsException;
 import dev.stratus.ps.wire.FrameIn;
 import dev.stratus.ps.wire.FrameOut;
 import dev.stratus.ps.wire.FrameReader;
+import dev.stratus.ps.wire.Handshake;
 import dev.stratus.ps.wire.MalformedFrameException;
 import dev.stratus.ps.wire.Wire;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.net.UnknownHostException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -98,28 +102,120 @@ public final class ShardConnection implements AutoCloseable {
       socket.setSoTimeout(CONNECT_TIMEOUT_MS);
       this.in = new BufferedInputStream(socket.getInputStream(), 64 << 10);
       this.out = socket.getOutputStream();
-      frames.begin(Wire.HELLO, 0).bytes(token.getBytes(StandardCharsets.UTF_8)).i32(workerId).end();
-      frames.writeTo(out);
-      frames.clear();
-      replies.read(in, Wire.MAX_FRAME_BEFORE_HELLO);
-      bytesReceived.add(replies.wireBytes());
-      FrameIn reply = replies.body;
-      if (replies.opcode() == Wire.REPLY_ERROR) {
-        throw new PsException("shard " + shard + " at " + address + " refused the connection: " + reply.str());
-      }
-      this.maxFrameBytes = reply.i32();
-      reply.i32(); // the shard's own index, informative only
+      this.maxFrameBytes = handshake(token, workerId);
       socket.setSoTimeout(0);
     } catch (IOException | MalformedFrameException | RuntimeException e) {
+      PsException failed = e instanceof PsException p ? p : cannotConnect(e);
       socket.close();
-      if (e instanceof PsException p) {
-        throw p;
-      }
-      throw new PsException("cannot connect to shard " + shard + " at " + address + ": " + e.getMessage(), e);
+      throw failed;
     }
     Thread reader = new Thread(this::readLoop, "ps-client-" + shard + "-" + address.getPort());
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /**
+   * Proves the secret to the shard and has the shard prove it back, without sending it ({@link Handshake}); returns
+   * the shard's frame limit.
+   */
+  private int handshake(String token, int workerId) throws IOException, MalformedFrameException {
+    byte[] key = Handshake.key(token);
+    byte[] workerNonce = Handshake.nonce();
+    sendDuringHandshake(frames.begin(Wire.HELLO, 0).i32(Wire.PROTOCOL_VERSION).i32(workerId).bytes(workerNonce));
+    FrameIn challenge = handshakeReply("HELLO");
+    byte[] shardNonce;
+    byte[] shardProof;
+    try {
+      shardNonce = Handshake.read(challenge, Handshake.NONCE_BYTES, "nonce");
+      shardProof = Handshake.read(challenge, Handshake.PROOF_BYTES, "proof");
+      challenge.expectEnd();
+    } catch (MalformedFrameException unreadable) {
+      throw notAShardOfThisJob("its answer to HELLO is unreadable: " + unreadable.getMessage());
+    }
+    if (!Handshake.matches(Handshake.shardProof(key, workerNonce, shardNonce), shardProof)) {
+      throw notAShardOfThisJob("its proof does not match this worker's secret");
+    }
+    sendDuringHandshake(frames.begin(Wire.PROOF, 0).bytes(Handshake.workerProof(key, workerNonce, shardNonce)));
+    FrameIn accepted = handshakeReply("PROOF");
+    int shardFrameLimit = accepted.i32();
+    accepted.i32(); // the shard's own index, informative only
+    return shardFrameLimit;
+  }
+
+  private void sendDuringHandshake(FrameOut frame) throws IOException {
+    frame.end();
+    frame.writeTo(out);
+    bytesSent.add(frame.size());
+    frame.clear();
+  }
+
+  /** The body of the shard's OK reply to a handshake frame; its error reply or anything else is a PsException. */
+  private FrameIn handshakeReply(String request) throws IOException {
+    try {
+      replies.read(in, Wire.MAX_FRAME_BEFORE_HELLO);
+    } catch (EOFException closed) {
+      throw new EOFException("the shard closed the connection in reply to " + request + (request.equals("HELLO")
+          ? " (a shard older than protocol version " + Wire.PROTOCOL_VERSION + " does so, as does one with "
+              + "--max-handshakes connections handshaking already)"
+          : ""));
+    } catch (MalformedFrameException garbage) {
+      throw notAShardOfThisJob("its reply to " + request + " is no frame of ours: " + garbage.getMessage());
+    }
+    bytesReceived.add(replies.wireBytes());
+    FrameIn reply = replies.body;
+    if (replies.opcode() == Wire.REPLY_ERROR) {
+      String why;
+      try {
+        why = reply.str();
+      } catch (MalformedFrameException unreadable) {
+        throw notAShardOfThisJob("its error reply to " + request + " is unreadable");
+      }
+      throw new PsException("shard " + shard + " at " + address + " refused the connection: " + why);
+    }
+    if (replies.opcode() != Wire.REPLY_OK) {
+      throw notAShardOfThisJob("it answered " + request + " with opcode " + replies.opcode());
+    }
+    return reply;
+  }
+
+  private PsException notAShardOfThisJob(String detail) {
+    return new PsException("shard " + shard + " at " + address + " did not prove the job's secret: not a shard of "
+        + "this job, or a different secret (" + detail + ")");
+  }
+
+  /**
+   * Why the connection could not be made, on one line: the address dialled, and this host's name and local address,
+   * which tell a worker in someone else's network (a Lambda function's, say) why it cannot reach the shard.
+   */
+  private PsException cannotConnect(Exception cause) {
+    String why = String.valueOf(cause.getMessage()).replaceAll("\\s+", " ");
+    return new PsException("cannot connect to shard " + shard + " at " + address + " from host " + hostName()
+        + " (" + localAddress() + "): " + why, cause);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "of unknown name";
+    }
+  }
+
+  /**
+   * The local address of the connection; after a failed connect, which Java forgets, the one the kernel's route to
+   * the shard picks (found by connecting a UDP socket, which sends nothing).
+   */
+  private String localAddress() {
+    InetAddress local = socket.isBound() ? socket.getLocalAddress() : null;
+    if (local == null || local.isAnyLocalAddress()) {
+      try (DatagramSocket probe = new DatagramSocket()) {
+        probe.connect(address);
+        local = probe.getLocalAddress();
+      } catch (IOException | RuntimeException unroutable) {
+        local = null;
+      }
+    }
+    return local == null || local.isAnyLocalAddress() ? "no local address" : "local " + local.getHostAddress();
   }
 
   public int maxFrameBytes() {

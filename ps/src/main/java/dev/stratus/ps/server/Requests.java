@@ -228,7 +228,7 @@ final class Requests {
         body.expectEnd();
         r.begin(Wire.REPLY_OK, requestId).end();
       }
-      case Wire.HELLO -> throw new BadRequest("already authenticated");
+      case Wire.HELLO, Wire.PROOF -> throw new BadRequest("already authenticated");
       default -> throw new MalformedFrameException("unknown opcode " + opcode);
     }
   }

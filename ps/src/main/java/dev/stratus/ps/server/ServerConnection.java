@@ -3,6 +3,7 @@ package dev.stratus.ps.server;
 import dev.stratus.ps.wire.FrameIn;
 import dev.stratus.ps.wire.FrameOut;
 import dev.stratus.ps.wire.FrameReader;
+import dev.stratus.ps.wire.Handshake;
 import dev.stratus.ps.wire.MalformedFrameException;
 import dev.stratus.ps.wire.Wire;
 import io.netty.buffer.ByteBuf;
@@ -11,8 +12,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection to a shard, on its event-loop thread: reads frames, holds the handshake (HELLO with the
- * job's secret first, within the handshake timeout, among a limited number of connections still handshaking), then
- * hands requests to {@link Requests} and writes their replies.
+ * One client connection to a shard, on its event-loop thread: reads frames, holds the handshake (HELLO, then a PROOF
+ * of the job's secret, see {@link Handshake}, within the handshake timeout, among a limited number of connections
+ * still handshaking), then hands requests to {@link Requests} and writes their replies.
  *
  * <p>Replies are collected while the bytes already received hold further requests and written once the batch is
  * served, so pipelined requests get one write. A peer that does not read its replies is not read from either
@@ -36,24 +35,25 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
   /** Snapshot or restore calls of the shard waiting for the store; more are refused, not queued without bound. */
   private static final int MAX_STORE_CALLS = 256;
 
-  private enum State { REFUSED, HANDSHAKE, WORKER, CLOSED }
+  /** HANDSHAKE awaits HELLO; CHALLENGED has answered it and awaits the worker's PROOF. */
+  private enum State { REFUSED, HANDSHAKE, CHALLENGED, WORKER, CLOSED }
 
   private final ShardParts shard;
   private final ShardCounters counters;
-  private final byte[] token;
   private final FrameReader reader;
   private final FrameOut replies;
   private ChannelHandlerContext ctx;
   private String peer;
   private State state = State.REFUSED;
   private ScheduledFuture<?> helloTimeout;
+  private int worker; // from HELLO
+  private byte[] expectedProof; // between HELLO and PROOF
   private Requests requests; // once authenticated
   private ByteBuf pending; // received and not yet served, while the peer is not reading its replies
 
   ServerConnection(ShardParts shard) {
     this.shard = shard;
     this.counters = shard.counters();
-    this.token = shard.config().token().getBytes(StandardCharsets.UTF_8);
     this.reader = new FrameReader(1024, shard.frameBudget());
     this.replies = new FrameOut(shard.config().compressAbove());
   }
@@ -73,9 +73,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
     state = State.HANDSHAKE;
     int timeout = shard.config().limits().helloTimeoutMillis();
     helloTimeout = ctx.executor().schedule(() -> {
-      if (state == State.HANDSHAKE) {
-        counters.badPeer("shard {}: closing connection from {}: no HELLO within {} ms", counters.shard, peer,
-            timeout);
+      if (handshaking()) {
+        counters.badPeer("shard {}: closing connection from {}: did not prove the secret within {} ms",
+            counters.shard, peer, timeout);
+        closing();
         ctx.close();
       }
     }, timeout, TimeUnit.MILLISECONDS);
@@ -84,7 +85,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
-    if (state != State.HANDSHAKE && state != State.WORKER) {
+    if (!handshaking() && state != State.WORKER) {
       in.release();
       return;
     }
@@ -95,7 +96,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
   /** Serves the frames in {@link #pending} until it is used up or the peer stops reading its replies. */
   private void serveReceived() {
     try {
-      while (pending.isReadable() && (state == State.HANDSHAKE || state == State.WORKER)) {
+      while (pending.isReadable() && (handshaking() || state == State.WORKER)) {
         if (!ctx.channel().isWritable()) {
           flush();
           ctx.channel().config().setAutoRead(false); // resumes in channelWritabilityChanged
@@ -121,31 +122,63 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
     }
   }
 
+  private boolean handshaking() {
+    return state == State.HANDSHAKE || state == State.CHALLENGED;
+  }
+
   private void serveFrame() throws MalformedFrameException {
     byte opcode = reader.opcode();
     if (!Wire.isRequest(opcode)) {
       throw new MalformedFrameException("unknown opcode " + opcode);
     }
-    if (state == State.WORKER) {
-      requests.serve(opcode, reader.requestId(), reader.body, replies);
-    } else {
-      hello(opcode, reader.requestId(), reader.body);
+    switch (state) {
+      case WORKER -> requests.serve(opcode, reader.requestId(), reader.body, replies);
+      case HANDSHAKE -> hello(opcode, reader.requestId(), reader.body);
+      default -> proof(opcode, reader.requestId(), reader.body);
     }
   }
 
+  /** Answers HELLO with this shard's nonce and its proof of the secret over both nonces. */
   private void hello(byte opcode, int requestId, FrameIn body) throws MalformedFrameException {
     if (opcode != Wire.HELLO) {
-      refuse(requestId, "it sent opcode " + opcode + " before proving the secret",
-          "authenticate first: HELLO with the job secret");
+      refuse(requestId, "it sent opcode " + opcode + " before HELLO",
+          "authenticate first: HELLO, then PROOF of the job secret");
       return;
     }
-    byte[] offered = body.bytes();
-    int worker = body.i32();
+    int version = body.i32();
+    if (version != Wire.PROTOCOL_VERSION) {
+      refuse(requestId, "protocol version " + version, "this shard speaks protocol version "
+          + Wire.PROTOCOL_VERSION + ", the client another (HELLO's first field was " + version + "): use the same "
+          + "build of the parameter server on both sides");
+      return;
+    }
+    worker = body.i32();
+    byte[] workerNonce = Handshake.read(body, Handshake.NONCE_BYTES, "nonce");
     body.expectEnd();
-    if (!MessageDigest.isEqual(offered, token)) {
+    byte[] key = Handshake.key(shard.config().token());
+    byte[] shardNonce = Handshake.nonce();
+    expectedProof = Handshake.workerProof(key, workerNonce, shardNonce);
+    state = State.CHALLENGED;
+    replies.begin(Wire.REPLY_OK, requestId)
+        .bytes(shardNonce)
+        .bytes(Handshake.shardProof(key, workerNonce, shardNonce))
+        .end();
+  }
+
+  /** Accepts the worker once its proof over this connection's nonces checks. */
+  private void proof(byte opcode, int requestId, FrameIn body) throws MalformedFrameException {
+    if (opcode != Wire.PROOF) {
+      refuse(requestId, "it sent opcode " + opcode + " before proving the secret",
+          "authenticate first: PROOF of the job secret after HELLO");
+      return;
+    }
+    byte[] offered = Handshake.read(body, Handshake.PROOF_BYTES, "proof");
+    body.expectEnd();
+    if (!Handshake.matches(expectedProof, offered)) {
       refuse(requestId, "wrong secret", "wrong secret: connection refused");
       return;
     }
+    expectedProof = null;
     int limit = shard.config().limits().maxWorkers();
     if (counters.workers.incrementAndGet() > limit) {
       counters.workers.decrementAndGet();
@@ -207,7 +240,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
 
   /** Stops counting this connection as open: its slot is free again from now on. */
   private void closing() {
-    if (state == State.HANDSHAKE) {
+    if (handshaking()) {
       counters.handshakes.decrementAndGet();
       helloTimeout.cancel(false);
     } else if (state == State.WORKER) {
@@ -225,6 +258,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (state == State.CHALLENGED) { // where a worker with another secret hangs up, having found our proof wrong
+      counters.badPeer("shard {}: connection from {} closed after HELLO, without proving the secret: a worker with "
+          + "another secret, or not a worker", counters.shard, peer);
+    }
     closing();
     releasePending();
     reader.next();

@@ -21,11 +21,16 @@ public final class Wire {
   static final byte FLAG_LZ4 = 1;
   /** Bodies above this many bytes are LZ4-compressed when that makes them smaller (a shard may set its own). */
   public static final int COMPRESS_ABOVE = 16 << 10;
-  /** Frames before a connection has proved the secret (a HELLO and its reply) are tiny: longer ones are not ours. */
+  /** Frames before a connection has proved the secret (the handshake's) are tiny: longer ones are not ours. */
   public static final int MAX_FRAME_BEFORE_HELLO = 4096;
+  /**
+   * The first field of HELLO, so that builds that cannot talk say so. Version 1 (no such field) sent the secret itself
+   * in HELLO; version 2 proves it by challenge-response ({@link Handshake}).
+   */
+  public static final int PROTOCOL_VERSION = 2;
 
-  // Requests. HELLO must be the first frame of a connection.
-  public static final byte HELLO = 1; // token:str workerId:i32
+  // Requests. A connection starts with HELLO then PROOF (see Handshake).
+  public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof
   public static final byte CREATE_MODEL = 2; // name:str spec rangeStart:i32 rangeEnd:i32 -> modelId:i32
   public static final byte PULL = 3; // modelId:i32 keys -> floats
   public static final byte PUSH = 4; // modelId:i32 countsAsUpdate:u8 keys floats -> (empty)
@@ -42,11 +47,12 @@ public final class Wire {
   public static final byte METRICS = 15; // -> see ShardMetrics
   public static final byte PING = 16; // -> (empty)
   public static final byte DELETE_MODEL = 17; // name:str -> existed:u8
+  public static final byte PROOF = 18; // workerProof -> maxFrameBytes:i32 shard:i32
 
   public static final byte REPLY_OK = 100;
   public static final byte REPLY_ERROR = 101;
 
   public static boolean isRequest(byte opcode) {
-    return opcode >= HELLO && opcode <= DELETE_MODEL;
+    return opcode >= HELLO && opcode <= PROOF;
   }
 }

@@ -10,6 +10,7 @@ import dev.stratus.ps.PsException;
 import dev.stratus.ps.server.RawConnection;
 import dev.stratus.ps.server.ShardConfig;
 import dev.stratus.ps.server.Shards;
+import dev.stratus.ps.wire.Handshake;
 import dev.stratus.ps.wire.Wire;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,9 +30,9 @@ class BadInputTest {
   @Test
   void wrongOrMissingSecretIsRefusedAndClosed() throws Exception {
     try (Shards shards = Shards.start(1)) {
-      PsException refused =
+      PsException distrusted =
           assertThrows(PsException.class, () -> PsClient.connect(shards.addresses(), "not-the-secret"));
-      assertTrue(refused.getMessage().contains("wrong secret"), refused.getMessage());
+      assertTrue(distrusted.getMessage().contains("or a different secret"), distrusted.getMessage());
 
       try (RawConnection raw = new RawConnection(shards.addresses().get(0))) {
         raw.send(RawConnection.frame(Wire.PING, 1, f -> {})); // no HELLO first
@@ -40,8 +41,14 @@ class BadInputTest {
         assertTrue(raw.closedByPeer());
       }
       try (RawConnection raw = new RawConnection(shards.addresses().get(0))) {
-        raw.send(RawConnection.hello("wrong"));
-        assertTrue(raw.read().error().contains("wrong secret"));
+        raw.hello(Handshake.nonce());
+        raw.send(RawConnection.frame(Wire.PING, 1, f -> {})); // HELLO, but no PROOF
+        RawConnection.Reply reply = raw.read();
+        assertTrue(reply.error().contains("authenticate first"), reply.error());
+        assertTrue(raw.closedByPeer());
+      }
+      try (RawConnection raw = new RawConnection(shards.addresses().get(0))) {
+        assertTrue(raw.authenticate("wrong").error().contains("wrong secret"));
         assertTrue(raw.closedByPeer());
       }
       try (PsClient ps = shards.client()) {
@@ -69,8 +76,7 @@ class BadInputTest {
 
       // the same mistakes sent raw, past the client's own checks
       try (RawConnection raw = new RawConnection(shards.addresses().get(0))) {
-        raw.send(RawConnection.hello(Shards.SECRET));
-        assertEquals(Wire.REPLY_OK, raw.read().opcode());
+        assertEquals(Wire.REPLY_OK, raw.authenticate(Shards.SECRET).opcode());
         raw.send(RawConnection.frame(Wire.PUSH, 5, f -> {
           f.i32(0).u8(1).keys(new int[] {1, 2}, 0, 2);
           f.f32(1f); // one float for two keys
@@ -110,15 +116,13 @@ class BadInputTest {
       };
       for (byte[] frame : bad) {
         try (RawConnection raw = new RawConnection(shards.addresses().get(0))) {
-          raw.send(RawConnection.hello(Shards.SECRET));
-          raw.read();
+          raw.authenticate(Shards.SECRET);
           raw.send(frame);
           assertTrue(raw.closedByPeer(), "closed after " + java.util.Arrays.toString(frame));
         }
       }
       try (RawConnection raw = new RawConnection(shards.addresses().get(0))) {
-        raw.send(RawConnection.hello(Shards.SECRET));
-        raw.read();
+        raw.authenticate(Shards.SECRET);
         raw.send(new byte[] {0, 0, 0, 20, Wire.PING, 0}); // truncated: the peer goes away mid-frame
       }
       assertArrayEquals(new float[1], ps.pull(model, new int[] {3}).get());

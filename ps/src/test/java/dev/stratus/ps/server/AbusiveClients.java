@@ -2,6 +2,8 @@ package dev.stratus.ps.server;
 
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.wire.FrameOut;
+import dev.stratus.ps.wire.Handshake;
+import dev.stratus.ps.wire.MalformedFrameException;
 import dev.stratus.ps.wire.Wire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,9 +24,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Clients that abuse a shard, to check (FuzzTest) and measure (the ps-fuzz benchmark) that it copes: paced fuzzing
- * threads sending 100,000 random and mutated frames (before and after HELLO) over about 20 seconds on connections they
- * keep open, slow clients (one byte a second, with and without the secret), half-open ones (a frame begun and never
- * finished) and peers that pipeline pulls without ever reading the replies.
+ * threads sending 100,000 random and mutated frames (before and after the handshake) over about 20 seconds on
+ * connections they keep open, slow clients (one byte a second, with and without the secret: the ones without dribble
+ * a HELLO, or a PROOF after a prompt HELLO), half-open ones (a frame begun and never finished) and peers that
+ * pipeline pulls without ever reading the replies.
  */
 public final class AbusiveClients implements AutoCloseable {
   public static final int FRAMES = 100_000;
@@ -76,21 +79,27 @@ public final class AbusiveClients implements AutoCloseable {
     return connections.get();
   }
 
-  public void start() throws IOException {
+  public void start() throws IOException, MalformedFrameException {
     for (int i = 0; i < SLOW_CLIENTS; i++) {
-      Socket withSecret = connect();
-      withSecret.getOutputStream().write(RawConnection.hello(secret));
-      slowWithSecret.add(withSecret);
-      slowWithout.add(connect());
+      slowWithSecret.add(authenticated());
+      if (i % 2 == 0) {
+        slowWithout.add(connect());
+      } else { // answered HELLO, and its PROOF is what comes one byte a second
+        RawConnection challenged = new RawConnection(address);
+        connections.incrementAndGet();
+        challenged.hello(Handshake.nonce());
+        slowWithout.add(challenged.socket);
+      }
     }
     for (int i = 0; i < HALF_OPEN; i++) {
-      Socket socket = connect();
       ByteArrayOutputStream begun = new ByteArrayOutputStream();
+      Socket socket;
       if (i % 2 == 0) { // authenticated, then a 512 KiB frame of which 1,000 bytes ever come
-        begun.write(RawConnection.hello(secret));
+        socket = authenticated();
         begun.write(new byte[] {0, 8, 0, 0});
         begun.write(new byte[1000]);
       } else { // three bytes of a length prefix, and nothing more
+        socket = connect();
         begun.write(new byte[] {0, 0, 0});
       }
       socket.getOutputStream().write(begun.toByteArray());
@@ -99,11 +108,10 @@ public final class AbusiveClients implements AutoCloseable {
     int[] keys = new Random(3).ints(2000, 0, 1 << modelBits).sorted().distinct().toArray();
     byte[] pull = RawConnection.frame(Wire.PULL, 1, f -> f.i32(0).keys(keys, 0, keys.length));
     for (int i = 0; i < NON_READERS; i++) {
-      Socket socket = connect();
+      Socket socket = authenticated();
       held.add(socket);
       spawn("non-reader-" + i, () -> {
         OutputStream out = socket.getOutputStream();
-        out.write(RawConnection.hello(secret));
         while (!stopped) {
           out.write(pull); // blocks for good once the shard stops reading this peer
         }
@@ -129,6 +137,22 @@ public final class AbusiveClients implements AutoCloseable {
     return socket;
   }
 
+  /** A connection that has proved the secret: past the handshake, which takes a round trip each way. */
+  private Socket authenticated() throws IOException, MalformedFrameException {
+    RawConnection raw = new RawConnection(address);
+    connections.incrementAndGet();
+    try {
+      RawConnection.Reply accepted = raw.authenticate(secret);
+      if (accepted.error() != null) {
+        throw new IOException("the shard refused the secret: " + accepted.error());
+      }
+      return raw.socket;
+    } catch (IOException | MalformedFrameException | RuntimeException e) {
+      raw.close();
+      throw e;
+    }
+  }
+
   private interface Body {
     void run() throws Exception;
   }
@@ -148,16 +172,21 @@ public final class AbusiveClients implements AutoCloseable {
     thread.start();
   }
 
-  /** One byte a second to each slow client: a PING after HELLO, or a HELLO that would take far too long. */
+  /**
+   * One byte a second to each slow client: a PING after the handshake, or a HELLO or PROOF that would take far too
+   * long.
+   */
   private void dribble() throws InterruptedException {
     byte[] ping = RawConnection.frame(Wire.PING, 5, f -> {});
-    byte[] hello = RawConnection.hello(secret);
+    byte[] hello = RawConnection.helloFrame(Handshake.nonce());
+    byte[] proof = RawConnection.proofFrame(secret, Handshake.nonce(), Handshake.nonce());
     for (int second = 0; !stopped; second++) {
       for (Socket s : slowWithSecret) {
         writeQuietly(s, ping[second % ping.length]);
       }
-      for (Socket s : slowWithout) {
-        writeQuietly(s, hello[second % hello.length]);
+      for (int i = 0; i < slowWithout.size(); i++) {
+        byte[] frame = i % 2 == 0 ? hello : proof;
+        writeQuietly(slowWithout.get(i), frame[second % frame.length]);
       }
       Thread.sleep(1000);
     }
@@ -172,7 +201,7 @@ public final class AbusiveClients implements AutoCloseable {
   }
 
   /** This abuser's share of the frames, paced evenly over the abuse time, over connections it keeps open. */
-  private void fuzz(int abuser) throws InterruptedException {
+  private void fuzz(int abuser) throws InterruptedException, MalformedFrameException {
     Random random = new Random(42 + abuser);
     Socket[] open = new Socket[CONNECTIONS_PER_ABUSER];
     int batches = FRAMES / ABUSERS / FRAMES_PER_CONNECTION;
@@ -184,14 +213,11 @@ public final class AbusiveClients implements AutoCloseable {
         int slot = b % open.length;
         closeQuietly(open[slot]); // unread replies and all: the shard copes with a peer vanishing
         ByteArrayOutputStream batch = new ByteArrayOutputStream();
-        if (random.nextInt(4) != 0) {
-          batch.writeBytes(RawConnection.hello(secret));
-        }
         for (int i = 0; i < FRAMES_PER_CONNECTION; i++) {
           batch.writeBytes(nextFrame(random, seeds));
         }
         try {
-          open[slot] = connect();
+          open[slot] = random.nextInt(4) != 0 ? authenticated() : connect();
           open[slot].getOutputStream().write(batch.toByteArray());
         } catch (IOException closedByShard) {
           // the shard may hang up on the first bad frame while the rest is still being written
@@ -287,7 +313,9 @@ public final class AbusiveClients implements AutoCloseable {
       f.spec(ModelSpec.vector(8));
       f.i32(0).i32(256);
     }));
-    frames.add(RawConnection.hello(secret));
+    byte[] workerNonce = Handshake.nonce();
+    frames.add(RawConnection.helloFrame(workerNonce));
+    frames.add(RawConnection.proofFrame(secret, workerNonce, Handshake.nonce()));
     // an LZ4-compressed push
     FrameOut compressed = new FrameOut(16);
     compressed.begin(Wire.PUSH, 13);

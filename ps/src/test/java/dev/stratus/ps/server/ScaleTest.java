@@ -61,16 +61,14 @@ class ScaleTest {
       for (int i = 0; i < workers; i++) {
         RawConnection c = new RawConnection(address);
         raw.add(c);
-        c.send(RawConnection.hello(Shards.SECRET));
-        assertEquals(Wire.REPLY_OK, c.read().opcode(), "HELLO of connection " + i);
+        assertEquals(Wire.REPLY_OK, c.authenticate(Shards.SECRET).opcode(), "handshake of connection " + i);
       }
       assertEquals(workers + 1, server.metrics().connections());
       pingAll(raw);
 
       // the shard is full of workers: one more is refused with a reason, and nobody else notices
       try (RawConnection extra = new RawConnection(address)) {
-        extra.send(RawConnection.hello(Shards.SECRET));
-        String refused = extra.read().error();
+        String refused = extra.authenticate(Shards.SECRET).error();
         assertTrue(refused != null && refused.contains("--max-workers"), refused);
         assertTrue(extra.closedByPeer());
       }
