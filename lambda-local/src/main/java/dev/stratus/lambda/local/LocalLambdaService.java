@@ -259,14 +259,6 @@ public final class LocalLambdaService implements AutoCloseable {
   }
 
   /**
-   * Process ids of {@code name}'s environments that are running an invocation now (PROCESS mode; empty otherwise):
-   * what an operator, or a fault-injection test, would look at or kill.
-   */
-  public List<Long> busyEnvironmentPids(String name) {
-    return function(name).busy().stream().map(ExecutionEnvironment::pid).filter(pid -> pid > 0).toList();
-  }
-
-  /**
    * The invocations {@code name}'s environments are running now, each with its environment's process, its payload
    * and its log: what an operator, or a fault-injection test, looks at to choose an environment to watch or kill.
    */
