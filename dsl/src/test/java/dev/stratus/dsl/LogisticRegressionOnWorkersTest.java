@@ -8,22 +8,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.jobs.train.GenerationRecord;
 import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.WorkerCheckpoints;
+import dev.stratus.jobs.train.WorkerMessages;
+import dev.stratus.jobs.train.WorkerTask;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.lambda.local.BusyInvocation;
 import dev.stratus.runner.lambda.LambdaRunner;
+import dev.stratus.runner.lambda.message.InvocationPayloads;
+import dev.stratus.runner.lambda.message.Messages;
+import dev.stratus.runner.lambda.message.Op;
+import dev.stratus.runner.lambda.message.StagePlan;
+import dev.stratus.runner.lambda.message.TaskDescriptor;
+import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -207,25 +223,22 @@ class LogisticRegressionOnWorkersTest {
   }
 
   @Test
-  void aKilledEnvironmentIsRegeneratedFromItsRecordedPosition() throws Exception {
+  void aKilledEnvironmentIsRegeneratedFromItsRecordedPosition() {
     long errorsBefore = setup.lambda().stats(FUNCTION).errors();
-    AtomicLong killed = new AtomicLong(-1);
-    // The two tasks that locate the training and validation data are invoked before training's workers.
-    long tasksBeforeTraining = setup.lambda().stats(FUNCTION).invocations() + 2;
-    Thread killer =
-        new Thread(() -> killOneWorkerEnvironment(2, tasksBeforeTraining, killed), "kill-an-environment");
-    killer.setDaemon(true);
-    killer.start();
+    EnvironmentKill kill = new EnvironmentKill(
+        "running an SGD worker generation that has recorded a position past its start",
+        LogisticRegressionOnWorkersTest::workerPastItsStart);
     TrainResult result = train(ROOT + "/train", lr -> lr.workers(2), "killed");
-    killer.join(1_000);
-    assertTrue(killed.get() > 0, "no environment was killed");
+    WorkerTask killed = workerTask(kill.victim()).orElseThrow();
     assertTrue(testLoss(result) <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
     GenerationRecord died =
         result.generations().stream()
-            .filter(g -> g.ending() == GenerationRecord.Ending.DIED)
+            .filter(g -> g.worker() == killed.workerId() && g.generation() == killed.generation())
             .findFirst()
-            .orElseThrow(() -> new AssertionError("no generation died: " + result.generations()));
-    System.out.println("killed environment " + killed.get() + "; the dead generation: " + died);
+            .orElseThrow(() -> new AssertionError("no record of the killed generation: " + result.generations()));
+    System.out.println("killed " + kill.victim() + "; the dead generation: " + died);
+    assertEquals(GenerationRecord.Ending.DIED, died.ending(), died.toString());
+    assertTrue(died.end().compareTo(died.start()) > 0, "the dead generation's recorded end is past its start: " + died);
     List<GenerationRecord> ofThatWorker = result.generationsOf(died.worker());
     GenerationRecord successor = ofThatWorker.get(ofThatWorker.indexOf(died) + 1);
     assertEquals(died.end(), successor.start(), "the successor starts at the dead worker's recorded position");
@@ -233,30 +246,19 @@ class LogisticRegressionOnWorkersTest {
     assertTrue(setup.lambda().stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
   }
 
-  /**
-   * Once {@code workers} environments have been busy together for two seconds (the training's workers, past their
-   * cold start and recording their positions), kills one of them with SIGKILL, as a crash would. Only environments
-   * invoked after the first {@code tasksBefore} invocations count: two slow tasks on a loaded machine would otherwise
-   * pass for the workers.
-   */
-  private static void killOneWorkerEnvironment(int workers, long tasksBefore, AtomicLong killed) {
-    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    List<Long> stable = List.of();
-    long stableSince = System.nanoTime();
-    while (System.nanoTime() < deadline) {
-      boolean training = setup.lambda().stats(FUNCTION).invocations() > tasksBefore;
-      List<Long> busy = training ? setup.lambda().busyEnvironmentPids(FUNCTION) : List.of();
-      if (busy.size() != workers || !busy.equals(stable)) {
-        stable = busy;
-        stableSince = System.nanoTime();
-      } else if (System.nanoTime() - stableSince > Duration.ofSeconds(2).toNanos()) {
-        long pid = busy.get(0);
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        killed.set(pid);
-        return;
-      }
-      sleep(20);
-    }
+  /** Whether {@code invocation} runs an SGD worker generation whose log says it recorded a position past its start. */
+  private static boolean workerPastItsStart(BusyInvocation invocation) {
+    return workerTask(invocation)
+        .map(task -> invocation.log().contains(WorkerCheckpoints.pastStartLine(task.workerId(), task.generation())))
+        .orElse(false);
+  }
+
+  /** The worker generation {@code invocation} runs, if it is a call of the SGD entry point rather than a task. */
+  private static Optional<WorkerTask> workerTask(BusyInvocation invocation) {
+    InvocationPayloads.EntryPointCall call = InvocationPayloads.EntryPointCall.fromJsonOrNull(invocation.payload());
+    return call != null && call.entryPoint().equals(SgdEntryPoint.NAME)
+        ? Optional.of(WorkerMessages.task(call.request()))
+        : Optional.empty();
   }
 
   @Test
@@ -288,16 +290,21 @@ class LogisticRegressionOnWorkersTest {
     direct.run().waitUntilFinish();
 
     long errorsBefore = setup.lambda().stats(FUNCTION).errors();
-    AtomicLong killed = new AtomicLong(-1);
-    Thread killer = new Thread(() -> killATaskInTheMiddle(killed), "kill-a-task");
-    killer.setDaemon(true);
-    killer.start();
-    Pipeline onLambda = Pipeline.create(setup.options());
+    PartitionWriter parseTask = new PartitionWriter(ROOT + "/criteo-lambda");
+    EnvironmentKill kill = new EnvironmentKill("running a Parse task that has written a partition", parseTask);
+    LambdaTrainingSetup.StoreOptionsAndRunner options = setup.options();
+    // One task at a time: a partition that appears while the Parse task runs is that task's.
+    options.setMaxConcurrency(1);
+    Pipeline onLambda = Pipeline.create(options);
     onLambda.apply(LoadCriteo.from(tsv.toString()).modelBits(14).bytesPerTask(1 << 20).to(ROOT + "/criteo-lambda"));
     onLambda.run().waitUntilFinish();
-    killer.join(1_000);
-    assertTrue(killed.get() > 0, "no environment was killed");
+    Set<String> killedTasksPartitions = parseTask.writtenBy(kill.victim());
+    System.out.println("killed " + kill.victim() + " after it wrote " + killedTasksPartitions);
     assertTrue(setup.lambda().stats(FUNCTION).errors() > errorsBefore, "the service counted the crash");
+    Set<String> committed = new HashSet<>();
+    DataTesting.dataset(ROOT + "/criteo-lambda").manifest().partitions().forEach(p -> committed.add(p.name()));
+    assertTrue(Collections.disjoint(committed, killedTasksPartitions),
+        "the killed attempt's partitions are no part of the dataset: " + killedTasksPartitions);
     List<SparseRow> expected = DataTesting.sortedRows(ROOT + "/criteo-direct");
     List<SparseRow> actual = DataTesting.sortedRows(ROOT + "/criteo-lambda");
     assertEquals(expected.size(), actual.size());
@@ -316,24 +323,116 @@ class LogisticRegressionOnWorkersTest {
     assertEquals(3, DataTesting.dataset(ROOT + "/relative").rowCount());
   }
 
-  /** Kills the first environment seen busy for 300 ms running (a parsing task, not a quick bookkeeping one). */
-  private static void killATaskInTheMiddle(AtomicLong killed) {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    List<Long> seen = List.of();
-    long seenSince = System.nanoTime();
-    while (System.nanoTime() < deadline) {
-      List<Long> busy = setup.lambda().busyEnvironmentPids(FUNCTION);
-      List<Long> still = busy.stream().filter(seen::contains).toList();
-      if (!still.isEmpty() && System.nanoTime() - seenSince > Duration.ofMillis(300).toNanos()) {
-        ProcessHandle.of(still.get(0)).ifPresent(ProcessHandle::destroyForcibly);
-        killed.set(still.get(0));
-        return;
+  /**
+   * Kills, with SIGKILL as a crash would, the environment of the first busy invocation that {@code ready} accepts,
+   * watching from a thread of its own from its construction on, for at most {@link #WAIT}.
+   */
+  private static final class EnvironmentKill {
+    private static final Duration WAIT = Duration.ofMinutes(3);
+    private final String awaited;
+    private final CompletableFuture<BusyInvocation> killed = new CompletableFuture<>();
+
+    EnvironmentKill(String awaited, Predicate<BusyInvocation> ready) {
+      this.awaited = awaited;
+      Thread watcher = new Thread(() -> watch(ready), "kill-an-environment");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
+
+    private void watch(Predicate<BusyInvocation> ready) {
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (!killed.isDone()) {
+        if (System.nanoTime() > deadline) {
+          killed.completeExceptionally(new AssertionError("no invocation was " + awaited + " within " + WAIT));
+          return;
+        }
+        for (BusyInvocation invocation : setup.lambda().busyInvocations(FUNCTION)) {
+          if (ready.test(invocation) && stillRunning(invocation)) {
+            ProcessHandle.of(invocation.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            killed.complete(invocation);
+            return;
+          }
+        }
+        sleep(10);
       }
-      if (still.isEmpty()) {
-        seen = busy;
-        seenSince = System.nanoTime();
+    }
+
+    /** Checked right before the kill, so that it cannot fall on the environment's next invocation. */
+    private static boolean stillRunning(BusyInvocation invocation) {
+      return setup.lambda().busyInvocations(FUNCTION).stream()
+          .anyMatch(running -> running.requestId().equals(invocation.requestId()));
+    }
+
+    /** The invocation whose environment was killed; fails if none was before the job ended (or in time). */
+    BusyInvocation victim() {
+      killed.completeExceptionally(new AssertionError("the job ended before any invocation was " + awaited));
+      try {
+        return killed.join();
+      } catch (CompletionException e) {
+        throw (AssertionError) e.getCause();
       }
-      sleep(10);
+    }
+  }
+
+  /**
+   * Accepts an invocation running a task of the Parse stage once a partition has appeared under {@code target} since
+   * it was first seen running (only that task can have written it when tasks run one at a time): a kill then falls in
+   * the middle of the task, after its first range's partitions and before its last's.
+   */
+  private static final class PartitionWriter implements Predicate<BusyInvocation> {
+    private final S3Path target;
+    private final Map<String, Boolean> parsing = new HashMap<>();
+    private final Map<String, Set<String>> partitionsAtFirstSight = new HashMap<>();
+    private final Map<String, Set<String>> writtenWhenAccepted = new HashMap<>();
+
+    PartitionWriter(String target) {
+      this.target = S3Path.parse(target);
+    }
+
+    @Override
+    public boolean test(BusyInvocation invocation) {
+      if (!parsing.computeIfAbsent(invocation.requestId(), id -> runsAParseTask(invocation))) {
+        return false;
+      }
+      Set<String> written = partitions();
+      written.removeAll(partitionsAtFirstSight.computeIfAbsent(invocation.requestId(), id -> partitions()));
+      writtenWhenAccepted.put(invocation.requestId(), written);
+      return !written.isEmpty();
+    }
+
+    /** The partitions {@code invocation} had written when this accepted it. */
+    Set<String> writtenBy(BusyInvocation invocation) {
+      return writtenWhenAccepted.get(invocation.requestId());
+    }
+
+    private Set<String> partitions() {
+      Set<String> names = new HashSet<>();
+      for (ObjectStore.ObjectInfo object : DataTesting.store().list(target.resolve("part-"))) {
+        String key = object.path().key();
+        // whole partitions only: the embedded store lists an upload in progress as KEY-UUID
+        if (key.endsWith(".lz4")) {
+          names.add(key.substring(key.lastIndexOf('/') + 1));
+        }
+      }
+      return names;
+    }
+
+    /** Whether {@code invocation} runs a task (not an entry point) whose stage runs the loader's Parse step. */
+    private static boolean runsAParseTask(BusyInvocation invocation) {
+      if (InvocationPayloads.EntryPointCall.fromJsonOrNull(invocation.payload()) != null) {
+        return false;
+      }
+      ObjectStore store = DataTesting.store();
+      try {
+        TaskDescriptor task = Messages.read(
+            store.get(S3Path.parse(InvocationPayloads.Request.fromJson(invocation.payload()).task())),
+            TaskDescriptor.class);
+        StagePlan plan = Messages.read(store.get(S3Path.parse(task.plan())), StagePlan.class);
+        return plan.ops().stream()
+            .anyMatch(op -> op instanceof Op.ParDo parDo && parDo.stepName().contains("/Parse"));
+      } catch (StoreException.NotFound e) {
+        return false; // the task has just been committed: its descriptor is gone
+      }
     }
   }
 

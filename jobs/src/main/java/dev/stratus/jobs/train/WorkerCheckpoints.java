@@ -3,8 +3,11 @@ package dev.stratus.jobs.train;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.ps.client.PsClient;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the driver and a job's workers talk through the parameter server's key-value store, which outlives any worker:
@@ -13,6 +16,7 @@ import java.util.function.Supplier;
  * sharing shards stay apart.
  */
 public final class WorkerCheckpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerCheckpoints.class);
   /** How often a worker records its position and looks for the stop request. */
   static final long RECORD_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -24,6 +28,14 @@ public final class WorkerCheckpoints {
 
   static String stopKey(String model) {
     return model + "/stop";
+  }
+
+  /**
+   * What a generation logs, once, when the server holds the first position it recorded past its start: from then on
+   * a successor resumes past where this generation started, even if it dies. Fault-injection tests wait for it.
+   */
+  public static String pastStartLine(int worker, int generation) {
+    return "worker " + worker + " generation " + generation + " recorded a position past its start";
   }
 
   /** A position as recorded by generation {@code generation}. */
@@ -56,22 +68,32 @@ public final class WorkerCheckpoints {
     private final PsClient ps;
     private final String positionKey;
     private final String stopKey;
+    private final int worker;
     private final int generation;
+    private final Position start;
     private long nextRecord;
+    private boolean pastStartLogged;
     private volatile boolean stopRequested;
 
-    Reporter(PsClient ps, String model, int worker, int generation) {
+    Reporter(PsClient ps, String model, int worker, int generation, Position start) {
       this.ps = ps;
       this.positionKey = positionKey(model, worker);
       this.stopKey = stopKey(model);
+      this.worker = worker;
       this.generation = generation;
+      this.start = start;
     }
 
     boolean tick(Supplier<Position> position) {
       long now = System.nanoTime();
       if (now >= nextRecord) {
         nextRecord = now + RECORD_EVERY_NANOS;
-        ps.put(positionKey, encode(generation, position.get()));
+        Position current = position.get();
+        CompletableFuture<Void> recorded = ps.put(positionKey, encode(generation, current));
+        if (!pastStartLogged && current.compareTo(start) > 0) {
+          pastStartLogged = true;
+          recorded.thenRun(() -> LOG.info("{}: {}", pastStartLine(worker, generation), current));
+        }
         ps.get(stopKey).thenAccept(value -> stopRequested |= value != null);
       }
       return stopRequested;

@@ -67,7 +67,7 @@ public record WorkerTask(
                 .build()) {
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
       SgdWorker worker = new SgdWorker(ps, model, batches, spec.maxPushesInFlight());
-      WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation);
+      WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation, start);
       Supplier<MinibatchIterator.Position> position = worker::position;
       boolean dataEnded =
           worker.run(() -> System.nanoTime() >= deadline || reporter.tick(position) || stop.getAsBoolean());

@@ -26,6 +26,8 @@ abstract class ExecutionEnvironment {
   private volatile Long initNanos;
   private volatile boolean initReported;
   private volatile Instant idleSince = Instant.now();
+  /** The invocation running now, or null between invocations. */
+  private volatile BusyInvocation running;
 
   ExecutionEnvironment(Deployment deployment, String id, EnvironmentLog log, Duration initTimeout) {
     this.deployment = deployment;
@@ -51,16 +53,28 @@ abstract class ExecutionEnvironment {
   /**
    * Runs one invocation to its end: the handler's answer or error, the environment's death, or Lambda's timeout
    * (the environment is then killed). Returns the outcome and leaves the log tail in place for {@link #log}.
+   *
+   * @param logStart where the invocation's part of the log starts
    */
-  final CallOutcome invoke(PendingCall invocation) {
-    deliver(invocation);
-    CallOutcome outcome = awaitOutcome(invocation);
-    if (outcome.functionError() && FATAL_ERRORS.contains(outcome.errorType())) {
-      destroy();
+  final CallOutcome invoke(PendingCall invocation, long logStart) {
+    running = new BusyInvocation(pid(), invocation.requestId, invocation.payload, Instant.now(), log, logStart);
+    try {
+      deliver(invocation);
+      CallOutcome outcome = awaitOutcome(invocation);
+      if (outcome.functionError() && FATAL_ERRORS.contains(outcome.errorType())) {
+        destroy();
+      }
+      report(invocation, outcome);
+      idleSince = Instant.now();
+      return outcome;
+    } finally {
+      running = null;
     }
-    report(invocation, outcome);
-    idleSince = Instant.now();
-    return outcome;
+  }
+
+  /** The invocation running now, or null between invocations. */
+  BusyInvocation running() {
+    return running;
   }
 
   private CallOutcome awaitOutcome(PendingCall invocation) {

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -258,11 +259,11 @@ public final class LocalLambdaService implements AutoCloseable {
   }
 
   /**
-   * Process ids of {@code name}'s environments that are running an invocation now (PROCESS mode; empty otherwise):
-   * what an operator, or a fault-injection test, would look at or kill.
+   * The invocations {@code name}'s environments are running now, each with its environment's process, its payload
+   * and its log: what an operator, or a fault-injection test, looks at to choose an environment to watch or kill.
    */
-  public List<Long> busyEnvironmentPids(String name) {
-    return function(name).busy().stream().map(ExecutionEnvironment::pid).filter(pid -> pid > 0).toList();
+  public List<BusyInvocation> busyInvocations(String name) {
+    return function(name).busy().stream().map(ExecutionEnvironment::running).filter(Objects::nonNull).toList();
   }
 
   /** Environments alive now across all functions. */
@@ -349,7 +350,7 @@ public final class LocalLambdaService implements AutoCloseable {
     PendingCall invocation = new PendingCall(payload, arn(environment.deployment.name()));
     CallOutcome outcome;
     try {
-      outcome = environment.invoke(invocation);
+      outcome = environment.invoke(invocation, logStart);
     } catch (RuntimeException e) {
       function.retire(environment);
       throw e;

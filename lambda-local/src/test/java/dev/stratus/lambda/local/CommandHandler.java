@@ -8,15 +8,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The test functions' handler. The payload is a JSON string holding a command and its argument:
- * {@code "echo text"}, {@code "sleep millis"}, {@code "fail message"}, {@code "crash exitCode"},
- * {@code "hog megabytes"} or {@code "big bytes"}. Answers name the environment's process, so tests see reuse.
+ * {@code "echo text"}, {@code "sleep millis"}, {@code "await file"} (returns once the file exists: a test creates it
+ * when it has seen what it waits for), {@code "fail message"}, {@code "crash exitCode"}, {@code "hog megabytes"} or
+ * {@code "big bytes"}. Answers name the environment's process, so tests see reuse.
  */
 public final class CommandHandler implements RequestStreamHandler {
+  /** How the first line a handler prints begins: once it is in the log, the handler is running. */
+  static final String HANDLING = "handling ";
   /** Keeps a hog's allocations reachable. */
   private static final List<byte[]> HELD = new ArrayList<>();
 
@@ -27,11 +32,16 @@ public final class CommandHandler implements RequestStreamHandler {
     int space = command.indexOf(' ');
     String verb = space < 0 ? command : command.substring(0, space);
     String argument = space < 0 ? "" : command.substring(space + 1);
-    System.out.println("handling " + verb + " in request " + context.getAwsRequestId());
+    System.out.println(HANDLING + verb + " in request " + context.getAwsRequestId());
     context.getLogger().log("logger line for " + verb);
     switch (verb) {
       case "echo" -> { }
       case "sleep" -> sleep(Long.parseLong(argument));
+      case "await" -> {
+        while (!Files.exists(Path.of(argument))) {
+          sleep(10);
+        }
+      }
       case "fail" -> throw new IllegalStateException(argument);
       case "crash" -> Runtime.getRuntime().halt(Integer.parseInt(argument));
       case "hog" -> {

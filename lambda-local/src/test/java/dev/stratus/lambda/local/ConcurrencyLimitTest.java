@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
@@ -27,19 +30,21 @@ import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 class ConcurrencyLimitTest {
 
   @Test
-  void invocationsAboveTheCapAreThrottled() throws Exception {
+  void invocationsAboveTheCapAreThrottled(@TempDir Path dir) throws Exception {
     try (LocalLambdaService service = LocalLambdaService.start(
             LocalLambdaService.Config.defaults().withConcurrencyLimit(1));
         LambdaClient client = service.clientBuilder()
             .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
             .build()) {
       service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(30));
+      Path release = dir.resolve("release");
       CompletableFuture<InvokeResponse> first = CompletableFuture.supplyAsync(
-          () -> client.invoke(request -> request.functionName("busy").payload(command("sleep 3000"))));
-      awaitLiveEnvironment(service);
+          () -> client.invoke(request -> request.functionName("busy").payload(command("await " + release))));
+      TestFunctions.awaitHandlersRunning(service, "busy", 1);
 
       TooManyRequestsException throttled = assertThrows(TooManyRequestsException.class,
           () -> client.invoke(request -> request.functionName("busy").payload(command("echo"))));
+      Files.createFile(release);
 
       assertEquals(429, throttled.statusCode());
       assertEquals("ConcurrentInvocationLimitExceeded", throttled.reasonAsString());
@@ -52,13 +57,13 @@ class ConcurrencyLimitTest {
   }
 
   @Test
-  void parallelCallsGetEnvironmentsOfTheirOwnThenReuseThem() throws Exception {
+  void parallelCallsGetEnvironmentsOfTheirOwnThenReuseThem(@TempDir Path dir) throws Exception {
     try (LocalLambdaService service = LocalLambdaService.start();
         LambdaClient client = service.clientBuilder().build()) {
       service.registerFunction(TestFunctions.spec("parallel").withTimeoutSeconds(30));
 
-      Set<Long> firstWave = wave(client, 4);
-      Set<Long> secondWave = wave(client, 4);
+      Set<Long> firstWave = wave(service, client, 4, dir.resolve("first"));
+      Set<Long> secondWave = wave(service, client, 4, dir.resolve("second"));
 
       assertEquals(4, firstWave.size(), "four overlapping calls, four environments");
       assertTrue(firstWave.containsAll(secondWave), "the second wave ran in the warm environments");
@@ -69,15 +74,21 @@ class ConcurrencyLimitTest {
     assertEquals(0, TestFunctions.descendants(), "environment processes left behind");
   }
 
-  /** Runs {@code calls} overlapping invocations and returns the pids of the environments that served them. */
-  private static Set<Long> wave(LambdaClient client, int calls) throws Exception {
+  /**
+   * Runs {@code calls} invocations that all wait for {@code release}, creates it once all of them are running
+   * together, and returns the pids of the environments that served them.
+   */
+  private static Set<Long> wave(LocalLambdaService service, LambdaClient client, int calls, Path release)
+      throws Exception {
     ExecutorService callers = Executors.newFixedThreadPool(calls);
     try {
       List<Future<InvokeResponse>> responses = new ArrayList<>();
       for (int i = 0; i < calls; i++) {
         responses.add(callers.submit(
-            () -> client.invoke(request -> request.functionName("parallel").payload(command("sleep 1500")))));
+            () -> client.invoke(request -> request.functionName("parallel").payload(command("await " + release)))));
       }
+      TestFunctions.awaitHandlersRunning(service, "parallel", calls);
+      Files.createFile(release);
       Set<Long> pids = new HashSet<>();
       for (Future<InvokeResponse> response : responses) {
         InvokeResponse answer = response.get(30, TimeUnit.SECONDS);
@@ -88,13 +99,5 @@ class ConcurrencyLimitTest {
     } finally {
       callers.shutdownNow();
     }
-  }
-
-  private static void awaitLiveEnvironment(LocalLambdaService service) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (service.liveEnvironments() == 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertTrue(service.liveEnvironments() > 0, "the first call never started an environment");
   }
 }

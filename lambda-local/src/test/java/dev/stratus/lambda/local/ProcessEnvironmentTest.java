@@ -11,14 +11,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -82,6 +87,24 @@ class ProcessEnvironmentTest {
     assertEquals(1, stats.liveEnvironments());
     System.out.printf("cold call %d ms (init %d ms), warm call %d ms%n", coldTime.toMillis(),
         stats.meanInitTime().toMillis(), warmTime.toMillis());
+  }
+
+  @Test
+  void busyInvocationsShowEachRunningCallsProcessPayloadAndLog(@TempDir Path dir) throws Exception {
+    service.registerFunction(TestFunctions.spec("watched").withTimeoutSeconds(30));
+    Path release = dir.resolve("release");
+    CompletableFuture<InvokeResponse> call =
+        CompletableFuture.supplyAsync(() -> invoke("watched", "await " + release));
+
+    BusyInvocation busy = TestFunctions.awaitHandlersRunning(service, "watched", 1).get(0);
+
+    assertEquals("\"await " + release + "\"", new String(busy.payload(), StandardCharsets.UTF_8));
+    assertTrue(busy.log().contains("START RequestId: " + busy.requestId()), busy.log());
+    assertTrue(busy.log().contains("handling await in request " + busy.requestId()), busy.log());
+    assertTrue(ProcessHandle.of(busy.pid()).map(ProcessHandle::isAlive).orElse(false), "its environment's process");
+    Files.createFile(release);
+    assertEquals(busy.pid(), json(call.get(30, TimeUnit.SECONDS)).get("pid").asLong(), "the process that ran it");
+    assertEquals(List.of(), service.busyInvocations("watched"), "none once the call has returned");
   }
 
   @Test

@@ -41,10 +41,7 @@ public final class ServiceHost {
           .payload(TestFunctions.command("echo"))).payload().asUtf8String();
       client.invoke(request -> request.functionName("hosted").invocationType(InvocationType.EVENT)
           .payload(TestFunctions.command("sleep 30000")));
-      while (service.stats("hosted").warmStarts() == 0) {
-        Thread.sleep(20);
-      }
-      Thread.sleep(500);
+      TestFunctions.awaitHandlersRunning(service, "hosted", 1);
       System.out.println(ENVIRONMENT + Json.MAPPER.readTree(answer).get("pid").asLong());
     }
     Thread.sleep(60_000);

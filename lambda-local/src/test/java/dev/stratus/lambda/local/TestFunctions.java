@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.core.SdkBytes;
 
 /** The classpath of the test functions and the payloads their handler understands. */
@@ -31,6 +32,28 @@ public final class TestFunctions {
 
   public static SdkBytes command(String command) {
     return SdkBytes.fromUtf8String("\"" + command + "\"");
+  }
+
+  /**
+   * The invocations of {@code function} once {@code count} of them are running their handler together (each one's log
+   * shows the handler's first line), waiting up to 30 s: calls are known to overlap by that event, not by how long
+   * they last.
+   */
+  public static List<BusyInvocation> awaitHandlersRunning(LocalLambdaService service, String function, int count)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    List<BusyInvocation> running = List.of();
+    while (System.nanoTime() < deadline) {
+      running = service.busyInvocations(function).stream()
+          .filter(invocation -> invocation.log().contains(CommandHandler.HANDLING))
+          .toList();
+      if (running.size() >= count) {
+        return running;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError(count + " invocations of " + function + " were not running their handlers together"
+        + " within 30 s; running at the end: " + running);
   }
 
   /** The live processes this JVM started, directly or not. */
