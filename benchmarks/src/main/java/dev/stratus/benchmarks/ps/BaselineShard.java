@@ -9,15 +9,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.zip.ZipFile;
 
 /**
  * A shard of another build of the parameter server (its {@code ps/target/classes} or jar, say the previous commit's),
  * in a child JVM beside ours, so one run measures both on the same machine at the same time. Its classes come first
- * on the class path; our dependencies serve both (the wire protocol and command line must not have changed). Its
- * shard class is looked up where that build has it (builds before the ps layers kept it in {@code dev.stratus.ps}),
- * so ours, later on the class path, can never stand in for it.
+ * on the class path; our dependencies serve both (the wire protocol and command line must not have changed). That
+ * build must hold the shard class itself, or ours, later on the class path, would stand in for it unseen.
  *
  * <p>A build from before protocol version 2 (the handshake that proves the secret without sending it,
  * {@code Wire.PROTOCOL_VERSION}) cannot serve our client any more: it hangs up on our HELLO, and the benchmark's
@@ -25,7 +23,6 @@ import java.util.zip.ZipFile;
  */
 final class BaselineShard implements AutoCloseable {
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
-  private static final List<String> SHARD_CLASSES = List.of(PsServer.class.getName(), "dev.stratus.ps.PsServer");
   final int port;
   private final ChildProcess process;
 
@@ -33,7 +30,8 @@ final class BaselineShard implements AutoCloseable {
     if (!Files.exists(classes)) {
       throw new IOException("no baseline parameter-server build at " + classes);
     }
-    process = ChildJvm.mainClass(shardClass(classes))
+    requireShardClass(classes);
+    process = ChildJvm.mainClass(PsServer.class)
         .jvmOptions("-Xmx1g", "-XX:+UseParallelGC")
         .classPath(classes + File.pathSeparator + ClassPath.current())
         .arguments("--port", "0", "--bind", "127.0.0.1", "--shard", "0", "--token-env", TOKEN_ENV)
@@ -44,15 +42,12 @@ final class BaselineShard implements AutoCloseable {
     port = Integer.parseInt(process.ready());
   }
 
-  /** The other build's shard class: the first of {@link #SHARD_CLASSES} its classes hold. */
-  private static String shardClass(Path classes) throws IOException {
-    for (String name : SHARD_CLASSES) {
-      String file = name.replace('.', '/') + ".class";
-      if (Files.isDirectory(classes) ? Files.exists(classes.resolve(file)) : jarHolds(classes, file)) {
-        return name;
-      }
+  private static void requireShardClass(Path classes) throws IOException {
+    String file = PsServer.class.getName().replace('.', '/') + ".class";
+    if (!(Files.isDirectory(classes) ? Files.exists(classes.resolve(file)) : jarHolds(classes, file))) {
+      throw new IOException("no " + PsServer.class.getName() + " in " + classes
+          + ": a build from before the ps layers and the protocol-2 handshake cannot serve today's client");
     }
-    throw new IOException("no parameter-server shard class (" + SHARD_CLASSES + ") in " + classes);
   }
 
   private static boolean jarHolds(Path jar, String file) throws IOException {
