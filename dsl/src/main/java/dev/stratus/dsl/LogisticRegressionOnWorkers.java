@@ -7,6 +7,7 @@ import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.ps.ShardAddress;
 import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.TransformExecutor;
 import dev.stratus.spi.Workers;
@@ -77,7 +78,7 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
     } else {
       List<String> local = endpoints.stream()
           .filter(LogisticRegressionOnWorkers::isLoopbackOrLinkLocal)
-          .map(address -> address.getHostString() + ":" + address.getPort())
+          .map(ShardAddress::format)
           .toList();
       if (local.isEmpty()) {
         return;

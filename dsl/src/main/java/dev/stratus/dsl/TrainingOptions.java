@@ -2,6 +2,7 @@ package dev.stratus.dsl;
 
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.ps.ShardAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,18 +61,11 @@ public interface TrainingOptions extends PipelineOptions {
       return addresses;
     }
     for (String endpoint : endpoints.split(",")) {
-      String hostPort = endpoint.trim();
-      int colon = hostPort.lastIndexOf(':');
-      int port;
       try {
-        port = colon < 1 ? -1 : Integer.parseInt(hostPort.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        port = -1;
+        addresses.add(ShardAddress.parse(endpoint));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--psEndpoints: " + e.getMessage());
       }
-      if (port < 1 || port > 65_535) {
-        throw new IllegalArgumentException("--psEndpoints: '" + hostPort + "' is not host:port (port 1 to 65535)");
-      }
-      addresses.add(InetSocketAddress.createUnresolved(hostPort.substring(0, colon), port));
     }
     return addresses;
   }

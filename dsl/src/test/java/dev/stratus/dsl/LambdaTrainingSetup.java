@@ -1,5 +1,6 @@
 package dev.stratus.dsl;
 
+import dev.stratus.jobs.train.WorkerCheckpoints;
 import dev.stratus.jvm.ClassPath;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetManifest;
@@ -14,6 +15,7 @@ import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.store.S3Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
@@ -30,8 +32,12 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
   public interface StoreOptionsAndRunner extends LambdaRunnerOptions, TrainingOptions {}
 
   static LambdaTrainingSetup start(String root, int concurrencyLimit) {
+    LocalLambdaService.Config defaults = LocalLambdaService.Config.defaults();
+    List<String> jvmOptions = new ArrayList<>(defaults.jvmOptions());
+    // The line a fault-injection test waits for before it kills a worker's environment.
+    jvmOptions.add("-Dorg.slf4j.simpleLogger.log." + WorkerCheckpoints.class.getName() + "=debug");
     LocalLambdaService lambda =
-        LocalLambdaService.start(LocalLambdaService.Config.defaults().withConcurrencyLimit(concurrencyLimit));
+        LocalLambdaService.start(defaults.withConcurrencyLimit(concurrencyLimit).withJvmOptions(jvmOptions));
     lambda.registerFunction(
         FunctionSpec.of(FUNCTION, WorkerFunction.HANDLER, ClassPath.currentEntries())
             .withMemoryMb(512)

@@ -23,7 +23,8 @@ public final class ChildJvm {
   /** A child JVM's command line; named after its main class unless {@link #name} says otherwise. */
   public static final class Builder extends ChildProcess.Builder {
     private final String mainClass;
-    private String classPath = ClassPath.current();
+    /** Null until set: {@link ClassPath#current()}, worked out only for a child that uses it. */
+    private String classPath;
     private final List<String> jvmOptions = new ArrayList<>();
     private final List<String> arguments = new ArrayList<>();
 
@@ -63,7 +64,7 @@ public final class ChildJvm {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
-      command.addAll(List.of("-cp", classPath, mainClass));
+      command.addAll(List.of("-cp", classPath != null ? classPath : ClassPath.current(), mainClass));
       command.addAll(arguments);
       return command;
     }

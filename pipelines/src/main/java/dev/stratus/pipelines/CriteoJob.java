@@ -6,6 +6,7 @@ import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.ReadDataset;
 import dev.stratus.dsl.Split;
+import dev.stratus.dsl.TrainingOptions;
 import dev.stratus.jobs.train.StepTimes;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
@@ -42,7 +43,7 @@ import org.apache.beam.sdk.values.PCollectionView;
  */
 public final class CriteoJob {
   /** The job's options; every store option of {@link StoreOptions} applies too. */
-  public interface Options extends StoreOptions {
+  public interface Options extends StoreOptions, TrainingOptions {
     @Description("Rows to generate")
     @Default.Long(300_000)
     long getRows();

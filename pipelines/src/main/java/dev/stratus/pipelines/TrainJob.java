@@ -8,6 +8,7 @@ import dev.stratus.dsl.LoadText;
 import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.Split;
+import dev.stratus.dsl.TrainingOptions;
 import dev.stratus.dsl.WriteMetrics;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
@@ -35,7 +36,7 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class TrainJob {
   /** The job's options; the store's ({@link StoreOptions}) and the runner's apply too. */
-  public interface Options extends StoreOptions {
+  public interface Options extends StoreOptions, TrainingOptions {
     @Description("Input text: a file, a directory, a glob such as data/part-*, or an s3:// object or prefix (required)")
     String getInput();
 

@@ -67,10 +67,9 @@ class ReadmeCommandsTest {
           assertTrue(className.find(), "no main class after %classpath in " + commandLine);
           mainClass = className.group(1);
         }
-        Path source = ROOT.resolve(module).resolve("src/main/java").resolve(mainClass.replace('.', '/') + ".java");
-        Path elsewhere = findSource(mainClass);
-        assertTrue(Files.exists(source) || elsewhere != null, "no class " + mainClass + " for " + where);
-        assertTrue(Files.readString(Files.exists(source) ? source : elsewhere)
+        Path source = findSource(mainClass);
+        assertNotNull(source, "no class " + mainClass + " for " + where);
+        assertTrue(Files.readString(source)
             .contains("public static void main(String[] args)"), mainClass + " has no main, for " + where);
         checked.add(module + " " + goal + "@" + id);
       }
@@ -100,7 +99,7 @@ class ReadmeCommandsTest {
     return value != null || defaults == null ? value : defaults.configuration().get(name);
   }
 
-  /** A main class of a module the one run depends on (DeployWorker lives in the runner, run from pipelines). */
+  /** A main class's source, in whichever module holds it (DeployWorker lives in the runner, run from pipelines). */
   private static Path findSource(String mainClass) throws IOException {
     try (var modules = Files.list(ROOT)) {
       return modules

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stratus.dsl.TrainingOptions;
 import dev.stratus.kernels.sgd.BinaryMetrics;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -147,6 +148,12 @@ class TrainJobTest {
       if (method.getName().startsWith("get")) {
         String option = Character.toLowerCase(method.getName().charAt(3)) + method.getName().substring(4);
         assertTrue(help.contains("--" + option + "="), "--help does not list --" + option + ":\n" + help);
+      }
+    }
+    for (var method : TrainingOptions.class.getDeclaredMethods()) {
+      if (method.getName().startsWith("get")) {
+        String option = Character.toLowerCase(method.getName().charAt(3)) + method.getName().substring(4);
+        assertTrue(help.contains("--" + option + "="), "--help does not list --" + option + " (shards run elsewhere)");
       }
     }
     for (var method : StoreOptions.class.getDeclaredMethods()) {

@@ -31,8 +31,9 @@ public final class WorkerCheckpoints {
   }
 
   /**
-   * What a generation logs, once, when the server holds the first position it recorded past its start: from then on
-   * a successor resumes past where this generation started, even if it dies. Fault-injection tests wait for it.
+   * What a generation logs at DEBUG, once, when the server holds the first position it recorded past its start: from
+   * then on a successor resumes past where this generation started, even if it dies. Fault-injection tests wait for
+   * it; at INFO it would be a line per generation in every job's console.
    */
   public static String pastStartLine(int worker, int generation) {
     return "worker " + worker + " generation " + generation + " recorded a position past its start";
@@ -92,7 +93,7 @@ public final class WorkerCheckpoints {
         CompletableFuture<Void> recorded = ps.put(positionKey, encode(generation, current));
         if (!pastStartLogged && current.compareTo(start) > 0) {
           pastStartLogged = true;
-          recorded.thenRun(() -> LOG.info("{}: {}", pastStartLine(worker, generation), current));
+          recorded.thenRun(() -> LOG.debug("{}: {}", pastStartLine(worker, generation), current));
         }
         ps.get(stopKey).thenAccept(value -> stopRequested |= value != null);
       }

@@ -9,6 +9,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.ShardAddress;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +38,7 @@ public final class WorkerMessages {
     node.put("trainLocation", task.train().location());
     node.put("trainManifest", new String(task.train().manifest().toJson(), StandardCharsets.UTF_8));
     ArrayNode shards = node.putArray("shards");
-    task.shards().forEach(a -> shards.add(a.getHostString() + ":" + a.getPort()));
+    task.shards().forEach(a -> shards.add(ShardAddress.format(a)));
     node.put("token", task.token());
     node.put("model", task.modelName());
     node.put("worker", task.workerId());
@@ -59,9 +60,7 @@ public final class WorkerMessages {
             DatasetManifest.fromJson(text(node, "trainManifest").getBytes(StandardCharsets.UTF_8), location));
     List<InetSocketAddress> shards = new ArrayList<>();
     for (JsonNode shard : node.path("shards")) {
-      String hostPort = shard.asText();
-      int colon = hostPort.lastIndexOf(':');
-      shards.add(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
+      shards.add(ShardAddress.parse(shard.asText()));
     }
     JsonNode partitionNodes = node.path("partitions");
     int[] partitions = new int[partitionNodes.size()];

@@ -36,6 +36,16 @@ class WorkerMessagesTest {
   }
 
   @Test
+  void shardsCrossByNameForTheWorkerToResolve() {
+    List<InetSocketAddress> named = List.of(InetSocketAddress.createUnresolved("shard0.example.com", 7070),
+        InetSocketAddress.createUnresolved("2001:db8::7", 7071));
+    WorkerTask sent = task(spec(true));
+    WorkerTask withNames = new WorkerTask(sent.spec(), sent.store(), sent.train(), named, sent.token(),
+        sent.modelName(), sent.workerId(), sent.generation(), sent.partitions(), sent.start());
+    assertEquals(named, WorkerMessages.task(WorkerMessages.task(withNames)).shards());
+  }
+
+  @Test
   void prefetchingIsTheDefault() {
     assertTrue(new TrainingSpec(2, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, 1e-6f, 0, 5, 30, 1000, 0, 4, 7, false, 60, 3)
         .prefetch());

@@ -12,13 +12,13 @@ import java.util.function.Function;
  * The future of one client call that may span several shards: it completes with {@link #value} once every slice
  * has been answered, or fails with the first slice's error.
  */
-public final class Gather<T> {
-  public final CompletableFuture<T> future = new ReadingFuture();
+final class Gather<T> {
+  final CompletableFuture<T> future = new ReadingFuture();
   private final List<ShardConnection.Call> calls = new ArrayList<>(2);
   private final AtomicInteger remaining;
   private volatile T value;
 
-  public Gather(T value, int slices) {
+  Gather(T value, int slices) {
     this.value = value;
     this.remaining = new AtomicInteger(slices);
     if (slices == 0) {
@@ -59,7 +59,7 @@ public final class Gather<T> {
   }
 
   /** Sets the value the future completes with, for a reply that is the value itself (others fill in theirs). */
-  public void set(T value) {
+  void set(T value) {
     this.value = value;
   }
 
@@ -73,7 +73,7 @@ public final class Gather<T> {
    * The gathered value mapped by {@code f}; unlike {@code thenApply}, a failure passes through unwrapped, so callers
    * see the {@link PsException} itself.
    */
-  public <R> CompletableFuture<R> map(Function<T, R> f) {
+  <R> CompletableFuture<R> map(Function<T, R> f) {
     CompletableFuture<R> result = new CompletableFuture<>();
     future.whenComplete((v, error) -> {
       if (error != null) {

@@ -6,6 +6,7 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.wire.FrameIn;
+import dev.stratus.ps.wire.Handshake;
 import dev.stratus.ps.wire.MalformedFrameException;
 import dev.stratus.ps.wire.Wire;
 import java.io.IOException;
@@ -56,9 +57,10 @@ public final class PsClient implements AutoCloseable {
       throw new IllegalArgumentException("a parameter-server client needs at least one shard address");
     }
     shards = new ShardConnection[addresses.size()];
+    byte[] handshakeKey = Handshake.key(token);
     try {
       for (int i = 0; i < shards.length; i++) {
-        shards[i] = new ShardConnection(i, addresses.get(i), token, workerId, bytesSent, bytesReceived);
+        shards[i] = new ShardConnection(i, addresses.get(i), handshakeKey, workerId, bytesSent, bytesReceived);
       }
     } catch (IOException | RuntimeException e) {
       close();

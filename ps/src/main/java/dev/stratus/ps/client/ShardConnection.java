@@ -31,7 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * over when nobody waits. Up to {@link #MAX_IN_FLIGHT} requests may be outstanding; beyond that a caller waits for
  * a slot.
  */
-public final class ShardConnection implements AutoCloseable {
+final class ShardConnection implements AutoCloseable {
   static final int MAX_IN_FLIGHT = 4096;
   private static final int SLOT_MASK = MAX_IN_FLIGHT - 1;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
@@ -41,12 +41,12 @@ public final class ShardConnection implements AutoCloseable {
   private static final long HANDOVER_NANOS = 1_000_000;
 
   /** Decodes a successful reply's body. */
-  public interface ReplyReader {
+  interface ReplyReader {
     void read(FrameIn in) throws MalformedFrameException;
   }
 
   /** Encodes a request's body. */
-  public interface BodyWriter {
+  interface BodyWriter {
     void write(FrameOut out);
   }
 
@@ -88,21 +88,24 @@ public final class ShardConnection implements AutoCloseable {
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
   private final FrameReader replies = new FrameReader(4096, null);
 
-  public ShardConnection(int shard, InetSocketAddress address, String token, int workerId, LongAdder bytesSent,
+  /** @param handshakeKey {@link Handshake#key} of the job's secret, which the connection never holds itself */
+  ShardConnection(int shard, InetSocketAddress address, byte[] handshakeKey, int workerId, LongAdder bytesSent,
       LongAdder bytesReceived) throws IOException {
     this.shard = shard;
-    this.address = address;
+    // A shard named but not resolved (--psEndpoints, a worker's task) is looked up here, where it is dialled: a
+    // worker resolves it in its own network, and a socket cannot connect to an unresolved address.
+    this.address = address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
     this.bytesSent = bytesSent;
     this.bytesReceived = bytesReceived;
     this.frames = new FrameOut(Wire.COMPRESS_ABOVE);
     this.socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
-      socket.connect(address, CONNECT_TIMEOUT_MS);
+      socket.connect(this.address, CONNECT_TIMEOUT_MS);
       socket.setSoTimeout(CONNECT_TIMEOUT_MS);
       this.in = new BufferedInputStream(socket.getInputStream(), 64 << 10);
       this.out = socket.getOutputStream();
-      this.maxFrameBytes = handshake(token, workerId);
+      this.maxFrameBytes = handshake(handshakeKey, workerId);
       socket.setSoTimeout(0);
     } catch (IOException | MalformedFrameException | RuntimeException e) {
       PsException failed = e instanceof PsException p ? p : cannotConnect(e);
@@ -118,8 +121,7 @@ public final class ShardConnection implements AutoCloseable {
    * Proves the secret to the shard and has the shard prove it back, without sending it ({@link Handshake}); returns
    * the shard's frame limit.
    */
-  private int handshake(String token, int workerId) throws IOException, MalformedFrameException {
-    byte[] key = Handshake.key(token);
+  private int handshake(byte[] key, int workerId) throws IOException, MalformedFrameException {
     byte[] workerNonce = Handshake.nonce();
     sendDuringHandshake(frames.begin(Wire.HELLO, 0).i32(Wire.PROTOCOL_VERSION).i32(workerId).bytes(workerNonce));
     FrameIn challenge = handshakeReply("HELLO");
@@ -218,7 +220,7 @@ public final class ShardConnection implements AutoCloseable {
     return local == null || local.isAnyLocalAddress() ? "no local address" : "local " + local.getHostAddress();
   }
 
-  public int maxFrameBytes() {
+  int maxFrameBytes() {
     return maxFrameBytes;
   }
 
@@ -226,7 +228,7 @@ public final class ShardConnection implements AutoCloseable {
    * Sends one request; its reply goes through {@code reader} into {@code gather}, or its failure fails the gather.
    * Never throws: every problem ends up in the gather's future.
    */
-  public void send(byte opcode, BodyWriter body, ReplyReader reply, Gather<?> gather) {
+  void send(byte opcode, BodyWriter body, ReplyReader reply, Gather<?> gather) {
     PsException failed = failure;
     if (failed != null) {
       gather.fail(failed);

@@ -1,7 +1,9 @@
 package dev.stratus.ps.server;
 
+import dev.stratus.ps.ShardAddress;
 import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.wire.FrameReader;
+import dev.stratus.ps.wire.Handshake;
 import dev.stratus.ps.wire.Wire;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
@@ -74,7 +76,7 @@ public final class PsServer implements AutoCloseable {
     snapshots.restoreAll();
     this.storeCalls = Executors.newFixedThreadPool(2, daemon("ps-store-" + config.shard()));
     this.parts = new ShardParts(config, counters, models, new KvStore(config.kvMaxBytes()), snapshots, storeCalls,
-        frameBudget(Runtime.getRuntime().maxMemory() / 4));
+        frameBudget(Runtime.getRuntime().maxMemory() / 4), Handshake.key(config.token()));
     // two threads: a periodic snapshot waiting on the store must not hold up the rate sampling
     this.timer = Executors.newScheduledThreadPool(2, daemon("ps-timer-" + config.shard()));
     timer.scheduleAtFixedRate(counters::tick, 1, 1, TimeUnit.SECONDS);
@@ -89,8 +91,8 @@ public final class PsServer implements AutoCloseable {
       storeCalls.shutdownNow();
       throw e;
     }
-    LOG.info("parameter-server shard {} listening on {}, workers dial {}", config.shard(), hostPort(address()),
-        hostPort(advertisedAddress()));
+    LOG.info("parameter-server shard {} listening on {}, workers dial {}", config.shard(), ShardAddress.format(address()),
+        ShardAddress.format(advertisedAddress()));
   }
 
   /** Starts a shard in this JVM; with a checkpoint configured, it first restores every model snapshot found there. */
@@ -137,11 +139,6 @@ public final class PsServer implements AutoCloseable {
     ServerCommandLine.main(args);
   }
 
-  /** HOST:PORT as a worker dials it, an IPv6 host in brackets. */
-  static String hostPort(InetSocketAddress address) {
-    String host = address.getHostString();
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
-  }
 
   private static ThreadFactory daemon(String name) {
     return r -> {

@@ -1,5 +1,6 @@
 package dev.stratus.ps.server;
 
+import dev.stratus.ps.ShardAddress;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import io.netty.util.ResourceLeakDetector;
@@ -33,7 +34,7 @@ import java.util.concurrent.CountDownLatch;
  * {@value PsServer#LISTENING_LINE}PORT when ready, followed by {@value PsServer#ADVERTISED}HOST:PORT with
  * {@code --advertise}.
  */
-public final class ServerCommandLine {
+final class ServerCommandLine {
   /** Environment variable holding a base64 Java-serialized {@link StoreSpec} for a process's checkpoints. */
   static final String STORE_SPEC_ENV = "STRATUS_PS_STORE_SPEC";
 
@@ -71,13 +72,13 @@ public final class ServerCommandLine {
       stopped.countDown();
     }));
     System.out.println(PsServer.LISTENING_LINE + server.port()
-        + (config.advertise() == null ? "" : PsServer.ADVERTISED + PsServer.hostPort(config.advertise())));
+        + (config.advertise() == null ? "" : PsServer.ADVERTISED + ShardAddress.format(config.advertise())));
     System.out.flush();
     stopped.await();
   }
 
   /** The options that give a shard process these limits. */
-  public static String[] limitOptions(ShardConfig.Limits limits) {
+  static String[] limitOptions(ShardConfig.Limits limits) {
     return new String[] {
       "--max-workers", String.valueOf(limits.maxWorkers()),
       "--max-handshakes", String.valueOf(limits.maxHandshakes()),
@@ -208,17 +209,12 @@ public final class ServerCommandLine {
     return token;
   }
 
-  /** {@code value} as HOST:PORT ([v6::address]:PORT for IPv6), not resolved: the workers resolve it. */
   private static InetSocketAddress address(String option, String value) {
-    int colon = value.lastIndexOf(':');
-    String host = colon < 1 ? "" : value.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
+    try {
+      return ShardAddress.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("option " + option + ": " + e.getMessage());
     }
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("option " + option + " needs HOST:PORT, got '" + value + "'");
-    }
-    return InetSocketAddress.createUnresolved(host, number(option, value.substring(colon + 1), 1, MAX_PORT));
   }
 
   private static int number(String option, String value, int min, int max) {

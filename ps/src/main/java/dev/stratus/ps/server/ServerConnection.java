@@ -155,7 +155,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
     worker = body.i32();
     byte[] workerNonce = Handshake.read(body, Handshake.NONCE_BYTES, "nonce");
     body.expectEnd();
-    byte[] key = Handshake.key(shard.config().token());
+    byte[] key = shard.handshakeKey();
     byte[] shardNonce = Handshake.nonce();
     expectedProof = Handshake.workerProof(key, workerNonce, shardNonce);
     state = State.CHALLENGED;

@@ -6,7 +6,8 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * What every connection of one shard shares: its configuration and counters, its models, key-value store and
- * snapshots, the pool that runs store calls, and the budget of memory that large frames may hold together.
+ * snapshots, the pool that runs store calls, the budget of memory that large frames may hold together, and the key
+ * its handshakes prove the job's secret with ({@link dev.stratus.ps.wire.Handshake#key}, derived once).
  */
 record ShardParts(
     ShardConfig config,
@@ -15,7 +16,8 @@ record ShardParts(
     KvStore kv,
     Snapshots snapshots,
     ExecutorService storeCalls,
-    FrameReader.Budget frameBudget) {
+    FrameReader.Budget frameBudget,
+    byte[] handshakeKey) {
 
   ShardMetrics metrics() {
     return counters.metrics(models.size());

@@ -11,6 +11,8 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.server.Shards;
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +53,21 @@ class RoundTripTest {
       assertEquals(3, shards.servers.get(1).metrics().keysUpdated());
       assertEquals(3, shards.servers.get(2).metrics().keysUpdated());
       assertArrayEquals(new float[0], ps.pull(model, new int[0]).get());
+    }
+  }
+
+  @Test
+  void shardsNamedButNotResolvedAreLookedUpWhereTheyAreDialled() throws Exception {
+    try (Shards shards = Shards.start(2)) {
+      // As --psEndpoints and a worker's task give them: host names, resolved by whoever dials.
+      List<InetSocketAddress> named = shards.addresses().stream()
+          .map(a -> InetSocketAddress.createUnresolved("localhost", a.getPort()))
+          .toList();
+      try (PsClient ps = PsClient.connect(named, Shards.SECRET)) {
+        PsModel model = ps.createModel("named", ModelSpec.vector(6).optimizer(Optimizer.SGD).learningRate(1f));
+        ps.push(model, new int[] {0, 5}, new float[] {-2, -3}).get();
+        assertArrayEquals(new float[] {2, 3}, ps.pull(model, new int[] {0, 5}).get());
+      }
     }
   }
 
