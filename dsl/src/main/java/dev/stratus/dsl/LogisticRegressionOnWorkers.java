@@ -11,9 +11,7 @@ import dev.stratus.ps.ShardAddress;
 import dev.stratus.spi.ExecutionContext;
 import dev.stratus.spi.TransformExecutor;
 import dev.stratus.spi.Workers;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -77,7 +75,7 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
       unreachable = "127.0.0.1"; // where the driver starts shards of its own (ShardConfig's default bind)
     } else {
       List<String> local = endpoints.stream()
-          .filter(LogisticRegressionOnWorkers::isLoopbackOrLinkLocal)
+          .filter(endpoint -> Workers.onlyThisMachineReaches(endpoint.getHostString()))
           .map(ShardAddress::format)
           .toList();
       if (local.isEmpty()) {
@@ -89,15 +87,6 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
     throw new IllegalArgumentException("workers run " + workers.location() + " and cannot reach parameter-server"
         + " shards on " + unreachable + ": start shards where Lambda can reach them and pass"
         + " --psEndpoints=host:port,... (README: Running on Lambda)");
-  }
-
-  private static boolean isLoopbackOrLinkLocal(InetSocketAddress endpoint) {
-    try {
-      InetAddress address = InetAddress.getByName(endpoint.getHostString());
-      return address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isAnyLocalAddress();
-    } catch (UnknownHostException e) {
-      return false; // a name only the workers' network resolves, say
-    }
   }
 
   /** The shards of training on Lambda workers: processes beside the driver, or those {@code --psEndpoints} names. */

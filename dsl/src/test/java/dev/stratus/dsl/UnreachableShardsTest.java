@@ -19,8 +19,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 /**
  * Training and search on Lambda workers that run elsewhere (AWS Lambda, a Lambda service at a private address) with
  * shards they could never reach are refused before the runner invokes anything: the Lambda endpoints here are never
- * dialled (the refusal comes first, in well under the time a connection attempt would take), and the shards' data are
- * never read. Every address used resolves without the network.
+ * dialled, nor is the store (the refusal comes first, in well under the time a connection attempt would take). Every
+ * address used resolves without the network.
  */
 @Timeout(60)
 class UnreachableShardsTest {
@@ -69,7 +69,10 @@ class UnreachableShardsTest {
     LambdaTrainingSetup.StoreOptionsAndRunner options = PipelineOptionsFactory.fromArgs(args)
         .as(LambdaTrainingSetup.StoreOptionsAndRunner.class);
     options.setRunner(LambdaRunner.class);
-    options.setDataDir(DataTesting.DIR.resolve("store").toString());
+    // a store the workers could reach, never dialled either: the shards' refusal comes before the store is touched
+    options.setStoreEndpoint("http://10.255.255.2:9000");
+    options.setStoreAccessKey("unused");
+    options.setStoreSecretKey("unused");
     // never used, since nothing is invoked; set so that no credential lookup could go looking for credentials either
     options.setLambdaCredentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("unused", "unused")));
     Pipeline p = Pipeline.create(options);

@@ -1,5 +1,7 @@
 package dev.stratus.spi;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,4 +39,18 @@ public interface Workers {
 
   /** Where the worker function runs, for messages: "on AWS Lambda (--lambdaEndpoint=aws)", say. */
   String location();
+
+  /**
+   * Whether {@code host} names an address only this machine reaches (loopback, link-local, the wildcard), which
+   * workers that do not run {@link #onThisMachine} can never dial. A name this machine cannot resolve is not: it
+   * may be one only the workers' network knows.
+   */
+  static boolean onlyThisMachineReaches(String host) {
+    try {
+      InetAddress address = InetAddress.getByName(host);
+      return address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isAnyLocalAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
 }

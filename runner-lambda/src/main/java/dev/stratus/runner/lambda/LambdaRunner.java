@@ -7,6 +7,7 @@ import dev.stratus.runner.lambda.scheduler.TaskScheduler;
 import dev.stratus.runner.lambda.translate.LambdaOverrides;
 import dev.stratus.runner.lambda.translate.PipelineTranslator;
 import dev.stratus.spi.StoreOptions;
+import dev.stratus.spi.Workers;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
@@ -78,6 +79,29 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     return new SerializablePipelineOptions(workerOptions).toString();
   }
 
+  /**
+   * Refuses, before the store is touched, a store that workers running elsewhere could never reach: the embedded one,
+   * which serves on this machine's loopback, or an endpoint on loopback or link-local addresses. Otherwise every task
+   * would fail to read its input {@code maxAttempts} times before the run failed.
+   */
+  private void refuseUnreachableStore(StoreSpec store) {
+    if (TaskConcurrency.runsOnThisMachine(options.getLambdaEndpoint())) {
+      return;
+    }
+    String unreachable;
+    if (store.isEmbedded()) {
+      unreachable = store.describe() + ", which serves on this machine's loopback";
+    } else if (store.endpoint() != null && Workers.onlyThisMachineReaches(store.endpoint().getHost())) {
+      unreachable = store.describe() + " (--storeEndpoint: loopback and link-local addresses are not reachable from"
+          + " other machines)";
+    } else {
+      return;
+    }
+    throw new IllegalArgumentException("workers run " + WorkerFunctionConnector.location(options)
+        + " and cannot reach " + unreachable + ": pass --storeEndpoint=aws --bucket=BUCKET, or an S3-compatible"
+        + " endpoint the workers reach (README: Running on Lambda)");
+  }
+
   @Override
   public PipelineResult run(Pipeline pipeline) {
     MetricsEnvironment.setMetricsSupported(true);
@@ -87,8 +111,8 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
         pipeline, fixedPartitions > 0 ? fixedPartitions : LambdaRunnerOptions.DATA_SIZED_SHUFFLE_PARTITIONS);
 
     StoreSpec storeSpec = StoreOptions.spec(options);
+    refuseUnreachableStore(storeSpec);
     ObjectStore store = ObjectStore.of(storeSpec);
-    store.ensureBucket(options.getBucket());
     StoreSpec workerStore = store.reachableSpec();
     S3Path jobDir = new S3Path(options.getBucket(), "lambda-runner/" + options.getJobName() + "-" + UUID.randomUUID() + "/");
 
@@ -112,7 +136,16 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
                   options.getWorkerMemoryMb(),
                   TaskConcurrency.runsOnThisMachine(options.getLambdaEndpoint()),
                   WorkerFunctionConnector.location(options)));
-      return new LambdaPipelineResult(scheduler.run(graph).metricResults(), scheduler.stageReports());
+      // Refusals come before the store is first touched: a store the workers cannot reach may not answer us either.
+      scheduler.checkBeforeRun(graph);
+      store.ensureBucket(options.getBucket());
+      try {
+        return new LambdaPipelineResult(scheduler.run(graph).metricResults(), scheduler.stageReports());
+      } finally {
+        if (!options.getKeepIntermediateData()) {
+          store.deleteAll(jobDir);
+        }
+      }
     } catch (TaskFailedException e) {
       Throwable cause = e.getCause();
       if (cause == null) {
@@ -125,9 +158,6 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
       throw new IllegalStateException("interrupted while running the pipeline", e);
     } finally {
       invoker.close();
-      if (!options.getKeepIntermediateData()) {
-        store.deleteAll(jobDir);
-      }
     }
   }
 }

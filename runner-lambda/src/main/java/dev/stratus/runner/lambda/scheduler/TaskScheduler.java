@@ -128,8 +128,8 @@ public final class TaskScheduler {
 
   /**
    * Runs every stage, each as soon as the stages it reads from are done, so independent branches of the pipeline
-   * share the workers; returns what the run committed when all are done, or throws the first task failure. Before
-   * any stage runs, every in-driver executor may refuse the run ({@link TransformExecutor#checkBeforeRun}).
+   * share the workers; returns what the run committed when all are done, or throws the first task failure. Call
+   * {@link #checkBeforeRun} first.
    */
   public CommittedState run(ExecutionGraph graph) throws TaskFailedException, InterruptedException {
     this.committed = new CommittedState(graph);
@@ -139,7 +139,6 @@ public final class TaskScheduler {
     Set<Integer> started = new HashSet<>();
     Set<Integer> done = new HashSet<>();
     try {
-      checkInDriverStages(graph);
       while (done.size() < graph.stages().size()) {
         for (Stage stage : graph.stages()) {
           if (!started.contains(stage.id()) && done.containsAll(stage.dependencies())) {
@@ -176,7 +175,11 @@ public final class TaskScheduler {
     }
   }
 
-  private void checkInDriverStages(ExecutionGraph graph) {
+  /**
+   * Lets every in-driver executor refuse the run before anything runs ({@link TransformExecutor#checkBeforeRun}):
+   * with options workers could never work with, say.
+   */
+  public void checkBeforeRun(ExecutionGraph graph) {
     for (Stage stage : graph.stages()) {
       if (stage.input() instanceof StageInput.InDriver inDriver) {
         inDriver.executor().checkBeforeRun(inDriver.transform(), options, workers());
