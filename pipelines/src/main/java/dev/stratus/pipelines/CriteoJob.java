@@ -130,13 +130,18 @@ public final class CriteoJob {
         options.getPsShards(), spec.describe());
     System.out.printf("%-10s %9s  %s%n", "step", "seconds", "written");
 
-    Path input = Path.of(options.getDataDir(), "input", "criteo-" + options.getRows() + "-" + options.getSeed() + ".tsv");
+    Path generatedFile =
+        Path.of(options.getDataDir(), "input", "criteo-" + options.getRows() + "-" + options.getSeed() + ".tsv");
+    // The loader reads the generated file from the store: workers on Lambda cannot read this machine's files.
+    S3Path input = S3Path.parse(root + "/input/" + generatedFile.getFileName());
     String raw = root + "/raw";
     // Built before any work so a bad option stops the job at once.
     LoadCriteo load = LoadCriteo.from(input.toString()).modelBits(options.getModelBits()).to(raw);
-    Files.createDirectories(input.getParent());
+    Files.createDirectories(generatedFile.getParent());
     long start = System.nanoTime();
-    CriteoGenerator.Summary generated = CriteoGenerator.withSeed(options.getSeed()).writeTsv(input, options.getRows());
+    CriteoGenerator.Summary generated =
+        CriteoGenerator.withSeed(options.getSeed()).writeTsv(generatedFile, options.getRows());
+    store.put(input, generatedFile);
     report("generate", start, input + ": " + generated);
 
     step(options, "load", store, raw, p -> p.apply(load));
