@@ -1,13 +1,17 @@
 package dev.stratus.topology;
 
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
 import dev.stratus.jvm.DaemonThreadFactory;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +40,7 @@ public final class DelayProxy implements AutoCloseable {
 
   /** What {@link #main} prints once it listens, followed by its addresses, comma-separated. */
   public static final String READY_LINE = "STRATUS_DELAY_PROXY_LISTENING ";
+  private static final String RELAY = "--relay";
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
   private static final long STOP_WAIT_SECONDS = 5;
 
@@ -239,6 +244,28 @@ public final class DelayProxy implements AutoCloseable {
   }
 
   /**
+   * A proxy process's command line: one relay from a free port of {@code listen} to each of {@code targets}, all
+   * with {@code options}. Its ready line lists the relays' addresses in the order of the targets.
+   */
+  static ChildProcess.Builder process(InetAddress listen, List<InetSocketAddress> targets, Options options) {
+    List<String> arguments = new ArrayList<>();
+    for (InetSocketAddress target : targets) {
+      arguments.addAll(List.of(RELAY, Arguments.format(new InetSocketAddress(listen, 0)) + "="
+          + Arguments.format(target)));
+    }
+    arguments.addAll(options.arguments());
+    return ChildJvm.mainClass(DelayProxy.class)
+        .jvmOptions("-Xmx128m")
+        .arguments(arguments)
+        .name("delay proxy");
+  }
+
+  /** The addresses a ready proxy process printed. */
+  static List<InetSocketAddress> listening(String ready) {
+    return Arrays.stream(ready.split(",")).map(address -> Arguments.socketAddress(RELAY, address)).toList();
+  }
+
+  /**
    * Runs proxies until stopped: {@code --relay LISTEN=TARGET} (each {@code ADDRESS:PORT}, a listening port of 0 picks
    * a free one; repeatable, one proxy each) with {@code --first-byte-delay-us N}, {@code --bytes-per-second N},
    * {@code --one-way-latency-us N}, {@code --capture FILE} for all of them. Prints {@value #READY_LINE} and the
@@ -246,19 +273,19 @@ public final class DelayProxy implements AutoCloseable {
    */
   public static void main(String[] args) throws InterruptedException {
     Set<String> names = new HashSet<>(Options.NAMES);
-    names.add("--relay");
+    names.add(RELAY);
     NodeMain.run("DelayProxy", args, names, arguments -> {
       Options options = Options.from(arguments);
       List<AutoCloseable> proxies = new ArrayList<>();
       List<String> listening = new ArrayList<>();
       try {
-        for (String relay : arguments.all("--relay")) {
+        for (String relay : arguments.all(RELAY)) {
           int equals = relay.indexOf('=');
           if (equals < 0) {
             throw new IllegalArgumentException("--relay needs LISTEN=TARGET, got '" + relay + "'");
           }
-          DelayProxy proxy = start(Arguments.socketAddress("--relay", relay.substring(0, equals)),
-              Arguments.socketAddress("--relay", relay.substring(equals + 1)), options);
+          DelayProxy proxy = start(Arguments.socketAddress(RELAY, relay.substring(0, equals)),
+              Arguments.socketAddress(RELAY, relay.substring(equals + 1)), options);
           proxies.add(proxy);
           listening.add(Arguments.format(proxy.address()));
         }

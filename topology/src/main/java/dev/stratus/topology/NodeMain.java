@@ -22,6 +22,15 @@ final class NodeMain {
 
   private NodeMain() {}
 
+  /** A secret from this process's environment, where its creator put it (never on the command line). */
+  static String secret(String variable) {
+    String value = System.getenv(variable);
+    if (value == null || value.isEmpty()) {
+      throw new IllegalArgumentException("environment variable " + variable + " (a secret) is not set");
+    }
+    return value;
+  }
+
   static void run(String name, String[] args, Set<String> options, Node node) throws InterruptedException {
     Started started;
     try {
