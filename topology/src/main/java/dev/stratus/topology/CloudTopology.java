@@ -259,7 +259,8 @@ public final class CloudTopology implements AutoCloseable {
 
   /**
    * Starts {@code process} inside {@code role}'s namespace ({@code ip netns exec}, which becomes the process), and
-   * stops it when the topology closes. The builder's secrets stay in its environment.
+   * stops it when the topology closes. The builder's secrets stay in its environment. The builder gets the namespace
+   * as its command prefix: start another process from a builder of its own.
    */
   public ChildProcess startIn(Role role, ChildProcess.Builder process) throws IOException {
     if (closed.get()) {
