@@ -87,9 +87,15 @@ public final class CloudTopology implements AutoCloseable {
    * The store node: {@code spec} reaches it through its delay proxy with its credentials ({@code --storeEndpoint}
    * and keys); {@code directEndpoint} is the server itself, for measuring what the proxy adds.
    */
-  public record Store(StoreSpec spec, URI directEndpoint, ChildProcess process) {
+  public record Store(StoreSpec spec, URI directEndpoint, ChildProcess process) implements AutoCloseable {
     public URI endpoint() {
       return spec.endpoint();
+    }
+
+    /** Stops the node before the topology closes. */
+    @Override
+    public void close() {
+      process.close();
     }
   }
 
@@ -98,14 +104,28 @@ public final class CloudTopology implements AutoCloseable {
    * function registered.
    */
   public record Lambda(URI endpoint, String region, AwsCredentialsProvider credentials, String functionName,
-      ChildProcess process) {}
+      ChildProcess process) implements AutoCloseable {
+    /** Stops the node, and with it its environments, before the topology closes. */
+    @Override
+    public void close() {
+      process.close();
+    }
+  }
 
   /**
    * The shards: {@code addresses} are their delay proxies' ({@code --psEndpoints}), {@code directAddresses} the
    * shards' own, in the same order.
    */
   public record Shards(List<InetSocketAddress> addresses, List<InetSocketAddress> directAddresses,
-      List<ChildProcess> shardProcesses, ChildProcess proxyProcess) {}
+      List<ChildProcess> shardProcesses, ChildProcess proxyProcess) implements AutoCloseable {
+    /** Stops the shards and their proxies before the topology closes. */
+    @Override
+    public void close() {
+      List<ChildProcess> all = new ArrayList<>(shardProcesses);
+      all.add(proxyProcess);
+      ChildProcess.closeAll(all);
+    }
+  }
 
   /** Undoes one step of making the topology. */
   @FunctionalInterface

@@ -62,15 +62,17 @@ public class DelayProxyTest {
         double millis = (System.nanoTime() - start) / 1e6;
         System.out.printf("request %d on one connection: reply after %.2f ms (first byte held 20 ms)%n", request,
             millis);
-        assertTrue("reply " + request + " after " + millis + " ms", millis >= 20 && millis < 40);
+        assertTrue("reply " + request + " after " + millis + " ms", millis >= 20);
+        // the first also waited for the connection to the server and for the proxy's code to warm up
+        assertTrue("reply " + request + " after " + millis + " ms", request == 0 || millis < 40);
       }
     }
   }
 
   @Test
   public void theServersBytesAreCappedPerConnection() throws Exception {
-    long cap = 40_000_000;
-    int size = 16 << 20;
+    long cap = 20_000_000;
+    int size = 8 << 20;
     try (ReplyServer server = new ReplyServer();
         DelayProxy plain = DelayProxy.start(ANY_LOOPBACK_PORT, server.address(), DelayProxy.Options.none());
         DelayProxy capped = DelayProxy.start(ANY_LOOPBACK_PORT, server.address(),
