@@ -64,7 +64,8 @@ public final class CloudTopology implements AutoCloseable {
   private static final int DRIVER_HOST = 1;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern IPV4_NETWORK = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)\\.(\\d+)(?:/(\\d+))?");
-  private static String unavailableReason;
+  /** Worked out once: "" when namespaces can be made. */
+  private static String cachedUnavailableReason;
 
   /** What runs in a namespace of its own, each at a fixed host number of the topology's /24. */
   public enum Role {
@@ -152,10 +153,10 @@ public final class CloudTopology implements AutoCloseable {
    * when they can. Worked out once per JVM.
    */
   public static synchronized String unavailableReason() {
-    if (unavailableReason == null) {
-      unavailableReason = findUnavailableReason();
+    if (cachedUnavailableReason == null) {
+      cachedUnavailableReason = findUnavailableReason();
     }
-    return unavailableReason.isEmpty() ? null : unavailableReason;
+    return cachedUnavailableReason.isEmpty() ? null : cachedUnavailableReason;
   }
 
   /** The reason, or "" when there is none. */
@@ -375,11 +376,14 @@ public final class CloudTopology implements AutoCloseable {
    */
   @Override
   public void close() {
-    tearDown();
     try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // the JVM is exiting and runs the hook itself
+      tearDown();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // the JVM is exiting and runs the hook itself
+      }
     }
   }
 
@@ -454,7 +458,7 @@ public final class CloudTopology implements AutoCloseable {
     for (int attempt = 0; attempt < 100; attempt++) {
       byte[] candidate = {10, (byte) (1 + RANDOM.nextInt(254)), (byte) RANDOM.nextInt(256)};
       long start = 10L << 24 | (candidate[1] & 0xffL) << 16 | (candidate[2] & 0xffL) << 8;
-      if (used.stream().noneMatch(network1 -> overlaps(start, 24, network1[0], (int) network1[1]))) {
+      if (used.stream().noneMatch(taken -> overlaps(start, 24, taken[0], (int) taken[1]))) {
         return candidate;
       }
     }

@@ -161,14 +161,6 @@ public final class DelayProxy implements AutoCloseable {
     return (InetSocketAddress) listener.getLocalSocketAddress();
   }
 
-  public InetSocketAddress target() {
-    return target;
-  }
-
-  public Options options() {
-    return options;
-  }
-
   private void accept() {
     while (!closed) {
       Socket client;

@@ -43,7 +43,8 @@ public final class StoreNode {
     List<String> arguments = new ArrayList<>(List.of(BIND, bind.getHostAddress(), DATA, data.toString()));
     arguments.addAll(proxy.arguments());
     return ChildJvm.mainClass(StoreNode.class)
-        .jvmOptions("-Xmx512m")
+        // s3proxy and its Jetty say at INFO what they configured and started: a line each, a dozen per node
+        .jvmOptions("-Xmx512m", "-Dorg.slf4j.simpleLogger.log.org.gaul=warn")
         .arguments(arguments)
         .environment(ACCESS_KEY_ENV, accessKey)
         .environment(SECRET_KEY_ENV, secretKey)
