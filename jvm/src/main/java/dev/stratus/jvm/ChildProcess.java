@@ -218,6 +218,7 @@ public final class ChildProcess implements AutoCloseable {
    */
   public abstract static class Builder {
     private String name;
+    private final List<String> commandPrefix = new ArrayList<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private boolean cleanEnvironment;
     private Path directory;
@@ -239,6 +240,16 @@ public final class ChildProcess implements AutoCloseable {
     /** What messages and {@link #toString} call the child. */
     public Builder name(String name) {
       this.name = name;
+      return this;
+    }
+
+    /**
+     * Runs the command through {@code prefix}, a program that runs its arguments as a command in some context of its
+     * own and replaces itself with it ({@code ip netns exec NAME}: in a network namespace), so the child is still the
+     * process this JVM stops.
+     */
+    public Builder commandPrefix(String... prefix) {
+      commandPrefix.addAll(List.of(prefix));
       return this;
     }
 
@@ -350,7 +361,9 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     private ProcessBuilder processBuilder() {
-      ProcessBuilder builder = new ProcessBuilder(commandLine());
+      List<String> command = new ArrayList<>(commandPrefix);
+      command.addAll(commandLine());
+      ProcessBuilder builder = new ProcessBuilder(command);
       if (directory != null) {
         builder.directory(directory.toFile());
       }

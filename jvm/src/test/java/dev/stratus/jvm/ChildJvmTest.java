@@ -174,6 +174,23 @@ class ChildJvmTest {
     }
   }
 
+  @Test
+  void aCommandPrefixRunsTheChildThroughAProgramThatBecomesIt() throws Exception {
+    // env with no arguments of its own runs the command in place, as ip netns exec does
+    try (ChildProcess child = testChild("secret")
+        .commandPrefix("env")
+        .environment("SECRET", "through-env")
+        .input("line\n".getBytes(StandardCharsets.UTF_8))
+        .readyWhen(TestChild.READY, READY_TIMEOUT)
+        .start()) {
+      assertEquals("line|through-env", child.ready());
+      String command = ProcessHandle.of(child.pid()).orElseThrow().info().command().orElseThrow();
+      assertTrue(command.endsWith("/java"), command);
+      child.close();
+      assertEquals(SIGTERM_EXIT, child.exitCode(), "SIGTERM reached the JVM itself");
+    }
+  }
+
   private static ChildJvm.Builder testChild(String... arguments) {
     return ChildJvm.mainClass(TestChild.class).jvmOptions("-Xmx32m", "-XX:TieredStopAtLevel=1").arguments(arguments);
   }

@@ -1,6 +1,8 @@
 package dev.stratus.store;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -13,21 +15,24 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 
 /**
- * An S3-compatible server (s3proxy over its filesystem blob store) running inside this JVM, bound to 127.0.0.1 on a
- * free port. Buckets are directories under the data directory, so what a run writes is there for the next one. It
- * takes only requests signed with its credentials, given or made at random when it starts.
+ * An S3-compatible server (s3proxy over its filesystem blob store) running inside this JVM, bound to 127.0.0.1 (or an
+ * address given) on a free port. Buckets are directories under the data directory, so what a run writes is there for
+ * the next one. It takes only requests signed with its credentials, given or made at random when it starts.
  */
 public final class EmbeddedS3Server implements AutoCloseable {
   private static final long START_TIMEOUT_MS = 30_000;
 
   private final S3Proxy proxy;
+  private final InetAddress bindAddress;
   private final BlobStore blobs;
   private final Path dataDir;
   private final String accessKey;
   private final String secretKey;
 
-  private EmbeddedS3Server(S3Proxy proxy, BlobStore blobs, Path dataDir, String accessKey, String secretKey) {
+  private EmbeddedS3Server(S3Proxy proxy, InetAddress bindAddress, BlobStore blobs, Path dataDir, String accessKey,
+      String secretKey) {
     this.proxy = proxy;
+    this.bindAddress = bindAddress;
     this.blobs = blobs;
     this.dataDir = dataDir;
     this.accessKey = accessKey;
@@ -50,6 +55,14 @@ public final class EmbeddedS3Server implements AutoCloseable {
 
   /** Starts a server over {@code dataDir} that accepts only {@code accessKey} with {@code secretKey}. */
   public static EmbeddedS3Server start(Path dataDir, String accessKey, String secretKey) {
+    return start(dataDir, accessKey, secretKey, InetAddress.getLoopbackAddress());
+  }
+
+  /**
+   * Starts a server over {@code dataDir} that accepts only {@code accessKey} with {@code secretKey}, listening on
+   * {@code bindAddress} (one of this host's addresses) rather than loopback, for clients on other hosts.
+   */
+  public static EmbeddedS3Server start(Path dataDir, String accessKey, String secretKey, InetAddress bindAddress) {
     requireJacksonAnnotations();
     try {
       Files.createDirectories(dataDir);
@@ -59,7 +72,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
       S3Proxy proxy =
           S3Proxy.builder()
               .blobStore(blobs)
-              .endpoint(URI.create("http://127.0.0.1:0"))
+              .endpoint(httpUri(bindAddress, 0))
               .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
               .build();
       proxy.start();
@@ -72,7 +85,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
         }
         Thread.sleep(5);
       }
-      return new EmbeddedS3Server(proxy, blobs, dataDir, accessKey, secretKey);
+      return new EmbeddedS3Server(proxy, bindAddress, blobs, dataDir, accessKey, secretKey);
     } catch (StoreException e) {
       throw e;
     } catch (Exception e) {
@@ -98,7 +111,16 @@ public final class EmbeddedS3Server implements AutoCloseable {
   }
 
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + proxy.getPort());
+    return httpUri(bindAddress, proxy.getPort());
+  }
+
+  /** http://ADDRESS:PORT, with an IPv6 address in brackets. */
+  private static URI httpUri(InetAddress address, int port) {
+    try {
+      return new URI("http", null, address.getHostAddress(), port, null, null, null);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("no URI for " + address + " port " + port, e);
+    }
   }
 
   public Path dataDir() {

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -34,9 +36,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
 
 /**
- * An embedded AWS Lambda on loopback: Lambda's Invoke API and a minimal function-management API for the AWS SDK's
- * {@link LambdaClient} (reached through {@code endpointOverride} only), and Lambda's Runtime API for execution
- * environments that are JVMs running the real AWS runtime interface client.
+ * An embedded AWS Lambda, on loopback unless told otherwise: Lambda's Invoke API and a minimal function-management API
+ * for the AWS SDK's {@link LambdaClient} (reached through {@code endpointOverride} only), and Lambda's Runtime API for
+ * execution environments that are JVMs running the real AWS runtime interface client.
  *
  * <pre>{@code
  * try (LocalLambdaService lambda = LocalLambdaService.start()) {
@@ -53,8 +55,9 @@ import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
  * as {@code Init Duration} in the log tail's REPORT line, as Lambda does) and log tails. Closing it, or the JVM's
  * exit, destroys every environment process.
  *
- * <p>Only this JVM drives it: the API takes requests signed with {@link #credentialsProvider()}, made at random when
- * it starts, and each environment's Runtime API only that environment's process.
+ * <p>Only this JVM drives it, or the one that gave it its credentials: the API takes requests signed with
+ * {@link #credentialsProvider()}, made at random when it starts unless given, and each environment's Runtime API only
+ * that environment's process.
  */
 public final class LocalLambdaService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalLambdaService.class);
@@ -78,19 +81,22 @@ public final class LocalLambdaService implements AutoCloseable {
   /**
    * How the service runs.
    *
-   * @param port the API's port on 127.0.0.1; 0 picks a free one
+   * @param port the API's port; 0 picks a free one
    * @param concurrencyLimit concurrent invocations across all functions before 429 (Lambda's regional default is
    *     1,000; here each environment is a JVM)
    * @param idleTimeout how long an idle environment stays warm before it is destroyed
    * @param initTimeout how long a new environment may take to ask for its first invocation
    * @param jvmOptions options of each environment's JVM besides its heap limit
    * @param region the region the functions' ARNs and AWS_REGION name
+   * @param bindAddress the address the API listens on (loopback by default). The environments' Runtime APIs stay on
+   *     loopback whatever it is: environments are processes of this host, and nothing else may reach them.
    */
   public record Config(int port, int concurrencyLimit, EnvironmentMode environmentMode, Duration idleTimeout,
-      Duration initTimeout, List<String> jvmOptions, String region) {
+      Duration initTimeout, List<String> jvmOptions, String region, InetAddress bindAddress) {
 
     public Config {
       jvmOptions = List.copyOf(jvmOptions);
+      Objects.requireNonNull(bindAddress, "bindAddress");
       if (concurrencyLimit < 1) {
         throw new IllegalArgumentException("the concurrency limit must be positive, not " + concurrencyLimit);
       }
@@ -100,35 +106,43 @@ public final class LocalLambdaService implements AutoCloseable {
     public static Config defaults() {
       return new Config(0, 64, EnvironmentMode.PROCESS, Duration.ofMinutes(5), Duration.ofSeconds(30),
           List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData"),
-          "us-east-1");
+          "us-east-1", InetAddress.getLoopbackAddress());
     }
 
     public Config withPort(int newPort) {
-      return new Config(newPort, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions, region);
+      return new Config(newPort, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions,
+          region, bindAddress);
     }
 
     public Config withConcurrencyLimit(int limit) {
-      return new Config(port, limit, environmentMode, idleTimeout, initTimeout, jvmOptions, region);
+      return new Config(port, limit, environmentMode, idleTimeout, initTimeout, jvmOptions, region, bindAddress);
     }
 
     public Config withEnvironmentMode(EnvironmentMode mode) {
-      return new Config(port, concurrencyLimit, mode, idleTimeout, initTimeout, jvmOptions, region);
+      return new Config(port, concurrencyLimit, mode, idleTimeout, initTimeout, jvmOptions, region, bindAddress);
     }
 
     public Config withIdleTimeout(Duration timeout) {
-      return new Config(port, concurrencyLimit, environmentMode, timeout, initTimeout, jvmOptions, region);
+      return new Config(port, concurrencyLimit, environmentMode, timeout, initTimeout, jvmOptions, region, bindAddress);
     }
 
     public Config withInitTimeout(Duration timeout) {
-      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, timeout, jvmOptions, region);
+      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, timeout, jvmOptions, region, bindAddress);
     }
 
     public Config withJvmOptions(List<String> options) {
-      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, options, region);
+      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, options,
+          region, bindAddress);
     }
 
     public Config withRegion(String newRegion) {
-      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions, newRegion);
+      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions,
+          newRegion, bindAddress);
+    }
+
+    /** Another address of this host than loopback, for clients on other hosts (or in other namespaces). */
+    public Config withBindAddress(InetAddress address) {
+      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions, region, address);
     }
   }
 
@@ -152,16 +166,16 @@ public final class LocalLambdaService implements AutoCloseable {
   private final HttpServer server;
   private volatile boolean closed;
 
-  private LocalLambdaService(Config config) throws IOException {
+  private LocalLambdaService(Config config, RequestSignatures signatures) throws IOException {
     this.config = config;
     this.concurrency = new Semaphore(config.concurrencyLimit());
-    this.signatures = RequestSignatures.generate(config.region());
+    this.signatures = signatures;
     this.workDirectory = Files.createTempDirectory("stratus-lambda-");
     try {
       this.launcher = config.environmentMode() == EnvironmentMode.PROCESS
           ? new ProcessLauncher(config.jvmOptions(), workDirectory, config.region())
           : null;
-      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 64);
+      this.server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 64);
     } catch (IOException | RuntimeException e) {
       deleteRecursively(workDirectory);
       throw e;
@@ -179,9 +193,22 @@ public final class LocalLambdaService implements AutoCloseable {
     return start(Config.defaults());
   }
 
+  /** Starts a service that accepts only credentials made at random now ({@link #credentialsProvider()}). */
   public static LocalLambdaService start(Config config) {
+    return start(config, RequestSignatures.generate(config.region()));
+  }
+
+  /**
+   * Starts a service that accepts only {@code credentials}: for a service in another process, whose creator signs
+   * its requests with credentials it chose and handed to it (in its environment, never on its command line).
+   */
+  public static LocalLambdaService start(Config config, AwsBasicCredentials credentials) {
+    return start(config, RequestSignatures.of(credentials, config.region()));
+  }
+
+  private static LocalLambdaService start(Config config, RequestSignatures signatures) {
     try {
-      LocalLambdaService service = new LocalLambdaService(config);
+      LocalLambdaService service = new LocalLambdaService(config, signatures);
       LOG.info("local Lambda service at {} ({} environments, up to {} concurrent), working in {}",
           service.endpoint(), config.environmentMode(), config.concurrencyLimit(), service.workDirectory);
       return service;
@@ -192,7 +219,12 @@ public final class LocalLambdaService implements AutoCloseable {
 
   /** The URI to give the SDK's {@code endpointOverride}. */
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    try {
+      return new URI("http", null, config.bindAddress().getHostAddress(), server.getAddress().getPort(), null, null,
+          null);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("no URI for " + server.getAddress(), e);
+    }
   }
 
   public Config config() {
@@ -200,8 +232,8 @@ public final class LocalLambdaService implements AutoCloseable {
   }
 
   /**
-   * The only credentials the service accepts: made at random when it started, and known only to this JVM. Every
-   * request must be SigV4-signed with them; {@link #clientBuilder()} does so.
+   * The only credentials the service accepts: made at random when it started, and known only to this JVM, unless its
+   * creator gave them. Every request must be SigV4-signed with them; {@link #clientBuilder()} does so.
    */
   public AwsCredentialsProvider credentialsProvider() {
     return StaticCredentialsProvider.create(signatures.credentials());

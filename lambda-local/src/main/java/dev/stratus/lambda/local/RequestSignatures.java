@@ -55,8 +55,13 @@ final class RequestSignatures {
     byte[] secret = new byte[30];
     random.nextBytes(id);
     random.nextBytes(secret);
-    return new RequestSignatures(AwsBasicCredentials.create("LOCAL" + HexFormat.of().withUpperCase().formatHex(id),
+    return of(AwsBasicCredentials.create("LOCAL" + HexFormat.of().withUpperCase().formatHex(id),
         Base64.getEncoder().encodeToString(secret)), region);
+  }
+
+  /** The key pair {@code credentials} for {@code region}. */
+  static RequestSignatures of(AwsBasicCredentials credentials, String region) {
+    return new RequestSignatures(credentials, region);
   }
 
   AwsBasicCredentials credentials() {

@@ -96,6 +96,27 @@ class AuthenticationTest {
   }
 
   @Test
+  void aServiceGivenItsCredentialsTakesThoseAlone() {
+    AwsBasicCredentials given = AwsBasicCredentials.create("GIVENKEY", "given-secret");
+    try (LocalLambdaService other = LocalLambdaService.start(
+        LocalLambdaService.Config.defaults().withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS),
+        given)) {
+      other.registerFunction(TestFunctions.spec("given"));
+      assertEquals("GIVENKEY", other.credentialsProvider().resolveCredentials().accessKeyId());
+      try (LambdaClient creator = other.clientBuilder()
+          .credentialsProvider(StaticCredentialsProvider.create(given)).build()) {
+        assertEquals("given", creator.getFunctionConfiguration(request -> request.functionName("given"))
+            .functionName());
+      }
+      try (LambdaClient stranger = other.clientBuilder().credentialsProvider(service.credentialsProvider()).build()) {
+        LambdaException e = assertThrows(LambdaException.class,
+            () -> stranger.getFunctionConfiguration(request -> request.functionName("given")));
+        assertEquals(403, e.statusCode());
+      }
+    }
+  }
+
+  @Test
   void aClientWithPlaceholderCredentialsIsRefused() {
     try (LambdaClient other = service.clientBuilder()
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))).build()) {

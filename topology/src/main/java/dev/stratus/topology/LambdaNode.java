@@ -1,0 +1,62 @@
+package dev.stratus.topology;
+
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.ClassPath;
+import dev.stratus.lambda.local.FunctionSpec;
+import dev.stratus.lambda.local.LocalLambdaService;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+
+/**
+ * The Lambda role as a process: the local Lambda service on {@code --bind ADDRESS}, its environments processes of
+ * their own (so they share this process's network and reach the other roles the way it does), taking only requests
+ * signed with the keys in {@value #ACCESS_KEY_ENV} and {@value #SECRET_KEY_ENV}, with one function registered:
+ * {@code --function NAME} running {@code --handler HANDLER} from this process's class path, with
+ * {@code --memory-mb N} and {@code --timeout-seconds N}. Prints {@value #READY_LINE} and the service's endpoint.
+ */
+public final class LambdaNode {
+  public static final String READY_LINE = "STRATUS_LAMBDA_NODE_READY ";
+  static final String ACCESS_KEY_ENV = "STRATUS_LAMBDA_ACCESS_KEY";
+  static final String SECRET_KEY_ENV = "STRATUS_LAMBDA_SECRET_KEY";
+  private static final String BIND = "--bind";
+  private static final String FUNCTION = "--function";
+  private static final String HANDLER = "--handler";
+  private static final String MEMORY_MB = "--memory-mb";
+  private static final String TIMEOUT_SECONDS = "--timeout-seconds";
+
+  private LambdaNode() {}
+
+  /** A Lambda node's command line and environment, to start where it should run. */
+  static ChildProcess.Builder process(InetAddress bind, String function, String handler, int memoryMb,
+      int timeoutSeconds, AwsBasicCredentials credentials) {
+    return ChildJvm.mainClass(LambdaNode.class)
+        .jvmOptions("-Xmx256m", "-XX:+UseSerialGC")
+        .arguments(BIND, bind.getHostAddress(), FUNCTION, function, HANDLER, handler,
+            MEMORY_MB, String.valueOf(memoryMb), TIMEOUT_SECONDS, String.valueOf(timeoutSeconds))
+        .environment(ACCESS_KEY_ENV, credentials.accessKeyId())
+        .environment(SECRET_KEY_ENV, credentials.secretAccessKey())
+        .name("lambda node");
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    NodeMain.run("LambdaNode", args, Set.of(BIND, FUNCTION, HANDLER, MEMORY_MB, TIMEOUT_SECONDS), arguments -> {
+      LocalLambdaService.Config config = LocalLambdaService.Config.defaults().withBindAddress(arguments.address(BIND));
+      FunctionSpec function = FunctionSpec.of(arguments.required(FUNCTION), arguments.required(HANDLER),
+              ClassPath.currentEntries())
+          .withMemoryMb((int) arguments.number(MEMORY_MB, FunctionSpec.DEFAULT_MEMORY_MB))
+          .withTimeoutSeconds((int) arguments.number(TIMEOUT_SECONDS, FunctionSpec.DEFAULT_TIMEOUT_SECONDS));
+      LocalLambdaService service = LocalLambdaService.start(config,
+          AwsBasicCredentials.create(NodeMain.secret(ACCESS_KEY_ENV), NodeMain.secret(SECRET_KEY_ENV)));
+      try {
+        service.registerFunction(function);
+      } catch (RuntimeException e) {
+        service.close();
+        throw e;
+      }
+      return new NodeMain.Started(READY_LINE + service.endpoint(), List.of(service));
+    });
+  }
+}
