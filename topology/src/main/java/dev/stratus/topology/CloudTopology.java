@@ -140,6 +140,14 @@ public final class CloudTopology implements AutoCloseable {
   private final Deque<Teardown> teardowns = new ArrayDeque<>();
   private final List<ChildProcess> processes = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /**
+   * The keys of the topology's one account, made at random: the store and the Lambda service both take them, as one
+   * AWS account's keys open both S3 and Lambda (a driver in another process finds them in AWS_ACCESS_KEY_ID and
+   * AWS_SECRET_ACCESS_KEY, through the AWS SDK's default chain).
+   */
+  private final AwsBasicCredentials account = AwsBasicCredentials.create(
+      "TOPOLOGY" + HexFormat.of().withUpperCase().formatHex(randomBytes(8)),
+      Base64.getEncoder().encodeToString(randomBytes(30)));
   private final Thread shutdownHook = new Thread(this::tearDown, "cloud-topology-teardown");
 
   private CloudTopology(String id, byte[] subnet, Path workDirectory) {
@@ -260,6 +268,11 @@ public final class CloudTopology implements AutoCloseable {
     return hostAddress(DRIVER_HOST);
   }
 
+  /** The keys the store and the Lambda service take (see {@link #account}). */
+  public AwsBasicCredentials credentials() {
+    return account;
+  }
+
   public InetAddress address(Role role) {
     return hostAddress(role.host);
   }
@@ -297,10 +310,10 @@ public final class CloudTopology implements AutoCloseable {
     return startStore(DelayProxy.Options.s3());
   }
 
-  /** Starts a store node, with credentials made at random now, behind a proxy with {@code proxy}'s delays. */
+  /** Starts a store node, taking the {@link #credentials account's keys}, behind a proxy with {@code proxy}'s delays. */
   public Store startStore(DelayProxy.Options proxy) throws IOException {
-    String accessKey = "TOPOLOGY" + HexFormat.of().withUpperCase().formatHex(randomBytes(8));
-    String secretKey = Base64.getEncoder().encodeToString(randomBytes(30));
+    String accessKey = account.accessKeyId();
+    String secretKey = account.secretAccessKey();
     Path data = Files.createDirectories(workDirectory.resolve("store"));
     ChildProcess node = startIn(Role.STORE, StoreNode.process(address(Role.STORE), data, proxy, accessKey, secretKey)
         .readyWhen(StoreNode.READY_LINE, START_TIMEOUT));
@@ -310,14 +323,12 @@ public final class CloudTopology implements AutoCloseable {
   }
 
   /**
-   * Starts a Lambda node, taking credentials made at random now, with one function, {@code functionName}, running
+   * Starts a Lambda node, taking the {@link #credentials account's keys}, with one function, {@code functionName}, running
    * {@code handler} from this JVM's class path.
    */
   public Lambda startLambdaService(String functionName, String handler, int memoryMb, int timeoutSeconds)
       throws IOException {
-    AwsBasicCredentials credentials = AwsBasicCredentials.create(
-        "TOPOLOGY" + HexFormat.of().withUpperCase().formatHex(randomBytes(8)),
-        Base64.getEncoder().encodeToString(randomBytes(30)));
+    AwsBasicCredentials credentials = account;
     ChildProcess node = startIn(Role.LAMBDA, LambdaNode.process(address(Role.LAMBDA), functionName, handler,
             memoryMb, timeoutSeconds, credentials)
         .readyWhen(LambdaNode.READY_LINE, START_TIMEOUT));

@@ -7,6 +7,7 @@ import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 
@@ -15,7 +16,9 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
  * their own (so they share this process's network and reach the other roles the way it does), taking only requests
  * signed with the keys in {@value #ACCESS_KEY_ENV} and {@value #SECRET_KEY_ENV}, with one function registered:
  * {@code --function NAME} running {@code --handler HANDLER} from this process's class path, with
- * {@code --memory-mb N} and {@code --timeout-seconds N}. Prints {@value #READY_LINE} and the service's endpoint.
+ * {@code --memory-mb N} and {@code --timeout-seconds N}, and the same keys in its AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY, as Lambda gives a function its execution role's. Prints {@value #READY_LINE} and the
+ * service's endpoint.
  */
 public final class LambdaNode {
   public static final String READY_LINE = "STRATUS_LAMBDA_NODE_READY ";
@@ -47,7 +50,10 @@ public final class LambdaNode {
       FunctionSpec function = FunctionSpec.of(arguments.required(FUNCTION), arguments.required(HANDLER),
               ClassPath.currentEntries())
           .withMemoryMb((int) arguments.number(MEMORY_MB, FunctionSpec.DEFAULT_MEMORY_MB))
-          .withTimeoutSeconds((int) arguments.number(TIMEOUT_SECONDS, FunctionSpec.DEFAULT_TIMEOUT_SECONDS));
+          .withTimeoutSeconds((int) arguments.number(TIMEOUT_SECONDS, FunctionSpec.DEFAULT_TIMEOUT_SECONDS))
+          // The account's keys, where Lambda puts its execution role's: workers reach the store with them.
+          .withEnvironment(Map.of("AWS_ACCESS_KEY_ID", NodeMain.secret(ACCESS_KEY_ENV),
+              "AWS_SECRET_ACCESS_KEY", NodeMain.secret(SECRET_KEY_ENV)));
       LocalLambdaService service = LocalLambdaService.start(config,
           AwsBasicCredentials.create(NodeMain.secret(ACCESS_KEY_ENV), NodeMain.secret(SECRET_KEY_ENV)));
       try {
