@@ -6,9 +6,8 @@
  * certificate of shards serving TLS).
  *
  * <p>Above it, {@link dev.stratus.ps.wire} (the frame format) and {@link dev.stratus.ps.tls} (certificates, TLS
- * contexts); above those, apart from each other, the two sides a
- * program uses: {@link dev.stratus.ps.client} ({@code PsClient}, every call a worker or driver makes) and
- * {@link dev.stratus.ps.server} ({@code PsServer}, a shard; {@code PsProcesses}, shards as local processes). The
- * client and the server meet only on the wire.
+ * contexts); above those, apart from each other, the two sides a program uses: {@link dev.stratus.ps.client}
+ * ({@code PsClient}, every call a worker or driver makes) and {@link dev.stratus.ps.server} ({@code PsServer}, a
+ * shard; {@code PsProcesses}, shards as local processes). The client and the server meet only on the wire.
  */
 package dev.stratus.ps;
