@@ -24,6 +24,15 @@ public final class ShardTls {
 
   private ShardTls() {}
 
+  /**
+   * The certificates in PEM text, for checking a certificate given to clients before any connects.
+   *
+   * @throws IllegalArgumentException naming {@code what} when the text holds no readable certificate
+   */
+  public static List<X509Certificate> certificates(String pem, String what) {
+    return Pem.certificates(pem, what);
+  }
+
   /** The context a shard's connections handshake with: one per shard, a handler per connection. */
   public static SslContext serverContext(ShardCertificate certificate) throws SSLException {
     List<X509Certificate> chain = Pem.certificates(certificate.certificatePem(), "the certificate");
