@@ -21,6 +21,9 @@ import javax.net.ssl.TrustManager;
  */
 public final class ShardTls {
   static final String PROTOCOL = "TLSv1.3";
+  /** AES-128 first: as safe as AES-256 here and faster, and AES-GCM has the JVM's intrinsics (ChaCha20 has not). */
+  private static final List<String> CIPHERS =
+      List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256");
 
   private ShardTls() {}
 
@@ -40,6 +43,7 @@ public final class ShardTls {
             chain.toArray(X509Certificate[]::new))
         .sslProvider(SslProvider.JDK)
         .protocols(PROTOCOL)
+        .ciphers(CIPHERS)
         .build();
   }
 
@@ -79,6 +83,7 @@ public final class ShardTls {
     public SSLSocket handshake(Socket connected, InetSocketAddress shard) throws IOException {
       SSLSocket tls = (SSLSocket) sockets.createSocket(connected, shard.getHostString(), shard.getPort(), true);
       tls.setEnabledProtocols(new String[] {PROTOCOL});
+      tls.setEnabledCipherSuites(CIPHERS.toArray(String[]::new));
       tls.startHandshake();
       return tls;
     }
