@@ -11,6 +11,7 @@ import dev.stratus.store.S3Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
@@ -133,6 +134,13 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   SearchPlan plan() {
     return new SearchPlan(getName(), searchId != null ? searchId : SearchPlan.freshId(), experiments(), scheduler,
         prices, parallelism, base.spec(), modelsTo, resultTo);
+  }
+
+  /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */
+  @Override
+  public void validate(PipelineOptions options) {
+    super.validate(options);
+    TrainingOptions.check(options.as(TrainingOptions.class));
   }
 
   @Override

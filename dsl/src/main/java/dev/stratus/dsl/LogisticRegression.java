@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
@@ -312,6 +313,13 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
         workerLifetime.toMillis() / 1000.0,
         maxWorkerFailures,
         prefetch);
+  }
+
+  /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */
+  @Override
+  public void validate(PipelineOptions options) {
+    super.validate(options);
+    TrainingOptions.check(options.as(TrainingOptions.class));
   }
 
   @Override

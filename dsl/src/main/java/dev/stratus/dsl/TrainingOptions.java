@@ -2,18 +2,27 @@ package dev.stratus.dsl;
 
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardAddress;
+import dev.stratus.ps.tls.ShardTls;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * Where training's parameter-server shards are. By default each training starts its own (in the driver's JVM on the
- * DirectRunner, as processes beside the driver on LambdaRunner); with {@code --psEndpoints} it uses shards already
- * running elsewhere (VMs beside Lambda workers), whose secret it reads from an environment variable, never an option.
+ * Where training's parameter-server shards are, and whether their connections are TLS. By default each training
+ * starts its own (in the driver's JVM on the DirectRunner, as processes beside the driver on LambdaRunner); with
+ * {@code --psEndpoints} it uses shards already running elsewhere (VMs beside Lambda workers), whose secret it reads
+ * from an environment variable, never an option, and whose certificate from {@code --psTrustCertFile}.
  */
 public interface TrainingOptions extends PipelineOptions {
   @Description("Parameter-server shards already running, as host:port,host:port,...; empty: each training starts"
@@ -35,14 +44,45 @@ public interface TrainingOptions extends PipelineOptions {
 
   void setPsShardHeap(String heap);
 
+  @Description("TLS between workers and parameter-server shards: AUTO (TLS to --psEndpoints shards unless all are on"
+      + " this machine's loopback and no --psTrustCertFile is given; plain frames to the shards a training starts"
+      + " itself, which listen on 127.0.0.1),"
+      + " ON (always; shards a training starts get a certificate of their own), OFF (plain frames, even to other"
+      + " hosts)")
+  @Default.String("AUTO")
+  String getPsTls();
+
+  void setPsTls(String tls);
+
+  @Description("PEM certificate of the shards named by --psEndpoints (their --tls-cert), which workers and the driver"
+      + " trust, and nothing else, when TLS is on")
+  String getPsTrustCertFile();
+
+  void setPsTrustCertFile(String file);
+
+  /** The values of {@code --psTls}. */
+  enum PsTls { AUTO, ON, OFF }
+
+  /**
+   * Refuses options that name shards or their TLS wrongly, naming the option: what a training or search checks before
+   * the pipeline runs. The secret is read only when the shards are reached.
+   */
+  static void check(TrainingOptions options) {
+    trustedCertificate(options, endpoints(options));
+  }
+
   /**
    * The shards {@code options} name, or {@code spec.psShards()} new ones: processes of their own when {@code
    * processes}, else in this JVM.
    */
   static Shards shards(TrainingOptions options, TrainingSpec spec, boolean processes) throws Exception {
     List<InetSocketAddress> addresses = endpoints(options);
+    String certificate = trustedCertificate(options, addresses);
     if (addresses.isEmpty()) {
-      return processes ? Shards.processes(spec.psShards(), options.getPsShardHeap()) : Shards.inProcess(spec.psShards());
+      boolean tls = tls(options) == PsTls.ON;
+      return processes
+          ? Shards.processes(spec.psShards(), options.getPsShardHeap(), tls)
+          : Shards.inProcess(spec.psShards(), tls);
     }
     String variable = options.getPsTokenVariable();
     String token = variable == null ? null : System.getenv(variable);
@@ -50,7 +90,7 @@ public interface TrainingOptions extends PipelineOptions {
       throw new IllegalArgumentException("--psEndpoints names shards, but the environment variable " + variable
           + " (--psTokenVariable) holding their secret is not set");
     }
-    return Shards.remote(addresses, token);
+    return Shards.remote(addresses, new ShardAccess(token, certificate));
   }
 
   /** The shards {@code --psEndpoints} names, unresolved; empty when it names none. */
@@ -68,5 +108,58 @@ public interface TrainingOptions extends PipelineOptions {
       }
     }
     return addresses;
+  }
+
+  /** {@code --psTls}, read. */
+  static PsTls tls(TrainingOptions options) {
+    String value = options.getPsTls() == null ? "" : options.getPsTls().trim();
+    try {
+      return PsTls.valueOf(value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--psTls must be AUTO, ON or OFF, got '" + options.getPsTls() + "'");
+    }
+  }
+
+  /**
+   * The certificate of the shards {@code --psEndpoints} names when the client must speak TLS to them, read from
+   * {@code --psTrustCertFile}; null for plain frames, and for shards the training starts (which make their own).
+   */
+  private static String trustedCertificate(TrainingOptions options, List<InetSocketAddress> endpoints) {
+    PsTls mode = tls(options);
+    String file = options.getPsTrustCertFile() == null ? "" : options.getPsTrustCertFile().trim();
+    if (!file.isEmpty() && endpoints.isEmpty()) {
+      throw new IllegalArgumentException("--psTrustCertFile names the certificate of shards --psEndpoints names, and"
+          + " it names none: the shards a training starts make their own (--psTls=ON)");
+    }
+    if (!file.isEmpty() && mode == PsTls.OFF) {
+      throw new IllegalArgumentException("--psTrustCertFile is for TLS, which --psTls=OFF turns off: give one or the"
+          + " other");
+    }
+    boolean tls = mode == PsTls.ON
+        || mode == PsTls.AUTO && (!file.isEmpty() || !endpoints.stream().allMatch(TrainingOptions::isLoopback));
+    if (endpoints.isEmpty() || !tls) {
+      return null;
+    }
+    if (file.isEmpty()) {
+      throw new IllegalArgumentException("--psTls=" + mode + " speaks TLS to the shards --psEndpoints names"
+          + (mode == PsTls.AUTO ? " (not all on this machine)" : "") + " and needs their certificate:"
+          + " --psTrustCertFile=PATH (the PEM file their --tls-cert names), or --psTls=OFF for unencrypted frames");
+    }
+    String pem;
+    try {
+      pem = Files.readString(Path.of(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--psTrustCertFile " + file + " cannot be read: " + e);
+    }
+    ShardTls.certificates(pem, "--psTrustCertFile " + file);
+    return pem;
+  }
+
+  private static boolean isLoopback(InetSocketAddress endpoint) {
+    try {
+      return InetAddress.getByName(endpoint.getHostString()).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false; // a name only the workers' network resolves, say
+    }
   }
 }

@@ -79,6 +79,11 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("dev.stratus.ps.wire..")
         .should().dependOnClassesThat().resideInAnyPackage("dev.stratus.ps.client..", "dev.stratus.ps.server..")
         .check(classes);
+    noClasses().that().resideInAPackage("dev.stratus.ps.tls..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("dev.stratus.ps.wire..", "dev.stratus.ps.client..", "dev.stratus.ps.server..")
+        .because("client and server share TLS from below, as they share the wire")
+        .check(classes);
     noClasses().that().resideInAPackage("dev.stratus.ps.client..")
         .should().dependOnClassesThat().resideInAPackage("dev.stratus.ps.server..")
         .check(classes);

@@ -2,6 +2,7 @@ package dev.stratus.benchmarks.ps;
 
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.ps.server.PsProcesses;
@@ -40,6 +41,9 @@ import java.util.function.IntFunction;
  * Redis rows are left out), the classes of another build of the parameter server to measure beside ours (say the
  * previous commit's {@code ps/target/classes}; empty for none), and rounds per configuration (default 3; each
  * reports its median round).
+ *
+ * <p>With {@code --tls} first (then optionally seconds per round and rounds), it measures instead our shard serving
+ * TLS beside our shard serving plain frames, in the same rounds, and gives TLS over plain per thread count.
  */
 public final class PsBenchmark {
   private static final int MODEL_BITS = 19;
@@ -86,30 +90,31 @@ public final class PsBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 1;
-    String redisBinary = args.length > 1 ? args[1] : "/usr/bin/redis-server";
-    Path baseline = args.length > 2 && !args[2].isEmpty() ? Path.of(args[2]) : null;
-    int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+    boolean tls = args.length > 0 && args[0].equals("--tls");
+    String[] rest = tls ? Arrays.copyOfRange(args, 1, args.length) : args;
+    double seconds = rest.length > 0 ? Double.parseDouble(rest[0]) : 1;
+    String redisBinary = !tls && rest.length > 1 ? rest[1] : "/usr/bin/redis-server";
+    Path baseline = !tls && rest.length > 2 && !rest[2].isEmpty() ? Path.of(rest[2]) : null;
+    int roundsAt = tls ? 1 : 3;
+    int rounds = rest.length > roundsAt ? Integer.parseInt(rest[roundsAt]) : 3;
     if (!(seconds > 0) || rounds < 1) {
       throw new IllegalArgumentException("seconds per round must be more than 0 and rounds at least 1, got "
-          + args[0] + " and " + rounds);
+          + rest[0] + " and " + rounds);
     }
     Machine.printLoad("at the start");
-    new PsBenchmark(seconds, rounds).run(redisBinary, baseline);
+    PsBenchmark benchmark = new PsBenchmark(seconds, rounds);
+    if (tls) {
+      benchmark.compareTls();
+    } else {
+      benchmark.run(redisBinary, baseline);
+    }
     Machine.printLoad("at the end");
   }
 
   private void run(String redisBinary, Path baselineClasses) throws Exception {
-    java.lang.System.out.printf(Locale.ROOT, "Criteo-shaped traffic: %d minibatches of %d rows x %d fields, model 2^%d, "
-            + "%.0f distinct keys per minibatch on average; per configuration the median of %d rounds of %.1f s "
-            + "(after %.1f s of warm-up each, and %d rounds of load on each shard first)%n%n",
-        traffic.keys.length, CriteoTraffic.ROWS_PER_BATCH, CriteoTraffic.FIELDS, MODEL_BITS, traffic.meanKeys(),
-        rounds, seconds, WARMUP_SECONDS, SHARD_WARMUP_ROUNDS);
+    printSetup();
     KeyEncodings.report(traffic);
 
-    // All three servers stay up, and for each thread count the four systems are measured in turn, in several short
-    // rounds, keeping each one's median round: the machine is shared, and a burst of someone else's load then
-    // spoils one round of one system instead of one system's whole figure.
     boolean withRedis = Files.isExecutable(Path.of(redisBinary));
     if (!withRedis) {
       java.lang.System.out.printf(Locale.ROOT, "No redis-server at %s (pass its path as the second argument): the "
@@ -124,14 +129,16 @@ public final class PsBenchmark {
         EchoProcess echo = new EchoProcess()) {
       PsModel model = admin.createModel("criteo", ModelSpec.vector(MODEL_BITS).learningRate(LEARNING_RATE));
       List<System> systems = new ArrayList<>();
-      systems.add(new System("stratus ps", t -> new PsSession(shard.addresses(), model, t), shard.pid(0)));
+      systems.add(new System("stratus ps", t -> new PsSession(shard.addresses(), shard.access(), model, t),
+          shard.pid(0)));
       if (baseline != null) {
         List<InetSocketAddress> at = List.of(new InetSocketAddress("127.0.0.1", baseline.port));
         PsModel baselineModel;
         try (PsClient baselineAdmin = PsClient.connect(at, SECRET)) {
           baselineModel = baselineAdmin.createModel(model.name(), model.spec());
         }
-        systems.add(new System(BASELINE, t -> new PsSession(at, baselineModel, t), baseline.pid()));
+        systems.add(new System(BASELINE, t -> new PsSession(at, ShardAccess.plain(SECRET), baselineModel, t),
+            baseline.pid()));
       }
       if (redis != null) {
         RedisStringSession.createModel(redis.port);
@@ -139,30 +146,99 @@ public final class PsBenchmark {
         systems.add(new System("redis hash+lua", t -> new RedisHashSession(redis.port), redis.pid()));
       }
       systems.add(new System("echo floor", t -> new EchoSession(echo.port), echo.pid()));
-      for (System shardSystem : systems.subList(0, baseline == null ? 1 : 2)) {
-        for (int round = 0; round < SHARD_WARMUP_ROUNDS; round++) {
-          measure(shardSystem, THREADS[round % THREADS.length], WARMUP_SECONDS);
-        }
-      }
-      for (int threads : THREADS) {
-        List<List<Result>> byRound = new ArrayList<>();
-        systems.forEach(system -> byRound.add(new ArrayList<>()));
-        for (int round = 0; round < rounds; round++) {
-          for (int i = 0; i < systems.size(); i++) {
-            byRound.get(i).add(measure(systems.get(i), threads, WARMUP_SECONDS));
-          }
-        }
+      List<List<List<Result>>> rounds = measureInRounds(systems, baseline == null ? 1 : 2);
+      for (int t = 0; t < THREADS.length; t++) {
         if (baseline != null) {
-          pairs.add(Paired.of(threads, byRound.get(0), byRound.get(1)));
+          pairs.add(Paired.of(THREADS[t], rounds.get(t).get(0), rounds.get(t).get(1)));
         }
-        for (List<Result> ofSystem : byRound) {
-          List<Result> sorted = new ArrayList<>(ofSystem);
-          sorted.sort(java.util.Comparator.comparingDouble(Result::iterationsPerSecond));
-          results.add(sorted.get(rounds / 2));
-        }
+        rounds.get(t).forEach(ofSystem -> results.add(median(ofSystem)));
       }
     }
     print(results, pairs);
+  }
+
+  /**
+   * Our shard over TLS against the same shard over plain frames, in the same rounds: two shard processes, one serving
+   * TLS with a job's self-signed certificate, each client thread with its own connection to each.
+   */
+  private void compareTls() throws Exception {
+    printSetup();
+    List<Result> results = new ArrayList<>();
+    List<Paired> pairs = new ArrayList<>();
+    try (PsProcesses plain = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
+        PsProcesses tls = PsProcesses.start(1, ShardConfig.of(SECRET).tlsSelfSigned(), "1g")) {
+      List<System> systems = List.of(shardSystem("stratus ps", plain), shardSystem("stratus ps tls", tls));
+      List<List<List<Result>>> rounds = measureInRounds(systems, systems.size());
+      for (int t = 0; t < THREADS.length; t++) {
+        pairs.add(Paired.of(THREADS[t], rounds.get(t).get(1), rounds.get(t).get(0)));
+        rounds.get(t).forEach(ofSystem -> results.add(median(ofSystem)));
+      }
+    }
+    printTable(results);
+    java.lang.System.out.printf(Locale.ROOT, "%n%7s %17s %25s %26s%n", "threads", "tls/plain iter/s",
+        "tls/plain p50 round trip", "tls/plain server CPU/iter");
+    for (Paired paired : pairs) {
+      java.lang.System.out.printf(Locale.ROOT, "%7d %16.2fx %24.2fx %25.2fx%n", paired.threads(),
+          paired.iterationsPerSecond(), paired.roundTrip(), paired.serverCpu());
+    }
+    java.lang.System.out.println("""
+
+        stratus ps:       one shard process serving plain frames; pull = 1 frame of delta-varint keys, push = keys +
+                          floats, SGD applied by the shard; every call waited for.
+        stratus ps tls:   the same in a second shard process serving TLS 1.3 (JDK provider, EC P-256 certificate,
+                          AES-GCM), the client pinning its certificate.
+        tls/plain:        the median over rounds of each round's ratio (the two run back to back in a round).
+        Goal: tls/plain iter/s >= 0.85 (TLS costs at most 15% of the iterations).""");
+  }
+
+  /** One of our shards as a system under test: a model on it, and a session per client thread. */
+  private System shardSystem(String name, PsProcesses shard) {
+    PsModel model;
+    try (PsClient admin = PsClient.connect(shard.addresses(), shard.access(), 0)) {
+      model = admin.createModel("criteo", ModelSpec.vector(MODEL_BITS).learningRate(LEARNING_RATE));
+    }
+    return new System(name, t -> new PsSession(shard.addresses(), shard.access(), model, t), shard.pid(0));
+  }
+
+  private void printSetup() {
+    java.lang.System.out.printf(Locale.ROOT, "Criteo-shaped traffic: %d minibatches of %d rows x %d fields, model 2^%d, "
+            + "%.0f distinct keys per minibatch on average; per configuration the median of %d rounds of %.1f s "
+            + "(after %.1f s of warm-up each, and %d rounds of load on each shard first)%n%n",
+        traffic.keys.length, CriteoTraffic.ROWS_PER_BATCH, CriteoTraffic.FIELDS, MODEL_BITS, traffic.meanKeys(),
+        rounds, seconds, WARMUP_SECONDS, SHARD_WARMUP_ROUNDS);
+  }
+
+  /**
+   * Every system's rounds at every thread count ({@code [thread count][system][round]}), after warming up the first
+   * {@code shards} systems (our shards). All servers stay up, and for each thread count the systems are measured in
+   * turn, in several short rounds: the machine is shared, and a burst of someone else's load then spoils one round of
+   * one system instead of one system's whole figure.
+   */
+  private List<List<List<Result>>> measureInRounds(List<System> systems, int shards) throws Exception {
+    for (System shardSystem : systems.subList(0, shards)) {
+      for (int round = 0; round < SHARD_WARMUP_ROUNDS; round++) {
+        measure(shardSystem, THREADS[round % THREADS.length], WARMUP_SECONDS);
+      }
+    }
+    List<List<List<Result>>> byThreads = new ArrayList<>();
+    for (int threads : THREADS) {
+      List<List<Result>> bySystem = new ArrayList<>();
+      systems.forEach(system -> bySystem.add(new ArrayList<>()));
+      for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < systems.size(); i++) {
+          bySystem.get(i).add(measure(systems.get(i), threads, WARMUP_SECONDS));
+        }
+      }
+      byThreads.add(bySystem);
+    }
+    return byThreads;
+  }
+
+  /** The round of median iterations/s. */
+  private static Result median(List<Result> rounds) {
+    List<Result> sorted = new ArrayList<>(rounds);
+    sorted.sort(java.util.Comparator.comparingDouble(Result::iterationsPerSecond));
+    return sorted.get(sorted.size() / 2);
   }
 
   /**
@@ -299,7 +375,8 @@ public final class PsBenchmark {
     return sortedNanos[(int) Math.min(sortedNanos.length - 1, quantile * sortedNanos.length)] / 1e3;
   }
 
-  private static void print(List<Result> results, List<Paired> pairs) {
+  /** Every system's figures, a line per thread count, systems in the order measured. */
+  private static void printTable(List<Result> results) {
     java.lang.System.out.printf(Locale.ROOT, "%n%-17s %7s %12s %9s %9s %9s %9s %11s %16s%n", "system", "threads",
         "iter/s", "pull p50", "pull p99", "push p50", "push p99", "bytes/iter", "server CPU/iter");
     List<Result> bySystem = new ArrayList<>(results);
@@ -311,6 +388,11 @@ public final class PsBenchmark {
           r.system(), r.threads(), r.iterationsPerSecond(), r.pullP50(), r.pullP99(), r.pushP50(), r.pushP99(),
           r.bytesPerIteration(), r.serverCpuMicrosPerIteration());
     }
+  }
+
+  private static void print(List<Result> results, List<Paired> pairs) {
+    printTable(results);
+    List<String> systems = results.stream().map(Result::system).distinct().toList();
     boolean withRedis = systems.contains("redis lua/string");
     boolean withBaseline = systems.contains(BASELINE);
     java.lang.System.out.printf(Locale.ROOT, "%n%7s %22s %16s %26s%s%n", "threads", "ours/redis (iter/s)",
@@ -371,8 +453,8 @@ public final class PsBenchmark {
     private final PsClient client;
     private final PsModel model;
 
-    PsSession(List<InetSocketAddress> shard, PsModel model, int worker) {
-      this.client = PsClient.connect(shard, SECRET, worker);
+    PsSession(List<InetSocketAddress> shard, ShardAccess access, PsModel model, int worker) {
+      this.client = PsClient.connect(shard, access, worker);
       this.model = client.createModel(model.name(), model.spec());
     }
 

@@ -149,7 +149,7 @@ public final class TrainingDriver implements AutoCloseable {
   /** Runs to a stop reason, writes the kept model to {@code modelPath}, and reports. */
   public TrainResult run(S3Path modelPath) throws Exception {
     start = System.nanoTime();
-    driver = PsClient.connect(shards.addresses(), shards.token());
+    driver = PsClient.connect(shards.addresses(), shards.access(), 0);
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
     LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
     // The untrained model starts the curve: what a diverging job is worse than.
@@ -218,7 +218,7 @@ public final class TrainingDriver implements AutoCloseable {
     slot.generation++;
     slot.launchedAt = secondsSinceStart();
     WorkerTask task =
-        new WorkerTask(spec, workerStore, train, shards.addresses(), shards.token(), modelName, slot.worker,
+        new WorkerTask(spec, workerStore, train, shards.addresses(), shards.access(), modelName, slot.worker,
             slot.generation, partitionsOf(slot.worker), slot.start);
     WorkerLauncher.Running running = launcher.launch(task);
     slot.running = running;

@@ -9,6 +9,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardAddress;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import java.util.Map;
 public final class WorkerMessages {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Raise when a field changes meaning; a worker from another build refuses the task instead of misreading it. */
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   private WorkerMessages() {}
 
@@ -39,7 +40,8 @@ public final class WorkerMessages {
     node.put("trainManifest", new String(task.train().manifest().toJson(), StandardCharsets.UTF_8));
     ArrayNode shards = node.putArray("shards");
     task.shards().forEach(a -> shards.add(ShardAddress.format(a)));
-    node.put("token", task.token());
+    node.put("token", task.access().token());
+    node.put("trustedCertificate", task.access().trustedCertificatePem()); // null: the shards serve plain frames
     node.put("model", task.modelName());
     node.put("worker", task.workerId());
     node.put("generation", task.generation());
@@ -72,7 +74,7 @@ public final class WorkerMessages {
         store(node.path("store")),
         train,
         shards,
-        text(node, "token"),
+        new ShardAccess(text(node, "token"), node.path("trustedCertificate").textValue()),
         text(node, "model"),
         node.path("worker").asInt(),
         node.path("generation").asInt(),

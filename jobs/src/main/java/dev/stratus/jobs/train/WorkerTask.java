@@ -4,6 +4,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
@@ -15,7 +16,8 @@ import java.util.function.Supplier;
 
 /**
  * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment
- * ({@link WorkerMessages}): where the shards are and the secret, which model, which partitions of which dataset,
+ * ({@link WorkerMessages}): where the shards are and what opens them (the secret; the certificate they present, when
+ * they serve TLS), which model, which partitions of which dataset,
  * which generation this is and where it starts.
  *
  * @param store a spec any JVM can reach the store with (never an embedded-directory spec for another process)
@@ -25,7 +27,7 @@ public record WorkerTask(
     StoreSpec store,
     Dataset train,
     List<InetSocketAddress> shards,
-    String token,
+    ShardAccess access,
     String modelName,
     int workerId,
     int generation,
@@ -52,7 +54,7 @@ public record WorkerTask(
     long deadline = started + lifetimeMillis * 1_000_000L;
     ObjectStore objects = ObjectStore.of(store);
     int features = (int) train.featureCount();
-    try (PsClient ps = PsClient.connect(shards, token, workerId);
+    try (PsClient ps = PsClient.connect(shards, access, workerId);
         MinibatchIterator batches =
             MinibatchIterator.over(k -> DatasetReader.partitionRows(objects, train, k), partitions)
                 .batchSize(spec.minibatchSize())

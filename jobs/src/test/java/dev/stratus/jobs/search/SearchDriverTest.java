@@ -137,7 +137,7 @@ public class SearchDriverTest {
       assertEquals("killed", never.path("state").asText());
       assertTrue(never.path("bestValidationLoss").isNull(), "no loss is null, not NaN: " + never);
 
-      try (PsClient ps = PsClient.connect(shards.addresses(), shards.token())) {
+      try (PsClient ps = PsClient.connect(shards.addresses(), shards.access(), 0)) {
         for (var shard : ps.metrics().get(10, TimeUnit.SECONDS)) {
           assertEquals(0, shard.models(), "every experiment's model was deleted from the shards");
         }

@@ -75,7 +75,12 @@ class TrainingDriverTest {
 
   private TrainResult train(TrainingSpec spec, WorkerLauncher workers, Consumer<TrainingDriver> during, Dataset data)
       throws Exception {
-    try (Shards shards = Shards.inProcess(spec.psShards());
+    return train(spec, workers, during, data, false);
+  }
+
+  private TrainResult train(TrainingSpec spec, WorkerLauncher workers, Consumer<TrainingDriver> during, Dataset data,
+      boolean tls) throws Exception {
+    try (Shards shards = Shards.inProcess(spec.psShards(), tls);
         TrainingDriver job =
             new TrainingDriver(spec, store, store.reachableSpec(), data, validationRows.toArray(new SparseRow[0]), shards,
                 workers, System.out::println)) {
@@ -182,8 +187,9 @@ class TrainingDriverTest {
     assertTrue(failure.getMessage().contains("-missing"), failure.getMessage());
   }
 
+  /** Over TLS: each process gets the shards' certificate in its task, as a Lambda invocation does. */
   @Test
-  void workerProcessesOf128MbSurviveAKillAndMeetTheBar() throws Exception {
+  void workerProcessesOf128MbOnTlsShardsSurviveAKillAndMeetTheBar() throws Exception {
     TrainResult result =
         train(
             spec(2, 1),
@@ -196,7 +202,8 @@ class TrainingDriverTest {
               }
               job.killWorker(1);
             },
-            train);
+            train,
+            true);
     assertMeetsTheBar(result);
     assertTrue(result.workerGenerations() >= 3, "generations " + result.workerGenerations());
     assertTrue(result.stepTimes().iterations() > 1000, "iterations " + result.stepTimes().iterations());

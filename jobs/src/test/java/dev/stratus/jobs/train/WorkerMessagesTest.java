@@ -8,6 +8,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,10 +22,14 @@ class WorkerMessagesTest {
   }
 
   private static WorkerTask task(TrainingSpec spec) {
+    return task(spec, ShardAccess.plain("secret"));
+  }
+
+  private static WorkerTask task(TrainingSpec spec, ShardAccess access) {
     Dataset train = new Dataset("s3://bucket/train",
         DatasetManifest.template(1 << 10, List.of(), "test", null));
     return new WorkerTask(spec, StoreSpec.endpoint(URI.create("http://127.0.0.1:9000"), "us-east-1", "key", "secret"), train,
-        List.of(new InetSocketAddress("127.0.0.1", 4000)), "secret", "lr", 1, 0, new int[] {0, 1},
+        List.of(new InetSocketAddress("127.0.0.1", 4000)), access, "lr", 1, 0, new int[] {0, 1},
         MinibatchIterator.Position.START);
   }
 
@@ -40,9 +45,19 @@ class WorkerMessagesTest {
     List<InetSocketAddress> named = List.of(InetSocketAddress.createUnresolved("shard0.example.com", 7070),
         InetSocketAddress.createUnresolved("2001:db8::7", 7071));
     WorkerTask sent = task(spec(true));
-    WorkerTask withNames = new WorkerTask(sent.spec(), sent.store(), sent.train(), named, sent.token(),
+    WorkerTask withNames = new WorkerTask(sent.spec(), sent.store(), sent.train(), named, sent.access(),
         sent.modelName(), sent.workerId(), sent.generation(), sent.partitions(), sent.start());
     assertEquals(named, WorkerMessages.task(WorkerMessages.task(withNames)).shards());
+  }
+
+  @Test
+  void theShardsCertificateTravelsWithTheSecretAndPlainShardsHaveNone() {
+    String certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    ShardAccess overTls = ShardAccess.tls("secret", certificate);
+    assertEquals(overTls, WorkerMessages.task(WorkerMessages.task(task(spec(true), overTls))).access());
+    ShardAccess plain = WorkerMessages.task(WorkerMessages.task(task(spec(true)))).access();
+    assertEquals(ShardAccess.plain("secret"), plain);
+    assertFalse(plain.usesTls());
   }
 
   @Test

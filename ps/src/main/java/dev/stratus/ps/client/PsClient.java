@@ -4,7 +4,9 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ModelStatus;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardMetrics;
+import dev.stratus.ps.tls.ShardTls;
 import dev.stratus.ps.wire.FrameIn;
 import dev.stratus.ps.wire.Handshake;
 import dev.stratus.ps.wire.MalformedFrameException;
@@ -28,7 +30,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Optimizer}. Keys are row indices, strictly ascending; values are {@code cols} floats per key, in key order.
  *
  * <pre>{@code
- * try (PsClient ps = PsClient.connect(shardAddresses, secret, workerId)) {
+ * try (PsClient ps = PsClient.connect(shardAddresses, ShardAccess.tls(secret, shardCertificatePem), workerId)) {
  *   PsModel model = ps.createModel("lr", ModelSpec.vector(19).optimizer(Optimizer.ADAGRAD)); // or finds it
  *   int[] keys = {3, 17, 4242};
  *   float[] w = ps.pull(model, keys).join();
@@ -36,6 +38,11 @@ import java.util.concurrent.atomic.LongAdder;
  *   long version = ps.status(model).join().clock(); // pushes applied
  * }
  * }</pre>
+ *
+ * <p>The client proves the job's secret to each shard and has the shard prove it back, without sending it. Given the
+ * shards' certificate ({@link ShardAccess#tls}) it speaks TLS 1.3 to them, trusting that certificate only, so nothing
+ * after the connect travels in clear; given the secret alone ({@link ShardAccess#plain}, or the overloads taking a
+ * token) the frames are not encrypted. A client and a shard that disagree on TLS fail to connect, saying so.
  *
  * <p>Besides: {@link #pullAll}, {@link #snapshot} and {@link #restore}, {@link #deleteModel}; a key-value store for
  * small shared data, each key on the shard its hash picks ({@link #put}, {@link #get}, {@link #multiGet},
@@ -52,15 +59,16 @@ public final class PsClient implements AutoCloseable {
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder bytesReceived = new LongAdder();
 
-  private PsClient(List<InetSocketAddress> addresses, String token, int workerId) {
+  private PsClient(List<InetSocketAddress> addresses, ShardAccess access, int workerId) {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("a parameter-server client needs at least one shard address");
     }
     shards = new ShardConnection[addresses.size()];
-    byte[] handshakeKey = Handshake.key(token);
+    byte[] handshakeKey = Handshake.key(access.token());
+    ShardTls.Client tls = access.usesTls() ? ShardTls.client(access.trustedCertificatePem()) : null;
     try {
       for (int i = 0; i < shards.length; i++) {
-        shards[i] = new ShardConnection(i, addresses.get(i), handshakeKey, workerId, bytesSent, bytesReceived);
+        shards[i] = new ShardConnection(i, addresses.get(i), handshakeKey, tls, workerId, bytesSent, bytesReceived);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -68,14 +76,26 @@ public final class PsClient implements AutoCloseable {
     }
   }
 
-  /** Connects to every shard as worker 0; shard i of the list must be the server started with {@code --shard i}. */
+  /**
+   * Connects to every shard as worker 0 over plain frames; shard i of the list must be the server started with
+   * {@code --shard i}.
+   */
   public static PsClient connect(List<InetSocketAddress> shards, String token) {
-    return connect(shards, token, 0);
+    return connect(shards, ShardAccess.plain(token), 0);
   }
 
-  /** Connects as {@code workerId}, under which the shards count this client's pushes. */
+  /** Connects as {@code workerId}, under which the shards count this client's pushes, over plain frames. */
   public static PsClient connect(List<InetSocketAddress> shards, String token, int workerId) {
-    return new PsClient(shards, token, workerId);
+    return connect(shards, ShardAccess.plain(token), workerId);
+  }
+
+  /**
+   * Connects as {@code workerId} with {@code access}: over TLS, trusting only its certificate, when it has one.
+   *
+   * @throws IllegalArgumentException when the access's certificate is not readable PEM
+   */
+  public static PsClient connect(List<InetSocketAddress> shards, ShardAccess access, int workerId) {
+    return new PsClient(shards, access, workerId);
   }
 
   public int shardCount() {

@@ -1,6 +1,7 @@
 package dev.stratus.ps.client;
 
 import dev.stratus.ps.PsException;
+import dev.stratus.ps.tls.ShardTls;
 import dev.stratus.ps.wire.FrameIn;
 import dev.stratus.ps.wire.FrameOut;
 import dev.stratus.ps.wire.FrameReader;
@@ -16,7 +17,9 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -88,9 +91,12 @@ final class ShardConnection implements AutoCloseable {
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
   private final FrameReader replies = new FrameReader(4096, null);
 
-  /** @param handshakeKey {@link Handshake#key} of the job's secret, which the connection never holds itself */
-  ShardConnection(int shard, InetSocketAddress address, byte[] handshakeKey, int workerId, LongAdder bytesSent,
-      LongAdder bytesReceived) throws IOException {
+  /**
+   * @param handshakeKey {@link Handshake#key} of the job's secret, which the connection never holds itself
+   * @param tls how to speak TLS to the shard, trusting its pinned certificate; null for plain frames
+   */
+  ShardConnection(int shard, InetSocketAddress address, byte[] handshakeKey, ShardTls.Client tls, int workerId,
+      LongAdder bytesSent, LongAdder bytesReceived) throws IOException {
     this.shard = shard;
     // A shard named but not resolved (--psEndpoints, a worker's task) is looked up here, where it is dialled: a
     // worker resolves it in its own network, and a socket cannot connect to an unresolved address.
@@ -102,9 +108,11 @@ final class ShardConnection implements AutoCloseable {
     try {
       socket.setTcpNoDelay(true);
       socket.connect(this.address, CONNECT_TIMEOUT_MS);
+      // bounds the TLS handshake too: it reads through this socket
       socket.setSoTimeout(CONNECT_TIMEOUT_MS);
-      this.in = new BufferedInputStream(socket.getInputStream(), 64 << 10);
-      this.out = socket.getOutputStream();
+      Socket connection = tls == null ? socket : handshakeTls(tls);
+      this.in = new BufferedInputStream(connection.getInputStream(), 64 << 10);
+      this.out = connection.getOutputStream();
       this.maxFrameBytes = handshake(handshakeKey, workerId);
       socket.setSoTimeout(0);
     } catch (IOException | MalformedFrameException | RuntimeException e) {
@@ -115,6 +123,25 @@ final class ShardConnection implements AutoCloseable {
     Thread reader = new Thread(this::readLoop, "ps-client-" + shard + "-" + address.getPort());
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /** The TLS socket over {@link #socket}, its handshake done and the shard's certificate found to be the pinned one. */
+  private Socket handshakeTls(ShardTls.Client tls) throws IOException {
+    try {
+      return tls.handshake(socket, address);
+    } catch (SocketTimeoutException slow) {
+      throw slow;
+    } catch (IOException failed) {
+      for (Throwable cause = failed; cause != null; cause = cause.getCause()) {
+        if (cause instanceof CertificateException distrusted) {
+          throw new PsException("shard " + shard + " at " + address + " is not trusted: " + distrusted.getMessage()
+              + ": a shard of another job, or not the certificate its shards present", failed);
+        }
+      }
+      // A plain shard takes the TLS hello for an oversized frame and hangs up.
+      throw new PsException("shard " + shard + " at " + address + " did not answer TLS: is it started with "
+          + "--tls-cert? (" + failed.getMessage() + ")", failed);
+    }
   }
 
   /**
@@ -157,8 +184,9 @@ final class ShardConnection implements AutoCloseable {
       replies.read(in, Wire.MAX_FRAME_BEFORE_HELLO);
     } catch (EOFException closed) {
       throw new EOFException("the shard closed the connection in reply to " + request + (request.equals("HELLO")
-          ? " (a shard older than protocol version " + Wire.PROTOCOL_VERSION + " does so, as does one with "
-              + "--max-handshakes connections handshaking already)"
+          ? ": a shard serving TLS (started with --tls-cert) does so to a client not given its certificate, as do a "
+              + "shard older than protocol version " + Wire.PROTOCOL_VERSION + " and one with --max-handshakes "
+              + "connections handshaking already"
           : ""));
     } catch (MalformedFrameException garbage) {
       throw notAShardOfThisJob("its reply to " + request + " is no frame of ours: " + garbage.getMessage());
@@ -389,6 +417,10 @@ final class ShardConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes the TCP socket, under the TLS layer if there is one: a reader blocked in it wakes at once, and the shard,
+   * which takes the connection's end for the session's, needs no closing alert.
+   */
   @Override
   public void close() {
     if (failure == null) {

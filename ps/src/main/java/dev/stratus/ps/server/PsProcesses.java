@@ -3,6 +3,7 @@ package dev.stratus.ps.server;
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
 import dev.stratus.ps.PsException;
+import dev.stratus.ps.ShardAccess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -23,17 +24,20 @@ import java.util.concurrent.CompletableFuture;
  * (or when this JVM exits).
  *
  * <pre>{@code
- * try (PsProcesses ps = PsProcesses.start(4, ShardConfig.of(secret), "512m")) {
- *   PsClient client = PsClient.connect(ps.addresses(), secret);
+ * try (PsProcesses ps = PsProcesses.start(4, ShardConfig.of(secret).tlsSelfSigned(), "512m")) {
+ *   PsClient client = PsClient.connect(ps.addresses(), ps.access(), 0);
  * }
  * }</pre>
  *
- * <p>Shard i runs {@link PsServer#main} with {@code --shard i} and the template's options; the secret and the
- * checkpoint store travel in environment variables, not on the command line. {@link #kill} and {@link #restart}
+ * <p>Shard i runs {@link PsServer#main} with {@code --shard i} and the template's options; the secret, the TLS
+ * certificate and its private key, and the checkpoint store travel in environment variables, not on the command
+ * line. Every shard presents the template's certificate: one per job, which {@link #access} hands to clients. {@link #kill} and {@link #restart}
  * simulate a crashed shard coming back on the same port (resuming from its last snapshot).
  */
 public final class PsProcesses implements AutoCloseable {
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
+  private static final String TLS_CERTIFICATE_ENV = "STRATUS_PS_TLS_CERT";
+  private static final String TLS_KEY_ENV = "STRATUS_PS_TLS_KEY";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final ShardConfig template;
@@ -76,6 +80,11 @@ public final class PsProcesses implements AutoCloseable {
     return addresses;
   }
 
+  /** What clients of these shards need: the secret, and the certificate they present when they serve TLS. */
+  public ShardAccess access() {
+    return template.access();
+  }
+
   public long pid(int shard) {
     return processes[shard].pid();
   }
@@ -100,6 +109,11 @@ public final class PsProcesses implements AutoCloseable {
         "--kv-max-bytes", String.valueOf(template.kvMaxBytes())));
     arguments.addAll(List.of(ServerCommandLine.limitOptions(template.limits())));
     Map<String, String> environment = new HashMap<>(Map.of(TOKEN_ENV, template.token()));
+    if (template.tls() != null) {
+      arguments.addAll(List.of("--tls-cert-env", TLS_CERTIFICATE_ENV, "--tls-key-env", TLS_KEY_ENV));
+      environment.put(TLS_CERTIFICATE_ENV, template.tls().certificatePem());
+      environment.put(TLS_KEY_ENV, template.tls().privateKeyPem());
+    }
     if (template.checkpoint() != null) {
       arguments.addAll(List.of("--checkpoint", template.checkpoint().toString(),
           "--snapshot-every", String.valueOf(template.snapshotEverySeconds())));

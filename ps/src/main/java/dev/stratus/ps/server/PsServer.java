@@ -22,12 +22,14 @@ import org.slf4j.LoggerFactory;
  * {@code PsClient}s that prove the job's secret.
  *
  * <pre>{@code
- * try (PsServer shard = PsServer.start(ShardConfig.of(secret))) {   // embedded, on 127.0.0.1, a free port
- *   PsClient ps = PsClient.connect(List.of(shard.address()), secret);
+ * ShardConfig config = ShardConfig.of(secret).tlsSelfSigned();  // TLS with a new certificate; without: plain frames
+ * try (PsServer shard = PsServer.start(config)) {                // embedded, on 127.0.0.1, a free port
+ *   PsClient ps = PsClient.connect(List.of(shard.address()), config.access(), 0);
  * }
  * // as a process: java -cp ... dev.stratus.ps.server.PsServer --port 7070 --token-env STRATUS_PS_TOKEN --shard 0
  * //               --checkpoint s3://bucket/job/ps --store-aws us-east-1 --snapshot-every 30
  * //               [--bind 0.0.0.0 --advertise shard0.example.com:7070]   (reachable from other hosts)
+ * //               [--tls-cert shard.pem --tls-key-file shard.key]       (TLS, clients pinning shard.pem)
  * }</pre>
  *
  * <p>Its parts: {@link ShardListener} accepts connections and runs them on a few event-loop threads;
@@ -91,8 +93,9 @@ public final class PsServer implements AutoCloseable {
       storeCalls.shutdownNow();
       throw e;
     }
-    LOG.info("parameter-server shard {} listening on {}, workers dial {}", config.shard(), ShardAddress.format(address()),
-        ShardAddress.format(advertisedAddress()));
+    LOG.info("parameter-server shard {} listening on {}, workers dial {}, {}", config.shard(),
+        ShardAddress.format(address()), ShardAddress.format(advertisedAddress()),
+        config.tls() == null ? "plain frames" : "over TLS with " + config.tls());
   }
 
   /** Starts a shard in this JVM; with a checkpoint configured, it first restores every model snapshot found there. */

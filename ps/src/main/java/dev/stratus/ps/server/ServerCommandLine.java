@@ -1,6 +1,7 @@
 package dev.stratus.ps.server;
 
 import dev.stratus.ps.ShardAddress;
+import dev.stratus.ps.tls.ShardCertificate;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import io.netty.util.ResourceLeakDetector;
@@ -25,7 +26,9 @@ import java.util.concurrent.CountDownLatch;
  * 0.0.0.0), {@code --advertise HOST:PORT} (the address workers must dial, behind NAT or a container's port mapping),
  * the secret from {@code --token-env VAR} (an environment variable) or {@code --token-file PATH} (a file only its
  * owner may read; a trailing newline is not part of it) &mdash; a command line is visible to every local user, so the
- * secret never goes there &mdash;, {@code --shard I}, {@code --checkpoint s3://bucket/prefix} with the store from
+ * secret never goes there &mdash;; TLS for every connection from the certificate chain {@code --tls-cert PATH} (PEM;
+ * or {@code --tls-cert-env VAR}) and its private key from {@code --tls-key-file PATH} (PEM, a file only its owner may
+ * read) or {@code --tls-key-env VAR}, never the command line; {@code --shard I}, {@code --checkpoint s3://bucket/prefix} with the store from
  * {@code --store-endpoint URI --store-region R} (keys from STRATUS_STORE_ACCESS_KEY and STRATUS_STORE_SECRET_KEY),
  * {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV}; {@code --snapshot-every SECONDS},
  * {@code --max-frame-bytes N}, {@code --kv-max-bytes N}; the limits ({@link ShardConfig.Limits})
@@ -93,6 +96,10 @@ final class ServerCommandLine {
       throws IOException, ClassNotFoundException {
     String token = null;
     String tokenOption = null;
+    String certificate = null;
+    String certificateOption = null;
+    String privateKey = null;
+    String privateKeyOption = null;
     String bind = "127.0.0.1";
     int port = 0;
     InetSocketAddress advertise = null;
@@ -123,7 +130,30 @@ final class ServerCommandLine {
             throw new IllegalArgumentException("give the secret once: " + tokenOption + " or " + option);
           }
           tokenOption = option;
-          token = option.equals("--token-env") ? environmentSecret(environment, value) : fileSecret(Path.of(value));
+          token = option.equals("--token-env")
+              ? fromEnvironment(environment, value, option, "the secret")
+              : fromOwnerOnlyFile(Path.of(value), option, "the secret");
+        }
+        case "--tls-key" -> throw new IllegalArgumentException("--tls-key would put the private key on the command"
+            + " line, where every local user can read it: give --tls-key-file PATH (a file only you can read) or"
+            + " --tls-key-env VARIABLE");
+        case "--tls-cert", "--tls-cert-env" -> {
+          if (certificateOption != null) {
+            throw new IllegalArgumentException("give the certificate once: " + certificateOption + " or " + option);
+          }
+          certificateOption = option + " " + value;
+          certificate = option.equals("--tls-cert-env")
+              ? fromEnvironment(environment, value, option, "the certificate")
+              : fromFile(Path.of(value), option);
+        }
+        case "--tls-key-file", "--tls-key-env" -> {
+          if (privateKeyOption != null) {
+            throw new IllegalArgumentException("give the private key once: " + privateKeyOption + " or " + option);
+          }
+          privateKeyOption = option + " " + value;
+          privateKey = option.equals("--tls-key-env")
+              ? fromEnvironment(environment, value, option, "the private key")
+              : fromOwnerOnlyFile(Path.of(value), option, "the private key");
         }
         case "--shard" -> shard = number(option, value, 0, Integer.MAX_VALUE);
         case "--checkpoint" -> checkpoint = S3Path.parse(value);
@@ -163,50 +193,82 @@ final class ServerCommandLine {
       throw new IllegalArgumentException("a job secret is required: --token-env VARIABLE or --token-file PATH");
     }
     ShardConfig config = ShardConfig.of(token).bind(bind).port(port).advertise(advertise).shard(shard)
-        .maxFrameBytes(maxFrame).kvMaxBytes(kvMax).limits(limits);
+        .maxFrameBytes(maxFrame).kvMaxBytes(kvMax).limits(limits)
+        .tls(tlsCertificate(certificate, certificateOption, privateKey, privateKeyOption));
     if (checkpoint != null) {
       config = config.checkpoint(checkpoint, store).snapshotEvery(snapshotEvery);
     }
     return config;
   }
 
-  private static String environmentSecret(Map<String, String> environment, String variable) {
-    String token = environment.get(variable);
-    if (token == null) {
-      throw new IllegalArgumentException("environment variable " + variable + " (the secret, --token-env) is not set");
+  /** The shard's certificate and key, both given or neither (null: plain frames). */
+  private static ShardCertificate tlsCertificate(String certificate, String certificateOption, String privateKey,
+      String privateKeyOption) {
+    if (certificate == null && privateKey == null) {
+      return null;
     }
-    if (token.isEmpty()) {
-      throw new IllegalArgumentException("environment variable " + variable + " (the secret, --token-env) is empty");
+    if (privateKey == null) {
+      throw new IllegalArgumentException(certificateOption + " needs the certificate's private key too: "
+          + "--tls-key-file PATH or --tls-key-env VARIABLE");
     }
-    return token;
+    if (certificate == null) {
+      throw new IllegalArgumentException(privateKeyOption + " needs the certificate it belongs to: --tls-cert PATH "
+          + "or --tls-cert-env VARIABLE");
+    }
+    try {
+      return new ShardCertificate(certificate, privateKey);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(certificateOption + ", " + privateKeyOption + ": " + e.getMessage());
+    }
   }
 
-  /** The file's text without its trailing line breaks; refused when others than its owner may read or change it. */
-  private static String fileSecret(Path file) {
+  private static String fromEnvironment(Map<String, String> environment, String variable, String option,
+      String what) {
+    String value = environment.get(variable);
+    if (value == null) {
+      throw new IllegalArgumentException("environment variable " + variable + " (" + what + ", " + option
+          + ") is not set");
+    }
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("environment variable " + variable + " (" + what + ", " + option
+          + ") is empty");
+    }
+    return value;
+  }
+
+  /**
+   * The text of a file holding a secret, without its trailing line breaks; refused when others than its owner may
+   * read or change it.
+   */
+  private static String fromOwnerOnlyFile(Path file, String option, String what) {
     try {
       Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
       Set<PosixFilePermission> shared = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
           PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
       shared.retainAll(permissions);
       if (!shared.isEmpty()) {
-        throw new IllegalArgumentException("--token-file " + file + " may be read or changed by others than its owner ("
+        throw new IllegalArgumentException(option + " " + file + " may be read or changed by others than its owner ("
             + PosixFilePermissions.toString(permissions) + "): chmod 600 " + file);
       }
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system: its access control lists are the user's to set
     } catch (IOException e) {
-      throw new IllegalArgumentException("--token-file " + file + " cannot be read: " + e);
+      throw new IllegalArgumentException(option + " " + file + " cannot be read: " + e);
     }
-    String token;
+    String text = fromFile(file, option);
+    if (text.isEmpty()) {
+      throw new IllegalArgumentException(option + " " + file + " is empty: it must hold " + what);
+    }
+    return text;
+  }
+
+  /** The file's text without its trailing line breaks. */
+  private static String fromFile(Path file, String option) {
     try {
-      token = Files.readString(file).replaceAll("[\\r\\n]+$", "");
+      return Files.readString(file).replaceAll("[\\r\\n]+$", "");
     } catch (IOException e) {
-      throw new IllegalArgumentException("--token-file " + file + " cannot be read: " + e);
+      throw new IllegalArgumentException(option + " " + file + " cannot be read: " + e);
     }
-    if (token.isEmpty()) {
-      throw new IllegalArgumentException("--token-file " + file + " is empty: it must hold the secret");
-    }
-    return token;
   }
 
   private static InetSocketAddress address(String option, String value) {

@@ -11,11 +11,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
 import java.io.IOException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +37,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
   private static final int FLUSH_ABOVE = 64 << 10;
   /** Snapshot or restore calls of the shard waiting for the store; more are refused, not queued without bound. */
   private static final int MAX_STORE_CALLS = 256;
+  /**
+   * The first byte a TLS client sends (a handshake record); a frame's first byte is its length's highest, 0 for any
+   * handshake frame.
+   */
+  private static final byte TLS_HANDSHAKE_RECORD = 0x16;
 
   /** HANDSHAKE awaits HELLO; CHALLENGED has answered it and awaits the worker's PROOF. */
   private enum State { REFUSED, HANDSHAKE, CHALLENGED, WORKER, CLOSED }
@@ -50,6 +58,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
   private byte[] expectedProof; // between HELLO and PROOF
   private Requests requests; // once authenticated
   private ByteBuf pending; // received and not yet served, while the peer is not reading its replies
+  private boolean receivedAny;
 
   ServerConnection(ShardParts shard) {
     this.shard = shard;
@@ -88,6 +97,18 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
     if (!handshaking() && state != State.WORKER) {
       in.release();
       return;
+    }
+    if (!receivedAny && in.isReadable()) {
+      receivedAny = true;
+      if (in.getByte(in.readerIndex()) == TLS_HANDSHAKE_RECORD) {
+        in.release();
+        counters.badPeer("shard {}: refused connection from {}: it opens a TLS handshake, and this shard serves "
+            + "plain frames (no --tls-cert): a client given a certificate for shards that serve TLS", counters.shard,
+            peer);
+        closing();
+        ctx.close();
+        return;
+      }
     }
     pending = pending == null ? in : Unpooled.wrappedBuffer(pending, in);
     serveReceived();
@@ -271,7 +292,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
+    Throwable tls = cause instanceof DecoderException && cause.getCause() instanceof SSLException
+        ? cause.getCause() : null;
+    if (tls != null) {
+      // the SslHandler's: a peer that does not speak TLS, distrusts this shard's certificate, or corrupts records
+      counters.badPeer("shard {}: refused connection from {}: {}", counters.shard, peer,
+          tls instanceof NotSslRecordException ? "it does not speak TLS (a client not given the shard's certificate?)"
+              : "TLS failed: " + tls.getMessage());
+    } else if (cause instanceof IOException) {
       LOG.debug("shard {}: connection from {} failed: {}", counters.shard, peer, cause.toString());
     } else {
       LOG.warn("shard {}: closing connection from {}: {}", counters.shard, peer, cause.toString(), cause);

@@ -1,5 +1,7 @@
 package dev.stratus.ps.server;
 
+import dev.stratus.ps.ShardAccess;
+import dev.stratus.ps.tls.ShardCertificate;
 import dev.stratus.ps.wire.Wire;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
@@ -7,8 +9,8 @@ import java.net.InetSocketAddress;
 
 /**
  * How to run a shard. {@code ShardConfig.of(token)} listens on 127.0.0.1 on a free port as shard 0 without
- * checkpoints, and advertises the address it binds ({@code advertise} null); each {@code with}-style method returns a
- * changed copy.
+ * checkpoints, serves plain frames ({@code tls} null), and advertises the address it binds ({@code advertise} null);
+ * each {@code with}-style method returns a changed copy.
  */
 public record ShardConfig(
     String token,
@@ -22,7 +24,8 @@ public record ShardConfig(
     int maxFrameBytes,
     int compressAbove,
     long kvMaxBytes,
-    Limits limits) {
+    Limits limits,
+    ShardCertificate tls) {
   static final int DEFAULT_MAX_FRAME_BYTES = 32 << 20;
   static final int MIN_FRAME_BYTES = 1024;
   static final long DEFAULT_KV_MAX_BYTES = 256L << 20;
@@ -51,17 +54,17 @@ public record ShardConfig(
 
   public static ShardConfig of(String token) {
     return new ShardConfig(token, "127.0.0.1", 0, null, 0, null, null, 0, DEFAULT_MAX_FRAME_BYTES,
-        Wire.COMPRESS_ABOVE, DEFAULT_KV_MAX_BYTES, Limits.DEFAULT);
+        Wire.COMPRESS_ABOVE, DEFAULT_KV_MAX_BYTES, Limits.DEFAULT, null);
   }
 
   public ShardConfig bind(String address) {
     return new ShardConfig(token, address, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
-        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   public ShardConfig port(int port) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
-        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   /**
@@ -70,45 +73,64 @@ public record ShardConfig(
    */
   public ShardConfig advertise(InetSocketAddress address) {
     return new ShardConfig(token, bind, port, address, shard, checkpoint, store, snapshotEverySeconds,
-        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   public ShardConfig shard(int shard) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
-        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   /** Snapshots go to {@code location/shard-<shard>/<model>.snapshot} in {@code store}. */
   public ShardConfig checkpoint(S3Path location, StoreSpec store) {
     return new ShardConfig(token, bind, port, advertise, shard, location, store, snapshotEverySeconds,
-        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   /** Snapshots every model whose clock moved, every {@code seconds} (0: only on demand). */
   public ShardConfig snapshotEvery(int seconds) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, seconds,
-        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   public ShardConfig maxFrameBytes(int bytes) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
-        bytes, compressAbove, kvMaxBytes, limits);
+        bytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   public ShardConfig compressAbove(int bytes) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
-        maxFrameBytes, bytes, kvMaxBytes, limits);
+        maxFrameBytes, bytes, kvMaxBytes, limits, tls);
   }
 
   public ShardConfig kvMaxBytes(long bytes) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
-        maxFrameBytes, compressAbove, bytes, limits);
+        maxFrameBytes, compressAbove, bytes, limits, tls);
+  }
+
+  /** Serves every connection over TLS with {@code certificate} (null: plain frames). */
+  public ShardConfig tls(ShardCertificate certificate) {
+    return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, certificate);
+  }
+
+  /**
+   * Serves TLS with a new self-signed certificate: made once here, so every shard started from this template (a
+   * job's) presents the same one, which {@link #access} hands to clients.
+   */
+  public ShardConfig tlsSelfSigned() {
+    return tls(ShardCertificate.selfSigned());
+  }
+
+  /** What a client of shards started from this configuration needs: the secret, and the certificate they present. */
+  public ShardAccess access() {
+    return new ShardAccess(token, tls == null ? null : tls.certificatePem());
   }
 
   /** How many connections, threads and bytes of models the shard allows: see {@link Limits}. */
   public ShardConfig limits(Limits limits) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, snapshotEverySeconds,
-        maxFrameBytes, compressAbove, kvMaxBytes, limits);
+        maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
   /**

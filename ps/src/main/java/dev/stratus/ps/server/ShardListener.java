@@ -1,5 +1,6 @@
 package dev.stratus.ps.server;
 
+import dev.stratus.ps.tls.ShardTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -10,15 +11,18 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A shard's listening socket and its connections, served by a few event-loop threads: one accepts, {@code ioThreads}
- * (default: two per core) read, serve and write for every connection, each connection staying on one of them.
+ * (default: two per core) read, serve and write for every connection, each connection staying on one of them. With
+ * a certificate configured, every connection is TLS: Netty's SslHandler first in its pipeline, so the handshake of
+ * the job's secret and every frame after it travel encrypted.
  */
 final class ShardListener implements AutoCloseable {
   /** Connections waiting in the kernel to be accepted; the kernel may cap it lower (somaxconn). */
@@ -36,8 +40,9 @@ final class ShardListener implements AutoCloseable {
   private final EventLoopGroup io;
   private final Channel channel;
 
-  ShardListener(ShardParts shard) throws UnknownHostException {
+  ShardListener(ShardParts shard) throws IOException {
     ShardConfig config = shard.config();
+    SslContext tls = config.tls() == null ? null : ShardTls.serverContext(config.tls());
     // Two per core by default, as Netty's own default: a few workers then each have a loop to themselves, as they
     // had a thread each before, while thousands share them.
     int threads = config.limits().ioThreads() > 0
@@ -56,6 +61,9 @@ final class ShardListener implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(new ServerConnection(shard));
           }
         });

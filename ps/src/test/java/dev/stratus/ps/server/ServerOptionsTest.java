@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.ps.tls.ShardCertificate;
 import dev.stratus.store.S3Path;
 import java.net.InetSocketAddress;
 import java.nio.file.FileSystems;
@@ -110,6 +111,51 @@ class ServerOptionsTest {
     assertEquals("environment variable EMPTY (the secret, --token-env) is empty",
         assertThrows(IllegalArgumentException.class,
             () -> ServerCommandLine.parse(new String[] {"--token-env", "EMPTY"}, Map.of("EMPTY", ""))).getMessage());
+  }
+
+  @Test
+  void tlsNeedsACertificateAndItsKeyWhichNeverComesFromTheCommandLine(@TempDir Path dir) throws Exception {
+    ShardCertificate pair = ShardCertificate.selfSigned();
+    Path certificate = dir.resolve("shard.pem");
+    Path key = dir.resolve("shard.key");
+    Files.writeString(certificate, pair.certificatePem());
+    Files.writeString(key, pair.privateKeyPem());
+    boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    if (posix) {
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    }
+    String cert = "--tls-cert";
+    ShardConfig fromFiles = ServerCommandLine.parse(
+        new String[] {"--token-env", "SECRET", cert, certificate.toString(), "--tls-key-file", key.toString()}, SECRET);
+    assertEquals(pair.certificatePem().strip(), fromFiles.tls().certificatePem().strip());
+    ShardConfig fromEnvironment = ServerCommandLine.parse(
+        new String[] {"--token-env", "SECRET", cert, certificate.toString(), "--tls-key-env", "KEY"},
+        Map.of("SECRET", "s3cret", "KEY", pair.privateKeyPem()));
+    assertEquals(pair.privateKeyPem(), fromEnvironment.tls().privateKeyPem());
+    assertEquals(null, ServerCommandLine.parse(new String[] {"--token-env", "SECRET"}, SECRET).tls(), "plain");
+
+    assertEquals(cert + " " + certificate + " needs the certificate's private key too: --tls-key-file PATH or "
+        + "--tls-key-env VARIABLE", refused("--token-env", "SECRET", cert, certificate.toString()));
+    assertEquals("--tls-key-file " + key + " needs the certificate it belongs to: --tls-cert PATH or --tls-cert-env "
+        + "VARIABLE", refused("--token-env", "SECRET", "--tls-key-file", key.toString()));
+    assertTrue(refused("--tls-key", "x").startsWith("--tls-key would put the private key on the command line"));
+    assertTrue(refused("--tls-key-file", key.toString(), "--tls-key-env", "KEY")
+        .startsWith("give the private key once: --tls-key-file " + key + " or --tls-key-env"));
+    if (posix) {
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
+      assertEquals("--tls-key-file " + key + " may be read or changed by others than its owner (rw-r-----): chmod 600 "
+          + key, refused("--token-env", "SECRET", cert, certificate.toString(), "--tls-key-file", key.toString()));
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    Files.writeString(key, ShardCertificate.selfSigned().privateKeyPem());
+    String mismatch = refused("--token-env", "SECRET", cert, certificate.toString(), "--tls-key-file", key.toString());
+    assertTrue(mismatch.startsWith(cert + " " + certificate + ", --tls-key-file " + key + ": the private key does not "
+        + "belong to the certificate (subject 'CN=stratus parameter-server shard', SHA-256 fingerprint "), mismatch);
+    Files.writeString(key, "not a key\n");
+    assertEquals(cert + " " + certificate + ", --tls-key-file " + key + ": the private key holds no PEM private key "
+        + "(-----BEGIN PRIVATE KEY-----)",
+        refused("--token-env", "SECRET", cert, certificate.toString(), "--tls-key-file", key.toString()));
   }
 
   private static String refused(String... args) {
