@@ -125,9 +125,12 @@ public final class CriteoJob {
     ObjectStore store = ObjectStore.of(spec);
     store.ensureBucket(options.getBucket());
     System.out.printf(
-        "Stratus main job on %s: %,d Criteo-like rows, 2^%d features, %d worker(s), %d PS shard(s); store: %s%n%n",
+        "Stratus main job on %s: %,d Criteo-like rows, 2^%d features, %d worker(s), %s; store: %s%n%n",
         options.getRunner().getSimpleName(), options.getRows(), options.getModelBits(), options.getWorkers(),
-        options.getPsShards(), spec.describe());
+        TrainingOptions.endpoints(options).isEmpty()
+            ? options.getPsShards() + " PS shard(s)"
+            : "the PS shards at " + options.getPsEndpoints(),
+        spec.describe());
     System.out.printf("%-10s %9s  %s%n", "step", "seconds", "written");
 
     Path generatedFile =

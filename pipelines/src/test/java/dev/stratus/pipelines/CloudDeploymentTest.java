@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * job runs in a JVM of its own with LambdaRunner's defaults but for the endpoints, its secrets in its environment
  * (the account's keys as the AWS SDK's default chain reads them, the shards' secret in {@code STRATUS_PS_TOKEN}),
  * and is run again on loopback with the embedded defaults: the two test losses must agree within the noise of
- * asynchronous SGD. The shard links are recorded, and the shards' secret never crosses them.
+ * asynchronous SGD. The shards serve TLS with a certificate the job is given ({@code --psTrustCertFile}), as
+ * {@code --psTls=AUTO} asks of shards off this machine; the shard links are recorded, and the shards' secret never
+ * crosses them.
  */
 @Timeout(600)
 class CloudDeploymentTest {
@@ -66,7 +67,7 @@ class CloudDeploymentTest {
     lambda = cloud.startLambdaService("stratus-worker", WorkerFunction.HANDLER, 1024, 300);
     token = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
     shardLinks = dir.resolve("shard-links.capture");
-    shards = cloud.startShards(2, token, DelayProxy.Options.datacenter().withCapture(shardLinks), "512m");
+    shards = cloud.startShards(2, token, true, DelayProxy.Options.datacenter().withCapture(shardLinks), "512m");
   }
 
   @AfterAll
@@ -78,22 +79,20 @@ class CloudDeploymentTest {
 
   @Test
   void theMainJobTrainsAndSearchesInTheCloudAsOnLoopback() throws Exception {
-    List<String> job = List.of("--rows=40000", "--trainSeconds=30", "--searchSeconds=5", "--workers=2",
-        "--maxConcurrency=2");
+    List<String> job = List.of("--rows=40000", "--trainSeconds=30", "--workers=2", "--maxConcurrency=2");
     List<String> inCloud = new ArrayList<>(job);
-    inCloud.addAll(List.of(
+    inCloud.addAll(List.of("--searchSeconds=5",
         "--dataDir=" + dir.resolve("cloud"),
         "--storeEndpoint=" + store.endpoint(), "--storeRegion=" + store.spec().region(), "--bucket=jobs",
         "--lambdaEndpoint=" + lambda.endpoint(), "--lambdaRegion=" + lambda.region(),
         "--functionName=" + lambda.functionName(),
-        "--psEndpoints=" + shards.addresses().stream()
-            .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).collect(Collectors.joining(","))));
+        "--psEndpoints=" + shards.endpoints(), "--psTrustCertFile=" + shards.certificateFile()));
     String cloudOutput = runMainJob("cloud", inCloud, Map.of(
         "AWS_ACCESS_KEY_ID", cloud.credentials().accessKeyId(),
         "AWS_SECRET_ACCESS_KEY", cloud.credentials().secretAccessKey(),
         "STRATUS_PS_TOKEN", token));
     List<String> onLoopback = new ArrayList<>(job);
-    onLoopback.add("--dataDir=" + dir.resolve("loopback"));
+    onLoopback.addAll(List.of("--dataDir=" + dir.resolve("loopback"), "--psShards=2", "--searchSeconds=0"));
     String loopbackOutput = runMainJob("loopback", onLoopback, Map.of());
 
     System.out.println("The main job in the cloud-shaped topology:\n" + cloudOutput + "\nThe same on loopback:\n"
@@ -108,6 +107,7 @@ class CloudDeploymentTest {
 
     byte[] recorded = Files.readAllBytes(shardLinks);
     assertTrue(recorded.length > 100_000, "the shard links carried the training: " + recorded.length + " bytes");
+    assertEquals(0x16, recorded[0], "the first connection to a shard opens with a TLS handshake record");
     assertEquals(-1, indexOf(recorded, token.getBytes(StandardCharsets.US_ASCII)),
         "the shards' secret crossed a shard link in clear");
     assertEquals(-1, indexOf(recorded, HexFormat.of().parseHex(token)),

@@ -2,7 +2,9 @@ package dev.stratus.topology;
 
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.ps.ShardAddress;
 import dev.stratus.ps.server.PsServer;
+import dev.stratus.ps.tls.ShardCertificate;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,15 +21,18 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +66,8 @@ public final class CloudTopology implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final String REGION = "us-east-1";
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
+  private static final String TLS_CERTIFICATE_ENV = "STRATUS_PS_TLS_CERT";
+  private static final String TLS_KEY_ENV = "STRATUS_PS_TLS_KEY";
   private static final int DRIVER_HOST = 1;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern IPV4_NETWORK = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)\\.(\\d+)(?:/(\\d+))?");
@@ -114,11 +121,17 @@ public final class CloudTopology implements AutoCloseable {
   }
 
   /**
-   * The shards: {@code addresses} are their delay proxies' ({@code --psEndpoints}), {@code directAddresses} the
-   * shards' own, in the same order.
+   * The shards: {@code addresses} are their delay proxies' ({@code --psEndpoints}, see {@link #endpoints}),
+   * {@code directAddresses} the shards' own, in the same order; {@code certificateFile} holds the PEM certificate
+   * they serve TLS with ({@code --psTrustCertFile}), or is null when they speak plain frames.
    */
   public record Shards(List<InetSocketAddress> addresses, List<InetSocketAddress> directAddresses,
-      List<ChildProcess> shardProcesses, ChildProcess proxyProcess) implements AutoCloseable {
+      Path certificateFile, List<ChildProcess> shardProcesses, ChildProcess proxyProcess) implements AutoCloseable {
+    /** {@code addresses} as {@code --psEndpoints} takes them: HOST:PORT,HOST:PORT... */
+    public String endpoints() {
+      return addresses.stream().map(ShardAddress::format).collect(Collectors.joining(","));
+    }
+
     /** Stops the shards and their proxies before the topology closes. */
     @Override
     public void close() {
@@ -336,24 +349,39 @@ public final class CloudTopology implements AutoCloseable {
         node);
   }
 
-  /** {@link #startShards(int, String, DelayProxy.Options, String)}: a datacenter's latency, 512 MB each. */
+  /** {@link #startShards(int, String, boolean, DelayProxy.Options, String)}: TLS, a datacenter's latency, 512 MB each. */
   public Shards startShards(int count, String token) throws IOException {
-    return startShards(count, token, DelayProxy.Options.datacenter(), "512m");
+    return startShards(count, token, true, DelayProxy.Options.datacenter(), "512m");
   }
 
   /**
-   * Starts {@code count} shard processes ({@link PsServer}) taking the job secret {@code token}, with heap
-   * {@code heap} (a -Xmx value), and one proxy process relaying to each with {@code proxy}'s delays.
+   * Starts {@code count} shard processes ({@link PsServer}) taking the job secret {@code token}, serving TLS with a
+   * certificate made now when {@code tls} (a cloud deployment's shards are across a network the job does not own),
+   * with heap {@code heap} (a -Xmx value), and one proxy process relaying to each with {@code proxy}'s delays.
    */
-  public Shards startShards(int count, String token, DelayProxy.Options proxy, String heap) throws IOException {
+  public Shards startShards(int count, String token, boolean tls, DelayProxy.Options proxy, String heap)
+      throws IOException {
     InetAddress address = address(Role.SHARDS);
+    ShardCertificate certificate = tls ? ShardCertificate.selfSigned() : null;
+    Path certificateFile = null;
+    if (tls) {
+      certificateFile = workDirectory.resolve("shards-" + RANDOM.nextInt(1 << 30) + ".pem");
+      Files.writeString(certificateFile, certificate.certificatePem());
+    }
     List<CompletableFuture<ChildProcess>> starting = new ArrayList<>();
     for (int shard = 0; shard < count; shard++) {
+      List<String> arguments = new ArrayList<>(List.of("--bind", address.getHostAddress(), "--port", "0",
+          "--shard", String.valueOf(shard), "--token-env", TOKEN_ENV));
+      Map<String, String> secrets = new HashMap<>(Map.of(TOKEN_ENV, token));
+      if (tls) {
+        arguments.addAll(List.of("--tls-cert-env", TLS_CERTIFICATE_ENV, "--tls-key-env", TLS_KEY_ENV));
+        secrets.put(TLS_CERTIFICATE_ENV, certificate.certificatePem());
+        secrets.put(TLS_KEY_ENV, certificate.privateKeyPem());
+      }
       ChildProcess.Builder process = ChildJvm.mainClass(PsServer.class)
           .jvmOptions("-Xmx" + heap, "-XX:+UseParallelGC")
-          .arguments("--bind", address.getHostAddress(), "--port", "0", "--shard", String.valueOf(shard),
-              "--token-env", TOKEN_ENV)
-          .environment(TOKEN_ENV, token)
+          .arguments(arguments)
+          .environment(secrets)
           .readyWhen(PsServer.LISTENING_LINE, START_TIMEOUT)
           .name("shard " + shard);
       // together: each JVM takes a second or two to start
@@ -378,7 +406,7 @@ public final class CloudTopology implements AutoCloseable {
         shards.stream().map(shard -> new InetSocketAddress(address, Integer.parseInt(shard.ready()))).toList();
     ChildProcess proxies = startIn(Role.SHARDS, DelayProxy.process(address, direct, proxy)
         .readyWhen(DelayProxy.READY_LINE, START_TIMEOUT));
-    return new Shards(DelayProxy.listening(proxies.ready()), direct, shards, proxies);
+    return new Shards(DelayProxy.listening(proxies.ready()), direct, certificateFile, shards, proxies);
   }
 
   /**

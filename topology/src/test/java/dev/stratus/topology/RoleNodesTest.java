@@ -123,7 +123,8 @@ public class RoleNodesTest {
 
   @Test
   public void aShardInItsNamespaceAnswersTheDriverThroughItsProxy() throws Exception {
-    try (CloudTopology.Shards shards = topology.startShards(2, PS_SECRET)) {
+    try (CloudTopology.Shards shards =
+        topology.startShards(2, PS_SECRET, false, DelayProxy.Options.datacenter(), "512m")) {
       assertEquals(2, shards.addresses().size());
       for (InetSocketAddress address : shards.addresses()) {
         assertEquals(topology.address(CloudTopology.Role.SHARDS), address.getAddress());
