@@ -2,6 +2,7 @@ package dev.stratus.dsl;
 
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.ps.SecretFile;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardAddress;
 import dev.stratus.ps.tls.ShardTls;
@@ -37,6 +38,12 @@ public interface TrainingOptions extends PipelineOptions {
   String getPsTokenVariable();
 
   void setPsTokenVariable(String variable);
+
+  @Description("File holding the secret of the shards named by --psEndpoints, readable by its owner alone (instead of"
+      + " --psTokenVariable)")
+  String getPsTokenFile();
+
+  void setPsTokenFile(String file);
 
   @Description("Heap of each parameter-server shard process LambdaRunner starts (a -Xmx value)")
   @Default.String("1g")
@@ -84,13 +91,22 @@ public interface TrainingOptions extends PipelineOptions {
           ? Shards.processes(spec.psShards(), options.getPsShardHeap(), tls)
           : Shards.inProcess(spec.psShards(), tls);
     }
+    return Shards.remote(addresses, new ShardAccess(token(options), certificate));
+  }
+
+  /** The secret of the shards {@code --psEndpoints} names: from {@code --psTokenFile}, else the environment. */
+  private static String token(TrainingOptions options) {
+    String file = options.getPsTokenFile() == null ? "" : options.getPsTokenFile().trim();
+    if (!file.isEmpty()) {
+      return SecretFile.read(Path.of(file), "--psTokenFile", "the shards' secret");
+    }
     String variable = options.getPsTokenVariable();
     String token = variable == null ? null : System.getenv(variable);
     if (token == null || token.isEmpty()) {
       throw new IllegalArgumentException("--psEndpoints names shards, but the environment variable " + variable
-          + " (--psTokenVariable) holding their secret is not set");
+          + " (--psTokenVariable) holding their secret is not set, and no --psTokenFile is given");
     }
-    return Shards.remote(addresses, new ShardAccess(token, certificate));
+    return token;
   }
 
   /** The shards {@code --psEndpoints} names, unresolved; empty when it names none. */

@@ -1,5 +1,6 @@
 package dev.stratus.ps.server;
 
+import dev.stratus.ps.SecretFile;
 import dev.stratus.ps.ShardAddress;
 import dev.stratus.ps.tls.ShardCertificate;
 import dev.stratus.store.S3Path;
@@ -10,14 +11,9 @@ import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -132,7 +128,7 @@ final class ServerCommandLine {
           tokenOption = option;
           token = option.equals("--token-env")
               ? fromEnvironment(environment, value, option, "the secret")
-              : fromOwnerOnlyFile(Path.of(value), option, "the secret");
+              : SecretFile.read(Path.of(value), option, "the secret");
         }
         case "--tls-key" -> throw new IllegalArgumentException("--tls-key would put the private key on the command"
             + " line, where every local user can read it: give --tls-key-file PATH (a file only you can read) or"
@@ -144,7 +140,7 @@ final class ServerCommandLine {
           certificateOption = option + " " + value;
           certificate = option.equals("--tls-cert-env")
               ? fromEnvironment(environment, value, option, "the certificate")
-              : fromFile(Path.of(value), option);
+              : SecretFile.text(Path.of(value), option);
         }
         case "--tls-key-file", "--tls-key-env" -> {
           if (privateKeyOption != null) {
@@ -153,7 +149,7 @@ final class ServerCommandLine {
           privateKeyOption = option + " " + value;
           privateKey = option.equals("--tls-key-env")
               ? fromEnvironment(environment, value, option, "the private key")
-              : fromOwnerOnlyFile(Path.of(value), option, "the private key");
+              : SecretFile.read(Path.of(value), option, "the private key");
         }
         case "--shard" -> shard = number(option, value, 0, Integer.MAX_VALUE);
         case "--checkpoint" -> checkpoint = S3Path.parse(value);
@@ -234,41 +230,6 @@ final class ServerCommandLine {
           + ") is empty");
     }
     return value;
-  }
-
-  /**
-   * The text of a file holding a secret, without its trailing line breaks; refused when others than its owner may
-   * read or change it.
-   */
-  private static String fromOwnerOnlyFile(Path file, String option, String what) {
-    try {
-      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-      Set<PosixFilePermission> shared = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
-      shared.retainAll(permissions);
-      if (!shared.isEmpty()) {
-        throw new IllegalArgumentException(option + " " + file + " may be read or changed by others than its owner ("
-            + PosixFilePermissions.toString(permissions) + "): chmod 600 " + file);
-      }
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: its access control lists are the user's to set
-    } catch (IOException e) {
-      throw new IllegalArgumentException(option + " " + file + " cannot be read: " + e);
-    }
-    String text = fromFile(file, option);
-    if (text.isEmpty()) {
-      throw new IllegalArgumentException(option + " " + file + " is empty: it must hold " + what);
-    }
-    return text;
-  }
-
-  /** The file's text without its trailing line breaks. */
-  private static String fromFile(Path file, String option) {
-    try {
-      return Files.readString(file).replaceAll("[\\r\\n]+$", "");
-    } catch (IOException e) {
-      throw new IllegalArgumentException(option + " " + file + " cannot be read: " + e);
-    }
   }
 
   private static InetSocketAddress address(String option, String value) {
