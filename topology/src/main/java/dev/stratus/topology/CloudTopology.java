@@ -325,9 +325,16 @@ public final class CloudTopology implements AutoCloseable {
 
   /** Starts a store node, taking the {@link #credentials account's keys}, behind a proxy with {@code proxy}'s delays. */
   public Store startStore(DelayProxy.Options proxy) throws IOException {
+    return startStore(proxy, Files.createDirectories(workDirectory.resolve("store")));
+  }
+
+  /**
+   * As {@link #startStore(DelayProxy.Options)}, serving the buckets in {@code data}: an embedded store's directory
+   * (a benchmark's prepared data, say), which the topology neither empties nor deletes.
+   */
+  public Store startStore(DelayProxy.Options proxy, Path data) throws IOException {
     String accessKey = account.accessKeyId();
     String secretKey = account.secretAccessKey();
-    Path data = Files.createDirectories(workDirectory.resolve("store"));
     ChildProcess node = startIn(Role.STORE, StoreNode.process(address(Role.STORE), data, proxy, accessKey, secretKey)
         .readyWhen(StoreNode.READY_LINE, START_TIMEOUT));
     StoreNode.Endpoints endpoints = StoreNode.Endpoints.parse(node.ready());
@@ -336,17 +343,26 @@ public final class CloudTopology implements AutoCloseable {
   }
 
   /**
-   * Starts a Lambda node, taking the {@link #credentials account's keys}, with one function, {@code functionName}, running
-   * {@code handler} from this JVM's class path.
+   * Starts a Lambda node, taking the {@link #credentials account's keys}, with one function, {@code functionName},
+   * running {@code handler} from this JVM's class path.
    */
   public Lambda startLambdaService(String functionName, String handler, int memoryMb, int timeoutSeconds)
       throws IOException {
+    return startLambdaService(Map.of(functionName, handler), memoryMb, timeoutSeconds);
+  }
+
+  /**
+   * As {@link #startLambdaService(String, String, int, int)}, with a function for each entry of {@code handlers}
+   * (name to handler); the handle's {@code functionName} is the first name in the map's order.
+   */
+  public Lambda startLambdaService(Map<String, String> handlers, int memoryMb, int timeoutSeconds)
+      throws IOException {
     AwsBasicCredentials credentials = account;
-    ChildProcess node = startIn(Role.LAMBDA, LambdaNode.process(address(Role.LAMBDA), functionName, handler,
-            memoryMb, timeoutSeconds, credentials)
+    ChildProcess node = startIn(Role.LAMBDA, LambdaNode.process(address(Role.LAMBDA), handlers, memoryMb,
+            timeoutSeconds, credentials)
         .readyWhen(LambdaNode.READY_LINE, START_TIMEOUT));
-    return new Lambda(URI.create(node.ready()), REGION, StaticCredentialsProvider.create(credentials), functionName,
-        node);
+    return new Lambda(URI.create(node.ready()), REGION, StaticCredentialsProvider.create(credentials),
+        handlers.keySet().iterator().next(), node);
   }
 
   /** {@link #startShards(int, String, boolean, DelayProxy.Options, String)}: TLS, a datacenter's latency, 512 MB each. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -97,6 +98,21 @@ public final class DelayProxy implements AutoCloseable {
 
     public Options withCapture(Path file) {
       return new Options(firstByteDelay, bytesPerSecond, oneWayLatency, file);
+    }
+
+    /** What it imitates, for a benchmark's setting line: "20 ms to first byte, 80 MB/s a connection", say. */
+    public String describe() {
+      List<String> parts = new ArrayList<>();
+      if (!firstByteDelay.isZero()) {
+        parts.add(String.format(Locale.ROOT, "%.0f ms to first byte", firstByteDelay.toNanos() / 1e6));
+      }
+      if (bytesPerSecond > 0) {
+        parts.add(String.format(Locale.ROOT, "%.0f MB/s a connection", bytesPerSecond / 1e6));
+      }
+      if (!oneWayLatency.isZero()) {
+        parts.add(String.format(Locale.ROOT, "%.0f µs each way", oneWayLatency.toNanos() / 1e3));
+      }
+      return parts.isEmpty() ? "no delay" : String.join(", ", parts);
     }
 
     /** The command-line options that give a proxy process these options ({@link #from} reads them). */
