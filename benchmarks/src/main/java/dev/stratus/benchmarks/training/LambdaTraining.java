@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.training;
 
+import dev.stratus.benchmarks.CloudRun;
 import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.ReadDataset;
 import dev.stratus.jobs.train.CurvePoint;
@@ -13,6 +14,8 @@ import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -61,12 +64,30 @@ public final class LambdaTraining {
    */
   public static TrainResult train(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
       int lifetime, float learningRate, int memoryMb, UnaryOperator<LogisticRegression> tuning) {
-    LambdaRunnerOptions options = PipelineOptionsFactory.fromArgs("--runner=LambdaRunner",
-        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench",
-        "--lambdaEndpoint=" + lambda.endpoint(), "--functionName=" + FUNCTION,
-        "--workerMemoryMb=" + memoryMb, "--taskTimeoutSeconds=300").as(LambdaRunnerOptions.class);
+    LambdaRunnerOptions options = lambdaOptions(memoryMb, "--runner=LambdaRunner",
+        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--lambdaEndpoint=" + lambda.endpoint());
     options.setLambdaCredentials(lambda.credentialsProvider());
     return train(options, "lambda-" + workers, data, workers, seconds, lifetime, learningRate, tuning);
+  }
+
+  /**
+   * As above, in the cloud-shaped topology: the workers are functions of {@code cloud}'s Lambda service (registered
+   * as {@link #FUNCTION}), the data come through its store node, and the training uses its shards.
+   */
+  public static TrainResult train(CloudRun cloud, BenchmarkData data, int workers, int seconds, int lifetime,
+      float learningRate) {
+    LambdaRunnerOptions options = lambdaOptions(WORKER_MEMORY_MB, cloud.runnerArguments().toArray(String[]::new));
+    cloud.configure(options);
+    return train(options, "cloud-lambda-" + workers, data, workers, seconds, lifetime, learningRate,
+        UnaryOperator.identity());
+  }
+
+  /** LambdaRunner's options for our function with {@code memoryMb}, after {@code deployment}'s arguments. */
+  private static LambdaRunnerOptions lambdaOptions(int memoryMb, String... deployment) {
+    List<String> args = new ArrayList<>(List.of(deployment));
+    args.addAll(List.of("--bucket=bench", "--functionName=" + FUNCTION, "--workerMemoryMb=" + memoryMb,
+        "--taskTimeoutSeconds=300"));
+    return PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(LambdaRunnerOptions.class);
   }
 
   /** The same pipeline on the DirectRunner: its training runs the workers as threads of this JVM. */

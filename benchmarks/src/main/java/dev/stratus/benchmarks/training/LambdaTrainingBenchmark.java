@@ -1,6 +1,8 @@
 package dev.stratus.benchmarks.training;
 
+import dev.stratus.benchmarks.CloudRun;
 import dev.stratus.benchmarks.Machine;
+import dev.stratus.benchmarks.Topology;
 import dev.stratus.jobs.train.GenerationRecord;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.ThreadWorkers;
@@ -13,18 +15,27 @@ import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.lambda.local.FunctionStats;
 import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.ps.Optimizer;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.store.S3Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Training with 1, 2 and 4 Lambda workers (LambdaRunner, the local Lambda service with process environments,
  * parameter-server shard processes) beside the DirectRunner's in-JVM training (worker threads, in-process shard) on
  * the same data and time budget: updates/s, time until the held-out loss is within 1% of liblinear's optimum on the
- * same rows, and the share of worker time lost to launching generations (cold and warm starts, hand-overs).
+ * same rows, and the share of worker time lost to launching generations (cold and warm starts, hand-overs). With
+ * {@code --topology cloud} the Lambda workers run in the cloud-shaped topology instead ({@link CloudRun}: the store
+ * behind S3's delays, one TLS shard behind a datacenter's round trip, the Lambda service, each in a network namespace
+ * of its own); {@code loopback,cloud} measures both in one run.
  *
- * <pre>mvn -q -pl benchmarks exec:java@lambda-training [-Dexec.args="--rows 1000000 --seconds 90 --lifetime 20"]</pre>
+ * <pre>mvn -q -pl benchmarks exec:java@lambda-training [-Dexec.args="--rows 1000000 --seconds 90 --lifetime 20
+ *     --topology loopback,cloud"]</pre>
  */
 public final class LambdaTrainingBenchmark {
+
+  private static final int[] WORKERS = {1, 2, 4};
 
   private LambdaTrainingBenchmark() {}
 
@@ -32,13 +43,15 @@ public final class LambdaTrainingBenchmark {
     long rows = 300_000;
     int seconds = 40;
     int lifetime = 5;
+    List<Topology> topologies = List.of(Topology.LOOPBACK);
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rows" -> rows = Long.parseLong(args[i + 1]);
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--lifetime" -> lifetime = Integer.parseInt(args[i + 1]);
+        case "--topology" -> topologies = Topology.parse(args[i + 1]);
         default -> throw new IllegalArgumentException(
-            "unknown argument " + args[i] + " (--rows N, --seconds S, --lifetime S)");
+            "unknown argument " + args[i] + " (--rows N, --seconds S, --lifetime S, --topology loopback,cloud)");
       }
     }
     BenchmarkData data = BenchmarkData.prepare(rows);
@@ -59,18 +72,31 @@ public final class LambdaTrainingBenchmark {
     System.out.println("| run | final held-out logloss | updates | updates/s | time to within 1% of liblinear |"
         + " generations | launch share of worker time | invocations | cold starts |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    TrainResult direct = inJvm(data, heldOut, seconds, lifetime);
-    double directTime = LambdaTraining.timeToTarget(direct, optimum.test().logloss() * 1.01);
-    row("DirectRunner in-JVM, 4 threads", direct, optimum, directTime, -1, -1);
-    try (LocalLambdaService lambda = LocalLambdaService.start()) {
-      LambdaTraining.registerWorkerFunction(lambda);
-      for (int workers : new int[] {1, 2, 4}) {
-        FunctionStats before = lambda.stats(LambdaTraining.FUNCTION);
-        TrainResult r = LambdaTraining.train(lambda, data, workers, seconds, lifetime, 0.05f);
-        FunctionStats after = lambda.stats(LambdaTraining.FUNCTION);
-        row(workers + " Lambda worker" + (workers > 1 ? "s" : ""), r, optimum,
-            LambdaTraining.timeToTarget(r, optimum.test().logloss() * 1.01), after.invocations() - before.invocations(),
-            after.coldStarts() - before.coldStarts());
+    if (topologies.contains(Topology.LOOPBACK)) {
+      TrainResult direct = inJvm(data, heldOut, seconds, lifetime);
+      double directTime = LambdaTraining.timeToTarget(direct, optimum.test().logloss() * 1.01);
+      row("DirectRunner in-JVM, 4 threads", direct, optimum, directTime, -1, -1);
+      try (LocalLambdaService lambda = LocalLambdaService.start()) {
+        LambdaTraining.registerWorkerFunction(lambda);
+        for (int workers : WORKERS) {
+          FunctionStats before = lambda.stats(LambdaTraining.FUNCTION);
+          TrainResult r = LambdaTraining.train(lambda, data, workers, seconds, lifetime, 0.05f);
+          FunctionStats after = lambda.stats(LambdaTraining.FUNCTION);
+          row(lambdaWorkers(workers) + ", loopback", r, optimum,
+              LambdaTraining.timeToTarget(r, optimum.test().logloss() * 1.01),
+              after.invocations() - before.invocations(), after.coldStarts() - before.coldStarts());
+        }
+      }
+    }
+    if (topologies.contains(Topology.CLOUD)) {
+      // The Lambda service's counters are in its own process there: no invocation or cold-start columns.
+      try (CloudRun cloud = CloudRun.start(BenchmarkData.home().resolve("data").resolve("store"),
+          Map.of(LambdaTraining.FUNCTION, WorkerFunction.HANDLER), LambdaTraining.WORKER_MEMORY_MB, 300, 1)) {
+        for (int workers : WORKERS) {
+          TrainResult r = LambdaTraining.train(cloud, data, workers, seconds, lifetime, 0.05f);
+          row(lambdaWorkers(workers) + ", cloud", r, optimum,
+              LambdaTraining.timeToTarget(r, optimum.test().logloss() * 1.01), -1, -1);
+        }
       }
     }
     System.out.printf("%nlaunch share: sum over generations of (ended - launched - the worker's own work time) over"
@@ -79,6 +105,10 @@ public final class LambdaTrainingBenchmark {
         + "%nLoad average at the end %.1f.%n",
         Machine.loadAverage());
     System.exit(0);
+  }
+
+  private static String lambdaWorkers(int workers) {
+    return workers + " Lambda worker" + (workers > 1 ? "s" : "");
   }
 
   private static void row(String name, TrainResult r, Liblinear.Optimum optimum, double toTarget, long invocations,

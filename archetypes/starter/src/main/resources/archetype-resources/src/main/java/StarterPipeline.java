@@ -31,7 +31,7 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class StarterPipeline {
   public interface Options extends StoreOptions {
-    @Description("A LIBSVM file (label index:value ...); empty: generate one under --dataDir")
+    @Description("A LIBSVM file (label index:value ...), local or s3://; empty: generate one under --dataDir")
     @Default.String("")
     String getInput();
 
@@ -87,7 +87,7 @@ public final class StarterPipeline {
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
     String input = options.getInput().isEmpty()
         ? generate(Path.of(options.getDataDir(), "starter-input.svm"), options.getRows())
-        : Path.of(options.getInput()).toAbsolutePath().toString();
+        : options.getInput(); // a local file, or s3://... where workers elsewhere (on AWS Lambda) can read it
     String output = options.getOutput();
 
     Pipeline p = Pipeline.create(options);
