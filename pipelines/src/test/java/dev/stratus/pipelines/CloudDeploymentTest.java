@@ -87,13 +87,17 @@ class CloudDeploymentTest {
         "--lambdaEndpoint=" + lambda.endpoint(), "--lambdaRegion=" + lambda.region(),
         "--functionName=" + lambda.functionName(),
         "--psEndpoints=" + shards.endpoints(), "--psTrustCertFile=" + shards.certificateFile()));
-    String cloudOutput = runMainJob("cloud", inCloud, Map.of(
+    List<String> onLoopback = new ArrayList<>(job);
+    onLoopback.addAll(List.of("--dataDir=" + dir.resolve("loopback"), "--psShards=2", "--searchSeconds=0"));
+    // Both at once: each spends most of its time waiting (on invocations, the store's delays, the monitor's rounds),
+    // and the losses they reach do not depend on the pace.
+    MainJob inTheCloud = MainJob.start("cloud", inCloud, Map.of(
         "AWS_ACCESS_KEY_ID", cloud.credentials().accessKeyId(),
         "AWS_SECRET_ACCESS_KEY", cloud.credentials().secretAccessKey(),
         "STRATUS_PS_TOKEN", token));
-    List<String> onLoopback = new ArrayList<>(job);
-    onLoopback.addAll(List.of("--dataDir=" + dir.resolve("loopback"), "--psShards=2", "--searchSeconds=0"));
-    String loopbackOutput = runMainJob("loopback", onLoopback, Map.of());
+    MainJob onTheLoopback = MainJob.start("loopback", onLoopback, Map.of());
+    String cloudOutput = inTheCloud.output();
+    String loopbackOutput = onTheLoopback.output();
 
     System.out.println("The main job in the cloud-shaped topology:\n" + cloudOutput + "\nThe same on loopback:\n"
         + loopbackOutput);
@@ -114,22 +118,28 @@ class CloudDeploymentTest {
         "the shards' secret's bytes crossed a shard link in clear");
   }
 
-  /** Runs the main job in a JVM of its own in this host's namespace; returns its output, after checking it ended well. */
-  private static String runMainJob(String name, List<String> args, Map<String, String> secrets) throws Exception {
-    Path output = dir.resolve(name + ".out");
-    ChildProcess job = ChildJvm.mainClass(CriteoJob.class)
-        .jvmOptions("-Xmx1g")
-        .arguments(args)
-        .environment(secrets)
-        .output(ChildProcess.Output.toFile(output))
-        .name("main job (" + name + ")")
-        .start();
-    try (job) {
-      assertTrue(job.waitFor(Duration.ofMinutes(4)), "the main job (" + name + ") did not end in 4 minutes");
+  /** The main job running in a JVM of its own in this host's namespace, its output going to a file. */
+  private record MainJob(String name, ChildProcess process, Path printed) {
+    static MainJob start(String name, List<String> args, Map<String, String> secrets) throws IOException {
+      Path printed = dir.resolve(name + ".out");
+      return new MainJob(name, ChildJvm.mainClass(CriteoJob.class)
+          .jvmOptions("-Xmx1g")
+          .arguments(args)
+          .environment(secrets)
+          .output(ChildProcess.Output.toFile(printed))
+          .name("main job (" + name + ")")
+          .start(), printed);
     }
-    String printed = Files.readString(output);
-    assertEquals(0, job.exitCode(), "the main job (" + name + ") failed:\n" + printed);
-    return printed;
+
+    /** What it printed, once it ended well. */
+    String output() throws Exception {
+      try (process) {
+        assertTrue(process.waitFor(Duration.ofMinutes(4)), "the main job (" + name + ") did not end in 4 minutes");
+      }
+      String text = Files.readString(printed);
+      assertEquals(0, process.exitCode(), "the main job (" + name + ") failed:\n" + text);
+      return text;
+    }
   }
 
   private static double testLogloss(String output) {
