@@ -74,7 +74,8 @@ public final class PsBenchmark {
   }
 
   record Result(String system, int threads, double iterationsPerSecond, double pullP50, double pullP99,
-      double pushP50, double pushP99, double bytesPerIteration, double serverCpuMicrosPerIteration) {
+      double pushP50, double pushP99, double bytesPerIteration, double serverCpuMicrosPerIteration,
+      double clientCpuMicrosPerIteration) {
     double roundTripMicros() {
       return pullP50 + pushP50;
     }
@@ -175,19 +176,21 @@ public final class PsBenchmark {
       }
     }
     printTable(results);
-    java.lang.System.out.printf(Locale.ROOT, "%n%7s %17s %25s %26s%n", "threads", "tls/plain iter/s",
-        "tls/plain p50 round trip", "tls/plain server CPU/iter");
+    java.lang.System.out.printf(Locale.ROOT, "%n%7s %17s %25s %26s %26s%n", "threads", "tls/plain iter/s",
+        "tls/plain p50 round trip", "tls/plain server CPU/iter", "tls/plain client CPU/iter");
     for (Paired paired : pairs) {
-      java.lang.System.out.printf(Locale.ROOT, "%7d %16.2fx %24.2fx %25.2fx%n", paired.threads(),
-          paired.iterationsPerSecond(), paired.roundTrip(), paired.serverCpu());
+      java.lang.System.out.printf(Locale.ROOT, "%7d %16.2fx %24.2fx %25.2fx %25.2fx%n", paired.threads(),
+          paired.iterationsPerSecond(), paired.roundTrip(), paired.serverCpu(), paired.clientCpu());
     }
     java.lang.System.out.println("""
 
         stratus ps:       one shard process serving plain frames; pull = 1 frame of delta-varint keys, push = keys +
                           floats, SGD applied by the shard; every call waited for.
-        stratus ps tls:   the same in a second shard process serving TLS 1.3 (JDK provider, EC P-256 certificate,
-                          AES-GCM), the client pinning its certificate.
-        tls/plain:        the median over rounds of each round's ratio (the two run back to back in a round).
+        stratus ps tls:   the same in a second shard process serving TLS 1.3 (EC P-256 certificate, AES-128-GCM;
+                          BoringSSL on both sides where it loads: netty-tcnative on the shard, Conscrypt in the client,
+                          else the JDK's provider), the client pinning its certificate.
+        tls/plain:        the median over rounds of each round's ratio (the two run back to back in a round); client
+                          CPU/iter is this process's, where the client threads run.
         Goal: tls/plain iter/s >= 0.85 (TLS costs at most 15% of the iterations).""");
   }
 
@@ -246,12 +249,13 @@ public final class PsBenchmark {
    * right after the other in every round, so a burst of the machine's other load mostly spoils one round's pair
    * instead of biasing one system's median.
    */
-  record Paired(int threads, double iterationsPerSecond, double roundTrip, double serverCpu) {
+  record Paired(int threads, double iterationsPerSecond, double roundTrip, double serverCpu, double clientCpu) {
     static Paired of(int threads, List<Result> ours, List<Result> baseline) {
       return new Paired(threads,
           medianRatio(ours, baseline, Result::iterationsPerSecond),
           medianRatio(ours, baseline, Result::roundTripMicros),
-          medianRatio(ours, baseline, Result::serverCpuMicrosPerIteration));
+          medianRatio(ours, baseline, Result::serverCpuMicrosPerIteration),
+          medianRatio(ours, baseline, Result::clientCpuMicrosPerIteration));
     }
 
     private static double medianRatio(List<Result> ours, List<Result> baseline,
@@ -288,12 +292,15 @@ public final class PsBenchmark {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(threads);
     long[] serverCpu = new long[2]; // at the start and the end of the measured time
+    long[] clientCpu = new long[2]; // this process's, whose client threads are all that run then
     Thread cpuClock = new Thread(() -> {
       try {
         sleepUntil(measureFrom);
         serverCpu[0] = tested.serverCpuNanos();
+        clientCpu[0] = ownCpuNanos();
         sleepUntil(measureTo);
         serverCpu[1] = tested.serverCpuNanos();
+        clientCpu[1] = ownCpuNanos();
       } catch (Throwable e) {
         failure.compareAndSet(null, e);
       }
@@ -357,8 +364,15 @@ public final class PsBenchmark {
     long[] allPushes = Arrays.stream(pushes).flatMapToLong(Arrays::stream).sorted().toArray();
     Result result = new Result(system, threads, total / seconds, micros(allPulls, 0.5), micros(allPulls, 0.99),
         micros(allPushes, 0.5), micros(allPushes, 0.99), (double) Arrays.stream(bytes).sum() / Math.max(1, total),
-        (serverCpu[1] - serverCpu[0]) / 1e3 / Math.max(1, total));
+        (serverCpu[1] - serverCpu[0]) / 1e3 / Math.max(1, total),
+        (clientCpu[1] - clientCpu[0]) / 1e3 / Math.max(1, total));
     return result;
+  }
+
+  /** CPU time this process has used so far, user and system. */
+  private static long ownCpuNanos() {
+    return ProcessHandle.current().info().totalCpuDuration().orElseThrow(
+        () -> new IllegalStateException("no CPU time for this process")).toNanos();
   }
 
   private static void sleepUntil(long nanoTime) throws InterruptedException {
