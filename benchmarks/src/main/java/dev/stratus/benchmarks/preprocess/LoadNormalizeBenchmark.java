@@ -28,6 +28,7 @@ import dev.stratus.runner.lambda.scheduler.StageReport;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.topology.CloudTopology;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -128,6 +129,10 @@ public final class LoadNormalizeBenchmark {
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
             + " (--rows N, --files F, --topology loopback|cloud|loopback,cloud)");
       }
+    }
+    // refuse now, not after minutes of measuring the other runs
+    if (topologies.contains(Topology.CLOUD) && CloudTopology.unavailableReason() != null) {
+      throw new IllegalStateException("--topology cloud needs network namespaces: " + CloudTopology.unavailableReason());
     }
     Path work = Files.createTempDirectory("stratus-load-normalize");
     try {
