@@ -1,10 +1,15 @@
 package dev.stratus.benchmarks.paper;
 
+import dev.stratus.benchmarks.CloudRun;
 import dev.stratus.benchmarks.Machine;
+import dev.stratus.benchmarks.Topology;
 import dev.stratus.benchmarks.ps.RedisServer;
 import dev.stratus.benchmarks.ps.RespClient;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
+import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.ReadDataset;
+import dev.stratus.dsl.TrainingOptions;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jvm.ClassPath;
 import dev.stratus.kernels.data.SparseRow;
@@ -15,9 +20,16 @@ import dev.stratus.kernels.sgd.LogisticGradient;
 import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
+import dev.stratus.runner.lambda.LambdaRunnerOptions;
+import dev.stratus.runner.lambda.message.WorkerFunction;
+import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
+import dev.stratus.topology.DelayProxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,6 +41,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.roaringbitmap.RoaringBitmap;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -37,12 +56,15 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 /**
  * The paper's Figure 5: held-out logloss over time of asynchronous SGD written on a general serverless system
  * (PyWren-style variants (0) to (4), each one optimisation more) against ours (LambdaRunner's training against
- * parameter-server shards), all as Lambda invocations of the local Lambda service on the same data, with the same
- * number of workers and the same time budget; plus a Bosen-like reference (the same SGD on threads of one JVM
- * sharing the model in memory). Writes results/figure5.csv, figure5.png and figure5.md.
+ * parameter-server shards), all as Lambda invocations on the same data, with the same number of workers and the same
+ * time budget; plus a Bosen-like reference (the same SGD on threads of one JVM sharing the model in memory). Each
+ * {@code --topology} runs every variant and ours: on loopback (the local Lambda service, the embedded store and Redis
+ * in this JVM's reach), or in the cloud topology ({@link CloudRun}: the workers run on its Lambda node and read and
+ * write through its store node, behind S3's delays; ours trains against its TLS shards). Writes
+ * results/figure5.csv, figure5.png and figure5.md.
  *
  * <pre>mvn -q -pl benchmarks exec:java@figure5 [-Dexec.args="--rows 1000000 --seconds 120 --workers 4
- *     --redis /usr/bin/redis-server"]</pre>
+ *     --redis /usr/bin/redis-server --topology loopback,cloud"]</pre>
  */
 public final class Figure5Benchmark {
   private static final String FUNCTION = "figure5-worker";
@@ -50,6 +72,13 @@ public final class Figure5Benchmark {
   private static final String BOSEN = "Bosen-like: one JVM, threads, no network";
   /** Rows per gradient, as ours (LogisticRegression's default). */
   private static final int MINIBATCH = 20;
+  /** LambdaRunner's task timeout for ours, as LambdaTraining sets it. */
+  private static final int OURS_TASK_TIMEOUT_SECONDS = 300;
+  /** Ours' parameter-server shards in the cloud: as many as LogisticRegression's default, which loopback runs. */
+  private static final int CLOUD_SHARDS = 1;
+  private static final String CLOUD_WITHOUT_REDIS = "In the cloud topology variants (3) and (4) were left out: its"
+      + " workers, on the Lambda node, would reach Redis only on their own loopback (RespClient connects to"
+      + " 127.0.0.1), and CloudRun starts nothing in the shards' namespace where Redis would belong.";
 
   private final BenchmarkData data;
   private final SparseRow[] heldOut;
@@ -59,8 +88,6 @@ public final class Figure5Benchmark {
   private final int seconds;
   private final int modelSize;
   private final ExecutorService invocations = Executors.newCachedThreadPool();
-  private LambdaClient lambdaClient;
-  private int redisPort = -1;
 
   private Figure5Benchmark(BenchmarkData data, int workers, int seconds) {
     this.data = data;
@@ -75,19 +102,30 @@ public final class Figure5Benchmark {
   /** A variant's curve and how many gradients reached the model. */
   private record Run(List<DriverModel.Point> curve, long gradients) {}
 
+  /**
+   * Where one topology's variants run: the Lambda service that runs the workers, the store the workers and the
+   * driver exchange through (the driver's client, and its fields as the workers reach it), Redis's port for variants
+   * (3) and (4) (-1 when there is none), and how ours trains there.
+   */
+  private record Deployment(Topology topology, LambdaClient lambda, ObjectStore store,
+      Map<String, String> workerStoreFields, int redisPort, Supplier<TrainResult> ours) {}
+
   public static void main(String[] args) throws Exception {
     long rows = 1_000_000; // a million rows at least, for the comparison to mean something at 2^19 features
     int seconds = 60;
     int workers = 2;
     String redisBinary = "/usr/bin/redis-server";
+    List<Topology> topologies = List.of(Topology.LOOPBACK);
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rows" -> rows = Long.parseLong(args[i + 1]);
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--workers" -> workers = Integer.parseInt(args[i + 1]);
         case "--redis" -> redisBinary = args[i + 1];
+        case "--topology" -> topologies = Topology.parse(args[i + 1]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + " (--rows N, --seconds S, --workers W, --redis PATH-TO-redis-server)");
+            + " (--rows N, --seconds S, --workers W, --redis PATH-TO-redis-server,"
+            + " --topology loopback|cloud|loopback,cloud)");
       }
     }
     double loadAtStart = Machine.loadAverage();
@@ -97,76 +135,154 @@ public final class Figure5Benchmark {
         Arrays.asList(benchmark.heldOut), LambdaTraining.LIBLINEAR_C);
     String setting = String.format(Locale.ROOT,
         "%,d training rows, %,d held-out rows (the whole test split, never trained on), 2^%d features; %d workers, %d s each;"
-            + " %d cores, load average %.1f at the start; planted model's held-out logloss %.5f;"
+            + " topology %s; %d cores, load average %.1f at the start; planted model's held-out logloss %.5f;"
             + " liblinear-train -s 0, best C of %s: C = %s, held-out logloss %.5f",
         data.train.rowCount(), benchmark.heldOut.length, BenchmarkData.MODEL_BITS, workers, seconds,
+        topologies.stream().map(Topology::label).collect(Collectors.joining(" then ")),
         Runtime.getRuntime().availableProcessors(), loadAtStart, data.plantedLogloss,
         Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss());
     System.out.println(setting);
     boolean withRedis = Files.isExecutable(Path.of(redisBinary));
-    Map<String, Run> runs = new LinkedHashMap<>();
     List<String> notes = new ArrayList<>();
     if (!withRedis) {
       notes.add("No redis-server at " + redisBinary + " (apt-get install redis-server, or pass --redis PATH):"
           + " variants (3) and (4) were left out.");
-      System.out.println(notes.get(0));
+    } else if (topologies.contains(Topology.CLOUD)) {
+      notes.add(CLOUD_WITHOUT_REDIS);
     }
-    try (LocalLambdaService lambda = LocalLambdaService.start();
-        RedisServer redis = withRedis ? new RedisServer(redisBinary) : null) {
-      lambda.registerFunction(FunctionSpec.of(FUNCTION, ExchangeWorker.HANDLER,
-              ClassPath.currentEntries())
-          .withMemoryMb(LambdaTraining.WORKER_MEMORY_MB).withTimeoutSeconds(Math.min(900, seconds + 120)));
-      LambdaTraining.registerWorkerFunction(lambda);
-      benchmark.lambdaClient = lambda.clientBuilder().build();
-      benchmark.redisPort = redis == null ? -1 : redis.port;
-      for (Variant variant : Variant.values()) {
-        if (variant.needsRedis() && !withRedis) {
-          continue;
-        }
-        runs.put(variant.label, benchmark.exchange(variant));
-        report(variant.label, runs.get(variant.label));
+    notes.forEach(System.out::println);
+    Map<Topology, Map<String, Run>> runs = new LinkedHashMap<>();
+    try {
+      for (Topology topology : topologies) {
+        runs.put(topology, topology == Topology.CLOUD
+            ? benchmark.inTheCloud()
+            : benchmark.onLoopback(withRedis ? redisBinary : null));
       }
-      runs.put(OURS, benchmark.ours(lambda));
-      report(OURS, runs.get(OURS));
     } finally {
       benchmark.invocations.shutdownNow();
     }
     int threads = Runtime.getRuntime().availableProcessors();
-    runs.put(BOSEN, benchmark.bosenLike(threads));
-    report(BOSEN, runs.get(BOSEN));
+    Run bosen = benchmark.bosenLike(threads);
+    report(null, BOSEN, bosen);
 
     Path out = BenchmarkData.home().resolve("results");
     Files.createDirectories(out);
     Map<String, List<DriverModel.Point>> curves = new LinkedHashMap<>();
-    runs.forEach((name, run) -> curves.put(name, run.curve()));
+    StringBuilder tables = new StringBuilder();
+    for (Map.Entry<Topology, Map<String, Run>> ofTopology : runs.entrySet()) {
+      Topology topology = ofTopology.getKey();
+      ofTopology.getValue().forEach((name, run) -> curves.put(label(topology, name), run.curve()));
+      Map<String, Run> tableRows = new LinkedHashMap<>(ofTopology.getValue());
+      tableRows.put(BOSEN, bosen);
+      tables.append("**").append(topology.label()).append("**: ").append(where(topology)).append(".\n\n")
+          .append(table(tableRows, optimum.test().logloss(), seconds)).append('\n');
+    }
+    curves.put(BOSEN, bosen.curve());
+    if (runs.size() > 1) {
+      notes.add("The Bosen-like row is one run, with no network, repeated in each table to compare it with that"
+          + " topology's ours.");
+    }
     Curves.writeCsv(out.resolve("figure5.csv"), "variant", curves);
     Curves.chart(out.resolve("figure5.png"), "Figure 5: held-out logloss over time, the same SGD exchanged six ways",
         curves, Curves.referenceLines(optimum.test().logloss(), data.plantedLogloss));
-    String table = table(runs, optimum.test().logloss(), seconds);
     Report.publish(out.resolve("figure5.md"), setting,
-        table + (notes.isEmpty() ? "" : "\n" + String.join("\n", notes) + "\n") + "\n![Figure 5](figure5.png)\n",
+        tables + (notes.isEmpty() ? "" : String.join("\n", notes) + "\n") + "\n![Figure 5](figure5.png)\n",
         out.resolve("figure5.csv"), out.resolve("figure5.png"));
     System.exit(0);
   }
 
-  private static void report(String name, Run run) {
+  /** A curve's name in the chart and the CSV: the variant's, after its topology's. */
+  private static String label(Topology topology, String name) {
+    return topology.label() + ": " + name;
+  }
+
+  /** What a topology's table was measured on. */
+  private static String where(Topology topology) {
+    return switch (topology) {
+      case LOOPBACK -> "the local Lambda service, the embedded store and Redis, all on this machine's loopback";
+      case CLOUD -> "the cloud topology: the workers on its Lambda node, the store node behind "
+          + DelayProxy.Options.s3().describe() + ", " + CLOUD_SHARDS + " TLS shard for ours behind "
+          + DelayProxy.Options.datacenter().describe();
+    };
+  }
+
+  /** The variants and ours with the local Lambda service, the embedded store and, from {@code redisBinary}, Redis. */
+  private Map<String, Run> onLoopback(String redisBinary) throws Exception {
+    try (LocalLambdaService lambda = LocalLambdaService.start();
+        LambdaClient client = lambda.clientBuilder().build();
+        RedisServer redis = redisBinary == null ? null : new RedisServer(redisBinary)) {
+      lambda.registerFunction(FunctionSpec.of(FUNCTION, ExchangeWorker.HANDLER, ClassPath.currentEntries())
+          .withMemoryMb(LambdaTraining.WORKER_MEMORY_MB).withTimeoutSeconds(exchangeWorkerTimeoutSeconds()));
+      LambdaTraining.registerWorkerFunction(lambda);
+      return measure(new Deployment(Topology.LOOPBACK, client, data.store,
+          data.store.reachableSpec().workerFields(), redis == null ? -1 : redis.port,
+          () -> LambdaTraining.train(lambda, data, workers, seconds, oursLifetimeSeconds(),
+              DriverModel.LEARNING_RATE)));
+    }
+  }
+
+  /**
+   * The variants and ours in the cloud topology, whose store node serves the benchmark's own store directory: the
+   * chunks written there are the workers' input, read through S3's delays.
+   */
+  private Map<String, Run> inTheCloud() throws Exception {
+    Map<String, String> functions =
+        Map.of(FUNCTION, ExchangeWorker.HANDLER, LambdaTraining.FUNCTION, WorkerFunction.HANDLER);
+    try (CloudRun cloud = CloudRun.start(data.store.spec().embeddedDir(), functions, LambdaTraining.WORKER_MEMORY_MB,
+            Math.max(OURS_TASK_TIMEOUT_SECONDS, exchangeWorkerTimeoutSeconds()), CLOUD_SHARDS);
+        LambdaClient client = cloud.lambdaClient()) {
+      StoreSpec store = cloud.store().spec();
+      return measure(new Deployment(Topology.CLOUD, client, ObjectStore.of(store), store.workerFields(), -1,
+          () -> trainInTheCloud(cloud)));
+    }
+  }
+
+  /** Runs every variant the deployment can (those needing Redis only with one), then ours. */
+  private Map<String, Run> measure(Deployment deployment) throws Exception {
+    Map<String, Run> runs = new LinkedHashMap<>();
+    for (Variant variant : Variant.values()) {
+      if (variant.needsRedis() && deployment.redisPort() < 0) {
+        continue;
+      }
+      runs.put(variant.label, exchange(variant, deployment));
+      report(deployment.topology(), variant.label, runs.get(variant.label));
+    }
+    runs.put(OURS, ours(deployment));
+    report(deployment.topology(), OURS, runs.get(OURS));
+    return runs;
+  }
+
+  /** A PyWren-style worker's function timeout: its budget and time to return, within Lambda's 15 minutes. */
+  private int exchangeWorkerTimeoutSeconds() {
+    return Math.min(900, seconds + 120);
+  }
+
+  /** How long one of ours' workers runs before LambdaRunner replaces it. */
+  private int oursLifetimeSeconds() {
+    return Math.min(seconds, 240);
+  }
+
+  /** Prints a run's last point; {@code topology} is null for the Bosen-like reference, which has none. */
+  private static void report(Topology topology, String name, Run run) {
     DriverModel.Point last = run.curve().get(run.curve().size() - 1);
     System.out.printf(Locale.ROOT, "%s: held-out logloss %.5f after %.1f s, %,d gradients applied (load %.1f)%n",
-        name, last.logloss(), last.seconds(), run.gradients(), Machine.loadAverage());
+        topology == null ? name : label(topology, name), last.logloss(), last.seconds(), run.gradients(),
+        Machine.loadAverage());
   }
 
   /** One PyWren-style variant: the driver applies the gradients and publishes the model through the exchange. */
-  private Run exchange(Variant variant) throws Exception {
+  private Run exchange(Variant variant, Deployment deployment) throws Exception {
     S3Path root = S3Path.parse("s3://bench/figure5/" + variant.name().toLowerCase(Locale.ROOT) + "-"
         + System.currentTimeMillis());
     if (variant.needsRedis()) {
-      try (RespClient redis = new RespClient(redisPort)) {
+      try (RespClient redis = new RespClient(deployment.redisPort())) {
         redis.call("FLUSHALL");
       }
     }
     DriverModel model = new DriverModel(modelSize);
     long gradients = 0;
-    try (Exchange exchange = Exchange.open(variant.transport, data.store, root, redisPort, modelSize)) {
+    try (Exchange exchange =
+        Exchange.open(variant.transport, deployment.store(), root, deployment.redisPort(), modelSize)) {
       exchange.publish(model.weights, 0, new RoaringBitmap());
       DriverModel.Monitor monitor = model.monitor(heldOut, 1000);
       long deadline = System.currentTimeMillis() + seconds * 1000L;
@@ -174,7 +290,7 @@ public final class Figure5Benchmark {
         for (long v = 0; System.currentTimeMillis() < deadline; v++) {
           List<CompletableFuture<Long>> calls = new ArrayList<>();
           for (int w = 0; w < workers; w++) {
-            calls.add(invoke(call(variant, root, w, v, deadline)));
+            calls.add(invoke(deployment, call(variant, deployment, root, w, v, deadline)));
           }
           CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
           for (int w = 0; w < workers; w++) {
@@ -186,7 +302,7 @@ public final class Figure5Benchmark {
       } else {
         List<CompletableFuture<Long>> running = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
-          running.add(invoke(call(variant, root, w, 0, deadline)));
+          running.add(invoke(deployment, call(variant, deployment, root, w, 0, deadline)));
         }
         gradients = variant.asynchronous
             ? applyAsTheyCome(exchange, model, running, deadline)
@@ -196,7 +312,7 @@ public final class Figure5Benchmark {
       }
       List<DriverModel.Point> curve = monitor.stop(heldOut);
       if (!variant.needsRedis()) {
-        data.store.deleteAll(root);
+        deployment.store().deleteAll(root);
       }
       return new Run(curve, gradients);
     }
@@ -270,19 +386,20 @@ public final class Figure5Benchmark {
     Thread.sleep(1);
   }
 
-  private WorkerCall call(Variant variant, S3Path root, int worker, long iteration, long deadline) {
-    return new WorkerCall(variant, worker, workers, data.store.reachableSpec().workerFields(), root.toString(),
-        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, redisPort, iteration, deadline);
+  private WorkerCall call(Variant variant, Deployment deployment, S3Path root, int worker, long iteration,
+      long deadline) {
+    return new WorkerCall(variant, worker, workers, deployment.workerStoreFields(), root.toString(),
+        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, deployment.redisPort(), iteration, deadline);
   }
 
-  private CompletableFuture<Long> invoke(WorkerCall call) {
+  private CompletableFuture<Long> invoke(Deployment deployment, WorkerCall call) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         SdkBytes payload = SdkBytes.fromByteArray(ExchangeWorker.JSON.writeValueAsBytes(call));
-        InvokeResponse response = lambdaClient.invoke(b -> b.functionName(FUNCTION).payload(payload));
+        InvokeResponse response = deployment.lambda().invoke(b -> b.functionName(FUNCTION).payload(payload));
         if (response.functionError() != null) {
-          throw new IllegalStateException(call.variant().label + ": worker " + call.worker() + " failed: "
-              + response.payload().asUtf8String());
+          throw new IllegalStateException(label(deployment.topology(), call.variant().label) + ": worker "
+              + call.worker() + " failed: " + response.payload().asUtf8String());
         }
         return ExchangeWorker.JSON.readTree(response.payload().asByteArray()).get("iterations").asLong();
       } catch (java.io.IOException e) {
@@ -292,13 +409,59 @@ public final class Figure5Benchmark {
   }
 
   /** Ours: LambdaRunner's training with the same workers and budget; its curve is on the same held-out rows. */
-  private Run ours(LocalLambdaService lambda) {
-    TrainResult r = LambdaTraining.train(lambda, data, workers, seconds, Math.min(seconds, 240),
-        DriverModel.LEARNING_RATE);
+  private static Run ours(Deployment deployment) {
+    TrainResult r = deployment.ours().get();
     List<DriverModel.Point> curve = r.curve().stream()
         .map(p -> new DriverModel.Point(p.seconds(), p.validationLogloss()))
         .toList();
     return new Run(curve, r.updates());
+  }
+
+  /**
+   * Ours in the cloud topology: LambdaTraining's pipeline, with its options for our worker function, on
+   * {@code cloud}'s store node, Lambda node and shards. LambdaTraining is gaining a train(CloudRun, ...) that does
+   * this: once it has, this method and {@link SaveResult} give way to it.
+   */
+  private TrainResult trainInTheCloud(CloudRun cloud) {
+    List<String> args = new ArrayList<>(cloud.runnerArguments());
+    args.addAll(List.of("--bucket=bench", "--functionName=" + LambdaTraining.FUNCTION,
+        "--workerMemoryMb=" + LambdaTraining.WORKER_MEMORY_MB, "--taskTimeoutSeconds=" + OURS_TASK_TIMEOUT_SECONDS));
+    // --psEndpoints, --psTrustCertFile and --psTokenFile are TrainingOptions', which no registrar makes known
+    PipelineOptionsFactory.register(TrainingOptions.class);
+    LambdaRunnerOptions options =
+        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(LambdaRunnerOptions.class);
+    cloud.configure(options);
+    String name = "figure5-cloud-" + workers;
+    S3Path saved = S3Path.parse("s3://bench/results/" + name);
+    Pipeline p = Pipeline.create(options);
+    p.apply("Train", ReadDataset.from(data.train.location()))
+        .apply(LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
+            .workers(workers)
+            .learningRate(DriverModel.LEARNING_RATE)
+            .epsilon(0)
+            .evalInterval(Duration.ofSeconds(1))
+            .timeout(Duration.ofSeconds(seconds))
+            .workerLifetime(Duration.ofSeconds(oursLifetimeSeconds()))
+            .modelTo("s3://bench/models/" + name))
+        .apply(ParDo.of(new SaveResult(saved.toString())));
+    p.run().waitUntilFinish();
+    return (TrainResult) SerializableUtils.deserializeFromByteArray(
+        ObjectStore.of(cloud.store().spec()).get(saved), "ours' training result in the cloud");
+  }
+
+  /** Brings ours' result back to this JVM through the store, wherever the last step ran. */
+  static final class SaveResult extends DoFn<TrainResult, Void> {
+    private final String location;
+
+    SaveResult(String location) {
+      this.location = location;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)))
+          .put(S3Path.parse(location), SerializableUtils.serializeToByteArray(c.element()));
+    }
   }
 
   /** The same SGD on {@code threads} threads sharing one model in memory (Hogwild-style), chunks prefetched. */
