@@ -8,8 +8,6 @@ import dev.stratus.benchmarks.ps.RespClient;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
 import dev.stratus.dsl.LogisticRegression;
-import dev.stratus.dsl.ReadDataset;
-import dev.stratus.dsl.TrainingOptions;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jvm.ClassPath;
 import dev.stratus.kernels.data.SparseRow;
@@ -20,16 +18,13 @@ import dev.stratus.kernels.sgd.LogisticGradient;
 import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
-import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.runner.lambda.message.WorkerFunction;
-import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import dev.stratus.topology.DelayProxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -43,11 +38,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.util.SerializableUtils;
 import org.roaringbitmap.RoaringBitmap;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -233,7 +223,8 @@ public final class Figure5Benchmark {
         LambdaClient client = cloud.lambdaClient()) {
       StoreSpec store = cloud.store().spec();
       return measure(new Deployment(Topology.CLOUD, client, ObjectStore.of(store), store.workerFields(), -1,
-          () -> trainInTheCloud(cloud)));
+          () -> LambdaTraining.train(cloud, data, workers, seconds, oursLifetimeSeconds(),
+              DriverModel.LEARNING_RATE)));
     }
   }
 
@@ -415,53 +406,6 @@ public final class Figure5Benchmark {
         .map(p -> new DriverModel.Point(p.seconds(), p.validationLogloss()))
         .toList();
     return new Run(curve, r.updates());
-  }
-
-  /**
-   * Ours in the cloud topology: LambdaTraining's pipeline, with its options for our worker function, on
-   * {@code cloud}'s store node, Lambda node and shards. LambdaTraining is gaining a train(CloudRun, ...) that does
-   * this: once it has, this method and {@link SaveResult} give way to it.
-   */
-  private TrainResult trainInTheCloud(CloudRun cloud) {
-    List<String> args = new ArrayList<>(cloud.runnerArguments());
-    args.addAll(List.of("--bucket=bench", "--functionName=" + LambdaTraining.FUNCTION,
-        "--workerMemoryMb=" + LambdaTraining.WORKER_MEMORY_MB, "--taskTimeoutSeconds=" + OURS_TASK_TIMEOUT_SECONDS));
-    // --psEndpoints, --psTrustCertFile and --psTokenFile are TrainingOptions', which no registrar makes known
-    PipelineOptionsFactory.register(TrainingOptions.class);
-    LambdaRunnerOptions options =
-        PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(LambdaRunnerOptions.class);
-    cloud.configure(options);
-    String name = "figure5-cloud-" + workers;
-    S3Path saved = S3Path.parse("s3://bench/results/" + name);
-    Pipeline p = Pipeline.create(options);
-    p.apply("Train", ReadDataset.from(data.train.location()))
-        .apply(LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
-            .workers(workers)
-            .learningRate(DriverModel.LEARNING_RATE)
-            .epsilon(0)
-            .evalInterval(Duration.ofSeconds(1))
-            .timeout(Duration.ofSeconds(seconds))
-            .workerLifetime(Duration.ofSeconds(oursLifetimeSeconds()))
-            .modelTo("s3://bench/models/" + name))
-        .apply(ParDo.of(new SaveResult(saved.toString())));
-    p.run().waitUntilFinish();
-    return (TrainResult) SerializableUtils.deserializeFromByteArray(
-        ObjectStore.of(cloud.store().spec()).get(saved), "ours' training result in the cloud");
-  }
-
-  /** Brings ours' result back to this JVM through the store, wherever the last step ran. */
-  static final class SaveResult extends DoFn<TrainResult, Void> {
-    private final String location;
-
-    SaveResult(String location) {
-      this.location = location;
-    }
-
-    @ProcessElement
-    public void process(ProcessContext c) {
-      ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)))
-          .put(S3Path.parse(location), SerializableUtils.serializeToByteArray(c.element()));
-    }
   }
 
   /** The same SGD on {@code threads} threads sharing one model in memory (Hogwild-style), chunks prefetched. */
