@@ -7,7 +7,6 @@ import dev.stratus.benchmarks.ps.RedisServer;
 import dev.stratus.benchmarks.ps.RespClient;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
-import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jvm.ClassPath;
 import dev.stratus.kernels.data.SparseRow;
