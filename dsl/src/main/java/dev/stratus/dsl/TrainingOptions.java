@@ -18,6 +18,7 @@ import java.util.Locale;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsRegistrar;
 
 /**
  * Where training's parameter-server shards are, and whether their connections are TLS. By default each training
@@ -66,6 +67,17 @@ public interface TrainingOptions extends PipelineOptions {
   String getPsTrustCertFile();
 
   void setPsTrustCertFile(String file);
+
+  /**
+   * Makes the shards' options (--psEndpoints, --psTokenFile, --psTls...) known to every pipeline that has this module,
+   * whatever options interface its author declared (listed in {@code META-INF/services}).
+   */
+  final class Registrar implements PipelineOptionsRegistrar {
+    @Override
+    public Iterable<Class<? extends PipelineOptions>> getPipelineOptions() {
+      return List.of(TrainingOptions.class);
+    }
+  }
 
   /** The values of {@code --psTls}. */
   enum PsTls { AUTO, ON, OFF }

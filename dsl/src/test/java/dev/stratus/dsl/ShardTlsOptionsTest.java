@@ -39,10 +39,6 @@ class ShardTlsOptionsTest {
   private static final String SET_VARIABLE = "--psTokenVariable=PATH";
   private static final String OFF_HOST = "--psEndpoints=10.1.2.3:7070,10.1.2.4:7070";
 
-  static {
-    PipelineOptionsFactory.register(TrainingOptions.class); // for the pipelines' arguments, read as StoreOptions
-  }
-
   @Test
   void shardsTheTrainingStartsAreTlsOnlyWhenAskedFor() throws Exception {
     for (String[] args : List.of(new String[] {}, new String[] {"--psTls=AUTO"}, new String[] {"--psTls=off"})) {

@@ -3,13 +3,23 @@ package dev.stratus.archetypes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.stratus.runner.lambda.message.WorkerFunction;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import dev.stratus.topology.CloudTopology;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +51,8 @@ class StarterArchetypeTest {
   /** The same without the BOM: every version written in its dependencies, as a user who skips the BOM would. */
   private static Path projectWithoutBom;
   private static CompletableFuture<Path> verifyWithoutBom;
+  /** The test logloss of the LambdaRunner run on loopback. */
+  private static double loopbackLogloss;
 
   @BeforeAll
   static void generate() throws Exception {
@@ -128,14 +140,55 @@ class StarterArchetypeTest {
   @Order(2)
   void runsOnLambdaRunnerWithWorkerProcesses() throws Exception {
     verifyWithoutBom();
-    Path log = maven(project, 240, "run-lambda", "compile", "exec:exec",
+    Path log = maven(project, 240, "run-lambda", Map.of(), "compile", "exec:exec",
         "-Dpipeline.args=--runner=LambdaRunner --dataDir=" + workDir.resolve("data-lambda"));
     assertTrue(Files.readString(log).contains("PROCESS environments"), "not on worker processes; see " + log);
-    assertSensibleMetrics(log);
+    loopbackLogloss = assertSensibleMetrics(log);
+  }
+
+  /**
+   * The same pipeline, run the same way, in the paper's deployment ({@link CloudTopology}: the store, a TLS shard and
+   * the Lambda service each in a network namespace, behind S3's and a datacenter's delays), given them by options
+   * alone, the account's keys in the environment as the AWS SDK's default chain reads them: on the same input (the
+   * file the run above generated, uploaded to the store, since workers elsewhere cannot read this machine's files),
+   * its test loss must match the loopback run's within the noise of asynchronous SGD. It runs while the build
+   * without the BOM does.
+   */
+  @Test
+  @Order(3)
+  void runsInTheCloudShapedTopologyAsOnLoopback() throws Exception {
+    String unavailable = CloudTopology.unavailableReason();
+    if (unavailable != null) {
+      System.err.println("the starter's cloud run skipped: " + unavailable);
+    }
+    assumeTrue(unavailable == null, () -> "no cloud-shaped topology on this machine: " + unavailable);
+    try (CloudTopology cloud = CloudTopology.create()) {
+      CloudTopology.Store store = cloud.startStore();
+      CloudTopology.Lambda lambda = cloud.startLambdaService("stratus-worker", WorkerFunction.HANDLER, 1024, 300);
+      String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(32));
+      Path tokenFile = Files.createFile(workDir.resolve("ps-token"),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(tokenFile, token);
+      CloudTopology.Shards shards = cloud.startShards(1, token);
+      ObjectStore objects = ObjectStore.of(store.spec());
+      objects.ensureBucket("starter");
+      objects.put(S3Path.parse("s3://starter/input.svm"), workDir.resolve("data-lambda").resolve("starter-input.svm"));
+      Path log = maven(project, 240, "run-cloud",
+          Map.of("AWS_ACCESS_KEY_ID", cloud.credentials().accessKeyId(),
+              "AWS_SECRET_ACCESS_KEY", cloud.credentials().secretAccessKey()),
+          "compile", "exec:exec", "-Dpipeline.args=--runner=LambdaRunner --dataDir=" + workDir.resolve("data-cloud")
+              + " --storeEndpoint=" + store.endpoint() + " --storeRegion=" + store.spec().region()
+              + " --lambdaEndpoint=" + lambda.endpoint() + " --lambdaRegion=" + lambda.region()
+              + " --maxConcurrency=2 --psEndpoints=" + shards.endpoints()
+              + " --psTrustCertFile=" + shards.certificateFile() + " --psTokenFile=" + tokenFile
+              + " --input=s3://starter/input.svm --output=s3://starter/cloud");
+      double cloudLogloss = assertSensibleMetrics(log);
+      assertEquals(loopbackLogloss, cloudLogloss, 0.01, "test logloss in the cloud against loopback; see " + log);
+    }
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void withoutTheBomTheModulesOwnPomsStillBringWorkingVersions() throws Exception {
     try {
       assertOwnTestPassed(verifyWithoutBom().join());
@@ -149,7 +202,8 @@ class StarterArchetypeTest {
         "the generated project's test (its pipeline on the DirectRunner) did not pass; see " + log);
   }
 
-  private static void assertSensibleMetrics(Path log) throws IOException {
+  /** Checks the metrics the pipeline printed; returns its test logloss. */
+  private static double assertSensibleMetrics(Path log) throws IOException {
     Matcher m = METRICS.matcher(Files.readString(log));
     if (!m.find()) {
       fail("the pipeline printed no test metrics; see " + log);
@@ -162,6 +216,7 @@ class StarterArchetypeTest {
     assertTrue(auc > 0.8, "AUC of a model of the generated data: " + m.group());
     assertTrue(logloss < Math.log(2), "no better than a coin: " + m.group());
     assertTrue(accuracy > 0.7, m.group());
+    return logloss;
   }
 
   /**
@@ -169,6 +224,12 @@ class StarterArchetypeTest {
    * beside the build's other reports; fails with the log's end if Maven fails or overruns.
    */
   private static Path maven(Path dir, int timeoutSeconds, String name, String... args) throws Exception {
+    return maven(dir, timeoutSeconds, name, Map.of(), args);
+  }
+
+  /** As above, with {@code environment} added to Maven's (and so to the JVMs it starts). */
+  private static Path maven(Path dir, int timeoutSeconds, String name, Map<String, String> environment,
+      String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(property("stratus.mavenHome"), "bin", "mvn").toString());
     command.add("-B");
@@ -179,7 +240,9 @@ class StarterArchetypeTest {
     command.addAll(List.of(args));
     Path logs = Files.createDirectories(Path.of("target", "starter-it"));
     Path log = logs.resolve(name + ".log").toAbsolutePath();
-    Process process = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    Process process = builder
         .directory(dir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())

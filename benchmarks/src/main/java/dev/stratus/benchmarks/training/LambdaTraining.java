@@ -3,7 +3,6 @@ package dev.stratus.benchmarks.training;
 import dev.stratus.benchmarks.CloudRun;
 import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.ReadDataset;
-import dev.stratus.dsl.TrainingOptions;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jvm.ClassPath;
@@ -36,10 +35,6 @@ public final class LambdaTraining {
   public static final double[] LIBLINEAR_C = {0.03, 0.1, 0.3, 1};
   /** A worker's memory, Lambda's size for one full vCPU. */
   public static final int WORKER_MEMORY_MB = 1769;
-
-  static {
-    PipelineOptionsFactory.register(TrainingOptions.class); // --psEndpoints and the other shard options
-  }
 
   private LambdaTraining() {}
 
