@@ -38,6 +38,17 @@ final class ModelRegistry {
     return Arrays.stream(byId).filter(Objects::nonNull).toList();
   }
 
+  /** Push slices applied to the models held now ({@link ServerModel#changes}, restored ones included). */
+  long updatesHeld() {
+    long sum = 0;
+    for (ServerModel model : byId) {
+      if (model != null) {
+        sum += model.changes();
+      }
+    }
+    return sum;
+  }
+
   /** The model of that name, or null. */
   ServerModel named(String name) {
     return byName.get(name);

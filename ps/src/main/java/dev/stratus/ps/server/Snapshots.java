@@ -37,6 +37,7 @@ final class Snapshots {
   private final Executor storeCalls;
   /** Per model: what its last snapshot held ({@link ServerModel#changes}) and the object it is in. */
   private final Map<String, Written> written = new ConcurrentHashMap<>();
+  private long restoredSnapshotMillis; // written once, before the shard serves
 
   /** A model's latest snapshot: guards the writing of the next one. */
   private static final class Written {
@@ -167,6 +168,9 @@ final class Snapshots {
             + "', not '" + name + "'");
       }
       ServerModel model = models.restore(snapshot);
+      if (restoredSnapshotMillis == 0 || snapshot.takenAtMillis() < restoredSnapshotMillis) {
+        restoredSnapshotMillis = snapshot.takenAtMillis();
+      }
       Written last = new Written();
       last.changes = model.changes();
       last.objectName = new String(store.get(object.path()), StandardCharsets.UTF_8);
@@ -179,6 +183,11 @@ final class Snapshots {
       LOG.info("shard {}: restored model '{}' (id {}) at clock {} from {}", shard, name, model.id, snapshot.clock(),
           object.path());
     }
+  }
+
+  /** When the oldest snapshot {@link #restoreAll} restored was taken (ms since the epoch); 0 when it restored none. */
+  long restoredSnapshotMillis() {
+    return restoredSnapshotMillis;
   }
 
   /** Snapshots every model that changed since its last snapshot; failures are logged and retried next time. */
