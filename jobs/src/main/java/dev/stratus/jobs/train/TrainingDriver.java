@@ -5,6 +5,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.sgd.BinaryMetrics;
 import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -174,7 +176,7 @@ public final class TrainingDriver implements AutoCloseable {
       if (slot != null) {
         settle(slot);
         if (allDataEnded()) {
-          monitor.observe(evaluate());
+          judge(monitor, evaluate());
           reason = StopReason.EPOCHS_DONE;
         }
         continue;
@@ -203,8 +205,11 @@ public final class TrainingDriver implements AutoCloseable {
         List.copyOf(generations));
   }
 
-  /** The job's own monitor, then the observer: why to stop after this evaluation, or null. */
+  /** The job's own monitor, then the observer: why to stop after this evaluation (none when skipped), or null. */
   private StopReason judge(LossMonitor monitor, CurvePoint point) {
+    if (point == null) {
+      return null;
+    }
     StopReason reason = monitor.observe(point);
     return reason != null ? reason : observer.observe(point);
   }
@@ -315,14 +320,28 @@ public final class TrainingDriver implements AutoCloseable {
     return mine.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /**
+   * The model's validation loss now; null when a shard's connection was lost while the model was read (the shard
+   * restarts, and the next round reads it again).
+   */
   private CurvePoint evaluate() throws Exception {
-    float[] weights = driver.pullAll(model).get(60, TimeUnit.SECONDS);
+    float[] weights;
+    long updates;
+    try {
+      weights = driver.pullAll(model).get(60, TimeUnit.SECONDS);
+      updates = driver.status(model).get(30, TimeUnit.SECONDS).clock();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConnectionLostException) {
+        return null;
+      }
+      throw e;
+    }
     BinaryMetrics metrics = new LogisticModel(weights).evaluate(validation);
     if (best == null || metrics.logloss() < bestLoss) {
       best = weights;
       bestLoss = metrics.logloss();
     }
-    CurvePoint point = new CurvePoint(secondsSinceStart(), updatesSoFar(), metrics.logloss(), metrics.auc());
+    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.logloss(), metrics.auc());
     if (statusLines) {
       progress.accept(
           String.format(
@@ -334,13 +353,13 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   private long updatesSoFar() throws Exception {
-    return driver.status(model).get(30, TimeUnit.SECONDS).clock();
+    return SgdWorker.retryingLostConnections(() -> driver.status(model)).clock();
   }
 
   /** Asks every worker to stop, waits for their last generations to return, and counts the updates. */
   private long stopWorkers() throws Exception {
     stopping = true;
-    driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}).get(30, TimeUnit.SECONDS);
+    SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
     for (Slot slot : slots) {
       try {

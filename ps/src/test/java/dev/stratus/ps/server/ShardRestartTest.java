@@ -88,21 +88,17 @@ class ShardRestartTest {
     try (PsProcesses processes = PsProcesses.start(2, checkpointed("replaced").snapshotEvery(0), "128m")) {
       processes.restartWhenDead(restarts);
       List<java.net.InetSocketAddress> before = processes.addresses();
-      float[] snapped;
-      long heldBefore;
       try (PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
         PsModel model = ps.createModel("m", spec);
         pushAll(ps, model, 1);
-        snapped = ps.pullAll(model).get();
+        float[] snapped = ps.pullAll(model).get();
         ps.snapshot(model).get();
-        heldBefore = ps.metrics().get().get(1).updatesHeld();
+        long heldBefore = ps.metrics().get().get(1).updatesHeld();
         pushAll(ps, model, 2); // lost with the shard
         processes.kill(1);
         restarts.await(1);
-      }
-      assertEquals(before, processes.addresses(), "on the same ports");
-      try (PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
-        PsModel model = ps.createModel("m", spec);
+        assertEquals(before, processes.addresses(), "on the same ports");
+        // the same client: it redials the replacement
         float[] now = ps.pullAll(model).get();
         int half = spec.rows() / 2;
         assertArrayEquals(java.util.Arrays.copyOfRange(snapped, half, spec.rows()),
