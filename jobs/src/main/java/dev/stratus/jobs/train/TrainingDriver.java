@@ -14,7 +14,9 @@ import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -63,10 +65,15 @@ public final class TrainingDriver implements AutoCloseable {
   private final String modelName;
   private final Slot[] slots;
   private final List<GenerationRecord> generations = new ArrayList<>();
+  private final List<ShardRestart> shardRestarts = new ArrayList<>();
+  /** What the shards' watcher told, for the driver's loop to act on: record a restart, or fail the job. */
+  private final Queue<ShardEvent> shardEvents = new ConcurrentLinkedQueue<>();
+  private AutoCloseable restartsHeard = () -> {};
   private final BlockingQueue<Slot> ended = new LinkedBlockingQueue<>();
   private final StepTimes times = new StepTimes();
   private long stallNanos;
   private long start;
+  private long startMillis;
   private volatile boolean stopping;
   private volatile StopReason stopRequested;
   private EvaluationObserver observer = point -> null;
@@ -76,6 +83,11 @@ public final class TrainingDriver implements AutoCloseable {
   /** The weights of the best evaluation so far, and their validation loss. */
   private float[] best;
   private double bestLoss;
+
+  /** Something a shard's restart asks of the driver's loop. */
+  private interface ShardEvent {
+    void handle() throws Exception;
+  }
 
   /** One worker of the job: the generation running there now. */
   private static final class Slot {
@@ -151,6 +163,28 @@ public final class TrainingDriver implements AutoCloseable {
   /** Runs to a stop reason, writes the kept model to {@code modelPath}, and reports. */
   public TrainResult run(S3Path modelPath) throws Exception {
     start = System.nanoTime();
+    startMillis = System.currentTimeMillis();
+    restartsHeard = shards.onRestart(new Shards.RestartListener() {
+      @Override
+      public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
+        shardEvents.add(() -> {
+          ShardRestart restart = new ShardRestart(shard, (diedAtMillis - startMillis) / 1e3, snapshotAgeSeconds,
+              updatesLost, updatesSoFar());
+          shardRestarts.add(restart);
+          progress.accept(restart.describe());
+        });
+        ended.add(WAKE_UP);
+      }
+
+      @Override
+      public void couldNotRestart(int shard, RuntimeException why) {
+        shardEvents.add(() -> {
+          throw new TrainingFailedException("parameter-server shard " + shard + " died and could not be started"
+              + " again: " + why.getMessage(), why);
+        });
+        ended.add(WAKE_UP);
+      }
+    });
     driver = PsClient.connect(shards.addresses(), shards.access(), 0);
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
     LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
@@ -163,6 +197,7 @@ public final class TrainingDriver implements AutoCloseable {
     long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
     while (reason == null) {
       Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
+      recordShardEvents();
       if (stopRequested != null) {
         reason = stopRequested;
         if (slot != null && slot != WAKE_UP) {
@@ -185,6 +220,7 @@ public final class TrainingDriver implements AutoCloseable {
       reason = judge(monitor, evaluate());
     }
     long updates = stopWorkers();
+    recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
     LogisticModel kept = new LogisticModel(best);
     store.put(modelPath, kept.toBytes());
@@ -202,7 +238,15 @@ public final class TrainingDriver implements AutoCloseable {
         updates,
         times,
         stallNanos / 1e9,
-        List.copyOf(generations));
+        List.copyOf(generations),
+        List.copyOf(shardRestarts));
+  }
+
+  /** Records the shard restarts heard of since the last call (with the model's clock now) and says so. */
+  private void recordShardEvents() throws Exception {
+    for (ShardEvent event; (event = shardEvents.poll()) != null; ) {
+      event.handle();
+    }
   }
 
   /** The job's own monitor, then the observer: why to stop after this evaluation (none when skipped), or null. */
@@ -395,6 +439,11 @@ public final class TrainingDriver implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
+    try {
+      restartsHeard.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e); // removing a listener does not fail
+    }
     if (driver != null) {
       try {
         driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}).get(10, TimeUnit.SECONDS);

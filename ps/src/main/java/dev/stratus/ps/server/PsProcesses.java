@@ -11,7 +11,6 @@ import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -52,12 +51,15 @@ public final class PsProcesses implements AutoCloseable {
   private static final String TLS_KEY_ENV = "STRATUS_PS_TLS_KEY";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
-  /** Hears of the shards {@link #restartWhenDead} replaced, on a thread of its own. */
+  /** Hears of the shards {@link #restartWhenDead} replaces. */
   public interface Watcher {
-    /** Shard {@code shard} died at {@code diedAt}, and its replacement listens on its port now. */
-    void restarted(int shard, Instant diedAt);
+    /** Shard {@code shard}'s process ended with {@code exitCode}; its replacement starts after this returns. */
+    void died(int shard, int exitCode);
 
-    /** Shard {@code shard} died, and its replacement did not start: why. */
+    /** Shard {@code shard}'s replacement listens on its port now (on a thread of its own). */
+    void restarted(int shard);
+
+    /** Shard {@code shard}'s replacement did not start: why (on a thread of its own). */
     void couldNotRestart(int shard, RuntimeException why);
   }
 
@@ -157,10 +159,9 @@ public final class PsProcesses implements AutoCloseable {
     if (closed || watcher == null || processes[shard] != process) {
       return;
     }
-    Instant diedAt = Instant.now();
     Watcher told = watcher;
-    LOG.warn("parameter-server shard {} ({}) exited with code {}: starting another on port {}", shard, process,
-        exitCode, ports[shard]);
+    LOG.warn("{} exited with code {}: starting another on port {}", process, exitCode, ports[shard]);
+    told.died(shard, exitCode);
     restarts.execute(() -> {
       try {
         launch(shard, ports[shard]);
@@ -168,7 +169,7 @@ public final class PsProcesses implements AutoCloseable {
         told.couldNotRestart(shard, e);
         return;
       }
-      told.restarted(shard, diedAt);
+      told.restarted(shard);
     });
   }
 

@@ -50,7 +50,10 @@ class ShardRestartTest {
     final BlockingQueue<Integer> shards = new LinkedBlockingQueue<>();
 
     @Override
-    public void restarted(int shard, java.time.Instant diedAt) {
+    public void died(int shard, int exitCode) {}
+
+    @Override
+    public void restarted(int shard) {
       shards.add(shard);
     }
 
