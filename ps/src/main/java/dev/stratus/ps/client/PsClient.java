@@ -51,10 +51,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Every call but {@link #createModel} returns a future at once, and many may be in flight. A failed call's future
  * fails with a {@link PsException} naming the shard and the cause ({@code join()} wraps it in a
- * {@link CompletionException}). A lost connection fails the calls in flight on it; the next call to that shard
- * redials it (a restarted shard listens on its old address), for at most the reconnect bound
- * ({@link #DEFAULT_RECONNECT_BOUND} unless given), and fails with a {@link dev.stratus.ps.ShardUnreachableException}
- * past it. Futures complete on a connection's reader thread: chain blocking work with the
+ * {@link CompletionException}). A lost connection fails the calls in flight on it with a
+ * {@link dev.stratus.ps.ConnectionLostException}; the next call to that shard redials it (a restarted shard listens on
+ * its old address) before it returns, for at most the reconnect bound ({@link #DEFAULT_RECONNECT_BOUND} unless
+ * given), and fails with a {@link dev.stratus.ps.ShardUnreachableException} past it, as every later call to that
+ * shard does at once. Futures complete on a connection's reader thread: chain blocking work with the
  * {@code ...Async} methods. There is no timeout of its own: add {@code orTimeout} where a stuck shard must not stall
  * the caller.
  */

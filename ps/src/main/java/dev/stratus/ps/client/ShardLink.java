@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * handshake and TLS redone) once it is lost, so that a shard restarted on its address is used again. Calls in flight
  * on a lost connection fail with it; the next call redials, backing off from {@link #FIRST_BACKOFF_NANOS} to
  * {@link #MAX_BACKOFF_NANOS} between attempts, for at most the reconnect bound, past which it fails with a
- * {@link ShardUnreachableException} naming the shard and its address. Calls that waited for that redial fail with
- * it too; a call made later tries again.
+ * {@link ShardUnreachableException} naming the shard and its address; from then on every call to the shard fails at
+ * once with it (a client that gave up does not make each later call wait the bound again).
  */
 final class ShardLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PsClient.class);
@@ -37,10 +37,7 @@ final class ShardLink implements AutoCloseable {
   private final long reconnectBoundNanos;
   private volatile ShardConnection current;
   private volatile boolean closed;
-  // The last redial that gave up (guarded by this): calls that were waiting for it fail with its error.
-  private ShardConnection gaveUpOn;
-  private long gaveUpAt;
-  private ShardUnreachableException gaveUpWith;
+  private ShardUnreachableException gaveUpWith; // guarded by this; null until a redial gave up
 
   /** Connects at once; a shard that cannot be reached now fails the client's creation. */
   ShardLink(int shard, InetSocketAddress address, byte[] handshakeKey, ShardTls.Client tls, int workerId,
@@ -65,7 +62,7 @@ final class ShardLink implements AutoCloseable {
     ShardConnection connection = current;
     if (connection.lost()) {
       try {
-        connection = redial(connection, System.nanoTime());
+        connection = redial(connection);
       } catch (PsException e) {
         gather.fail(e);
         return;
@@ -79,12 +76,12 @@ final class ShardLink implements AutoCloseable {
     return current.maxFrameBytes();
   }
 
-  /** A new connection in place of {@code lost}, unless another call made one already; {@code askedAt}: nanoTime. */
-  private synchronized ShardConnection redial(ShardConnection lost, long askedAt) {
+  /** A new connection in place of {@code lost}, unless another call made one already. */
+  private synchronized ShardConnection redial(ShardConnection lost) {
     if (current != lost) {
       return current;
     }
-    if (lost == gaveUpOn && askedAt <= gaveUpAt) {
+    if (gaveUpWith != null) {
       throw gaveUpWith;
     }
     long start = System.nanoTime();
@@ -110,8 +107,6 @@ final class ShardLink implements AutoCloseable {
       }
       long now = System.nanoTime();
       if (now - start >= reconnectBoundNanos) {
-        gaveUpOn = lost;
-        gaveUpAt = now;
         gaveUpWith = new ShardUnreachableException("shard " + shard + " at " + address + " lost and not reachable"
             + " again within " + String.format(Locale.ROOT, "%.1f", reconnectBoundNanos / 1e9) + " s (" + attempt
             + " attempts): " + last.getMessage(), last);

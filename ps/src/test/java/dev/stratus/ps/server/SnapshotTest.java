@@ -9,6 +9,7 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ModelStatus;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.ps.server.PsProcesses;
@@ -18,6 +19,7 @@ import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -99,7 +101,9 @@ class SnapshotTest {
     ModelSpec spec = ModelSpec.vector(14).optimizer(Optimizer.MOMENTUM).momentum(0.5f);
     try (PsProcesses processes = PsProcesses.start(2, config("periodic").snapshotEvery(1), "256m")) {
       float[] before;
-      try (PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
+      // a short reconnect bound: the killed shard is not coming back until restarted by hand
+      try (PsClient ps = PsClient.connect(processes.addresses(), ShardAccess.plain(Shards.SECRET), 0,
+          Duration.ofMillis(200))) {
         PsModel model = ps.createModel("momentum", spec);
         before = pushSome(ps, model, 25, 4);
         awaitSnapshots("s3://ps-checkpoints/periodic/", "momentum", 2, ps.status(model).get().clock());
