@@ -97,9 +97,10 @@ public final class Shards implements AutoCloseable {
       processes.close();
       throw e;
     }
+    // the watcher first: its client would take the shards' stopping for deaths and redial them
     return new Shards(processes.addresses(), processes.access(), () -> {
-      processes.close();
       restarts.close();
+      processes.close();
     }, processes, restarts);
   }
 

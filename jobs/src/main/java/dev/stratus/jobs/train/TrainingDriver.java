@@ -211,7 +211,10 @@ public final class TrainingDriver implements AutoCloseable {
       if (slot != null) {
         settle(slot);
         if (allDataEnded()) {
-          judge(monitor, evaluate());
+          CurvePoint last = evaluate();
+          if (last != null) {
+            monitor.observe(last);
+          }
           reason = StopReason.EPOCHS_DONE;
         }
         continue;
