@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.ps.ModelSpec;
-import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
