@@ -168,7 +168,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
       SparseRow[] validationRows =
           LogisticRegression.validationRows(store, List.of(c.sideInput(validation)), plan.transform());
       TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
-      try (Shards shards = TrainingOptions.shards(options, plan.baseSpec(), false)) {
+      try (Shards shards = TrainingOptions.shards(options, plan.baseSpec())) {
         c.output(
             plan.run(store, store.reachableSpec(), train, validationRows, shards,
                 () -> LogisticRegression.localWorkers(plan.baseSpec()), plan.baseSpec().workerMemoryMb(),

@@ -5,6 +5,7 @@ import dev.stratus.jobs.train.Shards;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.spi.ExecutionContext;
+import dev.stratus.store.S3Path;
 import dev.stratus.spi.TransformExecutor;
 import dev.stratus.spi.Workers;
 import java.util.ArrayList;
@@ -38,7 +39,8 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
     List<SearchResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
-      try (Shards shards = LogisticRegressionOnWorkers.shardsOnWorkers(context, plan.baseSpec())) {
+      S3Path checkpoint = LogisticRegression.besideTrainingData(train, "-search-shards");
+      try (Shards shards = LogisticRegressionOnWorkers.shardsOnWorkers(context, plan.baseSpec(), checkpoint)) {
         System.out.printf("%s: each worker a Lambda invocation (%d MB, %d s timeout)%n", plan.transform(),
             context.workers().memoryMb(), context.workers().timeoutSeconds());
         results.add(

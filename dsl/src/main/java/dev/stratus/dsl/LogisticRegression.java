@@ -400,7 +400,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
       SparseRow[] validationRows = DatasetReader.firstRows(store, c.sideInput(validation), MAX_VALIDATION_ROWS);
       TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
       try (ConsoleView console = ConsoleView.onStandardOutput();
-          Shards shards = TrainingOptions.shards(options, spec, false);
+          Shards shards = TrainingOptions.shards(options, spec);
           WorkerLauncher workers = localWorkers(spec);
           TrainingDriver job =
               new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows, shards, workers,

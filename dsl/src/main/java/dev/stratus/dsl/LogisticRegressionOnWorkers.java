@@ -9,6 +9,7 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.ps.ShardAddress;
 import dev.stratus.spi.ExecutionContext;
+import dev.stratus.store.S3Path;
 import dev.stratus.spi.TransformExecutor;
 import dev.stratus.spi.Workers;
 import java.net.InetSocketAddress;
@@ -39,8 +40,9 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
     List<TrainResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
+      S3Path modelPath = LogisticRegression.modelPath(training.modelTo(), train);
       try (ConsoleView console = ConsoleView.onStandardOutput();
-          Shards shards = shardsOnWorkers(context, spec);
+          Shards shards = shardsOnWorkers(context, spec, checkpointOf(modelPath));
           InvocationWorkers workers = new InvocationWorkers(context.workers());
           TrainingDriver job =
               new TrainingDriver(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
@@ -48,8 +50,7 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
         System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),
             shards.addresses().size());
-        results.add(
-            LogisticRegression.runShown(job, console, spec, LogisticRegression.modelPath(training.modelTo(), train)));
+        results.add(LogisticRegression.runShown(job, console, spec, modelPath));
       }
     }
     return results;
@@ -89,8 +90,17 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
         + " --psEndpoints=host:port,... (README: Running on Lambda)");
   }
 
-  /** The shards of training on Lambda workers: processes beside the driver, or those {@code --psEndpoints} names. */
-  static Shards shardsOnWorkers(ExecutionContext context, TrainingSpec spec) throws Exception {
-    return TrainingOptions.shards(context.options().as(TrainingOptions.class), spec, true);
+  /**
+   * The shards of training on Lambda workers: those {@code --psEndpoints} names, or processes beside the driver that
+   * snapshot their models under {@code checkpoint} and come back from there when they die.
+   */
+  static Shards shardsOnWorkers(ExecutionContext context, TrainingSpec spec, S3Path checkpoint) throws Exception {
+    return TrainingOptions.shards(context.options().as(TrainingOptions.class), spec, checkpoint,
+        context.workerStore());
+  }
+
+  /** Where the shards of the training that writes its model to {@code modelPath} snapshot it: beside the model. */
+  static S3Path checkpointOf(S3Path modelPath) {
+    return new S3Path(modelPath.bucket(), modelPath.key() + ".shards/");
   }
 }

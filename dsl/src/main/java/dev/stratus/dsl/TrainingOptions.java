@@ -5,7 +5,10 @@ import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.ps.SecretFile;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardAddress;
+import dev.stratus.ps.server.ShardConfig;
 import dev.stratus.ps.tls.ShardTls;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,6 +55,13 @@ public interface TrainingOptions extends PipelineOptions {
 
   void setPsShardHeap(String heap);
 
+  @Description("Seconds between two snapshots of the models that changed, by the parameter-server shards LambdaRunner"
+      + " starts (beside the model, in MODEL.shards/): what a shard that dies and is started again loses at most")
+  @Default.Integer(ShardConfig.DEFAULT_SNAPSHOT_EVERY_SECONDS)
+  int getPsSnapshotEverySeconds();
+
+  void setPsSnapshotEverySeconds(int seconds);
+
   @Description("TLS between workers and parameter-server shards: AUTO (TLS to --psEndpoints shards unless all are on"
       + " this machine's loopback and no --psTrustCertFile is given; plain frames to the shards a training starts"
       + " itself, which listen on 127.0.0.1),"
@@ -91,16 +101,26 @@ public interface TrainingOptions extends PipelineOptions {
   }
 
   /**
-   * The shards {@code options} name, or {@code spec.psShards()} new ones: processes of their own when {@code
-   * processes}, else in this JVM.
+   * The shards {@code options} name, or {@code spec.psShards()} new ones in this JVM.
    */
-  static Shards shards(TrainingOptions options, TrainingSpec spec, boolean processes) throws Exception {
+  static Shards shards(TrainingOptions options, TrainingSpec spec) throws Exception {
+    return shards(options, spec, null, null);
+  }
+
+  /**
+   * The shards {@code options} name, or {@code spec.psShards()} new ones: in this JVM when {@code checkpoint} is null,
+   * else processes of their own that snapshot their models to {@code checkpoint} in {@code store} (the store as
+   * other processes reach it) and are started again from there when they die.
+   */
+  static Shards shards(TrainingOptions options, TrainingSpec spec, S3Path checkpoint, StoreSpec store)
+      throws Exception {
     List<InetSocketAddress> addresses = endpoints(options);
     String certificate = trustedCertificate(options, addresses);
     if (addresses.isEmpty()) {
       boolean tls = tls(options) == PsTls.ON;
-      return processes
-          ? Shards.processes(spec.psShards(), options.getPsShardHeap(), tls)
+      return checkpoint != null
+          ? Shards.processes(spec.psShards(), options.getPsShardHeap(), tls, checkpoint, store,
+              options.getPsSnapshotEverySeconds())
           : Shards.inProcess(spec.psShards(), tls);
     }
     return Shards.remote(addresses, new ShardAccess(token(options), certificate));

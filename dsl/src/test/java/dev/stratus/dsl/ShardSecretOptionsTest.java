@@ -41,14 +41,14 @@ class ShardSecretOptionsTest {
   }
 
   private static String token(String... args) throws Exception {
-    try (Shards shards = TrainingOptions.shards(options(args), ONE_SHARD, false)) {
+    try (Shards shards = TrainingOptions.shards(options(args), ONE_SHARD)) {
       return shards.access().token();
     }
   }
 
   private static String refused(String... args) {
     return assertThrows(IllegalArgumentException.class,
-        () -> TrainingOptions.shards(options(args), ONE_SHARD, false)).getMessage();
+        () -> TrainingOptions.shards(options(args), ONE_SHARD)).getMessage();
   }
 
   private static TrainingOptions options(String... args) {

@@ -42,11 +42,11 @@ class ShardTlsOptionsTest {
   @Test
   void shardsTheTrainingStartsAreTlsOnlyWhenAskedFor() throws Exception {
     for (String[] args : List.of(new String[] {}, new String[] {"--psTls=AUTO"}, new String[] {"--psTls=off"})) {
-      try (Shards shards = TrainingOptions.shards(options(args), ONE_SHARD, false)) {
+      try (Shards shards = TrainingOptions.shards(options(args), ONE_SHARD)) {
         assertFalse(shards.access().usesTls(), String.join(" ", args) + ": they listen on 127.0.0.1");
       }
     }
-    try (Shards shards = TrainingOptions.shards(options("--psTls=ON"), ONE_SHARD, false)) {
+    try (Shards shards = TrainingOptions.shards(options("--psTls=ON"), ONE_SHARD)) {
       assertTrue(shards.access().usesTls(), "a certificate of their own");
     }
   }
@@ -132,7 +132,7 @@ class ShardTlsOptionsTest {
   private static ShardAccess access(String... args) throws Exception {
     List<String> all = new ArrayList<>(List.of(args));
     all.add(SET_VARIABLE);
-    try (Shards shards = TrainingOptions.shards(options(all.toArray(String[]::new)), ONE_SHARD, false)) {
+    try (Shards shards = TrainingOptions.shards(options(all.toArray(String[]::new)), ONE_SHARD)) {
       return shards.access();
     }
   }

@@ -1,6 +1,5 @@
 package dev.stratus.ps;
 
-
 /**
  * One shard's counters, as {@link dev.stratus.ps.client.PsClient#metrics()} returns them.
  *
@@ -13,6 +12,10 @@ package dev.stratus.ps;
  * @param connections connections open now (this client's included)
  * @param queueDepth requests received but not yet answered, now
  * @param models models the shard holds
+ * @param updatesHeld push requests applied to the models it holds now, those its restored snapshots held included:
+ *     what a restart from snapshots takes back to
+ * @param restoredSnapshotMillis when the oldest snapshot it restored as it started was taken (milliseconds since the
+ *     epoch); 0 when it restored none
  */
 public record ShardMetrics(
     int shard,
@@ -24,4 +27,6 @@ public record ShardMetrics(
     long bytesOut,
     int connections,
     int queueDepth,
-    int models) {}
+    int models,
+    long updatesHeld,
+    long restoredSnapshotMillis) {}

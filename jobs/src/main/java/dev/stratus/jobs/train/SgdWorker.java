@@ -3,11 +3,16 @@ package dev.stratus.jobs.train;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.sgd.LogisticGradient;
 import dev.stratus.kernels.sgd.Minibatch;
+import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One worker of asynchronous SGD: for each minibatch, pull the model rows it touches, compute the gradient, push it
@@ -15,6 +20,10 @@ import java.util.function.BooleanSupplier;
  *
  * <p>A worker holds no state the job needs: it can be stopped between any two iterations and a new one started at
  * its {@link #position()}, which is how a Lambda worker nearing its time limit hands over to the next generation.
+ *
+ * <p>A shard that dies and comes back (its connection lost, then redialled by the client) costs the worker the
+ * gradients in flight to it, counted in {@link #lostPushes}, and a pull, which it redoes; only a shard unreachable
+ * past the client's reconnect bound, or a call the shard refused, ends the worker.
  */
 public final class SgdWorker {
   private final PsClient ps;
@@ -24,6 +33,7 @@ public final class SgdWorker {
   private final int maxPushesInFlight;
   private final StepTimes times = new StepTimes();
   private final AtomicReference<Throwable> pushFailure = new AtomicReference<>();
+  private final LongAdder lostPushes = new LongAdder();
 
   public SgdWorker(PsClient ps, PsModel model, MinibatchIterator batches, int maxPushesInFlight) {
     this.ps = ps;
@@ -48,7 +58,12 @@ public final class SgdWorker {
         }
         long t1 = System.nanoTime();
         int[] keys = batch.keys();
-        float[] weights = ps.pull(model, keys).get();
+        float[] weights;
+        try {
+          weights = ps.pull(model, keys).get();
+        } catch (ExecutionException failed) {
+          weights = redoneAfterLostConnection(failed, () -> ps.pull(model, keys));
+        }
         long t2 = System.nanoTime();
         if (gradient.length < keys.length) {
           gradient = new float[keys.length * 2];
@@ -61,7 +76,9 @@ public final class SgdWorker {
         ps.push(model, keys, sent)
             .whenComplete(
                 (ok, failure) -> {
-                  if (failure != null) {
+                  if (failure instanceof ConnectionLostException) {
+                    lostPushes.increment();
+                  } else if (failure != null) {
                     pushFailure.compareAndSet(null, failure);
                   }
                   pushSlots.release();
@@ -82,6 +99,38 @@ public final class SgdWorker {
     if (failure != null) {
       throw new IllegalStateException("a gradient push failed: " + failure.getMessage(), failure);
     }
+  }
+
+  /**
+   * The call's result, redone as long as it fails because its connection was lost: the client redials the shard for
+   * each attempt, and gives up (a {@link dev.stratus.ps.ShardUnreachableException}) past its bound.
+   */
+  static <T> T retryingLostConnections(Supplier<CompletableFuture<T>> call) throws Exception {
+    try {
+      return call.get().get();
+    } catch (ExecutionException failed) {
+      return redoneAfterLostConnection(failed, call);
+    }
+  }
+
+  /** {@link #retryingLostConnections} after the call's first attempt {@code failed}: rethrows anything else. */
+  private static <T> T redoneAfterLostConnection(ExecutionException failed, Supplier<CompletableFuture<T>> call)
+      throws Exception {
+    for (ExecutionException last = failed; ; ) {
+      if (!(last.getCause() instanceof ConnectionLostException)) {
+        throw last;
+      }
+      try {
+        return call.get().get();
+      } catch (ExecutionException again) {
+        last = again;
+      }
+    }
+  }
+
+  /** Gradients lost in flight to a shard whose connection was lost. */
+  public long lostPushes() {
+    return lostPushes.sum();
   }
 
   /** Where a successor should start. */

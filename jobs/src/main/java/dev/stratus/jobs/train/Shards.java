@@ -4,6 +4,8 @@ import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.server.PsProcesses;
 import dev.stratus.ps.server.PsServer;
 import dev.stratus.ps.server.ShardConfig;
+import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -14,16 +16,36 @@ import java.util.List;
  * The parameter-server shards of a training job and what opens them (the secret, and the certificate of shards that
  * serve TLS): started in this JVM, started as processes of their own on this machine, or already running elsewhere.
  * Closing stops the ones it started.
+ *
+ * <p>Processes given a checkpoint location snapshot their models there and are watched: one that dies is started
+ * again on its port, from its snapshots, and the {@link RestartListener}s hear what it lost.
  */
 public final class Shards implements AutoCloseable {
   private final List<InetSocketAddress> addresses;
   private final ShardAccess access;
   private final AutoCloseable owned;
+  private final PsProcesses processes; // null unless started as processes
+  private final ShardRestarts restarts; // null unless watched
 
-  private Shards(List<InetSocketAddress> addresses, ShardAccess access, AutoCloseable owned) {
+  /** Hears of the restarts of watched shards, on a thread of the watcher's. */
+  public interface RestartListener {
+    /**
+     * Shard {@code shard} died at {@code diedAtMillis} (since the epoch) and is back from its snapshots, the oldest
+     * {@code snapshotAgeSeconds} old then, having lost {@code updatesLost} push requests.
+     */
+    void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost);
+
+    /** Shard {@code shard} died and could not be started again: why. */
+    void couldNotRestart(int shard, RuntimeException why);
+  }
+
+  private Shards(List<InetSocketAddress> addresses, ShardAccess access, AutoCloseable owned, PsProcesses processes,
+      ShardRestarts restarts) {
     this.addresses = List.copyOf(addresses);
     this.access = access;
     this.owned = owned;
+    this.processes = processes;
+    this.restarts = restarts;
   }
 
   /** {@code count} shards in this JVM on loopback, with a fresh secret, serving plain frames. */
@@ -49,16 +71,37 @@ public final class Shards implements AutoCloseable {
       servers.forEach(PsServer::close);
       throw e;
     }
-    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close));
+    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null);
   }
 
   /**
    * {@code count} shards as JVMs of their own on loopback, each with heap {@code heap}, with a fresh secret; with
-   * {@code tls}, serving TLS with a fresh certificate, the same for every shard.
+   * {@code tls}, serving TLS with a fresh certificate, the same for every shard. With a {@code checkpoint} location
+   * in {@code store} (null: none), they snapshot the models that changed there every {@code snapshotEverySeconds},
+   * and one that dies is started again from its snapshots.
    */
-  public static Shards processes(int count, String heap, boolean tls) {
-    PsProcesses processes = PsProcesses.start(count, template(tls), heap);
-    return new Shards(processes.addresses(), processes.access(), processes);
+  public static Shards processes(int count, String heap, boolean tls, S3Path checkpoint, StoreSpec store,
+      int snapshotEverySeconds) {
+    ShardConfig template = checkpoint == null
+        ? template(tls)
+        : template(tls).checkpoint(checkpoint, store).snapshotEvery(snapshotEverySeconds);
+    PsProcesses processes = PsProcesses.start(count, template, heap);
+    if (checkpoint == null) {
+      return new Shards(processes.addresses(), processes.access(), processes, processes, null);
+    }
+    ShardRestarts restarts;
+    try {
+      restarts = new ShardRestarts(processes.addresses(), processes.access());
+      processes.restartWhenDead(restarts);
+    } catch (RuntimeException e) {
+      processes.close();
+      throw e;
+    }
+    // the watcher first: its client would take the shards' stopping for deaths and redial them
+    return new Shards(processes.addresses(), processes.access(), () -> {
+      restarts.close();
+      processes.close();
+    }, processes, restarts);
   }
 
   /** Shards started by someone else (on VMs beside the workers); they keep running after the job. */
@@ -66,7 +109,7 @@ public final class Shards implements AutoCloseable {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("remote shards: no address given");
     }
-    return new Shards(addresses, access, () -> {});
+    return new Shards(addresses, access, () -> {}, null, null);
   }
 
   public List<InetSocketAddress> addresses() {
@@ -76,6 +119,26 @@ public final class Shards implements AutoCloseable {
   /** The secret, and the certificate the shards present when they serve TLS: what every client of them needs. */
   public ShardAccess access() {
     return access;
+  }
+
+  /**
+   * Tells {@code listener} of every restart of these shards until the returned handle is closed; shards that are not
+   * watched never restart.
+   */
+  public AutoCloseable onRestart(RestartListener listener) {
+    if (restarts == null) {
+      return () -> {};
+    }
+    restarts.add(listener);
+    return () -> restarts.remove(listener);
+  }
+
+  /** Kills shard {@code shard}'s process at once (SIGKILL), as a crash would; for shards started as processes. */
+  public void killShard(int shard) {
+    if (processes == null) {
+      throw new IllegalStateException("only shards started as processes can be killed");
+    }
+    processes.kill(shard);
   }
 
   /** A job's shards: a fresh secret, and a fresh certificate when they serve TLS. */

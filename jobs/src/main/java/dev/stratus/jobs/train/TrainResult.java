@@ -13,6 +13,7 @@ import java.util.List;
  * @param validationMetrics the kept model on the validation set
  * @param curve validation loss over time
  * @param generations every worker generation, in the order they ended
+ * @param shardRestarts every shard that died and came back from its snapshots, in order
  */
 public record TrainResult(
     String modelPath,
@@ -23,7 +24,8 @@ public record TrainResult(
     long updates,
     StepTimes stepTimes,
     double stallSeconds,
-    List<GenerationRecord> generations)
+    List<GenerationRecord> generations,
+    List<ShardRestart> shardRestarts)
     implements Serializable {
 
   /** Workers started in all, counting successors of dead and handed-over workers. */

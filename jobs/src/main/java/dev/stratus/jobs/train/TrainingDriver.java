@@ -5,6 +5,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.sgd.BinaryMetrics;
 import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
@@ -13,8 +14,11 @@ import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,10 +65,15 @@ public final class TrainingDriver implements AutoCloseable {
   private final String modelName;
   private final Slot[] slots;
   private final List<GenerationRecord> generations = new ArrayList<>();
+  private final List<ShardRestart> shardRestarts = new ArrayList<>();
+  /** What the shards' watcher told, for the driver's loop to act on: record a restart, or fail the job. */
+  private final Queue<ShardEvent> shardEvents = new ConcurrentLinkedQueue<>();
+  private AutoCloseable restartsHeard = () -> {};
   private final BlockingQueue<Slot> ended = new LinkedBlockingQueue<>();
   private final StepTimes times = new StepTimes();
   private long stallNanos;
   private long start;
+  private long startMillis;
   private volatile boolean stopping;
   private volatile StopReason stopRequested;
   private EvaluationObserver observer = point -> null;
@@ -74,6 +83,11 @@ public final class TrainingDriver implements AutoCloseable {
   /** The weights of the best evaluation so far, and their validation loss. */
   private float[] best;
   private double bestLoss;
+
+  /** Something a shard's restart asks of the driver's loop. */
+  private interface ShardEvent {
+    void handle() throws Exception;
+  }
 
   /** One worker of the job: the generation running there now. */
   private static final class Slot {
@@ -149,6 +163,28 @@ public final class TrainingDriver implements AutoCloseable {
   /** Runs to a stop reason, writes the kept model to {@code modelPath}, and reports. */
   public TrainResult run(S3Path modelPath) throws Exception {
     start = System.nanoTime();
+    startMillis = System.currentTimeMillis();
+    restartsHeard = shards.onRestart(new Shards.RestartListener() {
+      @Override
+      public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
+        shardEvents.add(() -> {
+          ShardRestart restart = new ShardRestart(shard, (diedAtMillis - startMillis) / 1e3, snapshotAgeSeconds,
+              updatesLost, updatesSoFar());
+          shardRestarts.add(restart);
+          progress.accept(restart.describe());
+        });
+        ended.add(WAKE_UP);
+      }
+
+      @Override
+      public void couldNotRestart(int shard, RuntimeException why) {
+        shardEvents.add(() -> {
+          throw new TrainingFailedException("parameter-server shard " + shard + " died and could not be started"
+              + " again: " + why.getMessage(), why);
+        });
+        ended.add(WAKE_UP);
+      }
+    });
     driver = PsClient.connect(shards.addresses(), shards.access(), 0);
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
     LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
@@ -161,6 +197,7 @@ public final class TrainingDriver implements AutoCloseable {
     long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
     while (reason == null) {
       Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
+      recordShardEvents();
       if (stopRequested != null) {
         reason = stopRequested;
         if (slot != null && slot != WAKE_UP) {
@@ -174,7 +211,10 @@ public final class TrainingDriver implements AutoCloseable {
       if (slot != null) {
         settle(slot);
         if (allDataEnded()) {
-          monitor.observe(evaluate());
+          CurvePoint last = evaluate();
+          if (last != null) {
+            monitor.observe(last);
+          }
           reason = StopReason.EPOCHS_DONE;
         }
         continue;
@@ -183,6 +223,7 @@ public final class TrainingDriver implements AutoCloseable {
       reason = judge(monitor, evaluate());
     }
     long updates = stopWorkers();
+    recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
     LogisticModel kept = new LogisticModel(best);
     store.put(modelPath, kept.toBytes());
@@ -200,11 +241,22 @@ public final class TrainingDriver implements AutoCloseable {
         updates,
         times,
         stallNanos / 1e9,
-        List.copyOf(generations));
+        List.copyOf(generations),
+        List.copyOf(shardRestarts));
   }
 
-  /** The job's own monitor, then the observer: why to stop after this evaluation, or null. */
+  /** Records the shard restarts heard of since the last call (with the model's clock now) and says so. */
+  private void recordShardEvents() throws Exception {
+    for (ShardEvent event; (event = shardEvents.poll()) != null; ) {
+      event.handle();
+    }
+  }
+
+  /** The job's own monitor, then the observer: why to stop after this evaluation (none when skipped), or null. */
   private StopReason judge(LossMonitor monitor, CurvePoint point) {
+    if (point == null) {
+      return null;
+    }
     StopReason reason = monitor.observe(point);
     return reason != null ? reason : observer.observe(point);
   }
@@ -315,14 +367,28 @@ public final class TrainingDriver implements AutoCloseable {
     return mine.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /**
+   * The model's validation loss now; null when a shard's connection was lost while the model was read (the shard
+   * restarts, and the next round reads it again).
+   */
   private CurvePoint evaluate() throws Exception {
-    float[] weights = driver.pullAll(model).get(60, TimeUnit.SECONDS);
+    float[] weights;
+    long updates;
+    try {
+      weights = driver.pullAll(model).get(60, TimeUnit.SECONDS);
+      updates = driver.status(model).get(30, TimeUnit.SECONDS).clock();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConnectionLostException) {
+        return null;
+      }
+      throw e;
+    }
     BinaryMetrics metrics = new LogisticModel(weights).evaluate(validation);
     if (best == null || metrics.logloss() < bestLoss) {
       best = weights;
       bestLoss = metrics.logloss();
     }
-    CurvePoint point = new CurvePoint(secondsSinceStart(), updatesSoFar(), metrics.logloss(), metrics.auc());
+    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.logloss(), metrics.auc());
     if (statusLines) {
       progress.accept(
           String.format(
@@ -334,13 +400,13 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   private long updatesSoFar() throws Exception {
-    return driver.status(model).get(30, TimeUnit.SECONDS).clock();
+    return SgdWorker.retryingLostConnections(() -> driver.status(model)).clock();
   }
 
   /** Asks every worker to stop, waits for their last generations to return, and counts the updates. */
   private long stopWorkers() throws Exception {
     stopping = true;
-    driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}).get(30, TimeUnit.SECONDS);
+    SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
     for (Slot slot : slots) {
       try {
@@ -376,6 +442,11 @@ public final class TrainingDriver implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
+    try {
+      restartsHeard.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e); // removing a listener does not fail
+    }
     if (driver != null) {
       try {
         driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}).get(10, TimeUnit.SECONDS);

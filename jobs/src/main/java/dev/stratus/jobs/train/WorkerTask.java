@@ -13,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment
@@ -33,6 +35,8 @@ public record WorkerTask(
     int generation,
     int[] partitions,
     MinibatchIterator.Position start) {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerTask.class);
 
   /** The parameter-server model of a logistic regression over {@code features} features: the bias is the last key. */
   static ModelSpec modelSpec(TrainingSpec spec, long features) {
@@ -74,6 +78,10 @@ public record WorkerTask(
       boolean dataEnded =
           worker.run(() -> System.nanoTime() >= deadline || reporter.tick(position) || stop.getAsBoolean());
       reporter.finish(worker.position());
+      if (worker.lostPushes() > 0) {
+        LOG.info("worker {} generation {}: {} gradients lost in flight to shards whose connection was lost",
+            workerId, generation, worker.lostPushes());
+      }
       return new WorkerOutcome(
           dataEnded, worker.position(), worker.times(), worker.stallNanos(), (System.nanoTime() - started) / 1e9);
     }

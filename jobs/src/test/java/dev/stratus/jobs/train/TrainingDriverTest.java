@@ -16,8 +16,12 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,6 +189,74 @@ class TrainingDriverTest {
     assertTrue(failure.getMessage().startsWith("worker 0 failed 3 times, more than maxWorkerFailures=2"),
         failure.getMessage());
     assertTrue(failure.getMessage().contains("-missing"), failure.getMessage());
+  }
+
+  /**
+   * A shard process killed (SIGKILL) once the model's snapshot on it holds progress, and again as soon as it is back:
+   * each time it comes back on its port from that snapshot, the workers reconnect and go on (no worker dies), and the
+   * job still meets the bar and lists both restarts.
+   */
+  @Test
+  void aShardKilledTwiceComesBackFromItsSnapshotsAndTheJobStillMeetsTheBar() throws Exception {
+    TrainingSpec spec = spec(2, 2);
+    S3Path checkpoint = S3Path.parse("s3://training/checkpoints/killed-" + System.nanoTime() + "/");
+    BlockingQueue<Integer> restarted = new LinkedBlockingQueue<>();
+    TrainResult result;
+    try (Shards shards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1);
+        AutoCloseable heard = shards.onRestart(new Shards.RestartListener() {
+          @Override
+          public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
+            restarted.add(shard);
+          }
+
+          @Override
+          public void couldNotRestart(int shard, RuntimeException why) {}
+        });
+        TrainingDriver job =
+            new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows.toArray(new SparseRow[0]),
+                shards, new ThreadWorkers(512), System.out::println)) {
+      Thread chaos = new Thread(() -> {
+        try {
+          awaitSnapshotPast(checkpoint.resolve("shard-1/" + job.modelName() + ".latest"), 0);
+          for (int kill = 0; kill < 2; kill++) {
+            shards.killShard(1);
+            restarted.poll(60, TimeUnit.SECONDS);
+          }
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      chaos.setDaemon(true);
+      chaos.start();
+      result = job.run(S3Path.parse("s3://training/models/m-" + System.nanoTime()));
+    }
+    assertMeetsTheBar(result);
+    System.out.println("restarts: " + result.shardRestarts());
+    assertEquals(2, result.shardRestarts().size(), "both restarts: " + result.shardRestarts());
+    for (ShardRestart restart : result.shardRestarts()) {
+      assertEquals(1, restart.shard());
+      assertTrue(restart.clockRestored() > 0, "the model came back with its progress: " + restart);
+    }
+    assertEquals(2, result.workerGenerations(), "no worker died with the shard: " + result.generations());
+  }
+
+  /**
+   * Waits until the snapshot pointer {@code pointer} names a snapshot holding more than {@code pushes} pushes (the
+   * count leads its object's name) and returns that count: the event, not a guess at the snapshot interval.
+   */
+  static long awaitSnapshotPast(S3Path pointer, long pushes) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (store.exists(pointer)) {
+        String named = new String(store.get(pointer), StandardCharsets.UTF_8);
+        long held = Long.parseLong(named.substring(0, named.indexOf('-')));
+        if (held > pushes) {
+          return held;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no snapshot past " + pushes + " pushes at " + pointer + " within a minute");
   }
 
   /** Over TLS: each process gets the shards' certificate in its task, as a Lambda invocation does. */

@@ -13,6 +13,7 @@ import dev.stratus.ps.wire.MalformedFrameException;
 import dev.stratus.ps.wire.Wire;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -50,25 +51,33 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Every call but {@link #createModel} returns a future at once, and many may be in flight. A failed call's future
  * fails with a {@link PsException} naming the shard and the cause ({@code join()} wraps it in a
- * {@link CompletionException}). Futures complete on a connection's reader thread: chain blocking work with the
+ * {@link CompletionException}). A lost connection fails the calls in flight on it with a
+ * {@link dev.stratus.ps.ConnectionLostException}; the next call to that shard redials it (a restarted shard listens on
+ * its old address) before it returns, for at most the reconnect bound ({@link #DEFAULT_RECONNECT_BOUND} unless
+ * given), and fails with a {@link dev.stratus.ps.ShardUnreachableException} past it, as every later call to that
+ * shard does at once. Futures complete on a connection's reader thread: chain blocking work with the
  * {@code ...Async} methods. There is no timeout of its own: add {@code orTimeout} where a stuck shard must not stall
  * the caller.
  */
 public final class PsClient implements AutoCloseable {
-  private final ShardConnection[] shards;
+  /** How long a client tries to reach a shard it lost again before its calls fail: a shard's restart fits in it. */
+  public static final Duration DEFAULT_RECONNECT_BOUND = Duration.ofSeconds(30);
+
+  private final ShardLink[] shards;
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder bytesReceived = new LongAdder();
 
-  private PsClient(List<InetSocketAddress> addresses, ShardAccess access, int workerId) {
+  private PsClient(List<InetSocketAddress> addresses, ShardAccess access, int workerId, Duration reconnectBound) {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("a parameter-server client needs at least one shard address");
     }
-    shards = new ShardConnection[addresses.size()];
+    shards = new ShardLink[addresses.size()];
     byte[] handshakeKey = Handshake.key(access.token());
     ShardTls.Client tls = access.usesTls() ? ShardTls.client(access.trustedCertificatePem()) : null;
     try {
       for (int i = 0; i < shards.length; i++) {
-        shards[i] = new ShardConnection(i, addresses.get(i), handshakeKey, tls, workerId, bytesSent, bytesReceived);
+        shards[i] = new ShardLink(i, addresses.get(i), handshakeKey, tls, workerId, bytesSent, bytesReceived,
+            reconnectBound);
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -95,7 +104,16 @@ public final class PsClient implements AutoCloseable {
    * @throws IllegalArgumentException when the access's certificate is not readable PEM
    */
   public static PsClient connect(List<InetSocketAddress> shards, ShardAccess access, int workerId) {
-    return new PsClient(shards, access, workerId);
+    return connect(shards, access, workerId, DEFAULT_RECONNECT_BOUND);
+  }
+
+  /**
+   * As {@link #connect(List, ShardAccess, int)}, trying for at most {@code reconnectBound} to reach a shard it lost
+   * again (its restart, say) before its calls fail with a {@link dev.stratus.ps.ShardUnreachableException}.
+   */
+  public static PsClient connect(List<InetSocketAddress> shards, ShardAccess access, int workerId,
+      Duration reconnectBound) {
+    return new PsClient(shards, access, workerId, reconnectBound);
   }
 
   public int shardCount() {
@@ -340,7 +358,7 @@ public final class PsClient implements AutoCloseable {
 
   // ---- key-value ---------------------------------------------------------------------------------------------
 
-  private ShardConnection shardOf(String key) {
+  private ShardLink shardOf(String key) {
     return shards[Math.floorMod(key.hashCode(), shards.length)];
   }
 
@@ -408,7 +426,7 @@ public final class PsClient implements AutoCloseable {
   public CompletableFuture<List<String>> list(String prefix) {
     List<String> keys = new ArrayList<>();
     Gather<Void> gather = new Gather<>(null, shards.length);
-    for (ShardConnection shard : shards) {
+    for (ShardLink shard : shards) {
       shard.send(Wire.KV_LIST, out -> out.str(prefix), in -> {
         int n = in.count(4);
         List<String> found = new ArrayList<>(n);
@@ -449,7 +467,7 @@ public final class PsClient implements AutoCloseable {
   /** Closes every connection; calls still in flight fail. */
   @Override
   public void close() {
-    for (ShardConnection shard : shards) {
+    for (ShardLink shard : shards) {
       if (shard != null) {
         shard.close();
       }

@@ -1,5 +1,6 @@
 package dev.stratus.ps.client;
 
+import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.tls.ShardTls;
 import dev.stratus.ps.wire.FrameIn;
@@ -252,6 +253,16 @@ final class ShardConnection implements AutoCloseable {
     return maxFrameBytes;
   }
 
+  /** Whether the connection was lost or closed: every call on it fails. */
+  boolean lost() {
+    return failure != null;
+  }
+
+  /** Why it was lost or closed; null while it works. */
+  PsException failure() {
+    return failure;
+  }
+
   /**
    * Sends one request; its reply goes through {@code reader} into {@code gather}, or its failure fails the gather.
    * Never throws: every problem ends up in the gather's future.
@@ -308,7 +319,7 @@ final class ShardConnection implements AutoCloseable {
   }
 
   private PsException connectionLost(Exception cause) {
-    PsException lost = new PsException(
+    PsException lost = new ConnectionLostException(
         "connection to shard " + shard + " at " + address + " lost: " + cause.getMessage(), cause);
     if (failure == null) {
       failure = lost;

@@ -38,6 +38,22 @@ final class ModelRegistry {
     return Arrays.stream(byId).filter(Objects::nonNull).toList();
   }
 
+  /** Push slices applied to the models held now ({@link ServerModel#changes}, restored ones included). */
+  long updatesHeld() {
+    long sum = 0;
+    for (ServerModel model : byId) {
+      if (model != null) {
+        sum += model.changes();
+      }
+    }
+    return sum;
+  }
+
+  /** The model of that name, or null. */
+  ServerModel named(String name) {
+    return byName.get(name);
+  }
+
   ServerModel get(int id) {
     ServerModel[] models = byId;
     if (id < 0 || id >= models.length) {
@@ -51,6 +67,26 @@ final class ModelRegistry {
 
   /** The model of that name, created if absent; an existing one must have the same spec and rows. */
   ServerModel create(String name, ModelSpec spec, int rowStart, int rowEnd) {
+    return create(name, spec, rowStart, rowEnd, -1);
+  }
+
+  /**
+   * A model restored from {@code snapshot} when the shard starts, under the id it had: clients that named it by that
+   * id before the shard died go on naming it after. Models created later get ids above every restored one.
+   */
+  ServerModel restore(Snapshot snapshot) {
+    if (snapshot.id() < 0 || byId.length > snapshot.id() && byId[snapshot.id()] != null) {
+      throw new BadRequest("snapshot of model '" + snapshot.name() + "' names id " + snapshot.id() + ", which shard "
+          + shard + " has given already");
+    }
+    ServerModel model = create(snapshot.name(), snapshot.spec(), snapshot.rowStart(), snapshot.rowEnd(),
+        snapshot.id());
+    model.restore(snapshot);
+    return model;
+  }
+
+  /** {@code id}: the id to give a new model, or -1 for the next free one. */
+  private ServerModel create(String name, ModelSpec spec, int rowStart, int rowEnd, int id) {
     if (name.isEmpty() || name.length() > MAX_NAME_CHARS) {
       throw new BadRequest("a model name must have 1 to " + MAX_NAME_CHARS + " characters");
     }
@@ -74,8 +110,8 @@ final class ModelRegistry {
             + byName.size() + " models there already take " + mib(bytes) + " of the " + mib(maxBytes)
             + " MiB models may use (--models-max-bytes)");
       }
-      ServerModel model = new ServerModel(byId.length, name, spec, rowStart, rowEnd);
-      ServerModel[] grown = Arrays.copyOf(byId, byId.length + 1);
+      ServerModel model = new ServerModel(id < 0 ? byId.length : id, name, spec, rowStart, rowEnd);
+      ServerModel[] grown = Arrays.copyOf(byId, Math.max(byId.length, model.id + 1));
       grown[model.id] = model;
       byId = grown;
       byName.put(name, model);

@@ -2,6 +2,7 @@ package dev.stratus.ps.server;
 
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardAccess;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Launches parameter-server shards as separate JVM processes on this machine, and kills them on {@link #close()}
@@ -31,23 +37,45 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Shard i runs {@link PsServer#main} with {@code --shard i} and the template's options; the secret, the TLS
  * certificate and its private key, and the checkpoint store travel in environment variables, not on the command
- * line. Every shard presents the template's certificate: one per job, which {@link #access} hands to clients. {@link #kill} and {@link #restart}
- * simulate a crashed shard coming back on the same port (resuming from its last snapshot).
+ * line. Every shard presents the template's certificate: one per job, which {@link #access} hands to clients.
+ *
+ * <p>Once {@link #restartWhenDead} is called, a shard process that dies (a crash, the OOM killer, {@link #kill}) is
+ * replaced by a new one on the same port with the same configuration, which restores every model of that shard from
+ * its latest snapshot; clients reconnect to it. {@link #kill} and {@link #restart} simulate a crash and a restart by
+ * hand.
  */
 public final class PsProcesses implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PsProcesses.class);
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
   private static final String TLS_CERTIFICATE_ENV = "STRATUS_PS_TLS_CERT";
   private static final String TLS_KEY_ENV = "STRATUS_PS_TLS_KEY";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+  /** Hears of the shards {@link #restartWhenDead} replaces. */
+  public interface Watcher {
+    /** Shard {@code shard}'s process ended with {@code exitCode}; its replacement starts after this returns. */
+    void died(int shard, int exitCode);
+
+    /** Shard {@code shard}'s replacement listens on its port now (on a thread of its own). */
+    void restarted(int shard);
+
+    /** Shard {@code shard}'s replacement did not start: why (on a thread of its own). */
+    void couldNotRestart(int shard, RuntimeException why);
+  }
+
   private final ShardConfig template;
-  private final String heap;
+  private final List<String> jvmOptions;
+  private final BiConsumer<Integer, String> log;
   private final ChildProcess[] processes;
   private final int[] ports;
+  private Watcher watcher; // guarded by this; null: dead shards stay dead
+  private ExecutorService restarts; // guarded by this
+  private boolean closed; // guarded by this
 
-  private PsProcesses(int shards, ShardConfig template, String heap) {
+  private PsProcesses(int shards, ShardConfig template, List<String> jvmOptions, BiConsumer<Integer, String> log) {
     this.template = template;
-    this.heap = heap;
+    this.jvmOptions = List.copyOf(jvmOptions);
+    this.log = log;
     this.processes = new ChildProcess[shards];
     this.ports = new int[shards];
   }
@@ -57,7 +85,19 @@ public final class PsProcesses implements AutoCloseable {
    * shards 0..n-1) with heap {@code heap} (a -Xmx value), and waits until each listens.
    */
   public static PsProcesses start(int shards, ShardConfig template, String heap) {
-    PsProcesses ps = new PsProcesses(shards, template, heap);
+    return start(shards, template, heap, List.of(), null);
+  }
+
+  /**
+   * As {@link #start(int, ShardConfig, String)}, with more options for each shard's JVM ({@code -D...}, a log level
+   * say) and, unless {@code log} is null, each line of a shard's standard error (its log) to {@code log} with the
+   * shard's index instead of to this JVM's.
+   */
+  public static PsProcesses start(int shards, ShardConfig template, String heap, List<String> jvmOptions,
+      BiConsumer<Integer, String> log) {
+    List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseParallelGC"));
+    options.addAll(jvmOptions);
+    PsProcesses ps = new PsProcesses(shards, template, options, log);
     try {
       List<CompletableFuture<Void>> started = new ArrayList<>();
       for (int i = 0; i < shards; i++) {
@@ -94,12 +134,43 @@ public final class PsProcesses implements AutoCloseable {
     processes[shard].kill();
   }
 
-  /** Starts shard {@code shard} again on its old port, after {@link #kill}. */
+  /** Starts shard {@code shard} again on its old port, after {@link #kill}; for shards not watched. */
   public void restart(int shard) {
     if (processes[shard].isAlive()) {
       throw new IllegalStateException("shard " + shard + " is still running");
     }
     launch(shard, ports[shard]);
+  }
+
+  /**
+   * From now on, replaces every shard process that dies by a new one on its port, which restores its models from
+   * their latest snapshots (so give the template a checkpoint location), and tells {@code watcher}.
+   */
+  public synchronized void restartWhenDead(Watcher watcher) {
+    if (this.watcher != null) {
+      throw new IllegalStateException("the shards are watched already");
+    }
+    this.watcher = watcher;
+    this.restarts = Executors.newSingleThreadExecutor(new DaemonThreadFactory("parameter-server-restarts"));
+  }
+
+  /** Called when a shard's process ended: unless it was stopped or replaced already, starts its replacement. */
+  private synchronized void ended(int shard, ChildProcess process, int exitCode) {
+    if (closed || watcher == null || processes[shard] != process) {
+      return;
+    }
+    Watcher told = watcher;
+    LOG.warn("{} exited with code {}: starting another on port {}", process, exitCode, ports[shard]);
+    told.died(shard, exitCode);
+    restarts.execute(() -> {
+      try {
+        launch(shard, ports[shard]);
+      } catch (RuntimeException e) {
+        told.couldNotRestart(shard, e);
+        return;
+      }
+      told.restarted(shard);
+    });
   }
 
   private void launch(int shard, int port) {
@@ -121,20 +192,28 @@ public final class PsProcesses implements AutoCloseable {
     }
     ChildProcess process;
     try {
-      process = ChildJvm.mainClass(PsServer.class)
-          .jvmOptions("-Xmx" + heap, "-XX:+UseParallelGC")
+      ChildProcess.Builder builder = ChildJvm.mainClass(PsServer.class)
+          .jvmOptions(jvmOptions)
           .arguments(arguments)
           .name("parameter-server shard " + shard)
           .environment(environment)
-          .readyWhen(PsServer.LISTENING_LINE, START_TIMEOUT)
-          .start();
+          .readyWhen(PsServer.LISTENING_LINE, START_TIMEOUT);
+      if (log != null) {
+        builder.stderr(ChildProcess.Output.lines(line -> log.accept(shard, line)));
+      }
+      process = builder.start();
     } catch (IOException e) {
       throw new PsException(e.getMessage(), e);
     }
     synchronized (this) {
+      if (closed) {
+        process.kill(); // started while the shards were being closed: nobody would stop it
+        throw new PsException("parameter-server shard " + shard + " started after its shards were closed");
+      }
       processes[shard] = process;
+      ports[shard] = Integer.parseInt(process.ready());
     }
-    ports[shard] = Integer.parseInt(process.ready());
+    process.onExit().thenAccept(exitCode -> ended(shard, process, exitCode));
   }
 
   private static String serialize(Object spec) {
@@ -149,7 +228,15 @@ public final class PsProcesses implements AutoCloseable {
 
   /** Stops every shard (SIGTERM, then SIGKILL after 5 s) and waits for them to exit. */
   @Override
-  public synchronized void close() {
-    ChildProcess.closeAll(Arrays.stream(processes).filter(Objects::nonNull).toList());
+  public void close() {
+    List<ChildProcess> running;
+    synchronized (this) {
+      closed = true;
+      if (restarts != null) {
+        restarts.shutdownNow(); // a replacement starting now sees closed and stops itself
+      }
+      running = Arrays.stream(processes).filter(Objects::nonNull).toList();
+    }
+    ChildProcess.closeAll(running);
   }
 }

@@ -74,9 +74,15 @@ public final class PsServer implements AutoCloseable {
   private PsServer(ShardConfig config) throws IOException {
     ShardCounters counters = new ShardCounters(config.shard());
     ModelRegistry models = new ModelRegistry(config.shard(), config.limits().modelsBudget());
-    Snapshots snapshots = new Snapshots(config.shard(), config.checkpoint(), config.store(), models);
-    snapshots.restoreAll();
     this.storeCalls = Executors.newFixedThreadPool(2, daemon("ps-store-" + config.shard()));
+    Snapshots snapshots;
+    try {
+      snapshots = new Snapshots(config.shard(), config.checkpoint(), config.store(), models, storeCalls);
+      snapshots.restoreAll();
+    } catch (RuntimeException e) {
+      storeCalls.shutdownNow();
+      throw e;
+    }
     this.parts = new ShardParts(config, counters, models, new KvStore(config.kvMaxBytes()), snapshots, storeCalls,
         frameBudget(Runtime.getRuntime().maxMemory() / 4), Handshake.key(config.token()));
     // two threads: a periodic snapshot waiting on the store must not hold up the rate sampling

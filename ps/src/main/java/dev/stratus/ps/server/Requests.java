@@ -135,12 +135,18 @@ final class Requests {
         int rowStart = body.i32();
         int rowEnd = body.i32();
         body.expectEnd();
-        r.begin(Wire.REPLY_OK, requestId).i32(shard.models().create(name, spec, rowStart, rowEnd).id).end();
+        ServerModel model = shard.models().create(name, spec, rowStart, rowEnd);
+        shard.snapshots().created(model);
+        r.begin(Wire.REPLY_OK, requestId).i32(model.id).end();
       }
       case Wire.DELETE_MODEL -> {
         String name = body.str();
         body.expectEnd();
-        r.begin(Wire.REPLY_OK, requestId).u8(shard.models().delete(name) ? 1 : 0).end();
+        boolean existed = shard.models().delete(name);
+        if (existed) {
+          shard.snapshots().deleted(name);
+        }
+        r.begin(Wire.REPLY_OK, requestId).u8(existed ? 1 : 0).end();
       }
       case Wire.PULL_RANGE -> {
         ServerModel model = shard.models().get(body.i32());

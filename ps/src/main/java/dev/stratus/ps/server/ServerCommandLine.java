@@ -26,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
  * or {@code --tls-cert-env VAR}) and its private key from {@code --tls-key-file PATH} (PEM, a file only its owner may
  * read) or {@code --tls-key-env VAR}, never the command line; {@code --shard I}, {@code --checkpoint s3://bucket/prefix} with the store from
  * {@code --store-endpoint URI --store-region R} (keys from STRATUS_STORE_ACCESS_KEY and STRATUS_STORE_SECRET_KEY),
- * {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV}; {@code --snapshot-every SECONDS},
+ * {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV}; {@code --snapshot-every SECONDS} (with a checkpoint: 5
+ * unless given; 0 only on demand),
  * {@code --max-frame-bytes N}, {@code --kv-max-bytes N}; the limits ({@link ShardConfig.Limits})
  * {@code --max-workers N}, {@code --max-handshakes N}, {@code --hello-timeout-ms N}, {@code --io-threads N},
  * {@code --models-max-bytes N}. A value out of range is refused with the option's range. Prints
@@ -104,7 +105,7 @@ final class ServerCommandLine {
     StoreSpec store = null;
     String endpoint = null;
     String region = "us-east-1";
-    int snapshotEvery = 0;
+    Integer snapshotEvery = null;
     int maxFrame = ShardConfig.DEFAULT_MAX_FRAME_BYTES;
     long kvMax = ShardConfig.DEFAULT_KV_MAX_BYTES;
     ShardConfig.Limits limits = ShardConfig.Limits.DEFAULT;
@@ -182,7 +183,7 @@ final class ServerCommandLine {
       throw new IllegalArgumentException("--checkpoint needs a store: --store-endpoint, --store-aws or "
           + STORE_SPEC_ENV);
     }
-    if (snapshotEvery > 0 && checkpoint == null) {
+    if (snapshotEvery != null && snapshotEvery > 0 && checkpoint == null) {
       throw new IllegalArgumentException("--snapshot-every needs --checkpoint s3://bucket/prefix to snapshot to");
     }
     if (token == null) {
@@ -192,7 +193,10 @@ final class ServerCommandLine {
         .maxFrameBytes(maxFrame).kvMaxBytes(kvMax).limits(limits)
         .tls(tlsCertificate(certificate, certificateOption, privateKey, privateKeyOption));
     if (checkpoint != null) {
-      config = config.checkpoint(checkpoint, store).snapshotEvery(snapshotEvery);
+      config = config.checkpoint(checkpoint, store);
+      if (snapshotEvery != null) {
+        config = config.snapshotEvery(snapshotEvery);
+      }
     }
     return config;
   }

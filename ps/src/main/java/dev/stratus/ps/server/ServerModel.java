@@ -70,7 +70,10 @@ final class ServerModel {
     return clock.get();
   }
 
-  /** Grows with every push applied here (a slice of a push counts too); unchanged means the model is unchanged. */
+  /**
+   * Grows with every push applied here (a slice of a push counts too), and comes back with a restored snapshot:
+   * unchanged means the model is unchanged.
+   */
   long changes() {
     return slicesApplied.get();
   }
@@ -214,13 +217,13 @@ final class ServerModel {
     }
   }
 
-  /** A consistent copy: weights, optimizer state, clock and per-worker counts as of one instant. */
+  /** A consistent copy: weights, optimizer state, clock and counts as of one instant. */
   Snapshot snapshot() {
     snapshotLock.writeLock().lock();
     try {
       return new Snapshot(
-          name, spec, rowStart, rowEnd, clock.get(), updatesByWorker(), weights.clone(),
-          state == null ? null : state.clone());
+          id, name, spec, rowStart, rowEnd, clock.get(), slicesApplied.get(), System.currentTimeMillis(),
+          updatesByWorker(), weights.clone(), state == null ? null : state.clone());
     } finally {
       snapshotLock.writeLock().unlock();
     }
@@ -240,6 +243,7 @@ final class ServerModel {
         System.arraycopy(snapshot.state(), 0, state, 0, state.length);
       }
       clock.set(snapshot.clock());
+      slicesApplied.set(snapshot.changes());
       updatesByWorker.clear();
       snapshot.updatesByWorker().forEach((worker, count) -> updatesOf(worker).add(count));
     } finally {

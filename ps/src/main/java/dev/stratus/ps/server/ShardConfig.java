@@ -29,6 +29,7 @@ public record ShardConfig(
   static final int DEFAULT_MAX_FRAME_BYTES = 32 << 20;
   static final int MIN_FRAME_BYTES = 1024;
   static final long DEFAULT_KV_MAX_BYTES = 256L << 20;
+  public static final int DEFAULT_SNAPSHOT_EVERY_SECONDS = 5;
 
   public ShardConfig {
     if (token == null || token.isEmpty()) {
@@ -81,13 +82,20 @@ public record ShardConfig(
         maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
-  /** Snapshots go to {@code location/shard-<shard>/<model>.snapshot} in {@code store}. */
+  /**
+   * Snapshots go to {@code location/shard-<shard>/} in {@code store} (see {@link Snapshots}), of every model that
+   * changed every {@value #DEFAULT_SNAPSHOT_EVERY_SECONDS} s unless {@link #snapshotEvery} says otherwise.
+   */
   public ShardConfig checkpoint(S3Path location, StoreSpec store) {
-    return new ShardConfig(token, bind, port, advertise, shard, location, store, snapshotEverySeconds,
+    int every = snapshotEverySeconds > 0 ? snapshotEverySeconds : DEFAULT_SNAPSHOT_EVERY_SECONDS;
+    return new ShardConfig(token, bind, port, advertise, shard, location, store, every,
         maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);
   }
 
-  /** Snapshots every model whose clock moved, every {@code seconds} (0: only on demand). */
+  /**
+   * Snapshots every model that changed, every {@code seconds} (0: only on demand and when a model is created): what a
+   * shard that dies loses at most.
+   */
   public ShardConfig snapshotEvery(int seconds) {
     return new ShardConfig(token, bind, port, advertise, shard, checkpoint, store, seconds,
         maxFrameBytes, compressAbove, kvMaxBytes, limits, tls);

@@ -35,9 +35,10 @@ final class ShardCounters {
     this.shard = shard;
   }
 
-  ShardMetrics metrics(int models) {
+  ShardMetrics metrics(int models, long updatesHeld, long restoredSnapshotMillis) {
     return new ShardMetrics(shard, updatesPerSecond, updates.sum(), keysUpdated.sum(), requests.sum(),
-        bytesIn.sum(), bytesOut.sum(), workers.get() + handshakes.get(), queueDepth.get(), models);
+        bytesIn.sum(), bytesOut.sum(), workers.get() + handshakes.get(), queueDepth.get(), models, updatesHeld,
+        restoredSnapshotMillis);
   }
 
   /** Called once a second, from one thread: samples the update rate and reports the peers not logged one by one. */

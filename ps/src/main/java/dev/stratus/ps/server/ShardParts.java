@@ -20,6 +20,6 @@ record ShardParts(
     byte[] handshakeKey) {
 
   ShardMetrics metrics() {
-    return counters.metrics(models.size());
+    return counters.metrics(models.size(), models.updatesHeld(), snapshots.restoredSnapshotMillis());
   }
 }

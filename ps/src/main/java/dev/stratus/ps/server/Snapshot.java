@@ -12,24 +12,32 @@ import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 
 /**
- * A shard's slice of a model as stored in the object store: one LZ4-compressed object holding the spec, the row
- * range, the clock, per-worker counts, the weights and the optimizer state. One PUT replaces it whole, so a reader
- * sees either the previous snapshot or the new one.
+ * A shard's slice of a model as stored in the object store: one LZ4-compressed object holding the model's id on the
+ * shard, the spec, the row range, the clock, the pushes applied, when it was taken, per-worker counts, the weights and
+ * the optimizer state. {@link Snapshots} decides which object is a model's latest.
+ *
+ * @param id the model's id on its shard, which clients name it by: a restored model keeps it
+ * @param changes push slices applied to this slice of the model ({@code ServerModel.changes()})
+ * @param takenAtMillis when it was taken, in milliseconds since the epoch
  */
 record Snapshot(
+    int id,
     String name,
     ModelSpec spec,
     int rowStart,
     int rowEnd,
     long clock,
+    long changes,
+    long takenAtMillis,
     Map<Integer, Long> updatesByWorker,
     float[] weights,
     float[] state) {
-  private static final int MAGIC = 0x53505331; // "SPS1": format version 1
+  private static final int MAGIC = 0x53505332; // "SPS2": format version 2
 
   byte[] encode() {
     FrameOut out = new FrameOut(Integer.MAX_VALUE);
-    out.i32(MAGIC).str(name).spec(spec).i32(rowStart).i32(rowEnd).i64(clock).i32(updatesByWorker.size());
+    out.i32(MAGIC).i32(id).str(name).spec(spec).i32(rowStart).i32(rowEnd).i64(clock).i64(changes).i64(takenAtMillis)
+        .i32(updatesByWorker.size());
     updatesByWorker.forEach((worker, count) -> out.i32(worker).i64(count));
     out.floatArray(weights);
     out.u8(state == null ? 0 : 1);
@@ -50,7 +58,7 @@ record Snapshot(
       FrameIn header = new FrameIn();
       header.reset(bytes, 0, bytes.length);
       if (header.i32() != MAGIC) {
-        throw new IllegalArgumentException("not a parameter-server snapshot (bad magic)");
+        throw new IllegalArgumentException("not a parameter-server snapshot of format 2 (bad magic)");
       }
       int rawLength = header.i32();
       byte[] raw = LZ4Factory.fastestInstance().safeDecompressor().decompress(bytes, 8, bytes.length - 8, rawLength);
@@ -59,11 +67,14 @@ record Snapshot(
       if (in.i32() != MAGIC) {
         throw new IllegalArgumentException("corrupt snapshot body");
       }
+      int id = in.i32();
       String name = in.str();
       ModelSpec spec = in.spec();
       int rowStart = in.i32();
       int rowEnd = in.i32();
       long clock = in.i64();
+      long changes = in.i64();
+      long takenAt = in.i64();
       int workers = in.count(12);
       Map<Integer, Long> counts = new TreeMap<>();
       for (int i = 0; i < workers; i++) {
@@ -72,7 +83,7 @@ record Snapshot(
       float[] weights = in.floats();
       float[] state = in.u8() == 0 ? null : in.floats();
       in.expectEnd();
-      return new Snapshot(name, spec, rowStart, rowEnd, clock, counts, weights, state);
+      return new Snapshot(id, name, spec, rowStart, rowEnd, clock, changes, takenAt, counts, weights, state);
     } catch (MalformedFrameException | LZ4Exception | IllegalArgumentException e) {
       throw new PsException("snapshot " + where + " is unreadable: " + e.getMessage(), e);
     }

@@ -10,30 +10,58 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A shard's model snapshots in the object store, at {@code checkpoint/shard-<shard>/<model>.snapshot}: on demand,
- * periodically for the models that changed, and all restored when the shard starts.
+ * A shard's model snapshots in the object store: on demand, when a model is created, periodically for the models that
+ * changed, and all restored when the shard starts.
+ *
+ * <p>A snapshot is never half-restored: each is written whole under a key of its own,
+ * {@code checkpoint/shard-<shard>/<model>/<changes>-<millis>.snapshot}, and only then does the model's pointer,
+ * {@code checkpoint/shard-<shard>/<model>.latest} (one small object naming it), switch to it; the previous one is
+ * deleted after the switch. A shard killed while it writes leaves the pointer on the previous complete snapshot, and
+ * the restore reads only what a pointer names (deleting what none names, a killed write's leftovers).
  */
 final class Snapshots {
-  private static final Logger LOG = LoggerFactory.getLogger(PsServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
+  private static final String POINTER = ".latest";
+  private static final String DATA = ".snapshot";
 
   private final int shard;
   private final S3Path checkpoint;
   private final ObjectStore store; // null: this shard has no checkpoint location
   private final ModelRegistry models;
-  private final Map<String, Long> changesAtSnapshot = new ConcurrentHashMap<>();
+  private final Executor storeCalls;
+  /** Per model: what its last snapshot held ({@link ServerModel#changes}) and the object it is in. */
+  private final Map<String, Written> written = new ConcurrentHashMap<>();
+  private long restoredSnapshotMillis; // written once, before the shard serves
 
-  Snapshots(int shard, S3Path checkpoint, StoreSpec spec, ModelRegistry models) {
+  /** A model's latest snapshot: guards the writing of the next one. */
+  private static final class Written {
+    long changes = -1;
+    String objectName; // null before the first
+  }
+
+  Snapshots(int shard, S3Path checkpoint, StoreSpec spec, ModelRegistry models, Executor storeCalls) {
     this.shard = shard;
     this.checkpoint = checkpoint;
     this.store = spec == null ? null : ObjectStore.of(spec);
     this.models = models;
+    this.storeCalls = storeCalls;
     if (store != null) {
       ensureBucket(checkpoint.bucket());
     }
+  }
+
+  /**
+   * What a shard logs at DEBUG right before it writes a snapshot of {@code model}: fault-injection tests kill it
+   * there, to see that the restore takes the previous complete one.
+   */
+  static String writingLine(int shard, String model) {
+    return "shard " + shard + " writing a snapshot of '" + model + "'";
   }
 
   /** Creates the bucket unless it exists; shards starting together race to create it, and losing is fine. */
@@ -51,8 +79,17 @@ final class Snapshots {
     return checkpoint.resolve("shard-" + shard + "/");
   }
 
-  private S3Path pathOf(String modelName) {
-    return shardPrefix().resolve(URLEncoder.encode(modelName, StandardCharsets.UTF_8) + ".snapshot");
+  private static String encoded(String modelName) {
+    return URLEncoder.encode(modelName, StandardCharsets.UTF_8);
+  }
+
+  private S3Path pointerOf(String modelName) {
+    return shardPrefix().resolve(encoded(modelName) + POINTER);
+  }
+
+  /** Where the snapshots of a model are: its pointer names one of them. */
+  private S3Path dataPrefix(String modelName) {
+    return shardPrefix().resolve(encoded(modelName) + "/");
   }
 
   private void requireStore() {
@@ -61,63 +98,149 @@ final class Snapshots {
     }
   }
 
-  /** Writes the model's slice to the store; returns the clock snapshotted. */
+  /** Writes the model's slice to the store and points its pointer at it; returns the clock snapshotted. */
   long snapshot(ServerModel model) {
     requireStore();
-    long changes = model.changes();
-    Snapshot snapshot = model.snapshot();
-    store.put(pathOf(model.name), snapshot.encode());
-    changesAtSnapshot.put(model.name, changes);
-    return snapshot.clock();
+    Written last = written.computeIfAbsent(model.name, name -> new Written());
+    synchronized (last) {
+      if (models.named(model.name) != model) {
+        return model.clock(); // deleted meanwhile: its snapshots are gone, and stay gone
+      }
+      Snapshot snapshot = model.snapshot();
+      byte[] bytes = snapshot.encode();
+      String objectName = snapshot.changes() + "-" + snapshot.takenAtMillis() + DATA;
+      LOG.debug("{} at clock {}", writingLine(shard, model.name), snapshot.clock());
+      store.put(dataPrefix(model.name).resolve(objectName), bytes);
+      store.put(pointerOf(model.name), objectName.getBytes(StandardCharsets.UTF_8));
+      if (last.objectName != null && !last.objectName.equals(objectName)) {
+        store.delete(dataPrefix(model.name).resolve(last.objectName));
+      }
+      last.objectName = objectName;
+      last.changes = snapshot.changes();
+      return snapshot.clock();
+    }
   }
 
-  /** Reloads the model's slice from its last snapshot; returns the clock restored. */
+  /** Reloads the model's slice from its latest snapshot; returns the clock restored. */
   long restore(ServerModel model) {
     requireStore();
-    S3Path path = pathOf(model.name);
-    Snapshot snapshot = Snapshot.decode(store.get(path), path.toString());
-    try {
-      model.restore(snapshot);
-    } catch (IllegalArgumentException e) {
-      throw new BadRequest(e.getMessage());
+    Written last = written.computeIfAbsent(model.name, name -> new Written());
+    synchronized (last) {
+      Snapshot snapshot = latest(model.name);
+      try {
+        model.restore(snapshot);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest(e.getMessage());
+      }
+      last.changes = model.changes();
+      return snapshot.clock();
     }
-    changesAtSnapshot.put(model.name, model.changes());
-    return snapshot.clock();
   }
 
-  /** Creates and fills every model this shard has a snapshot of; for a starting shard. */
+  /** The snapshot the model's pointer names. */
+  private Snapshot latest(String modelName) {
+    S3Path pointer = pointerOf(modelName);
+    if (!store.exists(pointer)) {
+      throw new BadRequest("shard " + shard + " has no snapshot of model '" + modelName + "' at " + pointer);
+    }
+    S3Path data = dataPrefix(modelName).resolve(new String(store.get(pointer), StandardCharsets.UTF_8));
+    return Snapshot.decode(store.get(data), data.toString());
+  }
+
+  /**
+   * Creates and fills every model this shard has a snapshot of, under its old id; for a starting shard. Deletes the
+   * objects no pointer names (written by a shard killed before it switched the pointer).
+   */
   void restoreAll() {
     if (store == null) {
       return;
     }
     for (ObjectStore.ObjectInfo object : store.list(shardPrefix())) {
       String key = object.path().key();
-      if (!key.endsWith(".snapshot")) {
+      if (!key.endsWith(POINTER)) {
         continue;
       }
-      Snapshot snapshot = Snapshot.decode(store.get(object.path()), object.path().toString());
-      String fileName = key.substring(key.lastIndexOf('/') + 1, key.length() - ".snapshot".length());
-      if (!URLDecoder.decode(fileName, StandardCharsets.UTF_8).equals(snapshot.name())) {
-        throw new PsException("snapshot " + object.path() + " holds model '" + snapshot.name() + "'");
+      String name = URLDecoder.decode(
+          key.substring(key.lastIndexOf('/') + 1, key.length() - POINTER.length()), StandardCharsets.UTF_8);
+      Snapshot snapshot = latest(name);
+      if (!snapshot.name().equals(name)) {
+        throw new PsException("the snapshot " + object.path() + " points to holds model '" + snapshot.name()
+            + "', not '" + name + "'");
       }
-      ServerModel model = models.create(snapshot.name(), snapshot.spec(), snapshot.rowStart(), snapshot.rowEnd());
-      model.restore(snapshot);
-      changesAtSnapshot.put(model.name, model.changes());
-      LOG.info("shard {}: restored model '{}' at clock {} from {}", shard, model.name, snapshot.clock(),
+      ServerModel model = models.restore(snapshot);
+      if (restoredSnapshotMillis == 0 || snapshot.takenAtMillis() < restoredSnapshotMillis) {
+        restoredSnapshotMillis = snapshot.takenAtMillis();
+      }
+      Written last = new Written();
+      last.changes = model.changes();
+      last.objectName = new String(store.get(object.path()), StandardCharsets.UTF_8);
+      written.put(name, last);
+      for (ObjectStore.ObjectInfo data : store.list(dataPrefix(name))) {
+        if (!data.path().key().endsWith("/" + last.objectName)) {
+          store.delete(data.path());
+        }
+      }
+      LOG.info("shard {}: restored model '{}' (id {}) at clock {} from {}", shard, name, model.id, snapshot.clock(),
           object.path());
     }
+  }
+
+  /** When the oldest snapshot {@link #restoreAll} restored was taken (ms since the epoch); 0 when it restored none. */
+  long restoredSnapshotMillis() {
+    return restoredSnapshotMillis;
   }
 
   /** Snapshots every model that changed since its last snapshot; failures are logged and retried next time. */
   void snapshotChanged() {
     for (ServerModel model : models.all()) {
-      if (model.changes() != changesAtSnapshot.getOrDefault(model.name, -1L)) {
+      Written last = written.get(model.name);
+      if (last == null || model.changes() != last.changes) {
         try {
           snapshot(model);
         } catch (RuntimeException e) {
           LOG.warn("shard {}: periodic snapshot of '{}' failed: {}", shard, model.name, e.toString());
         }
       }
+    }
+  }
+
+  /**
+   * Snapshots a model just created, in the background: a shard that dies before its next periodic snapshot still
+   * comes back with the model, under the id its clients name it by.
+   */
+  void created(ServerModel model) {
+    if (store == null || written.containsKey(model.name)) {
+      return;
+    }
+    submit(() -> snapshot(model), "snapshot of new model '" + model.name + "'");
+  }
+
+  /** Deletes a deleted model's snapshots in the background, so that a restarted shard does not bring it back. */
+  void deleted(String modelName) {
+    if (store == null) {
+      return;
+    }
+    submit(() -> {
+      Written last = written.computeIfAbsent(modelName, name -> new Written());
+      synchronized (last) {
+        store.delete(pointerOf(modelName));
+        store.deleteAll(dataPrefix(modelName));
+        written.remove(modelName);
+      }
+    }, "deletion of the snapshots of '" + modelName + "'");
+  }
+
+  private void submit(Runnable storeCall, String what) {
+    try {
+      storeCalls.execute(() -> {
+        try {
+          storeCall.run();
+        } catch (RuntimeException e) {
+          LOG.warn("shard {}: {} failed: {}", shard, what, e.toString());
+        }
+      });
+    } catch (RejectedExecutionException closing) {
+      // the shard is closing
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ModelStatus;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.ps.server.PsProcesses;
@@ -16,7 +17,9 @@ import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +79,8 @@ class SnapshotTest {
       assertEquals(40, ps.restore(model).get());
       assertArrayEquals(snapped, ps.pullAll(model).get());
     }
-    assertEquals(2, ObjectStore.of(store).list(S3Path.parse("s3://ps-checkpoints/restart/")).size());
+    // per shard: the pointer and the one snapshot it names (the one taken at creation is deleted once replaced)
+    assertEquals(4, ObjectStore.of(store).list(S3Path.parse("s3://ps-checkpoints/restart/")).size());
 
     try (Shards shards = Shards.start(2, config("restart")); PsClient ps = shards.client(4)) {
       PsModel model = ps.createModel("adagrad", spec); // found: restored at start
@@ -97,7 +101,9 @@ class SnapshotTest {
     ModelSpec spec = ModelSpec.vector(14).optimizer(Optimizer.MOMENTUM).momentum(0.5f);
     try (PsProcesses processes = PsProcesses.start(2, config("periodic").snapshotEvery(1), "256m")) {
       float[] before;
-      try (PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
+      // a short reconnect bound: the killed shard is not coming back until restarted by hand
+      try (PsClient ps = PsClient.connect(processes.addresses(), ShardAccess.plain(Shards.SECRET), 0,
+          Duration.ofMillis(200))) {
         PsModel model = ps.createModel("momentum", spec);
         before = pushSome(ps, model, 25, 4);
         awaitSnapshots("s3://ps-checkpoints/periodic/", "momentum", 2, ps.status(model).get().clock());
@@ -126,8 +132,8 @@ class SnapshotTest {
     while (System.nanoTime() < deadline) {
       last = 0;
       for (int shard = 0; shard < shards; shard++) {
-        S3Path path = S3Path.parse(checkpoint + "shard-" + shard + "/" + model + ".snapshot");
-        last += objects.exists(path) ? Snapshot.decode(objects.get(path), path.toString()).clock() : 0;
+        Snapshot latest = latest(objects, S3Path.parse(checkpoint + "shard-" + shard + "/"), model);
+        last += latest == null ? 0 : latest.clock();
       }
       if (last == clock) {
         return;
@@ -135,6 +141,73 @@ class SnapshotTest {
       Thread.sleep(50);
     }
     throw new AssertionError("the snapshots under " + checkpoint + " hold " + last + " pushes, not " + clock);
+  }
+
+  /** The snapshot of {@code model} that the pointer under {@code shardPrefix} names, or null before the first. */
+  static Snapshot latest(ObjectStore objects, S3Path shardPrefix, String model) {
+    S3Path pointer = shardPrefix.resolve(model + ".latest");
+    if (!objects.exists(pointer)) {
+      return null;
+    }
+    S3Path data = shardPrefix.resolve(model + "/" + new String(objects.get(pointer), StandardCharsets.UTF_8));
+    return Snapshot.decode(objects.get(data), data.toString());
+  }
+
+  @Test
+  void aSnapshotWrittenButNotPointedToIsNeverRestoredAndIsDeleted() throws Exception {
+    ModelSpec spec = ModelSpec.vector(8).learningRate(1f);
+    ObjectStore objects = ObjectStore.of(store);
+    S3Path shardPrefix = S3Path.parse("s3://ps-checkpoints/half-written/shard-0/");
+    float[] snapped;
+    try (Shards shards = Shards.start(1, config("half-written").snapshotEvery(0)); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("m", spec);
+      snapped = pushSome(ps, model, 3, 5);
+      assertEquals(3, ps.snapshot(model).get());
+    }
+    // what a shard killed in the middle of writing its next snapshot leaves: an object the pointer does not name
+    S3Path halfWritten = shardPrefix.resolve("m/99-1.snapshot");
+    objects.put(halfWritten, new byte[] {0x53, 0x50, 0x53});
+    try (Shards shards = Shards.start(1, config("half-written")); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("m", spec);
+      assertArrayEquals(snapped, ps.pullAll(model).get());
+      assertEquals(3, ps.status(model).get().clock());
+    }
+    assertFalse(objects.exists(halfWritten), "the restore deletes what no pointer names");
+    assertEquals(3, latest(objects, shardPrefix, "m").clock());
+  }
+
+  @Test
+  void aDeletedModelsSnapshotsAreDeletedAndARestartedShardKeepsTheIdsClientsUse() throws Exception {
+    ModelSpec spec = ModelSpec.vector(8).learningRate(1f);
+    ObjectStore objects = ObjectStore.of(store);
+    S3Path shardPrefix = S3Path.parse("s3://ps-checkpoints/ids/shard-0/");
+    float[] kept;
+    PsModel second;
+    try (Shards shards = Shards.start(1, config("ids").snapshotEvery(0)); PsClient ps = shards.client()) {
+      ps.createModel("gone", spec);
+      second = ps.createModel("kept", spec);
+      kept = pushSome(ps, second, 2, 6);
+      ps.snapshot(second).get();
+      assertTrue(ps.deleteModel("gone").get());
+      awaitGone(objects, shardPrefix.resolve("gone.latest"));
+    }
+    try (Shards shards = Shards.start(1, config("ids")); PsClient ps = shards.client()) {
+      // the handle from before the restart names the model by its old id
+      assertArrayEquals(kept, ps.pullAll(second).get(), "restored under the id clients named it by");
+      ps.createModel("new", spec);
+      assertArrayEquals(kept, ps.pullAll(second).get(), "a new model gets an id no client held before");
+      assertEquals(2, ps.metrics().get().get(0).models(), "the deleted model did not come back");
+    }
+  }
+
+  private static void awaitGone(ObjectStore objects, S3Path path) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (objects.exists(path)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(path + " is still there");
+      }
+      Thread.sleep(20);
+    }
   }
 
   @Test

@@ -1,0 +1,104 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.jvm.DaemonThreadFactory;
+import dev.stratus.ps.ShardAccess;
+import dev.stratus.ps.ShardMetrics;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.server.PsProcesses;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Follows the shards a job started as processes and {@link PsProcesses} restarts: reads every shard's metrics twice a
+ * second, so that when one dies it knows the pushes its models held last, and tells each listener how much the
+ * restart lost (that count against what the replacement restored) and how old the snapshot it came back from was.
+ */
+final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
+  private static final long POLL_MILLIS = 500;
+
+  private final PsClient metrics;
+  private final ScheduledExecutorService poller =
+      Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("shard-metrics"));
+  private final List<Shards.RestartListener> listeners = new CopyOnWriteArrayList<>();
+  // per shard, guarded by this: the pushes held as last seen, frozen from its death to its replacement's report
+  private final long[] updatesHeld;
+  private final long[] diedAtMillis;
+  private final boolean[] dead;
+
+  ShardRestarts(List<InetSocketAddress> addresses, ShardAccess access) {
+    this.metrics = PsClient.connect(addresses, access, 0);
+    this.updatesHeld = new long[addresses.size()];
+    this.diedAtMillis = new long[addresses.size()];
+    this.dead = new boolean[addresses.size()];
+    poller.scheduleWithFixedDelay(this::poll, 0, POLL_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  void add(Shards.RestartListener listener) {
+    listeners.add(listener);
+  }
+
+  void remove(Shards.RestartListener listener) {
+    listeners.remove(listener);
+  }
+
+  private void poll() {
+    try {
+      List<ShardMetrics> now = metrics.metrics().get(30, TimeUnit.SECONDS);
+      synchronized (this) {
+        for (ShardMetrics shard : now) {
+          if (!dead[shard.shard()]) {
+            updatesHeld[shard.shard()] = shard.updatesHeld();
+          }
+        }
+      }
+    } catch (Exception e) {
+      // a shard restarting: the next poll reaches it again
+    }
+  }
+
+  @Override
+  public synchronized void died(int shard, int exitCode) {
+    dead[shard] = true;
+    diedAtMillis[shard] = System.currentTimeMillis();
+  }
+
+  @Override
+  public void restarted(int shard) {
+    ShardMetrics back;
+    try {
+      back = SgdWorker.retryingLostConnections(() -> metrics.metrics()).get(shard);
+    } catch (Exception e) {
+      couldNotRestart(shard, new IllegalStateException("its replacement does not answer: " + e.getMessage(), e));
+      return;
+    }
+    long lost;
+    long diedAt;
+    synchronized (this) {
+      lost = Math.max(0, updatesHeld[shard] - back.updatesHeld());
+      diedAt = diedAtMillis[shard];
+      updatesHeld[shard] = back.updatesHeld();
+      dead[shard] = false;
+    }
+    double snapshotAge = back.restoredSnapshotMillis() == 0 ? 0 : (diedAt - back.restoredSnapshotMillis()) / 1e3;
+    for (Shards.RestartListener listener : listeners) {
+      listener.restarted(shard, diedAt, snapshotAge, lost);
+    }
+  }
+
+  @Override
+  public void couldNotRestart(int shard, RuntimeException why) {
+    for (Shards.RestartListener listener : listeners) {
+      listener.couldNotRestart(shard, why);
+    }
+  }
+
+  @Override
+  public void close() {
+    poller.shutdownNow();
+    metrics.close();
+  }
+}
