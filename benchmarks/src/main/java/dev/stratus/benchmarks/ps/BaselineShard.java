@@ -17,9 +17,9 @@ import java.util.zip.ZipFile;
  * on the class path; our dependencies serve both (the wire protocol and command line must not have changed). That
  * build must hold the shard class itself, or ours, later on the class path, would stand in for it unseen.
  *
- * <p>A build from before protocol version 2 (the handshake that proves the secret without sending it,
- * {@code Wire.PROTOCOL_VERSION}) cannot serve our client any more: it hangs up on our HELLO, and the benchmark's
- * connect fails naming that version. Compare against builds from that change on.
+ * <p>A build of another protocol version ({@code Wire.PROTOCOL_VERSION}: 3 since the METRICS reply says what a
+ * restarted shard restored) cannot serve our client: it refuses or hangs up on our HELLO, and the benchmark's connect
+ * fails naming the version. Compare against builds of the same version.
  */
 final class BaselineShard implements AutoCloseable {
   private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
@@ -46,7 +46,7 @@ final class BaselineShard implements AutoCloseable {
     String file = PsServer.class.getName().replace('.', '/') + ".class";
     if (!(Files.isDirectory(classes) ? Files.exists(classes.resolve(file)) : jarHolds(classes, file))) {
       throw new IOException("no " + PsServer.class.getName() + " in " + classes
-          + ": a build from before the ps layers and the protocol-2 handshake cannot serve today's client");
+          + ": a build from before the ps layers, or of another protocol version, cannot serve today's client");
     }
   }
 

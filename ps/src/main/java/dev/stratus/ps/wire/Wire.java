@@ -25,9 +25,10 @@ public final class Wire {
   public static final int MAX_FRAME_BEFORE_HELLO = 4096;
   /**
    * The first field of HELLO, so that builds that cannot talk say so. Version 1 (no such field) sent the secret itself
-   * in HELLO; version 2 proves it by challenge-response ({@link Handshake}).
+   * in HELLO; version 2 proves it by challenge-response ({@link Handshake}); version 3's METRICS reply also says the
+   * pushes a shard's models hold and when the snapshot it restored was taken.
    */
-  public static final int PROTOCOL_VERSION = 2;
+  public static final int PROTOCOL_VERSION = 3;
 
   // Requests. A connection starts with HELLO then PROOF (see Handshake).
   public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof
