@@ -53,6 +53,15 @@ public record ShardConfig(
     }
   }
 
+  /** Every field but the secret, which no log line or message may hold. */
+  @Override
+  public String toString() {
+    return "ShardConfig[token hidden, bind=" + bind + ", port=" + port + ", advertise=" + advertise + ", shard="
+        + shard + ", checkpoint=" + checkpoint + ", store=" + store + ", snapshotEverySeconds=" + snapshotEverySeconds
+        + ", maxFrameBytes=" + maxFrameBytes + ", compressAbove=" + compressAbove + ", kvMaxBytes=" + kvMaxBytes
+        + ", limits=" + limits + ", tls=" + tls + "]";
+  }
+
   public static ShardConfig of(String token) {
     return new ShardConfig(token, "127.0.0.1", 0, null, 0, null, null, 0, DEFAULT_MAX_FRAME_BYTES,
         Wire.COMPRESS_ABOVE, DEFAULT_KV_MAX_BYTES, Limits.DEFAULT, null);

@@ -1,6 +1,7 @@
 package dev.stratus.ps.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,8 @@ class ServerOptionsTest {
     assertEquals(2, config.shard());
     assertEquals("s3cret", config.token());
     assertEquals(null, config.checkpoint());
+    assertFalse(config.toString().contains("s3cret"), "the secret in a printed config: " + config);
+    assertTrue(config.toString().contains("shard=2"), config.toString());
 
     ShardConfig checkpointed = ServerCommandLine.parse(new String[] {"--token-env", "SECRET", "--bind", "0.0.0.0",
         "--checkpoint", "s3://bucket/job", "--store-aws", "eu-west-1", "--snapshot-every", "30"}, SECRET);
