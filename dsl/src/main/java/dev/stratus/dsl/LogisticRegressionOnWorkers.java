@@ -54,6 +54,8 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
                   console::message)) {
         if (resume) {
           job.resumingFromSnapshots();
+        } else {
+          job.resumable();
         }
         System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),

@@ -64,6 +64,7 @@ public final class TrainingDriver implements AutoCloseable {
   private final Consumer<String> progress;
   private String modelName;
   private final Slot[] slots;
+  private boolean resumable;
   private boolean resume;
   /** The model's clock when this job took over from a dead driver's snapshots; -1 for a fresh job. */
   private long resumedAtUpdates = -1;
@@ -159,14 +160,24 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   /**
+   * Writes a {@link ResumePoint} beside the shards' snapshots at every evaluation (set before {@link #run}), so that
+   * another driver can continue this training should this one die; for a job alone on shards that snapshot (the
+   * experiments of a search share theirs, and the location).
+   */
+  public TrainingDriver resumable() {
+    this.resumable = true;
+    return this;
+  }
+
+  /**
    * Continues the training a driver that died left in the shards' checkpoint location (set before {@link #run}): the
    * shards, started on that location, restored its model from their snapshots; the workers start where its
-   * {@link ResumePoint} says. The job fails at {@link #run} when the shards have no checkpoint location or no driver
-   * left a resume point there.
+   * {@link ResumePoint} says. The job is {@link #resumable} in turn. It fails at {@link #run} when the shards have no
+   * checkpoint location or no driver left a resume point there.
    */
   public TrainingDriver resumingFromSnapshots() {
     this.resume = true;
-    return this;
+    return resumable();
   }
 
   /** The name of this job's model on the shards; the job deletes it there when closed. */
@@ -303,10 +314,11 @@ public final class TrainingDriver implements AutoCloseable {
 
   /**
    * Writes where every worker is now beside the shards' snapshots, so that a driver resuming after this one died
-   * starts them there; nothing when the shards do not snapshot, or when one is restarting (the next evaluation does).
+   * starts them there; nothing unless {@link #resumable} on shards that snapshot, or when one is restarting (the next
+   * evaluation does).
    */
   private void writeResumePoint() throws Exception {
-    if (shards.checkpoint() == null) {
+    if (!resumable || shards.checkpoint() == null) {
       return;
     }
     List<String> keys = new ArrayList<>();
@@ -545,7 +557,7 @@ public final class TrainingDriver implements AutoCloseable {
     if (driver != null) {
       try {
         driver.deleteModel(modelName).get(10, TimeUnit.SECONDS);
-        if (shards.checkpoint() != null) {
+        if (resumable && shards.checkpoint() != null) {
           store.delete(ResumePoint.at(shards.checkpoint())); // its model's snapshots are gone with the model
         }
         for (String key : driver.list(modelName + "/").get(10, TimeUnit.SECONDS)) {

@@ -272,7 +272,7 @@ class TrainingDriverTest {
     Shards firstShards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1);
     ThreadWorkers firstWorkers = new ThreadWorkers(512);
     TrainingDriver dead = new TrainingDriver(spec, store, store.reachableSpec(), train,
-        validationRows.toArray(new SparseRow[0]), firstShards, firstWorkers, System.out::println);
+        validationRows.toArray(new SparseRow[0]), firstShards, firstWorkers, System.out::println).resumable();
     Thread firstDriver = new Thread(() -> {
       try {
         dead.run(modelPath);
