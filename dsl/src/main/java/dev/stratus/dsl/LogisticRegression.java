@@ -356,7 +356,8 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     }
     PCollectionView<Dataset> validation = validationSet.apply("ValidationSetView", View.asSingleton());
     return train
-        .apply("Train", ParDo.of(new TrainFn(spec(), modelTo, resumeFromSnapshots, validation)).withSideInputs(validation))
+        .apply("Train",
+            ParDo.of(new TrainFn(spec(), modelTo, resumeFromSnapshots, validation)).withSideInputs(validation))
         .setCoder(SerializableCoder.of(TrainResult.class));
   }
 

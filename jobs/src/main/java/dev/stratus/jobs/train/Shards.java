@@ -73,8 +73,7 @@ public final class Shards implements AutoCloseable {
       servers.forEach(PsServer::close);
       throw e;
     }
-    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null,
-        null);
+    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null, null);
   }
 
   /**

@@ -180,7 +180,10 @@ public final class TrainingDriver implements AutoCloseable {
     return resumable();
   }
 
-  /** The name of this job's model on the shards; the job deletes it there when closed. */
+  /**
+   * The name of this job's model on the shards (a resumed job's, once it runs: the dead driver's); the job deletes it
+   * there when closed.
+   */
   public String modelName() {
     return modelName;
   }
@@ -221,6 +224,11 @@ public final class TrainingDriver implements AutoCloseable {
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
     if (resume) {
       resumedAtUpdates = updatesSoFar();
+      if (resumedAtUpdates == 0) {
+        throw new IllegalStateException("cannot resume the training: the shards restored no progress of model '"
+            + modelName + "' from the snapshots in " + shards.checkpoint() + " (none left, or none taken after an"
+            + " update)");
+      }
       progress.accept(String.format("resuming from the snapshots in %s at %,d updates", shards.checkpoint(),
           resumedAtUpdates));
     }

@@ -312,16 +312,28 @@ class TrainingDriverTest {
     assertMeetsTheBar(result);
   }
 
+  /** Resuming fails, naming where it looked, rather than starting from scratch unannounced. */
   @Test
   void resumingATrainingThatLeftNoSnapshotFailsNamingTheLocation() throws Exception {
     S3Path checkpoint = S3Path.parse("s3://training/checkpoints/never-" + System.nanoTime() + "/");
-    try (Shards shards = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1);
-        TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
-            validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
-            .resumingFromSnapshots()) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> job.run(S3Path.parse("s3://training/models/never")));
-      assertTrue(e.getMessage().contains(ResumePoint.at(checkpoint).toString()), e.getMessage());
+    try (Shards shards = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1)) {
+      try (TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
+          validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
+          .resumingFromSnapshots()) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> job.run(S3Path.parse("s3://training/models/never")));
+        assertTrue(e.getMessage().contains(ResumePoint.at(checkpoint).toString()), e.getMessage());
+      }
+      // a resume point whose model's snapshots are gone
+      store.put(ResumePoint.at(checkpoint), new ResumePoint("gone", List.of(new Position(0, 3, 0))).encode());
+      try (TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
+          validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
+          .resumingFromSnapshots()) {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> job.run(S3Path.parse("s3://training/models/never")));
+        assertTrue(e.getMessage().contains("restored no progress of model 'gone' from the snapshots in " + checkpoint),
+            e.getMessage());
+      }
     }
     try (Shards shards = Shards.inProcess(1);
         TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
