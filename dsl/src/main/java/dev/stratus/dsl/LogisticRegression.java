@@ -77,6 +77,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   private Duration workerLifetime = Duration.ofMinutes(10);
   private int maxWorkerFailures = 3;
   private String modelTo;
+  private boolean resumeFromSnapshots;
 
   private LogisticRegression(PCollection<Dataset> validationSet) {
     this.validationSet = validationSet;
@@ -224,6 +225,27 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   }
 
   /**
+   * Continues the training that writes its model to the same {@link #modelTo} location from the last snapshot its
+   * shards took (in MODEL.shards/) and the workers' positions recorded with it, after its driver died, instead of
+   * from scratch (default false; {@code --resumeTraining} sets it for every training of a pipeline). Only shards a
+   * training starts on LambdaRunner snapshot: elsewhere, or with no snapshot at the location, the training fails
+   * naming it. Without resume, a training deletes the snapshots a previous one left at its location.
+   */
+  public LogisticRegression resumeFromSnapshots(boolean resume) {
+    resumeFromSnapshots = resume;
+    return this;
+  }
+
+  /** Whether this training continues from its snapshots: {@link #resumeFromSnapshots} or {@code --resumeTraining}. */
+  boolean resumes(PipelineOptions options) {
+    return resumes(resumeFromSnapshots, options);
+  }
+
+  private static boolean resumes(boolean resumeFromSnapshots, PipelineOptions options) {
+    return resumeFromSnapshots || options.as(TrainingOptions.class).getResumeTraining();
+  }
+
+  /**
    * The options a hyperparameter search may vary, by name, each set through its own setter above, so a searched value
    * is checked exactly as a value set by hand.
    */
@@ -290,6 +312,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     copy.workerLifetime = workerLifetime;
     copy.maxWorkerFailures = maxWorkerFailures;
     copy.modelTo = modelTo;
+    copy.resumeFromSnapshots = resumeFromSnapshots;
     return copy;
   }
 
@@ -320,6 +343,10 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   public void validate(PipelineOptions options) {
     super.validate(options);
     TrainingOptions.check(options.as(TrainingOptions.class));
+    if (resumes(options) && modelTo == null) {
+      throw new IllegalArgumentException("LogisticRegression: resuming a training needs the model location it wrote"
+          + " its snapshots beside, modelTo(\"s3://...\"), the same as the run to continue");
+    }
   }
 
   @Override
@@ -329,7 +356,8 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     }
     PCollectionView<Dataset> validation = validationSet.apply("ValidationSetView", View.asSingleton());
     return train
-        .apply("Train", ParDo.of(new TrainFn(spec(), modelTo, validation)).withSideInputs(validation))
+        .apply("Train",
+            ParDo.of(new TrainFn(spec(), modelTo, resumeFromSnapshots, validation)).withSideInputs(validation))
         .setCoder(SerializableCoder.of(TrainResult.class));
   }
 
@@ -387,11 +415,13 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   static final class TrainFn extends StoreDoFn<Dataset, TrainResult> {
     private final TrainingSpec spec;
     private final String modelTo;
+    private final boolean resumeFromSnapshots;
     private final PCollectionView<Dataset> validation;
 
-    TrainFn(TrainingSpec spec, String modelTo, PCollectionView<Dataset> validation) {
+    TrainFn(TrainingSpec spec, String modelTo, boolean resumeFromSnapshots, PCollectionView<Dataset> validation) {
       this.spec = spec;
       this.modelTo = modelTo;
+      this.resumeFromSnapshots = resumeFromSnapshots;
       this.validation = validation;
     }
 
@@ -405,6 +435,9 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
           TrainingDriver job =
               new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
                   console::message)) {
+        if (resumes(resumeFromSnapshots, c.getPipelineOptions())) {
+          job.resumingFromSnapshots(); // fails at run: in-process shards take no snapshots
+        }
         c.output(runShown(job, console, spec, modelPath(modelTo, train)));
       }
     }

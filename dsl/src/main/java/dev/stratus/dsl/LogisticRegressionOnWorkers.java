@@ -41,12 +41,22 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
       S3Path modelPath = LogisticRegression.modelPath(training.modelTo(), train);
+      boolean resume = training.resumes(context.options());
+      if (!resume) {
+        // a previous training's snapshots there would be restored by the shards, and its model kept in their memory
+        context.store().deleteAll(checkpointOf(modelPath));
+      }
       try (ConsoleView console = ConsoleView.onStandardOutput();
           Shards shards = shardsOnWorkers(context, spec, checkpointOf(modelPath));
           InvocationWorkers workers = new InvocationWorkers(context.workers());
           TrainingDriver job =
               new TrainingDriver(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
                   console::message)) {
+        if (resume) {
+          job.resumingFromSnapshots();
+        } else {
+          job.resumable();
+        }
         System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),
             shards.addresses().size());

@@ -62,6 +62,14 @@ public interface TrainingOptions extends PipelineOptions {
 
   void setPsSnapshotEverySeconds(int seconds);
 
+  @Description("Continue every training from the snapshots its shards took beside its model (MODEL.shards/, on"
+      + " LambdaRunner) and its workers' positions recorded with them, after its driver died, instead of from scratch;"
+      + " fails naming the location when there is none (as LogisticRegression.resumeFromSnapshots(true))")
+  @Default.Boolean(false)
+  boolean getResumeTraining();
+
+  void setResumeTraining(boolean resume);
+
   @Description("TLS between workers and parameter-server shards: AUTO (TLS to --psEndpoints shards unless all are on"
       + " this machine's loopback and no --psTrustCertFile is given; plain frames to the shards a training starts"
       + " itself, which listen on 127.0.0.1),"

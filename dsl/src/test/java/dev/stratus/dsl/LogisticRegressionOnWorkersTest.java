@@ -261,6 +261,17 @@ class LogisticRegressionOnWorkersTest {
         : Optional.empty();
   }
 
+  /** --resumeTraining reaches the driver on LambdaRunner, which looks beside the model and says where. */
+  @Test
+  void resumingATrainingThatLeftNoResumePointFailsNamingWhereItLooked() {
+    LambdaTrainingSetup.StoreOptionsAndRunner options = setup.options();
+    options.setResumeTraining(true);
+    RuntimeException failure = assertThrows(
+        RuntimeException.class, () -> train(options, ROOT + "/train", lr -> lr.workers(1), "never-trained"));
+    String message = rootMessage(failure);
+    assertTrue(message.contains(ROOT + "/models/never-trained.bin.shards/resume-point"), message);
+  }
+
   @Test
   void aWorkerThatAlwaysFailsFailsTheJobWithItsErrorAndLeavesNoShardRunning() {
     // A manifest whose partitions are not in the store: every generation fails reading them.

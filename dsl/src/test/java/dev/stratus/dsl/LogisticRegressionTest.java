@@ -18,6 +18,8 @@ import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Count;
@@ -103,6 +105,22 @@ public class LogisticRegressionTest {
   public void workersPrefetchUnlessToldNotTo() {
     assertTrue(LogisticRegression.withValidationSet(null).spec().prefetch());
     assertFalse(LogisticRegression.withValidationSet(null).prefetch(false).spec().prefetch());
+  }
+
+  @Test
+  public void resumingWithoutTheModelLocationToContinueIsRefusedNamingModelTo() {
+    PipelineOptions resumeOption = PipelineOptionsFactory.fromArgs("--resumeTraining").create();
+    PipelineOptions none = PipelineOptionsFactory.create();
+    LogisticRegression lr = LogisticRegression.withValidationSet(null);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> lr.validate(resumeOption))
+        .getMessage().contains("modelTo"));
+    lr.resumeFromSnapshots(true);
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> lr.validate(none))
+        .getMessage().contains("modelTo"));
+    lr.modelTo("s3://models/m");
+    lr.validate(none);
+    assertTrue(lr.resumes(none));
+    assertFalse(LogisticRegression.withValidationSet(null).resumes(none));
   }
 
   @Test

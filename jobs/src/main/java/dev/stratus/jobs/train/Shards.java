@@ -26,6 +26,7 @@ public final class Shards implements AutoCloseable {
   private final AutoCloseable owned;
   private final PsProcesses processes; // null unless started as processes
   private final ShardRestarts restarts; // null unless watched
+  private final S3Path checkpoint; // null unless they snapshot
 
   /** Hears of the restarts of watched shards, on a thread of the watcher's. */
   public interface RestartListener {
@@ -40,12 +41,13 @@ public final class Shards implements AutoCloseable {
   }
 
   private Shards(List<InetSocketAddress> addresses, ShardAccess access, AutoCloseable owned, PsProcesses processes,
-      ShardRestarts restarts) {
+      ShardRestarts restarts, S3Path checkpoint) {
     this.addresses = List.copyOf(addresses);
     this.access = access;
     this.owned = owned;
     this.processes = processes;
     this.restarts = restarts;
+    this.checkpoint = checkpoint;
   }
 
   /** {@code count} shards in this JVM on loopback, with a fresh secret, serving plain frames. */
@@ -71,7 +73,7 @@ public final class Shards implements AutoCloseable {
       servers.forEach(PsServer::close);
       throw e;
     }
-    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null);
+    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null, null);
   }
 
   /**
@@ -87,7 +89,7 @@ public final class Shards implements AutoCloseable {
         : template(tls).checkpoint(checkpoint, store).snapshotEvery(snapshotEverySeconds);
     PsProcesses processes = PsProcesses.start(count, template, heap);
     if (checkpoint == null) {
-      return new Shards(processes.addresses(), processes.access(), processes, processes, null);
+      return new Shards(processes.addresses(), processes.access(), processes, processes, null, null);
     }
     ShardRestarts restarts;
     try {
@@ -101,7 +103,7 @@ public final class Shards implements AutoCloseable {
     return new Shards(processes.addresses(), processes.access(), () -> {
       restarts.close();
       processes.close();
-    }, processes, restarts);
+    }, processes, restarts, checkpoint);
   }
 
   /** Shards started by someone else (on VMs beside the workers); they keep running after the job. */
@@ -109,7 +111,7 @@ public final class Shards implements AutoCloseable {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("remote shards: no address given");
     }
-    return new Shards(addresses, access, () -> {}, null, null);
+    return new Shards(addresses, access, () -> {}, null, null, null);
   }
 
   public List<InetSocketAddress> addresses() {
@@ -119,6 +121,11 @@ public final class Shards implements AutoCloseable {
   /** The secret, and the certificate the shards present when they serve TLS: what every client of them needs. */
   public ShardAccess access() {
     return access;
+  }
+
+  /** Where these shards snapshot their models, and a driver keeps its {@link ResumePoint}; null: nowhere. */
+  public S3Path checkpoint() {
+    return checkpoint;
   }
 
   /**

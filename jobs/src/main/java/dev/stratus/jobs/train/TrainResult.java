@@ -14,6 +14,8 @@ import java.util.List;
  * @param curve validation loss over time
  * @param generations every worker generation, in the order they ended
  * @param shardRestarts every shard that died and came back from its snapshots, in order
+ * @param resumedAtUpdates the model's clock (updates) in the snapshots this job resumed from, a dead driver's; -1 when
+ *     it started from scratch
  */
 public record TrainResult(
     String modelPath,
@@ -25,8 +27,14 @@ public record TrainResult(
     StepTimes stepTimes,
     double stallSeconds,
     List<GenerationRecord> generations,
-    List<ShardRestart> shardRestarts)
+    List<ShardRestart> shardRestarts,
+    long resumedAtUpdates)
     implements Serializable {
+
+  /** Whether this job continued a dead driver's training from its snapshots. */
+  public boolean resumed() {
+    return resumedAtUpdates >= 0;
+  }
 
   /** Workers started in all, counting successors of dead and handed-over workers. */
   public int workerGenerations() {

@@ -62,8 +62,12 @@ public final class TrainingDriver implements AutoCloseable {
   private final Shards shards;
   private final WorkerLauncher launcher;
   private final Consumer<String> progress;
-  private final String modelName;
+  private String modelName;
   private final Slot[] slots;
+  private boolean resumable;
+  private boolean resume;
+  /** The model's clock when this job took over from a dead driver's snapshots; -1 for a fresh job. */
+  private long resumedAtUpdates = -1;
   private final List<GenerationRecord> generations = new ArrayList<>();
   private final List<ShardRestart> shardRestarts = new ArrayList<>();
   /** What the shards' watcher told, for the driver's loop to act on: record a restart, or fail the job. */
@@ -155,7 +159,31 @@ public final class TrainingDriver implements AutoCloseable {
     ended.add(WAKE_UP);
   }
 
-  /** The name of this job's model on the shards; the job deletes it there when closed. */
+  /**
+   * Writes a {@link ResumePoint} beside the shards' snapshots at every evaluation (set before {@link #run}), so that
+   * another driver can continue this training should this one die; for a job alone on shards that snapshot (the
+   * experiments of a search share theirs, and the location).
+   */
+  public TrainingDriver resumable() {
+    this.resumable = true;
+    return this;
+  }
+
+  /**
+   * Continues the training a driver that died left in the shards' checkpoint location (set before {@link #run}): the
+   * shards, started on that location, restored its model from their snapshots; the workers start where its
+   * {@link ResumePoint} says. The job is {@link #resumable} in turn. It fails at {@link #run} when the shards have no
+   * checkpoint location or no driver left a resume point there.
+   */
+  public TrainingDriver resumingFromSnapshots() {
+    this.resume = true;
+    return resumable();
+  }
+
+  /**
+   * The name of this job's model on the shards (a resumed job's, once it runs: the dead driver's); the job deletes it
+   * there when closed.
+   */
   public String modelName() {
     return modelName;
   }
@@ -185,14 +213,30 @@ public final class TrainingDriver implements AutoCloseable {
         ended.add(WAKE_UP);
       }
     });
-    driver = PsClient.connect(shards.addresses(), shards.access(), 0);
-    model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
-    LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
-    // The untrained model starts the curve: what a diverging job is worse than.
-    StopReason reason = judge(monitor, evaluate());
     for (int w = 0; w < slots.length; w++) {
       slots[w] = new Slot(w);
-      launch(slots[w]);
+    }
+    if (resume) {
+      takeOver(readResumePoint());
+    }
+    driver = PsClient.connect(shards.addresses(), shards.access(), 0);
+    // finds the model the shards restored when resuming
+    model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
+    if (resume) {
+      resumedAtUpdates = updatesSoFar();
+      if (resumedAtUpdates == 0) {
+        throw new IllegalStateException("cannot resume the training: the shards restored no progress of model '"
+            + modelName + "' from the snapshots in " + shards.checkpoint() + " (none left, or none taken after an"
+            + " update)");
+      }
+      progress.accept(String.format("resuming from the snapshots in %s at %,d updates", shards.checkpoint(),
+          resumedAtUpdates));
+    }
+    LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
+    // The untrained (or restored) model starts the curve: what a diverging job is worse than.
+    StopReason reason = judge(monitor, evaluate());
+    for (Slot slot : slots) {
+      launch(slot);
     }
     long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
     while (reason == null) {
@@ -220,7 +264,11 @@ public final class TrainingDriver implements AutoCloseable {
         continue;
       }
       nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
-      reason = judge(monitor, evaluate());
+      CurvePoint point = evaluate();
+      reason = judge(monitor, point);
+      if (point != null) {
+        writeResumePoint();
+      }
     }
     long updates = stopWorkers();
     recordShardEvents();
@@ -242,7 +290,65 @@ public final class TrainingDriver implements AutoCloseable {
         times,
         stallNanos / 1e9,
         List.copyOf(generations),
-        List.copyOf(shardRestarts));
+        List.copyOf(shardRestarts),
+        resumedAtUpdates);
+  }
+
+  private ResumePoint readResumePoint() {
+    S3Path checkpoint = shards.checkpoint();
+    if (checkpoint == null) {
+      throw new IllegalArgumentException("cannot resume the training: its shards have no checkpoint location, so no"
+          + " snapshot of it exists (only shards a training starts as processes snapshot)");
+    }
+    S3Path at = ResumePoint.at(checkpoint);
+    if (!store.exists(at)) {
+      throw new IllegalArgumentException("cannot resume the training: no driver left a resume point at " + at
+          + ", so " + checkpoint + " holds no snapshot of a training to continue (train without resume first)");
+    }
+    return ResumePoint.decode(store.get(at), at);
+  }
+
+  /** Names the model as the dead driver did and starts every worker where it last recorded its position. */
+  private void takeOver(ResumePoint point) {
+    if (point.positions().size() != slots.length) {
+      throw new IllegalArgumentException("cannot resume the training of " + point.positions().size() + " workers at "
+          + ResumePoint.at(shards.checkpoint()) + " with " + slots.length + " workers");
+    }
+    modelName = point.modelName();
+    for (Slot slot : slots) {
+      slot.start = point.positions().get(slot.worker);
+    }
+  }
+
+  /**
+   * Writes where every worker is now beside the shards' snapshots, so that a driver resuming after this one died
+   * starts them there; nothing unless {@link #resumable} on shards that snapshot, or when one is restarting (the next
+   * evaluation does).
+   */
+  private void writeResumePoint() throws Exception {
+    if (!resumable || shards.checkpoint() == null) {
+      return;
+    }
+    List<String> keys = new ArrayList<>();
+    for (Slot slot : slots) {
+      keys.add(WorkerCheckpoints.positionKey(modelName, slot.worker));
+    }
+    List<byte[]> values;
+    try {
+      values = driver.multiGet(keys).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConnectionLostException) {
+        return;
+      }
+      throw e;
+    }
+    List<Position> positions = new ArrayList<>();
+    for (Slot slot : slots) {
+      WorkerCheckpoints.Recorded recorded = WorkerCheckpoints.decode(values.get(slot.worker));
+      // none yet (or lost with a restarted shard): where its generation started
+      positions.add(recorded == null ? slot.start : recorded.position());
+    }
+    store.put(ResumePoint.at(shards.checkpoint()), new ResumePoint(modelName, positions).encode());
   }
 
   /** Records the shard restarts heard of since the last call (with the model's clock now) and says so. */
@@ -437,7 +543,8 @@ public final class TrainingDriver implements AutoCloseable {
 
   /**
    * Stops whatever still runs (after a failure): workers are asked to stop, then killed. Then deletes the job's model
-   * and keys from the shards, which may serve other jobs after this one.
+   * and keys from the shards, which may serve other jobs after this one, and its resume point: a closed job is not
+   * resumed.
    */
   @Override
   public void close() {
@@ -458,6 +565,9 @@ public final class TrainingDriver implements AutoCloseable {
     if (driver != null) {
       try {
         driver.deleteModel(modelName).get(10, TimeUnit.SECONDS);
+        if (resumable && shards.checkpoint() != null) {
+          store.delete(ResumePoint.at(shards.checkpoint())); // its model's snapshots are gone with the model
+        }
         for (String key : driver.list(modelName + "/").get(10, TimeUnit.SECONDS)) {
           driver.delete(key).get(10, TimeUnit.SECONDS);
         }

@@ -259,6 +259,108 @@ class TrainingDriverTest {
     throw new AssertionError("no snapshot past " + pushes + " pushes at " + pointer + " within a minute");
   }
 
+  /**
+   * A driver dies with its shards and workers (as its JVM would, with the shard processes it started) once both shards
+   * snapshotted progress and it wrote its resume point; the same training run again with resume starts from the
+   * snapshots' clock, not from zero, its workers from the recorded positions, and meets the bar.
+   */
+  @Test
+  void aDriverThatDiedIsResumedFromTheSnapshotsAndStillMeetsTheBar() throws Exception {
+    TrainingSpec spec = spec(2, 2);
+    S3Path checkpoint = S3Path.parse("s3://training/checkpoints/resumed-" + System.nanoTime() + "/");
+    S3Path modelPath = S3Path.parse("s3://training/models/resumed-" + System.nanoTime());
+    Shards firstShards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1);
+    ThreadWorkers firstWorkers = new ThreadWorkers(512);
+    TrainingDriver dead = new TrainingDriver(spec, store, store.reachableSpec(), train,
+        validationRows.toArray(new SparseRow[0]), firstShards, firstWorkers, System.out::println).resumable();
+    Thread firstDriver = new Thread(() -> {
+      try {
+        dead.run(modelPath);
+      } catch (Exception e) {
+        System.out.println("the first driver died: " + e);
+      }
+    });
+    firstDriver.setDaemon(true);
+    firstDriver.start();
+    long snapshotted = Math.min(
+        awaitSnapshotPast(checkpoint.resolve("shard-0/" + dead.modelName() + ".latest"), 1_000),
+        awaitSnapshotPast(checkpoint.resolve("shard-1/" + dead.modelName() + ".latest"), 1_000));
+    ResumePoint left = awaitResumePointPastStart(checkpoint);
+    // the driver's death: its shard processes, worker threads and loop end at once, and nothing is closed cleanly
+    firstShards.close();
+    firstWorkers.close();
+    firstDriver.interrupt();
+
+    TrainResult result;
+    try (Shards shards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1);
+        TrainingDriver job = new TrainingDriver(spec, store, store.reachableSpec(), train,
+            validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
+            .resumingFromSnapshots()) {
+      result = job.run(modelPath);
+    }
+    System.out.println("resumed at " + result.resumedAtUpdates() + " updates; snapshots held at least " + snapshotted
+        + " pushes; workers started at " + left.positions());
+    assertTrue(result.resumed());
+    assertTrue(result.resumedAtUpdates() > 0, "the model came back with its progress");
+    assertEquals(result.resumedAtUpdates(), result.curve().get(0).updates(),
+        "the curve continues from the snapshots' clock: " + result.curve().get(0));
+    assertTrue(result.curve().get(0).validationLogloss() < Math.log(2) * 0.95,
+        "the first evaluation is of the trained model, not of an untrained one: " + result.curve().get(0));
+    for (GenerationRecord first : List.of(result.generationsOf(0).get(0), result.generationsOf(1).get(0))) {
+      assertTrue(first.start().compareTo(Position.START) > 0, "each worker starts past the data's start: " + first);
+    }
+    assertMeetsTheBar(result);
+  }
+
+  /** Resuming fails, naming where it looked, rather than starting from scratch unannounced. */
+  @Test
+  void resumingATrainingThatLeftNoSnapshotFailsNamingTheLocation() throws Exception {
+    S3Path checkpoint = S3Path.parse("s3://training/checkpoints/never-" + System.nanoTime() + "/");
+    try (Shards shards = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1)) {
+      try (TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
+          validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
+          .resumingFromSnapshots()) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> job.run(S3Path.parse("s3://training/models/never")));
+        assertTrue(e.getMessage().contains(ResumePoint.at(checkpoint).toString()), e.getMessage());
+      }
+      // a resume point whose model's snapshots are gone
+      store.put(ResumePoint.at(checkpoint), new ResumePoint("gone", List.of(new Position(0, 3, 0))).encode());
+      try (TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
+          validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
+          .resumingFromSnapshots()) {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> job.run(S3Path.parse("s3://training/models/never")));
+        assertTrue(e.getMessage().contains("restored no progress of model 'gone' from the snapshots in " + checkpoint),
+            e.getMessage());
+      }
+    }
+    try (Shards shards = Shards.inProcess(1);
+        TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
+            validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
+            .resumingFromSnapshots()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> job.run(S3Path.parse("s3://training/models/never")));
+      assertTrue(e.getMessage().contains("no checkpoint location"), e.getMessage());
+    }
+  }
+
+  /** Waits until a driver wrote a resume point under {@code checkpoint} with every worker past its start. */
+  private static ResumePoint awaitResumePointPastStart(S3Path checkpoint) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    S3Path at = ResumePoint.at(checkpoint);
+    while (System.nanoTime() < deadline) {
+      if (store.exists(at)) {
+        ResumePoint point = ResumePoint.decode(store.get(at), at);
+        if (point.positions().stream().allMatch(p -> p.compareTo(Position.START) > 0)) {
+          return point;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no resume point with every worker past its start at " + at + " within a minute");
+  }
+
   /** Over TLS: each process gets the shards' certificate in its task, as a Lambda invocation does. */
   @Test
   void workerProcessesOf128MbOnTlsShardsSurviveAKillAndMeetTheBar() throws Exception {

@@ -1,0 +1,56 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.kernels.iterate.MinibatchIterator.Position;
+import dev.stratus.store.S3Path;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a driver that died leaves for the next one, besides the shards' model snapshots: the name of the model on the
+ * shards (they restore it under that name) and where each worker was. The driver writes it beside the snapshots,
+ * {@code CHECKPOINT/resume-point}, at every evaluation, from the positions the workers recorded in the shards'
+ * key-value store (which no snapshot holds).
+ *
+ * <p>It is not written atomically with the snapshots, which every shard takes on its own: a resumed worker starts at
+ * most an evaluation interval (plus a worker's 200 ms between records) behind the data the restored model saw, or at
+ * most a snapshot interval ahead of it (data skipped).
+ *
+ * @param positions worker {@code w}'s position at index {@code w}
+ */
+public record ResumePoint(String modelName, List<Position> positions) {
+  private static final String OBJECT = "resume-point";
+
+  public ResumePoint {
+    positions = List.copyOf(positions);
+  }
+
+  /** Where the driver of a job whose shards snapshot to {@code checkpoint} keeps its resume point. */
+  public static S3Path at(S3Path checkpoint) {
+    return checkpoint.resolve(OBJECT);
+  }
+
+  /** One line naming the model, then one line {@code epoch step row} per worker. */
+  byte[] encode() {
+    StringBuilder text = new StringBuilder(modelName).append('\n');
+    for (Position p : positions) {
+      text.append(p.epoch()).append(' ').append(p.step()).append(' ').append(p.row()).append('\n');
+    }
+    return text.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  static ResumePoint decode(byte[] bytes, S3Path where) {
+    String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
+    List<Position> positions = new ArrayList<>();
+    try {
+      for (int i = 1; i < lines.length; i++) {
+        String[] fields = lines[i].split(" ");
+        positions.add(
+            new Position(Integer.parseInt(fields[0]), Integer.parseInt(fields[1]), Integer.parseInt(fields[2])));
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the resume point " + where + " is not one a driver wrote: " + e, e);
+    }
+    return new ResumePoint(lines[0], positions);
+  }
+}
