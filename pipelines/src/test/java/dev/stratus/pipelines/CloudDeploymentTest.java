@@ -81,7 +81,7 @@ class CloudDeploymentTest {
   void theMainJobTrainsAndSearchesInTheCloudAsOnLoopback() throws Exception {
     List<String> job = List.of("--rows=40000", "--trainSeconds=30", "--workers=2", "--maxConcurrency=2");
     List<String> inCloud = new ArrayList<>(job);
-    inCloud.addAll(List.of("--searchSeconds=5",
+    inCloud.addAll(List.of("--searchSeconds=3",
         "--dataDir=" + dir.resolve("cloud"),
         "--storeEndpoint=" + store.endpoint(), "--storeRegion=" + store.spec().region(), "--bucket=jobs",
         "--lambdaEndpoint=" + lambda.endpoint(), "--lambdaRegion=" + lambda.region(),

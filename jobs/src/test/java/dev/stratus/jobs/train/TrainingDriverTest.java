@@ -138,13 +138,6 @@ class TrainingDriverTest {
   }
 
   @Test
-  void fourWorkersOnTwoShardsReachTheOptimum() throws Exception {
-    TrainResult result = train(spec(4, 2), null);
-    assertMeetsTheBar(result);
-    assertEquals(4, result.workerGenerations());
-  }
-
-  @Test
   void aKilledWorkerIsReplacedAndTheJobStillMeetsTheBar() throws Exception {
     TrainResult result =
         train(

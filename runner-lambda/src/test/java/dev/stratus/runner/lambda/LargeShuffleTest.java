@@ -19,10 +19,10 @@ import org.junit.AfterClass;
 import org.junit.Test;
 
 /**
- * A GroupByKey of far more data than a worker's heap, on LambdaRunner with process environments: 2 GB of values
- * (set {@code -Dshuffle.test.megabytes} for another size) through workers of 256 MB. Each reduce task's partition
- * holds about twice its worker's heap, so it passes only if the map side streams its output and the reduce side
- * sorts on disk.
+ * A GroupByKey of far more data than a worker's heap, on LambdaRunner with process environments: 1 GB of values
+ * (set {@code -Dshuffle.test.megabytes} for another size) through workers of 256 MB, in two reduce tasks. Each reduce
+ * task's partition holds about twice its worker's heap, so it passes only if the map side streams its output and the
+ * reduce side sorts on disk.
  */
 public class LargeShuffleTest implements Serializable {
   private static final int VALUE_BYTES = 8 * 1024;
@@ -36,13 +36,13 @@ public class LargeShuffleTest implements Serializable {
 
   @Test
   public void groupsMoreValuesThanAWorkersHeapHolds() {
-    long megabytes = Long.getLong("shuffle.test.megabytes", 2048);
+    long megabytes = Long.getLong("shuffle.test.megabytes", 1024);
     long values = megabytes * 1024 * 1024 / VALUE_BYTES;
     LambdaRunnerOptions options = PipelineOptionsFactory.as(LambdaRunnerOptions.class);
     options.setRunner(LambdaRunner.class);
     options.setDataDir("target/large-shuffle-test-store");
     options.setWorkerMemoryMb(256);
-    options.setShufflePartitions(4);
+    options.setShufflePartitions(2);
     options.setTaskTimeoutSeconds(600);
     TestPipeline p = TestPipeline.fromOptions(options).enableAbandonedNodeEnforcement(false);
 
