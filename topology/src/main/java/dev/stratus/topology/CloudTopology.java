@@ -1,13 +1,11 @@
 package dev.stratus.topology;
 
-import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
 import dev.stratus.ps.ShardAddress;
-import dev.stratus.ps.server.PsServer;
-import dev.stratus.ps.tls.ShardCertificate;
+import dev.stratus.ps.server.PsProcesses;
+import dev.stratus.ps.server.ShardConfig;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,13 +19,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -65,9 +60,6 @@ public final class CloudTopology implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CloudTopology.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   private static final String REGION = "us-east-1";
-  private static final String TOKEN_ENV = "STRATUS_PS_TOKEN";
-  private static final String TLS_CERTIFICATE_ENV = "STRATUS_PS_TLS_CERT";
-  private static final String TLS_KEY_ENV = "STRATUS_PS_TLS_KEY";
   private static final int DRIVER_HOST = 1;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern IPV4_NETWORK = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+)\\.(\\d+)(?:/(\\d+))?");
@@ -126,7 +118,7 @@ public final class CloudTopology implements AutoCloseable {
    * they serve TLS with ({@code --psTrustCertFile}), or is null when they speak plain frames.
    */
   public record Shards(List<InetSocketAddress> addresses, List<InetSocketAddress> directAddresses,
-      Path certificateFile, List<ChildProcess> shardProcesses, ChildProcess proxyProcess) implements AutoCloseable {
+      Path certificateFile, PsProcesses shardProcesses, ChildProcess proxyProcess) implements AutoCloseable {
     /** {@code addresses} as {@code --psEndpoints} takes them: HOST:PORT,HOST:PORT... */
     public String endpoints() {
       return addresses.stream().map(ShardAddress::format).collect(Collectors.joining(","));
@@ -135,9 +127,8 @@ public final class CloudTopology implements AutoCloseable {
     /** Stops the shards and their proxies before the topology closes. */
     @Override
     public void close() {
-      List<ChildProcess> all = new ArrayList<>(shardProcesses);
-      all.add(proxyProcess);
-      ChildProcess.closeAll(all);
+      shardProcesses.close();
+      proxyProcess.close();
     }
   }
 
@@ -152,6 +143,7 @@ public final class CloudTopology implements AutoCloseable {
   private final Path workDirectory;
   private final Deque<Teardown> teardowns = new ArrayDeque<>();
   private final List<ChildProcess> processes = new CopyOnWriteArrayList<>();
+  private final List<PsProcesses> shardGroups = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   /**
    * The keys of the topology's one account, made at random: the store and the Lambda service both take them, as one
@@ -290,6 +282,11 @@ public final class CloudTopology implements AutoCloseable {
     return hostAddress(role.host);
   }
 
+  /** What runs a command inside the role's namespace. */
+  private List<String> namespacePrefix(Role role) {
+    return List.of(Ip.program(), "netns", "exec", namespace(role));
+  }
+
   /** The role's network namespace, as {@code ip netns} names it. */
   public String namespace(Role role) {
     return "stratus-" + id + "-" + role.shortName();
@@ -313,7 +310,7 @@ public final class CloudTopology implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("cloud topology " + id + " is closed");
     }
-    ChildProcess child = process.commandPrefix(Ip.program(), "netns", "exec", namespace(role)).start();
+    ChildProcess child = process.commandPrefix(namespacePrefix(role).toArray(String[]::new)).start();
     processes.add(child);
     return child;
   }
@@ -371,55 +368,27 @@ public final class CloudTopology implements AutoCloseable {
   }
 
   /**
-   * Starts {@code count} shard processes ({@link PsServer}) taking the job secret {@code token}, serving TLS with a
+   * Starts {@code count} shard processes ({@link PsProcesses}) taking the job secret {@code token}, serving TLS with a
    * certificate made now when {@code tls} (a cloud deployment's shards are across a network the job does not own),
    * with heap {@code heap} (a -Xmx value), and one proxy process relaying to each with {@code proxy}'s delays.
    */
   public Shards startShards(int count, String token, boolean tls, DelayProxy.Options proxy, String heap)
       throws IOException {
+    if (closed.get()) {
+      throw new IllegalStateException("cloud topology " + id + " is closed");
+    }
     InetAddress address = address(Role.SHARDS);
-    ShardCertificate certificate = tls ? ShardCertificate.selfSigned() : null;
+    ShardConfig template = ShardConfig.of(token).bind(address.getHostAddress());
     Path certificateFile = null;
     if (tls) {
+      template = template.tlsSelfSigned();
       certificateFile = workDirectory.resolve("shards-" + RANDOM.nextInt(1 << 30) + ".pem");
-      Files.writeString(certificateFile, certificate.certificatePem());
+      Files.writeString(certificateFile, template.tls().certificatePem());
     }
-    List<CompletableFuture<ChildProcess>> starting = new ArrayList<>();
-    for (int shard = 0; shard < count; shard++) {
-      List<String> arguments = new ArrayList<>(List.of("--bind", address.getHostAddress(), "--port", "0",
-          "--shard", String.valueOf(shard), "--token-env", TOKEN_ENV));
-      Map<String, String> secrets = new HashMap<>(Map.of(TOKEN_ENV, token));
-      if (tls) {
-        arguments.addAll(List.of("--tls-cert-env", TLS_CERTIFICATE_ENV, "--tls-key-env", TLS_KEY_ENV));
-        secrets.put(TLS_CERTIFICATE_ENV, certificate.certificatePem());
-        secrets.put(TLS_KEY_ENV, certificate.privateKeyPem());
-      }
-      ChildProcess.Builder process = ChildJvm.mainClass(PsServer.class)
-          .jvmOptions("-Xmx" + heap, "-XX:+UseParallelGC")
-          .arguments(arguments)
-          .environment(secrets)
-          .readyWhen(PsServer.LISTENING_LINE, START_TIMEOUT)
-          .name("shard " + shard);
-      // together: each JVM takes a second or two to start
-      starting.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return startIn(Role.SHARDS, process);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }));
-    }
-    List<ChildProcess> shards = new ArrayList<>();
-    try {
-      starting.forEach(shard -> shards.add(shard.join()));
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof UncheckedIOException io) {
-        throw io.getCause(); // the shards that did start stop with the topology
-      }
-      throw e;
-    }
-    List<InetSocketAddress> direct =
-        shards.stream().map(shard -> new InetSocketAddress(address, Integer.parseInt(shard.ready()))).toList();
+    // PsProcesses composes the shards' command lines and secrets; here they only start inside the namespace.
+    PsProcesses shards = PsProcesses.start(count, template, heap, List.of(), namespacePrefix(Role.SHARDS), null);
+    shardGroups.add(shards);
+    List<InetSocketAddress> direct = shards.addresses();
     ChildProcess proxies = startIn(Role.SHARDS, DelayProxy.process(address, direct, proxy)
         .readyWhen(DelayProxy.READY_LINE, START_TIMEOUT));
     return new Shards(DelayProxy.listening(proxies.ready()), direct, certificateFile, shards, proxies);
@@ -446,6 +415,7 @@ public final class CloudTopology implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    shardGroups.forEach(PsProcesses::close);
     ChildProcess.closeAll(processes);
     List<String> failures = new ArrayList<>();
     while (!teardowns.isEmpty()) {

@@ -65,6 +65,7 @@ public final class PsProcesses implements AutoCloseable {
 
   private final ShardConfig template;
   private final List<String> jvmOptions;
+  private final List<String> commandPrefix;
   private final BiConsumer<Integer, String> log;
   private final ChildProcess[] processes;
   private final int[] ports;
@@ -72,7 +73,9 @@ public final class PsProcesses implements AutoCloseable {
   private ExecutorService restarts; // guarded by this
   private boolean closed; // guarded by this
 
-  private PsProcesses(int shards, ShardConfig template, List<String> jvmOptions, BiConsumer<Integer, String> log) {
+  private PsProcesses(int shards, ShardConfig template, List<String> jvmOptions, List<String> commandPrefix,
+      BiConsumer<Integer, String> log) {
+    this.commandPrefix = List.copyOf(commandPrefix);
     this.template = template;
     this.jvmOptions = List.copyOf(jvmOptions);
     this.log = log;
@@ -85,19 +88,20 @@ public final class PsProcesses implements AutoCloseable {
    * shards 0..n-1) with heap {@code heap} (a -Xmx value), and waits until each listens.
    */
   public static PsProcesses start(int shards, ShardConfig template, String heap) {
-    return start(shards, template, heap, List.of(), null);
+    return start(shards, template, heap, List.of(), List.of(), null);
   }
 
   /**
    * As {@link #start(int, ShardConfig, String)}, with more options for each shard's JVM ({@code -D...}, a log level
-   * say) and, unless {@code log} is null, each line of a shard's standard error (its log) to {@code log} with the
-   * shard's index instead of to this JVM's.
+   * say), each shard started through {@code commandPrefix} unless it is empty (ip netns exec NAME, for a network
+   * namespace) and, unless {@code log} is null, each line of a shard's standard error (its log) to {@code log} with
+   * the shard's index instead of to this JVM's.
    */
   public static PsProcesses start(int shards, ShardConfig template, String heap, List<String> jvmOptions,
-      BiConsumer<Integer, String> log) {
+      List<String> commandPrefix, BiConsumer<Integer, String> log) {
     List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseParallelGC"));
     options.addAll(jvmOptions);
-    PsProcesses ps = new PsProcesses(shards, template, options, log);
+    PsProcesses ps = new PsProcesses(shards, template, options, commandPrefix, log);
     try {
       List<CompletableFuture<Void>> started = new ArrayList<>();
       for (int i = 0; i < shards; i++) {
@@ -198,6 +202,9 @@ public final class PsProcesses implements AutoCloseable {
           .name("parameter-server shard " + shard)
           .environment(environment)
           .readyWhen(PsServer.LISTENING_LINE, START_TIMEOUT);
+      if (!commandPrefix.isEmpty()) {
+        builder.commandPrefix(commandPrefix.toArray(String[]::new));
+      }
       if (log != null) {
         builder.stderr(ChildProcess.Output.lines(line -> log.accept(shard, line)));
       }

@@ -99,7 +99,7 @@ class ShardRestartTest {
     PsProcesses[] started = new PsProcesses[1];
     String writing = Snapshots.writingLine(0, "big");
     try (PsProcesses processes = PsProcesses.start(1, checkpointed("killed-writing").snapshotEvery(0), "512m",
-        List.of("-Dorg.slf4j.simpleLogger.log." + Snapshots.class.getName() + "=debug"),
+        List.of("-Dorg.slf4j.simpleLogger.log." + Snapshots.class.getName() + "=debug"), List.of(),
         (shard, line) -> {
           if (line.contains(writing) && started[0] != null && !killed.isDone()) {
             started[0].kill(shard);
