@@ -32,8 +32,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The client's one connection to one shard, shared by every call: callers encode and write their request frame
  * under a lock; each reply is matched to its request by id (replies may come in any order) and completes it. A
  * caller blocked on its future reads the replies itself (see {@link #awaitByReading}); a background reader takes
- * over when nobody waits. Up to {@link #MAX_IN_FLIGHT} requests may be outstanding; beyond that a caller waits for
- * a slot.
+ * over when nobody has waited for a moment. Nothing polls: a caller and the background reader each wait in the
+ * socket's read or parked until the other wakes them, so a connection nobody is waiting on costs no CPU. Up to
+ * {@link #MAX_IN_FLIGHT} requests may be outstanding; beyond that a caller waits for a slot.
  */
 final class ShardConnection implements AutoCloseable {
   static final int MAX_IN_FLIGHT = 4096;
@@ -90,6 +91,9 @@ final class ShardConnection implements AutoCloseable {
   private final ReentrantLock readLock = new ReentrantLock();
   private final AtomicInteger waiters = new AtomicInteger();
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
+  /** Set while the background reader is parked until the last waiting caller leaves, which then unparks it. */
+  private volatile boolean readerAwaitsCallers;
+  private final Thread reader;
   private final FrameReader replies = new FrameReader(4096, null);
 
   /**
@@ -121,7 +125,7 @@ final class ShardConnection implements AutoCloseable {
       socket.close();
       throw failed;
     }
-    Thread reader = new Thread(this::readLoop, "ps-client-" + shard + "-" + address.getPort());
+    reader = new Thread(this::readLoop, "ps-client-" + shard + "-" + address.getPort());
     reader.setDaemon(true);
     reader.start();
   }
@@ -328,16 +332,27 @@ final class ShardConnection implements AutoCloseable {
   }
 
   /**
-   * The background reader: reads and dispatches replies whenever no caller has been waiting for a while, so that
-   * replies nobody blocks on (callbacks, fire-and-forget pushes) still complete.
+   * The background reader: reads and dispatches replies whenever no caller has waited for {@link #HANDOVER_NANOS},
+   * so that replies nobody blocks on (callbacks, fire-and-forget pushes) still complete. While callers read for
+   * themselves it is parked without a timeout (the last one to leave unparks it), and it does not touch the lock: a
+   * reader queued on the lock would be woken at every one of their unlocks. It waits out the hand-over gap once
+   * per departure, so a caller that blocks again soon reads its own reply instead of being handed it.
    */
   private void readLoop() {
     try {
       while (true) {
-        // Step aside, without touching the lock, while callers read for themselves: a reader queued on the lock
-        // would be woken at every one of their unlocks.
-        if (waiters.get() > 0 || System.nanoTime() - lastWaiterLeft < HANDOVER_NANOS) {
-          LockSupport.parkNanos(this, HANDOVER_NANOS);
+        if (waiters.get() > 0) {
+          readerAwaitsCallers = true;
+          // Checked again after the flag is set: a caller leaving sees the flag or we see it gone (both volatile).
+          if (waiters.get() > 0) {
+            LockSupport.park(this);
+          }
+          readerAwaitsCallers = false;
+          continue;
+        }
+        long sinceLeft = System.nanoTime() - lastWaiterLeft;
+        if (sinceLeft < HANDOVER_NANOS) {
+          LockSupport.parkNanos(this, HANDOVER_NANOS - sinceLeft);
           continue;
         }
         readLock.lock();
@@ -385,7 +400,9 @@ final class ShardConnection implements AutoCloseable {
       failPending();
     } finally {
       lastWaiterLeft = System.nanoTime();
-      waiters.decrementAndGet();
+      if (waiters.decrementAndGet() == 0 && readerAwaitsCallers) {
+        LockSupport.unpark(reader);
+      }
     }
   }
 
