@@ -3,22 +3,29 @@ package dev.stratus.ps.client;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardUnreachableException;
 import dev.stratus.ps.tls.ShardTls;
+import dev.stratus.ps.wire.FrameOut;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One shard as a client sees it across connections: the current {@link ShardConnection}, and a new one dialled (the
  * handshake and TLS redone) once it is lost, so that a shard restarted on its address is used again. Calls in flight
- * on a lost connection fail with it; the next call redials, backing off from {@link #FIRST_BACKOFF_NANOS} to
- * {@link #MAX_BACKOFF_NANOS} between attempts, for at most the reconnect bound, past which it fails with a
- * {@link ShardUnreachableException} naming the shard and its address; from then on every call to the shard fails at
- * once with it (a client that gave up does not make each later call wait the bound again).
+ * on a lost connection fail with it. The next call starts a redial on a thread of its own and returns at once (a call
+ * may come from a reply's callback, on another shard's reader, which must not stall): its request, encoded as it
+ * was called, goes out on the new connection, as do the calls made while the redial runs. The redial backs off from
+ * {@link #FIRST_BACKOFF_NANOS} to {@link #MAX_BACKOFF_NANOS} between attempts for at most the reconnect bound, past
+ * which those calls fail with a {@link ShardUnreachableException} naming the shard and its address; from then on
+ * every call to the shard fails at once with it (a client that gave up does not make each later call wait the bound
+ * again).
  */
 final class ShardLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PsClient.class);
@@ -38,6 +45,8 @@ final class ShardLink implements AutoCloseable {
   private volatile ShardConnection current;
   private volatile boolean closed;
   private ShardUnreachableException gaveUpWith; // guarded by this; null until a redial gave up
+  private boolean redialling; // guarded by this
+  private final List<Waiting> waiting = new ArrayList<>(); // guarded by this: calls made while a redial runs
 
   /** Connects at once; a shard that cannot be reached now fails the client's creation. */
   ShardLink(int shard, InetSocketAddress address, byte[] handshakeKey, ShardTls.Client tls, int workerId,
@@ -57,18 +66,48 @@ final class ShardLink implements AutoCloseable {
     return new ShardConnection(shard, address, handshakeKey, tls, workerId, bytesSent, bytesReceived);
   }
 
-  /** Sends on the current connection, redialling first if it was lost; never throws (see ShardConnection.send). */
+  /**
+   * Sends on the current connection, or on the next one once a redial made it; never throws and never waits for a
+   * redial (see ShardConnection.send).
+   */
   void send(byte opcode, ShardConnection.BodyWriter body, ShardConnection.ReplyReader reply, Gather<?> gather) {
     ShardConnection connection = current;
-    if (connection.lost()) {
-      try {
-        connection = redial(connection);
-      } catch (PsException e) {
-        gather.fail(e);
+    if (!connection.lost()) {
+      connection.send(opcode, body, reply, gather);
+      return;
+    }
+    // Encoded now: the caller may reuse its arrays once this returns.
+    FrameOut encoded = new FrameOut(Integer.MAX_VALUE);
+    body.write(encoded);
+    Waiting call = new Waiting(opcode, encoded.toByteArray(), reply, gather);
+    ShardConnection lost = connection;
+    PsException failed;
+    synchronized (this) {
+      if (current == lost && gaveUpWith == null) {
+        waiting.add(call);
+        if (!redialling) {
+          redialling = true;
+          Thread dialler = new Thread(() -> redial(lost), "ps-redial-" + shard + "-" + address.getPort());
+          dialler.setDaemon(true);
+          dialler.start();
+        }
         return;
       }
+      connection = current;
+      failed = gaveUpWith;
     }
-    connection.send(opcode, body, reply, gather);
+    if (failed != null) {
+      gather.fail(failed);
+    } else {
+      call.sendOn(connection);
+    }
+  }
+
+  /** A call made while its shard is redialled, sent in order once it is back. */
+  private record Waiting(byte opcode, byte[] body, ShardConnection.ReplyReader reply, Gather<?> gather) {
+    void sendOn(ShardConnection connection) {
+      connection.send(opcode, out -> out.raw(body), reply, gather);
+    }
   }
 
   /** The frame limit of the shard, as its current connection learned it. */
@@ -76,55 +115,79 @@ final class ShardLink implements AutoCloseable {
     return current.maxFrameBytes();
   }
 
-  /** A new connection in place of {@code lost}, unless another call made one already. */
-  private synchronized ShardConnection redial(ShardConnection lost) {
-    if (current != lost) {
-      return current;
-    }
-    if (gaveUpWith != null) {
-      throw gaveUpWith;
-    }
+  /**
+   * Dials until a new connection is made, the bound passes or the link is closed, on a thread of its own; then sends
+   * the calls that waited, in the order they were made, before later calls may use the new connection.
+   */
+  private void redial(ShardConnection lost) {
     long start = System.nanoTime();
     long backoff = FIRST_BACKOFF_NANOS;
     long loggedAt = start - LOG_EVERY_NANOS;
     Exception last = lost.failure();
     for (int attempt = 1; ; attempt++) {
       if (closed) {
-        throw closedError();
+        giveUp(closedError());
+        return;
       }
       try {
         ShardConnection dialled = dial();
-        current = dialled;
         if (closed) { // closed while it dialled: close() may have closed the lost one only
           dialled.close();
-          throw closedError();
+          giveUp(closedError());
+          return;
         }
         LOG.info("reconnected to shard {} at {} after {} attempts in {} ms", shard, address, attempt,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        return current;
+        sendWaitingOn(dialled);
+        return;
       } catch (IOException | PsException e) {
         last = e;
       }
       long now = System.nanoTime();
       if (now - start >= reconnectBoundNanos) {
-        gaveUpWith = new ShardUnreachableException("shard " + shard + " at " + address + " lost and not reachable"
-            + " again within " + String.format(Locale.ROOT, "%.1f", reconnectBoundNanos / 1e9) + " s (" + attempt
-            + " attempts): " + last.getMessage(), last);
-        throw gaveUpWith;
+        giveUp(new ShardUnreachableException("shard " + shard + " at " + address + " lost and not reachable again "
+            + "within " + String.format(Locale.ROOT, "%.1f", reconnectBoundNanos / 1e9) + " s (" + attempt
+            + " attempts): " + last.getMessage(), last));
+        return;
       }
       if (now - loggedAt >= LOG_EVERY_NANOS) {
         loggedAt = now;
         LOG.warn("shard {} at {} lost; redialling (attempt {}, {} ms so far): {}", shard, address, attempt,
             TimeUnit.NANOSECONDS.toMillis(now - start), last.getMessage());
       }
-      try {
-        TimeUnit.NANOSECONDS.sleep(Math.min(backoff, reconnectBoundNanos - (now - start)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new PsException("interrupted while redialling shard " + shard + " at " + address, e);
-      }
+      LockSupport.parkNanos(this, Math.min(backoff, reconnectBoundNanos - (now - start)));
       backoff = Math.min(2 * backoff, MAX_BACKOFF_NANOS);
     }
+  }
+
+  private void sendWaitingOn(ShardConnection dialled) {
+    while (true) {
+      List<Waiting> batch;
+      synchronized (this) {
+        if (waiting.isEmpty()) {
+          current = dialled;
+          redialling = false;
+          return;
+        }
+        batch = new ArrayList<>(waiting);
+        waiting.clear();
+      }
+      batch.forEach(call -> call.sendOn(dialled));
+    }
+  }
+
+  /** Fails the calls that waited; an unreachable shard fails every later call at once too. */
+  private void giveUp(PsException why) {
+    List<Waiting> failed;
+    synchronized (this) {
+      if (why instanceof ShardUnreachableException unreachable) {
+        gaveUpWith = unreachable;
+      }
+      failed = new ArrayList<>(waiting);
+      waiting.clear();
+      redialling = false;
+    }
+    failed.forEach(call -> call.gather().fail(why));
   }
 
   private PsException closedError() {

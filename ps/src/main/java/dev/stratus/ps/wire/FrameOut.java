@@ -212,6 +212,14 @@ public final class FrameOut {
     return this;
   }
 
+  /** Bytes as they are, without a count: a body encoded before into another FrameOut. */
+  public FrameOut raw(byte[] v) {
+    ensure(v.length);
+    System.arraycopy(v, 0, buf, size, v.length);
+    size += v.length;
+    return this;
+  }
+
   public FrameOut str(String s) {
     return bytes(s.getBytes(StandardCharsets.UTF_8));
   }

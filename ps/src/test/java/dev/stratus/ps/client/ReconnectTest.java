@@ -17,7 +17,9 @@ import dev.stratus.store.S3Path;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,31 @@ class ReconnectTest {
           + " within 0.3 s"), failed.getCause().getMessage());
       CompletionException again = assertThrows(CompletionException.class, () -> ps.get("k").join());
       assertSame(failed.getCause(), again.getCause(), "a later call fails with the same error, not after a new wait");
+    }
+  }
+  @Test
+  void callsMadeWhileTheShardIsDownReturnAtOnceAndGoOutInTheirOrderWhenItIsBack() throws Exception {
+    PsServer shard = PsServer.start(ShardConfig.of(Shards.SECRET));
+    InetSocketAddress address = shard.address();
+    try (PsClient ps = PsClient.connect(List.of(address), ShardAccess.plain(Shards.SECRET), 0)) {
+      ps.put("k", new byte[] {-1}).get();
+      shard.close();
+      Thread.sleep(300); // the connection's reader sees it closed: every call from now on waits for a redial
+      long downSince = System.nanoTime();
+      List<CompletableFuture<Void>> puts = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        puts.add(ps.put("k", new byte[] {(byte) i})); // may be a reply's callback: must not wait for the redial
+      }
+      long callingMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - downSince);
+      Thread.sleep(1500);
+      assertTrue(puts.stream().noneMatch(CompletableFuture::isDone), () -> "nothing answers while the shard is down: "
+          + puts.stream().filter(CompletableFuture::isDone).findFirst().get().handle((v, e) -> e).join());
+      shard = PsServer.start(ShardConfig.of(Shards.SECRET).port(address.getPort()));
+      assertTrue(callingMillis < 1000, "50 calls took " + callingMillis + " ms to return: they waited for the redial");
+      CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      assertArrayEquals(new byte[] {49}, ps.get("k").get(), "the waiting puts went out in the order they were made");
+    } finally {
+      shard.close();
     }
   }
 }
