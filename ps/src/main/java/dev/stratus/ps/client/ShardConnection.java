@@ -22,6 +22,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.security.cert.CertificateException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -32,8 +33,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * The client's one connection to one shard, shared by every call: callers encode and write their request frame
  * under a lock; each reply is matched to its request by id (replies may come in any order) and completes it. A
  * caller blocked on its future reads the replies itself (see {@link #awaitByReading}); a background reader takes
- * over when nobody has waited for a moment. Nothing polls: a caller and the background reader each wait in the
- * socket's read or parked until the other wakes them, so a connection nobody is waiting on costs no CPU. Up to
+ * over when nobody has waited for a moment, for replies nobody waits for (callbacks, pushes not joined). No thread
+ * of a connection polls: the background reader waits in the socket's read, or parked while callers read (see
+ * {@link #readLoop}). Up to
  * {@link #MAX_IN_FLIGHT} requests may be outstanding; beyond that a caller waits for a slot.
  */
 final class ShardConnection implements AutoCloseable {
@@ -91,9 +93,9 @@ final class ShardConnection implements AutoCloseable {
   private final ReentrantLock readLock = new ReentrantLock();
   private final AtomicInteger waiters = new AtomicInteger();
   private volatile long lastWaiterLeft = System.nanoTime() - HANDOVER_NANOS;
-  /** Set while the background reader is parked until the last waiting caller leaves, which then unparks it. */
-  private volatile boolean readerAwaitsCallers;
   private final Thread reader;
+  /** Set while {@link StandingReaders} has this connection to look at. */
+  final AtomicBoolean standing = new AtomicBoolean();
   private final FrameReader replies = new FrameReader(4096, null);
 
   /**
@@ -301,6 +303,7 @@ final class ShardConnection implements AutoCloseable {
         gather.add(call);
         frames.writeTo(out);
         bytesSent.add(frames.size());
+
       }
     } catch (IOException e) {
       problem = connectionLost(e);
@@ -332,27 +335,20 @@ final class ShardConnection implements AutoCloseable {
   }
 
   /**
-   * The background reader: reads and dispatches replies whenever no caller has waited for {@link #HANDOVER_NANOS},
-   * so that replies nobody blocks on (callbacks, fire-and-forget pushes) still complete. While callers read for
-   * themselves it is parked without a timeout (the last one to leave unparks it), and it does not touch the lock: a
-   * reader queued on the lock would be woken at every one of their unlocks. It waits out the hand-over gap once
-   * per departure, so a caller that blocks again soon reads its own reply instead of being handed it.
+   * The background reader. While nobody waits it reads and dispatches every reply, blocked in the socket's read. Once
+   * a caller waits it steps aside, without touching the lock (a reader queued on the lock would be woken at every
+   * one of their unlocks), and parks without a timeout while callers read every reply, the ones nobody waits for
+   * among them. When the last of them leaves, {@link StandingReaders} looks at the connection, and brings the reader
+   * back once no caller has waited for {@link #HANDOVER_NANOS}: then
+   * it reads what nobody waits for and sees at once a shard that hung up. The gap lets a caller who blocks again soon
+   * read its own reply instead of being handed it, so a program that joins one call after another wakes this thread
+   * not at all.
    */
   private void readLoop() {
     try {
-      while (true) {
-        if (waiters.get() > 0) {
-          readerAwaitsCallers = true;
-          // Checked again after the flag is set: a caller leaving sees the flag or we see it gone (both volatile).
-          if (waiters.get() > 0) {
-            LockSupport.park(this);
-          }
-          readerAwaitsCallers = false;
-          continue;
-        }
-        long sinceLeft = System.nanoTime() - lastWaiterLeft;
-        if (sinceLeft < HANDOVER_NANOS) {
-          LockSupport.parkNanos(this, HANDOVER_NANOS - sinceLeft);
+      while (failure == null) {
+        if (!mayReadAgain()) {
+          LockSupport.park(this); // the last caller to leave has StandingReaders look at it
           continue;
         }
         readLock.lock();
@@ -400,10 +396,25 @@ final class ShardConnection implements AutoCloseable {
       failPending();
     } finally {
       lastWaiterLeft = System.nanoTime();
-      if (waiters.decrementAndGet() == 0 && readerAwaitsCallers) {
-        LockSupport.unpark(reader);
+      if (waiters.decrementAndGet() == 0) {
+        StandingReaders.watch(this);
       }
     }
+  }
+
+  /** Whether a caller is reading replies for itself now. */
+  boolean callerWaits() {
+    return waiters.get() > 0;
+  }
+
+  /** Whether the background reader may read again: no caller waits, none has for the hand-over gap, or it is closed. */
+  boolean mayReadAgain() {
+    return failure != null || (waiters.get() == 0 && System.nanoTime() - lastWaiterLeft >= HANDOVER_NANOS);
+  }
+
+  /** Unparks the background reader (parked, as {@link StandingReaders} found it). */
+  void wakeReader() {
+    LockSupport.unpark(reader);
   }
 
   /** Reads one reply and completes its call; only with {@link #readLock} held. */
@@ -459,5 +470,6 @@ final class ShardConnection implements AutoCloseable {
     } catch (IOException ignored) {
       // closing anyway
     }
+    LockSupport.unpark(reader); // a parked reader fails what is pending and ends
   }
 }
