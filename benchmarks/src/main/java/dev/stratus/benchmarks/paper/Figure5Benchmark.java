@@ -57,7 +57,7 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
  */
 public final class Figure5Benchmark {
   private static final String FUNCTION = "figure5-worker";
-  private static final String OURS = "ours (LambdaRunner, parameter server, sparse LZ4)";
+  private static final String OURS = "ours (LambdaRunner, parameter server, sparse float32)";
   private static final String BOSEN = "Bosen-like: one JVM, threads, no network";
   /** Rows per gradient, as ours (LogisticRegression's default). */
   private static final int MINIBATCH = 20;
