@@ -18,7 +18,9 @@ import java.util.Map;
  * @param cost its Lambda compute and requests plus its share of the shards' VM time, in dollars
  * @param modelPath where its kept model is; null when it failed or never ran
  * @param resumed how a resumed search got it: {@link #RECORDED} (finished in an earlier run, not rerun), {@link
- *     #RESTARTED_FROM_SCRATCH} (running when an earlier run's driver died); null when this run was its first
+ *     #RESUMED_FROM_SNAPSHOTS} (running when an earlier run's driver died, continued from its snapshots), {@link
+ *     #RESTARTED_FROM_SCRATCH} (running then, but it left no snapshot to continue from); null when this run was its
+ *     first
  */
 public record ExperimentResult(
     int id,
@@ -37,6 +39,7 @@ public record ExperimentResult(
     String resumed)
     implements Serializable {
   public static final String RECORDED = "recorded";
+  public static final String RESUMED_FROM_SNAPSHOTS = "resumed from its snapshots";
   public static final String RESTARTED_FROM_SCRATCH = "restarted from scratch";
 
   /** The state a person reads: the stop reason in lower case, or "failed". */

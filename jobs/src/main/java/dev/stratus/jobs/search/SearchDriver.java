@@ -1,5 +1,6 @@
 package dev.stratus.jobs.search;
 
+import dev.stratus.jobs.train.CannotResumeException;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.StopReason;
@@ -105,7 +106,9 @@ public final class SearchDriver {
 
   /**
    * Records every experiment's start and result in {@code searchRecords} as it goes, and, when they hold an earlier
-   * run's, resumes that run: a finished experiment is not run again, one that was running starts from scratch.
+   * run's, resumes that run: a finished experiment is not run again; one that was running continues from its
+   * snapshots where the shards keep them (processes with a checkpoint location, started again on it), else starts
+   * from scratch.
    */
   public SearchDriver recordIn(SearchRecords searchRecords) {
     this.records = searchRecords;
@@ -150,7 +153,9 @@ public final class SearchDriver {
           futures.add(CompletableFuture.completedFuture(reused));
           continue;
         }
-        String resumed = earlier.started().contains(experiment.id()) ? ExperimentResult.RESTARTED_FROM_SCRATCH : null;
+        String resumed = !earlier.started().contains(experiment.id()) ? null
+            : hasResumePoint(experiment.id()) ? ExperimentResult.RESUMED_FROM_SNAPSHOTS
+            : ExperimentResult.RESTARTED_FROM_SCRATCH;
         futures.add(places.submit(() -> runOne(experiment, judge, modelPath.apply(experiment.id()), resumed)));
       }
       for (Future<ExperimentResult> future : futures) {
@@ -188,8 +193,36 @@ public final class SearchDriver {
     return result;
   }
 
+  /**
+   * Where experiment {@code id}'s driver records where its workers are, for a resumed search to continue it from:
+   * beside the search's records, when its shards snapshot (the location they snapshot to is shared by every
+   * experiment); null otherwise.
+   */
+  private S3Path resumePoint(int id) {
+    return records == null || shards.checkpoint() == null ? null : records.prefix().resolve("resume/" + id);
+  }
+
+  private boolean hasResumePoint(int id) {
+    S3Path at = resumePoint(id);
+    return at != null && store.exists(at);
+  }
+
   private ExperimentResult trainOne(
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
+    if (ExperimentResult.RESUMED_FROM_SNAPSHOTS.equals(resumed)) {
+      try {
+        return trainOne(experiment, judge, modelPath, resumed, true);
+      } catch (CannotResumeException e) {
+        progress.accept("experiment " + experiment.id() + ": " + e.getMessage() + "; restarting it from scratch");
+        resumed = ExperimentResult.RESTARTED_FROM_SCRATCH;
+      }
+    }
+    return trainOne(experiment, judge, modelPath, resumed, false);
+  }
+
+  /** One training of an experiment; throws only when told to resume and it cannot. */
+  private ExperimentResult trainOne(
+      Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed, boolean resume) {
     String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
     if (killed.contains(experiment.id())) {
       if (listeners.isEmpty()) { // else a listener shows its end
@@ -210,6 +243,13 @@ public final class SearchDriver {
       if (!listeners.isEmpty()) {
         job.withoutStatusLines();
       }
+      S3Path resumePoint = resumePoint(experiment.id());
+      if (resumePoint != null) {
+        job.resumableAt(resumePoint);
+      }
+      if (resume) {
+        job.resumingFromSnapshots();
+      }
       job.observeEvaluations(point -> {
         listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
         return judge.observe(experiment.id(), point);
@@ -227,13 +267,22 @@ public final class SearchDriver {
       return new ExperimentResult(experiment.id(), experiment.parameters(), trained.stopReason(),
           trained.validationMetrics().logloss(), last, curve, seconds, trained.updates(), requests, gbSeconds,
           prices.lambda(gbSeconds, requests), trained.modelPath(), null, resumed);
+    } catch (CannotResumeException e) {
+      if (resume) {
+        throw e;
+      }
+      return failed(experiment, name, start, e, resumed);
     } catch (Exception e) {
-      progress.accept(name + ": failed: " + e.getMessage());
-      return new ExperimentResult(experiment.id(), experiment.parameters(), null, Double.NaN, Double.NaN, List.of(),
-          (System.nanoTime() - start) / 1e9, 0, 0, 0, 0, null, String.valueOf(e.getMessage()), resumed);
+      return failed(experiment, name, start, e, resumed);
     } finally {
       running.remove(experiment.id());
     }
+  }
+
+  private ExperimentResult failed(Experiment experiment, String name, long start, Exception e, String resumed) {
+    progress.accept(name + ": failed: " + e.getMessage());
+    return new ExperimentResult(experiment.id(), experiment.parameters(), null, Double.NaN, Double.NaN, List.of(),
+        (System.nanoTime() - start) / 1e9, 0, 0, 0, 0, null, String.valueOf(e.getMessage()), resumed);
   }
 
   /**

@@ -65,7 +65,14 @@ public final class SearchRecords {
       return new Earlier(Map.of(), Set.of());
     }
     JsonNode recorded = read(planPath);
-    if (!recorded.path("experiments").equals(plan.get("experiments"))
+    // Compared as read back, as the recorded one was: a float parameter reads back as a double.
+    JsonNode now;
+    try {
+      now = JSON.readTree(bytes(plan));
+    } catch (IOException e) {
+      throw new IllegalStateException("a search's plan does not read back as JSON", e);
+    }
+    if (!recorded.path("experiments").equals(now.get("experiments"))
         || !recorded.path("train").asText().equals(train)) {
       throw new IllegalArgumentException("search " + searchId + " was started at " + prefix + " with other"
           + " experiments or training data: recorded " + recorded.path("train").asText() + " "

@@ -65,6 +65,8 @@ public final class TrainingDriver implements AutoCloseable {
   private String modelName;
   private final Slot[] slots;
   private boolean resumable;
+  /** Where the resume point goes; null for the shards' checkpoint location's own ({@link ResumePoint#at}). */
+  private S3Path resumePointAt;
   private boolean resume;
   /** The model's clock when this job took over from a dead driver's snapshots; -1 for a fresh job. */
   private long resumedAtUpdates = -1;
@@ -161,8 +163,7 @@ public final class TrainingDriver implements AutoCloseable {
 
   /**
    * Writes a {@link ResumePoint} beside the shards' snapshots at every evaluation (set before {@link #run}), so that
-   * another driver can continue this training should this one die; for a job alone on shards that snapshot (the
-   * experiments of a search share theirs, and the location).
+   * another driver can continue this training should this one die; for a job alone on shards that snapshot.
    */
   public TrainingDriver resumable() {
     this.resumable = true;
@@ -170,10 +171,19 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   /**
+   * As {@link #resumable}, the resume point at {@code point} instead: for jobs that share their shards and the
+   * shards' checkpoint location, as the experiments of a search do.
+   */
+  public TrainingDriver resumableAt(S3Path point) {
+    this.resumePointAt = point;
+    return resumable();
+  }
+
+  /**
    * Continues the training a driver that died left in the shards' checkpoint location (set before {@link #run}): the
    * shards, started on that location, restored its model from their snapshots; the workers start where its
-   * {@link ResumePoint} says. The job is {@link #resumable} in turn. It fails at {@link #run} when the shards have no
-   * checkpoint location or no driver left a resume point there.
+   * {@link ResumePoint} says (at {@link #resumableAt}'s location if set). The job is {@link #resumable} in turn. It
+   * fails at {@link #run} when the shards have no checkpoint location or no driver left a resume point there.
    */
   public TrainingDriver resumingFromSnapshots() {
     this.resume = true;
@@ -225,7 +235,7 @@ public final class TrainingDriver implements AutoCloseable {
     if (resume) {
       resumedAtUpdates = updatesSoFar();
       if (resumedAtUpdates == 0) {
-        throw new IllegalStateException("cannot resume the training: the shards restored no progress of model '"
+        throw new CannotResumeException("cannot resume the training: the shards restored no progress of model '"
             + modelName + "' from the snapshots in " + shards.checkpoint() + " (none left, or none taken after an"
             + " update)");
       }
@@ -297,12 +307,12 @@ public final class TrainingDriver implements AutoCloseable {
   private ResumePoint readResumePoint() {
     S3Path checkpoint = shards.checkpoint();
     if (checkpoint == null) {
-      throw new IllegalArgumentException("cannot resume the training: its shards have no checkpoint location, so no"
+      throw new CannotResumeException("cannot resume the training: its shards have no checkpoint location, so no"
           + " snapshot of it exists (only shards a training starts as processes snapshot)");
     }
-    S3Path at = ResumePoint.at(checkpoint);
+    S3Path at = resumePoint();
     if (!store.exists(at)) {
-      throw new IllegalArgumentException("cannot resume the training: no driver left a resume point at " + at
+      throw new CannotResumeException("cannot resume the training: no driver left a resume point at " + at
           + ", so " + checkpoint + " holds no snapshot of a training to continue (train without resume first)");
     }
     return ResumePoint.decode(store.get(at), at);
@@ -311,8 +321,8 @@ public final class TrainingDriver implements AutoCloseable {
   /** Names the model as the dead driver did and starts every worker where it last recorded its position. */
   private void takeOver(ResumePoint point) {
     if (point.positions().size() != slots.length) {
-      throw new IllegalArgumentException("cannot resume the training of " + point.positions().size() + " workers at "
-          + ResumePoint.at(shards.checkpoint()) + " with " + slots.length + " workers");
+      throw new CannotResumeException("cannot resume the training of " + point.positions().size() + " workers at "
+          + resumePoint() + " with " + slots.length + " workers");
     }
     modelName = point.modelName();
     for (Slot slot : slots) {
@@ -348,7 +358,11 @@ public final class TrainingDriver implements AutoCloseable {
       // none yet (or lost with a restarted shard): where its generation started
       positions.add(recorded == null ? slot.start : recorded.position());
     }
-    store.put(ResumePoint.at(shards.checkpoint()), new ResumePoint(modelName, positions).encode());
+    store.put(resumePoint(), new ResumePoint(modelName, positions).encode());
+  }
+
+  private S3Path resumePoint() {
+    return resumePointAt != null ? resumePointAt : ResumePoint.at(shards.checkpoint());
   }
 
   /** Records the shard restarts heard of since the last call (with the model's clock now) and says so. */
@@ -566,7 +580,7 @@ public final class TrainingDriver implements AutoCloseable {
       try {
         driver.deleteModel(modelName).get(10, TimeUnit.SECONDS);
         if (resumable && shards.checkpoint() != null) {
-          store.delete(ResumePoint.at(shards.checkpoint())); // its model's snapshots are gone with the model
+          store.delete(resumePoint()); // its model's snapshots are gone with the model
         }
         for (String key : driver.list(modelName + "/").get(10, TimeUnit.SECONDS)) {
           driver.delete(key).get(10, TimeUnit.SECONDS);

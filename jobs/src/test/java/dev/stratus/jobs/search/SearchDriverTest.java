@@ -149,4 +149,64 @@ public class SearchDriverTest {
   private static ExperimentResult byId(SearchResult result, int id) {
     return result.experiments().stream().filter(e -> e.id() == id).findFirst().orElseThrow();
   }
+  /**
+   * A search's driver dies while an experiment runs (its shard processes and worker threads end at once, nothing is
+   * closed cleanly); the same search run again on shards started on the same checkpoint location continues that
+   * experiment from its snapshots and the workers' recorded positions, not from an untrained model.
+   */
+  @Test
+  void aSearchWhoseDriverDiedContinuesItsRunningExperimentFromItsSnapshots() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      S3Path prefix = S3Path.parse("s3://search/died/");
+      S3Path checkpoint = prefix.resolve("shards/");
+      // Runs until stopped: the first driver dies mid-training, the second is stopped at its first evaluation.
+      List<Experiment> experiments = List.of(new Experiment(0, Map.of("learningRate", 0.01f), new TrainingSpec(1, 1,
+          512, Optimizer.ADAGRAD, 0.01f, 20, 0f, 0, 1_000, 120, 200, 0, 4, 7, false, 600, 3)));
+      Shards firstShards = Shards.processes(1, "256m", false, checkpoint, store.reachableSpec(), 1);
+      SearchDriver first = plantedSearch(store, firstShards, System.out::println)
+          .recordIn(new SearchRecords(store, prefix, "died"));
+      Thread firstDriver = new Thread(() -> {
+        try {
+          first.run(experiments, id -> prefix.resolve("experiment-" + id + "/model.bin"));
+        } catch (Exception e) {
+          System.out.println("the first driver died: " + e);
+        }
+      });
+      firstDriver.setDaemon(true);
+      firstDriver.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!store.exists(prefix.resolve("resume/0"))) {
+        assertTrue(System.nanoTime() < deadline && firstDriver.isAlive(), "experiment 0 left no resume point");
+        Thread.sleep(50);
+      }
+      Thread.sleep(2_500); // a snapshot (every second) taken after some updates
+      assertTrue(firstDriver.isAlive(), "the experiment ended before its driver died: the test proves nothing");
+      firstShards.close();
+      firstDriver.interrupt();
+
+      List<CurvePoint> resumedCurve = new CopyOnWriteArrayList<>();
+      ExperimentResult result;
+      try (Shards shards = Shards.processes(1, "256m", false, checkpoint, store.reachableSpec(), 1)) {
+        SearchDriver second = plantedSearch(store, shards, System.out::println)
+            .recordIn(new SearchRecords(store, prefix, "died"));
+        second.listen(new SearchListener() {
+          @Override
+          public void evaluated(int id, CurvePoint point) {
+            resumedCurve.add(point);
+            if (resumedCurve.size() == 2) {
+              second.stop(id);
+            }
+          }
+        });
+        result = second.run(experiments, id -> prefix.resolve("experiment-" + id + "/model.bin")).experiments().get(0);
+      }
+      assertEquals(ExperimentResult.RESUMED_FROM_SNAPSHOTS, result.resumed(), result.toString());
+      assertTrue(resumedCurve.get(0).updates() > 0,
+          "the resumed experiment's first evaluation is of its restored model: " + resumedCurve);
+      assertTrue(resumedCurve.get(0).validationLogloss() < Math.log(2) * 0.95,
+          "the restored model is trained, not an untrained one: " + resumedCurve);
+      assertEquals(StopReason.KILLED, result.stopReason());
+    }
+  }
 }
