@@ -39,7 +39,7 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
     List<SearchResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
-      S3Path checkpoint = LogisticRegression.besideTrainingData(train, "-search-shards");
+      S3Path checkpoint = plan.shardCheckpoint(train);
       try (Shards shards = LogisticRegressionOnWorkers.shardsOnWorkers(context, plan.baseSpec(), checkpoint)) {
         System.out.printf("%s: each worker a Lambda invocation (%d MB, %d s timeout)%n", plan.transform(),
             context.workers().memoryMb(), context.workers().timeoutSeconds());

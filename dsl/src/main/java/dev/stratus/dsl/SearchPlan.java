@@ -101,6 +101,14 @@ record SearchPlan(
     return LogisticRegression.modelsOf(train, "-search-" + searchId);
   }
 
+  /**
+   * Where the shards this search starts as processes snapshot its experiments' models: under its records, so that a
+   * run of the same search id finds them, and no other search's shards restore them.
+   */
+  S3Path shardCheckpoint(Dataset train) {
+    return prefix(train).resolve("shards/");
+  }
+
   /** A new search's id: its start time and a random suffix, e.g. 20261202-031907-4f2a. */
   static String freshId() {
     return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
