@@ -250,6 +250,8 @@ public final class SearchDriver {
       if (resume) {
         job.resumingFromSnapshots();
       }
+      job.observeShardRestarts(
+          restart -> listeners.forEach(listener -> listener.shardRestarted(experiment.id(), restart)));
       job.observeEvaluations(point -> {
         listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
         return judge.observe(experiment.id(), point);

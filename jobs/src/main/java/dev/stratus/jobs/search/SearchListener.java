@@ -2,6 +2,7 @@ package dev.stratus.jobs.search;
 
 import dev.stratus.jobs.train.ConsoleView;
 import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.ShardRestart;
 
 /** Follows a search as it goes (a console view, a dashboard); called from the threads of every experiment. */
 public interface SearchListener {
@@ -10,12 +11,16 @@ public interface SearchListener {
 
   /**
    * Experiment {@code experiment} starts training with {@code workers} workers; {@code resumed} is null, or how a
-   * resumed search restarts it ({@link ExperimentResult#RESTARTED_FROM_SCRATCH}).
+   * resumed search goes on with it ({@link ExperimentResult#RESUMED_FROM_SNAPSHOTS}, {@link
+   * ExperimentResult#RESTARTED_FROM_SCRATCH}).
    */
   default void started(Experiment experiment, int workers, String resumed) {}
 
   /** Experiment {@code id} was evaluated on the validation set. */
   default void evaluated(int id, CurvePoint point) {}
+
+  /** A shard of experiment {@code id}'s (every running one's: they share the shards) died and came back. */
+  default void shardRestarted(int id, ShardRestart restart) {}
 
   /** Experiment {@code result.id()} ended, or was recorded by an earlier run ({@code result.resumed()} says so). */
   default void ended(ExperimentResult result) {}

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.ShardRestart;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ public final class SearchState implements SearchListener {
   private static final class Entry {
     final Experiment experiment;
     final List<CurvePoint> curve = new ArrayList<>();
+    final List<ShardRestart> restarts = new ArrayList<>();
     long startNanos;
     /** Seconds from the search's start to this experiment's; NaN while it waits. */
     double startedAt = Double.NaN;
@@ -85,6 +87,11 @@ public final class SearchState implements SearchListener {
     if (Double.isFinite(point.validationLogloss())) {
       entry.bestLoss = Math.min(entry.bestLoss, point.validationLogloss());
     }
+  }
+
+  @Override
+  public synchronized void shardRestarted(int id, ShardRestart restart) {
+    entry(id).restarts.add(restart);
   }
 
   @Override
@@ -174,6 +181,15 @@ public final class SearchState implements SearchListener {
     node.put("costEstimated", running);
     if (result != null && result.error() != null) {
       node.put("error", result.error());
+    }
+    ArrayNode restarts = node.putArray("shardRestarts");
+    for (ShardRestart restart : entry.restarts) {
+      ObjectNode r = restarts.addObject();
+      r.put("shard", restart.shard());
+      r.put("atSeconds", restart.atSeconds());
+      r.put("updates", restart.clockRestored());
+      r.put("updatesLost", restart.updatesLost());
+      r.put("snapshotAgeSeconds", restart.snapshotAgeSeconds());
     }
     ArrayNode points = node.putArray("curve");
     for (CurvePoint point : curve) {

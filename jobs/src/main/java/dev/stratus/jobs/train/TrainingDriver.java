@@ -83,6 +83,7 @@ public final class TrainingDriver implements AutoCloseable {
   private volatile boolean stopping;
   private volatile StopReason stopRequested;
   private EvaluationObserver observer = point -> null;
+  private Consumer<ShardRestart> restartObserver = restart -> {};
   private boolean statusLines = true;
   private volatile PsClient driver;
   private PsModel model;
@@ -140,6 +141,12 @@ public final class TrainingDriver implements AutoCloseable {
   /** Shows every evaluation to {@code observer} (set before {@link #run}), which may stop the job. */
   public TrainingDriver observeEvaluations(EvaluationObserver observer) {
     this.observer = observer;
+    return this;
+  }
+
+  /** Shows every shard restart to {@code restartObserver} once the job recorded it (set before {@link #run}). */
+  public TrainingDriver observeShardRestarts(Consumer<ShardRestart> restartObserver) {
+    this.restartObserver = restartObserver;
     return this;
   }
 
@@ -210,6 +217,7 @@ public final class TrainingDriver implements AutoCloseable {
               updatesLost, updatesSoFar());
           shardRestarts.add(restart);
           progress.accept(restart.describe());
+          restartObserver.accept(restart);
         });
         ended.add(WAKE_UP);
       }

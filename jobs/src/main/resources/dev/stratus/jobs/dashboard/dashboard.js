@@ -104,6 +104,21 @@ function drawChart(search) {
     }, chart);
     svg('title', {}, polyline).textContent = `#${experiment.id} ${experiment.label}: ${experiment.state}`;
   }
+  // A shard that died and came back: a dashed line across the plot where it happened, in the experiment's color.
+  for (const { experiment } of curves) {
+    for (const restart of experiment.shardRestarts || []) {
+      const at = axis === 'time' ? experiment.startedAt + restart.atSeconds : restart.updates;
+      if (at < xLow || at > xHigh) {
+        continue;
+      }
+      const mark = svg('line', {
+        class: 'restart', x1: x(at), x2: x(at), y1: CHART.top, y2: CHART.height - CHART.bottom,
+        stroke: color(experiment.id), 'data-experiment': experiment.id, 'data-shard': restart.shard,
+      }, chart);
+      svg('title', {}, mark).textContent = `#${experiment.id}: shard ${restart.shard} restarted from its snapshot `
+        + `of ${restart.snapshotAgeSeconds.toFixed(1)} s before: ${restart.updatesLost.toLocaleString()} updates lost`;
+    }
+  }
 }
 
 // The table's rows, by experiment id: made once and updated in place, so a button under the pointer stays the same
@@ -143,7 +158,9 @@ function drawTable(search) {
     }
     const { row, cells, stop } = rows.get(e.id);
     row.className = e.state;
-    cells.state.textContent = e.error ? `${e.state}: ${e.error}` : e.state;
+    const restarts = (e.shardRestarts || []).length;
+    cells.state.textContent = (e.error ? `${e.state}: ${e.error}` : e.state)
+      + (restarts === 0 ? '' : ` (${restarts} shard restart${restarts === 1 ? '' : 's'})`);
     cells['current-loss'].textContent = fixed(e.currentLoss, 5);
     cells['best-loss'].textContent = fixed(e.bestLoss, 5);
     cells.updates.textContent = Number(e.updates).toLocaleString();

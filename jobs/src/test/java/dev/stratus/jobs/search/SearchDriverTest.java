@@ -150,22 +150,25 @@ public class SearchDriverTest {
     return result.experiments().stream().filter(e -> e.id() == id).findFirst().orElseThrow();
   }
   /**
-   * A search's driver dies while an experiment runs (its shard processes and worker threads end at once, nothing is
-   * closed cleanly); the same search run again on shards started on the same checkpoint location continues that
-   * experiment from its snapshots and the workers' recorded positions, not from an untrained model.
+   * A search's shard dies while an experiment runs, then its driver does (its shard processes and worker threads end
+   * at once, nothing is closed cleanly). The shard comes back from its snapshot and the dashboard's state marks the
+   * restart on the experiment; the same search run again, on shards started on the same checkpoint location,
+   * continues the experiment from its snapshots and the workers' recorded positions, not from an untrained model.
    */
   @Test
-  void aSearchWhoseDriverDiedContinuesItsRunningExperimentFromItsSnapshots() throws Exception {
+  void aSearchShowsAShardRestartAndAfterItsDriverDiedContinuesItsExperimentFromItsSnapshots() throws Exception {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
       ObjectStore store = ObjectStore.of(server.spec());
       S3Path prefix = S3Path.parse("s3://search/died/");
       S3Path checkpoint = prefix.resolve("shards/");
-      // Runs until stopped: the first driver dies mid-training, the second is stopped at its first evaluation.
+      // Runs until stopped: the first driver dies mid-training, the second is stopped at its second evaluation.
       List<Experiment> experiments = List.of(new Experiment(0, Map.of("learningRate", 0.01f), new TrainingSpec(1, 1,
           512, Optimizer.ADAGRAD, 0.01f, 20, 0f, 0, 1_000, 120, 200, 0, 4, 7, false, 600, 3)));
       Shards firstShards = Shards.processes(1, "256m", false, checkpoint, store.reachableSpec(), 1);
+      SearchState dashboard = new SearchState(Prices.AWS_LAMBDA_X86, 512);
       SearchDriver first = plantedSearch(store, firstShards, System.out::println)
-          .recordIn(new SearchRecords(store, prefix, "died"));
+          .recordIn(new SearchRecords(store, prefix, "died"))
+          .listen(dashboard);
       Thread firstDriver = new Thread(() -> {
         try {
           first.run(experiments, id -> prefix.resolve("experiment-" + id + "/model.bin"));
@@ -175,12 +178,22 @@ public class SearchDriverTest {
       });
       firstDriver.setDaemon(true);
       firstDriver.start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (!store.exists(prefix.resolve("resume/0"))) {
         assertTrue(System.nanoTime() < deadline && firstDriver.isAlive(), "experiment 0 left no resume point");
         Thread.sleep(50);
       }
-      Thread.sleep(2_500); // a snapshot (every second) taken after some updates
+      Thread.sleep(1_200); // a snapshot (every second) taken after some updates
+      firstShards.killShard(0);
+      JsonNode restart;
+      while ((restart = new ObjectMapper().readTree(dashboard.toJson()).path("experiments").get(0)
+          .path("shardRestarts").get(0)) == null) {
+        assertTrue(System.nanoTime() < deadline && firstDriver.isAlive(), "the dashboard shows no shard restart");
+        Thread.sleep(50);
+      }
+      assertEquals(0, restart.get("shard").asInt(), restart.toString());
+      assertTrue(restart.get("updates").asLong() > 0, "the clock the shard came back with: " + restart);
+      Thread.sleep(1_200); // snapshots again, after the restart
       assertTrue(firstDriver.isAlive(), "the experiment ended before its driver died: the test proves nothing");
       firstShards.close();
       firstDriver.interrupt();
