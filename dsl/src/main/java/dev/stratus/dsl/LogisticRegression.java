@@ -13,6 +13,7 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.WireValues;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -74,6 +76,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   private long seed = 1;
   private boolean workerProcesses;
   private boolean prefetch = true;
+  private WireValues wireValues = WireValues.FLOAT32;
   private Duration workerLifetime = Duration.ofMinutes(10);
   private int maxWorkerFailures = 3;
   private String modelTo;
@@ -203,6 +206,17 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   }
 
   /**
+   * How workers' pulls and pushes carry weights and gradients (default {@link WireValues#FLOAT32}): {@link
+   * WireValues#FLOAT16} sends each value in half the bytes, rounded to about three significant digits; the shards
+   * keep float32 weights, and the model the training keeps is pulled whole in float32. See the {@code ps} benchmark
+   * for what it saves and costs.
+   */
+  public LogisticRegression wireValues(WireValues values) {
+    wireValues = Objects.requireNonNull(values, "wireValues");
+    return this;
+  }
+
+  /**
    * How long one worker generation runs before it returns its position and a successor goes on from there (1 s to
    * 15 min, Lambda's limit; default 10 min). On Lambda a generation also returns before its function's timeout.
    */
@@ -309,6 +323,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     copy.seed = seed;
     copy.workerProcesses = workerProcesses;
     copy.prefetch = prefetch;
+    copy.wireValues = wireValues;
     copy.workerLifetime = workerLifetime;
     copy.maxWorkerFailures = maxWorkerFailures;
     copy.modelTo = modelTo;
@@ -335,7 +350,8 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
         workerProcesses,
         workerLifetime.toMillis() / 1000.0,
         maxWorkerFailures,
-        prefetch);
+        prefetch,
+        wireValues);
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

@@ -14,6 +14,7 @@ import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.BinaryMetrics;
 import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.ps.WireValues;
 import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +38,8 @@ public class LogisticRegressionTest {
   @Rule public final transient TestPipeline p = TestPipeline.fromOptions(DataTesting.options());
 
   @Test(timeout = 240_000)
-  public void fourWorkersOnTwoShardsComeWithinTwoPercentOfTheExactOptimum() throws Exception {
+  public void fourWorkersOnTwoShardsSendingHalfPrecisionValuesComeWithinTwoPercentOfTheExactOptimum()
+      throws Exception {
     Path tsv = DataTesting.file("lr/criteo.tsv", "");
     CriteoGenerator.Summary generated = CriteoGenerator.withSeed(5).writeTsv(tsv, 60_000);
     Split.Result split =
@@ -53,6 +55,7 @@ public class LogisticRegressionTest {
                 LogisticRegression.withValidationSet(heldOut.train())
                     .workers(4)
                     .psShards(2)
+                    .wireValues(WireValues.FLOAT16)
                     .learningRate(0.05f)
                     .epsilon(1e-4)
                     .evalInterval(Duration.ofMillis(300))

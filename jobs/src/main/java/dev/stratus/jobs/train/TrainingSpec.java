@@ -1,6 +1,7 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.WireValues;
 import java.io.Serializable;
 
 /**
@@ -29,6 +30,7 @@ import java.io.Serializable;
  * @param maxWorkerFailures deaths of one worker the job survives, each followed by a successor; one more fails it
  * @param prefetch workers fetch their next partitions while they compute (the default); without, a worker fetches
  *     each partition when it reaches it
+ * @param wireValues how workers' pulls and pushes carry weights and gradients (float32 when null, the default)
  */
 public record TrainingSpec(
     int workers,
@@ -48,8 +50,30 @@ public record TrainingSpec(
     boolean workerProcesses,
     double workerLifetimeSeconds,
     int maxWorkerFailures,
-    boolean prefetch)
+    boolean prefetch,
+    WireValues wireValues)
     implements Serializable {
+
+  public TrainingSpec {
+    wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
+  }
+
+  /** A spec whose workers send float32 values, the default. */
+  public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
+      int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
+      int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
+      int maxWorkerFailures, boolean prefetch) {
+    this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
+        timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, prefetch, WireValues.FLOAT32);
+  }
+
+  /** This spec with workers sending {@code values}. */
+  public TrainingSpec withWireValues(WireValues values) {
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
+        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values);
+  }
 
   /** A spec whose workers prefetch, the default. */
   public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,

@@ -58,7 +58,7 @@ public record WorkerTask(
     long deadline = started + lifetimeMillis * 1_000_000L;
     ObjectStore objects = ObjectStore.of(store);
     int features = (int) train.featureCount();
-    try (PsClient ps = PsClient.connect(shards, access, workerId);
+    try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues());
         MinibatchIterator batches =
             MinibatchIterator.over(k -> DatasetReader.partitionRows(objects, train, k), partitions)
                 .batchSize(spec.minibatchSize())

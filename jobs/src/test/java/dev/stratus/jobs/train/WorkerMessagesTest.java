@@ -9,9 +9,11 @@ import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardAccess;
+import dev.stratus.ps.WireValues;
 import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +40,17 @@ class WorkerMessagesTest {
     assertFalse(WorkerMessages.task(WorkerMessages.task(task(spec(false)))).spec().prefetch());
     assertTrue(WorkerMessages.task(WorkerMessages.task(task(spec(true)))).spec().prefetch());
     assertEquals(spec(false), WorkerMessages.task(WorkerMessages.task(task(spec(false)))).spec());
+  }
+
+  @Test
+  void aWorkerTaskKeepsHowItsValuesTravelAndATaskThatSaysNothingSendsFloat32() {
+    TrainingSpec halves = spec(true).withWireValues(WireValues.FLOAT16);
+    assertEquals(WireValues.FLOAT16, WorkerMessages.task(WorkerMessages.task(task(halves))).spec().wireValues());
+    String older = new String(WorkerMessages.task(task(spec(true))), StandardCharsets.UTF_8)
+        .replace(",\"wireValues\":\"FLOAT32\"", "");
+    assertFalse(older.contains("wireValues"), older);
+    assertEquals(WireValues.FLOAT32,
+        WorkerMessages.task(older.getBytes(StandardCharsets.UTF_8)).spec().wireValues());
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardMetrics;
+import dev.stratus.ps.WireValues;
 import dev.stratus.ps.tls.ShardTls;
 import dev.stratus.ps.wire.FrameIn;
 import dev.stratus.ps.wire.Handshake;
@@ -64,6 +65,7 @@ public final class PsClient implements AutoCloseable {
   public static final Duration DEFAULT_RECONNECT_BOUND = Duration.ofSeconds(30);
 
   private final ShardLink[] shards;
+  private volatile WireValues wireValues = WireValues.FLOAT32;
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder bytesReceived = new LongAdder();
 
@@ -121,6 +123,14 @@ public final class PsClient implements AutoCloseable {
   }
 
   /** Bytes this client has written to all shards, frame headers included. */
+  /**
+   * How this client's pulls and pushes carry values from now on (float32 until set); whole-model pulls stay float32.
+   */
+  public PsClient wireValues(WireValues values) {
+    this.wireValues = values;
+    return this;
+  }
+
   public long bytesSent() {
     return bytesSent.sum();
   }
@@ -189,13 +199,19 @@ public final class PsClient implements AutoCloseable {
     }
     float[] result = new float[sortedKeys.length * cols];
     Gather<float[]> gather = new Gather<>(result, nonEmptySlices(splits));
+    boolean halves = wireValues == WireValues.FLOAT16;
     for (int s = 0; s < shards.length; s++) {
       int from = splits[s];
       int to = splits[s + 1];
       if (from < to) {
         int modelId = model.shardModelId(s);
-        shards[s].send(Wire.PULL, out -> out.i32(modelId).keys(sortedKeys, from, to),
-            in -> in.floats(result, from * cols, (to - from) * cols), gather);
+        if (halves) {
+          shards[s].send(Wire.PULL_HALVES, out -> out.i32(modelId).keys(sortedKeys, from, to),
+              in -> in.halves(result, from * cols, (to - from) * cols), gather);
+        } else {
+          shards[s].send(Wire.PULL, out -> out.i32(modelId).keys(sortedKeys, from, to),
+              in -> in.floats(result, from * cols, (to - from) * cols), gather);
+        }
       }
     }
     return gather.future;
@@ -220,6 +236,7 @@ public final class PsClient implements AutoCloseable {
     }
     int slices = nonEmptySlices(splits);
     Gather<Void> gather = new Gather<>(null, Math.max(1, slices));
+    boolean halves = wireValues == WireValues.FLOAT16;
     boolean first = true;
     for (int s = 0; s < shards.length; s++) {
       int from = splits[s];
@@ -228,9 +245,13 @@ public final class PsClient implements AutoCloseable {
         int modelId = model.shardModelId(s);
         int countsAsUpdate = first ? 1 : 0;
         first = false;
-        shards[s].send(Wire.PUSH, out -> {
-          out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to).floats(gradient, from * cols,
-              (to - from) * cols);
+        shards[s].send(halves ? Wire.PUSH_HALVES : Wire.PUSH, out -> {
+          out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to);
+          if (halves) {
+            out.halves(gradient, from * cols, (to - from) * cols);
+          } else {
+            out.floats(gradient, from * cols, (to - from) * cols);
+          }
         }, in -> {}, gather);
       }
     }

@@ -29,6 +29,8 @@ final class Requests {
   private final int workerId;
   private final StoreCalls storeCalls;
   private int[] keys = new int[1024]; // scratch for decoded key sets: count at 0, keys at 1..n
+  private byte[] widened = new byte[0]; // scratch: a half-precision push's gradient as float32
+  private final FrameIn widenedIn = new FrameIn();
   private LongAdder[] workerCounters = new LongAdder[0]; // by model id: this worker's push count
 
   Requests(ShardParts shard, int workerId, StoreCalls storeCalls) {
@@ -46,8 +48,10 @@ final class Requests {
     boolean answeredLater = false;
     try {
       switch (opcode) {
-        case Wire.PULL -> pull(requestId, body, r);
-        case Wire.PUSH -> push(requestId, body, r);
+        case Wire.PULL -> pull(requestId, body, r, false);
+        case Wire.PUSH -> push(requestId, body, r, false);
+        case Wire.PULL_HALVES -> pull(requestId, body, r, true);
+        case Wire.PUSH_HALVES -> push(requestId, body, r, true);
         case Wire.SNAPSHOT, Wire.RESTORE -> {
           ServerModel model = shard.models().get(body.i32());
           body.expectEnd();
@@ -73,33 +77,46 @@ final class Requests {
     counters.requests.increment();
   }
 
-  private void pull(int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
+  /** A pull; its rows as float32, or as {@link dev.stratus.ps.wire.Half}s when {@code halves}. */
+  private void pull(int requestId, FrameIn body, FrameOut r, boolean halves) throws MalformedFrameException {
     ServerModel model = shard.models().get(body.i32());
     keys = body.keys(keys);
     body.expectEnd();
     checkRows(model);
-    long replyBytes = (long) keys[0] * model.spec.cols() * 4;
+    long replyBytes = (long) keys[0] * model.spec.cols() * (halves ? 2 : 4);
     if (replyBytes > shard.config().maxFrameBytes() - 64) {
       throw new BadRequest("a pull of " + keys[0] + " rows (" + replyBytes + " bytes) exceeds the frame limit of "
           + shard.config().maxFrameBytes() + " bytes: pull fewer keys at a time");
     }
     r.begin(Wire.REPLY_OK, requestId);
-    model.pull(keys, r);
+    model.pull(keys, r, halves);
     r.end();
   }
 
-  private void push(int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
+  /** A push; its gradient as float32, or as halves when {@code halves}, widened before it is applied. */
+  private void push(int requestId, FrameIn body, FrameOut r, boolean halves) throws MalformedFrameException {
     ServerModel model = shard.models().get(body.i32());
     boolean countsAsUpdate = body.u8() != 0;
     keys = body.keys(keys);
     int n = keys[0];
-    long expected = (long) n * model.spec.cols() * 4;
+    int valueBytes = halves ? 2 : 4;
+    long expected = (long) n * model.spec.cols() * valueBytes;
     if (body.remaining() != expected) {
       throw new BadRequest("push to '" + model.name + "' has " + n + " keys x " + model.spec.cols()
-          + " cols but " + body.remaining() / 4.0 + " gradient floats");
+          + " cols but " + body.remaining() / (double) valueBytes + " gradient values");
     }
     checkRows(model);
-    model.push(keys, body, countsAsUpdate ? workerCounter(model) : null);
+    FrameIn gradient = body;
+    if (halves) {
+      int values = n * model.spec.cols();
+      if (widened.length < 4 * values) {
+        widened = new byte[Math.max(4 * values, 2 * widened.length)];
+      }
+      body.halvesAsFloatBytes(widened, values);
+      widenedIn.reset(widened, 0, 4 * values);
+      gradient = widenedIn;
+    }
+    model.push(keys, gradient, countsAsUpdate ? workerCounter(model) : null);
     shard.counters().updates.increment();
     shard.counters().keysUpdated.add(n);
     r.begin(Wire.REPLY_OK, requestId).end();

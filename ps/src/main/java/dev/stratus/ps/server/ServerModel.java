@@ -101,16 +101,24 @@ final class ServerModel {
     return null;
   }
 
-  /** Appends the rows {@code keys[1..n]} to a reply. */
-  void pull(int[] keys, FrameOut out) {
+  /** Appends the rows {@code keys[1..n]} to a reply, as float32 or as halves. */
+  void pull(int[] keys, FrameOut out, boolean halves) {
     int cols = spec.cols();
     int n = keys[0];
     if (cols == 1) {
-      out.gather(weights, keys, n, rowStart);
+      if (halves) {
+        out.gatherHalves(weights, keys, n, rowStart);
+      } else {
+        out.gather(weights, keys, n, rowStart);
+      }
       return;
     }
     for (int i = 1; i <= n; i++) {
-      out.floats(weights, (keys[i] - rowStart) * cols, cols);
+      if (halves) {
+        out.halves(weights, (keys[i] - rowStart) * cols, cols);
+      } else {
+        out.floats(weights, (keys[i] - rowStart) * cols, cols);
+      }
     }
   }
 

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class FrameIn {
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle FLOAT =
       MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
@@ -178,6 +180,30 @@ public final class FrameIn {
     for (int i = 0; i < n; i++) {
       dst[offset + i] = (float) FLOAT.get(b, at);
       at += 4;
+    }
+    pos = at;
+  }
+
+  /** {@code n} {@link Half}s into floats. */
+  public void halves(float[] dst, int offset, int n) throws MalformedFrameException {
+    need(n * 2);
+    byte[] b = buf;
+    int at = pos;
+    for (int i = 0; i < n; i++) {
+      dst[offset + i] = Half.toFloat((short) SHORT.get(b, at));
+      at += 2;
+    }
+    pos = at;
+  }
+
+  /** {@code n} {@link Half}s widened into {@code dst} as the little-endian floats a float32 body would hold. */
+  public void halvesAsFloatBytes(byte[] dst, int n) throws MalformedFrameException {
+    need(n * 2);
+    byte[] b = buf;
+    int at = pos;
+    for (int i = 0; i < n; i++) {
+      FLOAT.set(dst, 4 * i, Half.toFloat((short) SHORT.get(b, at)));
+      at += 2;
     }
     pos = at;
   }

@@ -21,6 +21,8 @@ import net.jpountz.lz4.LZ4Factory;
 public final class FrameOut {
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle FLOAT =
       MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
@@ -145,6 +147,32 @@ public final class FrameOut {
     for (int i = 0; i < n; i++) {
       FLOAT.set(b, at, v[offset + i]);
       at += 4;
+    }
+    size = at;
+    return this;
+  }
+
+  /** {@code n} floats as {@link Half}s, two bytes each. */
+  public FrameOut halves(float[] v, int offset, int n) {
+    ensure(n * 2);
+    byte[] b = buf;
+    int at = size;
+    for (int i = 0; i < n; i++) {
+      SHORT.set(b, at, Half.fromFloat(v[offset + i]));
+      at += 2;
+    }
+    size = at;
+    return this;
+  }
+
+  /** {@link #gather} as {@link Half}s. */
+  public FrameOut gatherHalves(float[] v, int[] keys, int n, int base) {
+    ensure(n * 2);
+    byte[] b = buf;
+    int at = size;
+    for (int i = 1; i <= n; i++) {
+      SHORT.set(b, at, Half.fromFloat(v[keys[i] - base]));
+      at += 2;
     }
     size = at;
     return this;

@@ -26,9 +26,10 @@ public final class Wire {
   /**
    * The first field of HELLO, so that builds that cannot talk say so. Version 1 (no such field) sent the secret itself
    * in HELLO; version 2 proves it by challenge-response ({@link Handshake}); version 3's METRICS reply also says the
-   * pushes a shard's models hold and when the snapshot it restored was taken.
+   * pushes a shard's models hold and when the snapshot it restored was taken; version 4 adds pulls and pushes of
+   * values as {@link Half}s.
    */
-  public static final int PROTOCOL_VERSION = 3;
+  public static final int PROTOCOL_VERSION = 4;
 
   // Requests. A connection starts with HELLO then PROOF (see Handshake).
   public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof
@@ -49,11 +50,13 @@ public final class Wire {
   public static final byte PING = 16; // -> (empty)
   public static final byte DELETE_MODEL = 17; // name:str -> existed:u8
   public static final byte PROOF = 18; // workerProof -> maxFrameBytes:i32 shard:i32
+  public static final byte PULL_HALVES = 19; // as PULL -> halves
+  public static final byte PUSH_HALVES = 20; // as PUSH, with halves
 
   public static final byte REPLY_OK = 100;
   public static final byte REPLY_ERROR = 101;
 
   public static boolean isRequest(byte opcode) {
-    return opcode >= HELLO && opcode <= PROOF;
+    return opcode >= HELLO && opcode <= PUSH_HALVES;
   }
 }

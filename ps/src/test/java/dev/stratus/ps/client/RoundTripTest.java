@@ -10,7 +10,9 @@ import dev.stratus.ps.ModelStatus;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardMetrics;
+import dev.stratus.ps.WireValues;
 import dev.stratus.ps.server.Shards;
+import dev.stratus.ps.wire.Half;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -128,6 +130,48 @@ class RoundTripTest {
       assertEquals(8, status.clock());
       assertEquals(Map.of(7, 5L, 8, 3L), status.updatesByWorker());
       assertThrows(PsException.class, () -> a.createModel("clock", ModelSpec.vector(9)));
+    }
+  }
+
+  /**
+   * A client sending halves: its pushes land as the nearest halves of its gradients on float32 weights, its pulls
+   * return the nearest halves of the weights, each value in two bytes, across shards and in a matrix; a whole-model
+   * pull stays exact.
+   */
+  @Test
+  void halfPrecisionValuesTakeTwoBytesAndLandAsTheirNearestHalves() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("halves", ModelSpec.matrix(1000, 3).learningRate(1f));
+      int[] keys = {3, 499, 500, 998};
+      float[] gradient = {-1.0001f, -0.1f, -3e-5f, 7f, -65000f, 0.333333f, -1e-8f, 2.5f, -0.5f, 1f, 1f, -1f};
+      ps.push(model, keys, gradient).get();
+      float[] exact = ps.pullAll(model).get();
+      ps.wireValues(WireValues.FLOAT16);
+      long sentBefore = ps.bytesSent();
+      ps.push(model, keys, gradient).get();
+      long halfPush = ps.bytesSent() - sentBefore;
+      float[] afterHalfPush = ps.pullAll(model).get();
+      long receivedBefore = ps.bytesReceived();
+      float[] pulled = ps.pull(model, keys).get();
+      long halfPullReply = ps.bytesReceived() - receivedBefore;
+      ps.wireValues(WireValues.FLOAT32);
+      sentBefore = ps.bytesSent();
+      ps.push(model, keys, new float[gradient.length]).get();
+      long floatPush = ps.bytesSent() - sentBefore;
+      receivedBefore = ps.bytesReceived();
+      ps.pull(model, keys).get();
+      long floatPullReply = ps.bytesReceived() - receivedBefore;
+
+      for (int i = 0; i < keys.length * 3; i++) {
+        float weight = exact[keys[i / 3] * 3 + i % 3];
+        assertEquals(-gradient[i], weight, "the float32 push, exactly");
+        float landed = Half.toFloat(Half.fromFloat(gradient[i]));
+        assertEquals(weight - landed, afterHalfPush[keys[i / 3] * 3 + i % 3], "value " + i + " pushed as a half");
+        assertEquals(Half.toFloat(Half.fromFloat(afterHalfPush[keys[i / 3] * 3 + i % 3])), pulled[i],
+            "value " + i + " pulled as a half");
+      }
+      assertEquals(2 * gradient.length, floatPush - halfPush, "two bytes saved per value pushed");
+      assertEquals(2 * gradient.length, floatPullReply - halfPullReply, "and per value pulled");
     }
   }
 
