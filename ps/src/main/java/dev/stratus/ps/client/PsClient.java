@@ -206,10 +206,10 @@ public final class PsClient implements AutoCloseable {
       if (from < to) {
         int modelId = model.shardModelId(s);
         if (halves) {
-          shards[s].send(Wire.PULL_HALVES, out -> out.i32(modelId).keys(sortedKeys, from, to),
+          shards[s].sendPull(Wire.PULL_HALVES, modelId, sortedKeys, from, to,
               in -> in.halves(result, from * cols, (to - from) * cols), gather);
         } else {
-          shards[s].send(Wire.PULL, out -> out.i32(modelId).keys(sortedKeys, from, to),
+          shards[s].sendPull(Wire.PULL, modelId, sortedKeys, from, to,
               in -> in.floats(result, from * cols, (to - from) * cols), gather);
         }
       }
@@ -219,7 +219,9 @@ public final class PsClient implements AutoCloseable {
 
   /**
    * Pushes a sparse gradient: {@code gradient} holds one row of {@code cols} floats per key, in key order. Each shard
-   * applies the model's optimizer to its rows; the push counts once in the model's clock and the worker's count.
+   * applies the model's optimizer to its rows; the push counts once in the model's clock and the worker's count. A push
+   * for the keys one of the last few pulls on a shard's connection asked for (the usual pull, compute, push of a
+   * minibatch) names that pull instead of sending the keys again.
    */
   public CompletableFuture<Void> push(PsModel model, int[] sortedKeys, float[] gradient) {
     int cols = model.spec().cols();
@@ -245,14 +247,15 @@ public final class PsClient implements AutoCloseable {
         int modelId = model.shardModelId(s);
         int countsAsUpdate = first ? 1 : 0;
         first = false;
-        shards[s].send(halves ? Wire.PUSH_HALVES : Wire.PUSH, out -> {
-          out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to);
-          if (halves) {
-            out.halves(gradient, from * cols, (to - from) * cols);
-          } else {
-            out.floats(gradient, from * cols, (to - from) * cols);
-          }
-        }, in -> {}, gather);
+        shards[s].sendPush(halves ? Wire.PUSH_HALVES : Wire.PUSH,
+            halves ? Wire.PUSH_PULLED_KEYS_HALVES : Wire.PUSH_PULLED_KEYS, modelId, countsAsUpdate, sortedKeys, from,
+            to, out -> {
+              if (halves) {
+                out.halves(gradient, from * cols, (to - from) * cols);
+              } else {
+                out.floats(gradient, from * cols, (to - from) * cols);
+              }
+            }, gather);
       }
     }
     return gather.future;

@@ -22,6 +22,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.security.cert.CertificateException;
 import java.util.concurrent.Semaphore;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -88,6 +89,7 @@ final class ShardConnection implements AutoCloseable {
 
   // Writing, under writeLock.
   private int nextId;
+  private final PulledKeys pulls = new PulledKeys();
 
   // Reading: whoever holds readLock reads and dispatches replies (see awaitByReading and readLoop).
   private final ReentrantLock readLock = new ReentrantLock();
@@ -274,6 +276,46 @@ final class ShardConnection implements AutoCloseable {
    * Never throws: every problem ends up in the gather's future.
    */
   void send(byte opcode, BodyWriter body, ReplyReader reply, Gather<?> gather) {
+    send((frame, id) -> body.write(frame.begin(opcode, id)), id -> {}, reply, gather);
+  }
+
+  /**
+   * Sends a pull ({@code opcode}) of keys {@code [from, to)} of a model, remembering them, as the shard does, for a
+   * later push to name (see {@link #sendPush}).
+   */
+  void sendPull(byte opcode, int modelId, int[] sortedKeys, int from, int to, ReplyReader reply, Gather<?> gather) {
+    send((frame, id) -> frame.begin(opcode, id).i32(modelId).keys(sortedKeys, from, to),
+        id -> pulls.remember(id, modelId, sortedKeys, from, to), reply, gather);
+  }
+
+  /**
+   * Sends a push of a gradient for keys {@code [from, to)} of a model, whose values {@code values} writes: naming
+   * one of the connection's last pulls ({@code pulledOpcode}) when that pulled the same keys of the same model, else
+   * with the keys ({@code opcode}).
+   */
+  void sendPush(byte opcode, byte pulledOpcode, int modelId, int countsAsUpdate, int[] sortedKeys, int from, int to,
+      BodyWriter values, Gather<?> gather) {
+    send((frame, id) -> {
+      int pulled = pulls.find(modelId, sortedKeys, from, to);
+      if (pulled >= 0) {
+        frame.begin(pulledOpcode, id).i32(modelId).u8(countsAsUpdate).i32(pulls.requestId(pulled));
+      } else {
+        frame.begin(opcode, id).i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to);
+      }
+      values.write(frame);
+    }, id -> {}, reply -> {}, gather);
+  }
+
+  /** Writes one request frame: its header (with the id given) and its body. */
+  private interface FrameWriter {
+    void write(FrameOut frame, int id);
+  }
+
+  /**
+   * Sends the frame {@code writer} writes, under the write lock (with what it reads or records there); {@code
+   * written} is told its id once it is on the wire.
+   */
+  private void send(FrameWriter writer, IntConsumer written, ReplyReader reply, Gather<?> gather) {
     PsException failed = failure;
     if (failed != null) {
       gather.fail(failed);
@@ -291,8 +333,7 @@ final class ShardConnection implements AutoCloseable {
       } while (slots.get(id & SLOT_MASK) != null);
       call.id = id;
       frames.clear();
-      frames.begin(opcode, id);
-      body.write(frames);
+      writer.write(frames, id);
       frames.end();
       if (frames.size() - 4 > maxFrameBytes) {
         problem = new PsException("a request of " + frames.size() + " bytes exceeds shard " + shard
@@ -303,6 +344,7 @@ final class ShardConnection implements AutoCloseable {
         gather.add(call);
         frames.writeTo(out);
         bytesSent.add(frames.size());
+        written.accept(id);
 
       }
     } catch (IOException e) {

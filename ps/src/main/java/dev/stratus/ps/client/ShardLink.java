@@ -103,6 +103,32 @@ final class ShardLink implements AutoCloseable {
     }
   }
 
+  /** A pull on the current connection (see ShardConnection.sendPull); as any call while the shard is redialled. */
+  void sendPull(byte opcode, int modelId, int[] sortedKeys, int from, int to, ShardConnection.ReplyReader reply,
+      Gather<?> gather) {
+    ShardConnection connection = current;
+    if (connection.lost()) {
+      send(opcode, out -> out.i32(modelId).keys(sortedKeys, from, to), reply, gather);
+    } else {
+      connection.sendPull(opcode, modelId, sortedKeys, from, to, reply, gather);
+    }
+  }
+
+  /**
+   * A push on the current connection (see ShardConnection.sendPush); while the shard is redialled, with its keys:
+   * the new connection remembers no pull.
+   */
+  void sendPush(byte opcode, byte pulledOpcode, int modelId, int countsAsUpdate, int[] sortedKeys, int from, int to,
+      ShardConnection.BodyWriter values, Gather<?> gather) {
+    ShardConnection connection = current;
+    if (connection.lost()) {
+      send(opcode, out -> values.write(out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to)), in -> {},
+          gather);
+    } else {
+      connection.sendPush(opcode, pulledOpcode, modelId, countsAsUpdate, sortedKeys, from, to, values, gather);
+    }
+  }
+
   /** A call made while its shard is redialled, sent in order once it is back. */
   private record Waiting(byte opcode, byte[] body, ShardConnection.ReplyReader reply, Gather<?> gather) {
     void sendOn(ShardConnection connection) {

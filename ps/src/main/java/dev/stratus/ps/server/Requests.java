@@ -31,6 +31,7 @@ final class Requests {
   private int[] keys = new int[1024]; // scratch for decoded key sets: count at 0, keys at 1..n
   private byte[] widened = new byte[0]; // scratch: a half-precision push's gradient as float32
   private final FrameIn widenedIn = new FrameIn();
+  private final RecentPulls pulls = new RecentPulls();
   private LongAdder[] workerCounters = new LongAdder[0]; // by model id: this worker's push count
 
   Requests(ShardParts shard, int workerId, StoreCalls storeCalls) {
@@ -52,6 +53,8 @@ final class Requests {
         case Wire.PUSH -> push(requestId, body, r, false);
         case Wire.PULL_HALVES -> pull(requestId, body, r, true);
         case Wire.PUSH_HALVES -> push(requestId, body, r, true);
+        case Wire.PUSH_PULLED_KEYS -> pushPulledKeys(requestId, body, r, false);
+        case Wire.PUSH_PULLED_KEYS_HALVES -> pushPulledKeys(requestId, body, r, true);
         case Wire.SNAPSHOT, Wire.RESTORE -> {
           ServerModel model = shard.models().get(body.i32());
           body.expectEnd();
@@ -77,12 +80,18 @@ final class Requests {
     counters.requests.increment();
   }
 
-  /** A pull; its rows as float32, or as {@link dev.stratus.ps.wire.Half}s when {@code halves}. */
+  /**
+   * A pull; its rows as float32, or as {@link dev.stratus.ps.wire.Half}s when {@code halves}. Its keys are remembered
+   * whatever the answer, as the client remembers every pull it sends, for a push to name them (see {@link
+   * Wire#PUSH_PULLED_KEYS}).
+   */
   private void pull(int requestId, FrameIn body, FrameOut r, boolean halves) throws MalformedFrameException {
-    ServerModel model = shard.models().get(body.i32());
+    int modelId = body.i32();
     keys = body.keys(keys);
+    pulls.remember(requestId, modelId, keys);
+    ServerModel model = shard.models().get(modelId);
     body.expectEnd();
-    checkRows(model);
+    checkRows(model, keys);
     long replyBytes = (long) keys[0] * model.spec.cols() * (halves ? 2 : 4);
     if (replyBytes > shard.config().maxFrameBytes() - 64) {
       throw new BadRequest("a pull of " + keys[0] + " rows (" + replyBytes + " bytes) exceeds the frame limit of "
@@ -93,19 +102,40 @@ final class Requests {
     r.end();
   }
 
-  /** A push; its gradient as float32, or as halves when {@code halves}, widened before it is applied. */
+  /** A push with its own keys; its gradient as float32, or as halves when {@code halves}. */
   private void push(int requestId, FrameIn body, FrameOut r, boolean halves) throws MalformedFrameException {
     ServerModel model = shard.models().get(body.i32());
     boolean countsAsUpdate = body.u8() != 0;
     keys = body.keys(keys);
-    int n = keys[0];
+    apply(requestId, model, countsAsUpdate, keys, body, r, halves);
+  }
+
+  /** A push naming the keys of one of this connection's recent pulls instead of sending them again. */
+  private void pushPulledKeys(int requestId, FrameIn body, FrameOut r, boolean halves)
+      throws MalformedFrameException {
+    int modelId = body.i32();
+    ServerModel model = shard.models().get(modelId);
+    boolean countsAsUpdate = body.u8() != 0;
+    int pullId = body.i32();
+    int[] pulled = pulls.keysOf(pullId, modelId);
+    if (pulled == null) {
+      throw new BadRequest("a push to '" + model.name + "' names the keys of pull " + pullId + ", which is not among"
+          + " this connection's last " + RecentPulls.REMEMBERED + " pulls of that model");
+    }
+    apply(requestId, model, countsAsUpdate, pulled, body, r, halves);
+  }
+
+  /** Applies the gradient rows in the rest of {@code body} to rows {@code pushed[1..n]}, widening halves first. */
+  private void apply(int requestId, ServerModel model, boolean countsAsUpdate, int[] pushed, FrameIn body,
+      FrameOut r, boolean halves) throws MalformedFrameException {
+    int n = pushed[0];
     int valueBytes = halves ? 2 : 4;
     long expected = (long) n * model.spec.cols() * valueBytes;
     if (body.remaining() != expected) {
       throw new BadRequest("push to '" + model.name + "' has " + n + " keys x " + model.spec.cols()
           + " cols but " + body.remaining() / (double) valueBytes + " gradient values");
     }
-    checkRows(model);
+    checkRows(model, pushed);
     FrameIn gradient = body;
     if (halves) {
       int values = n * model.spec.cols();
@@ -116,13 +146,13 @@ final class Requests {
       widenedIn.reset(widened, 0, 4 * values);
       gradient = widenedIn;
     }
-    model.push(keys, gradient, countsAsUpdate ? workerCounter(model) : null);
+    model.push(pushed, gradient, countsAsUpdate ? workerCounter(model) : null);
     shard.counters().updates.increment();
     shard.counters().keysUpdated.add(n);
     r.begin(Wire.REPLY_OK, requestId).end();
   }
 
-  private void checkRows(ServerModel model) {
+  private void checkRows(ServerModel model, int[] keys) {
     String error = model.checkRows(keys);
     if (error != null) {
       throw new BadRequest(error);

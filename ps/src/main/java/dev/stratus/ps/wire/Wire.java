@@ -27,7 +27,7 @@ public final class Wire {
    * The first field of HELLO, so that builds that cannot talk say so. Version 1 (no such field) sent the secret itself
    * in HELLO; version 2 proves it by challenge-response ({@link Handshake}); version 3's METRICS reply also says the
    * pushes a shard's models hold and when the snapshot it restored was taken; version 4 adds pulls and pushes of
-   * values as {@link Half}s.
+   * values as {@link Half}s, and pushes that name a recent pull's keys.
    */
   public static final int PROTOCOL_VERSION = 4;
 
@@ -52,11 +52,17 @@ public final class Wire {
   public static final byte PROOF = 18; // workerProof -> maxFrameBytes:i32 shard:i32
   public static final byte PULL_HALVES = 19; // as PULL -> halves
   public static final byte PUSH_HALVES = 20; // as PUSH, with halves
+  /**
+   * A push for the keys of one of the connection's last 4 pulls (both sides remember every pull sent on it, in
+   * order), which it names instead of sending them again: modelId:i32 countsAsUpdate:u8 pullId:i32 floats.
+   */
+  public static final byte PUSH_PULLED_KEYS = 21;
+  public static final byte PUSH_PULLED_KEYS_HALVES = 22; // as PUSH_PULLED_KEYS, with halves
 
   public static final byte REPLY_OK = 100;
   public static final byte REPLY_ERROR = 101;
 
   public static boolean isRequest(byte opcode) {
-    return opcode >= HELLO && opcode <= PUSH_HALVES;
+    return opcode >= HELLO && opcode <= PUSH_PULLED_KEYS_HALVES;
   }
 }

@@ -83,7 +83,7 @@ class BadInputTest {
         }));
         RawConnection.Reply reply = raw.read();
         assertEquals(5, reply.requestId());
-        assertTrue(reply.error().contains("has 2 keys x 1 cols but 1.0 gradient floats"), reply.error());
+        assertTrue(reply.error().contains("has 2 keys x 1 cols but 1.0 gradient values"), reply.error());
         raw.send(RawConnection.frame(Wire.PULL, 6, f -> f.i32(0).keys(new int[] {600}, 0, 1)));
         assertTrue(raw.read().error().contains("out of range")); // row 600 lives on shard 1
         raw.send(RawConnection.frame(Wire.CREATE_MODEL, 7, f -> {

@@ -144,10 +144,12 @@ class RoundTripTest {
       PsModel model = ps.createModel("halves", ModelSpec.matrix(1000, 3).learningRate(1f));
       int[] keys = {3, 499, 500, 998};
       float[] gradient = {-1.0001f, -0.1f, -3e-5f, 7f, -65000f, 0.333333f, -1e-8f, 2.5f, -0.5f, 1f, 1f, -1f};
+      long sentBefore = ps.bytesSent();
       ps.push(model, keys, gradient).get();
+      long floatPush = ps.bytesSent() - sentBefore;
       float[] exact = ps.pullAll(model).get();
       ps.wireValues(WireValues.FLOAT16);
-      long sentBefore = ps.bytesSent();
+      sentBefore = ps.bytesSent();
       ps.push(model, keys, gradient).get();
       long halfPush = ps.bytesSent() - sentBefore;
       float[] afterHalfPush = ps.pullAll(model).get();
@@ -155,9 +157,6 @@ class RoundTripTest {
       float[] pulled = ps.pull(model, keys).get();
       long halfPullReply = ps.bytesReceived() - receivedBefore;
       ps.wireValues(WireValues.FLOAT32);
-      sentBefore = ps.bytesSent();
-      ps.push(model, keys, new float[gradient.length]).get();
-      long floatPush = ps.bytesSent() - sentBefore;
       receivedBefore = ps.bytesReceived();
       ps.pull(model, keys).get();
       long floatPullReply = ps.bytesReceived() - receivedBefore;
@@ -172,6 +171,45 @@ class RoundTripTest {
       }
       assertEquals(2 * gradient.length, floatPush - halfPush, "two bytes saved per value pushed");
       assertEquals(2 * gradient.length, floatPullReply - halfPullReply, "and per value pulled");
+    }
+  }
+
+  /**
+   * A push for the keys a recent pull asked for names that pull instead of sending the keys: fewer bytes, the same
+   * update, whether the caller passes the same array or an equal one; keys not among the last pulls go in full.
+   */
+  @Test
+  void aPushForTheKeysJustPulledNamesThePullInsteadOfSendingThem() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("named", ModelSpec.vector(20).learningRate(1f));
+      int[] keys = new int[300];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = 7 + 3000 * i; // on both shards, two bytes a key on the wire
+      }
+      float[] gradient = new float[keys.length];
+      java.util.Arrays.fill(gradient, -1);
+
+      long before = ps.bytesSent();
+      ps.push(model, keys, gradient).get(); // not pulled: the keys go with it
+      long withKeys = ps.bytesSent() - before;
+      ps.pull(model, keys).get();
+      before = ps.bytesSent();
+      ps.push(model, keys.clone(), gradient).get(); // an equal array names the pull
+      long named = ps.bytesSent() - before;
+      assertTrue(named < withKeys - 500, "a push naming the pull sent " + named + " bytes, one with keys " + withKeys);
+
+      for (int other = 1; other <= 4; other++) { // four pulls of other keys, on each shard, push it out
+        ps.pull(model, new int[] {other, 1_000_000 + other}).get();
+      }
+      before = ps.bytesSent();
+      ps.push(model, keys, gradient).get();
+      assertEquals(withKeys, ps.bytesSent() - before, "keys no longer among the last pulls go in full");
+
+      float[] weights = ps.pull(model, keys).get();
+      for (int i = 0; i < keys.length; i++) {
+        assertEquals(3f, weights[i], "key " + keys[i] + ": three pushes of -1, however sent");
+      }
+      assertEquals(0f, ps.pull(model, new int[] {8}).get()[0]);
     }
   }
 
