@@ -3,6 +3,7 @@ package dev.stratus.benchmarks.ps;
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ShardAccess;
+import dev.stratus.ps.WireValues;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.ps.server.PsProcesses;
@@ -44,6 +45,12 @@ import java.util.function.IntFunction;
  *
  * <p>With {@code --tls} first (then optionally seconds per round and rounds), it measures instead our shard serving
  * TLS beside our shard serving plain frames, in the same rounds, and gives TLS over plain per thread count.
+ *
+ * <p>With {@code --values} first (then optionally seconds per round, rounds, and training rows), it measures clients
+ * sending values as float32 beside clients sending halves ({@link WireValues}), in the same rounds: iterations/s,
+ * latency and bytes per iteration; then the same training (2 worker threads, one pass over generated Criteo rows, an
+ * equal number of updates) with each, and each kept model's logloss on test rows that neither training saw (a
+ * separate validation split chose the kept model).
  */
 public final class PsBenchmark {
   private static final int MODEL_BITS = 19;
@@ -92,11 +99,12 @@ public final class PsBenchmark {
 
   public static void main(String[] args) throws Exception {
     boolean tls = args.length > 0 && args[0].equals("--tls");
-    String[] rest = tls ? Arrays.copyOfRange(args, 1, args.length) : args;
+    boolean values = args.length > 0 && args[0].equals("--values");
+    String[] rest = tls || values ? Arrays.copyOfRange(args, 1, args.length) : args;
     double seconds = rest.length > 0 ? Double.parseDouble(rest[0]) : 1;
-    String redisBinary = !tls && rest.length > 1 ? rest[1] : "/usr/bin/redis-server";
-    Path baseline = !tls && rest.length > 2 && !rest[2].isEmpty() ? Path.of(rest[2]) : null;
-    int roundsAt = tls ? 1 : 3;
+    String redisBinary = !tls && !values && rest.length > 1 ? rest[1] : "/usr/bin/redis-server";
+    Path baseline = !tls && !values && rest.length > 2 && !rest[2].isEmpty() ? Path.of(rest[2]) : null;
+    int roundsAt = tls || values ? 1 : 3;
     int rounds = rest.length > roundsAt ? Integer.parseInt(rest[roundsAt]) : 3;
     if (!(seconds > 0) || rounds < 1) {
       throw new IllegalArgumentException("seconds per round must be more than 0 and rounds at least 1, got "
@@ -106,6 +114,8 @@ public final class PsBenchmark {
     PsBenchmark benchmark = new PsBenchmark(seconds, rounds);
     if (tls) {
       benchmark.compareTls();
+    } else if (values) {
+      benchmark.compareValues(rest.length > 2 ? Long.parseLong(rest[2]) : 1_000_000);
     } else {
       benchmark.run(redisBinary, baseline);
     }
@@ -194,13 +204,55 @@ public final class PsBenchmark {
         Goal: tls/plain iter/s >= 0.85 (TLS costs at most 15% of the iterations).""");
   }
 
+  /**
+   * Clients sending float32 values beside clients sending halves, in the same rounds, each to a shard process of its
+   * own; then the loss each reaches on the same training.
+   */
+  private void compareValues(long trainingRows) throws Exception {
+    printSetup();
+    List<Result> results = new ArrayList<>();
+    List<Paired> pairs = new ArrayList<>();
+    try (PsProcesses float32 = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
+        PsProcesses float16 = PsProcesses.start(1, ShardConfig.of(SECRET), "1g")) {
+      List<System> systems = List.of(shardSystem("stratus ps float32", float32, WireValues.FLOAT32),
+          shardSystem("stratus ps float16", float16, WireValues.FLOAT16));
+      List<List<List<Result>>> rounds = measureInRounds(systems, systems.size());
+      for (int t = 0; t < THREADS.length; t++) {
+        pairs.add(Paired.of(THREADS[t], rounds.get(t).get(1), rounds.get(t).get(0)));
+        rounds.get(t).forEach(ofSystem -> results.add(median(ofSystem)));
+      }
+    }
+    printTable(results);
+    java.lang.System.out.printf(Locale.ROOT, "%n%7s %20s %28s %21s%n", "threads", "float16/float32 iter/s",
+        "float16/float32 p50 round trip", "float16/float32 bytes");
+    for (int t = 0; t < THREADS.length; t++) {
+      Result half = results.get(2 * t + 1);
+      Result full = results.get(2 * t);
+      java.lang.System.out.printf(Locale.ROOT, "%7d %21.2fx %29.2fx %21.2fx%n", pairs.get(t).threads(),
+          pairs.get(t).iterationsPerSecond(), pairs.get(t).roundTrip(),
+          half.bytesPerIteration() / full.bytesPerIteration());
+    }
+    ValuesTraining.compare(trainingRows);
+    java.lang.System.out.println("""
+
+        stratus ps float32: a shard process; pull = delta-varint keys, its reply float32 weights; push = keys + float32
+                            gradients; every call waited for.
+        stratus ps float16: the same against a second shard process, the client sending and receiving halves (IEEE
+                            binary16, two bytes a value; the shard keeps float32 weights).
+        Goal: at most half the bytes at a final loss within 0.5%.""");
+  }
+
   /** One of our shards as a system under test: a model on it, and a session per client thread. */
   private System shardSystem(String name, PsProcesses shard) {
+    return shardSystem(name, shard, WireValues.FLOAT32);
+  }
+
+  private System shardSystem(String name, PsProcesses shard, WireValues values) {
     PsModel model;
     try (PsClient admin = PsClient.connect(shard.addresses(), shard.access(), 0)) {
       model = admin.createModel("criteo", ModelSpec.vector(MODEL_BITS).learningRate(LEARNING_RATE));
     }
-    return new System(name, t -> new PsSession(shard.addresses(), shard.access(), model, t), shard.pid(0));
+    return new System(name, t -> new PsSession(shard.addresses(), shard.access(), model, t, values), shard.pid(0));
   }
 
   private void printSetup() {
@@ -468,7 +520,11 @@ public final class PsBenchmark {
     private final PsModel model;
 
     PsSession(List<InetSocketAddress> shard, ShardAccess access, PsModel model, int worker) {
-      this.client = PsClient.connect(shard, access, worker);
+      this(shard, access, model, worker, WireValues.FLOAT32);
+    }
+
+    PsSession(List<InetSocketAddress> shard, ShardAccess access, PsModel model, int worker, WireValues values) {
+      this.client = PsClient.connect(shard, access, worker).wireValues(values);
       this.model = client.createModel(model.name(), model.spec());
     }
 
