@@ -61,6 +61,8 @@ class LogisticRegressionOnWorkersTest {
   private static final String ROOT = "s3://tests/on-workers";
   /** Within 2% of the exact solver's test logloss. */
   private static final double BAR = 1.02;
+  /** The main class of a shard process. */
+  private static final String PS_SERVER = "dev.stratus.ps.server.PsServer";
 
   static LambdaTrainingSetup setup;
 
@@ -451,8 +453,17 @@ class LogisticRegressionOnWorkersTest {
     return ProcessHandle.current()
         .descendants()
         .filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().arguments().map(a -> List.of(a).contains("dev.stratus.ps.server.PsServer")).orElse(false))
+        .filter(process -> arguments(process).contains(PS_SERVER))
         .count();
+  }
+
+  /**
+   * Its command line, from /proc: {@link ProcessHandle.Info#arguments} has none for a command line longer than a page,
+   * as a JVM's with this class path is.
+   */
+  private static List<String> arguments(ProcessHandle process) {
+    String commandLine = procFile(process.pid(), "cmdline");
+    return commandLine.isEmpty() ? List.of() : List.of(commandLine.split("\0"));
   }
 
   private static String rootMessage(Throwable t) {
