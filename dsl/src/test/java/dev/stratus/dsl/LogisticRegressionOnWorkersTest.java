@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.jobs.train.GenerationRecord;
+import dev.stratus.jobs.train.ResumePoint;
+import dev.stratus.jobs.train.ShardRestart;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.WorkerCheckpoints;
 import dev.stratus.jobs.train.WorkerMessages;
 import dev.stratus.jobs.train.WorkerTask;
+import dev.stratus.jvm.ChildJvm;
+import dev.stratus.jvm.ChildProcess;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.CriteoGenerator;
+import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.sgd.LogisticModel;
 import dev.stratus.lambda.local.BusyInvocation;
 import dev.stratus.runner.lambda.LambdaRunner;
@@ -24,10 +29,13 @@ import dev.stratus.runner.lambda.message.TaskDescriptor;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,6 +48,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -54,13 +63,16 @@ import software.amazon.awssdk.services.s3.model.Bucket;
 /**
  * Training on LambdaRunner as a user runs it: the local Lambda service with process environments (JVMs running the
  * AWS runtime interface client), parameter-server shards as processes, workers as invocations; held to the optimum
- * liblinear finds on the same split, through hand-overs, killed environments and a worker that cannot work.
+ * liblinear finds on the same split, through hand-overs, killed environments, a killed driver and shard, and a worker
+ * that cannot work.
  */
 @Timeout(600)
 class LogisticRegressionOnWorkersTest {
-  private static final String ROOT = "s3://tests/on-workers";
+  static final String ROOT = "s3://tests/on-workers";
   /** Within 2% of the exact solver's test logloss. */
   private static final double BAR = 1.02;
+  /** The main class of a shard process. */
+  private static final String PS_SERVER = "dev.stratus.ps.server.PsServer";
 
   static LambdaTrainingSetup setup;
 
@@ -74,7 +86,7 @@ class LogisticRegressionOnWorkersTest {
     setup.close();
   }
 
-  private static LogisticRegression baseTraining(Pipeline p) {
+  static LogisticRegression baseTraining(Pipeline p) {
     return LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
         .learningRate(0.05f)
         .l2(0f)
@@ -82,6 +94,16 @@ class LogisticRegressionOnWorkersTest {
         .window(6)
         .evalInterval(Duration.ofMillis(250))
         .timeout(Duration.ofSeconds(150));
+  }
+
+  /** The training whose driver is killed and resumed: {@code training} with two workers on two shards. */
+  static LogisticRegression resumable(LogisticRegression training) {
+    return training.workers(2).psShards(2);
+  }
+
+  /** Shards that snapshot every second, so that the faults' tests wait for snapshots no longer than that. */
+  static void snapshotEverySecond(TrainingOptions options) {
+    options.setPsSnapshotEverySeconds(1);
   }
 
   /** Trains on LambdaRunner and returns the result the driver produced, saved to the store by a downstream DoFn. */
@@ -272,6 +294,224 @@ class LogisticRegressionOnWorkersTest {
     assertTrue(message.contains(ROOT + "/models/never-trained.bin.shards/resume-point"), message);
   }
 
+  /**
+   * A driver's and a shard's faults, in one training. The driver JVM killed (SIGKILL) once both shards snapshotted
+   * progress takes every process it started with it within seconds: its shards and its Lambda environments. The same
+   * training run again with resume starts from the snapshots' updates, not from zero, each worker past the data's
+   * start. While it runs, shard 1 is killed twice in a row, each time once the shard serving it has applied pushes:
+   * it comes back from its snapshots both times, no worker dies with it, and the training still comes within 2% of
+   * the optimum.
+   */
+  @Test
+  @Timeout(300)
+  void aTrainingWhoseDriverJvmWasKilledResumesFromItsSnapshotsThroughAShardKilledTwiceAndMeetsTheBar()
+      throws Exception {
+    String model = ROOT + "/models/resumed.bin";
+    S3Path checkpoint = LogisticRegressionOnWorkers.checkpointOf(S3Path.parse(model));
+    Path log = DataTesting.DIR.resolve("driver-to-kill.log");
+    String modelName;
+    try (ChildProcess driver = ChildJvm.mainClass(TrainingDriverToKill.class)
+        .jvmOptions("-Xmx512m")
+        .arguments(DataTesting.DIR.resolve("store").toString(), model)
+        .name("the driver to kill")
+        .output(ChildProcess.Output.toFile(log))
+        .start()) {
+      modelName = awaitWhileAlive(driver, log, "a resume point with every worker past its start",
+          () -> modelOfAResumePointPastStart(checkpoint));
+      for (int shard = 0; shard < 2; shard++) {
+        S3Path pointer = snapshotPointer(checkpoint, shard, modelName);
+        awaitWhileAlive(driver, log, "a snapshot of shard " + shard + " past 1,000 changes",
+            () -> snapshotChanges(pointer) > 1_000 ? true : null);
+      }
+      List<ProcessHandle> started = ProcessHandle.of(driver.pid()).orElseThrow().descendants().toList();
+      List<String> commandLines = started.stream().map(LogisticRegressionOnWorkersTest::commandLine).toList();
+      assertEquals(2, commandLines.stream().filter(line -> line.contains(PS_SERVER)).count(),
+          "the driver's two shard processes: " + commandLines);
+      assertTrue(commandLines.stream().anyMatch(line -> line.contains("AWSLambda")),
+          "the driver's Lambda environments: " + commandLines);
+      ProcessHandle.of(driver.pid()).orElseThrow().destroyForcibly(); // kill -9 of the driver alone
+      long killed = System.nanoTime();
+      assertTrue(driver.waitFor(Duration.ofSeconds(10)), "the killed driver did not end");
+      long deadline = killed + Duration.ofSeconds(10).toNanos();
+      while (!started.stream().allMatch(LogisticRegressionOnWorkersTest::ended) && System.nanoTime() < deadline) {
+        sleep(20);
+      }
+      assertEquals(List.of(), started.stream().filter(process -> !ended(process))
+              .map(LogisticRegressionOnWorkersTest::commandLine).toList(),
+          "processes of the killed driver still running 10 s after it");
+      System.out.printf("the killed driver's %d processes ended within %.1f s%n", started.size(),
+          (System.nanoTime() - killed) / 1e9);
+    }
+
+    S3Path pointer = snapshotPointer(checkpoint, 1, modelName);
+    CompletableFuture<Void> killedTwice = new CompletableFuture<>();
+    Thread chaos = new Thread(() -> {
+      try {
+        killShardTwice(1, pointer);
+        killedTwice.complete(null);
+      } catch (InterruptedException e) {
+        killedTwice.completeExceptionally(new IllegalStateException("the training ended first"));
+      } catch (Throwable e) {
+        killedTwice.completeExceptionally(e);
+      }
+    }, "kill-shard-1-twice");
+    chaos.setDaemon(true);
+    chaos.start();
+    LambdaTrainingSetup.StoreOptionsAndRunner options = setup.options();
+    snapshotEverySecond(options);
+    TrainResult result;
+    try {
+      result = train(options, ROOT + "/train", lr -> resumable(lr).resumeFromSnapshots(true), "resumed");
+    } finally {
+      chaos.interrupt(); // so that it cannot kill a later test's shard
+      chaos.join(Duration.ofSeconds(10).toMillis());
+    }
+    assertTrue(killedTwice.isDone(), "the shard killer did not stop");
+    try {
+      killedTwice.join();
+    } catch (CompletionException e) {
+      throw new AssertionError("shard 1 was not killed twice: " + e.getCause().getMessage(), e.getCause());
+    }
+
+    double loss = testLoss(result);
+    System.out.println("resumed at " + result.resumedAtUpdates() + " updates; restarts " + result.shardRestarts());
+    assertTrue(result.resumedAtUpdates() > 0, "the model came back with the killed run's progress");
+    assertEquals(result.resumedAtUpdates(), result.curve().get(0).updates(),
+        "the curve continues from the snapshots' updates: " + result.curve().get(0));
+    assertTrue(result.curve().get(0).validationLogloss() < Math.log(2) * 0.95,
+        "the first evaluation is of the trained model, not of an untrained one: " + result.curve().get(0));
+    for (int w = 0; w < 2; w++) {
+      GenerationRecord first = result.generationsOf(w).get(0);
+      assertTrue(first.start().compareTo(MinibatchIterator.Position.START) > 0,
+          "each worker starts past the data's start: " + first);
+    }
+    assertEquals(2, result.shardRestarts().size(), "both restarts: " + result.shardRestarts());
+    for (ShardRestart restart : result.shardRestarts()) {
+      assertEquals(1, restart.shard());
+      assertTrue(restart.clockRestored() > 0, "the model came back with its progress: " + restart);
+    }
+    assertTrue(result.generations().stream().noneMatch(g -> g.ending() == GenerationRecord.Ending.DIED),
+        "no worker died with the shard: " + result.generations());
+    assertTrue(loss <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
+  }
+
+  /**
+   * Kills (SIGKILL) shard {@code shard} of the training running in this JVM twice, each time once its process has
+   * snapshotted more pushes than the snapshots it came back from held (at {@code pointer}): training goes on through
+   * it. Ends early when interrupted.
+   */
+  private static void killShardTwice(int shard, S3Path pointer) throws InterruptedException {
+    long killedPid = -1;
+    for (int kill = 0; kill < 2; kill++) {
+      long notPid = killedPid;
+      ProcessHandle process = await("a process of shard " + shard + " other than pid " + notPid,
+          () -> shardProcess(shard, notPid));
+      long restored = snapshotChanges(pointer);
+      await("a snapshot of shard " + shard + " (pid " + process.pid() + ") past " + restored + " changes",
+          () -> snapshotChanges(pointer) > restored ? true : null);
+      process.destroyForcibly();
+      killedPid = process.pid();
+      System.out.println("killed shard " + shard + " (pid " + killedPid + ")");
+    }
+  }
+
+  /** This JVM's process serving shard {@code shard}, other than {@code notPid}; null if none. */
+  private static ProcessHandle shardProcess(int shard, long notPid) {
+    return ProcessHandle.current().descendants()
+        .filter(process -> process.pid() != notPid && process.isAlive())
+        .filter(process -> {
+          List<String> arguments = arguments(process);
+          int at = arguments.indexOf("--shard");
+          return arguments.contains(PS_SERVER) && at >= 0 && at + 1 < arguments.size()
+              && arguments.get(at + 1).equals(String.valueOf(shard));
+        })
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** The pointer to the latest snapshot of {@code modelName} on shard {@code shard} (ps' Snapshots layout). */
+  private static S3Path snapshotPointer(S3Path checkpoint, int shard, String modelName) {
+    return checkpoint.resolve("shard-" + shard + "/" + modelName + ".latest");
+  }
+
+  /** The changes the snapshot {@code pointer} names holds (its object's name leads with them); -1 when none. */
+  private static long snapshotChanges(S3Path pointer) {
+    try {
+      String named = new String(DataTesting.store().get(pointer), StandardCharsets.UTF_8);
+      return Long.parseLong(named.substring(0, named.indexOf('-')));
+    } catch (StoreException.NotFound e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The model named by the resume point under {@code checkpoint} once every worker's position in it is past the
+   * data's start (its lines after the model's name: {@code epoch step row}); null until then.
+   */
+  private static String modelOfAResumePointPastStart(S3Path checkpoint) {
+    String[] lines;
+    try {
+      lines = new String(DataTesting.store().get(ResumePoint.at(checkpoint)), StandardCharsets.UTF_8).split("\n");
+    } catch (StoreException.NotFound e) {
+      return null;
+    }
+    boolean pastStart = lines.length == 3 && Arrays.stream(lines, 1, 3).noneMatch(line -> line.equals("0 0 0"));
+    return pastStart ? lines[0] : null;
+  }
+
+  /** Waits (at most a minute) until {@code value} is not null, and returns it; fails naming {@code what}. */
+  private static <T> T await(String what, Supplier<T> value) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    T got;
+    while ((got = value.get()) == null) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("waited a minute for " + what);
+      }
+      Thread.sleep(20);
+    }
+    return got;
+  }
+
+  /** {@link #await}, failing with the driver's output as soon as the driver ends. */
+  private static <T> T awaitWhileAlive(ChildProcess driver, Path log, String what, Supplier<T> value)
+      throws InterruptedException {
+    try {
+      return await(what, () -> {
+        if (!driver.isAlive()) {
+          throw new AssertionError("the driver ended before " + what);
+        }
+        return value.get();
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + readLog(log), e);
+    }
+  }
+
+  private static String readLog(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no output: " + e.getMessage() + ")";
+    }
+  }
+
+  /**
+   * Whether {@code process} ended: it is gone, or it is a zombie that its reaper (init, once its parent died) has yet
+   * to collect, which {@link ProcessHandle#isAlive} counts as alive.
+   */
+  private static boolean ended(ProcessHandle process) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static String commandLine(ProcessHandle process) {
+    return String.join(" ", arguments(process));
+  }
+
   @Test
   void aWorkerThatAlwaysFailsFailsTheJobWithItsErrorAndLeavesNoShardRunning() {
     // A manifest whose partitions are not in the store: every generation fails reading them.
@@ -451,8 +691,17 @@ class LogisticRegressionOnWorkersTest {
     return ProcessHandle.current()
         .descendants()
         .filter(ProcessHandle::isAlive)
-        .filter(h -> h.info().arguments().map(a -> List.of(a).contains("dev.stratus.ps.server.PsServer")).orElse(false))
+        .filter(process -> arguments(process).contains(PS_SERVER))
         .count();
+  }
+
+  /**
+   * Its command line, from /proc: {@link ProcessHandle.Info#arguments} has none for a command line longer than a page,
+   * as a JVM's with this class path is.
+   */
+  private static List<String> arguments(ProcessHandle process) {
+    String commandLine = procFile(process.pid(), "cmdline");
+    return commandLine.isEmpty() ? List.of() : List.of(commandLine.split("\0"));
   }
 
   private static String rootMessage(Throwable t) {

@@ -1,13 +1,15 @@
 package dev.stratus.jvm;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds a {@link ChildProcess} that is a JVM running a main class: {@code java <options> -cp <class path> <main
- * class> <arguments>}, with this JVM's Java and, unless told otherwise, its class path. The JVM's settings come first
- * in the chain, the process's ({@link ChildProcess.Builder}) after them.
+ * Builds a {@link ChildProcess} that is a JVM running a main class: {@code java <options> -cp <class path>
+ * ExitWithParent <input length> <main class> <arguments>}, with this JVM's Java and, unless told otherwise, its class
+ * path. {@link ExitWithParent} runs the main class and ends the child when this JVM is gone, however it ended. The
+ * JVM's settings come first in the chain, the process's ({@link ChildProcess.Builder}) after them.
  */
 public final class ChildJvm {
   private ChildJvm() {}
@@ -33,7 +35,7 @@ public final class ChildJvm {
       this.mainClass = mainClass;
     }
 
-    /** Replaces {@link ClassPath#current()}, the default. */
+    /** Replaces {@link ClassPath#current()}, the default; {@link ExitWithParent}'s own place is added after it. */
     public Builder classPath(String classPath) {
       this.classPath = classPath;
       return this;
@@ -60,11 +62,21 @@ public final class ChildJvm {
     }
 
     @Override
+    boolean exitsWithParent() {
+      return true;
+    }
+
+    @Override
     List<String> commandLine() {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
-      command.addAll(List.of("-cp", classPath != null ? classPath : ClassPath.current(), mainClass));
+      String path = classPath != null
+          ? classPath + File.pathSeparator + ClassPath.of(ExitWithParent.class)
+          : ClassPath.current();
+      int input = inputLength();
+      command.addAll(List.of("-cp", path, ExitWithParent.class.getName(),
+          input < 0 ? ExitWithParent.NO_INPUT : String.valueOf(input), mainClass));
       command.addAll(arguments);
       return command;
     }

@@ -42,7 +42,8 @@ import java.util.function.Consumer;
  * <p>Secrets go to a child in its environment or on its standard input, never on its command line, which every local
  * user can read. Its output goes where {@link Output} says; what this JVM reads, it reads on daemon threads to the
  * end. {@link #close} asks it to stop (SIGTERM) and kills it (SIGKILL, with its own children) if it has not within its
- * grace; a shutdown hook closes every child still running when this JVM exits.
+ * grace; a shutdown hook closes every child still running when this JVM exits. A child JVM also ends by itself when
+ * this JVM is killed, which runs no hook ({@link ExitWithParent}); a program started by {@link #command} does not.
  */
 public final class ChildProcess implements AutoCloseable {
   private static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(5);
@@ -137,7 +138,8 @@ public final class ChildProcess implements AutoCloseable {
     Map<ChildProcess, List<ProcessHandle>> descendants = new LinkedHashMap<>();
     for (ChildProcess child : children) {
       descendants.put(child, child.process.descendants().toList());
-      child.process.destroy();
+      // Not Process.destroy, which also closes its standard input: a child JVM would take that for this JVM's end.
+      child.process.toHandle().destroy();
     }
     descendants.forEach((child, itsChildren) -> {
       Duration left = child.stopGrace.minusNanos(System.nanoTime() - start);
@@ -213,8 +215,9 @@ public final class ChildProcess implements AutoCloseable {
   }
 
   /**
-   * How to start a child. By default it gets this JVM's environment, standard input stays open (a child that watches
-   * for its end sees this JVM's), standard output is discarded and standard error goes to this JVM's.
+   * How to start a child. By default it gets this JVM's environment, its standard input is a pipe this JVM never
+   * writes and that ends only with this JVM (a child that watches for its end sees this JVM's), standard output is
+   * discarded and standard error goes to this JVM's.
    */
   public abstract static class Builder {
     private String name;
@@ -236,6 +239,19 @@ public final class ChildProcess implements AutoCloseable {
 
     /** The command line, built when the child starts. */
     abstract List<String> commandLine();
+
+    /**
+     * Whether the child watches its standard input for this JVM's end ({@link ExitWithParent}), so that the pipe stays
+     * open after the {@link #input} is written.
+     */
+    boolean exitsWithParent() {
+      return false;
+    }
+
+    /** The length of the {@link #input}; -1 without one. */
+    int inputLength() {
+      return input == null ? -1 : input.length;
+    }
 
     /** What messages and {@link #toString} call the child. */
     public Builder name(String name) {
@@ -276,8 +292,9 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Writes {@code bytes} to its standard input, then closes it (so an empty array is an empty standard input): the
-     * other place for a secret.
+     * Writes {@code bytes} to its standard input, which ends after them (so an empty array is an empty standard
+     * input): the other place for a secret. A child JVM reads them as {@link System#in} while the pipe itself stays
+     * open ({@link ExitWithParent}); another program's standard input is closed after them.
      */
     public Builder input(byte[] bytes) {
       this.input = bytes.clone();
@@ -340,8 +357,13 @@ public final class ChildProcess implements AutoCloseable {
       process.onExit().thenRun(() -> RUNNING.remove(child));
       try {
         if (input != null) {
-          try (OutputStream in = process.getOutputStream()) {
+          try {
+            OutputStream in = process.getOutputStream();
             in.write(input);
+            in.flush();
+            if (!exitsWithParent()) {
+              in.close();
+            }
           } catch (IOException e) {
             throw new IOException("cannot write the standard input of " + name + ": " + e.getMessage(), e);
           }

@@ -34,6 +34,15 @@ public final class ClassPath {
     return String.join(File.pathSeparator, entries);
   }
 
+  /** The class path entry, a jar or a directory, that {@code type} was loaded from. */
+  static String of(Class<?> type) {
+    try {
+      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot use the location of " + type.getName(), e);
+    }
+  }
+
   /** {@link #current()} as distinct entries, for a launcher that takes a list (a Lambda function's code). */
   public static List<Path> currentEntries() {
     return Arrays.stream(current().split(File.pathSeparator))

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -151,14 +154,64 @@ class ChildJvmTest {
 
   @Test
   void aChildJvmTakesItsChildrenWithItWhenItEnds() throws Exception {
-    try (ChildProcess parent = testChild("parent").readyWhen(TestChild.READY, READY_TIMEOUT).start()) {
-      ProcessHandle grandchild = ProcessHandle.of(Long.parseLong(parent.ready())).orElseThrow();
-      assertTrue(grandchild.isAlive());
+    try (ChildProcess parent = testChild("parent", "silent").readyWhen(TestChild.READY, READY_TIMEOUT).start()) {
+      List<ProcessHandle> grandchildren = grandchildren(parent);
       parent.close();
       assertEquals(SIGTERM_EXIT, parent.exitCode(), "the parent stopped on SIGTERM, not killed with its children");
-      grandchild.onExit().get(10, TimeUnit.SECONDS);
-      assertFalse(grandchild.isAlive(), "the child outlived its parent JVM");
+      for (ProcessHandle grandchild : grandchildren) {
+        grandchild.onExit().get(10, TimeUnit.SECONDS);
+        assertFalse(grandchild.isAlive(), "a child outlived its parent JVM");
+      }
     }
+  }
+
+  /**
+   * A child JVM killed with SIGKILL runs no shutdown hook, yet its own child JVMs end within seconds: given an input or
+   * not, and even when a shutdown hook of theirs never returns.
+   */
+  @Test
+  void aChildJvmsChildrenEndSoonAfterItIsKilled() throws Exception {
+    List<ProcessHandle> grandchildren = List.of();
+    try (ChildProcess parent =
+        testChild("parent", "ignore-sigterm").readyWhen(TestChild.READY, READY_TIMEOUT).start()) {
+      grandchildren = grandchildren(parent);
+      long killed = System.nanoTime();
+      ProcessHandle.of(parent.pid()).orElseThrow().destroyForcibly(); // the parent alone, not its descendants
+      assertTrue(parent.waitFor(Duration.ofSeconds(10)));
+      assertEquals(SIGKILL_EXIT, parent.exitCode());
+      // polled: onExit of a process that is not this JVM's child polls at growing intervals, seconds apart
+      long deadline = killed + TimeUnit.SECONDS.toNanos(5);
+      while (!grandchildren.stream().allMatch(ChildJvmTest::ended) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(List.of(), grandchildren.stream().filter(child -> !ended(child)).toList(),
+          "children of the killed JVM still running 5 s after it");
+      System.out.printf("the killed JVM's children ended %.1f s after it%n", (System.nanoTime() - killed) / 1e9);
+    } finally {
+      grandchildren.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
+   * Whether {@code process} ended: it is gone, or it is a zombie that its reaper (init, once its parent died) has yet
+   * to collect, which {@link ProcessHandle#isAlive} counts as alive.
+   */
+  private static boolean ended(ProcessHandle process) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /** The two child JVMs of a {@code parent} test child, alive. */
+  private static List<ProcessHandle> grandchildren(ChildProcess parent) {
+    List<ProcessHandle> grandchildren = Arrays.stream(parent.ready().split(" "))
+        .map(pid -> ProcessHandle.of(Long.parseLong(pid)).orElseThrow())
+        .toList();
+    assertTrue(grandchildren.stream().allMatch(ProcessHandle::isAlive));
+    return grandchildren;
   }
 
   @Test

@@ -1,7 +1,5 @@
 package dev.stratus.jvm;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.TreeSet;
@@ -18,10 +16,10 @@ public final class TestChild {
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "secret" -> {
-        // Its first line of standard input and its SECRET variable, so the test sees both arrived.
-        String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        // All of its standard input (which ends after the input though the pipe stays open) and its SECRET variable.
+        String input = new String(System.in.readAllBytes(), StandardCharsets.UTF_8).trim();
         System.out.println("starting");
-        System.out.println(READY + line + "|" + System.getenv("SECRET"));
+        System.out.println(READY + input + "|" + System.getenv("SECRET"));
         idle();
       }
       case "exit" -> {
@@ -44,9 +42,11 @@ public final class TestChild {
       }
       case "environment" -> System.out.println(READY + String.join(",", new TreeSet<>(System.getenv().keySet())));
       case "parent" -> {
-        // Never closes its child: this JVM's end must take the child with it.
-        ChildProcess child = ChildJvm.mainClass(TestChild.class).arguments("silent").start();
-        System.out.println(READY + child.pid());
+        // Never closes its children, which do what args[1] says, one given an input and one not: this JVM's end must
+        // take them with it.
+        ChildProcess given = ChildJvm.mainClass(TestChild.class).arguments(args[1]).input(new byte[0]).start();
+        ChildProcess notGiven = ChildJvm.mainClass(TestChild.class).arguments(args[1]).start();
+        System.out.println(READY + given.pid() + " " + notGiven.pid());
         idle();
       }
       case "spawn" -> {

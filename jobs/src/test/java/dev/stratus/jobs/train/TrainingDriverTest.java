@@ -16,12 +16,8 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -184,131 +180,6 @@ class TrainingDriverTest {
     assertTrue(failure.getMessage().contains("-missing"), failure.getMessage());
   }
 
-  /**
-   * A shard process killed (SIGKILL) once the model's snapshot on it holds progress, and again as soon as it is back:
-   * each time it comes back on its port from that snapshot, the workers reconnect and go on (no worker dies), and the
-   * job still meets the bar and lists both restarts.
-   */
-  @Test
-  void aShardKilledTwiceComesBackFromItsSnapshotsAndTheJobStillMeetsTheBar() throws Exception {
-    TrainingSpec spec = spec(2, 2);
-    S3Path checkpoint = S3Path.parse("s3://training/checkpoints/killed-" + System.nanoTime() + "/");
-    BlockingQueue<Integer> restarted = new LinkedBlockingQueue<>();
-    TrainResult result;
-    try (Shards shards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1);
-        AutoCloseable heard = shards.onRestart(new Shards.RestartListener() {
-          @Override
-          public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
-            restarted.add(shard);
-          }
-
-          @Override
-          public void couldNotRestart(int shard, RuntimeException why) {}
-        });
-        TrainingDriver job =
-            new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows.toArray(new SparseRow[0]),
-                shards, new ThreadWorkers(512), System.out::println)) {
-      Thread chaos = new Thread(() -> {
-        try {
-          awaitSnapshotPast(checkpoint.resolve("shard-1/" + job.modelName() + ".latest"), 0);
-          for (int kill = 0; kill < 2; kill++) {
-            shards.killShard(1);
-            restarted.poll(60, TimeUnit.SECONDS);
-          }
-        } catch (Exception e) {
-          throw new RuntimeException(e);
-        }
-      });
-      chaos.setDaemon(true);
-      chaos.start();
-      result = job.run(S3Path.parse("s3://training/models/m-" + System.nanoTime()));
-    }
-    assertMeetsTheBar(result);
-    System.out.println("restarts: " + result.shardRestarts());
-    assertEquals(2, result.shardRestarts().size(), "both restarts: " + result.shardRestarts());
-    for (ShardRestart restart : result.shardRestarts()) {
-      assertEquals(1, restart.shard());
-      assertTrue(restart.clockRestored() > 0, "the model came back with its progress: " + restart);
-    }
-    assertEquals(2, result.workerGenerations(), "no worker died with the shard: " + result.generations());
-  }
-
-  /**
-   * Waits until the snapshot pointer {@code pointer} names a snapshot holding more than {@code pushes} pushes (the
-   * count leads its object's name) and returns that count: the event, not a guess at the snapshot interval.
-   */
-  static long awaitSnapshotPast(S3Path pointer, long pushes) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (store.exists(pointer)) {
-        String named = new String(store.get(pointer), StandardCharsets.UTF_8);
-        long held = Long.parseLong(named.substring(0, named.indexOf('-')));
-        if (held > pushes) {
-          return held;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no snapshot past " + pushes + " pushes at " + pointer + " within a minute");
-  }
-
-  /**
-   * A driver dies with its shards and workers (as its JVM would, with the shard processes it started) once both shards
-   * snapshotted progress and it wrote its resume point; the same training run again with resume starts from the
-   * snapshots' clock, not from zero, its workers from the recorded positions, and goes on from there.
-   */
-  @Test
-  void aDriverThatDiedIsResumedFromTheSnapshotsAndGoesOnFromThem() throws Exception {
-    TrainingSpec spec = spec(2, 2);
-    S3Path checkpoint = S3Path.parse("s3://training/checkpoints/resumed-" + System.nanoTime() + "/");
-    S3Path modelPath = S3Path.parse("s3://training/models/resumed-" + System.nanoTime());
-    Shards firstShards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1);
-    ThreadWorkers firstWorkers = new ThreadWorkers(512);
-    TrainingDriver dead = new TrainingDriver(spec, store, store.reachableSpec(), train,
-        validationRows.toArray(new SparseRow[0]), firstShards, firstWorkers, System.out::println).resumable();
-    Thread firstDriver = new Thread(() -> {
-      try {
-        dead.run(modelPath);
-      } catch (Exception e) {
-        System.out.println("the first driver died: " + e);
-      }
-    });
-    firstDriver.setDaemon(true);
-    firstDriver.start();
-    long snapshotted = Math.min(
-        awaitSnapshotPast(checkpoint.resolve("shard-0/" + dead.modelName() + ".latest"), 1_000),
-        awaitSnapshotPast(checkpoint.resolve("shard-1/" + dead.modelName() + ".latest"), 1_000));
-    ResumePoint left = awaitResumePointPastStart(checkpoint);
-    // the driver's death: its shard processes, worker threads and loop end at once, and nothing is closed cleanly
-    firstShards.close();
-    firstWorkers.close();
-    firstDriver.interrupt();
-
-    TrainResult result;
-    // The rerun need not converge to show that it went on from the snapshots: a few seconds of it will do.
-    TrainingSpec briefly = new TrainingSpec(2, 2, 512, Optimizer.ADAGRAD, 0.05f, 20, 0f, 1e-4, 6, 3, 200, 0, 4, 7,
-        false, 600, 3);
-    try (Shards shards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1);
-        TrainingDriver job = new TrainingDriver(briefly, store, store.reachableSpec(), train,
-            validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
-            .resumingFromSnapshots()) {
-      result = job.run(modelPath);
-    }
-    System.out.println("resumed at " + result.resumedAtUpdates() + " updates; snapshots held at least " + snapshotted
-        + " pushes; workers started at " + left.positions());
-    assertTrue(result.resumed());
-    assertTrue(result.resumedAtUpdates() > 0, "the model came back with its progress");
-    assertEquals(result.resumedAtUpdates(), result.curve().get(0).updates(),
-        "the curve continues from the snapshots' clock: " + result.curve().get(0));
-    assertTrue(result.curve().get(0).validationLogloss() < Math.log(2) * 0.95,
-        "the first evaluation is of the trained model, not of an untrained one: " + result.curve().get(0));
-    for (GenerationRecord first : List.of(result.generationsOf(0).get(0), result.generationsOf(1).get(0))) {
-      assertTrue(first.start().compareTo(Position.START) > 0, "each worker starts past the data's start: " + first);
-    }
-    CurvePoint last = result.curve().get(result.curve().size() - 1);
-    assertTrue(last.updates() > result.resumedAtUpdates(), "the resumed workers went on: " + result.curve());
-  }
-
   /** Resuming fails, naming where it looked, rather than starting from scratch unannounced. */
   @Test
   void resumingATrainingThatLeftNoSnapshotFailsNamingTheLocation() throws Exception {
@@ -340,22 +211,6 @@ class TrainingDriverTest {
           () -> job.run(S3Path.parse("s3://training/models/never")));
       assertTrue(e.getMessage().contains("no checkpoint location"), e.getMessage());
     }
-  }
-
-  /** Waits until a driver wrote a resume point under {@code checkpoint} with every worker past its start. */
-  private static ResumePoint awaitResumePointPastStart(S3Path checkpoint) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    S3Path at = ResumePoint.at(checkpoint);
-    while (System.nanoTime() < deadline) {
-      if (store.exists(at)) {
-        ResumePoint point = ResumePoint.decode(store.get(at), at);
-        if (point.positions().stream().allMatch(p -> p.compareTo(Position.START) > 0)) {
-          return point;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no resume point with every worker past its start at " + at + " within a minute");
   }
 
   /** Over TLS: each process gets the shards' certificate in its task, as a Lambda invocation does. */
