@@ -5,7 +5,7 @@ import dev.stratus.jvm.ChildProcess;
 import java.io.IOException;
 import java.time.Duration;
 
-/** {@link EchoServer} in a child JVM, stopped on close (and, through its closed stdin, when this JVM dies). */
+/** {@link EchoServer} in a child JVM, stopped on close (and, as every child JVM, when this JVM dies). */
 final class EchoProcess implements AutoCloseable {
   final int port;
   private final ChildProcess process;

@@ -66,11 +66,12 @@ public final class EchoServer implements AutoCloseable {
     listener.close();
   }
 
-  public static void main(String[] args) throws IOException {
+  /** Serves until stopped: the parent's close, or its death, which {@code ChildJvm}'s children do not outlive. */
+  public static void main(String[] args) throws IOException, InterruptedException {
     try (EchoServer server = new EchoServer()) {
       System.out.println(PORT_LINE + server.port());
       System.out.flush();
-      System.in.transferTo(java.io.OutputStream.nullOutputStream()); // until the parent goes away
+      Thread.currentThread().join();
     }
   }
 }

@@ -3,22 +3,26 @@ package dev.stratus.ps.wire;
 /**
  * IEEE 754 half precision (binary16: 1 sign bit, 5 exponent bits, 10 fraction bits), the wire's compact form of a
  * weight or a gradient: about three significant decimal digits, magnitudes from 6e-8 (subnormal) to 65504. Encoding
- * rounds to the nearest half, ties to even, as a cast between IEEE formats does; decoding is exact (a table).
+ * rounds to the nearest half, ties to even, as a cast between IEEE formats does; decoding is exact. Both take a
+ * branch-light path for normal halves, the values weights and gradients mostly are.
  */
 public final class Half {
-  private static final float[] TO_FLOAT = new float[1 << 16];
-
-  static {
-    for (int h = 0; h < TO_FLOAT.length; h++) {
-      TO_FLOAT[h] = decode(h);
-    }
-  }
+  /** The float bits of the smallest normal half, 2^-14, and of 2^16, past which every float is a half's infinity. */
+  private static final int SMALLEST_NORMAL = 0x3880_0000;
+  private static final int TWO_TO_16 = 0x4780_0000;
+  /** Float bits minus this are a normal half's bits, shifted left by 13: the exponent biased by 15, not 127. */
+  private static final int REBIAS = (127 - 15) << 23;
 
   private Half() {}
 
   /** The float this half's bits stand for. */
   public static float toFloat(short half) {
-    return TO_FLOAT[half & 0xffff];
+    int bits = half & 0xffff;
+    int exponent = bits & 0x7c00;
+    if (exponent != 0 && exponent != 0x7c00) { // normal: the common case, no branch beyond this
+      return Float.intBitsToFloat(((bits & 0x8000) << 16) | (((bits & 0x7fff) << 13) + REBIAS));
+    }
+    return decodeEdge(bits);
   }
 
   /** The half nearest {@code value}: beyond the largest half, infinity; NaN stays NaN. */
@@ -26,23 +30,23 @@ public final class Half {
     int bits = Float.floatToRawIntBits(value);
     int sign = (bits >>> 16) & 0x8000;
     int magnitude = bits & 0x7fff_ffff;
+    if (magnitude >= SMALLEST_NORMAL && magnitude < TWO_TO_16) { // a normal half, or infinity by rounding up
+      // Ties to even without a branch: add just under half a unit, and the last whole one's bit.
+      int rebiased = magnitude - REBIAS;
+      return (short) (sign | (rebiased + 0xfff + ((rebiased >>> 13) & 1)) >>> 13);
+    }
     if (magnitude >= 0x7f80_0000) { // infinity, or NaN (kept a quiet NaN)
       return (short) (sign | 0x7c00 | (magnitude > 0x7f80_0000 ? 0x200 : 0));
     }
-    int exponent = (magnitude >>> 23) - 127 + 15; // the half's biased exponent
-    if (exponent >= 31) {
+    if (magnitude >= TWO_TO_16) {
       return (short) (sign | 0x7c00);
     }
-    int fraction = magnitude & 0x7f_ffff;
-    if (exponent <= 0) {
-      // A subnormal half counts units of 2^-24: the float's 24-bit significand shifted right by 14 - exponent.
-      if (exponent < -10) {
-        return (short) sign; // under half the smallest subnormal
-      }
-      return (short) (sign | roundedShift(fraction | 0x80_0000, 14 - exponent));
+    // A subnormal half counts units of 2^-24: the float's 24-bit significand shifted right by 14 - exponent.
+    int exponent = (magnitude >>> 23) - 127 + 15;
+    if (exponent < -10) {
+      return (short) sign; // under half the smallest subnormal
     }
-    // A carry out of the fraction moves into the exponent, up to infinity: the right result either way.
-    return (short) (sign | roundedShift((exponent << 23) | fraction, 13));
+    return (short) (sign | roundedShift((magnitude & 0x7f_ffff) | 0x80_0000, 14 - exponent));
   }
 
   /** {@code value >>> shift}, rounded to nearest, ties to even. */
@@ -53,17 +57,14 @@ public final class Half {
     return dropped > half || (dropped == half && (kept & 1) != 0) ? kept + 1 : kept;
   }
 
-  private static float decode(int half) {
+  /** Zero, subnormals, infinities and NaN. */
+  private static float decodeEdge(int half) {
     int sign = (half & 0x8000) << 16;
-    int exponent = (half >>> 10) & 0x1f;
     int fraction = half & 0x3ff;
-    if (exponent == 0x1f) {
+    if ((half & 0x7c00) != 0) {
       return Float.intBitsToFloat(sign | 0x7f80_0000 | (fraction << 13));
     }
-    if (exponent == 0) {
-      float subnormal = fraction * 0x1p-24f;
-      return sign != 0 ? -subnormal : subnormal;
-    }
-    return Float.intBitsToFloat(sign | ((exponent + 127 - 15) << 23) | (fraction << 13));
+    float subnormal = fraction * 0x1p-24f;
+    return sign != 0 ? -subnormal : subnormal;
   }
 }
