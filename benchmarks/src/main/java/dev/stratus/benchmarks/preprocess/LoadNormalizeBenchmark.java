@@ -1,8 +1,8 @@
 package dev.stratus.benchmarks.preprocess;
 
-import com.sun.management.OperatingSystemMXBean;
 import dev.stratus.benchmarks.CloudRun;
 import dev.stratus.benchmarks.Machine;
+import dev.stratus.benchmarks.ProcessTreeCpu;
 import dev.stratus.benchmarks.Topology;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
@@ -32,7 +32,6 @@ import dev.stratus.topology.CloudTopology;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,12 +79,10 @@ public final class LoadNormalizeBenchmark {
 
   private LoadNormalizeBenchmark() {}
 
-  private static final OperatingSystemMXBean OS =
-      (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-
   /**
-   * One measured step: wall time, and CPU time of this whole process (all threads, the embedded store's included),
-   * which the other builds sharing this machine disturb less than wall time.
+   * One measured step: wall time, and CPU time of every process of the run ({@link ProcessTreeCpu}: this JVM, the
+   * embedded store's threads included, and every process it started, Lambda environments and the cloud topology's
+   * nodes among them), which the other builds sharing this machine disturb less than wall time.
    */
   private record Step(String name, long rows, double seconds, double cpuSeconds, long bytes) {
     String row(Step floor, int nameWidth) {
@@ -107,13 +104,13 @@ public final class LoadNormalizeBenchmark {
   /** A row of the steps table: a step, and the plain loop's step it is compared with (null: none). */
   private record TableRow(Step step, Step floor) {}
 
-  /** Wall and process CPU time since it was made. */
+  /** Wall time and the process tree's CPU time since it was made. */
   private static final class Timer {
     private final long wall = System.nanoTime();
-    private final long cpu = OS.getProcessCpuTime();
+    private final double cpu = ProcessTreeCpu.seconds();
 
     Step step(String name, long rows, long bytes) {
-      return new Step(name, rows, (System.nanoTime() - wall) / 1e9, (OS.getProcessCpuTime() - cpu) / 1e9, bytes);
+      return new Step(name, rows, (System.nanoTime() - wall) / 1e9, ProcessTreeCpu.seconds() - cpu, bytes);
     }
   }
 
@@ -221,10 +218,17 @@ public final class LoadNormalizeBenchmark {
     System.out.println();
     for (TopologyRuns topology : lambdaRuns) {
       LambdaRun atDefaults = topology.atDefaults();
-      System.out.printf("%s over DirectRunner, wall: load %.2fx, normalize %.2fx, both %.2fx%n", atDefaults.runner(),
+      System.out.printf("%s over DirectRunner, wall: load %.2fx, normalize %.2fx, both %.2fx; CPU of all"
+              + " processes: load %.2fx, normalize %.2fx, both %.2fx%n", atDefaults.runner(),
           atDefaults.steps()[0].seconds() / pipelineLoad.seconds(),
           atDefaults.steps()[1].seconds() / pipelineNormalize.seconds(),
-          atDefaults.total(inputBytes).seconds() / pipelineTotal.seconds());
+          atDefaults.total(inputBytes).seconds() / pipelineTotal.seconds(),
+          atDefaults.steps()[0].cpuSeconds() / pipelineLoad.cpuSeconds(),
+          atDefaults.steps()[1].cpuSeconds() / pipelineNormalize.cpuSeconds(),
+          atDefaults.total(inputBytes).cpuSeconds() / pipelineTotal.cpuSeconds());
+      System.out.printf("%s over the plain loop, wall: both %.2fx (goals: at most the DirectRunner's wall time and"
+              + " 3x the plain loop's, CPU of all processes at most 1.5x the DirectRunner's)%n", atDefaults.runner(),
+          atDefaults.total(inputBytes).seconds() / floorTotal.seconds());
       for (LambdaRun variant : topology.runs().subList(1, topology.runs().size())) {
         System.out.printf("%s over %s at its defaults (%d at once, C1 only), wall: load %.2fx, normalize %.2fx,"
             + " both %.2fx%n", variant.runner(), atDefaults.runner(), atDefaults.concurrency(),
@@ -239,8 +243,8 @@ public final class LoadNormalizeBenchmark {
     printBreakdown(lambdaRuns);
     System.out.printf("%nrows/s and MB/s per wall second. MB: TSV text generated, uploaded and loaded; the loaded"
         + " dataset's compressed partitions%n(%,d bytes) for normalizing, which the plain loop holds in memory instead."
-        + "%nCPU s: this JVM's, the driver's, which on loopback includes the embedded store serving the workers; the"
-        + " cloud's store node%nand every Lambda environment are processes of their own."
+        + "%nCPU s: every process of the run, this JVM (the driver, and on loopback the embedded store serving the"
+        + " workers) and%nall it started: Lambda environments, the cloud's store and Lambda nodes."
         + "%nratios: the pipeline's time over the plain loop's for the same step. Load average at the end %.1f.%n",
         partitionBytes, Machine.loadAverage());
   }

@@ -188,7 +188,7 @@ class TrainingDriverTest {
       try (TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
           validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
           .resumingFromSnapshots()) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        CannotResumeException e = assertThrows(CannotResumeException.class,
             () -> job.run(S3Path.parse("s3://training/models/never")));
         assertTrue(e.getMessage().contains(ResumePoint.at(checkpoint).toString()), e.getMessage());
       }
@@ -197,7 +197,7 @@ class TrainingDriverTest {
       try (TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
           validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
           .resumingFromSnapshots()) {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        CannotResumeException e = assertThrows(CannotResumeException.class,
             () -> job.run(S3Path.parse("s3://training/models/never")));
         assertTrue(e.getMessage().contains("restored no progress of model 'gone' from the snapshots in " + checkpoint),
             e.getMessage());
@@ -207,7 +207,7 @@ class TrainingDriverTest {
         TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
             validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
             .resumingFromSnapshots()) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+      CannotResumeException e = assertThrows(CannotResumeException.class,
           () -> job.run(S3Path.parse("s3://training/models/never")));
       assertTrue(e.getMessage().contains("no checkpoint location"), e.getMessage());
     }
