@@ -217,7 +217,8 @@ public class SearchDriverTest {
       assertEquals(ExperimentResult.RESUMED_FROM_SNAPSHOTS, result.resumed(), result.toString());
       assertTrue(resumedCurve.get(0).updates() > 0,
           "the resumed experiment's first evaluation is of its restored model: " + resumedCurve);
-      assertTrue(resumedCurve.get(0).validationLogloss() < Math.log(2) * 0.95,
+      // An untrained (all-zero) model scores exactly ln 2 on every row.
+      assertTrue(resumedCurve.get(0).validationLogloss() < Math.log(2) - 1e-3,
           "the restored model is trained, not an untrained one: " + resumedCurve);
       assertEquals(StopReason.KILLED, result.stopReason());
     }
