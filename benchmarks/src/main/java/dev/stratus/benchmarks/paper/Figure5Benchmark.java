@@ -22,6 +22,7 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import dev.stratus.topology.DelayProxy;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,8 +67,8 @@ public final class Figure5Benchmark {
   /** Ours' parameter-server shards in the cloud: as many as LogisticRegression's default, which loopback runs. */
   private static final int CLOUD_SHARDS = 1;
   private static final String CLOUD_WITHOUT_REDIS = "In the cloud topology variants (3) and (4) were left out: its"
-      + " workers, on the Lambda node, would reach Redis only on their own loopback (RespClient connects to"
-      + " 127.0.0.1), and CloudRun starts nothing in the shards' namespace where Redis would belong.";
+      + " workers, on the Lambda node, are given no Redis address: CloudRun starts nothing in the shards' namespace"
+      + " where Redis would belong.";
 
   private final BenchmarkData data;
   private final SparseRow[] heldOut;
@@ -93,11 +94,11 @@ public final class Figure5Benchmark {
 
   /**
    * Where one topology's variants run: the Lambda service that runs the workers, the store the workers and the
-   * driver exchange through (the driver's client, and its fields as the workers reach it), Redis's port for variants
-   * (3) and (4) (-1 when there is none), and how ours trains there.
+   * driver exchange through (the driver's client, and its fields as the workers reach it), Redis's address for
+   * variants (3) and (4), the driver's and the workers' alike (null when there is none), and how ours trains there.
    */
   private record Deployment(Topology topology, LambdaClient lambda, ObjectStore store,
-      Map<String, String> workerStoreFields, int redisPort, Supplier<TrainResult> ours) {}
+      Map<String, String> workerStoreFields, InetSocketAddress redis, Supplier<TrainResult> ours) {}
 
   public static void main(String[] args) throws Exception {
     long rows = 1_000_000; // a million rows at least, for the comparison to mean something at 2^19 features
@@ -204,7 +205,7 @@ public final class Figure5Benchmark {
           .withMemoryMb(LambdaTraining.WORKER_MEMORY_MB).withTimeoutSeconds(exchangeWorkerTimeoutSeconds()));
       LambdaTraining.registerWorkerFunction(lambda);
       return measure(new Deployment(Topology.LOOPBACK, client, data.store,
-          data.store.reachableSpec().workerFields(), redis == null ? -1 : redis.port,
+          data.store.reachableSpec().workerFields(), redis == null ? null : redis.address,
           () -> LambdaTraining.train(lambda, data, workers, seconds, oursLifetimeSeconds(),
               DriverModel.LEARNING_RATE)));
     }
@@ -221,7 +222,7 @@ public final class Figure5Benchmark {
             Math.max(OURS_TASK_TIMEOUT_SECONDS, exchangeWorkerTimeoutSeconds()), CLOUD_SHARDS);
         LambdaClient client = cloud.lambdaClient()) {
       StoreSpec store = cloud.store().spec();
-      return measure(new Deployment(Topology.CLOUD, client, ObjectStore.of(store), store.workerFields(), -1,
+      return measure(new Deployment(Topology.CLOUD, client, ObjectStore.of(store), store.workerFields(), null,
           () -> LambdaTraining.train(cloud, data, workers, seconds, oursLifetimeSeconds(),
               DriverModel.LEARNING_RATE)));
     }
@@ -231,7 +232,7 @@ public final class Figure5Benchmark {
   private Map<String, Run> measure(Deployment deployment) throws Exception {
     Map<String, Run> runs = new LinkedHashMap<>();
     for (Variant variant : Variant.values()) {
-      if (variant.needsRedis() && deployment.redisPort() < 0) {
+      if (variant.needsRedis() && deployment.redis() == null) {
         continue;
       }
       runs.put(variant.label, exchange(variant, deployment));
@@ -265,14 +266,14 @@ public final class Figure5Benchmark {
     S3Path root = S3Path.parse("s3://bench/figure5/" + variant.name().toLowerCase(Locale.ROOT) + "-"
         + System.currentTimeMillis());
     if (variant.needsRedis()) {
-      try (RespClient redis = new RespClient(deployment.redisPort())) {
+      try (RespClient redis = new RespClient(deployment.redis())) {
         redis.call("FLUSHALL");
       }
     }
     DriverModel model = new DriverModel(modelSize);
     long gradients = 0;
     try (Exchange exchange =
-        Exchange.open(variant.transport, deployment.store(), root, deployment.redisPort(), modelSize)) {
+        Exchange.open(variant.transport, deployment.store(), root, deployment.redis(), modelSize)) {
       exchange.publish(model.weights, 0, new RoaringBitmap());
       DriverModel.Monitor monitor = model.monitor(heldOut, 1000);
       long deadline = System.currentTimeMillis() + seconds * 1000L;
@@ -379,7 +380,7 @@ public final class Figure5Benchmark {
   private WorkerCall call(Variant variant, Deployment deployment, S3Path root, int worker, long iteration,
       long deadline) {
     return new WorkerCall(variant, worker, workers, deployment.workerStoreFields(), root.toString(),
-        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, deployment.redisPort(), iteration, deadline);
+        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, deployment.redis(), iteration, deadline);
   }
 
   private CompletableFuture<Long> invoke(Deployment deployment, WorkerCall call) {
