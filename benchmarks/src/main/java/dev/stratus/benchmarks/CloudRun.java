@@ -1,9 +1,11 @@
 package dev.stratus.benchmarks;
 
+import dev.stratus.benchmarks.ps.RedisServer;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.topology.CloudTopology;
 import dev.stratus.topology.DelayProxy;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,7 +21,8 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  * A benchmark's {@link Topology#CLOUD} deployment: a {@link CloudTopology} with a store node serving the benchmark's
  * own store directory behind S3's delays ({@link DelayProxy.Options#s3()}), a Lambda node with the benchmark's
  * functions, and, when asked, parameter-server shards serving TLS behind a datacenter's round trip, whose secret the
- * driver reads from an owner-only file. {@link #runnerArguments} and {@link #configure} point LambdaRunner at them.
+ * driver reads from an owner-only file, and a Redis server beside them ({@link #startRedis}). {@link #runnerArguments}
+ * and {@link #configure} point LambdaRunner at them.
  */
 public final class CloudRun implements AutoCloseable {
   private final CloudTopology topology;
@@ -27,6 +30,7 @@ public final class CloudRun implements AutoCloseable {
   private final CloudTopology.Lambda lambda;
   private final CloudTopology.Shards shards;
   private final Path tokenFile;
+  private RedisServer redis;
 
   private CloudRun(CloudTopology topology, CloudTopology.Store store, CloudTopology.Lambda lambda,
       CloudTopology.Shards shards, Path tokenFile) {
@@ -109,11 +113,34 @@ public final class CloudRun implements AutoCloseable {
     return store;
   }
 
+  /**
+   * Starts a {@code redis-server} from {@code binary} where the shards run, in their namespace and behind a proxy
+   * with their datacenter delays, and says where on stdout. Returns the proxy's address, which the driver and the
+   * workers both use, as they do the shards'.
+   */
+  public InetSocketAddress startRedis(String binary) throws IOException, InterruptedException {
+    if (redis != null) {
+      throw new IllegalStateException("Redis already runs at " + redis.address);
+    }
+    CloudTopology.Role shards = CloudTopology.Role.SHARDS;
+    redis = new RedisServer(binary, topology.address(shards), process -> topology.startIn(shards, process));
+    CloudTopology.Proxies proxy =
+        topology.startProxies(shards, List.of(redis.address), DelayProxy.Options.datacenter());
+    InetSocketAddress address = proxy.addresses().get(0);
+    System.out.printf("cloud topology: redis-server in the shards' namespace at %s:%d, reached through a proxy at"
+        + " %s:%d (%s)%n", redis.address.getHostString(), redis.address.getPort(), address.getHostString(),
+        address.getPort(), DelayProxy.Options.datacenter().describe());
+    return address;
+  }
+
   @Override
   public void close() throws IOException {
     try {
       topology.close();
     } finally {
+      if (redis != null) {
+        redis.close(); // stopped with the topology; this removes its directory
+      }
       if (tokenFile != null) {
         Files.deleteIfExists(tokenFile);
       }

@@ -132,6 +132,17 @@ public final class CloudTopology implements AutoCloseable {
     }
   }
 
+  /**
+   * A proxy process's relays: {@code addresses}, one per target in the targets' order, are where clients connect.
+   */
+  public record Proxies(List<InetSocketAddress> addresses, ChildProcess process) implements AutoCloseable {
+    /** Stops the proxy process before the topology closes. */
+    @Override
+    public void close() {
+      process.close();
+    }
+  }
+
   /** Undoes one step of making the topology. */
   @FunctionalInterface
   private interface Teardown {
@@ -389,9 +400,20 @@ public final class CloudTopology implements AutoCloseable {
     PsProcesses shards = PsProcesses.start(count, template, heap, List.of(), namespacePrefix(Role.SHARDS), null);
     shardGroups.add(shards);
     List<InetSocketAddress> direct = shards.addresses();
-    ChildProcess proxies = startIn(Role.SHARDS, DelayProxy.process(address, direct, proxy)
+    Proxies proxies = startProxies(Role.SHARDS, direct, proxy);
+    return new Shards(proxies.addresses(), direct, certificateFile, shards, proxies.process());
+  }
+
+  /**
+   * Starts one proxy process in {@code role}'s namespace, relaying from a free port of the role's address to each of
+   * {@code targets} with {@code options}' delays: a server of the caller's own (a benchmark's Redis, say) reached
+   * over the same link as the topology's.
+   */
+  public Proxies startProxies(Role role, List<InetSocketAddress> targets, DelayProxy.Options options)
+      throws IOException {
+    ChildProcess process = startIn(role, DelayProxy.process(address(role), targets, options)
         .readyWhen(DelayProxy.READY_LINE, START_TIMEOUT));
-    return new Shards(DelayProxy.listening(proxies.ready()), direct, certificateFile, shards, proxies);
+    return new Proxies(DelayProxy.listening(process.ready()), process);
   }
 
   /**

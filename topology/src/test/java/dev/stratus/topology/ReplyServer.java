@@ -11,8 +11,8 @@ import java.net.Socket;
 import java.util.Arrays;
 
 /**
- * A server for the proxy's tests, on loopback: to each request (a 4-byte count) it replies with that many bytes; it
- * closes a connection once the client has ended its side.
+ * A server for the proxy's tests, on loopback unless given an address: to each request (a 4-byte count) it replies
+ * with that many bytes; it closes a connection once the client has ended its side.
  */
 final class ReplyServer implements AutoCloseable {
   private static final int WRITE_BYTES = 64 * 1024;
@@ -20,7 +20,11 @@ final class ReplyServer implements AutoCloseable {
   private final ServerSocket listener;
 
   ReplyServer() throws IOException {
-    listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this(InetAddress.getLoopbackAddress());
+  }
+
+  ReplyServer(InetAddress bind) throws IOException {
+    listener = new ServerSocket(0, 50, bind);
     Thread acceptor = new Thread(this::accept, "reply-server");
     acceptor.setDaemon(true);
     acceptor.start();

@@ -8,8 +8,11 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.StoreSpec;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,6 +137,21 @@ public class RoleNodesTest {
           + " %.0f µs: %.0f µs added per round trip%n", micros[0], micros[1], micros[1] - micros[0]);
       assertTrue("a round trip through the proxies took " + micros[1] + " µs against " + micros[0],
           micros[1] >= micros[0] + 300);
+    }
+  }
+
+  @Test
+  public void aProxyForAServerOfTheCallersRelaysFromTheRolesAddress() throws Exception {
+    // On the driver's address: the only one of this JVM's that the namespaces reach.
+    try (ReplyServer server = new ReplyServer(topology.driverAddress());
+        CloudTopology.Proxies proxies = topology.startProxies(CloudTopology.Role.SHARDS,
+            List.of(server.address()), DelayProxy.Options.datacenter());
+        Socket socket = new Socket(proxies.addresses().get(0).getAddress(), proxies.addresses().get(0).getPort())) {
+      assertEquals(topology.address(CloudTopology.Role.SHARDS), proxies.addresses().get(0).getAddress());
+      new DataOutputStream(socket.getOutputStream()).writeInt(3);
+      byte[] reply = new byte[3];
+      new DataInputStream(socket.getInputStream()).readFully(reply);
+      assertEquals("rrr", new String(reply, StandardCharsets.US_ASCII));
     }
   }
 

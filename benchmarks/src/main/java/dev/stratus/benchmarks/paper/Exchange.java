@@ -5,6 +5,7 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -55,12 +56,12 @@ interface Exchange extends AutoCloseable {
   @Override
   void close() throws IOException;
 
-  static Exchange open(Variant.Transport transport, ObjectStore store, S3Path root, int redisPort, int modelSize)
-      throws IOException {
+  static Exchange open(Variant.Transport transport, ObjectStore store, S3Path root, InetSocketAddress redis,
+      int modelSize) throws IOException {
     return switch (transport) {
       case STORE -> new StoreExchange(store, root, modelSize);
-      case REDIS_DENSE -> new RedisExchange(redisPort, false, modelSize);
-      case REDIS_SPARSE -> new RedisExchange(redisPort, true, modelSize);
+      case REDIS_DENSE -> new RedisExchange(redis, false, modelSize);
+      case REDIS_SPARSE -> new RedisExchange(redis, true, modelSize);
     };
   }
 
@@ -192,8 +193,8 @@ interface Exchange extends AutoCloseable {
     private final boolean sparse;
     private final int size;
 
-    RedisExchange(int port, boolean sparse, int size) throws IOException {
-      this.redis = new RespClient(port);
+    RedisExchange(InetSocketAddress server, boolean sparse, int size) throws IOException {
+      this.redis = new RespClient(server);
       this.sparse = sparse;
       this.size = size;
     }

@@ -41,7 +41,7 @@ public final class ExchangeWorker implements RequestStreamHandler {
     S3Path chunks = S3Path.parse(call.chunkRoot());
     int biasKey = call.features();
     try (Exchange exchange = Exchange.open(call.variant().transport, store, S3Path.parse(call.runRoot()),
-        call.redisPort(), call.features() + 1)) {
+        call.redis(), call.features() + 1)) {
       Minibatch batch = new Minibatch();
       if (!call.variant().reusesWorkers) {
         new Chunks.Synchronous(store, chunks, call.ownChunks(), call.minibatch(), biasKey, call.iteration())

@@ -22,6 +22,7 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import dev.stratus.topology.DelayProxy;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,8 +50,8 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
  * time budget; plus a Bosen-like reference (the same SGD on threads of one JVM sharing the model in memory). Each
  * {@code --topology} runs every variant and ours: on loopback (the local Lambda service, the embedded store and Redis
  * in this JVM's reach), or in the cloud topology ({@link CloudRun}: the workers run on its Lambda node and read and
- * write through its store node, behind S3's delays; ours trains against its TLS shards). Writes
- * results/figure5.csv, figure5.png and figure5.md.
+ * write through its store node, behind S3's delays; Redis runs beside its shards, behind their datacenter delays;
+ * ours trains against its TLS shards). Writes results/figure5.csv, figure5.png and figure5.md.
  *
  * <pre>mvn -q -pl benchmarks exec:java@figure5 [-Dexec.args="--rows 1000000 --seconds 120 --workers 4
  *     --redis /usr/bin/redis-server --topology loopback,cloud"]</pre>
@@ -65,9 +66,6 @@ public final class Figure5Benchmark {
   private static final int OURS_TASK_TIMEOUT_SECONDS = 300;
   /** Ours' parameter-server shards in the cloud: as many as LogisticRegression's default, which loopback runs. */
   private static final int CLOUD_SHARDS = 1;
-  private static final String CLOUD_WITHOUT_REDIS = "In the cloud topology variants (3) and (4) were left out: its"
-      + " workers, on the Lambda node, would reach Redis only on their own loopback (RespClient connects to"
-      + " 127.0.0.1), and CloudRun starts nothing in the shards' namespace where Redis would belong.";
 
   private final BenchmarkData data;
   private final SparseRow[] heldOut;
@@ -93,11 +91,11 @@ public final class Figure5Benchmark {
 
   /**
    * Where one topology's variants run: the Lambda service that runs the workers, the store the workers and the
-   * driver exchange through (the driver's client, and its fields as the workers reach it), Redis's port for variants
-   * (3) and (4) (-1 when there is none), and how ours trains there.
+   * driver exchange through (the driver's client, and its fields as the workers reach it), Redis's address for
+   * variants (3) and (4), the driver's and the workers' alike (null when there is none), and how ours trains there.
    */
   private record Deployment(Topology topology, LambdaClient lambda, ObjectStore store,
-      Map<String, String> workerStoreFields, int redisPort, Supplier<TrainResult> ours) {}
+      Map<String, String> workerStoreFields, InetSocketAddress redis, Supplier<TrainResult> ours) {}
 
   public static void main(String[] args) throws Exception {
     long rows = 1_000_000; // a million rows at least, for the comparison to mean something at 2^19 features
@@ -131,21 +129,17 @@ public final class Figure5Benchmark {
         Runtime.getRuntime().availableProcessors(), loadAtStart, data.plantedLogloss,
         Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss());
     System.out.println(setting);
-    boolean withRedis = Files.isExecutable(Path.of(redisBinary));
+    String redis = Files.isExecutable(Path.of(redisBinary)) ? redisBinary : null;
     List<String> notes = new ArrayList<>();
-    if (!withRedis) {
+    if (redis == null) {
       notes.add("No redis-server at " + redisBinary + " (apt-get install redis-server, or pass --redis PATH):"
           + " variants (3) and (4) were left out.");
-    } else if (topologies.contains(Topology.CLOUD)) {
-      notes.add(CLOUD_WITHOUT_REDIS);
     }
     notes.forEach(System.out::println);
     Map<Topology, Map<String, Run>> runs = new LinkedHashMap<>();
     try {
       for (Topology topology : topologies) {
-        runs.put(topology, topology == Topology.CLOUD
-            ? benchmark.inTheCloud()
-            : benchmark.onLoopback(withRedis ? redisBinary : null));
+        runs.put(topology, topology == Topology.CLOUD ? benchmark.inTheCloud(redis) : benchmark.onLoopback(redis));
       }
     } finally {
       benchmark.invocations.shutdownNow();
@@ -190,8 +184,8 @@ public final class Figure5Benchmark {
     return switch (topology) {
       case LOOPBACK -> "the local Lambda service, the embedded store and Redis, all on this machine's loopback";
       case CLOUD -> "the cloud topology: the workers on its Lambda node, the store node behind "
-          + DelayProxy.Options.s3().describe() + ", " + CLOUD_SHARDS + " TLS shard for ours behind "
-          + DelayProxy.Options.datacenter().describe();
+          + DelayProxy.Options.s3().describe() + ", " + CLOUD_SHARDS + " TLS shard for ours and Redis beside it in"
+          + " the shards' namespace, each behind " + DelayProxy.Options.datacenter().describe();
     };
   }
 
@@ -204,7 +198,7 @@ public final class Figure5Benchmark {
           .withMemoryMb(LambdaTraining.WORKER_MEMORY_MB).withTimeoutSeconds(exchangeWorkerTimeoutSeconds()));
       LambdaTraining.registerWorkerFunction(lambda);
       return measure(new Deployment(Topology.LOOPBACK, client, data.store,
-          data.store.reachableSpec().workerFields(), redis == null ? -1 : redis.port,
+          data.store.reachableSpec().workerFields(), redis == null ? null : redis.address,
           () -> LambdaTraining.train(lambda, data, workers, seconds, oursLifetimeSeconds(),
               DriverModel.LEARNING_RATE)));
     }
@@ -212,16 +206,18 @@ public final class Figure5Benchmark {
 
   /**
    * The variants and ours in the cloud topology, whose store node serves the benchmark's own store directory: the
-   * chunks written there are the workers' input, read through S3's delays.
+   * chunks written there are the workers' input, read through S3's delays; Redis, from {@code redisBinary}, runs
+   * in the shards' namespace.
    */
-  private Map<String, Run> inTheCloud() throws Exception {
+  private Map<String, Run> inTheCloud(String redisBinary) throws Exception {
     Map<String, String> functions =
         Map.of(FUNCTION, ExchangeWorker.HANDLER, LambdaTraining.FUNCTION, WorkerFunction.HANDLER);
     try (CloudRun cloud = CloudRun.start(data.store.spec().embeddedDir(), functions, LambdaTraining.WORKER_MEMORY_MB,
             Math.max(OURS_TASK_TIMEOUT_SECONDS, exchangeWorkerTimeoutSeconds()), CLOUD_SHARDS);
         LambdaClient client = cloud.lambdaClient()) {
       StoreSpec store = cloud.store().spec();
-      return measure(new Deployment(Topology.CLOUD, client, ObjectStore.of(store), store.workerFields(), -1,
+      InetSocketAddress redis = redisBinary == null ? null : cloud.startRedis(redisBinary);
+      return measure(new Deployment(Topology.CLOUD, client, ObjectStore.of(store), store.workerFields(), redis,
           () -> LambdaTraining.train(cloud, data, workers, seconds, oursLifetimeSeconds(),
               DriverModel.LEARNING_RATE)));
     }
@@ -231,7 +227,7 @@ public final class Figure5Benchmark {
   private Map<String, Run> measure(Deployment deployment) throws Exception {
     Map<String, Run> runs = new LinkedHashMap<>();
     for (Variant variant : Variant.values()) {
-      if (variant.needsRedis() && deployment.redisPort() < 0) {
+      if (variant.needsRedis() && deployment.redis() == null) {
         continue;
       }
       runs.put(variant.label, exchange(variant, deployment));
@@ -265,14 +261,14 @@ public final class Figure5Benchmark {
     S3Path root = S3Path.parse("s3://bench/figure5/" + variant.name().toLowerCase(Locale.ROOT) + "-"
         + System.currentTimeMillis());
     if (variant.needsRedis()) {
-      try (RespClient redis = new RespClient(deployment.redisPort())) {
+      try (RespClient redis = new RespClient(deployment.redis())) {
         redis.call("FLUSHALL");
       }
     }
     DriverModel model = new DriverModel(modelSize);
     long gradients = 0;
     try (Exchange exchange =
-        Exchange.open(variant.transport, deployment.store(), root, deployment.redisPort(), modelSize)) {
+        Exchange.open(variant.transport, deployment.store(), root, deployment.redis(), modelSize)) {
       exchange.publish(model.weights, 0, new RoaringBitmap());
       DriverModel.Monitor monitor = model.monitor(heldOut, 1000);
       long deadline = System.currentTimeMillis() + seconds * 1000L;
@@ -379,7 +375,7 @@ public final class Figure5Benchmark {
   private WorkerCall call(Variant variant, Deployment deployment, S3Path root, int worker, long iteration,
       long deadline) {
     return new WorkerCall(variant, worker, workers, deployment.workerStoreFields(), root.toString(),
-        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, deployment.redisPort(), iteration, deadline);
+        chunkRoot.toString(), chunks, modelSize - 1, MINIBATCH, deployment.redis(), iteration, deadline);
   }
 
   private CompletableFuture<Long> invoke(Deployment deployment, WorkerCall call) {

@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.paper;
 
+import java.net.InetSocketAddress;
 import java.util.Map;
 
 /**
@@ -8,6 +9,7 @@ import java.util.Map;
  * @param store the store's worker fields ({@link dev.stratus.store.StoreSpec#workerFields()})
  * @param runRoot where this run's model and gradients live in the store
  * @param chunkRoot where the training rows are, as numbered chunks of {@link Chunks#ROWS} rows
+ * @param redis where the worker reaches Redis, which variants (3) and (4) use; null when none runs
  * @param iteration the one iteration to run (a PyWren-style invocation); ignored by a long-running worker
  * @param deadlineEpochMillis when a long-running worker returns at the latest
  */
@@ -21,7 +23,7 @@ record WorkerCall(
     int chunks,
     int features,
     int minibatch,
-    int redisPort,
+    InetSocketAddress redis,
     long iteration,
     long deadlineEpochMillis) {
 

@@ -152,9 +152,9 @@ public final class PsBenchmark {
             baseline.pid()));
       }
       if (redis != null) {
-        RedisStringSession.createModel(redis.port);
-        systems.add(new System("redis lua/string", t -> new RedisStringSession(redis.port), redis.pid()));
-        systems.add(new System("redis hash+lua", t -> new RedisHashSession(redis.port), redis.pid()));
+        RedisStringSession.createModel(redis.address);
+        systems.add(new System("redis lua/string", t -> new RedisStringSession(redis.address), redis.pid()));
+        systems.add(new System("redis hash+lua", t -> new RedisHashSession(redis.address), redis.pid()));
       }
       systems.add(new System("echo floor", t -> new EchoSession(echo.port), echo.pid()));
       List<List<List<Result>>> rounds = measureInRounds(systems, baseline == null ? 1 : 2);
@@ -574,9 +574,9 @@ public final class PsBenchmark {
     private final String pullSha;
     private final String pushSha;
 
-    RedisStringSession(int port) {
+    RedisStringSession(InetSocketAddress server) {
       try {
-        redis = new RespClient(port);
+        redis = new RespClient(server);
         pullSha = new String((byte[]) redis.call("SCRIPT", "LOAD", PULL), StandardCharsets.US_ASCII);
         pushSha = new String((byte[]) redis.call("SCRIPT", "LOAD", PUSH), StandardCharsets.US_ASCII);
       } catch (IOException e) {
@@ -584,8 +584,8 @@ public final class PsBenchmark {
       }
     }
 
-    static void createModel(int port) throws IOException {
-      try (RespClient redis = new RespClient(port)) {
+    static void createModel(InetSocketAddress server) throws IOException {
+      try (RespClient redis = new RespClient(server)) {
         redis.call("SETRANGE", MODEL, String.valueOf((4 << MODEL_BITS) - 1), new byte[1]); // 2 MiB of zeros
       }
     }
@@ -627,9 +627,9 @@ public final class PsBenchmark {
     private final RespClient redis;
     private final String pushSha;
 
-    RedisHashSession(int port) {
+    RedisHashSession(InetSocketAddress server) {
       try {
-        redis = new RespClient(port);
+        redis = new RespClient(server);
         pushSha = new String((byte[]) redis.call("SCRIPT", "LOAD", PUSH), StandardCharsets.US_ASCII);
       } catch (IOException e) {
         throw new IllegalStateException(e);

@@ -5,6 +5,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,8 +23,8 @@ public final class RespClient implements AutoCloseable {
   private long bytesOut;
   private long bytesIn;
 
-  public RespClient(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+  public RespClient(InetSocketAddress server) throws IOException {
+    socket = new Socket(server.getAddress(), server.getPort());
     socket.setTcpNoDelay(true);
     out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
     in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
