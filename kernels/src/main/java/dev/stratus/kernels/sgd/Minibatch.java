@@ -12,7 +12,7 @@ import java.util.Arrays;
  * before it, so a worker's steady state allocates nothing.
  */
 public final class Minibatch {
-  private static final int RADIX_BITS = 8;
+  private static final int RADIX_BITS = 11;
   private static final int RADIX_MASK = (1 << RADIX_BITS) - 1;
 
   private int rows;
@@ -24,8 +24,8 @@ public final class Minibatch {
   private int keyCount;
   private long[] sortScratch = new long[0];
   private long[] radixScratch = new long[0];
-  /** One histogram of {@link #RADIX_BITS}-bit digits per pass; a key of 31 bits takes four passes. */
-  private final int[] digitCounts = new int[4 << RADIX_BITS];
+  /** One histogram of {@link #RADIX_BITS}-bit digits per pass; a key of 31 bits takes three passes. */
+  private final int[] digitCounts = new int[3 << RADIX_BITS];
 
   /**
    * Lays out {@code batch[from, to)}; {@code biasKey} must be larger than every feature index (it is the feature
