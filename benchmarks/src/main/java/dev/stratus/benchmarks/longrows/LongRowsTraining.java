@@ -26,7 +26,7 @@ import java.util.Locale;
 public final class LongRowsTraining {
   static final String RESULT = "long-rows result: ";
   static final int MINIBATCH = 20;
-  private static final int VALIDATION_ROWS = 5_000;
+  private static final int VALIDATION_ROWS = 2_000;
 
   private LongRowsTraining() {}
 
