@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>At most {@code prefetchDepth} decoded partitions wait in the ring, and the partitions held (the ring's and the one
  * the worker is in) take at most the prefetch budget's bytes, measured as they are decoded: rows of 40 entries or of
- * 400 fill the worker's memory alike. Time the worker spends waiting for data is counted as stall time. The iterator can start anywhere
- * ({@link Position}), so a worker that stops can be replaced by one that picks up where it left off.
+ * 400 fill the worker's memory alike. Time the worker spends waiting for data is counted as stall time. The iterator
+ * can start anywhere ({@link Position}), so a worker that stops can be replaced by one that picks up where it left off.
  */
 public final class MinibatchIterator implements AutoCloseable {
   /** Where a worker is: epoch, step in that epoch's partition order, row within the partition. */
