@@ -37,6 +37,8 @@ public record WorkerTask(
     MinibatchIterator.Position start) {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerTask.class);
+  /** Partitions a worker decodes ahead at most, however small they are against its prefetch budget. */
+  private static final int MAX_PREFETCHED_PARTITIONS = 64;
 
   /** The parameter-server model of a logistic regression over {@code features} features: the bias is the last key. */
   static ModelSpec modelSpec(TrainingSpec spec, long features) {
@@ -67,9 +69,8 @@ public record WorkerTask(
                 .seed(spec.seed() + workerId)
                 .startAt(start)
                 .prefetch(spec.prefetch())
-                .prefetchDepth(
-                    MinibatchIterator.prefetchDepth(
-                        TrainingSpec.prefetchBudgetBytes(memoryMb), decodedPartitionBytes()))
+                .prefetchDepth(MAX_PREFETCHED_PARTITIONS)
+                .prefetchBudgetBytes(TrainingSpec.prefetchBudgetBytes(memoryMb))
                 .build()) {
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
       SgdWorker worker = new SgdWorker(ps, model, batches, spec.maxPushesInFlight());
@@ -85,12 +86,6 @@ public record WorkerTask(
       return new WorkerOutcome(
           dataEnded, worker.position(), worker.times(), worker.stallNanos(), (System.nanoTime() - started) / 1e9);
     }
-  }
-
-  /** A decoded row costs about 60 bytes of objects plus 8 per feature; Criteo rows have about 40. */
-  private long decodedPartitionBytes() {
-    long rows = Math.max(1, train.rowCount() / Math.max(1, train.manifest().partitions().size()));
-    return rows * (60 + 8 * 40);
   }
 
   /**

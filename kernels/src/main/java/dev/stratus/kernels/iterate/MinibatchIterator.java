@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
  * Minibatches over a worker's share of a dataset's partitions, epoch after epoch, with a background thread that
  * fetches and decodes the next partitions while the worker computes (the paper's prefetching iterator).
  *
- * <p>At most {@code prefetchDepth} decoded partitions wait in the ring, which is how the worker's memory budget is
- * kept. Time the worker spends waiting for data is counted as stall time. The iterator can start anywhere
- * ({@link Position}), so a worker that stops can be replaced by one that picks up where it left off.
+ * <p>At most {@code prefetchDepth} decoded partitions wait in the ring, and the partitions held (the ring's and the one
+ * the worker is in) take at most the prefetch budget's bytes, measured as they are decoded: rows of 40 entries or of
+ * 400 fill the worker's memory alike. Time the worker spends waiting for data is counted as stall time. The iterator
+ * can start anywhere ({@link Position}), so a worker that stops can be replaced by one that picks up where it left off.
  */
 public final class MinibatchIterator implements AutoCloseable {
   /** Where a worker is: epoch, step in that epoch's partition order, row within the partition. */
@@ -40,9 +41,10 @@ public final class MinibatchIterator implements AutoCloseable {
     SparseRow[] load(int partition) throws Exception;
   }
 
-  private record Loaded(int epoch, int step, SparseRow[] rows, Throwable error) {}
+  /** A partition's rows, and the KiB of the prefetch budget they hold until the worker is done with them. */
+  private record Loaded(int epoch, int step, SparseRow[] rows, int budgetKib, Throwable error) {}
 
-  private static final Loaded END = new Loaded(-1, -1, null, null);
+  private static final Loaded END = new Loaded(-1, -1, null, 0, null);
 
   private final int batchSize;
   private final int biasKey;
@@ -50,6 +52,11 @@ public final class MinibatchIterator implements AutoCloseable {
   /** Without prefetching, a permit per partition the worker asked for; null when fetching ahead. */
   private final Semaphore demand;
   private final Thread prefetcher;
+  /** KiB of decoded rows the ring and the current partition may hold (one more, decoded, may wait for room). */
+  private final Semaphore budget;
+  private final int budgetKib;
+  /** What the current partition holds of the budget, given back when the worker leaves it. */
+  private int heldKib;
   private Loaded current;
   private int row;
   /** The position while no partition is current: the start, then the end of the data. */
@@ -63,6 +70,8 @@ public final class MinibatchIterator implements AutoCloseable {
     this.biasKey = b.biasKey;
     this.ring = new ArrayBlockingQueue<>(b.prefetchDepth);
     this.demand = b.prefetch ? null : new Semaphore(0);
+    this.budgetKib = (int) Math.min(Integer.MAX_VALUE, Math.max(1, b.prefetchBudgetBytes >> 10));
+    this.budget = new Semaphore(budgetKib);
     this.row = b.start.row();
     this.resumeAt = b.start;
     this.prefetcher = new Thread(() -> prefetch(b), "minibatch-prefetch");
@@ -99,7 +108,11 @@ public final class MinibatchIterator implements AutoCloseable {
           if (demand != null) {
             demand.acquire();
           }
-          ring.put(new Loaded(epoch, step, b.source.load(order[step]), null));
+          SparseRow[] rows = b.source.load(order[step]);
+          // A partition larger than the whole budget still goes, alone.
+          int kib = (int) Math.min(budgetKib, decodedBytes(rows) >> 10);
+          budget.acquire(kib);
+          ring.put(new Loaded(epoch, step, rows, kib, null));
         }
       }
       ring.put(END);
@@ -107,7 +120,7 @@ public final class MinibatchIterator implements AutoCloseable {
       Thread.currentThread().interrupt(); // closed by the worker
     } catch (Throwable t) {
       try {
-        ring.put(new Loaded(-1, -1, null, t)); // waits for room: an offer to a full ring lost it, and the worker hung
+        ring.put(new Loaded(-1, -1, null, 0, t)); // waits for room: an offer to a full ring lost it, and the worker hung
       } catch (InterruptedException closed) {
         Thread.currentThread().interrupt();
       }
@@ -130,6 +143,8 @@ public final class MinibatchIterator implements AutoCloseable {
       if (current != null) {
         row = 0;
       }
+      budget.release(heldKib);
+      heldKib = 0;
       long waitStart = System.nanoTime();
       if (demand != null) {
         demand.release();
@@ -149,6 +164,7 @@ public final class MinibatchIterator implements AutoCloseable {
         return false;
       }
       current = next;
+      heldKib = next.budgetKib();
     }
     return false;
   }
@@ -182,9 +198,13 @@ public final class MinibatchIterator implements AutoCloseable {
     }
   }
 
-  /** How many decoded partitions of {@code partitionBytes} each fit in {@code budgetBytes}: at least one. */
-  public static int prefetchDepth(long budgetBytes, long partitionBytes) {
-    return (int) Math.max(1, Math.min(64, budgetBytes / Math.max(1, partitionBytes)));
+  /** About what decoded rows take on the heap: a row's objects, and an int and a float per entry. */
+  static long decodedBytes(SparseRow[] rows) {
+    long bytes = 0;
+    for (SparseRow row : rows) {
+      bytes += 60 + 8L * row.size();
+    }
+    return bytes;
   }
 
   public static final class Builder {
@@ -194,6 +214,7 @@ public final class MinibatchIterator implements AutoCloseable {
     private int biasKey;
     private int epochs = 1;
     private int prefetchDepth = 2;
+    private long prefetchBudgetBytes = Long.MAX_VALUE;
     private boolean prefetch = true;
     private long seed;
     private Position start = Position.START;
@@ -228,6 +249,12 @@ public final class MinibatchIterator implements AutoCloseable {
 
     public Builder prefetchDepth(int depth) {
       this.prefetchDepth = Math.max(1, depth);
+      return this;
+    }
+
+    /** Bytes of decoded rows the worker may hold, ahead and in its current partition; no bound by default. */
+    public Builder prefetchBudgetBytes(long bytes) {
+      this.prefetchBudgetBytes = bytes;
       return this;
     }
 

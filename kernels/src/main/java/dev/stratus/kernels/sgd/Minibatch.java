@@ -12,14 +12,20 @@ import java.util.Arrays;
  * before it, so a worker's steady state allocates nothing.
  */
 public final class Minibatch {
+  private static final int RADIX_BITS = 11;
+  private static final int RADIX_MASK = (1 << RADIX_BITS) - 1;
+
   private int rows;
   private float[] labels = new float[0];
   private int[] rowStart = new int[1];
   private int[] slots = new int[0];
   private float[] values = new float[0];
-  private int[] keys = new int[0];
+  private int[] keys = new int[1]; // room for the bias of a batch without entries
   private int keyCount;
   private long[] sortScratch = new long[0];
+  private long[] radixScratch = new long[0];
+  /** One histogram of {@link #RADIX_BITS}-bit digits per pass; a key of 31 bits takes three passes. */
+  private final int[] digitCounts = new int[3 << RADIX_BITS];
 
   /**
    * Lays out {@code batch[from, to)}; {@code biasKey} must be larger than every feature index (it is the feature
@@ -36,6 +42,7 @@ public final class Minibatch {
     }
     ensureCapacity(rows, nnz);
     int at = 0;
+    int largestKey = 0;
     for (int r = from; r < to; r++) {
       SparseRow row = batch[r];
       int local = r - from;
@@ -43,25 +50,67 @@ public final class Minibatch {
       rowStart[local] = at;
       int[] idx = row.indices();
       System.arraycopy(row.values(), 0, values, at, idx.length);
+      if (idx.length > 0) {
+        largestKey = Math.max(largestKey, idx[idx.length - 1]); // a row's indices ascend
+      }
       for (int j = 0; j < idx.length; j++, at++) {
         // key in the high half, entry position in the low half: one sort groups entries by key.
         sortScratch[at] = ((long) idx[j] << 32) | at;
       }
     }
     rowStart[rows] = at;
-    Arrays.sort(sortScratch, 0, nnz);
+    long[] sorted = sortByKey(nnz, 32 - Integer.numberOfLeadingZeros(largestKey));
     keyCount = 0;
     long previousKey = -1;
     for (int i = 0; i < nnz; i++) {
-      long key = sortScratch[i] >>> 32;
+      long key = sorted[i] >>> 32;
       if (key != previousKey) {
         keys[keyCount++] = (int) key;
         previousKey = key;
       }
-      slots[(int) sortScratch[i]] = keyCount - 1;
+      slots[(int) sorted[i]] = keyCount - 1;
     }
     keys[keyCount++] = biasKey;
     return this;
+  }
+
+  /**
+   * Sorts {@code sortScratch[0, nnz)} by the key in its high half, whose significant bits are {@code keyBits}; returns
+   * the buffer that holds the result ({@code sortScratch} or {@code radixScratch}). A least-significant-digit radix
+   * sort: a long minibatch has thousands of entries, and a comparison sort of them was most of a worker's time.
+   */
+  private long[] sortByKey(int nnz, int keyBits) {
+    int passes = (keyBits + RADIX_BITS - 1) / RADIX_BITS;
+    Arrays.fill(digitCounts, 0, passes << RADIX_BITS, 0);
+    for (int i = 0; i < nnz; i++) {
+      long key = sortScratch[i] >>> 32;
+      for (int p = 0; p < passes; p++) {
+        digitCounts[(p << RADIX_BITS) + (int) ((key >>> (p * RADIX_BITS)) & RADIX_MASK)]++;
+      }
+    }
+    long[] from = sortScratch;
+    long[] to = radixScratch;
+    for (int p = 0; p < passes; p++) {
+      int base = p << RADIX_BITS;
+      int shift = 32 + p * RADIX_BITS;
+      if (digitCounts[base + (int) ((from[0] >>> shift) & RADIX_MASK)] == nnz) {
+        continue; // every key has this digit: the pass would copy the entries in their order
+      }
+      int start = 0;
+      for (int d = 0; d <= RADIX_MASK; d++) {
+        int count = digitCounts[base + d];
+        digitCounts[base + d] = start;
+        start += count;
+      }
+      for (int i = 0; i < nnz; i++) {
+        long entry = from[i];
+        to[digitCounts[base + (int) ((entry >>> shift) & RADIX_MASK)]++] = entry;
+      }
+      long[] swap = from;
+      from = to;
+      to = swap;
+    }
+    return from;
   }
 
   /** One row's indices are already sorted and distinct: they are the keys, in order, with no sort. */
@@ -92,6 +141,7 @@ public final class Minibatch {
       slots = new int[grown];
       values = new float[grown];
       sortScratch = new long[grown];
+      radixScratch = new long[grown];
       keys = new int[grown + 1];
     }
   }

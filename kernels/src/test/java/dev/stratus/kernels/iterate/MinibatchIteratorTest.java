@@ -77,6 +77,49 @@ class MinibatchIteratorTest {
   }
 
   @Test
+  void decodedPartitionsAheadStayWithinTheByteBudget() throws Exception {
+    // Long rows: 300 entries each, 10 rows a partition, about 24.6 KB decoded.
+    AtomicInteger fetched = new AtomicInteger();
+    MinibatchIterator.PartitionSource longRows = p -> {
+      fetched.incrementAndGet();
+      SparseRow[] rows = new SparseRow[10];
+      for (int r = 0; r < rows.length; r++) {
+        int[] idx = new int[300];
+        for (int j = 0; j < idx.length; j++) {
+          idx[j] = j;
+        }
+        rows[r] = new SparseRow(0, idx, new float[idx.length]);
+      }
+      return rows;
+    };
+    long partitionBytes = 10 * (60 + 8 * 300);
+    try (MinibatchIterator it = MinibatchIterator.over(longRows, new int[] {0, 1, 2, 3, 4, 5, 6, 7})
+        .batchSize(5).biasKey(FEATURES).prefetchDepth(64).prefetchBudgetBytes(3 * partitionBytes).build()) {
+      Minibatch batch = new Minibatch();
+      assertTrue(it.next(batch));
+      Thread.sleep(300); // time for the prefetcher to run ahead as far as the budget lets it
+      // The current partition and two ahead fit in three partitions' bytes; a fourth, decoded (which is how its size
+      // is known), waits for room.
+      assertEquals(4, fetched.get());
+      assertTrue(it.next(batch)); // still the first partition: nothing given back
+      Thread.sleep(100);
+      assertEquals(4, fetched.get());
+      assertTrue(it.next(batch)); // the second partition: the first's bytes let the waiting one in, a fifth waits
+      Thread.sleep(300);
+      assertEquals(5, fetched.get());
+      assertEquals(8 * 10 / 5 - 3, drain(it, Integer.MAX_VALUE).size() / 300);
+    }
+  }
+
+  @Test
+  void aPartitionLargerThanTheWholeBudgetStillGoesAlone() throws Exception {
+    try (MinibatchIterator it = MinibatchIterator.over(p -> partition(p, 7), new int[] {0, 1, 2})
+        .batchSize(7).biasKey(FEATURES).prefetchBudgetBytes(100).build()) {
+      assertEquals(21, drain(it, Integer.MAX_VALUE).size());
+    }
+  }
+
+  @Test
   void slowStorageShowsAsStallTime() throws Exception {
     try (MinibatchIterator it =
         MinibatchIterator.over(
