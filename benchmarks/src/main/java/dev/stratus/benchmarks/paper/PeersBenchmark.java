@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.paper;
 
+import dev.stratus.benchmarks.Directories;
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
@@ -159,9 +160,7 @@ public final class PeersBenchmark {
       points.forEach((name, curve) -> peers.put(name, new Peer(curve, null)));
       return peers;
     } finally {
-      try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Directories.deleteRecursively(dir);
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.stratus.benchmarks.preprocess;
 
 import dev.stratus.benchmarks.CloudRun;
+import dev.stratus.benchmarks.Directories;
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.benchmarks.ProcessTreeCpu;
 import dev.stratus.benchmarks.Topology;
@@ -35,13 +36,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -135,7 +134,7 @@ public final class LoadNormalizeBenchmark {
     try {
       run(work, rows, files, topologies);
     } finally {
-      deleteRecursively(work);
+      Directories.deleteRecursively(work);
     }
     // the embedded store's server threads are not daemons: end the JVM (and exec:java) here
     System.exit(0);
@@ -529,14 +528,6 @@ public final class LoadNormalizeBenchmark {
         throw new UncheckedIOException(e);
       }
       throw new IllegalStateException("the " + step + " step did not finish within " + STEP_LIMIT + " (" + state + ")");
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

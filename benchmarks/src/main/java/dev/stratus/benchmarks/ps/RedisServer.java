@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.ps;
 
+import dev.stratus.benchmarks.Directories;
 import dev.stratus.jvm.ChildProcess;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -65,8 +66,8 @@ public final class RedisServer implements AutoCloseable {
   @Override
   public void close() {
     process.close();
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      Directories.deleteRecursively(dir);
     } catch (IOException ignored) {
       // a temp directory left behind is harmless
     }

@@ -42,7 +42,7 @@ public final class BenchmarkData {
         PipelineOptionsFactory.fromArgs("--dataDir=" + dir.resolve("store"), "--bucket=bench").as(StoreOptions.class);
     ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
     store.ensureBucket("bench");
-    String root = "s3://bench/criteo-" + rows + "-" + SEED;
+    String root = root(rows);
     Path tsv = dir.resolve("criteo-" + rows + "-" + SEED + ".tsv");
     // The generator is fast and deterministic: running it again is how we learn the planted model's loss.
     Files.createDirectories(dir);
@@ -62,6 +62,19 @@ public final class BenchmarkData {
         Dataset.open(store, S3Path.parse(root + "/train")),
         Dataset.open(store, testPath),
         generated.bayesLogloss());
+  }
+
+  /**
+   * The data {@link #prepare} left in {@code store} for {@code rows} rows, opened without generating the rows again
+   * (for a process that runs a training on it): the planted model's loss is then unknown, NaN.
+   */
+  public static BenchmarkData open(ObjectStore store, long rows) {
+    return new BenchmarkData(store, Dataset.open(store, S3Path.parse(root(rows) + "/train")),
+        Dataset.open(store, S3Path.parse(root(rows) + "/test")), Double.NaN);
+  }
+
+  private static String root(long rows) {
+    return "s3://bench/criteo-" + rows + "-" + SEED;
   }
 
   /** benchmarks/, where data and results are kept. */

@@ -83,7 +83,7 @@ public final class LambdaTraining {
   }
 
   /** LambdaRunner's options for our function with {@code memoryMb}, after {@code deployment}'s arguments. */
-  private static LambdaRunnerOptions lambdaOptions(int memoryMb, String... deployment) {
+  static LambdaRunnerOptions lambdaOptions(int memoryMb, String... deployment) {
     List<String> args = new ArrayList<>(List.of(deployment));
     args.addAll(List.of("--bucket=bench", "--functionName=" + FUNCTION, "--workerMemoryMb=" + memoryMb,
         "--taskTimeoutSeconds=300"));
@@ -98,9 +98,13 @@ public final class LambdaTraining {
         UnaryOperator.identity());
   }
 
-  private static TrainResult train(PipelineOptions options, String name, BenchmarkData data, int workers,
+  /**
+   * Runs the training named {@code name} (its model at {@code s3://bench/models/NAME}) with {@code options} and brings
+   * its result back through the store.
+   */
+  static TrainResult train(PipelineOptions options, String name, BenchmarkData data, int workers,
       int seconds, int lifetime, float learningRate, UnaryOperator<LogisticRegression> tuning) {
-    String saved = "s3://bench/results/" + name;
+    String saved = resultLocation(name);
     Pipeline p = Pipeline.create(options);
     p.apply("Train", ReadDataset.from(data.train.location()))
         .apply(tuning.apply(
@@ -114,8 +118,18 @@ public final class LambdaTraining {
                 .modelTo("s3://bench/models/" + name)))
         .apply(ParDo.of(new SaveResult(saved)));
     p.run().waitUntilFinish();
+    return savedResult(data.store, name);
+  }
+
+  /** Where the training named {@code name} leaves its result. */
+  private static String resultLocation(String name) {
+    return "s3://bench/results/" + name;
+  }
+
+  /** The result the training named {@code name} left in {@code store}. */
+  static TrainResult savedResult(ObjectStore store, String name) {
     return (TrainResult) SerializableUtils.deserializeFromByteArray(
-        data.store.get(S3Path.parse(saved)), "training result");
+        store.get(S3Path.parse(resultLocation(name))), "training result");
   }
 
   /** Seconds until the curve first reaches {@code target}, or NaN if it never does. */
