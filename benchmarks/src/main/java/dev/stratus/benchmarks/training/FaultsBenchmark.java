@@ -1,5 +1,6 @@
 package dev.stratus.benchmarks.training;
 
+import dev.stratus.benchmarks.Directories;
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.ShardRestart;
@@ -58,6 +59,8 @@ public final class FaultsBenchmark {
   private static final String RESUME_REFUSED = "cannot resume the training";
   /** How often a running driver's processes are noted, so that none outlives the benchmark. */
   private static final long SAMPLE_MILLIS = 200;
+  /** The budget of the training that warms the machine up before the measured ones. */
+  private static final int WARM_UP_SECONDS = 10;
   /** A log record at INFO, as the project's slf4j-simple settings write it: the time of day first. */
   private static final Pattern INFO_RECORD = Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d+ \\[.*\\] INFO .*");
 
@@ -132,6 +135,10 @@ public final class FaultsBenchmark {
         Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss(), settings.target(),
         100 * killAt);
 
+    int every = ShardConfig.DEFAULT_SNAPSHOT_EVERY_SECONDS;
+    // not measured: the first driver would pay alone for cold caches (class files, the store server's JIT)
+    noFault(new Settings(rows, workers, shards, WARM_UP_SECONDS, data.store, settings.target()), "faults-warm-up",
+        every);
     List<Outcome> outcomes = new ArrayList<>();
     for (int interval : INTERVALS) {
       Outcome none = noFault(settings, "faults-" + interval + "s-none", interval);
@@ -141,7 +148,8 @@ public final class FaultsBenchmark {
       outcomes.add(shardKilled(settings, "faults-" + interval + "s-shard", interval, faultAt));
       outcomes.add(driverKilled(settings, "faults-" + interval + "s-driver", interval, faultAt));
     }
-    int every = ShardConfig.DEFAULT_SNAPSHOT_EVERY_SECONDS;
+    System.out.println();
+    printFaults(outcomes, settings);
     List<Outcome[]> pairs = new ArrayList<>();
     for (int round = 0; round < costRounds; round++) {
       // alternating which goes first, so that a trend in the machine's load favours neither
@@ -150,9 +158,6 @@ public final class FaultsBenchmark {
       Outcome second = noFault(settings, "faults-cost-" + round + "b", offFirst ? every : 0);
       pairs.add(offFirst ? new Outcome[] {first, second} : new Outcome[] {second, first});
     }
-
-    System.out.println();
-    printFaults(outcomes, settings);
     if (!pairs.isEmpty()) {
       System.out.println();
       printCost(pairs, every);
@@ -267,9 +272,12 @@ public final class FaultsBenchmark {
       String age = "-";
       String lost = "-";
       if (o.fault() == Fault.SHARD && !r.shardRestarts().isEmpty()) {
-        age = String.format(Locale.ROOT, "%.1f", r.shardRestarts().stream()
-            .mapToDouble(ShardRestart::snapshotAgeSeconds).max().orElseThrow());
-        lost = String.format(Locale.ROOT, "%,d", r.shardRestarts().stream().mapToLong(ShardRestart::updatesLost).sum());
+        double ageSeconds = r.shardRestarts().stream().mapToDouble(ShardRestart::snapshotAgeSeconds).max()
+            .orElseThrow();
+        age = String.format(Locale.ROOT, "%.1f", ageSeconds);
+        lost = String.format(Locale.ROOT, "%,d (~%,.0f at the no-fault pace)",
+            r.shardRestarts().stream().mapToLong(ShardRestart::updatesLost).sum(),
+            updatesAt(none.result(), o.faultAt()) - updatesAt(none.result(), Math.max(0, o.faultAt() - ageSeconds)));
       } else if (o.fault() != Fault.NONE && !Double.isNaN(o.faultAt())) {
         // the killed driver's clock died with it: the no-fault run's at the same second is what it may have been
         lost = String.format(Locale.ROOT, "resumed at %,d of ~%,.0f", Math.max(0, r.resumedAtUpdates()),
@@ -295,7 +303,8 @@ public final class FaultsBenchmark {
         snapshot age: how old the killed shard's restored snapshot was when the driver saw it die
                (TrainResult.shardRestarts).
         updates lost: pushes the killed shard held, as the driver last saw them (every 0.5 s), that its snapshot
-               did not (TrainResult.shardRestarts); for the driver, the clock the resumed run restored
+               did not (TrainResult.shardRestarts), then the no-fault run's updates over the seconds from the
+               snapshot to the kill, what they would be at its pace; for the driver, the clock the resumed run restored
                (TrainResult.resumedAtUpdates; 0 when run from scratch) of the no-fault run's updates at the kill's
                second, which stand in for the killed driver's own count, gone with it.
         updates/s: while the workers ran, from the curve's first point with updates to its last.""");
@@ -347,7 +356,8 @@ public final class FaultsBenchmark {
   /**
    * A {@link FaultDriver} JVM and every process it started (shards, Lambda environments), none of which {@link #close}
    * leaves running: they are noted while the driver runs, since a killed driver's children are nobody's descendants
-   * any more.
+   * any more. Its temporary files (the Lambda service's working directory) go to a directory {@link #close} deletes,
+   * which a killed driver could not.
    */
   private static final class DriverRun implements AutoCloseable {
     final long launched = System.nanoTime();
@@ -356,6 +366,7 @@ public final class FaultsBenchmark {
     private final Set<ProcessHandle> started = ConcurrentHashMap.newKeySet();
     /** The shard processes among them, with the CPU time each had used when last seen. */
     private final Map<ProcessHandle, Duration> shardCpu = new ConcurrentHashMap<>();
+    private final Path tmp = Files.createTempDirectory("stratus-faults-driver");
     private final ChildProcess driver;
     private final ProcessHandle handle;
     private boolean killed;
@@ -372,6 +383,7 @@ public final class FaultsBenchmark {
         arguments.add("--resumeTraining");
       }
       driver = ChildJvm.mainClass(FaultDriver.class)
+          .jvmOptions("-Djava.io.tmpdir=" + tmp)
           .arguments(arguments)
           .name("driver " + name)
           .environment(FaultDriver.STORE_SECRET_ENV, store.secretKey())
@@ -482,7 +494,7 @@ public final class FaultsBenchmark {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
       if (handle.isAlive()) {
         handle.descendants().forEach(this::note);
       }
@@ -495,6 +507,7 @@ public final class FaultsBenchmark {
       for (ProcessHandle p : left) {
         p.onExit().completeOnTimeout(p, 10, TimeUnit.SECONDS).join();
       }
+      Directories.deleteRecursively(tmp);
     }
   }
 }
