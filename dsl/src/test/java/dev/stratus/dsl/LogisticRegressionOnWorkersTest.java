@@ -15,6 +15,7 @@ import dev.stratus.jobs.train.WorkerMessages;
 import dev.stratus.jobs.train.WorkerTask;
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.LinuxProcesses;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.iterate.MinibatchIterator;
@@ -151,12 +152,12 @@ class LogisticRegressionOnWorkersTest {
     Thread watcher = new Thread(() -> {
       while (running.get()) {
         ProcessHandle.current().descendants().forEach(child -> {
-          String commandLine = procFile(child.pid(), "cmdline").replace('\0', ' ');
+          String commandLine = String.join(" ", LinuxProcesses.commandLine(child.pid()));
           if (!commandLine.isBlank()) {
             commandLines.computeIfAbsent(child.pid(), pid -> ConcurrentHashMap.newKeySet()).add(commandLine);
           }
           if (commandLine.contains("dev.stratus.ps.server.PsServer")) {
-            for (String variable : procFile(child.pid(), "environ").split("\0")) {
+            for (String variable : LinuxProcesses.environment(child.pid())) {
               if (variable.startsWith("STRATUS_PS_TOKEN=")) {
                 psTokens.add(variable.substring("STRATUS_PS_TOKEN=".length()));
               }
@@ -219,15 +220,6 @@ class LogisticRegressionOnWorkersTest {
   }
 
   /** A file of /proc/PID, empty once the process is gone. */
-  private static String procFile(long pid, String name) {
-    try {
-      return new String(java.nio.file.Files.readAllBytes(Path.of("/proc", String.valueOf(pid), name)),
-          StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      return "";
-    }
-  }
-
   @Test
   void workersHandOverAtTheirLifetimeAndResumeWhereTheyStopped() {
     TrainResult result =
@@ -335,10 +327,11 @@ class LogisticRegressionOnWorkersTest {
       long killed = System.nanoTime();
       assertTrue(driver.waitFor(Duration.ofSeconds(10)), "the killed driver did not end");
       long deadline = killed + Duration.ofSeconds(10).toNanos();
-      while (!started.stream().allMatch(LogisticRegressionOnWorkersTest::ended) && System.nanoTime() < deadline) {
+      while (!started.stream().allMatch(process -> LinuxProcesses.ended(process.pid()))
+          && System.nanoTime() < deadline) {
         sleep(20);
       }
-      assertEquals(List.of(), started.stream().filter(process -> !ended(process))
+      assertEquals(List.of(), started.stream().filter(process -> !LinuxProcesses.ended(process.pid()))
               .map(LogisticRegressionOnWorkersTest::commandLine).toList(),
           "processes of the killed driver still running 10 s after it");
       System.out.printf("the killed driver's %d processes ended within %.1f s%n", started.size(),
@@ -422,7 +415,7 @@ class LogisticRegressionOnWorkersTest {
     return ProcessHandle.current().descendants()
         .filter(process -> process.pid() != notPid && process.isAlive())
         .filter(process -> {
-          List<String> arguments = arguments(process);
+          List<String> arguments = LinuxProcesses.commandLine(process.pid());
           int at = arguments.indexOf("--shard");
           return arguments.contains(PS_SERVER) && at >= 0 && at + 1 < arguments.size()
               && arguments.get(at + 1).equals(String.valueOf(shard));
@@ -497,21 +490,8 @@ class LogisticRegressionOnWorkersTest {
     }
   }
 
-  /**
-   * Whether {@code process} ended: it is gone, or it is a zombie that its reaper (init, once its parent died) has yet
-   * to collect, which {@link ProcessHandle#isAlive} counts as alive.
-   */
-  private static boolean ended(ProcessHandle process) {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
   private static String commandLine(ProcessHandle process) {
-    return String.join(" ", arguments(process));
+    return String.join(" ", LinuxProcesses.commandLine(process.pid()));
   }
 
   @Test
@@ -693,17 +673,8 @@ class LogisticRegressionOnWorkersTest {
     return ProcessHandle.current()
         .descendants()
         .filter(ProcessHandle::isAlive)
-        .filter(process -> arguments(process).contains(PS_SERVER))
+        .filter(process -> LinuxProcesses.commandLine(process.pid()).contains(PS_SERVER))
         .count();
-  }
-
-  /**
-   * Its command line, from /proc: {@link ProcessHandle.Info#arguments} has none for a command line longer than a page,
-   * as a JVM's with this class path is.
-   */
-  private static List<String> arguments(ProcessHandle process) {
-    String commandLine = procFile(process.pid(), "cmdline");
-    return commandLine.isEmpty() ? List.of() : List.of(commandLine.split("\0"));
   }
 
   private static String rootMessage(Throwable t) {

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -181,27 +179,15 @@ class ChildJvmTest {
       assertEquals(SIGKILL_EXIT, parent.exitCode());
       // polled: onExit of a process that is not this JVM's child polls at growing intervals, seconds apart
       long deadline = killed + TimeUnit.SECONDS.toNanos(5);
-      while (!grandchildren.stream().allMatch(ChildJvmTest::ended) && System.nanoTime() < deadline) {
+      while (!grandchildren.stream().allMatch(child -> LinuxProcesses.ended(child.pid()))
+          && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      assertEquals(List.of(), grandchildren.stream().filter(child -> !ended(child)).toList(),
+      assertEquals(List.of(), grandchildren.stream().filter(child -> !LinuxProcesses.ended(child.pid())).toList(),
           "children of the killed JVM still running 5 s after it");
       System.out.printf("the killed JVM's children ended %.1f s after it%n", (System.nanoTime() - killed) / 1e9);
     } finally {
       grandchildren.forEach(ProcessHandle::destroyForcibly);
-    }
-  }
-
-  /**
-   * Whether {@code process} ended: it is gone, or it is a zombie that its reaper (init, once its parent died) has yet
-   * to collect, which {@link ProcessHandle#isAlive} counts as alive.
-   */
-  private static boolean ended(ProcessHandle process) {
-    try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
-      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (IOException e) {
-      return true;
     }
   }
 

@@ -156,7 +156,8 @@ final class KeyEncodings {
           (double) keyBytes[e] / batches, (double) keyBytes[e] / keys, (double) bodyBytes[e] / batches,
           (double) lz4Bytes[e] / batches, time);
     }
-    System.out.println("(the wire uses delta varints, and LZ4 only for bodies above 16 KiB that it shrinks)\n");
+    System.out.println("(the wire uses delta varints in pulls, a push naming the pull of its keys, and LZ4 only for"
+        + " bodies above 16 KiB that it shrinks)\n");
   }
 
   private static byte[] raw(int[] keys) {

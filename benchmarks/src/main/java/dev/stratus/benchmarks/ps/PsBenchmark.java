@@ -174,18 +174,13 @@ public final class PsBenchmark {
    */
   private void compareTls() throws Exception {
     printSetup();
-    List<Result> results = new ArrayList<>();
-    List<Paired> pairs = new ArrayList<>();
+    SideBySide measured;
     try (PsProcesses plain = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
         PsProcesses tls = PsProcesses.start(1, ShardConfig.of(SECRET).tlsSelfSigned(), "1g")) {
-      List<System> systems = List.of(shardSystem("stratus ps", plain), shardSystem("stratus ps tls", tls));
-      List<List<List<Result>>> rounds = measureInRounds(systems, systems.size());
-      for (int t = 0; t < THREADS.length; t++) {
-        pairs.add(Paired.of(THREADS[t], rounds.get(t).get(1), rounds.get(t).get(0)));
-        rounds.get(t).forEach(ofSystem -> results.add(median(ofSystem)));
-      }
+      measured = sideBySide(shardSystem("stratus ps", plain), shardSystem("stratus ps tls", tls));
     }
-    printTable(results);
+    List<Paired> pairs = measured.pairs();
+    printTable(measured.results());
     java.lang.System.out.printf(Locale.ROOT, "%n%7s %17s %25s %26s %26s%n", "threads", "tls/plain iter/s",
         "tls/plain p50 round trip", "tls/plain server CPU/iter", "tls/plain client CPU/iter");
     for (Paired paired : pairs) {
@@ -194,8 +189,8 @@ public final class PsBenchmark {
     }
     java.lang.System.out.println("""
 
-        stratus ps:       one shard process serving plain frames; pull = 1 frame of delta-varint keys, push = keys +
-                          floats, SGD applied by the shard; every call waited for.
+        stratus ps:       one shard process serving plain frames; pull = 1 frame of delta-varint keys, push = the
+                          pull's request id (its keys) + floats, SGD applied by the shard; every call waited for.
         stratus ps tls:   the same in a second shard process serving TLS 1.3 (EC P-256 certificate, AES-128-GCM;
                           BoringSSL on both sides where it loads: netty-tcnative on the shard, Conscrypt in the client,
                           else the JDK's provider), the client pinning its certificate.
@@ -210,18 +205,14 @@ public final class PsBenchmark {
    */
   private void compareValues(long trainingRows) throws Exception {
     printSetup();
-    List<Result> results = new ArrayList<>();
-    List<Paired> pairs = new ArrayList<>();
+    SideBySide measured;
     try (PsProcesses float32 = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
         PsProcesses float16 = PsProcesses.start(1, ShardConfig.of(SECRET), "1g")) {
-      List<System> systems = List.of(shardSystem("stratus ps float32", float32, WireValues.FLOAT32),
+      measured = sideBySide(shardSystem("stratus ps float32", float32, WireValues.FLOAT32),
           shardSystem("stratus ps float16", float16, WireValues.FLOAT16));
-      List<List<List<Result>>> rounds = measureInRounds(systems, systems.size());
-      for (int t = 0; t < THREADS.length; t++) {
-        pairs.add(Paired.of(THREADS[t], rounds.get(t).get(1), rounds.get(t).get(0)));
-        rounds.get(t).forEach(ofSystem -> results.add(median(ofSystem)));
-      }
     }
+    List<Result> results = measured.results();
+    List<Paired> pairs = measured.pairs();
     printTable(results);
     java.lang.System.out.printf(Locale.ROOT, "%n%7s %20s %28s %21s%n", "threads", "float16/float32 iter/s",
         "float16/float32 p50 round trip", "float16/float32 bytes");
@@ -235,11 +226,26 @@ public final class PsBenchmark {
     ValuesTraining.compare(trainingRows);
     java.lang.System.out.println("""
 
-        stratus ps float32: a shard process; pull = delta-varint keys, its reply float32 weights; push = keys + float32
-                            gradients; every call waited for.
+        stratus ps float32: a shard process; pull = delta-varint keys, its reply float32 weights; push = the pull's
+                            request id (its keys) + float32 gradients; every call waited for.
         stratus ps float16: the same against a second shard process, the client sending and receiving halves (IEEE
                             binary16, two bytes a value; the shard keeps float32 weights).
         Goal: at most half the bytes at a final loss within 0.5%.""");
+  }
+
+  /** Two systems' median results, thread count by thread count ({@code baseline} first), and each over the baseline. */
+  private record SideBySide(List<Result> results, List<Paired> pairs) {}
+
+  /** {@code baseline} and {@code other}, our shards both, measured back to back in every round. */
+  private SideBySide sideBySide(System baseline, System other) throws Exception {
+    List<Result> results = new ArrayList<>();
+    List<Paired> pairs = new ArrayList<>();
+    List<List<List<Result>>> rounds = measureInRounds(List.of(baseline, other), 2);
+    for (int t = 0; t < THREADS.length; t++) {
+      pairs.add(Paired.of(THREADS[t], rounds.get(t).get(1), rounds.get(t).get(0)));
+      rounds.get(t).forEach(ofSystem -> results.add(median(ofSystem)));
+    }
+    return new SideBySide(results, pairs);
   }
 
   /** One of our shards as a system under test: a model on it, and a session per client thread. */
@@ -362,9 +368,7 @@ public final class PsBenchmark {
       int thread = t;
       new Thread(() -> {
         try (Session session = sessions.apply(thread)) {
-          long[] pullNanos = new long[1 << 16];
-          long[] pushNanos = new long[1 << 16];
-          int n = 0;
+          RoundTrips measured = new RoundTrips(1 << 16);
           int batch = thread * 997;
           long bytesBefore = 0;
           boolean measuring = false;
@@ -386,18 +390,12 @@ public final class PsBenchmark {
             session.push(b);
             long t2 = java.lang.System.nanoTime();
             if (measuring) {
-              if (n == pullNanos.length) {
-                pullNanos = Arrays.copyOf(pullNanos, n * 2);
-                pushNanos = Arrays.copyOf(pushNanos, n * 2);
-              }
-              pullNanos[n] = t1 - t0;
-              pushNanos[n] = t2 - t1;
-              n++;
+              measured.add(t1 - t0, t2 - t1);
             }
           }
-          pulls[thread] = Arrays.copyOf(pullNanos, n);
-          pushes[thread] = Arrays.copyOf(pushNanos, n);
-          iterations[thread] = n;
+          pulls[thread] = measured.pulls().toArray();
+          pushes[thread] = measured.pushes().toArray();
+          iterations[thread] = measured.count();
           bytes[thread] = session.wireBytes() - bytesBefore;
         } catch (Throwable e) {
           failure.compareAndSet(null, e);
@@ -422,7 +420,8 @@ public final class PsBenchmark {
   }
 
   /** CPU time this process has used so far, user and system. */
-  private static long ownCpuNanos() {
+  /** This process's CPU time, all its threads': the client side of a benchmark. */
+  static long ownCpuNanos() {
     return ProcessHandle.current().info().totalCpuDuration().orElseThrow(
         () -> new IllegalStateException("no CPU time for this process")).toNanos();
   }
@@ -490,8 +489,8 @@ public final class PsBenchmark {
     }
     java.lang.System.out.println("""
 
-        stratus ps:       one shard process; pull = 1 frame of delta-varint keys, push = keys + floats, SGD applied
-                          by the shard; every call waited for.
+        stratus ps:       one shard process; pull = 1 frame of delta-varint keys, push = the pull's request id (its
+                          keys) + floats, SGD applied by the shard; every call waited for.
         redis lua/string: the model as one string of floats; EVALSHA of a Lua script that gathers the rows with
                           GETRANGE (pull), and of one that applies SGD with GETRANGE/SETRANGE (push); keys and
                           gradients packed as binary arguments. One round trip per call, like ours.

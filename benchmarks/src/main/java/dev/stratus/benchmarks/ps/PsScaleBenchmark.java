@@ -1,6 +1,5 @@
 package dev.stratus.benchmarks.ps;
 
-import com.sun.management.OperatingSystemMXBean;
 import com.sun.management.UnixOperatingSystemMXBean;
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.ps.ModelSpec;
@@ -131,7 +130,7 @@ public final class PsScaleBenchmark {
     for (int w = 0; w < n; w++) {
       workers.add(new SimulatedWorker(clients.get(w), model, w * 997, measureFrom, measureTo, failure, done));
     }
-    long cpuBefore = processCpuNanos();
+    long cpuBefore = PsBenchmark.ownCpuNanos();
     for (SimulatedWorker worker : workers) {
       if (mode == Mode.CALLBACKS) {
         worker.pull();
@@ -144,22 +143,16 @@ public final class PsScaleBenchmark {
     if (!done.await((long) (WARMUP_SECONDS + seconds + 120), TimeUnit.SECONDS)) {
       throw new IllegalStateException(done.getCount() + " of " + n + " workers never finished their round");
     }
-    long cpuNanos = processCpuNanos() - cpuBefore;
+    long cpuNanos = PsBenchmark.ownCpuNanos() - cpuBefore;
     if (failure.get() != null) {
       throw new IllegalStateException(n + " workers failed", failure.get());
     }
-    long iterations = workers.stream().mapToLong(w -> w.iterations).sum();
+    long iterations = workers.stream().mapToLong(w -> w.measured.count()).sum();
     long allIterations = workers.stream().mapToLong(w -> w.allIterations).sum();
-    long[] pulls = workers.stream().flatMapToLong(w -> Arrays.stream(w.pullNanos, 0, w.samples)).sorted().toArray();
-    long[] pushes = workers.stream().flatMapToLong(w -> Arrays.stream(w.pushNanos, 0, w.samples)).sorted()
-        .toArray();
+    long[] pulls = workers.stream().flatMapToLong(w -> w.measured.pulls()).sorted().toArray();
+    long[] pushes = workers.stream().flatMapToLong(w -> w.measured.pushes()).sorted().toArray();
     return new Result(mode, n, iterations / seconds, micros(pulls, 0.5), micros(pulls, 0.99), micros(pushes, 0.5),
         micros(pushes, 0.99), shardConnections, cpuNanos / 1e6 / Math.max(1, allIterations) * 1000);
-  }
-
-  /** This process's CPU time, every thread's (the shard's is its own process's). */
-  private static long processCpuNanos() {
-    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** One worker's loop, driven by its replies: pull, then push, then the next pull, until the round ends. */
@@ -173,10 +166,7 @@ public final class PsScaleBenchmark {
     private int batch;
     private long pullStart;
     private long pushStart;
-    long[] pullNanos = new long[64];
-    long[] pushNanos = new long[64];
-    int samples;
-    long iterations;
+    final RoundTrips measured = new RoundTrips(64);
     long allIterations; // warm-up's too, for CPU per iteration over the whole round
 
     SimulatedWorker(PsClient client, PsModel model, int firstBatch, long measureFrom, long measureTo,
@@ -224,14 +214,7 @@ public final class PsScaleBenchmark {
     private void record(long pullStart, long pushStart, long end) {
       allIterations++;
       if (pullStart >= measureFrom && end <= measureTo) {
-        if (samples == pullNanos.length) {
-          pullNanos = Arrays.copyOf(pullNanos, samples * 2);
-          pushNanos = Arrays.copyOf(pushNanos, samples * 2);
-        }
-        pullNanos[samples] = pushStart - pullStart;
-        pushNanos[samples] = end - pushStart;
-        samples++;
-        iterations++;
+        measured.add(pushStart - pullStart, end - pushStart);
       }
     }
 

@@ -7,6 +7,7 @@ import dev.stratus.jobs.train.ShardRestart;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.LinuxProcesses;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.reference.Liblinear;
@@ -463,22 +464,15 @@ public final class FaultsBenchmark {
 
     /** The shard a process of the driver's serves, or -1 if it is no shard. */
     private static int shardIndex(ProcessHandle process) {
-      List<String> arguments;
-      try {
-        // not ProcessHandle.Info, which cuts a command line at 4 KB: before a JVM's main class, after its class path
-        arguments = Arrays.asList(Files.readString(Path.of("/proc", String.valueOf(process.pid()), "cmdline"))
-            .split("\0"));
-      } catch (IOException e) {
-        return -1; // it ended
-      }
+      List<String> arguments = LinuxProcesses.commandLine(process.pid());
       int at = arguments.indexOf("--shard");
       return arguments.contains(PsServer.class.getName()) && at >= 0 && at + 1 < arguments.size()
           ? Integer.parseInt(arguments.get(at + 1)) : -1;
     }
 
     /**
-     * Kills the driver JVM (SIGKILL), as a crash would, then at once what it started: its shards and Lambda
-     * environments would outlive it, and old shards would keep the port and snapshot location of the next run.
+     * Kills the driver JVM (SIGKILL), as a crash would, then at once what it started: they would end within seconds of
+     * it by themselves, but an old shard meanwhile would still hold the port and snapshot location of the next run.
      */
     void killDriver() {
       List<ProcessHandle> children = handle.descendants().toList(); // taken before: then they are orphans

@@ -62,6 +62,15 @@ public final class LossMonitor {
     return null;
   }
 
+  /**
+   * Judges only the evaluations from now on: a shard came back from an older snapshot, so the model went back, and
+   * the best loss before is no measure of the progress after (comparing with it would take the climb back for a
+   * plateau and stop the training as converged).
+   */
+  public void restartWindow() {
+    judged.clear();
+  }
+
   public List<CurvePoint> curve() {
     return List.copyOf(curve);
   }

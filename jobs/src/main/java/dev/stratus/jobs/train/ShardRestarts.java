@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Follows the shards a job started as processes and {@link PsProcesses} restarts: reads every shard's metrics twice a
  * second, so that when one dies it knows the pushes its models held last, and tells each listener how much the
- * restart lost (that count against what the replacement restored) and how old the snapshot it came back from was.
+ * restart lost (that count against what the replacement restored, see {@link #updatesLost}) and how old the snapshot
+ * it came back from was.
  */
 final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
   private static final long POLL_MILLIS = 500;
@@ -78,7 +79,7 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
     long lost;
     long diedAt;
     synchronized (this) {
-      lost = Math.max(0, updatesHeld[shard] - back.updatesHeld());
+      lost = updatesLost(updatesHeld[shard], back);
       diedAt = diedAtMillis[shard];
       updatesHeld[shard] = back.updatesHeld();
       dead[shard] = false;
@@ -87,6 +88,16 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
     for (Shards.RestartListener listener : listeners) {
       listener.restarted(shard, diedAt, snapshotAge, lost);
     }
+  }
+
+  /**
+   * The pushes a shard held when last seen alive that its replacement did not restore. What it restored is what it
+   * holds less what it applied since it started: workers reconnect at once, so by the time its metrics are read the
+   * replacement may hold pushes that came after its restore, which must not count as saved.
+   */
+  static long updatesLost(long heldBeforeDeath, ShardMetrics replacement) {
+    long restored = replacement.updatesHeld() - replacement.updates();
+    return Math.max(0, heldBeforeDeath - restored);
   }
 
   @Override

@@ -259,7 +259,9 @@ public final class TrainingDriver implements AutoCloseable {
     long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
     while (reason == null) {
       Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
-      recordShardEvents();
+      if (recordShardEvents()) {
+        monitor.restartWindow();
+      }
       if (stopRequested != null) {
         reason = stopRequested;
         if (slot != null && slot != WAKE_UP) {
@@ -373,11 +375,16 @@ public final class TrainingDriver implements AutoCloseable {
     return resumePointAt != null ? resumePointAt : ResumePoint.at(shards.checkpoint());
   }
 
-  /** Records the shard restarts heard of since the last call (with the model's clock now) and says so. */
-  private void recordShardEvents() throws Exception {
+  /**
+   * Records the shard restarts heard of since the last call (with the model's clock now) and says so; returns whether
+   * there was one.
+   */
+  private boolean recordShardEvents() throws Exception {
+    int before = shardRestarts.size();
     for (ShardEvent event; (event = shardEvents.poll()) != null; ) {
       event.handle();
     }
+    return shardRestarts.size() > before;
   }
 
   /** The job's own monitor, then the observer: why to stop after this evaluation (none when skipped), or null. */

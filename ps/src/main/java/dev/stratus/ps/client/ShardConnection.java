@@ -46,7 +46,7 @@ final class ShardConnection implements AutoCloseable {
   /** A reply frame may exceed the frame limit by its header and an LZ4 length. */
   private static final int REPLY_HEADROOM = 64;
   /** How long the background reader stays away after a caller stopped reading: the gap between a worker's calls. */
-  private static final long HANDOVER_NANOS = 1_000_000;
+  static final long HANDOVER_NANOS = 1_000_000;
 
   /** Decodes a successful reply's body. */
   interface ReplyReader {
@@ -284,8 +284,19 @@ final class ShardConnection implements AutoCloseable {
    * later push to name (see {@link #sendPush}).
    */
   void sendPull(byte opcode, int modelId, int[] sortedKeys, int from, int to, ReplyReader reply, Gather<?> gather) {
-    send((frame, id) -> frame.begin(opcode, id).i32(modelId).keys(sortedKeys, from, to),
-        id -> pulls.remember(id, modelId, sortedKeys, from, to), reply, gather);
+    BodyWriter body = pullBody(modelId, sortedKeys, from, to);
+    send((frame, id) -> body.write(frame.begin(opcode, id)), id -> pulls.remember(id, modelId, sortedKeys, from, to),
+        reply, gather);
+  }
+
+  /** A pull's body: the model, then keys {@code [from, to)}. */
+  static BodyWriter pullBody(int modelId, int[] sortedKeys, int from, int to) {
+    return out -> out.i32(modelId).keys(sortedKeys, from, to);
+  }
+
+  /** A push's body that sends its keys: the model, whether it counts as an update, keys {@code [from, to)}, values. */
+  static BodyWriter pushBody(int modelId, int countsAsUpdate, int[] sortedKeys, int from, int to, BodyWriter values) {
+    return out -> values.write(out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to));
   }
 
   /**
@@ -299,10 +310,10 @@ final class ShardConnection implements AutoCloseable {
       int pulled = pulls.find(modelId, sortedKeys, from, to);
       if (pulled >= 0) {
         frame.begin(pulledOpcode, id).i32(modelId).u8(countsAsUpdate).i32(pulls.requestId(pulled));
+        values.write(frame);
       } else {
-        frame.begin(opcode, id).i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to);
+        pushBody(modelId, countsAsUpdate, sortedKeys, from, to, values).write(frame.begin(opcode, id));
       }
-      values.write(frame);
     }, id -> {}, reply -> {}, gather);
   }
 

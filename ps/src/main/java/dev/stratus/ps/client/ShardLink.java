@@ -108,7 +108,7 @@ final class ShardLink implements AutoCloseable {
       Gather<?> gather) {
     ShardConnection connection = current;
     if (connection.lost()) {
-      send(opcode, out -> out.i32(modelId).keys(sortedKeys, from, to), reply, gather);
+      send(opcode, ShardConnection.pullBody(modelId, sortedKeys, from, to), reply, gather);
     } else {
       connection.sendPull(opcode, modelId, sortedKeys, from, to, reply, gather);
     }
@@ -122,8 +122,7 @@ final class ShardLink implements AutoCloseable {
       ShardConnection.BodyWriter values, Gather<?> gather) {
     ShardConnection connection = current;
     if (connection.lost()) {
-      send(opcode, out -> values.write(out.i32(modelId).u8(countsAsUpdate).keys(sortedKeys, from, to)), in -> {},
-          gather);
+      send(opcode, ShardConnection.pushBody(modelId, countsAsUpdate, sortedKeys, from, to, values), in -> {}, gather);
     } else {
       connection.sendPush(opcode, pulledOpcode, modelId, countsAsUpdate, sortedKeys, from, to, values, gather);
     }

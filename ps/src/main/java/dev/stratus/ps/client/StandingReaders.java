@@ -13,7 +13,6 @@ import java.util.concurrent.locks.LockSupport;
  * in all, not one per connection; with nothing to look at this thread is parked without a timeout.
  */
 final class StandingReaders {
-  private static final long GAP_NANOS = 1_000_000;
   private static final Queue<ShardConnection> STANDING = new ConcurrentLinkedQueue<>();
   private static final Thread LOOKER = start();
   private static volatile boolean lookerParked;
@@ -47,7 +46,7 @@ final class StandingReaders {
         lookerParked = false;
         continue;
       }
-      LockSupport.parkNanos(StandingReaders.class, GAP_NANOS);
+      LockSupport.parkNanos(StandingReaders.class, ShardConnection.HANDOVER_NANOS);
       for (int n = STANDING.size(); n > 0; n--) {
         ShardConnection connection = STANDING.poll();
         if (connection == null) {

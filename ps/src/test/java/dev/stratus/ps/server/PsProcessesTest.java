@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.stratus.jvm.LinuxProcesses;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -48,9 +46,8 @@ class PsProcessesTest {
       ps.push(model, new int[] {0, 63}, new float[] {-1, -2}).get();
       assertArrayEquals(new float[] {1, 2}, ps.pull(model, new int[] {0, 63}).get());
       // read whole: ProcessHandle.Info cuts a command line as long as a class path
-      Path procCommandLine = Path.of("/proc", String.valueOf(processes.pid(0)), "cmdline");
-      assumeTrue(Files.exists(procCommandLine), "a /proc file system shows a process's command line");
-      String commandLine = Files.readString(procCommandLine).replace('\0', ' ');
+      String commandLine = String.join(" ", LinuxProcesses.commandLine(processes.pid(0)));
+      assertFalse(commandLine.isEmpty(), "the shard's command line, from /proc");
       assertTrue(commandLine.contains("--tls-key-env STRATUS_PS_TLS_KEY"), commandLine);
       assertFalse(commandLine.contains("PRIVATE KEY"), "the key is not on the command line: " + commandLine);
     }

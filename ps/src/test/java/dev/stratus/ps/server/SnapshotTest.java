@@ -9,6 +9,7 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ModelStatus;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.PsException;
+import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
@@ -20,6 +21,7 @@ import dev.stratus.store.StoreSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -75,7 +77,7 @@ class SnapshotTest {
       assertEquals(40, clock);
       // a restore on demand undoes what came after the snapshot
       float[] later = pushSome(ps, model, 5, 2);
-      assertFalse(java.util.Arrays.equals(snapped, later));
+      assertFalse(Arrays.equals(snapped, later));
       assertEquals(40, ps.restore(model).get());
       assertArrayEquals(snapped, ps.pullAll(model).get());
     }
@@ -106,7 +108,8 @@ class SnapshotTest {
           Duration.ofMillis(200))) {
         PsModel model = ps.createModel("momentum", spec);
         before = pushSome(ps, model, 25, 4);
-        awaitSnapshots("s3://ps-checkpoints/periodic/", "momentum", 2, ps.status(model).get().clock());
+        awaitSnapshots("s3://ps-checkpoints/periodic/", "momentum",
+            ps.metrics().get().stream().mapToLong(ShardMetrics::updates).toArray());
         processes.kill(1);
         assertTrue(ps.pull(model, new int[] {spec.rows() - 1}).handle((v, e) -> e).get(10, TimeUnit.SECONDS)
             instanceof PsException, "a pull from a dead shard fails");
@@ -121,26 +124,26 @@ class SnapshotTest {
   }
 
   /**
-   * Waits until the periodic snapshots of {@code model} on {@code shards} shards together hold {@code clock} pushes
-   * (the event itself, not a guess at the snapshot period).
+   * Waits until the periodic snapshot each shard's pointer names holds all the pushes that shard applied: {@code
+   * updates[shard]}, from its metrics (the event itself, not a guess at the snapshot period). A sum of clocks would
+   * not do: a push spanning both shards counts in the clock of one only, so the other's snapshot could lag unseen.
    */
-  private static void awaitSnapshots(String checkpoint, String model, int shards, long clock)
-      throws InterruptedException {
+  private static void awaitSnapshots(String checkpoint, String model, long[] updates) throws InterruptedException {
     ObjectStore objects = ObjectStore.of(store);
-    long last = -1;
+    long[] held = new long[updates.length];
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      last = 0;
-      for (int shard = 0; shard < shards; shard++) {
+      for (int shard = 0; shard < updates.length; shard++) {
         Snapshot latest = latest(objects, S3Path.parse(checkpoint + "shard-" + shard + "/"), model);
-        last += latest == null ? 0 : latest.clock();
+        held[shard] = latest == null ? 0 : latest.changes();
       }
-      if (last == clock) {
+      if (Arrays.equals(held, updates)) {
         return;
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("the snapshots under " + checkpoint + " hold " + last + " pushes, not " + clock);
+    throw new AssertionError("the snapshots under " + checkpoint + " hold " + Arrays.toString(held)
+        + " pushes, not " + Arrays.toString(updates));
   }
 
   /** The snapshot of {@code model} that the pointer under {@code shardPrefix} names, or null before the first. */

@@ -1,0 +1,43 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+/** When the monitor stops a training, and that a shard's restart does not pass for convergence. */
+class LossMonitorTest {
+  private static final double[] BEFORE_RESTART = {0.60, 0.55, 0.50, 0.48, 0.47};
+  /** The model went back to an older snapshot, then improves again, by more than epsilon over the window. */
+  private static final double[] AFTER_RESTART = {0.52, 0.50, 0.49, 0.485};
+
+  private static StopReason feed(LossMonitor monitor, double[] losses, int firstUpdate) {
+    StopReason reason = null;
+    for (int i = 0; i < losses.length; i++) {
+      reason = monitor.observe(new CurvePoint(i, firstUpdate + 100L * (i + 1), losses[i], 0.5));
+    }
+    return reason;
+  }
+
+  @Test
+  void aLossThatStopsImprovingIsConvergence() {
+    LossMonitor monitor = new LossMonitor(0.01, 3, 600);
+    assertNull(feed(monitor, BEFORE_RESTART, 0));
+    assertEquals(StopReason.CONVERGED, feed(monitor, new double[] {0.469, 0.468, 0.468}, 1_000));
+  }
+
+  @Test
+  void afterAShardRestartTheLossIsJudgedOnlyAgainstItselfNotAgainstTheBestBefore() {
+    LossMonitor unaware = new LossMonitor(0.01, 3, 600);
+    feed(unaware, BEFORE_RESTART, 0);
+    assertEquals(StopReason.CONVERGED, feed(unaware, AFTER_RESTART, 1_000),
+        "judged against the best before the restart, the climb back looks like a plateau");
+
+    LossMonitor monitor = new LossMonitor(0.01, 3, 600);
+    feed(monitor, BEFORE_RESTART, 0);
+    monitor.restartWindow();
+    assertNull(feed(monitor, AFTER_RESTART, 1_000), "the loss fell by 0.035 over the window after the restart");
+    assertEquals(StopReason.CONVERGED, feed(monitor, new double[] {0.484, 0.484, 0.484}, 2_000),
+        "and it still converges once the loss stops falling");
+  }
+}
