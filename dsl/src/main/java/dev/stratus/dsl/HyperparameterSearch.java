@@ -166,7 +166,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
     @ProcessElement
     public void process(@Element Dataset train, ProcessContext c) throws Exception {
       SparseRow[] validationRows =
-          LogisticRegression.validationRows(store, List.of(c.sideInput(validation)), plan.transform());
+          LogisticRegression.evaluationRows(store, List.of(c.sideInput(validation)), plan.transform(), "validation set");
       TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
       try (Shards shards = TrainingOptions.shards(options, plan.baseSpec())) {
         c.output(

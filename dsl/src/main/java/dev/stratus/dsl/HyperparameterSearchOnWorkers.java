@@ -35,7 +35,8 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
     HyperparameterSearch<?> search = (HyperparameterSearch<?>) transform;
     SearchPlan plan = search.plan();
     SparseRow[] validationRows =
-        LogisticRegression.validationRows(context.store(), context.elementsOf(search.validationSet()), plan.transform());
+        LogisticRegression.evaluationRows(
+            context.store(), context.elementsOf(search.validationSet()), plan.transform(), "validation set");
     List<SearchResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;

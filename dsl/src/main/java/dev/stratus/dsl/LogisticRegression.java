@@ -19,6 +19,7 @@ import dev.stratus.store.S3Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -55,11 +56,13 @@ import org.apache.beam.sdk.values.TupleTag;
 public final class LogisticRegression extends PTransform<PCollection<Dataset>, PCollection<TrainResult>> {
   public static final String URN = "stratus:transform:logistic_regression:v1";
   private static final TupleTag<Dataset> VALIDATION_TAG = new TupleTag<>("validationSet");
+  private static final TupleTag<Dataset> TEST_CURVE_TAG = new TupleTag<>("testCurveSet");
 
   /** Evaluating the validation loss costs the monitor a pass over the validation rows: this many at most. */
   static final int MAX_VALIDATION_ROWS = 200_000;
 
   private final PCollection<Dataset> validationSet;
+  private PCollection<Dataset> testCurveSet;
   private int workers = 1;
   private int psShards = 1;
   private int workerMemoryMb = 1769;
@@ -98,6 +101,21 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     return validationSet;
   }
 
+  /** The set {@link #testCurveOn} names, or null. */
+  PCollection<Dataset> testCurveSet() {
+    return testCurveSet;
+  }
+
+  /**
+   * Also measures the loss on {@code testSet} at every evaluation, for the curve only ({@link
+   * CurvePoint#testLogloss}): the monitor neither stops on it nor chooses the model by it. For a chart of the test loss
+   * over time beside other systems' on the same rows; each evaluation then costs a pass over both sets.
+   */
+  public LogisticRegression testCurveOn(PCollection<Dataset> testSet) {
+    testCurveSet = Objects.requireNonNull(testSet, "testCurveOn: the test set");
+    return this;
+  }
+
   String modelTo() {
     return modelTo;
   }
@@ -105,7 +123,14 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
   /** The validation set is an input of the whole transform, so a runner executing it whole reads it too. */
   @Override
   public Map<TupleTag<?>, PValue> getAdditionalInputs() {
-    return validationSet == null ? Map.of() : Map.of(VALIDATION_TAG, validationSet);
+    Map<TupleTag<?>, PValue> inputs = new HashMap<>();
+    if (validationSet != null) {
+      inputs.put(VALIDATION_TAG, validationSet);
+    }
+    if (testCurveSet != null) {
+      inputs.put(TEST_CURVE_TAG, testCurveSet);
+    }
+    return inputs;
   }
 
   public LogisticRegression workers(int n) {
@@ -150,7 +175,10 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     return this;
   }
 
-  /** Stop when the best test loss improves by less than this over {@code window} evaluations; 0 never stops so. */
+  /**
+   * Stop when the best validation loss improves by less than this over {@code window} evaluations; 0 never stops so
+   * (only divergence, {@link #epochs} or the timeout end the training then).
+   */
   public LogisticRegression epsilon(double minImprovement) {
     epsilon = Checks.inRange("epsilon", minImprovement, 0, 10, true);
     return this;
@@ -307,6 +335,7 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
 
   private LogisticRegression copy() {
     LogisticRegression copy = new LogisticRegression(validationSet);
+    copy.testCurveSet = testCurveSet;
     copy.workers = workers;
     copy.psShards = psShards;
     copy.workerMemoryMb = workerMemoryMb;
@@ -371,9 +400,13 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
       throw new IllegalArgumentException("LogisticRegression needs a validation set: withValidationSet(dataset)");
     }
     PCollectionView<Dataset> validation = validationSet.apply("ValidationSetView", View.asSingleton());
+    PCollectionView<Dataset> testCurve =
+        testCurveSet == null ? null : testCurveSet.apply("TestCurveSetView", View.asSingleton());
+    List<PCollectionView<?>> sideInputs = testCurve == null ? List.of(validation) : List.of(validation, testCurve);
     return train
         .apply("Train",
-            ParDo.of(new TrainFn(spec(), modelTo, resumeFromSnapshots, validation)).withSideInputs(validation))
+            ParDo.of(new TrainFn(spec(), modelTo, resumeFromSnapshots, validation, testCurve))
+                .withSideInputs(sideInputs))
         .setCoder(SerializableCoder.of(TrainResult.class));
   }
 
@@ -396,14 +429,16 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     return new S3Path(data.bucket(), "models/" + name + suffix + "/");
   }
 
-  /** The validation rows the monitor evaluates on: the first {@link #MAX_VALIDATION_ROWS} of the set. */
-  static SparseRow[] validationRows(ObjectStore store, List<Dataset> validationSets, String transform)
+  /**
+   * The rows the driver evaluates on, the first {@link #MAX_VALIDATION_ROWS} of the set: {@code what} names it in the
+   * error ("validation set", "test curve set").
+   */
+  static SparseRow[] evaluationRows(ObjectStore store, List<Dataset> sets, String transform, String what)
       throws Exception {
-    if (validationSets.size() != 1) {
-      throw new IllegalArgumentException(
-          transform + ": the validation set must be one dataset, got " + validationSets.size());
+    if (sets.size() != 1) {
+      throw new IllegalArgumentException(transform + ": the " + what + " must be one dataset, got " + sets.size());
     }
-    return DatasetReader.firstRows(store, validationSets.get(0), MAX_VALIDATION_ROWS);
+    return DatasetReader.firstRows(store, sets.get(0), MAX_VALIDATION_ROWS);
   }
 
   /** Runs {@code job}, shown as one line on {@code console}: its state, loss, updates/s, workers and time. */
@@ -433,12 +468,15 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
     private final String modelTo;
     private final boolean resumeFromSnapshots;
     private final PCollectionView<Dataset> validation;
+    private final PCollectionView<Dataset> testCurve;
 
-    TrainFn(TrainingSpec spec, String modelTo, boolean resumeFromSnapshots, PCollectionView<Dataset> validation) {
+    TrainFn(TrainingSpec spec, String modelTo, boolean resumeFromSnapshots, PCollectionView<Dataset> validation,
+        PCollectionView<Dataset> testCurve) {
       this.spec = spec;
       this.modelTo = modelTo;
       this.resumeFromSnapshots = resumeFromSnapshots;
       this.validation = validation;
+      this.testCurve = testCurve;
     }
 
     @ProcessElement
@@ -453,6 +491,9 @@ public final class LogisticRegression extends PTransform<PCollection<Dataset>, P
                   console::message)) {
         if (resumes(resumeFromSnapshots, c.getPipelineOptions())) {
           job.resumingFromSnapshots(); // fails at run: in-process shards take no snapshots
+        }
+        if (testCurve != null) {
+          job.testCurveOn(DatasetReader.firstRows(store, c.sideInput(testCurve), MAX_VALIDATION_ROWS));
         }
         c.output(runShown(job, console, spec, modelPath(modelTo, train)));
       }

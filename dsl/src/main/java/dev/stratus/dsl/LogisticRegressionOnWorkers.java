@@ -34,9 +34,10 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
   public List<?> execute(PTransform<?, ?> transform, ExecutionContext context) throws Exception {
     LogisticRegression training = (LogisticRegression) transform;
     TrainingSpec spec = training.spec();
-    SparseRow[] validationRows =
-        LogisticRegression.validationRows(
-            context.store(), context.elementsOf(training.validationSet()), "LogisticRegression");
+    SparseRow[] validationRows = LogisticRegression.evaluationRows(
+        context.store(), context.elementsOf(training.validationSet()), "LogisticRegression", "validation set");
+    SparseRow[] testCurveRows = training.testCurveSet() == null ? null : LogisticRegression.evaluationRows(
+        context.store(), context.elementsOf(training.testCurveSet()), "LogisticRegression", "test curve set");
     List<TrainResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
@@ -56,6 +57,9 @@ public final class LogisticRegressionOnWorkers implements TransformExecutor {
           job.resumingFromSnapshots();
         } else {
           job.resumable();
+        }
+        if (testCurveRows != null) {
+          job.testCurveOn(testCurveRows);
         }
         System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),

@@ -49,6 +49,7 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
     DatasetWriter.write(
         DataTesting.store(), S3Path.parse(root + "/validation"), data.test.subList(0, 5_000), template, 5_000);
     List<SparseRow> test = data.test.subList(5_000, 10_000);
+    DatasetWriter.write(DataTesting.store(), S3Path.parse(root + "/test"), test, template, 5_000);
     try {
       return new LambdaTrainingSetup(
           lambda, test.toArray(new SparseRow[0]), Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().logloss());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.GenerationRecord;
 import dev.stratus.jobs.train.ResumePoint;
 import dev.stratus.jobs.train.ShardRestart;
@@ -38,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -89,6 +91,7 @@ class LogisticRegressionOnWorkersTest {
 
   static LogisticRegression baseTraining(Pipeline p) {
     return LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
+        .testCurveOn(p.apply("Test", ReadDataset.from(ROOT + "/test")))
         .learningRate(0.05f)
         .l2(0f)
         .epsilon(1e-4)
@@ -178,7 +181,12 @@ class LogisticRegressionOnWorkersTest {
       watcher.join();
     }
 
-    assertTrue(testLoss(result) <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
+    double testLoss = testLoss(result);
+    assertTrue(testLoss <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
+    // the curve's test losses are the test rows', and the model kept is the one best on the validation rows
+    CurvePoint chosen =
+        result.curve().stream().min(Comparator.comparingDouble(CurvePoint::validationLogloss)).orElseThrow();
+    assertEquals(testLoss, chosen.testLogloss(), 1e-9, "the kept model's test loss is its point's on the curve");
     assertTrue(result.generations().stream().map(GenerationRecord::worker).distinct().count() == 4,
         "four workers ran: " + result.generations());
     long invocations = setup.lambda().stats(FUNCTION).invocations() - invocationsBefore;

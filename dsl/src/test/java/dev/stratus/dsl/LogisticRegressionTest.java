@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;
@@ -18,7 +19,9 @@ import dev.stratus.ps.WireValues;
 import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
@@ -36,6 +39,8 @@ import org.junit.Test;
  */
 public class LogisticRegressionTest {
   @Rule public final transient TestPipeline p = TestPipeline.fromOptions(DataTesting.options());
+  /** The training's result, as PAssert saw it in this JVM (the DirectRunner's). */
+  private static final AtomicReference<TrainResult> TRAINED = new AtomicReference<>();
 
   @Test(timeout = 240_000)
   public void fourWorkersOnTwoShardsSendingHalfPrecisionValuesComeWithinTwoPercentOfTheExactOptimum()
@@ -60,6 +65,7 @@ public class LogisticRegressionTest {
                     .epsilon(1e-4)
                     .evalInterval(Duration.ofMillis(300))
                     .timeout(Duration.ofSeconds(120))
+                    .testCurveOn(heldOut.test())
                     .modelTo("s3://tests/lr/model.bin"));
     double baseRate = generated.baseRateLogloss();
     double floor = generated.bayesLogloss();
@@ -72,6 +78,7 @@ public class LogisticRegressionTest {
               assertEquals(StopReason.CONVERGED, r.stopReason());
               assertTrue(r.curve().size() >= 3);
               assertTrue(r.stepTimes().iterations() > 0);
+              TRAINED.set(r);
               return null;
             });
     PAssert.thatSingleton(evaluated)
@@ -95,6 +102,13 @@ public class LogisticRegressionTest {
         "Criteo-like data: test logloss %.5f, liblinear optimum %.5f (ratio %.4f), planted model %.5f%n",
         ours, optimum, ours / optimum, generated.bayesLogloss());
     assertTrue("test logloss " + ours + " vs optimum " + optimum, ours <= optimum * 1.02);
+
+    // the test curve was measured on the test rows, and the model kept is the one best on the validation rows
+    List<CurvePoint> curve = TRAINED.get().curve();
+    assertTrue("a test loss at every point", curve.stream().allMatch(q -> Double.isFinite(q.testLogloss())));
+    assertTrue("two sets, two losses", curve.stream().anyMatch(q -> q.testLogloss() != q.validationLogloss()));
+    CurvePoint chosen = curve.stream().min(Comparator.comparingDouble(CurvePoint::validationLogloss)).orElseThrow();
+    assertEquals(ours, chosen.testLogloss(), 1e-9);
   }
 
   @Test

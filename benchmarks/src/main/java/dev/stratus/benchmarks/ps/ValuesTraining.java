@@ -7,13 +7,11 @@ import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.sgd.LogisticModel;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.WireValues;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.store.S3Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -31,9 +29,8 @@ final class ValuesTraining {
 
   static void compare(long rows) throws Exception {
     BenchmarkData data = BenchmarkData.prepare(rows);
-    SparseRow[] heldOut = data.testRows(200_000);
-    SparseRow[] validation = Arrays.copyOfRange(heldOut, 0, heldOut.length / 2);
-    SparseRow[] test = Arrays.copyOfRange(heldOut, heldOut.length / 2, heldOut.length);
+    SparseRow[] validation = data.validationRows(100_000);
+    SparseRow[] test = data.testRows(100_000);
     System.out.printf(Locale.ROOT, "%nThe same training with each: 2 worker threads, one pass over %,d rows; %,d "
         + "validation rows choose the kept model, %,d test rows score it%n%n", data.train.rowCount(),
         validation.length, test.length);
@@ -68,10 +65,8 @@ final class ValuesTraining {
           bytes += m.bytesIn() + m.bytesOut();
         }
       }
-      LogisticModel model = LogisticModel.fromBytes(data.store.get(S3Path.parse(result.modelPath())),
-          result.modelPath());
-      return new Outcome(result, (double) bytes / Math.max(1, result.updates()), model.evaluate(test).logloss(),
-          seconds);
+      return new Outcome(result, (double) bytes / Math.max(1, result.updates()),
+          data.keptModelOn(result, test).logloss(), seconds);
     }
   }
 }

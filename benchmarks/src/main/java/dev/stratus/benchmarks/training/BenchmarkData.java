@@ -3,10 +3,13 @@ package dev.stratus.benchmarks.training;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.Split;
+import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.generate.CriteoGenerator;
+import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.LogisticModel;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -16,9 +19,10 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * The training benchmarks' data: generated Criteo rows loaded, min-max normalized and split 90/10 by the DSL on the
- * DirectRunner, into an embedded store under {@code benchmarks/data/}. Kept between runs (it is deterministic for a
- * seed), so a benchmark measures training, not preprocessing.
+ * The training benchmarks' data: generated Criteo rows loaded, min-max normalized and split by the DSL on the
+ * DirectRunner into training rows (90%), a validation set (5%) for the monitor to stop on and choose by, and a test set
+ * (5%) that only reports, into an embedded store under {@code benchmarks/data/}. Kept between runs (it is
+ * deterministic for a seed), so a benchmark measures training, not preprocessing.
  */
 public final class BenchmarkData {
   public static final int MODEL_BITS = 19;
@@ -26,12 +30,16 @@ public final class BenchmarkData {
 
   public final ObjectStore store;
   public final Dataset train;
+  /** What a training's monitor watches: rows neither trained on nor reported. */
+  public final Dataset validation;
+  /** What every system's loss is reported on. */
   public final Dataset test;
   public final double plantedLogloss;
 
-  private BenchmarkData(ObjectStore store, Dataset train, Dataset test, double plantedLogloss) {
+  private BenchmarkData(ObjectStore store, Dataset train, Dataset validation, Dataset test, double plantedLogloss) {
     this.store = store;
     this.train = train;
+    this.validation = validation;
     this.test = test;
     this.plantedLogloss = plantedLogloss;
   }
@@ -47,21 +55,18 @@ public final class BenchmarkData {
     // The generator is fast and deterministic: running it again is how we learn the planted model's loss.
     Files.createDirectories(dir);
     CriteoGenerator.Summary generated = CriteoGenerator.withSeed(SEED).writeTsv(tsv, rows);
-    S3Path testPath = S3Path.parse(root + "/test");
-    if (!store.exists(testPath.resolve("manifest.json"))) {
+    if (!store.exists(S3Path.parse(root + "/test/manifest.json"))) {
       long start = System.nanoTime();
       Pipeline p = Pipeline.create(options);
       p.apply(LoadCriteo.from(tsv.toString()).modelBits(MODEL_BITS).rowsPerPartition(50_000).to(root + "/raw"))
           .apply(Normalize.minMax().to(root + "/normalized"))
-          .apply(Split.fraction(0.9).seed(SEED).to(root + "/train", root + "/test"));
+          .apply(Split.fraction(0.9).seed(SEED).to(root + "/train", root + "/held-out"))
+          .test()
+          .apply(Split.fraction(0.5).seed(SEED + 1).to(root + "/validation", root + "/test"));
       p.run().waitUntilFinish();
       System.out.printf("prepared %,d rows in %.1f s%n", rows, (System.nanoTime() - start) / 1e9);
     }
-    return new BenchmarkData(
-        store,
-        Dataset.open(store, S3Path.parse(root + "/train")),
-        Dataset.open(store, testPath),
-        generated.bayesLogloss());
+    return open(store, rows, generated.bayesLogloss());
   }
 
   /**
@@ -69,12 +74,19 @@ public final class BenchmarkData {
    * (for a process that runs a training on it): the planted model's loss is then unknown, NaN.
    */
   public static BenchmarkData open(ObjectStore store, long rows) {
-    return new BenchmarkData(store, Dataset.open(store, S3Path.parse(root(rows) + "/train")),
-        Dataset.open(store, S3Path.parse(root(rows) + "/test")), Double.NaN);
+    return open(store, rows, Double.NaN);
   }
 
+  private static BenchmarkData open(ObjectStore store, long rows, double plantedLogloss) {
+    String root = root(rows);
+    return new BenchmarkData(store, Dataset.open(store, S3Path.parse(root + "/train")),
+        Dataset.open(store, S3Path.parse(root + "/validation")), Dataset.open(store, S3Path.parse(root + "/test")),
+        plantedLogloss);
+  }
+
+  /** Where the data of {@code rows} rows are, split in three ("3way"). */
   private static String root(long rows) {
-    return "s3://bench/criteo-" + rows + "-" + SEED;
+    return "s3://bench/criteo-" + rows + "-" + SEED + "-3way";
   }
 
   /** benchmarks/, where data and results are kept. */
@@ -85,5 +97,15 @@ public final class BenchmarkData {
   /** The first {@code limit} test rows, in memory. */
   public SparseRow[] testRows(int limit) {
     return DatasetReader.firstRows(store, test, limit);
+  }
+
+  /** The model {@code result} kept (written to this store) measured on {@code rows}: its test figures. */
+  public BinaryMetrics keptModelOn(TrainResult result, SparseRow[] rows) {
+    return LogisticModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
+  }
+
+  /** The first {@code limit} validation rows, in memory. */
+  public SparseRow[] validationRows(int limit) {
+    return DatasetReader.firstRows(store, validation, limit);
   }
 }

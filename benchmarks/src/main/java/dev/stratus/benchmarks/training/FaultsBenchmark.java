@@ -124,15 +124,16 @@ public final class FaultsBenchmark {
     long started = System.nanoTime();
     BenchmarkData data = BenchmarkData.prepare(rows);
     Machine.printLoad("at the start");
-    SparseRow[] heldOut = data.testRows(100_000);
-    Liblinear.Optimum optimum = Liblinear.bestOf(DatasetReader.readAll(data.store, data.train), Arrays.asList(heldOut),
+    SparseRow[] test = data.testRows(100_000);
+    Liblinear.Optimum optimum = Liblinear.bestOf(DatasetReader.readAll(data.store, data.train), Arrays.asList(test),
         LambdaTraining.LIBLINEAR_C);
     Settings settings = new Settings(rows, workers, shards, seconds, data.store,
         optimum.test().logloss() * 1.01);
-    System.out.printf(Locale.ROOT, "%,d training rows, %,d held-out rows, 2^%d features; %d Lambda workers, %d shard"
-            + " processes, AdaGrad %.2f, budget %d s a training; liblinear-train -s 0, best C of %s: C = %s, held-out"
-            + " logloss %.5f, target %.5f; faults at %.0f%% of the no-fault training's time to the target%n",
-        data.train.rowCount(), heldOut.length, BenchmarkData.MODEL_BITS, workers, shards, LEARNING_RATE, seconds,
+    System.out.printf(Locale.ROOT, "%,d training rows, %,d validation rows for the monitor, %,d test rows for the"
+            + " target, 2^%d features; %d Lambda workers, %d shard processes, AdaGrad %.2f, budget %d s a training;"
+            + " liblinear-train -s 0, best C of %s: C = %s, test logloss %.5f, target %.5f; faults at %.0f%% of the"
+            + " no-fault training's time to the target%n",
+        data.train.rowCount(), data.validation.rowCount(), test.length, BenchmarkData.MODEL_BITS, workers, shards, LEARNING_RATE, seconds,
         Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss(), settings.target(),
         100 * killAt);
 
@@ -257,11 +258,11 @@ public final class FaultsBenchmark {
   }
 
   private static void printFaults(List<Outcome> outcomes, Settings settings) {
-    System.out.printf(Locale.ROOT, "Time to within 1%% of liblinear's optimum (held-out logloss %.5f), seconds from"
+    System.out.printf(Locale.ROOT, "Time to within 1%% of liblinear's optimum (test logloss %.5f), seconds from"
         + " the training's start (driver killed: its training until the kill, then the whole of the run that resumes"
         + " it, its driver's start included):%n%n", settings.target());
     System.out.println("| snapshot every | fault | at training s | time to target s | vs no fault | delay s |"
-        + " driver start s | snapshot age s | updates lost | goal: delay <= interval + 5 s | updates/s | kept loss |");
+        + " driver start s | snapshot age s | updates lost | goal: delay <= interval + 5 s | updates/s | kept validation loss |");
     System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
     Outcome none = null;
     for (Outcome o : outcomes) {

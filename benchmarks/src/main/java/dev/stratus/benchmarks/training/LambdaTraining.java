@@ -50,8 +50,9 @@ public final class LambdaTraining {
   }
 
   /**
-   * Trains LogisticRegression with {@code workers} Lambda workers on the benchmark data, evaluating on the test
-   * split every second, and brings the job's result back through the store.
+   * Trains LogisticRegression with {@code workers} Lambda workers on the benchmark data, its monitor watching the
+   * validation split and its curve measured on the test split every second, and brings the job's result back through
+   * the store.
    */
   public static TrainResult train(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
       int lifetime, float learningRate) {
@@ -108,7 +109,8 @@ public final class LambdaTraining {
     Pipeline p = Pipeline.create(options);
     p.apply("Train", ReadDataset.from(data.train.location()))
         .apply(tuning.apply(
-            LogisticRegression.withValidationSet(p.apply("HeldOut", ReadDataset.from(data.test.location())))
+            LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(data.validation.location())))
+                .testCurveOn(p.apply("Test", ReadDataset.from(data.test.location())))
                 .workers(workers)
                 .learningRate(learningRate)
                 .epsilon(0)
@@ -132,10 +134,10 @@ public final class LambdaTraining {
         store.get(S3Path.parse(resultLocation(name))), "training result");
   }
 
-  /** Seconds until the curve first reaches {@code target}, or NaN if it never does. */
+  /** Seconds until the test curve first reaches {@code target}, or NaN if it never does. */
   public static double timeToTarget(TrainResult r, double target) {
     for (CurvePoint p : r.curve()) {
-      if (p.validationLogloss() <= target) {
+      if (p.testLogloss() <= target) {
         return p.seconds();
       }
     }

@@ -2,6 +2,17 @@ package dev.stratus.jobs.train;
 
 import java.io.Serializable;
 
-/** One evaluation of the model on the validation set during training. */
-public record CurvePoint(double seconds, long updates, double validationLogloss, double validationAuc)
-    implements Serializable {}
+/**
+ * One evaluation of the model during training: on the validation set the monitor judges, and on the test set when the
+ * training was given one for its curve ({@code TrainingDriver.testCurveOn}).
+ *
+ * @param testLogloss the loss on the test curve's rows, NaN without them; nothing stops or chooses by it
+ */
+public record CurvePoint(double seconds, long updates, double validationLogloss, double validationAuc,
+    double testLogloss) implements Serializable {
+
+  /** A point of a training without a test curve. */
+  public CurvePoint(double seconds, long updates, double validationLogloss, double validationAuc) {
+    this(seconds, updates, validationLogloss, validationAuc, Double.NaN);
+  }
+}

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Watches the validation loss as training goes and decides when to stop: on convergence (less than {@code epsilon}
- * improvement of the best loss over the last {@code window} evaluations), on divergence (a non-finite loss, or a
+ * improvement of the best loss over the last {@code window} evaluations; never when {@code epsilon} is 0), on divergence (a non-finite loss, or a
  * loss that rose at each of the last {@code window} evaluations to well above the best), or on the time budget.
  */
 public final class LossMonitor {
@@ -56,7 +56,8 @@ public final class LossMonitor {
     if (rising && point.validationLogloss() > DIVERGENCE_FACTOR * bestBefore) {
       return StopReason.DIVERGED;
     }
-    if (bestBefore - bestRecent < epsilon) {
+    // epsilon 0 asks for no convergence stop at all: a window worse than the best before it is noise, not a plateau
+    if (epsilon > 0 && bestBefore - bestRecent < epsilon) {
       return StopReason.CONVERGED;
     }
     return null;

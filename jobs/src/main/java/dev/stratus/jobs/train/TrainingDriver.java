@@ -59,6 +59,7 @@ public final class TrainingDriver implements AutoCloseable {
   private final StoreSpec workerStore;
   private final Dataset train;
   private final SparseRow[] validation;
+  private SparseRow[] testCurve;
   private final Shards shards;
   private final WorkerLauncher launcher;
   private final Consumer<String> progress;
@@ -136,6 +137,15 @@ public final class TrainingDriver implements AutoCloseable {
     this.modelName =
         "logistic-regression-" + Long.toHexString(System.nanoTime()) + "-" + JOBS.incrementAndGet();
     this.slots = new Slot[spec.workers()];
+  }
+
+  /**
+   * Also evaluates the model on {@code testRows} at every evaluation (set before {@link #run}), into the curve's
+   * {@link CurvePoint#testLogloss}: for charts beside other systems' test loss. The monitor never looks at it.
+   */
+  public TrainingDriver testCurveOn(SparseRow[] testRows) {
+    this.testCurve = testRows;
+    return this;
   }
 
   /** Shows every evaluation to {@code observer} (set before {@link #run}), which may stop the job. */
@@ -518,17 +528,20 @@ public final class TrainingDriver implements AutoCloseable {
       }
       throw e;
     }
-    BinaryMetrics metrics = new LogisticModel(weights).evaluate(validation);
+    LogisticModel evaluated = new LogisticModel(weights);
+    BinaryMetrics metrics = evaluated.evaluate(validation);
     if (best == null || metrics.logloss() < bestLoss) {
       best = weights;
       bestLoss = metrics.logloss();
     }
-    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.logloss(), metrics.auc());
+    double testLogloss = testCurve == null ? Double.NaN : evaluated.evaluate(testCurve).logloss();
+    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.logloss(), metrics.auc(), testLogloss);
     if (statusLines) {
       progress.accept(
           String.format(
-              "%6.1f s  %,11d updates  validation logloss %.5f  AUC %.4f  (%d workers, %d generations ended)",
-              point.seconds(), point.updates(), point.validationLogloss(), point.validationAuc(), slots.length,
+              "%6.1f s  %,11d updates  validation logloss %.5f  AUC %.4f%s  (%d workers, %d generations ended)",
+              point.seconds(), point.updates(), point.validationLogloss(), point.validationAuc(),
+              testCurve == null ? "" : String.format("  test logloss %.5f", testLogloss), slots.length,
               generations.size()));
     }
     return point;

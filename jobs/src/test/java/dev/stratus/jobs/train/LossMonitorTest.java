@@ -27,6 +27,16 @@ class LossMonitorTest {
   }
 
   @Test
+  void epsilonZeroNeverStopsOnConvergenceButStillOnDivergenceAndTheTimeout() {
+    LossMonitor monitor = new LossMonitor(0, 3, 600);
+    assertNull(feed(monitor, BEFORE_RESTART, 0));
+    assertNull(feed(monitor, new double[] {0.47, 0.48, 0.49, 0.48, 0.48, 0.48}, 1_000),
+        "a window no better than the best before it does not stop a training told never to stop so");
+    assertEquals(StopReason.DIVERGED, feed(monitor, new double[] {0.6, 0.7, 0.9}, 2_000));
+    assertEquals(StopReason.TIMEOUT, new LossMonitor(0, 3, 1).observe(new CurvePoint(1, 10, 0.5, 0.5)));
+  }
+
+  @Test
   void afterAShardRestartTheLossIsJudgedOnlyAgainstItselfNotAgainstTheBestBefore() {
     LossMonitor unaware = new LossMonitor(0.01, 3, 600);
     feed(unaware, BEFORE_RESTART, 0);
