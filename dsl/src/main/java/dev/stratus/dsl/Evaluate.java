@@ -11,7 +11,8 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Logloss, AUC and accuracy of a trained model on a dataset.
+ * The loss (the model's own: log loss for logistic regression, hinge or squared hinge for a linear SVM), AUC and
+ * accuracy of a trained model on a dataset.
  *
  * <pre>{@code
  * PCollection<BinaryMetrics> metrics = testSet.apply(Evaluate.with(trainResult));
@@ -48,7 +49,7 @@ public final class Evaluate extends PTransform<PCollection<Dataset>, PCollection
 
     @Override
     public ScoreHistogram addInput(ScoreHistogram histogram, Prediction p) {
-      histogram.add(p.label(), p.probability());
+      histogram.add(p);
       return histogram;
     }
 

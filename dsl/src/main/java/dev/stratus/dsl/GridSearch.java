@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * A hyperparameter search over a grid: one experiment per combination of the values given to {@link #vary} (the
- * cartesian product; the first hyperparameter named changes slowest), each a {@link LogisticRegression} like the base
+ * cartesian product; the first hyperparameter named changes slowest), each a training like the base
  * with those values set. The experiments share the parameter-server shards, each with a model of its own.
  *
  * <pre>{@code
@@ -26,16 +26,16 @@ import java.util.Map;
 public final class GridSearch extends HyperparameterSearch<GridSearch> {
   private final Map<String, List<Number>> grid = new LinkedHashMap<>();
 
-  private GridSearch(LogisticRegression base) {
+  private GridSearch(LinearTraining<?> base) {
     super("GridSearch", base);
   }
 
   /** A grid search whose experiments start from {@code base}'s options. */
-  public static GridSearch of(LogisticRegression base) {
+  public static GridSearch of(LinearTraining<?> base) {
     return new GridSearch(base);
   }
 
-  /** Tries each of {@code values} for hyperparameter {@code name} (see {@link LogisticRegression} for the names). */
+  /** Tries each of {@code values} for hyperparameter {@code name} (see {@link LinearTraining} for the names). */
   public GridSearch vary(String name, Number... values) {
     if (values == null || values.length == 0) {
       throw new IllegalArgumentException("GridSearch: vary(\"" + name + "\") needs at least one value");
@@ -60,7 +60,7 @@ public final class GridSearch extends HyperparameterSearch<GridSearch> {
     if (grid.isEmpty()) {
       throw new IllegalArgumentException(
           "GridSearch: the grid is empty; name the hyperparameters to vary with vary(name, values...), among "
-              + String.join(", ", LogisticRegression.hyperparameters()));
+              + String.join(", ", LinearTraining.hyperparameters()));
     }
     List<Map<String, Number>> combinations = List.of(new LinkedHashMap<>());
     for (Map.Entry<String, List<Number>> axis : grid.entrySet()) {
@@ -82,7 +82,7 @@ public final class GridSearch extends HyperparameterSearch<GridSearch> {
   }
 
   /** {@code base} with {@code name} set to {@code value}, or an error that names the search, the option and value. */
-  static LogisticRegression checked(String transform, LogisticRegression base, String name, Number value) {
+  static LinearTraining<?> checked(String transform, LinearTraining<?> base, String name, Number value) {
     if (value == null) {
       throw new IllegalArgumentException(transform + ": " + name + " given a null value");
     }
@@ -94,8 +94,8 @@ public final class GridSearch extends HyperparameterSearch<GridSearch> {
   }
 
   /** Experiment {@code id}: {@code base} with every one of {@code parameters} set. */
-  static Experiment experiment(LogisticRegression base, int id, Map<String, Number> parameters) {
-    LogisticRegression training = base;
+  static Experiment experiment(LinearTraining<?> base, int id, Map<String, Number> parameters) {
+    LinearTraining<?> training = base;
     for (Map.Entry<String, Number> parameter : parameters.entrySet()) {
       training = training.with(parameter.getKey(), parameter.getValue());
     }

@@ -5,7 +5,7 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.PartitionCodec;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.store.S3Path;
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -47,7 +47,7 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
   static final class ScoreFn extends StoreDoFn<PartitionTasks.Task, Prediction> {
     private final PCollectionView<TrainResult> trained;
     private transient String loadedPath;
-    private transient LogisticModel loaded;
+    private transient LinearModel loaded;
 
     ScoreFn(PCollectionView<TrainResult> trained) {
       this.trained = trained;
@@ -59,18 +59,18 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
       if (task.partition() < 0) {
         return; // an empty dataset: nothing to score
       }
-      LogisticModel model = model(c.sideInput(trained).modelPath());
+      LinearModel model = model(c.sideInput(trained).modelPath());
       PartitionCodec.Reader rows = DatasetReader.partition(store, task.input(), task.partition());
       while (rows.hasNext()) {
         SparseRow row = rows.next();
-        c.output(new Prediction(row.label(), model.predict(row)));
+        c.output(Prediction.of(model, row));
       }
     }
 
     /** The model is read once per DoFn instance, not once per partition. */
-    private LogisticModel model(String path) {
+    private LinearModel model(String path) {
       if (!path.equals(loadedPath)) {
-        loaded = LogisticModel.fromBytes(store.get(S3Path.parse(path)), path);
+        loaded = LinearModel.fromBytes(store.get(S3Path.parse(path)), path);
         loadedPath = path;
       }
       return loaded;

@@ -1,6 +1,7 @@
 package dev.stratus.dsl;
 
 import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.LinearLoss;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -11,7 +12,7 @@ import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
- * What {@link Evaluate} keeps of a set of predictions: the logloss and accuracy tallies, and how many positive and
+ * What {@link Evaluate} keeps of a set of predictions: the loss and accuracy tallies, and how many positive and
  * negative labels fall in each of {@value #BINS} equal bins of the predicted probability. Its size is bounded by the
  * number of bins whatever the number of predictions (at most about 20 MB, much less for a small or peaked score
  * distribution), and histograms merge exactly, so AUC is computed without holding the predictions in one place.
@@ -37,11 +38,11 @@ final class ScoreHistogram {
   private int[] pending;
   private int pendingCount;
 
-  void add(float label, double probability) {
-    boolean positive = label > 0.5f;
+  void add(Prediction prediction) {
+    boolean positive = prediction.label() > 0.5f;
     count++;
-    lossSum += BinaryMetrics.loss(positive, probability);
-    if ((probability >= 0.5) == positive) {
+    lossSum += prediction.loss();
+    if ((prediction.predictedLabel() == 1f) == positive) {
       correct++;
     }
     if (pending == null) {
@@ -53,7 +54,15 @@ final class ScoreHistogram {
         foldPending();
       }
     }
-    pending[pendingCount++] = bin(probability) << 1 | (positive ? 1 : 0);
+    pending[pendingCount++] = bin(rank(prediction)) << 1 | (positive ? 1 : 0);
+  }
+
+  /**
+   * Where a prediction ranks, in [0, 1]: its probability, or the sigmoid of its margin for a model without one (an
+   * SVM's), which orders rows as the margin does.
+   */
+  private static double rank(Prediction prediction) {
+    return Double.isNaN(prediction.probability()) ? LinearLoss.sigmoid(prediction.margin()) : prediction.probability();
   }
 
   static int bin(double probability) {

@@ -18,7 +18,8 @@ public final class TranslatorRegistrar implements TransformPayloadTranslatorRegi
   public Map<? extends Class<? extends PTransform>, ? extends TransformPayloadTranslator>
       getTransformPayloadTranslators() {
     return Map.of(
-        LogisticRegression.class, new UrnOnly<LogisticRegression>(LogisticRegression.URN),
+        LogisticRegression.class, new UrnOnly<LogisticRegression>(LinearTraining.URN),
+        LinearSvm.class, new UrnOnly<LinearSvm>(LinearTraining.URN),
         GridSearch.class, new UrnOnly<GridSearch>(HyperparameterSearch.URN),
         RandomSearch.class, new UrnOnly<RandomSearch>(HyperparameterSearch.URN));
   }

@@ -43,7 +43,7 @@ public final class WriteMetrics extends PTransform<PCollection<BinaryMetrics>, P
   public static BinaryMetrics read(ObjectStore store, String location) {
     String json = new String(store.get(S3Path.parse(location)), StandardCharsets.UTF_8);
     double[] values = new double[4];
-    String[] names = {"count", "logloss", "auc", "accuracy"};
+    String[] names = {"count", "loss", "auc", "accuracy"};
     boolean[] found = new boolean[4];
     Matcher m = FIELD.matcher(json);
     while (m.find()) {
@@ -63,8 +63,8 @@ public final class WriteMetrics extends PTransform<PCollection<BinaryMetrics>, P
   }
 
   static String json(BinaryMetrics m) {
-    return String.format(Locale.ROOT, "{\"count\": %d, \"logloss\": %s, \"auc\": %s, \"accuracy\": %s}%n",
-        m.count(), number(m.logloss()), number(m.auc()), number(m.accuracy()));
+    return String.format(Locale.ROOT, "{\"count\": %d, \"loss\": %s, \"auc\": %s, \"accuracy\": %s}%n",
+        m.count(), number(m.loss()), number(m.auc()), number(m.accuracy()));
   }
 
   /** JSON has no NaN: a metric without a value (the AUC of a single class) is written as null. */

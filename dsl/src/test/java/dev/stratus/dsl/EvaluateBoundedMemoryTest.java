@@ -72,7 +72,7 @@ public class EvaluateBoundedMemoryTest {
     assertTrue("the error stays within the histogram's own bound",
         Math.abs(metrics.auc() - exactAuc) <= merged.aucErrorBound() + 1e-12);
     assertTrue("a model's scores share bins rarely: bound " + merged.aucErrorBound(), merged.aucErrorBound() < 1e-4);
-    assertEquals(lossSum / PREDICTIONS, metrics.logloss(), 1e-9);
+    assertEquals(lossSum / PREDICTIONS, metrics.loss(), 1e-9);
     assertEquals((double) correct / PREDICTIONS, metrics.accuracy(), 1e-12);
   }
 
@@ -80,7 +80,7 @@ public class EvaluateBoundedMemoryTest {
   private static Prediction next(SplittableRandom random) {
     double margin = random.nextGaussian() * 1.5;
     float label = random.nextDouble() < sigmoid(margin) ? 1f : 0f;
-    return new Prediction(label, sigmoid(margin + random.nextGaussian() * 0.7));
+    return ScoreHistogramTest.scored(label, sigmoid(margin + random.nextGaussian() * 0.7));
   }
 
   private static double sigmoid(double z) {

@@ -13,7 +13,7 @@ import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.store.S3Path;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +52,7 @@ class GridSearchTest {
         DataTesting.store(), S3Path.parse(ROOT + "/validation"), data.test.subList(0, 5_000), template, 5_000);
     List<SparseRow> test = data.test.subList(5_000, 10_000);
     testRows = test.toArray(new SparseRow[0]);
-    optimum = Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().logloss();
+    optimum = Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().loss();
   }
 
   static LogisticRegression base(Pipeline p) {
@@ -78,8 +78,8 @@ class GridSearchTest {
   }
 
   static double testLoss(String modelPath) {
-    LogisticModel model = LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(modelPath)), modelPath);
-    return model.evaluate(testRows).logloss();
+    LinearModel model = LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(modelPath)), modelPath);
+    return model.evaluate(testRows).loss();
   }
 
   static void assertRanked(SearchResult result) {

@@ -8,7 +8,7 @@ import dev.stratus.jobs.search.ExperimentResult;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.jobs.search.SearchResult;
 import dev.stratus.jobs.train.StopReason;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.store.S3Path;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +87,7 @@ class HyperparameterSearchOnWorkersTest {
 
     String best = result.bestModelPath();
     double loss =
-        LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(best)), best).evaluate(setup.testRows()).logloss();
+        LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(best)), best).evaluate(setup.testRows()).loss();
     System.out.printf("best on Lambda: test logloss %.5f, liblinear optimum %.5f (ratio %.4f)%n", loss, setup.optimum(),
         loss / setup.optimum());
     assertTrue(loss <= setup.optimum() * BAR, "best test logloss " + loss + " vs optimum " + setup.optimum());

@@ -52,7 +52,7 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
     DatasetWriter.write(DataTesting.store(), S3Path.parse(root + "/test"), test, template, 5_000);
     try {
       return new LambdaTrainingSetup(
-          lambda, test.toArray(new SparseRow[0]), Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().logloss());
+          lambda, test.toArray(new SparseRow[0]), Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().loss());
     } catch (IOException e) {
       lambda.close();
       throw new UncheckedIOException(e);

@@ -20,7 +20,10 @@ import dev.stratus.jvm.LinuxProcesses;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.iterate.MinibatchIterator;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.lambda.local.BusyInvocation;
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.runner.lambda.message.InvocationPayloads;
@@ -129,9 +132,9 @@ class LogisticRegressionOnWorkersTest {
   }
 
   private static double testLoss(TrainResult result) {
-    LogisticModel model =
-        LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(result.modelPath())), result.modelPath());
-    double loss = model.evaluate(setup.testRows()).logloss();
+    LinearModel model =
+        LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(result.modelPath())), result.modelPath());
+    double loss = model.evaluate(setup.testRows()).loss();
     System.out.printf("test logloss %.5f (liblinear optimum %.5f, ratio %.4f), %s, %,d updates, %d generations%n",
         loss, setup.optimum(), loss / setup.optimum(), result.stopReason(), result.updates(),
         result.workerGenerations());
@@ -185,8 +188,8 @@ class LogisticRegressionOnWorkersTest {
     assertTrue(testLoss <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
     // the curve's test losses are the test rows', and the model kept is the one best on the validation rows
     CurvePoint chosen =
-        result.curve().stream().min(Comparator.comparingDouble(CurvePoint::validationLogloss)).orElseThrow();
-    assertEquals(testLoss, chosen.testLogloss(), 1e-9, "the kept model's test loss is its point's on the curve");
+        result.curve().stream().min(Comparator.comparingDouble(CurvePoint::validationLoss)).orElseThrow();
+    assertEquals(testLoss, chosen.testLoss(), 1e-9, "the kept model's test loss is its point's on the curve");
     assertTrue(result.generations().stream().map(GenerationRecord::worker).distinct().count() == 4,
         "four workers ran: " + result.generations());
     long invocations = setup.lambda().stats(FUNCTION).invocations() - invocationsBefore;
@@ -227,7 +230,35 @@ class LogisticRegressionOnWorkersTest {
     return keys;
   }
 
-  /** A file of /proc/PID, empty once the process is gone. */
+  /**
+   * A linear SVM, the same options on the same data, meets the same bar against liblinear's L2-loss SVM ({@code -s
+   * 1}) at its best C: the workers descend the squared hinge, the monitor watches it, the model written is an SVM's.
+   */
+  @Test
+  void aLinearSvmOnTwoLambdaWorkersComesWithinTwoPercentOfLiblinearsL2LossSvm() throws Exception {
+    Pipeline p = Pipeline.create(setup.options());
+    String model = ROOT + "/models/svm.bin";
+    p.apply("Train", ReadDataset.from(ROOT + "/train"))
+        .apply(LinearSvm.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
+            .workers(2)
+            .learningRate(0.05f)
+            .epsilon(1e-4)
+            .window(6)
+            .evalInterval(Duration.ofMillis(250))
+            .timeout(Duration.ofSeconds(150))
+            .modelTo(model));
+    p.run().waitUntilFinish();
+    LinearModel svm = LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(model)), model);
+    assertEquals(LinearLoss.SQUARED_HINGE, svm.loss());
+    List<SparseRow> train = DatasetReader.readAll(DataTesting.store(), DataTesting.dataset(ROOT + "/train"));
+    Liblinear.Optimum optimum =
+        Liblinear.bestOf(LinearLoss.SQUARED_HINGE, train, Arrays.asList(setup.testRows()), 0.01, 0.1, 1);
+    double loss = svm.evaluate(setup.testRows()).loss();
+    System.out.printf("linear SVM on Lambda workers: test squared hinge %.5f, liblinear -s 1 %.5f (C = %s)%n", loss,
+        optimum.test().loss(), optimum.c());
+    assertTrue(loss <= optimum.test().loss() * BAR, loss + " is not within 2% of " + optimum.test().loss());
+  }
+
   @Test
   void workersHandOverAtTheirLifetimeAndResumeWhereTheyStopped() {
     TrainResult result =
@@ -309,7 +340,7 @@ class LogisticRegressionOnWorkersTest {
   void aTrainingWhoseDriverJvmWasKilledResumesFromItsSnapshotsThroughAShardKilledTwiceAndMeetsTheBar()
       throws Exception {
     String model = ROOT + "/models/resumed.bin";
-    S3Path checkpoint = LogisticRegressionOnWorkers.checkpointOf(S3Path.parse(model));
+    S3Path checkpoint = LinearTrainingOnWorkers.checkpointOf(S3Path.parse(model));
     Path log = DataTesting.DIR.resolve("driver-to-kill.log");
     String modelName;
     try (ChildProcess driver = ChildJvm.mainClass(TrainingDriverToKill.class)
@@ -381,7 +412,7 @@ class LogisticRegressionOnWorkersTest {
     assertTrue(result.resumedAtUpdates() > 0, "the model came back with the killed run's progress");
     assertEquals(result.resumedAtUpdates(), result.curve().get(0).updates(),
         "the curve continues from the snapshots' updates: " + result.curve().get(0));
-    assertTrue(result.curve().get(0).validationLogloss() < Math.log(2) * 0.95,
+    assertTrue(result.curve().get(0).validationLoss() < Math.log(2) * 0.95,
         "the first evaluation is of the trained model, not of an untrained one: " + result.curve().get(0));
     for (int w = 0; w < 2; w++) {
       GenerationRecord first = result.generationsOf(w).get(0);

@@ -14,7 +14,7 @@ import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.BinaryMetrics;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.WireValues;
 import dev.stratus.store.S3Path;
 import java.nio.file.Path;
@@ -84,8 +84,8 @@ public class LogisticRegressionTest {
     PAssert.thatSingleton(evaluated)
         .satisfies(
             m -> {
-              assertTrue("no better than the base rate: " + m, m.logloss() < baseRate);
-              assertTrue("better than the planted model? " + m, m.logloss() > floor - 0.02);
+              assertTrue("no better than the base rate: " + m, m.loss() < baseRate);
+              assertTrue("better than the planted model? " + m, m.loss() > floor - 0.02);
               return null;
             });
     p.run().waitUntilFinish();
@@ -93,11 +93,11 @@ public class LogisticRegressionTest {
     Dataset train = DataTesting.dataset("s3://tests/lr/raw-minmax-train");
     Dataset test = DataTesting.dataset("s3://tests/lr/raw-minmax-test-test");
     List<SparseRow> testRows = DatasetReader.readAll(DataTesting.store(), test);
-    LogisticModel model =
-        LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse("s3://tests/lr/model.bin")), "model");
-    double ours = model.evaluate(testRows.toArray(new SparseRow[0])).logloss();
+    LinearModel model =
+        LinearModel.fromBytes(DataTesting.store().get(S3Path.parse("s3://tests/lr/model.bin")), "model");
+    double ours = model.evaluate(testRows.toArray(new SparseRow[0])).loss();
     double optimum =
-        Liblinear.bestOf(DatasetReader.readAll(DataTesting.store(), train), testRows, 0.1, 1, 10).test().logloss();
+        Liblinear.bestOf(DatasetReader.readAll(DataTesting.store(), train), testRows, 0.1, 1, 10).test().loss();
     System.out.printf(
         "Criteo-like data: test logloss %.5f, liblinear optimum %.5f (ratio %.4f), planted model %.5f%n",
         ours, optimum, ours / optimum, generated.bayesLogloss());
@@ -105,10 +105,10 @@ public class LogisticRegressionTest {
 
     // the test curve was measured on the test rows, and the model kept is the one best on the validation rows
     List<CurvePoint> curve = TRAINED.get().curve();
-    assertTrue("a test loss at every point", curve.stream().allMatch(q -> Double.isFinite(q.testLogloss())));
-    assertTrue("two sets, two losses", curve.stream().anyMatch(q -> q.testLogloss() != q.validationLogloss()));
-    CurvePoint chosen = curve.stream().min(Comparator.comparingDouble(CurvePoint::validationLogloss)).orElseThrow();
-    assertEquals(ours, chosen.testLogloss(), 1e-9);
+    assertTrue("a test loss at every point", curve.stream().allMatch(q -> Double.isFinite(q.testLoss())));
+    assertTrue("two sets, two losses", curve.stream().anyMatch(q -> q.testLoss() != q.validationLoss()));
+    CurvePoint chosen = curve.stream().min(Comparator.comparingDouble(CurvePoint::validationLoss)).orElseThrow();
+    assertEquals(ours, chosen.testLoss(), 1e-9);
   }
 
   @Test

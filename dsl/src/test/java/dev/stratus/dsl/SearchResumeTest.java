@@ -97,7 +97,7 @@ class SearchResumeTest {
         assertEquals(earlier.updates(), experiment.get("updates").asLong(), "the recorded updates, not new ones");
         assertEquals(earlier.curve().size(), experiment.get("curve").size());
         for (int i = 0; i < earlier.curve().size(); i++) {
-          assertEquals(earlier.curve().get(i).validationLogloss(),
+          assertEquals(earlier.curve().get(i).validationLoss(),
               experiment.get("curve").get(i).get("validationLoss").asDouble(), "curve point " + i);
           assertEquals(earlier.curve().get(i).seconds(), experiment.get("curve").get(i).get("seconds").asDouble());
         }

@@ -12,7 +12,7 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.tls.ShardCertificate;
 import dev.stratus.store.S3Path;
@@ -126,7 +126,7 @@ class ShardTlsOptionsTest {
             .timeout(Duration.ofSeconds(30))
             .modelTo(model));
     p.run().waitUntilFinish();
-    return LogisticModel.fromBytes(DataTesting.store().get(S3Path.parse(model)), model).evaluate(test).logloss();
+    return LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(model)), model).evaluate(test).loss();
   }
 
   private static ShardAccess access(String... args) throws Exception {

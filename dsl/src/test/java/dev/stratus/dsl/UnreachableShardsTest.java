@@ -60,10 +60,10 @@ class UnreachableShardsTest {
   void workersOnThisMachineOrShardsElsewhereAreNotRefused() {
     LambdaTrainingSetup.StoreOptionsAndRunner options = PipelineOptionsFactory.fromArgs(
         "--psEndpoints=10.1.2.3:7070, 192.168.7.8:7070").as(LambdaTrainingSetup.StoreOptionsAndRunner.class);
-    LogisticRegressionOnWorkers.refuseUnreachableShards(options, workers(false));
+    LinearTrainingOnWorkers.refuseUnreachableShards(options, workers(false));
     LambdaTrainingSetup.StoreOptionsAndRunner local =
         PipelineOptionsFactory.create().as(LambdaTrainingSetup.StoreOptionsAndRunner.class);
-    LogisticRegressionOnWorkers.refuseUnreachableShards(local, workers(true));
+    LinearTrainingOnWorkers.refuseUnreachableShards(local, workers(true));
   }
 
   /** The refusal's message, after checking that it came at once (a network call would have taken far longer). */

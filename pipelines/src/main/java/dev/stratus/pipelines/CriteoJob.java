@@ -245,8 +245,8 @@ public final class CriteoJob {
                   + "stopped: %s after %,d updates at %,.0f updates/s; %d worker generations; worker stall %.2f s%n"
                   + "median ms per iteration: get model %.3f, get minibatch %.3f, compute gradient %.3f, send"
                   + " gradient %.3f%n",
-              test.logloss(), floor, test.logloss() - floor, test.auc(), test.accuracy(), test.count(),
-              r.validationMetrics().logloss(), r.stopReason(), r.updates(), r.updatesPerSecond(),
+              test.loss(), floor, test.loss() - floor, test.auc(), test.accuracy(), test.count(),
+              r.validationMetrics().loss(), r.stopReason(), r.updates(), r.updatesPerSecond(),
               r.workerGenerations(), r.stallSeconds(),
               r.stepTimes().medianMillis(StepTimes.Step.GET_MODEL),
               r.stepTimes().medianMillis(StepTimes.Step.GET_MINIBATCH),

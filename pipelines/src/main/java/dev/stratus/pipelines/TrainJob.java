@@ -176,7 +176,7 @@ public final class TrainJob {
     try {
       Result result = run(args);
       System.out.printf(Locale.ROOT, "test set: %,d rows, logloss %.5f, AUC %.4f, accuracy %.4f%nmodel: %s%nmetrics: %s%n",
-          result.testMetrics().count(), result.testMetrics().logloss(), result.testMetrics().auc(),
+          result.testMetrics().count(), result.testMetrics().loss(), result.testMetrics().auc(),
           result.testMetrics().accuracy(), result.model(), result.metricsLocation());
       if (result.searchResult() != null) {
         System.out.println("search result: " + result.searchResult());

@@ -75,7 +75,7 @@ class TrainJobTest {
     BinaryMetrics test = result.testMetrics();
     assertEquals(0.2 * ROWS, test.count(), 0.2 * ROWS * 0.2, "the test set is the rows neither trained nor validated on");
     assertTrue(test.auc() > plantedAuc - 0.05, "test AUC " + test.auc() + " far below the planted model's " + plantedAuc);
-    assertTrue(test.logloss() < Math.log(2), "no better than a coin: " + test);
+    assertTrue(test.loss() < Math.log(2), "no better than a coin: " + test);
     ObjectStore store = ObjectStore.of(StoreSpec.embedded(dir.resolve("store")));
     assertTrue(store.exists(S3Path.parse("s3://jobs/planted/model.bin")));
     String json = new String(store.get(S3Path.parse(result.metricsLocation())), StandardCharsets.UTF_8);

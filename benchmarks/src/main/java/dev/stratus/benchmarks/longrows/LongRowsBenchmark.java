@@ -51,7 +51,7 @@ public final class LongRowsBenchmark {
   private LongRowsBenchmark() {}
 
   /** One training's figures, as {@link LongRowsTraining} prints them. */
-  record Run(double updatesPerSecond, double logloss, double auc, long updates, double getModel, double getMinibatch,
+  record Run(double updatesPerSecond, double loss, double auc, long updates, double getModel, double getMinibatch,
       double computeGradient, double sendGradient) {
     static Run parse(String line) {
       String[] f = line.trim().split(" ");
@@ -108,7 +108,7 @@ public final class LongRowsBenchmark {
           Run r = train(builds.get(build), dataDir, root, workers, seconds);
           runs.computeIfAbsent(build + " " + workers, k -> new ArrayList<>()).add(r);
           System.out.printf(Locale.ROOT, "| %d | %d | %s | %,.0f | %.5f | %.4f | %,d | %.4f | %.4f | %.4f | %.4f |%n",
-              round, workers, build, r.updatesPerSecond(), r.logloss(), r.auc(), r.updates(), r.getModel(),
+              round, workers, build, r.updatesPerSecond(), r.loss(), r.auc(), r.updates(), r.getModel(),
               r.getMinibatch(), r.computeGradient(), r.sendGradient());
         }
       }

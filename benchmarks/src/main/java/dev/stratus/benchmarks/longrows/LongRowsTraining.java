@@ -49,7 +49,7 @@ public final class LongRowsTraining {
     }
     StepTimes t = r.stepTimes();
     System.out.println(RESULT + String.format(Locale.ROOT, "%.1f %.5f %.4f %d %.4f %.4f %.4f %.4f",
-        r.updatesPerSecond(), r.validationMetrics().logloss(), r.validationMetrics().auc(), r.updates(),
+        r.updatesPerSecond(), r.validationMetrics().loss(), r.validationMetrics().auc(), r.updates(),
         t.medianMillis(StepTimes.Step.GET_MODEL), t.medianMillis(StepTimes.Step.GET_MINIBATCH),
         t.medianMillis(StepTimes.Step.COMPUTE_GRADIENT), t.medianMillis(StepTimes.Step.SEND_GRADIENT)));
     System.exit(0);

@@ -25,7 +25,7 @@ final class Curves {
     try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(file))) {
       out.println(what + ",seconds,test_logloss");
       curves.forEach((name, curve) -> curve.forEach(p -> out.printf(Locale.ROOT, "\"%s\",%.3f,%.6f%n",
-          name.replace("\"", "\"\""), p.seconds(), p.logloss())));
+          name.replace("\"", "\"\""), p.seconds(), p.loss())));
     }
   }
 
@@ -34,7 +34,7 @@ final class Curves {
     double loss = Double.NaN;
     for (DriverModel.Point p : curve) {
       if (p.seconds() <= t) {
-        loss = p.logloss();
+        loss = p.loss();
       }
     }
     return loss;
@@ -43,7 +43,7 @@ final class Curves {
   /** Seconds until the curve first reaches {@code target}; NaN if it never does. */
   static double timeTo(List<DriverModel.Point> curve, double target) {
     for (DriverModel.Point p : curve) {
-      if (p.logloss() <= target) {
+      if (p.loss() <= target) {
         return p.seconds();
       }
     }
@@ -72,7 +72,7 @@ final class Curves {
     double end = 1;
     for (Map.Entry<String, List<DriverModel.Point>> e : curves.entrySet()) {
       double[] x = e.getValue().stream().mapToDouble(DriverModel.Point::seconds).toArray();
-      double[] y = e.getValue().stream().mapToDouble(DriverModel.Point::logloss).toArray();
+      double[] y = e.getValue().stream().mapToDouble(DriverModel.Point::loss).toArray();
       XYSeries series = chart.addSeries(e.getKey(), x, y);
       if (x.length == 1) {
         series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);

@@ -1,7 +1,8 @@
 package dev.stratus.benchmarks.paper;
 
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.List;
  */
 final class DriverModel {
   /** One point of a loss curve. */
-  record Point(double seconds, double logloss) {}
+  record Point(double seconds, double loss) {}
 
   static final float LEARNING_RATE = 0.05f;
   static final float L2 = 1e-6f;
@@ -37,7 +38,7 @@ final class DriverModel {
   }
 
   double logloss(SparseRow[] heldOut) {
-    return new LogisticModel(weights.clone()).evaluate(heldOut).logloss();
+    return new LinearModel(weights.clone(), LinearLoss.LOGISTIC).evaluate(heldOut).loss();
   }
 
   /** Evaluates the model every {@code intervalMillis} from now until {@link Monitor#stop()}. */

@@ -4,7 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.kernels.iterate.MinibatchIterator;
-import dev.stratus.kernels.sgd.LogisticGradient;
+import dev.stratus.kernels.sgd.LinearGradient;
+import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -103,7 +104,7 @@ public final class ExchangeWorker implements RequestStreamHandler {
     int[] keys = batch.keyBuffer();
     float[] weights = exchange.pull(keys, count);
     float[] gradient = new float[count];
-    LogisticGradient.compute(batch, weights, gradient);
+    LinearGradient.compute(LinearLoss.LOGISTIC, batch, weights, gradient);
     exchange.push(worker, seq, keys, gradient, count);
   }
 }

@@ -13,7 +13,8 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.reference.Liblinear;
-import dev.stratus.kernels.sgd.LogisticGradient;
+import dev.stratus.kernels.sgd.LinearGradient;
+import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
@@ -127,7 +128,7 @@ public final class Figure5Benchmark {
         data.train.rowCount(), benchmark.heldOut.length, BenchmarkData.MODEL_BITS, workers, seconds,
         topologies.stream().map(Topology::label).collect(Collectors.joining(" then ")),
         Runtime.getRuntime().availableProcessors(), loadAtStart, data.plantedLogloss,
-        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss());
+        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().loss());
     System.out.println(setting);
     String redis = Files.isExecutable(Path.of(redisBinary)) ? redisBinary : null;
     List<String> notes = new ArrayList<>();
@@ -158,7 +159,7 @@ public final class Figure5Benchmark {
       Map<String, Run> tableRows = new LinkedHashMap<>(ofTopology.getValue());
       tableRows.put(BOSEN, bosen);
       tables.append("**").append(topology.label()).append("**: ").append(where(topology)).append(".\n\n")
-          .append(table(tableRows, optimum.test().logloss(), seconds)).append('\n');
+          .append(table(tableRows, optimum.test().loss(), seconds)).append('\n');
     }
     curves.put(BOSEN, bosen.curve());
     if (runs.size() > 1) {
@@ -167,7 +168,7 @@ public final class Figure5Benchmark {
     }
     Curves.writeCsv(out.resolve("figure5.csv"), "variant", curves);
     Curves.chart(out.resolve("figure5.png"), "Figure 5: held-out logloss over time, the same SGD exchanged six ways",
-        curves, Curves.referenceLines(optimum.test().logloss(), data.plantedLogloss));
+        curves, Curves.referenceLines(optimum.test().loss(), data.plantedLogloss));
     Report.publish(out.resolve("figure5.md"), setting,
         tables + (notes.isEmpty() ? "" : String.join("\n", notes) + "\n") + "\n![Figure 5](figure5.png)\n",
         out.resolve("figure5.csv"), out.resolve("figure5.png"));
@@ -252,7 +253,7 @@ public final class Figure5Benchmark {
   private static void report(Topology topology, String name, Run run) {
     DriverModel.Point last = run.curve().get(run.curve().size() - 1);
     System.out.printf(Locale.ROOT, "%s: held-out logloss %.5f after %.1f s, %,d gradients applied (load %.1f)%n",
-        topology == null ? name : label(topology, name), last.logloss(), last.seconds(), run.gradients(),
+        topology == null ? name : label(topology, name), last.loss(), last.seconds(), run.gradients(),
         Machine.loadAverage());
   }
 
@@ -401,7 +402,7 @@ public final class Figure5Benchmark {
   private static Run ours(Deployment deployment) {
     TrainResult r = deployment.ours().get();
     List<DriverModel.Point> curve = r.curve().stream()
-        .map(p -> new DriverModel.Point(p.seconds(), p.testLogloss()))
+        .map(p -> new DriverModel.Point(p.seconds(), p.testLoss()))
         .toList();
     return new Run(curve, r.updates());
   }
@@ -430,7 +431,7 @@ public final class Figure5Benchmark {
             if (gradient.length < count) {
               gradient = new float[count * 2];
             }
-            LogisticGradient.compute(batch, pulled, gradient);
+            LinearGradient.compute(LinearLoss.LOGISTIC, batch, pulled, gradient);
             model.apply(keys, gradient, count);
             gradients.incrementAndGet();
           }
@@ -465,7 +466,7 @@ public final class Figure5Benchmark {
         md.append(Double.isNaN(loss) ? " - |" : String.format(Locale.ROOT, " %.5f |", loss));
       }
       double time = Curves.timeTo(curve, target);
-      md.append(String.format(Locale.ROOT, " %.5f | ", curve.get(curve.size() - 1).logloss()))
+      md.append(String.format(Locale.ROOT, " %.5f | ", curve.get(curve.size() - 1).loss()))
           .append(Double.isNaN(time) ? "not reached" : String.format(Locale.ROOT, "%.1f s", time)).append(" | ");
       if (Double.isNaN(ours)) {
         md.append("- (ours did not reach it)");

@@ -66,7 +66,7 @@ public final class PeersBenchmark {
     String liblinearName = "liblinear-train -s 0, best C of " + Arrays.toString(LambdaTraining.LIBLINEAR_C);
     try {
       Liblinear.Optimum best = Liblinear.bestOf(train, test, LambdaTraining.LIBLINEAR_C);
-      optimum = best.test().logloss();
+      optimum = best.test().loss();
       bestC = best.c();
       liblinearName = "liblinear-train -s 0, best C of " + Arrays.toString(LambdaTraining.LIBLINEAR_C) + " (C = "
           + best.c() + ")";
@@ -115,7 +115,7 @@ public final class PeersBenchmark {
 
   /** Our test curve: the monitor watched the validation split, never these rows. */
   private static Peer ours(TrainResult r) {
-    return new Peer(r.curve().stream().map(p -> new DriverModel.Point(p.seconds(), p.testLogloss())).toList(),
+    return new Peer(r.curve().stream().map(p -> new DriverModel.Point(p.seconds(), p.testLoss())).toList(),
         null);
   }
 
@@ -178,7 +178,7 @@ public final class PeersBenchmark {
       }
       DriverModel.Point last = peer.curve().get(peer.curve().size() - 1);
       double time = Curves.timeTo(peer.curve(), target);
-      md.append(String.format(Locale.ROOT, "| %s | %.5f | %.1f s | %s |%n", name, last.logloss(), last.seconds(),
+      md.append(String.format(Locale.ROOT, "| %s | %.5f | %.1f s | %s |%n", name, last.loss(), last.seconds(),
           Double.isNaN(time) ? "not reached" : String.format(Locale.ROOT, "%.1f s", time)));
     });
     return md.toString();

@@ -23,7 +23,7 @@ import java.util.Map;
  * rows that neither training saw; a separate validation split is what each training evaluated and kept its model by.
  */
 final class ValuesTraining {
-  private record Outcome(TrainResult result, double bytesPerUpdate, double testLogloss, double seconds) {}
+  private record Outcome(TrainResult result, double bytesPerUpdate, double testLoss, double seconds) {}
 
   private ValuesTraining() {}
 
@@ -41,11 +41,11 @@ final class ValuesTraining {
     System.out.println("| values | updates | seconds | bytes/update | test logloss |");
     System.out.println("|---|---|---|---|---|");
     outcomes.forEach((values, o) -> System.out.printf(Locale.ROOT, "| %s | %,d | %.1f | %,.0f | %.5f |%n", values,
-        o.result().updates(), o.seconds(), o.bytesPerUpdate(), o.testLogloss()));
+        o.result().updates(), o.seconds(), o.bytesPerUpdate(), o.testLoss()));
     Outcome full = outcomes.get(WireValues.FLOAT32);
     Outcome half = outcomes.get(WireValues.FLOAT16);
     System.out.printf(Locale.ROOT, "%nfloat16/float32: %.2fx bytes per update, test logloss %+.3f%%%n",
-        half.bytesPerUpdate() / full.bytesPerUpdate(), 100 * (half.testLogloss() / full.testLogloss() - 1));
+        half.bytesPerUpdate() / full.bytesPerUpdate(), 100 * (half.testLoss() / full.testLoss() - 1));
   }
 
   private static Outcome train(BenchmarkData data, SparseRow[] validation, SparseRow[] test, WireValues values)
@@ -66,7 +66,7 @@ final class ValuesTraining {
         }
       }
       return new Outcome(result, (double) bytes / Math.max(1, result.updates()),
-          data.keptModelOn(result, test).logloss(), seconds);
+          data.keptModelOn(result, test).loss(), seconds);
     }
   }
 }

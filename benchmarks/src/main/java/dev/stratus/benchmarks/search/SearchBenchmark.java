@@ -122,7 +122,7 @@ public final class SearchBenchmark {
       @Override
       public void evaluated(int id, CurvePoint point) {
         synchronized (seen) {
-          seen.add(new double[] {(System.nanoTime() - start) / 1e9, point.validationLogloss()});
+          seen.add(new double[] {(System.nanoTime() - start) / 1e9, point.validationLoss()});
         }
       }
     };

@@ -9,7 +9,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.sgd.BinaryMetrics;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -101,7 +101,7 @@ public final class BenchmarkData {
 
   /** The model {@code result} kept (written to this store) measured on {@code rows}: its test figures. */
   public BinaryMetrics keptModelOn(TrainResult result, SparseRow[] rows) {
-    return LogisticModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
+    return LinearModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
   }
 
   /** The first {@code limit} validation rows, in memory. */

@@ -52,7 +52,7 @@ public final class FaultsBenchmark {
    */
   static final float LEARNING_RATE = 0.03f;
   private static final int[] INTERVALS = {1, 5, 20};
-  /** What LogisticRegressionOnWorkers prints as the training starts: its curve's zero, near enough. */
+  /** What LinearTrainingOnWorkers prints as the training starts: its curve's zero, near enough. */
   private static final String TRAINING_STARTS = "training on ";
   /** How long a driver may take to start training (a JVM, the Lambda service, cold environments, shards). */
   private static final long START_BOUND_SECONDS = 180;
@@ -128,13 +128,13 @@ public final class FaultsBenchmark {
     Liblinear.Optimum optimum = Liblinear.bestOf(DatasetReader.readAll(data.store, data.train), Arrays.asList(test),
         LambdaTraining.LIBLINEAR_C);
     Settings settings = new Settings(rows, workers, shards, seconds, data.store,
-        optimum.test().logloss() * 1.01);
+        optimum.test().loss() * 1.01);
     System.out.printf(Locale.ROOT, "%,d training rows, %,d validation rows for the monitor, %,d test rows for the"
             + " target, 2^%d features; %d Lambda workers, %d shard processes, AdaGrad %.2f, budget %d s a training;"
             + " liblinear-train -s 0, best C of %s: C = %s, test logloss %.5f, target %.5f; faults at %.0f%% of the"
             + " no-fault training's time to the target%n",
         data.train.rowCount(), data.validation.rowCount(), test.length, BenchmarkData.MODEL_BITS, workers, shards, LEARNING_RATE, seconds,
-        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss(), settings.target(),
+        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().loss(), settings.target(),
         100 * killAt);
 
     int every = ShardConfig.DEFAULT_SNAPSHOT_EVERY_SECONDS;
@@ -293,7 +293,7 @@ public final class FaultsBenchmark {
           o.interval(), o.fault().label, at, format(o.toTarget(), "%.1f"),
           o.fault() == Fault.NONE ? "" : format(o.toTarget() / none.toTarget(), "%.2fx"),
           o.fault() == Fault.NONE ? "" : format(delay, "%+.1f"), o.start(), age, lost, goal, workingRate(r),
-          r.validationMetrics().logloss());
+          r.validationMetrics().loss());
     }
     System.out.println("""
 

@@ -137,7 +137,7 @@ public final class LambdaTraining {
   /** Seconds until the test curve first reaches {@code target}, or NaN if it never does. */
   public static double timeToTarget(TrainResult r, double target) {
     for (CurvePoint p : r.curve()) {
-      if (p.testLogloss() <= target) {
+      if (p.testLoss() <= target) {
         return p.seconds();
       }
     }

@@ -68,7 +68,7 @@ public final class LambdaTrainingBenchmark {
         data.train.rowCount(), validation.length, test.length, BenchmarkData.MODEL_BITS,
         Runtime.getRuntime().availableProcessors(),
         Machine.loadAverage(),
-        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().logloss(), (System.nanoTime() - liblinearStart) / 1e9,
+        Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().loss(), (System.nanoTime() - liblinearStart) / 1e9,
         seconds, lifetime);
 
     System.out.println("| run | kept model's test logloss | updates | updates/s | time to within 1% of liblinear |"
@@ -76,7 +76,7 @@ public final class LambdaTrainingBenchmark {
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     if (topologies.contains(Topology.LOOPBACK)) {
       TrainResult direct = inJvm(data, validation, test, seconds, lifetime);
-      double directTime = LambdaTraining.timeToTarget(direct, optimum.test().logloss() * 1.01);
+      double directTime = LambdaTraining.timeToTarget(direct, optimum.test().loss() * 1.01);
       row("DirectRunner in-JVM, 4 threads", direct, data.keptModelOn(direct, test), optimum, directTime, -1, -1);
       try (LocalLambdaService lambda = LocalLambdaService.start()) {
         LambdaTraining.registerWorkerFunction(lambda);
@@ -85,7 +85,7 @@ public final class LambdaTrainingBenchmark {
           TrainResult r = LambdaTraining.train(lambda, data, workers, seconds, lifetime, 0.05f);
           FunctionStats after = lambda.stats(LambdaTraining.FUNCTION);
           row(lambdaWorkers(workers) + ", loopback", r, data.keptModelOn(r, test), optimum,
-              LambdaTraining.timeToTarget(r, optimum.test().logloss() * 1.01),
+              LambdaTraining.timeToTarget(r, optimum.test().loss() * 1.01),
               after.invocations() - before.invocations(), after.coldStarts() - before.coldStarts());
         }
       }
@@ -97,7 +97,7 @@ public final class LambdaTrainingBenchmark {
         for (int workers : WORKERS) {
           TrainResult r = LambdaTraining.train(cloud, data, workers, seconds, lifetime, 0.05f);
           row(lambdaWorkers(workers) + ", cloud", r, data.keptModelOn(r, test), optimum,
-              LambdaTraining.timeToTarget(r, optimum.test().logloss() * 1.01), -1, -1);
+              LambdaTraining.timeToTarget(r, optimum.test().loss() * 1.01), -1, -1);
         }
       }
     }
@@ -115,9 +115,9 @@ public final class LambdaTrainingBenchmark {
 
   private static void row(String name, TrainResult r, BinaryMetrics keptOnTest, Liblinear.Optimum optimum,
       double toTarget, long invocations, long coldStarts) {
-    double kept = keptOnTest.logloss();
+    double kept = keptOnTest.loss();
     System.out.printf("| %s | %.5f (%.4fx optimum) | %,d | %,.0f | %s | %d | %.1f%% | %s | %s |%n", name, kept,
-        kept / optimum.test().logloss(), r.updates(), r.updatesPerSecond(),
+        kept / optimum.test().loss(), r.updates(), r.updatesPerSecond(),
         Double.isNaN(toTarget) ? "not reached" : String.format("%.1f s", toTarget), r.workerGenerations(),
         100 * launchShare(r), invocations < 0 ? "-" : String.valueOf(invocations),
         coldStarts < 0 ? "-" : String.valueOf(coldStarts));

@@ -68,9 +68,9 @@ public final class SgdKernelBenchmark {
       BinaryMetrics m = sgd.model().evaluate(test);
       double examples = (double) train.length * epochs / seconds;
       System.out.printf(
-          "| Stratus | AdaGrad lr=%s, minibatch %d | %,.0f | %.5f |%n", rate, batch, examples, m.logloss());
-      if (Double.isNaN(oursLoss) || m.logloss() < oursLoss) {
-        oursLoss = m.logloss();
+          "| Stratus | AdaGrad lr=%s, minibatch %d | %,.0f | %.5f |%n", rate, batch, examples, m.loss());
+      if (Double.isNaN(oursLoss) || m.loss() < oursLoss) {
+        oursLoss = m.loss();
         oursRate = examples;
       }
     }
@@ -94,7 +94,7 @@ public final class SgdKernelBenchmark {
     Liblinear.Optimum optimum = Liblinear.bestOf(trainList, testList, 0.1, 1);
     System.out.printf(
         "| liblinear -s 0 (exact optimum) | C=%s | %,.0f | %.5f |%n",
-        optimum.c(), train.length / optimum.trainSeconds(), optimum.test().logloss());
+        optimum.c(), train.length / optimum.trainSeconds(), optimum.test().loss());
     double toLoss = secondsToReach(sklearnLoss, features, train, test);
     double sklearnSeconds = (double) train.length * epochs / sklearnRate;
     System.out.printf(
@@ -106,7 +106,7 @@ public final class SgdKernelBenchmark {
         "%nbest of each: Stratus %,.0f examples/s at logloss %.5f; scikit-learn %,.0f examples/s at logloss %.5f%n"
             + "speed ratio Stratus / scikit-learn: %.2fx; logloss gap to the optimum: Stratus %+.5f, scikit-learn %+.5f%n",
         oursRate, oursLoss, sklearnRate, sklearnLoss, oursRate / sklearnRate,
-        oursLoss - optimum.test().logloss(), sklearnLoss - optimum.test().logloss());
+        oursLoss - optimum.test().loss(), sklearnLoss - optimum.test().loss());
     Machine.printLoad("at the end");
     System.exit(0);
   }
@@ -120,7 +120,7 @@ public final class SgdKernelBenchmark {
         long start = System.nanoTime();
         sgd.pass(train, from, Math.min(train.length, from + 10_000), 1);
         trainingNanos += System.nanoTime() - start;
-        if (sgd.model().evaluate(test).logloss() <= target) {
+        if (sgd.model().evaluate(test).loss() <= target) {
           return trainingNanos / 1e9;
         }
       }

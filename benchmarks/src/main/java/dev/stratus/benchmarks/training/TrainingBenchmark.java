@@ -67,7 +67,7 @@ public final class TrainingBenchmark {
     System.out.println("|---|---|---|---|---|---|");
     byWorkers.forEach((w, r) -> {
       BinaryMetrics kept = data.keptModelOn(r, test);
-      System.out.printf("| %d | %.5f | %.4f | %,d | %,.0f | %.2f |%n", w, kept.logloss(), kept.auc(), r.updates(),
+      System.out.printf("| %d | %.5f | %.4f | %,d | %,.0f | %.2f |%n", w, kept.loss(), kept.auc(), r.updates(),
           r.updatesPerSecond(), r.stallSeconds());
     });
     Path out = BenchmarkData.home().resolve("results");
@@ -81,8 +81,8 @@ public final class TrainingBenchmark {
     System.out.printf(
         "One worker in its own JVM with a 128 MB heap (-Xmx128m), as a 128 MB Lambda: kept model's test logloss"
             + " %.5f, %,.0f updates/s, stall %.2f s (the 1-worker thread run above: %.5f, %,.0f updates/s)%n%n",
-        data.keptModelOn(small, test).logloss(), small.updatesPerSecond(), small.stallSeconds(),
-        data.keptModelOn(byWorkers.get(1), test).logloss(), byWorkers.get(1).updatesPerSecond());
+        data.keptModelOn(small, test).loss(), small.updatesPerSecond(), small.stallSeconds(),
+        data.keptModelOn(byWorkers.get(1), test).loss(), byWorkers.get(1).updatesPerSecond());
 
     System.out.println("Median milliseconds per iteration step, 1 worker (the paper's Figure 6):");
     System.out.println("| minibatch | get model | get minibatch | compute gradient | send gradient | iterations/s |");
@@ -132,7 +132,7 @@ public final class TrainingBenchmark {
       byWorkers.forEach(
           (w, r) -> {
             for (CurvePoint p : r.curve()) {
-              out.printf("%d,%.3f,%d,%.6f,%.6f%n", w, p.seconds(), p.updates(), p.validationLogloss(), p.testLogloss());
+              out.printf("%d,%.3f,%d,%.6f,%.6f%n", w, p.seconds(), p.updates(), p.validationLoss(), p.testLoss());
             }
           });
     }
@@ -152,7 +152,7 @@ public final class TrainingBenchmark {
     for (Map.Entry<Integer, TrainResult> e : byWorkers.entrySet()) {
       List<CurvePoint> curve = e.getValue().curve();
       double[] x = curve.stream().mapToDouble(CurvePoint::seconds).toArray();
-      double[] y = curve.stream().mapToDouble(CurvePoint::testLogloss).toArray();
+      double[] y = curve.stream().mapToDouble(CurvePoint::testLoss).toArray();
       chart.addSeries(e.getKey() + (e.getKey() == 1 ? " worker" : " workers"), x, y);
       end = Math.max(end, x[x.length - 1]);
     }

@@ -120,7 +120,7 @@ public sealed interface Scheduler extends Serializable
      * factor times the best. Only evaluations after new updates count: while workers start, nothing is learnt.
      */
     boolean diverged(CurvePoint point, int window) {
-      double loss = point.validationLogloss();
+      double loss = point.validationLoss();
       if (!Double.isFinite(loss)) {
         return true;
       }
@@ -210,8 +210,8 @@ public sealed interface Scheduler extends Serializable
     @Override
     public synchronized StopReason observe(int experiment, CurvePoint point) {
       Progress progress = experiments.computeIfAbsent(experiment, e -> new Progress());
-      if (Double.isFinite(point.validationLogloss())) {
-        progress.best = Math.min(progress.best, point.validationLogloss());
+      if (Double.isFinite(point.validationLoss())) {
+        progress.best = Math.min(progress.best, point.validationLoss());
       }
       double best = progress.best;
       double spent = settings.budget().spentAt(point);

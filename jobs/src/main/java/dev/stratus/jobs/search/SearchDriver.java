@@ -263,11 +263,11 @@ public final class SearchDriver {
       TrainResult trained = job.run(modelPath);
       double seconds = (System.nanoTime() - start) / 1e9;
       List<CurvePoint> curve = trained.curve();
-      double last = curve.isEmpty() ? Double.NaN : curve.get(curve.size() - 1).validationLogloss();
+      double last = curve.isEmpty() ? Double.NaN : curve.get(curve.size() - 1).validationLoss();
       double gbSeconds = Prices.gbSeconds(trained, workerMemoryMb);
       long requests = trained.workerGenerations();
       return new ExperimentResult(experiment.id(), experiment.parameters(), trained.stopReason(),
-          trained.validationMetrics().logloss(), last, curve, seconds, trained.updates(), requests, gbSeconds,
+          trained.validationMetrics().loss(), last, curve, seconds, trained.updates(), requests, gbSeconds,
           prices.lambda(gbSeconds, requests), trained.modelPath(), null, resumed);
     } catch (CannotResumeException e) {
       if (resume) {

@@ -84,7 +84,7 @@ public record SearchResult(
         ObjectNode p = curve.addObject();
         p.put("seconds", point.seconds());
         p.put("updates", point.updates());
-        number(p, "validationLoss", point.validationLogloss());
+        number(p, "validationLoss", point.validationLoss());
       }
     }
     try {

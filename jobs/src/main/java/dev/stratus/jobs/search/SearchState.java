@@ -84,8 +84,8 @@ public final class SearchState implements SearchListener {
   public synchronized void evaluated(int id, CurvePoint point) {
     Entry entry = entry(id);
     entry.curve.add(point);
-    if (Double.isFinite(point.validationLogloss())) {
-      entry.bestLoss = Math.min(entry.bestLoss, point.validationLogloss());
+    if (Double.isFinite(point.validationLoss())) {
+      entry.bestLoss = Math.min(entry.bestLoss, point.validationLoss());
     }
   }
 
@@ -169,7 +169,7 @@ public final class SearchState implements SearchListener {
     node.put("state", entry.state());
     List<CurvePoint> curve = entry.curve;
     CurvePoint last = curve.isEmpty() ? null : curve.get(curve.size() - 1);
-    number(node, "currentLoss", last == null ? Double.NaN : last.validationLogloss());
+    number(node, "currentLoss", last == null ? Double.NaN : last.validationLoss());
     number(node, "bestLoss", entry.bestLoss);
     node.put("updates", result != null ? result.updates() : last == null ? 0 : last.updates());
     node.put("updatesPerSecond", running ? recentRate(curve) : 0);
@@ -196,8 +196,8 @@ public final class SearchState implements SearchListener {
       ArrayNode p = points.addArray();
       p.add(point.seconds());
       p.add(point.updates());
-      if (Double.isFinite(point.validationLogloss())) {
-        p.add(point.validationLogloss());
+      if (Double.isFinite(point.validationLoss())) {
+        p.add(point.validationLoss());
       } else {
         p.addNull();
       }

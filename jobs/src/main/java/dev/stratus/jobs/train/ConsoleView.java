@@ -86,7 +86,7 @@ public final class ConsoleView implements AutoCloseable {
       row.updatesPerSecond = (point.updates() - row.last.updates()) / (point.seconds() - row.last.seconds());
     }
     row.last = point;
-    row.loss = point.validationLogloss();
+    row.loss = point.validationLoss();
     row.seconds = point.seconds();
     row.changed = true;
     draw(false);

@@ -6,13 +6,13 @@ import java.io.Serializable;
  * One evaluation of the model during training: on the validation set the monitor judges, and on the test set when the
  * training was given one for its curve ({@code TrainingDriver.testCurveOn}).
  *
- * @param testLogloss the loss on the test curve's rows, NaN without them; nothing stops or chooses by it
+ * @param testLoss the loss on the test curve's rows, NaN without them; nothing stops or chooses by it
  */
-public record CurvePoint(double seconds, long updates, double validationLogloss, double validationAuc,
-    double testLogloss) implements Serializable {
+public record CurvePoint(double seconds, long updates, double validationLoss, double validationAuc,
+    double testLoss) implements Serializable {
 
   /** A point of a training without a test curve. */
-  public CurvePoint(double seconds, long updates, double validationLogloss, double validationAuc) {
-    this(seconds, updates, validationLogloss, validationAuc, Double.NaN);
+  public CurvePoint(double seconds, long updates, double validationLoss, double validationAuc) {
+    this(seconds, updates, validationLoss, validationAuc, Double.NaN);
   }
 }

@@ -28,7 +28,7 @@ public final class LossMonitor {
   /** Records an evaluation; returns why to stop now, or null to go on. */
   public StopReason observe(CurvePoint point) {
     curve.add(point);
-    if (!Double.isFinite(point.validationLogloss())) {
+    if (!Double.isFinite(point.validationLoss())) {
       return StopReason.DIVERGED;
     }
     if (point.seconds() >= timeoutSeconds) {
@@ -44,16 +44,16 @@ public final class LossMonitor {
     }
     double bestBefore = Double.POSITIVE_INFINITY;
     for (int i = 0; i < n - window; i++) {
-      bestBefore = Math.min(bestBefore, judged.get(i).validationLogloss());
+      bestBefore = Math.min(bestBefore, judged.get(i).validationLoss());
     }
     boolean rising = true;
     double bestRecent = Double.POSITIVE_INFINITY;
     for (int i = n - window; i < n; i++) {
-      double loss = judged.get(i).validationLogloss();
+      double loss = judged.get(i).validationLoss();
       bestRecent = Math.min(bestRecent, loss);
-      rising &= loss > judged.get(i - 1).validationLogloss();
+      rising &= loss > judged.get(i - 1).validationLoss();
     }
-    if (rising && point.validationLogloss() > DIVERGENCE_FACTOR * bestBefore) {
+    if (rising && point.validationLoss() > DIVERGENCE_FACTOR * bestBefore) {
       return StopReason.DIVERGED;
     }
     // epsilon 0 asks for no convergence stop at all: a window worse than the best before it is noise, not a plateau

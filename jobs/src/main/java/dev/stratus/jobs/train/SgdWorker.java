@@ -1,7 +1,8 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.kernels.iterate.MinibatchIterator;
-import dev.stratus.kernels.sgd.LogisticGradient;
+import dev.stratus.kernels.sgd.LinearGradient;
+import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
@@ -28,6 +29,7 @@ import java.util.function.Supplier;
 public final class SgdWorker {
   private final PsClient ps;
   private final PsModel model;
+  private final LinearLoss loss;
   private final MinibatchIterator batches;
   private final Semaphore pushSlots;
   private final int maxPushesInFlight;
@@ -35,9 +37,11 @@ public final class SgdWorker {
   private final AtomicReference<Throwable> pushFailure = new AtomicReference<>();
   private final LongAdder lostPushes = new LongAdder();
 
-  public SgdWorker(PsClient ps, PsModel model, MinibatchIterator batches, int maxPushesInFlight) {
+  /** @param loss the loss whose gradient the worker descends */
+  public SgdWorker(PsClient ps, PsModel model, LinearLoss loss, MinibatchIterator batches, int maxPushesInFlight) {
     this.ps = ps;
     this.model = model;
+    this.loss = loss;
     this.batches = batches;
     this.maxPushesInFlight = maxPushesInFlight;
     this.pushSlots = new Semaphore(maxPushesInFlight);
@@ -68,7 +72,7 @@ public final class SgdWorker {
         if (gradient.length < keys.length) {
           gradient = new float[keys.length * 2];
         }
-        LogisticGradient.compute(batch, weights, gradient);
+        LinearGradient.compute(loss, batch, weights, gradient);
         long t3 = System.nanoTime();
         pushSlots.acquire();
         rethrowPushFailure();

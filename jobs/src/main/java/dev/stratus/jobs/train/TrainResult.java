@@ -9,7 +9,7 @@ import java.util.List;
  * fast. The validation set chose the model (early stopping keeps the best evaluation), so its figures are optimistic:
  * report a test set's, from {@code Evaluate}.
  *
- * @param modelPath the model object in the store ({@code LogisticModel} bytes)
+ * @param modelPath the model object in the store ({@code LinearModel} bytes)
  * @param validationMetrics the kept model on the validation set
  * @param curve validation loss over time
  * @param generations every worker generation, in the order they ended

@@ -4,7 +4,7 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.sgd.BinaryMetrics;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
@@ -141,7 +141,7 @@ public final class TrainingDriver implements AutoCloseable {
 
   /**
    * Also evaluates the model on {@code testRows} at every evaluation (set before {@link #run}), into the curve's
-   * {@link CurvePoint#testLogloss}: for charts beside other systems' test loss. The monitor never looks at it.
+   * {@link CurvePoint#testLoss}: for charts beside other systems' test loss. The monitor never looks at it.
    */
   public TrainingDriver testCurveOn(SparseRow[] testRows) {
     this.testCurve = testRows;
@@ -303,12 +303,12 @@ public final class TrainingDriver implements AutoCloseable {
     long updates = stopWorkers();
     recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
-    LogisticModel kept = new LogisticModel(best);
+    LinearModel kept = new LinearModel(best, spec.loss());
     store.put(modelPath, kept.toBytes());
     double seconds = secondsSinceStart();
     if (statusLines) {
       progress.accept(String.format("stopped: %s after %.1f s, %,d updates, %d worker generations; kept validation"
-          + " logloss %.5f", reason, seconds, updates, generations.size(), bestLoss));
+          + " %s %.5f", reason, seconds, updates, generations.size(), spec.loss().displayName(), bestLoss));
     }
     return new TrainResult(
         modelPath.toString(),
@@ -528,20 +528,20 @@ public final class TrainingDriver implements AutoCloseable {
       }
       throw e;
     }
-    LogisticModel evaluated = new LogisticModel(weights);
+    LinearModel evaluated = new LinearModel(weights, spec.loss());
     BinaryMetrics metrics = evaluated.evaluate(validation);
-    if (best == null || metrics.logloss() < bestLoss) {
+    if (best == null || metrics.loss() < bestLoss) {
       best = weights;
-      bestLoss = metrics.logloss();
+      bestLoss = metrics.loss();
     }
-    double testLogloss = testCurve == null ? Double.NaN : evaluated.evaluate(testCurve).logloss();
-    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.logloss(), metrics.auc(), testLogloss);
+    double testLoss = testCurve == null ? Double.NaN : evaluated.evaluate(testCurve).loss();
+    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.loss(), metrics.auc(), testLoss);
     if (statusLines) {
       progress.accept(
           String.format(
-              "%6.1f s  %,11d updates  validation logloss %.5f  AUC %.4f%s  (%d workers, %d generations ended)",
-              point.seconds(), point.updates(), point.validationLogloss(), point.validationAuc(),
-              testCurve == null ? "" : String.format("  test logloss %.5f", testLogloss), slots.length,
+              "%6.1f s  %,11d updates  validation %s %.5f  AUC %.4f%s  (%d workers, %d generations ended)",
+              point.seconds(), point.updates(), spec.loss().displayName(), point.validationLoss(), point.validationAuc(),
+              testCurve == null ? "" : String.format("  test loss %.5f", testLoss), slots.length,
               generations.size()));
     }
     return point;

@@ -1,5 +1,6 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.WireValues;
 import java.io.Serializable;
@@ -31,6 +32,7 @@ import java.io.Serializable;
  * @param prefetch workers fetch their next partitions while they compute (the default); without, a worker fetches
  *     each partition when it reaches it
  * @param wireValues how workers' pulls and pushes carry weights and gradients (float32 when null, the default)
+ * @param loss the model's loss (logistic regression when null, the default; a linear SVM's hinge or squared hinge)
  */
 public record TrainingSpec(
     int workers,
@@ -51,28 +53,37 @@ public record TrainingSpec(
     double workerLifetimeSeconds,
     int maxWorkerFailures,
     boolean prefetch,
-    WireValues wireValues)
+    WireValues wireValues,
+    LinearLoss loss)
     implements Serializable {
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
+    loss = loss == null ? LinearLoss.LOGISTIC : loss;
   }
 
-  /** A spec whose workers send float32 values, the default. */
+  /** A logistic regression's spec whose workers send float32 values, the default. */
   public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
       int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
       int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
       int maxWorkerFailures, boolean prefetch) {
     this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
         timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
-        maxWorkerFailures, prefetch, WireValues.FLOAT32);
+        maxWorkerFailures, prefetch, WireValues.FLOAT32, LinearLoss.LOGISTIC);
   }
 
   /** This spec with workers sending {@code values}. */
   public TrainingSpec withWireValues(WireValues values) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, values);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, loss);
+  }
+
+  /** This spec training a model of {@code newLoss}. */
+  public TrainingSpec withLoss(LinearLoss newLoss) {
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
+        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, newLoss);
   }
 
   /** A spec whose workers prefetch, the default. */

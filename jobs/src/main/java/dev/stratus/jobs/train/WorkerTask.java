@@ -73,7 +73,7 @@ public record WorkerTask(
                 .prefetchBudgetBytes(TrainingSpec.prefetchBudgetBytes(memoryMb))
                 .build()) {
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
-      SgdWorker worker = new SgdWorker(ps, model, batches, spec.maxPushesInFlight());
+      SgdWorker worker = new SgdWorker(ps, model, spec.loss(), batches, spec.maxPushesInFlight());
       WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation, start);
       Supplier<MinibatchIterator.Position> position = worker::position;
       boolean dataEnded =

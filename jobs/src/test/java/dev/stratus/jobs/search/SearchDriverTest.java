@@ -218,7 +218,7 @@ public class SearchDriverTest {
       assertTrue(resumedCurve.get(0).updates() > 0,
           "the resumed experiment's first evaluation is of its restored model: " + resumedCurve);
       // An untrained (all-zero) model scores exactly ln 2 on every row.
-      assertTrue(resumedCurve.get(0).validationLogloss() < Math.log(2) - 1e-3,
+      assertTrue(resumedCurve.get(0).validationLoss() < Math.log(2) - 1e-3,
           "the restored model is trained, not an untrained one: " + resumedCurve);
       assertEquals(StopReason.KILLED, result.stopReason());
     }

@@ -11,7 +11,7 @@ import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.reference.Liblinear;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
@@ -56,7 +56,7 @@ class TrainingDriverTest {
             data.train,
             DatasetManifest.template(FEATURES, List.of(), "planted", null),
             4_000);
-    optimum = Liblinear.bestOf(data.train, data.test, 0.1, 1, 10).test().logloss();
+    optimum = Liblinear.bestOf(data.train, data.test, 0.1, 1, 10).test().loss();
   }
 
   @AfterAll
@@ -98,7 +98,7 @@ class TrainingDriverTest {
   }
 
   private static void assertMeetsTheBar(TrainResult result) {
-    double loss = result.validationMetrics().logloss();
+    double loss = result.validationMetrics().loss();
     System.out.printf(
         "validation logloss %.5f (liblinear optimum %.5f, ratio %.4f), %s after %.1f s, %d updates, %d generations%n",
         loss, optimum, loss / optimum, result.stopReason(), result.curve().get(result.curve().size() - 1).seconds(),
@@ -127,9 +127,9 @@ class TrainingDriverTest {
     assertMeetsTheBar(result);
     assertEquals(StopReason.CONVERGED, result.stopReason());
     assertTrue(result.curve().size() > 3);
-    LogisticModel saved = LogisticModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath());
+    LinearModel saved = LinearModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath());
     assertEquals(
-        result.validationMetrics().logloss(), saved.evaluate(validationRows.toArray(new SparseRow[0])).logloss(), 1e-9);
+        result.validationMetrics().loss(), saved.evaluate(validationRows.toArray(new SparseRow[0])).loss(), 1e-9);
     assertTrue(result.stepTimes().iterations() > 1000);
   }
 

@@ -1,8 +1,9 @@
 package dev.stratus.kernels.generate;
 
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.sgd.LogisticGradient;
-import dev.stratus.kernels.sgd.LogisticModel;
+import dev.stratus.kernels.sgd.LinearGradient;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,12 +26,12 @@ public final class PlantedData {
       planted[k] = (float) random.nextGaussian();
     }
     planted[features] = -1f;
-    LogisticModel truth = new LogisticModel(planted);
+    LinearModel truth = new LinearModel(planted, LinearLoss.LOGISTIC);
     train = rows(truth, random, trainRows);
     test = rows(truth, random, testRows);
   }
 
-  private List<SparseRow> rows(LogisticModel truth, Random random, int count) {
+  private List<SparseRow> rows(LinearModel truth, Random random, int count) {
     List<SparseRow> rows = new ArrayList<>(count);
     for (int r = 0; r < count; r++) {
       int[] idx =
@@ -38,7 +39,7 @@ public final class PlantedData {
       float[] val = new float[idx.length];
       Arrays.fill(val, 1f);
       SparseRow unlabeled = new SparseRow(0, idx, val);
-      float label = random.nextDouble() < LogisticGradient.sigmoid(truth.margin(unlabeled)) ? 1 : 0;
+      float label = random.nextDouble() < LinearLoss.sigmoid(truth.margin(unlabeled)) ? 1 : 0;
       rows.add(new SparseRow(label, idx, val));
     }
     return rows;

@@ -2,6 +2,8 @@ package dev.stratus.kernels.reference;
 
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearModel;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,35 +14,47 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The optimum of L2-regularised logistic regression, found by an exact batch solver: Debian's {@code liblinear-train
- * -s 0} (with a bias feature), run over a small grid of C with the best test logloss kept. This is the bar our SGD is
- * held to; it is a measurement tool, never used for training.
+ * The optimum of an L2-regularised linear model, found by an exact batch solver: Debian's {@code liblinear-train}
+ * (with a bias feature; {@code -s 0} for logistic regression, {@code -s 3} for the hinge loss' SVM, {@code -s 1} for
+ * the squared hinge's), run over a small grid of C with the best test loss kept. This is the bar our SGD is held to;
+ * it is a measurement tool, never used for training.
  */
 public final class Liblinear {
   public static final String TRAIN = "liblinear-train";
-  public static final String PREDICT = "liblinear-predict";
 
   private Liblinear() {}
 
-  /** The best C of the grid and what it scored on the test rows. */
-  public record Optimum(double c, BinaryMetrics test, double trainSeconds) {}
+  /** The best C of the grid, its model and what it scored on the test rows. */
+  public record Optimum(double c, BinaryMetrics test, double trainSeconds, LinearModel model) {}
 
+  /** The optimum of logistic regression ({@code -s 0}). */
   public static Optimum bestOf(List<SparseRow> train, List<SparseRow> test, double... cGrid) throws IOException {
+    return bestOf(LinearLoss.LOGISTIC, train, test, cGrid);
+  }
+
+  /** The optimum of a linear model trained on {@code loss}, its test figures in that loss. */
+  public static Optimum bestOf(LinearLoss loss, List<SparseRow> train, List<SparseRow> test, double... cGrid)
+      throws IOException {
+    String solver = switch (loss) {
+      case LOGISTIC -> "0";
+      case SQUARED_HINGE -> "1";
+      case HINGE -> "3";
+    };
+    SparseRow[] testRows = test.toArray(new SparseRow[0]);
     Path dir = Files.createTempDirectory("liblinear");
     try {
       Path trainFile = writeLibsvm(dir.resolve("train.svm"), train);
-      Path testFile = writeLibsvm(dir.resolve("test.svm"), test);
       Optimum best = null;
       for (double c : cGrid) {
-        Path model = dir.resolve("model-" + c);
-        Path predictions = dir.resolve("pred-" + c);
+        Path modelFile = dir.resolve("model-" + c);
         long start = System.nanoTime();
-        run(TRAIN, "-s", "0", "-B", "1", "-q", "-c", Double.toString(c), trainFile.toString(), model.toString());
+        run(TRAIN, "-s", solver, "-B", "1", "-q", "-c", Double.toString(c), trainFile.toString(),
+            modelFile.toString());
         double seconds = (System.nanoTime() - start) / 1e9;
-        run(PREDICT, "-b", "1", "-q", testFile.toString(), model.toString(), predictions.toString());
-        BinaryMetrics metrics = score(predictions, test);
-        if (best == null || metrics.logloss() < best.test().logloss()) {
-          best = new Optimum(c, metrics, seconds);
+        LinearModel model = readModel(modelFile, loss);
+        BinaryMetrics metrics = model.evaluate(testRows);
+        if (best == null || metrics.loss() < best.test().loss()) {
+          best = new Optimum(c, metrics, seconds, model);
         }
       }
       return best;
@@ -67,19 +81,39 @@ public final class Liblinear {
     return file;
   }
 
-  /** Reads liblinear-predict's "-b 1" output: a header naming the label order, then one probability row each. */
-  private static BinaryMetrics score(Path predictions, List<SparseRow> test) throws IOException {
-    List<String> lines = Files.readAllLines(predictions, StandardCharsets.US_ASCII);
-    String[] header = lines.get(0).trim().split("\\s+");
-    int positiveColumn = header[1].equals("1") ? 1 : 2;
-    float[] labels = new float[test.size()];
-    double[] probabilities = new double[test.size()];
-    for (int i = 0; i < test.size(); i++) {
-      String[] fields = lines.get(i + 1).trim().split("\\s+");
-      labels[i] = test.get(i).label();
-      probabilities[i] = Double.parseDouble(fields[positiveColumn]);
+  /**
+   * Reads a two-class model file of liblinear-train with a bias: a header ("label" gives the class its weights are
+   * for, "nr_feature" their count), then after "w" one weight per feature and the bias weight last, as ours lays
+   * them out (liblinear's feature j + 1 is our j).
+   */
+  static LinearModel readModel(Path file, LinearLoss loss) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+    int features = -1;
+    boolean forClassOne = true;
+    int at = 0;
+    while (at < lines.size() && !lines.get(at).equals("w")) {
+      String[] fields = lines.get(at).trim().split("\\s+");
+      switch (fields[0]) {
+        case "nr_feature" -> features = Integer.parseInt(fields[1]);
+        case "label" -> forClassOne = fields[1].equals("1");
+        case "nr_class" -> {
+          if (!fields[1].equals("2")) {
+            throw new IOException(file + ": a model of " + fields[1] + " classes, not 2");
+          }
+        }
+        default -> { } // solver_type, bias
+      }
+      at++;
     }
-    return BinaryMetrics.of(labels, probabilities, labels.length);
+    if (features < 0 || lines.size() < at + 1 + features + 1) {
+      throw new IOException(file + ": no weights for " + features + " features and the bias");
+    }
+    float[] weights = new float[features + 1];
+    for (int j = 0; j <= features; j++) {
+      float w = Float.parseFloat(lines.get(at + 1 + j).trim());
+      weights[j] = forClassOne ? w : -w; // the weights are for the first label: turned to class 1's
+    }
+    return new LinearModel(weights, loss);
   }
 
   private static void run(String... command) throws IOException {

@@ -3,11 +3,33 @@ package dev.stratus.kernels.sgd;
 import java.io.Serializable;
 import java.util.Arrays;
 
-/** Logloss, AUC and accuracy of predicted probabilities against 0/1 labels. */
-public record BinaryMetrics(long count, double logloss, double auc, double accuracy) implements Serializable {
+/**
+ * A binary classifier's loss, AUC and accuracy against 0/1 labels.
+ *
+ * @param loss the mean of the model's own loss: the log loss for logistic regression (and for probabilities), the hinge
+ *     or squared hinge loss for a linear SVM ({@link LinearLoss})
+ */
+public record BinaryMetrics(long count, double loss, double auc, double accuracy) implements Serializable {
   /** Probabilities are clipped to [1e-15, 1 - 1e-15] so one confident mistake costs a lot, not infinity. */
   private static final double CLIP = 1e-15;
 
+  /** The metrics of margins {@code w.x + b} under {@code loss}: class 1 where the margin is positive. */
+  public static BinaryMetrics ofMargins(LinearLoss loss, float[] labels, double[] margins, int count) {
+    if (count == 0) {
+      return new BinaryMetrics(0, Double.NaN, Double.NaN, Double.NaN);
+    }
+    double lossSum = 0;
+    long correct = 0;
+    for (int i = 0; i < count; i++) {
+      lossSum += loss.value(margins[i], labels[i]);
+      if ((margins[i] >= 0) == (labels[i] > 0.5f)) {
+        correct++;
+      }
+    }
+    return new BinaryMetrics(count, lossSum / count, auc(labels, margins, count), (double) correct / count);
+  }
+
+  /** The metrics of predicted probabilities P(label = 1): the log loss, class 1 from one half. */
   public static BinaryMetrics of(float[] labels, double[] probabilities, int count) {
     if (count == 0) {
       return new BinaryMetrics(0, Double.NaN, Double.NaN, Double.NaN);

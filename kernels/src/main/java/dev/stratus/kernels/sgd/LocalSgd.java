@@ -49,7 +49,7 @@ public final class LocalSgd {
       for (int k = 0; k < n; k++) {
         pulled[k] = weights[keys[k]];
       }
-      lossSum += LogisticGradient.compute(batch, pulled, gradient);
+      lossSum += LinearGradient.compute(LinearLoss.LOGISTIC, batch, pulled, gradient);
       for (int k = 0; k < n; k++) {
         optimizer.apply(weights, state, keys[k], gradient[k], learningRate, l2, momentum);
       }
@@ -57,7 +57,7 @@ public final class LocalSgd {
     return lossSum / Math.max(1, end - start);
   }
 
-  public LogisticModel model() {
-    return new LogisticModel(weights.clone());
+  public LinearModel model() {
+    return new LinearModel(weights.clone(), LinearLoss.LOGISTIC);
   }
 }

@@ -20,15 +20,15 @@ class BinaryMetricsTest {
   @Test
   void loglossAndAccuracy() {
     BinaryMetrics m = BinaryMetrics.of(new float[] {1, 0}, new double[] {0.8, 0.4}, 2);
-    assertEquals(-(Math.log(0.8) + Math.log(0.6)) / 2, m.logloss(), 1e-12);
+    assertEquals(-(Math.log(0.8) + Math.log(0.6)) / 2, m.loss(), 1e-12);
     assertEquals(1.0, m.accuracy());
-    assertTrue(Double.isFinite(BinaryMetrics.of(new float[] {1}, new double[] {0}, 1).logloss()));
+    assertTrue(Double.isFinite(BinaryMetrics.of(new float[] {1}, new double[] {0}, 1).loss()));
   }
 
   @Test
   void modelRoundTripsAndScores() {
-    LogisticModel model = new LogisticModel(new float[] {2f, -1f, 0.5f});
-    LogisticModel back = LogisticModel.fromBytes(model.toBytes(), "test");
+    LinearModel model = new LinearModel(new float[] {2f, -1f, 0.5f}, LinearLoss.LOGISTIC);
+    LinearModel back = LinearModel.fromBytes(model.toBytes(), "test");
     SparseRow row = new SparseRow(1, new int[] {0, 1, 7}, new float[] {1f, 3f, 100f});
     // 2*1 - 1*3 + bias 0.5; index 7 is outside the model and scores nothing.
     assertEquals(-0.5, back.margin(row), 1e-6);

@@ -23,7 +23,7 @@ class LocalSgdTest {
     for (int e = 0; e < 4; e++) {
       later = sgd.epoch(train, 10);
     }
-    double testLoss = sgd.model().evaluate(DATA.test.toArray(new SparseRow[0])).logloss();
+    double testLoss = sgd.model().evaluate(DATA.test.toArray(new SparseRow[0])).loss();
     assertTrue(later < first, optimizer + ": training loss went from " + first + " to " + later);
     assertTrue(testLoss < 0.5, optimizer + ": test logloss " + testLoss);
   }
@@ -35,8 +35,8 @@ class LocalSgdTest {
     for (int e = 0; e < 4; e++) {
       sgd.epoch(train, 1);
     }
-    double ours = sgd.model().evaluate(DATA.test.toArray(new SparseRow[0])).logloss();
-    double optimum = Liblinear.bestOf(DATA.train, DATA.test, 0.1, 1, 10).test().logloss();
+    double ours = sgd.model().evaluate(DATA.test.toArray(new SparseRow[0])).loss();
+    double optimum = Liblinear.bestOf(DATA.train, DATA.test, 0.1, 1, 10).test().loss();
     assertTrue(ours <= optimum * 1.02, "ours " + ours + " vs liblinear " + optimum);
   }
 }

@@ -75,7 +75,7 @@ class LongRowsLayoutTest {
         weightOf.put(expectedKeys[i], weights[i]);
       }
       float[] gradient = new float[batch.keyCount()];
-      double loss = LogisticGradient.compute(batch, weights, gradient);
+      double loss = LinearGradient.compute(LinearLoss.LOGISTIC, batch, weights, gradient);
 
       double referenceLoss = 0;
       double biasGradient = 0;

@@ -77,7 +77,7 @@ public final class StarterPipeline {
     }
     BinaryMetrics m = run(args);
     System.out.printf(Locale.ROOT, "test metrics: rows=%d logloss=%.5f auc=%.4f accuracy=%.4f%n",
-        m.count(), m.logloss(), m.auc(), m.accuracy());
+        m.count(), m.loss(), m.auc(), m.accuracy());
     System.exit(0); // the embedded store's server threads would keep the JVM alive
   }
 

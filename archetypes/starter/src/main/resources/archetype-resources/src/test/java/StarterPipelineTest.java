@@ -16,6 +16,6 @@ class StarterPipelineTest {
     BinaryMetrics m = StarterPipeline.run("--dataDir=" + dir, "--rows=4000", "--epochs=2");
     assertEquals(400, m.count(), 80); // the test half of the 20% held out
     assertTrue(m.auc() > 0.75, "AUC " + m.auc());
-    assertTrue(m.logloss() < Math.log(2), "no better than a coin: " + m);
+    assertTrue(m.loss() < Math.log(2), "no better than a coin: " + m);
   }
 }

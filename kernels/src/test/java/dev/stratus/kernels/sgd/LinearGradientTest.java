@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.stratus.kernels.data.SparseRow;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-class LogisticGradientTest {
+class LinearGradientTest {
   private static final int FEATURES = 50;
 
   private static SparseRow[] randomRows(Random random, int count) {
@@ -39,9 +41,15 @@ class LogisticGradientTest {
     assertEquals(3, batch.slot(4));
   }
 
-  @org.junit.jupiter.params.ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 16})
-  void gradientMatchesFiniteDifferencesOfTheLoss(int batchSize) {
+  @ParameterizedTest
+  @EnumSource(LinearLoss.class)
+  void gradientMatchesFiniteDifferencesOfTheLoss(LinearLoss loss) {
+    for (int batchSize : new int[] {1, 16}) {
+      gradientMatchesFiniteDifferences(loss, batchSize);
+    }
+  }
+
+  private static void gradientMatchesFiniteDifferences(LinearLoss loss, int batchSize) {
     Random random = new Random(42);
     SparseRow[] rows = randomRows(random, batchSize);
     Minibatch batch = new Minibatch().fill(rows, 0, rows.length, FEATURES);
@@ -50,17 +58,17 @@ class LogisticGradientTest {
       weights[k] = (float) (random.nextGaussian() * 0.5);
     }
     float[] gradient = new float[batch.keyCount()];
-    LogisticGradient.compute(batch, weights, gradient);
+    LinearGradient.compute(loss, batch, weights, gradient);
     float h = 1e-3f;
     for (int k = 0; k < weights.length; k++) {
       float saved = weights[k];
       weights[k] = saved + h;
-      double up = LogisticGradient.compute(batch, weights, new float[weights.length]);
+      double up = LinearGradient.compute(loss, batch, weights, new float[weights.length]);
       weights[k] = saved - h;
-      double down = LogisticGradient.compute(batch, weights, new float[weights.length]);
+      double down = LinearGradient.compute(loss, batch, weights, new float[weights.length]);
       weights[k] = saved;
       double numeric = (up - down) / (2 * h) / rows.length;
-      assertEquals(numeric, gradient[k], 2e-3, "key slot " + k);
+      assertEquals(numeric, gradient[k], 2e-3, loss + ", " + batchSize + " rows, key slot " + k);
     }
   }
 
@@ -84,14 +92,26 @@ class LogisticGradientTest {
     java.util.Arrays.fill(w, 0.1f);
     float[] g1 = new float[w.length];
     float[] g2 = new float[w.length];
-    assertEquals(LogisticGradient.compute(fresh, w, g1), LogisticGradient.compute(reused, w, g2), 1e-9);
+    assertEquals(LinearGradient.compute(LinearLoss.LOGISTIC, fresh, w, g1),
+        LinearGradient.compute(LinearLoss.LOGISTIC, reused, w, g2), 1e-9);
     assertArrayEquals(g1, g2);
   }
 
   @Test
+  void theHingeLossesAreZeroBeyondTheMarginAndGrowInsideIt() {
+    assertEquals(0, LinearLoss.HINGE.value(1.5, 1));
+    assertEquals(0, LinearLoss.HINGE.slope(1.5, 1));
+    assertEquals(1.5, LinearLoss.HINGE.value(0.5, 0), 1e-12); // class 0 wants a margin of -1 or less
+    assertEquals(1, LinearLoss.HINGE.slope(0.5, 0));
+    assertEquals(0.25, LinearLoss.SQUARED_HINGE.value(0.5, 1), 1e-12);
+    assertEquals(-1, LinearLoss.SQUARED_HINGE.slope(0.5, 1), 1e-12);
+    assertEquals(0, LinearLoss.SQUARED_HINGE.slope(-2, 0));
+  }
+
+  @Test
   void lossIsStableForHugeMargins() {
-    assertEquals(0, LogisticGradient.logloss(800, 1), 1e-12);
-    assertEquals(800, LogisticGradient.logloss(800, 0), 1e-9);
-    assertEquals(Math.log(2), LogisticGradient.logloss(0, 1), 1e-12);
+    assertEquals(0, LinearLoss.LOGISTIC.value(800, 1), 1e-12);
+    assertEquals(800, LinearLoss.LOGISTIC.value(800, 0), 1e-9);
+    assertEquals(Math.log(2), LinearLoss.LOGISTIC.value(0, 1), 1e-12);
   }
 }

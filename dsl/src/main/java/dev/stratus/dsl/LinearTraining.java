@@ -1,0 +1,507 @@
+package dev.stratus.dsl;
+
+import dev.stratus.jobs.train.ConsoleView;
+import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.ProcessWorkers;
+import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.ThreadWorkers;
+import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingDriver;
+import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.jobs.train.WorkerLauncher;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.WireValues;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * What every sparse linear model trained by asynchronous SGD shares ({@link LogisticRegression}, {@link LinearSvm}):
+ * {@code workers} workers pull the model rows their minibatches touch from {@code psShards} parameter-server shards,
+ * compute the gradient of the model's loss and push it back, while a monitor in the driver evaluates that loss on a
+ * validation set and stops the job on {@code epsilon}, the timeout or divergence, keeping the best model it saw. The
+ * validation set chooses the model, so report a separate test set's metrics ({@link Evaluate}).
+ *
+ * <p>Each model has the URN {@link #URN}, its loss in the transform object. LambdaRunner runs it with {@link
+ * LinearTrainingOnWorkers}: each worker is a Lambda invocation that lives at most {@link #workerLifetime} before a
+ * successor takes over, against shards the driver starts as processes (or reaches at {@code --psEndpoints}). The
+ * DirectRunner runs the default expansion, which trains inside its JVM with in-process shards and worker threads (or
+ * processes, {@link #workerProcesses}). Every option is checked when set, with its valid range in the message.
+ *
+ * @param <T> the model's own transform, which every option returns
+ */
+public abstract class LinearTraining<T extends LinearTraining<T>>
+    extends PTransform<PCollection<Dataset>, PCollection<TrainResult>> {
+  public static final String URN = "stratus:transform:linear_model:v1";
+  private static final TupleTag<Dataset> VALIDATION_TAG = new TupleTag<>("validationSet");
+  private static final TupleTag<Dataset> TEST_CURVE_TAG = new TupleTag<>("testCurveSet");
+
+  /** Evaluating the validation loss costs the monitor a pass over the validation rows: this many at most. */
+  static final int MAX_VALIDATION_ROWS = 200_000;
+
+  private final PCollection<Dataset> validationSet;
+  private PCollection<Dataset> testCurveSet;
+  private int workers = 1;
+  private int psShards = 1;
+  private int workerMemoryMb = 1769;
+  private Optimizer optimizer = Optimizer.ADAGRAD;
+  private float learningRate = 0.1f;
+  private int minibatchSize = 20;
+  private float l2 = 1e-6f;
+  private double epsilon = 1e-4;
+  private int window = 5;
+  private Duration timeout = Duration.ofMinutes(10);
+  private Duration evalInterval = Duration.ofMillis(500);
+  private int epochs = 0;
+  private int maxPushesInFlight = 4;
+  private long seed = 1;
+  private boolean workerProcesses;
+  private boolean prefetch = true;
+  private WireValues wireValues = WireValues.FLOAT32;
+  private Duration workerLifetime = Duration.ofMinutes(10);
+  private int maxWorkerFailures = 3;
+  private String modelTo;
+  private boolean resumeFromSnapshots;
+
+  LinearTraining(PCollection<Dataset> validationSet) {
+    this.validationSet = validationSet;
+  }
+
+  /** The loss the model is trained on and judged by. */
+  abstract LinearLoss loss();
+
+  /** A training of the same model with default options, on {@code validationSet}: what {@link #with} copies into. */
+  abstract T newTraining(PCollection<Dataset> validationSet);
+
+  @SuppressWarnings("unchecked")
+  private T self() {
+    return (T) this;
+  }
+
+  PCollection<Dataset> validationSet() {
+    return validationSet;
+  }
+
+  /** The set {@link #testCurveOn} names, or null. */
+  PCollection<Dataset> testCurveSet() {
+    return testCurveSet;
+  }
+
+  /**
+   * Also measures the loss on {@code testSet} at every evaluation, for the curve only ({@link
+   * CurvePoint#testLoss}): the monitor neither stops on it nor chooses the model by it. For a chart of the test loss
+   * over time beside other systems' on the same rows; each evaluation then costs a pass over both sets.
+   */
+  public T testCurveOn(PCollection<Dataset> testSet) {
+    testCurveSet = Objects.requireNonNull(testSet, "testCurveOn: the test set");
+    return self();
+  }
+
+  String modelTo() {
+    return modelTo;
+  }
+
+  /** The validation set is an input of the whole transform, so a runner executing it whole reads it too. */
+  @Override
+  public Map<TupleTag<?>, PValue> getAdditionalInputs() {
+    Map<TupleTag<?>, PValue> inputs = new HashMap<>();
+    if (validationSet != null) {
+      inputs.put(VALIDATION_TAG, validationSet);
+    }
+    if (testCurveSet != null) {
+      inputs.put(TEST_CURVE_TAG, testCurveSet);
+    }
+    return inputs;
+  }
+
+  public T workers(int n) {
+    workers = Checks.inRange("workers", n, 1, 1000);
+    return self();
+  }
+
+  public T psShards(int n) {
+    psShards = Checks.inRange("psShards", n, 1, 64);
+    return self();
+  }
+
+  /**
+   * Memory of one worker in MB (128 to 10,240) on the DirectRunner: its prefetch budget, and its heap with {@link
+   * #workerProcesses}. On LambdaRunner a worker has its function's memory ({@code --workerMemoryMb}).
+   */
+  public T workerMemoryMb(int mb) {
+    workerMemoryMb = Checks.inRange("workerMemoryMb", mb, 128, 10_240);
+    return self();
+  }
+
+  public T optimizer(Optimizer o) {
+    if (o == null) {
+      throw new IllegalArgumentException("optimizer must be one of SGD, ADAGRAD, MOMENTUM, got null");
+    }
+    optimizer = o;
+    return self();
+  }
+
+  public T learningRate(float rate) {
+    learningRate = (float) Checks.inRange("learningRate", rate, 1e-9, 100, false);
+    return self();
+  }
+
+  public T minibatchSize(int rows) {
+    minibatchSize = Checks.inRange("minibatchSize", rows, 1, 100_000);
+    return self();
+  }
+
+  public T l2(float penalty) {
+    l2 = (float) Checks.inRange("l2", penalty, 0, 1e3, true);
+    return self();
+  }
+
+  /**
+   * Stop when the best validation loss improves by less than this over {@code window} evaluations; 0 never stops so
+   * (only divergence, {@link #epochs} or the timeout end the training then).
+   */
+  public T epsilon(double minImprovement) {
+    epsilon = Checks.inRange("epsilon", minImprovement, 0, 10, true);
+    return self();
+  }
+
+  public T window(int evaluations) {
+    window = Checks.inRange("window", evaluations, 1, 1000);
+    return self();
+  }
+
+  public T timeout(Duration limit) {
+    timeout = Checks.inRange("timeout", limit, Duration.ofSeconds(1), Duration.ofDays(1));
+    return self();
+  }
+
+  public T evalInterval(Duration interval) {
+    evalInterval = Checks.inRange("evalInterval", interval, Duration.ofMillis(10), Duration.ofHours(1));
+    return self();
+  }
+
+  /** Passes over the training data; 0 (the default) trains until epsilon or the timeout stops it. */
+  public T epochs(int passes) {
+    epochs = Checks.inRange("epochs", passes, 0, 100_000);
+    return self();
+  }
+
+  public T maxPushesInFlight(int pushes) {
+    maxPushesInFlight = Checks.inRange("maxPushesInFlight", pushes, 1, 1024);
+    return self();
+  }
+
+  public T seed(long value) {
+    seed = value;
+    return self();
+  }
+
+  /**
+   * Runs each worker of the default expansion in a JVM of its own with a heap of {@code workerMemoryMb}, as a Lambda
+   * environment would, instead of in a thread of the pipeline's JVM.
+   */
+  public T workerProcesses(boolean separate) {
+    workerProcesses = separate;
+    return self();
+  }
+
+  /**
+   * Whether workers fetch their next partitions of training rows while they compute (default true). Turned off, a
+   * worker waits for each partition when it reaches it: what the paper's Figure 6 measures prefetching against.
+   */
+  public T prefetch(boolean ahead) {
+    prefetch = ahead;
+    return self();
+  }
+
+  /**
+   * How workers' pulls and pushes carry weights and gradients (default {@link WireValues#FLOAT32}): {@link
+   * WireValues#FLOAT16} sends each value in half the bytes, rounded to about three significant digits; the shards
+   * keep float32 weights, and the model the training keeps is pulled whole in float32. See the {@code ps} benchmark
+   * for what it saves and costs.
+   */
+  public T wireValues(WireValues values) {
+    wireValues = Objects.requireNonNull(values, "wireValues");
+    return self();
+  }
+
+  /**
+   * How long one worker generation runs before it returns its position and a successor goes on from there (1 s to
+   * 15 min, Lambda's limit; default 10 min). On Lambda a generation also returns before its function's timeout.
+   */
+  public T workerLifetime(Duration lifetime) {
+    workerLifetime = Checks.inRange("workerLifetime", lifetime, Duration.ofSeconds(1), Duration.ofMinutes(15));
+    return self();
+  }
+
+  /** Deaths of one worker (crash, killed environment) the job survives, each followed by a successor (default 3). */
+  public T maxWorkerFailures(int failures) {
+    maxWorkerFailures = Checks.inRange("maxWorkerFailures", failures, 0, 1000);
+    return self();
+  }
+
+  /** Where the model is written ({@code s3://bucket/key}); default: beside the training data under models/. */
+  public T modelTo(String location) {
+    S3Path.parse(location);
+    modelTo = location;
+    return self();
+  }
+
+  /**
+   * Continues the training that writes its model to the same {@link #modelTo} location from the last snapshot its
+   * shards took (in MODEL.shards/) and the workers' positions recorded with it, after its driver died, instead of
+   * from scratch (default false; {@code --resumeTraining} sets it for every training of a pipeline). Only shards a
+   * training starts on LambdaRunner snapshot: elsewhere, or with no snapshot at the location, the training fails
+   * naming it. Without resume, a training deletes the snapshots a previous one left at its location.
+   */
+  public T resumeFromSnapshots(boolean resume) {
+    resumeFromSnapshots = resume;
+    return self();
+  }
+
+  /** Whether this training continues from its snapshots: {@link #resumeFromSnapshots} or {@code --resumeTraining}. */
+  boolean resumes(PipelineOptions options) {
+    return resumes(resumeFromSnapshots, options);
+  }
+
+  private static boolean resumes(boolean resumeFromSnapshots, PipelineOptions options) {
+    return resumeFromSnapshots || options.as(TrainingOptions.class).getResumeTraining();
+  }
+
+  /**
+   * The options a hyperparameter search may vary, by name, each set through its own setter above, so a searched value
+   * is checked exactly as a value set by hand.
+   */
+  private static final Map<String, BiConsumer<LinearTraining<?>, Number>> HYPERPARAMETERS =
+      Map.of(
+          "learningRate", (lr, value) -> lr.learningRate(value.floatValue()),
+          "minibatchSize", (lr, value) -> lr.minibatchSize(whole("minibatchSize", value)),
+          "l2", (lr, value) -> lr.l2(value.floatValue()),
+          "workers", (lr, value) -> lr.workers(whole("workers", value)),
+          "epochs", (lr, value) -> lr.epochs(whole("epochs", value)),
+          "maxPushesInFlight", (lr, value) -> lr.maxPushesInFlight(whole("maxPushesInFlight", value)));
+
+  /** The names {@link #with} accepts, sorted. */
+  static List<String> hyperparameters() {
+    return HYPERPARAMETERS.keySet().stream().sorted().toList();
+  }
+
+  /** Whether {@code name} takes whole numbers only. */
+  static boolean isWhole(String name) {
+    return !name.equals("learningRate") && !name.equals("l2");
+  }
+
+  /**
+   * A copy of this training with hyperparameter {@code name} set to {@code value}; this one is unchanged. An unknown
+   * name, or a value its setter refuses, is an {@link IllegalArgumentException} that says which.
+   */
+  T with(String name, Number value) {
+    BiConsumer<LinearTraining<?>, Number> setter = HYPERPARAMETERS.get(name);
+    if (setter == null) {
+      throw new IllegalArgumentException(
+          "unknown hyperparameter '" + name + "'; a search may vary " + String.join(", ", hyperparameters()));
+    }
+    T copy = copy();
+    setter.accept(copy, value);
+    return copy;
+  }
+
+  private static int whole(String name, Number value) {
+    double d = value.doubleValue();
+    if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(name + " takes whole numbers, got " + value);
+    }
+    return (int) d;
+  }
+
+  private T copy() {
+    LinearTraining<T> copy = newTraining(validationSet);
+    copy.testCurveSet = testCurveSet;
+    copy.workers = workers;
+    copy.psShards = psShards;
+    copy.workerMemoryMb = workerMemoryMb;
+    copy.optimizer = optimizer;
+    copy.learningRate = learningRate;
+    copy.minibatchSize = minibatchSize;
+    copy.l2 = l2;
+    copy.epsilon = epsilon;
+    copy.window = window;
+    copy.timeout = timeout;
+    copy.evalInterval = evalInterval;
+    copy.epochs = epochs;
+    copy.maxPushesInFlight = maxPushesInFlight;
+    copy.seed = seed;
+    copy.workerProcesses = workerProcesses;
+    copy.prefetch = prefetch;
+    copy.wireValues = wireValues;
+    copy.workerLifetime = workerLifetime;
+    copy.maxWorkerFailures = maxWorkerFailures;
+    copy.modelTo = modelTo;
+    copy.resumeFromSnapshots = resumeFromSnapshots;
+    return copy.self();
+  }
+
+  public TrainingSpec spec() {
+    return new TrainingSpec(
+        workers,
+        psShards,
+        workerMemoryMb,
+        optimizer,
+        learningRate,
+        minibatchSize,
+        l2,
+        epsilon,
+        window,
+        timeout.toMillis() / 1000.0,
+        evalInterval.toMillis(),
+        epochs,
+        maxPushesInFlight,
+        seed,
+        workerProcesses,
+        workerLifetime.toMillis() / 1000.0,
+        maxWorkerFailures,
+        prefetch,
+        wireValues,
+        loss());
+  }
+
+  /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */
+  @Override
+  public void validate(PipelineOptions options) {
+    super.validate(options);
+    TrainingOptions.check(options.as(TrainingOptions.class));
+    if (resumes(options) && modelTo == null) {
+      throw new IllegalArgumentException(getClass().getSimpleName()
+          + ": resuming a training needs the model location it wrote its snapshots beside, modelTo(\"s3://...\"),"
+          + " the same as the run to continue");
+    }
+  }
+
+  @Override
+  public PCollection<TrainResult> expand(PCollection<Dataset> train) {
+    if (validationSet == null) {
+      throw new IllegalArgumentException(
+          getClass().getSimpleName() + " needs a validation set: withValidationSet(dataset)");
+    }
+    PCollectionView<Dataset> validation = validationSet.apply("ValidationSetView", View.asSingleton());
+    PCollectionView<Dataset> testCurve =
+        testCurveSet == null ? null : testCurveSet.apply("TestCurveSetView", View.asSingleton());
+    List<PCollectionView<?>> sideInputs = testCurve == null ? List.of(validation) : List.of(validation, testCurve);
+    return train
+        .apply("Train",
+            ParDo.of(new TrainFn(spec(), modelTo, resumeFromSnapshots, validation, testCurve))
+                .withSideInputs(sideInputs))
+        .setCoder(SerializableCoder.of(TrainResult.class));
+  }
+
+  /** Where the model goes: {@code modelTo}, or beside the training data under models/ with a time stamp. */
+  static S3Path modelPath(String modelTo, Dataset train) {
+    return modelTo != null ? S3Path.parse(modelTo) : besideTrainingData(train, "").resolve("model.bin");
+  }
+
+  /** {@code models/<training data's name><suffix>-<time stamp>/} in the training data's bucket. */
+  static S3Path besideTrainingData(Dataset train, String suffix) {
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return modelsOf(train, suffix + "-" + stamp);
+  }
+
+  /** {@code models/<training data's name><suffix>/} in the training data's bucket. */
+  static S3Path modelsOf(Dataset train, String suffix) {
+    S3Path data = train.path();
+    String key = data.key().endsWith("/") ? data.key().substring(0, data.key().length() - 1) : data.key();
+    String name = key.substring(key.lastIndexOf('/') + 1);
+    return new S3Path(data.bucket(), "models/" + name + suffix + "/");
+  }
+
+  /**
+   * The rows the driver evaluates on, the first {@link #MAX_VALIDATION_ROWS} of the set: {@code what} names it in the
+   * error ("validation set", "test curve set").
+   */
+  static SparseRow[] evaluationRows(ObjectStore store, List<Dataset> sets, String transform, String what)
+      throws Exception {
+    if (sets.size() != 1) {
+      throw new IllegalArgumentException(transform + ": the " + what + " must be one dataset, got " + sets.size());
+    }
+    return DatasetReader.firstRows(store, sets.get(0), MAX_VALIDATION_ROWS);
+  }
+
+  /** Runs {@code job}, shown as one line on {@code console}: its state, loss, updates/s, workers and time. */
+  static TrainResult runShown(TrainingDriver job, ConsoleView console, TrainingSpec spec, S3Path modelPath)
+      throws Exception {
+    console.waiting(0, "training");
+    console.running(0, spec.workers(), "running");
+    job.withoutStatusLines().observeEvaluations(point -> {
+      console.evaluated(0, point);
+      return null;
+    });
+    TrainResult result = job.run(modelPath);
+    List<CurvePoint> curve = result.curve();
+    console.ended(0, result.stopReason().name().toLowerCase(Locale.ROOT), result.validationMetrics().loss(),
+        result.updates(), curve.isEmpty() ? 0 : curve.get(curve.size() - 1).seconds());
+    return result;
+  }
+
+  /** The workers of the default expansion: JVMs of their own with {@link #workerProcesses}, else threads. */
+  static WorkerLauncher localWorkers(TrainingSpec spec) {
+    return spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
+  }
+
+  /** The default expansion: the whole job inside this DoFn, with in-process shards and worker threads or JVMs. */
+  static final class TrainFn extends StoreDoFn<Dataset, TrainResult> {
+    private final TrainingSpec spec;
+    private final String modelTo;
+    private final boolean resumeFromSnapshots;
+    private final PCollectionView<Dataset> validation;
+    private final PCollectionView<Dataset> testCurve;
+
+    TrainFn(TrainingSpec spec, String modelTo, boolean resumeFromSnapshots, PCollectionView<Dataset> validation,
+        PCollectionView<Dataset> testCurve) {
+      this.spec = spec;
+      this.modelTo = modelTo;
+      this.resumeFromSnapshots = resumeFromSnapshots;
+      this.validation = validation;
+      this.testCurve = testCurve;
+    }
+
+    @ProcessElement
+    public void process(@Element Dataset train, ProcessContext c) throws Exception {
+      SparseRow[] validationRows = DatasetReader.firstRows(store, c.sideInput(validation), MAX_VALIDATION_ROWS);
+      TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
+      try (ConsoleView console = ConsoleView.onStandardOutput();
+          Shards shards = TrainingOptions.shards(options, spec);
+          WorkerLauncher workers = localWorkers(spec);
+          TrainingDriver job =
+              new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows, shards, workers,
+                  console::message)) {
+        if (resumes(resumeFromSnapshots, c.getPipelineOptions())) {
+          job.resumingFromSnapshots(); // fails at run: in-process shards take no snapshots
+        }
+        if (testCurve != null) {
+          job.testCurveOn(DatasetReader.firstRows(store, c.sideInput(testCurve), MAX_VALIDATION_ROWS));
+        }
+        c.output(runShown(job, console, spec, modelPath(modelTo, train)));
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.stratus.dsl;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.store.S3Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.util.construction.PTransformTranslation;
+import org.apache.beam.sdk.values.PCollection;
+import org.junit.Rule;
+import org.junit.Test;
+
+/**
+ * A linear SVM on the DirectRunner, on both of its losses, held to liblinear's exact solution of the same loss at its
+ * best C on the same split ({@code -s 1} for the squared hinge, {@code -s 3} for the hinge), the bar computed here.
+ */
+public class LinearSvmTest {
+  private static final String ROOT = "s3://tests/svm";
+  private static final int FEATURES = 2_000;
+  /** Within 2% of the exact solver's test loss. */
+  private static final double BAR = 1.02;
+
+  @Rule public final transient TestPipeline p = TestPipeline.fromOptions(DataTesting.options());
+
+  @Test(timeout = 240_000)
+  public void bothLossesComeWithinTwoPercentOfLiblinearsOptimumAndEvaluateInTheirOwnLoss() throws Exception {
+    PlantedData data = new PlantedData(FEATURES, 30_000, 10_000, 77);
+    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
+    DataTesting.store().ensureBucket("tests");
+    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/train"), data.train, template, 5_000);
+    DatasetWriter.write(
+        DataTesting.store(), S3Path.parse(ROOT + "/validation"), data.test.subList(0, 5_000), template, 5_000);
+    List<SparseRow> test = data.test.subList(5_000, 10_000);
+    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/test"), test, template, 5_000);
+
+    PCollection<BinaryMetrics> squared = trainAndEvaluate(LinearLoss.SQUARED_HINGE);
+    PCollection<BinaryMetrics> hinge = trainAndEvaluate(LinearLoss.HINGE);
+    Liblinear.Optimum squaredOptimum = Liblinear.bestOf(LinearLoss.SQUARED_HINGE, data.train, test, 0.01, 0.1, 1);
+    Liblinear.Optimum hingeOptimum = Liblinear.bestOf(LinearLoss.HINGE, data.train, test, 0.01, 0.1, 1);
+    double squaredBar = squaredOptimum.test().loss() * BAR;
+    double hingeBar = hingeOptimum.test().loss() * BAR;
+    PAssert.thatSingleton(squared).satisfies(m -> {
+      assertTrue("squared hinge " + m + " against liblinear -s 1 " + squaredBar / BAR, m.loss() <= squaredBar);
+      return null;
+    });
+    PAssert.thatSingleton(hinge).satisfies(m -> {
+      assertTrue("hinge " + m + " against liblinear -s 3 " + hingeBar / BAR, m.loss() <= hingeBar);
+      return null;
+    });
+    p.run().waitUntilFinish();
+
+    // the model written is an SVM's: read back with its loss, it scores the test rows as Evaluate did
+    LinearModel model = LinearModel.fromBytes(
+        DataTesting.store().get(S3Path.parse(ROOT + "/SQUARED_HINGE.bin")), "the squared hinge model");
+    assertEquals(LinearLoss.SQUARED_HINGE, model.loss());
+    BinaryMetrics direct = model.evaluate(test.toArray(new SparseRow[0]));
+    System.out.printf("linear SVM: squared hinge %.5f (liblinear -s 1 at C = %s: %.5f), accuracy %.4f (%.4f)%n",
+        direct.loss(), squaredOptimum.c(), squaredOptimum.test().loss(), direct.accuracy(),
+        squaredOptimum.test().accuracy());
+    assertTrue("accuracy " + direct.accuracy() + " against liblinear's " + squaredOptimum.test().accuracy(),
+        direct.accuracy() >= squaredOptimum.test().accuracy() - 0.01);
+    assertTrue(Double.isNaN(model.predict(test.get(0))));
+  }
+
+  private PCollection<BinaryMetrics> trainAndEvaluate(LinearLoss loss) {
+    PCollection<TrainResult> trained =
+        p.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
+            .apply(loss + "Svm",
+                LinearSvm.withValidationSet(p.apply("Validation" + loss, ReadDataset.from(ROOT + "/validation")))
+                    .loss(loss)
+                    .workers(2)
+                    .learningRate(0.05f)
+                    .epsilon(1e-4)
+                    .window(6)
+                    .evalInterval(Duration.ofMillis(250))
+                    .timeout(Duration.ofSeconds(90))
+                    .modelTo(ROOT + "/" + loss + ".bin"));
+    return p.apply("Test" + loss, ReadDataset.from(ROOT + "/test")).apply("Evaluate" + loss, Evaluate.with(trained));
+  }
+
+  @Test
+  public void sharesTheTrainingsUrnAndRefusesTheLogisticLoss() {
+    assertEquals(LinearTraining.URN, PTransformTranslation.urnForTransform(LinearSvm.withValidationSet(null)));
+    assertEquals(LinearLoss.SQUARED_HINGE, LinearSvm.withValidationSet(null).spec().loss());
+    assertEquals(LinearLoss.HINGE, LinearSvm.withValidationSet(null).loss(LinearLoss.HINGE).spec().loss());
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> LinearSvm.withValidationSet(null).loss(LinearLoss.LOGISTIC)).getMessage().contains("LogisticRegression"));
+  }
+}
