@@ -4,7 +4,10 @@ import static org.junit.Assert.assertThrows;
 
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -47,6 +50,21 @@ final class DataTesting {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Writes {@code data} under {@code root} in the tests bucket: its training rows as {@code train}, the first half of
+   * its held-out rows as {@code validation} (what a monitor watches), the second half as {@code test}; returns those.
+   */
+  static List<SparseRow> writePlanted(String root, PlantedData data) {
+    DatasetManifest template = DatasetManifest.template(data.features, List.of(), "planted", null);
+    store().ensureBucket("tests");
+    int half = data.test.size() / 2;
+    DatasetWriter.write(store(), S3Path.parse(root + "/train"), data.train, template, 5_000);
+    DatasetWriter.write(store(), S3Path.parse(root + "/validation"), data.test.subList(0, half), template, 5_000);
+    List<SparseRow> test = data.test.subList(half, data.test.size());
+    DatasetWriter.write(store(), S3Path.parse(root + "/test"), test, template, 5_000);
+    return test;
   }
 
   static Dataset dataset(String location) {

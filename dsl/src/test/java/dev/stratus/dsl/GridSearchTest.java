@@ -9,8 +9,6 @@ import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.jobs.search.SearchResult;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.DatasetManifest;
-import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.LinearModel;
@@ -45,12 +43,7 @@ class GridSearchTest {
   @BeforeAll
   static void writeData() throws Exception {
     PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
-    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
-    DataTesting.store().ensureBucket("tests");
-    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/train"), data.train, template, 5_000);
-    DatasetWriter.write(
-        DataTesting.store(), S3Path.parse(ROOT + "/validation"), data.test.subList(0, 5_000), template, 5_000);
-    List<SparseRow> test = data.test.subList(5_000, 10_000);
+    List<SparseRow> test = DataTesting.writePlanted(ROOT, data);
     testRows = test.toArray(new SparseRow[0]);
     optimum = Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().loss();
   }

@@ -3,8 +3,6 @@ package dev.stratus.dsl;
 import dev.stratus.jobs.train.WorkerCheckpoints;
 import dev.stratus.jvm.ClassPath;
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.DatasetManifest;
-import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.lambda.local.FunctionSpec;
@@ -12,7 +10,6 @@ import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
 import dev.stratus.runner.lambda.message.WorkerFunction;
-import dev.stratus.store.S3Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -43,13 +40,7 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
             .withMemoryMb(512)
             .withTimeoutSeconds(120));
     PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
-    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
-    DataTesting.store().ensureBucket("tests");
-    DatasetWriter.write(DataTesting.store(), S3Path.parse(root + "/train"), data.train, template, 5_000);
-    DatasetWriter.write(
-        DataTesting.store(), S3Path.parse(root + "/validation"), data.test.subList(0, 5_000), template, 5_000);
-    List<SparseRow> test = data.test.subList(5_000, 10_000);
-    DatasetWriter.write(DataTesting.store(), S3Path.parse(root + "/test"), test, template, 5_000);
+    List<SparseRow> test = DataTesting.writePlanted(root, data);
     try {
       return new LambdaTrainingSetup(
           lambda, test.toArray(new SparseRow[0]), Liblinear.bestOf(data.train, test, 0.1, 1, 10).test().loss());

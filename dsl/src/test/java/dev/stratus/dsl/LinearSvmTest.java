@@ -6,8 +6,6 @@ import static org.junit.Assert.assertTrue;
 
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.dataset.DatasetManifest;
-import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.BinaryMetrics;
@@ -38,13 +36,7 @@ public class LinearSvmTest {
   @Test(timeout = 240_000)
   public void bothLossesComeWithinTwoPercentOfLiblinearsOptimumAndEvaluateInTheirOwnLoss() throws Exception {
     PlantedData data = new PlantedData(FEATURES, 30_000, 10_000, 77);
-    DatasetManifest template = DatasetManifest.template(FEATURES, List.of(), "planted", null);
-    DataTesting.store().ensureBucket("tests");
-    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/train"), data.train, template, 5_000);
-    DatasetWriter.write(
-        DataTesting.store(), S3Path.parse(ROOT + "/validation"), data.test.subList(0, 5_000), template, 5_000);
-    List<SparseRow> test = data.test.subList(5_000, 10_000);
-    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/test"), test, template, 5_000);
+    List<SparseRow> test = DataTesting.writePlanted(ROOT, data);
 
     PCollection<BinaryMetrics> squared = trainAndEvaluate(LinearLoss.SQUARED_HINGE);
     PCollection<BinaryMetrics> hinge = trainAndEvaluate(LinearLoss.HINGE);
