@@ -122,7 +122,8 @@ public final class Figure5Benchmark {
     Liblinear.Optimum optimum = Liblinear.bestOf(DatasetReader.readAll(data.store, data.train),
         Arrays.asList(benchmark.heldOut), LambdaTraining.LIBLINEAR_C);
     String setting = String.format(Locale.ROOT,
-        "%,d training rows, %,d held-out rows (the whole test split, never trained on nor watched by our monitor), 2^%d features; %d workers, %d s each;"
+        "%,d training rows, %,d held-out rows (the whole test split, never trained on nor watched by our monitor),"
+            + " 2^%d features; %d workers, %d s each;"
             + " topology %s; %d cores, load average %.1f at the start; planted model's held-out logloss %.5f;"
             + " liblinear-train -s 0, best C of %s: C = %s, held-out logloss %.5f",
         data.train.rowCount(), benchmark.heldOut.length, BenchmarkData.MODEL_BITS, workers, seconds,

@@ -78,7 +78,8 @@ public final class PeersBenchmark {
         "%,d training rows, %,d test rows every curve is measured on, %,d validation rows our monitor watches apart"
             + " from them, 2^%d features, budget %d s; %d cores, load average %.1f at the start; planted model's test"
             + " logloss %.5f",
-        train.size(), test.size(), data.validation.rowCount(), BenchmarkData.MODEL_BITS, seconds, Runtime.getRuntime().availableProcessors(),
+        train.size(), test.size(), data.validation.rowCount(), BenchmarkData.MODEL_BITS, seconds,
+        Runtime.getRuntime().availableProcessors(),
         loadAtStart, data.plantedLogloss);
     System.out.println(setting);
     // scikit-learn's liblinear gets liblinear-train's best C (C = 1 overfits these rows and takes minutes).

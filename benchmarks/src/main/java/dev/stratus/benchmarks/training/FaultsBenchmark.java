@@ -133,7 +133,8 @@ public final class FaultsBenchmark {
             + " target, 2^%d features; %d Lambda workers, %d shard processes, AdaGrad %.2f, budget %d s a training;"
             + " liblinear-train -s 0, best C of %s: C = %s, test logloss %.5f, target %.5f; faults at %.0f%% of the"
             + " no-fault training's time to the target%n",
-        data.train.rowCount(), data.validation.rowCount(), test.length, BenchmarkData.MODEL_BITS, workers, shards, LEARNING_RATE, seconds,
+        data.train.rowCount(), data.validation.rowCount(), test.length, BenchmarkData.MODEL_BITS, workers, shards,
+        LEARNING_RATE, seconds,
         Arrays.toString(LambdaTraining.LIBLINEAR_C), optimum.c(), optimum.test().loss(), settings.target(),
         100 * killAt);
 

@@ -60,7 +60,8 @@ public final class LambdaTrainingBenchmark {
     SparseRow[] test = data.testRows(100_000);
     long liblinearStart = System.nanoTime();
     Liblinear.Optimum optimum =
-        Liblinear.bestOf(DatasetReader.readAll(data.store, data.train), Arrays.asList(test), LambdaTraining.LIBLINEAR_C);
+        Liblinear.bestOf(
+            DatasetReader.readAll(data.store, data.train), Arrays.asList(test), LambdaTraining.LIBLINEAR_C);
     System.out.printf(
         "%,d training rows, %,d validation rows watched by the monitor, %,d test rows that only report, 2^%d features,"
             + " %d cores (load average %.1f); liblinear-train -s 0 on the same rows, best C of %s: C = %s, test"

@@ -91,7 +91,7 @@ function drawChart(search) {
   svg('text', { x: CHART.left + plotWidth / 2, y: CHART.height - 5, 'text-anchor': 'middle' }, chart).textContent =
     axis === 'time' ? 'seconds since the search started' : 'updates';
   svg('text', { x: 12, y: CHART.top + plotHeight / 2, 'text-anchor': 'middle',
-    transform: `rotate(-90 12 ${CHART.top + plotHeight / 2})` }, chart).textContent = 'validation logloss';
+    transform: `rotate(-90 12 ${CHART.top + plotHeight / 2})` }, chart).textContent = 'validation loss';
 
   for (const { experiment, points: line } of curves) {
     const ended = !STOPPABLE.has(experiment.state) && experiment.state !== 'stopping';
