@@ -109,6 +109,7 @@ public final class FaultsBenchmark {
     int seconds = 40;
     double killAt = 0.7;
     int costRounds = 2;
+    boolean faults = true;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rows" -> rows = Long.parseLong(args[i + 1]);
@@ -117,8 +118,14 @@ public final class FaultsBenchmark {
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--killAt" -> killAt = Double.parseDouble(args[i + 1]);
         case "--costRounds" -> costRounds = Integer.parseInt(args[i + 1]);
+        case "--faults" -> faults = switch (args[i + 1]) {
+          case "on" -> true;
+          case "off" -> false;
+          default -> throw new IllegalArgumentException("--faults takes on or off, got " + args[i + 1]);
+        };
         default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (--rows N, --workers N,"
-            + " --shards N, --seconds S, --killAt FRACTION of the no-fault time to the target, --costRounds N)");
+            + " --shards N, --seconds S, --killAt FRACTION of the no-fault time to the target, --costRounds N,"
+            + " --faults on|off: off measures only what snapshots cost)");
       }
     }
     long started = System.nanoTime();
@@ -143,7 +150,7 @@ public final class FaultsBenchmark {
     noFault(new Settings(rows, workers, shards, WARM_UP_SECONDS, data.store, settings.target()), "faults-warm-up",
         every);
     List<Outcome> outcomes = new ArrayList<>();
-    for (int interval : INTERVALS) {
+    for (int interval : faults ? INTERVALS : new int[0]) {
       Outcome none = noFault(settings, "faults-" + interval + "s-none", interval);
       double toTarget = LambdaTraining.timeToTarget(none.result(), settings.target());
       double faultAt = killAt * (Double.isNaN(toTarget) ? lastSecond(none.result()) : toTarget);
@@ -151,8 +158,10 @@ public final class FaultsBenchmark {
       outcomes.add(shardKilled(settings, "faults-" + interval + "s-shard", interval, faultAt));
       outcomes.add(driverKilled(settings, "faults-" + interval + "s-driver", interval, faultAt));
     }
-    System.out.println();
-    printFaults(outcomes, settings);
+    if (faults) {
+      System.out.println();
+      printFaults(outcomes, settings);
+    }
     List<Outcome[]> pairs = new ArrayList<>();
     for (int round = 0; round < costRounds; round++) {
       // alternating which goes first, so that a trend in the machine's load favours neither
