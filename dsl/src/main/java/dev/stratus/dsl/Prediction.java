@@ -15,7 +15,7 @@ public record Prediction(float label, double margin, double probability, double 
   /** {@code model}'s prediction for {@code row}. */
   public static Prediction of(LinearModel model, SparseRow row) {
     double margin = model.margin(row);
-    return new Prediction(row.label(), margin, model.predict(row), model.loss().value(margin, row.label()));
+    return new Prediction(row.label(), margin, model.probability(margin), model.loss().value(margin, row.label()));
   }
 
   /** The class the model gives the row: 1 where the margin is positive, else 0. */

@@ -41,12 +41,9 @@ public class LinearSvmTest {
 
     PCollection<TrainResult> trained =
         p.apply("Train", ReadDataset.from(ROOT + "/train"))
-            .apply(LinearSvm.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
+            .apply(LogisticRegressionOnWorkersTest.monitored(
+                    LinearSvm.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation"))))
                 .workers(2)
-                .learningRate(0.05f)
-                .epsilon(1e-4)
-                .window(6)
-                .evalInterval(Duration.ofMillis(250))
                 .timeout(Duration.ofSeconds(90))
                 .modelTo(ROOT + "/SQUARED_HINGE.bin"));
     PCollection<BinaryMetrics> evaluated =

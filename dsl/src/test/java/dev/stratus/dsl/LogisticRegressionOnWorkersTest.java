@@ -18,6 +18,7 @@ import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
 import dev.stratus.jvm.LinuxProcesses;
 import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.dataset.DatasetReader;
@@ -93,10 +94,16 @@ class LogisticRegressionOnWorkersTest {
   }
 
   static LogisticRegression baseTraining(Pipeline p) {
-    return LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(ROOT + "/validation")))
+    PCollection<Dataset> validation = p.apply("Validation", ReadDataset.from(ROOT + "/validation"));
+    return monitored(LogisticRegression.withValidationSet(validation))
         .testCurveOn(p.apply("Test", ReadDataset.from(ROOT + "/test")))
+        .l2(0f);
+  }
+
+  /** The step size and the monitor's settings every training of the DSL's tests on planted data shares. */
+  static <T extends LinearTraining<T>> T monitored(T training) {
+    return training
         .learningRate(0.05f)
-        .l2(0f)
         .epsilon(1e-4)
         .window(6)
         .evalInterval(Duration.ofMillis(250))
@@ -241,14 +248,10 @@ class LogisticRegressionOnWorkersTest {
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
       p.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
           .apply(loss + "Svm",
-              LinearSvm.withValidationSet(p.apply("Validation" + loss, ReadDataset.from(ROOT + "/validation")))
+              monitored(LinearSvm.withValidationSet(
+                      p.apply("Validation" + loss, ReadDataset.from(ROOT + "/validation"))))
                   .loss(loss)
                   .workers(2)
-                  .learningRate(0.05f)
-                  .epsilon(1e-4)
-                  .window(6)
-                  .evalInterval(Duration.ofMillis(250))
-                  .timeout(Duration.ofSeconds(150))
                   .modelTo(ROOT + "/models/svm-" + loss + ".bin"));
     }
     p.run().waitUntilFinish();

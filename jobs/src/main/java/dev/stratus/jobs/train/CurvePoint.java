@@ -9,10 +9,4 @@ import java.io.Serializable;
  * @param testLoss the loss on the test curve's rows, NaN without them; nothing stops or chooses by it
  */
 public record CurvePoint(double seconds, long updates, double validationLoss, double validationAuc,
-    double testLoss) implements Serializable {
-
-  /** A point of a training without a test curve. */
-  public CurvePoint(double seconds, long updates, double validationLoss, double validationAuc) {
-    this(seconds, updates, validationLoss, validationAuc, Double.NaN);
-  }
-}
+    double testLoss) implements Serializable {}

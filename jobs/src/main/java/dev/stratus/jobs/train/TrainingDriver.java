@@ -534,7 +534,7 @@ public final class TrainingDriver implements AutoCloseable {
       best = weights;
       bestLoss = metrics.loss();
     }
-    double testLoss = testCurve == null ? Double.NaN : evaluated.evaluate(testCurve).loss();
+    double testLoss = testCurve == null ? Double.NaN : evaluated.meanLoss(testCurve);
     CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.loss(), metrics.auc(), testLoss);
     if (statusLines) {
       progress.accept(

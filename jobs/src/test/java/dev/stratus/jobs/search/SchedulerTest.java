@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
   private static CurvePoint at(long updates, double loss) {
-    return new CurvePoint(updates / 1000.0, updates, loss, 0.5);
+    return new CurvePoint(updates / 1000.0, updates, loss, 0.5, Double.NaN);
   }
 
   @Test
@@ -93,13 +93,13 @@ class SchedulerTest {
   void successiveHalvingBySecondsJudgesAtTheTrainingTimeNotTheUpdates() {
     // rungs at 2, 4, 8 ... seconds; experiment 1 makes ten times the updates of experiment 0 in the same time
     Scheduler.Judge judge = Scheduler.successiveHalvingBySeconds(2.0, 2, 0).newJudge();
-    assertNull(judge.observe(0, new CurvePoint(0.0, 0, 0.693, 0.5)));
-    assertNull(judge.observe(1, new CurvePoint(0.0, 0, 0.693, 0.5)));
-    assertNull(judge.observe(1, new CurvePoint(1.5, 50_000, 0.50, 0.5)), "many updates, but before 2 s");
-    assertNull(judge.observe(0, new CurvePoint(2.1, 5_000, 0.40, 0.5)), "the first at the 2 s rung goes on");
-    assertEquals(StopReason.HALVED, judge.observe(1, new CurvePoint(2.0, 60_000, 0.45, 0.5)),
+    assertNull(judge.observe(0, new CurvePoint(0.0, 0, 0.693, 0.5, Double.NaN)));
+    assertNull(judge.observe(1, new CurvePoint(0.0, 0, 0.693, 0.5, Double.NaN)));
+    assertNull(judge.observe(1, new CurvePoint(1.5, 50_000, 0.50, 0.5, Double.NaN)), "many updates, but before 2 s");
+    assertNull(judge.observe(0, new CurvePoint(2.1, 5_000, 0.40, 0.5, Double.NaN)), "the first at the 2 s rung goes on");
+    assertEquals(StopReason.HALVED, judge.observe(1, new CurvePoint(2.0, 60_000, 0.45, 0.5, Double.NaN)),
         "second at the 2 s rung with a worse best: halved, however many updates it made");
-    assertNull(judge.observe(0, new CurvePoint(3.9, 9_000, 0.38, 0.5)), "not yet at the 4 s rung");
+    assertNull(judge.observe(0, new CurvePoint(3.9, 9_000, 0.38, 0.5, Double.NaN)), "not yet at the 4 s rung");
     assertEquals(2, ((Scheduler.HalvingJudge) judge).reached(0));
     assertEquals(0, ((Scheduler.HalvingJudge) judge).reached(1));
     assertEquals(8.0, new Scheduler.SuccessiveHalving(Scheduler.Budget.SECONDS, 2.0, 2, 0).rung(2));

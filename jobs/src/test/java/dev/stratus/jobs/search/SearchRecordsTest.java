@@ -35,7 +35,7 @@ class SearchRecordsTest {
       SearchRecords first = new SearchRecords(store, prefix, "s-1");
       assertEquals(new SearchRecords.Earlier(Map.of(), Set.of()), first.open(grid(0.1, 0.2, 0.4), "s3://search/train"));
       ExperimentResult converged = new ExperimentResult(0, Map.of("learningRate", 0.1), StopReason.CONVERGED, 0.33,
-          0.34, List.of(new CurvePoint(0.5, 0, 0.693, 0.5), new CurvePoint(1.25, 4_000, 0.33, 0.9)), 1.3, 4_000, 2,
+          0.34, List.of(new CurvePoint(0.5, 0, 0.693, 0.5, Double.NaN), new CurvePoint(1.25, 4_000, 0.33, 0.9, Double.NaN)), 1.3, 4_000, 2,
           0.65, 0.0000108, "s3://search/models/s-1/experiment-0/model.bin", null, null);
       ExperimentResult killedWaiting = new ExperimentResult(2, Map.of("learningRate", 0.4), StopReason.KILLED,
           Double.NaN, Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null, null);

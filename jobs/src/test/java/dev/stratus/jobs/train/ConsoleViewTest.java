@@ -40,16 +40,16 @@ class ConsoleViewTest {
     view.running(0, 2, "running");
     assertEquals(EXPERIMENT_0 + ": running  2 workers\n", printed(), "only the row that changed");
     at(1);
-    view.evaluated(0, new CurvePoint(1.0, 0, 0.69315, 0.5));
+    view.evaluated(0, new CurvePoint(1.0, 0, 0.69315, 0.5, Double.NaN));
     at(3);
-    view.evaluated(0, new CurvePoint(3.0, 4_000, 0.4, 0.8));
+    view.evaluated(0, new CurvePoint(3.0, 4_000, 0.4, 0.8, Double.NaN));
     assertEquals("", printed(), "evaluations within 5 s of the last line print nothing");
     at(6);
-    view.evaluated(0, new CurvePoint(6.0, 10_000, 0.35, 0.9));
+    view.evaluated(0, new CurvePoint(6.0, 10_000, 0.35, 0.9, Double.NaN));
     assertEquals(EXPERIMENT_0 + ": running  loss 0.35000  2,000 updates/s  2 workers  6.0 s\n", printed(),
         "5 s on: the latest loss, and the updates per second since the evaluation before");
     at(7);
-    view.evaluated(0, new CurvePoint(7.0, 12_000, 0.34, 0.9));
+    view.evaluated(0, new CurvePoint(7.0, 12_000, 0.34, 0.9, Double.NaN));
     assertEquals("", printed());
     view.ended(0, "converged", 0.34, 12_500, 7.2);
     assertEquals(EXPERIMENT_0 + ": converged  kept loss 0.34000  12,500 updates  2 workers  7.2 s\n", printed(),
@@ -74,10 +74,10 @@ class ConsoleViewTest {
     view.running(1, 2, "running");
     printed();
     at(0.1);
-    view.evaluated(0, new CurvePoint(0.1, 0, 0.69315, 0.5));
+    view.evaluated(0, new CurvePoint(0.1, 0, 0.69315, 0.5, Double.NaN));
     assertEquals("", printed(), "redrawn at most every 200 ms");
     at(0.5);
-    view.evaluated(1, new CurvePoint(0.5, 1_000, 0.5, 0.7));
+    view.evaluated(1, new CurvePoint(0.5, 1_000, 0.5, 0.7, Double.NaN));
     assertEquals(up2 + clear + EXPERIMENT_0 + ": running  loss 0.69315  2 workers  0.1 s\n"
         + clear + EXPERIMENT_1 + ": running  loss 0.50000  2 workers  0.5 s\n", printed());
     view.message("worker 1 of experiment 0 died; its successor resumes");

@@ -14,7 +14,7 @@ class LossMonitorTest {
   private static StopReason feed(LossMonitor monitor, double[] losses, int firstUpdate) {
     StopReason reason = null;
     for (int i = 0; i < losses.length; i++) {
-      reason = monitor.observe(new CurvePoint(i, firstUpdate + 100L * (i + 1), losses[i], 0.5));
+      reason = monitor.observe(new CurvePoint(i, firstUpdate + 100L * (i + 1), losses[i], 0.5, Double.NaN));
     }
     return reason;
   }
@@ -33,7 +33,7 @@ class LossMonitorTest {
     assertNull(feed(monitor, new double[] {0.47, 0.48, 0.49, 0.48, 0.48, 0.48}, 1_000),
         "a window no better than the best before it does not stop a training told never to stop so");
     assertEquals(StopReason.DIVERGED, feed(monitor, new double[] {0.6, 0.7, 0.9}, 2_000));
-    assertEquals(StopReason.TIMEOUT, new LossMonitor(0, 3, 1).observe(new CurvePoint(1, 10, 0.5, 0.5)));
+    assertEquals(StopReason.TIMEOUT, new LossMonitor(0, 3, 1).observe(new CurvePoint(1, 10, 0.5, 0.5, Double.NaN)));
   }
 
   @Test

@@ -56,7 +56,21 @@ public final class LinearModel implements Serializable {
 
   /** P(label = 1) for logistic regression; NaN for an SVM, whose margin is no probability. */
   public double predict(SparseRow row) {
-    return loss.givesProbabilities() ? LinearLoss.sigmoid(margin(row)) : Double.NaN;
+    return probability(margin(row));
+  }
+
+  /** P(label = 1) of a row with this {@link #margin}: NaN for an SVM. */
+  public double probability(double margin) {
+    return loss.givesProbabilities() ? LinearLoss.sigmoid(margin) : Double.NaN;
+  }
+
+  /** The mean of the model's own loss on {@code rows}, and nothing else (no AUC to sort for). */
+  public double meanLoss(SparseRow[] rows) {
+    double sum = 0;
+    for (SparseRow row : rows) {
+      sum += loss.value(margin(row), row.label());
+    }
+    return rows.length == 0 ? Double.NaN : sum / rows.length;
   }
 
   /** The model's own loss, AUC and accuracy on {@code rows}. */
