@@ -2,7 +2,7 @@ package dev.stratus.dsl;
 
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -11,18 +11,18 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * The loss (the model's own: log loss for logistic regression, hinge or squared hinge for a linear SVM), AUC and
- * accuracy of a trained model on a dataset.
+ * The loss (the model's own: log loss for logistic regression, hinge or squared hinge for a linear SVM, multinomial log
+ * loss for K classes), AUC (binary models), accuracy and confusion matrix of a trained model on a dataset.
  *
  * <pre>{@code
- * PCollection<BinaryMetrics> metrics = testSet.apply(Evaluate.with(trainResult));
+ * PCollection<ClassifierMetrics> metrics = testSet.apply(Evaluate.with(trainResult));
  * }</pre>
  *
- * <p>The predictions are combined into a {@link ScoreHistogram} (label counts in a million equal bins of the predicted
- * probability), so memory stays bounded whatever the size of the dataset and AUC is within about 1e-6 of the exact
- * rank statistic for a model's scores.
+ * <p>The predictions are combined into a {@link ScoreHistogram} (the confusion matrix, and for a binary model label
+ * counts in a million equal bins of the predicted probability), so memory stays bounded whatever the size of the
+ * dataset and AUC is within about 1e-6 of the exact rank statistic for a model's scores.
  */
-public final class Evaluate extends PTransform<PCollection<Dataset>, PCollection<BinaryMetrics>> {
+public final class Evaluate extends PTransform<PCollection<Dataset>, PCollection<ClassifierMetrics>> {
   private final PCollection<TrainResult> model;
 
   private Evaluate(PCollection<TrainResult> model) {
@@ -34,14 +34,14 @@ public final class Evaluate extends PTransform<PCollection<Dataset>, PCollection
   }
 
   @Override
-  public PCollection<BinaryMetrics> expand(PCollection<Dataset> dataset) {
+  public PCollection<ClassifierMetrics> expand(PCollection<Dataset> dataset) {
     return dataset
         .apply("Predict", Predict.with(model))
         .apply("Metrics", Combine.globally(new MetricsFn()).withoutDefaults())
-        .setCoder(SerializableCoder.of(BinaryMetrics.class));
+        .setCoder(SerializableCoder.of(ClassifierMetrics.class));
   }
 
-  static final class MetricsFn extends Combine.CombineFn<Prediction, ScoreHistogram, BinaryMetrics> {
+  static final class MetricsFn extends Combine.CombineFn<Prediction, ScoreHistogram, ClassifierMetrics> {
     @Override
     public ScoreHistogram createAccumulator() {
       return new ScoreHistogram();
@@ -61,7 +61,7 @@ public final class Evaluate extends PTransform<PCollection<Dataset>, PCollection
     }
 
     @Override
-    public BinaryMetrics extractOutput(ScoreHistogram histogram) {
+    public ClassifierMetrics extractOutput(ScoreHistogram histogram) {
       return histogram.metrics();
     }
 

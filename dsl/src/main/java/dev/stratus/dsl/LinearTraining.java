@@ -37,7 +37,8 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * What every sparse linear model trained by asynchronous SGD shares ({@link LogisticRegression}, {@link LinearSvm}):
+ * What every sparse linear model trained by asynchronous SGD shares ({@link LogisticRegression}, {@link LinearSvm},
+ * {@link MultinomialLogisticRegression}):
  * {@code workers} workers pull the model rows their minibatches touch from {@code psShards} parameter-server shards,
  * compute the gradient of the model's loss and push it back, while a monitor in the driver evaluates that loss on a
  * validation set and stops the job on {@code epsilon}, the timeout or divergence, keeping the best model it saw. The
@@ -90,6 +91,11 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
 
   /** The loss the model is trained on and judged by. */
   abstract LinearLoss loss();
+
+  /** The classes the model tells apart: 2, unless the model has more ({@link MultinomialLogisticRegression}). */
+  int classes() {
+    return 2;
+  }
 
   /** A training of the same model with default options, on {@code validationSet}: what {@link #with} copies into. */
   abstract T newTraining(PCollection<Dataset> validationSet);
@@ -383,7 +389,8 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
         maxWorkerFailures,
         prefetch,
         wireValues,
-        loss());
+        loss(),
+        classes());
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

@@ -19,7 +19,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
 /**
- * A {@link LinearTraining} ({@link LogisticRegression}, {@link LinearSvm}) on a runner with serverless workers
+ * A {@link LinearTraining} (any of its models) on a runner with serverless workers
  * (LambdaRunner): the driver starts the shards (or reaches {@code --psEndpoints}), runs the monitor, and invokes the worker function once per worker generation, each
  * running {@link SgdEntryPoint}. Found by the runner through {@code META-INF/services} by the transform's URN. Shards
  * that workers running elsewhere cannot reach are refused before the pipeline runs ({@link #checkBeforeRun}).

@@ -1,6 +1,7 @@
 package dev.stratus.dsl;
 
 import dev.stratus.kernels.text.CsvFormat;
+import dev.stratus.kernels.text.LibsvmFormat;
 import dev.stratus.kernels.text.TextFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -10,7 +11,8 @@ import java.util.Set;
 /**
  * Loads CSV with a header row as a dataset: the {@link #label} column is the label, {@link #categorical} columns are
  * hashed into the feature space, {@link #ignore}d columns are dropped, every other column is a numeric feature (indices
- * 0, 1, ... in header order). All files must have the same columns in the same order.
+ * 0, 1, ... in header order). All files must have the same columns in the same order. Labels are -1/+1 or 0/1 for a
+ * binary model; with {@link #classes classes(K)}, whole labels 0..K-1.
  *
  * <pre>{@code
  * PCollection<Dataset> ads = p.apply(LoadCsv.from("data/ads.csv").label("clicked").categorical("city", "device"));
@@ -22,6 +24,7 @@ public final class LoadCsv extends LoadText<LoadCsv> {
   private final Set<String> ignored = new LinkedHashSet<>();
   private int modelBits = 20;
   private char delimiter = ',';
+  private int classes;
 
   private LoadCsv(String input) {
     super(input);
@@ -85,17 +88,27 @@ public final class LoadCsv extends LoadText<LoadCsv> {
     return this;
   }
 
+  /**
+   * Declares {@code count} classes (2..1,000,000) for a multi-class model: a label that is not a whole number below
+   * {@code count} is a malformed record, so a stray one is caught here rather than in training. -1 still reads as 0.
+   */
+  public LoadCsv classes(int count) {
+    this.classes = Checks.inRange("classes", count, 2, LibsvmFormat.MAX_CLASSES);
+    return this;
+  }
+
   @Override
   TextFormat format() {
     if (label == null) {
       throw new IllegalArgumentException("LoadCsv needs .label(column): which column holds the label");
     }
-    return new CsvFormat(label, new ArrayList<>(categorical), new ArrayList<>(ignored), modelBits, delimiter);
+    return new CsvFormat(label, new ArrayList<>(categorical), new ArrayList<>(ignored), modelBits, delimiter, classes);
   }
 
   @Override
   String describeFormat() {
-    return "CSV (label " + label + ", categorical " + List.copyOf(categorical) + ", modelBits " + modelBits + ")";
+    return "CSV (label " + label + (classes > 0 ? ", " + classes + " classes" : "") + ", categorical "
+        + List.copyOf(categorical) + ", modelBits " + modelBits + ")";
   }
 
   private static void requireName(String option, String column) {

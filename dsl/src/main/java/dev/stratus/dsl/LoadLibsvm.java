@@ -2,9 +2,11 @@ package dev.stratus.dsl;
 
 import dev.stratus.kernels.text.LibsvmFormat;
 import dev.stratus.kernels.text.TextFormat;
+import java.util.StringJoiner;
 
 /**
- * Loads LIBSVM text ({@code label index:value ...}, 1-based increasing indices, labels -1/+1 or 0/1) as a dataset.
+ * Loads LIBSVM text ({@code label index:value ...}, 1-based increasing indices) as a dataset. Labels are -1/+1 or 0/1
+ * for a binary model; with {@link #classes classes(K)}, whole labels 0..K-1.
  *
  * <pre>{@code
  * PCollection<Dataset> a9a = p.apply(LoadLibsvm.from("data/a9a.txt").features(123));
@@ -12,6 +14,7 @@ import dev.stratus.kernels.text.TextFormat;
  */
 public final class LoadLibsvm extends LoadText<LoadLibsvm> {
   private long features;
+  private int classes;
 
   private LoadLibsvm(String input) {
     super(input);
@@ -31,13 +34,29 @@ public final class LoadLibsvm extends LoadText<LoadLibsvm> {
     return this;
   }
 
+  /**
+   * Declares {@code count} classes (2..1,000,000) for a multi-class model: a label that is not a whole number below
+   * {@code count} is a malformed record, so a stray one is caught here rather than in training. -1 still reads as 0.
+   */
+  public LoadLibsvm classes(int count) {
+    this.classes = Checks.inRange("classes", count, 2, LibsvmFormat.MAX_CLASSES);
+    return this;
+  }
+
   @Override
   TextFormat format() {
-    return new LibsvmFormat(features);
+    return new LibsvmFormat(features, classes);
   }
 
   @Override
   String describeFormat() {
-    return "LIBSVM" + (features > 0 ? " (" + features + " features)" : "");
+    StringJoiner settings = new StringJoiner(", ", " (", ")").setEmptyValue("");
+    if (features > 0) {
+      settings.add(features + " features");
+    }
+    if (classes > 0) {
+      settings.add(classes + " classes");
+    }
+    return "LIBSVM" + settings;
   }
 }

@@ -1,6 +1,7 @@
 package dev.stratus.dsl;
 
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
+import dev.stratus.kernels.sgd.ConfusionMatrix;
 import dev.stratus.kernels.sgd.LinearLoss;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -12,8 +13,8 @@ import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
- * What {@link Evaluate} keeps of a set of predictions: the loss and accuracy tallies, and how many positive and
- * negative labels fall in each of {@value #BINS} equal bins of the predicted probability. Its size is bounded by the
+ * What {@link Evaluate} keeps of a set of predictions: the loss and the confusion matrix, and for a binary model how
+ * many positive and negative labels fall in each of {@value #BINS} equal bins of the predicted probability. Its size is bounded by the
  * number of bins whatever the number of predictions (at most about 20 MB, much less for a small or peaked score
  * distribution), and histograms merge exactly, so AUC is computed without holding the predictions in one place.
  *
@@ -28,7 +29,8 @@ final class ScoreHistogram {
 
   private long count;
   private double lossSum;
-  private long correct;
+  /** Sized by the first prediction's model; null before it. */
+  private ConfusionMatrix confusion;
   /** Occupied bins in increasing order and their counts: {@code size} entries of each array are used. */
   private int[] bins = new int[0];
   private long[] positives = new long[0];
@@ -39,12 +41,17 @@ final class ScoreHistogram {
   private int pendingCount;
 
   void add(Prediction prediction) {
-    boolean positive = prediction.label() > 0.5f;
     count++;
     lossSum += prediction.loss();
-    if ((prediction.predictedLabel() == 1f) == positive) {
-      correct++;
+    if (confusion == null) {
+      confusion = new ConfusionMatrix(prediction.classes());
     }
+    if (prediction.classes() > 2) {
+      confusion.add(LinearLoss.classOf(prediction.label(), prediction.classes()), prediction.predicted());
+      return; // no AUC for K classes
+    }
+    boolean positive = prediction.label() > 0.5f;
+    confusion.add(positive ? 1 : 0, prediction.predicted());
     if (pending == null) {
       pending = new int[Math.min(PENDING, 1024)];
     } else if (pendingCount == pending.length) {
@@ -77,17 +84,25 @@ final class ScoreHistogram {
     other.foldPending();
     count += other.count;
     lossSum += other.lossSum;
-    correct += other.correct;
+    if (other.confusion != null) {
+      if (confusion == null) {
+        confusion = new ConfusionMatrix(other.confusion.classes());
+      }
+      confusion.merge(other.confusion);
+    }
     foldPending();
     mergeSorted(other.bins, other.positives, other.negatives, other.size);
   }
 
-  BinaryMetrics metrics() {
+  ClassifierMetrics metrics() {
     foldPending();
     if (count == 0) {
-      return new BinaryMetrics(0, Double.NaN, Double.NaN, Double.NaN);
+      return new ClassifierMetrics(0, Double.NaN, Double.NaN, Double.NaN, new ConfusionMatrix(2));
     }
-    return new BinaryMetrics(count, lossSum / count, auc(), (double) correct / count);
+    if (confusion.classes() > 2) {
+      return ClassifierMetrics.ofClasses(lossSum, confusion);
+    }
+    return new ClassifierMetrics(count, lossSum / count, auc(), confusion.accuracy(), confusion);
   }
 
   /** P(score of a random positive > score of a random negative), a shared bin counting one half. */
@@ -188,7 +203,13 @@ final class ScoreHistogram {
       h.foldPending();
       VarInt.encode(h.count, out);
       new DataOutputStream(out).writeDouble(h.lossSum);
-      VarInt.encode(h.correct, out);
+      int classes = h.confusion == null ? 0 : h.confusion.classes();
+      VarInt.encode(classes, out);
+      for (int actual = 0; actual < classes; actual++) {
+        for (int predicted = 0; predicted < classes; predicted++) {
+          VarInt.encode(h.confusion.count(actual, predicted), out);
+        }
+      }
       VarInt.encode(h.size, out);
       int previous = 0;
       for (int i = 0; i < h.size; i++) {
@@ -204,7 +225,15 @@ final class ScoreHistogram {
       ScoreHistogram h = new ScoreHistogram();
       h.count = VarInt.decodeLong(in);
       h.lossSum = new DataInputStream(in).readDouble();
-      h.correct = VarInt.decodeLong(in);
+      int classes = VarInt.decodeInt(in);
+      if (classes != 0) {
+        h.confusion = new ConfusionMatrix(classes);
+        for (int actual = 0; actual < classes; actual++) {
+          for (int predicted = 0; predicted < classes; predicted++) {
+            h.confusion.add(actual, predicted, VarInt.decodeLong(in));
+          }
+        }
+      }
       int size = VarInt.decodeInt(in);
       if (size < 0 || size > BINS) {
         throw new IOException("score histogram: " + size + " bins, more than the " + BINS + " there are");

@@ -20,6 +20,7 @@ public final class TranslatorRegistrar implements TransformPayloadTranslatorRegi
     return Map.of(
         LogisticRegression.class, new UrnOnly<LogisticRegression>(LinearTraining.URN),
         LinearSvm.class, new UrnOnly<LinearSvm>(LinearTraining.URN),
+        MultinomialLogisticRegression.class, new UrnOnly<MultinomialLogisticRegression>(LinearTraining.URN),
         GridSearch.class, new UrnOnly<GridSearch>(HyperparameterSearch.URN),
         RandomSearch.class, new UrnOnly<RandomSearch>(HyperparameterSearch.URN));
   }

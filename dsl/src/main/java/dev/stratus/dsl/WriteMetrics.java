@@ -1,10 +1,14 @@
 package dev.stratus.dsl;
 
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
+import dev.stratus.kernels.sgd.ConfusionMatrix;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,11 +24,13 @@ import org.apache.beam.sdk.values.PCollection;
  * <pre>{@code
  * testSet.apply(Evaluate.with(model)).apply(WriteMetrics.to("s3://bucket/run-1/metrics.json"));
  * p.run().waitUntilFinish();
- * BinaryMetrics m = WriteMetrics.read(store, "s3://bucket/run-1/metrics.json");
+ * ClassifierMetrics m = WriteMetrics.read(store, "s3://bucket/run-1/metrics.json");
  * }</pre>
  */
-public final class WriteMetrics extends PTransform<PCollection<BinaryMetrics>, PCollection<String>> {
+public final class WriteMetrics extends PTransform<PCollection<ClassifierMetrics>, PCollection<String>> {
   private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*([^,}\\s]+)");
+  private static final Pattern CONFUSION = Pattern.compile("\"confusion\"\\s*:\\s*\\[(.*)]");
+  private static final Pattern CONFUSION_ROW = Pattern.compile("\\[([^\\[\\]]*)]");
 
   private final String location;
 
@@ -40,7 +46,7 @@ public final class WriteMetrics extends PTransform<PCollection<BinaryMetrics>, P
   }
 
   /** The metrics written at {@code location}. */
-  public static BinaryMetrics read(ObjectStore store, String location) {
+  public static ClassifierMetrics read(ObjectStore store, String location) {
     String json = new String(store.get(S3Path.parse(location)), StandardCharsets.UTF_8);
     double[] values = new double[4];
     String[] names = {"count", "loss", "auc", "accuracy"};
@@ -59,12 +65,47 @@ public final class WriteMetrics extends PTransform<PCollection<BinaryMetrics>, P
         throw new IllegalArgumentException(location + " holds no \"" + names[i] + "\": " + json);
       }
     }
-    return new BinaryMetrics((long) values[0], values[1], values[2], values[3]);
+    return new ClassifierMetrics((long) values[0], values[1], values[2], values[3], confusion(json, location));
   }
 
-  static String json(BinaryMetrics m) {
-    return String.format(Locale.ROOT, "{\"count\": %d, \"loss\": %s, \"auc\": %s, \"accuracy\": %s}%n",
-        m.count(), number(m.loss()), number(m.auc()), number(m.accuracy()));
+  /** The confusion matrix of {@link #json}'s form: a list of rows, one per true class. */
+  private static ConfusionMatrix confusion(String json, String location) {
+    Matcher whole = CONFUSION.matcher(json);
+    if (!whole.find()) {
+      throw new IllegalArgumentException(location + " holds no \"confusion\": " + json);
+    }
+    List<long[]> rows = new ArrayList<>();
+    Matcher row = CONFUSION_ROW.matcher(whole.group(1));
+    while (row.find()) {
+      rows.add(Arrays.stream(row.group(1).split(",")).map(String::trim).mapToLong(Long::parseLong).toArray());
+    }
+    ConfusionMatrix matrix = new ConfusionMatrix(rows.size());
+    for (int actual = 0; actual < rows.size(); actual++) {
+      if (rows.get(actual).length != rows.size()) {
+        throw new IllegalArgumentException(location + ": confusion matrix row " + actual + " has "
+            + rows.get(actual).length + " counts, not " + rows.size());
+      }
+      for (int predicted = 0; predicted < rows.size(); predicted++) {
+        matrix.add(actual, predicted, rows.get(actual)[predicted]);
+      }
+    }
+    return matrix;
+  }
+
+  static String json(ClassifierMetrics m) {
+    StringBuilder confusion = new StringBuilder();
+    ConfusionMatrix matrix = m.confusion();
+    for (int actual = 0; actual < matrix.classes(); actual++) {
+      confusion.append(actual == 0 ? "[" : ", ").append('[');
+      for (int predicted = 0; predicted < matrix.classes(); predicted++) {
+        confusion.append(predicted == 0 ? "" : ", ").append(matrix.count(actual, predicted));
+      }
+      confusion.append(']');
+    }
+    confusion.append(']');
+    return String.format(Locale.ROOT,
+        "{\"count\": %d, \"loss\": %s, \"auc\": %s, \"accuracy\": %s, \"confusion\": %s}%n",
+        m.count(), number(m.loss()), number(m.auc()), number(m.accuracy()), confusion);
   }
 
   /** JSON has no NaN: a metric without a value (the AUC of a single class) is written as null. */
@@ -79,11 +120,11 @@ public final class WriteMetrics extends PTransform<PCollection<BinaryMetrics>, P
   }
 
   @Override
-  public PCollection<String> expand(PCollection<BinaryMetrics> metrics) {
+  public PCollection<String> expand(PCollection<ClassifierMetrics> metrics) {
     return metrics.apply("Write", ParDo.of(new WriteFn(location)));
   }
 
-  private static final class WriteFn extends StoreDoFn<BinaryMetrics, String> {
+  private static final class WriteFn extends StoreDoFn<ClassifierMetrics, String> {
     private final String location;
 
     WriteFn(String location) {
@@ -91,7 +132,7 @@ public final class WriteMetrics extends PTransform<PCollection<BinaryMetrics>, P
     }
 
     @ProcessElement
-    public void process(@Element BinaryMetrics metrics, OutputReceiver<String> out) {
+    public void process(@Element ClassifierMetrics metrics, OutputReceiver<String> out) {
       S3Path path = S3Path.parse(location);
       store.ensureBucket(path.bucket());
       store.put(path, json(metrics).getBytes(StandardCharsets.UTF_8));

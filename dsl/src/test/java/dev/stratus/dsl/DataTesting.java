@@ -57,14 +57,20 @@ final class DataTesting {
    * its held-out rows as {@code validation} (what a monitor watches), the second half as {@code test}; returns those.
    */
   static List<SparseRow> writePlanted(String root, PlantedData data) {
-    DatasetManifest template = DatasetManifest.template(data.features, List.of(), "planted", null);
-    store().ensureBucket("tests");
     int half = data.test.size() / 2;
-    DatasetWriter.write(store(), S3Path.parse(root + "/train"), data.train, template, 5_000);
-    DatasetWriter.write(store(), S3Path.parse(root + "/validation"), data.test.subList(0, half), template, 5_000);
     List<SparseRow> test = data.test.subList(half, data.test.size());
-    DatasetWriter.write(store(), S3Path.parse(root + "/test"), test, template, 5_000);
+    writeSplit(root, data.features, data.train, data.test.subList(0, half), test);
     return test;
+  }
+
+  /** Writes {@code train}, {@code validation} and {@code test} rows of {@code features} features under {@code root}. */
+  static void writeSplit(String root, int features, List<SparseRow> train, List<SparseRow> validation,
+      List<SparseRow> test) {
+    DatasetManifest template = DatasetManifest.template(features, List.of(), "planted", null);
+    store().ensureBucket("tests");
+    DatasetWriter.write(store(), S3Path.parse(root + "/train"), train, template, 5_000);
+    DatasetWriter.write(store(), S3Path.parse(root + "/validation"), validation, template, 5_000);
+    DatasetWriter.write(store(), S3Path.parse(root + "/test"), test, template, 5_000);
   }
 
   static Dataset dataset(String location) {

@@ -3,7 +3,7 @@ package dev.stratus.dsl;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public class EvaluateBoundedMemoryTest {
       } else {
         negatives[n++] = probability;
       }
-      lossSum += BinaryMetrics.loss(label == 1f, probability);
+      lossSum += ClassifierMetrics.loss(label == 1f, probability);
       correct += (probability >= 0.5) == (label == 1f) ? 1 : 0;
     }
     List<ScoreHistogram> shipped = new ArrayList<>();
@@ -64,7 +64,7 @@ public class EvaluateBoundedMemoryTest {
       shipped.add(coder.decode(new ByteArrayInputStream(bytes.toByteArray())));
     }
     ScoreHistogram merged = fn.mergeAccumulators(shipped);
-    BinaryMetrics metrics = fn.extractOutput(merged);
+    ClassifierMetrics metrics = fn.extractOutput(merged);
 
     double exactAuc = exactAuc(positives, negatives);
     assertEquals(PREDICTIONS, metrics.count());

@@ -8,7 +8,7 @@ import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.store.S3Path;
@@ -46,7 +46,7 @@ public class LinearSvmTest {
                 .workers(2)
                 .timeout(Duration.ofSeconds(90))
                 .modelTo(ROOT + "/SQUARED_HINGE.bin"));
-    PCollection<BinaryMetrics> evaluated =
+    PCollection<ClassifierMetrics> evaluated =
         p.apply("Test", ReadDataset.from(ROOT + "/test")).apply(Evaluate.with(trained));
     Liblinear.Optimum squaredOptimum = Liblinear.bestOf(LinearLoss.SQUARED_HINGE, data.train, test, 0.01, 0.1, 1);
     double squaredBar = squaredOptimum.test().loss() * BAR;
@@ -60,7 +60,7 @@ public class LinearSvmTest {
     LinearModel model = LinearModel.fromBytes(
         DataTesting.store().get(S3Path.parse(ROOT + "/SQUARED_HINGE.bin")), "the squared hinge model");
     assertEquals(LinearLoss.SQUARED_HINGE, model.loss());
-    BinaryMetrics direct = model.evaluate(test.toArray(new SparseRow[0]));
+    ClassifierMetrics direct = model.evaluate(test.toArray(new SparseRow[0]));
     System.out.printf("linear SVM: squared hinge %.5f (liblinear -s 1 at C = %s: %.5f), accuracy %.4f (%.4f)%n",
         direct.loss(), squaredOptimum.c(), squaredOptimum.test().loss(), direct.accuracy(),
         squaredOptimum.test().accuracy());

@@ -1,8 +1,10 @@
 package dev.stratus.dsl;
 
+import static dev.stratus.dsl.DataTesting.dataset;
 import static dev.stratus.dsl.DataTesting.exists;
 import static dev.stratus.dsl.DataTesting.failureOf;
 import static dev.stratus.dsl.DataTesting.file;
+import static dev.stratus.dsl.DataTesting.sorted;
 import static dev.stratus.dsl.DataTesting.sortedRows;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -75,5 +77,34 @@ public class LoadCsvTest {
         () -> LoadCsv.from("x.csv").label("y").categorical("y"));
     assertTrue(e.getMessage(), e.getMessage().contains("already the label"));
     p.enableAbandonedNodeEnforcement(false);
+  }
+
+  @Test
+  public void classesKeepWholeLabelsAndSkipOrFailOthersNamingFileAndLine() {
+    Path input = file("csv/classes.csv", "age,kind\n31,2\n40,0\n52,-1\n");
+    Path someBad = file("csv/classes-some-bad.csv", "age,kind\n31,2\n40,-3\n52,1\n");
+    String location = "s3://tests/csv/classes";
+    p.apply("Classes", LoadCsv.from(input.toString()).label("kind").classes(3).modelBits(4).to(location));
+    p.apply("SomeBad", LoadCsv.from(someBad.toString()).label("kind").classes(3).badRecords(BadRecords.SKIP)
+        .to(location + "-skipped"));
+    p.run().waitUntilFinish();
+    assertEquals(sorted(List.of(
+        new SparseRow(2, new int[] {0}, new float[] {31}),
+        new SparseRow(0, new int[] {0}, new float[] {40}),
+        new SparseRow(0, new int[] {0}, new float[] {52}))), sortedRows(location));
+    assertEquals("CSV (label kind, 3 classes, categorical [], modelBits 4) " + input,
+        dataset(location).manifest().source());
+    Dataset skipped = dataset(location + "-skipped");
+    assertEquals(2, skipped.rowCount());
+    assertEquals(1, skipped.manifest().badRecords());
+
+    Pipeline failing = DataTesting.pipeline();
+    failing.apply(LoadCsv.from(someBad.toString()).label("kind").classes(3).to(location + "-failed"));
+    String message = failureOf(failing);
+    assertTrue(message, message.contains(someBad + ":3: label -3 is not a class: classes(3) takes whole labels 0 to 2"));
+
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> LoadCsv.from("x.csv").classes(1));
+    assertEquals("classes must be in [2, 1000000], got 1", e.getMessage());
   }
 }

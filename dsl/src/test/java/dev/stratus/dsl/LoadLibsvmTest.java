@@ -1,5 +1,6 @@
 package dev.stratus.dsl;
 
+import static dev.stratus.dsl.DataTesting.dataset;
 import static dev.stratus.dsl.DataTesting.exists;
 import static dev.stratus.dsl.DataTesting.failureOf;
 import static dev.stratus.dsl.DataTesting.file;
@@ -138,6 +139,31 @@ public class LoadLibsvmTest {
   }
 
   @Test
+  public void classesKeepWholeLabelsAndSkipOrFailOthersNamingFileAndLine() {
+    Path input = file("libsvm/classes.svm", "2 1:1\n0 2:1\n-1 3:1\n1 1:0.5 4:2\n");
+    Path someBad = file("libsvm/classes-some-bad.svm", "2 1:1\n3 1:1\n1.5 2:1\n0 2:1\n");
+    String location = "s3://tests/libsvm/classes";
+    p.apply("Classes", LoadLibsvm.from(input.toString()).features(4).classes(3).to(location));
+    p.apply("SomeBad", LoadLibsvm.from(someBad.toString()).classes(3).badRecords(BadRecords.SKIP)
+        .to(location + "-skipped"));
+    p.run().waitUntilFinish();
+    assertEquals(sorted(List.of(
+        new SparseRow(2, new int[] {0}, new float[] {1}),
+        new SparseRow(0, new int[] {1}, new float[] {1}),
+        new SparseRow(0, new int[] {2}, new float[] {1}),
+        new SparseRow(1, new int[] {0, 3}, new float[] {0.5f, 2}))), sortedRows(location));
+    assertEquals("LIBSVM (4 features, 3 classes) " + input, dataset(location).manifest().source());
+    Dataset skipped = dataset(location + "-skipped");
+    assertEquals(2, skipped.rowCount());
+    assertEquals(2, skipped.manifest().badRecords());
+
+    Pipeline failing = DataTesting.pipeline();
+    failing.apply(LoadLibsvm.from(someBad.toString()).classes(3).to(location + "-failed"));
+    String message = failureOf(failing);
+    assertTrue(message, message.contains(someBad + ":2: label 3 is not a class: classes(3) takes whole labels 0 to 2"));
+  }
+
+  @Test
   public void aFailedReloadLeavesNoDatasetWhereTheOldOneWas() {
     Path good = file("libsvm/good.svm", "1 1:1\n0 2:1\n");
     String location = "s3://tests/libsvm/reloaded";
@@ -191,5 +217,7 @@ public class LoadLibsvmTest {
     assertTrue(e.getMessage(), e.getMessage().contains("rowsPerPartition must be at least 1"));
     e = assertThrows(IllegalArgumentException.class, () -> LoadLibsvm.from("x").to("s3://bucket"));
     assertTrue(e.getMessage(), e.getMessage().contains("needs a prefix"));
+    e = assertThrows(IllegalArgumentException.class, () -> LoadLibsvm.from("x").classes(1));
+    assertEquals("classes must be in [2, 1000000], got 1", e.getMessage());
   }
 }

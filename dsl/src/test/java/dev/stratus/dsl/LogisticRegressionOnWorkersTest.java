@@ -22,7 +22,9 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.reference.ScikitLearn;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.lambda.local.BusyInvocation;
@@ -243,7 +245,10 @@ class LogisticRegressionOnWorkersTest {
    * SVM's loss, the monitor watches it, the model written is an SVM's.
    */
   @Test
-  void linearSvmsOnTwoLambdaWorkersComeWithinTwoPercentOfLiblinearsSvms() throws Exception {
+  void linearSvmsAndAMultinomialRegressionOnTwoLambdaWorkersComeWithinTwoPercentOfTheirSolversOptima()
+      throws Exception {
+    PlantedData classes = new PlantedData(1_000, 4, 20_000, 8_000, 31);
+    List<SparseRow> classesTest = DataTesting.writePlanted(ROOT + "/classes", classes);
     Pipeline p = Pipeline.create(setup.options());
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
       p.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
@@ -254,6 +259,13 @@ class LogisticRegressionOnWorkersTest {
                   .workers(2)
                   .modelTo(ROOT + "/models/svm-" + loss + ".bin"));
     }
+    p.apply("TrainClasses", ReadDataset.from(ROOT + "/classes/train"))
+        .apply("Multinomial",
+            monitored(MultinomialLogisticRegression.withValidationSet(
+                    p.apply("ValidationClasses", ReadDataset.from(ROOT + "/classes/validation"))))
+                .classes(4)
+                .workers(2)
+                .modelTo(ROOT + "/models/multinomial.bin"));
     p.run().waitUntilFinish();
     List<SparseRow> train = DatasetReader.readAll(DataTesting.store(), DataTesting.dataset(ROOT + "/train"));
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
@@ -267,6 +279,15 @@ class LogisticRegressionOnWorkersTest {
       assertTrue(testLoss <= optimum.test().loss() * BAR,
           loss + " " + testLoss + " is not within 2% of " + optimum.test().loss());
     }
+    String model = ROOT + "/models/multinomial.bin";
+    LinearModel multinomial = LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(model)), model);
+    assertEquals(4, multinomial.classes());
+    ScikitLearn.Optimum optimum = ScikitLearn.multinomialBestOf(4, classes.train, classesTest, 0.1, 1, 10);
+    double testLoss = multinomial.meanLoss(classesTest.toArray(new SparseRow[0]));
+    System.out.printf("multinomial on Lambda workers: test logloss %.5f, scikit-learn %.5f (C = %s)%n", testLoss,
+        optimum.testLoss(), optimum.c());
+    assertTrue(testLoss <= optimum.testLoss() * BAR,
+        "multinomial " + testLoss + " is not within 2% of " + optimum.testLoss());
   }
 
   @Test

@@ -13,7 +13,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.reference.Liblinear;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.WireValues;
 import dev.stratus.store.S3Path;
@@ -69,7 +69,7 @@ public class LogisticRegressionTest {
                     .modelTo("s3://tests/lr/model.bin"));
     double baseRate = generated.baseRateLogloss();
     double floor = generated.bayesLogloss();
-    PCollection<BinaryMetrics> evaluated = heldOut.test().apply(Evaluate.with(trained));
+    PCollection<ClassifierMetrics> evaluated = heldOut.test().apply(Evaluate.with(trained));
     PCollection<Long> scored = heldOut.test().apply(Predict.with(trained)).apply(Count.globally());
 
     PAssert.thatSingleton(trained)

@@ -11,7 +11,7 @@ import dev.stratus.jobs.train.StepTimes;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.generate.CriteoGenerator;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -179,7 +179,7 @@ public final class CriteoJob {
                     .psShards(options.getPsShards())
                     .timeout(Duration.ofSeconds(options.getTrainSeconds()))
                     .modelTo(model));
-    PCollection<BinaryMetrics> tested = p.apply("Test", ReadDataset.from(test)).apply(Evaluate.with(trained));
+    PCollection<ClassifierMetrics> tested = p.apply("Test", ReadDataset.from(test)).apply(Evaluate.with(trained));
     PCollectionView<TrainResult> result = trained.apply(View.asSingleton());
     tested.apply(ParDo.of(new WriteReport(result, generated.bayesLogloss(), report)).withSideInputs(result));
     p.run().waitUntilFinish();
@@ -223,7 +223,7 @@ public final class CriteoJob {
    * Writes the final report to the store, wherever the pipeline's last step runs (a Lambda worker on LambdaRunner),
    * so the driver prints it on its console.
    */
-  static final class WriteReport extends DoFn<BinaryMetrics, Void> {
+  static final class WriteReport extends DoFn<ClassifierMetrics, Void> {
     private final PCollectionView<TrainResult> trained;
     private final double floor;
     private final String location;
@@ -235,7 +235,7 @@ public final class CriteoJob {
     }
 
     @ProcessElement
-    public void process(@Element BinaryMetrics test, ProcessContext c) {
+    public void process(@Element ClassifierMetrics test, ProcessContext c) {
       TrainResult r = c.sideInput(trained);
       String text =
           String.format(

@@ -13,7 +13,7 @@ import dev.stratus.dsl.WriteMetrics;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.ScalingMethod;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -164,7 +164,7 @@ public final class TrainJob {
    * What a run leaves: where its output is, the test metrics, and where the search's result is (null without one).
    */
   public record Result(
-      String output, String model, String metricsLocation, BinaryMetrics testMetrics, String searchResult) {}
+      String output, String model, String metricsLocation, ClassifierMetrics testMetrics, String searchResult) {}
 
   private TrainJob() {}
 
@@ -250,7 +250,7 @@ public final class TrainJob {
     store.ensureBucket(S3Path.parse(output).bucket());
     p.run().waitUntilFinish();
 
-    BinaryMetrics metrics = WriteMetrics.read(store, metricsLocation);
+    ClassifierMetrics metrics = WriteMetrics.read(store, metricsLocation);
     String searchResult = null;
     if (options.getSearchSeconds() > 0) {
       String prefix = scaling != null ? output + "/" : output + "/raw-";

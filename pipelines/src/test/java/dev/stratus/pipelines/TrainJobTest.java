@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.dsl.TrainingOptions;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -62,7 +62,7 @@ class TrainJobTest {
         out.write((labels[i] == 1 ? "+1" : "-1") + features + "\n");
       }
     }
-    plantedAuc = BinaryMetrics.of(labels, probabilities, ROWS).auc();
+    plantedAuc = ClassifierMetrics.of(labels, probabilities, ROWS).auc();
   }
 
   @Test
@@ -72,7 +72,7 @@ class TrainJobTest {
         "--input=" + input, "--format=libsvm", "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/planted",
         "--trainFraction=0.7", "--validationFraction=0.1", "--workers=2", "--epochs=5", "--trainSeconds=120");
 
-    BinaryMetrics test = result.testMetrics();
+    ClassifierMetrics test = result.testMetrics();
     assertEquals(0.2 * ROWS, test.count(), 0.2 * ROWS * 0.2, "the test set is the rows neither trained nor validated on");
     assertTrue(test.auc() > plantedAuc - 0.05, "test AUC " + test.auc() + " far below the planted model's " + plantedAuc);
     assertTrue(test.loss() < Math.log(2), "no better than a coin: " + test);

@@ -8,7 +8,7 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.generate.CriteoGenerator;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -100,7 +100,7 @@ public final class BenchmarkData {
   }
 
   /** The model {@code result} kept (written to this store) measured on {@code rows}: its test figures. */
-  public BinaryMetrics keptModelOn(TrainResult result, SparseRow[] rows) {
+  public ClassifierMetrics keptModelOn(TrainResult result, SparseRow[] rows) {
     return LinearModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
   }
 

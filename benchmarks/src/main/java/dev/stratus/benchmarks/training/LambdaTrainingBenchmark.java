@@ -10,7 +10,7 @@ import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.lambda.local.FunctionStats;
@@ -114,7 +114,7 @@ public final class LambdaTrainingBenchmark {
     return workers + " Lambda worker" + (workers > 1 ? "s" : "");
   }
 
-  private static void row(String name, TrainResult r, BinaryMetrics keptOnTest, Liblinear.Optimum optimum,
+  private static void row(String name, TrainResult r, ClassifierMetrics keptOnTest, Liblinear.Optimum optimum,
       double toTarget, long invocations, long coldStarts) {
     double kept = keptOnTest.loss();
     System.out.printf("| %s | %.5f (%.4fx optimum) | %,d | %,.0f | %s | %d | %.1f%% | %s | %s |%n", name, kept,

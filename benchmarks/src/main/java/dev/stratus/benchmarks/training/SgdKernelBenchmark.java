@@ -4,7 +4,7 @@ import dev.stratus.benchmarks.Machine;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.reference.Liblinear;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LocalSgd;
 import dev.stratus.ps.Optimizer;
 import java.io.InputStream;
@@ -65,7 +65,7 @@ public final class SgdKernelBenchmark {
         sgd.epoch(train, batch);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      BinaryMetrics m = sgd.model().evaluate(test);
+      ClassifierMetrics m = sgd.model().evaluate(test);
       double examples = (double) train.length * epochs / seconds;
       System.out.printf(
           "| Stratus | AdaGrad lr=%s, minibatch %d | %,.0f | %.5f |%n", rate, batch, examples, m.loss());

@@ -11,7 +11,7 @@ import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.jobs.train.WorkerLauncher;
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.S3Path;
 import java.io.PrintWriter;
@@ -66,7 +66,7 @@ public final class TrainingBenchmark {
     System.out.println("| workers | kept model's test logloss | its test AUC | updates | updates/s | stall s |");
     System.out.println("|---|---|---|---|---|---|");
     byWorkers.forEach((w, r) -> {
-      BinaryMetrics kept = data.keptModelOn(r, test);
+      ClassifierMetrics kept = data.keptModelOn(r, test);
       System.out.printf("| %d | %.5f | %.4f | %,d | %,.0f | %.2f |%n", w, kept.loss(), kept.auc(), r.updates(),
           r.updatesPerSecond(), r.stallSeconds());
     });

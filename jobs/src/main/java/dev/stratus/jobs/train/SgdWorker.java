@@ -30,6 +30,9 @@ public final class SgdWorker {
   private final PsClient ps;
   private final PsModel model;
   private final LinearLoss loss;
+  private final int classes;
+  /** Values per key: 1, or K for K classes. */
+  private final int columns;
   private final MinibatchIterator batches;
   private final Semaphore pushSlots;
   private final int maxPushesInFlight;
@@ -37,11 +40,17 @@ public final class SgdWorker {
   private final AtomicReference<Throwable> pushFailure = new AtomicReference<>();
   private final LongAdder lostPushes = new LongAdder();
 
-  /** @param loss the loss whose gradient the worker descends */
-  public SgdWorker(PsClient ps, PsModel model, LinearLoss loss, MinibatchIterator batches, int maxPushesInFlight) {
+  /**
+   * @param loss the loss whose gradient the worker descends
+   * @param classes the model's classes: 2 for a binary loss
+   */
+  public SgdWorker(PsClient ps, PsModel model, LinearLoss loss, int classes, MinibatchIterator batches,
+      int maxPushesInFlight) {
     this.ps = ps;
     this.model = model;
     this.loss = loss;
+    this.classes = classes;
+    this.columns = loss.columns(classes);
     this.batches = batches;
     this.maxPushesInFlight = maxPushesInFlight;
     this.pushSlots = new Semaphore(maxPushesInFlight);
@@ -69,14 +78,15 @@ public final class SgdWorker {
           weights = redoneAfterLostConnection(failed, () -> ps.pull(model, keys));
         }
         long t2 = System.nanoTime();
-        if (gradient.length < keys.length) {
-          gradient = new float[keys.length * 2];
+        int values = keys.length * columns;
+        if (gradient.length < values) {
+          gradient = new float[values * 2];
         }
-        LinearGradient.compute(loss, batch, weights, gradient);
+        LinearGradient.compute(loss, classes, batch, weights, gradient);
         long t3 = System.nanoTime();
         pushSlots.acquire();
         rethrowPushFailure();
-        float[] sent = java.util.Arrays.copyOf(gradient, keys.length);
+        float[] sent = java.util.Arrays.copyOf(gradient, values);
         ps.push(model, keys, sent)
             .whenComplete(
                 (ok, failure) -> {

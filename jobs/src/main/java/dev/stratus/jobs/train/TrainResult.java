@@ -1,6 +1,6 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import java.io.Serializable;
 import java.util.List;
 
@@ -19,7 +19,7 @@ import java.util.List;
  */
 public record TrainResult(
     String modelPath,
-    BinaryMetrics validationMetrics,
+    ClassifierMetrics validationMetrics,
     List<CurvePoint> curve,
     StopReason stopReason,
     double updatesPerSecond,

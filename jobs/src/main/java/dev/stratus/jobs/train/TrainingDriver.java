@@ -3,7 +3,7 @@ package dev.stratus.jobs.train;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
@@ -135,7 +135,7 @@ public final class TrainingDriver implements AutoCloseable {
     this.launcher = launcher;
     this.progress = progress;
     this.modelName =
-        "logistic-regression-" + Long.toHexString(System.nanoTime()) + "-" + JOBS.incrementAndGet();
+        "linear-model-" + Long.toHexString(System.nanoTime()) + "-" + JOBS.incrementAndGet();
     this.slots = new Slot[spec.workers()];
   }
 
@@ -303,7 +303,7 @@ public final class TrainingDriver implements AutoCloseable {
     long updates = stopWorkers();
     recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
-    LinearModel kept = new LinearModel(best, spec.loss());
+    LinearModel kept = new LinearModel(best, spec.loss(), spec.classes());
     store.put(modelPath, kept.toBytes());
     double seconds = secondsSinceStart();
     if (statusLines) {
@@ -528,8 +528,8 @@ public final class TrainingDriver implements AutoCloseable {
       }
       throw e;
     }
-    LinearModel evaluated = new LinearModel(weights, spec.loss());
-    BinaryMetrics metrics = evaluated.evaluate(validation);
+    LinearModel evaluated = new LinearModel(weights, spec.loss(), spec.classes());
+    ClassifierMetrics metrics = evaluated.evaluate(validation);
     if (best == null || metrics.loss() < bestLoss) {
       best = weights;
       bestLoss = metrics.loss();
@@ -539,8 +539,11 @@ public final class TrainingDriver implements AutoCloseable {
     if (statusLines) {
       progress.accept(
           String.format(
-              "%6.1f s  %,11d updates  validation %s %.5f  AUC %.4f%s  (%d workers, %d generations ended)",
-              point.seconds(), point.updates(), spec.loss().displayName(), point.validationLoss(), point.validationAuc(),
+              "%6.1f s  %,11d updates  validation %s %.5f  %s%s  (%d workers, %d generations ended)",
+              point.seconds(), point.updates(), spec.loss().displayName(), point.validationLoss(),
+              spec.loss().multiclass()
+                  ? String.format("accuracy %.4f", metrics.accuracy())
+                  : String.format("AUC %.4f", point.validationAuc()),
               testCurve == null ? "" : String.format("  test loss %.5f", testLoss), slots.length,
               generations.size()));
     }

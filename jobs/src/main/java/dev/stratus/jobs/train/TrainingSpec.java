@@ -32,7 +32,10 @@ import java.io.Serializable;
  * @param prefetch workers fetch their next partitions while they compute (the default); without, a worker fetches
  *     each partition when it reaches it
  * @param wireValues how workers' pulls and pushes carry weights and gradients (float32 when null, the default)
- * @param loss the model's loss (logistic regression when null, the default; a linear SVM's hinge or squared hinge)
+ * @param loss the model's loss (logistic regression when null, the default; a linear SVM's hinge or squared hinge;
+ *     multinomial logistic regression's)
+ * @param classes classes the model tells apart: 2 for the binary losses (0 reads as 2), K for {@link
+ *     LinearLoss#MULTINOMIAL}, whose shards hold K values per feature
  */
 public record TrainingSpec(
     int workers,
@@ -54,12 +57,18 @@ public record TrainingSpec(
     int maxWorkerFailures,
     boolean prefetch,
     WireValues wireValues,
-    LinearLoss loss)
+    LinearLoss loss,
+    int classes)
     implements Serializable {
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
     loss = loss == null ? LinearLoss.LOGISTIC : loss;
+    classes = classes == 0 && !loss.multiclass() ? 2 : classes;
+    if (classes < 2 || (!loss.multiclass() && classes != 2)) {
+      throw new IllegalArgumentException(loss + " trains " + (loss.multiclass() ? "2 classes or more" : "2 classes")
+          + ", got " + classes);
+    }
   }
 
   /** A logistic regression's spec whose workers send float32 values, the default. */
@@ -69,21 +78,19 @@ public record TrainingSpec(
       int maxWorkerFailures, boolean prefetch) {
     this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
         timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
-        maxWorkerFailures, prefetch, WireValues.FLOAT32, LinearLoss.LOGISTIC);
+        maxWorkerFailures, prefetch, WireValues.FLOAT32, LinearLoss.LOGISTIC, 2);
   }
 
   /** This spec with workers sending {@code values}. */
   public TrainingSpec withWireValues(WireValues values) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, loss);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, loss, classes);
   }
 
-  /** This spec training a model of {@code newLoss}. */
-  public TrainingSpec withLoss(LinearLoss newLoss) {
-    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
-        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, newLoss);
+  /** Values per feature on the shards, and margins per row: 1, or K for K classes. */
+  public int columns() {
+    return loss.columns(classes);
   }
 
   /** A spec whose workers prefetch, the default. */

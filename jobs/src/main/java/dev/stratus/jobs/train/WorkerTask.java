@@ -40,9 +40,12 @@ public record WorkerTask(
   /** Partitions a worker decodes ahead at most, however small they are against its prefetch budget. */
   private static final int MAX_PREFETCHED_PARTITIONS = 64;
 
-  /** The parameter-server model of a logistic regression over {@code features} features: the bias is the last key. */
+  /**
+   * The parameter-server model of a linear model over {@code features} features: a row per feature of one value (K
+   * for K classes), the biases the last key's row.
+   */
   static ModelSpec modelSpec(TrainingSpec spec, long features) {
-    return ModelSpec.matrix((int) features + 1, 1)
+    return ModelSpec.matrix((int) features + 1, spec.columns())
         .optimizer(spec.optimizer())
         .learningRate(spec.learningRate())
         .l2(spec.l2());
@@ -73,7 +76,7 @@ public record WorkerTask(
                 .prefetchBudgetBytes(TrainingSpec.prefetchBudgetBytes(memoryMb))
                 .build()) {
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
-      SgdWorker worker = new SgdWorker(ps, model, spec.loss(), batches, spec.maxPushesInFlight());
+      SgdWorker worker = new SgdWorker(ps, model, spec.loss(), spec.classes(), batches, spec.maxPushesInFlight());
       WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation, start);
       Supplier<MinibatchIterator.Position> position = worker::position;
       boolean dataEnded =

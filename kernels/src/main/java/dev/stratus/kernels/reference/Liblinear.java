@@ -1,7 +1,7 @@
 package dev.stratus.kernels.reference;
 
 import dev.stratus.kernels.data.SparseRow;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearModel;
 import java.io.BufferedWriter;
@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -25,7 +26,7 @@ public final class Liblinear {
   private Liblinear() {}
 
   /** The best C of the grid, its model and what it scored on the test rows. */
-  public record Optimum(double c, BinaryMetrics test, double trainSeconds, LinearModel model) {}
+  public record Optimum(double c, ClassifierMetrics test, double trainSeconds, LinearModel model) {}
 
   /** The optimum of logistic regression ({@code -s 0}). */
   public static Optimum bestOf(List<SparseRow> train, List<SparseRow> test, double... cGrid) throws IOException {
@@ -39,6 +40,8 @@ public final class Liblinear {
       case LOGISTIC -> "0";
       case SQUARED_HINGE -> "1";
       case HINGE -> "3";
+      case MULTINOMIAL -> throw new IllegalArgumentException(
+          "liblinear has no multinomial logistic regression (its -s 0 is one-vs-rest): see ScikitLearn");
     };
     SparseRow[] testRows = test.toArray(new SparseRow[0]);
     Path dir = Files.createTempDirectory("liblinear");
@@ -52,26 +55,32 @@ public final class Liblinear {
             modelFile.toString());
         double seconds = (System.nanoTime() - start) / 1e9;
         LinearModel model = readModel(modelFile, loss);
-        BinaryMetrics metrics = model.evaluate(testRows);
+        ClassifierMetrics metrics = model.evaluate(testRows);
         if (best == null || metrics.loss() < best.test().loss()) {
           best = new Optimum(c, metrics, seconds, model);
         }
       }
       return best;
     } finally {
-      try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      deleteTree(dir);
     }
   }
 
-  /** LIBSVM text with 1-based indices and labels 1/0, as liblinear and scikit-learn read it. */
+  /**
+   * LIBSVM text with 1-based indices, as liblinear and scikit-learn read it: a whole-number label (0/1 of binary
+   * rows, a class of multinomial ones) written as that integer, any other as the number it is.
+   */
   public static Path writeLibsvm(Path file, List<SparseRow> rows) throws IOException {
     try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
       StringBuilder line = new StringBuilder();
       for (SparseRow row : rows) {
         line.setLength(0);
-        line.append(row.label() > 0.5f ? '1' : '0');
+        float label = row.label();
+        if (label == (int) label) {
+          line.append((int) label);
+        } else {
+          line.append(label);
+        }
         for (int j = 0; j < row.size(); j++) {
           line.append(' ').append(row.indices()[j] + 1).append(':').append(row.values()[j]);
         }
@@ -114,6 +123,12 @@ public final class Liblinear {
       weights[j] = forClassOne ? w : -w; // the weights are for the first label: turned to class 1's
     }
     return new LinearModel(weights, loss);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   private static void run(String... command) throws IOException {

@@ -2,17 +2,26 @@ package dev.stratus.kernels.sgd;
 
 /**
  * The gradient of a linear model's loss over a {@link Minibatch}, computed against the model values pulled for its
- * keys. This is the "compute gradient" step of every worker iteration; it allocates nothing.
+ * keys. This is the "compute gradient" step of every worker iteration; it allocates nothing but a K-class model's
+ * per-row scratch of K margins.
  */
 public final class LinearGradient {
   private LinearGradient() {}
 
   /**
-   * Writes the mean gradient of {@code loss} over the batch into {@code gradient[0, keyCount)} and returns the batch's
-   * summed loss at {@code weights} (free to compute here, and what the worker reports as its training loss).
+   * Writes the mean gradient of {@code loss} over the batch into {@code gradient}, {@code loss.columns(classes)} values
+   * per key in key order, and returns the batch's summed loss at {@code weights} (free to compute here, and what the
+   * worker reports as its training loss).
    *
-   * @param weights model values aligned with {@link Minibatch#keyBuffer()}, the bias last
+   * @param weights model values aligned with {@link Minibatch#keyBuffer()}, as many per key, the biases last
    */
+  public static double compute(LinearLoss loss, int classes, Minibatch batch, float[] weights, float[] gradient) {
+    return loss.multiclass()
+        ? computeSoftmax(classes, batch, weights, gradient)
+        : compute(loss, batch, weights, gradient);
+  }
+
+  /** {@link #compute(LinearLoss, int, Minibatch, float[], float[])} for a binary model: one value per key. */
   public static double compute(LinearLoss loss, Minibatch batch, float[] weights, float[] gradient) {
     int keyCount = batch.keyCount();
     int bias = keyCount - 1;
@@ -46,6 +55,51 @@ public final class LinearGradient {
     }
     float scale = 1f / batch.rows();
     for (int k = 0; k < keyCount; k++) {
+      gradient[k] *= scale;
+    }
+    return lossSum;
+  }
+
+  /**
+   * Multinomial logistic regression: per row, the K margins, their softmax p, and the gradient {@code (p - onehot(y))
+   * x} for each class's weights (a row's entries touch K values each).
+   */
+  private static double computeSoftmax(int classes, Minibatch batch, float[] weights, float[] gradient) {
+    int keyCount = batch.keyCount();
+    int biases = (keyCount - 1) * classes;
+    java.util.Arrays.fill(gradient, 0, keyCount * classes, 0f);
+    double[] p = new double[classes];
+    double lossSum = 0;
+    for (int r = 0; r < batch.rows(); r++) {
+      int start = batch.rowStart(r);
+      int end = batch.rowStart(r + 1);
+      for (int c = 0; c < classes; c++) {
+        p[c] = weights[biases + c];
+      }
+      for (int e = start; e < end; e++) {
+        int at = batch.slot(e) * classes;
+        float x = batch.value(e);
+        for (int c = 0; c < classes; c++) {
+          p[c] += weights[at + c] * x;
+        }
+      }
+      int label = LinearLoss.classOf(batch.label(r), classes);
+      double labelMargin = p[label];
+      lossSum += LinearLoss.softmaxInPlace(p, classes) - labelMargin;
+      p[label] -= 1;
+      for (int e = start; e < end; e++) {
+        int at = batch.slot(e) * classes;
+        float x = batch.value(e);
+        for (int c = 0; c < classes; c++) {
+          gradient[at + c] += (float) (p[c] * x);
+        }
+      }
+      for (int c = 0; c < classes; c++) {
+        gradient[biases + c] += (float) p[c];
+      }
+    }
+    float scale = 1f / batch.rows();
+    for (int k = 0; k < keyCount * classes; k++) {
       gradient[k] *= scale;
     }
     return lossSum;

@@ -1,9 +1,10 @@
 package dev.stratus.kernels.sgd;
 
 /**
- * The loss a linear model is trained on, of its margin {@code m = w.x + b} and a 0/1 label (taken as {@code y = -1}
- * or {@code +1}): what the workers' gradients descend, what the monitor watches on the validation set, and what
- * {@link LinearModel#evaluate} reports.
+ * The loss a linear model is trained on: for a binary model, of its margin {@code m = w.x + b} and a 0/1 label (taken
+ * as {@code y = -1} or {@code +1}); for K classes ({@link #MULTINOMIAL}), of one margin per class and a label in [0,
+ * K). What the workers' gradients descend, what the monitor watches on the validation set, and what {@link
+ * LinearModel#evaluate} reports.
  */
 public enum LinearLoss {
   /** Logistic regression: {@code log(1 + exp(-y m))}; the model gives P(label = 1) as the sigmoid of the margin. */
@@ -11,7 +12,12 @@ public enum LinearLoss {
   /** The linear SVM's hinge loss, {@code max(0, 1 - y m)} (liblinear's L1-loss SVM, {@code -s 3}). */
   HINGE("hinge loss"),
   /** The linear SVM's squared hinge loss, {@code max(0, 1 - y m)^2} (liblinear's L2-loss SVM, {@code -s 1}/{@code -s 2}). */
-  SQUARED_HINGE("squared hinge loss");
+  SQUARED_HINGE("squared hinge loss"),
+  /**
+   * Multinomial logistic regression over K classes: {@code -log softmax(m)[y]}, a weight vector and a margin per
+   * class; the model gives each class's probability as the softmax of the margins.
+   */
+  MULTINOMIAL("multinomial logloss");
 
   private final String displayName;
 
@@ -24,12 +30,30 @@ public enum LinearLoss {
     return displayName;
   }
 
-  /** Whether the model's margin has a probability (its sigmoid): logistic regression only. */
+  /** Whether the model's margins give probabilities (sigmoid, softmax): both logistic regressions. */
   public boolean givesProbabilities() {
-    return this == LOGISTIC;
+    return this == LOGISTIC || this == MULTINOMIAL;
   }
 
-  /** The loss of one row, stable for margins of any size. */
+  /** Whether the model tells K classes apart with a margin each, rather than two by the sign of one. */
+  public boolean multiclass() {
+    return this == MULTINOMIAL;
+  }
+
+  /** Margins per row, and weights per feature, of a model of {@code classes} classes with this loss: 1 or K. */
+  public int columns(int classes) {
+    return multiclass() ? classes : 1;
+  }
+
+  /**
+   * The loss of one row whose margins are {@code margins[0, columns)} ({@link #columns}), stable for margins of any
+   * size; for K classes the label must be a class, 0 to K - 1.
+   */
+  public double value(double[] margins, int columns, float label) {
+    return multiclass() ? softmaxLoss(margins, columns, label) : value(margins[0], label);
+  }
+
+  /** The loss of one row of a binary model, stable for margins of any size. */
   public double value(double margin, float label) {
     return switch (this) {
       case LOGISTIC -> logloss(margin, label, tail(margin));
@@ -38,16 +62,69 @@ public enum LinearLoss {
         double gap = Math.max(0, 1 - sign(label) * margin);
         yield gap * gap;
       }
+      case MULTINOMIAL -> throw oneMarginPerClass();
     };
   }
 
-  /** The loss's derivative in the margin (a subgradient at the hinge's kink: 0). */
+  /** The binary loss's derivative in the margin (a subgradient at the hinge's kink: 0). */
   public double slope(double margin, float label) {
     return switch (this) {
       case LOGISTIC -> sigmoid(margin) - label;
       case HINGE -> sign(label) * margin < 1 ? -sign(label) : 0;
       case SQUARED_HINGE -> -2 * sign(label) * Math.max(0, 1 - sign(label) * margin);
+      case MULTINOMIAL -> throw oneMarginPerClass();
     };
+  }
+
+  private IllegalStateException oneMarginPerClass() {
+    return new IllegalStateException(name() + " takes one margin per class, not a single margin");
+  }
+
+  /**
+   * The class {@code label} names among {@code classes}: a whole number from 0 to {@code classes - 1}, else an error
+   * that says which label it was.
+   */
+  public static int classOf(float label, int classes) {
+    int c = (int) label;
+    if (c != label || c < 0 || c >= classes) {
+      throw new IllegalArgumentException("label " + label + " is not one of the model's " + classes + " classes (0 to "
+          + (classes - 1) + "): load the data with classes(" + classes + ") to have such rows named by file and line");
+    }
+    return c;
+  }
+
+  /**
+   * Turns {@code margins[0, classes)} into their softmax in place and returns the log of the normaliser, {@code
+   * log sum exp(m)}, computed from the largest margin so that nothing overflows.
+   */
+  public static double softmaxInPlace(double[] margins, int classes) {
+    double largest = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < classes; c++) {
+      largest = Math.max(largest, margins[c]);
+    }
+    double sum = 0;
+    for (int c = 0; c < classes; c++) {
+      margins[c] = Math.exp(margins[c] - largest);
+      sum += margins[c];
+    }
+    for (int c = 0; c < classes; c++) {
+      margins[c] /= sum;
+    }
+    return largest + Math.log(sum);
+  }
+
+  /** {@code log sum exp(m) - m[label]}, without changing the margins. */
+  private static double softmaxLoss(double[] margins, int classes, float label) {
+    int y = classOf(label, classes);
+    double largest = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < classes; c++) {
+      largest = Math.max(largest, margins[c]);
+    }
+    double sum = 0;
+    for (int c = 0; c < classes; c++) {
+      sum += Math.exp(margins[c] - largest);
+    }
+    return largest + Math.log(sum) - margins[y];
   }
 
   /** P(label = 1) of a logistic model's margin. */

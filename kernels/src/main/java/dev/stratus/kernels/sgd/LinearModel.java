@@ -6,31 +6,50 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A trained sparse linear model: one weight per feature and the bias last, as the parameter server stores it, and the
- * loss it was trained on (logistic regression or a linear SVM). It scores rows and (de)serializes to a compact
- * little-endian form for the object store.
+ * A trained sparse linear model as the parameter server stores it, and the loss it was trained on (logistic
+ * regression, a linear SVM, or multinomial logistic regression over K classes). A binary model has one weight per
+ * feature and the bias last; a model of K classes has a row of K weights per feature (one per class, row-major) and the
+ * K biases last. It scores rows and (de)serializes to a compact little-endian form for the object store.
  */
 public final class LinearModel implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
   private static final int MAGIC = 0x4c494e4d; // "LINM"
-  private static final int FORMAT_VERSION = 2;
+  /** Version 3 records the number of classes; version 2 models are binary. */
+  private static final int FORMAT_VERSION = 3;
   /** What models written before linear SVMs start with: logistic regressions, format version 1, no loss recorded. */
   private static final int LOGISTIC_MAGIC = 0x4c4f474d; // "LOGM"
 
   private final float[] weights;
   private final LinearLoss loss;
+  private final int classes;
+  private final int columns;
 
-  /** @param weights feature weights followed by the bias: {@code featureCount + 1} values */
+  /** A binary model: {@code weights} are the feature weights followed by the bias, {@code featureCount + 1} values. */
   public LinearModel(float[] weights, LinearLoss loss) {
-    if (weights.length < 1) {
-      throw new IllegalArgumentException("a linear model needs at least the bias weight");
+    this(weights, loss, 2);
+  }
+
+  /**
+   * A model of {@code classes} classes (2 for the binary losses): {@code (featureCount + 1) * loss.columns(classes)}
+   * weights, the biases last.
+   */
+  public LinearModel(float[] weights, LinearLoss loss, int classes) {
+    this.loss = java.util.Objects.requireNonNull(loss, "loss");
+    if (classes < 2 || (!loss.multiclass() && classes != 2)) {
+      throw new IllegalArgumentException(loss + " models " + (loss.multiclass() ? "at least 2" : "exactly 2")
+          + " classes, got " + classes);
+    }
+    this.classes = classes;
+    this.columns = loss.columns(classes);
+    if (weights.length < columns || weights.length % columns != 0) {
+      throw new IllegalArgumentException("a linear model of " + columns + " weights per feature needs a multiple of "
+          + columns + " weights, at least the biases, got " + weights.length);
     }
     this.weights = weights;
-    this.loss = java.util.Objects.requireNonNull(loss, "loss");
   }
 
   public int featureCount() {
-    return weights.length - 1;
+    return weights.length / columns - 1;
   }
 
   public float[] weights() {
@@ -41,25 +60,72 @@ public final class LinearModel implements Serializable {
     return loss;
   }
 
-  /** {@code w.x + b}: positive for a row the model puts in class 1. */
+  /** Classes the model tells apart: 2 for a binary model. */
+  public int classes() {
+    return classes;
+  }
+
+  /** Margins per row, and weights per feature: 1 for a binary model, K for K classes. */
+  public int columns() {
+    return columns;
+  }
+
+  /** A binary model's {@code w.x + b}: positive for a row the model puts in class 1. */
   public double margin(SparseRow row) {
+    if (columns != 1) {
+      throw new IllegalStateException("a model of " + classes + " classes has a margin per class: use margins");
+    }
     double margin = weights[weights.length - 1];
     int[] idx = row.indices();
     float[] val = row.values();
+    int features = featureCount();
     for (int j = 0; j < idx.length; j++) {
-      if (idx[j] < weights.length - 1) { // a feature the model never saw scores zero
+      if (idx[j] < features) { // a feature the model never saw scores zero
         margin += weights[idx[j]] * val[j];
       }
     }
     return margin;
   }
 
-  /** P(label = 1) for logistic regression; NaN for an SVM, whose margin is no probability. */
+  /** Writes the row's {@link #columns} margins, one per class of a K-class model, into {@code out[0, columns)}. */
+  public void margins(SparseRow row, double[] out) {
+    int features = featureCount();
+    int biases = features * columns;
+    for (int c = 0; c < columns; c++) {
+      out[c] = weights[biases + c];
+    }
+    int[] idx = row.indices();
+    float[] val = row.values();
+    for (int j = 0; j < idx.length; j++) {
+      if (idx[j] < features) {
+        int at = idx[j] * columns;
+        for (int c = 0; c < columns; c++) {
+          out[c] += weights[at + c] * val[j];
+        }
+      }
+    }
+  }
+
+  /** The class of a row with these {@link #margins}: the largest margin's, or 1 where a binary margin is positive. */
+  public int predictedClass(double[] margins) {
+    if (columns == 1) {
+      return margins[0] >= 0 ? 1 : 0;
+    }
+    int best = 0;
+    for (int c = 1; c < columns; c++) {
+      if (margins[c] > margins[best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** P(label = 1) for a binary logistic regression; NaN for an SVM, whose margin is no probability. */
   public double predict(SparseRow row) {
     return probability(margin(row));
   }
 
-  /** P(label = 1) of a row with this {@link #margin}: NaN for an SVM. */
+  /** P(label = 1) of a row with this binary {@link #margin}: NaN for an SVM. */
   public double probability(double margin) {
     return loss.givesProbabilities() ? LinearLoss.sigmoid(margin) : Double.NaN;
   }
@@ -67,31 +133,47 @@ public final class LinearModel implements Serializable {
   /** The mean of the model's own loss on {@code rows}, and nothing else (no AUC to sort for). */
   public double meanLoss(SparseRow[] rows) {
     double sum = 0;
+    double[] margins = new double[columns];
     for (SparseRow row : rows) {
-      sum += loss.value(margin(row), row.label());
+      margins(row, margins);
+      sum += loss.value(margins, columns, row.label());
     }
     return rows.length == 0 ? Double.NaN : sum / rows.length;
   }
 
-  /** The model's own loss, AUC and accuracy on {@code rows}. */
-  public BinaryMetrics evaluate(SparseRow[] rows) {
-    float[] labels = new float[rows.length];
-    double[] margins = new double[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      labels[i] = rows[i].label();
-      margins[i] = margin(rows[i]);
+  /** The model's own loss, AUC (binary models), accuracy and confusion matrix on {@code rows}. */
+  public ClassifierMetrics evaluate(SparseRow[] rows) {
+    if (columns == 1) {
+      float[] labels = new float[rows.length];
+      double[] margins = new double[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        labels[i] = rows[i].label();
+        margins[i] = margin(rows[i]);
+      }
+      return ClassifierMetrics.ofMargins(loss, labels, margins, rows.length);
     }
-    return BinaryMetrics.ofMargins(loss, labels, margins, rows.length);
+    ConfusionMatrix confusion = new ConfusionMatrix(classes);
+    double lossSum = 0;
+    double[] margins = new double[columns];
+    for (SparseRow row : rows) {
+      margins(row, margins);
+      lossSum += loss.value(margins, columns, row.label());
+      confusion.add(LinearLoss.classOf(row.label(), classes), predictedClass(margins));
+    }
+    return ClassifierMetrics.ofClasses(lossSum, confusion);
   }
 
   public byte[] toBytes() {
-    ByteBuffer out = ByteBuffer.allocate(16 + 4 * weights.length).order(ByteOrder.LITTLE_ENDIAN);
-    out.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(loss.ordinal()).putInt(weights.length);
+    ByteBuffer out = ByteBuffer.allocate(20 + 4 * weights.length).order(ByteOrder.LITTLE_ENDIAN);
+    out.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(loss.ordinal()).putInt(classes).putInt(weights.length);
     out.asFloatBuffer().put(weights);
     return out.array();
   }
 
-  /** Reads {@link #toBytes()}'s form, and the logistic models of format version 1; {@code source} names the object. */
+  /**
+   * Reads {@link #toBytes()}'s form, the binary models of format version 2 and the logistic models of version 1;
+   * {@code source} names the object.
+   */
   public static LinearModel fromBytes(byte[] bytes, String source) {
     ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     int magic = bytes.length < 12 ? 0 : in.getInt();
@@ -99,18 +181,21 @@ public final class LinearModel implements Serializable {
       throw new IllegalArgumentException(source + " is not a Stratus linear model");
     }
     int version = in.getInt();
-    int expected = magic == MAGIC ? FORMAT_VERSION : 1;
-    if (version != expected) {
-      throw new IllegalArgumentException(
-          source + " has model format version " + version + "; this build reads version " + expected);
+    if (magic == MAGIC ? version != 2 && version != FORMAT_VERSION : version != 1) {
+      throw new IllegalArgumentException(source + " has model format version " + version + "; this build reads "
+          + (magic == MAGIC ? "versions 2 and " + FORMAT_VERSION : "version 1"));
     }
     LinearLoss loss = LinearLoss.LOGISTIC;
+    int classes = 2;
     if (magic == MAGIC) {
       int ordinal = bytes.length < 16 ? -1 : in.getInt();
       if (ordinal < 0 || ordinal >= LinearLoss.values().length) {
         throw new IllegalArgumentException(source + " names loss " + ordinal + ", which this build does not know");
       }
       loss = LinearLoss.values()[ordinal];
+      if (version == FORMAT_VERSION) {
+        classes = bytes.length < 20 ? -1 : in.getInt();
+      }
     }
     int header = in.position() + 4;
     int length = bytes.length < header ? -1 : in.getInt();
@@ -119,6 +204,10 @@ public final class LinearModel implements Serializable {
     }
     float[] weights = new float[length];
     in.asFloatBuffer().get(weights);
-    return new LinearModel(weights, loss);
+    try {
+      return new LinearModel(weights, loss, classes);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(source + " is not a valid model: " + e.getMessage(), e);
+    }
   }
 }

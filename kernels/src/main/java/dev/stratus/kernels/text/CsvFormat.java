@@ -12,7 +12,7 @@ import java.util.Set;
  * CSV with a header row: a named label column, named categorical columns hashed into the feature space, ignored
  * columns, and every other column numeric, taking indices 0, 1, ... in header order. Fields may be quoted ("a,b",
  * "say ""hi"""); an empty field is a missing value. Categorical columns are hashed with a seed from their name, so files
- * whose columns come in another order hash alike.
+ * whose columns come in another order hash alike. Labels are read as {@link LibsvmFormat} reads them.
  */
 public final class CsvFormat implements TextFormat {
   private static final long serialVersionUID = 1L;
@@ -22,8 +22,11 @@ public final class CsvFormat implements TextFormat {
   private final List<String> ignored;
   private final int modelBits;
   private final byte delimiter;
+  private final int classes;
 
-  public CsvFormat(String label, List<String> categorical, List<String> ignored, int modelBits, char delimiter) {
+  /** @param classes the class count K (whole labels 0..K-1), or 0 for labels of any number */
+  public CsvFormat(
+      String label, List<String> categorical, List<String> ignored, int modelBits, char delimiter, int classes) {
     if (label == null || label.isBlank()) {
       throw new IllegalArgumentException("the label column must be named");
     }
@@ -38,6 +41,7 @@ public final class CsvFormat implements TextFormat {
     this.ignored = List.copyOf(ignored);
     this.modelBits = modelBits;
     this.delimiter = (byte) delimiter;
+    this.classes = LibsvmFormat.checkClasses(classes);
   }
 
   @Override
@@ -81,7 +85,7 @@ public final class CsvFormat implements TextFormat {
         int e = fieldEnd[f];
         int r = role[f];
         if (r == LABEL) {
-          labelValue = LibsvmFormat.parseLabel(fb, s, e);
+          labelValue = LibsvmFormat.parseLabel(fb, s, e, classes);
         } else if (r == CATEGORICAL) {
           if (e > s) {
             row.add(hasher.index(seeds[f], fb, s, e), 1f);

@@ -6,43 +6,76 @@ import java.util.List;
 /**
  * LIBSVM text: {@code label index:value index:value ...} with 1-based, strictly increasing indices; blank lines and
  * {@code #} comments are ignored. Index {@code i} becomes feature {@code i - 1}. Labels -1/+1 become 0/1, other numeric
- * labels are kept (regression); explicit zero values are dropped, as the format means them to be.
+ * labels are kept (regression), or with a class count K must be whole numbers 0..K-1; explicit zero values are dropped,
+ * as the format means them to be.
  */
 public final class LibsvmFormat implements TextFormat {
   private static final long serialVersionUID = 1L;
+  /** The most classes a format takes; labels are stored as floats, which hold whole numbers exactly well past it. */
+  public static final int MAX_CLASSES = 1_000_000;
 
   private final long features;
+  private final int classes;
 
   /** @param features size of the feature space (indices 1..features), or 0 to take it from the largest index */
   public LibsvmFormat(long features) {
+    this(features, 0);
+  }
+
+  /**
+   * @param features size of the feature space (indices 1..features), or 0 to take it from the largest index
+   * @param classes the class count K (whole labels 0..K-1), or 0 for labels of any number
+   */
+  public LibsvmFormat(long features, int classes) {
     if (features < 0 || features > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("features must be in 1.." + Integer.MAX_VALUE + " (or 0: from the data), got "
           + features);
     }
     this.features = features;
+    this.classes = checkClasses(classes);
   }
 
   @Override
   public RowParser newParser() {
-    return new Parser(features);
+    return new Parser(features, classes);
   }
 
-  /** A label as LIBSVM and CSV files write it: a number, with -1 meaning the negative class 0. */
-  static float parseLabel(byte[] b, int from, int to) {
+  static int checkClasses(int classes) {
+    if (classes != 0 && (classes < 2 || classes > MAX_CLASSES)) {
+      throw new IllegalArgumentException(
+          "classes must be in [2, " + MAX_CLASSES + "] (or 0: labels of any number), got " + classes);
+    }
+    return classes;
+  }
+
+  /**
+   * A label as LIBSVM and CSV files write it: a number, with -1 meaning the negative class 0; with {@code classes}
+   * other than 0, a whole number below it.
+   */
+  static float parseLabel(byte[] b, int from, int to, int classes) {
     double label = Numbers.parseDouble(b, from, to);
     if (Double.isNaN(label) || Double.isInfinite(label)) {
       throw new RecordProblem("bad label '" + Numbers.text(b, from, to) + "' (expected a number such as 0, 1, -1)");
     }
-    return label == -1 ? 0f : (float) label;
+    if (label == -1) {
+      label = 0;
+    }
+    if (classes != 0 && (label < 0 || label >= classes || label != Math.rint(label))) {
+      throw new RecordProblem("label " + Numbers.text(b, from, to) + " is not a class: classes(" + classes
+          + ") takes whole labels 0 to " + (classes - 1));
+    }
+    return (float) label;
   }
 
   private static final class Parser implements RowParser {
     private final long features;
+    private final int classes;
     private final long maxIndex;
     private final RowBuilder row = new RowBuilder();
 
-    Parser(long features) {
+    Parser(long features, int classes) {
       this.features = features;
+      this.classes = classes;
       this.maxIndex = features > 0 ? features : Integer.MAX_VALUE;
     }
 
@@ -53,7 +86,7 @@ public final class LibsvmFormat implements TextFormat {
         return null;
       }
       int tokenEnd = tokenEnd(b, i, to);
-      float label = parseLabel(b, i, tokenEnd);
+      float label = parseLabel(b, i, tokenEnd, classes);
       row.clear();
       int previous = -1;
       for (i = skipBlanks(b, tokenEnd, to); i < to && b[i] != '#'; i = skipBlanks(b, tokenEnd, to)) {

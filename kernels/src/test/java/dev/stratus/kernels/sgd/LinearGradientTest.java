@@ -2,6 +2,8 @@ package dev.stratus.kernels.sgd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.kernels.data.SparseRow;
 import java.util.Random;
@@ -13,6 +15,11 @@ class LinearGradientTest {
   private static final int FEATURES = 50;
 
   private static SparseRow[] randomRows(Random random, int count) {
+    return randomRows(random, count, 2);
+  }
+
+  /** Rows of labels 0 to {@code classes - 1}. */
+  private static SparseRow[] randomRows(Random random, int count, int classes) {
     SparseRow[] rows = new SparseRow[count];
     for (int r = 0; r < count; r++) {
       int[] idx = random.ints(0, FEATURES).distinct().limit(1 + random.nextInt(8)).sorted().toArray();
@@ -20,7 +27,7 @@ class LinearGradientTest {
       for (int j = 0; j < val.length; j++) {
         val[j] = (float) random.nextGaussian();
       }
-      rows[r] = new SparseRow(random.nextBoolean() ? 1 : 0, idx, val);
+      rows[r] = new SparseRow(random.nextInt(classes), idx, val);
     }
     return rows;
   }
@@ -49,23 +56,25 @@ class LinearGradientTest {
     }
   }
 
+  /** Each value's derivative, a binary model's one per key or a 4-class model's four, against the loss's slope. */
   private static void gradientMatchesFiniteDifferences(LinearLoss loss, int batchSize) {
     Random random = new Random(42);
-    SparseRow[] rows = randomRows(random, batchSize);
+    int classes = loss.multiclass() ? 4 : 2;
+    SparseRow[] rows = randomRows(random, batchSize, classes);
     Minibatch batch = new Minibatch().fill(rows, 0, rows.length, FEATURES);
-    float[] weights = new float[batch.keyCount()];
+    float[] weights = new float[batch.keyCount() * loss.columns(classes)];
     for (int k = 0; k < weights.length; k++) {
       weights[k] = (float) (random.nextGaussian() * 0.5);
     }
-    float[] gradient = new float[batch.keyCount()];
-    LinearGradient.compute(loss, batch, weights, gradient);
+    float[] gradient = new float[weights.length];
+    LinearGradient.compute(loss, classes, batch, weights, gradient);
     float h = 1e-3f;
     for (int k = 0; k < weights.length; k++) {
       float saved = weights[k];
       weights[k] = saved + h;
-      double up = LinearGradient.compute(loss, batch, weights, new float[weights.length]);
+      double up = LinearGradient.compute(loss, classes, batch, weights, new float[weights.length]);
       weights[k] = saved - h;
-      double down = LinearGradient.compute(loss, batch, weights, new float[weights.length]);
+      double down = LinearGradient.compute(loss, classes, batch, weights, new float[weights.length]);
       weights[k] = saved;
       double numeric = (up - down) / (2 * h) / rows.length;
       assertEquals(numeric, gradient[k], 2e-3, loss + ", " + batchSize + " rows, key slot " + k);
@@ -113,5 +122,19 @@ class LinearGradientTest {
     assertEquals(0, LinearLoss.LOGISTIC.value(800, 1), 1e-12);
     assertEquals(800, LinearLoss.LOGISTIC.value(800, 0), 1e-9);
     assertEquals(Math.log(2), LinearLoss.LOGISTIC.value(0, 1), 1e-12);
+    assertEquals(0, LinearLoss.MULTINOMIAL.value(new double[] {900, -900, 0}, 3, 0), 1e-12);
+    assertEquals(1800, LinearLoss.MULTINOMIAL.value(new double[] {900, -900, 0}, 3, 1), 1e-9);
+    assertEquals(Math.log(3), LinearLoss.MULTINOMIAL.value(new double[] {5, 5, 5}, 3, 2), 1e-12);
+  }
+
+  @Test
+  void aLabelThatIsNoClassOfTheModelIsRefusedNamingIt() {
+    SparseRow[] rows = {new SparseRow(3, new int[] {1}, new float[] {1})};
+    Minibatch batch = new Minibatch().fill(rows, 0, 1, FEATURES);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LinearGradient.compute(LinearLoss.MULTINOMIAL, 3, batch, new float[6], new float[6]));
+    assertTrue(e.getMessage().contains("label 3.0 is not one of the model's 3 classes (0 to 2)"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> LinearLoss.classOf(1.5f, 3));
+    assertThrows(IllegalArgumentException.class, () -> LinearLoss.classOf(-1, 3));
   }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CsvFormatTest {
-  final CsvFormat format = new CsvFormat("clicked", List.of("city"), List.of("id"), 12, ',');
+  final CsvFormat format = new CsvFormat("clicked", List.of("city"), List.of("id"), 12, ',', 0);
 
   @Test
   void numericColumnsInHeaderOrderAndCategoricalsHashed() {
@@ -55,6 +55,14 @@ class CsvFormatTest {
     assertProblem(parser, "1,abc,x,1", "column 'age': non-numeric value 'abc'");
     assertProblem(parser, "1,2,x,yes", "bad label 'yes'");
     assertProblem(parser, "1,2,\"x,1", "unterminated quote");
+  }
+
+  @Test
+  void withClassesTheLabelColumnTakesWholeLabelsBelowTheCount() {
+    RowParser parser = new CsvFormat("kind", List.of(), List.of(), 12, ',', 3).newParser();
+    parse(parser, "age,kind");
+    assertEquals(2, parse(parser, "31,2").label());
+    assertProblem(parser, "31,3", "label 3 is not a class: classes(3) takes whole labels 0 to 2");
   }
 
   private static void assertProblem(RowParser parser, String line, String expected) {

@@ -41,7 +41,7 @@ class FileRangeLoadingTest {
   void rangesAfterTheFirstReadTheCsvHeader() throws IOException {
     String text = "\nclicked,age,city\n1,31,Paris\n0,,Lyon\n1,44,\"Paris\"\n";
     Path file = Files.writeString(dir.resolve("a.csv"), text);
-    CsvFormat format = new CsvFormat("clicked", List.of("city"), List.of(), 10, ',');
+    CsvFormat format = new CsvFormat("clicked", List.of("city"), List.of(), 10, ',', 0);
     List<SparseRow> whole = load(file.toString(), Long.MAX_VALUE, format, false);
     assertEquals(3, whole.size());
     for (int bytes = 1; bytes <= text.length(); bytes++) {

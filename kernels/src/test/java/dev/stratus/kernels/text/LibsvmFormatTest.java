@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.kernels.data.SparseRow;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class LibsvmFormatTest {
@@ -35,6 +36,20 @@ class LibsvmFormatTest {
     assertProblem("1 5", "expected index:value");
     RecordProblem p = assertThrows(RecordProblem.class, () -> parse(new LibsvmFormat(10).newParser(), "1 11:1"));
     assertTrue(p.getMessage().contains("index 11 out of range 1..10"), p.getMessage());
+  }
+
+  @Test
+  void withClassesTakesWholeLabelsBelowTheCount() {
+    RowParser twoClasses = new LibsvmFormat(0, 2).newParser(); // -1/+1 files still load
+    assertEquals(0, parse(twoClasses, "-1 1:1").label());
+    assertEquals(1, parse(twoClasses, "+1 1:1").label());
+    RowParser tenClasses = new LibsvmFormat(0, 10).newParser();
+    assertEquals(9, parse(tenClasses, "9 1:1").label());
+    for (String label : List.of("10", "2.5", "-3")) {
+      RecordProblem p = assertThrows(RecordProblem.class, () -> parse(tenClasses, label + " 1:1"));
+      assertEquals("label " + label + " is not a class: classes(10) takes whole labels 0 to 9", p.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> new LibsvmFormat(0, 1));
   }
 
   private void assertProblem(String line, String expected) {

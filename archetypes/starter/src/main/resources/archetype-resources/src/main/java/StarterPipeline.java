@@ -6,7 +6,7 @@ import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.Split;
 import dev.stratus.dsl.WriteMetrics;
 import dev.stratus.jobs.train.TrainResult;
-import dev.stratus.kernels.sgd.BinaryMetrics;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -75,14 +75,14 @@ public final class StarterPipeline {
       PipelineOptionsFactory.printHelp(System.out, Options.class);
       return;
     }
-    BinaryMetrics m = run(args);
+    ClassifierMetrics m = run(args);
     System.out.printf(Locale.ROOT, "test metrics: rows=%d logloss=%.5f auc=%.4f accuracy=%.4f%n",
         m.count(), m.loss(), m.auc(), m.accuracy());
     System.exit(0); // the embedded store's server threads would keep the JVM alive
   }
 
   /** Runs the pipeline and returns the metrics of the model on the test set. */
-  public static BinaryMetrics run(String... args) {
+  public static ClassifierMetrics run(String... args) {
     PipelineOptionsFactory.register(Options.class);
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
     String input = options.getInput().isEmpty()

@@ -4,46 +4,54 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * A binary classifier's loss, AUC and accuracy against 0/1 labels.
+ * A classifier's loss, AUC, accuracy and confusion matrix against its rows' labels (0/1 for a binary classifier, 0 to
+ * K - 1 for K classes).
  *
  * @param loss the mean of the model's own loss: the log loss for logistic regression (and for probabilities), the hinge
- *     or squared hinge loss for a linear SVM ({@link LinearLoss})
+ *     or squared hinge loss for a linear SVM, the multinomial log loss for K classes ({@link LinearLoss})
+ * @param auc the area under the ROC curve of a binary classifier's scores; NaN for K classes, or a single class
+ * @param confusion how many rows of each class went to each class
  */
-public record BinaryMetrics(long count, double loss, double auc, double accuracy) implements Serializable {
+public record ClassifierMetrics(long count, double loss, double auc, double accuracy, ConfusionMatrix confusion)
+    implements Serializable {
   /** Probabilities are clipped to [1e-15, 1 - 1e-15] so one confident mistake costs a lot, not infinity. */
   private static final double CLIP = 1e-15;
 
   /** The metrics of margins {@code w.x + b} under {@code loss}: class 1 where the margin is positive. */
-  public static BinaryMetrics ofMargins(LinearLoss loss, float[] labels, double[] margins, int count) {
-    if (count == 0) {
-      return new BinaryMetrics(0, Double.NaN, Double.NaN, Double.NaN);
-    }
+  public static ClassifierMetrics ofMargins(LinearLoss loss, float[] labels, double[] margins, int count) {
     double lossSum = 0;
-    long correct = 0;
+    ConfusionMatrix confusion = new ConfusionMatrix(2);
     for (int i = 0; i < count; i++) {
       lossSum += loss.value(margins[i], labels[i]);
-      if ((margins[i] >= 0) == (labels[i] > 0.5f)) {
-        correct++;
-      }
+      confusion.add(labels[i] > 0.5f ? 1 : 0, margins[i] >= 0 ? 1 : 0);
     }
-    return new BinaryMetrics(count, lossSum / count, auc(labels, margins, count), (double) correct / count);
+    return binary(count, lossSum, labels, margins, confusion);
   }
 
   /** The metrics of predicted probabilities P(label = 1): the log loss, class 1 from one half. */
-  public static BinaryMetrics of(float[] labels, double[] probabilities, int count) {
-    if (count == 0) {
-      return new BinaryMetrics(0, Double.NaN, Double.NaN, Double.NaN);
-    }
-    double loss = 0;
-    long correct = 0;
+  public static ClassifierMetrics of(float[] labels, double[] probabilities, int count) {
+    double lossSum = 0;
+    ConfusionMatrix confusion = new ConfusionMatrix(2);
     for (int i = 0; i < count; i++) {
       boolean positive = labels[i] > 0.5f;
-      loss += loss(positive, probabilities[i]);
-      if ((probabilities[i] >= 0.5) == positive) {
-        correct++;
-      }
+      lossSum += loss(positive, probabilities[i]);
+      confusion.add(positive ? 1 : 0, probabilities[i] >= 0.5 ? 1 : 0);
     }
-    return new BinaryMetrics(count, loss / count, auc(labels, probabilities, count), (double) correct / count);
+    return binary(count, lossSum, labels, probabilities, confusion);
+  }
+
+  private static ClassifierMetrics binary(
+      int count, double lossSum, float[] labels, double[] scores, ConfusionMatrix confusion) {
+    return count == 0
+        ? new ClassifierMetrics(0, Double.NaN, Double.NaN, Double.NaN, confusion)
+        : new ClassifierMetrics(count, lossSum / count, auc(labels, scores, count), confusion.accuracy(), confusion);
+  }
+
+  /** The metrics of K classes' predictions, tallied in {@code confusion}, whose losses sum to {@code lossSum}. */
+  public static ClassifierMetrics ofClasses(double lossSum, ConfusionMatrix confusion) {
+    long count = confusion.total();
+    return new ClassifierMetrics(count, count == 0 ? Double.NaN : lossSum / count, Double.NaN, confusion.accuracy(),
+        confusion);
   }
 
   /** The log loss of one prediction: {@code -log p} for a positive, {@code -log(1 - p)} for a negative, p clipped. */
