@@ -69,7 +69,8 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
   private Optimizer optimizer = Optimizer.ADAGRAD;
   private float learningRate = 0.1f;
   private int minibatchSize = 20;
-  private float l2 = 1e-6f;
+  /** NaN: 1 / the training set's rows, when the training starts. */
+  private float l2 = Float.NaN;
   private double epsilon = 1e-4;
   private int window = 5;
   private Duration timeout = Duration.ofMinutes(10);
@@ -178,6 +179,10 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
     return self();
   }
 
+  /**
+   * The L2 penalty (0 to 1,000), applied to the weights each gradient touches: the mean loss plus {@code l2 / 2} times
+   * their squares. Default: 1 / the training set's rows, scikit-learn's and liblinear's default C = 1.
+   */
   public T l2(float penalty) {
     l2 = (float) Checks.inRange("l2", penalty, 0, 1e3, true);
     return self();

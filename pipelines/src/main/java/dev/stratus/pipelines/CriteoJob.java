@@ -193,7 +193,8 @@ public final class CriteoJob {
           Arrays.toString(SearchStep.MINIBATCH_SIZES), SearchStep.PARALLELISM, options.getSearchSeconds());
       start = System.nanoTime();
       String searchResult = SearchStep.run(options, train, validation,
-          base -> base.workers(options.getWorkers()).psShards(options.getPsShards()), options.getSearchSeconds(),
+          watched -> LogisticRegression.withValidationSet(watched).workers(options.getWorkers())
+              .psShards(options.getPsShards()), options.getSearchSeconds(),
           root + "/search");
       report("search", start, searchResult);
     }

@@ -1,12 +1,12 @@
 package dev.stratus.pipelines;
 
 import dev.stratus.dsl.GridSearch;
-import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.LinearTraining;
 import dev.stratus.dsl.ReadDataset;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.kernels.dataset.Dataset;
 import java.time.Duration;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.PCollection;
@@ -26,14 +26,15 @@ final class SearchStep {
   private SearchStep() {}
 
   /**
-   * Runs the search on the datasets at {@code train} and {@code validation}, each experiment {@code base}'s training
-   * for at most {@code seconds}; the models and the result go under {@code output}. Returns where the result's JSON is.
+   * Runs the search on the datasets at {@code train} and {@code validation}, each experiment the training {@code base}
+   * makes for the validation set, for at most {@code seconds}; the models and the result go under {@code output}.
+   * Returns where the result's JSON is.
    */
   static String run(
       PipelineOptions options,
       String train,
       String validation,
-      UnaryOperator<LogisticRegression> base,
+      Function<PCollection<Dataset>, LinearTraining<?>> base,
       int seconds,
       String output) {
     String resultLocation = output + "/search-result.json";
@@ -41,7 +42,7 @@ final class SearchStep {
     PCollection<Dataset> validationSet = p.apply("Validation", ReadDataset.from(validation));
     p.apply("Train", ReadDataset.from(train))
         .apply("Search", GridSearch.of(
-                base.apply(LogisticRegression.withValidationSet(validationSet)).timeout(Duration.ofSeconds(seconds)))
+                base.apply(validationSet).timeout(Duration.ofSeconds(seconds)))
             .vary("learningRate", LEARNING_RATES)
             .vary("minibatchSize", MINIBATCH_SIZES)
             .parallelism(PARALLELISM)

@@ -1,11 +1,14 @@
 package dev.stratus.pipelines;
 
 import dev.stratus.dsl.Evaluate;
+import dev.stratus.dsl.LinearSvm;
+import dev.stratus.dsl.LinearTraining;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.LoadCsv;
 import dev.stratus.dsl.LoadLibsvm;
 import dev.stratus.dsl.LoadText;
 import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.MultinomialLogisticRegression;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.Split;
 import dev.stratus.dsl.TrainingOptions;
@@ -21,6 +24,7 @@ import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.Default;
@@ -47,6 +51,19 @@ public final class TrainJob {
     String getFormat();
 
     void setFormat(String format);
+
+    @Description("The model: logistic (logistic regression), svm (a linear SVM, squared hinge loss) or multinomial"
+        + " (multinomial logistic regression over --classes classes)")
+    @Default.String("logistic")
+    String getModel();
+
+    void setModel(String model);
+
+    @Description("multinomial: the number of classes K; the labels (LIBSVM, CSV) must be whole numbers 0 to K - 1")
+    @Default.Integer(0)
+    int getClasses();
+
+    void setClasses(int classes);
 
     @Description("LIBSVM: the number of features (indices 1..n); 0 takes the largest index found")
     @Default.Long(0)
@@ -127,11 +144,10 @@ public final class TrainJob {
 
     void setMinibatchSize(int rows);
 
-    @Description("L2 penalty")
-    @Default.Float(1e-6f)
-    float getL2();
+    @Description("L2 penalty; unset: 1 / the training set's rows (scikit-learn's and liblinear's default C = 1)")
+    Float getL2();
 
-    void setL2(float penalty);
+    void setL2(Float penalty);
 
     @Description("Passes over the training set; 0 trains until the validation loss stops improving or the time limit")
     @Default.Integer(0)
@@ -175,9 +191,10 @@ public final class TrainJob {
     }
     try {
       Result result = run(args);
-      System.out.printf(Locale.ROOT, "test set: %,d rows, logloss %.5f, AUC %.4f, accuracy %.4f%nmodel: %s%nmetrics: %s%n",
-          result.testMetrics().count(), result.testMetrics().loss(), result.testMetrics().auc(),
-          result.testMetrics().accuracy(), result.model(), result.metricsLocation());
+      ClassifierMetrics test = result.testMetrics();
+      System.out.printf(Locale.ROOT, "test set: %,d rows, loss %.5f, %s, accuracy %.4f%nmodel: %s%nmetrics: %s%n",
+          test.count(), test.loss(), Double.isNaN(test.auc()) ? "no AUC" : String.format("AUC %.4f", test.auc()),
+          test.accuracy(), result.model(), result.metricsLocation());
       if (result.searchResult() != null) {
         System.out.println("search result: " + result.searchResult());
       }
@@ -196,12 +213,13 @@ public final class TrainJob {
 
   /**
    * Runs the job with these arguments. A bad option is refused before any work, naming the option: the job's own here,
-   * the training options by {@link LogisticRegression}'s builder while the pipeline is put together.
+   * the training options by the model's builder while the pipeline is put together.
    */
   public static Result run(String... args) {
     PipelineOptionsFactory.register(Options.class);
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
-    LoadText<?> load = loader(options);
+    Model model = Model.of(options);
+    LoadText<?> load = loader(options, model);
     ScalingMethod scaling = scaling(options.getNormalize());
     double train = options.getTrainFraction();
     double validation = options.getValidationFraction();
@@ -223,7 +241,7 @@ public final class TrainJob {
       throw new IllegalArgumentException("--trainSeconds must be at least 1, got " + options.getTrainSeconds());
     }
     String output = output(options);
-    String model = output + "/model.bin";
+    String modelPath = output + "/model.bin";
     String metricsLocation = output + "/metrics.json";
 
     Pipeline p = Pipeline.create(options);
@@ -244,7 +262,8 @@ public final class TrainJob {
           Normalize.of(scaling).withStatisticsOf(trainSet).to(output + "/validation"));
       testSet = testSet.apply("NormalizeTest", Normalize.of(scaling).withStatisticsOf(trainSet).to(output + "/test"));
     }
-    PCollection<TrainResult> trained = trainSet.apply("Train", training(options, validationSet).modelTo(model));
+    PCollection<TrainResult> trained =
+        trainSet.apply("Train", model.training(validationSet, options).modelTo(modelPath));
     testSet.apply("Evaluate", Evaluate.with(trained)).apply("WriteMetrics", WriteMetrics.to(metricsLocation));
     ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
     store.ensureBucket(S3Path.parse(output).bucket());
@@ -255,12 +274,42 @@ public final class TrainJob {
     if (options.getSearchSeconds() > 0) {
       String prefix = scaling != null ? output + "/" : output + "/raw-";
       searchResult = SearchStep.run(options, prefix + "train", prefix + "validation",
-          base -> configured(base, options), options.getSearchSeconds(), output + "/search");
+          watched -> model.training(watched, options), options.getSearchSeconds(), output + "/search");
     }
-    return new Result(output, model, metricsLocation, metrics, searchResult);
+    return new Result(output, modelPath, metricsLocation, metrics, searchResult);
   }
 
-  private static LoadText<?> loader(Options options) {
+  /** The model {@code --model} names, with {@code --classes} for K classes. */
+  private record Model(String name, int classes) {
+    static Model of(Options options) {
+      String name = options.getModel() == null ? "" : options.getModel().trim().toLowerCase(Locale.ROOT);
+      if (!List.of("logistic", "svm", "multinomial").contains(name)) {
+        throw new IllegalArgumentException(
+            "--model: '" + options.getModel() + "' is not a model; use logistic, svm or multinomial");
+      }
+      int classes = options.getClasses();
+      if (name.equals("multinomial") && classes < 2) {
+        throw new IllegalArgumentException(
+            "--model=multinomial needs --classes=K, the number of classes (2 or more), got " + classes);
+      }
+      if (!name.equals("multinomial") && classes != 0) {
+        throw new IllegalArgumentException("--classes is for --model=multinomial; --model=" + name + " has 2 classes");
+      }
+      return new Model(name, classes);
+    }
+
+    /** The training of this model, on {@code validationSet}, with the options' settings. */
+    LinearTraining<?> training(PCollection<Dataset> validationSet, Options options) {
+      return switch (name) {
+        case "svm" -> configured(LinearSvm.withValidationSet(validationSet), options);
+        case "multinomial" -> configured(MultinomialLogisticRegression.withValidationSet(validationSet), options)
+            .classes(classes);
+        default -> configured(LogisticRegression.withValidationSet(validationSet), options);
+      };
+    }
+  }
+
+  private static LoadText<?> loader(Options options, Model model) {
     String input = options.getInput();
     if (input == null || input.isBlank()) {
       throw new IllegalArgumentException(
@@ -273,15 +322,25 @@ public final class TrainJob {
     switch (format) {
       case "libsvm":
         LoadLibsvm libsvm = LoadLibsvm.from(input);
+        if (model.classes() > 0) {
+          libsvm.classes(model.classes());
+        }
         return options.getFeatures() == 0 ? libsvm : libsvm.features(options.getFeatures());
       case "csv":
         LoadCsv csv = LoadCsv.from(input).label(options.getCsvLabel()).modelBits(options.getModelBits());
+        if (model.classes() > 0) {
+          csv.classes(model.classes());
+        }
         String categorical = options.getCsvCategorical();
         if (categorical != null && !categorical.isBlank()) {
           csv.categorical(Arrays.stream(categorical.split(",")).map(String::trim).toArray(String[]::new));
         }
         return csv;
       case "criteo":
+        if (model.classes() > 0) {
+          throw new IllegalArgumentException("--format=criteo has two classes (clicked or not): use --model=logistic"
+              + " or svm");
+        }
         return LoadCriteo.from(input).modelBits(options.getModelBits());
       default:
         throw new IllegalArgumentException(
@@ -302,12 +361,8 @@ public final class TrainJob {
     }
   }
 
-  private static LogisticRegression training(Options options, PCollection<Dataset> validationSet) {
-    return configured(LogisticRegression.withValidationSet(validationSet), options);
-  }
-
   /** {@code training} with the options' settings. */
-  private static LogisticRegression configured(LogisticRegression training, Options options) {
+  private static <T extends LinearTraining<T>> T configured(T training, Options options) {
     Optimizer optimizer;
     try {
       optimizer = Optimizer.valueOf(options.getOptimizer().trim().toUpperCase(Locale.ROOT));
@@ -315,15 +370,15 @@ public final class TrainJob {
       throw new IllegalArgumentException(
           "--optimizer: '" + options.getOptimizer() + "' is not an optimizer; use sgd, adagrad or momentum");
     }
-    return training
+    training
         .workers(options.getWorkers())
         .psShards(options.getPsShards())
         .optimizer(optimizer)
         .learningRate(options.getLearningRate())
         .minibatchSize(options.getMinibatchSize())
-        .l2(options.getL2())
         .epochs(options.getEpochs())
         .timeout(Duration.ofSeconds(options.getTrainSeconds()));
+    return options.getL2() == null ? training : training.l2(options.getL2());
   }
 
   private static String output(Options options) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.dsl.TrainingOptions;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -19,6 +21,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,6 +121,33 @@ class TrainJobTest {
   }
 
   @Test
+  @Timeout(240)
+  void trainsAMultinomialModelOnClassLabelsAndRefusesALabelOutsideThemNamingFileAndLine() throws IOException {
+    PlantedData data = new PlantedData(100, 3, 5_000, 0, 5);
+    Path classes = Liblinear.writeLibsvm(dir.resolve("classes.svm"), data.train);
+    TrainJob.Result result = TrainJob.run("--input=" + classes, "--model=multinomial", "--classes=3",
+        "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/classes", "--workers=2", "--epochs=3",
+        "--trainSeconds=60");
+
+    ClassifierMetrics test = result.testMetrics();
+    int[] counts = new int[3];
+    data.train.forEach(row -> counts[(int) row.label()]++);
+    double commonest = (double) Arrays.stream(counts).max().getAsInt() / data.train.size();
+    assertEquals(3, test.confusion().classes());
+    assertTrue(test.accuracy() > commonest + 0.1, "accuracy " + test.accuracy() + " against " + commonest);
+    assertTrue(test.loss() < Math.log(3), "no better than a uniform guess: " + test);
+
+    Path bad = Files.writeString(dir.resolve("bad-classes.svm"), "0 1:1\n1 2:1\n3 1:1\n");
+    Throwable failure = assertThrows(RuntimeException.class, () -> TrainJob.run("--input=" + bad,
+        "--model=multinomial", "--classes=3", "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/bad"));
+    while (failure.getCause() != null && !failure.getMessage().contains(":3: ")) {
+      failure = failure.getCause();
+    }
+    assertTrue(failure.getMessage().contains(bad + ":3: label 3 is not a class: classes(3) takes whole labels 0 to 2"),
+        failure.getMessage());
+  }
+
+  @Test
   void refusesBadOptionsNamingTheOptionAndTheValidValues() {
     String in = "--input=" + input;
     assertMessage("--format: 'arff' is not a format; use libsvm, csv or criteo", in, "--format=arff");
@@ -131,6 +161,10 @@ class TrainJobTest {
     assertMessage("workers must be in [1, 1000], got 0", in, "--workers=0");
     assertMessage("--output: 'Bad' is not a valid bucket name", in, "--output=s3://Bad/x");
     assertMessage("--searchSeconds must be 0 (no search) or more, got -1", in, "--searchSeconds=-1");
+    assertMessage("--model: 'tree' is not a model; use logistic, svm or multinomial", in, "--model=tree");
+    assertMessage("--model=multinomial needs --classes=K", in, "--model=multinomial");
+    assertMessage("--classes is for --model=multinomial", in, "--classes=3");
+    assertMessage("--format=criteo has two classes", in, "--format=criteo", "--model=multinomial", "--classes=3");
   }
 
   @Test

@@ -126,7 +126,7 @@ public final class TrainingDriver implements AutoCloseable {
       Shards shards,
       WorkerLauncher launcher,
       Consumer<String> progress) {
-    this.spec = spec;
+    this.spec = spec.forTrainingRows(train.rowCount());
     this.store = store;
     this.workerStore = workerStore;
     this.train = train;

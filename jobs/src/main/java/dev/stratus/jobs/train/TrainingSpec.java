@@ -16,7 +16,8 @@ import java.io.Serializable;
  *     function's memory instead)
  * @param learningRate the optimizer's step size
  * @param minibatchSize rows per gradient
- * @param l2 L2 penalty, applied by the server to the weights a gradient touches
+ * @param l2 L2 penalty, applied by the server to the weights a gradient touches; NaN for the default, 1 / the training
+ *     set's rows ({@link #forTrainingRows})
  * @param epsilon stop when the best validation loss improves by less than this over {@code window} evaluations
  * @param window evaluations over which {@code epsilon} is judged
  * @param timeoutSeconds stop after this long
@@ -86,6 +87,22 @@ public record TrainingSpec(
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
         workerLifetimeSeconds, maxWorkerFailures, prefetch, values, loss, classes);
+  }
+
+  /**
+   * This spec for a training set of {@code rows} rows: a default l2 (NaN) becomes {@code 1 / rows}. That is the
+   * penalty of scikit-learn's and liblinear's default C = 1 ({@code C} times the summed loss plus half the squared
+   * weights is the mean loss plus {@code 1 / (2 C n)} times the squared weights): a small data set is regularised
+   * enough not to overfit over many passes, a large one barely.
+   */
+  public TrainingSpec forTrainingRows(long rows) {
+    if (!Float.isNaN(l2)) {
+      return this;
+    }
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize,
+        (float) (1.0 / Math.max(1, rows)), epsilon, window, timeoutSeconds, evalIntervalMillis, epochs,
+        maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, loss,
+        classes);
   }
 
   /** Values per feature on the shards, and margins per row: 1, or K for K classes. */
