@@ -26,16 +26,16 @@ import java.util.Map;
 public final class GridSearch extends HyperparameterSearch<GridSearch> {
   private final Map<String, List<Number>> grid = new LinkedHashMap<>();
 
-  private GridSearch(LinearTraining<?> base) {
+  private GridSearch(SgdTraining<?> base) {
     super("GridSearch", base);
   }
 
   /** A grid search whose experiments start from {@code base}'s options. */
-  public static GridSearch of(LinearTraining<?> base) {
+  public static GridSearch of(SgdTraining<?> base) {
     return new GridSearch(base);
   }
 
-  /** Tries each of {@code values} for hyperparameter {@code name} (see {@link LinearTraining} for the names). */
+  /** Tries each of {@code values} for hyperparameter {@code name} (see {@link SgdTraining} for the names). */
   public GridSearch vary(String name, Number... values) {
     if (values == null || values.length == 0) {
       throw new IllegalArgumentException("GridSearch: vary(\"" + name + "\") needs at least one value");
@@ -60,7 +60,7 @@ public final class GridSearch extends HyperparameterSearch<GridSearch> {
     if (grid.isEmpty()) {
       throw new IllegalArgumentException(
           "GridSearch: the grid is empty; name the hyperparameters to vary with vary(name, values...), among "
-              + String.join(", ", LinearTraining.hyperparameters()));
+              + String.join(", ", SgdTraining.hyperparameters()));
     }
     List<Map<String, Number>> combinations = List.of(new LinkedHashMap<>());
     for (Map.Entry<String, List<Number>> axis : grid.entrySet()) {
@@ -82,7 +82,7 @@ public final class GridSearch extends HyperparameterSearch<GridSearch> {
   }
 
   /** {@code base} with {@code name} set to {@code value}, or an error that names the search, the option and value. */
-  static LinearTraining<?> checked(String transform, LinearTraining<?> base, String name, Number value) {
+  static SgdTraining<?> checked(String transform, SgdTraining<?> base, String name, Number value) {
     if (value == null) {
       throw new IllegalArgumentException(transform + ": " + name + " given a null value");
     }
@@ -94,8 +94,8 @@ public final class GridSearch extends HyperparameterSearch<GridSearch> {
   }
 
   /** Experiment {@code id}: {@code base} with every one of {@code parameters} set. */
-  static Experiment experiment(LinearTraining<?> base, int id, Map<String, Number> parameters) {
-    LinearTraining<?> training = base;
+  static Experiment experiment(SgdTraining<?> base, int id, Map<String, Number> parameters) {
+    SgdTraining<?> training = base;
     for (Map.Entry<String, Number> parameter : parameters.entrySet()) {
       training = training.with(parameter.getKey(), parameter.getValue());
     }

@@ -21,7 +21,7 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * What {@link GridSearch} and {@link RandomSearch} share: a base {@link LinearTraining} (a LogisticRegression or a
+ * What {@link GridSearch} and {@link RandomSearch} share: a base {@link SgdTraining} (a LogisticRegression or a
  * LinearSvm) whose options every experiment starts from, how many experiments train at once against the shared shards, the scheduler that stops the
  * ones going nowhere, the prices the cost is counted at, and where the models and the result go. The output is one
  * {@link SearchResult}, also written to the store as JSON.
@@ -37,7 +37,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   /** More experiments than this is a mistake in the grid, not a search anyone can wait for. */
   static final int MAX_EXPERIMENTS = 10_000;
 
-  final LinearTraining<?> base;
+  final SgdTraining<?> base;
   private int parallelism = 1;
   private Scheduler scheduler = Scheduler.none();
   private Prices prices = Prices.AWS_LAMBDA_X86;
@@ -45,7 +45,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   private String resultTo;
   private String searchId;
 
-  HyperparameterSearch(String transform, LinearTraining<?> base) {
+  HyperparameterSearch(String transform, SgdTraining<?> base) {
     if (base == null) {
       throw new IllegalArgumentException(transform + " needs a base training: LogisticRegression.withValidationSet(...)");
     }
@@ -166,12 +166,12 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
     @ProcessElement
     public void process(@Element Dataset train, ProcessContext c) throws Exception {
       SparseRow[] validationRows =
-          LinearTraining.evaluationRows(store, List.of(c.sideInput(validation)), plan.transform(), "validation set");
+          SgdTraining.evaluationRows(store, List.of(c.sideInput(validation)), plan.transform(), "validation set");
       TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
       try (Shards shards = TrainingOptions.shards(options, plan.baseSpec())) {
         c.output(
             plan.run(store, store.reachableSpec(), train, validationRows, shards,
-                () -> LinearTraining.localWorkers(plan.baseSpec()), plan.baseSpec().workerMemoryMb(),
+                () -> SgdTraining.localWorkers(plan.baseSpec()), plan.baseSpec().workerMemoryMb(),
                 c.getPipelineOptions()));
       }
     }

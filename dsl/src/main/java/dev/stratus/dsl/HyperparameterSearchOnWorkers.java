@@ -16,7 +16,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 /**
  * {@link GridSearch} and {@link RandomSearch} on a runner with serverless workers (LambdaRunner): the driver starts
  * the shards once for the whole search (or reaches {@code --psEndpoints}), and every experiment's workers are
- * invocations of the worker function, as {@link LinearTrainingOnWorkers} launches them. Found by the runner
+ * invocations of the worker function, as {@link SgdTrainingOnWorkers} launches them. Found by the runner
  * through {@code META-INF/services} by the search's URN.
  */
 public final class HyperparameterSearchOnWorkers implements TransformExecutor {
@@ -27,7 +27,7 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
 
   @Override
   public void checkBeforeRun(PTransform<?, ?> transform, PipelineOptions options, Workers workers) {
-    LinearTrainingOnWorkers.refuseUnreachableShards(options.as(TrainingOptions.class), workers);
+    SgdTrainingOnWorkers.refuseUnreachableShards(options.as(TrainingOptions.class), workers);
   }
 
   @Override
@@ -35,13 +35,13 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
     HyperparameterSearch<?> search = (HyperparameterSearch<?>) transform;
     SearchPlan plan = search.plan();
     SparseRow[] validationRows =
-        LinearTraining.evaluationRows(
+        SgdTraining.evaluationRows(
             context.store(), context.elementsOf(search.validationSet()), plan.transform(), "validation set");
     List<SearchResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
       S3Path checkpoint = plan.shardCheckpoint(train);
-      try (Shards shards = LinearTrainingOnWorkers.shardsOnWorkers(context, plan.baseSpec(), checkpoint)) {
+      try (Shards shards = SgdTrainingOnWorkers.shardsOnWorkers(context, plan.baseSpec(), checkpoint)) {
         System.out.printf("%s: each worker a Lambda invocation (%d MB, %d s timeout)%n", plan.transform(),
             context.workers().memoryMb(), context.workers().timeoutSeconds());
         results.add(

@@ -2,11 +2,13 @@ package dev.stratus.dsl;
 
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
  * A sparse linear support vector machine trained by asynchronous SGD on the parameter server, as every {@link
- * LinearTraining}: L2-regularised, on the squared hinge loss by default (liblinear's L2-loss SVM, {@code -s 1/-s 2},
+ * SgdTraining}: L2-regularised, on the squared hinge loss by default (liblinear's L2-loss SVM, {@code -s 1/-s 2},
  * smooth, so SGD converges well) or the hinge loss ({@link #loss}, liblinear's {@code -s 3}). Its model puts a row in
  * class 1 where the margin is positive and gives no probability; {@link Evaluate} reports its own loss, AUC and
  * accuracy.
@@ -16,7 +18,7 @@ import org.apache.beam.sdk.values.PCollection;
  *     split.train().apply(LinearSvm.withValidationSet(validation).workers(2).l2(1e-4f));
  * }</pre>
  */
-public final class LinearSvm extends LinearTraining<LinearSvm> {
+public final class LinearSvm extends SgdTraining<LinearSvm> {
   private LinearLoss loss = LinearLoss.SQUARED_HINGE;
 
   private LinearSvm(PCollection<Dataset> validationSet) {
@@ -39,8 +41,8 @@ public final class LinearSvm extends LinearTraining<LinearSvm> {
   }
 
   @Override
-  LinearLoss loss() {
-    return loss;
+  Objective objective() {
+    return LinearObjective.of(loss);
   }
 
   @Override

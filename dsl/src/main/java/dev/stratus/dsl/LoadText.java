@@ -25,11 +25,11 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * What the text loaders ({@link LoadLibsvm}, {@link LoadCriteo}, {@link LoadCsv}) share: the input (a local or
- * {@code s3://} file, directory, prefix or glob; a relative local path is resolved against the driver's working
- * directory when the loader is built, and local files must be readable where the workers run), the location of the
- * dataset, the partition size, the bad-record policy, and the pipeline: list the input files, cut them into ranges of
- * lines, parse the ranges in parallel into partitions, commit.
+ * What the text loaders ({@link LoadLibsvm}, {@link LoadCriteo}, {@link LoadCsv}, {@link LoadRatings}) share: the input
+ * (a local or {@code s3://} file, directory, prefix or glob; a relative local path is resolved against the driver's
+ * working directory when the loader is built, and local files must be readable where the workers run), the location of
+ * the dataset, the partition size, the bad-record policy, and the pipeline: list the input files, cut them into ranges
+ * of lines, parse the ranges in parallel into partitions, commit.
  *
  * @param <SelfT> the concrete loader, so that the shared builder methods return it
  */

@@ -2,10 +2,12 @@ package dev.stratus.dsl;
 
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Sparse logistic regression trained by asynchronous SGD on the parameter server, as every {@link LinearTraining}:
+ * Sparse logistic regression trained by asynchronous SGD on the parameter server, as every {@link SgdTraining}:
  * its model gives P(label = 1), and its loss, the one the monitor watches, is the log loss.
  *
  * <pre>{@code
@@ -13,7 +15,7 @@ import org.apache.beam.sdk.values.PCollection;
  *     split.train().apply(LogisticRegression.withValidationSet(validation).workers(4).learningRate(0.05f));
  * }</pre>
  */
-public final class LogisticRegression extends LinearTraining<LogisticRegression> {
+public final class LogisticRegression extends SgdTraining<LogisticRegression> {
   private LogisticRegression(PCollection<Dataset> validationSet) {
     super(validationSet);
   }
@@ -27,8 +29,8 @@ public final class LogisticRegression extends LinearTraining<LogisticRegression>
   }
 
   @Override
-  LinearLoss loss() {
-    return LinearLoss.LOGISTIC;
+  Objective objective() {
+    return LinearObjective.of(LinearLoss.LOGISTIC);
   }
 
   @Override

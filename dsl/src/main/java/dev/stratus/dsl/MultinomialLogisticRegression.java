@@ -2,11 +2,13 @@ package dev.stratus.dsl;
 
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Multinomial (softmax) logistic regression over K classes, trained by asynchronous SGD on the parameter server as
- * every {@link LinearTraining}: each feature's row on the shards holds K weights, one per class, and a minibatch's pull
+ * every {@link SgdTraining}: each feature's row on the shards holds K weights, one per class, and a minibatch's pull
  * and push carry K values per key. Labels are the classes 0 to K - 1 (load text with {@code classes(K)} so that a row
  * outside them is named by file and line). The model gives each class's probability as the softmax of its K margins
  * and predicts the most likely; its loss, the one the monitor watches, is the multinomial log loss. {@link Evaluate}
@@ -17,7 +19,7 @@ import org.apache.beam.sdk.values.PCollection;
  *     split.train().apply(MultinomialLogisticRegression.withValidationSet(validation).classes(10).workers(2));
  * }</pre>
  */
-public final class MultinomialLogisticRegression extends LinearTraining<MultinomialLogisticRegression> {
+public final class MultinomialLogisticRegression extends SgdTraining<MultinomialLogisticRegression> {
   /** Up to a million classes; the model's size, (features + 1) x classes floats, is checked when it is created. */
   private static final int MAX_CLASSES = 1_000_000;
 
@@ -39,17 +41,12 @@ public final class MultinomialLogisticRegression extends LinearTraining<Multinom
   }
 
   @Override
-  LinearLoss loss() {
-    return LinearLoss.MULTINOMIAL;
-  }
-
-  @Override
-  int classes() {
+  Objective objective() {
     if (classes == 0) {
       throw new IllegalArgumentException("MultinomialLogisticRegression needs the number of classes: classes(K), the"
           + " labels being 0 to K - 1");
     }
-    return classes;
+    return new LinearObjective(LinearLoss.MULTINOMIAL, classes);
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.PartitionCodec;
 import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.store.S3Path;
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -70,7 +71,10 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
     /** The model is read once per DoFn instance, not once per partition. */
     private LinearModel model(String path) {
       if (!path.equals(loadedPath)) {
-        loaded = LinearModel.fromBytes(store.get(S3Path.parse(path)), path);
+        if (!(TrainedModel.fromBytes(store.get(S3Path.parse(path)), path) instanceof LinearModel linear)) {
+          throw new IllegalArgumentException(path + " is a matrix factorization: score ratings with EvaluateRatings");
+        }
+        loaded = linear;
         loadedPath = path;
       }
       return loaded;

@@ -30,12 +30,12 @@ public final class RandomSearch extends HyperparameterSearch<RandomSearch> {
   private int samples = 10;
   private long seed = 1;
 
-  private RandomSearch(LinearTraining<?> base) {
+  private RandomSearch(SgdTraining<?> base) {
     super("RandomSearch", base);
   }
 
   /** A random search whose experiments start from {@code base}'s options. */
-  public static RandomSearch of(LinearTraining<?> base) {
+  public static RandomSearch of(SgdTraining<?> base) {
     return new RandomSearch(base);
   }
 
@@ -83,7 +83,7 @@ public final class RandomSearch extends HyperparameterSearch<RandomSearch> {
     if (ranges.isEmpty()) {
       throw new IllegalArgumentException(
           "RandomSearch: no hyperparameter to draw; give ranges with range(...) or logRange(...), among "
-              + String.join(", ", LinearTraining.hyperparameters()));
+              + String.join(", ", SgdTraining.hyperparameters()));
     }
     Random random = new Random(seed);
     List<Experiment> experiments = new ArrayList<>();
@@ -104,6 +104,6 @@ public final class RandomSearch extends HyperparameterSearch<RandomSearch> {
 
   /** {@code x} as the option takes it: rounded for a whole-number option. */
   private static Number value(String name, double x) {
-    return LinearTraining.isWhole(name) ? (Number) (int) Math.round(x) : (Number) x;
+    return SgdTraining.isWhole(name) ? (Number) (int) Math.round(x) : (Number) x;
   }
 }

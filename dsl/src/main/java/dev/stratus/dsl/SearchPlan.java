@@ -98,7 +98,7 @@ record SearchPlan(
     if (modelsTo != null) {
       return S3Path.parse(modelsTo).resolve(searchId + "/");
     }
-    return LinearTraining.modelsOf(train, "-search-" + searchId);
+    return SgdTraining.modelsOf(train, "-search-" + searchId);
   }
 
   /**

@@ -18,9 +18,10 @@ public final class TranslatorRegistrar implements TransformPayloadTranslatorRegi
   public Map<? extends Class<? extends PTransform>, ? extends TransformPayloadTranslator>
       getTransformPayloadTranslators() {
     return Map.of(
-        LogisticRegression.class, new UrnOnly<LogisticRegression>(LinearTraining.URN),
-        LinearSvm.class, new UrnOnly<LinearSvm>(LinearTraining.URN),
-        MultinomialLogisticRegression.class, new UrnOnly<MultinomialLogisticRegression>(LinearTraining.URN),
+        LogisticRegression.class, new UrnOnly<LogisticRegression>(SgdTraining.URN),
+        LinearSvm.class, new UrnOnly<LinearSvm>(SgdTraining.URN),
+        MultinomialLogisticRegression.class, new UrnOnly<MultinomialLogisticRegression>(SgdTraining.URN),
+        MatrixFactorization.class, new UrnOnly<MatrixFactorization>(SgdTraining.URN),
         GridSearch.class, new UrnOnly<GridSearch>(HyperparameterSearch.URN),
         RandomSearch.class, new UrnOnly<RandomSearch>(HyperparameterSearch.URN));
   }

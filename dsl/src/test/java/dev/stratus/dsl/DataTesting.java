@@ -8,6 +8,7 @@ import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.generate.PlantedRatings;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -60,6 +61,14 @@ final class DataTesting {
     int half = data.test.size() / 2;
     List<SparseRow> test = data.test.subList(half, data.test.size());
     writeSplit(root, data.features, data.train, data.test.subList(0, half), test);
+    return test;
+  }
+
+  /** Writes planted ratings as {@link #writePlanted} writes rows: users and items are the features. */
+  static List<SparseRow> writePlantedRatings(String root, PlantedRatings data) {
+    int half = data.test.size() / 2;
+    List<SparseRow> test = data.test.subList(half, data.test.size());
+    writeSplit(root, data.users + data.items, data.train, data.test.subList(0, half), test);
     return test;
   }
 

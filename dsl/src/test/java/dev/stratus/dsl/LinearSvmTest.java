@@ -10,6 +10,7 @@ import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.store.S3Path;
 import java.time.Duration;
@@ -71,9 +72,10 @@ public class LinearSvmTest {
 
   @Test
   public void sharesTheTrainingsUrnAndRefusesTheLogisticLoss() {
-    assertEquals(LinearTraining.URN, PTransformTranslation.urnForTransform(LinearSvm.withValidationSet(null)));
-    assertEquals(LinearLoss.SQUARED_HINGE, LinearSvm.withValidationSet(null).spec().loss());
-    assertEquals(LinearLoss.HINGE, LinearSvm.withValidationSet(null).loss(LinearLoss.HINGE).spec().loss());
+    assertEquals(SgdTraining.URN, PTransformTranslation.urnForTransform(LinearSvm.withValidationSet(null)));
+    assertEquals(LinearObjective.of(LinearLoss.SQUARED_HINGE), LinearSvm.withValidationSet(null).spec().objective());
+    assertEquals(LinearObjective.of(LinearLoss.HINGE),
+        LinearSvm.withValidationSet(null).loss(LinearLoss.HINGE).spec().objective());
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> LinearSvm.withValidationSet(null).loss(LinearLoss.LOGISTIC)).getMessage().contains("LogisticRegression"));
   }

@@ -23,10 +23,13 @@ import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.generate.PlantedRatings;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.reference.ScikitLearn;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.FactorModel;
 import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.lambda.local.BusyInvocation;
 import dev.stratus.runner.lambda.LambdaRunner;
 import dev.stratus.runner.lambda.message.InvocationPayloads;
@@ -103,7 +106,7 @@ class LogisticRegressionOnWorkersTest {
   }
 
   /** The step size and the monitor's settings every training of the DSL's tests on planted data shares. */
-  static <T extends LinearTraining<T>> T monitored(T training) {
+  static <T extends SgdTraining<T>> T monitored(T training) {
     return training
         .learningRate(0.05f)
         .epsilon(1e-4)
@@ -245,10 +248,12 @@ class LogisticRegressionOnWorkersTest {
    * SVM's loss, the monitor watches it, the model written is an SVM's.
    */
   @Test
-  void linearSvmsAndAMultinomialRegressionOnTwoLambdaWorkersComeWithinTwoPercentOfTheirSolversOptima()
+  void linearSvmsAMultinomialRegressionAndAFactorizationOnTwoLambdaWorkersComeWithinTwoPercentOfTheirSolvers()
       throws Exception {
     PlantedData classes = new PlantedData(1_000, 4, 20_000, 8_000, 31);
     List<SparseRow> classesTest = DataTesting.writePlanted(ROOT + "/classes", classes);
+    PlantedRatings ratings = MatrixFactorizationTest.planted();
+    List<SparseRow> ratingsTest = DataTesting.writePlantedRatings(ROOT + "/ratings", ratings);
     Pipeline p = Pipeline.create(setup.options());
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
       p.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
@@ -266,6 +271,13 @@ class LogisticRegressionOnWorkersTest {
                 .classes(4)
                 .workers(2)
                 .modelTo(ROOT + "/models/multinomial.bin"));
+    p.apply("TrainRatings", ReadDataset.from(ROOT + "/ratings/train"))
+        .apply("Factorization",
+            MatrixFactorization.withValidationSet(
+                    p.apply("ValidationRatings", ReadDataset.from(ROOT + "/ratings/validation")))
+                .rank(ratings.rank)
+                .workers(2)
+                .modelTo(ROOT + "/models/factorization.bin"));
     p.run().waitUntilFinish();
     List<SparseRow> train = DatasetReader.readAll(DataTesting.store(), DataTesting.dataset(ROOT + "/train"));
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
@@ -288,6 +300,15 @@ class LogisticRegressionOnWorkersTest {
         optimum.testLoss(), optimum.c());
     assertTrue(testLoss <= optimum.testLoss() * BAR,
         "multinomial " + testLoss + " is not within 2% of " + optimum.testLoss());
+
+    String factorizationModel = ROOT + "/models/factorization.bin";
+    FactorModel factorization = (FactorModel) TrainedModel.fromBytes(
+        DataTesting.store().get(S3Path.parse(factorizationModel)), factorizationModel);
+    ScikitLearn.AlsOptimum als = MatrixFactorizationTest.reference(ratings, ratingsTest);
+    double rmse = factorization.evaluate(ratingsTest.toArray(new SparseRow[0])).rmse();
+    System.out.printf("matrix factorization on Lambda workers: test RMSE %.4f, ALS %.4f (lambda %s)%n", rmse,
+        als.testRmse(), als.lambda());
+    assertTrue(rmse <= als.testRmse() * BAR, "factorization " + rmse + " is not within 2% of " + als.testRmse());
   }
 
   @Test
@@ -371,7 +392,7 @@ class LogisticRegressionOnWorkersTest {
   void aTrainingWhoseDriverJvmWasKilledResumesFromItsSnapshotsThroughAShardKilledTwiceAndMeetsTheBar()
       throws Exception {
     String model = ROOT + "/models/resumed.bin";
-    S3Path checkpoint = LinearTrainingOnWorkers.checkpointOf(S3Path.parse(model));
+    S3Path checkpoint = SgdTrainingOnWorkers.checkpointOf(S3Path.parse(model));
     Path log = DataTesting.DIR.resolve("driver-to-kill.log");
     String modelName;
     try (ChildProcess driver = ChildJvm.mainClass(TrainingDriverToKill.class)

@@ -9,6 +9,7 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.reference.ScikitLearn;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.store.S3Path;
 import java.time.Duration;
@@ -80,9 +81,10 @@ public class MultinomialLogisticRegressionTest {
 
   @Test
   public void needsItsClassesAndRefusesLabelsOutsideThem() {
-    assertEquals(LinearTraining.URN,
+    assertEquals(SgdTraining.URN,
         PTransformTranslation.urnForTransform(MultinomialLogisticRegression.withValidationSet(null).classes(3)));
-    assertEquals(3, MultinomialLogisticRegression.withValidationSet(null).classes(3).spec().classes());
+    assertEquals(new LinearObjective(LinearLoss.MULTINOMIAL, 3),
+        MultinomialLogisticRegression.withValidationSet(null).classes(3).spec().objective());
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> MultinomialLogisticRegression.withValidationSet(null).spec()).getMessage().contains("classes(K)"));
     assertTrue(assertThrows(IllegalArgumentException.class,

@@ -60,10 +60,10 @@ class UnreachableShardsTest {
   void workersOnThisMachineOrShardsElsewhereAreNotRefused() {
     LambdaTrainingSetup.StoreOptionsAndRunner options = PipelineOptionsFactory.fromArgs(
         "--psEndpoints=10.1.2.3:7070, 192.168.7.8:7070").as(LambdaTrainingSetup.StoreOptionsAndRunner.class);
-    LinearTrainingOnWorkers.refuseUnreachableShards(options, workers(false));
+    SgdTrainingOnWorkers.refuseUnreachableShards(options, workers(false));
     LambdaTrainingSetup.StoreOptionsAndRunner local =
         PipelineOptionsFactory.create().as(LambdaTrainingSetup.StoreOptionsAndRunner.class);
-    LinearTrainingOnWorkers.refuseUnreachableShards(local, workers(true));
+    SgdTrainingOnWorkers.refuseUnreachableShards(local, workers(true));
   }
 
   /** The refusal's message, after checking that it came at once (a network call would have taken far longer). */

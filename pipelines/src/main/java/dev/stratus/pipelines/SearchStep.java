@@ -1,7 +1,7 @@
 package dev.stratus.pipelines;
 
 import dev.stratus.dsl.GridSearch;
-import dev.stratus.dsl.LinearTraining;
+import dev.stratus.dsl.SgdTraining;
 import dev.stratus.dsl.ReadDataset;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.kernels.dataset.Dataset;
@@ -34,7 +34,7 @@ final class SearchStep {
       PipelineOptions options,
       String train,
       String validation,
-      Function<PCollection<Dataset>, LinearTraining<?>> base,
+      Function<PCollection<Dataset>, SgdTraining<?>> base,
       int seconds,
       String output) {
     String resultLocation = output + "/search-result.json";

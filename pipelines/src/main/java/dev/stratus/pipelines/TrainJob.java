@@ -2,7 +2,7 @@ package dev.stratus.pipelines;
 
 import dev.stratus.dsl.Evaluate;
 import dev.stratus.dsl.LinearSvm;
-import dev.stratus.dsl.LinearTraining;
+import dev.stratus.dsl.SgdTraining;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.LoadCsv;
 import dev.stratus.dsl.LoadLibsvm;
@@ -299,7 +299,7 @@ public final class TrainJob {
     }
 
     /** The training of this model, on {@code validationSet}, with the options' settings. */
-    LinearTraining<?> training(PCollection<Dataset> validationSet, Options options) {
+    SgdTraining<?> training(PCollection<Dataset> validationSet, Options options) {
       return switch (name) {
         case "svm" -> configured(LinearSvm.withValidationSet(validationSet), options);
         case "multinomial" -> configured(MultinomialLogisticRegression.withValidationSet(validationSet), options)
@@ -362,7 +362,7 @@ public final class TrainJob {
   }
 
   /** {@code training} with the options' settings. */
-  private static <T extends LinearTraining<T>> T configured(T training, Options options) {
+  private static <T extends SgdTraining<T>> T configured(T training, Options options) {
     Optimizer optimizer;
     try {
       optimizer = Optimizer.valueOf(options.getOptimizer().trim().toUpperCase(Locale.ROOT));

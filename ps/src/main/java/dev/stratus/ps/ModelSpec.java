@@ -6,10 +6,16 @@ package dev.stratus.ps;
  *
  * <pre>{@code
  * ModelSpec lr = ModelSpec.vector(19).optimizer(Optimizer.ADAGRAD).learningRate(0.05f).l2(1e-5f);
- * ModelSpec mf = ModelSpec.matrix(10_000, 16).optimizer(Optimizer.MOMENTUM).momentum(0.9f);
+ * ModelSpec mf = ModelSpec.matrix(10_000, 16).optimizer(Optimizer.MOMENTUM).momentum(0.9f).initScale(0.01f);
  * }</pre>
+ *
+ * @param initScale where a new model's values start: 0 for zeros, else {@link #initialValue}, uniform in
+ *     {@code [-initScale, initScale]}; a factor model needs the latter, as zero is a saddle point of its loss
  */
-public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningRate, float l2, float momentum) {
+public record ModelSpec(
+    int rows, int cols, Optimizer optimizer, float learningRate, float l2, float momentum, float initScale) {
+  private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L; // SplitMix64's step between seeds
+
   public ModelSpec {
     if (rows <= 0 || cols <= 0) {
       throw new IllegalArgumentException("a model needs rows > 0 and cols > 0, got " + rows + " x " + cols);
@@ -24,35 +30,61 @@ public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningR
       throw new IllegalArgumentException(
           "need learningRate > 0, l2 >= 0 and 0 <= momentum < 1, got " + learningRate + ", " + l2 + ", " + momentum);
     }
+    if (!(initScale >= 0 && initScale < Float.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("initScale must be finite and >= 0 (0 starts at zeros), got " + initScale);
+    }
   }
 
-  /** A dense vector of {@code 2^modelBits} floats (hashed features), plain SGD at learning rate 0.1. */
+  /** A dense vector of {@code 2^modelBits} floats (hashed features), plain SGD at learning rate 0.1, from zeros. */
   public static ModelSpec vector(int modelBits) {
     if (modelBits < 0 || modelBits > 30) {
       throw new IllegalArgumentException("modelBits must be in [0, 30], got " + modelBits);
     }
-    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f);
+    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f, 0f);
   }
 
-  /** A {@code rows x cols} matrix (a factor model's embeddings), plain SGD at learning rate 0.1. */
+  /** A {@code rows x cols} matrix (a factor model's embeddings), plain SGD at learning rate 0.1, from zeros. */
   public static ModelSpec matrix(int rows, int cols) {
-    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f);
+    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f, 0f);
   }
 
   public ModelSpec optimizer(Optimizer optimizer) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
   }
 
   public ModelSpec learningRate(float learningRate) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
   }
 
   public ModelSpec l2(float l2) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
   }
 
   public ModelSpec momentum(float momentum) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
+  }
+
+  public ModelSpec initScale(float initScale) {
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
+  }
+
+  /**
+   * The value a new model holds at {@code position} ({@code row * cols + col}): 0 when {@link #initScale} is 0,
+   * else uniform in {@code [-initScale, initScale]}, from the {@code position}-th long of {@code new
+   * SplittableRandom(0)} (SplitMix64: its seed advanced by the golden gamma, then mixed). A function of the position
+   * alone, so a model holds the same values however it is sliced over shards, and a shard made afresh makes them
+   * again; a few multiplies and no state, so a shard fills tens of millions in a fraction of a second.
+   */
+  public float initialValue(long position) {
+    if (initScale == 0) {
+      return 0f;
+    }
+    long z = (position + 1) * GOLDEN_GAMMA;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    // The top 24 bits, centred: exactly representable in [-1, 1), so scaling keeps the value within the bounds.
+    return initScale * (((int) (z >>> 40) - (1 << 23)) * 0x1p-23f);
   }
 
   /** Floats in the whole model. */

@@ -9,6 +9,7 @@ import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -49,7 +50,8 @@ public final class LongRowsTraining {
     }
     StepTimes t = r.stepTimes();
     System.out.println(RESULT + String.format(Locale.ROOT, "%.1f %.5f %.4f %d %.4f %.4f %.4f %.4f",
-        r.updatesPerSecond(), r.validationMetrics().loss(), r.validationMetrics().auc(), r.updates(),
+        r.updatesPerSecond(), r.validationMetrics().loss(), ((ClassifierMetrics) r.validationMetrics()).auc(),
+        r.updates(),
         t.medianMillis(StepTimes.Step.GET_MODEL), t.medianMillis(StepTimes.Step.GET_MINIBATCH),
         t.medianMillis(StepTimes.Step.COMPUTE_GRADIENT), t.medianMillis(StepTimes.Step.SEND_GRADIENT)));
     System.exit(0);

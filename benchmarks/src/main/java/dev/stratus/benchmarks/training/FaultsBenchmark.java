@@ -52,7 +52,7 @@ public final class FaultsBenchmark {
    */
   static final float LEARNING_RATE = 0.03f;
   private static final int[] INTERVALS = {1, 5, 20};
-  /** What LinearTrainingOnWorkers prints as the training starts: its curve's zero, near enough. */
+  /** What SgdTrainingOnWorkers prints as the training starts: its curve's zero, near enough. */
   private static final String TRAINING_STARTS = "training on ";
   /** How long a driver may take to start training (a JVM, the Lambda service, cold environments, shards). */
   private static final long START_BOUND_SECONDS = 180;

@@ -1,9 +1,8 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.kernels.iterate.MinibatchIterator;
-import dev.stratus.kernels.sgd.LinearGradient;
-import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.Minibatch;
+import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
@@ -29,9 +28,7 @@ import java.util.function.Supplier;
 public final class SgdWorker {
   private final PsClient ps;
   private final PsModel model;
-  private final LinearLoss loss;
-  private final int classes;
-  /** Values per key: 1, or K for K classes. */
+  private final Objective objective;
   private final int columns;
   private final MinibatchIterator batches;
   private final Semaphore pushSlots;
@@ -40,17 +37,12 @@ public final class SgdWorker {
   private final AtomicReference<Throwable> pushFailure = new AtomicReference<>();
   private final LongAdder lostPushes = new LongAdder();
 
-  /**
-   * @param loss the loss whose gradient the worker descends
-   * @param classes the model's classes: 2 for a binary loss
-   */
-  public SgdWorker(PsClient ps, PsModel model, LinearLoss loss, int classes, MinibatchIterator batches,
-      int maxPushesInFlight) {
+  /** @param objective what the worker's gradients descend */
+  public SgdWorker(PsClient ps, PsModel model, Objective objective, MinibatchIterator batches, int maxPushesInFlight) {
     this.ps = ps;
     this.model = model;
-    this.loss = loss;
-    this.classes = classes;
-    this.columns = loss.columns(classes);
+    this.objective = objective;
+    this.columns = objective.columns();
     this.batches = batches;
     this.maxPushesInFlight = maxPushesInFlight;
     this.pushSlots = new Semaphore(maxPushesInFlight);
@@ -82,7 +74,7 @@ public final class SgdWorker {
         if (gradient.length < values) {
           gradient = new float[values * 2];
         }
-        LinearGradient.compute(loss, classes, batch, weights, gradient);
+        objective.gradient(batch, weights, gradient);
         long t3 = System.nanoTime();
         pushSlots.acquire();
         rethrowPushFailure();

@@ -1,6 +1,6 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.kernels.sgd.ClassifierMetrics;
+import dev.stratus.kernels.sgd.ModelMetrics;
 import java.io.Serializable;
 import java.util.List;
 
@@ -9,7 +9,7 @@ import java.util.List;
  * fast. The validation set chose the model (early stopping keeps the best evaluation), so its figures are optimistic:
  * report a test set's, from {@code Evaluate}.
  *
- * @param modelPath the model object in the store ({@code LinearModel} bytes)
+ * @param modelPath the model object in the store ({@code TrainedModel} bytes)
  * @param validationMetrics the kept model on the validation set
  * @param curve validation loss over time
  * @param generations every worker generation, in the order they ended
@@ -19,7 +19,7 @@ import java.util.List;
  */
 public record TrainResult(
     String modelPath,
-    ClassifierMetrics validationMetrics,
+    ModelMetrics validationMetrics,
     List<CurvePoint> curve,
     StopReason stopReason,
     double updatesPerSecond,

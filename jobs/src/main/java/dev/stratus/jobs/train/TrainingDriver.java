@@ -2,9 +2,11 @@ package dev.stratus.jobs.train;
 
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
-import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.kernels.sgd.ModelMetrics;
+import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
@@ -39,6 +41,8 @@ import java.util.function.Consumer;
  * }</pre>
  */
 public final class TrainingDriver implements AutoCloseable {
+  /** Training rows a factorization's starting mean is read from. */
+  private static final int MEAN_LABEL_ROWS = 100_000;
   /** How long stopped workers get to return before they are killed. */
   private static final long STOP_GRACE_SECONDS = 60;
   /** Tells apart the models of jobs started in the same nanosecond (jobs of a search share the shards). */
@@ -126,7 +130,7 @@ public final class TrainingDriver implements AutoCloseable {
       Shards shards,
       WorkerLauncher launcher,
       Consumer<String> progress) {
-    this.spec = spec.forTrainingRows(train.rowCount());
+    this.spec = spec.forTrainingSet(train.rowCount(), () -> meanLabel(store, train));
     this.store = store;
     this.workerStore = workerStore;
     this.train = train;
@@ -303,12 +307,12 @@ public final class TrainingDriver implements AutoCloseable {
     long updates = stopWorkers();
     recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
-    LinearModel kept = new LinearModel(best, spec.loss(), spec.classes());
+    TrainedModel kept = spec.objective().model(best);
     store.put(modelPath, kept.toBytes());
     double seconds = secondsSinceStart();
     if (statusLines) {
       progress.accept(String.format("stopped: %s after %.1f s, %,d updates, %d worker generations; kept validation"
-          + " %s %.5f", reason, seconds, updates, generations.size(), spec.loss().displayName(), bestLoss));
+          + " %s %.5f", reason, seconds, updates, generations.size(), spec.objective().lossName(), bestLoss));
     }
     return new TrainResult(
         modelPath.toString(),
@@ -528,26 +532,35 @@ public final class TrainingDriver implements AutoCloseable {
       }
       throw e;
     }
-    LinearModel evaluated = new LinearModel(weights, spec.loss(), spec.classes());
-    ClassifierMetrics metrics = evaluated.evaluate(validation);
+    TrainedModel evaluated = spec.objective().model(weights);
+    ModelMetrics metrics = evaluated.evaluate(validation);
     if (best == null || metrics.loss() < bestLoss) {
       best = weights;
       bestLoss = metrics.loss();
     }
     double testLoss = testCurve == null ? Double.NaN : evaluated.meanLoss(testCurve);
-    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.loss(), metrics.auc(), testLoss);
+    double auc = metrics instanceof ClassifierMetrics classifier ? classifier.auc() : Double.NaN;
+    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.loss(), auc, testLoss);
     if (statusLines) {
       progress.accept(
           String.format(
               "%6.1f s  %,11d updates  validation %s %.5f  %s%s  (%d workers, %d generations ended)",
-              point.seconds(), point.updates(), spec.loss().displayName(), point.validationLoss(),
-              spec.loss().multiclass()
-                  ? String.format("accuracy %.4f", metrics.accuracy())
-                  : String.format("AUC %.4f", point.validationAuc()),
+              point.seconds(), point.updates(), spec.objective().lossName(), point.validationLoss(),
+              metrics.headline(),
               testCurve == null ? "" : String.format("  test loss %.5f", testLoss), slots.length,
               generations.size()));
     }
     return point;
+  }
+
+  /** The mean label of the training set's first rows (as many as a validation set may have): a rating's scale. */
+  private static double meanLabel(ObjectStore store, Dataset train) {
+    SparseRow[] rows = DatasetReader.firstRows(store, train, MEAN_LABEL_ROWS);
+    double sum = 0;
+    for (SparseRow row : rows) {
+      sum += row.label();
+    }
+    return rows.length == 0 ? 0 : sum / rows.length;
   }
 
   private long updatesSoFar() throws Exception {

@@ -1,9 +1,13 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.kernels.sgd.FactorObjective;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.WireValues;
 import java.io.Serializable;
+import java.util.function.DoubleSupplier;
 
 /**
  * Everything a training job needs to know besides its data: sizes, the optimizer, when to stop, and how long a worker
@@ -17,7 +21,7 @@ import java.io.Serializable;
  * @param learningRate the optimizer's step size
  * @param minibatchSize rows per gradient
  * @param l2 L2 penalty, applied by the server to the weights a gradient touches; NaN for the default, 1 / the training
- *     set's rows ({@link #forTrainingRows})
+ *     set's rows ({@link #forTrainingSet})
  * @param epsilon stop when the best validation loss improves by less than this over {@code window} evaluations
  * @param window evaluations over which {@code epsilon} is judged
  * @param timeoutSeconds stop after this long
@@ -33,10 +37,8 @@ import java.io.Serializable;
  * @param prefetch workers fetch their next partitions while they compute (the default); without, a worker fetches
  *     each partition when it reaches it
  * @param wireValues how workers' pulls and pushes carry weights and gradients (float32 when null, the default)
- * @param loss the model's loss (logistic regression when null, the default; a linear SVM's hinge or squared hinge;
- *     multinomial logistic regression's)
- * @param classes classes the model tells apart: 2 for the binary losses (0 reads as 2), K for {@link
- *     LinearLoss#MULTINOMIAL}, whose shards hold K values per feature
+ * @param objective what is learnt: a linear model of a loss (logistic regression when null, the default) or a
+ *     matrix factorization
  */
 public record TrainingSpec(
     int workers,
@@ -58,18 +60,12 @@ public record TrainingSpec(
     int maxWorkerFailures,
     boolean prefetch,
     WireValues wireValues,
-    LinearLoss loss,
-    int classes)
+    Objective objective)
     implements Serializable {
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
-    loss = loss == null ? LinearLoss.LOGISTIC : loss;
-    classes = classes == 0 && !loss.multiclass() ? 2 : classes;
-    if (classes < 2 || (!loss.multiclass() && classes != 2)) {
-      throw new IllegalArgumentException(loss + " trains " + (loss.multiclass() ? "2 classes or more" : "2 classes")
-          + ", got " + classes);
-    }
+    objective = objective == null ? LinearObjective.of(LinearLoss.LOGISTIC) : objective;
   }
 
   /** A logistic regression's spec whose workers send float32 values, the default. */
@@ -79,36 +75,34 @@ public record TrainingSpec(
       int maxWorkerFailures, boolean prefetch) {
     this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
         timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
-        maxWorkerFailures, prefetch, WireValues.FLOAT32, LinearLoss.LOGISTIC, 2);
+        maxWorkerFailures, prefetch, WireValues.FLOAT32, null);
   }
 
   /** This spec with workers sending {@code values}. */
   public TrainingSpec withWireValues(WireValues values) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, loss, classes);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective);
   }
 
   /**
-   * This spec for a training set of {@code rows} rows: a default l2 (NaN) becomes {@code 1 / rows}. That is the
-   * penalty of scikit-learn's and liblinear's default C = 1 ({@code C} times the summed loss plus half the squared
-   * weights is the mean loss plus {@code 1 / (2 C n)} times the squared weights): a small data set is regularised
-   * enough not to overfit over many passes, a large one barely.
+   * This spec for its training set, with what the defaults take from it: a default l2 (NaN) becomes {@code 1 / rows},
+   * the penalty of scikit-learn's and liblinear's default C = 1 ({@code C} times the summed loss plus half the squared
+   * weights is the mean loss plus {@code 1 / (2 C n)} times the squared weights), so a small data set is regularised
+   * enough not to overfit over many passes and a large one barely; a factorization starts from {@code meanLabel}'s
+   * mean rating (asked only then).
    */
-  public TrainingSpec forTrainingRows(long rows) {
-    if (!Float.isNaN(l2)) {
-      return this;
-    }
-    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize,
-        (float) (1.0 / Math.max(1, rows)), epsilon, window, timeoutSeconds, evalIntervalMillis, epochs,
-        maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, loss,
-        classes);
+  public TrainingSpec forTrainingSet(long rows, DoubleSupplier meanLabel) {
+    float resolvedL2 = Float.isNaN(l2) ? (float) (1.0 / Math.max(1, rows)) : l2;
+    Objective resolved = objective instanceof FactorObjective factors && Float.isNaN(factors.mean())
+        ? factors.withMean(meanLabel.getAsDouble())
+        : objective;
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, resolvedL2,
+        epsilon, window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved);
   }
 
-  /** Values per feature on the shards, and margins per row: 1, or K for K classes. */
-  public int columns() {
-    return loss.columns(classes);
-  }
+
 
   /** A spec whose workers prefetch, the default. */
   public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,

@@ -1,5 +1,7 @@
 package dev.stratus.jobs.train;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
+import dev.stratus.kernels.sgd.FactorObjective;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardAddress;
@@ -25,7 +30,15 @@ import java.util.Map;
  * general-purpose deserializer reads these bytes, so a request can only ever become a {@link WorkerTask}.
  */
 public final class WorkerMessages {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().addMixIn(Objective.class, ObjectiveKinds.class);
+
+  /** A spec's objective travels with its kind, so the worker rebuilds the same record. */
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = LinearObjective.class, name = "linear"),
+    @JsonSubTypes.Type(value = FactorObjective.class, name = "factors")
+  })
+  private interface ObjectiveKinds {}
   /** Raise when a field changes meaning; a worker from another build refuses the task instead of misreading it. */
   private static final int VERSION = 2;
 

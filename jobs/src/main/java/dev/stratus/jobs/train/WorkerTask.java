@@ -41,11 +41,12 @@ public record WorkerTask(
   private static final int MAX_PREFETCHED_PARTITIONS = 64;
 
   /**
-   * The parameter-server model of a linear model over {@code features} features: a row per feature of one value (K
-   * for K classes), the biases the last key's row.
+   * The parameter-server model over {@code features} features: a row per feature of the objective's values (a weight,
+   * K for K classes, a factorization's factors and bias), and a last row (the linear model's biases).
    */
   static ModelSpec modelSpec(TrainingSpec spec, long features) {
-    return ModelSpec.matrix((int) features + 1, spec.columns())
+    return ModelSpec.matrix((int) features + 1, spec.objective().columns())
+        .initScale(spec.objective().initScale())
         .optimizer(spec.optimizer())
         .learningRate(spec.learningRate())
         .l2(spec.l2());
@@ -76,7 +77,7 @@ public record WorkerTask(
                 .prefetchBudgetBytes(TrainingSpec.prefetchBudgetBytes(memoryMb))
                 .build()) {
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
-      SgdWorker worker = new SgdWorker(ps, model, spec.loss(), spec.classes(), batches, spec.maxPushesInFlight());
+      SgdWorker worker = new SgdWorker(ps, model, spec.objective(), batches, spec.maxPushesInFlight());
       WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation, start);
       Supplier<MinibatchIterator.Position> position = worker::position;
       boolean dataEnded =

@@ -1,6 +1,5 @@
 package dev.stratus.kernels.sgd;
 
-import java.io.Serializable;
 import java.util.Arrays;
 
 /**
@@ -13,7 +12,7 @@ import java.util.Arrays;
  * @param confusion how many rows of each class went to each class
  */
 public record ClassifierMetrics(long count, double loss, double auc, double accuracy, ConfusionMatrix confusion)
-    implements Serializable {
+    implements ModelMetrics {
   /** Probabilities are clipped to [1e-15, 1 - 1e-15] so one confident mistake costs a lot, not infinity. */
   private static final double CLIP = 1e-15;
 
@@ -52,6 +51,12 @@ public record ClassifierMetrics(long count, double loss, double auc, double accu
     long count = confusion.total();
     return new ClassifierMetrics(count, count == 0 ? Double.NaN : lossSum / count, Double.NaN, confusion.accuracy(),
         confusion);
+  }
+
+  /** The AUC of a binary classifier, the accuracy of K classes. */
+  @Override
+  public String headline() {
+    return Double.isNaN(auc) ? String.format("accuracy %.4f", accuracy) : String.format("AUC %.4f", auc);
   }
 
   /** The log loss of one prediction: {@code -log p} for a positive, {@code -log(1 - p)} for a negative, p clipped. */

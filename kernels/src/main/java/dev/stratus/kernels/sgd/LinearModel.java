@@ -1,7 +1,6 @@
 package dev.stratus.kernels.sgd;
 
 import dev.stratus.kernels.data.SparseRow;
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -11,7 +10,7 @@ import java.nio.ByteOrder;
  * feature and the bias last; a model of K classes has a row of K weights per feature (one per class, row-major) and the
  * K biases last. It scores rows and (de)serializes to a compact little-endian form for the object store.
  */
-public final class LinearModel implements Serializable {
+public final class LinearModel implements TrainedModel {
   private static final long serialVersionUID = 3L;
   private static final int MAGIC = 0x4c494e4d; // "LINM"
   /** Version 3 records the number of classes; version 2 models are binary. */
@@ -131,6 +130,7 @@ public final class LinearModel implements Serializable {
   }
 
   /** The mean of the model's own loss on {@code rows}, and nothing else (no AUC to sort for). */
+  @Override
   public double meanLoss(SparseRow[] rows) {
     double sum = 0;
     double[] margins = new double[columns];
@@ -142,6 +142,7 @@ public final class LinearModel implements Serializable {
   }
 
   /** The model's own loss, AUC (binary models), accuracy and confusion matrix on {@code rows}. */
+  @Override
   public ClassifierMetrics evaluate(SparseRow[] rows) {
     if (columns == 1) {
       float[] labels = new float[rows.length];
@@ -163,6 +164,7 @@ public final class LinearModel implements Serializable {
     return ClassifierMetrics.ofClasses(lossSum, confusion);
   }
 
+  @Override
   public byte[] toBytes() {
     ByteBuffer out = ByteBuffer.allocate(20 + 4 * weights.length).order(ByteOrder.LITTLE_ENDIAN);
     out.putInt(MAGIC).putInt(FORMAT_VERSION).putInt(loss.ordinal()).putInt(classes).putInt(weights.length);

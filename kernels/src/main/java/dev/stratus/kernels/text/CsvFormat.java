@@ -148,7 +148,7 @@ public final class CsvFormat implements TextFormat {
       numericNames = List.copyOf(numeric);
     }
 
-    /** Splits the line into fields (unquoting quoted ones); returns their number. */
+    /** Splits the line into fields (unquoting quoted ones); returns their number. A bad header is fatal. */
     private int split(byte[] b, int from, int to) {
       int n = 0;
       int i = from;
@@ -163,7 +163,7 @@ public final class CsvFormat implements TextFormat {
           boolean escapedQuotes = false;
           while (true) {
             if (j >= to) {
-              throw new RecordProblem("unterminated quote in column " + (n + 1));
+              throw new RecordProblem("unterminated quote in column " + (n + 1), header == null);
             }
             if (b[j] == '"') {
               if (j + 1 < to && b[j + 1] == '"') {
@@ -184,7 +184,7 @@ public final class CsvFormat implements TextFormat {
           }
           i = j + 1;
           if (i < to && b[i] != delimiter) {
-            throw new RecordProblem("text after the closing quote in column " + (n + 1));
+            throw new RecordProblem("text after the closing quote in column " + (n + 1), header == null);
           }
         } else {
           int j = i;

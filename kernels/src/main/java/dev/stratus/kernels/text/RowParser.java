@@ -18,7 +18,10 @@ public interface RowParser {
   /** Names of the leading, unhashed features. */
   List<String> namedFeatures();
 
-  /** True when the file's first line is a header this parser must read before any other line. */
+  /**
+   * True when this parser must read the file's first line before any other: a header, or a line that may be one. A
+   * problem with a header must be fatal, as no line after it can be read without it.
+   */
   default boolean readsHeader() {
     return false;
   }

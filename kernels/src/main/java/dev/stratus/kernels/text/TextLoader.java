@@ -47,7 +47,7 @@ public final class TextLoader {
     long count = 0;
     long bad = 0;
     try {
-      long header = !first && parser.readsHeader() ? readHeader(file, open, parser) : -1;
+      long header = !first && parser.readsHeader() ? readHeader(file, open, parser, skipBadRecords) : -1;
       try (LineReader lines = new LineReader(open.apply(base))) {
         if (!first && !lines.next()) {
           return new Result(0, 0, 0); // only the end of a line that started in the range before
@@ -81,17 +81,23 @@ public final class TextLoader {
     }
   }
 
-  /** Feeds the file's header to {@code parser}; returns the header's offset, or -1 for a file of blank lines. */
-  private static long readHeader(String file, LongFunction<InputStream> open, RowParser parser) throws IOException {
+  /**
+   * Feeds the file's first line to {@code parser}; returns its offset when it was a header, or -1: a file of blank
+   * lines, or a first line of data (a ratings file's), which the range holding it loads, skips or fails on.
+   */
+  private static long readHeader(String file, LongFunction<InputStream> open, RowParser parser, boolean skipBadRecords)
+      throws IOException {
     try (LineReader lines = new LineReader(open.apply(0))) {
       while (lines.next()) {
         if (lines.end() == lines.start()) {
           continue; // blank lines before the header
         }
         try {
-          parser.parse(lines.buffer(), lines.start(), lines.end());
-          return lines.offset();
+          return parser.parse(lines.buffer(), lines.start(), lines.end()) == null ? lines.offset() : -1;
         } catch (RecordProblem problem) {
+          if (skipBadRecords && !problem.fatal()) {
+            return -1; // a malformed line of data, skipped and counted by the range holding it
+          }
           throw new BadRecordException(file, lines.lineNumber(), problem.getMessage(), lines.text());
         }
       }

@@ -49,6 +49,7 @@ class CsvFormatTest {
     RecordProblem header = assertThrows(RecordProblem.class, () -> parse(format.newParser(), "a,b,clicked"));
     assertTrue(header.fatal());
     assertTrue(header.getMessage().contains("no column city, id"), header.getMessage());
+    assertTrue(assertThrows(RecordProblem.class, () -> parse(format.newParser(), "\"id,age,city,clicked")).fatal());
     RowParser parser = format.newParser();
     parse(parser, "id,age,city,clicked");
     assertProblem(parser, "1,2,x", "expected 4 columns");

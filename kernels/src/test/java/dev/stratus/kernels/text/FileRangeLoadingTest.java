@@ -25,6 +25,15 @@ class FileRangeLoadingTest {
     return rows;
   }
 
+  static long badRecords(String file, long bytesPerRange, TextFormat format) {
+    long bad = 0;
+    for (FileRange range : InputFiles.ranges(List.of(file), bytesPerRange, () -> null)) {
+      bad += TextLoader.load(range, offset -> InputFiles.open(file, offset, () -> null), format.newParser(), true,
+          row -> {}).badRecords();
+    }
+    return bad;
+  }
+
   @Test
   void everyCutGivesTheRowsOfTheWholeFile() throws IOException {
     String text = "1 1:1\r\n\n0 2:0.5 7:3\n# comment\n1 3:1\n\n\n-1 4:2 5:1\n1 6:1";
@@ -46,6 +55,31 @@ class FileRangeLoadingTest {
     assertEquals(3, whole.size());
     for (int bytes = 1; bytes <= text.length(); bytes++) {
       assertEquals(whole, load(file.toString(), bytes, format, false), "ranges of " + bytes + " bytes");
+    }
+  }
+
+  @Test
+  void rangesAfterTheFirstReadTheRatingsHeaderOrLeaveTheFirstRatingToItsRange() throws IOException {
+    RatingsFormat format = new RatingsFormat(3, 3, ',');
+    // a header, a first line of data, a malformed one; blank lines first, so that a later range may hold that line
+    List<String> texts = List.of("\nuser,item,rating\n0,1,5\n2,2,1.5\n", "\n\n0,1,5\n2,2,1.5\n1,0,2\n",
+        "\n\n,1,5\n2,2,1.5\n1,0,2\n");
+    List<Integer> rows = List.of(2, 3, 2);
+    for (int t = 0; t < texts.size(); t++) {
+      String text = texts.get(t);
+      String file = Files.writeString(dir.resolve("ratings-" + t + ".csv"), text).toString();
+      List<SparseRow> whole = load(file, Long.MAX_VALUE, format, true);
+      assertEquals((int) rows.get(t), whole.size());
+      for (int bytes = 1; bytes <= text.length(); bytes++) {
+        long size = bytes;
+        String cut = "text " + t + " in ranges of " + bytes + " bytes";
+        assertEquals(whole, load(file, size, format, true), cut);
+        assertEquals(t == 2 ? 1 : 0, badRecords(file, size, format), cut);
+        if (t == 2) {
+          BadRecordException e = assertThrows(BadRecordException.class, () -> load(file, size, format, false), cut);
+          assertTrue(e.getMessage().startsWith(file + ":3: missing user"), e.getMessage());
+        }
+      }
     }
   }
 

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * One shard's slice of a model: rows {@code [rowStart, rowEnd)} of a {@code rows x cols} float matrix, plus the
- * optimizer's per-weight state (AdaGrad's sum of squares, momentum's velocity).
+ * One shard's slice of a model: rows {@code [rowStart, rowEnd)} of a {@code rows x cols} float matrix, starting at
+ * {@link ModelSpec#initialValue}, plus the optimizer's per-weight state (AdaGrad's sum of squares, momentum's
+ * velocity), starting at zeros.
  *
  * <p>Concurrency: a push locks only the stripes (contiguous row blocks, at most 64) it touches, one at a time, with
  * short spin locks, so concurrent pushes proceed in parallel and no update is lost; it passes over a stripe another
@@ -56,6 +57,12 @@ final class ServerModel {
     this.rowEnd = rowEnd;
     int floats = Math.multiplyExact(rowEnd - rowStart, spec.cols());
     this.weights = new float[floats];
+    if (spec.initScale() > 0) {
+      long first = (long) rowStart * spec.cols(); // the global position, so every slicing holds the same values
+      for (int i = 0; i < floats; i++) {
+        weights[i] = spec.initialValue(first + i);
+      }
+    }
     this.state = spec.optimizer() == Optimizer.SGD ? null : new float[floats];
     int rows = Math.max(1, rowEnd - rowStart);
     int shift = 0;

@@ -231,6 +231,14 @@ public final class FrameIn {
 
   /** A spec that {@link FrameOut#spec} wrote; one the constructor refuses is a bad request, not a broken frame. */
   public ModelSpec spec() throws MalformedFrameException {
+    return specWithoutInitScale().initScale(f32());
+  }
+
+  /**
+   * A spec in the layout from before initScale, {@link FrameOut#spec}'s without its last field, read as initScale 0:
+   * what snapshots of format 2 hold.
+   */
+  public ModelSpec specWithoutInitScale() throws MalformedFrameException {
     int rows = i32();
     int cols = i32();
     int optimizer = u8();
@@ -240,7 +248,7 @@ public final class FrameIn {
     if (optimizer < 0 || optimizer >= Optimizer.values().length) {
       throw new IllegalArgumentException("unknown optimizer " + optimizer);
     }
-    return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum);
+    return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum, 0f);
   }
 
   /** The metrics that {@link FrameOut#metrics} wrote. */

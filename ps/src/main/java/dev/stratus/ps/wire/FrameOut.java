@@ -214,10 +214,13 @@ public final class FrameOut {
     return this;
   }
 
-  /** A model's spec, as CREATE_MODEL and a snapshot carry it; {@link FrameIn#spec} reads it. */
+  /**
+   * A model's spec, as CREATE_MODEL and a snapshot carry it: {@code rows:i32 cols:i32 optimizer:u8 learningRate:f32
+   * l2:f32 momentum:f32 initScale:f32}; {@link FrameIn#spec} reads it.
+   */
   public FrameOut spec(ModelSpec spec) {
     return i32(spec.rows()).i32(spec.cols()).u8(spec.optimizer().ordinal()).f32(spec.learningRate()).f32(spec.l2())
-        .f32(spec.momentum());
+        .f32(spec.momentum()).f32(spec.initScale());
   }
 
   /** A METRICS reply's body; {@link FrameIn#metrics} reads it. */

@@ -27,9 +27,10 @@ public final class Wire {
    * The first field of HELLO, so that builds that cannot talk say so. Version 1 (no such field) sent the secret itself
    * in HELLO; version 2 proves it by challenge-response ({@link Handshake}); version 3's METRICS reply also says the
    * pushes a shard's models hold and when the snapshot it restored was taken; version 4 adds pulls and pushes of
-   * values as {@link Half}s, and pushes that name a recent pull's keys.
+   * values as {@link Half}s, and pushes that name a recent pull's keys; version 5's spec in CREATE_MODEL ends with the
+   * model's initScale.
    */
-  public static final int PROTOCOL_VERSION = 4;
+  public static final int PROTOCOL_VERSION = 5;
 
   // Requests. A connection starts with HELLO then PROOF (see Handshake).
   public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof

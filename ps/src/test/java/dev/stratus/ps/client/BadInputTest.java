@@ -92,7 +92,14 @@ class BadInputTest {
           f.i32(0).i32(1 << 30);
         }));
         assertTrue(raw.read().error().contains("MiB"));
-        raw.send(RawConnection.frame(Wire.PING, 8, f -> {}));
+        raw.send(RawConnection.frame(Wire.CREATE_MODEL, 8, f -> {
+          f.str("nan");
+          f.i32(16).i32(1).u8(0).f32(0.1f).f32(0f).f32(0f).f32(Float.NaN); // FrameOut.spec's layout, initScale NaN
+          f.i32(0).i32(16);
+        }));
+        String badScale = raw.read().error();
+        assertTrue(badScale.contains("initScale must be finite and >= 0") && badScale.contains("NaN"), badScale);
+        raw.send(RawConnection.frame(Wire.PING, 9, f -> {}));
         assertEquals(Wire.REPLY_OK, raw.read().opcode());
       }
       ps.push(model, new int[] {1, 1000}, new float[] {-1, -2}).get();

@@ -183,12 +183,21 @@ class HandshakeTest {
 
   @Test
   void clientsAndShardsOfDifferentProtocolVersionsSaySo() throws Exception {
-    try (Shards shards = Shards.start(1, ShardConfig.of(SECRET));
-        RawConnection oldClient = new RawConnection(shards.addresses().get(0))) {
-      oldClient.send(RawConnection.frame(Wire.HELLO, 0, f -> f.bytes(randomBytes(32)).i32(0))); // version 1's HELLO
-      String refused = oldClient.read().error();
-      assertTrue(refused.contains("this shard speaks protocol version " + Wire.PROTOCOL_VERSION), refused);
-      assertTrue(oldClient.closedByPeer());
+    try (Shards shards = Shards.start(1, ShardConfig.of(SECRET))) {
+      try (RawConnection oldClient = new RawConnection(shards.addresses().get(0))) {
+        oldClient.send(RawConnection.frame(Wire.HELLO, 0, f -> f.bytes(randomBytes(32)).i32(0))); // version 1's HELLO
+        String refused = oldClient.read().error();
+        assertTrue(refused.contains("this shard speaks protocol version " + Wire.PROTOCOL_VERSION), refused);
+        assertTrue(oldClient.closedByPeer());
+      }
+      try (RawConnection previous = new RawConnection(shards.addresses().get(0))) {
+        int version = Wire.PROTOCOL_VERSION - 1; // the previous build's well-formed HELLO
+        previous.send(RawConnection.frame(Wire.HELLO, 0, f -> f.i32(version).i32(0).bytes(Handshake.nonce())));
+        String refused = previous.read().error();
+        assertTrue(refused.contains("this shard speaks protocol version " + Wire.PROTOCOL_VERSION + ", the client "
+            + "another (HELLO's first field was " + version + ")"), refused);
+        assertTrue(previous.closedByPeer());
+      }
     }
     try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());

@@ -2,6 +2,7 @@ package dev.stratus.ps.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,6 +112,32 @@ class RoundTripTest {
         float[] rows = ps.pull(model, new int[] {49, 50}).get();
         assertArrayEquals(java.util.Arrays.copyOfRange(expected, 49 * 4, 51 * 4), rows, 1e-6f);
       }
+    }
+  }
+
+  /**
+   * A model with an initScale starts at small values, uniform around 0, that depend on the position alone: the same
+   * whether one shard holds the model or two share it, and the same that {@link ModelSpec#initialValue} gives.
+   */
+  @Test
+  void aModelWithAnInitScaleStartsAtTheSameSmallRandomValuesHoweverSliced() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient two = shards.client();
+        PsClient one = PsClient.connect(shards.addresses().subList(1, 2), Shards.SECRET)) {
+      ModelSpec spec = ModelSpec.matrix(1000, 8).initScale(0.1f);
+      float[] split = two.pullAll(two.createModel("factors", spec)).get();
+      float[] whole = one.pullAll(one.createModel("factors-on-one-shard", spec)).get();
+      assertArrayEquals(whole, split);
+      double sum = 0;
+      for (int i = 0; i < split.length; i++) {
+        assertEquals(spec.initialValue(i), split[i], "position " + i);
+        assertTrue(split[i] >= -0.1f && split[i] <= 0.1f, "position " + i + ": " + split[i]);
+        sum += split[i];
+      }
+      assertNotEquals(split[0], split[1], "not all equal");
+      assertEquals(0, sum / split.length, 0.01, "mean");
+      PsException other = assertThrows(PsException.class, () -> two.createModel("factors", spec.initScale(0.2f)));
+      assertTrue(other.getMessage().contains("already exists"), other.getMessage());
+      assertArrayEquals(new float[8000], two.pullAll(two.createModel("zeros", ModelSpec.matrix(1000, 8))).get());
     }
   }
 

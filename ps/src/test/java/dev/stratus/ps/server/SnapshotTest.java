@@ -3,6 +3,7 @@ package dev.stratus.ps.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.ps.ModelSpec;
@@ -14,6 +15,7 @@ import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.ps.server.PsProcesses;
+import dev.stratus.ps.wire.FrameOut;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -25,6 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import net.jpountz.lz4.LZ4Factory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,14 +68,17 @@ class SnapshotTest {
     return ps.pullAll(model).join();
   }
 
+  /** Random initial values too: a restored model holds the snapshot's weights, never its initial ones again. */
   @Test
   void restartedShardsResumeFromTheirSnapshot() throws Exception {
-    ModelSpec spec = ModelSpec.matrix(5000, 2).optimizer(Optimizer.ADAGRAD).learningRate(0.3f);
+    ModelSpec spec = ModelSpec.matrix(5000, 2).optimizer(Optimizer.ADAGRAD).learningRate(0.3f).initScale(0.05f);
     float[] snapped;
     long clock;
     try (Shards shards = Shards.start(2, config("restart")); PsClient ps = shards.client(4)) {
       PsModel model = ps.createModel("adagrad", spec);
+      float[] initial = ps.pullAll(model).get();
       snapped = pushSome(ps, model, 40, 1);
+      assertFalse(Arrays.equals(initial, snapped));
       clock = ps.snapshot(model).get();
       assertEquals(40, clock);
       // a restore on demand undoes what came after the snapshot
@@ -96,6 +102,39 @@ class SnapshotTest {
         assertArrayEquals(continued, pushSome(reference, replay, 3, 3));
       }
     }
+  }
+
+  @Test
+  void aSnapshotKeepsTheSpecsInitScale() {
+    ModelSpec spec = ModelSpec.matrix(4, 2).optimizer(Optimizer.MOMENTUM).momentum(0.5f).initScale(0.25f);
+    Snapshot snapshot = new Snapshot(3, "factors", spec, 1, 3, 7, 9, 1234, Map.of(2, 7L),
+        new float[] {1, 2, 3, 4}, new float[] {5, 6, 7, 8});
+    Snapshot decoded = Snapshot.decode(snapshot.encode(), "in memory");
+    assertEquals(spec, decoded.spec());
+    assertArrayEquals(snapshot.weights(), decoded.weights());
+    assertArrayEquals(snapshot.state(), decoded.state());
+    assertEquals(List.of(3, 1, 3, 7L, 9L, 1234L, Map.of(2, 7L)), List.of(decoded.id(), decoded.rowStart(),
+        decoded.rowEnd(), decoded.clock(), decoded.changes(), decoded.takenAtMillis(), decoded.updatesByWorker()));
+  }
+
+  /** What a shard of the build before initScale wrote: magic "SPS2", its spec without initScale. */
+  @Test
+  void aFormat2SnapshotReadsAsInitScaleZero() {
+    int sps2 = 0x53505332;
+    FrameOut body = new FrameOut(Integer.MAX_VALUE);
+    body.i32(sps2).i32(0).str("old").i32(3).i32(1).u8(Optimizer.SGD.ordinal()).f32(0.5f).f32(0f).f32(0f)
+        .i32(0).i32(3).i64(2).i64(2).i64(1234).i32(0).floatArray(new float[] {-1, 0, 1}).u8(0);
+    byte[] raw = body.toByteArray();
+    byte[] compressed = LZ4Factory.fastestInstance().fastCompressor().compress(raw);
+    byte[] header = new FrameOut(Integer.MAX_VALUE).i32(sps2).i32(raw.length).toByteArray();
+    byte[] bytes = Arrays.copyOf(header, header.length + compressed.length);
+    System.arraycopy(compressed, 0, bytes, header.length, compressed.length);
+
+    Snapshot old = Snapshot.decode(bytes, "of format 2");
+    assertEquals(new ModelSpec(3, 1, Optimizer.SGD, 0.5f, 0f, 0f, 0f), old.spec());
+    assertArrayEquals(new float[] {-1, 0, 1}, old.weights());
+    String refused = assertThrows(PsException.class, () -> Snapshot.decode(new byte[8], "zeros")).getMessage();
+    assertTrue(refused.contains("format 2 or 3"), refused);
   }
 
   @Test

@@ -19,30 +19,30 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
 /**
- * A {@link LinearTraining} (any of its models) on a runner with serverless workers
+ * A {@link SgdTraining} (any of its models) on a runner with serverless workers
  * (LambdaRunner): the driver starts the shards (or reaches {@code --psEndpoints}), runs the monitor, and invokes the worker function once per worker generation, each
  * running {@link SgdEntryPoint}. Found by the runner through {@code META-INF/services} by the transform's URN. Shards
  * that workers running elsewhere cannot reach are refused before the pipeline runs ({@link #checkBeforeRun}).
  */
-public final class LinearTrainingOnWorkers implements TransformExecutor {
+public final class SgdTrainingOnWorkers implements TransformExecutor {
   @Override
   public String urn() {
-    return LinearTraining.URN;
+    return SgdTraining.URN;
   }
 
   @Override
   public List<?> execute(PTransform<?, ?> transform, ExecutionContext context) throws Exception {
-    LinearTraining<?> training = (LinearTraining<?>) transform;
+    SgdTraining<?> training = (SgdTraining<?>) transform;
     TrainingSpec spec = training.spec();
     String name = training.getClass().getSimpleName();
-    SparseRow[] validationRows = LinearTraining.evaluationRows(
+    SparseRow[] validationRows = SgdTraining.evaluationRows(
         context.store(), context.elementsOf(training.validationSet()), name, "validation set");
-    SparseRow[] testCurveRows = training.testCurveSet() == null ? null : LinearTraining.evaluationRows(
+    SparseRow[] testCurveRows = training.testCurveSet() == null ? null : SgdTraining.evaluationRows(
         context.store(), context.elementsOf(training.testCurveSet()), name, "test curve set");
     List<TrainResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
-      S3Path modelPath = LinearTraining.modelPath(training.modelTo(), train);
+      S3Path modelPath = SgdTraining.modelPath(training.modelTo(), train);
       boolean resume = training.resumes(context.options());
       if (!resume) {
         // a previous training's snapshots there would be restored by the shards, and its model kept in their memory
@@ -65,7 +65,7 @@ public final class LinearTrainingOnWorkers implements TransformExecutor {
         System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),
             shards.addresses().size());
-        results.add(LinearTraining.runShown(job, console, spec, modelPath));
+        results.add(SgdTraining.runShown(job, console, spec, modelPath));
       }
     }
     return results;

@@ -12,7 +12,7 @@ import dev.stratus.jobs.train.WorkerLauncher;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
-import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.WireValues;
 import dev.stratus.store.ObjectStore;
@@ -37,24 +37,24 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * What every sparse linear model trained by asynchronous SGD shares ({@link LogisticRegression}, {@link LinearSvm},
- * {@link MultinomialLogisticRegression}):
- * {@code workers} workers pull the model rows their minibatches touch from {@code psShards} parameter-server shards,
- * compute the gradient of the model's loss and push it back, while a monitor in the driver evaluates that loss on a
+ * What every sparse model trained by asynchronous SGD shares (the linear models {@link LogisticRegression}, {@link
+ * LinearSvm} and {@link MultinomialLogisticRegression}, and {@link MatrixFactorization}): {@code workers} workers pull
+ * the model rows their minibatches touch from {@code psShards} parameter-server shards, compute the gradient of the
+ * model's loss and push it back, while a monitor in the driver evaluates that loss on a
  * validation set and stops the job on {@code epsilon}, the timeout or divergence, keeping the best model it saw. The
  * validation set chooses the model, so report a separate test set's metrics ({@link Evaluate}).
  *
- * <p>Each model has the URN {@link #URN}, its loss in the transform object. LambdaRunner runs it with {@link
- * LinearTrainingOnWorkers}: each worker is a Lambda invocation that lives at most {@link #workerLifetime} before a
+ * <p>Each model has the URN {@link #URN}, what it learns in the transform object ({@link #spec}'s objective). LambdaRunner runs it with {@link
+ * SgdTrainingOnWorkers}: each worker is a Lambda invocation that lives at most {@link #workerLifetime} before a
  * successor takes over, against shards the driver starts as processes (or reaches at {@code --psEndpoints}). The
  * DirectRunner runs the default expansion, which trains inside its JVM with in-process shards and worker threads (or
  * processes, {@link #workerProcesses}). Every option is checked when set, with its valid range in the message.
  *
  * @param <T> the model's own transform, which every option returns
  */
-public abstract class LinearTraining<T extends LinearTraining<T>>
+public abstract class SgdTraining<T extends SgdTraining<T>>
     extends PTransform<PCollection<Dataset>, PCollection<TrainResult>> {
-  public static final String URN = "stratus:transform:linear_model:v1";
+  public static final String URN = "stratus:transform:sgd_training:v1";
   private static final TupleTag<Dataset> VALIDATION_TAG = new TupleTag<>("validationSet");
   private static final TupleTag<Dataset> TEST_CURVE_TAG = new TupleTag<>("testCurveSet");
 
@@ -86,17 +86,12 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
   private String modelTo;
   private boolean resumeFromSnapshots;
 
-  LinearTraining(PCollection<Dataset> validationSet) {
+  SgdTraining(PCollection<Dataset> validationSet) {
     this.validationSet = validationSet;
   }
 
-  /** The loss the model is trained on and judged by. */
-  abstract LinearLoss loss();
-
-  /** The classes the model tells apart: 2, unless the model has more ({@link MultinomialLogisticRegression}). */
-  int classes() {
-    return 2;
-  }
+  /** What the model learns: its loss and shape on the shards. */
+  abstract Objective objective();
 
   /** A training of the same model with default options, on {@code validationSet}: what {@link #with} copies into. */
   abstract T newTraining(PCollection<Dataset> validationSet);
@@ -304,7 +299,7 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
    * The options a hyperparameter search may vary, by name, each set through its own setter above, so a searched value
    * is checked exactly as a value set by hand.
    */
-  private static final Map<String, BiConsumer<LinearTraining<?>, Number>> HYPERPARAMETERS =
+  private static final Map<String, BiConsumer<SgdTraining<?>, Number>> HYPERPARAMETERS =
       Map.of(
           "learningRate", (lr, value) -> lr.learningRate(value.floatValue()),
           "minibatchSize", (lr, value) -> lr.minibatchSize(whole("minibatchSize", value)),
@@ -328,7 +323,7 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
    * name, or a value its setter refuses, is an {@link IllegalArgumentException} that says which.
    */
   T with(String name, Number value) {
-    BiConsumer<LinearTraining<?>, Number> setter = HYPERPARAMETERS.get(name);
+    BiConsumer<SgdTraining<?>, Number> setter = HYPERPARAMETERS.get(name);
     if (setter == null) {
       throw new IllegalArgumentException(
           "unknown hyperparameter '" + name + "'; a search may vary " + String.join(", ", hyperparameters()));
@@ -347,7 +342,7 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
   }
 
   private T copy() {
-    LinearTraining<T> copy = newTraining(validationSet);
+    SgdTraining<T> copy = newTraining(validationSet);
     copy.testCurveSet = testCurveSet;
     copy.workers = workers;
     copy.psShards = psShards;
@@ -394,8 +389,7 @@ public abstract class LinearTraining<T extends LinearTraining<T>>
         maxWorkerFailures,
         prefetch,
         wireValues,
-        loss(),
-        classes());
+        objective());
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

@@ -1,0 +1,27 @@
+package dev.stratus.kernels.sgd;
+
+import java.io.Serializable;
+
+/**
+ * What a training learns on the parameter server: how many values a key's row holds and how they start, the gradient
+ * a worker computes over a minibatch against the values it pulled, and the model the driver scores and keeps.
+ */
+public sealed interface Objective extends Serializable permits LinearObjective, FactorObjective {
+  /** Values per key on the shards. */
+  int columns();
+
+  /** Values start uniform in [-initScale, initScale]; 0 for zeros. */
+  float initScale();
+
+  /** How the loss is named on the console and in tables. */
+  String lossName();
+
+  /**
+   * Writes the batch's mean gradient, {@link #columns} values per key in key order, into {@code gradient} and returns
+   * the batch's summed loss at {@code weights}, the pulled values of its keys.
+   */
+  double gradient(Minibatch batch, float[] weights, float[] gradient);
+
+  /** The model the whole of these values ({@code (features + 1) * columns}, as the shards hold them) make. */
+  TrainedModel model(float[] weights);
+}

@@ -1,0 +1,30 @@
+package dev.stratus.ps.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.Optimizer;
+import org.junit.jupiter.api.Test;
+
+class SpecFrameTest {
+  private static final ModelSpec SPEC =
+      ModelSpec.matrix(500, 8).optimizer(Optimizer.ADAGRAD).learningRate(0.3f).l2(1e-4f).initScale(0.05f);
+
+  @Test
+  void aSpecRoundTripsWithItsInitScale() throws MalformedFrameException {
+    byte[] written = new FrameOut(Integer.MAX_VALUE).spec(SPEC).toByteArray();
+    FrameIn in = new FrameIn();
+    in.reset(written, 0, written.length);
+    assertEquals(SPEC, in.spec());
+    in.expectEnd();
+  }
+
+  @Test
+  void aSpecWrittenBeforeInitScaleReadsAsZeros() throws MalformedFrameException {
+    byte[] written = new FrameOut(Integer.MAX_VALUE).spec(SPEC).toByteArray();
+    FrameIn in = new FrameIn();
+    in.reset(written, 0, written.length - 4); // the layout without its last field, initScale
+    assertEquals(SPEC.initScale(0f), in.specWithoutInitScale());
+    in.expectEnd();
+  }
+}
