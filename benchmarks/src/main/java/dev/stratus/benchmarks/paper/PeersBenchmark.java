@@ -1,7 +1,7 @@
 package dev.stratus.benchmarks.paper;
 
-import dev.stratus.benchmarks.Directories;
 import dev.stratus.benchmarks.Machine;
+import dev.stratus.benchmarks.paper.PythonPeers.Peer;
 import dev.stratus.benchmarks.training.BenchmarkData;
 import dev.stratus.benchmarks.training.LambdaTraining;
 import dev.stratus.jobs.train.TrainResult;
@@ -9,20 +9,14 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.lambda.local.LocalLambdaService;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What a user would compare us with, on the same train/test split: scikit-learn's SGDClassifier(loss="log_loss")
@@ -34,16 +28,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>mvn -q -pl benchmarks exec:java@peers [-Dexec.args="--rows 300000 --seconds 60"]</pre>
  */
 public final class PeersBenchmark {
-  private static final String PYTHON = "/usr/bin/python3";
-
   private PeersBenchmark() {}
-
-  /** A peer's curve, or why there is none. */
-  private record Peer(List<DriverModel.Point> curve, String missing) {
-    static Peer notInstalled(String why) {
-      return new Peer(List.of(), why);
-    }
-  }
 
   public static void main(String[] args) throws Exception {
     long rows = 1_000_000; // Figure 5's size
@@ -83,7 +68,8 @@ public final class PeersBenchmark {
         loadAtStart, data.plantedLogloss);
     System.out.println(setting);
     // scikit-learn's liblinear gets liblinear-train's best C (C = 1 overfits these rows and takes minutes).
-    peers.putAll(python(train, test, seconds, Double.isNaN(optimum) ? 1.0 : bestC));
+    peers.putAll(PythonPeers.run(train, test, seconds,
+        List.of("--alpha", "1e-5", "--liblinear-c", String.valueOf(Double.isNaN(optimum) ? 1.0 : bestC))));
     train = null; // the rows are in the files now; the JVM's runs below need the memory
 
     int threads = Runtime.getRuntime().availableProcessors();
@@ -102,7 +88,7 @@ public final class PeersBenchmark {
     Files.createDirectories(out);
     Map<String, List<DriverModel.Point>> curves = new LinkedHashMap<>();
     peers.forEach((name, peer) -> {
-      if (peer.missing() == null) {
+      if (peer.installed()) {
         curves.put(name, peer.curve());
       }
     });
@@ -120,66 +106,18 @@ public final class PeersBenchmark {
         null);
   }
 
-  /** Runs the Python peers (peers.py) on LIBSVM copies of the same rows; a missing Python or library is noted. */
-  private static Map<String, Peer> python(List<SparseRow> train, List<SparseRow> test, int seconds, double c)
-      throws Exception {
-    Map<String, Peer> peers = new LinkedHashMap<>();
-    if (!Files.isExecutable(Path.of(PYTHON))) {
-      for (String name : new String[] {"scikit-learn SGDClassifier(loss=\"log_loss\")",
-          "scikit-learn LogisticRegression(solver=\"liblinear\", C of liblinear-train)", "xgboost gblinear"}) {
-        peers.put(name, Peer.notInstalled("no " + PYTHON));
-      }
-      return peers;
-    }
-    Path dir = Files.createTempDirectory("peers");
-    try {
-      Path script = dir.resolve("peers.py");
-      try (InputStream in = PeersBenchmark.class.getResourceAsStream("/peers.py")) {
-        Files.copy(in, script);
-      }
-      Path trainFile = Liblinear.writeLibsvm(dir.resolve("train.svm"), train);
-      Path testFile = Liblinear.writeLibsvm(dir.resolve("test.svm"), test);
-      Process process = new ProcessBuilder(PYTHON, script.toString(), trainFile.toString(), testFile.toString(),
-          String.valueOf(seconds), String.valueOf(c)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      Map<String, List<DriverModel.Point>> points = new LinkedHashMap<>();
-      try (BufferedReader lines = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          System.out.println(line);
-          String[] fields = line.split("\t", 3);
-          if (fields[1].equals("not installed")) {
-            peers.put(fields[0], Peer.notInstalled(fields[2]));
-          } else {
-            points.computeIfAbsent(fields[0], k -> new ArrayList<>())
-                .add(new DriverModel.Point(Double.parseDouble(fields[1]), Double.parseDouble(fields[2])));
-          }
-        }
-      }
-      if (!process.waitFor(10L * seconds + 600, TimeUnit.SECONDS) || process.exitValue() != 0) {
-        process.destroyForcibly();
-        throw new IllegalStateException("peers.py failed (exit " + (process.isAlive() ? "none" : process.exitValue())
-            + "); its errors are above");
-      }
-      points.forEach((name, curve) -> peers.put(name, new Peer(curve, null)));
-      return peers;
-    } finally {
-      Directories.deleteRecursively(dir);
-    }
-  }
-
   private static String table(Map<String, Peer> peers, double optimum) {
     double target = optimum * 1.01;
     StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
         "| peer | final test logloss | training time | time to within 1%% of the optimum (%.5f) |%n"
             + "|---|---:|---:|---:|%n", target));
     peers.forEach((name, peer) -> {
-      if (peer.missing() != null) {
+      if (!peer.installed()) {
         md.append("| ").append(name).append(" | not installed | - | - |\n");
         return;
       }
-      DriverModel.Point last = peer.curve().get(peer.curve().size() - 1);
-      double time = Curves.timeTo(peer.curve(), target);
-      md.append(String.format(Locale.ROOT, "| %s | %.5f | %.1f s | %s |%n", name, last.loss(), last.seconds(),
+      double time = peer.timeTo(target);
+      md.append(String.format(Locale.ROOT, "| %s | %.5f | %.1f s | %s |%n", name, peer.finalLoss(), peer.seconds(),
           Double.isNaN(time) ? "not reached" : String.format(Locale.ROOT, "%.1f s", time)));
     });
     return md.toString();

@@ -12,14 +12,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** The end of a paper benchmark: its results as markdown, stamped with when and under what load, written and printed. */
-final class Report {
+public final class Report {
   private Report() {}
 
   /**
    * Writes {@code markdown} (the run's {@code setting}, the load now, then {@code body}) and prints it, with the files
    * the run wrote besides.
    */
-  static void publish(Path markdown, String setting, String body, Path... alsoWritten) throws IOException {
+  public static void publish(Path markdown, String setting, String body, Path... alsoWritten) throws IOException {
     String text = "Measured " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ": " + setting + "; load average "
         + String.format(Locale.ROOT, "%.1f", Machine.loadAverage()) + " at the end.\n\n" + body;
     Files.writeString(markdown, text);

@@ -6,7 +6,9 @@ import dev.stratus.dsl.Split;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetReader;
+import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearModel;
@@ -15,6 +17,7 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
@@ -27,6 +30,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class BenchmarkData {
   public static final int MODEL_BITS = 19;
   public static final long SEED = 1;
+  /** Partitions of a few thousand rows, so that two workers share even a small training set. */
+  private static final int ROWS_PER_PARTITION = 5_000;
 
   public final ObjectStore store;
   public final Dataset train;
@@ -46,10 +51,8 @@ public final class BenchmarkData {
 
   public static BenchmarkData prepare(long rows) throws Exception {
     Path dir = home().resolve("data");
-    StoreOptions options =
-        PipelineOptionsFactory.fromArgs("--dataDir=" + dir.resolve("store"), "--bucket=bench").as(StoreOptions.class);
-    ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
-    store.ensureBucket("bench");
+    StoreOptions options = storeOptions();
+    ObjectStore store = store(options);
     String root = root(rows);
     Path tsv = dir.resolve("criteo-" + rows + "-" + SEED + ".tsv");
     // The generator is fast and deterministic: running it again is how we learn the planted model's loss.
@@ -67,6 +70,36 @@ public final class BenchmarkData {
       System.out.printf("prepared %,d rows in %.1f s%n", rows, (System.nanoTime() - start) / 1e9);
     }
     return open(store, rows, generated.bayesLogloss());
+  }
+
+  /**
+   * Rows of {@code features} features made elsewhere (another generator, a bundled data set), as a split under
+   * {@code s3://bench/NAME}: written unless a run before wrote them, so {@code name} must tell the rows apart (their
+   * generator, size and seed). Their planted loss is unknown here, NaN.
+   */
+  public static BenchmarkData written(String name, int features, List<SparseRow> train, List<SparseRow> validation,
+      List<SparseRow> test) {
+    ObjectStore store = store(storeOptions());
+    S3Path root = S3Path.parse("s3://bench/" + name);
+    if (!store.exists(root.resolve("test").resolve(DatasetManifest.NAME))) {
+      DatasetManifest template = DatasetManifest.template(features, List.of(), name, null);
+      DatasetWriter.write(store, root.resolve("train"), train, template, ROWS_PER_PARTITION);
+      DatasetWriter.write(store, root.resolve("validation"), validation, template, ROWS_PER_PARTITION);
+      DatasetWriter.write(store, root.resolve("test"), test, template, ROWS_PER_PARTITION);
+    }
+    return new BenchmarkData(store, Dataset.open(store, root.resolve("train")),
+        Dataset.open(store, root.resolve("validation")), Dataset.open(store, root.resolve("test")), Double.NaN);
+  }
+
+  private static StoreOptions storeOptions() {
+    return PipelineOptionsFactory.fromArgs("--dataDir=" + home().resolve("data").resolve("store"), "--bucket=bench")
+        .as(StoreOptions.class);
+  }
+
+  private static ObjectStore store(StoreOptions options) {
+    ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
+    store.ensureBucket("bench");
+    return store;
   }
 
   /**

@@ -3,9 +3,11 @@ package dev.stratus.benchmarks.training;
 import dev.stratus.benchmarks.CloudRun;
 import dev.stratus.dsl.LogisticRegression;
 import dev.stratus.dsl.ReadDataset;
+import dev.stratus.dsl.SgdTraining;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jvm.ClassPath;
+import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.lambda.local.FunctionSpec;
 import dev.stratus.lambda.local.LocalLambdaService;
 import dev.stratus.runner.lambda.LambdaRunnerOptions;
@@ -16,6 +18,7 @@ import dev.stratus.store.S3Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -23,10 +26,12 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.sdk.values.PCollection;
 
 /**
  * What the benchmarks that train on LambdaRunner share: our worker function on the local Lambda service, one
- * LogisticRegression pipeline run on it, and how a loss curve is read against liblinear's optimum.
+ * training pipeline run on it (LogisticRegression at the benchmarks' settings, or any linear model as given), and how
+ * a loss curve is read against an exact solver's optimum.
  */
 public final class LambdaTraining {
   /** The function name LambdaRunner invokes. */
@@ -65,10 +70,26 @@ public final class LambdaTraining {
    */
   public static TrainResult train(LocalLambdaService lambda, BenchmarkData data, int workers, int seconds,
       int lifetime, float learningRate, int memoryMb, UnaryOperator<LogisticRegression> tuning) {
+    return train(localLambdaOptions(lambda, memoryMb), "lambda-" + workers, data, workers, seconds, lifetime,
+        learningRate, tuning);
+  }
+
+  /**
+   * Trains the linear model {@code model} makes of the validation split (its class's {@code withValidationSet} and the
+   * options the caller sets) on {@code data} with LambdaRunner on {@code lambda}, its curve measured on the test split
+   * every evaluation, its model and result named {@code name}; nothing else is set, so the model's defaults hold.
+   */
+  public static TrainResult train(LocalLambdaService lambda, String name, BenchmarkData data,
+      Function<PCollection<Dataset>, ? extends SgdTraining<?>> model) {
+    return train(localLambdaOptions(lambda, WORKER_MEMORY_MB), name, data, model);
+  }
+
+  /** LambdaRunner's options for our function with {@code memoryMb} on {@code lambda}, signed with its credentials. */
+  private static LambdaRunnerOptions localLambdaOptions(LocalLambdaService lambda, int memoryMb) {
     LambdaRunnerOptions options = lambdaOptions(memoryMb, "--runner=LambdaRunner",
         "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--lambdaEndpoint=" + lambda.endpoint());
     options.setLambdaCredentials(lambda.credentialsProvider());
-    return train(options, "lambda-" + workers, data, workers, seconds, lifetime, learningRate, tuning);
+    return options;
   }
 
   /**
@@ -105,19 +126,25 @@ public final class LambdaTraining {
    */
   static TrainResult train(PipelineOptions options, String name, BenchmarkData data, int workers,
       int seconds, int lifetime, float learningRate, UnaryOperator<LogisticRegression> tuning) {
+    return train(options, name, data, validation -> tuning.apply(
+        LogisticRegression.withValidationSet(validation)
+            .workers(workers)
+            .learningRate(learningRate)
+            .epsilon(0)
+            .evalInterval(Duration.ofSeconds(1))
+            .timeout(Duration.ofSeconds(seconds))
+            .workerLifetime(Duration.ofSeconds(lifetime))));
+  }
+
+  /** Runs the training {@code model} makes of the validation split, as above, with {@code options}. */
+  private static TrainResult train(PipelineOptions options, String name, BenchmarkData data,
+      Function<PCollection<Dataset>, ? extends SgdTraining<?>> model) {
     String saved = resultLocation(name);
     Pipeline p = Pipeline.create(options);
     p.apply("Train", ReadDataset.from(data.train.location()))
-        .apply(tuning.apply(
-            LogisticRegression.withValidationSet(p.apply("Validation", ReadDataset.from(data.validation.location())))
-                .testCurveOn(p.apply("Test", ReadDataset.from(data.test.location())))
-                .workers(workers)
-                .learningRate(learningRate)
-                .epsilon(0)
-                .evalInterval(Duration.ofSeconds(1))
-                .timeout(Duration.ofSeconds(seconds))
-                .workerLifetime(Duration.ofSeconds(lifetime))
-                .modelTo("s3://bench/models/" + name)))
+        .apply(model.apply(p.apply("Validation", ReadDataset.from(data.validation.location())))
+            .testCurveOn(p.apply("Test", ReadDataset.from(data.test.location())))
+            .modelTo("s3://bench/models/" + name))
         .apply(ParDo.of(new SaveResult(saved)));
     p.run().waitUntilFinish();
     return savedResult(data.store, name);
