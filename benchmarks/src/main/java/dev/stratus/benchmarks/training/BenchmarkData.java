@@ -12,6 +12,8 @@ import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.kernels.sgd.ModelMetrics;
+import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -135,6 +137,14 @@ public final class BenchmarkData {
   /** The model {@code result} kept (written to this store) measured on {@code rows}: its test figures. */
   public ClassifierMetrics keptModelOn(TrainResult result, SparseRow[] rows) {
     return LinearModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
+  }
+
+  /**
+   * As {@link #keptModelOn}, for a kept model of any kind: a linear model's figures, or a factorization's (a
+   * RegressionMetrics, its loss the mean squared error).
+   */
+  public ModelMetrics keptAnyModelOn(TrainResult result, SparseRow[] rows) {
+    return TrainedModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
   }
 
   /** The first {@code limit} validation rows, in memory. */
