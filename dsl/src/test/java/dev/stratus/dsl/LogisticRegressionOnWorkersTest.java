@@ -254,6 +254,8 @@ class LogisticRegressionOnWorkersTest {
     List<SparseRow> classesTest = DataTesting.writePlanted(ROOT + "/classes", classes);
     PlantedRatings ratings = MatrixFactorizationTest.planted();
     List<SparseRow> ratingsTest = DataTesting.writePlantedRatings(ROOT + "/ratings", ratings);
+    // Four trainings share two cores: each monitor judges its progress over 5 s, not the 1.5 s of a training alone,
+    // or one starved of CPU for a moment passes for converged.
     Pipeline p = Pipeline.create(setup.options());
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
       p.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
@@ -261,6 +263,7 @@ class LogisticRegressionOnWorkersTest {
               monitored(LinearSvm.withValidationSet(
                       p.apply("Validation" + loss, ReadDataset.from(ROOT + "/validation"))))
                   .loss(loss)
+                  .window(20)
                   .workers(2)
                   .modelTo(ROOT + "/models/svm-" + loss + ".bin"));
     }
@@ -269,6 +272,7 @@ class LogisticRegressionOnWorkersTest {
             monitored(MultinomialLogisticRegression.withValidationSet(
                     p.apply("ValidationClasses", ReadDataset.from(ROOT + "/classes/validation"))))
                 .classes(4)
+                .window(20)
                 .workers(2)
                 .modelTo(ROOT + "/models/multinomial.bin"));
     p.apply("TrainRatings", ReadDataset.from(ROOT + "/ratings/train"))
@@ -276,6 +280,7 @@ class LogisticRegressionOnWorkersTest {
             MatrixFactorization.withValidationSet(
                     p.apply("ValidationRatings", ReadDataset.from(ROOT + "/ratings/validation")))
                 .rank(ratings.rank)
+                .window(10)
                 .workers(2)
                 .modelTo(ROOT + "/models/factorization.bin"));
     p.run().waitUntilFinish();
