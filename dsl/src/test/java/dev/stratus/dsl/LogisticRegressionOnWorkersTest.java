@@ -254,25 +254,25 @@ class LogisticRegressionOnWorkersTest {
     List<SparseRow> classesTest = DataTesting.writePlanted(ROOT + "/classes", classes);
     PlantedRatings ratings = MatrixFactorizationTest.planted();
     List<SparseRow> ratingsTest = DataTesting.writePlantedRatings(ROOT + "/ratings", ratings);
-    // Four trainings share two cores: each monitor judges its progress over 5 s, not the 1.5 s of a training alone,
-    // or one starved of CPU for a moment passes for converged.
-    Pipeline p = Pipeline.create(setup.options());
+    // Two pipelines of two trainings each, one after the other: four at once on two cores starve one another, and a
+    // monitor that judges progress over 1.5 s then takes a starved training for a converged one.
+    Pipeline svms = Pipeline.create(setup.options());
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
-      p.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
+      svms.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
           .apply(loss + "Svm",
               monitored(LinearSvm.withValidationSet(
-                      p.apply("Validation" + loss, ReadDataset.from(ROOT + "/validation"))))
+                      svms.apply("Validation" + loss, ReadDataset.from(ROOT + "/validation"))))
                   .loss(loss)
-                  .window(20)
                   .workers(2)
                   .modelTo(ROOT + "/models/svm-" + loss + ".bin"));
     }
+    svms.run().waitUntilFinish();
+    Pipeline p = Pipeline.create(setup.options());
     p.apply("TrainClasses", ReadDataset.from(ROOT + "/classes/train"))
         .apply("Multinomial",
             monitored(MultinomialLogisticRegression.withValidationSet(
                     p.apply("ValidationClasses", ReadDataset.from(ROOT + "/classes/validation"))))
                 .classes(4)
-                .window(20)
                 .workers(2)
                 .modelTo(ROOT + "/models/multinomial.bin"));
     p.apply("TrainRatings", ReadDataset.from(ROOT + "/ratings/train"))
@@ -280,7 +280,6 @@ class LogisticRegressionOnWorkersTest {
             MatrixFactorization.withValidationSet(
                     p.apply("ValidationRatings", ReadDataset.from(ROOT + "/ratings/validation")))
                 .rank(ratings.rank)
-                .window(10)
                 .workers(2)
                 .modelTo(ROOT + "/models/factorization.bin"));
     p.run().waitUntilFinish();
