@@ -7,8 +7,6 @@ import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.PartitionCodec;
 import dev.stratus.kernels.sgd.FactorModel;
 import dev.stratus.kernels.sgd.RegressionMetrics;
-import dev.stratus.kernels.sgd.TrainedModel;
-import dev.stratus.store.S3Path;
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.Combine;
@@ -53,6 +51,7 @@ public final class EvaluateRatings extends PTransform<PCollection<Dataset>, PCol
   /** One partition's errors: its count, mean squared error and MAE, summed by {@link SumErrors}. */
   static final class ErrorsFn extends StoreDoFn<PartitionTasks.Task, RegressionMetrics> {
     private final PCollectionView<TrainResult> trained;
+    private transient KeptModel<FactorModel> kept;
 
     ErrorsFn(PCollectionView<TrainResult> trained) {
       this.trained = trained;
@@ -64,10 +63,10 @@ public final class EvaluateRatings extends PTransform<PCollection<Dataset>, PCol
       if (task.partition() < 0) {
         return; // an empty dataset: no errors
       }
-      String path = c.sideInput(trained).modelPath();
-      if (!(TrainedModel.fromBytes(store.get(S3Path.parse(path)), path) instanceof FactorModel factors)) {
-        throw new IllegalArgumentException(path + " is no matrix factorization: evaluate a classifier with Evaluate");
+      if (kept == null) {
+        kept = new KeptModel<>(FactorModel.class, "is no matrix factorization: evaluate a classifier with Evaluate");
       }
+      FactorModel factors = kept.read(store, c.sideInput(trained).modelPath());
       double squared = 0;
       double absolute = 0;
       long count = 0;

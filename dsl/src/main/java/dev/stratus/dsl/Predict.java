@@ -6,8 +6,6 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.dataset.PartitionCodec;
 import dev.stratus.kernels.sgd.LinearModel;
-import dev.stratus.kernels.sgd.TrainedModel;
-import dev.stratus.store.S3Path;
 import java.util.List;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -47,8 +45,7 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
 
   static final class ScoreFn extends StoreDoFn<PartitionTasks.Task, Prediction> {
     private final PCollectionView<TrainResult> trained;
-    private transient String loadedPath;
-    private transient LinearModel loaded;
+    private transient KeptModel<LinearModel> kept;
 
     ScoreFn(PCollectionView<TrainResult> trained) {
       this.trained = trained;
@@ -60,24 +57,15 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
       if (task.partition() < 0) {
         return; // an empty dataset: nothing to score
       }
-      LinearModel model = model(c.sideInput(trained).modelPath());
+      if (kept == null) {
+        kept = new KeptModel<>(LinearModel.class, "is a matrix factorization: score ratings with EvaluateRatings");
+      }
+      LinearModel model = kept.read(store, c.sideInput(trained).modelPath());
       PartitionCodec.Reader rows = DatasetReader.partition(store, task.input(), task.partition());
       while (rows.hasNext()) {
         SparseRow row = rows.next();
         c.output(Prediction.of(model, row));
       }
-    }
-
-    /** The model is read once per DoFn instance, not once per partition. */
-    private LinearModel model(String path) {
-      if (!path.equals(loadedPath)) {
-        if (!(TrainedModel.fromBytes(store.get(S3Path.parse(path)), path) instanceof LinearModel linear)) {
-          throw new IllegalArgumentException(path + " is a matrix factorization: score ratings with EvaluateRatings");
-        }
-        loaded = linear;
-        loadedPath = path;
-      }
-      return loaded;
     }
   }
 }

@@ -58,17 +58,20 @@ final class DataTesting {
    * its held-out rows as {@code validation} (what a monitor watches), the second half as {@code test}; returns those.
    */
   static List<SparseRow> writePlanted(String root, PlantedData data) {
-    int half = data.test.size() / 2;
-    List<SparseRow> test = data.test.subList(half, data.test.size());
-    writeSplit(root, data.features, data.train, data.test.subList(0, half), test);
-    return test;
+    return writeHalvingHeldOut(root, data.features, data.train, data.test);
   }
 
   /** Writes planted ratings as {@link #writePlanted} writes rows: users and items are the features. */
   static List<SparseRow> writePlantedRatings(String root, PlantedRatings data) {
-    int half = data.test.size() / 2;
-    List<SparseRow> test = data.test.subList(half, data.test.size());
-    writeSplit(root, data.users + data.items, data.train, data.test.subList(0, half), test);
+    return writeHalvingHeldOut(root, data.users + data.items, data.train, data.test);
+  }
+
+  /** Writes {@code train}, the first half of {@code heldOut} as validation and the second as test; returns the test. */
+  private static List<SparseRow> writeHalvingHeldOut(String root, int features, List<SparseRow> train,
+      List<SparseRow> heldOut) {
+    int half = heldOut.size() / 2;
+    List<SparseRow> test = heldOut.subList(half, heldOut.size());
+    writeSplit(root, features, train, heldOut.subList(0, half), test);
     return test;
   }
 

@@ -98,24 +98,20 @@ public enum LinearLoss {
    * log sum exp(m)}, computed from the largest margin so that nothing overflows.
    */
   public static double softmaxInPlace(double[] margins, int classes) {
-    double largest = Double.NEGATIVE_INFINITY;
+    double logSum = logSumExp(margins, classes);
     for (int c = 0; c < classes; c++) {
-      largest = Math.max(largest, margins[c]);
+      margins[c] = Math.exp(margins[c] - logSum);
     }
-    double sum = 0;
-    for (int c = 0; c < classes; c++) {
-      margins[c] = Math.exp(margins[c] - largest);
-      sum += margins[c];
-    }
-    for (int c = 0; c < classes; c++) {
-      margins[c] /= sum;
-    }
-    return largest + Math.log(sum);
+    return logSum;
   }
 
   /** {@code log sum exp(m) - m[label]}, without changing the margins. */
   private static double softmaxLoss(double[] margins, int classes, float label) {
-    int y = classOf(label, classes);
+    return logSumExp(margins, classes) - margins[classOf(label, classes)];
+  }
+
+  /** {@code log sum exp(margins[0, classes))}, from the largest margin so that nothing overflows. */
+  private static double logSumExp(double[] margins, int classes) {
     double largest = Double.NEGATIVE_INFINITY;
     for (int c = 0; c < classes; c++) {
       largest = Math.max(largest, margins[c]);
@@ -124,7 +120,7 @@ public enum LinearLoss {
     for (int c = 0; c < classes; c++) {
       sum += Math.exp(margins[c] - largest);
     }
-    return largest + Math.log(sum) - margins[y];
+    return largest + Math.log(sum);
   }
 
   /** P(label = 1) of a logistic model's margin. */
