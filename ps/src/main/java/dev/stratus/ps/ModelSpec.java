@@ -11,9 +11,13 @@ package dev.stratus.ps;
  *
  * @param initScale where a new model's values start: 0 for zeros, else {@link #initialValue}, uniform in
  *     {@code [-initScale, initScale]}; a factor model needs the latter, as zero is a saddle point of its loss
+ * @param l2AllRows whether {@code l2} penalises every row at every push, the rows no push touched too (a linear
+ *     model's {@code l2 / 2 * |w|^2} added to its mean loss; a shard applies what a row missed when a push next
+ *     touches it, and to what a whole-model read returns), or only the rows a push touches (a factorization's
+ *     penalty per observed rating)
  */
-public record ModelSpec(
-    int rows, int cols, Optimizer optimizer, float learningRate, float l2, float momentum, float initScale) {
+public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningRate, float l2, float momentum,
+    float initScale, boolean l2AllRows) {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L; // SplitMix64's step between seeds
 
   public ModelSpec {
@@ -40,32 +44,36 @@ public record ModelSpec(
     if (modelBits < 0 || modelBits > 30) {
       throw new IllegalArgumentException("modelBits must be in [0, 30], got " + modelBits);
     }
-    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f, 0f);
+    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false);
   }
 
   /** A {@code rows x cols} matrix (a factor model's embeddings), plain SGD at learning rate 0.1, from zeros. */
   public static ModelSpec matrix(int rows, int cols) {
-    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f, 0f);
+    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false);
   }
 
   public ModelSpec optimizer(Optimizer optimizer) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
   }
 
   public ModelSpec learningRate(float learningRate) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
   }
 
   public ModelSpec l2(float l2) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
   }
 
   public ModelSpec momentum(float momentum) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
   }
 
   public ModelSpec initScale(float initScale) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
+  }
+
+  public ModelSpec l2AllRows(boolean allRows) {
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, allRows);
   }
 
   /**

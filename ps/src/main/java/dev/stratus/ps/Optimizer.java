@@ -23,6 +23,26 @@ public enum Optimizer {
     }
   }
 
+  /**
+   * The step size weight {@code j} takes now: {@code lr}, or AdaGrad's {@code lr / sqrt(h)}, 0 for a weight no
+   * gradient has reached yet (nothing moved it from where it started).
+   */
+  public float rate(float[] state, int j, float lr) {
+    if (this != ADAGRAD) {
+      return lr;
+    }
+    float h = state[j];
+    return h > 0 ? lr / ((float) Math.sqrt(h) + ADAGRAD_EPSILON) : 0f;
+  }
+
+  /**
+   * The L2 penalty of {@code pushes} pushes taken at once by a weight no push touched meanwhile, as one proximal
+   * step at step size {@code rate}: toward zero, never past it, however many pushes it missed.
+   */
+  public static float shrink(float w, float rate, float l2, int pushes) {
+    return w / (1 + rate * l2 * pushes);
+  }
+
   // The rules one by one, for a shard that picks the rule once per block of rows rather than once per weight.
 
   public static void sgd(float[] w, int j, float gradient, float lr, float l2) {

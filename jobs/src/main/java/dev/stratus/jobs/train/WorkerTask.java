@@ -49,7 +49,8 @@ public record WorkerTask(
         .initScale(spec.objective().initScale())
         .optimizer(spec.optimizer())
         .learningRate(spec.learningRate())
-        .l2(spec.l2());
+        .l2(spec.l2())
+        .l2AllRows(spec.objective().penalisesAllValues());
   }
 
   /**

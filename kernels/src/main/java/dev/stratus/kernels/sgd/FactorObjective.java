@@ -31,6 +31,11 @@ public record FactorObjective(int rank, float mean) implements Objective {
   }
 
   @Override
+  public boolean penalisesAllValues() {
+    return false;
+  }
+
+  @Override
   public float initScale() {
     return INIT_SCALE;
   }

@@ -26,6 +26,11 @@ public record LinearObjective(LinearLoss loss, int classes) implements Objective
   }
 
   @Override
+  public boolean penalisesAllValues() {
+    return true;
+  }
+
+  @Override
   public float initScale() {
     return 0;
   }

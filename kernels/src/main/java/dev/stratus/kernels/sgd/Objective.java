@@ -13,6 +13,13 @@ public sealed interface Objective extends Serializable permits LinearObjective, 
   /** Values start uniform in [-initScale, initScale]; 0 for zeros. */
   float initScale();
 
+  /**
+   * Whether the L2 penalty is on every value at every push (a linear model's: its mean loss plus {@code l2 / 2}
+   * times the squared weights, the objective liblinear solves at {@code C = 1 / (l2 n)}), or on the values a push
+   * touches (a factorization's, a penalty per observed rating, as weighted-lambda ALS has it).
+   */
+  boolean penalisesAllValues();
+
   /** How the loss is named on the console and in tables. */
   String lossName();
 

@@ -282,6 +282,20 @@ public final class PsClient implements AutoCloseable {
     return gather.future;
   }
 
+  /**
+   * Sets the model's L2 penalty on every shard, from each one's next push on (a shard that restarts goes back to the
+   * spec's, so a caller that changed it sets it again); with {@code freshRates} the optimizer's state starts again,
+   * its steps as large as a new model's.
+   */
+  public CompletableFuture<Void> setL2(PsModel model, float l2, boolean freshRates) {
+    Gather<Void> gather = new Gather<>(null, shards.length);
+    for (int s = 0; s < shards.length; s++) {
+      int modelId = model.shardModelId(s);
+      shards[s].send(Wire.SET_L2, out -> out.i32(modelId).f32(l2).u8(freshRates ? 1 : 0), in -> {}, gather);
+    }
+    return gather.future;
+  }
+
   /** The model's clock and per-worker push counts, summed over its shards. */
   public CompletableFuture<ModelStatus> status(PsModel model) {
     long[] clock = new long[1];

@@ -186,6 +186,17 @@ final class Requests {
         shard.snapshots().created(model);
         r.begin(Wire.REPLY_OK, requestId).i32(model.id).end();
       }
+      case Wire.SET_L2 -> {
+        ServerModel model = shard.models().get(body.i32());
+        float l2 = body.f32();
+        boolean freshRates = body.u8() != 0;
+        body.expectEnd();
+        if (!(l2 >= 0 && l2 < Float.POSITIVE_INFINITY)) {
+          throw new BadRequest("l2 must be finite and >= 0, got " + l2);
+        }
+        model.setL2(l2, freshRates);
+        r.begin(Wire.REPLY_OK, requestId).end();
+      }
       case Wire.DELETE_MODEL -> {
         String name = body.str();
         body.expectEnd();

@@ -8,6 +8,7 @@ import dev.stratus.ps.wire.MalformedFrameException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +43,14 @@ final class ServerModel {
   final int rowEnd;
   private final float[] weights;
   private final float[] state; // null for SGD
+  /**
+   * With {@link ModelSpec#l2AllRows}, the push count ({@link #slicesApplied}, wrapping) at which each row last took
+   * its penalty; what it missed since, it takes when a push next touches it, or a snapshot settles every row. Null
+   * when the penalty is the touched rows' only.
+   */
+  private final int[] penalisedAt;
+  /** The L2 penalty now: the spec's, until a client sets another ({@link #setL2}); a restart goes back to the spec's. */
+  private volatile float l2;
   private final int stripeShift;
   private final AtomicIntegerArray stripeLocks; // 1 = held; one per 64-byte line, so stripes never share a line
   private final ReentrantReadWriteLock snapshotLock = new ReentrantReadWriteLock();
@@ -64,6 +73,8 @@ final class ServerModel {
       }
     }
     this.state = spec.optimizer() == Optimizer.SGD ? null : new float[floats];
+    this.penalisedAt = spec.l2AllRows() ? new int[rowEnd - rowStart] : null;
+    this.l2 = spec.l2();
     int rows = Math.max(1, rowEnd - rowStart);
     int shift = 0;
     while ((rows - 1 >> shift) + 1 > MAX_STRIPES) {
@@ -71,6 +82,23 @@ final class ServerModel {
     }
     this.stripeShift = shift;
     this.stripeLocks = new AtomicIntegerArray((((rows - 1) >> shift) + 1) * PADDING);
+  }
+
+  /**
+   * The penalty from the next push on; what rows missed before it they take at the new one (their next push's). With
+   * {@code freshRates} the optimizer's state starts again (AdaGrad's sums of squares, momentum's velocities), so steps
+   * are as large as a new model's: a training moving to another penalty is a new problem from warm weights.
+   */
+  void setL2(float penalty, boolean freshRates) {
+    l2 = penalty;
+    if (freshRates && state != null) {
+      snapshotLock.writeLock().lock();
+      try {
+        Arrays.fill(state, 0f);
+      } finally {
+        snapshotLock.writeLock().unlock();
+      }
+    }
   }
 
   long clock() {
@@ -129,9 +157,28 @@ final class ServerModel {
     }
   }
 
-  /** Appends {@code count} rows from local row {@code from} to a reply. */
+  /**
+   * Appends {@code count} rows from local row {@code from} to a reply: the whole-model read, so each row as it is
+   * with the penalty it missed since a push last touched it (the values stay as they are here).
+   */
   void pullRange(int from, int count, FrameOut out) {
-    out.floats(weights, (from - rowStart) * spec.cols(), count * spec.cols());
+    int cols = spec.cols();
+    int first = (from - rowStart) * cols;
+    if (penalisedAt == null) {
+      out.floats(weights, first, count * cols);
+      return;
+    }
+    float[] rows = new float[count * cols];
+    int now = (int) slicesApplied.get();
+    for (int r = 0; r < count; r++) {
+      int missed = now - penalisedAt[from - rowStart + r];
+      for (int c = 0, j = first + r * cols; c < cols; c++, j++) {
+        float w = weights[j];
+        rows[r * cols + c] =
+            missed > 0 ? Optimizer.shrink(w, spec.optimizer().rate(state, j, spec.learningRate()), l2, missed) : w;
+      }
+    }
+    out.floats(rows, 0, rows.length);
   }
 
   /**
@@ -203,10 +250,23 @@ final class ServerModel {
   private void apply(int[] keys, int from, int to, byte[] gradient, int at) {
     int cols = spec.cols();
     float lr = spec.learningRate();
-    float l2 = spec.l2();
+    float l2 = this.l2;
     float mu = spec.momentum();
     float[] w = weights;
     float[] s = state;
+    if (penalisedAt != null) {
+      // this push's penalty and every one the rows missed, first, as a proximal step; then the loss's gradient alone
+      int now = (int) slicesApplied.get() + 1;
+      for (int i = from; i < to; i++) {
+        int row = keys[i] - rowStart;
+        int missed = Math.max(1, now - penalisedAt[row]);
+        penalisedAt[row] = now;
+        for (int j = row * cols, end = j + cols; j < end; j++) {
+          w[j] = Optimizer.shrink(w[j], spec.optimizer().rate(s, j, lr), l2, missed);
+        }
+      }
+      l2 = 0;
+    }
     switch (spec.optimizer()) {
       case SGD -> {
         for (int i = from; i < to; i++) {
@@ -236,11 +296,30 @@ final class ServerModel {
   Snapshot snapshot() {
     snapshotLock.writeLock().lock();
     try {
+      settlePenalties();
       return new Snapshot(
           id, name, spec, rowStart, rowEnd, clock.get(), slicesApplied.get(), System.currentTimeMillis(),
           updatesByWorker(), weights.clone(), state == null ? null : state.clone());
     } finally {
       snapshotLock.writeLock().unlock();
+    }
+  }
+
+  /** Gives every row the penalty it missed, so the weights are what they would be had each push penalised all. */
+  private void settlePenalties() {
+    if (penalisedAt == null) {
+      return;
+    }
+    int now = (int) slicesApplied.get();
+    int cols = spec.cols();
+    for (int row = 0; row < penalisedAt.length; row++) {
+      int missed = now - penalisedAt[row];
+      if (missed > 0) {
+        for (int j = row * cols, end = j + cols; j < end; j++) {
+          weights[j] = Optimizer.shrink(weights[j], spec.optimizer().rate(state, j, spec.learningRate()), l2, missed);
+        }
+        penalisedAt[row] = now;
+      }
     }
   }
 
@@ -259,6 +338,9 @@ final class ServerModel {
       }
       clock.set(snapshot.clock());
       slicesApplied.set(snapshot.changes());
+      if (penalisedAt != null) {
+        Arrays.fill(penalisedAt, (int) snapshot.changes()); // a snapshot's rows have taken every penalty
+      }
       updatesByWorker.clear();
       snapshot.updatesByWorker().forEach((worker, count) -> updatesOf(worker).add(count));
     } finally {

@@ -241,14 +241,16 @@ public final class FrameIn {
   public ModelSpec specWithoutInitScale() throws MalformedFrameException {
     int rows = i32();
     int cols = i32();
-    int optimizer = u8();
+    int flags = u8() & 0xFF;
+    int optimizer = flags & ~Wire.SPEC_L2_ALL_ROWS;
     float learningRate = f32();
     float l2 = f32();
     float momentum = f32();
-    if (optimizer < 0 || optimizer >= Optimizer.values().length) {
+    if (optimizer >= Optimizer.values().length) {
       throw new IllegalArgumentException("unknown optimizer " + optimizer);
     }
-    return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum, 0f);
+    return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum, 0f,
+        (flags & Wire.SPEC_L2_ALL_ROWS) != 0);
   }
 
   /** The metrics that {@link FrameOut#metrics} wrote. */

@@ -19,6 +19,8 @@ public final class Wire {
 
   static final int HEADER_BYTES = 6; // opcode, flags, request id
   static final byte FLAG_LZ4 = 1;
+  /** In a spec's optimizer byte: {@link dev.stratus.ps.ModelSpec#l2AllRows}. */
+  static final int SPEC_L2_ALL_ROWS = 0x80;
   /** Bodies above this many bytes are LZ4-compressed when that makes them smaller (a shard may set its own). */
   public static final int COMPRESS_ABOVE = 16 << 10;
   /** Frames before a connection has proved the secret (the handshake's) are tiny: longer ones are not ours. */
@@ -28,9 +30,10 @@ public final class Wire {
    * in HELLO; version 2 proves it by challenge-response ({@link Handshake}); version 3's METRICS reply also says the
    * pushes a shard's models hold and when the snapshot it restored was taken; version 4 adds pulls and pushes of
    * values as {@link Half}s, and pushes that name a recent pull's keys; version 5's spec in CREATE_MODEL ends with the
-   * model's initScale.
+   * model's initScale; version 6's spec may ask for an L2 penalty on every row ({@link #SPEC_L2_ALL_ROWS}), and SET_L2 changes a model's
+   * penalty while it trains.
    */
-  public static final int PROTOCOL_VERSION = 5;
+  public static final int PROTOCOL_VERSION = 6;
 
   // Requests. A connection starts with HELLO then PROOF (see Handshake).
   public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof
@@ -59,11 +62,12 @@ public final class Wire {
    */
   public static final byte PUSH_PULLED_KEYS = 21;
   public static final byte PUSH_PULLED_KEYS_HALVES = 22; // as PUSH_PULLED_KEYS, with halves
+  public static final byte SET_L2 = 23; // modelId:i32 l2:f32 freshRates:u8 -> (empty); from the next push on
 
   public static final byte REPLY_OK = 100;
   public static final byte REPLY_ERROR = 101;
 
   public static boolean isRequest(byte opcode) {
-    return opcode >= HELLO && opcode <= PUSH_PULLED_KEYS_HALVES;
+    return opcode >= HELLO && opcode <= SET_L2;
   }
 }

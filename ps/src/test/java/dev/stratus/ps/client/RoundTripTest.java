@@ -75,6 +75,50 @@ class RoundTripTest {
   }
 
   @Test
+  void anAllRowsPenaltyReachesTheRowsNoPushTouchedWhereATouchedRowsPenaltyDoesNotAndEitherMayChange() throws Exception {
+    try (Shards shards = Shards.start(1); PsClient ps = shards.client()) {
+      for (boolean allRows : new boolean[] {true, false}) {
+        ModelSpec spec = ModelSpec.vector(3).learningRate(0.5f).l2(0.1f).l2AllRows(allRows);
+        PsModel model = ps.createModel("penalty-" + allRows, spec);
+        ps.push(model, new int[] {0, 5}, new float[] {-1, -1}).get(); // both rows at 0.5
+        for (int push = 0; push < 3; push++) {
+          ps.push(model, new int[] {0}, new float[] {0}).get(); // row 0 only: its penalty alone
+        }
+        float[] read = ps.pullAll(model).get();
+        // a touched row's penalty: a proximal step on every row, a gradient step on the touched ones
+        float touched = (float) (allRows ? 0.5 / Math.pow(1.05, 3) : 0.5 * Math.pow(0.95, 3));
+        assertEquals(touched, read[0], 1e-6f, "row 0 took the penalty of every push that touched it");
+        // row 5 missed three pushes: on every row, one proximal step of three pushes' penalty, 0.5 / (1 + 0.5 * 0.1 * 3)
+        assertEquals(allRows ? 0.5f / 1.15f : 0.5f, read[5], 1e-6f, "allRows " + allRows);
+        ps.push(model, new int[] {5}, new float[] {0}).get(); // row 5 takes what it missed, and this push's
+        assertEquals(allRows ? 0.5f / 1.2f : 0.5f * 0.95f, ps.pullAll(model).get()[5], 1e-6f, "allRows " + allRows);
+        ps.setL2(model, 0.2f, false).get(); // from the next push on: row 5 takes its missed push at the new penalty
+        ps.push(model, new int[] {0}, new float[] {0}).get();
+        ps.push(model, new int[] {5}, new float[] {0}).get();
+        float before = allRows ? 0.5f / 1.2f : 0.5f * 0.95f;
+        assertEquals(allRows ? before / 1.2f : before * 0.9f, ps.pullAll(model).get()[5], 1e-6f, "allRows " + allRows);
+      }
+    }
+  }
+
+  @Test
+  void freshRatesStartAdaGradsSumsAgain() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("fresh", ModelSpec.vector(3).optimizer(Optimizer.ADAGRAD).learningRate(0.5f));
+      int[] keys = {1, 6};
+      for (int push = 0; push < 3; push++) {
+        ps.push(model, keys, new float[] {1, 1}).get(); // steps of 0.5, 0.5 / sqrt(2), 0.5 / sqrt(3)
+      }
+      float before = ps.pullAll(model).get()[1];
+      ps.setL2(model, 0f, true).get();
+      ps.push(model, keys, new float[] {1, 1}).get();
+      float[] after = ps.pullAll(model).get();
+      assertEquals(before - 0.5f, after[1], 1e-6f, "a step as large as a new model's first");
+      assertEquals(after[1], after[6], 1e-6f, "on every shard");
+    }
+  }
+
+  @Test
   void matrixRowsRoundTripWithEveryOptimizer() throws Exception {
     try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
       Random random = new Random(7);

@@ -20,6 +20,15 @@ class SpecFrameTest {
   }
 
   @Test
+  void aSpecRoundTripsWithAnAllRowsPenalty() throws MalformedFrameException {
+    ModelSpec allRows = SPEC.l2AllRows(true);
+    byte[] written = new FrameOut(Integer.MAX_VALUE).spec(allRows).toByteArray();
+    FrameIn in = new FrameIn();
+    in.reset(written, 0, written.length);
+    assertEquals(allRows, in.spec());
+  }
+
+  @Test
   void aSpecWrittenBeforeInitScaleReadsAsZeros() throws MalformedFrameException {
     byte[] written = new FrameOut(Integer.MAX_VALUE).spec(SPEC).toByteArray();
     FrameIn in = new FrameIn();
