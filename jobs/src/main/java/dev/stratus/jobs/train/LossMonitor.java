@@ -12,7 +12,7 @@ public final class LossMonitor {
   /** A rising loss counts as divergence only once it is this far above the best seen. */
   private static final double DIVERGENCE_FACTOR = 1.5;
 
-  private final double epsilon;
+  private double epsilon;
   private final int window;
   private final double timeoutSeconds;
   private final List<CurvePoint> curve = new ArrayList<>();
@@ -61,6 +61,11 @@ public final class LossMonitor {
       return StopReason.CONVERGED;
     }
     return null;
+  }
+
+  /** Judges convergence by {@code minImprovement} from now on (0: never). */
+  public void epsilon(double minImprovement) {
+    this.epsilon = minImprovement;
   }
 
   /**

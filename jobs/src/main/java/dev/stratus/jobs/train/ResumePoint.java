@@ -17,8 +17,10 @@ import java.util.List;
  * most a snapshot interval ahead of it (data skipped).
  *
  * @param positions worker {@code w}'s position at index {@code w}
+ * @param l2 the L2 penalty the training had reached on its {@link PenaltyPath}; NaN for a training without one
+ *     (shards that restart go back to their model's first penalty, so the next driver sets it again)
  */
-public record ResumePoint(String modelName, List<Position> positions) {
+public record ResumePoint(String modelName, List<Position> positions, float l2) {
   private static final String OBJECT = "resume-point";
 
   public ResumePoint {
@@ -30,9 +32,13 @@ public record ResumePoint(String modelName, List<Position> positions) {
     return checkpoint.resolve(OBJECT);
   }
 
-  /** One line naming the model, then one line {@code epoch step row} per worker. */
+  /** One line naming the model (and {@code l2=} its penalty), then one line {@code epoch step row} per worker. */
   byte[] encode() {
-    StringBuilder text = new StringBuilder(modelName).append('\n');
+    StringBuilder text = new StringBuilder(modelName);
+    if (!Float.isNaN(l2)) {
+      text.append(" l2=").append(l2);
+    }
+    text.append('\n');
     for (Position p : positions) {
       text.append(p.epoch()).append(' ').append(p.step()).append(' ').append(p.row()).append('\n');
     }
@@ -42,7 +48,12 @@ public record ResumePoint(String modelName, List<Position> positions) {
   static ResumePoint decode(byte[] bytes, S3Path where) {
     String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
     List<Position> positions = new ArrayList<>();
+    String[] first = lines[0].split(" ");
+    float l2 = Float.NaN;
     try {
+      if (first.length > 1 && first[1].startsWith("l2=")) {
+        l2 = Float.parseFloat(first[1].substring(3));
+      }
       for (int i = 1; i < lines.length; i++) {
         String[] fields = lines[i].split(" ");
         positions.add(
@@ -51,6 +62,6 @@ public record ResumePoint(String modelName, List<Position> positions) {
     } catch (RuntimeException e) {
       throw new IllegalStateException("the resume point " + where + " is not one a driver wrote: " + e, e);
     }
-    return new ResumePoint(lines[0], positions);
+    return new ResumePoint(first[0], positions, l2);
   }
 }

@@ -20,8 +20,10 @@ import java.util.function.DoubleSupplier;
  *     function's memory instead)
  * @param learningRate the optimizer's step size
  * @param minibatchSize rows per gradient
- * @param l2 L2 penalty, applied by the server to the weights a gradient touches; NaN for the default, 1 / the training
- *     set's rows ({@link #forTrainingSet})
+ * @param l2 L2 penalty, applied by the server at every push, to every weight for a linear model (its mean loss plus
+ *     {@code l2 / 2} times the squared weights), to those the push touches for a factorization; NaN for the default:
+ *     for a linear model one chosen on the validation set from a {@link PenaltyPath} when {@code epsilon} is above 0,
+ *     else 1 / the training set's rows ({@link #forTrainingSet})
  * @param epsilon stop when the best validation loss improves by less than this over {@code window} evaluations
  * @param window evaluations over which {@code epsilon} is judged
  * @param timeoutSeconds stop after this long
@@ -83,6 +85,13 @@ public record TrainingSpec(
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
         workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective);
+  }
+
+  /** This spec with L2 penalty {@code penalty}. */
+  public TrainingSpec withL2(float penalty) {
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, penalty, epsilon,
+        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective);
   }
 
   /**

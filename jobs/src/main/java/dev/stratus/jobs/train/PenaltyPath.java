@@ -1,0 +1,76 @@
+package dev.stratus.jobs.train;
+
+import java.util.Locale;
+
+/**
+ * The L2 penalties a linear model's training tries when its user set none, chosen on the validation set: the data
+ * decides how much it wants (a few thousand noisy rows an order of magnitude more than liblinear's default C = 1,
+ * tens of thousands of long text rows an order less), so no one value serves. Strongest first, as a regularisation
+ * path: the training converges at each penalty, then goes on from those weights at the next, ten times weaker, while
+ * a weaker penalty still found a model better on the validation set than every one before; the driver keeps the best
+ * model of all. At each new penalty the optimizer's state starts again, its steps as large as a new model's.
+ */
+public final class PenaltyPath {
+  /** liblinear's C of each penalty in turn ({@code l2 = 1 / (C n)} on n training rows). */
+  private static final double[] C = {0.01, 0.1, 1, 10};
+  /**
+   * A penalty before the last is left once the best validation loss improves by less than this share of itself over
+   * the monitor's window: enough to tell penalties apart, where training each to the user's epsilon (an absolute
+   * 1e-4 by default) would spend most of the path on slow tails the next penalty moves away from anyway.
+   */
+  static final double PHASE_TOLERANCE = 1e-3;
+
+  private final long rows;
+  private int at;
+  /** The best validation loss when the penalty before this one converged. */
+  private double bestBefore = Double.POSITIVE_INFINITY;
+
+  PenaltyPath(long rows) {
+    this.rows = Math.max(1, rows);
+  }
+
+  /** liblinear's C of each penalty the path may try, in turn. */
+  public static double[] cs() {
+    return C.clone();
+  }
+
+  /** The path of a resumed training, at the penalty it had reached. */
+  static PenaltyPath resumedAt(long rows, float l2) {
+    PenaltyPath path = new PenaltyPath(rows);
+    while (path.at < C.length - 1 && path.l2() > l2 * 1.0001f) {
+      path.at++;
+    }
+    return path;
+  }
+
+  /** The convergence the monitor judges the penalty now by: the user's {@code epsilon} for the last one. */
+  double epsilon(double userEpsilon, double bestLoss) {
+    return at == C.length - 1 || !Double.isFinite(bestLoss)
+        ? userEpsilon
+        : Math.max(userEpsilon, PHASE_TOLERANCE * bestLoss);
+  }
+
+  /** The penalty now. */
+  float l2() {
+    return (float) (1 / (C[at] * rows));
+  }
+
+  /**
+   * The penalty now converged with {@code bestLoss} the best validation loss so far: moves to the next one and says
+   * so, or says the path ends (the last penalty, or this one found nothing better than those before).
+   */
+  boolean advance(double bestLoss) {
+    boolean improved = bestLoss < bestBefore;
+    bestBefore = bestLoss;
+    if (!improved || at == C.length - 1) {
+      return false;
+    }
+    at++;
+    return true;
+  }
+
+  /** How the console names the penalty now. */
+  String describe() {
+    return String.format(Locale.ROOT, "l2 %.3g (C = %s)", l2(), C[at]);
+  }
+}

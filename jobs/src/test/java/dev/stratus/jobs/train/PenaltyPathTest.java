@@ -1,0 +1,55 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Which penalties a training with the default L2 tries, and when it stops trying. */
+class PenaltyPathTest {
+  private static final long ROWS = 10_000;
+
+  @Test
+  void goesFromTheStrongestPenaltyToWeakerOnesWhileTheyFindABetterModel() {
+    PenaltyPath path = new PenaltyPath(ROWS);
+    assertEquals(1 / (0.01 * ROWS), path.l2(), 1e-9, "liblinear's C = 0.01 first");
+    assertTrue(path.advance(0.50), "the first penalty always gives way to the next");
+    assertEquals(1 / (0.1 * ROWS), path.l2(), 1e-9);
+    assertTrue(path.advance(0.45), "C = 0.1 found a better model than C = 0.01");
+    assertFalse(path.advance(0.45), "C = 1 found none better than C = 0.1: the path ends there");
+  }
+
+  @Test
+  void penaltiesBeforeTheLastAreLeftAtATenthOfAPercentTheLastAtTheUsersEpsilon() {
+    PenaltyPath path = new PenaltyPath(ROWS);
+    assertEquals(1e-4, path.epsilon(1e-4, Double.POSITIVE_INFINITY), "nothing evaluated yet");
+    assertEquals(5e-4, path.epsilon(1e-4, 0.5), 1e-12);
+    assertEquals(1e-2, path.epsilon(1e-2, 0.5), "never looser than the user's");
+    for (double loss = 0.49; loss > 0.465; loss -= 0.01) {
+      assertEquals(5e-4, path.epsilon(1e-4, 0.5), 1e-12, "not yet the last");
+      assertTrue(path.advance(loss));
+    }
+    assertEquals(1 / (10.0 * ROWS), path.l2(), 1e-9, "the last");
+    assertEquals(1e-4, path.epsilon(1e-4, 0.5));
+  }
+
+  @Test
+  void endsAtTheWeakestPenalty() {
+    PenaltyPath path = new PenaltyPath(ROWS);
+    for (double loss = 0.5; path.advance(loss); loss -= 0.01) {
+      assertTrue(path.l2() >= 1 / (10.0 * ROWS) * 0.999, "no weaker than C = 10: " + path.l2());
+    }
+    assertEquals(1 / (10.0 * ROWS), path.l2(), 1e-9);
+  }
+
+  @Test
+  void aResumedTrainingGoesOnAtThePenaltyItHadReached() {
+    PenaltyPath path = new PenaltyPath(ROWS);
+    path.advance(0.5);
+    path.advance(0.4);
+    PenaltyPath resumed = PenaltyPath.resumedAt(ROWS, path.l2());
+    assertEquals(path.l2(), resumed.l2());
+    assertEquals(path.describe(), resumed.describe());
+  }
+}
