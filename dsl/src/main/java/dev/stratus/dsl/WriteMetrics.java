@@ -2,6 +2,8 @@ package dev.stratus.dsl;
 
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.ConfusionMatrix;
+import dev.stratus.kernels.sgd.ModelMetrics;
+import dev.stratus.kernels.sgd.RegressionMetrics;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -19,15 +21,16 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Writes metrics as a small JSON object to the store, where the driver (or anyone) reads them after the run, whichever
- * runner computed them: on LambdaRunner nothing a worker prints reaches the driver.
+ * runner computed them: on LambdaRunner nothing a worker prints reaches the driver. A classifier's ({@link Evaluate})
+ * or a factorization's ({@link EvaluateRatings}).
  *
  * <pre>{@code
  * testSet.apply(Evaluate.with(model)).apply(WriteMetrics.to("s3://bucket/run-1/metrics.json"));
  * p.run().waitUntilFinish();
- * ClassifierMetrics m = WriteMetrics.read(store, "s3://bucket/run-1/metrics.json");
+ * ClassifierMetrics m = WriteMetrics.read(store, "s3://bucket/run-1/metrics.json", ClassifierMetrics.class);
  * }</pre>
  */
-public final class WriteMetrics extends PTransform<PCollection<ClassifierMetrics>, PCollection<String>> {
+public final class WriteMetrics<M extends ModelMetrics> extends PTransform<PCollection<M>, PCollection<String>> {
   private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*([^,}\\s]+)");
   private static final Pattern CONFUSION = Pattern.compile("\"confusion\"\\s*:\\s*\\[(.*)]");
   private static final Pattern CONFUSION_ROW = Pattern.compile("\\[([^\\[\\]]*)]");
@@ -39,18 +42,33 @@ public final class WriteMetrics extends PTransform<PCollection<ClassifierMetrics
   }
 
   /** The object to write, {@code s3://bucket/key}; the output is that location once written. */
-  public static WriteMetrics to(String location) {
+  public static <M extends ModelMetrics> WriteMetrics<M> to(String location) {
     S3Path path = S3Path.parse(location);
     StoreOptions.checkBucket(path.bucket(), "WriteMetrics.to(" + location + ")");
-    return new WriteMetrics(location);
+    return new WriteMetrics<>(location);
   }
 
-  /** The metrics written at {@code location}. */
-  public static ClassifierMetrics read(ObjectStore store, String location) {
+  /** The metrics of {@code kind} written at {@code location}; a clear error when the object holds another kind. */
+  public static <M extends ModelMetrics> M read(ObjectStore store, String location, Class<M> kind) {
     String json = new String(store.get(S3Path.parse(location)), StandardCharsets.UTF_8);
-    double[] values = new double[4];
-    String[] names = {"count", "loss", "auc", "accuracy"};
-    boolean[] found = new boolean[4];
+    boolean ratings = json.contains("\"rmse\"");
+    Class<? extends ModelMetrics> written = ratings ? RegressionMetrics.class : ClassifierMetrics.class;
+    if (!kind.isAssignableFrom(written)) {
+      throw new IllegalArgumentException(location + " holds " + written.getSimpleName() + ", not "
+          + kind.getSimpleName() + ": " + json);
+    }
+    if (ratings) {
+      double[] v = fields(json, location, "count", "loss", "rmse", "mae");
+      return kind.cast(new RegressionMetrics((long) v[0], v[1], v[2], v[3]));
+    }
+    double[] v = fields(json, location, "count", "loss", "auc", "accuracy");
+    return kind.cast(new ClassifierMetrics((long) v[0], v[1], v[2], v[3], confusion(json, location)));
+  }
+
+  /** The values of the number fields {@code names} in {@code json} (null reads as NaN); each must be there. */
+  private static double[] fields(String json, String location, String... names) {
+    double[] values = new double[names.length];
+    boolean[] found = new boolean[names.length];
     Matcher m = FIELD.matcher(json);
     while (m.find()) {
       for (int i = 0; i < names.length; i++) {
@@ -65,7 +83,7 @@ public final class WriteMetrics extends PTransform<PCollection<ClassifierMetrics
         throw new IllegalArgumentException(location + " holds no \"" + names[i] + "\": " + json);
       }
     }
-    return new ClassifierMetrics((long) values[0], values[1], values[2], values[3], confusion(json, location));
+    return values;
   }
 
   /** The confusion matrix of {@link #json}'s form: a list of rows, one per true class. */
@@ -92,7 +110,12 @@ public final class WriteMetrics extends PTransform<PCollection<ClassifierMetrics
     return matrix;
   }
 
-  static String json(ClassifierMetrics m) {
+  static String json(ModelMetrics metrics) {
+    if (metrics instanceof RegressionMetrics r) {
+      return String.format(Locale.ROOT, "{\"count\": %d, \"loss\": %s, \"rmse\": %s, \"mae\": %s}%n",
+          r.count(), number(r.loss()), number(r.rmse()), number(r.mae()));
+    }
+    ClassifierMetrics m = (ClassifierMetrics) metrics;
     StringBuilder confusion = new StringBuilder();
     ConfusionMatrix matrix = m.confusion();
     for (int actual = 0; actual < matrix.classes(); actual++) {
@@ -120,11 +143,11 @@ public final class WriteMetrics extends PTransform<PCollection<ClassifierMetrics
   }
 
   @Override
-  public PCollection<String> expand(PCollection<ClassifierMetrics> metrics) {
-    return metrics.apply("Write", ParDo.of(new WriteFn(location)));
+  public PCollection<String> expand(PCollection<M> metrics) {
+    return metrics.apply("Write", ParDo.of(new WriteFn<M>(location)));
   }
 
-  private static final class WriteFn extends StoreDoFn<ClassifierMetrics, String> {
+  private static final class WriteFn<M extends ModelMetrics> extends StoreDoFn<M, String> {
     private final String location;
 
     WriteFn(String location) {
@@ -132,7 +155,7 @@ public final class WriteMetrics extends PTransform<PCollection<ClassifierMetrics
     }
 
     @ProcessElement
-    public void process(@Element ClassifierMetrics metrics, OutputReceiver<String> out) {
+    public void process(@Element M metrics, OutputReceiver<String> out) {
       S3Path path = S3Path.parse(location);
       store.ensureBucket(path.bucket());
       store.put(path, json(metrics).getBytes(StandardCharsets.UTF_8));

@@ -1,15 +1,18 @@
 package dev.stratus.pipelines;
 
 import dev.stratus.dsl.Evaluate;
+import dev.stratus.dsl.EvaluateRatings;
 import dev.stratus.dsl.LinearSvm;
-import dev.stratus.dsl.SgdTraining;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.LoadCsv;
 import dev.stratus.dsl.LoadLibsvm;
+import dev.stratus.dsl.LoadRatings;
 import dev.stratus.dsl.LoadText;
 import dev.stratus.dsl.LogisticRegression;
+import dev.stratus.dsl.MatrixFactorization;
 import dev.stratus.dsl.MultinomialLogisticRegression;
 import dev.stratus.dsl.Normalize;
+import dev.stratus.dsl.SgdTraining;
 import dev.stratus.dsl.Split;
 import dev.stratus.dsl.TrainingOptions;
 import dev.stratus.dsl.WriteMetrics;
@@ -17,6 +20,8 @@ import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.ScalingMethod;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
+import dev.stratus.kernels.sgd.ModelMetrics;
+import dev.stratus.kernels.sgd.RegressionMetrics;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -33,9 +38,10 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Trains logistic regression on the user's own data: load text files (LIBSVM, CSV with a label column, or Criteo TSV),
- * split the rows three ways, normalize with the training set's statistics, train while watching the loss on the
- * validation set, and evaluate the model on the test set, which training never saw. The datasets, the model and the
+ * Trains a model on the user's own data: load text files (LIBSVM, CSV with a label column, Criteo TSV, or
+ * user,item,rating lines), split the rows three ways, normalize with the training set's statistics (not ratings),
+ * train while watching the loss on the validation set, and evaluate the model on the test set, which training never
+ * saw. The datasets, the model and the
  * test metrics go under {@code --output}; the metrics are printed at the end. {@code --help} lists every option.
  */
 public final class TrainJob {
@@ -46,14 +52,16 @@ public final class TrainJob {
 
     void setInput(String input);
 
-    @Description("Input format: libsvm (label index:value ...), csv (a header row, see --csvLabel), or criteo (TSV)")
+    @Description("Input format: libsvm (label index:value ...), csv (a header row, see --csvLabel), criteo (TSV), or"
+        + " ratings (user,item,rating lines for --model=factorization, see --users and --items)")
     @Default.String("libsvm")
     String getFormat();
 
     void setFormat(String format);
 
-    @Description("The model: logistic (logistic regression), svm (a linear SVM, squared hinge loss) or multinomial"
-        + " (multinomial logistic regression over --classes classes)")
+    @Description("The model: logistic (logistic regression), svm (a linear SVM, squared hinge loss), multinomial"
+        + " (multinomial logistic regression over --classes classes) or factorization (matrix factorization of"
+        + " --format=ratings, --rank factors a user and an item)")
     @Default.String("logistic")
     String getModel();
 
@@ -64,6 +72,24 @@ public final class TrainJob {
     int getClasses();
 
     void setClasses(int classes);
+
+    @Description("factorization: the number of factors of each user and item")
+    @Default.Integer(10)
+    int getRank();
+
+    void setRank(int rank);
+
+    @Description("ratings: the number of users; user ids are 0 to users - 1 (required with --format=ratings)")
+    @Default.Integer(0)
+    int getUsers();
+
+    void setUsers(int users);
+
+    @Description("ratings: the number of items; item ids are 0 to items - 1 (required with --format=ratings)")
+    @Default.Integer(0)
+    int getItems();
+
+    void setItems(int items);
 
     @Description("LIBSVM: the number of features (indices 1..n); 0 takes the largest index found")
     @Default.Long(0)
@@ -89,8 +115,8 @@ public final class TrainJob {
 
     void setModelBits(int bits);
 
-    @Description("Feature scaling: minmax (divide by the largest magnitude), standard (by the standard deviation), none")
-    @Default.String("minmax")
+    @Description("Feature scaling: minmax (divide by the largest magnitude, the default), standard (by the standard"
+        + " deviation), none; ratings are not scaled")
     String getNormalize();
 
     void setNormalize(String method);
@@ -144,7 +170,8 @@ public final class TrainJob {
 
     void setMinibatchSize(int rows);
 
-    @Description("L2 penalty; unset: 1 / the training set's rows (scikit-learn's and liblinear's default C = 1)")
+    @Description("L2 penalty; unset: chosen on the validation set among liblinear's C = 0.01, 0.1, 1, 10 (l2 = 1 /"
+        + " (C rows)), for a factorization 0.002 a push")
     Float getL2();
 
     void setL2(Float penalty);
@@ -180,7 +207,7 @@ public final class TrainJob {
    * What a run leaves: where its output is, the test metrics, and where the search's result is (null without one).
    */
   public record Result(
-      String output, String model, String metricsLocation, ClassifierMetrics testMetrics, String searchResult) {}
+      String output, String model, String metricsLocation, ModelMetrics testMetrics, String searchResult) {}
 
   private TrainJob() {}
 
@@ -191,10 +218,16 @@ public final class TrainJob {
     }
     try {
       Result result = run(args);
-      ClassifierMetrics test = result.testMetrics();
-      System.out.printf(Locale.ROOT, "test set: %,d rows, loss %.5f, %s, accuracy %.4f%nmodel: %s%nmetrics: %s%n",
-          test.count(), test.loss(), Double.isNaN(test.auc()) ? "no AUC" : String.format("AUC %.4f", test.auc()),
-          test.accuracy(), result.model(), result.metricsLocation());
+      if (result.testMetrics() instanceof RegressionMetrics test) {
+        System.out.printf(Locale.ROOT, "test set: %,d ratings, RMSE %.4f, MAE %.4f%n", test.count(), test.rmse(),
+            test.mae());
+      } else {
+        ClassifierMetrics test = (ClassifierMetrics) result.testMetrics();
+        System.out.printf(Locale.ROOT, "test set: %,d rows, loss %.5f, %s, accuracy %.4f%n", test.count(),
+            test.loss(), Double.isNaN(test.auc()) ? "no AUC" : String.format("AUC %.4f", test.auc()),
+            test.accuracy());
+      }
+      System.out.printf("model: %s%nmetrics: %s%n", result.model(), result.metricsLocation());
       if (result.searchResult() != null) {
         System.out.println("search result: " + result.searchResult());
       }
@@ -220,7 +253,7 @@ public final class TrainJob {
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
     Model model = Model.of(options);
     LoadText<?> load = loader(options, model);
-    ScalingMethod scaling = scaling(options.getNormalize());
+    ScalingMethod scaling = scaling(options.getNormalize(), model);
     double train = options.getTrainFraction();
     double validation = options.getValidationFraction();
     if (!(train > 0 && train < 1)) {
@@ -264,12 +297,17 @@ public final class TrainJob {
     }
     PCollection<TrainResult> trained =
         trainSet.apply("Train", model.training(validationSet, options).modelTo(modelPath));
-    testSet.apply("Evaluate", Evaluate.with(trained)).apply("WriteMetrics", WriteMetrics.to(metricsLocation));
+    if (model.isFactorization()) {
+      testSet.apply("Evaluate", EvaluateRatings.with(trained))
+          .apply("WriteMetrics", WriteMetrics.to(metricsLocation));
+    } else {
+      testSet.apply("Evaluate", Evaluate.with(trained)).apply("WriteMetrics", WriteMetrics.to(metricsLocation));
+    }
     ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
     store.ensureBucket(S3Path.parse(output).bucket());
     p.run().waitUntilFinish();
 
-    ClassifierMetrics metrics = WriteMetrics.read(store, metricsLocation);
+    ModelMetrics metrics = WriteMetrics.read(store, metricsLocation, ModelMetrics.class);
     String searchResult = null;
     if (options.getSearchSeconds() > 0) {
       String prefix = scaling != null ? output + "/" : output + "/raw-";
@@ -280,12 +318,18 @@ public final class TrainJob {
   }
 
   /** The model {@code --model} names, with {@code --classes} for K classes. */
-  private record Model(String name, int classes) {
+  private record Model(String name, int classes, int rank) {
     static Model of(Options options) {
       String name = options.getModel() == null ? "" : options.getModel().trim().toLowerCase(Locale.ROOT);
-      if (!List.of("logistic", "svm", "multinomial").contains(name)) {
-        throw new IllegalArgumentException(
-            "--model: '" + options.getModel() + "' is not a model; use logistic, svm or multinomial");
+      if (!List.of("logistic", "svm", "multinomial", "factorization").contains(name)) {
+        throw new IllegalArgumentException("--model: '" + options.getModel() + "' is not a model; use logistic, svm,"
+            + " multinomial or factorization");
+      }
+      String format = options.getFormat() == null ? "" : options.getFormat().trim().toLowerCase(Locale.ROOT);
+      if (name.equals("factorization") != format.equals("ratings")) {
+        throw new IllegalArgumentException(name.equals("factorization")
+            ? "--model=factorization trains on ratings: use --format=ratings (user,item,rating lines)"
+            : "--format=ratings is for --model=factorization, not --model=" + name);
       }
       int classes = options.getClasses();
       if (name.equals("multinomial") && classes < 2) {
@@ -295,7 +339,11 @@ public final class TrainJob {
       if (!name.equals("multinomial") && classes != 0) {
         throw new IllegalArgumentException("--classes is for --model=multinomial; --model=" + name + " has 2 classes");
       }
-      return new Model(name, classes);
+      return new Model(name, classes, options.getRank());
+    }
+
+    boolean isFactorization() {
+      return name.equals("factorization");
     }
 
     /** The training of this model, on {@code validationSet}, with the options' settings. */
@@ -304,6 +352,7 @@ public final class TrainJob {
         case "svm" -> configured(LinearSvm.withValidationSet(validationSet), options);
         case "multinomial" -> configured(MultinomialLogisticRegression.withValidationSet(validationSet), options)
             .classes(classes);
+        case "factorization" -> configured(MatrixFactorization.withValidationSet(validationSet), options).rank(rank);
         default -> configured(LogisticRegression.withValidationSet(validationSet), options);
       };
     }
@@ -336,6 +385,12 @@ public final class TrainJob {
           csv.categorical(Arrays.stream(categorical.split(",")).map(String::trim).toArray(String[]::new));
         }
         return csv;
+      case "ratings":
+        if (options.getUsers() < 1 || options.getItems() < 1) {
+          throw new IllegalArgumentException("--format=ratings needs --users and --items, the number of each (ids 0"
+              + " to count - 1), got --users=" + options.getUsers() + " --items=" + options.getItems());
+        }
+        return LoadRatings.from(input).users(options.getUsers()).items(options.getItems());
       case "criteo":
         if (model.classes() > 0) {
           throw new IllegalArgumentException("--format=criteo has two classes (clicked or not): use --model=logistic"
@@ -344,12 +399,20 @@ public final class TrainJob {
         return LoadCriteo.from(input).modelBits(options.getModelBits());
       default:
         throw new IllegalArgumentException(
-            "--format: '" + options.getFormat() + "' is not a format; use libsvm, csv or criteo");
+            "--format: '" + options.getFormat() + "' is not a format; use libsvm, csv, criteo or ratings");
     }
   }
 
-  private static ScalingMethod scaling(String method) {
-    switch (method == null ? "" : method.trim().toLowerCase(Locale.ROOT)) {
+  /** The scaling {@code --normalize} names; none for ratings, whose features are a user's and an item's ids. */
+  private static ScalingMethod scaling(String method, Model model) {
+    if (model.isFactorization()) {
+      if (method != null && !method.trim().equalsIgnoreCase("none")) {
+        throw new IllegalArgumentException("--normalize=" + method + ": ratings are not scaled (their features are"
+            + " a user's and an item's ids); leave --normalize out");
+      }
+      return null;
+    }
+    switch (method == null ? "minmax" : method.trim().toLowerCase(Locale.ROOT)) {
       case "minmax":
         return ScalingMethod.MIN_MAX_SCALING;
       case "standard":

@@ -1,15 +1,19 @@
 package dev.stratus.pipelines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.dsl.TrainingOptions;
+import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.generate.PlantedRatings;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
+import dev.stratus.kernels.sgd.RegressionMetrics;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
@@ -75,7 +79,7 @@ class TrainJobTest {
         "--input=" + input, "--format=libsvm", "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/planted",
         "--trainFraction=0.7", "--validationFraction=0.1", "--workers=2", "--epochs=5", "--trainSeconds=120");
 
-    ClassifierMetrics test = result.testMetrics();
+    ClassifierMetrics test = assertInstanceOf(ClassifierMetrics.class, result.testMetrics());
     assertEquals(0.2 * ROWS, test.count(), 0.2 * ROWS * 0.2, "the test set is the rows neither trained nor validated on");
     assertTrue(test.auc() > plantedAuc - 0.05, "test AUC " + test.auc() + " far below the planted model's " + plantedAuc);
     assertTrue(test.loss() < Math.log(2), "no better than a coin: " + test);
@@ -129,7 +133,7 @@ class TrainJobTest {
         "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/classes", "--workers=2", "--epochs=3",
         "--trainSeconds=60");
 
-    ClassifierMetrics test = result.testMetrics();
+    ClassifierMetrics test = assertInstanceOf(ClassifierMetrics.class, result.testMetrics());
     int[] counts = new int[3];
     data.train.forEach(row -> counts[(int) row.label()]++);
     double commonest = (double) Arrays.stream(counts).max().getAsInt() / data.train.size();
@@ -148,9 +152,36 @@ class TrainJobTest {
   }
 
   @Test
+  @Timeout(240)
+  void factorizesRatingsAndReportsTheTestSetsErrors() throws IOException {
+    PlantedRatings data = new PlantedRatings(300, 200, 3, 20_000, 0, 0.5, 3);
+    Path ratings = dir.resolve("ratings.csv");
+    double sum = 0;
+    try (Writer out = Files.newBufferedWriter(ratings)) {
+      out.write("user,item,rating\n");
+      for (SparseRow row : data.train) {
+        out.write(row.indices()[0] + "," + (row.indices()[1] - data.users) + "," + row.label() + "\n");
+        sum += row.label();
+      }
+    }
+    double mean = sum / data.train.size();
+    double spread = Math.sqrt(data.train.stream().mapToDouble(r -> (r.label() - mean) * (r.label() - mean)).sum()
+        / data.train.size());
+    TrainJob.Result result = TrainJob.run("--input=" + ratings, "--format=ratings", "--model=factorization",
+        "--users=300", "--items=200", "--rank=3", "--dataDir=" + dir.resolve("store"), "--output=s3://jobs/ratings",
+        "--workers=2", "--trainSeconds=60");
+
+    RegressionMetrics test = assertInstanceOf(RegressionMetrics.class, result.testMetrics());
+    assertEquals(0.1 * data.train.size(), test.count(), 0.1 * data.train.size() * 0.2, "the held-out test ratings");
+    // the ratings' own spread is the RMSE of always predicting their mean; the planted noise, 0.5, is the floor
+    assertTrue(test.rmse() < 0.5 + 0.5 * (spread - 0.5), "test RMSE " + test.rmse() + ", ratings' spread " + spread);
+    assertTrue(test.mae() < test.rmse(), test.toString());
+  }
+
+  @Test
   void refusesBadOptionsNamingTheOptionAndTheValidValues() {
     String in = "--input=" + input;
-    assertMessage("--format: 'arff' is not a format; use libsvm, csv or criteo", in, "--format=arff");
+    assertMessage("--format: 'arff' is not a format; use libsvm, csv, criteo or ratings", in, "--format=arff");
     assertMessage("--trainFraction + --validationFraction must be below 1", in, "--trainFraction=0.8",
         "--validationFraction=0.3");
     assertMessage("--trainFraction must be in (0, 1), got 1.5", in, "--trainFraction=1.5");
@@ -161,7 +192,14 @@ class TrainJobTest {
     assertMessage("workers must be in [1, 1000], got 0", in, "--workers=0");
     assertMessage("--output: 'Bad' is not a valid bucket name", in, "--output=s3://Bad/x");
     assertMessage("--searchSeconds must be 0 (no search) or more, got -1", in, "--searchSeconds=-1");
-    assertMessage("--model: 'tree' is not a model; use logistic, svm or multinomial", in, "--model=tree");
+    assertMessage("--model: 'tree' is not a model; use logistic, svm, multinomial or factorization", in,
+        "--model=tree");
+    assertMessage("--model=factorization trains on ratings: use --format=ratings", in, "--model=factorization");
+    assertMessage("--format=ratings is for --model=factorization, not --model=logistic", in, "--format=ratings");
+    assertMessage("--format=ratings needs --users and --items", in, "--format=ratings", "--model=factorization",
+        "--items=5");
+    assertMessage("--normalize=standard: ratings are not scaled", in, "--format=ratings", "--model=factorization",
+        "--users=5", "--items=5", "--normalize=standard");
     assertMessage("--model=multinomial needs --classes=K", in, "--model=multinomial");
     assertMessage("--classes is for --model=multinomial", in, "--classes=3");
     assertMessage("--format=criteo has two classes", in, "--format=criteo", "--model=multinomial", "--classes=3");

@@ -111,7 +111,7 @@ public final class StarterPipeline {
     ObjectStore store = ObjectStore.of(StoreOptions.spec(options));
     store.ensureBucket(S3Path.parse(output).bucket());
     p.run().waitUntilFinish();
-    return WriteMetrics.read(store, output + "/metrics.json");
+    return WriteMetrics.read(store, output + "/metrics.json", ClassifierMetrics.class);
   }
 
   /** Writes {@code rows} rows of 30 features whose labels are drawn from a fixed logistic model; returns the path. */
