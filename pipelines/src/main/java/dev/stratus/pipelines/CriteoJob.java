@@ -68,6 +68,12 @@ public final class CriteoJob {
 
     void setPsShards(int shards);
 
+    @Description("L2 penalty; unset: chosen on the validation set among liblinear's C = 0.01, 0.1, 1, 10 (l2 = 1 /"
+        + " (C rows))")
+    Float getL2();
+
+    void setL2(Float penalty);
+
     @Description("Training time limit in seconds")
     @Default.Integer(120)
     int getTrainSeconds();
@@ -89,6 +95,11 @@ public final class CriteoJob {
   }
 
   private CriteoJob() {}
+
+  /** {@code training} with the options' L2 penalty, if they set one. */
+  private static LogisticRegression penalised(LogisticRegression training, Options options) {
+    return options.getL2() == null ? training : training.l2(options.getL2());
+  }
 
   public static void main(String[] args) {
     try {
@@ -174,7 +185,7 @@ public final class CriteoJob {
     PCollection<TrainResult> trained =
         p.apply("Train", ReadDataset.from(train))
             .apply(
-                LogisticRegression.withValidationSet(validationSet)
+                penalised(LogisticRegression.withValidationSet(validationSet), options)
                     .workers(options.getWorkers())
                     .psShards(options.getPsShards())
                     .timeout(Duration.ofSeconds(options.getTrainSeconds()))
@@ -193,7 +204,7 @@ public final class CriteoJob {
           Arrays.toString(SearchStep.MINIBATCH_SIZES), SearchStep.PARALLELISM, options.getSearchSeconds());
       start = System.nanoTime();
       String searchResult = SearchStep.run(options, train, validation,
-          watched -> LogisticRegression.withValidationSet(watched).workers(options.getWorkers())
+          watched -> penalised(LogisticRegression.withValidationSet(watched), options).workers(options.getWorkers())
               .psShards(options.getPsShards()), options.getSearchSeconds(),
           root + "/search");
       report("search", start, searchResult);
