@@ -24,15 +24,15 @@ public enum Optimizer {
   }
 
   /**
-   * The step size weight {@code j} takes now: {@code lr}, or AdaGrad's {@code lr / sqrt(h)}, 0 for a weight no
-   * gradient has reached yet (nothing moved it from where it started).
+   * The step size weight {@code j} takes now: {@code lr}, or AdaGrad's {@code lr / sqrt(h)}; {@code lr} while its sum
+   * is empty (a new model's, or one whose state started again), the size of AdaGrad's first step.
    */
   public float rate(float[] state, int j, float lr) {
     if (this != ADAGRAD) {
       return lr;
     }
     float h = state[j];
-    return h > 0 ? lr / ((float) Math.sqrt(h) + ADAGRAD_EPSILON) : 0f;
+    return h > 0 ? lr / ((float) Math.sqrt(h) + ADAGRAD_EPSILON) : lr;
   }
 
   /**

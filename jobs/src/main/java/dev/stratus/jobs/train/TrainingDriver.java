@@ -264,7 +264,6 @@ public final class TrainingDriver implements AutoCloseable {
     driver = PsClient.connect(shards.addresses(), shards.access(), 0);
     // finds the model the shards restored when resuming
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
-    setPenalty(false);
     if (resume) {
       resumedAtUpdates = updatesSoFar();
       if (resumedAtUpdates == 0) {
@@ -274,6 +273,9 @@ public final class TrainingDriver implements AutoCloseable {
       }
       progress.accept(String.format("resuming from the snapshots in %s at %,d updates", shards.checkpoint(),
           resumedAtUpdates));
+      setPenalty(false); // the restored model holds its spec's, the path's first; the dead driver's had gone on
+    } else {
+      announcePenalty(); // the spec's, which the shards have
     }
     LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
     // The untrained (or restored) model starts the curve: what a diverging job is worse than.
@@ -452,7 +454,13 @@ public final class TrainingDriver implements AutoCloseable {
       }
       return; // a shard is restarting: its restart sets the penalty again
     }
-    progress.accept(String.format("%6.1f s  penalty %s", secondsSinceStart(), penalties.describe()));
+    announcePenalty();
+  }
+
+  private void announcePenalty() {
+    if (penalties != null) {
+      progress.accept(String.format("%6.1f s  penalty %s", secondsSinceStart(), penalties.describe()));
+    }
   }
 
   /** Ends worker {@code w}'s running generation abruptly, as if its machine died; the job starts a successor. */

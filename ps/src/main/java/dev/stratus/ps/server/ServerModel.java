@@ -85,19 +85,20 @@ final class ServerModel {
   }
 
   /**
-   * The penalty from the next push on; what rows missed before it they take at the new one (their next push's). With
+   * The penalty from the next push on; what rows missed before it they take first, at the old one. With
    * {@code freshRates} the optimizer's state starts again (AdaGrad's sums of squares, momentum's velocities), so steps
    * are as large as a new model's: a training moving to another penalty is a new problem from warm weights.
    */
   void setL2(float penalty, boolean freshRates) {
-    l2 = penalty;
-    if (freshRates && state != null) {
-      snapshotLock.writeLock().lock();
-      try {
+    snapshotLock.writeLock().lock(); // no push meanwhile
+    try {
+      settlePenalties(); // what rows missed so far, at the penalty and step sizes it was missed at
+      l2 = penalty;
+      if (freshRates && state != null) {
         Arrays.fill(state, 0f);
-      } finally {
-        snapshotLock.writeLock().unlock();
       }
+    } finally {
+      snapshotLock.writeLock().unlock();
     }
   }
 
@@ -173,9 +174,7 @@ final class ServerModel {
     for (int r = 0; r < count; r++) {
       int missed = now - penalisedAt[from - rowStart + r];
       for (int c = 0, j = first + r * cols; c < cols; c++, j++) {
-        float w = weights[j];
-        rows[r * cols + c] =
-            missed > 0 ? Optimizer.shrink(w, spec.optimizer().rate(state, j, spec.learningRate()), l2, missed) : w;
+        rows[r * cols + c] = missed > 0 ? penalised(j, l2, missed) : weights[j];
       }
     }
     out.floats(rows, 0, rows.length);
@@ -262,7 +261,7 @@ final class ServerModel {
         int missed = Math.max(1, now - penalisedAt[row]);
         penalisedAt[row] = now;
         for (int j = row * cols, end = j + cols; j < end; j++) {
-          w[j] = Optimizer.shrink(w[j], spec.optimizer().rate(s, j, lr), l2, missed);
+          w[j] = penalised(j, l2, missed);
         }
       }
       l2 = 0;
@@ -316,11 +315,16 @@ final class ServerModel {
       int missed = now - penalisedAt[row];
       if (missed > 0) {
         for (int j = row * cols, end = j + cols; j < end; j++) {
-          weights[j] = Optimizer.shrink(weights[j], spec.optimizer().rate(state, j, spec.learningRate()), l2, missed);
+          weights[j] = penalised(j, l2, missed);
         }
         penalisedAt[row] = now;
       }
     }
+  }
+
+  /** Value {@code j} with the penalty of {@code missed} pushes at {@code l2} taken, at the step size it has now. */
+  private float penalised(int j, float l2, int missed) {
+    return Optimizer.shrink(weights[j], spec.optimizer().rate(state, j, spec.learningRate()), l2, missed);
   }
 
   /** Replaces this model's contents with a snapshot of the same model and slice. */

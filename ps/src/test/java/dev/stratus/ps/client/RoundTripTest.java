@@ -102,6 +102,19 @@ class RoundTripTest {
   }
 
   @Test
+  void aNewPenaltyComesAfterTheRowsTookWhatTheyMissedAtTheOldOne() throws Exception {
+    try (Shards shards = Shards.start(1); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("settled", ModelSpec.vector(3).learningRate(0.5f).l2(0.1f).l2AllRows(true));
+      ps.push(model, new int[] {0, 5}, new float[] {-1, -1}).get(); // both rows at 0.5
+      for (int push = 0; push < 3; push++) {
+        ps.push(model, new int[] {0}, new float[] {0}).get(); // row 5 misses three pushes at l2 0.1
+      }
+      ps.setL2(model, 1f, false).get();
+      assertEquals(0.5f / 1.15f, ps.pullAll(model).get()[5], 1e-6f, "the three missed pushes at 0.1, not at 1");
+    }
+  }
+
+  @Test
   void freshRatesStartAdaGradsSumsAgain() throws Exception {
     try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
       PsModel model = ps.createModel("fresh", ModelSpec.vector(3).optimizer(Optimizer.ADAGRAD).learningRate(0.5f));
