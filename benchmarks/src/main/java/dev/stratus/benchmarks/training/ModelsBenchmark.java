@@ -301,11 +301,12 @@ public final class ModelsBenchmark {
   private static String defaults(boolean factorization) {
     TrainingSpec spec = LogisticRegression.withValidationSet(null).spec();
     String shared = String.format(Locale.ROOT, "%s, learning rate %s, minibatch %d, l2 %s, stopping when the"
-            + " validation loss improves by less than %s over %d evaluations %d ms apart", spec.optimizer(),
+            + " validation loss improves by less than %s over %d evaluations %s", spec.optimizer(),
         spec.learningRate(), spec.minibatchSize(),
         Float.isNaN(spec.l2()) ? "chosen on the validation rows among C = " + Arrays.toString(PenaltyPath.cs())
             : String.valueOf(spec.l2()),
-        spec.epsilon(), spec.window(), spec.evalIntervalMillis());
+        spec.epsilon(), spec.window(), spec.evalIntervalMillis() > 0 ? spec.evalIntervalMillis() + " ms apart"
+            : "paced by the data (two passes over the training rows apart, between 100 and 500 ms)");
     if (!factorization) {
       return shared;
     }

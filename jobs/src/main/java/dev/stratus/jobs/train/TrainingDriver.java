@@ -45,6 +45,8 @@ public final class TrainingDriver implements AutoCloseable {
   private static final int MEAN_LABEL_ROWS = 100_000;
   /** How long stopped workers get to return before they are killed. */
   private static final long STOP_GRACE_SECONDS = 60;
+  /** The console gets an evaluation's line at most this often, however often the pace evaluates. */
+  private static final double STATUS_LINE_SECONDS = 0.5;
   /** Tells apart the models of jobs started in the same nanosecond (jobs of a search share the shards). */
   private static final AtomicLong JOBS = new AtomicLong();
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
@@ -90,6 +92,7 @@ public final class TrainingDriver implements AutoCloseable {
   private EvaluationObserver observer = point -> null;
   private Consumer<ShardRestart> restartObserver = restart -> {};
   private boolean statusLines = true;
+  private double lastStatusLine = Double.NEGATIVE_INFINITY;
   private volatile PsClient driver;
   private PsModel model;
   /** The weights of the best evaluation so far, and their validation loss. */
@@ -278,12 +281,13 @@ public final class TrainingDriver implements AutoCloseable {
       announcePenalty(); // the spec's, which the shards have
     }
     LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
+    EvaluationPace pace = new EvaluationPace(spec.evalIntervalMillis(), train.rowCount(), spec.minibatchSize());
     // The untrained (or restored) model starts the curve: what a diverging job is worse than.
-    StopReason reason = judge(monitor, evaluate());
+    StopReason reason = judge(monitor, evaluate(pace));
     for (Slot slot : slots) {
       launch(slot);
     }
-    long nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
+    long nextEvaluation = System.nanoTime() + pace.nanos();
     while (reason == null) {
       Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (recordShardEvents()) {
@@ -303,7 +307,7 @@ public final class TrainingDriver implements AutoCloseable {
       if (slot != null) {
         settle(slot);
         if (allDataEnded()) {
-          CurvePoint last = evaluate();
+          CurvePoint last = evaluate(pace);
           if (last != null) {
             monitor.observe(last);
           }
@@ -311,8 +315,9 @@ public final class TrainingDriver implements AutoCloseable {
         }
         continue;
       }
-      nextEvaluation = System.nanoTime() + spec.evalIntervalMillis() * 1_000_000L;
-      CurvePoint point = evaluate();
+      long started = System.nanoTime();
+      CurvePoint point = evaluate(pace);
+      nextEvaluation = started + pace.nanos();
       reason = judge(monitor, point);
       if (point != null) {
         writeResumePoint();
@@ -573,6 +578,17 @@ public final class TrainingDriver implements AutoCloseable {
    * The model's validation loss now; null when a shard's connection was lost while the model was read (the shard
    * restarts, and the next round reads it again).
    */
+  /** Evaluates the model now on the validation rows, telling {@code pace} how long it took; null while a shard is lost. */
+  private CurvePoint evaluate(EvaluationPace pace) throws Exception {
+    long started = System.nanoTime();
+    CurvePoint point = evaluate();
+    if (point != null) {
+      long ended = System.nanoTime();
+      pace.evaluated(point.updates(), ended - started, ended);
+    }
+    return point;
+  }
+
   private CurvePoint evaluate() throws Exception {
     float[] weights;
     long updates;
@@ -595,7 +611,8 @@ public final class TrainingDriver implements AutoCloseable {
     double testLoss = testCurve == null ? Double.NaN : evaluated.meanLoss(testCurve);
     double auc = metrics instanceof ClassifierMetrics classifier ? classifier.auc() : Double.NaN;
     CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.loss(), auc, testLoss);
-    if (statusLines) {
+    if (statusLines && point.seconds() >= lastStatusLine + STATUS_LINE_SECONDS) {
+      lastStatusLine = point.seconds();
       progress.accept(
           String.format(
               "%6.1f s  %,11d updates  validation %s %.5f  %s%s  (%d workers, %d generations ended)",

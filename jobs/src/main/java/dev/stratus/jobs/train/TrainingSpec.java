@@ -27,7 +27,8 @@ import java.util.function.DoubleSupplier;
  * @param epsilon stop when the best validation loss improves by less than this over {@code window} evaluations
  * @param window evaluations over which {@code epsilon} is judged
  * @param timeoutSeconds stop after this long
- * @param evalIntervalMillis time between two validation-loss evaluations
+ * @param evalIntervalMillis time between two validation-loss evaluations; 0 to pace them by the data ({@link
+ *     EvaluationPace})
  * @param epochs passes over the training data per worker; 0 for no limit (stop on epsilon or timeout)
  * @param maxPushesInFlight gradients a worker sends before waiting for the first reply
  * @param seed seeds the order in which workers visit partitions
