@@ -27,7 +27,7 @@ public final class SearchResumeDriver {
             .workers(1)
             .epsilon(0)
             .evalInterval(Duration.ofMillis(300))
-            .timeout(Duration.ofSeconds(3));
+            .timeout(Duration.ofSeconds(2));
     p.apply("Train", ReadDataset.from(root + "/train"))
         .apply(GridSearch.of(base)
             .vary("learningRate", LEARNING_RATES)
