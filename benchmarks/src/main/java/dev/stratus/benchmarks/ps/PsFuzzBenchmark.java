@@ -34,6 +34,8 @@ import java.util.Locale;
 public final class PsFuzzBenchmark {
   private static final int MODEL_BITS = 19;
   private static final int HELLO_TIMEOUT_MS = 3000;
+  /** The fuzzing threads' frames paced over this long: 5,000 a second. */
+  private static final double ABUSE_SECONDS = 20;
   private static final int ROUNDS_ALONE = 9;
 
   private PsFuzzBenchmark() {}
@@ -73,7 +75,8 @@ public final class PsFuzzBenchmark {
   private static Repeat repeat(PsProcesses shard, String secret, WellBehavedWorker worker) throws Exception {
     List<Double> alone = new ArrayList<>(worker.rounds(ROUNDS_ALONE));
     long rssBefore = residentMb(shard.pid(0));
-    AbusiveClients abuse = new AbusiveClients(shard.addresses().get(0), secret, MODEL_BITS, HELLO_TIMEOUT_MS);
+    AbusiveClients abuse =
+        new AbusiveClients(shard.addresses().get(0), secret, MODEL_BITS, HELLO_TIMEOUT_MS, ABUSE_SECONDS);
     List<Double> abused = new ArrayList<>();
     long rssAbused;
     int dropped;

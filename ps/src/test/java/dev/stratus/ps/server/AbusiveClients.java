@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Clients that abuse a shard, to check (FuzzTest) and measure (the ps-fuzz benchmark) that it copes: paced fuzzing
- * threads sending 100,000 random and mutated frames (before and after the handshake) over about 20 seconds on
+ * threads sending 100,000 random and mutated frames (before and after the handshake) over the seconds given on
  * connections they keep open, slow clients (one byte a second, with and without the secret: the ones without dribble
  * a HELLO, or a PROOF after a prompt HELLO), half-open ones (a frame begun and never finished) and peers that
  * pipeline pulls without ever reading the replies.
@@ -34,7 +34,6 @@ public final class AbusiveClients implements AutoCloseable {
   static final int FRAMES_PER_CONNECTION = 20;
   static final int ABUSERS = 4;
   static final int CONNECTIONS_PER_ABUSER = 8;
-  static final double ABUSE_SECONDS = 20;
   /** Of each kind: with and without the secret. */
   public static final int SLOW_CLIENTS = 20;
   static final int HALF_OPEN = 20;
@@ -54,15 +53,19 @@ public final class AbusiveClients implements AutoCloseable {
   private final List<Socket> slowWithout = new CopyOnWriteArrayList<>();
   private final List<Socket> held = new CopyOnWriteArrayList<>(); // half-open and non-reading
   private volatile boolean stopped;
+  private final double seconds;
 
   /**
    * @param secret the shard's secret, which some of the abusers prove
    * @param modelBits the key range of the pulls the non-reading peers pipeline
    * @param helloTimeoutMillis the shard's handshake timeout, past which it must have dropped the slow clients without
    *     the secret
+   * @param seconds over how long the fuzzing threads pace their frames
    */
-  public AbusiveClients(InetSocketAddress address, String secret, int modelBits, int helloTimeoutMillis) {
+  public AbusiveClients(InetSocketAddress address, String secret, int modelBits, int helloTimeoutMillis,
+      double seconds) {
     this.address = address;
+    this.seconds = seconds;
     this.secret = secret;
     this.modelBits = modelBits;
     this.helloTimeoutMillis = helloTimeoutMillis;
@@ -205,7 +208,7 @@ public final class AbusiveClients implements AutoCloseable {
     Random random = new Random(42 + abuser);
     Socket[] open = new Socket[CONNECTIONS_PER_ABUSER];
     int batches = FRAMES / ABUSERS / FRAMES_PER_CONNECTION;
-    long interval = (long) (ABUSE_SECONDS * 1e9 / batches);
+    long interval = (long) (seconds * 1e9 / batches);
     long start = System.nanoTime();
     try {
       for (int b = 0; b < batches && !stopped; b++) {
