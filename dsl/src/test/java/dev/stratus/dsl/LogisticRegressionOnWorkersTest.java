@@ -153,86 +153,6 @@ class LogisticRegressionOnWorkersTest {
     return loss;
   }
 
-  /**
-   * Four Lambda workers on two shards meet the bar; and no secret (the shards' token, the store's key) is on any
-   * child process's command line or in any object the job wrote, its intermediate data kept to be looked at.
-   */
-  @Test
-  void fourLambdaWorkersComeWithinTwoPercentOfTheOptimumWithNoSecretOnACommandLineOrInAStoredObject()
-      throws Exception {
-    long invocationsBefore = setup.lambda().stats(FUNCTION).invocations();
-    String storeSecret = DataTesting.store().reachableSpec().secretKey();
-    Set<String> before = allObjects();
-    // every command line seen, by process: a process read between its fork and its exec shows its parent's first
-    Map<Long, Set<String>> commandLines = new ConcurrentHashMap<>();
-    Set<String> psTokens = ConcurrentHashMap.newKeySet();
-    AtomicBoolean running = new AtomicBoolean(true);
-    Thread watcher = new Thread(() -> {
-      while (running.get()) {
-        ProcessHandle.current().descendants().forEach(child -> {
-          String commandLine = String.join(" ", LinuxProcesses.commandLine(child.pid()));
-          if (!commandLine.isBlank()) {
-            commandLines.computeIfAbsent(child.pid(), pid -> ConcurrentHashMap.newKeySet()).add(commandLine);
-          }
-          if (commandLine.contains("dev.stratus.ps.server.PsServer")) {
-            for (String variable : LinuxProcesses.environment(child.pid())) {
-              if (variable.startsWith("STRATUS_PS_TOKEN=")) {
-                psTokens.add(variable.substring("STRATUS_PS_TOKEN=".length()));
-              }
-            }
-          }
-        });
-        sleep(50);
-      }
-    }, "watch-command-lines");
-    watcher.start();
-    LambdaTrainingSetup.StoreOptionsAndRunner options = setup.options();
-    options.setKeepIntermediateData(true);
-    TrainResult result;
-    try {
-      result = train(options, ROOT + "/train", lr -> lr.workers(4).psShards(2), "four");
-    } finally {
-      running.set(false);
-      watcher.join();
-    }
-
-    double testLoss = testLoss(result);
-    assertTrue(testLoss <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
-    // the curve's test losses are the test rows', and the model kept is the one best on the validation rows
-    CurvePoint chosen =
-        result.curve().stream().min(Comparator.comparingDouble(CurvePoint::validationLoss)).orElseThrow();
-    assertEquals(testLoss, chosen.testLoss(), 1e-9, "the kept model's test loss is its point's on the curve");
-    assertTrue(result.generations().stream().map(GenerationRecord::worker).distinct().count() == 4,
-        "four workers ran: " + result.generations());
-    long invocations = setup.lambda().stats(FUNCTION).invocations() - invocationsBefore;
-    assertTrue(invocations >= result.workerGenerations() + 2,
-        "the local service counted " + invocations + " invocations for " + result.workerGenerations()
-            + " worker generations and the pipeline's tasks");
-
-    assertTrue(commandLines.values().stream().anyMatch(lines -> lines.stream().anyMatch(c -> c.contains("AWSLambda"))),
-        "an environment process was seen: " + commandLines.values());
-    assertTrue(commandLines.values().stream()
-            .filter(lines -> lines.stream().anyMatch(c -> c.contains("dev.stratus.ps.server.PsServer"))).count() >= 2,
-        "both shard processes were seen: " + commandLines.values());
-    assertFalse(psTokens.isEmpty(), "the shards' token was seen in their environment");
-    List<String> secrets = new ArrayList<>(psTokens);
-    secrets.add(storeSecret);
-    for (String commandLine : commandLines.values().stream().flatMap(Set::stream).toList()) {
-      for (String secret : secrets) {
-        assertFalse(commandLine.contains(secret), "a secret on the command line " + commandLine);
-      }
-    }
-    Set<String> written = allObjects();
-    written.removeAll(before);
-    assertTrue(written.stream().anyMatch(key -> key.contains("/plan")), "the job's stage plans were kept: " + written);
-    for (String key : written) {
-      String content = new String(DataTesting.store().get(S3Path.parse(key)), StandardCharsets.ISO_8859_1);
-      for (String secret : secrets) {
-        assertFalse(content.contains(secret), "a secret in the stored object " + key);
-      }
-    }
-  }
-
   /** Every object of every bucket of the store, as s3:// paths. */
   private static Set<String> allObjects() {
     Set<String> keys = new HashSet<>();
@@ -316,19 +236,41 @@ class LogisticRegressionOnWorkersTest {
   }
 
   /**
-   * Workers of a 2 s lifetime hand over, each successor starting where its predecessor returned; and an environment
-   * killed while its generation runs is regenerated from the position it last recorded. One training shows both.
+   * Lambda workers on two shards meet the bar while their generations, of a 2 s lifetime, hand over (each successor
+   * starting where its predecessor returned) and an environment killed while its generation runs is regenerated from
+   * the position it last recorded; and no secret (the shards' token, the store's key) is on any child process's
+   * command line or in any object the job wrote, its intermediate data kept to be looked at.
    */
   @Test
-  void workersHandOverAtTheirLifetimeAndAKilledEnvironmentIsRegeneratedFromItsRecordedPosition() {
+  void workersHandOverAKilledEnvironmentIsRegeneratedAndNoSecretIsOnACommandLineOrInAStoredObject()
+      throws Exception {
+    long invocationsBefore = setup.lambda().stats(FUNCTION).invocations();
     long errorsBefore = setup.lambda().stats(FUNCTION).errors();
+    Set<String> objectsBefore = allObjects();
     EnvironmentKill kill = new EnvironmentKill(
         "running an SGD worker generation that has recorded a position past its start",
         LogisticRegressionOnWorkersTest::workerPastItsStart);
-    TrainResult result =
-        train(ROOT + "/train", lr -> lr.workers(2).workerLifetime(Duration.ofSeconds(2)), "lifetime-and-kill");
+    LambdaTrainingSetup.StoreOptionsAndRunner options = setup.options();
+    options.setKeepIntermediateData(true);
+    TrainResult result;
+    try (SecretWatch secrets = new SecretWatch()) {
+      result = train(options, ROOT + "/train",
+          lr -> lr.workers(2).psShards(2).workerLifetime(Duration.ofSeconds(2)), "lifetime-and-kill");
+      secrets.assertNoneOnACommandLineNorIn(objectsBefore);
+    }
+
+    double testLoss = testLoss(result);
+    assertTrue(testLoss <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
+    // the curve's test losses are the test rows', and the model kept is the one best on the validation rows
+    CurvePoint chosen =
+        result.curve().stream().min(Comparator.comparingDouble(CurvePoint::validationLoss)).orElseThrow();
+    assertEquals(testLoss, chosen.testLoss(), 1e-9, "the kept model's test loss is its point's on the curve");
+    long invocations = setup.lambda().stats(FUNCTION).invocations() - invocationsBefore;
+    assertTrue(invocations >= result.workerGenerations() + 2,
+        "the local service counted " + invocations + " invocations for " + result.workerGenerations()
+            + " worker generations and the pipeline's tasks");
+
     WorkerTask killed = workerTask(kill.victim()).orElseThrow();
-    assertTrue(testLoss(result) <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
     GenerationRecord died =
         result.generations().stream()
             .filter(g -> g.worker() == killed.workerId() && g.generation() == killed.generation())
@@ -349,6 +291,73 @@ class LogisticRegressionOnWorkersTest {
         assertEquals(before.end(), after.start(), "a successor starts where its predecessor returned or recorded");
         assertTrue(after.start().compareTo(before.start()) > 0, "positions advance: " + generations);
       }
+    }
+  }
+
+  /**
+   * Watches, while open, every child process's command line and the shards' token in their environment; then checks
+   * that neither that token nor the store's key is on any command line or in an object written since.
+   */
+  private static final class SecretWatch implements AutoCloseable {
+    /** Every command line seen, by process: one read between its fork and its exec shows its parent's first. */
+    private final Map<Long, Set<String>> commandLines = new ConcurrentHashMap<>();
+    private final Set<String> psTokens = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread watcher = new Thread(this::watch, "watch-command-lines");
+
+    SecretWatch() {
+      watcher.start();
+    }
+
+    private void watch() {
+      while (running.get()) {
+        ProcessHandle.current().descendants().forEach(child -> {
+          String commandLine = String.join(" ", LinuxProcesses.commandLine(child.pid()));
+          if (!commandLine.isBlank()) {
+            commandLines.computeIfAbsent(child.pid(), pid -> ConcurrentHashMap.newKeySet()).add(commandLine);
+          }
+          if (commandLine.contains(PS_SERVER)) {
+            for (String variable : LinuxProcesses.environment(child.pid())) {
+              if (variable.startsWith("STRATUS_PS_TOKEN=")) {
+                psTokens.add(variable.substring("STRATUS_PS_TOKEN=".length()));
+              }
+            }
+          }
+        });
+        sleep(50);
+      }
+    }
+
+    void assertNoneOnACommandLineNorIn(Set<String> objectsBefore) throws InterruptedException {
+      close();
+      assertTrue(commandLines.values().stream().anyMatch(lines -> lines.stream().anyMatch(c -> c.contains("AWSLambda"))),
+          "an environment process was seen: " + commandLines.values());
+      assertTrue(commandLines.values().stream()
+              .filter(lines -> lines.stream().anyMatch(c -> c.contains(PS_SERVER))).count() >= 2,
+          "both shard processes were seen: " + commandLines.values());
+      assertFalse(psTokens.isEmpty(), "the shards' token was seen in their environment");
+      List<String> secrets = new ArrayList<>(psTokens);
+      secrets.add(DataTesting.store().reachableSpec().secretKey());
+      for (String commandLine : commandLines.values().stream().flatMap(Set::stream).toList()) {
+        for (String secret : secrets) {
+          assertFalse(commandLine.contains(secret), "a secret on the command line " + commandLine);
+        }
+      }
+      Set<String> written = allObjects();
+      written.removeAll(objectsBefore);
+      assertTrue(written.stream().anyMatch(key -> key.contains("/plan")), "the job's stage plans were kept: " + written);
+      for (String key : written) {
+        String content = new String(DataTesting.store().get(S3Path.parse(key)), StandardCharsets.ISO_8859_1);
+        for (String secret : secrets) {
+          assertFalse(content.contains(secret), "a secret in the stored object " + key);
+        }
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      watcher.join();
     }
   }
 
