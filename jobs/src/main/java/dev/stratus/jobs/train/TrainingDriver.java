@@ -578,13 +578,12 @@ public final class TrainingDriver implements AutoCloseable {
    * The model's validation loss now; null when a shard's connection was lost while the model was read (the shard
    * restarts, and the next round reads it again).
    */
-  /** Evaluates the model now on the validation rows, telling {@code pace} how long it took; null while a shard is lost. */
   private CurvePoint evaluate(EvaluationPace pace) throws Exception {
     long started = System.nanoTime();
     CurvePoint point = evaluate();
     if (point != null) {
       long ended = System.nanoTime();
-      pace.evaluated(point.updates(), ended - started, ended);
+      pace.evaluated(point.updates(), ended - started, ended); // when to evaluate next follows what this took
     }
     return point;
   }
