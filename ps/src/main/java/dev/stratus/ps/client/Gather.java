@@ -26,16 +26,28 @@ final class Gather<T> {
     }
   }
 
-  /** Records a request sent for this call; only by the thread making the call, before it returns the future. */
+  /**
+   * Records a request sent for this call: by the thread making the call, or, for a slice whose shard was being
+   * redialled, by the redialling thread once it sends it, perhaps while the caller already waits.
+   */
   void add(ShardConnection.Call call) {
-    calls.add(call);
+    synchronized (calls) {
+      calls.add(call);
+    }
   }
 
-  /** Waits for every slice by reading its connection's replies on this thread. */
+  /**
+   * Waits for every slice by reading its connection's replies on this thread; a slice sent meanwhile by a redial is
+   * read too if it is recorded before the last one is answered, else its connection's reader completes it.
+   */
   private void awaitByReading() {
-    for (ShardConnection.Call call : calls) {
-      if (future.isDone()) {
-        return;
+    for (int i = 0; !future.isDone(); i++) {
+      ShardConnection.Call call;
+      synchronized (calls) { // never held while reading: a redial's add must not wait for a reply
+        if (i >= calls.size()) {
+          return;
+        }
+        call = calls.get(i);
       }
       if (!call.done) {
         call.connection.awaitByReading(call);
