@@ -1,6 +1,7 @@
 package dev.stratus.benchmarks.ps;
 
 import dev.stratus.benchmarks.Machine;
+import dev.stratus.benchmarks.Topology;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.WireValues;
@@ -8,6 +9,8 @@ import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.ps.server.PsProcesses;
 import dev.stratus.ps.server.ShardConfig;
+import dev.stratus.topology.CloudTopology;
+import dev.stratus.topology.DelayProxy;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -44,7 +47,10 @@ import java.util.function.IntFunction;
  * reports its median round).
  *
  * <p>With {@code --tls} first (then optionally seconds per round and rounds), it measures instead our shard serving
- * TLS beside our shard serving plain frames, in the same rounds, and gives TLS over plain per thread count.
+ * TLS beside our shard serving plain frames, in the same rounds, and gives TLS over plain per thread count. With
+ * {@code --topology cloud} after it (as root) both shards run where TLS is meant for, across hosts: in the
+ * cloud-shaped topology's shard namespace behind a datacenter link ({@link DelayProxy.Options#datacenter()}), the
+ * clients in this JVM on the host's side; {@code loopback,cloud} measures both, one after the other.
  *
  * <p>With {@code --values} first (then optionally seconds per round, rounds, and training rows), it measures clients
  * sending values as float32 beside clients sending halves ({@link WireValues}), in the same rounds: iterations/s,
@@ -101,6 +107,15 @@ public final class PsBenchmark {
     boolean tls = args.length > 0 && args[0].equals("--tls");
     boolean values = args.length > 0 && args[0].equals("--values");
     String[] rest = tls || values ? Arrays.copyOfRange(args, 1, args.length) : args;
+    List<Topology> topologies = List.of(Topology.LOOPBACK);
+    int topologyAt = Arrays.asList(rest).indexOf("--topology");
+    if (topologyAt >= 0) {
+      if (!tls || topologyAt + 1 >= rest.length) {
+        throw new IllegalArgumentException("--topology loopback|cloud|loopback,cloud goes after --tls only");
+      }
+      topologies = Topology.parse(rest[topologyAt + 1]);
+      rest = Arrays.copyOfRange(rest, 0, topologyAt);
+    }
     double seconds = rest.length > 0 ? Double.parseDouble(rest[0]) : 1;
     String redisBinary = !tls && !values && rest.length > 1 ? rest[1] : "/usr/bin/redis-server";
     Path baseline = !tls && !values && rest.length > 2 && !rest[2].isEmpty() ? Path.of(rest[2]) : null;
@@ -113,7 +128,9 @@ public final class PsBenchmark {
     Machine.printLoad("at the start");
     PsBenchmark benchmark = new PsBenchmark(seconds, rounds);
     if (tls) {
-      benchmark.compareTls();
+      for (Topology topology : topologies) {
+        benchmark.compareTls(topology);
+      }
     } else if (values) {
       benchmark.compareValues(rest.length > 2 ? Long.parseLong(rest[2]) : 1_000_000);
     } else {
@@ -170,14 +187,32 @@ public final class PsBenchmark {
 
   /**
    * Our shard over TLS against the same shard over plain frames, in the same rounds: two shard processes, one serving
-   * TLS with a job's self-signed certificate, each client thread with its own connection to each.
+   * TLS with a job's self-signed certificate, each client thread with its own connection to each; on loopback, or in
+   * the cloud-shaped topology's shard namespace behind a datacenter link.
    */
-  private void compareTls() throws Exception {
+  private void compareTls(Topology topology) throws Exception {
+    java.lang.System.out.printf(Locale.ROOT, "Topology: %s%n", topology == Topology.LOOPBACK
+        ? "loopback (shards and clients on 127.0.0.1)"
+        : "cloud (the shards in a network namespace of their own, reached through a delay proxy there: "
+            + DelayProxy.Options.datacenter().describe() + "; the clients in this JVM, on the host's side)");
     printSetup();
     SideBySide measured;
-    try (PsProcesses plain = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
-        PsProcesses tls = PsProcesses.start(1, ShardConfig.of(SECRET).tlsSelfSigned(), "1g")) {
-      measured = sideBySide(shardSystem("stratus ps", plain), shardSystem("stratus ps tls", tls));
+    if (topology == Topology.LOOPBACK) {
+      try (PsProcesses plain = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
+          PsProcesses tls = PsProcesses.start(1, ShardConfig.of(SECRET).tlsSelfSigned(), "1g")) {
+        measured = sideBySide(shardSystem("stratus ps", plain), shardSystem("stratus ps tls", tls));
+      }
+    } else {
+      String unavailable = CloudTopology.unavailableReason();
+      if (unavailable != null) {
+        throw new IllegalStateException("--topology cloud needs network namespaces: " + unavailable);
+      }
+      try (CloudTopology cloud = CloudTopology.create();
+          CloudTopology.Shards plain = cloud.startShards(1, SECRET, false, DelayProxy.Options.datacenter(), "1g");
+          CloudTopology.Shards tls = cloud.startShards(1, SECRET, true, DelayProxy.Options.datacenter(), "1g")) {
+        measured = sideBySide(shardSystem("stratus ps", plain.addresses(), plain.shardProcesses()),
+            shardSystem("stratus ps tls", tls.addresses(), tls.shardProcesses()));
+      }
     }
     List<Paired> pairs = measured.pairs();
     printTable(measured.results());
@@ -254,11 +289,20 @@ public final class PsBenchmark {
   }
 
   private System shardSystem(String name, PsProcesses shard, WireValues values) {
+    return shardSystem(name, shard.addresses(), shard, values);
+  }
+
+  /** {@code shard} reached at {@code dialled}: its own addresses, or a proxy's in front of it. */
+  private System shardSystem(String name, List<InetSocketAddress> dialled, PsProcesses shard) {
+    return shardSystem(name, dialled, shard, WireValues.FLOAT32);
+  }
+
+  private System shardSystem(String name, List<InetSocketAddress> dialled, PsProcesses shard, WireValues values) {
     PsModel model;
-    try (PsClient admin = PsClient.connect(shard.addresses(), shard.access(), 0)) {
+    try (PsClient admin = PsClient.connect(dialled, shard.access(), 0)) {
       model = admin.createModel("criteo", ModelSpec.vector(MODEL_BITS).learningRate(LEARNING_RATE));
     }
-    return new System(name, t -> new PsSession(shard.addresses(), shard.access(), model, t, values), shard.pid(0));
+    return new System(name, t -> new PsSession(dialled, shard.access(), model, t, values), shard.pid(0));
   }
 
   private void printSetup() {
