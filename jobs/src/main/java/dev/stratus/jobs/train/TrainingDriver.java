@@ -94,6 +94,8 @@ public final class TrainingDriver implements AutoCloseable {
   private double lastStatusLine = Double.NEGATIVE_INFINITY;
   private volatile PsClient driver;
   private PsModel model;
+  /** The mean of the model's reads on its plateau, offered when it scores better than the latest read. */
+  private final IterateAverage average;
   /** The weights of the best evaluation so far, and their validation loss. */
   private float[] best;
   private double bestLoss;
@@ -147,6 +149,7 @@ public final class TrainingDriver implements AutoCloseable {
     this.workerStore = workerStore;
     this.train = train;
     this.validation = validation;
+    this.average = new IterateAverage(this.spec.objective(), validation);
     this.shards = shards;
     this.launcher = launcher;
     this.progress = progress;
@@ -291,6 +294,7 @@ public final class TrainingDriver implements AutoCloseable {
       Slot slot = ended.poll(Math.max(0, nextEvaluation - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (recordShardEvents()) {
         monitor.restartWindow();
+        average.clear(); // the restored model is not the one the reads before were around
         setPenalty(false); // a restarted shard went back to its model's first penalty
       }
       if (stopRequested != null) {
@@ -436,6 +440,7 @@ public final class TrainingDriver implements AutoCloseable {
     if (reason == StopReason.CONVERGED && penalties != null && penalties.advance(bestLoss)) {
       setPenalty(true);
       monitor.restartWindow(); // the next penalty's progress is judged on its own
+      average.clear(); // and its optimum is another
       reason = null;
     }
     return reason != null ? reason : observer.observe(point);
@@ -599,10 +604,11 @@ public final class TrainingDriver implements AutoCloseable {
       }
       throw e;
     }
-    TrainedModel evaluated = spec.objective().model(weights);
-    ModelMetrics metrics = evaluated.evaluate(validation);
+    IterateAverage.Scored offered = average.offer(IterateAverage.Scored.of(spec.objective(), weights, validation));
+    TrainedModel evaluated = offered.model();
+    ModelMetrics metrics = offered.metrics();
     if (best == null || metrics.loss() < bestLoss) {
-      best = weights;
+      best = offered.weights();
       bestLoss = metrics.loss();
       bestL2 = penalties == null ? spec.l2() : penalties.l2();
     }
