@@ -71,6 +71,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   private int minibatchSize = 20;
   /** NaN: chosen when the training starts (see {@link #l2}). */
   private float l2 = Float.NaN;
+  private float l1;
   private double epsilon = 1e-4;
   private int window = 5;
   private Duration timeout = Duration.ofMinutes(10);
@@ -185,6 +186,21 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    */
   public T l2(float penalty) {
     l2 = (float) Checks.inRange("l2", penalty, 0, 1e3, true);
+    return self();
+  }
+
+  /**
+   * The L1 penalty (0 to 1,000) of a linear model, for a sparse one: on every weight at every push, so the objective is
+   * the mean loss plus {@code l1} times the absolute weights, liblinear's L1-regularised one ({@code -s 5} or
+   * {@code -s 6}) at {@code C = 1 / (l1 n)} on n training rows; each push moves every weight toward zero by {@code l1}
+   * times its step size and stops there, so weights the data does not hold up are exactly zero. With it, the L2
+   * penalty is 0 unless {@link #l2} sets one. Default 0.
+   */
+  public T l1(float penalty) {
+    if (!objective().penalisesAllValues()) {
+      throw new IllegalArgumentException("l1 is for linear models; " + getClass().getSimpleName() + " has none");
+    }
+    l1 = (float) Checks.inRange("l1", penalty, 0, 1e3, true);
     return self();
   }
 
@@ -314,6 +330,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
           "learningRate", (lr, value) -> lr.learningRate(value.floatValue()),
           "minibatchSize", (lr, value) -> lr.minibatchSize(whole("minibatchSize", value)),
           "l2", (lr, value) -> lr.l2(value.floatValue()),
+          "l1", (lr, value) -> lr.l1(value.floatValue()),
           "workers", (lr, value) -> lr.workers(whole("workers", value)),
           "epochs", (lr, value) -> lr.epochs(whole("epochs", value)),
           "maxPushesInFlight", (lr, value) -> lr.maxPushesInFlight(whole("maxPushesInFlight", value)));
@@ -325,7 +342,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
   /** Whether {@code name} takes whole numbers only. */
   static boolean isWhole(String name) {
-    return !name.equals("learningRate") && !name.equals("l2");
+    return !name.equals("learningRate") && !name.equals("l2") && !name.equals("l1");
   }
 
   /**
@@ -361,6 +378,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
     copy.learningRate = learningRate;
     copy.minibatchSize = minibatchSize;
     copy.l2 = l2;
+    copy.l1 = l1;
     copy.epsilon = epsilon;
     copy.window = window;
     copy.timeout = timeout;
@@ -399,7 +417,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
         maxWorkerFailures,
         prefetch,
         wireValues,
-        objective());
+        objective(),
+        l1);
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

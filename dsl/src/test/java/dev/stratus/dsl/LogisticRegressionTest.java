@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
@@ -162,5 +163,18 @@ public class LogisticRegressionTest {
     assertEquals(
         "maxWorkerFailures must be in [0, 1000], got -1",
         assertThrows(IllegalArgumentException.class, () -> lr.maxWorkerFailures(-1)).getMessage());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> lr.l1(-1f)).getMessage().startsWith("l1"));
+    assertEquals(
+        "l1 is for linear models; MatrixFactorization has none",
+        assertThrows(IllegalArgumentException.class, () -> MatrixFactorization.withValidationSet(null).l1(1e-3f))
+            .getMessage());
+  }
+
+  @Test
+  public void anL1PenaltyReachesTheSpecAndLeavesTheL2PenaltyToBeResolvedAsNone() {
+    TrainingSpec spec = LogisticRegression.withValidationSet(null).l1(1e-3f).spec();
+    assertEquals(1e-3f, spec.l1(), 0f);
+    assertEquals("no L2 beside an L1 penalty unless set", 0f, spec.forTrainingSet(1_000, () -> 0).l2(), 0f);
+    assertEquals(1e-3f, LinearSvm.withValidationSet(null).l1(1e-3f).spec().l1(), 0f);
   }
 }

@@ -6,6 +6,7 @@ package dev.stratus.ps;
  *
  * <pre>{@code
  * ModelSpec lr = ModelSpec.vector(19).optimizer(Optimizer.ADAGRAD).learningRate(0.05f).l2(1e-5f);
+ * ModelSpec sparse = ModelSpec.vector(19).optimizer(Optimizer.ADAGRAD).l1(1e-5f).l2AllRows(true);
  * ModelSpec mf = ModelSpec.matrix(10_000, 16).optimizer(Optimizer.MOMENTUM).momentum(0.9f).initScale(0.01f);
  * }</pre>
  *
@@ -15,9 +16,13 @@ package dev.stratus.ps;
  *     model's {@code l2 / 2 * |w|^2} added to its mean loss; a shard applies what a row missed when a push next
  *     touches it, and to what a whole-model read returns), or only the rows a push touches (a factorization's
  *     penalty per observed rating)
+ * @param l1 an L1 penalty ({@code l1 * |w|_1} added to the mean loss) on every row at every push, as {@code l2} with
+ *     {@code l2AllRows}, which it needs, with AdaGrad: the shard then keeps each value's gradient sum and computes the
+ *     value by dual averaging ({@link Optimizer#dualAveraged}), exactly zero where the data does not hold it up (a
+ *     sparse model)
  */
 public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningRate, float l2, float momentum,
-    float initScale, boolean l2AllRows) {
+    float initScale, boolean l2AllRows, float l1) {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L; // SplitMix64's step between seeds
 
   public ModelSpec {
@@ -37,6 +42,13 @@ public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningR
     if (!(initScale >= 0 && initScale < Float.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException("initScale must be finite and >= 0 (0 starts at zeros), got " + initScale);
     }
+    if (!(l1 >= 0 && l1 < Float.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("l1 must be finite and >= 0, got " + l1);
+    }
+    if (l1 > 0 && (!l2AllRows || optimizer != Optimizer.ADAGRAD)) {
+      throw new IllegalArgumentException("an L1 penalty is on every row (l2AllRows) with AdaGrad; this spec has "
+          + optimizer + (l2AllRows ? "" : " and the penalty on touched rows only"));
+    }
   }
 
   /** A dense vector of {@code 2^modelBits} floats (hashed features), plain SGD at learning rate 0.1, from zeros. */
@@ -44,36 +56,40 @@ public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningR
     if (modelBits < 0 || modelBits > 30) {
       throw new IllegalArgumentException("modelBits must be in [0, 30], got " + modelBits);
     }
-    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false);
+    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false, 0f);
   }
 
   /** A {@code rows x cols} matrix (a factor model's embeddings), plain SGD at learning rate 0.1, from zeros. */
   public static ModelSpec matrix(int rows, int cols) {
-    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false);
+    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false, 0f);
   }
 
   public ModelSpec optimizer(Optimizer optimizer) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
   }
 
   public ModelSpec learningRate(float learningRate) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
   }
 
   public ModelSpec l2(float l2) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
   }
 
   public ModelSpec momentum(float momentum) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
   }
 
   public ModelSpec initScale(float initScale) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
+  }
+
+  public ModelSpec l1(float l1) {
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
   }
 
   public ModelSpec l2AllRows(boolean allRows) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, allRows);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, allRows, l1);
   }
 
   /**

@@ -43,6 +43,23 @@ public enum Optimizer {
     return w / (1 + rate * l2 * pushes);
   }
 
+  /**
+   * A weight under an L1 penalty, AdaGrad's dual averaging (Duchi, Hazan and Singer's RDA form): computed from the
+   * sum of its gradients {@code sum} and of their squares {@code squares} after {@code steps} pushes, as the
+   * minimiser of {@code sum * w + steps * (l1 |w| + l2 / 2 w^2) + (sqrt(squares) / lr) / 2 w^2}: exactly zero while
+   * the mean gradient {@code |sum| / steps} stays within {@code l1}, which is when the L1 optimum holds it at zero.
+   * A weight no push touched still moves as {@code steps} grows, so the model is what it is at any moment, untouched
+   * weights included, without a pass over them.
+   */
+  public static float dualAveraged(float sum, float squares, float lr, float l1, float l2, long steps) {
+    float excess = Math.abs(sum) - l1 * steps;
+    if (excess <= 0) {
+      return 0f;
+    }
+    float w = excess / (((float) Math.sqrt(squares) + ADAGRAD_EPSILON) / lr + l2 * steps);
+    return sum > 0 ? -w : w;
+  }
+
   // The rules one by one, for a shard that picks the rule once per block of rows rather than once per weight.
 
   public static void sgd(float[] w, int j, float gradient, float lr, float l2) {

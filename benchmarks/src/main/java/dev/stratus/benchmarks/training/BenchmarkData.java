@@ -12,7 +12,6 @@ import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.CriteoGenerator;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearModel;
-import dev.stratus.kernels.sgd.ModelMetrics;
 import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -139,12 +138,9 @@ public final class BenchmarkData {
     return LinearModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
   }
 
-  /**
-   * As {@link #keptModelOn}, for a kept model of any kind: a linear model's figures, or a factorization's (a
-   * RegressionMetrics, its loss the mean squared error).
-   */
-  public ModelMetrics keptAnyModelOn(TrainResult result, SparseRow[] rows) {
-    return TrainedModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath()).evaluate(rows);
+  /** The model a training kept, of any kind: a linear model, or a factorization. */
+  public TrainedModel keptModel(TrainResult result) {
+    return TrainedModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath());
   }
 
   /** The first {@code limit} validation rows, in memory. */

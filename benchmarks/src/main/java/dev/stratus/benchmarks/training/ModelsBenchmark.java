@@ -22,6 +22,8 @@ import dev.stratus.kernels.generate.PlantedRatings;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.reference.ScikitLearn;
 import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.lambda.local.LocalLambdaService;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,6 +54,10 @@ import org.apache.beam.sdk.values.PCollection;
  * results/models.md and models.csv. {@code --rows} is the Criteo rows; bag-of-words has a fifth as many documents,
  * the planted classes a quarter as many rows; digits are digits.
  *
+ * <p>LogisticRegression with an L1 penalty ({@code --only logistic-l1}) is held to liblinear-train -s 6 on the same two
+ * data sets, trained at the solver's best C (an L1 penalty has no default), with the non-zero weights of both models;
+ * the Python peers, which train an L2 penalty, are not run beside it.
+ *
  * <p>MatrixFactorization ({@code --only factorization}) is held the same way to biased ALS
  * ({@link ScikitLearn#alsBestOf}, the best lambda of a grid) on planted ratings of two sizes, fixed whatever
  * {@code --rows}; its loss columns are test RMSE (its curve's mean squared error is compared as the square of 1.01
@@ -59,7 +65,7 @@ import org.apache.beam.sdk.values.PCollection;
  * (scikit-learn has no matrix factorization).
  *
  * <pre>mvn -q -pl benchmarks exec:java@models [-Dexec.args="--rows 200000 --seconds 30
- *     --only logistic,svm,svm-hinge,multinomial,factorization"]</pre>
+ *     --only logistic,logistic-l1,svm,svm-hinge,multinomial,factorization"]</pre>
  */
 public final class ModelsBenchmark {
   /** Two Lambda workers, one a core of this machine. */
@@ -100,6 +106,8 @@ public final class ModelsBenchmark {
   /** A model as a user trains it: which class, which loss, its exact solver and its Python peers' option. */
   private enum Model {
     LOGISTIC("logistic", "LogisticRegression", LinearLoss.LOGISTIC, "liblinear-train -s 0"),
+    /** Trained at the solver's best C, which it has no default for: the goal is the solver's loss and sparsity. */
+    LOGISTIC_L1("logistic-l1", "LogisticRegression.l1", LinearLoss.LOGISTIC, "liblinear-train -s 6"),
     SVM("svm", "LinearSvm (squared hinge)", LinearLoss.SQUARED_HINGE, "liblinear-train -s 1"),
     SVM_HINGE("svm-hinge", "LinearSvm (hinge)", LinearLoss.HINGE, "liblinear-train -s 3"),
     MULTINOMIAL("multinomial", "MultinomialLogisticRegression", LinearLoss.MULTINOMIAL,
@@ -125,10 +133,15 @@ public final class ModelsBenchmark {
               .collect(Collectors.joining(", ")) + ", comma-separated; got " + option));
     }
 
-    /** The training with its defaults, watching {@code validation}. */
-    SgdTraining<?> training(PCollection<Dataset> validation, DataSet data) {
+    /**
+     * The training with its defaults, watching {@code validation}; an L1 model's penalty at {@code optimum}'s C
+     * ({@code l1 = 1 / (C n)}).
+     */
+    SgdTraining<?> training(PCollection<Dataset> validation, DataSet data, Optimum optimum) {
       return switch (this) {
         case LOGISTIC -> LogisticRegression.withValidationSet(validation);
+        case LOGISTIC_L1 -> LogisticRegression.withValidationSet(validation)
+            .l1((float) (1 / (optimum.c * data.train.size())));
         case SVM -> LinearSvm.withValidationSet(validation);
         case SVM_HINGE -> LinearSvm.withValidationSet(validation).loss(LinearLoss.HINGE);
         case MULTINOMIAL -> MultinomialLogisticRegression.withValidationSet(validation).classes(data.classes);
@@ -150,14 +163,16 @@ public final class ModelsBenchmark {
       if (loss == null) {
         PlantedRatings r = data.ratings;
         ScikitLearn.AlsOptimum best = ScikitLearn.alsBestOf(r.users, r.items, r.rank, data.train, data.test, cGrid);
-        return new Optimum(best.lambda(), best.testRmse(), best.trainSeconds());
+        return new Optimum(best.lambda(), best.testRmse(), best.trainSeconds(), -1);
       }
       if (loss == LinearLoss.MULTINOMIAL) {
         ScikitLearn.Optimum best = ScikitLearn.multinomialBestOf(data.classes, data.train, data.test, cGrid);
-        return new Optimum(best.c(), best.testLoss(), best.trainSeconds());
+        return new Optimum(best.c(), best.testLoss(), best.trainSeconds(), -1);
       }
-      Liblinear.Optimum best = Liblinear.bestOf(loss, data.train, data.test, cGrid);
-      return new Optimum(best.c(), best.test().loss(), best.trainSeconds());
+      Liblinear.Optimum best = this == LOGISTIC_L1
+          ? Liblinear.l1LogisticBestOf(data.train, data.test, cGrid)
+          : Liblinear.bestOf(loss, data.train, data.test, cGrid);
+      return new Optimum(best.c(), best.test().loss(), best.trainSeconds(), nonZeros(best.model().weights()));
     }
 
     /** peers.py's options for this model's peers. */
@@ -172,8 +187,19 @@ public final class ModelsBenchmark {
     }
   }
 
-  /** The solver's best C of the grid, its test loss, and the seconds its fit at that C took. */
-  private record Optimum(double c, double testLoss, double seconds) {}
+  /**
+   * The solver's best C of the grid, its test loss, the seconds its fit at that C took, and its model's non-zero
+   * weights (-1 when not counted: a multinomial model, a factorization).
+   */
+  private record Optimum(double c, double testLoss, double seconds, int nonZeros) {}
+
+  private static int nonZeros(float[] weights) {
+    int count = 0;
+    for (float w : weights) {
+      count += w != 0 ? 1 : 0;
+    }
+    return count;
+  }
 
   /**
    * A split in the benchmarks' store, its training and test rows also in memory for the solver and the peers; for
@@ -198,7 +224,7 @@ public final class ModelsBenchmark {
 
   /** What one model on one data set measured. */
   private record Measured(Model model, DataSet data, Optimum optimum, Optimum atOurPenalty, TrainResult ours,
-      double oursTestLoss, Map<String, Peer> peers) {
+      double oursTestLoss, int oursNonZeros, Map<String, Peer> peers) {
     /**
      * 1% above the optimum, in the test curve's unit: the loss, or for a factorization the mean squared error, so
      * the square of 1.01 times ALS's RMSE.
@@ -226,7 +252,7 @@ public final class ModelsBenchmark {
       List<Peer> sgd = peers.entrySet().stream()
           .filter(e -> e.getKey().startsWith(SGD_PEER) && e.getValue().installed()).map(Map.Entry::getValue).toList();
       if (sgd.isEmpty()) {
-        return "no SGD peer installed";
+        return peers.isEmpty() ? "no SGD peer" : "no SGD peer installed";
       }
       double ourTime = oursTimeToBand();
       boolean faster = !Double.isNaN(ourTime)
@@ -321,21 +347,30 @@ public final class ModelsBenchmark {
       throws Exception {
     Optimum optimum = model.solve(data, data.cGrid);
     // How much of our distance from the optimum is our default penalties', not SGD's: the solver at the best of them.
-    Optimum atOurPenalty = model.solve(data, ourPenalties(model, data.train.size()));
+    // An L1 model is trained at the optimum's own C.
+    Optimum atOurPenalty =
+        model == Model.LOGISTIC_L1 ? optimum : model.solve(data, ourPenalties(model, data.train.size()));
     System.out.printf(Locale.ROOT, "%s on %s: %s at %s = %s, test %s %.5f, %.1f s; at the best of our penalties (%s = %s) %.5f%n",
         model.title, data.name, model.solver, model.penalty(), optimum.c, model.lossName(), optimum.testLoss,
         optimum.seconds, model.penalty(), atOurPenalty.c, atOurPenalty.testLoss);
     TrainResult ours = LambdaTraining.train(lambda, "models-" + model.option + "-" + data.key, data.split,
-        validation -> model.training(validation, data).workers(WORKERS).timeout(Duration.ofSeconds(seconds)));
-    double kept = data.split.keptAnyModelOn(ours, data.test.toArray(new SparseRow[0])).loss();
+        validation -> model.training(validation, data, optimum).workers(WORKERS)
+            .timeout(Duration.ofSeconds(seconds)));
+    TrainedModel keptModel = data.split.keptModel(ours);
+    double kept = keptModel.evaluate(data.test.toArray(new SparseRow[0])).loss();
     double oursTestLoss = model.loss == null ? Math.sqrt(kept) : kept; // a factorization's loss is the MSE
-    System.out.printf(Locale.ROOT, "ours: kept model's test %s %.5f (%.4fx), %,.0f updates/s, stopped: %s%n",
-        model.lossName(), oursTestLoss, oursTestLoss / optimum.testLoss, ours.updatesPerSecond(), ours.stopReason());
+    int oursNonZeros = optimum.nonZeros < 0 ? -1 : nonZeros(((LinearModel) keptModel).weights());
+    System.out.printf(Locale.ROOT, "ours: kept model's test %s %.5f (%.4fx), %,.0f updates/s, stopped: %s%s%n",
+        model.lossName(), oursTestLoss, oursTestLoss / optimum.testLoss, ours.updatesPerSecond(), ours.stopReason(),
+        oursNonZeros < 0 ? "" : String.format(Locale.ROOT, "; non-zero weights %,d against the solver's %,d",
+            oursNonZeros, optimum.nonZeros));
     Map<String, Peer> peers = model.loss == null
         ? Map.of("SGD peer: none (scikit-learn has no matrix factorization)",
             new Peer(List.of(), "scikit-learn has no matrix factorization, so there is no SGD peer"))
+        : model == Model.LOGISTIC_L1
+        ? Map.<String, Peer>of() // the Python peers train an L2 penalty
         : PythonPeers.run(data.train, data.test, seconds, model.peerOptions(data.classes));
-    return new Measured(model, data, optimum, atOurPenalty, ours, oursTestLoss, peers);
+    return new Measured(model, data, optimum, atOurPenalty, ours, oursTestLoss, oursNonZeros, peers);
   }
 
   /**
@@ -459,11 +494,20 @@ public final class ModelsBenchmark {
             + " square of 1.01 times ALS's RMSE); its optimum is biased ALS at the best lambda of the grid, its floor"
             + " the planted model's RMSE (the noise); it has no SGD peer: scikit-learn has no matrix factorization."
         : "";
+    StringBuilder sparsity = new StringBuilder();
+    for (Measured m : measured) {
+      if (m.model == Model.LOGISTIC_L1) {
+        sparsity.append(String.format(Locale.ROOT, " %s on %s (no SGD peer: the Python peers train an L2 penalty),"
+                + " trained at the solver's C = %s (l1 = %.3g): %,d non-zero weights against the solver's %,d, of %,d.",
+            m.model.title, m.data.name, m.optimum.c,
+            1 / (m.optimum.c * m.data.train.size()), m.oursNonZeros, m.optimum.nonZeros, m.data.features + 1));
+      }
+    }
     return String.format(Locale.ROOT, "Within 2%% of the optimum: %d of %d; within 1%% sooner than every SGD peer: %d"
         + " of %d. The SGD peers are scikit-learn's SGDClassifier on the model's loss at its defaults; on K classes it"
         + " is one-vs-rest (it has no softmax loss), scored by the log loss of its normalised one-vs-rest"
-        + " probabilities. xgboost's gblinear is coordinate descent, shown beside them but not part of the goal.%s%n",
-        within, measured.size(), faster, measured.size(), factorization);
+        + " probabilities. xgboost's gblinear is coordinate descent, shown beside them but not part of the goal.%s%s%n",
+        within, measured.size(), faster, measured.size(), factorization, sparsity);
   }
 
   /** What a row's loss columns hold when it is not the model's own loss: a factorization's RMSE. */

@@ -139,7 +139,7 @@ public final class TrainingDriver implements AutoCloseable {
       WorkerLauncher launcher,
       Consumer<String> progress) {
     TrainingSpec resolved = spec.forTrainingSet(train.rowCount(), () -> meanLabel(store, train));
-    if (Float.isNaN(spec.l2()) && spec.epsilon() > 0 && spec.objective().penalisesAllValues()) {
+    if (Float.isNaN(spec.l2()) && spec.l1() == 0 && spec.epsilon() > 0 && spec.objective().penalisesAllValues()) {
       // the path's first penalty is the model's on the shards; the driver sets the next ones there
       this.penalties = new PenaltyPath(train.rowCount());
       resolved = resolved.withL2(penalties.l2());
@@ -604,7 +604,9 @@ public final class TrainingDriver implements AutoCloseable {
       }
       throw e;
     }
-    IterateAverage.Scored offered = average.offer(IterateAverage.Scored.of(spec.objective(), weights, validation));
+    IterateAverage.Scored read = IterateAverage.Scored.of(spec.objective(), weights, validation);
+    // a mean of sparse reads is not sparse: an L1 model is offered as read
+    IterateAverage.Scored offered = spec.l1() > 0 ? read : average.offer(read);
     TrainedModel evaluated = offered.model();
     ModelMetrics metrics = offered.metrics();
     if (best == null || metrics.loss() < bestLoss) {

@@ -42,6 +42,9 @@ import java.util.function.DoubleSupplier;
  * @param wireValues how workers' pulls and pushes carry weights and gradients (float32 when null, the default)
  * @param objective what is learnt: a linear model of a loss (logistic regression when null, the default) or a
  *     matrix factorization
+ * @param l1 L1 penalty of a linear model, applied by the server at every push to every weight (its mean loss plus
+ *     {@code l1} times the absolute weights): a sparse model; 0 for none, the default. With it, a default {@code l2}
+ *     is 0, as in liblinear's L1-regularised solvers
  */
 public record TrainingSpec(
     int workers,
@@ -63,12 +66,29 @@ public record TrainingSpec(
     int maxWorkerFailures,
     boolean prefetch,
     WireValues wireValues,
-    Objective objective)
+    Objective objective,
+    float l1)
     implements Serializable {
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
     objective = objective == null ? LinearObjective.of(LinearLoss.LOGISTIC) : objective;
+    if (!(l1 >= 0 && l1 < Float.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("l1 must be finite and >= 0, got " + l1);
+    }
+    if (l1 > 0 && !objective.penalisesAllValues()) {
+      throw new IllegalArgumentException("an L1 penalty is for linear models, not " + objective);
+    }
+  }
+
+  /** A spec without an L1 penalty. */
+  public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
+      int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
+      int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
+      int maxWorkerFailures, boolean prefetch, WireValues wireValues, Objective objective) {
+    this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
+        timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, prefetch, wireValues, objective, 0f);
   }
 
   /** A logistic regression's spec whose workers send float32 values, the default. */
@@ -85,14 +105,14 @@ public record TrainingSpec(
   public TrainingSpec withWireValues(WireValues values) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1);
   }
 
   /** This spec with L2 penalty {@code penalty}. */
   public TrainingSpec withL2(float penalty) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, penalty, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1);
   }
 
   /**
@@ -100,16 +120,16 @@ public record TrainingSpec(
    * the penalty of scikit-learn's and liblinear's default C = 1 ({@code C} times the summed loss plus half the squared
    * weights is the mean loss plus {@code 1 / (2 C n)} times the squared weights), so a small data set is regularised
    * enough not to overfit over many passes and a large one barely; a factorization starts from {@code meanLabel}'s
-   * mean rating (asked only then).
+   * mean rating (asked only then). With an L1 penalty a default l2 is 0.
    */
   public TrainingSpec forTrainingSet(long rows, DoubleSupplier meanLabel) {
-    float resolvedL2 = Float.isNaN(l2) ? (float) (1.0 / Math.max(1, rows)) : l2;
+    float resolvedL2 = !Float.isNaN(l2) ? l2 : l1 > 0 ? 0f : (float) (1.0 / Math.max(1, rows));
     Objective resolved = objective instanceof FactorObjective factors && Float.isNaN(factors.mean())
         ? factors.withMean(meanLabel.getAsDouble())
         : objective;
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, resolvedL2,
         epsilon, window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved, l1);
   }
 
 

@@ -50,7 +50,8 @@ public record WorkerTask(
         .optimizer(spec.optimizer())
         .learningRate(spec.learningRate())
         .l2(spec.l2())
-        .l2AllRows(spec.objective().penalisesAllValues());
+        .l2AllRows(spec.objective().penalisesAllValues())
+        .l1(spec.l1());
   }
 
   /**

@@ -43,6 +43,20 @@ public final class Liblinear {
       case MULTINOMIAL -> throw new IllegalArgumentException(
           "liblinear has no multinomial logistic regression (its -s 0 is one-vs-rest): see ScikitLearn");
     };
+    return bestOf(solver, loss, train, test, cGrid);
+  }
+
+  /**
+   * The optimum of L1-regularised logistic regression ({@code -s 6}: {@code |w|_1} plus C times the summed loss, the
+   * bias regularised too), its model as sparse as the solver made it.
+   */
+  public static Optimum l1LogisticBestOf(List<SparseRow> train, List<SparseRow> test, double... cGrid)
+      throws IOException {
+    return bestOf("6", LinearLoss.LOGISTIC, train, test, cGrid);
+  }
+
+  private static Optimum bestOf(String solver, LinearLoss loss, List<SparseRow> train, List<SparseRow> test,
+      double... cGrid) throws IOException {
     SparseRow[] testRows = test.toArray(new SparseRow[0]);
     Path dir = Files.createTempDirectory("liblinear");
     try {

@@ -49,6 +49,11 @@ final class ServerModel {
    * when the penalty is the touched rows' only.
    */
   private final int[] penalisedAt;
+  /**
+   * With an L1 penalty ({@link ModelSpec#l1}): {@link #weights} holds each value's gradient sum, {@link #state} the sum
+   * of its squares, and what a read returns is {@link Optimizer#dualAveraged} of them at the pushes applied so far.
+   */
+  private final boolean dualAveraging;
   /** The L2 penalty now: the spec's, until a client sets another ({@link #setL2}); a restart goes back to the spec's. */
   private volatile float l2;
   private final int stripeShift;
@@ -73,7 +78,8 @@ final class ServerModel {
       }
     }
     this.state = spec.optimizer() == Optimizer.SGD ? null : new float[floats];
-    this.penalisedAt = spec.l2AllRows() ? new int[rowEnd - rowStart] : null;
+    this.dualAveraging = spec.l1() > 0;
+    this.penalisedAt = spec.l2AllRows() && !dualAveraging ? new int[rowEnd - rowStart] : null;
     this.l2 = spec.l2();
     int rows = Math.max(1, rowEnd - rowStart);
     int shift = 0;
@@ -94,7 +100,7 @@ final class ServerModel {
     try {
       settlePenalties(); // what rows missed so far, at the penalty and step sizes it was missed at
       l2 = penalty;
-      if (freshRates && state != null) {
+      if (freshRates && state != null && !dualAveraging) { // a dual average's sums are the model itself
         Arrays.fill(state, 0f);
       }
     } finally {
@@ -141,6 +147,19 @@ final class ServerModel {
   void pull(int[] keys, FrameOut out, boolean halves) {
     int cols = spec.cols();
     int n = keys[0];
+    if (dualAveraging) {
+      float[] rows = new float[n * cols];
+      long steps = slicesApplied.get();
+      for (int i = 1; i <= n; i++) {
+        dualAveraged((keys[i] - rowStart) * cols, rows, (i - 1) * cols, cols, steps);
+      }
+      if (halves) {
+        out.halves(rows, 0, rows.length);
+      } else {
+        out.floats(rows, 0, rows.length);
+      }
+      return;
+    }
     if (cols == 1) {
       if (halves) {
         out.gatherHalves(weights, keys, n, rowStart);
@@ -165,6 +184,12 @@ final class ServerModel {
   void pullRange(int from, int count, FrameOut out) {
     int cols = spec.cols();
     int first = (from - rowStart) * cols;
+    if (dualAveraging) {
+      float[] rows = new float[count * cols];
+      dualAveraged(first, rows, 0, rows.length, slicesApplied.get());
+      out.floats(rows, 0, rows.length);
+      return;
+    }
     if (penalisedAt == null) {
       out.floats(weights, first, count * cols);
       return;
@@ -253,6 +278,17 @@ final class ServerModel {
     float mu = spec.momentum();
     float[] w = weights;
     float[] s = state;
+    if (dualAveraging) {
+      // the sums alone: the values follow from them when read
+      for (int i = from; i < to; i++) {
+        for (int j = (keys[i] - rowStart) * cols, end = j + cols; j < end; j++, at += 4) {
+          float g = (float) GRADIENT.get(gradient, at);
+          w[j] += g;
+          s[j] += g * g;
+        }
+      }
+      return;
+    }
     if (penalisedAt != null) {
       // this push's penalty and every one the rows missed, first, as a proximal step; then the loss's gradient alone
       int now = (int) slicesApplied.get() + 1;
@@ -319,6 +355,16 @@ final class ServerModel {
         }
         penalisedAt[row] = now;
       }
+    }
+  }
+
+  /** Values {@code from..from+count} of a dual-averaging model after {@code steps} pushes, into {@code out} at {@code at}. */
+  private void dualAveraged(int from, float[] out, int at, int count, long steps) {
+    float lr = spec.learningRate();
+    float l1 = spec.l1();
+    float l2 = this.l2;
+    for (int k = 0; k < count; k++) {
+      out[at + k] = Optimizer.dualAveraged(weights[from + k], state[from + k], lr, l1, l2, steps);
     }
   }
 

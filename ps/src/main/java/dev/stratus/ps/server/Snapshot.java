@@ -15,7 +15,8 @@ import net.jpountz.lz4.LZ4Factory;
  * A shard's slice of a model as stored in the object store: one LZ4-compressed object holding the model's id on the
  * shard, the spec, the row range, the clock, the pushes applied, when it was taken, per-worker counts, the weights and
  * the optimizer state. {@link Snapshots} decides which object is a model's latest. Format 3 added the spec's
- * initScale; a format-2 snapshot still reads, as initScale 0 (the zeros its model started at). A restore replaces
+ * initScale, format 4 its L1 penalty; a format-2 snapshot still reads, as initScale 0 (the zeros its model started
+ * at), and a format-3 one as L1 0. A restore replaces
  * the model's initial values whole: the weights a snapshot holds are the model.
  *
  * @param id the model's id on its shard, which clients name it by: a restored model keeps it
@@ -34,8 +35,9 @@ record Snapshot(
     Map<Integer, Long> updatesByWorker,
     float[] weights,
     float[] state) {
-  private static final int MAGIC = 0x53505333; // "SPS3": format version 3
-  private static final int FORMAT_2 = 0x53505332; // "SPS2": its spec without initScale
+  private static final int MAGIC = 0x53505334; // "SPS4": format version 4
+  private static final int FORMAT_3 = 0x53505333; // "SPS3": its spec without L1
+  private static final int FORMAT_2 = 0x53505332; // "SPS2": its spec without initScale either
 
   byte[] encode() {
     FrameOut out = new FrameOut(Integer.MAX_VALUE);
@@ -61,8 +63,8 @@ record Snapshot(
       FrameIn header = new FrameIn();
       header.reset(bytes, 0, bytes.length);
       int magic = header.i32();
-      if (magic != MAGIC && magic != FORMAT_2) {
-        throw new IllegalArgumentException("not a parameter-server snapshot of format 2 or 3 (bad magic)");
+      if (magic != MAGIC && magic != FORMAT_3 && magic != FORMAT_2) {
+        throw new IllegalArgumentException("not a parameter-server snapshot of format 2, 3 or 4 (bad magic)");
       }
       int rawLength = header.i32();
       byte[] raw = LZ4Factory.fastestInstance().safeDecompressor().decompress(bytes, 8, bytes.length - 8, rawLength);
@@ -73,7 +75,9 @@ record Snapshot(
       }
       int id = in.i32();
       String name = in.str();
-      ModelSpec spec = magic == FORMAT_2 ? in.specWithoutInitScale() : in.spec();
+      ModelSpec spec = magic == FORMAT_2 ? in.specWithoutInitScale()
+          : magic == FORMAT_3 ? in.specWithoutL1()
+          : in.spec();
       int rowStart = in.i32();
       int rowEnd = in.i32();
       long clock = in.i64();

@@ -231,6 +231,11 @@ public final class FrameIn {
 
   /** A spec that {@link FrameOut#spec} wrote; one the constructor refuses is a bad request, not a broken frame. */
   public ModelSpec spec() throws MalformedFrameException {
+    return specWithoutL1().l1(f32());
+  }
+
+  /** A spec in the layout from before L1, {@link FrameOut#spec}'s without its last field: what snapshots of format 3 hold. */
+  public ModelSpec specWithoutL1() throws MalformedFrameException {
     return specWithoutInitScale().initScale(f32());
   }
 
@@ -250,7 +255,7 @@ public final class FrameIn {
       throw new IllegalArgumentException("unknown optimizer " + optimizer);
     }
     return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum, 0f,
-        (flags & Wire.SPEC_L2_ALL_ROWS) != 0);
+        (flags & Wire.SPEC_L2_ALL_ROWS) != 0, 0f);
   }
 
   /** The metrics that {@link FrameOut#metrics} wrote. */

@@ -31,9 +31,9 @@ public final class Wire {
    * pushes a shard's models hold and when the snapshot it restored was taken; version 4 adds pulls and pushes of
    * values as {@link Half}s, and pushes that name a recent pull's keys; version 5's spec in CREATE_MODEL ends with the
    * model's initScale; version 6's spec may ask for an L2 penalty on every row ({@link #SPEC_L2_ALL_ROWS}), and SET_L2 changes a model's
-   * penalty while it trains.
+   * penalty while it trains; version 7's spec ends with an L1 penalty.
    */
-  public static final int PROTOCOL_VERSION = 6;
+  public static final int PROTOCOL_VERSION = 7;
 
   // Requests. A connection starts with HELLO then PROOF (see Handshake).
   public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof

@@ -114,6 +114,39 @@ class RoundTripTest {
     }
   }
 
+  /**
+   * Under an L1 penalty a value is AdaGrad's dual average: zero while its mean gradient over the pushes stays within
+   * the penalty, the rows no push touched included, and so on every read (a worker's pull, the whole model).
+   */
+  @Test
+  void anL1PenaltyKeepsAValueAtZeroWhileItsMeanGradientIsWithinThePenalty() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {
+      ModelSpec spec = ModelSpec.vector(3).optimizer(Optimizer.ADAGRAD).learningRate(0.5f).l2AllRows(true).l1(0.3f);
+      PsModel model = ps.createModel("sparse", spec);
+      ps.push(model, new int[] {1, 6}, new float[] {-1f, -0.2f}).get();
+      float[] once = ps.pullAll(model).get();
+      assertEquals(0.5f * (1 - 0.3f), once[1], 1e-6f, "a mean gradient of 1 beyond 0.3: the step less the penalty's");
+      assertEquals(0f, once[6], "a mean gradient of 0.2 within 0.3");
+      untouched(ps, model);
+      assertEquals(0.5f * (1 - 2 * 0.3f), ps.pullAll(model).get()[1], 1e-6f,
+          "a push on its shard that left row 1 untouched: the penalty of two pushes against its gradient sum");
+      untouched(ps, model);
+      untouched(ps, model);
+      float[] later = ps.pullAll(model).get();
+      assertEquals(0f, later[1], "four pushes' penalty outweighs its gradient sum: zero again, untouched");
+      assertEquals(0f, later[6]);
+      assertArrayEquals(new float[] {later[1], later[6]}, ps.pull(model, new int[] {1, 6}).get(), "a pull agrees");
+      assertThrows(IllegalArgumentException.class, () -> ModelSpec.vector(3).l2AllRows(true).l1(0.1f),
+          "L1 needs AdaGrad");
+    }
+  }
+
+  /** A push to each of the two shards that touches neither row 1 nor row 6. */
+  private static void untouched(PsClient ps, PsModel model) throws Exception {
+    ps.push(model, new int[] {0}, new float[] {0}).get();
+    ps.push(model, new int[] {7}, new float[] {0}).get();
+  }
+
   @Test
   void freshRatesStartAdaGradsSumsAgain() throws Exception {
     try (Shards shards = Shards.start(2); PsClient ps = shards.client()) {

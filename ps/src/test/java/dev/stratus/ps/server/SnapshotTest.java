@@ -131,10 +131,10 @@ class SnapshotTest {
     System.arraycopy(compressed, 0, bytes, header.length, compressed.length);
 
     Snapshot old = Snapshot.decode(bytes, "of format 2");
-    assertEquals(new ModelSpec(3, 1, Optimizer.SGD, 0.5f, 0f, 0f, 0f, false), old.spec());
+    assertEquals(new ModelSpec(3, 1, Optimizer.SGD, 0.5f, 0f, 0f, 0f, false, 0f), old.spec());
     assertArrayEquals(new float[] {-1, 0, 1}, old.weights());
     String refused = assertThrows(PsException.class, () -> Snapshot.decode(new byte[8], "zeros")).getMessage();
-    assertTrue(refused.contains("format 2 or 3"), refused);
+    assertTrue(refused.contains("format 2, 3 or 4"), refused);
   }
 
   @Test

@@ -29,10 +29,22 @@ class SpecFrameTest {
   }
 
   @Test
+  void aSpecRoundTripsWithAnL1PenaltyAndOneWrittenBeforeL1ReadsAsNone() throws MalformedFrameException {
+    ModelSpec l1 = SPEC.l2AllRows(true).l1(1e-3f);
+    byte[] written = new FrameOut(Integer.MAX_VALUE).spec(l1).toByteArray();
+    FrameIn in = new FrameIn();
+    in.reset(written, 0, written.length);
+    assertEquals(l1, in.spec());
+    in.reset(written, 0, written.length - 4); // format 3's layout, without its last field
+    assertEquals(l1.l1(0f), in.specWithoutL1());
+    in.expectEnd();
+  }
+
+  @Test
   void aSpecWrittenBeforeInitScaleReadsAsZeros() throws MalformedFrameException {
     byte[] written = new FrameOut(Integer.MAX_VALUE).spec(SPEC).toByteArray();
     FrameIn in = new FrameIn();
-    in.reset(written, 0, written.length - 4); // the layout without its last field, initScale
+    in.reset(written, 0, written.length - 8); // the layout without its last two fields, initScale and l1
     assertEquals(SPEC.initScale(0f), in.specWithoutInitScale());
     in.expectEnd();
   }
