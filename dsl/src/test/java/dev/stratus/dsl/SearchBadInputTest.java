@@ -40,7 +40,7 @@ class SearchBadInputTest {
     String message = refusal(() -> GridSearch.of(base(p)).vary("learningRat", 0.1));
     assertTrue(message.startsWith("GridSearch: learningRat=0.1 is refused: unknown hyperparameter 'learningRat'"),
         message);
-    assertTrue(message.contains("epochs, l2, learningRate, maxPushesInFlight, minibatchSize, workers"), message);
+    assertTrue(message.contains("epochs, l1, l2, learningRate, maxPushesInFlight, minibatchSize, workers"), message);
     assertTrue(refusal(() -> RandomSearch.of(base(p)).range("momentum", 0, 1)).contains("'momentum'"));
   }
 
