@@ -182,7 +182,8 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
         List<PartitionInfo> partitions = sink.finish();
         badRecordsCounter.inc(result.badRecords());
         DatasetManifest template =
-            DatasetManifest.template(parser.featureCount(), parser.namedFeatures(), source, null);
+            DatasetManifest.template(parser.featureCount(), parser.namedFeatures(), source, null)
+                .withUsers(parser.users());
         out.output(new WriteSummary(target, template, partitions, result.badRecords(), sink.maxIndex()));
       } catch (RuntimeException e) {
         sink.abort();

@@ -58,7 +58,8 @@ public final class Predict extends PTransform<PCollection<Dataset>, PCollection<
         return; // an empty dataset: nothing to score
       }
       if (kept == null) {
-        kept = new KeptModel<>(LinearModel.class, "is a matrix factorization: score ratings with EvaluateRatings");
+        kept = new KeptModel<>(LinearModel.class,
+            "is a matrix factorization: predict ratings with PredictRatings, or score them with EvaluateRatings");
       }
       LinearModel model = kept.read(store, c.sideInput(trained).modelPath());
       PartitionCodec.Reader rows = DatasetReader.partition(store, task.input(), task.partition());

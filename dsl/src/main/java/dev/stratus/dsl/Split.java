@@ -156,9 +156,10 @@ public final class Split extends PTransform<PCollection<Dataset>, Split.Result> 
             (splitter.first(row) ? trainSink : testSink).add(row);
           }
         }
-        // both sides keep the input's feature space and scaling (its statistics object was copied to each)
+        // both sides keep the input's feature space, scaling (its statistics object was copied to each) and users
         DatasetManifest template = DatasetManifest.template(
-            input.featureCount(), input.manifest().namedFeatures(), input.location(), input.manifest().scaling());
+            input.featureCount(), input.manifest().namedFeatures(), input.location(), input.manifest().scaling())
+            .withUsers(input.manifest().users());
         context.output(TRAIN, new WriteSummary(trainTarget, template, trainSink.finish(), 0, trainSink.maxIndex()));
         context.output(TEST, new WriteSummary(testTarget, template, testSink.finish(), 0, testSink.maxIndex()));
       } catch (RuntimeException e) {

@@ -58,27 +58,34 @@ final class DataTesting {
    * its held-out rows as {@code validation} (what a monitor watches), the second half as {@code test}; returns those.
    */
   static List<SparseRow> writePlanted(String root, PlantedData data) {
-    return writeHalvingHeldOut(root, data.features, data.train, data.test);
+    return writeHalvingHeldOut(root, DatasetManifest.template(data.features, List.of(), "planted", null), data.train,
+        data.test);
   }
 
   /** Writes planted ratings as {@link #writePlanted} writes rows: users and items are the features. */
   static List<SparseRow> writePlantedRatings(String root, PlantedRatings data) {
-    return writeHalvingHeldOut(root, data.users + data.items, data.train, data.test);
+    DatasetManifest ratings =
+        DatasetManifest.template(data.users + data.items, List.of(), "planted ratings", null).withUsers(data.users);
+    return writeHalvingHeldOut(root, ratings, data.train, data.test);
   }
 
   /** Writes {@code train}, the first half of {@code heldOut} as validation and the second as test; returns the test. */
-  private static List<SparseRow> writeHalvingHeldOut(String root, int features, List<SparseRow> train,
+  private static List<SparseRow> writeHalvingHeldOut(String root, DatasetManifest template, List<SparseRow> train,
       List<SparseRow> heldOut) {
     int half = heldOut.size() / 2;
     List<SparseRow> test = heldOut.subList(half, heldOut.size());
-    writeSplit(root, features, train, heldOut.subList(0, half), test);
+    writeSplit(root, template, train, heldOut.subList(0, half), test);
     return test;
   }
 
   /** Writes {@code train}, {@code validation} and {@code test} rows of {@code features} features under {@code root}. */
   static void writeSplit(String root, int features, List<SparseRow> train, List<SparseRow> validation,
       List<SparseRow> test) {
-    DatasetManifest template = DatasetManifest.template(features, List.of(), "planted", null);
+    writeSplit(root, DatasetManifest.template(features, List.of(), "planted", null), train, validation, test);
+  }
+
+  private static void writeSplit(String root, DatasetManifest template, List<SparseRow> train,
+      List<SparseRow> validation, List<SparseRow> test) {
     store().ensureBucket("tests");
     DatasetWriter.write(store(), S3Path.parse(root + "/train"), train, template, 5_000);
     DatasetWriter.write(store(), S3Path.parse(root + "/validation"), validation, template, 5_000);

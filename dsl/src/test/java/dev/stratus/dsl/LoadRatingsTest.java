@@ -30,7 +30,8 @@ public class LoadRatingsTest {
     Path tabs = file("ratings/large-ids.tsv", "610\t193609\t5\n0\t0\t1\n");
     Path someBad = file("ratings/some-bad.csv", "0,1,5\n,2,3.0\n2,3,1\n");
     String location = "s3://tests/ratings/loaded";
-    p.apply("Ratings", LoadRatings.from(input.toString()).users(3).items(4).to(location));
+    p.apply("Ratings", LoadRatings.from(input.toString()).users(3).items(4).to(location))
+        .apply(Split.fraction(0.5).seed(3));
     p.apply("Tabs", LoadRatings.from(tabs.toString()).users(611).items(193_610).delimiter('\t')
         .to(location + "-tabs"));
     p.apply("SomeBad", LoadRatings.from(someBad.toString()).users(3).items(4).badRecords(BadRecords.SKIP)
@@ -41,6 +42,9 @@ public class LoadRatingsTest {
         sortedRows(location));
     Dataset loaded = dataset(location);
     assertEquals(3 + 4, loaded.featureCount());
+    assertEquals("the manifest says where the items start", Integer.valueOf(3), loaded.manifest().users());
+    assertEquals("and a split's", Integer.valueOf(3), dataset(location + "-train").manifest().users());
+    assertEquals(Integer.valueOf(3), dataset(location + "-test").manifest().users());
     assertEquals("ratings (3 users, 4 items) " + input, loaded.manifest().source());
     assertEquals(sorted(List.of(Ratings.row(610, 193_609, 5f, 611), Ratings.row(0, 0, 1f, 611))),
         sortedRows(location + "-tabs"));

@@ -5,7 +5,9 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import dev.stratus.jobs.train.TrainResult;
+import dev.stratus.kernels.data.Ratings;
 import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.generate.PlantedRatings;
 import dev.stratus.kernels.reference.ScikitLearn;
 import dev.stratus.kernels.sgd.FactorModel;
@@ -14,6 +16,7 @@ import dev.stratus.kernels.sgd.RegressionMetrics;
 import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.store.S3Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
@@ -54,14 +57,26 @@ public class MatrixFactorizationTest {
             .workers(2)
             .timeout(Duration.ofSeconds(90))
             .modelTo(ROOT + "/model.bin"));
-    PCollection<RegressionMetrics> evaluated =
-        p.apply("Test", ReadDataset.from(ROOT + "/test")).apply(EvaluateRatings.with(trained));
+    PCollection<Dataset> testSet = p.apply("Test", ReadDataset.from(ROOT + "/test"));
+    PCollection<RegressionMetrics> evaluated = testSet.apply(EvaluateRatings.with(trained));
+    PCollection<RatingPrediction> predicted = testSet.apply(PredictRatings.with(trained));
     ScikitLearn.AlsOptimum optimum = reference(data, test);
     double alsRmse = optimum.testRmse();
     int ratings = test.size();
     PAssert.thatSingleton(evaluated).satisfies(m -> {
       assertTrue("test RMSE " + m.rmse() + " against ALS's " + alsRmse, m.rmse() <= alsRmse * BAR);
       assertEquals(ratings, m.count());
+      return null;
+    });
+    // every test rating predicted once, under the ids the data gave it, as EvaluateRatings scores it
+    List<String> pairs = test.stream()
+        .map(r -> Ratings.user(r) + "," + Ratings.item(r, data.users) + "," + r.label()).sorted().toList();
+    PAssert.that(predicted).satisfies(all -> {
+      List<RatingPrediction> list = new ArrayList<>();
+      all.forEach(list::add);
+      assertEquals(pairs, list.stream().map(r -> r.user() + "," + r.item() + "," + r.rating()).sorted().toList());
+      double rmse = Math.sqrt(list.stream().mapToDouble(r -> r.error() * r.error()).sum() / list.size());
+      assertTrue("RMSE of the predictions " + rmse + " against ALS's " + alsRmse, rmse <= alsRmse * BAR);
       return null;
     });
     p.run().waitUntilFinish();

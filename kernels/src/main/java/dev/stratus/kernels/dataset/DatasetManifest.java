@@ -25,6 +25,8 @@ import java.util.List;
  * @param source what the rows came from: input files, or the dataset a transform read
  * @param partitions the partition objects, in order
  * @param scaling the scaling applied to the values, or null
+ * @param users for a dataset of ratings ({@code Ratings}), the number of users: features 0 to {@code users - 1} are
+ *     users, the ones after them items; null for any other dataset
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatasetManifest(
@@ -35,7 +37,8 @@ public record DatasetManifest(
     long badRecords,
     String source,
     List<PartitionInfo> partitions,
-    Scaling scaling)
+    Scaling scaling,
+    Integer users)
     implements Serializable {
   public static final String NAME = "manifest.json";
 
@@ -51,13 +54,20 @@ public record DatasetManifest(
 
   /** A manifest with no partitions yet: what a writer knows before it has written anything. */
   public static DatasetManifest template(long featureCount, List<String> namedFeatures, String source, Scaling scaling) {
-    return new DatasetManifest(PartitionCodec.FORMAT_VERSION, featureCount, namedFeatures, 0, 0, source, List.of(), scaling);
+    return new DatasetManifest(
+        PartitionCodec.FORMAT_VERSION, featureCount, namedFeatures, 0, 0, source, List.of(), scaling, null);
+  }
+
+  /** This manifest of a dataset of ratings among {@code users} users (null: not ratings). */
+  public DatasetManifest withUsers(Integer users) {
+    return new DatasetManifest(
+        formatVersion, featureCount, namedFeatures, rowCount, badRecords, source, partitions, scaling, users);
   }
 
   /** This manifest listing {@code written}; the row count follows from them. */
   public DatasetManifest withPartitions(List<PartitionInfo> written, long skipped, long features) {
     long rows = written.stream().mapToLong(PartitionInfo::rows).sum();
-    return new DatasetManifest(formatVersion, features, namedFeatures, rows, skipped, source, written, scaling);
+    return new DatasetManifest(formatVersion, features, namedFeatures, rows, skipped, source, written, scaling, users);
   }
 
   public byte[] toJson() {

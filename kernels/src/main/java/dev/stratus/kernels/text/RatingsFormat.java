@@ -135,6 +135,11 @@ public final class RatingsFormat implements TextFormat {
     public List<String> namedFeatures() {
       return List.of();
     }
+
+    @Override
+    public Integer users() {
+      return users;
+    }
   }
 
   /** Skips the UTF-8 byte-order mark that spreadsheet exports put first, so that it hides no user id. */

@@ -18,6 +18,11 @@ public interface RowParser {
   /** Names of the leading, unhashed features. */
   List<String> namedFeatures();
 
+  /** The number of users when the rows are ratings ({@code Ratings}), whose dataset records it; null otherwise. */
+  default Integer users() {
+    return null;
+  }
+
   /**
    * True when this parser must read the file's first line before any other: a header, or a line that may be one. A
    * problem with a header must be fatal, as no line after it can be read without it.
