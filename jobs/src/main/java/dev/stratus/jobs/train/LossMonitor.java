@@ -5,8 +5,13 @@ import java.util.List;
 
 /**
  * Watches the validation loss as training goes and decides when to stop: on convergence (less than {@code epsilon}
- * improvement of the best loss over the last {@code window} evaluations; never when {@code epsilon} is 0), on divergence (a non-finite loss, or a
- * loss that rose at each of the last {@code window} evaluations to well above the best), or on the time budget.
+ * improvement of the best loss over the last {@code window} evaluations, and over at least {@code minUpdates} updates;
+ * never when {@code epsilon} is 0), on divergence (a non-finite loss, or a loss that rose at each of the last
+ * {@code window} evaluations to well above the best), or on the time budget.
+ *
+ * <p>The updates bound is what keeps a starved training from passing for a converged one: evaluations are paced by the
+ * clock, so workers that a busy machine slows to a few updates a second would show a flat loss over any few
+ * evaluations. A training is judged over at least a pass over its data ({@code minUpdates} = rows / minibatch).
  */
 public final class LossMonitor {
   /** A rising loss counts as divergence only once it is this far above the best seen. */
@@ -14,14 +19,21 @@ public final class LossMonitor {
 
   private double epsilon;
   private final int window;
+  private final long minUpdates;
   private final double timeoutSeconds;
   private final List<CurvePoint> curve = new ArrayList<>();
   /** The points convergence and divergence are judged on: those after the first update (workers may start slowly). */
   private final List<CurvePoint> judged = new ArrayList<>();
 
   public LossMonitor(double epsilon, int window, double timeoutSeconds) {
+    this(epsilon, window, 0, timeoutSeconds);
+  }
+
+  /** A monitor that judges convergence over at least {@code minUpdates} updates as well as {@code window} evaluations. */
+  public LossMonitor(double epsilon, int window, long minUpdates, double timeoutSeconds) {
     this.epsilon = epsilon;
     this.window = window;
+    this.minUpdates = minUpdates;
     this.timeoutSeconds = timeoutSeconds;
   }
 
@@ -47,18 +59,35 @@ public final class LossMonitor {
       bestBefore = Math.min(bestBefore, judged.get(i).validationLoss());
     }
     boolean rising = true;
-    double bestRecent = Double.POSITIVE_INFINITY;
     for (int i = n - window; i < n; i++) {
-      double loss = judged.get(i).validationLoss();
-      bestRecent = Math.min(bestRecent, loss);
-      rising &= loss > judged.get(i - 1).validationLoss();
+      rising &= judged.get(i).validationLoss() > judged.get(i - 1).validationLoss();
     }
     if (rising && point.validationLoss() > DIVERGENCE_FACTOR * bestBefore) {
       return StopReason.DIVERGED;
     }
     // epsilon 0 asks for no convergence stop at all: a window worse than the best before it is noise, not a plateau
-    if (epsilon > 0 && bestBefore - bestRecent < epsilon) {
-      return StopReason.CONVERGED;
+    if (epsilon > 0) {
+      // the judged span: the last window evaluations, widened back until it holds minUpdates updates
+      int start = n - window;
+      while (start > 1 && point.updates() - judged.get(start - 1).updates() < minUpdates) {
+        start--;
+      }
+      if (point.updates() - judged.get(start - 1).updates() < minUpdates) {
+        return null; // not a pass over the data since the first evaluation judged
+      }
+      double before = Double.POSITIVE_INFINITY;
+      double recent = Double.POSITIVE_INFINITY;
+      for (int i = 0; i < n; i++) {
+        double loss = judged.get(i).validationLoss();
+        if (i < start) {
+          before = Math.min(before, loss);
+        } else {
+          recent = Math.min(recent, loss);
+        }
+      }
+      if (before - recent < epsilon) {
+        return StopReason.CONVERGED;
+      }
     }
     return null;
   }

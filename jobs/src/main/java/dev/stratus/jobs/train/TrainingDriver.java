@@ -282,7 +282,9 @@ public final class TrainingDriver implements AutoCloseable {
     } else {
       announcePenalty(); // the spec's, which the shards have
     }
-    LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), spec.timeoutSeconds());
+    // judged over at least a pass over the training rows, however few updates a busy machine allows a second
+    long passUpdates = (train.rowCount() + spec.minibatchSize() - 1) / spec.minibatchSize();
+    LossMonitor monitor = new LossMonitor(spec.epsilon(), spec.window(), passUpdates, spec.timeoutSeconds());
     EvaluationPace pace = new EvaluationPace(spec.evalIntervalMillis(), train.rowCount(), spec.minibatchSize());
     // The untrained (or restored) model starts the curve: what a diverging job is worse than.
     StopReason reason = judge(monitor, evaluate(pace));

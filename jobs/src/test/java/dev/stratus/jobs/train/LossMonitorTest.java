@@ -26,6 +26,35 @@ class LossMonitorTest {
     assertEquals(StopReason.CONVERGED, feed(monitor, new double[] {0.469, 0.468, 0.468}, 1_000));
   }
 
+  /**
+   * Workers a busy machine starves push a few updates between evaluations: the loss looks flat over any few of them,
+   * yet the training has not seen its data once. Convergence is judged over a pass over the data at least.
+   */
+  @Test
+  void aStarvedTrainingIsNotConvergedBeforeAPassOverItsData() {
+    LossMonitor monitor = new LossMonitor(0.01, 3, 1_000, 600);
+    StopReason reason = null;
+    long updates = 0;
+    double loss = 0.60;
+    int evaluations = 0;
+    while (reason == null && evaluations < 100) {
+      updates += 50; // a pass is 1,000 updates: 20 evaluations
+      loss -= 0.0012; // 0.024 over 20 evaluations, a pass: not converged
+      reason = monitor.observe(new CurvePoint(evaluations++, updates, loss, 0.5, Double.NaN));
+    }
+    assertNull(reason, "still improving by 0.024 a pass, though by less than 0.01 over any 3 evaluations");
+    for (int i = 0; i < 25 && reason == null; i++) {
+      updates += 50;
+      reason = monitor.observe(new CurvePoint(evaluations++, updates, loss, 0.5, Double.NaN));
+      if (reason != null) {
+        assertEquals(StopReason.CONVERGED, reason);
+        // after k flat evaluations the last pass improved by 0.0012 (20 - k): below 0.01 from k = 12
+        assertEquals(12, i + 1, "converged once the last pass improved by less than epsilon, not after 3 evaluations");
+      }
+    }
+    assertEquals(StopReason.CONVERGED, reason);
+  }
+
   @Test
   void epsilonZeroNeverStopsOnConvergenceButStillOnDivergenceAndTheTimeout() {
     LossMonitor monitor = new LossMonitor(0, 3, 600);
