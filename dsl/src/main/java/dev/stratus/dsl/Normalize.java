@@ -190,8 +190,7 @@ public final class Normalize extends PTransform<PCollection<Dataset>, PCollectio
         scaler = new FeatureScaler(DatasetReader.statistics(store, target, scaling.statistics()), scaling.method());
         scalerFor = key;
       }
-      DatasetManifest template = DatasetManifest.template(
-          input.featureCount(), input.manifest().namedFeatures(), input.location(), scaling);
+      DatasetManifest template = input.manifest().rewrittenFrom(input.location(), scaling);
       return new Rewrite(scaler::scale, template);
     }
   }

@@ -205,7 +205,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   }
 
   /**
-   * Stop when the best validation loss improves by less than this over {@code window} evaluations; 0 never stops so
+   * Stop when the best validation loss improves by less than this over {@code window} evaluations and at least a pass
+   * over the training rows (so that workers a busy machine slows down are not taken for converged); 0 never stops so
    * (only divergence, {@link #epochs} or the timeout end the training then).
    */
   public T epsilon(double minImprovement) {

@@ -156,10 +156,8 @@ public final class Split extends PTransform<PCollection<Dataset>, Split.Result> 
             (splitter.first(row) ? trainSink : testSink).add(row);
           }
         }
-        // both sides keep the input's feature space, scaling (its statistics object was copied to each) and users
-        DatasetManifest template = DatasetManifest.template(
-            input.featureCount(), input.manifest().namedFeatures(), input.location(), input.manifest().scaling())
-            .withUsers(input.manifest().users());
+        // both sides keep the input's layout and scaling (its statistics object was copied to each)
+        DatasetManifest template = input.manifest().rewrittenFrom(input.location(), input.manifest().scaling());
         context.output(TRAIN, new WriteSummary(trainTarget, template, trainSink.finish(), 0, trainSink.maxIndex()));
         context.output(TEST, new WriteSummary(testTarget, template, testSink.finish(), 0, testSink.maxIndex()));
       } catch (RuntimeException e) {

@@ -210,8 +210,9 @@ public final class PsBenchmark {
       try (CloudTopology cloud = CloudTopology.create();
           CloudTopology.Shards plain = cloud.startShards(1, SECRET, false, DelayProxy.Options.datacenter(), "1g");
           CloudTopology.Shards tls = cloud.startShards(1, SECRET, true, DelayProxy.Options.datacenter(), "1g")) {
-        measured = sideBySide(shardSystem("stratus ps", plain.addresses(), plain.shardProcesses()),
-            shardSystem("stratus ps tls", tls.addresses(), tls.shardProcesses()));
+        measured = sideBySide(
+            shardSystem("stratus ps", plain.addresses(), plain.shardProcesses(), WireValues.FLOAT32),
+            shardSystem("stratus ps tls", tls.addresses(), tls.shardProcesses(), WireValues.FLOAT32));
       }
     }
     List<Paired> pairs = measured.pairs();
@@ -243,8 +244,8 @@ public final class PsBenchmark {
     SideBySide measured;
     try (PsProcesses float32 = PsProcesses.start(1, ShardConfig.of(SECRET), "1g");
         PsProcesses float16 = PsProcesses.start(1, ShardConfig.of(SECRET), "1g")) {
-      measured = sideBySide(shardSystem("stratus ps float32", float32, WireValues.FLOAT32),
-          shardSystem("stratus ps float16", float16, WireValues.FLOAT16));
+      measured = sideBySide(shardSystem("stratus ps float32", float32),
+          shardSystem("stratus ps float16", float16.addresses(), float16, WireValues.FLOAT16));
     }
     List<Result> results = measured.results();
     List<Paired> pairs = measured.pairs();
@@ -283,20 +284,15 @@ public final class PsBenchmark {
     return new SideBySide(results, pairs);
   }
 
-  /** One of our shards as a system under test: a model on it, and a session per client thread. */
+  /** One of our shards as a system under test, dialled at its own addresses with float32 values. */
   private System shardSystem(String name, PsProcesses shard) {
-    return shardSystem(name, shard, WireValues.FLOAT32);
+    return shardSystem(name, shard.addresses(), shard, WireValues.FLOAT32);
   }
 
-  private System shardSystem(String name, PsProcesses shard, WireValues values) {
-    return shardSystem(name, shard.addresses(), shard, values);
-  }
-
-  /** {@code shard} reached at {@code dialled}: its own addresses, or a proxy's in front of it. */
-  private System shardSystem(String name, List<InetSocketAddress> dialled, PsProcesses shard) {
-    return shardSystem(name, dialled, shard, WireValues.FLOAT32);
-  }
-
+  /**
+   * One of our shards as a system under test: a model on it, and a session per client thread, dialling {@code dialled}
+   * (its own addresses, or a proxy's in front of it) and sending {@code values}.
+   */
   private System shardSystem(String name, List<InetSocketAddress> dialled, PsProcesses shard, WireValues values) {
     PsModel model;
     try (PsClient admin = PsClient.connect(dialled, shard.access(), 0)) {

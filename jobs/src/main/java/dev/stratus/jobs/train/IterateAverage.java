@@ -40,7 +40,7 @@ final class IterateAverage {
    */
   Scored offer(Scored read) {
     float[] weights = read.weights();
-    if (mean == null || mean.length != weights.length) {
+    if (mean == null) {
       restart(weights);
       return read;
     }

@@ -25,11 +25,6 @@ public final class LossMonitor {
   /** The points convergence and divergence are judged on: those after the first update (workers may start slowly). */
   private final List<CurvePoint> judged = new ArrayList<>();
 
-  public LossMonitor(double epsilon, int window, double timeoutSeconds) {
-    this(epsilon, window, 0, timeoutSeconds);
-  }
-
-  /** A monitor that judges convergence over at least {@code minUpdates} updates as well as {@code window} evaluations. */
   public LossMonitor(double epsilon, int window, long minUpdates, double timeoutSeconds) {
     this.epsilon = epsilon;
     this.window = window;
@@ -54,10 +49,7 @@ public final class LossMonitor {
     if (n <= window) {
       return null;
     }
-    double bestBefore = Double.POSITIVE_INFINITY;
-    for (int i = 0; i < n - window; i++) {
-      bestBefore = Math.min(bestBefore, judged.get(i).validationLoss());
-    }
+    double bestBefore = bestLoss(0, n - window);
     boolean rising = true;
     for (int i = n - window; i < n; i++) {
       rising &= judged.get(i).validationLoss() > judged.get(i - 1).validationLoss();
@@ -75,21 +67,20 @@ public final class LossMonitor {
       if (point.updates() - judged.get(start - 1).updates() < minUpdates) {
         return null; // not a pass over the data since the first evaluation judged
       }
-      double before = Double.POSITIVE_INFINITY;
-      double recent = Double.POSITIVE_INFINITY;
-      for (int i = 0; i < n; i++) {
-        double loss = judged.get(i).validationLoss();
-        if (i < start) {
-          before = Math.min(before, loss);
-        } else {
-          recent = Math.min(recent, loss);
-        }
-      }
-      if (before - recent < epsilon) {
+      if (bestLoss(0, start) - bestLoss(start, n) < epsilon) {
         return StopReason.CONVERGED;
       }
     }
     return null;
+  }
+
+  /** The best validation loss of the judged evaluations {@code [from, to)}. */
+  private double bestLoss(int from, int to) {
+    double best = Double.POSITIVE_INFINITY;
+    for (int i = from; i < to; i++) {
+      best = Math.min(best, judged.get(i).validationLoss());
+    }
+    return best;
   }
 
   /** Judges convergence by {@code minImprovement} from now on (0: never). */

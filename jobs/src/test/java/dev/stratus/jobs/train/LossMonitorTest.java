@@ -21,7 +21,7 @@ class LossMonitorTest {
 
   @Test
   void aLossThatStopsImprovingIsConvergence() {
-    LossMonitor monitor = new LossMonitor(0.01, 3, 600);
+    LossMonitor monitor = new LossMonitor(0.01, 3, 0, 600);
     assertNull(feed(monitor, BEFORE_RESTART, 0));
     assertEquals(StopReason.CONVERGED, feed(monitor, new double[] {0.469, 0.468, 0.468}, 1_000));
   }
@@ -57,22 +57,22 @@ class LossMonitorTest {
 
   @Test
   void epsilonZeroNeverStopsOnConvergenceButStillOnDivergenceAndTheTimeout() {
-    LossMonitor monitor = new LossMonitor(0, 3, 600);
+    LossMonitor monitor = new LossMonitor(0, 3, 0, 600);
     assertNull(feed(monitor, BEFORE_RESTART, 0));
     assertNull(feed(monitor, new double[] {0.47, 0.48, 0.49, 0.48, 0.48, 0.48}, 1_000),
         "a window no better than the best before it does not stop a training told never to stop so");
     assertEquals(StopReason.DIVERGED, feed(monitor, new double[] {0.6, 0.7, 0.9}, 2_000));
-    assertEquals(StopReason.TIMEOUT, new LossMonitor(0, 3, 1).observe(new CurvePoint(1, 10, 0.5, 0.5, Double.NaN)));
+    assertEquals(StopReason.TIMEOUT, new LossMonitor(0, 3, 0, 1).observe(new CurvePoint(1, 10, 0.5, 0.5, Double.NaN)));
   }
 
   @Test
   void afterAShardRestartTheLossIsJudgedOnlyAgainstItselfNotAgainstTheBestBefore() {
-    LossMonitor unaware = new LossMonitor(0.01, 3, 600);
+    LossMonitor unaware = new LossMonitor(0.01, 3, 0, 600);
     feed(unaware, BEFORE_RESTART, 0);
     assertEquals(StopReason.CONVERGED, feed(unaware, AFTER_RESTART, 1_000),
         "judged against the best before the restart, the climb back looks like a plateau");
 
-    LossMonitor monitor = new LossMonitor(0.01, 3, 600);
+    LossMonitor monitor = new LossMonitor(0.01, 3, 0, 600);
     feed(monitor, BEFORE_RESTART, 0);
     monitor.restartWindow();
     assertNull(feed(monitor, AFTER_RESTART, 1_000), "the loss fell by 0.035 over the window after the restart");

@@ -58,6 +58,14 @@ public record DatasetManifest(
         PartitionCodec.FORMAT_VERSION, featureCount, namedFeatures, 0, 0, source, List.of(), scaling, null);
   }
 
+  /**
+   * The template of a dataset rewritten from this one row by row, read from {@code source}: the same feature layout
+   * (feature space, named features, users), with {@code scaling}.
+   */
+  public DatasetManifest rewrittenFrom(String source, Scaling scaling) {
+    return template(featureCount, namedFeatures, source, scaling).withUsers(users);
+  }
+
   /** This manifest of a dataset of ratings among {@code users} users (null: not ratings). */
   public DatasetManifest withUsers(Integer users) {
     return new DatasetManifest(
