@@ -90,9 +90,12 @@ public final class LocalLambdaService implements AutoCloseable {
    * @param region the region the functions' ARNs and AWS_REGION name
    * @param bindAddress the address the API listens on (loopback by default). The environments' Runtime APIs stay on
    *     loopback whatever it is: environments are processes of this host, and nothing else may reach them.
+   * @param classData where process environments' class-data archives are kept from service to service (the first
+   *     environment of some code records one, later ones start from it, as Lambda SnapStart starts from a snapshot);
+   *     null for none, every environment loading its classes itself
    */
   public record Config(int port, int concurrencyLimit, EnvironmentMode environmentMode, Duration idleTimeout,
-      Duration initTimeout, List<String> jvmOptions, String region, InetAddress bindAddress) {
+      Duration initTimeout, List<String> jvmOptions, String region, InetAddress bindAddress, Path classData) {
 
     public Config {
       jvmOptions = List.copyOf(jvmOptions);
@@ -102,47 +105,62 @@ public final class LocalLambdaService implements AutoCloseable {
       }
     }
 
-    /** Fast-starting environment JVMs (serial GC, C1 only, class-data sharing), as Lambda tunes its own. */
+    /**
+     * Fast-starting environment JVMs (serial GC, C1 only, class-data sharing of the JDK's classes and of the code's,
+     * whose archives are kept in {@code stratus-lambda-class-data} under the temporary directory), as Lambda tunes
+     * its own.
+     */
     public static Config defaults() {
       return new Config(0, 64, EnvironmentMode.PROCESS, Duration.ofMinutes(5), Duration.ofSeconds(30),
           List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-XX:-UsePerfData"),
-          "us-east-1", InetAddress.getLoopbackAddress());
+          "us-east-1", InetAddress.getLoopbackAddress(),
+          Path.of(System.getProperty("java.io.tmpdir"), "stratus-lambda-class-data"));
     }
 
     public Config withPort(int newPort) {
       return new Config(newPort, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions,
-          region, bindAddress);
+          region, bindAddress, classData);
     }
 
     public Config withConcurrencyLimit(int limit) {
-      return new Config(port, limit, environmentMode, idleTimeout, initTimeout, jvmOptions, region, bindAddress);
+      return new Config(port, limit, environmentMode, idleTimeout, initTimeout, jvmOptions, region,
+          bindAddress, classData);
     }
 
     public Config withEnvironmentMode(EnvironmentMode mode) {
-      return new Config(port, concurrencyLimit, mode, idleTimeout, initTimeout, jvmOptions, region, bindAddress);
+      return new Config(port, concurrencyLimit, mode, idleTimeout, initTimeout, jvmOptions, region,
+          bindAddress, classData);
     }
 
     public Config withIdleTimeout(Duration timeout) {
-      return new Config(port, concurrencyLimit, environmentMode, timeout, initTimeout, jvmOptions, region, bindAddress);
+      return new Config(port, concurrencyLimit, environmentMode, timeout, initTimeout, jvmOptions, region,
+          bindAddress, classData);
     }
 
     public Config withInitTimeout(Duration timeout) {
-      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, timeout, jvmOptions, region, bindAddress);
+      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, timeout, jvmOptions, region,
+          bindAddress, classData);
     }
 
     public Config withJvmOptions(List<String> options) {
       return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, options,
-          region, bindAddress);
+          region, bindAddress, classData);
     }
 
     public Config withRegion(String newRegion) {
       return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions,
-          newRegion, bindAddress);
+          newRegion, bindAddress, classData);
     }
 
     /** Another address of this host than loopback, for clients on other hosts (or in other namespaces). */
     public Config withBindAddress(InetAddress address) {
-      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions, region, address);
+      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions, region,
+          address, classData);
+    }
+
+    public Config withClassData(Path directory) {
+      return new Config(port, concurrencyLimit, environmentMode, idleTimeout, initTimeout, jvmOptions, region,
+          bindAddress, directory);
     }
   }
 
@@ -173,7 +191,8 @@ public final class LocalLambdaService implements AutoCloseable {
     this.workDirectory = Files.createTempDirectory("stratus-lambda-");
     try {
       this.launcher = config.environmentMode() == EnvironmentMode.PROCESS
-          ? new ProcessLauncher(config.jvmOptions(), workDirectory, config.region())
+          ? new ProcessLauncher(config.jvmOptions(), workDirectory, config.region(),
+              config.classData() == null ? null : new ClassDataArchives(config.classData()))
           : null;
       this.server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 64);
     } catch (IOException | RuntimeException e) {

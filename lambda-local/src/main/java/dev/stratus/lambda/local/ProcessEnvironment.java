@@ -18,8 +18,12 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * An environment that is a JVM of its own running the real AWS runtime interface client, which pulls invocations
@@ -34,6 +38,8 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   /** Offered to a waiting {@code /next} when the environment goes away, so its handler thread ends. */
   private static final PendingCall GONE = new PendingCall(new byte[0], "");
   private static final SecureRandom TOKENS = new SecureRandom();
+  /** How long a stopped environment's class-data archive may take to be moved into place after its process ended. */
+  private static final Duration RECORDING_KEPT_WITHIN = Duration.ofSeconds(5);
   private static final Map<Integer, String> SIGNALS =
       Map.of(6, "aborted", 7, "bus error", 9, "killed", 11, "segmentation fault", 15, "terminated");
 
@@ -42,6 +48,10 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   private final String runtimePath;
   private final BlockingQueue<PendingCall> handoff = new LinkedBlockingQueue<>();
   private final ChildProcess process;
+  /** The class-data archive this environment records as it ends, or null. */
+  private final ClassDataArchives.Recording recording;
+  /** Done once the process has ended and its recording, if any, has been kept or dropped. */
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
   private volatile PendingCall current;
   private volatile boolean destroyed;
   /** The runtime reported an init error and is exiting: never reuse it. */
@@ -63,12 +73,15 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     runtimeApi.createContext("/", this::serve);
     runtimeApi.start();
     String runtimeApiAddress = "127.0.0.1:" + runtimeApi.getAddress().getPort() + "/" + tokenText;
+    ProcessLauncher.Started started;
     try {
-      process = launcher.start(deployment, id, runtimeApiAddress, log.file(), scratch);
+      started = launcher.start(deployment, id, runtimeApiAddress, log.file(), scratch);
     } catch (RuntimeException e) {
       runtimeApi.stop(0);
       throw e;
     }
+    process = started.process();
+    recording = started.recording();
     process.onExit().thenRun(this::exited);
   }
 
@@ -112,13 +125,28 @@ final class ProcessEnvironment extends ExecutionEnvironment {
       return;
     }
     destroyed = true;
-    process.kill();
+    if (recording != null) {
+      process.close(); // SIGTERM: the JVM writes its class-data archive before it exits
+      try {
+        ended.get(RECORDING_KEPT_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // kept or not, the environment is gone
+      }
+    } else {
+      process.kill();
+    }
     handoff.add(GONE);
     runtimeApi.stop(0);
   }
 
   /** The process ended: an invocation it held fails as Lambda's Runtime.ExitError. */
   private void exited() {
+    if (recording != null) {
+      recording.ended(process.exitCode());
+    }
+    ended.complete(null);
     PendingCall invocation = current;
     if (invocation != null && !invocation.outcome.isDone()) {
       invocation.outcome.complete(CallOutcome.platform("Runtime.ExitError", "RequestId: " + invocation.requestId

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.Map;
 final class ProcessLauncher {
   /** The share of the function's memory given to the heap; the rest is metaspace, threads and native memory. */
   private static final double HEAP_SHARE = 0.85;
+  /** How long an environment that records its class-data archive may take to write it once told to stop. */
+  private static final Duration RECORDING_GRACE = Duration.ofSeconds(20);
   /** Lambda's own PATH, for a driver that has none. */
   private static final String LAMBDA_PATH = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
 
@@ -29,9 +32,12 @@ final class ProcessLauncher {
   private final List<Path> runtimeClasspath;
   private final Path nativeLibrary;
   private final String region;
+  /** Class-data archives of the environments' code, or null: every environment loads its classes itself. */
+  private final ClassDataArchives archives;
 
-  ProcessLauncher(List<String> jvmOptions, Path workDirectory, String region) {
+  ProcessLauncher(List<String> jvmOptions, Path workDirectory, String region, ClassDataArchives archives) {
     this.jvmOptions = List.copyOf(jvmOptions);
+    this.archives = archives;
     this.runtimeClasspath = RuntimeInterfaceClient.classpath();
     this.nativeLibrary = RuntimeInterfaceClient.unpackNativeLibrary(workDirectory);
     this.region = region;
@@ -41,11 +47,14 @@ final class ProcessLauncher {
     return (int) (memoryMb * HEAP_SHARE);
   }
 
+  /** A started environment's process, and the class-data archive it records as it ends, if it records one. */
+  record Started(ChildProcess process, ClassDataArchives.Recording recording) {}
+
   /**
    * Starts the process; {@code scratch} is the environment's own directory: its /tmp, and its task root when the
    * code is a classpath.
    */
-  ChildProcess start(Deployment deployment, String environmentId, String runtimeApi, Path log, Path scratch) {
+  Started start(Deployment deployment, String environmentId, String runtimeApi, Path log, Path scratch) {
     Path tmp = scratch.resolve("tmp");
     List<Path> classpath = new ArrayList<>();
     Path taskRoot = scratch;
@@ -60,9 +69,16 @@ final class ProcessLauncher {
     options.addAll(functionJvmOptions(deployment));
     options.addAll(List.of("-Djava.io.tmpdir=" + tmp,
         "-D" + RuntimeInterfaceClient.JNI_PROPERTY + "=" + nativeLibrary));
+    ClassDataArchives.Recording recording = null;
+    if (archives != null) {
+      ClassDataArchives.Launch launch = archives.prepare(classpath, options);
+      classpath = launch.classpath();
+      options.addAll(launch.jvmOptions());
+      recording = launch.recording();
+    }
     try {
       Files.createDirectories(tmp);
-      return ChildJvm.mainClass(RuntimeInterfaceClient.MAIN_CLASS)
+      ChildProcess process = ChildJvm.mainClass(RuntimeInterfaceClient.MAIN_CLASS)
           .jvmOptions(options)
           .classPath(String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()))
           .arguments(deployment.handler())
@@ -74,8 +90,13 @@ final class ProcessLauncher {
           .environment("PATH", System.getenv().getOrDefault("PATH", LAMBDA_PATH))
           .environment(deployment.environment())
           .environment(reservedVariables(deployment, environmentId, runtimeApi, taskRoot))
+          .stopGrace(RECORDING_GRACE)
           .start();
+      return new Started(process, recording);
     } catch (IOException e) {
+      if (recording != null) {
+        recording.ended(-1);
+      }
       throw new UncheckedIOException("cannot start an environment for " + deployment.name(), e);
     }
   }

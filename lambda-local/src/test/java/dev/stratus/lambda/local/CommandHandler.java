@@ -57,8 +57,23 @@ public final class CommandHandler implements RequestStreamHandler {
     }
     String answer = "{\"pid\":" + ProcessHandle.current().pid() + ",\"echo\":\"" + argument + "\",\"memory\":\""
         + System.getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") + "\",\"remainingMillis\":"
-        + context.getRemainingTimeInMillis() + ",\"tieredStopAtLevel\":\"" + vmOption("TieredStopAtLevel") + "\"}";
+        + context.getRemainingTimeInMillis() + ",\"tieredStopAtLevel\":\"" + vmOption("TieredStopAtLevel")
+        + "\",\"mappedArchive\":\"" + mappedArchive() + "\",\"classPath\":\""
+        + System.getProperty("java.class.path") + "\"}";
     output.write(answer.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The class-data archive of the code's classes this JVM has mapped, as its memory map shows it (the JDK's own
+   * archive aside), or "".
+   */
+  private static String mappedArchive() throws IOException {
+    String jdk = System.getProperty("java.home");
+    return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .map(line -> line.substring(line.lastIndexOf(' ') + 1))
+        .filter(file -> file.endsWith(".jsa") && !file.startsWith(jdk))
+        .findFirst()
+        .orElse("");
   }
 
   private static String vmOption(String name) {

@@ -53,6 +53,14 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
     return new LambdaRunner(lambda);
   }
 
+  /**
+   * Stops the embedded local Lambda services this JVM started, and their worker environments, which otherwise stay
+   * warm until the JVM exits: for a long-lived driver that must leave no environment running, or must start cold.
+   */
+  public static void stopLocalServices() {
+    WorkerFunctionConnector.stopLocalServices();
+  }
+
   private static void checkRange(String option, int value, int min, int max, String meaning) {
     if (value < min || value > max) {
       throw new IllegalArgumentException("--" + option + "=" + value + " is out of range: " + min + ".."

@@ -106,6 +106,15 @@ public interface LambdaRunnerOptions extends StoreOptions {
 
   void setLocalEnvironmentMode(LocalEnvironmentMode mode);
 
+  @Description("Whether the local Lambda service's process environments start from a class-data archive of the"
+      + " worker's classes, recorded by the first environment of the same classes on this host (as Lambda SnapStart"
+      + " starts from a snapshot): a cold start then loads and verifies far fewer classes. false: each environment"
+      + " loads all its classes itself")
+  @Default.Boolean(true)
+  boolean getLocalClassData();
+
+  void setLocalClassData(boolean classData);
+
   @Description("Keep the run's stage plans and the committed attempts' intermediate data in the store after the run")
   @Default.Boolean(false)
   boolean getKeepIntermediateData();

@@ -26,8 +26,11 @@ import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
  * as Lambda's are).
  */
 final class WorkerFunctionConnector {
-  private static final Map<LocalEnvironmentMode, LocalLambdaService> LOCAL_SERVICES = new ConcurrentHashMap<>();
-  private static final Map<LocalEnvironmentMode, FunctionSpec> REGISTERED = new ConcurrentHashMap<>();
+  private static final Map<LocalService, LocalLambdaService> LOCAL_SERVICES = new ConcurrentHashMap<>();
+  private static final Map<LocalService, FunctionSpec> REGISTERED = new ConcurrentHashMap<>();
+
+  /** What tells one local service from another: how its environments run. */
+  private record LocalService(LocalEnvironmentMode mode, boolean classData) {}
 
   private WorkerFunctionConnector() {}
 
@@ -74,22 +77,24 @@ final class WorkerFunctionConnector {
   }
 
   private static synchronized LocalLambdaService local(LambdaRunnerOptions options) {
-    LocalEnvironmentMode mode = options.getLocalEnvironmentMode();
+    LocalService kind = new LocalService(options.getLocalEnvironmentMode(), options.getLocalClassData());
     LocalLambdaService service =
         LOCAL_SERVICES.computeIfAbsent(
-            mode,
-            m ->
-                LocalLambdaService.start(
-                    LocalLambdaService.Config.defaults()
-                        .withEnvironmentMode(LocalLambdaService.EnvironmentMode.valueOf(m.name()))
-                        .withRegion(options.getLambdaRegion())));
+            kind,
+            k -> {
+              LocalLambdaService.Config config =
+                  LocalLambdaService.Config.defaults()
+                      .withEnvironmentMode(LocalLambdaService.EnvironmentMode.valueOf(k.mode().name()))
+                      .withRegion(options.getLambdaRegion());
+              return LocalLambdaService.start(k.classData() ? config : config.withClassData(null));
+            });
     FunctionSpec spec =
         FunctionSpec.of(options.getFunctionName(), WorkerFunction.HANDLER, ClassPath.currentEntries())
             .withMemoryMb(options.getWorkerMemoryMb())
             .withTimeoutSeconds(options.getTaskTimeoutSeconds());
-    if (!spec.equals(REGISTERED.get(mode))) {
+    if (!spec.equals(REGISTERED.get(kind))) {
       service.registerFunction(spec);
-      REGISTERED.put(mode, spec);
+      REGISTERED.put(kind, spec);
     }
     return service;
   }

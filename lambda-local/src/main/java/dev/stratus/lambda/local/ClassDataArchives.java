@@ -1,0 +1,210 @@
+package dev.stratus.lambda.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Class-data sharing for process environments, what Lambda SnapStart's restored JVMs are to Lambda: the first
+ * environment of some code records the classes it loaded into an archive (HotSpot's dynamic AppCDS) as it ends, and
+ * later environments of the same code, in this service or another on this host, map that archive instead of loading,
+ * parsing and verifying those classes again. Archives outlive a service, in one directory of this host.
+ *
+ * <p>HotSpot archives classes from jars only, and refuses to record at all if one came from a directory. So the code's
+ * directories go on an environment's classpath as jars of their content, made once per service and named by that
+ * content, which also fixes the code an environment runs when the service first starts one, as a deployment package
+ * fixes it on Lambda. An archive holds for one JVM build, one set of options and the exact jars it was recorded with
+ * (paths, sizes, modification times): its name is a digest of all of them, and a JVM that finds it does not match
+ * runs without it.
+ */
+final class ClassDataArchives {
+  private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchives.class);
+  /** Archives kept in the directory, the most recently recorded; each is tens of megabytes. */
+  private static final int KEPT_ARCHIVES = 12;
+  /** Jars of directories kept, the most recently made. */
+  private static final int KEPT_JARS = 48;
+  /** Silences the JVM's notes on classes it can not archive (old class-file versions), one per class. */
+  private static final String QUIET = "-Xlog:cds*=off";
+
+  private final Path directory;
+  /** Each directory of code put on a classpath by this service, and the jar of its content that stands for it. */
+  private final Map<Path, Path> jarOfDirectory = new ConcurrentHashMap<>();
+  /** Archives an environment of this service is recording now: one recording per archive at a time. */
+  private final Set<String> recording = ConcurrentHashMap.newKeySet();
+
+  /** What an environment is started with: its classpath and the options that use or record its archive. */
+  record Launch(List<Path> classpath, List<String> jvmOptions, Recording recording) {}
+
+  /** An archive being recorded into {@code partial} by one environment, moved to {@code archive} once complete. */
+  record Recording(ClassDataArchives archives, String key, Path partial, Path archive) {
+    /** The recording environment's process ended with {@code exitCode}. */
+    void ended(int exitCode) {
+      archives.ended(this, exitCode);
+    }
+  }
+
+  ClassDataArchives(Path directory) {
+    this.directory = directory;
+  }
+
+  /**
+   * The launch of an environment with {@code classpath} and the JVM {@code options} it runs with: its archive if one
+   * was recorded, else a recording of one if no other environment of this service records it now, else neither.
+   */
+  Launch prepare(List<Path> classpath, List<String> options) {
+    try {
+      Files.createDirectories(directory);
+      List<Path> jars = new ArrayList<>();
+      for (Path entry : classpath) {
+        jars.add(Files.isDirectory(entry) ? jarOfDirectory.computeIfAbsent(entry, this::jarOf) : entry);
+      }
+      String key = key(jars, options);
+      Path archive = directory.resolve(key + ".jsa");
+      if (Files.isRegularFile(archive)) {
+        return new Launch(jars, List.of("-XX:SharedArchiveFile=" + archive, QUIET), null);
+      }
+      if (!recording.add(key)) {
+        return new Launch(jars, List.of(), null);
+      }
+      Path partial = Files.createTempFile(directory, key + "-", ".partial");
+      Files.delete(partial); // the JVM writes it anew when it ends
+      return new Launch(jars, List.of("-XX:ArchiveClassesAtExit=" + partial, QUIET),
+          new Recording(this, key, partial, archive));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the class-data archive in " + directory, e);
+    }
+  }
+
+  /**
+   * The recording environment ended with {@code exitCode}: its archive is complete if it ended of itself or on
+   * SIGTERM (143), the JVM having written the archive before exiting, and is dropped if it was killed.
+   */
+  private void ended(Recording recording, int exitCode) {
+    try {
+      if ((exitCode == 0 || exitCode == 143) && Files.size(recording.partial()) > 0) {
+        Files.move(recording.partial(), recording.archive(), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        LOG.info("recorded the class-data archive {} for the environments of its code", recording.archive());
+        keepNewest("*.jsa", KEPT_ARCHIVES);
+      }
+    } catch (IOException e) {
+      // no archive: the next environment of this code records one
+    } finally {
+      try {
+        Files.deleteIfExists(recording.partial());
+      } catch (IOException e) {
+        LOG.warn("cannot delete {}", recording.partial(), e);
+      }
+      this.recording.remove(recording.key());
+    }
+  }
+
+  /** A jar of the directory's files, named by their paths and bytes: made if no earlier service made it. */
+  private Path jarOf(Path dir) {
+    try {
+      List<Path> files;
+      try (Stream<Path> walk = Files.walk(dir)) {
+        files = walk.filter(Files::isRegularFile).sorted().toList();
+      }
+      MessageDigest digest = sha256();
+      for (Path file : files) {
+        digest.update(entryName(dir, file).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update((byte) 0);
+        digest.update(Files.readAllBytes(file));
+      }
+      Path jar = directory.resolve("code-" + HexFormat.of().formatHex(digest.digest(), 0, 16) + ".jar");
+      if (Files.isRegularFile(jar)) {
+        return jar;
+      }
+      Path partial = Files.createTempFile(directory, "code-", ".partial");
+      try (OutputStream out = Files.newOutputStream(partial); ZipOutputStream zip = new ZipOutputStream(out)) {
+        for (Path file : files) {
+          zip.putNextEntry(new ZipEntry(entryName(dir, file)));
+          try (InputStream in = Files.newInputStream(file)) {
+            in.transferTo(zip);
+          }
+          zip.closeEntry();
+        }
+      }
+      try {
+        Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileAlreadyExistsException e) {
+        Files.delete(partial); // another service made the same jar meanwhile
+      }
+      keepNewest("code-*.jar", KEPT_JARS);
+      return jar;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make a jar of " + dir + " in " + directory, e);
+    }
+  }
+
+  private static String entryName(Path dir, Path file) {
+    return dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+  }
+
+  /**
+   * The archive's name: a digest of the JVM, its options (but the heap's size and system properties, which an
+   * archive does not depend on) and each jar's path, size and modification time.
+   */
+  private static String key(List<Path> jars, List<String> options) throws IOException {
+    StringBuilder text = new StringBuilder(System.getProperty("java.home"))
+        .append('\n').append(System.getProperty("java.vm.version"));
+    for (String option : options) {
+      if (!option.startsWith("-Xmx") && !option.startsWith("-D")) {
+        text.append('\n').append(option);
+      }
+    }
+    for (Path jar : jars) {
+      text.append('\n').append(jar.toAbsolutePath()).append(' ').append(Files.size(jar))
+          .append(' ').append(Files.getLastModifiedTime(jar).toMillis());
+    }
+    byte[] digest = sha256().digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return "classes-" + HexFormat.of().formatHex(digest, 0, 16);
+  }
+
+  private void keepNewest(String glob, int count) throws IOException {
+    List<Path> found = new ArrayList<>();
+    try (var stream = Files.newDirectoryStream(directory, glob)) {
+      stream.forEach(found::add);
+    }
+    found.sort(Comparator.comparing(ClassDataArchives::modified).reversed());
+    for (Path old : found.subList(Math.min(count, found.size()), found.size())) {
+      Files.deleteIfExists(old);
+    }
+  }
+
+  private static long modified(Path path) {
+    try {
+      return Files.getLastModifiedTime(path).toMillis();
+    } catch (IOException e) {
+      return 0; // gone meanwhile: first to go
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
