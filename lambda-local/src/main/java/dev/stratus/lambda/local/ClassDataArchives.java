@@ -68,30 +68,36 @@ final class ClassDataArchives {
 
   /**
    * The launch of an environment with {@code classpath} and the JVM {@code options} it runs with: its archive if one
-   * was recorded, else a recording of one if no other environment of this service records it now, else neither.
+   * was recorded, else a recording of one if no other environment of this service records it now, else neither (as
+   * when the archives' directory can not be written: an environment then starts as it would without archives).
    */
   Launch prepare(List<Path> classpath, List<String> options) {
     try {
-      Files.createDirectories(directory);
-      List<Path> jars = new ArrayList<>();
-      for (Path entry : classpath) {
-        jars.add(Files.isDirectory(entry) ? jarOfDirectory.computeIfAbsent(entry, this::jarOf) : entry);
-      }
-      String key = key(jars, options);
-      Path archive = directory.resolve(key + ".jsa");
-      if (Files.isRegularFile(archive)) {
-        return new Launch(jars, List.of("-XX:SharedArchiveFile=" + archive, QUIET), null);
-      }
-      if (!recording.add(key)) {
-        return new Launch(jars, List.of(), null);
-      }
-      Path partial = Files.createTempFile(directory, key + "-", ".partial");
-      Files.delete(partial); // the JVM writes it anew when it ends
-      return new Launch(jars, List.of("-XX:ArchiveClassesAtExit=" + partial, QUIET),
-          new Recording(this, key, partial, archive));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot prepare the class-data archive in " + directory, e);
+      return prepareOrFail(classpath, options);
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("environments start without a class-data archive: cannot use {}", directory, e);
+      return new Launch(classpath, List.of(), null);
     }
+  }
+
+  private Launch prepareOrFail(List<Path> classpath, List<String> options) throws IOException {
+    Files.createDirectories(directory);
+    List<Path> jars = new ArrayList<>();
+    for (Path entry : classpath) {
+      jars.add(Files.isDirectory(entry) ? jarOfDirectory.computeIfAbsent(entry, this::jarOf) : entry);
+    }
+    String key = key(jars, options);
+    Path archive = directory.resolve(key + ".jsa");
+    if (Files.isRegularFile(archive)) {
+      return new Launch(jars, List.of("-XX:SharedArchiveFile=" + archive, QUIET), null);
+    }
+    if (!recording.add(key)) {
+      return new Launch(jars, List.of(), null);
+    }
+    Path partial = Files.createTempFile(directory, key + "-", ".partial");
+    Files.delete(partial); // the JVM writes it anew when it ends
+    return new Launch(jars, List.of("-XX:ArchiveClassesAtExit=" + partial, QUIET),
+        new Recording(this, key, partial, archive));
   }
 
   /**
@@ -174,8 +180,10 @@ final class ClassDataArchives {
       }
     }
     for (Path jar : jars) {
-      text.append('\n').append(jar.toAbsolutePath()).append(' ').append(Files.size(jar))
-          .append(' ').append(Files.getLastModifiedTime(jar).toMillis());
+      text.append('\n').append(jar.toAbsolutePath());
+      if (Files.isRegularFile(jar)) { // a classpath may name what does not exist; the JVM skips it
+        text.append(' ').append(Files.size(jar)).append(' ').append(Files.getLastModifiedTime(jar).toMillis());
+      }
     }
     byte[] digest = sha256().digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return "classes-" + HexFormat.of().formatHex(digest, 0, 16);

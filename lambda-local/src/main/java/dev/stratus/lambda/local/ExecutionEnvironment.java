@@ -41,8 +41,22 @@ abstract class ExecutionEnvironment {
 
   abstract boolean isAlive();
 
-  /** Kills the environment at once and releases what it holds; idempotent. */
+  /**
+   * Kills the environment at once and releases what it holds; idempotent. An environment recording a class-data
+   * archive is stopped instead, in the background, so that its JVM writes the archive: {@link #awaitEnd} waits for it.
+   */
   abstract void destroy();
+
+  /** Whether it records its code's class data: it is stopped at its first idle moment, for the next to use. */
+  boolean recordsClassData() {
+    return false;
+  }
+
+  /** Whether it is gone, and what it leaves behind (a class-data archive) has been kept or dropped. */
+  abstract boolean ended();
+
+  /** After {@link #destroy}: waits up to {@code timeout} for {@link #ended}. */
+  void awaitEnd(Duration timeout) {}
 
   /** The process the environment runs in, or -1 when it is a thread of this JVM. */
   abstract long pid();

@@ -133,6 +133,11 @@ final class InProcessEnvironment extends ExecutionEnvironment {
   }
 
   @Override
+  boolean ended() {
+    return !alive;
+  }
+
+  @Override
   long pid() {
     return -1;
   }

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -166,6 +167,11 @@ public final class LocalLambdaService implements AutoCloseable {
 
   /** How a synchronous invocation ended, with the log tail Lambda would return for {@code LogType=Tail}. */
   record InvokeResult(String requestId, CallOutcome outcome, byte[] logTail) {}
+
+  /** How long an environment recording class data stays idle before it is stopped to write its archive. */
+  private static final Duration RECORDER_IDLE = Duration.ofSeconds(1);
+  /** How long closing waits for an environment that stops rather than dies (one recording class data). */
+  private static final Duration ENVIRONMENT_END = Duration.ofSeconds(30);
 
   private final Config config;
   private final Path workDirectory;
@@ -411,7 +417,24 @@ public final class LocalLambdaService implements AutoCloseable {
         invocation.pickedUp.isDone() ? Duration.ofNanos(System.nanoTime() - invocation.pickedUpNanos()) : Duration.ZERO;
     function.countOutcome(cold, outcome, environment.initDuration(), duration);
     function.release(environment);
+    if (environment.recordsClassData()) {
+      stopWhenIdle(function, environment);
+    }
     return new InvokeResult(invocation.requestId, outcome, tail);
+  }
+
+  /**
+   * Stops an environment that records class data once it has stayed idle a moment, rather than when the service
+   * closes, so that the environments started after it map its archive.
+   */
+  private void stopWhenIdle(LambdaFunction function, ExecutionEnvironment recorder) {
+    try {
+      reaper.schedule(() -> function.destroyIdle(
+              idle -> idle == recorder && !idle.idleSince().isAfter(Instant.now().minus(RECORDER_IDLE))),
+          RECORDER_IDLE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // the service is closing, which stops it
+    }
   }
 
   private ExecutionEnvironment startEnvironment(Deployment deployment) {
@@ -433,7 +456,7 @@ public final class LocalLambdaService implements AutoCloseable {
   private void destroyIdleEnvironments() {
     Instant cutoff = Instant.now().minus(config.idleTimeout());
     functions.values().forEach(function -> function.destroyIdleSince(cutoff));
-    environments.removeIf(environment -> !environment.isAlive());
+    environments.removeIf(ExecutionEnvironment::ended);
   }
 
   private void checkOpen() {
@@ -463,6 +486,8 @@ public final class LocalLambdaService implements AutoCloseable {
     functions.values().forEach(LambdaFunction::destroyAll);
     functions.clear();
     environments.forEach(ExecutionEnvironment::destroy);
+    // an environment recording class data writes its archive as it stops: gone, with its archive, before close returns
+    environments.forEach(environment -> environment.awaitEnd(ENVIRONMENT_END));
     environments.clear();
     apiThreads.shutdownNow();
     runtimeThreads.shutdownNow();

@@ -38,8 +38,6 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   /** Offered to a waiting {@code /next} when the environment goes away, so its handler thread ends. */
   private static final PendingCall GONE = new PendingCall(new byte[0], "");
   private static final SecureRandom TOKENS = new SecureRandom();
-  /** How long a stopped environment's class-data archive may take to be moved into place after its process ended. */
-  private static final Duration RECORDING_KEPT_WITHIN = Duration.ofSeconds(5);
   private static final Map<Integer, String> SIGNALS =
       Map.of(6, "aborted", 7, "bus error", 9, "killed", 11, "segmentation fault", 15, "terminated");
 
@@ -51,7 +49,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   /** The class-data archive this environment records as it ends, or null. */
   private final ClassDataArchives.Recording recording;
   /** Done once the process has ended and its recording, if any, has been kept or dropped. */
-  private final CompletableFuture<Void> ended = new CompletableFuture<>();
+  private final CompletableFuture<Void> gone = new CompletableFuture<>();
   private volatile PendingCall current;
   private volatile boolean destroyed;
   /** The runtime reported an init error and is exiting: never reuse it. */
@@ -126,19 +124,45 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     }
     destroyed = true;
     if (recording != null) {
-      process.close(); // SIGTERM: the JVM writes its class-data archive before it exits
-      try {
-        ended.get(RECORDING_KEPT_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        // kept or not, the environment is gone
-      }
+      // SIGTERM: the JVM writes its class-data archive before it exits, which takes seconds; nobody waits on it here
+      Thread stopping = new Thread(this::stopAndRelease, "stop " + process);
+      stopping.setDaemon(true);
+      stopping.start();
     } else {
       process.kill();
+      release();
     }
+  }
+
+  private void stopAndRelease() {
+    process.close();
+    release();
+  }
+
+  private void release() {
     handoff.add(GONE);
     runtimeApi.stop(0);
+  }
+
+  @Override
+  boolean recordsClassData() {
+    return recording != null;
+  }
+
+  @Override
+  boolean ended() {
+    return gone.isDone();
+  }
+
+  @Override
+  void awaitEnd(Duration timeout) {
+    try {
+      gone.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // still running past its grace: closing it kills it, and the service's caller sees what is left
+    }
   }
 
   /** The process ended: an invocation it held fails as Lambda's Runtime.ExitError. */
@@ -146,7 +170,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
     if (recording != null) {
       recording.ended(process.exitCode());
     }
-    ended.complete(null);
+    gone.complete(null);
     PendingCall invocation = current;
     if (invocation != null && !invocation.outcome.isDone()) {
       invocation.outcome.complete(CallOutcome.platform("Runtime.ExitError", "RequestId: " + invocation.requestId
