@@ -47,11 +47,6 @@ abstract class ExecutionEnvironment {
    */
   abstract void destroy();
 
-  /** Whether it records its code's class data: it is stopped at its first idle moment, for the next to use. */
-  boolean recordsClassData() {
-    return false;
-  }
-
   /** Whether it is gone, and what it leaves behind (a class-data archive) has been kept or dropped. */
   abstract boolean ended();
 

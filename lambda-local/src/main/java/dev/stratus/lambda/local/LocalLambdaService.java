@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -168,8 +167,6 @@ public final class LocalLambdaService implements AutoCloseable {
   /** How a synchronous invocation ended, with the log tail Lambda would return for {@code LogType=Tail}. */
   record InvokeResult(String requestId, CallOutcome outcome, byte[] logTail) {}
 
-  /** How long an environment recording class data stays idle before it is stopped to write its archive. */
-  private static final Duration RECORDER_IDLE = Duration.ofSeconds(1);
   /** How long closing waits for an environment that stops rather than dies (one recording class data). */
   private static final Duration ENVIRONMENT_END = Duration.ofSeconds(30);
 
@@ -417,24 +414,7 @@ public final class LocalLambdaService implements AutoCloseable {
         invocation.pickedUp.isDone() ? Duration.ofNanos(System.nanoTime() - invocation.pickedUpNanos()) : Duration.ZERO;
     function.countOutcome(cold, outcome, environment.initDuration(), duration);
     function.release(environment);
-    if (environment.recordsClassData()) {
-      stopWhenIdle(function, environment);
-    }
     return new InvokeResult(invocation.requestId, outcome, tail);
-  }
-
-  /**
-   * Stops an environment that records class data once it has stayed idle a moment, rather than when the service
-   * closes, so that the environments started after it map its archive.
-   */
-  private void stopWhenIdle(LambdaFunction function, ExecutionEnvironment recorder) {
-    try {
-      reaper.schedule(() -> function.destroyIdle(
-              idle -> idle == recorder && !idle.idleSince().isAfter(Instant.now().minus(RECORDER_IDLE))),
-          RECORDER_IDLE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // the service is closing, which stops it
-    }
   }
 
   private ExecutionEnvironment startEnvironment(Deployment deployment) {

@@ -145,11 +145,6 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   }
 
   @Override
-  boolean recordsClassData() {
-    return recording != null;
-  }
-
-  @Override
   boolean ended() {
     return gone.isDone();
   }

@@ -50,29 +50,6 @@ class ClassDataArchivesTest {
   }
 
   @Test
-  void theRecorderStopsAtItsFirstIdleMomentAndTheServicesNextEnvironmentMapsItsArchive(@TempDir Path classData)
-      throws Exception {
-    LocalLambdaService.Config config = LocalLambdaService.Config.defaults().withClassData(classData);
-    try (LocalLambdaService service = LocalLambdaService.start(config);
-        LambdaClient client = service.clientBuilder().build()) {
-      service.registerFunction(TestFunctions.spec("echo"));
-      JsonNode recorder = json(invoke(client, "echo", "echo one"));
-      JsonNode warm = json(invoke(client, "echo", "echo two"));
-      assertEquals(recorder.get("pid"), warm.get("pid"), "a call right after it is served warm by the recorder");
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (files(classData, "*.jsa").isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-      List<Path> archives = files(classData, "*.jsa");
-      assertEquals(1, archives.size(), "the recorder, idle a moment, was stopped and wrote its archive");
-      JsonNode next = json(invoke(client, "echo", "echo three"));
-      assertTrue(next.get("pid").asLong() != recorder.get("pid").asLong(), "a new environment took the next call");
-      assertEquals(archives.get(0).toString(), next.get("mappedArchive").asText(), "and mapped the archive");
-    }
-    assertEquals(0, TestFunctions.descendants(), "environment processes left behind");
-  }
-
-  @Test
   void aRecordingWhoseEnvironmentDiesIsDroppedAndTheNextEnvironmentRecords(@TempDir Path classData)
       throws Exception {
     LocalLambdaService.Config config = LocalLambdaService.Config.defaults().withClassData(classData);
