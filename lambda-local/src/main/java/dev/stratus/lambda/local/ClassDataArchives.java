@@ -1,10 +1,11 @@
 package dev.stratus.lambda.local;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,16 +47,22 @@ final class ClassDataArchives {
   private static final String QUIET = "-Xlog:cds*=off";
 
   private final Path directory;
-  /** Each directory of code put on a classpath by this service, and the jar of its content that stands for it. */
-  private final Map<Path, Path> jarOfDirectory = new ConcurrentHashMap<>();
+  /**
+   * What this service made of each classpath and the options that matter to an archive, worked out at the first
+   * environment that has them: its directories' jars are made and its jars looked at once, not at every cold start.
+   */
+  private final Map<List<Object>, Code> codes = new ConcurrentHashMap<>();
   /** Archives an environment of this service is recording now: one recording per archive at a time. */
   private final Set<String> recording = ConcurrentHashMap.newKeySet();
 
   /** What an environment is started with: its classpath and the options that use or record its archive. */
   record Launch(List<Path> classpath, List<String> jvmOptions, Recording recording) {}
 
-  /** An archive being recorded into {@code partial} by one environment, moved to {@code archive} once complete. */
-  record Recording(ClassDataArchives archives, String key, Path partial, Path archive) {
+  /** A classpath as environments get it, with jars for its directories, and the name of its archive. */
+  private record Code(List<Path> jars, String key) {}
+
+  /** An archive being recorded into {@code partial} by one environment, moved into place once complete. */
+  record Recording(ClassDataArchives archives, String key, Path partial) {
     /** The recording environment's process ended with {@code exitCode}. */
     void ended(int exitCode) {
       archives.ended(this, exitCode);
@@ -81,23 +88,38 @@ final class ClassDataArchives {
   }
 
   private Launch prepareOrFail(List<Path> classpath, List<String> options) throws IOException {
-    Files.createDirectories(directory);
-    List<Path> jars = new ArrayList<>();
-    for (Path entry : classpath) {
-      jars.add(Files.isDirectory(entry) ? jarOfDirectory.computeIfAbsent(entry, this::jarOf) : entry);
-    }
-    String key = key(jars, options);
-    Path archive = directory.resolve(key + ".jsa");
+    List<String> archiveOptions = options.stream()
+        .filter(option -> !option.startsWith("-Xmx") && !option.startsWith("-D"))
+        .toList();
+    Code code = codes.computeIfAbsent(List.of(classpath, archiveOptions), ignored -> code(classpath, archiveOptions));
+    Path archive = archive(code.key());
     if (Files.isRegularFile(archive)) {
-      return new Launch(jars, List.of("-XX:SharedArchiveFile=" + archive, QUIET), null);
+      return new Launch(code.jars(), List.of("-XX:SharedArchiveFile=" + archive, QUIET), null);
     }
-    if (!recording.add(key)) {
-      return new Launch(jars, List.of(), null);
+    if (!recording.add(code.key())) {
+      return new Launch(code.jars(), List.of(), null);
     }
-    Path partial = Files.createTempFile(directory, key + "-", ".partial");
+    Path partial = Files.createTempFile(directory, code.key() + "-", ".partial");
     Files.delete(partial); // the JVM writes it anew when it ends
-    return new Launch(jars, List.of("-XX:ArchiveClassesAtExit=" + partial, QUIET),
-        new Recording(this, key, partial, archive));
+    return new Launch(code.jars(), List.of("-XX:ArchiveClassesAtExit=" + partial, QUIET),
+        new Recording(this, code.key(), partial));
+  }
+
+  private Code code(List<Path> classpath, List<String> archiveOptions) {
+    try {
+      Files.createDirectories(directory);
+      List<Path> jars = new ArrayList<>();
+      for (Path entry : classpath) {
+        jars.add(Files.isDirectory(entry) ? jarOf(entry) : entry);
+      }
+      return new Code(jars, key(jars, archiveOptions));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Path archive(String key) {
+    return directory.resolve(key + ".jsa");
   }
 
   /**
@@ -107,9 +129,9 @@ final class ClassDataArchives {
   private void ended(Recording recording, int exitCode) {
     try {
       if ((exitCode == 0 || exitCode == 143) && Files.size(recording.partial()) > 0) {
-        Files.move(recording.partial(), recording.archive(), StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
-        LOG.info("recorded the class-data archive {} for the environments of its code", recording.archive());
+        Path archive = archive(recording.key());
+        Files.move(recording.partial(), archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        LOG.info("recorded the class-data archive {} for the environments of its code", archive);
         keepNewest("*.jsa", KEPT_ARCHIVES);
       }
     } catch (IOException e) {
@@ -125,59 +147,50 @@ final class ClassDataArchives {
   }
 
   /** A jar of the directory's files, named by their paths and bytes: made if no earlier service made it. */
-  private Path jarOf(Path dir) {
-    try {
-      List<Path> files;
-      try (Stream<Path> walk = Files.walk(dir)) {
-        files = walk.filter(Files::isRegularFile).sorted().toList();
-      }
-      MessageDigest digest = sha256();
-      for (Path file : files) {
-        digest.update(entryName(dir, file).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        digest.update((byte) 0);
-        digest.update(Files.readAllBytes(file));
-      }
-      Path jar = directory.resolve("code-" + HexFormat.of().formatHex(digest.digest(), 0, 16) + ".jar");
-      if (Files.isRegularFile(jar)) {
-        return jar;
-      }
-      Path partial = Files.createTempFile(directory, "code-", ".partial");
-      try (OutputStream out = Files.newOutputStream(partial); ZipOutputStream zip = new ZipOutputStream(out)) {
-        for (Path file : files) {
-          zip.putNextEntry(new ZipEntry(entryName(dir, file)));
-          try (InputStream in = Files.newInputStream(file)) {
-            in.transferTo(zip);
-          }
-          zip.closeEntry();
-        }
-      }
-      try {
-        Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
-      } catch (FileAlreadyExistsException e) {
-        Files.delete(partial); // another service made the same jar meanwhile
-      }
-      keepNewest("code-*.jar", KEPT_JARS);
-      return jar;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot make a jar of " + dir + " in " + directory, e);
+  private Path jarOf(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
     }
+    MessageDigest digest = sha256();
+    for (Path file : files) {
+      digest.update(entryName(dir, file).getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0);
+      digest.update(Files.readAllBytes(file));
+    }
+    Path jar = directory.resolve("code-" + HexFormat.of().formatHex(digest.digest(), 0, 16) + ".jar");
+    if (Files.isRegularFile(jar)) {
+      return jar;
+    }
+    Path partial = Files.createTempFile(directory, "code-", ".partial");
+    try (OutputStream out = Files.newOutputStream(partial); ZipOutputStream zip = new ZipOutputStream(out)) {
+      for (Path file : files) {
+        zip.putNextEntry(new ZipEntry(entryName(dir, file)));
+        try (InputStream in = Files.newInputStream(file)) {
+          in.transferTo(zip);
+        }
+        zip.closeEntry();
+      }
+    }
+    // the same bytes as a jar another service may have made meanwhile, which this rename replaces
+    Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
+    keepNewest("code-*.jar", KEPT_JARS);
+    return jar;
   }
 
   private static String entryName(Path dir, Path file) {
-    return dir.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+    return dir.relativize(file).toString().replace(File.separatorChar, '/');
   }
 
   /**
-   * The archive's name: a digest of the JVM, its options (but the heap's size and system properties, which an
-   * archive does not depend on) and each jar's path, size and modification time.
+   * The archive's name: a digest of the JVM, its options that matter to an archive (all but the heap's size and system
+   * properties) and each jar's path, size and modification time.
    */
-  private static String key(List<Path> jars, List<String> options) throws IOException {
+  private static String key(List<Path> jars, List<String> archiveOptions) throws IOException {
     StringBuilder text = new StringBuilder(System.getProperty("java.home"))
         .append('\n').append(System.getProperty("java.vm.version"));
-    for (String option : options) {
-      if (!option.startsWith("-Xmx") && !option.startsWith("-D")) {
-        text.append('\n').append(option);
-      }
+    for (String option : archiveOptions) {
+      text.append('\n').append(option);
     }
     for (Path jar : jars) {
       text.append('\n').append(jar.toAbsolutePath());
@@ -185,7 +198,7 @@ final class ClassDataArchives {
         text.append(' ').append(Files.size(jar)).append(' ').append(Files.getLastModifiedTime(jar).toMillis());
       }
     }
-    byte[] digest = sha256().digest(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] digest = sha256().digest(text.toString().getBytes(StandardCharsets.UTF_8));
     return "classes-" + HexFormat.of().formatHex(digest, 0, 16);
   }
 
