@@ -7,6 +7,7 @@ import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.ModelMetrics;
 import dev.stratus.kernels.sgd.TrainedModel;
+import dev.stratus.kernels.solve.Lbfgs;
 import dev.stratus.ps.ConnectionLostException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
@@ -48,6 +49,11 @@ public final class TrainingDriver implements AutoCloseable {
   private static final double STATUS_LINE_SECONDS = 0.5;
   /** Tells apart the models of jobs started in the same nanosecond (jobs of a search share the shards). */
   private static final AtomicLong JOBS = new AtomicLong();
+  /**
+   * An {@link Solver#LBFGS} training has converged at a penalty once two steps in a row each gain less than this share
+   * of the objective: well below what tells models apart on a validation set, and above the float sums' noise.
+   */
+  private static final double QUASI_NEWTON_TOLERANCE = 1e-7;
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -103,6 +109,8 @@ public final class TrainingDriver implements AutoCloseable {
   private PenaltyPath penalties;
   /** The penalty the best model was trained at. */
   private float bestL2;
+  /** An {@link Solver#LBFGS} training's passes over the data through the shards; null for SGD. */
+  private volatile GradientRounds rounds;
 
   /** Something a shard's restart asks of the driver's loop. */
   private interface ShardEvent {
@@ -263,10 +271,17 @@ public final class TrainingDriver implements AutoCloseable {
     for (int w = 0; w < slots.length; w++) {
       slots[w] = new Slot(w);
     }
+    if (resume && spec.solver() == Solver.LBFGS) {
+      throw new CannotResumeException("cannot resume an LBFGS training: its shards hold no model to snapshot, only"
+          + " the round in progress; train again, which takes tens of passes over the data");
+    }
     if (resume) {
       takeOver(readResumePoint());
     }
     driver = PsClient.connect(shards.addresses(), shards.access(), 0);
+    if (spec.solver() == Solver.LBFGS) {
+      return solveByQuasiNewton(modelPath);
+    }
     // finds the model the shards restored when resuming
     model = driver.createModel(modelName, WorkerTask.modelSpec(spec, train.featureCount()));
     if (resume) {
@@ -328,16 +343,25 @@ public final class TrainingDriver implements AutoCloseable {
         writeResumePoint();
       }
     }
-    long updates = stopWorkers();
+    stopWorkers();
+    long updates = updatesSoFar();
     recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
+    return finish(modelPath, reason, updates, monitor);
+  }
+
+  /**
+   * Writes the best model seen to {@code modelPath} and reports: {@code updates} are pushes for SGD, passes over the
+   * data for L-BFGS.
+   */
+  private TrainResult finish(S3Path modelPath, StopReason reason, long updates, LossMonitor monitor) {
     TrainedModel kept = spec.objective().model(best);
     store.put(modelPath, kept.toBytes());
     double seconds = secondsSinceStart();
     if (statusLines) {
-      progress.accept(String.format("stopped: %s after %.1f s, %,d updates, %d worker generations; kept validation"
-          + " %s %.5f (l2 %.3g)", reason, seconds, updates, generations.size(), spec.objective().lossName(), bestLoss,
-          bestL2));
+      progress.accept(String.format("stopped: %s after %.1f s, %,d %s, %d worker generations; kept validation"
+          + " %s %.5f (l2 %.3g)", reason, seconds, updates, updatesName(), generations.size(),
+          spec.objective().lossName(), bestLoss, bestL2));
     }
     return new TrainResult(
         modelPath.toString(),
@@ -351,6 +375,122 @@ public final class TrainingDriver implements AutoCloseable {
         List.copyOf(generations),
         List.copyOf(shardRestarts),
         resumedAtUpdates);
+  }
+
+  /** What the console calls the count of updates: pushes for SGD, passes over the data for L-BFGS. */
+  private String updatesName() {
+    return spec.solver() == Solver.LBFGS ? "passes" : "updates";
+  }
+
+  /**
+   * The {@link Solver#LBFGS} training: the driver holds the solver's state and the point, the workers evaluate the
+   * objective there in {@link GradientRounds}, and every iterate the line search accepts is scored on the validation
+   * set. At the penalty path's each penalty the solver runs to convergence and the next starts from its optimum.
+   */
+  private TrainResult solveByQuasiNewton(S3Path modelPath) throws Exception {
+    int columns = spec.objective().columns();
+    int rows = (int) train.featureCount() + 1;
+    rounds = new GradientRounds(driver, modelName, GradientRounds.roundSpec(rows, columns), slots.length);
+    announcePenalty();
+    // only a non-finite loss and the time budget: the solver says when it has converged
+    LossMonitor monitor = new LossMonitor(0, Integer.MAX_VALUE, 0, spec.timeoutSeconds());
+    for (Slot slot : slots) {
+      launch(slot);
+    }
+    // the untrained model starts the curve, and is the model of a job stopped before its first step
+    float[] latest = new float[rows * columns];
+    CurvePoint start = score(latest, 0);
+    keepIfBest(latest, start.validationLoss());
+    double latestLoss = start.validationLoss();
+    StopReason reason = monitor.observe(start);
+    Lbfgs solver = new Lbfgs(new double[rows * columns], spec.l1(), QUASI_NEWTON_TOLERANCE);
+    while (reason == null) {
+      double[] point = solver.point();
+      GradientRounds.Sums sums = evaluateRound(point);
+      if (sums == null) {
+        reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
+        break;
+      }
+      if (sums.rows() != train.rowCount()) {
+        throw new TrainingFailedException("the workers hold " + sums.rows() + " rows of the training set's "
+            + train.rowCount() + ": its partitions changed while it trained", null);
+      }
+      double n = sums.rows();
+      float l2 = penalties == null ? spec.l2() : penalties.l2();
+      double[] gradient = new double[point.length];
+      double squares = 0;
+      for (int i = 0; i < point.length; i++) {
+        gradient[i] = sums.gradient()[i] / n + l2 * point[i];
+        squares += point[i] * point[i];
+      }
+      Lbfgs.Outcome outcome = solver.report(sums.loss() / n + l2 / 2 * squares, gradient);
+      if (outcome == Lbfgs.Outcome.REJECTED || outcome == Lbfgs.Outcome.STARTED) {
+        continue;
+      }
+      double[] iterate = solver.iterate();
+      float[] weights = new float[iterate.length];
+      for (int i = 0; i < iterate.length; i++) {
+        weights[i] = (float) iterate[i];
+      }
+      CurvePoint scored = score(weights, rounds.begun());
+      latest = weights;
+      latestLoss = scored.validationLoss();
+      reason = monitor.observe(scored);
+      if (reason == null) {
+        reason = observer.observe(scored);
+      }
+      if (outcome == Lbfgs.Outcome.CONVERGED) {
+        keepIfBest(weights, scored.validationLoss()); // the penalty's optimum, not the iterate the held-out rows liked
+      }
+      if (reason == null && outcome == Lbfgs.Outcome.CONVERGED) {
+        if (penalties != null && penalties.advance(bestLoss)) {
+          announcePenalty();
+          solver = new Lbfgs(iterate, spec.l1(), QUASI_NEWTON_TOLERANCE); // the next penalty's optimum is near
+        } else {
+          reason = StopReason.CONVERGED;
+        }
+      }
+    }
+    if (reason != StopReason.CONVERGED) {
+      keepIfBest(latest, latestLoss); // stopped short of a penalty's optimum: the latest iterate, if the best seen
+    }
+    stopWorkers();
+    rounds.end();
+    return finish(modelPath, reason, rounds.begun(), monitor);
+  }
+
+  /**
+   * The workers' sums at {@code point}, after as many rounds as it takes: a round a worker died in, or a shard
+   * restarted during, is begun again (before a dead worker's successor starts, so it joins the new one). Null when
+   * someone stopped the job or its time ran out.
+   */
+  private GradientRounds.Sums evaluateRound(double[] point) throws Exception {
+    rounds.begin(point);
+    long wait = TimeUnit.MICROSECONDS.toNanos(100);
+    while (true) {
+      Slot slot = ended.poll(wait, TimeUnit.NANOSECONDS);
+      if (recordShardEvents()) {
+        rounds.begin(point);
+      }
+      if (stopRequested != null || secondsSinceStart() >= spec.timeoutSeconds()) {
+        return null;
+      }
+      if (slot == WAKE_UP) {
+        continue;
+      }
+      if (slot != null) {
+        if (slot.running.outcome().isCompletedExceptionally() && !rounds.reported(slot.worker)) {
+          rounds.begin(point);
+        }
+        settle(slot);
+        continue;
+      }
+      GradientRounds.Sums sums = rounds.collect();
+      if (sums != null) {
+        return sums;
+      }
+      wait = Math.min(TimeUnit.MILLISECONDS.toNanos(10), wait * 2);
+    }
   }
 
   private ResumePoint readResumePoint() {
@@ -474,6 +614,12 @@ public final class TrainingDriver implements AutoCloseable {
     }
   }
 
+  /** The gradient rounds an {@link Solver#LBFGS} training has begun so far (from any thread); 0 for SGD. */
+  int roundsBegun() {
+    GradientRounds begun = rounds;
+    return begun == null ? 0 : begun.begun();
+  }
+
   /** Ends worker {@code w}'s running generation abruptly, as if its machine died; the job starts a successor. */
   public void killWorker(int w) {
     slots[w].running.kill().run();
@@ -567,11 +713,14 @@ public final class TrainingDriver implements AutoCloseable {
     return true;
   }
 
-  /** Worker w takes every {@code workers}-th partition; with more workers than partitions, they share them. */
+  /**
+   * Worker w takes every {@code workers}-th partition; with more workers than partitions, SGD workers share them.
+   */
   private int[] partitionsOf(int w) {
     int count = train.manifest().partitions().size();
     if (count <= w) {
-      return new int[] {w % count};
+      // an L-BFGS worker's rows count once in the sum: a worker beyond the partitions has none
+      return spec.solver() == Solver.LBFGS ? new int[0] : new int[] {w % count};
     }
     List<Integer> mine = new ArrayList<>();
     for (int p = w; p < count; p += slots.length) {
@@ -606,15 +755,21 @@ public final class TrainingDriver implements AutoCloseable {
       }
       throw e;
     }
+    return score(weights, updates);
+  }
+
+  /**
+   * Scores {@code weights} on the validation set (and the test curve's rows); an SGD training keeps them if the best so
+   * far, an L-BFGS training only its optimum at each penalty.
+   */
+  private CurvePoint score(float[] weights, long updates) {
     IterateAverage.Scored read = IterateAverage.Scored.of(spec.objective(), weights, validation);
-    // a mean of sparse reads is not sparse: an L1 model is offered as read
-    IterateAverage.Scored offered = spec.l1() > 0 ? read : average.offer(read);
+    // a mean of sparse reads is not sparse: an L1 model is offered as read; L-BFGS's iterates are no noisy plateau
+    IterateAverage.Scored offered = spec.l1() > 0 || rounds != null ? read : average.offer(read);
     TrainedModel evaluated = offered.model();
     ModelMetrics metrics = offered.metrics();
-    if (best == null || metrics.loss() < bestLoss) {
-      best = offered.weights();
-      bestLoss = metrics.loss();
-      bestL2 = penalties == null ? spec.l2() : penalties.l2();
+    if (rounds == null) {
+      keepIfBest(offered.weights(), metrics.loss());
     }
     double testLoss = testCurve == null ? Double.NaN : evaluated.meanLoss(testCurve);
     double auc = metrics instanceof ClassifierMetrics classifier ? classifier.auc() : Double.NaN;
@@ -623,13 +778,22 @@ public final class TrainingDriver implements AutoCloseable {
       lastStatusLine = point.seconds();
       progress.accept(
           String.format(
-              "%6.1f s  %,11d updates  validation %s %.5f  %s%s  (%d workers, %d generations ended)",
-              point.seconds(), point.updates(), spec.objective().lossName(), point.validationLoss(),
+              "%6.1f s  %,11d %s  validation %s %.5f  %s%s  (%d workers, %d generations ended)",
+              point.seconds(), point.updates(), updatesName(), spec.objective().lossName(), point.validationLoss(),
               metrics.headline(),
               testCurve == null ? "" : String.format("  test loss %.5f", testLoss), slots.length,
               generations.size()));
     }
     return point;
+  }
+
+  /** Keeps {@code weights} as the job's model if their validation loss is the best so far. */
+  private void keepIfBest(float[] weights, double validationLoss) {
+    if (best == null || validationLoss < bestLoss) {
+      best = weights;
+      bestLoss = validationLoss;
+      bestL2 = penalties == null ? spec.l2() : penalties.l2();
+    }
   }
 
   /** The mean label of the training set's first rows (as many as a validation set may have): a rating's scale. */
@@ -646,8 +810,8 @@ public final class TrainingDriver implements AutoCloseable {
     return SgdWorker.retryingLostConnections(() -> driver.status(model)).clock();
   }
 
-  /** Asks every worker to stop, waits for their last generations to return, and counts the updates. */
-  private long stopWorkers() throws Exception {
+  /** Asks every worker to stop and waits for their last generations to return. */
+  private void stopWorkers() throws Exception {
     stopping = true;
     SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
@@ -663,7 +827,6 @@ public final class TrainingDriver implements AutoCloseable {
         settle(slot);
       }
     }
-    return updatesSoFar();
   }
 
   private double secondsSinceStart() {
@@ -702,6 +865,9 @@ public final class TrainingDriver implements AutoCloseable {
     if (driver != null) {
       try {
         driver.deleteModel(modelName).get(10, TimeUnit.SECONDS);
+        if (rounds != null) {
+          rounds.deleteAll();
+        }
         if (resumable && shards.checkpoint() != null) {
           store.delete(resumePoint()); // its model's snapshots are gone with the model
         }

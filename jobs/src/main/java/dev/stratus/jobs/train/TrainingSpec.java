@@ -45,6 +45,8 @@ import java.util.function.DoubleSupplier;
  * @param l1 L1 penalty of a linear model, applied by the server at every push to every weight (its mean loss plus
  *     {@code l1} times the absolute weights): a sparse model; 0 for none, the default. With it, a default {@code l2}
  *     is 0, as in liblinear's L1-regularised solvers
+ * @param solver how the optimum is reached: asynchronous SGD (when null, the default) or L-BFGS on full-batch
+ *     gradients, for a linear model of a smooth loss
  */
 public record TrainingSpec(
     int workers,
@@ -67,11 +69,13 @@ public record TrainingSpec(
     boolean prefetch,
     WireValues wireValues,
     Objective objective,
-    float l1)
+    float l1,
+    Solver solver)
     implements Serializable {
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
+    solver = solver == null ? Solver.SGD : solver;
     objective = objective == null ? LinearObjective.of(LinearLoss.LOGISTIC) : objective;
     if (!(l1 >= 0 && l1 < Float.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException("l1 must be finite and >= 0, got " + l1);
@@ -79,6 +83,20 @@ public record TrainingSpec(
     if (l1 > 0 && !objective.penalisesAllValues()) {
       throw new IllegalArgumentException("an L1 penalty is for linear models, not " + objective);
     }
+    if (solver == Solver.LBFGS && !(objective instanceof LinearObjective linear && linear.loss().smooth())) {
+      throw new IllegalArgumentException("the LBFGS solver is for linear models of a smooth loss (logistic, squared"
+          + " hinge, multinomial), not " + objective + ": train it with SGD");
+    }
+  }
+
+  /** A spec trained by asynchronous SGD. */
+  public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
+      int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
+      int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
+      int maxWorkerFailures, boolean prefetch, WireValues wireValues, Objective objective, float l1) {
+    this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
+        timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, prefetch, wireValues, objective, l1, Solver.SGD);
   }
 
   /** A spec without an L1 penalty. */
@@ -105,14 +123,21 @@ public record TrainingSpec(
   public TrainingSpec withWireValues(WireValues values) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1, solver);
+  }
+
+  /** This spec solved by {@code how}. */
+  public TrainingSpec withSolver(Solver how) {
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
+        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, how);
   }
 
   /** This spec with L2 penalty {@code penalty}. */
   public TrainingSpec withL2(float penalty) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, penalty, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver);
   }
 
   /**
@@ -129,10 +154,8 @@ public record TrainingSpec(
         : objective;
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, resolvedL2,
         epsilon, window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved, l1);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved, l1, solver);
   }
-
-
 
   /** A spec whose workers prefetch, the default. */
   public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,

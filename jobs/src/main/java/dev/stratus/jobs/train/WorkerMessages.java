@@ -40,7 +40,7 @@ public final class WorkerMessages {
   })
   private interface ObjectiveKinds {}
   /** Raise when a field changes meaning; a worker from another build refuses the task instead of misreading it. */
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
 
   private WorkerMessages() {}
 

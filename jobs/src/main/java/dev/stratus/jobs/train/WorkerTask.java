@@ -1,8 +1,10 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator;
+import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
@@ -10,6 +12,7 @@ import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -66,6 +69,10 @@ public record WorkerTask(
     long deadline = started + lifetimeMillis * 1_000_000L;
     ObjectStore objects = ObjectStore.of(store);
     int features = (int) train.featureCount();
+    if (spec.solver() == Solver.LBFGS) {
+      return serveGradientRounds(objects, features, () -> System.nanoTime() >= deadline || stop.getAsBoolean(),
+          started);
+    }
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues());
         MinibatchIterator batches =
             MinibatchIterator.over(k -> DatasetReader.partitionRows(objects, train, k), partitions)
@@ -91,6 +98,28 @@ public record WorkerTask(
       }
       return new WorkerOutcome(
           dataEnded, worker.position(), worker.times(), worker.stallNanos(), (System.nanoTime() - started) / 1e9);
+    }
+  }
+
+  /**
+   * An {@link Solver#LBFGS} generation: reads its partitions into memory, then serves the driver's gradient rounds
+   * until {@code stop} or the driver's stop request.
+   */
+  private WorkerOutcome serveGradientRounds(ObjectStore objects, int features, BooleanSupplier stop, long started)
+      throws Exception {
+    List<SparseRow> mine = new ArrayList<>();
+    for (int partition : partitions) {
+      mine.addAll(List.of(DatasetReader.partitionRows(objects, train, partition)));
+    }
+    FullBatch rows = FullBatch.of(mine.toArray(new SparseRow[0]), features);
+    mine = null;
+    try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
+      GradientWorker worker = new GradientWorker(ps, modelName, workerId, spec.objective(), rows,
+          GradientRounds.roundSpec(features + 1, spec.objective().columns()));
+      worker.run(stop);
+      LOG.debug("worker {} generation {}: {} gradient rounds over {} rows", workerId, generation, worker.rounds(),
+          rows.rows());
+      return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
     }
   }
 

@@ -54,6 +54,13 @@ class WorkerMessagesTest {
   }
 
   @Test
+  void aWorkerTaskKeepsItsSolver() {
+    TrainingSpec quasiNewton = spec(true).withSolver(Solver.LBFGS);
+    assertEquals(Solver.LBFGS, WorkerMessages.task(WorkerMessages.task(task(quasiNewton))).spec().solver());
+    assertEquals(Solver.SGD, WorkerMessages.task(WorkerMessages.task(task(spec(true)))).spec().solver());
+  }
+
+  @Test
   void shardsCrossByNameForTheWorkerToResolve() {
     List<InetSocketAddress> named = List.of(InetSocketAddress.createUnresolved("shard0.example.com", 7070),
         InetSocketAddress.createUnresolved("2001:db8::7", 7071));

@@ -35,6 +35,14 @@ public enum LinearLoss {
     return this == LOGISTIC || this == MULTINOMIAL;
   }
 
+  /**
+   * Whether the loss has a gradient everywhere (all but the hinge, whose kink a quasi-Newton solver's line searches
+   * would stall on).
+   */
+  public boolean smooth() {
+    return this != HINGE;
+  }
+
   /** Whether the model tells K classes apart with a margin each, rather than two by the sign of one. */
   public boolean multiclass() {
     return this == MULTINOMIAL;

@@ -1,0 +1,162 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How the driver of an {@link Solver#LBFGS} training has its workers evaluate the objective at a point, through the
+ * parameter server: a <em>round</em>. For each round the driver creates two models on the shards, the point, which it
+ * writes, and the gradient, zeros, then names the round under one key of the key-value store. Each worker, which
+ * watches that key ({@link GradientWorker}), pulls the point's values for its rows' keys, pushes its rows' summed
+ * gradient into the gradient model, whose shards add what they are pushed, and records its rows' summed loss under a
+ * key of its own. Once every worker has, the driver reads the whole gradient and deletes the round.
+ *
+ * <p>Rounds are never repaired: one a worker died in, or a shard restarted during, is begun again under a new number,
+ * so a partial sum is never read and a successor never adds to its predecessor's.
+ */
+final class GradientRounds {
+  /** The smooth objective's pieces at a point, summed over every worker's rows. */
+  record Sums(double loss, long rows, float[] gradient) {}
+
+  private final PsClient ps;
+  private final String model;
+  private final ModelSpec spec;
+  private final int workers;
+  private volatile int round = -1;
+  private PsModel point;
+  private PsModel gradient;
+
+  GradientRounds(PsClient ps, String model, ModelSpec spec, int workers) {
+    this.ps = ps;
+    this.model = model;
+    this.spec = spec;
+    this.workers = workers;
+  }
+
+  /**
+   * The shards' model of a round's point or gradient over {@code rows} rows of {@code cols} values: zeros, to which a
+   * push of {@code -v} adds {@code v} (plain SGD at rate 1, no penalty).
+   */
+  static ModelSpec roundSpec(int rows, int cols) {
+    return ModelSpec.matrix(rows, cols).optimizer(Optimizer.SGD).learningRate(1).l2(0).initScale(0);
+  }
+
+  static String roundKey(String model) {
+    return model + "/round";
+  }
+
+  static String resultKey(String model, int round, int worker) {
+    return model + "/round/" + round + "/worker/" + worker;
+  }
+
+  static String pointModel(String model, int round) {
+    return model + "-point-" + round;
+  }
+
+  static String gradientModel(String model, int round) {
+    return model + "-gradient-" + round;
+  }
+
+  static byte[] encodeRound(int round) {
+    return ByteBuffer.allocate(4).putInt(round).array();
+  }
+
+  /** The round a key names, or -1 when there is none. */
+  static int decodeRound(byte[] value) {
+    return value == null || value.length != 4 ? -1 : ByteBuffer.wrap(value).getInt();
+  }
+
+  static byte[] encodeResult(double loss, long rows) {
+    return ByteBuffer.allocate(16).putDouble(loss).putLong(rows).array();
+  }
+
+  /** The rounds begun so far. */
+  int begun() {
+    return round + 1;
+  }
+
+  /**
+   * Begins the next round at {@code at} (exactly floats), leaving the one before it: its models are deleted, and a
+   * worker still in it finds out.
+   */
+  void begin(double[] at) throws Exception {
+    end();
+    round = round + 1;
+    point = ps.createModel(pointModel(model, round), spec);
+    gradient = ps.createModel(gradientModel(model, round), spec);
+    int cols = spec.cols();
+    int keysPerPush = Math.max(1, (1 << 16) / cols);
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int from = 0; from < spec.rows(); from += keysPerPush) {
+      int to = Math.min(spec.rows(), from + keysPerPush);
+      int[] keys = new int[to - from];
+      float[] negated = new float[keys.length * cols];
+      for (int k = 0; k < keys.length; k++) {
+        keys[k] = from + k;
+        for (int c = 0; c < cols; c++) {
+          negated[k * cols + c] = (float) -at[(from + k) * cols + c];
+        }
+      }
+      writes.add(ps.push(point, keys, negated));
+    }
+    CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+    ps.put(roundKey(model), encodeRound(round)).get(30, TimeUnit.SECONDS);
+  }
+
+  /** Whether {@code worker} has reported the round now running. */
+  boolean reported(int worker) throws Exception {
+    return ps.get(resultKey(model, round, worker)).get(30, TimeUnit.SECONDS) != null;
+  }
+
+  /** The round's sums once every worker has reported it; null while one has not. */
+  Sums collect() throws Exception {
+    List<String> keys = new ArrayList<>();
+    for (int w = 0; w < workers; w++) {
+      keys.add(resultKey(model, round, w));
+    }
+    List<byte[]> results = ps.multiGet(keys).get(30, TimeUnit.SECONDS);
+    double loss = 0;
+    long rows = 0;
+    for (byte[] result : results) {
+      if (result == null) {
+        return null;
+      }
+      ByteBuffer in = ByteBuffer.wrap(result);
+      loss += in.getDouble();
+      rows += in.getLong();
+    }
+    return new Sums(loss, rows, ps.pullAll(gradient).get(60, TimeUnit.SECONDS));
+  }
+
+  /** Deletes the round now running, its models and its workers' results; nothing before the first. */
+  void end() throws Exception {
+    if (round < 0 || point == null) {
+      return;
+    }
+    ps.deleteModel(point.name()).get(30, TimeUnit.SECONDS);
+    ps.deleteModel(gradient.name()).get(30, TimeUnit.SECONDS);
+    for (int w = 0; w < workers; w++) {
+      ps.delete(resultKey(model, round, w));
+    }
+    point = null;
+    gradient = null;
+  }
+
+  /**
+   * Deletes every round's models, for a job that closes: a worker that joined a round after the driver left it made
+   * them again.
+   */
+  void deleteAll() throws Exception {
+    for (int r = 0; r <= round; r++) {
+      ps.deleteModel(pointModel(model, r)).get(30, TimeUnit.SECONDS);
+      ps.deleteModel(gradientModel(model, r)).get(30, TimeUnit.SECONDS);
+    }
+  }
+}

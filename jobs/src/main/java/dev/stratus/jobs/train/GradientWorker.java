@@ -1,0 +1,116 @@
+package dev.stratus.jobs.train;
+
+import dev.stratus.kernels.sgd.Minibatch;
+import dev.stratus.kernels.sgd.Objective;
+import dev.stratus.kernels.solve.FullBatch;
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One worker of an {@link Solver#LBFGS} training: it holds its rows in memory and serves the driver's {@link
+ * GradientRounds}, each a pass over its rows at the round's point, until the driver asks every worker to stop or its
+ * generation's time is up. Between rounds it waits on the round's key, looking less often the longer it waits.
+ *
+ * <p>It holds no state the job needs: a successor serves the rounds after this one's; a round this one left half done
+ * when it died is begun again by the driver under a new number.
+ */
+final class GradientWorker {
+  private static final long FIRST_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+  private static final long LONGEST_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /** Chunks whose pulls go out ahead of the one being computed. */
+  private static final int PULLS_AHEAD = 2;
+
+  private final PsClient ps;
+  private final String model;
+  private final int worker;
+  private final Objective objective;
+  private final FullBatch rows;
+  private final ModelSpec roundSpec;
+  private int rounds;
+
+  GradientWorker(PsClient ps, String model, int worker, Objective objective, FullBatch rows, ModelSpec roundSpec) {
+    this.ps = ps;
+    this.model = model;
+    this.worker = worker;
+    this.objective = objective;
+    this.rows = rows;
+    this.roundSpec = roundSpec;
+  }
+
+  /** Serves rounds until the driver asks every worker to stop or {@code stop} says so, between rounds. */
+  void run(BooleanSupplier stop) throws Exception {
+    List<String> watched = List.of(GradientRounds.roundKey(model), WorkerCheckpoints.stopKey(model));
+    int served = -1;
+    long wait = FIRST_WAIT_NANOS;
+    while (!stop.getAsBoolean()) {
+      List<byte[]> values = ps.multiGet(watched).get(30, TimeUnit.SECONDS);
+      if (values.get(1) != null) {
+        return;
+      }
+      int round = GradientRounds.decodeRound(values.get(0));
+      if (round > served) {
+        served = round;
+        // a predecessor that handed over after serving it already counted this generation's rows there
+        if (ps.get(GradientRounds.resultKey(model, round, worker)).get(30, TimeUnit.SECONDS) == null) {
+          serve(round);
+        }
+        wait = FIRST_WAIT_NANOS;
+      } else {
+        TimeUnit.NANOSECONDS.sleep(wait);
+        wait = Math.min(LONGEST_WAIT_NANOS, wait * 2);
+      }
+    }
+  }
+
+  /** Rounds this worker computed. */
+  int rounds() {
+    return rounds;
+  }
+
+  /**
+   * One pass: pulls each chunk's keys of the point (a few ahead), pushes its summed gradient, records the summed loss
+   * once every push is in. A round the driver left meanwhile (its models deleted) is abandoned.
+   */
+  private void serve(int round) throws Exception {
+    PsModel point = ps.createModel(GradientRounds.pointModel(model, round), roundSpec);
+    PsModel gradient = ps.createModel(GradientRounds.gradientModel(model, round), roundSpec);
+    List<Minibatch> chunks = rows.chunks();
+    List<CompletableFuture<float[]>> pulls = new ArrayList<>();
+    List<CompletableFuture<Void>> pushes = new ArrayList<>();
+    double loss = 0;
+    try {
+      for (int c = 0; c < Math.min(PULLS_AHEAD, chunks.size()); c++) {
+        pulls.add(ps.pull(point, chunks.get(c).keys()));
+      }
+      for (int c = 0; c < chunks.size(); c++) {
+        if (c + PULLS_AHEAD < chunks.size()) {
+          pulls.add(ps.pull(point, chunks.get(c + PULLS_AHEAD).keys()));
+        }
+        Minibatch chunk = chunks.get(c);
+        float[] weights = pulls.get(c).get(60, TimeUnit.SECONDS);
+        pulls.set(c, null);
+        float[] sums = new float[weights.length];
+        loss += FullBatch.summedGradient(objective, chunk, weights, sums);
+        for (int i = 0; i < sums.length; i++) {
+          sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
+        }
+        pushes.add(ps.push(gradient, chunk.keys(), sums));
+      }
+      CompletableFuture.allOf(pushes.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      if (GradientRounds.decodeRound(ps.get(GradientRounds.roundKey(model)).get(30, TimeUnit.SECONDS)) != round) {
+        return; // the driver began the round again, or stopped: its models are gone
+      }
+      throw e;
+    }
+    ps.put(GradientRounds.resultKey(model, round, worker), GradientRounds.encodeResult(loss, rows.rows()))
+        .get(30, TimeUnit.SECONDS);
+    rounds++;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.stratus.kernels.solve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The solver on objectives whose optimum is known: a badly conditioned quadratic (in closed form, with and without an
+ * L1 penalty, whose optimum is soft thresholding), and logistic regression on a planted model against the model
+ * liblinear solves exactly at the same C, in the objective both minimise.
+ */
+class LbfgsTest {
+  private static final int N = 50;
+
+  /** {@code 1/2 sum a_i (x_i - c_i)^2}, the curvatures a_i from 1 to 1,000. */
+  private static double quadratic(double[] x, double[] gradient) {
+    double value = 0;
+    for (int i = 0; i < N; i++) {
+      double d = x[i] - target(i);
+      value += 0.5 * curvature(i) * d * d;
+      gradient[i] = curvature(i) * d;
+    }
+    return value;
+  }
+
+  private static double curvature(int i) {
+    return Math.pow(1000, i / (N - 1.0));
+  }
+
+  private static double target(int i) {
+    return Math.sin(i + 1) * 3;
+  }
+
+  private static double[] solve(double l1, BiFunction<double[], double[], Double> objective, int dimensions) {
+    Lbfgs solver = new Lbfgs(new double[dimensions], l1, 1e-10);
+    for (int evaluations = 0; !solver.converged(); evaluations++) {
+      assertTrue(evaluations < 500, "converges within 500 evaluations");
+      double[] gradient = new double[dimensions];
+      double value = objective.apply(solver.point(), gradient);
+      solver.report(value, gradient);
+    }
+    return solver.iterate();
+  }
+
+  @Test
+  void findsAQuadraticsMinimumHoweverBadlyConditioned() {
+    double[] x = solve(0, LbfgsTest::quadratic, N);
+    for (int i = 0; i < N; i++) {
+      assertEquals(target(i), x[i], 1e-3 * Math.max(1, Math.abs(target(i))), "x[" + i + "]");
+    }
+  }
+
+  @Test
+  void anL1PenaltyThresholdsToExactZeros() {
+    double l1 = 2;
+    double[] x = solve(l1, LbfgsTest::quadratic, N);
+    int zeros = 0;
+    for (int i = 0; i < N; i++) {
+      double c = target(i);
+      double expected = Math.signum(c) * Math.max(0, Math.abs(c) - l1 / curvature(i));
+      if (expected == 0) {
+        assertEquals(0.0, x[i], "x[" + i + "] is exactly zero where the penalty outweighs the pull");
+        zeros++;
+      } else {
+        assertEquals(expected, x[i], 1e-3 * Math.max(1, Math.abs(expected)), "x[" + i + "]");
+      }
+    }
+    assertTrue(zeros > 0, "the example has values the penalty zeroes");
+  }
+
+  @Test
+  void logisticRegressionReachesLiblinearsOptimumAtTheSameC() throws Exception {
+    PlantedData data = new PlantedData(300, 6_000, 1_000, 11);
+    SparseRow[] rows = data.train.toArray(new SparseRow[0]);
+    double c = 1;
+    double l2 = 1 / (c * rows.length);
+    Objective logistic = LinearObjective.of(LinearLoss.LOGISTIC);
+    FullBatch batch = FullBatch.of(rows, data.features);
+    int dimensions = data.features + 1;
+    BiFunction<double[], double[], Double> objective = (x, gradient) -> {
+      double loss = batch.addGradient(logistic, x, gradient);
+      double squares = 0;
+      for (int i = 0; i < dimensions; i++) {
+        gradient[i] = gradient[i] / rows.length + l2 * x[i];
+        squares += x[i] * x[i];
+      }
+      return loss / rows.length + l2 / 2 * squares;
+    };
+    double ours = objective.apply(solve(0, objective, dimensions), new double[dimensions]);
+    float[] exact = Liblinear.bestOf(data.train, data.test, c).model().weights();
+    double[] exactPoint = new double[dimensions];
+    for (int i = 0; i < dimensions; i++) {
+      exactPoint[i] = exact[i];
+    }
+    double optimum = objective.apply(exactPoint, new double[dimensions]);
+    assertTrue(ours <= optimum * (1 + 1e-4), "objective " + ours + " against liblinear's " + optimum);
+  }
+}
