@@ -4,6 +4,7 @@ import dev.stratus.jobs.train.ConsoleView;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.ProcessWorkers;
 import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.Solver;
 import dev.stratus.jobs.train.ThreadWorkers;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
@@ -87,6 +88,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   private int maxWorkerFailures = 3;
   private String modelTo;
   private boolean resumeFromSnapshots;
+  private Solver solver = Solver.SGD;
 
   SgdTraining(PCollection<Dataset> validationSet) {
     this.validationSet = validationSet;
@@ -294,6 +296,22 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
     return self();
   }
 
+  /**
+   * How the optimum is reached. {@link Solver#SGD} (the default): asynchronous SGD on the parameter server, for any
+   * model and data of any size. {@link Solver#LBFGS}, for a linear model of a smooth loss (not the hinge): each worker
+   * holds its partitions in memory and computes their loss and gradient at the point the driver sets on the shards,
+   * and the driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-7 of the
+   * objective: the exact optimum of the regularised objective in tens of passes, for data the workers' memory holds.
+   * With it, the options of SGD's steps and of its monitor ({@link #learningRate}, {@link #optimizer}, {@link
+   * #minibatchSize}, {@link #epsilon}, {@link #window}, {@link #epochs}) do nothing; the default penalty is still
+   * chosen on the validation set, each penalty solved in turn from the optimum of the one before.
+   */
+  public T solver(Solver how) {
+    TrainingSpec.checkSolver(Objects.requireNonNull(how, "solver"), objective());
+    solver = how;
+    return self();
+  }
+
   /** Where the model is written ({@code s3://bucket/key}); default: beside the training data under models/. */
   public T modelTo(String location) {
     S3Path.parse(location);
@@ -394,6 +412,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
     copy.maxWorkerFailures = maxWorkerFailures;
     copy.modelTo = modelTo;
     copy.resumeFromSnapshots = resumeFromSnapshots;
+    copy.solver = solver;
     return copy.self();
   }
 
@@ -419,7 +438,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
         prefetch,
         wireValues,
         objective(),
-        l1);
+        l1,
+        solver);
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

@@ -1,5 +1,6 @@
 package dev.stratus.dsl;
 
+import dev.stratus.jobs.train.GradientWorker;
 import dev.stratus.jobs.train.WorkerCheckpoints;
 import dev.stratus.jvm.ClassPath;
 import dev.stratus.kernels.data.SparseRow;
@@ -33,6 +34,7 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
     List<String> jvmOptions = new ArrayList<>(defaults.jvmOptions());
     // The line a fault-injection test waits for before it kills a worker's environment.
     jvmOptions.add("-Dorg.slf4j.simpleLogger.log." + WorkerCheckpoints.class.getName() + "=debug");
+    jvmOptions.add("-Dorg.slf4j.simpleLogger.log." + GradientWorker.class.getName() + "=debug");
     LocalLambdaService lambda =
         LocalLambdaService.start(defaults.withConcurrencyLimit(concurrencyLimit).withJvmOptions(jvmOptions));
     lambda.registerFunction(

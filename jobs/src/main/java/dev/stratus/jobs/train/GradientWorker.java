@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One worker of an {@link Solver#LBFGS} training: it holds its rows in memory and serves the driver's {@link
@@ -20,7 +22,8 @@ import java.util.function.BooleanSupplier;
  * <p>It holds no state the job needs: a successor serves the rounds after this one's; a round this one left half done
  * when it died is begun again by the driver under a new number.
  */
-final class GradientWorker {
+public final class GradientWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(GradientWorker.class);
   private static final long FIRST_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final long LONGEST_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   /** Chunks whose pulls go out ahead of the one being computed. */
@@ -29,15 +32,18 @@ final class GradientWorker {
   private final PsClient ps;
   private final String model;
   private final int worker;
+  private final int generation;
   private final Objective objective;
   private final FullBatch rows;
   private final ModelSpec roundSpec;
   private int rounds;
 
-  GradientWorker(PsClient ps, String model, int worker, Objective objective, FullBatch rows, ModelSpec roundSpec) {
+  GradientWorker(PsClient ps, String model, int worker, int generation, Objective objective, FullBatch rows,
+      ModelSpec roundSpec) {
     this.ps = ps;
     this.model = model;
     this.worker = worker;
+    this.generation = generation;
     this.objective = objective;
     this.rows = rows;
     this.roundSpec = roundSpec;
@@ -66,6 +72,14 @@ final class GradientWorker {
         wait = Math.min(LONGEST_WAIT_NANOS, wait * 2);
       }
     }
+  }
+
+  /**
+   * What a generation logs at DEBUG when it has served a round: fault-injection tests wait for it to kill a worker in
+   * the middle of a solve.
+   */
+  public static String servedLine(int worker, int generation) {
+    return "worker " + worker + " generation " + generation + " served a gradient round";
   }
 
   /** Rounds this worker computed. */
@@ -112,5 +126,6 @@ final class GradientWorker {
     ps.put(GradientRounds.resultKey(model, round, worker), GradientRounds.encodeResult(loss, rows.rows()))
         .get(30, TimeUnit.SECONDS);
     rounds++;
+    LOG.debug("{}: round {}", servedLine(worker, generation), round);
   }
 }

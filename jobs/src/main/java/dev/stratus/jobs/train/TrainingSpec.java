@@ -83,8 +83,13 @@ public record TrainingSpec(
     if (l1 > 0 && !objective.penalisesAllValues()) {
       throw new IllegalArgumentException("an L1 penalty is for linear models, not " + objective);
     }
+    checkSolver(solver, objective);
+  }
+
+  /** Refuses a solver that cannot train {@code objective}: L-BFGS is for linear models of a smooth loss. */
+  public static void checkSolver(Solver solver, Objective objective) {
     if (solver == Solver.LBFGS && !(objective instanceof LinearObjective linear && linear.loss().smooth())) {
-      throw new IllegalArgumentException("the LBFGS solver is for linear models of a smooth loss (logistic, squared"
+      throw new IllegalArgumentException("solver LBFGS is for linear models of a smooth loss (logistic, squared"
           + " hinge, multinomial), not " + objective + ": train it with SGD");
     }
   }

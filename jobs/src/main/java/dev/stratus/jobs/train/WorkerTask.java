@@ -114,7 +114,7 @@ public record WorkerTask(
     FullBatch rows = FullBatch.of(mine.toArray(new SparseRow[0]), features);
     mine = null;
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
-      GradientWorker worker = new GradientWorker(ps, modelName, workerId, spec.objective(), rows,
+      GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation, spec.objective(), rows,
           GradientRounds.roundSpec(features + 1, spec.objective().columns()));
       worker.run(stop);
       LOG.debug("worker {} generation {}: {} gradient rounds over {} rows", workerId, generation, worker.rounds(),

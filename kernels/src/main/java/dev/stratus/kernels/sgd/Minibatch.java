@@ -136,7 +136,7 @@ public final class Minibatch {
       labels = new float[rowCount];
       rowStart = new int[rowCount + 1];
     }
-    if (slots.length < nnz) {
+    if (slots.length < nnz || sortScratch.length < nnz) {
       int grown = Math.max(nnz, slots.length * 2);
       slots = new int[grown];
       values = new float[grown];
@@ -144,6 +144,22 @@ public final class Minibatch {
       radixScratch = new long[grown];
       keys = new int[grown + 1];
     }
+  }
+
+  /**
+   * Gives back what only laying out a batch needs (the sort's buffers, room beyond this batch), for a batch held for
+   * many passes rather than refilled: its entries then take 8 bytes each and its keys 4.
+   */
+  public Minibatch compact() {
+    int entries = rowStart[rows];
+    sortScratch = new long[0];
+    radixScratch = new long[0];
+    slots = Arrays.copyOf(slots, entries);
+    values = Arrays.copyOf(values, entries);
+    keys = Arrays.copyOf(keys, keyCount);
+    labels = Arrays.copyOf(labels, rows);
+    rowStart = Arrays.copyOf(rowStart, rows + 1);
+    return this;
   }
 
   public int rows() {

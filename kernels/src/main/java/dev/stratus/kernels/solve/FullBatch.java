@@ -27,7 +27,7 @@ public final class FullBatch {
   public static FullBatch of(SparseRow[] rows, int biasKey) {
     List<Minibatch> chunks = new ArrayList<>();
     for (int from = 0; from < rows.length; from += CHUNK_ROWS) {
-      chunks.add(new Minibatch().fill(rows, from, Math.min(rows.length, from + CHUNK_ROWS), biasKey));
+      chunks.add(new Minibatch().fill(rows, from, Math.min(rows.length, from + CHUNK_ROWS), biasKey).compact());
     }
     return new FullBatch(List.copyOf(chunks), rows.length);
   }
