@@ -29,6 +29,12 @@ final class InvocationWorkers implements WorkerLauncher {
                 new WorkerFailedException("Abandoned", "the driver gave up on this invocation")));
   }
 
+  /** The worker function's memory, each environment's. */
+  @Override
+  public long memoryPerWorker(int count) {
+    return (long) workers.memoryMb() << 20;
+  }
+
   /** Nothing to end: a Lambda invocation cannot be cancelled; every worker returns once the job's stop is set. */
   @Override
   public void close() {}

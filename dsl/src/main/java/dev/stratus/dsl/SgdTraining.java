@@ -88,7 +88,9 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   private int maxWorkerFailures = 3;
   private String modelTo;
   private boolean resumeFromSnapshots;
-  private Solver solver = Solver.SGD;
+  private Solver solver = Solver.AUTO;
+  /** Whether an option of SGD's steps was set, which makes {@link Solver#AUTO} SGD. */
+  private boolean sgdStepsSet;
 
   SgdTraining(PCollection<Dataset> validationSet) {
     this.validationSet = validationSet;
@@ -165,16 +167,19 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
       throw new IllegalArgumentException("optimizer must be one of SGD, ADAGRAD, MOMENTUM, got null");
     }
     optimizer = o;
+    sgdStepsSet = true;
     return self();
   }
 
   public T learningRate(float rate) {
     learningRate = (float) Checks.inRange("learningRate", rate, 1e-9, 100, false);
+    sgdStepsSet = true;
     return self();
   }
 
   public T minibatchSize(int rows) {
     minibatchSize = Checks.inRange("minibatchSize", rows, 1, 100_000);
+    sgdStepsSet = true;
     return self();
   }
 
@@ -239,11 +244,13 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   /** Passes over the training data; 0 (the default) trains until epsilon or the timeout stops it. */
   public T epochs(int passes) {
     epochs = Checks.inRange("epochs", passes, 0, 100_000);
+    sgdStepsSet = true;
     return self();
   }
 
   public T maxPushesInFlight(int pushes) {
     maxPushesInFlight = Checks.inRange("maxPushesInFlight", pushes, 1, 1024);
+    sgdStepsSet = true;
     return self();
   }
 
@@ -267,6 +274,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    */
   public T prefetch(boolean ahead) {
     prefetch = ahead;
+    sgdStepsSet = true;
     return self();
   }
 
@@ -278,6 +286,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    */
   public T wireValues(WireValues values) {
     wireValues = Objects.requireNonNull(values, "wireValues");
+    sgdStepsSet = true;
     return self();
   }
 
@@ -297,14 +306,18 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   }
 
   /**
-   * How the optimum is reached. {@link Solver#SGD} (the default): asynchronous SGD on the parameter server, for any
-   * model and data of any size. {@link Solver#LBFGS}, for a linear model of a smooth loss (not the hinge): each worker
-   * holds its partitions in memory and computes their loss and gradient at the point the driver sets on the shards,
-   * and the driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-7 of the
+   * How the optimum is reached. {@link Solver#SGD}: asynchronous SGD on the parameter server, for any model and data
+   * of any size. {@link Solver#LBFGS}, for a linear model of a smooth loss (not the hinge): each worker holds its
+   * partitions in memory and computes their loss and gradient at the point the driver sets on the shards, and the
+   * driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-7 of the
    * objective: the exact optimum of the regularised objective in tens of passes, for data the workers' memory holds.
    * With it, the options of SGD's steps and of its monitor ({@link #learningRate}, {@link #optimizer}, {@link
-   * #minibatchSize}, {@link #epsilon}, {@link #window}, {@link #epochs}) do nothing; the default penalty is still
-   * chosen on the validation set, each penalty solved in turn from the optimum of the one before.
+   * #minibatchSize}, {@link #epochs}, {@link #maxPushesInFlight}, {@link #prefetch}, {@link #wireValues}, {@link
+   * #epsilon}, {@link #window}, {@link #evalInterval}) do nothing; the default penalty is still chosen on the
+   * validation set, each penalty solved in turn from the optimum of the one before. {@link Solver#AUTO} (the
+   * default): L-BFGS where it applies and the training set, held by the workers, takes at most half their memory
+   * (about 12 bytes held per byte stored), SGD otherwise, or as soon as an option of SGD's steps above (from
+   * {@link #learningRate} to {@link #wireValues}) is set, which asks for SGD.
    */
   public T solver(Solver how) {
     TrainingSpec.checkSolver(Objects.requireNonNull(how, "solver"), objective());
@@ -413,6 +426,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
     copy.modelTo = modelTo;
     copy.resumeFromSnapshots = resumeFromSnapshots;
     copy.solver = solver;
+    copy.sgdStepsSet = sgdStepsSet;
     return copy.self();
   }
 
@@ -439,7 +453,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
         wireValues,
         objective(),
         l1,
-        solver);
+        solver == Solver.AUTO && sgdStepsSet ? Solver.SGD : solver);
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

@@ -120,6 +120,14 @@ public final class LambdaTraining {
         UnaryOperator.identity());
   }
 
+  /** The training {@code model} makes of the validation split on the DirectRunner, named {@code name}. */
+  public static TrainResult trainDirect(BenchmarkData data, String name,
+      Function<PCollection<Dataset>, ? extends SgdTraining<?>> model) {
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(
+        "--dataDir=" + BenchmarkData.home().resolve("data").resolve("store"), "--bucket=bench").create();
+    return train(options, name, data, model);
+  }
+
   /**
    * Runs the training named {@code name} (its model at {@code s3://bench/models/NAME}) with {@code options} and brings
    * its result back through the store.

@@ -52,6 +52,12 @@ public final class ProcessWorkers implements WorkerLauncher {
     return new Running(outcome, process::kill);
   }
 
+  /** Each process's heap. */
+  @Override
+  public long memoryPerWorker(int workers) {
+    return (long) memoryMb << 20;
+  }
+
   @Override
   public void close() {
     running.forEach(ChildProcess::kill);

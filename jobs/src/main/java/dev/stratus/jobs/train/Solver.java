@@ -1,5 +1,8 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
+
 /** How a training reaches its optimum. */
 public enum Solver {
   /**
@@ -13,5 +16,26 @@ public enum Solver {
    * gradients, and the driver takes the quasi-Newton step with a line search. The exact optimum of the regularised
    * objective in tens of passes, for data the workers' memory holds.
    */
-  LBFGS
+  LBFGS,
+  /**
+   * {@link #LBFGS} where it applies and the training set fits the workers' memory, {@link #SGD} otherwise: chosen by
+   * the driver when the training starts ({@link #choose}).
+   */
+  AUTO;
+
+  /**
+   * Stored bytes a worker's rows take in its memory at most, decoded and laid out, for each byte of their partitions:
+   * about 20 bytes an entry against 2 to 6 stored (LZ4 over gap-coded indices), and room for the decoding.
+   */
+  static final int MEMORY_PER_STORED_BYTE = 12;
+
+  /**
+   * {@link #AUTO}'s choice: {@link #LBFGS} for a linear model of a smooth loss whose partitions, {@code
+   * storedBytesPerWorker} of them a worker, take at most half of {@code memoryPerWorker} once held; else {@link #SGD},
+   * whose workers stream their partitions.
+   */
+  static Solver choose(Objective objective, long storedBytesPerWorker, long memoryPerWorker) {
+    boolean convex = objective instanceof LinearObjective linear && linear.loss().smooth();
+    return convex && storedBytesPerWorker * MEMORY_PER_STORED_BYTE <= memoryPerWorker / 2 ? LBFGS : SGD;
+  }
 }

@@ -42,6 +42,12 @@ public final class ThreadWorkers implements WorkerLauncher {
         });
   }
 
+  /** What {@code memoryMb} says, as far as this JVM's heap, which every thread shares, holds it. */
+  @Override
+  public long memoryPerWorker(int workers) {
+    return Math.min((long) memoryMb << 20, Runtime.getRuntime().maxMemory() / Math.max(1, workers));
+  }
+
   @Override
   public void close() {
     threads.shutdownNow();

@@ -11,6 +11,12 @@ public interface WorkerLauncher extends AutoCloseable {
   /** Starts one generation; its outcome completes when it returns, or exceptionally when it died or failed. */
   Running launch(WorkerTask task) throws Exception;
 
+  /**
+   * Bytes each of {@code workers} generations running at once may hold: what decides whether a training set fits the
+   * workers' memory ({@link Solver#AUTO}).
+   */
+  long memoryPerWorker(int workers);
+
   /** Ends every generation still running, at once. */
   @Override
   void close();

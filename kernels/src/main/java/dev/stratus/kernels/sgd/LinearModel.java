@@ -129,6 +129,13 @@ public final class LinearModel implements TrainedModel {
     return loss.givesProbabilities() ? LinearLoss.sigmoid(margin) : Double.NaN;
   }
 
+  /** The model's own loss on {@code row}. */
+  public double loss(SparseRow row) {
+    double[] margins = new double[columns];
+    margins(row, margins);
+    return loss.value(margins, columns, row.label());
+  }
+
   /** The mean of the model's own loss on {@code rows}, and nothing else (no AUC to sort for). */
   @Override
   public double meanLoss(SparseRow[] rows) {
