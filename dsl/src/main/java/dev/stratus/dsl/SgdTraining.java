@@ -309,7 +309,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    * How the optimum is reached. {@link Solver#SGD}: asynchronous SGD on the parameter server, for any model and data
    * of any size. {@link Solver#LBFGS}, for a linear model of a smooth loss (not the hinge): each worker holds its
    * partitions in memory and computes their loss and gradient at the point the driver sets on the shards, and the
-   * driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-7 of the
+   * driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-6 of the
    * objective: the exact optimum of the regularised objective in tens of passes, for data the workers' memory holds.
    * With it, the options of SGD's steps and of its monitor ({@link #learningRate}, {@link #optimizer}, {@link
    * #minibatchSize}, {@link #epochs}, {@link #maxPushesInFlight}, {@link #prefetch}, {@link #wireValues}, {@link
@@ -520,6 +520,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   static TrainResult runShown(TrainingDriver job, ConsoleView console, TrainingSpec spec, S3Path modelPath)
       throws Exception {
     console.waiting(0, "training");
+    console.counts(0, job.updatesName());
     console.running(0, spec.workers(), "running");
     job.withoutStatusLines().observeEvaluations(point -> {
       console.evaluated(0, point);

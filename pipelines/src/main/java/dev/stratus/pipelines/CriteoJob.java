@@ -7,6 +7,7 @@ import dev.stratus.dsl.Normalize;
 import dev.stratus.dsl.ReadDataset;
 import dev.stratus.dsl.Split;
 import dev.stratus.dsl.TrainingOptions;
+import dev.stratus.jobs.train.Solver;
 import dev.stratus.jobs.train.StepTimes;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.dataset.Dataset;
@@ -253,17 +254,23 @@ public final class CriteoJob {
           String.format(
               "test logloss %.5f (planted model %.5f, gap %.5f), AUC %.4f, accuracy %.4f on %,d rows training never"
                   + " saw%n"
-                  + "validation logloss %.5f (the model kept: the best the monitor saw)%n"
-                  + "stopped: %s after %,d updates at %,.0f updates/s; %d worker generations; worker stall %.2f s%n"
-                  + "median ms per iteration: get model %.3f, get minibatch %.3f, compute gradient %.3f, send"
-                  + " gradient %.3f%n",
+                  + "validation logloss %.5f (the model kept: the best the monitor saw)%n",
               test.loss(), floor, test.loss() - floor, test.auc(), test.accuracy(), test.count(),
-              r.validationMetrics().loss(), r.stopReason(), r.updates(), r.updatesPerSecond(),
-              r.workerGenerations(), r.stallSeconds(),
-              r.stepTimes().medianMillis(StepTimes.Step.GET_MODEL),
-              r.stepTimes().medianMillis(StepTimes.Step.GET_MINIBATCH),
-              r.stepTimes().medianMillis(StepTimes.Step.COMPUTE_GRADIENT),
-              r.stepTimes().medianMillis(StepTimes.Step.SEND_GRADIENT));
+              r.validationMetrics().loss());
+      if (r.solver() == Solver.LBFGS) {
+        text += String.format("stopped: %s after %,d passes over the training rows by L-BFGS at %,.1f passes/s; %d"
+            + " worker generations%n", r.stopReason(), r.updates(), r.updatesPerSecond(), r.workerGenerations());
+      } else {
+        text += String.format(
+            "stopped: %s after %,d updates by SGD at %,.0f updates/s; %d worker generations; worker stall %.2f s%n"
+                + "median ms per iteration: get model %.3f, get minibatch %.3f, compute gradient %.3f, send"
+                + " gradient %.3f%n",
+            r.stopReason(), r.updates(), r.updatesPerSecond(), r.workerGenerations(), r.stallSeconds(),
+            r.stepTimes().medianMillis(StepTimes.Step.GET_MODEL),
+            r.stepTimes().medianMillis(StepTimes.Step.GET_MINIBATCH),
+            r.stepTimes().medianMillis(StepTimes.Step.COMPUTE_GRADIENT),
+            r.stepTimes().medianMillis(StepTimes.Step.SEND_GRADIENT));
+      }
       ObjectStore.of(StoreOptions.spec(c.getPipelineOptions().as(StoreOptions.class)))
           .put(S3Path.parse(location), text.getBytes(StandardCharsets.UTF_8));
     }

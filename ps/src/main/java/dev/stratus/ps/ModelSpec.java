@@ -20,9 +20,10 @@ package dev.stratus.ps;
  *     {@code l2AllRows}, which it needs, with AdaGrad: the shard then keeps each value's gradient sum and computes the
  *     value by dual averaging ({@link Optimizer#dualAveraged}), exactly zero where the data does not hold it up (a
  *     sparse model)
+ * @param snapshotted whether shards that snapshot take the model into their snapshots ({@link #snapshotted(boolean)})
  */
 public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningRate, float l2, float momentum,
-    float initScale, boolean l2AllRows, float l1) {
+    float initScale, boolean l2AllRows, float l1, boolean snapshotted) {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L; // SplitMix64's step between seeds
 
   public ModelSpec {
@@ -56,40 +57,49 @@ public record ModelSpec(int rows, int cols, Optimizer optimizer, float learningR
     if (modelBits < 0 || modelBits > 30) {
       throw new IllegalArgumentException("modelBits must be in [0, 30], got " + modelBits);
     }
-    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false, 0f);
+    return new ModelSpec(1 << modelBits, 1, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false, 0f, true);
   }
 
   /** A {@code rows x cols} matrix (a factor model's embeddings), plain SGD at learning rate 0.1, from zeros. */
   public static ModelSpec matrix(int rows, int cols) {
-    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false, 0f);
+    return new ModelSpec(rows, cols, Optimizer.SGD, 0.1f, 0f, 0f, 0f, false, 0f, true);
   }
 
   public ModelSpec optimizer(Optimizer optimizer) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1, snapshotted);
   }
 
   public ModelSpec learningRate(float learningRate) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1, snapshotted);
   }
 
   public ModelSpec l2(float l2) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1, snapshotted);
   }
 
   public ModelSpec momentum(float momentum) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1, snapshotted);
   }
 
   public ModelSpec initScale(float initScale) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1, snapshotted);
   }
 
   public ModelSpec l1(float l1) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1, snapshotted);
+  }
+
+  /**
+   * Whether shards that snapshot take this model into their snapshots (the default); false for a scratch model of a
+   * computation its owner redoes when a shard's restart loses it (an L-BFGS round's point and gradient), which
+   * snapshots would only slow down.
+   */
+  public ModelSpec snapshotted(boolean kept) {
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, l2AllRows, l1, kept);
   }
 
   public ModelSpec l2AllRows(boolean allRows) {
-    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, allRows, l1);
+    return new ModelSpec(rows, cols, optimizer, learningRate, l2, momentum, initScale, allRows, l1, snapshotted);
   }
 
   /**

@@ -14,7 +14,7 @@ class ModelSpecTest {
     assertEquals(0f, ModelSpec.vector(4).initScale());
     assertEquals(0f, ModelSpec.matrix(3, 2).initScale());
     ModelSpec spec = ModelSpec.matrix(3, 2).optimizer(Optimizer.MOMENTUM).momentum(0.9f).initScale(0.1f).l2(1e-3f);
-    assertEquals(new ModelSpec(3, 2, Optimizer.MOMENTUM, 0.1f, 1e-3f, 0.9f, 0.1f, false, 0f), spec, "withers keep the rest");
+    assertEquals(new ModelSpec(3, 2, Optimizer.MOMENTUM, 0.1f, 1e-3f, 0.9f, 0.1f, false, 0f, true), spec, "withers keep the rest");
     for (float bad : new float[] {-0.1f, Float.NaN, Float.POSITIVE_INFINITY}) {
       String message = assertThrows(IllegalArgumentException.class, () -> spec.initScale(bad)).getMessage();
       assertTrue(message.contains("initScale") && message.contains(String.valueOf(bad)), message);

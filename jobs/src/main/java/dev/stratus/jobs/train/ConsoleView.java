@@ -37,6 +37,7 @@ public final class ConsoleView implements AutoCloseable {
     double loss = Double.NaN;
     double updatesPerSecond = Double.NaN;
     long updates = -1; // once it ended
+    String unit = "updates";
     int workers;
     double seconds;
     CurvePoint last;
@@ -77,6 +78,11 @@ public final class ConsoleView implements AutoCloseable {
     row.state = state;
     row.changed = true;
     draw(true);
+  }
+
+  /** Training {@code id} counts its progress in {@code unit}: "updates" (the default), "passes". */
+  public synchronized void counts(int id, String unit) {
+    row(id).unit = unit;
   }
 
   /** Training {@code id} was evaluated at {@code point}. */
@@ -190,10 +196,10 @@ public final class ConsoleView implements AutoCloseable {
       text.append(String.format(Locale.ROOT, row.updates >= 0 ? "  kept loss %.5f" : "  loss %.5f", row.loss));
     }
     if (Double.isFinite(row.updatesPerSecond)) {
-      text.append(String.format(Locale.ROOT, "  %,.0f updates/s", row.updatesPerSecond));
+      text.append(String.format(Locale.ROOT, "  %,.0f %s/s", row.updatesPerSecond, row.unit));
     }
     if (row.updates >= 0) {
-      text.append(String.format(Locale.ROOT, "  %,d updates", row.updates));
+      text.append(String.format(Locale.ROOT, "  %,d %s", row.updates, row.unit));
     }
     if (row.workers > 0) {
       text.append("  ").append(row.workers).append(row.workers == 1 ? " worker" : " workers");

@@ -42,10 +42,12 @@ final class GradientRounds {
 
   /**
    * The shards' model of a round's point or gradient over {@code rows} rows of {@code cols} values: zeros, to which a
-   * push of {@code -v} adds {@code v} (plain SGD at rate 1, no penalty).
+   * push of {@code -v} adds {@code v} (plain SGD at rate 1, no penalty), never snapshotted (a lost round is begun
+   * again).
    */
   static ModelSpec roundSpec(int rows, int cols) {
-    return ModelSpec.matrix(rows, cols).optimizer(Optimizer.SGD).learningRate(1).l2(0).initScale(0);
+    return ModelSpec.matrix(rows, cols).optimizer(Optimizer.SGD).learningRate(1).l2(0).initScale(0)
+        .snapshotted(false);
   }
 
   static String roundKey(String model) {

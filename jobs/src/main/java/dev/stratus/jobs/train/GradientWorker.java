@@ -1,14 +1,11 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -26,8 +23,6 @@ public final class GradientWorker {
   private static final Logger LOG = LoggerFactory.getLogger(GradientWorker.class);
   private static final long FIRST_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final long LONGEST_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-  /** Chunks whose pulls go out ahead of the one being computed. */
-  private static final int PULLS_AHEAD = 2;
 
   private final PsClient ps;
   private final String model;
@@ -88,35 +83,22 @@ public final class GradientWorker {
   }
 
   /**
-   * One pass: pulls each chunk's keys of the point (a few ahead), pushes its summed gradient, records the summed loss
-   * once every push is in. A round the driver left meanwhile (its models deleted) is abandoned.
+   * One pass: pulls the point's values of every key the rows touch, computes their summed gradient, pushes it, and
+   * records the summed loss once the push is in. A round the driver left meanwhile (its models deleted) is abandoned.
    */
   private void serve(int round) throws Exception {
     PsModel point = ps.createModel(GradientRounds.pointModel(model, round), roundSpec);
     PsModel gradient = ps.createModel(GradientRounds.gradientModel(model, round), roundSpec);
-    List<Minibatch> chunks = rows.chunks();
-    List<CompletableFuture<float[]>> pulls = new ArrayList<>();
-    List<CompletableFuture<Void>> pushes = new ArrayList<>();
-    double loss = 0;
+    int[] keys = rows.keys();
+    double loss;
     try {
-      for (int c = 0; c < Math.min(PULLS_AHEAD, chunks.size()); c++) {
-        pulls.add(ps.pull(point, chunks.get(c).keys()));
+      float[] weights = ps.pull(point, keys).get(60, TimeUnit.SECONDS);
+      float[] sums = new float[weights.length];
+      loss = rows.gradient(objective, weights, sums);
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
       }
-      for (int c = 0; c < chunks.size(); c++) {
-        if (c + PULLS_AHEAD < chunks.size()) {
-          pulls.add(ps.pull(point, chunks.get(c + PULLS_AHEAD).keys()));
-        }
-        Minibatch chunk = chunks.get(c);
-        float[] weights = pulls.get(c).get(60, TimeUnit.SECONDS);
-        pulls.set(c, null);
-        float[] sums = new float[weights.length];
-        loss += FullBatch.summedGradient(objective, chunk, weights, sums);
-        for (int i = 0; i < sums.length; i++) {
-          sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
-        }
-        pushes.add(ps.push(gradient, chunk.keys(), sums));
-      }
-      CompletableFuture.allOf(pushes.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+      ps.push(gradient, keys, sums).get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       if (GradientRounds.decodeRound(ps.get(GradientRounds.roundKey(model)).get(30, TimeUnit.SECONDS)) != round) {
         return; // the driver began the round again, or stopped: its models are gone

@@ -16,6 +16,8 @@ import java.util.List;
  * @param shardRestarts every shard that died and came back from its snapshots, in order
  * @param resumedAtUpdates the model's clock (updates) in the snapshots this job resumed from, a dead driver's; -1 when
  *     it started from scratch
+ * @param solver how it was solved (never {@link Solver#AUTO}): with {@link Solver#LBFGS}, {@code updates} are passes
+ *     over the training rows, and there are no step times
  */
 public record TrainResult(
     String modelPath,
@@ -28,7 +30,8 @@ public record TrainResult(
     double stallSeconds,
     List<GenerationRecord> generations,
     List<ShardRestart> shardRestarts,
-    long resumedAtUpdates)
+    long resumedAtUpdates,
+    Solver solver)
     implements Serializable {
 
   /** Whether this job continued a dead driver's training from its snapshots. */

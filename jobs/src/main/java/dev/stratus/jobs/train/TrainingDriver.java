@@ -55,7 +55,7 @@ public final class TrainingDriver implements AutoCloseable {
    * An {@link Solver#LBFGS} training has converged at a penalty once two steps in a row each gain less than this share
    * of the objective: well below what tells models apart on a validation set, and above the float sums' noise.
    */
-  private static final double QUASI_NEWTON_TOLERANCE = 1e-7;
+  private static final double QUASI_NEWTON_TOLERANCE = 1e-6;
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -391,11 +391,12 @@ public final class TrainingDriver implements AutoCloseable {
         stallNanos / 1e9,
         List.copyOf(generations),
         List.copyOf(shardRestarts),
-        resumedAtUpdates);
+        resumedAtUpdates,
+        spec.solver());
   }
 
   /** What the console calls the count of updates: pushes for SGD, passes over the data for L-BFGS. */
-  private String updatesName() {
+  public String updatesName() {
     return spec.solver() == Solver.LBFGS ? "passes" : "updates";
   }
 

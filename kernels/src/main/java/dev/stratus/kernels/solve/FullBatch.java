@@ -4,22 +4,30 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.kernels.sgd.Objective;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Rows held in memory for full-batch passes, as a quasi-Newton worker holds its partitions: laid out once as
- * minibatches of {@value #CHUNK_ROWS} rows (sorted keys, the bias key last), so that each pass is a pull of a chunk's
- * keys, its gradient, and a push, with no sorting.
+ * minibatches of {@value #CHUNK_ROWS} rows (sorted keys, the bias key last), with the sorted union of their keys and
+ * where each chunk's keys sit in it. A pass is then a pull of the union's values, each chunk's gradient over the
+ * values gathered for it, summed into the union's gradient, and a push: one round trip a pass, each key's value and
+ * gradient sent once however many chunks touch it, and no sorting.
  */
 public final class FullBatch {
-  /** Rows per chunk: enough that a pull and a push per chunk cost little beside its gradient. */
+  /** Rows per chunk: enough that the gathering per chunk costs little beside its gradient. */
   static final int CHUNK_ROWS = 4096;
 
   private final List<Minibatch> chunks;
+  /** For each chunk, the position in {@link #keys} of each of its keys. */
+  private final int[][] positions;
+  private final int[] keys;
   private final long rows;
 
-  private FullBatch(List<Minibatch> chunks, long rows) {
+  private FullBatch(List<Minibatch> chunks, int[][] positions, int[] keys, long rows) {
     this.chunks = chunks;
+    this.positions = positions;
+    this.keys = keys;
     this.rows = rows;
   }
 
@@ -29,11 +37,26 @@ public final class FullBatch {
     for (int from = 0; from < rows.length; from += CHUNK_ROWS) {
       chunks.add(new Minibatch().fill(rows, from, Math.min(rows.length, from + CHUNK_ROWS), biasKey).compact());
     }
-    return new FullBatch(List.copyOf(chunks), rows.length);
+    int[] union = chunks.stream().flatMapToInt(c -> Arrays.stream(c.keyBuffer(), 0, c.keyCount())).sorted()
+        .distinct().toArray();
+    int[][] positions = new int[chunks.size()][];
+    for (int c = 0; c < chunks.size(); c++) {
+      Minibatch chunk = chunks.get(c);
+      positions[c] = new int[chunk.keyCount()];
+      int at = 0;
+      for (int k = 0; k < chunk.keyCount(); k++) {
+        while (union[at] != chunk.keyBuffer()[k]) {
+          at++; // both ascend
+        }
+        positions[c][k] = at;
+      }
+    }
+    return new FullBatch(List.copyOf(chunks), positions, union, rows.length);
   }
 
-  public List<Minibatch> chunks() {
-    return chunks;
+  /** The keys the rows touch, ascending, the bias last: what a pass pulls and pushes. */
+  public int[] keys() {
+    return keys;
   }
 
   public long rows() {
@@ -41,15 +64,33 @@ public final class FullBatch {
   }
 
   /**
-   * Writes the summed gradient of {@code chunk}'s rows at {@code weights} (its keys' values, {@code
-   * objective.columns()} each, in key order) into {@code gradient} and returns their summed loss.
+   * Writes the summed gradient of every row at {@code weights} (the values of {@link #keys}, {@code
+   * objective.columns()} each, in key order) into {@code gradient}, as laid out, and returns their summed loss.
    */
-  public static double summedGradient(Objective objective, Minibatch chunk, float[] weights, float[] gradient) {
-    double loss = objective.gradient(chunk, weights, gradient);
-    int values = chunk.keyCount() * objective.columns();
-    float rowsInChunk = chunk.rows();
-    for (int i = 0; i < values; i++) {
-      gradient[i] *= rowsInChunk;
+  public double gradient(Objective objective, float[] weights, float[] gradient) {
+    int columns = objective.columns();
+    Arrays.fill(gradient, 0, keys.length * columns, 0f);
+    double loss = 0;
+    float[] gathered = new float[0];
+    float[] chunkGradient = new float[0];
+    for (int c = 0; c < chunks.size(); c++) {
+      Minibatch chunk = chunks.get(c);
+      int[] at = positions[c];
+      int values = at.length * columns;
+      if (gathered.length < values) {
+        gathered = new float[values];
+        chunkGradient = new float[values];
+      }
+      for (int k = 0; k < at.length; k++) {
+        System.arraycopy(weights, at[k] * columns, gathered, k * columns, columns);
+      }
+      loss += objective.gradient(chunk, gathered, chunkGradient);
+      float rowsInChunk = chunk.rows(); // the objective's gradient is the chunk's mean
+      for (int k = 0; k < at.length; k++) {
+        for (int j = 0; j < columns; j++) {
+          gradient[at[k] * columns + j] += chunkGradient[k * columns + j] * rowsInChunk;
+        }
+      }
     }
     return loss;
   }
@@ -60,22 +101,17 @@ public final class FullBatch {
    */
   public double addGradient(Objective objective, double[] point, double[] gradientSum) {
     int columns = objective.columns();
-    double loss = 0;
-    for (Minibatch chunk : chunks) {
-      int[] keys = chunk.keyBuffer();
-      int values = chunk.keyCount() * columns;
-      float[] weights = new float[values];
-      for (int k = 0; k < chunk.keyCount(); k++) {
-        for (int c = 0; c < columns; c++) {
-          weights[k * columns + c] = (float) point[keys[k] * columns + c];
-        }
+    float[] weights = new float[keys.length * columns];
+    for (int k = 0; k < keys.length; k++) {
+      for (int j = 0; j < columns; j++) {
+        weights[k * columns + j] = (float) point[keys[k] * columns + j];
       }
-      float[] gradient = new float[values];
-      loss += summedGradient(objective, chunk, weights, gradient);
-      for (int k = 0; k < chunk.keyCount(); k++) {
-        for (int c = 0; c < columns; c++) {
-          gradientSum[keys[k] * columns + c] += gradient[k * columns + c];
-        }
+    }
+    float[] gradient = new float[weights.length];
+    double loss = gradient(objective, weights, gradient);
+    for (int k = 0; k < keys.length; k++) {
+      for (int j = 0; j < columns; j++) {
+        gradientSum[keys[k] * columns + j] += gradient[k * columns + j];
       }
     }
     return loss;

@@ -193,6 +193,9 @@ final class Snapshots {
   /** Snapshots every model that changed since its last snapshot; failures are logged and retried next time. */
   void snapshotChanged() {
     for (ServerModel model : models.all()) {
+      if (!model.spec.snapshotted()) {
+        continue;
+      }
       Written last = written.get(model.name);
       if (last == null || model.changes() != last.changes) {
         try {
@@ -209,7 +212,7 @@ final class Snapshots {
    * comes back with the model, under the id its clients name it by.
    */
   void created(ServerModel model) {
-    if (store == null || written.containsKey(model.name)) {
+    if (store == null || written.containsKey(model.name) || !model.spec.snapshotted()) {
       return;
     }
     submit(() -> snapshot(model), "snapshot of new model '" + model.name + "'");

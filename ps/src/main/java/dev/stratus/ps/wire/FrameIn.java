@@ -247,7 +247,7 @@ public final class FrameIn {
     int rows = i32();
     int cols = i32();
     int flags = u8() & 0xFF;
-    int optimizer = flags & ~Wire.SPEC_L2_ALL_ROWS;
+    int optimizer = flags & ~(Wire.SPEC_L2_ALL_ROWS | Wire.SPEC_NOT_SNAPSHOTTED);
     float learningRate = f32();
     float l2 = f32();
     float momentum = f32();
@@ -255,7 +255,7 @@ public final class FrameIn {
       throw new IllegalArgumentException("unknown optimizer " + optimizer);
     }
     return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum, 0f,
-        (flags & Wire.SPEC_L2_ALL_ROWS) != 0, 0f);
+        (flags & Wire.SPEC_L2_ALL_ROWS) != 0, 0f, (flags & Wire.SPEC_NOT_SNAPSHOTTED) == 0);
   }
 
   /** The metrics that {@link FrameOut#metrics} wrote. */

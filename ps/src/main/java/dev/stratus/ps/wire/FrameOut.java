@@ -217,10 +217,12 @@ public final class FrameOut {
   /**
    * A model's spec, as CREATE_MODEL and a snapshot carry it: {@code rows:i32 cols:i32 optimizer:u8 learningRate:f32
    * l2:f32 momentum:f32 initScale:f32 l1:f32}, the optimizer byte's top bit {@link ModelSpec#l2AllRows} (clear in
-   * what was written before it, whose penalty was the touched rows'); {@link FrameIn#spec} reads it.
+   * what was written before it, whose penalty was the touched rows'), the next one set when the model is not
+   * {@link ModelSpec#snapshotted} (clear before that existed); {@link FrameIn#spec} reads it.
    */
   public FrameOut spec(ModelSpec spec) {
-    int optimizer = spec.optimizer().ordinal() | (spec.l2AllRows() ? Wire.SPEC_L2_ALL_ROWS : 0);
+    int optimizer = spec.optimizer().ordinal() | (spec.l2AllRows() ? Wire.SPEC_L2_ALL_ROWS : 0)
+        | (spec.snapshotted() ? 0 : Wire.SPEC_NOT_SNAPSHOTTED);
     return i32(spec.rows()).i32(spec.cols()).u8(optimizer).f32(spec.learningRate()).f32(spec.l2())
         .f32(spec.momentum()).f32(spec.initScale()).f32(spec.l1());
   }

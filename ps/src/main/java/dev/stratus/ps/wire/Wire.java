@@ -21,6 +21,8 @@ public final class Wire {
   static final byte FLAG_LZ4 = 1;
   /** In a spec's optimizer byte: {@link dev.stratus.ps.ModelSpec#l2AllRows}. */
   static final int SPEC_L2_ALL_ROWS = 0x80;
+  /** In a spec's optimizer byte: a model {@link dev.stratus.ps.ModelSpec#snapshotted} is false for. */
+  static final int SPEC_NOT_SNAPSHOTTED = 0x40;
   /** Bodies above this many bytes are LZ4-compressed when that makes them smaller (a shard may set its own). */
   public static final int COMPRESS_ABOVE = 16 << 10;
   /** Frames before a connection has proved the secret (the handshake's) are tiny: longer ones are not ours. */

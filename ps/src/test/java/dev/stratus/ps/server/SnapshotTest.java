@@ -131,7 +131,7 @@ class SnapshotTest {
     System.arraycopy(compressed, 0, bytes, header.length, compressed.length);
 
     Snapshot old = Snapshot.decode(bytes, "of format 2");
-    assertEquals(new ModelSpec(3, 1, Optimizer.SGD, 0.5f, 0f, 0f, 0f, false, 0f), old.spec());
+    assertEquals(new ModelSpec(3, 1, Optimizer.SGD, 0.5f, 0f, 0f, 0f, false, 0f, true), old.spec());
     assertArrayEquals(new float[] {-1, 0, 1}, old.weights());
     String refused = assertThrows(PsException.class, () -> Snapshot.decode(new byte[8], "zeros")).getMessage();
     assertTrue(refused.contains("format 2, 3 or 4"), refused);
@@ -239,6 +239,31 @@ class SnapshotTest {
       ps.createModel("new", spec);
       assertArrayEquals(kept, ps.pullAll(second).get(), "a new model gets an id no client held before");
       assertEquals(2, ps.metrics().get().get(0).models(), "the deleted model did not come back");
+    }
+  }
+
+  /**
+   * A scratch model (an L-BFGS round's) is never written, at its creation or later, and a restart does not bring it:
+   * the shard read the flag off the wire.
+   */
+  @Test
+  void aModelNotSnapshottedIsInNoSnapshotAndARestartedShardHasItNot() throws Exception {
+    ModelSpec kept = ModelSpec.vector(8).learningRate(1f);
+    ModelSpec scratch = kept.snapshotted(false);
+    ObjectStore objects = ObjectStore.of(store);
+    S3Path shardPrefix = S3Path.parse("s3://ps-checkpoints/scratch/shard-0/");
+    try (Shards shards = Shards.start(1, config("scratch")); PsClient ps = shards.client()) {
+      PsModel model = ps.createModel("model", kept);
+      PsModel round = ps.createModel("round", scratch);
+      pushSome(ps, round, 3, 7);
+      pushSome(ps, model, 3, 8);
+      ps.snapshot(model).get();
+    }
+    assertTrue(objects.exists(shardPrefix.resolve("model.latest")), "the other model was snapshotted");
+    assertTrue(objects.list(shardPrefix).stream().noneMatch(o -> o.path().key().contains("round")),
+        "nothing of the scratch model was written: " + objects.list(shardPrefix));
+    try (Shards shards = Shards.start(1, config("scratch")); PsClient ps = shards.client()) {
+      assertEquals(1, ps.metrics().get().get(0).models(), "only the snapshotted model came back");
     }
   }
 
