@@ -320,7 +320,9 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    * {@link #learningRate} to {@link #wireValues}) is set, which asks for SGD.
    */
   public T solver(Solver how) {
-    TrainingSpec.checkSolver(Objects.requireNonNull(how, "solver"), objective());
+    if (Objects.requireNonNull(how, "solver") == Solver.LBFGS) {
+      TrainingSpec.checkSolver(how, objective());
+    }
     solver = how;
     return self();
   }

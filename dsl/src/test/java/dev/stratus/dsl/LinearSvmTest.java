@@ -91,23 +91,14 @@ public class LinearSvmTest {
     LinearModel ours = LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(ROOT + "/lbfgs.bin")), "ours");
     Liblinear.Optimum exact = Liblinear.bestOf(LinearLoss.SQUARED_HINGE, data.train, test, c);
     SparseRow[] train = data.train.toArray(new SparseRow[0]);
-    double objective = regularised(ours, train, l2);
-    double optimum = regularised(exact.model(), train, l2);
+    double objective = ours.objective(train, l2, 0);
+    double optimum = exact.model().objective(train, l2, 0);
     System.out.printf("linear SVM by L-BFGS at C = %s: objective %.6f against liblinear -s 1's %.6f (%.5f)%n", c,
         objective, optimum, objective / optimum);
     assertTrue("objective " + objective + " against " + optimum, objective <= optimum * 1.001);
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> LinearSvm.withValidationSet(null).loss(LinearLoss.HINGE).solver(Solver.LBFGS)).getMessage()
         .contains("smooth loss"));
-  }
-
-  /** The mean loss of {@code rows} plus {@code l2 / 2} times the squared weights. */
-  static double regularised(LinearModel model, SparseRow[] rows, float l2) {
-    double squares = 0;
-    for (float w : model.weights()) {
-      squares += (double) w * w;
-    }
-    return model.meanLoss(rows) + l2 / 2 * squares;
   }
 
   @Test

@@ -263,8 +263,8 @@ class LogisticRegressionOnWorkersTest {
     LinearModel ours =
         LinearModel.fromBytes(DataTesting.store().get(S3Path.parse(result.modelPath())), result.modelPath());
     SparseRow[] trainRows = train.toArray(new SparseRow[0]);
-    double objective = regularised(ours, trainRows, l2);
-    double optimum = regularised(exact.model(), trainRows, l2);
+    double objective = ours.objective(trainRows, l2, 0);
+    double optimum = exact.model().objective(trainRows, l2, 0);
     double testLoss = ours.evaluate(setup.testRows()).loss();
     System.out.printf("L-BFGS on Lambda workers at C = %s: objective %.6f against liblinear's %.6f (%.5f), test"
         + " logloss %.5f against %.5f, %s after %d passes, %d generations%n", c, objective, optimum,
@@ -273,15 +273,6 @@ class LogisticRegressionOnWorkersTest {
     assertEquals(StopReason.CONVERGED, result.stopReason());
     assertTrue(objective <= optimum * 1.001, "objective " + objective + " against liblinear's " + optimum);
     assertTrue(testLoss <= exact.test().loss() * 1.001, "test logloss " + testLoss + " against " + exact.test().loss());
-  }
-
-  /** The mean loss of {@code rows} plus {@code l2 / 2} times the squared weights: what both solvers minimise. */
-  private static double regularised(LinearModel model, SparseRow[] rows, float l2) {
-    double squares = 0;
-    for (float w : model.weights()) {
-      squares += (double) w * w;
-    }
-    return model.meanLoss(rows) + l2 / 2 * squares;
   }
 
   /**

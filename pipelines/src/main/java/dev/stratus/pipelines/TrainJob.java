@@ -22,6 +22,7 @@ import dev.stratus.kernels.dataset.ScalingMethod;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.ModelMetrics;
 import dev.stratus.kernels.sgd.RegressionMetrics;
+import dev.stratus.jobs.train.Solver;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.spi.StoreOptions;
 import dev.stratus.store.ObjectStore;
@@ -152,35 +153,40 @@ public final class TrainJob {
 
     void setPsShards(int shards);
 
-    @Description("Optimizer: sgd, adagrad or momentum")
-    @Default.String("adagrad")
+    @Description("Solver: auto (L-BFGS for a linear model of a smooth loss whose training set fits the workers'"
+        + " memory, else SGD; SGD as soon as --optimizer, --learningRate, --minibatchSize or --epochs is given), sgd"
+        + " or lbfgs")
+    @Default.String("auto")
+    String getSolver();
+
+    void setSolver(String solver);
+
+    @Description("SGD's optimizer: sgd, adagrad or momentum; unset: adagrad")
     String getOptimizer();
 
     void setOptimizer(String optimizer);
 
-    @Description("Learning rate")
-    @Default.Float(0.1f)
-    float getLearningRate();
+    @Description("SGD's learning rate; unset: 0.1")
+    Float getLearningRate();
 
-    void setLearningRate(float rate);
+    void setLearningRate(Float rate);
 
-    @Description("Rows per minibatch")
-    @Default.Integer(20)
-    int getMinibatchSize();
+    @Description("SGD's rows per minibatch; unset: 20")
+    Integer getMinibatchSize();
 
-    void setMinibatchSize(int rows);
+    void setMinibatchSize(Integer rows);
 
-    @Description("L2 penalty; unset: chosen on the validation set among liblinear's C = 0.01, 0.1, 1, 10 (l2 = 1 /"
+    @Description("L2 penalty; unset: chosen on the validation set among liblinear's C from 0.01 to 10 (l2 = 1 /"
         + " (C rows)), for a factorization 0.002 a push")
     Float getL2();
 
     void setL2(Float penalty);
 
-    @Description("Passes over the training set; 0 trains until the validation loss stops improving or the time limit")
-    @Default.Integer(0)
-    int getEpochs();
+    @Description("SGD's passes over the training set; unset or 0 trains until the validation loss stops improving or"
+        + " the time limit")
+    Integer getEpochs();
 
-    void setEpochs(int passes);
+    void setEpochs(Integer passes);
 
     @Description("Training time limit in seconds")
     @Default.Integer(600)
@@ -350,8 +356,8 @@ public final class TrainJob {
     SgdTraining<?> training(PCollection<Dataset> validationSet, Options options) {
       return switch (name) {
         case "svm" -> configured(LinearSvm.withValidationSet(validationSet), options);
-        case "multinomial" -> configured(MultinomialLogisticRegression.withValidationSet(validationSet), options)
-            .classes(classes);
+        case "multinomial" -> configured(MultinomialLogisticRegression.withValidationSet(validationSet)
+            .classes(classes), options);
         case "factorization" -> configured(MatrixFactorization.withValidationSet(validationSet), options).rank(rank);
         default -> configured(LogisticRegression.withValidationSet(validationSet), options);
       };
@@ -426,22 +432,33 @@ public final class TrainJob {
 
   /** {@code training} with the options' settings. */
   private static <T extends SgdTraining<T>> T configured(T training, Options options) {
-    Optimizer optimizer;
-    try {
-      optimizer = Optimizer.valueOf(options.getOptimizer().trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new IllegalArgumentException(
-          "--optimizer: '" + options.getOptimizer() + "' is not an optimizer; use sgd, adagrad or momentum");
-    }
     training
         .workers(options.getWorkers())
         .psShards(options.getPsShards())
-        .optimizer(optimizer)
-        .learningRate(options.getLearningRate())
-        .minibatchSize(options.getMinibatchSize())
-        .epochs(options.getEpochs())
+        .solver(named(Solver.class, "--solver", options.getSolver(), "auto, sgd or lbfgs"))
         .timeout(Duration.ofSeconds(options.getTrainSeconds()));
+    if (options.getOptimizer() != null) {
+      training.optimizer(named(Optimizer.class, "--optimizer", options.getOptimizer(), "sgd, adagrad or momentum"));
+    }
+    if (options.getLearningRate() != null) {
+      training.learningRate(options.getLearningRate());
+    }
+    if (options.getMinibatchSize() != null) {
+      training.minibatchSize(options.getMinibatchSize());
+    }
+    if (options.getEpochs() != null) {
+      training.epochs(options.getEpochs());
+    }
     return options.getL2() == null ? training : training.l2(options.getL2());
+  }
+
+  /** The constant of {@code type} named {@code value} (any case), or an error naming {@code option} and the choices. */
+  private static <E extends Enum<E>> E named(Class<E> type, String option, String value, String choices) {
+    try {
+      return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException(option + ": '" + value + "' is not one of " + choices);
+    }
   }
 
   private static String output(Options options) {

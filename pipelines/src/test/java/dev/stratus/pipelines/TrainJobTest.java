@@ -188,7 +188,7 @@ class TrainJobTest {
     assertMessage("--validationFraction must be in (0, 1), got 0.0", in, "--validationFraction=0");
     assertMessage("--input is required", "--format=csv");
     assertMessage("--normalize: 'log' is not a scaling; use minmax, standard or none", in, "--normalize=log");
-    assertMessage("--optimizer: 'adam' is not an optimizer; use sgd, adagrad or momentum", in, "--optimizer=adam");
+    assertMessage("--optimizer: 'adam' is not one of sgd, adagrad or momentum", in, "--optimizer=adam");
     assertMessage("workers must be in [1, 1000], got 0", in, "--workers=0");
     assertMessage("--output: 'Bad' is not a valid bucket name", in, "--output=s3://Bad/x");
     assertMessage("--searchSeconds must be 0 (no search) or more, got -1", in, "--searchSeconds=-1");

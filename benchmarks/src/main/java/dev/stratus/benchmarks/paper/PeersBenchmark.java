@@ -170,24 +170,16 @@ public final class PeersBenchmark {
     LinearModel model = LinearModel.fromBytes(data.store.get(S3Path.parse(ours.modelPath())), ours.modelPath());
     SparseRow[] rows = train.toArray(new SparseRow[0]);
     SparseRow[] testRows = test.toArray(new SparseRow[0]);
-    double optimum = l1Objective(exact.model(), rows, l1);
+    double optimum = exact.model().objective(rows, 0, l1);
     StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "L1 at C = %s (liblinear -s 6's best of %s):%n%n"
         + "| solver | objective / liblinear's | test logloss | non-zero weights | training time |%n"
         + "|---|---:|---:|---:|---:|%n", exact.c(), Arrays.toString(LambdaTraining.LIBLINEAR_C)));
     md.append(String.format(Locale.ROOT, "| liblinear-train -s 6 | 1.0000 | %.5f | %,d | %.1f s |%n",
         exact.test().loss(), nonZeros(exact.model()), exact.trainSeconds()));
     md.append(String.format(Locale.ROOT, "| ours, OWL-QN, LambdaRunner, 2 workers | %.4f | %.5f | %,d | %.1f s |%n",
-        l1Objective(model, rows, l1) / optimum, model.meanLoss(testRows), nonZeros(model),
+        model.objective(rows, 0, l1) / optimum, model.meanLoss(testRows), nonZeros(model),
         ours.curve().get(ours.curve().size() - 1).seconds()));
     return md.toString();
-  }
-
-  private static double l1Objective(LinearModel model, SparseRow[] rows, float l1) {
-    double absolutes = 0;
-    for (float w : model.weights()) {
-      absolutes += Math.abs(w);
-    }
-    return model.meanLoss(rows) + l1 * absolutes;
   }
 
   private static int nonZeros(LinearModel model) {

@@ -9,6 +9,7 @@ import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
+import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
@@ -86,14 +87,7 @@ class QuasiNewtonTrainingTest {
 
   /** The mean training loss plus the penalties, at liblinear's C: what both solvers minimise. */
   private static double objective(float[] weights, float l2, float l1) {
-    double squares = 0;
-    double absolutes = 0;
-    for (float w : weights) {
-      squares += (double) w * w;
-      absolutes += Math.abs(w);
-    }
-    return new LinearModel(weights, dev.stratus.kernels.sgd.LinearLoss.LOGISTIC).meanLoss(trainRows)
-        + l2 / 2 * squares + l1 * absolutes;
+    return new LinearModel(weights, LinearLoss.LOGISTIC).objective(trainRows, l2, l1);
   }
 
   private static void assertReachesLiblinearsOptimum(TrainResult result, double c) throws Exception {

@@ -129,6 +129,21 @@ public final class LinearModel implements TrainedModel {
     return loss.givesProbabilities() ? LinearLoss.sigmoid(margin) : Double.NaN;
   }
 
+  /**
+   * What a linear model's training minimises on {@code rows}: the mean loss plus {@code l2 / 2} times the squared
+   * weights plus {@code l1} times their absolute values, every weight the biases included; liblinear's objective at
+   * {@code C = 1 / (l2 n)} (or {@code 1 / (l1 n)}) divided by {@code C n}.
+   */
+  public double objective(SparseRow[] rows, double l2, double l1) {
+    double squares = 0;
+    double absolutes = 0;
+    for (float w : weights) {
+      squares += (double) w * w;
+      absolutes += Math.abs(w);
+    }
+    return meanLoss(rows) + l2 / 2 * squares + l1 * absolutes;
+  }
+
   /** The model's own loss on {@code row}. */
   public double loss(SparseRow row) {
     double[] margins = new double[columns];
