@@ -88,8 +88,11 @@ public class RoleNodesTest {
           FIRST_BYTE_DELAY.toMillis());
       assertTrue("every GET through the store's proxy took 20 ms or more: " + Arrays.toString(millis[2]),
           millis[2][0] >= FIRST_BYTE_DELAY.toMillis());
+      // a quarter and 2 ms over the direct call's median: a busy machine slows both (direct GETs of 12 ms in a run
+      // of the whole suite, where they take 1 ms alone), and a proxy that held replies would still fail it
       assertTrue("a proxy without delays adds little: " + millis[1][MEASURED_CALLS / 2] + " ms against "
-          + millis[0][MEASURED_CALLS / 2] + " ms", millis[1][MEASURED_CALLS / 2] <= millis[0][MEASURED_CALLS / 2] + 2);
+          + millis[0][MEASURED_CALLS / 2] + " ms",
+          millis[1][MEASURED_CALLS / 2] <= millis[0][MEASURED_CALLS / 2] * 1.25 + 2);
     }
   }
 

@@ -22,8 +22,22 @@ import java.util.concurrent.TimeUnit;
  * so a partial sum is never read and a successor never adds to its predecessor's.
  */
 final class GradientRounds {
-  /** The smooth objective's pieces at a point, summed over every worker's rows. */
+  /** The smooth objective's pieces at a point, summed over every worker's rows; or the squares' sums. */
   record Sums(double loss, long rows, float[] gradient) {}
+
+  /** What a round asks of the workers. */
+  enum Kind {
+    /** Their rows' summed loss and gradient at the round's point. */
+    GRADIENT,
+    /**
+     * Each key's sum of squared values over their rows (no point): the shape of the curvature, the solver's
+     * preconditioner, asked once before the first gradient.
+     */
+    SQUARES
+  }
+
+  /** A round as its key names it. */
+  record Round(int number, Kind kind) {}
 
   private final PsClient ps;
   private final String model;
@@ -66,13 +80,17 @@ final class GradientRounds {
     return model + "-gradient-" + round;
   }
 
-  static byte[] encodeRound(int round) {
-    return ByteBuffer.allocate(4).putInt(round).array();
+  static byte[] encodeRound(int round, Kind kind) {
+    return ByteBuffer.allocate(5).putInt(round).put((byte) kind.ordinal()).array();
   }
 
-  /** The round a key names, or -1 when there is none. */
-  static int decodeRound(byte[] value) {
-    return value == null || value.length != 4 ? -1 : ByteBuffer.wrap(value).getInt();
+  /** The round a key names, or round -1 when there is none. */
+  static Round decodeRound(byte[] value) {
+    if (value == null || value.length != 5) {
+      return new Round(-1, Kind.GRADIENT);
+    }
+    ByteBuffer in = ByteBuffer.wrap(value);
+    return new Round(in.getInt(), Kind.values()[in.get()]);
   }
 
   static byte[] encodeResult(double loss, long rows) {
@@ -93,6 +111,21 @@ final class GradientRounds {
     round = round + 1;
     point = ps.createModel(pointModel(model, round), spec);
     gradient = ps.createModel(gradientModel(model, round), spec);
+    write(at);
+    ps.put(roundKey(model), encodeRound(round, Kind.GRADIENT)).get(30, TimeUnit.SECONDS);
+  }
+
+  /** Begins the next round as a {@link Kind#SQUARES} one, whose sums come back in {@link Sums#gradient}. */
+  void beginSquares() throws Exception {
+    end();
+    round = round + 1;
+    point = ps.createModel(pointModel(model, round), spec); // left at zeros, and deleted with the round
+    gradient = ps.createModel(gradientModel(model, round), spec);
+    ps.put(roundKey(model), encodeRound(round, Kind.SQUARES)).get(30, TimeUnit.SECONDS);
+  }
+
+  /** Writes {@code at} into the round's point model, a push of its negation in ranges of keys. */
+  private void write(double[] at) throws Exception {
     int cols = spec.cols();
     int keysPerPush = Math.max(1, (1 << 16) / cols);
     List<CompletableFuture<Void>> writes = new ArrayList<>();
@@ -109,7 +142,6 @@ final class GradientRounds {
       writes.add(ps.push(point, keys, negated));
     }
     CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
-    ps.put(roundKey(model), encodeRound(round)).get(30, TimeUnit.SECONDS);
   }
 
   /** Whether {@code worker} has reported the round now running. */

@@ -5,6 +5,7 @@ import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -54,11 +55,11 @@ public final class GradientWorker {
       if (values.get(1) != null) {
         return;
       }
-      int round = GradientRounds.decodeRound(values.get(0));
-      if (round > served) {
-        served = round;
+      GradientRounds.Round round = GradientRounds.decodeRound(values.get(0));
+      if (round.number() > served) {
+        served = round.number();
         // a predecessor that handed over after serving it already counted this generation's rows there
-        if (ps.get(GradientRounds.resultKey(model, round, worker)).get(30, TimeUnit.SECONDS) == null) {
+        if (ps.get(GradientRounds.resultKey(model, served, worker)).get(30, TimeUnit.SECONDS) == null) {
           serve(round);
         }
         wait = FIRST_WAIT_NANOS;
@@ -83,31 +84,44 @@ public final class GradientWorker {
   }
 
   /**
-   * One pass: pulls the point's values of every key the rows touch, computes their summed gradient, pushes it, and
-   * records the summed loss once the push is in. A round the driver left meanwhile (its models deleted) is abandoned.
+   * One pass: pulls the point's values of every key the rows touch, computes their summed gradient (or, in a
+   * squares round, each key's sum of squares), pushes it, and records the summed loss once the push is in. A round
+   * the driver left meanwhile (its models deleted) is abandoned.
    */
-  private void serve(int round) throws Exception {
-    PsModel point = ps.createModel(GradientRounds.pointModel(model, round), roundSpec);
-    PsModel gradient = ps.createModel(GradientRounds.gradientModel(model, round), roundSpec);
+  private void serve(GradientRounds.Round round) throws Exception {
+    int number = round.number();
+    PsModel point = ps.createModel(GradientRounds.pointModel(model, number), roundSpec);
+    PsModel gradient = ps.createModel(GradientRounds.gradientModel(model, number), roundSpec);
     int[] keys = rows.keys();
-    double loss;
+    double loss = 0;
     try {
-      float[] weights = ps.pull(point, keys).get(60, TimeUnit.SECONDS);
-      float[] sums = new float[weights.length];
-      loss = rows.gradient(objective, weights, sums);
+      float[] sums;
+      if (round.kind() == GradientRounds.Kind.SQUARES) {
+        sums = new float[keys.length * roundSpec.cols()];
+        float[] squares = new float[keys.length];
+        rows.squares(squares);
+        for (int k = 0; k < keys.length; k++) {
+          Arrays.fill(sums, k * roundSpec.cols(), (k + 1) * roundSpec.cols(), squares[k]);
+        }
+      } else {
+        float[] weights = ps.pull(point, keys).get(60, TimeUnit.SECONDS);
+        sums = new float[weights.length];
+        loss = rows.gradient(objective, weights, sums);
+      }
       for (int i = 0; i < sums.length; i++) {
         sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
       }
       ps.push(gradient, keys, sums).get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
-      if (GradientRounds.decodeRound(ps.get(GradientRounds.roundKey(model)).get(30, TimeUnit.SECONDS)) != round) {
+      if (GradientRounds.decodeRound(ps.get(GradientRounds.roundKey(model)).get(30, TimeUnit.SECONDS)).number()
+          != number) {
         return; // the driver began the round again, or stopped: its models are gone
       }
       throw e;
     }
-    ps.put(GradientRounds.resultKey(model, round, worker), GradientRounds.encodeResult(loss, rows.rows()))
+    ps.put(GradientRounds.resultKey(model, number, worker), GradientRounds.encodeResult(loss, rows.rows()))
         .get(30, TimeUnit.SECONDS);
     rounds++;
-    LOG.debug("{}: round {}", servedLine(worker, generation), round);
+    LOG.debug("{}: round {}", servedLine(worker, generation), number);
   }
 }

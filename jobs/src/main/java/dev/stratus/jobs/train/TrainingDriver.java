@@ -7,6 +7,7 @@ import dev.stratus.kernels.dataset.PartitionInfo;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.kernels.sgd.ClassifierMetrics;
 import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.kernels.sgd.ModelMetrics;
 import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.kernels.solve.Lbfgs;
@@ -421,10 +422,16 @@ public final class TrainingDriver implements AutoCloseable {
     keepIfBest(latest, start.validationLoss());
     double latestLoss = start.validationLoss();
     StopReason reason = monitor.observe(start);
-    Lbfgs solver = new Lbfgs(new double[rows * columns], spec.l1(), QUASI_NEWTON_TOLERANCE);
+    // a round for the curvature's shape first: each key's sum of squares, the solver's preconditioner
+    GradientRounds.Sums squares = reason == null ? evaluateRound(rounds::beginSquares) : null;
+    Lbfgs solver = squares == null ? null : new Lbfgs(new double[rows * columns], spec.l1(), QUASI_NEWTON_TOLERANCE,
+        curvature(squares, currentL2()));
+    if (reason == null && squares == null) {
+      reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
+    }
     while (reason == null) {
       double[] point = solver.point();
-      GradientRounds.Sums sums = evaluateRound(point);
+      GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point));
       if (sums == null) {
         reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
         break;
@@ -434,14 +441,14 @@ public final class TrainingDriver implements AutoCloseable {
             + train.rowCount() + ": its partitions changed while it trained", null);
       }
       double n = sums.rows();
-      float l2 = penalties == null ? spec.l2() : penalties.l2();
+      float l2 = currentL2();
       double[] gradient = new double[point.length];
-      double squares = 0;
+      double squaredNorm = 0;
       for (int i = 0; i < point.length; i++) {
         gradient[i] = sums.gradient()[i] / n + l2 * point[i];
-        squares += point[i] * point[i];
+        squaredNorm += point[i] * point[i];
       }
-      Lbfgs.Outcome outcome = solver.report(sums.loss() / n + l2 / 2 * squares, gradient);
+      Lbfgs.Outcome outcome = solver.report(sums.loss() / n + l2 / 2 * squaredNorm, gradient);
       if (outcome == Lbfgs.Outcome.REJECTED || outcome == Lbfgs.Outcome.STARTED) {
         continue;
       }
@@ -466,7 +473,8 @@ public final class TrainingDriver implements AutoCloseable {
       if (reason == null && outcome == Lbfgs.Outcome.CONVERGED) {
         if (penalties != null && penalties.advance(bestLoss)) {
           announcePenalty();
-          solver = new Lbfgs(iterate, spec.l1(), QUASI_NEWTON_TOLERANCE); // the next penalty's optimum is near
+          // the next penalty's optimum is near
+          solver = new Lbfgs(iterate, spec.l1(), QUASI_NEWTON_TOLERANCE, curvature(squares, currentL2()));
         } else {
           reason = StopReason.CONVERGED;
         }
@@ -480,18 +488,42 @@ public final class TrainingDriver implements AutoCloseable {
     return finish(modelPath, reason, rounds.begun(), monitor);
   }
 
+  private float currentL2() {
+    return penalties == null ? spec.l2() : penalties.l2();
+  }
+
   /**
-   * The workers' sums at {@code point}, after as many rounds as it takes: a round a worker died in, or a shard
-   * restarted during, is begun again (before a dead worker's successor starts, so it joins the new one). Null when
-   * someone stopped the job or its time ran out.
+   * The objective's curvature estimate from the keys' sums of squares: per weight, the loss's bound on its second
+   * derivative times the feature's mean square, plus the L2 penalty (a weight no row touches: the penalty, or a
+   * trillionth without one, since it never moves anyway).
    */
-  private GradientRounds.Sums evaluateRound(double[] point) throws Exception {
-    rounds.begin(point);
+  private double[] curvature(GradientRounds.Sums squares, float l2) {
+    double bound = ((LinearObjective) spec.objective()).loss().curvatureBound();
+    float[] sums = squares.gradient();
+    double[] curvature = new double[sums.length];
+    for (int i = 0; i < sums.length; i++) {
+      curvature[i] = bound * sums[i] / Math.max(1, squares.rows()) + Math.max(l2, 1e-12);
+    }
+    return curvature;
+  }
+
+  /** Begins a round: again, each time one must be begun anew. */
+  private interface RoundStart {
+    void begin() throws Exception;
+  }
+
+  /**
+   * The workers' sums of the round {@code start} begins, after as many rounds as it takes: a round a worker died in,
+   * or a shard restarted during, is begun again (before a dead worker's successor starts, so it joins the new one).
+   * Null when someone stopped the job or its time ran out.
+   */
+  private GradientRounds.Sums evaluateRound(RoundStart start) throws Exception {
+    start.begin();
     long wait = TimeUnit.MICROSECONDS.toNanos(100);
     while (true) {
       Slot slot = ended.poll(wait, TimeUnit.NANOSECONDS);
       if (recordShardEvents()) {
-        rounds.begin(point);
+        start.begin();
       }
       if (stopRequested != null || secondsSinceStart() >= spec.timeoutSeconds()) {
         return null;
@@ -501,7 +533,7 @@ public final class TrainingDriver implements AutoCloseable {
       }
       if (slot != null) {
         if (slot.running.outcome().isCompletedExceptionally() && !rounds.reported(slot.worker)) {
-          rounds.begin(point);
+          start.begin();
         }
         settle(slot);
         continue;

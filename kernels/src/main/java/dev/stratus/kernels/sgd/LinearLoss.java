@@ -43,6 +43,18 @@ public enum LinearLoss {
     return this != HINGE;
   }
 
+  /**
+   * The most the loss's second derivative in a margin reaches (a quarter for both logistic losses, 2 for the squared
+   * hinge, none for the hinge): a weight's curvature is at most this times its feature's mean square.
+   */
+  public double curvatureBound() {
+    return switch (this) {
+      case LOGISTIC, MULTINOMIAL -> 0.25;
+      case SQUARED_HINGE -> 2;
+      case HINGE -> 0;
+    };
+  }
+
   /** Whether the model tells K classes apart with a margin each, rather than two by the sign of one. */
   public boolean multiclass() {
     return this == MULTINOMIAL;

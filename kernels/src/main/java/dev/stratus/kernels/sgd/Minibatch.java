@@ -166,6 +166,17 @@ public final class Minibatch {
     return rows;
   }
 
+  /**
+   * Adds each key's sum of squared values over the batch's rows into {@code sums}, in key order (the bias key's: one a
+   * row): the shape of the loss's curvature in each weight, for a solver's diagonal preconditioner.
+   */
+  public void addSquares(float[] sums) {
+    for (int e = 0; e < rowStart[rows]; e++) {
+      sums[slots[e]] += values[e] * values[e];
+    }
+    sums[keyCount - 1] += rows;
+  }
+
   /** The distinct model keys this batch touches, ascending; the last is the bias. */
   public int[] keys() {
     return Arrays.copyOf(keys, keyCount);

@@ -96,6 +96,26 @@ public final class FullBatch {
   }
 
   /**
+   * Writes each key's sum of squared values over every row (the bias's: the row count) into {@code sums}, as {@link
+   * #keys} lays them out.
+   */
+  public void squares(float[] sums) {
+    Arrays.fill(sums, 0, keys.length, 0f);
+    float[] chunkSums = new float[0];
+    for (int c = 0; c < chunks.size(); c++) {
+      int[] at = positions[c];
+      if (chunkSums.length < at.length) {
+        chunkSums = new float[at.length];
+      }
+      Arrays.fill(chunkSums, 0, at.length, 0f);
+      chunks.get(c).addSquares(chunkSums);
+      for (int k = 0; k < at.length; k++) {
+        sums[at[k]] += chunkSums[k];
+      }
+    }
+  }
+
+  /**
    * The summed loss of every row at {@code point}, a whole model ({@code (features + 1) * columns} values, row by
    * row), and its summed gradient added into {@code gradientSum}, computed here: a pass without shards.
    */

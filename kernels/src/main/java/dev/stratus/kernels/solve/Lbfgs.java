@@ -47,6 +47,8 @@ public final class Lbfgs {
   private final int n;
   private final double l1;
   private final double tolerance;
+  /** The inverse of a diagonal estimate of the curvature, the initial Hessian's shape; null for the identity. */
+  private final double[] inverseCurvature;
   private final Deque<float[]> steps = new ArrayDeque<>();
   private final Deque<float[]> gradientChanges = new ArrayDeque<>();
   private final Deque<Double> curvatures = new ArrayDeque<>();
@@ -71,12 +73,37 @@ public final class Lbfgs {
    *     than this share of it
    */
   public Lbfgs(double[] start, double l1, double tolerance) {
+    this(start, l1, tolerance, null);
+  }
+
+  /**
+   * A search preconditioned by {@code curvature}, a positive estimate of the objective's second derivative in each
+   * coordinate (for a linear model, the loss's bound times each feature's mean square, plus the L2 penalty): the
+   * initial Hessian of each direction is its diagonal, scaled by the last step's curvature, rather than a multiple of
+   * the identity. Features whose scales differ by orders of magnitude (hashed one-hot features, rare and frequent)
+   * then take steps of their own sizes.
+   */
+  public Lbfgs(double[] start, double l1, double tolerance, double[] curvature) {
     if (!(l1 >= 0) || !(tolerance > 0)) {
       throw new IllegalArgumentException("need l1 >= 0 and tolerance > 0, got " + l1 + " and " + tolerance);
     }
     this.n = start.length;
     this.l1 = l1;
     this.tolerance = tolerance;
+    if (curvature != null) {
+      if (curvature.length != n) {
+        throw new IllegalArgumentException("a curvature of " + curvature.length + " values for " + n + " coordinates");
+      }
+      inverseCurvature = new double[n];
+      for (int i = 0; i < n; i++) {
+        if (!(curvature[i] > 0) || Double.isInfinite(curvature[i])) {
+          throw new IllegalArgumentException("curvature[" + i + "] must be positive and finite, got " + curvature[i]);
+        }
+        inverseCurvature[i] = 1 / curvature[i];
+      }
+    } else {
+      inverseCurvature = null;
+    }
     this.trial = new double[n];
     for (int i = 0; i < n; i++) {
       trial[i] = (float) start[i];
@@ -198,11 +225,17 @@ public final class Lbfgs {
       axpy(-alpha[k], y[k], q);
     }
     if (m > 0) {
-      double yy = 0;
-      for (float v : y[m - 1]) {
-        yy += (double) v * v;
+      double yhy = 0; // the last gradient change in the initial Hessian's inverse's norm
+      for (int i = 0; i < n; i++) {
+        double v = y[m - 1][i];
+        yhy += v * v * (inverseCurvature == null ? 1 : inverseCurvature[i]);
       }
-      scale(q, sy[m - 1] / yy);
+      scale(q, sy[m - 1] / yhy);
+    }
+    if (inverseCurvature != null) {
+      for (int i = 0; i < n; i++) {
+        q[i] *= inverseCurvature[i];
+      }
     }
     for (int k = 0; k < m; k++) {
       double beta = dot(y[k], q) / sy[k];
@@ -223,11 +256,13 @@ public final class Lbfgs {
       gradientChanges.clear();
       curvatures.clear();
       for (int i = 0; i < n; i++) {
-        direction[i] = -pseudoGradient[i];
+        direction[i] = -pseudoGradient[i] * (inverseCurvature == null ? 1 : inverseCurvature[i]);
       }
       first = true;
     }
-    step = first ? 1 / norm2(direction) : 1;
+    // a first direction without curvature is one unit long; with, it is the diagonal's Newton step, which a bound
+    // on the curvature keeps short of the minimum
+    step = first && inverseCurvature == null ? 1 / norm2(direction) : 1;
     trials = 0;
     placeTrial();
     return true;
