@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.jobs.train.ConsoleView;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.Shards;
+import dev.stratus.jobs.train.Solver;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.train.ThreadWorkers;
 import dev.stratus.jobs.train.TrainingSpec;
@@ -142,6 +143,36 @@ public class SearchDriverTest {
           assertEquals(0, shard.models(), "every experiment's model was deleted from the shards");
         }
         assertEquals(List.of(), ps.list("").get(10, TimeUnit.SECONDS), "and every worker's keys");
+      }
+    }
+  }
+
+  /**
+   * Experiments solved by L-BFGS share the shards as SGD's do: each converges at its penalty, the better penalty is
+   * ranked first, and no experiment leaves a model (its rounds' included) or a key on the shards.
+   */
+  @Test
+  void lbfgsExperimentsConvergeOnSharedShardsAndLeaveNothingThere() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      float[] penalties = {1e-2f, 1e-4f};
+      List<Experiment> experiments = IntStream.range(0, penalties.length)
+          .mapToObj(i -> new Experiment(i, Map.of("l2", penalties[i]), new TrainingSpec(2, 2, 512, Optimizer.ADAGRAD,
+              0.1f, 20, penalties[i], 1e-4, 5, 60, 0, 0, 4, 7, false, 600, 3).withSolver(Solver.LBFGS)))
+          .toList();
+      SearchResult result = plantedSearch(store, shards, System.out::println)
+          .run(experiments, id -> S3Path.parse("s3://search/lbfgs/" + id + "/model.bin"));
+      System.out.println(result.table());
+      for (ExperimentResult experiment : result.experiments()) {
+        assertEquals(StopReason.CONVERGED, experiment.stopReason(), result.table());
+      }
+      assertEquals(1, result.experiments().get(0).id(), "the weaker penalty fits 20,000 rows better:\n"
+          + result.table());
+      try (PsClient ps = PsClient.connect(shards.addresses(), shards.access(), 0)) {
+        for (var shard : ps.metrics().get(10, TimeUnit.SECONDS)) {
+          assertEquals(0, shard.models(), "every experiment's models were deleted from the shards");
+        }
+        assertEquals(List.of(), ps.list("").get(10, TimeUnit.SECONDS), "and every key");
       }
     }
   }
