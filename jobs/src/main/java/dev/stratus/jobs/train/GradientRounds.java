@@ -5,6 +5,7 @@ import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * key of its own. Once every worker has, the driver reads the whole gradient and deletes the round.
  *
  * <p>Rounds are never repaired: one a worker died in, or a shard restarted during, is begun again under a new number,
- * so a partial sum is never read and a successor never adds to its predecessor's.
+ * so a partial sum is never read and a successor never adds to its predecessor's. Workers reach the round's models
+ * by the ids the key carries and never make them, so a shard that restarted without them fails their calls; a worker
+ * whose call failed so records the round as abandoned, and the driver begins it again.
  */
 final class GradientRounds {
   /** The smooth objective's pieces at a point, summed over every worker's rows; or the squares' sums. */
@@ -36,8 +39,15 @@ final class GradientRounds {
     SQUARES
   }
 
-  /** A round as its key names it. */
-  record Round(int number, Kind kind) {}
+  /** A round as its key names it, with the ids the shards gave its point and gradient models. */
+  record Round(int number, Kind kind, int[] pointIds, int[] gradientIds) {}
+
+  /** A worker recorded the round as abandoned: a call of it failed on a shard (lost, restarted without the round). */
+  static final class AbandonedException extends Exception {
+    AbandonedException(String message) {
+      super(message);
+    }
+  }
 
   private final PsClient ps;
   private final String model;
@@ -80,21 +90,41 @@ final class GradientRounds {
     return model + "-gradient-" + round;
   }
 
-  static byte[] encodeRound(int round, Kind kind) {
-    return ByteBuffer.allocate(5).putInt(round).put((byte) kind.ordinal()).array();
+  static byte[] encodeRound(Round round) {
+    ByteBuffer out = ByteBuffer.allocate(9 + 8 * round.pointIds().length);
+    out.putInt(round.number()).put((byte) round.kind().ordinal()).putInt(round.pointIds().length);
+    for (int s = 0; s < round.pointIds().length; s++) {
+      out.putInt(round.pointIds()[s]).putInt(round.gradientIds()[s]);
+    }
+    return out.array();
   }
 
   /** The round a key names, or round -1 when there is none. */
   static Round decodeRound(byte[] value) {
-    if (value == null || value.length != 5) {
-      return new Round(-1, Kind.GRADIENT);
+    if (value == null || value.length < 9) {
+      return new Round(-1, Kind.GRADIENT, new int[0], new int[0]);
     }
     ByteBuffer in = ByteBuffer.wrap(value);
-    return new Round(in.getInt(), Kind.values()[in.get()]);
+    int number = in.getInt();
+    Kind kind = Kind.values()[in.get()];
+    int shards = in.getInt();
+    int[] pointIds = new int[shards];
+    int[] gradientIds = new int[shards];
+    for (int s = 0; s < shards; s++) {
+      pointIds[s] = in.getInt();
+      gradientIds[s] = in.getInt();
+    }
+    return new Round(number, kind, pointIds, gradientIds);
   }
 
   static byte[] encodeResult(double loss, long rows) {
     return ByteBuffer.allocate(16).putDouble(loss).putLong(rows).array();
+  }
+
+  /** A worker's record that it abandoned the round, and why. */
+  static byte[] encodeAbandoned(String why) {
+    byte[] text = why.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(16 + text.length).putDouble(Double.NaN).putLong(-1).put(text).array();
   }
 
   /** The rounds begun so far. */
@@ -112,7 +142,8 @@ final class GradientRounds {
     point = ps.createModel(pointModel(model, round), spec);
     gradient = ps.createModel(gradientModel(model, round), spec);
     write(at);
-    ps.put(roundKey(model), encodeRound(round, Kind.GRADIENT)).get(30, TimeUnit.SECONDS);
+    ps.put(roundKey(model), encodeRound(new Round(round, Kind.GRADIENT, point.shardIds(), gradient.shardIds())))
+        .get(30, TimeUnit.SECONDS);
   }
 
   /** Begins the next round as a {@link Kind#SQUARES} one, whose sums come back in {@link Sums#gradient}. */
@@ -121,7 +152,8 @@ final class GradientRounds {
     round = round + 1;
     point = ps.createModel(pointModel(model, round), spec); // left at zeros, and deleted with the round
     gradient = ps.createModel(gradientModel(model, round), spec);
-    ps.put(roundKey(model), encodeRound(round, Kind.SQUARES)).get(30, TimeUnit.SECONDS);
+    ps.put(roundKey(model), encodeRound(new Round(round, Kind.SQUARES, point.shardIds(), gradient.shardIds())))
+        .get(30, TimeUnit.SECONDS);
   }
 
   /** Writes {@code at} into the round's point model, a push of its negation in ranges of keys. */
@@ -144,12 +176,12 @@ final class GradientRounds {
     CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
   }
 
-  /** Whether {@code worker} has reported the round now running. */
-  boolean reported(int worker) throws Exception {
-    return ps.get(resultKey(model, round, worker)).get(30, TimeUnit.SECONDS) != null;
-  }
 
-  /** The round's sums once every worker has reported it; null while one has not. */
+  /**
+   * The round's sums once every worker has reported it; null while one has not.
+   *
+   * @throws AbandonedException when a worker abandoned it
+   */
   Sums collect() throws Exception {
     List<String> keys = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
@@ -164,7 +196,13 @@ final class GradientRounds {
       }
       ByteBuffer in = ByteBuffer.wrap(result);
       loss += in.getDouble();
-      rows += in.getLong();
+      long workerRows = in.getLong();
+      if (workerRows < 0) {
+        byte[] why = new byte[in.remaining()];
+        in.get(why);
+        throw new AbandonedException(new String(why, StandardCharsets.UTF_8));
+      }
+      rows += workerRows;
     }
     return new Sums(loss, rows, ps.pullAll(gradient).get(60, TimeUnit.SECONDS));
   }
@@ -181,16 +219,5 @@ final class GradientRounds {
     }
     point = null;
     gradient = null;
-  }
-
-  /**
-   * Deletes every round's models, for a job that closes: a worker that joined a round after the driver left it made
-   * them again.
-   */
-  void deleteAll() throws Exception {
-    for (int r = 0; r <= round; r++) {
-      ps.deleteModel(pointModel(model, r)).get(30, TimeUnit.SECONDS);
-      ps.deleteModel(gradientModel(model, r)).get(30, TimeUnit.SECONDS);
-    }
   }
 }

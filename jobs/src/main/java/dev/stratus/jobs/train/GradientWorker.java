@@ -3,10 +3,13 @@ package dev.stratus.jobs.train;
 import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.PsException;
+import dev.stratus.ps.ShardUnreachableException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -85,13 +88,14 @@ public final class GradientWorker {
 
   /**
    * One pass: pulls the point's values of every key the rows touch, computes their summed gradient (or, in a
-   * squares round, each key's sum of squares), pushes it, and records the summed loss once the push is in. A round
-   * the driver left meanwhile (its models deleted) is abandoned.
+   * squares round, each key's sum of squares), pushes it, and records the summed loss once the push is in. A call
+   * that a shard failed (its connection lost, or the round's models gone with a restart) abandons the round, which
+   * the worker records for the driver to begin it again; a round the driver left meanwhile is dropped.
    */
   private void serve(GradientRounds.Round round) throws Exception {
     int number = round.number();
-    PsModel point = ps.createModel(GradientRounds.pointModel(model, number), roundSpec);
-    PsModel gradient = ps.createModel(GradientRounds.gradientModel(model, number), roundSpec);
+    PsModel point = ps.model(GradientRounds.pointModel(model, number), roundSpec, round.pointIds());
+    PsModel gradient = ps.model(GradientRounds.gradientModel(model, number), roundSpec, round.gradientIds());
     int[] keys = rows.keys();
     double loss = 0;
     try {
@@ -112,12 +116,17 @@ public final class GradientWorker {
         sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
       }
       ps.push(gradient, keys, sums).get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      if (GradientRounds.decodeRound(ps.get(GradientRounds.roundKey(model)).get(30, TimeUnit.SECONDS)).number()
-          != number) {
-        return; // the driver began the round again, or stopped: its models are gone
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof PsException) || e.getCause() instanceof ShardUnreachableException) {
+        throw e;
       }
-      throw e;
+      if (GradientRounds.decodeRound(ps.get(GradientRounds.roundKey(model)).get(30, TimeUnit.SECONDS)).number()
+          == number) {
+        ps.put(GradientRounds.resultKey(model, number, worker),
+            GradientRounds.encodeAbandoned("worker " + worker + ": " + e.getCause().getMessage()))
+            .get(30, TimeUnit.SECONDS);
+      }
+      return;
     }
     ps.put(GradientRounds.resultKey(model, number, worker), GradientRounds.encodeResult(loss, rows.rows()))
         .get(30, TimeUnit.SECONDS);

@@ -57,6 +57,11 @@ public final class TrainingDriver implements AutoCloseable {
    * of the objective: well below what tells models apart on a validation set, and above the float sums' noise.
    */
   private static final double QUASI_NEWTON_TOLERANCE = 1e-6;
+  /**
+   * Times in a row the workers may abandon a round at one point (a shard lost or restarting) before the job fails: a
+   * call that fails for good fails every round.
+   */
+  private static final int MAX_ABANDONED_ROUNDS = 10;
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -524,12 +529,13 @@ public final class TrainingDriver implements AutoCloseable {
    * Null when someone stopped the job or its time ran out.
    */
   private GradientRounds.Sums evaluateRound(RoundStart start) throws Exception {
-    start.begin();
+    beginRound(start);
+    int abandoned = 0;
     long wait = TimeUnit.MICROSECONDS.toNanos(100);
     while (true) {
       Slot slot = ended.poll(wait, TimeUnit.NANOSECONDS);
       if (recordShardEvents()) {
-        start.begin();
+        beginRound(start);
       }
       if (stopRequested != null || secondsSinceStart() >= spec.timeoutSeconds()) {
         return null;
@@ -538,19 +544,61 @@ public final class TrainingDriver implements AutoCloseable {
         continue;
       }
       if (slot != null) {
-        if (slot.running.outcome().isCompletedExceptionally() && !rounds.reported(slot.worker)) {
-          start.begin();
+        if (slot.running.outcome().isCompletedExceptionally()) {
+          beginRound(start); // before its successor starts; a round it had reported already is only redone
         }
         settle(slot);
         continue;
       }
-      GradientRounds.Sums sums = rounds.collect();
+      GradientRounds.Sums sums;
+      try {
+        sums = rounds.collect();
+      } catch (GradientRounds.AbandonedException e) {
+        if (++abandoned > MAX_ABANDONED_ROUNDS) {
+          throw new TrainingFailedException("the workers abandoned the same round " + abandoned + " times in a row;"
+              + " the last: " + e.getMessage(), e);
+        }
+        progress.accept(String.format("%6.1f s  a round was abandoned (%s); begun again", secondsSinceStart(),
+            firstLine(e.getMessage())));
+        beginRound(start);
+        continue;
+      } catch (Exception e) {
+        if (!connectionLost(e)) {
+          throw e;
+        }
+        beginRound(start); // a shard is restarting: its restart begins the round again too
+        continue;
+      }
       if (sums != null) {
         return sums;
       }
       wait = Math.min(TimeUnit.MILLISECONDS.toNanos(10), wait * 2);
     }
   }
+
+  /**
+   * Begins a round, again while a shard's connection is lost (the client redials it, up to its reconnect bound, past
+   * which the call fails for good).
+   */
+  private void beginRound(RoundStart start) throws Exception {
+    while (true) {
+      try {
+        start.begin();
+        return;
+      } catch (Exception e) {
+        if (!connectionLost(e)) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** Whether {@code e} is, or wraps, the loss of a shard's connection. */
+  private static boolean connectionLost(Exception e) {
+    return e instanceof ConnectionLostException || e.getCause() instanceof ConnectionLostException;
+  }
+
 
   private ResumePoint readResumePoint() {
     S3Path checkpoint = shards.checkpoint();
@@ -887,7 +935,11 @@ public final class TrainingDriver implements AutoCloseable {
     return rows.length == 0 ? 0 : sum / rows.length;
   }
 
+  /** The model's clock (SGD's pushes), or an L-BFGS training's passes. */
   private long updatesSoFar() throws Exception {
+    if (rounds != null) {
+      return rounds.begun();
+    }
     return SgdWorker.retryingLostConnections(() -> driver.status(model)).clock();
   }
 
@@ -951,7 +1003,7 @@ public final class TrainingDriver implements AutoCloseable {
       try {
         driver.deleteModel(modelName).get(10, TimeUnit.SECONDS);
         if (rounds != null) {
-          rounds.deleteAll();
+          rounds.end(); // a round the job failed in
         }
         if (resumable && shards.checkpoint() != null) {
           store.delete(resumePoint()); // its model's snapshots are gone with the model

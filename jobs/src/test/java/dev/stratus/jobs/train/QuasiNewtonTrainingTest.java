@@ -69,9 +69,15 @@ class QuasiNewtonTrainingTest {
 
   private static TrainResult train(TrainingSpec spec, WorkerLauncher workers, Consumer<TrainingDriver> during)
       throws Exception {
-    try (Shards shards = Shards.inProcess(spec.psShards());
-        TrainingDriver job = new TrainingDriver(spec, store, store.reachableSpec(), train, validation, shards,
-            workers, System.out::println)) {
+    try (Shards shards = Shards.inProcess(spec.psShards())) {
+      return train(spec, shards, workers, during);
+    }
+  }
+
+  private static TrainResult train(TrainingSpec spec, Shards shards, WorkerLauncher workers,
+      Consumer<TrainingDriver> during) throws Exception {
+    try (TrainingDriver job = new TrainingDriver(spec, store, store.reachableSpec(), train, validation, shards,
+        workers, System.out::println)) {
       if (during != null) {
         Thread chaos = new Thread(() -> during.accept(job));
         chaos.setDaemon(true);
@@ -134,6 +140,32 @@ class QuasiNewtonTrainingTest {
         result.generations().stream().filter(g -> g.ending() == GenerationRecord.Ending.DIED).toList();
     assertEquals(1, died.size(), "the killed generation died: " + result.generations());
     assertEquals(1, died.get(0).worker());
+  }
+
+  /**
+   * A shard process killed mid-solve comes back without the round in progress (its models are never snapshotted): the
+   * workers' calls fail, they record the round as abandoned, the driver begins it again, and the answer is the same
+   * optimum.
+   */
+  @Test
+  void aShardKilledMidSolveChangesNothing() throws Exception {
+    double c = 1;
+    S3Path checkpoint = S3Path.parse("s3://training/qn-shards-" + System.nanoTime() + "/");
+    try (Shards shards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1)) {
+      TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), shards, new ThreadWorkers(512),
+          job -> {
+            try {
+              while (job.roundsBegun() < 6) {
+                Thread.sleep(1);
+              }
+            } catch (InterruptedException e) {
+              return;
+            }
+            shards.killShard(1);
+          });
+      assertReachesLiblinearsOptimum(result, c);
+      assertEquals(1, result.shardRestarts().size(), "the killed shard came back: " + result.shardRestarts());
+    }
   }
 
   /** With no penalty set, the path's penalties are solved in turn and the validation set keeps the best. */

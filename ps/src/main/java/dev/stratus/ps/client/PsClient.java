@@ -165,6 +165,19 @@ public final class PsClient implements AutoCloseable {
   }
 
   /**
+   * A handle on a model another client created, by the ids its shards gave it ({@link PsModel#shardIds}). Unlike
+   * {@link #createModel} it never makes the model: calls through it fail once a shard no longer holds it (deleted, or
+   * lost with a restart that did not restore it), where making it again would hand back zeros as if nothing happened.
+   */
+  public PsModel model(String name, ModelSpec spec, int[] shardIds) {
+    if (shardIds.length != shards.length) {
+      throw new IllegalArgumentException("model '" + name + "' has ids for " + shardIds.length + " shards, this client"
+          + " reaches " + shards.length);
+    }
+    return new PsModel(name, spec, shardIds.clone(), PsModel.rowBounds(spec.rows(), shards.length));
+  }
+
+  /**
    * Deletes the model of that name from every shard, giving its memory back; completes with whether some shard held
    * it. Requests still naming it fail.
    */

@@ -28,6 +28,11 @@ public final class PsModel {
     return spec;
   }
 
+  /** The id each shard gave the model, for {@link PsClient#model} in another client. */
+  public int[] shardIds() {
+    return shardModelIds.clone();
+  }
+
   int shardModelId(int shard) {
     return shardModelIds[shard];
   }
