@@ -42,8 +42,10 @@ import org.apache.beam.sdk.values.TupleTag;
  * LinearSvm} and {@link MultinomialLogisticRegression}, and {@link MatrixFactorization}): {@code workers} workers pull
  * the model rows their minibatches touch from {@code psShards} parameter-server shards, compute the gradient of the
  * model's loss and push it back, while a monitor in the driver evaluates that loss on a
- * validation set and stops the job on {@code epsilon}, the timeout or divergence, keeping the best model it saw. The
- * validation set chooses the model, so report a separate test set's metrics ({@link Evaluate}).
+ * validation set and stops the job on {@code epsilon}, the timeout or divergence, keeping the best model it saw. A
+ * linear model of a smooth loss may be solved by L-BFGS instead ({@link #solver}; by default where its data fits the
+ * workers' memory), the workers summing full-batch gradients on the same shards. The validation set chooses the
+ * model, so report a separate test set's metrics ({@link Evaluate}).
  *
  * <p>Each model has the URN {@link #URN}, what it learns in the transform object ({@link #spec}'s objective). LambdaRunner runs it with {@link
  * SgdTrainingOnWorkers}: each worker is a Lambda invocation that lives at most {@link #workerLifetime} before a
