@@ -137,22 +137,24 @@ final class GradientRounds {
    * worker still in it finds out.
    */
   void begin(double[] at) throws Exception {
-    end();
-    round = round + 1;
-    point = ps.createModel(pointModel(model, round), spec);
-    gradient = ps.createModel(gradientModel(model, round), spec);
-    write(at);
-    ps.put(roundKey(model), encodeRound(new Round(round, Kind.GRADIENT, point.shardIds(), gradient.shardIds())))
-        .get(30, TimeUnit.SECONDS);
+    begin(Kind.GRADIENT, at);
   }
 
   /** Begins the next round as a {@link Kind#SQUARES} one, whose sums come back in {@link Sums#gradient}. */
   void beginSquares() throws Exception {
+    begin(Kind.SQUARES, null);
+  }
+
+  /** Begins the next round of {@code kind}, its point {@code at} (null: left at zeros, unread). */
+  private void begin(Kind kind, double[] at) throws Exception {
     end();
     round = round + 1;
-    point = ps.createModel(pointModel(model, round), spec); // left at zeros, and deleted with the round
+    point = ps.createModel(pointModel(model, round), spec);
     gradient = ps.createModel(gradientModel(model, round), spec);
-    ps.put(roundKey(model), encodeRound(new Round(round, Kind.SQUARES, point.shardIds(), gradient.shardIds())))
+    if (at != null) {
+      write(at);
+    }
+    ps.put(roundKey(model), encodeRound(new Round(round, kind, point.shardIds(), gradient.shardIds())))
         .get(30, TimeUnit.SECONDS);
   }
 
@@ -209,15 +211,17 @@ final class GradientRounds {
 
   /** Deletes the round now running, its models and its workers' results; nothing before the first. */
   void end() throws Exception {
-    if (round < 0 || point == null) {
-      return;
+    // either model may be missing: a begin that a lost connection cut short made the point alone, or neither
+    if (point != null) {
+      ps.deleteModel(point.name()).get(30, TimeUnit.SECONDS);
+      point = null;
     }
-    ps.deleteModel(point.name()).get(30, TimeUnit.SECONDS);
-    ps.deleteModel(gradient.name()).get(30, TimeUnit.SECONDS);
-    for (int w = 0; w < workers; w++) {
+    if (gradient != null) {
+      ps.deleteModel(gradient.name()).get(30, TimeUnit.SECONDS);
+      gradient = null;
+    }
+    for (int w = 0; round >= 0 && w < workers; w++) {
       ps.delete(resultKey(model, round, w));
     }
-    point = null;
-    gradient = null;
   }
 }

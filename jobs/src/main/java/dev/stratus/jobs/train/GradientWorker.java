@@ -60,9 +60,11 @@ public final class GradientWorker {
       }
       GradientRounds.Round round = GradientRounds.decodeRound(values.get(0));
       if (round.number() > served) {
+        // a predecessor that handed over after serving the round this generation finds first counted its rows there
+        boolean servedBefore = served < 0
+            && ps.get(GradientRounds.resultKey(model, round.number(), worker)).get(30, TimeUnit.SECONDS) != null;
         served = round.number();
-        // a predecessor that handed over after serving it already counted this generation's rows there
-        if (ps.get(GradientRounds.resultKey(model, served, worker)).get(30, TimeUnit.SECONDS) == null) {
+        if (!servedBefore) {
           serve(round);
         }
         wait = FIRST_WAIT_NANOS;

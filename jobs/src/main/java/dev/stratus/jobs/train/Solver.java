@@ -23,6 +23,11 @@ public enum Solver {
    */
   AUTO;
 
+  /** Whether this solver can train {@code objective}: L-BFGS a linear model of a smooth loss, the others anything. */
+  public boolean trains(Objective objective) {
+    return this != LBFGS || objective instanceof LinearObjective linear && linear.loss().smooth();
+  }
+
   /**
    * Stored bytes a worker's rows take in its memory at most, decoded and laid out, for each byte of their partitions:
    * about 20 bytes an entry against 2 to 6 stored (LZ4 over gap-coded indices), and room for the decoding.
@@ -35,7 +40,6 @@ public enum Solver {
    * whose workers stream their partitions.
    */
   static Solver choose(Objective objective, long storedBytesPerWorker, long memoryPerWorker) {
-    boolean convex = objective instanceof LinearObjective linear && linear.loss().smooth();
-    return convex && storedBytesPerWorker * MEMORY_PER_STORED_BYTE <= memoryPerWorker / 2 ? LBFGS : SGD;
+    return LBFGS.trains(objective) && storedBytesPerWorker * MEMORY_PER_STORED_BYTE <= memoryPerWorker / 2 ? LBFGS : SGD;
   }
 }

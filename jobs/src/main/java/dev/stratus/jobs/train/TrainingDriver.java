@@ -473,10 +473,7 @@ public final class TrainingDriver implements AutoCloseable {
         reason = observer.observe(scored);
       }
       if (outcome == Lbfgs.Outcome.CONVERGED && (best == null || clearlyBetter(weights, best))) {
-        // the penalty's optimum, not the iterate the held-out rows liked
-        best = weights;
-        bestLoss = scored.validationLoss();
-        bestL2 = penalties == null ? spec.l2() : penalties.l2();
+        keep(weights, scored.validationLoss()); // the penalty's optimum, not the iterate the held-out rows liked
       }
       if (reason == null && outcome == Lbfgs.Outcome.CONVERGED) {
         if (penalties != null && penalties.advance(bestLoss)) {
@@ -919,10 +916,15 @@ public final class TrainingDriver implements AutoCloseable {
   /** Keeps {@code weights} as the job's model if their validation loss is the best so far. */
   private void keepIfBest(float[] weights, double validationLoss) {
     if (best == null || validationLoss < bestLoss) {
-      best = weights;
-      bestLoss = validationLoss;
-      bestL2 = penalties == null ? spec.l2() : penalties.l2();
+      keep(weights, validationLoss);
     }
+  }
+
+  /** Keeps {@code weights}, of that validation loss, as the job's model, trained at the penalty now. */
+  private void keep(float[] weights, double validationLoss) {
+    best = weights;
+    bestLoss = validationLoss;
+    bestL2 = currentL2();
   }
 
   /** The mean label of the training set's first rows (as many as a validation set may have): a rating's scale. */

@@ -88,7 +88,7 @@ public record TrainingSpec(
 
   /** Refuses a solver that cannot train {@code objective}: L-BFGS is for linear models of a smooth loss. */
   public static void checkSolver(Solver solver, Objective objective) {
-    if (solver == Solver.LBFGS && !(objective instanceof LinearObjective linear && linear.loss().smooth())) {
+    if (!solver.trains(objective)) {
       throw new IllegalArgumentException("solver LBFGS is for linear models of a smooth loss (logistic, squared"
           + " hinge, multinomial), not " + objective + ": train it with SGD");
     }

@@ -91,6 +91,18 @@ class QuasiNewtonTrainingTest {
     return LinearModel.fromBytes(store.get(S3Path.parse(result.modelPath())), result.modelPath());
   }
 
+  /** Does {@code fault} once {@code job} has begun {@code rounds} rounds; nothing if interrupted first. */
+  private static void afterRounds(TrainingDriver job, int rounds, Runnable fault) {
+    try {
+      while (job.roundsBegun() < rounds) {
+        Thread.sleep(1);
+      }
+    } catch (InterruptedException e) {
+      return;
+    }
+    fault.run();
+  }
+
   /** The mean training loss plus the penalties, at liblinear's C: what both solvers minimise. */
   private static double objective(float[] weights, float l2, float l1) {
     return new LinearModel(weights, LinearLoss.LOGISTIC).objective(trainRows, l2, l1);
@@ -125,16 +137,8 @@ class QuasiNewtonTrainingTest {
   @Test
   void aWorkerKilledMidSolveChangesNothing() throws Exception {
     double c = 1;
-    TrainResult result = train(spec(3, (float) (1 / (c * trainRows.length)), 0), new ThreadWorkers(512), job -> {
-      try {
-        while (job.roundsBegun() < 4) {
-          Thread.sleep(1);
-        }
-      } catch (InterruptedException e) {
-        return;
-      }
-      job.killWorker(1);
-    });
+    TrainResult result = train(spec(3, (float) (1 / (c * trainRows.length)), 0), new ThreadWorkers(512),
+        job -> afterRounds(job, 4, () -> job.killWorker(1)));
     assertReachesLiblinearsOptimum(result, c);
     List<GenerationRecord> died =
         result.generations().stream().filter(g -> g.ending() == GenerationRecord.Ending.DIED).toList();
@@ -153,16 +157,7 @@ class QuasiNewtonTrainingTest {
     S3Path checkpoint = S3Path.parse("s3://training/qn-shards-" + System.nanoTime() + "/");
     try (Shards shards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1)) {
       TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), shards, new ThreadWorkers(512),
-          job -> {
-            try {
-              while (job.roundsBegun() < 6) {
-                Thread.sleep(1);
-              }
-            } catch (InterruptedException e) {
-              return;
-            }
-            shards.killShard(1);
-          });
+          job -> afterRounds(job, 6, () -> shards.killShard(1)));
       assertReachesLiblinearsOptimum(result, c);
       assertEquals(1, result.shardRestarts().size(), "the killed shard came back: " + result.shardRestarts());
     }

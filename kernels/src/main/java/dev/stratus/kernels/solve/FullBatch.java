@@ -114,26 +114,4 @@ public final class FullBatch {
       }
     }
   }
-
-  /**
-   * The summed loss of every row at {@code point}, a whole model ({@code (features + 1) * columns} values, row by
-   * row), and its summed gradient added into {@code gradientSum}, computed here: a pass without shards.
-   */
-  public double addGradient(Objective objective, double[] point, double[] gradientSum) {
-    int columns = objective.columns();
-    float[] weights = new float[keys.length * columns];
-    for (int k = 0; k < keys.length; k++) {
-      for (int j = 0; j < columns; j++) {
-        weights[k * columns + j] = (float) point[keys[k] * columns + j];
-      }
-    }
-    float[] gradient = new float[weights.length];
-    double loss = gradient(objective, weights, gradient);
-    for (int k = 0; k < keys.length; k++) {
-      for (int j = 0; j < columns; j++) {
-        gradientSum[keys[k] * columns + j] += gradient[k * columns + j];
-      }
-    }
-    return loss;
-  }
 }

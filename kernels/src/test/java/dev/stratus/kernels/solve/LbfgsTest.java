@@ -54,6 +54,24 @@ class LbfgsTest {
     return solver.iterate();
   }
 
+  /**
+   * The summed loss of every row of {@code batch} at {@code point}, a whole model ({@code features + 1} values), and
+   * its summed gradient added into {@code gradientSum}: a pass without shards.
+   */
+  private static double addGradient(FullBatch batch, Objective objective, double[] point, double[] gradientSum) {
+    int[] keys = batch.keys();
+    float[] weights = new float[keys.length];
+    for (int k = 0; k < keys.length; k++) {
+      weights[k] = (float) point[keys[k]];
+    }
+    float[] gradient = new float[weights.length];
+    double loss = batch.gradient(objective, weights, gradient);
+    for (int k = 0; k < keys.length; k++) {
+      gradientSum[keys[k]] += gradient[k];
+    }
+    return loss;
+  }
+
   /** The objective's evaluations the last {@link #solve} took. */
   private static int evaluations;
 
@@ -118,7 +136,7 @@ class LbfgsTest {
     FullBatch batch = FullBatch.of(rows, data.features);
     int dimensions = data.features + 1;
     BiFunction<double[], double[], Double> objective = (x, gradient) -> {
-      double loss = batch.addGradient(logistic, x, gradient);
+      double loss = addGradient(batch, logistic, x, gradient);
       double squares = 0;
       for (int i = 0; i < dimensions; i++) {
         gradient[i] = gradient[i] / rows.length + l2 * x[i];
