@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.GenerationRecord;
 import dev.stratus.jobs.train.GradientWorker;
+import dev.stratus.jobs.train.QuasiNewtonPoint;
 import dev.stratus.jobs.train.ResumePoint;
 import dev.stratus.jobs.train.ShardRestart;
 import dev.stratus.jobs.train.Solver;
@@ -241,19 +242,34 @@ class LogisticRegressionOnWorkersTest {
 
   /**
    * The L-BFGS solver on two Lambda workers and two shard processes comes within 0.1% of liblinear's exact optimum at
-   * the same C, in the objective both minimise and on the test rows, through an environment killed after it served a
-   * round: the round it died in is begun again with its successor.
+   * the same C, in the objective both minimise and on the test rows, through a killed driver and a killed environment.
+   * The driver JVM, killed (SIGKILL) once it left an iterate beside its shards' snapshots, takes every process it
+   * started with it; the same training run again with resume goes on from that iterate and its count of passes. There
+   * an environment killed after it served a round has the round begun again with its successor.
    */
   @Test
-  void lbfgsOnLambdaWorkersReachesLiblinearsOptimumThroughAKilledEnvironment() throws Exception {
+  void lbfgsOnLambdaWorkersReachesLiblinearsOptimumThroughAKilledDriverAndAKilledEnvironment() throws Exception {
     List<SparseRow> train = DatasetReader.readAll(DataTesting.store(), DataTesting.dataset(ROOT + "/train"));
     double c = 1;
     float l2 = (float) (1 / (c * train.size()));
+    String model = ROOT + "/models/lbfgs.bin";
+    S3Path left = ResumePoint.at(SgdTrainingOnWorkers.checkpointOf(S3Path.parse(model)));
+    killDriverOnce(model, Solver.LBFGS, l2, (driver, log) -> awaitWhileAlive(driver, log,
+        "an L-BFGS iterate at " + left, () -> DataTesting.store().exists(left) ? true : null));
+    QuasiNewtonPoint iterate = QuasiNewtonPoint.decode(DataTesting.store().get(left), left);
+
     EnvironmentKill kill = new EnvironmentKill("running an L-BFGS worker that has served a gradient round",
         invocation -> workerTask(invocation)
             .map(task -> invocation.log().contains(GradientWorker.servedLine(task.workerId(), task.generation())))
             .orElse(false));
-    TrainResult result = train(ROOT + "/train", lr -> lr.solver(Solver.LBFGS).l2(l2).workers(2).psShards(2), "lbfgs");
+    TrainResult result = train(ROOT + "/train",
+        lr -> resumable(lr).solver(Solver.LBFGS).l2(l2).resumeFromSnapshots(true), "lbfgs");
+    System.out.printf("resumed from the killed driver's iterate at %d passes, validation logloss %.5f%n",
+        iterate.passes(), result.curve().get(0).validationLoss());
+    assertEquals(iterate.passes(), result.resumedAtUpdates());
+    assertEquals(iterate.passes(), result.curve().get(0).updates(), "the curve goes on from the killed one's passes");
+    assertTrue(result.curve().get(0).validationLoss() < Math.log(2) * 0.95,
+        "the first evaluation is of the killed driver's iterate, not of an untrained model: " + result.curve().get(0));
     WorkerTask killed = workerTask(kill.victim()).orElseThrow();
     assertTrue(result.generations().stream().anyMatch(g -> g.worker() == killed.workerId()
         && g.generation() == killed.generation() && g.ending() == GenerationRecord.Ending.DIED),
@@ -441,41 +457,16 @@ class LogisticRegressionOnWorkersTest {
       throws Exception {
     String model = ROOT + "/models/resumed.bin";
     S3Path checkpoint = SgdTrainingOnWorkers.checkpointOf(S3Path.parse(model));
-    Path log = DataTesting.DIR.resolve("driver-to-kill.log");
-    String modelName;
-    try (ChildProcess driver = ChildJvm.mainClass(TrainingDriverToKill.class)
-        .jvmOptions("-Xmx512m")
-        .arguments(DataTesting.DIR.resolve("store").toString(), model)
-        .name("the driver to kill")
-        .output(ChildProcess.Output.toFile(log))
-        .start()) {
-      modelName = awaitWhileAlive(driver, log, "a resume point with every worker past its start",
+    String modelName = killDriverOnce(model, Solver.SGD, 0f, (driver, log) -> {
+      String name = awaitWhileAlive(driver, log, "a resume point with every worker past its start",
           () -> modelOfAResumePointPastStart(checkpoint));
       for (int shard = 0; shard < 2; shard++) {
-        S3Path pointer = snapshotPointer(checkpoint, shard, modelName);
+        S3Path pointer = snapshotPointer(checkpoint, shard, name);
         awaitWhileAlive(driver, log, "a snapshot of shard " + shard + " past 1,000 changes",
             () -> snapshotChanges(pointer) > 1_000 ? true : null);
       }
-      List<ProcessHandle> started = ProcessHandle.of(driver.pid()).orElseThrow().descendants().toList();
-      List<String> commandLines = started.stream().map(LogisticRegressionOnWorkersTest::commandLine).toList();
-      assertEquals(2, commandLines.stream().filter(line -> line.contains(PS_SERVER)).count(),
-          "the driver's two shard processes: " + commandLines);
-      assertTrue(commandLines.stream().anyMatch(line -> line.contains("AWSLambda")),
-          "the driver's Lambda environments: " + commandLines);
-      ProcessHandle.of(driver.pid()).orElseThrow().destroyForcibly(); // kill -9 of the driver alone
-      long killed = System.nanoTime();
-      assertTrue(driver.waitFor(Duration.ofSeconds(10)), "the killed driver did not end");
-      long deadline = killed + Duration.ofSeconds(10).toNanos();
-      while (!started.stream().allMatch(process -> LinuxProcesses.ended(process.pid()))
-          && System.nanoTime() < deadline) {
-        sleep(20);
-      }
-      assertEquals(List.of(), started.stream().filter(process -> !LinuxProcesses.ended(process.pid()))
-              .map(LogisticRegressionOnWorkersTest::commandLine).toList(),
-          "processes of the killed driver still running 10 s after it");
-      System.out.printf("the killed driver's %d processes ended within %.1f s%n", started.size(),
-          (System.nanoTime() - killed) / 1e9);
-    }
+      return name;
+    });
 
     S3Path pointer = snapshotPointer(checkpoint, 1, modelName);
     CompletableFuture<Void> killedTwice = new CompletableFuture<>();
@@ -527,6 +518,48 @@ class LogisticRegressionOnWorkersTest {
     assertTrue(result.generations().stream().noneMatch(g -> g.ending() == GenerationRecord.Ending.DIED),
         "no worker died with the shard: " + result.generations());
     assertTrue(loss <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
+  }
+
+  /** What a test waits for in a driver it kills: a value once it holds, given the driver's JVM and its output. */
+  private interface DriverReady<T> {
+    T await(ChildProcess driver, Path log) throws InterruptedException;
+  }
+
+  /**
+   * Runs {@link TrainingDriverToKill} on {@code model} by {@code solver} at penalty {@code l2}, waits until {@code ready} holds, and kills
+   * the driver's JVM alone (SIGKILL): every process it started (its two shards, its Lambda environments) must end with
+   * it within seconds. Returns what {@code ready} returned.
+   */
+  private static <T> T killDriverOnce(String model, Solver solver, float l2, DriverReady<T> ready) throws Exception {
+    Path log = DataTesting.DIR.resolve("driver-to-kill-" + solver + ".log");
+    try (ChildProcess driver = ChildJvm.mainClass(TrainingDriverToKill.class)
+        .jvmOptions("-Xmx512m")
+        .arguments(DataTesting.DIR.resolve("store").toString(), model, solver.name(), String.valueOf(l2))
+        .name("the driver to kill")
+        .output(ChildProcess.Output.toFile(log))
+        .start()) {
+      T value = ready.await(driver, log);
+      List<ProcessHandle> started = ProcessHandle.of(driver.pid()).orElseThrow().descendants().toList();
+      List<String> commandLines = started.stream().map(LogisticRegressionOnWorkersTest::commandLine).toList();
+      assertEquals(2, commandLines.stream().filter(line -> line.contains(PS_SERVER)).count(),
+          "the driver's two shard processes: " + commandLines);
+      assertTrue(commandLines.stream().anyMatch(line -> line.contains("AWSLambda")),
+          "the driver's Lambda environments: " + commandLines);
+      ProcessHandle.of(driver.pid()).orElseThrow().destroyForcibly(); // kill -9 of the driver alone
+      long killed = System.nanoTime();
+      assertTrue(driver.waitFor(Duration.ofSeconds(10)), "the killed driver did not end");
+      long deadline = killed + Duration.ofSeconds(10).toNanos();
+      while (!started.stream().allMatch(process -> LinuxProcesses.ended(process.pid()))
+          && System.nanoTime() < deadline) {
+        sleep(20);
+      }
+      assertEquals(List.of(), started.stream().filter(process -> !LinuxProcesses.ended(process.pid()))
+              .map(LogisticRegressionOnWorkersTest::commandLine).toList(),
+          "processes of the killed driver still running 10 s after it");
+      System.out.printf("the killed driver's %d processes ended within %.1f s%n", started.size(),
+          (System.nanoTime() - killed) / 1e9);
+      return value;
+    }
   }
 
   /**

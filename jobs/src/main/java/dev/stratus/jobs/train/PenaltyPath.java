@@ -56,12 +56,16 @@ public final class PenaltyPath {
     return (solver == Solver.LBFGS ? HALF_DECADES : DECADES).clone();
   }
 
-  /** The path of a resumed training, at the penalty it had reached. */
-  static PenaltyPath resumedAt(long rows, float l2) {
-    PenaltyPath path = new PenaltyPath(rows);
+  /**
+   * The path of a resumed training by {@code solver}, at the penalty {@code l2} it had reached, where the best
+   * validation loss when the penalty before converged was {@code bestBefore} (infinite when not known).
+   */
+  static PenaltyPath resumedAt(long rows, Solver solver, float l2, double bestBefore) {
+    PenaltyPath path = new PenaltyPath(rows, solver);
     while (path.at < path.cs.length - 1 && path.l2() > l2 * 1.0001f) {
       path.at++;
     }
+    path.bestBefore = bestBefore;
     return path;
   }
 

@@ -14,8 +14,9 @@ import java.util.List;
  * @param curve validation loss over time
  * @param generations every worker generation, in the order they ended
  * @param shardRestarts every shard that died and came back from its snapshots, in order
- * @param resumedAtUpdates the model's clock (updates) in the snapshots this job resumed from, a dead driver's; -1 when
- *     it started from scratch
+ * @param resumedAtUpdates the model's clock (updates) in the snapshots this job resumed from, a dead driver's (for
+ *     {@link Solver#LBFGS}, the passes it had made when it wrote its {@link QuasiNewtonPoint}); -1 when it started from
+ *     scratch
  * @param solver how it was solved (never {@link Solver#AUTO}): with {@link Solver#LBFGS}, {@code updates} are passes
  *     over the training rows, and there are no step times
  */

@@ -62,6 +62,11 @@ public final class TrainingDriver implements AutoCloseable {
    * call that fails for good fails every round.
    */
   private static final int MAX_ABANDONED_ROUNDS = 10;
+  /**
+   * An {@link Solver#LBFGS} training writes its {@link QuasiNewtonPoint} at most this often (and at every penalty's
+   * optimum): a driver that dies loses at most this much of its solve.
+   */
+  private static final long SOLVER_POINT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -121,6 +126,13 @@ public final class TrainingDriver implements AutoCloseable {
   private String solverChoice;
   /** An {@link Solver#LBFGS} training's passes over the data through the shards; null for SGD. */
   private volatile GradientRounds rounds;
+  /** The point a dead {@link Solver#LBFGS} driver left, which this job resumes from; null when it does not. */
+  private QuasiNewtonPoint resumedSolve;
+  /** The passes the dead driver had made, for an L-BFGS training resumed from its point. */
+  private long passesBefore;
+  /** The dead driver's model name, whose workers this job asked to stop, and whose keys it deletes when closed. */
+  private String retired;
+  private long solverPointWrittenAt;
 
   /** Something a shard's restart asks of the driver's loop. */
   private interface ShardEvent {
@@ -294,12 +306,13 @@ public final class TrainingDriver implements AutoCloseable {
     if (solverChoice != null) {
       progress.accept(solverChoice);
     }
-    if (resume && spec.solver() == Solver.LBFGS) {
-      throw new CannotResumeException("cannot resume an LBFGS training: its shards hold no model to snapshot, only"
-          + " the round in progress; train again, which takes tens of passes over the data");
-    }
     if (resume) {
-      takeOver(readResumePoint());
+      byte[] left = readResumePoint();
+      if (spec.solver() == Solver.LBFGS) {
+        resumedSolve = QuasiNewtonPoint.decode(left, resumePoint());
+      } else {
+        takeOver(ResumePoint.decode(left, resumePoint()));
+      }
     }
     driver = PsClient.connect(shards.addresses(), shards.access(), 0);
     if (spec.solver() == Solver.LBFGS) {
@@ -415,16 +428,19 @@ public final class TrainingDriver implements AutoCloseable {
     int columns = spec.objective().columns();
     int rows = (int) train.featureCount() + 1;
     rounds = new GradientRounds(driver, modelName, GradientRounds.roundSpec(rows, columns), slots.length);
+    float[] latest = resumedSolve == null ? new float[rows * columns] : takeOver(resumedSolve);
     announcePenalty();
     // only a non-finite loss and the time budget: the solver says when it has converged
     LossMonitor monitor = new LossMonitor(0, Integer.MAX_VALUE, 0, spec.timeoutSeconds());
     for (Slot slot : slots) {
       launch(slot);
     }
-    // the untrained model starts the curve, and is the model of a job stopped before its first step
-    float[] latest = new float[rows * columns];
-    CurvePoint start = score(latest, 0);
-    keepIfBest(latest, start.validationLoss());
+    // the untrained (or resumed) model starts the curve; the untrained one is the model of a job stopped before its
+    // first step, a resumed job's is the dead driver's
+    CurvePoint start = score(latest, passes());
+    if (resumedSolve == null || resumedSolve.kept() == null) {
+      keepIfBest(latest, start.validationLoss());
+    }
     double latestLoss = start.validationLoss();
     StopReason reason = monitor.observe(start);
     // A round for the curvature's shape first, each key's sum of squares, the solver's preconditioner; not with an L1
@@ -435,8 +451,7 @@ public final class TrainingDriver implements AutoCloseable {
     if (reason == null && preconditioned && squares == null) {
       reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
     }
-    Lbfgs solver = new Lbfgs(new double[rows * columns], spec.l1(), QUASI_NEWTON_TOLERANCE,
-        curvature(squares, currentL2()));
+    Lbfgs solver = new Lbfgs(widened(latest), spec.l1(), QUASI_NEWTON_TOLERANCE, curvature(squares, currentL2()));
     while (reason == null) {
       double[] point = solver.point();
       GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point));
@@ -465,7 +480,7 @@ public final class TrainingDriver implements AutoCloseable {
       for (int i = 0; i < iterate.length; i++) {
         weights[i] = (float) iterate[i];
       }
-      CurvePoint scored = score(weights, rounds.begun());
+      CurvePoint scored = score(weights, passes());
       latest = weights;
       latestLoss = scored.validationLoss();
       reason = monitor.observe(scored);
@@ -484,13 +499,78 @@ public final class TrainingDriver implements AutoCloseable {
           reason = StopReason.CONVERGED;
         }
       }
+      writeSolverPoint(weights, outcome == Lbfgs.Outcome.CONVERGED);
     }
     if (reason != StopReason.CONVERGED) {
       keepIfBest(latest, latestLoss); // stopped short of a penalty's optimum: the latest iterate, if the best seen
     }
     stopWorkers();
     rounds.end();
-    return finish(modelPath, reason, rounds.begun(), monitor);
+    return finish(modelPath, reason, passes(), monitor);
+  }
+
+  /**
+   * Takes over the solve a dead driver left at {@code point}: its penalty, its kept model and its count of passes;
+   * asks its workers to stop and deletes the round it left on shards that outlived it. Returns the iterate to go on
+   * from.
+   */
+  private float[] takeOver(QuasiNewtonPoint point) throws Exception {
+    int size = (int) (train.featureCount() + 1) * spec.objective().columns();
+    if (point.iterate().length != size) {
+      throw new CannotResumeException("cannot resume the training: the resume point at " + resumePoint() + " holds "
+          + point.iterate().length + " weights, and this training's model has " + size);
+    }
+    retired = point.modelName();
+    SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(retired), new byte[] {1}));
+    int left = GradientRounds.decodeRound(driver.get(GradientRounds.roundKey(retired)).get(30, TimeUnit.SECONDS))
+        .number();
+    // the round it had named, and the next, which it may have begun making before it died
+    for (int round = Math.max(0, left); left >= 0 && round <= left + 1; round++) {
+      driver.deleteModel(GradientRounds.pointModel(retired, round)).get(30, TimeUnit.SECONDS);
+      driver.deleteModel(GradientRounds.gradientModel(retired, round)).get(30, TimeUnit.SECONDS);
+    }
+    if (penalties != null && !Float.isNaN(point.l2())) {
+      penalties = PenaltyPath.resumedAt(train.rowCount(), Solver.LBFGS, point.l2(), point.keptLoss());
+    }
+    if (point.kept() != null) {
+      best = point.kept();
+      bestLoss = point.keptLoss();
+      bestL2 = point.keptL2();
+    }
+    passesBefore = point.passes();
+    resumedAtUpdates = passesBefore;
+    progress.accept(String.format("resuming the L-BFGS solve from its iterate at %,d passes in %s", passesBefore,
+        resumePoint()));
+    return point.iterate();
+  }
+
+  /**
+   * Writes the solve's state beside the shards' snapshots for a driver resuming after this one died: {@code iterate}
+   * at the penalty now, and the model kept so far; at most once a {@link #SOLVER_POINT_NANOS}, unless {@code optimum}
+   * (a penalty's, which the path may just have moved on from), and nothing unless {@link #resumable} on shards that
+   * snapshot.
+   */
+  private void writeSolverPoint(float[] iterate, boolean optimum) {
+    long now = System.nanoTime();
+    if (!leavesResumePoint() || (!optimum && now - solverPointWrittenAt < SOLVER_POINT_NANOS)) {
+      return;
+    }
+    solverPointWrittenAt = now;
+    store.put(resumePoint(), new QuasiNewtonPoint(modelName, penalties == null ? Float.NaN : penalties.l2(),
+        passes(), iterate, best, bestLoss, bestL2).encode());
+  }
+
+  /** The passes over the data an {@link Solver#LBFGS} training has made, a dead driver's before this one's included. */
+  private long passes() {
+    return passesBefore + rounds.begun();
+  }
+
+  private static double[] widened(float[] values) {
+    double[] wide = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      wide[i] = values[i];
+    }
+    return wide;
   }
 
   private float currentL2() {
@@ -597,7 +677,8 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
 
-  private ResumePoint readResumePoint() {
+  /** What a dead driver left where this one resumes from: an SGD driver's {@link ResumePoint}, or an L-BFGS one's. */
+  private byte[] readResumePoint() {
     S3Path checkpoint = shards.checkpoint();
     if (checkpoint == null) {
       throw new CannotResumeException("cannot resume the training: its shards have no checkpoint location, so no"
@@ -608,7 +689,14 @@ public final class TrainingDriver implements AutoCloseable {
       throw new CannotResumeException("cannot resume the training: no driver left a resume point at " + at
           + ", so " + checkpoint + " holds no snapshot of a training to continue (train without resume first)");
     }
-    return ResumePoint.decode(store.get(at), at);
+    byte[] left = store.get(at);
+    boolean byQuasiNewton = QuasiNewtonPoint.isOne(left);
+    if (byQuasiNewton != (spec.solver() == Solver.LBFGS)) {
+      throw new CannotResumeException("cannot resume the training: the resume point at " + at + " was left by a"
+          + (byQuasiNewton ? "n LBFGS" : "n SGD") + " training, and this one's solver is " + spec.solver()
+          + " (set the solver the training had)");
+    }
+    return left;
   }
 
   /** Names the model as the dead driver did and starts every worker where it last recorded its position. */
@@ -619,7 +707,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     modelName = point.modelName();
     if (penalties != null && !Float.isNaN(point.l2())) {
-      penalties = PenaltyPath.resumedAt(train.rowCount(), point.l2());
+      penalties = PenaltyPath.resumedAt(train.rowCount(), Solver.SGD, point.l2(), Double.POSITIVE_INFINITY);
     }
     for (Slot slot : slots) {
       slot.start = point.positions().get(slot.worker);
@@ -632,7 +720,7 @@ public final class TrainingDriver implements AutoCloseable {
    * evaluation does).
    */
   private void writeResumePoint() throws Exception {
-    if (!resumable || shards.checkpoint() == null) {
+    if (!leavesResumePoint()) {
       return;
     }
     List<String> keys = new ArrayList<>();
@@ -660,6 +748,11 @@ public final class TrainingDriver implements AutoCloseable {
 
   private S3Path resumePoint() {
     return resumePointAt != null ? resumePointAt : ResumePoint.at(shards.checkpoint());
+  }
+
+  /** Whether this job leaves a resume point for a driver that takes over should it die. */
+  private boolean leavesResumePoint() {
+    return resumable && shards.checkpoint() != null;
   }
 
   /**
@@ -940,7 +1033,7 @@ public final class TrainingDriver implements AutoCloseable {
   /** The model's clock (SGD's pushes), or an L-BFGS training's passes. */
   private long updatesSoFar() throws Exception {
     if (rounds != null) {
-      return rounds.begun();
+      return passes();
     }
     return SgdWorker.retryingLostConnections(() -> driver.status(model)).clock();
   }
@@ -1007,11 +1100,13 @@ public final class TrainingDriver implements AutoCloseable {
         if (rounds != null) {
           rounds.end(); // a round the job failed in
         }
-        if (resumable && shards.checkpoint() != null) {
+        if (leavesResumePoint()) {
           store.delete(resumePoint()); // its model's snapshots are gone with the model
         }
-        for (String key : driver.list(modelName + "/").get(10, TimeUnit.SECONDS)) {
-          driver.delete(key).get(10, TimeUnit.SECONDS);
+        for (String name : retired == null ? List.of(modelName) : List.of(modelName, retired)) {
+          for (String key : driver.list(name + "/").get(10, TimeUnit.SECONDS)) {
+            driver.delete(key).get(10, TimeUnit.SECONDS);
+          }
         }
       } catch (Exception e) {
         progress.accept("could not delete model " + modelName + " from the shards: " + e.getMessage());

@@ -45,11 +45,15 @@ class PenaltyPathTest {
 
   @Test
   void aResumedTrainingGoesOnAtThePenaltyItHadReached() {
-    PenaltyPath path = new PenaltyPath(ROWS);
-    path.advance(0.5);
-    path.advance(0.4);
-    PenaltyPath resumed = PenaltyPath.resumedAt(ROWS, path.l2());
-    assertEquals(path.l2(), resumed.l2());
-    assertEquals(path.describe(), resumed.describe());
+    for (Solver solver : new Solver[] {Solver.SGD, Solver.LBFGS}) {
+      PenaltyPath path = new PenaltyPath(ROWS, solver);
+      path.advance(0.5);
+      path.advance(0.4);
+      PenaltyPath resumed = PenaltyPath.resumedAt(ROWS, solver, path.l2(), 0.4);
+      assertEquals(path.l2(), resumed.l2());
+      assertEquals(path.describe(), resumed.describe());
+      // the best loss before is the dead driver's: a penalty no better than it ends the path, as it would have there
+      assertFalse(resumed.advance(0.41), solver + " went on past a worse penalty");
+    }
   }
 }

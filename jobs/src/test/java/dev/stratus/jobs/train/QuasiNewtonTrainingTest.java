@@ -1,6 +1,7 @@
 package dev.stratus.jobs.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.kernels.data.SparseRow;
@@ -17,6 +18,8 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -172,6 +175,104 @@ class QuasiNewtonTrainingTest {
     System.out.printf("default penalty: held-out logloss %.5f against liblinear's best C %s: %.5f, %d passes%n", loss,
         exact.c(), exact.test().loss(), result.updates());
     assertTrue(loss <= exact.test().loss() * BAR, "held-out logloss " + loss + " against " + exact.test().loss());
+  }
+
+  /**
+   * A driver that died mid-path (its thread interrupted, the job never closed, so its worker threads go on watching for
+   * rounds) is taken over by another from the point it left beside the shards' snapshots: the new driver starts at the
+   * dead one's passes and penalty, stops its workers, and keeps the path's best model as an unbroken run would.
+   */
+  @Test
+  void aDriverThatDiedMidPathIsTakenOverFromTheIterateItLeft() throws Exception {
+    S3Path checkpoint = S3Path.parse("s3://training/qn-resume-" + System.nanoTime() + "/");
+    float firstPenalty = (float) (1 / (PenaltyPath.cs(Solver.LBFGS)[0] * trainRows.length));
+    try (Shards shards = Shards.processes(1, "256m", false, checkpoint, store.reachableSpec(), 1);
+        RecordingWorkers deadDriversWorkers = new RecordingWorkers(new ThreadWorkers(512))) {
+      TrainingDriver dead = new TrainingDriver(spec(2, Float.NaN, 0), store, store.reachableSpec(), train, validation,
+          shards, deadDriversWorkers, System.out::println).resumable();
+      Thread driverThread = new Thread(() -> {
+        try {
+          dead.run(S3Path.parse("s3://training/models/qn-dead"));
+        } catch (Exception e) {
+          System.out.println("the driver died: " + e);
+        }
+      }, "driver-to-die");
+      driverThread.start();
+      S3Path at = ResumePoint.at(checkpoint);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!(store.exists(at) && QuasiNewtonPoint.decode(store.get(at), at).l2() < firstPenalty)) {
+        assertTrue(System.nanoTime() < deadline && driverThread.isAlive(),
+            "the driver left no point past its first penalty");
+        Thread.sleep(5);
+      }
+      driverThread.interrupt();
+      driverThread.join(TimeUnit.SECONDS.toMillis(30));
+      assertTrue(!driverThread.isAlive(), "the interrupted driver did not end");
+      QuasiNewtonPoint left = QuasiNewtonPoint.decode(store.get(at), at);
+
+      TrainResult result;
+      try (TrainingDriver job = new TrainingDriver(spec(2, Float.NaN, 0), store, store.reachableSpec(), train,
+          validation, shards, new ThreadWorkers(512), System.out::println).resumingFromSnapshots()) {
+        result = job.run(S3Path.parse("s3://training/models/qn-resumed"));
+      }
+      assertEquals(left.passes(), result.resumedAtUpdates());
+      assertEquals(left.passes(), result.curve().get(0).updates(), "the curve goes on from the dead driver's passes");
+      assertTrue(result.curve().get(0).validationLoss() < Math.log(2) * 0.9,
+          "the first evaluation is of the dead driver's iterate: " + result.curve().get(0));
+      assertTrue(result.updates() > left.passes(), "passes " + result.updates());
+      for (WorkerLauncher.Running worker : deadDriversWorkers.launched) {
+        worker.outcome().get(10, TimeUnit.SECONDS); // returned, told to stop; not killed
+      }
+      Liblinear.Optimum exact = Liblinear.bestOf(planted.train, planted.test, PenaltyPath.cs(Solver.LBFGS));
+      double loss = result.validationMetrics().loss();
+      System.out.printf("resumed at %d passes (l2 %.3g): held-out logloss %.5f against liblinear's best C %s: %.5f,"
+          + " %s after %d passes%n", left.passes(), left.l2(), loss, exact.c(), exact.test().loss(),
+          result.stopReason(), result.updates());
+      assertEquals(StopReason.CONVERGED, result.stopReason());
+      assertTrue(loss <= exact.test().loss() * BAR, "held-out logloss " + loss + " against " + exact.test().loss());
+    }
+  }
+
+  /** Resuming with the other solver than the one that left the resume point is refused, naming both. */
+  @Test
+  void aResumePointOfTheOtherSolverIsRefused() throws Exception {
+    S3Path checkpoint = S3Path.parse("s3://training/qn-other-" + System.nanoTime() + "/");
+    store.put(ResumePoint.at(checkpoint), new ResumePoint("sgd-model", List.of(), Float.NaN).encode());
+    try (Shards shards = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1);
+        TrainingDriver job = new TrainingDriver(spec(1, 1e-4f, 0), store, store.reachableSpec(), train, validation,
+            shards, new ThreadWorkers(512), System.out::println).resumingFromSnapshots()) {
+      CannotResumeException e = assertThrows(CannotResumeException.class,
+          () -> job.run(S3Path.parse("s3://training/models/never")));
+      assertTrue(e.getMessage().contains(ResumePoint.at(checkpoint) + " was left by an SGD training, and this one's"
+          + " solver is LBFGS"), e.getMessage());
+    }
+  }
+
+  /** A launcher that keeps every generation it started, to see how they ended. */
+  private static final class RecordingWorkers implements WorkerLauncher {
+    final List<Running> launched = new CopyOnWriteArrayList<>();
+    private final WorkerLauncher launcher;
+
+    RecordingWorkers(WorkerLauncher launcher) {
+      this.launcher = launcher;
+    }
+
+    @Override
+    public Running launch(WorkerTask task) throws Exception {
+      Running running = launcher.launch(task);
+      launched.add(running);
+      return running;
+    }
+
+    @Override
+    public long memoryPerWorker(int workers) {
+      return launcher.memoryPerWorker(workers);
+    }
+
+    @Override
+    public void close() {
+      launcher.close();
+    }
   }
 
   /**
