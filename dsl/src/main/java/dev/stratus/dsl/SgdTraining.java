@@ -66,7 +66,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
   private final PCollection<Dataset> validationSet;
   private PCollection<Dataset> testCurveSet;
-  private int workers = 1;
+  private int workers = TrainingSpec.AUTO_WORKERS;
   private int psShards = 1;
   private int workerMemoryMb = 1769;
   private Optimizer optimizer = Optimizer.ADAGRAD;
@@ -145,8 +145,13 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
     return inputs;
   }
 
+  /**
+   * The number of workers; 0, the default, for the driver to choose: an L-BFGS training starts two and doubles them
+   * while they compute on cores of their own and a pass gets nearly as much faster (each decision a console line, and
+   * in {@code TrainResult.scaling()}); an SGD training, whose workers are not scaled yet, uses one.
+   */
   public T workers(int n) {
-    workers = Checks.inRange("workers", n, 1, 1000);
+    workers = Checks.inRange("workers", n, TrainingSpec.AUTO_WORKERS, 1000);
     return self();
   }
 

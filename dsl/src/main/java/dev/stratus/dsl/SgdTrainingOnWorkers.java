@@ -62,9 +62,9 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
         if (testCurveRows != null) {
           job.testCurveOn(testCurveRows);
         }
-        System.out.printf("training on %s: %d Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
-            train.location(), spec.workers(), context.workers().memoryMb(), context.workers().timeoutSeconds(),
-            shards.addresses().size());
+        System.out.printf("training on %s: %s Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
+            train.location(), spec.workers() == TrainingSpec.AUTO_WORKERS ? "auto" : spec.workers(),
+            context.workers().memoryMb(), context.workers().timeoutSeconds(), shards.addresses().size());
         results.add(SgdTraining.runShown(job, console, spec, modelPath));
       }
     }

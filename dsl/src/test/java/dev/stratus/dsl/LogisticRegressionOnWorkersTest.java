@@ -244,8 +244,9 @@ class LogisticRegressionOnWorkersTest {
    * The L-BFGS solver on two Lambda workers and two shard processes comes within 0.1% of liblinear's exact optimum at
    * the same C, in the objective both minimise and on the test rows, through a killed driver and a killed environment.
    * The driver JVM, killed (SIGKILL) once it left an iterate beside its shards' snapshots, takes every process it
-   * started with it; the same training run again with resume goes on from that iterate and its count of passes. There
-   * an environment killed after it served a round has the round begun again with its successor.
+   * started with it; the same training run again with resume goes on from that iterate and its count of passes, its
+   * workers left to the driver, which settles at no more than this machine's two cores and says why. There an
+   * environment killed after it served a round has the round begun again with its successor.
    */
   @Test
   void lbfgsOnLambdaWorkersReachesLiblinearsOptimumThroughAKilledDriverAndAKilledEnvironment() throws Exception {
@@ -263,10 +264,13 @@ class LogisticRegressionOnWorkersTest {
             .map(task -> invocation.log().contains(GradientWorker.servedLine(task.workerId(), task.generation())))
             .orElse(false));
     TrainResult result = train(ROOT + "/train",
-        lr -> resumable(lr).solver(Solver.LBFGS).l2(l2).resumeFromSnapshots(true), "lbfgs");
+        lr -> lr.psShards(2).solver(Solver.LBFGS).l2(l2).resumeFromSnapshots(true), "lbfgs");
     System.out.printf("resumed from the killed driver's iterate at %d passes, validation logloss %.5f%n",
         iterate.passes(), result.curve().get(0).validationLoss());
     assertEquals(iterate.passes(), result.resumedAtUpdates());
+    System.out.println("workers: " + result.scaling());
+    assertFalse(result.scaling().isEmpty(), "the driver said what it chose");
+    assertTrue(result.scaling().get(result.scaling().size() - 1).to() <= 2, "on two cores: " + result.scaling());
     assertEquals(iterate.passes(), result.curve().get(0).updates(), "the curve goes on from the killed one's passes");
     assertTrue(result.curve().get(0).validationLoss() < Math.log(2) * 0.95,
         "the first evaluation is of the killed driver's iterate, not of an untrained model: " + result.curve().get(0));

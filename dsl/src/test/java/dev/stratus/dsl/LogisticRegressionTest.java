@@ -145,8 +145,8 @@ public class LogisticRegressionTest {
   public void badOptionsAreRefusedWithTheirRange() {
     LogisticRegression lr = LogisticRegression.withValidationSet(null);
     assertEquals(
-        "workers must be in [1, 1000], got 0",
-        assertThrows(IllegalArgumentException.class, () -> lr.workers(0)).getMessage());
+        "workers must be in [0, 1000], got -1",
+        assertThrows(IllegalArgumentException.class, () -> lr.workers(-1)).getMessage());
     assertEquals(
         "workerMemoryMb must be in [128, 10240], got 64",
         assertThrows(IllegalArgumentException.class, () -> lr.workerMemoryMb(64)).getMessage());

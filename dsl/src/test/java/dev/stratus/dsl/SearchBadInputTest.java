@@ -53,7 +53,7 @@ class SearchBadInputTest {
         refusal(() -> GridSearch.of(base(p)).vary("learningRate", 0.1, 200.0)));
     assertEquals("GridSearch: minibatchSize=10.5 is refused: minibatchSize takes whole numbers, got 10.5",
         refusal(() -> GridSearch.of(base(p)).vary("minibatchSize", 10.5)));
-    assertEquals("RandomSearch: workers=2000 is refused: workers must be in [1, 1000], got 2000",
+    assertEquals("RandomSearch: workers=2000 is refused: workers must be in [0, 1000], got 2000",
         refusal(() -> RandomSearch.of(base(p)).range("workers", 1, 2000)));
     assertEquals("RandomSearch: logRange(\"learningRate\") needs min above 0, got 0.0",
         refusal(() -> RandomSearch.of(base(p)).logRange("learningRate", 0, 1)));

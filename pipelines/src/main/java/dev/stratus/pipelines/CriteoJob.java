@@ -57,8 +57,8 @@ public final class CriteoJob {
 
     void setModelBits(int bits);
 
-    @Description("SGD workers")
-    @Default.Integer(2)
+    @Description("Workers; 0 (the default) for the driver to choose")
+    @Default.Integer(0)
     int getWorkers();
 
     void setWorkers(int workers);
@@ -137,8 +137,9 @@ public final class CriteoJob {
     ObjectStore store = ObjectStore.of(spec);
     store.ensureBucket(options.getBucket());
     System.out.printf(
-        "Stratus main job on %s: %,d Criteo-like rows, 2^%d features, %d worker(s), %s; store: %s%n%n",
-        options.getRunner().getSimpleName(), options.getRows(), options.getModelBits(), options.getWorkers(),
+        "Stratus main job on %s: %,d Criteo-like rows, 2^%d features, %s, %s; store: %s%n%n",
+        options.getRunner().getSimpleName(), options.getRows(), options.getModelBits(),
+        options.getWorkers() == 0 ? "workers chosen by the driver" : options.getWorkers() + " worker(s)",
         TrainingOptions.endpoints(options).isEmpty()
             ? options.getPsShards() + " PS shard(s)"
             : "the PS shards at " + options.getPsEndpoints(),

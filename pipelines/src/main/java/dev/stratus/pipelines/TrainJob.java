@@ -141,8 +141,8 @@ public final class TrainJob {
 
     void setSplitSeed(long seed);
 
-    @Description("SGD workers")
-    @Default.Integer(2)
+    @Description("Workers; 0 (the default) for the driver to choose")
+    @Default.Integer(0)
     int getWorkers();
 
     void setWorkers(int workers);

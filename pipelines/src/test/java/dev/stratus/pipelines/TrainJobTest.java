@@ -189,7 +189,7 @@ class TrainJobTest {
     assertMessage("--input is required", "--format=csv");
     assertMessage("--normalize: 'log' is not a scaling; use minmax, standard or none", in, "--normalize=log");
     assertMessage("--optimizer: 'adam' is not one of sgd, adagrad or momentum", in, "--optimizer=adam");
-    assertMessage("workers must be in [1, 1000], got 0", in, "--workers=0");
+    assertMessage("workers must be in [0, 1000], got -1", in, "--workers=-1");
     assertMessage("--output: 'Bad' is not a valid bucket name", in, "--output=s3://Bad/x");
     assertMessage("--searchSeconds must be 0 (no search) or more, got -1", in, "--searchSeconds=-1");
     assertMessage("--model: 'tree' is not a model; use logistic, svm, multinomial or factorization", in,

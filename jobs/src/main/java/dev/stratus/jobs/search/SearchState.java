@@ -218,7 +218,8 @@ public final class SearchState implements SearchListener {
 
   /** Each worker one invocation running since the experiment started. */
   private double estimatedCost(Experiment experiment, double seconds) {
-    int workers = experiment.spec().workers();
+    // workers the driver chooses: one at least (what an SGD training uses; an L-BFGS one starts two)
+    int workers = Math.max(1, experiment.spec().workers());
     return prices.lambda(workers * seconds * workerMemoryMb / 1024.0, workers);
   }
 

@@ -19,14 +19,27 @@ import java.util.concurrent.TimeUnit;
  * gradient into the gradient model, whose shards add what they are pushed, and records its rows' summed loss under a
  * key of its own. Once every worker has, the driver reads the whole gradient and deletes the round.
  *
+ * <p>The round's key also says which worker sums which partitions (its <em>assignment</em>): a worker sums the listed
+ * partitions of those it holds; one given none stands by (it has read its partitions and waits to be given some);
+ * one marked as taken away returns. So the driver can add workers while the solve runs, giving them partitions once
+ * they have read them, and take them away again, their partitions going back to the workers that still hold them.
+ *
  * <p>Rounds are never repaired: one a worker died in, or a shard restarted during, is begun again under a new number,
  * so a partial sum is never read and a successor never adds to its predecessor's. Workers reach the round's models
  * by the ids the key carries and never make them, so a shard that restarted without them fails their calls; a worker
  * whose call failed so records the round as abandoned, and the driver begins it again.
  */
 final class GradientRounds {
-  /** The smooth objective's pieces at a point, summed over every worker's rows; or the squares' sums. */
-  record Sums(double loss, long rows, float[] gradient) {}
+  /**
+   * The smooth objective's pieces at a point, summed over every worker's rows, or the squares' sums; with how the
+   * workers took it.
+   *
+   * @param busiestSeconds the longest a worker took over its part, from the round's key to its result
+   * @param coreShare the workers' CPU time over their wall time while computing the gradient (not pulling or
+   *     pushing), all workers summed: 1 when each had a core of its own, less when they waited for one; NaN in a
+   *     squares round
+   */
+  record Sums(double loss, long rows, float[] gradient, double busiestSeconds, double coreShare) {}
 
   /** What a round asks of the workers. */
   enum Kind {
@@ -39,8 +52,18 @@ final class GradientRounds {
     SQUARES
   }
 
-  /** A round as its key names it, with the ids the shards gave its point and gradient models. */
-  record Round(int number, Kind kind, int[] pointIds, int[] gradientIds) {}
+  /**
+   * A round as its key names it, with the ids the shards gave its point and gradient models, and its assignment.
+   *
+   * @param assignment at index {@code w}, the partitions worker {@code w} sums: none when it stands by (as does every
+   *     worker beyond the array, one added since the round began), null when it is to return
+   */
+  record Round(int number, Kind kind, int[] pointIds, int[] gradientIds, int[][] assignment) {
+    /** What worker {@code w} is to sum; null when it is to return. */
+    int[] partitionsOf(int w) {
+      return w < assignment.length ? assignment[w] : new int[0];
+    }
+  }
 
   /** A worker recorded the round as abandoned: a call of it failed on a shard (lost, restarted without the round). */
   static final class AbandonedException extends Exception {
@@ -52,16 +75,15 @@ final class GradientRounds {
   private final PsClient ps;
   private final String model;
   private final ModelSpec spec;
-  private final int workers;
   private volatile int round = -1;
   private PsModel point;
   private PsModel gradient;
+  private int[][] assignment;
 
-  GradientRounds(PsClient ps, String model, ModelSpec spec, int workers) {
+  GradientRounds(PsClient ps, String model, ModelSpec spec) {
     this.ps = ps;
     this.model = model;
     this.spec = spec;
-    this.workers = workers;
   }
 
   /**
@@ -90,19 +112,36 @@ final class GradientRounds {
     return model + "-gradient-" + round;
   }
 
+  /** The key a worker standing by sets to its generation once it has read its partitions. */
+  static String readyKey(String model, int worker) {
+    return model + "/ready/" + worker;
+  }
+
   static byte[] encodeRound(Round round) {
-    ByteBuffer out = ByteBuffer.allocate(9 + 8 * round.pointIds().length);
+    int[][] assignment = round.assignment();
+    int size = 13 + 8 * round.pointIds().length;
+    for (int[] partitions : assignment) {
+      size += 4 + (partitions == null ? 0 : 4 * partitions.length);
+    }
+    ByteBuffer out = ByteBuffer.allocate(size);
     out.putInt(round.number()).put((byte) round.kind().ordinal()).putInt(round.pointIds().length);
     for (int s = 0; s < round.pointIds().length; s++) {
       out.putInt(round.pointIds()[s]).putInt(round.gradientIds()[s]);
+    }
+    out.putInt(assignment.length);
+    for (int[] partitions : assignment) {
+      out.putInt(partitions == null ? -1 : partitions.length);
+      for (int p = 0; partitions != null && p < partitions.length; p++) {
+        out.putInt(partitions[p]);
+      }
     }
     return out.array();
   }
 
   /** The round a key names, or round -1 when there is none. */
   static Round decodeRound(byte[] value) {
-    if (value == null || value.length < 9) {
-      return new Round(-1, Kind.GRADIENT, new int[0], new int[0]);
+    if (value == null || value.length < 13) {
+      return new Round(-1, Kind.GRADIENT, new int[0], new int[0], new int[0][]);
     }
     ByteBuffer in = ByteBuffer.wrap(value);
     int number = in.getInt();
@@ -114,11 +153,26 @@ final class GradientRounds {
       pointIds[s] = in.getInt();
       gradientIds[s] = in.getInt();
     }
-    return new Round(number, kind, pointIds, gradientIds);
+    int[][] assignment = new int[in.getInt()][];
+    for (int w = 0; w < assignment.length; w++) {
+      int count = in.getInt();
+      if (count >= 0) {
+        assignment[w] = new int[count];
+        for (int p = 0; p < count; p++) {
+          assignment[w][p] = in.getInt();
+        }
+      }
+    }
+    return new Round(number, kind, pointIds, gradientIds, assignment);
   }
 
-  static byte[] encodeResult(double loss, long rows) {
-    return ByteBuffer.allocate(16).putDouble(loss).putLong(rows).array();
+  /**
+   * A worker's result: its rows' summed loss, their count, the seconds it took over the round, and of those the wall
+   * and CPU seconds of computing the gradient.
+   */
+  static byte[] encodeResult(double loss, long rows, double seconds, double computeSeconds, double computeCpuSeconds) {
+    return ByteBuffer.allocate(40).putDouble(loss).putLong(rows).putDouble(seconds).putDouble(computeSeconds)
+        .putDouble(computeCpuSeconds).array();
   }
 
   /** A worker's record that it abandoned the round, and why. */
@@ -133,28 +187,29 @@ final class GradientRounds {
   }
 
   /**
-   * Begins the next round at {@code at} (exactly floats), leaving the one before it: its models are deleted, and a
-   * worker still in it finds out.
+   * Begins the next round at {@code at} (exactly floats), its workers' partitions as {@code assignment} says ({@link
+   * Round#assignment}), leaving the one before it: its models are deleted, and a worker still in it finds out.
    */
-  void begin(double[] at) throws Exception {
-    begin(Kind.GRADIENT, at);
+  void begin(double[] at, int[][] assignment) throws Exception {
+    begin(Kind.GRADIENT, at, assignment);
   }
 
   /** Begins the next round as a {@link Kind#SQUARES} one, whose sums come back in {@link Sums#gradient}. */
-  void beginSquares() throws Exception {
-    begin(Kind.SQUARES, null);
+  void beginSquares(int[][] assignment) throws Exception {
+    begin(Kind.SQUARES, null, assignment);
   }
 
   /** Begins the next round of {@code kind}, its point {@code at} (null: left at zeros, unread). */
-  private void begin(Kind kind, double[] at) throws Exception {
+  private void begin(Kind kind, double[] at, int[][] assignment) throws Exception {
     end();
     round = round + 1;
+    this.assignment = assignment;
     point = ps.createModel(pointModel(model, round), spec);
     gradient = ps.createModel(gradientModel(model, round), spec);
     if (at != null) {
       write(at);
     }
-    ps.put(roundKey(model), encodeRound(new Round(round, kind, point.shardIds(), gradient.shardIds())))
+    ps.put(roundKey(model), encodeRound(new Round(round, kind, point.shardIds(), gradient.shardIds(), assignment)))
         .get(30, TimeUnit.SECONDS);
   }
 
@@ -186,12 +241,17 @@ final class GradientRounds {
    */
   Sums collect() throws Exception {
     List<String> keys = new ArrayList<>();
-    for (int w = 0; w < workers; w++) {
-      keys.add(resultKey(model, round, w));
+    for (int w = 0; w < assignment.length; w++) {
+      if (summing(w)) {
+        keys.add(resultKey(model, round, w));
+      }
     }
     List<byte[]> results = ps.multiGet(keys).get(30, TimeUnit.SECONDS);
     double loss = 0;
     long rows = 0;
+    double busiest = 0;
+    double computing = 0;
+    double onCores = 0;
     for (byte[] result : results) {
       if (result == null) {
         return null;
@@ -205,8 +265,17 @@ final class GradientRounds {
         throw new AbandonedException(new String(why, StandardCharsets.UTF_8));
       }
       rows += workerRows;
+      busiest = Math.max(busiest, in.getDouble());
+      computing += in.getDouble();
+      onCores += in.getDouble();
     }
-    return new Sums(loss, rows, ps.pullAll(gradient).get(60, TimeUnit.SECONDS));
+    return new Sums(loss, rows, ps.pullAll(gradient).get(60, TimeUnit.SECONDS), busiest,
+        computing > 0 ? onCores / computing : Double.NaN);
+  }
+
+  /** Whether worker {@code w} sums partitions in the round now, so that the round waits for it. */
+  private boolean summing(int w) {
+    return assignment[w] != null && assignment[w].length > 0;
   }
 
   /** Deletes the round now running, its models and its workers' results; nothing before the first. */
@@ -220,8 +289,10 @@ final class GradientRounds {
       ps.deleteModel(gradient.name()).get(30, TimeUnit.SECONDS);
       gradient = null;
     }
-    for (int w = 0; round >= 0 && w < workers; w++) {
-      ps.delete(resultKey(model, round, w));
+    for (int w = 0; round >= 0 && assignment != null && w < assignment.length; w++) {
+      if (summing(w)) {
+        ps.delete(resultKey(model, round, w));
+      }
     }
   }
 }

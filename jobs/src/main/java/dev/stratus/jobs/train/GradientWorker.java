@@ -1,12 +1,15 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.kernels.sgd.Objective;
-import dev.stratus.kernels.solve.FullBatch;
+import dev.stratus.kernels.solve.HeldPartitions;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardUnreachableException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -16,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker of an {@link Solver#LBFGS} training: it holds its rows in memory and serves the driver's {@link
- * GradientRounds}, each a pass over its rows at the round's point, until the driver asks every worker to stop or its
- * generation's time is up. Between rounds it waits on the round's key, looking less often the longer it waits.
+ * One worker of an {@link Solver#LBFGS} training: it holds its partitions in memory and serves the driver's {@link
+ * GradientRounds}, each a pass over the partitions the round assigns it at the round's point, until the driver asks
+ * every worker to stop, a round leaves it out, or its generation's time is up. Between rounds it waits on the round's
+ * key, looking less often the longer it waits; while a round gives it no partitions it stands by, having said it is
+ * ready.
  *
  * <p>It holds no state the job needs: a successor serves the rounds after this one's; a round this one left half done
  * when it died is begun again by the driver under a new number.
@@ -27,17 +32,19 @@ public final class GradientWorker {
   private static final Logger LOG = LoggerFactory.getLogger(GradientWorker.class);
   private static final long FIRST_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final long LONGEST_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /** Tells the CPU time of the gradient's computation beside its wall time: whether it had a core of its own. */
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private final PsClient ps;
   private final String model;
   private final int worker;
   private final int generation;
   private final Objective objective;
-  private final FullBatch rows;
+  private final HeldPartitions rows;
   private final ModelSpec roundSpec;
   private int rounds;
 
-  GradientWorker(PsClient ps, String model, int worker, int generation, Objective objective, FullBatch rows,
+  GradientWorker(PsClient ps, String model, int worker, int generation, Objective objective, HeldPartitions rows,
       ModelSpec roundSpec) {
     this.ps = ps;
     this.model = model;
@@ -48,10 +55,14 @@ public final class GradientWorker {
     this.roundSpec = roundSpec;
   }
 
-  /** Serves rounds until the driver asks every worker to stop or {@code stop} says so, between rounds. */
+  /**
+   * Serves rounds until the driver asks every worker to stop, a round leaves this worker out, or {@code stop} says so,
+   * between rounds.
+   */
   void run(BooleanSupplier stop) throws Exception {
     List<String> watched = List.of(GradientRounds.roundKey(model), WorkerCheckpoints.stopKey(model));
     int served = -1;
+    boolean saidReady = false;
     long wait = FIRST_WAIT_NANOS;
     while (!stop.getAsBoolean()) {
       List<byte[]> values = ps.multiGet(watched).get(30, TimeUnit.SECONDS);
@@ -59,7 +70,11 @@ public final class GradientWorker {
         return;
       }
       GradientRounds.Round round = GradientRounds.decodeRound(values.get(0));
-      if (round.number() > served) {
+      int[] assigned = round.number() < 0 ? new int[0] : round.partitionsOf(worker);
+      if (assigned == null) {
+        return; // the driver took this worker away
+      }
+      if (assigned.length > 0 && round.number() > served) {
         // a predecessor that handed over after serving the round this generation finds first counted its rows there
         boolean servedBefore = served < 0
             && ps.get(GradientRounds.resultKey(model, round.number(), worker)).get(30, TimeUnit.SECONDS) != null;
@@ -69,6 +84,11 @@ public final class GradientWorker {
         }
         wait = FIRST_WAIT_NANOS;
       } else {
+        if (assigned.length == 0 && !saidReady) {
+          ps.put(GradientRounds.readyKey(model, worker), Integer.toString(generation).getBytes(StandardCharsets.UTF_8))
+              .get(30, TimeUnit.SECONDS);
+          saidReady = true;
+        }
         TimeUnit.NANOSECONDS.sleep(wait);
         wait = Math.min(LONGEST_WAIT_NANOS, wait * 2);
       }
@@ -83,6 +103,10 @@ public final class GradientWorker {
     return "worker " + worker + " generation " + generation + " served a gradient round";
   }
 
+  private void record(int round, byte[] result) throws Exception {
+    ps.put(GradientRounds.resultKey(model, round, worker), result).get(30, TimeUnit.SECONDS);
+  }
+
   /** Rounds this worker computed. */
   int rounds() {
     return rounds;
@@ -95,24 +119,40 @@ public final class GradientWorker {
    * the worker records for the driver to begin it again; a round the driver left meanwhile is dropped.
    */
   private void serve(GradientRounds.Round round) throws Exception {
+    long started = System.nanoTime();
     int number = round.number();
+    int[] partitions = round.partitionsOf(worker);
+    for (int p : partitions) {
+      if (!rows.holds(p)) {
+        record(number, GradientRounds.encodeAbandoned("worker " + worker + " was given partition " + p
+            + ", which it does not hold"));
+        return;
+      }
+    }
     PsModel point = ps.model(GradientRounds.pointModel(model, number), roundSpec, round.pointIds());
     PsModel gradient = ps.model(GradientRounds.gradientModel(model, number), roundSpec, round.gradientIds());
-    int[] keys = rows.keys();
+    int[] keys = rows.keys(partitions);
     double loss = 0;
+    long computeNanos = 0;
+    long computeCpuNanos = 0;
     try {
       float[] sums;
       if (round.kind() == GradientRounds.Kind.SQUARES) {
         sums = new float[keys.length * roundSpec.cols()];
         float[] squares = new float[keys.length];
-        rows.squares(squares);
+        rows.squares(partitions, squares);
         for (int k = 0; k < keys.length; k++) {
           Arrays.fill(sums, k * roundSpec.cols(), (k + 1) * roundSpec.cols(), squares[k]);
         }
       } else {
         float[] weights = ps.pull(point, keys).get(60, TimeUnit.SECONDS);
         sums = new float[weights.length];
-        loss = rows.gradient(objective, weights, sums);
+        long cpu = THREADS.getCurrentThreadCpuTime();
+        long wall = System.nanoTime();
+        loss = rows.gradient(partitions, objective, weights, sums);
+        computeNanos = System.nanoTime() - wall;
+        // where this JVM cannot tell a thread's CPU time, as if the core were its own
+        computeCpuNanos = cpu < 0 ? computeNanos : THREADS.getCurrentThreadCpuTime() - cpu;
       }
       for (int i = 0; i < sums.length; i++) {
         sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
@@ -124,14 +164,12 @@ public final class GradientWorker {
       }
       if (GradientRounds.decodeRound(ps.get(GradientRounds.roundKey(model)).get(30, TimeUnit.SECONDS)).number()
           == number) {
-        ps.put(GradientRounds.resultKey(model, number, worker),
-            GradientRounds.encodeAbandoned("worker " + worker + ": " + e.getCause().getMessage()))
-            .get(30, TimeUnit.SECONDS);
+        record(number, GradientRounds.encodeAbandoned("worker " + worker + ": " + e.getCause().getMessage()));
       }
       return;
     }
-    ps.put(GradientRounds.resultKey(model, number, worker), GradientRounds.encodeResult(loss, rows.rows()))
-        .get(30, TimeUnit.SECONDS);
+    record(number, GradientRounds.encodeResult(loss, rows.rows(partitions), (System.nanoTime() - started) / 1e9,
+        computeNanos / 1e9, computeCpuNanos / 1e9));
     rounds++;
     LOG.debug("{}: round {}", servedLine(worker, generation), number);
   }

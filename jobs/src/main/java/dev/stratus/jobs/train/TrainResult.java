@@ -19,6 +19,7 @@ import java.util.List;
  *     scratch
  * @param solver how it was solved (never {@link Solver#AUTO}): with {@link Solver#LBFGS}, {@code updates} are passes
  *     over the training rows, and there are no step times
+ * @param scaling the worker counts the driver chose on its own as it trained, and why (none when the count was set)
  */
 public record TrainResult(
     String modelPath,
@@ -32,7 +33,8 @@ public record TrainResult(
     List<GenerationRecord> generations,
     List<ShardRestart> shardRestarts,
     long resumedAtUpdates,
-    Solver solver)
+    Solver solver,
+    List<ScalingDecision> scaling)
     implements Serializable {
 
   /** Whether this job continued a dead driver's training from its snapshots. */

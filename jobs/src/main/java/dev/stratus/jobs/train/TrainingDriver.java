@@ -17,8 +17,11 @@ import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -28,6 +31,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The driver of a training job, wherever its workers run ({@link WorkerLauncher}) and wherever its shards are: it
@@ -67,6 +72,8 @@ public final class TrainingDriver implements AutoCloseable {
    * optimum): a driver that dies loses at most this much of its solve.
    */
   private static final long SOLVER_POINT_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** The most workers a training with no count set grows to. */
+  private static final int MAX_AUTO_WORKERS = 64;
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -88,7 +95,7 @@ public final class TrainingDriver implements AutoCloseable {
   private final WorkerLauncher launcher;
   private final Consumer<String> progress;
   private String modelName;
-  private final Slot[] slots;
+  private final List<Slot> slots = new ArrayList<>();
   private boolean resumable;
   /** Where the resume point goes; null for the shards' checkpoint location's own ({@link ResumePoint#at}). */
   private S3Path resumePointAt;
@@ -124,6 +131,11 @@ public final class TrainingDriver implements AutoCloseable {
   private float bestL2;
   /** Why {@link Solver#AUTO} chose the solver it did, for the console; null when the user chose. */
   private String solverChoice;
+  /** Why the driver starts the workers it does when the user set no count, for the console; null when the user did. */
+  private String workersChoice;
+  /** Chooses an {@link Solver#LBFGS} training's workers as it goes, when the user set no count; null otherwise. */
+  private WorkerScaling scaling;
+  private final List<ScalingDecision> scalingDecisions = new ArrayList<>();
   /** An {@link Solver#LBFGS} training's passes over the data through the shards; null for SGD. */
   private volatile GradientRounds rounds;
   /** The point a dead {@link Solver#LBFGS} driver left, which this job resumes from; null when it does not. */
@@ -148,6 +160,12 @@ public final class TrainingDriver implements AutoCloseable {
     double launchedAt;
     WorkerLauncher.Running running;
     boolean dataEnded;
+    /** An {@link Solver#LBFGS} worker's partitions: what each of its generations reads. */
+    int[] held;
+    /** Those of them it sums in rounds now: none while it stands by, null once it was taken away. */
+    int[] assigned;
+    /** The worker whose partitions it was started to take over, until it has (or was taken away); else null. */
+    Slot takingFrom;
 
     Slot(int worker) {
       this.worker = worker;
@@ -169,15 +187,39 @@ public final class TrainingDriver implements AutoCloseable {
       WorkerLauncher launcher,
       Consumer<String> progress) {
     TrainingSpec resolved = spec.forTrainingSet(train.rowCount(), () -> meanLabel(store, train));
+    int partitions = train.manifest().partitions().size();
+    boolean autoWorkers = spec.workers() == TrainingSpec.AUTO_WORKERS;
+    // Two to start with no count set: reading the data is most of a start, and two read it in half the time; and
+    // two are the fewest that show whether workers run side by side.
+    int workers = autoWorkers ? Math.min(2, Math.max(1, partitions)) : spec.workers();
     if (resolved.solver() == Solver.AUTO) {
-      int partitions = train.manifest().partitions().size();
       long storedBytes = train.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).sum();
-      int holding = Math.max(1, Math.min(spec.workers(), partitions));
-      long perWorker = (storedBytes + holding - 1) / holding;
-      long memory = launcher.memoryPerWorker(spec.workers());
+      long memory = launcher.memoryPerWorker(workers);
+      int holding = Math.max(1, Math.min(workers, partitions));
+      // with no count set, as many workers as it takes to hold the data, if a worker per partition can
+      while (autoWorkers && holding < partitions && Solver.choose(spec.objective(), perWorker(storedBytes, holding),
+          memory) != Solver.LBFGS) {
+        holding++;
+      }
+      long perWorker = perWorker(storedBytes, holding);
       resolved = resolved.withSolver(Solver.choose(spec.objective(), perWorker, memory));
       solverChoice = String.format("solver %s: %s of stored rows a worker against %s of memory", resolved.solver(),
           megabytes(perWorker), megabytes(memory));
+      if (autoWorkers && resolved.solver() == Solver.LBFGS) {
+        workers = holding;
+      }
+    }
+    if (autoWorkers) {
+      if (resolved.solver() == Solver.LBFGS) {
+        int most = Math.min(partitions, MAX_AUTO_WORKERS);
+        scaling = new WorkerScaling(Math.min(workers, most), most);
+        workers = scaling.workers();
+        workersChoice = String.format("workers %d to start, doubled while a pass gets nearly as much faster (at most"
+            + " %d, one per partition)", workers, most);
+      } else {
+        workersChoice = "workers 1: SGD's workers are not scaled yet; set workers(n) for more";
+      }
+      resolved = resolved.withWorkers(workers);
     }
     if (Float.isNaN(spec.l2()) && spec.l1() == 0 && spec.epsilon() > 0 && spec.objective().penalisesAllValues()) {
       // the path's first penalty is the model's on the shards; the driver sets the next ones there
@@ -195,7 +237,6 @@ public final class TrainingDriver implements AutoCloseable {
     this.progress = progress;
     this.modelName =
         "linear-model-" + Long.toHexString(System.nanoTime()) + "-" + JOBS.incrementAndGet();
-    this.slots = new Slot[spec.workers()];
   }
 
   /**
@@ -300,11 +341,14 @@ public final class TrainingDriver implements AutoCloseable {
         ended.add(WAKE_UP);
       }
     });
-    for (int w = 0; w < slots.length; w++) {
-      slots[w] = new Slot(w);
+    for (int w = 0; w < spec.workers(); w++) {
+      slots.add(new Slot(w));
     }
     if (solverChoice != null) {
       progress.accept(solverChoice);
+    }
+    if (workersChoice != null) {
+      progress.accept(workersChoice);
     }
     if (resume) {
       byte[] left = readResumePoint();
@@ -411,7 +455,8 @@ public final class TrainingDriver implements AutoCloseable {
         List.copyOf(generations),
         List.copyOf(shardRestarts),
         resumedAtUpdates,
-        spec.solver());
+        spec.solver(),
+        List.copyOf(scalingDecisions));
   }
 
   /** What the console calls the count of updates: pushes for SGD, passes over the data for L-BFGS. */
@@ -427,7 +472,11 @@ public final class TrainingDriver implements AutoCloseable {
   private TrainResult solveByQuasiNewton(S3Path modelPath) throws Exception {
     int columns = spec.objective().columns();
     int rows = (int) train.featureCount() + 1;
-    rounds = new GradientRounds(driver, modelName, GradientRounds.roundSpec(rows, columns), slots.length);
+    rounds = new GradientRounds(driver, modelName, GradientRounds.roundSpec(rows, columns));
+    for (Slot slot : slots) {
+      slot.held = partitionsOf(slot.worker);
+      slot.assigned = slot.held; // none: it stands by
+    }
     float[] latest = resumedSolve == null ? new float[rows * columns] : takeOver(resumedSolve);
     announcePenalty();
     // only a non-finite loss and the time budget: the solver says when it has converged
@@ -447,18 +496,22 @@ public final class TrainingDriver implements AutoCloseable {
     // penalty, whose orthant-wise steps it slowed (planted data: 24 passes against 15; the peers benchmark's Criteo
     // rows: past the 40 s budget against 31.8 s).
     boolean preconditioned = spec.l1() == 0;
-    GradientRounds.Sums squares = reason == null && preconditioned ? evaluateRound(rounds::beginSquares) : null;
+    GradientRounds.Sums squares =
+        reason == null && preconditioned ? evaluateRound(() -> rounds.beginSquares(assignment())) : null;
     if (reason == null && preconditioned && squares == null) {
       reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
     }
     Lbfgs solver = new Lbfgs(widened(latest), spec.l1(), QUASI_NEWTON_TOLERANCE, curvature(squares, currentL2()));
     while (reason == null) {
       double[] point = solver.point();
-      GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point));
+      standByUntilReady();
+      long roundStarted = System.nanoTime();
+      GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point, assignment()));
       if (sums == null) {
         reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
         break;
       }
+      scale((System.nanoTime() - roundStarted) / 1e9, sums.busiestSeconds(), sums.coreShare());
       if (sums.rows() != train.rowCount()) {
         throw new TrainingFailedException("the workers hold " + sums.rows() + " rows of the training set's "
             + train.rowCount() + ": its partitions changed while it trained", null);
@@ -560,6 +613,131 @@ public final class TrainingDriver implements AutoCloseable {
         passes(), iterate, best, bestLoss, bestL2).encode());
   }
 
+  /** What each worker sums in the next round ({@link GradientRounds.Round#assignment}). */
+  private int[][] assignment() {
+    int[][] assignment = new int[slots.size()][];
+    for (Slot slot : slots) {
+      assignment[slot.worker] = slot.assigned;
+    }
+    return assignment;
+  }
+
+  /** The workers summing in rounds now. */
+  private int summing() {
+    int count = 0;
+    for (Slot slot : slots) {
+      count += slot.assigned != null && slot.assigned.length > 0 ? 1 : 0;
+    }
+    return count;
+  }
+
+  /** Acts on what {@link #scaling} makes of a gradient round that took {@code seconds}; nothing without it. */
+  private void scale(double seconds, double busiestSeconds, double coreShare) throws Exception {
+    if (scaling == null) {
+      return;
+    }
+    boolean wasSettled = scaling.settled();
+    int from = summing();
+    switch (scaling.observe(seconds, busiestSeconds, coreShare)) {
+      case GROW -> {
+        grow(scaling.target());
+        decided(from, slots.stream().filter(s -> s.assigned != null).count(), scaling.reason());
+      }
+      case SWITCH -> {
+        for (Slot added : slots) {
+          if (added.takingFrom != null) {
+            added.takingFrom.assigned = without(added.takingFrom.assigned, added.held);
+            added.assigned = added.held;
+          }
+        }
+        scaling.grown(summing());
+        progress.accept(String.format("%6.1f s  workers %d -> %d: the new ones read their partitions and sum them",
+            secondsSinceStart(), from, summing()));
+      }
+      case SHRINK -> {
+        for (Slot added : slots) {
+          if (added.takingFrom != null) {
+            added.takingFrom.assigned = merged(added.takingFrom.assigned, added.held);
+            added.assigned = null; // it returns at the next round, and no successor follows
+            added.takingFrom = null;
+          }
+        }
+        scaling.shrunk();
+        decided(from, summing(), scaling.reason());
+      }
+      case NONE -> {
+        if (scaling.settled() && !wasSettled) {
+          decided(from, from, scaling.reason());
+        }
+      }
+    }
+    if (scaling.settled()) {
+      for (Slot slot : slots) {
+        if (slot.assigned != null) {
+          slot.held = slot.assigned; // a successor reads only what it sums
+          slot.takingFrom = null;
+        }
+      }
+    }
+  }
+
+  /**
+   * Starts workers to take over half the partitions of each summing worker that has two or more, until {@code target}
+   * would sum; they stand by until they have read them ({@link #standByUntilReady}).
+   */
+  private void grow(int target) throws Exception {
+    int count = summing();
+    for (Slot donor : List.copyOf(slots)) {
+      if (count >= target) {
+        break;
+      }
+      if (donor.assigned == null || donor.assigned.length < 2) {
+        continue;
+      }
+      int keeps = donor.assigned.length - donor.assigned.length / 2;
+      Slot added = new Slot(slots.size());
+      added.held = Arrays.copyOfRange(donor.assigned, keeps, donor.assigned.length);
+      added.assigned = new int[0];
+      added.takingFrom = donor;
+      slots.add(added);
+      launch(added);
+      count++;
+    }
+  }
+
+  /** Tells {@link #scaling} once every worker {@link #grow} started has read its partitions. */
+  private void standByUntilReady() throws Exception {
+    List<Slot> waiting = slots.stream().filter(s -> s.takingFrom != null && s.assigned.length == 0).toList();
+    if (waiting.isEmpty()) {
+      return;
+    }
+    List<String> keys = waiting.stream().map(s -> GradientRounds.readyKey(modelName, s.worker)).toList();
+    List<byte[]> ready = driver.multiGet(keys).get(30, TimeUnit.SECONDS);
+    for (int i = 0; i < waiting.size(); i++) {
+      byte[] generation = ready.get(i);
+      if (generation == null
+          || !new String(generation, StandardCharsets.UTF_8).equals(Integer.toString(waiting.get(i).generation))) {
+        return;
+      }
+    }
+    scaling.ready();
+  }
+
+  private void decided(int from, long to, String reason) {
+    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), from, (int) to, reason);
+    scalingDecisions.add(decision);
+    progress.accept(decision.describe());
+  }
+
+  private static int[] merged(int[] a, int[] b) {
+    return IntStream.concat(Arrays.stream(a), Arrays.stream(b)).sorted().distinct().toArray();
+  }
+
+  private static int[] without(int[] a, int[] b) {
+    Set<Integer> drop = Arrays.stream(b).boxed().collect(Collectors.toSet());
+    return Arrays.stream(a).filter(p -> !drop.contains(p)).toArray();
+  }
+
   /** The passes over the data an {@link Solver#LBFGS} training has made, a dead driver's before this one's included. */
   private long passes() {
     return passesBefore + rounds.begun();
@@ -647,6 +825,9 @@ public final class TrainingDriver implements AutoCloseable {
         continue;
       }
       if (sums != null) {
+        if (scaling != null && rounds.begun() == 1) {
+          scaling.startedIn(secondsSinceStart()); // the workers started and read their data
+        }
         return sums;
       }
       wait = Math.min(TimeUnit.MILLISECONDS.toNanos(10), wait * 2);
@@ -701,9 +882,9 @@ public final class TrainingDriver implements AutoCloseable {
 
   /** Names the model as the dead driver did and starts every worker where it last recorded its position. */
   private void takeOver(ResumePoint point) {
-    if (point.positions().size() != slots.length) {
+    if (point.positions().size() != slots.size()) {
       throw new CannotResumeException("cannot resume the training of " + point.positions().size() + " workers at "
-          + resumePoint() + " with " + slots.length + " workers");
+          + resumePoint() + " with " + slots.size() + " workers");
     }
     modelName = point.modelName();
     if (penalties != null && !Float.isNaN(point.l2())) {
@@ -819,7 +1000,7 @@ public final class TrainingDriver implements AutoCloseable {
 
   /** Ends worker {@code w}'s running generation abruptly, as if its machine died; the job starts a successor. */
   public void killWorker(int w) {
-    slots[w].running.kill().run();
+    slots.get(w).running.kill().run();
   }
 
   private void launch(Slot slot) throws Exception {
@@ -827,7 +1008,7 @@ public final class TrainingDriver implements AutoCloseable {
     slot.launchedAt = secondsSinceStart();
     WorkerTask task =
         new WorkerTask(spec, workerStore, train, shards.addresses(), shards.access(), modelName, slot.worker,
-            slot.generation, partitionsOf(slot.worker), slot.start);
+            slot.generation, slot.held != null ? slot.held : partitionsOf(slot.worker), slot.start);
     WorkerLauncher.Running running = launcher.launch(task);
     slot.running = running;
     running.outcome().whenComplete((outcome, failure) -> ended.add(slot));
@@ -847,7 +1028,7 @@ public final class TrainingDriver implements AutoCloseable {
       GenerationRecord.Ending ending =
           outcome.dataEnded()
               ? GenerationRecord.Ending.DATA_ENDED
-              : stopping ? GenerationRecord.Ending.STOPPED : GenerationRecord.Ending.HANDED_OVER;
+              : stopping || takenAway(slot) ? GenerationRecord.Ending.STOPPED : GenerationRecord.Ending.HANDED_OVER;
       record(slot, outcome.position(), ending, endedAt, outcome.workSeconds(), null);
       slot.start = outcome.position();
       slot.dataEnded = outcome.dataEnded();
@@ -859,7 +1040,7 @@ public final class TrainingDriver implements AutoCloseable {
       Position resumeAt = lastRecorded(slot);
       record(slot, resumeAt, GenerationRecord.Ending.DIED, endedAt, 0, String.valueOf(cause.getMessage()));
       slot.start = resumeAt;
-      if (stopping) {
+      if (stopping || takenAway(slot)) {
         return;
       }
       if (++slot.failures > spec.maxWorkerFailures()) {
@@ -872,6 +1053,11 @@ public final class TrainingDriver implements AutoCloseable {
           slot.worker, slot.generation, firstLine(cause.getMessage()), resumeAt));
       launch(slot);
     }
+  }
+
+  /** Whether the driver took {@code slot} away ({@link WorkerScaling}): it gets no successor. */
+  private static boolean takenAway(Slot slot) {
+    return slot.held != null && slot.assigned == null;
   }
 
   private void record(
@@ -920,7 +1106,7 @@ public final class TrainingDriver implements AutoCloseable {
       return spec.solver() == Solver.LBFGS ? new int[0] : new int[] {w % count};
     }
     List<Integer> mine = new ArrayList<>();
-    for (int p = w; p < count; p += slots.length) {
+    for (int p = w; p < count; p += slots.size()) {
       mine.add(p);
     }
     return mine.stream().mapToInt(Integer::intValue).toArray();
@@ -978,7 +1164,8 @@ public final class TrainingDriver implements AutoCloseable {
               "%6.1f s  %,11d %s  validation %s %.5f  %s%s  (%d workers, %d generations ended)",
               point.seconds(), point.updates(), updatesName(), spec.objective().lossName(), point.validationLoss(),
               metrics.headline(),
-              testCurve == null ? "" : String.format("  test loss %.5f", testLoss), slots.length,
+              testCurve == null ? "" : String.format("  test loss %.5f", testLoss),
+              rounds == null ? slots.size() : summing(),
               generations.size()));
     }
     return point;
@@ -1059,6 +1246,10 @@ public final class TrainingDriver implements AutoCloseable {
 
   private double secondsSinceStart() {
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static long perWorker(long storedBytes, int workers) {
+    return (storedBytes + workers - 1) / workers;
   }
 
   private static String megabytes(long bytes) {

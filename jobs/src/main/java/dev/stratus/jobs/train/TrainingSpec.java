@@ -14,7 +14,7 @@ import java.util.function.DoubleSupplier;
  * lives. Built and validated by the DSL's {@code LogisticRegression} builder; shipped as is to wherever the workers
  * run.
  *
- * @param workers number of SGD workers
+ * @param workers number of workers; {@link #AUTO_WORKERS} for the driver to choose ({@link WorkerScaling})
  * @param psShards number of parameter-server shards
  * @param workerMemoryMb memory of one worker, from which its prefetch budget is derived (a Lambda worker uses its
  *     function's memory instead)
@@ -72,6 +72,8 @@ public record TrainingSpec(
     float l1,
     Solver solver)
     implements Serializable {
+  /** The {@code workers} of a training whose driver chooses how many. */
+  public static final int AUTO_WORKERS = 0;
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
@@ -129,6 +131,13 @@ public record TrainingSpec(
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
         workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1, solver);
+  }
+
+  /** This spec with {@code count} workers. */
+  public TrainingSpec withWorkers(int count) {
+    return new TrainingSpec(count, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
+        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver);
   }
 
   /** This spec solved by {@code how}. */

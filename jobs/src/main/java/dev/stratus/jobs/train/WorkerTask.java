@@ -1,10 +1,10 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.kernels.solve.FullBatch;
+import dev.stratus.kernels.solve.HeldPartitions;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
@@ -12,8 +12,9 @@ import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -107,18 +108,16 @@ public record WorkerTask(
    */
   private WorkerOutcome serveGradientRounds(ObjectStore objects, int features, BooleanSupplier stop, long started)
       throws Exception {
-    List<SparseRow> mine = new ArrayList<>();
+    Map<Integer, FullBatch> held = new HashMap<>();
     for (int partition : partitions) {
-      mine.addAll(List.of(DatasetReader.partitionRows(objects, train, partition)));
+      held.put(partition, FullBatch.of(DatasetReader.partitionRows(objects, train, partition), features));
     }
-    FullBatch rows = FullBatch.of(mine.toArray(new SparseRow[0]), features);
-    mine = null;
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
-      GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation, spec.objective(), rows,
-          GradientRounds.roundSpec(features + 1, spec.objective().columns()));
+      GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation, spec.objective(),
+          new HeldPartitions(held), GradientRounds.roundSpec(features + 1, spec.objective().columns()));
       worker.run(stop);
-      LOG.debug("worker {} generation {}: {} gradient rounds over {} rows", workerId, generation, worker.rounds(),
-          rows.rows());
+      LOG.debug("worker {} generation {}: {} gradient rounds over partitions {}", workerId, generation,
+          worker.rounds(), held.keySet());
       return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
     }
   }

@@ -12,6 +12,7 @@ import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearModel;
+import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
@@ -175,6 +176,44 @@ class QuasiNewtonTrainingTest {
     System.out.printf("default penalty: held-out logloss %.5f against liblinear's best C %s: %.5f, %d passes%n", loss,
         exact.c(), exact.test().loss(), result.updates());
     assertTrue(loss <= exact.test().loss() * BAR, "held-out logloss " + loss + " against " + exact.test().loss());
+  }
+
+  /**
+   * With no worker count set, the driver starts two workers and doubles them only while they compute on cores of their
+   * own and a pass falls nearly in proportion. On a compute-heavy model (128 classes), where a pass is mostly the
+   * workers' compute, it says what it decided and why, never settles above this machine's two cores, and reaches the
+   * optimum of two workers set by hand. ({@link GradientRoundsTest} moves partitions between workers and back.)
+   */
+  @Test
+  void workersTheDriverChoosesDoNotOutgrowThisMachine() throws Exception {
+    PlantedData classes = new PlantedData(300, 128, 15_000, 2_000, 5);
+    Dataset rows = DatasetWriter.write(store, S3Path.parse("s3://training/planted-128/train"), classes.train,
+        DatasetManifest.template(300, List.of(), "planted", null), 1_875);
+    SparseRow[] held = classes.test.toArray(new SparseRow[0]);
+    float l2 = 100f / classes.train.size(); // C = 0.01: a few tens of passes
+    LinearObjective multinomial = new LinearObjective(LinearLoss.MULTINOMIAL, 128);
+    TrainResult[] results = new TrainResult[2];
+    int[] counts = {TrainingSpec.AUTO_WORKERS, 2};
+    for (int run = 0; run < 2; run++) {
+      TrainingSpec spec = new TrainingSpec(counts[run], 1, 512, Optimizer.ADAGRAD, 0.05f, 20, l2, 1e-4, 5, 120, 0, 0,
+          4, 7, false, 600, 3, true, null, multinomial, 0, Solver.LBFGS);
+      try (Shards shards = Shards.inProcess(1);
+          TrainingDriver job = new TrainingDriver(spec, store, store.reachableSpec(), rows, held, shards,
+              new ThreadWorkers(512), System.out::println)) {
+        results[run] = job.run(S3Path.parse("s3://training/models/qn-128-" + run));
+      }
+    }
+    TrainResult chosen = results[0];
+    System.out.println("scaling: " + chosen.scaling());
+    assertTrue(!chosen.scaling().isEmpty(), "the driver said what it chose");
+    ScalingDecision last = chosen.scaling().get(chosen.scaling().size() - 1);
+    assertTrue(last.to() <= 2, "settled at " + last.to() + " workers on two cores: " + chosen.scaling());
+    SparseRow[] train = classes.train.toArray(new SparseRow[0]);
+    double ours = kept(chosen).objective(train, l2, 0);
+    double byHand = kept(results[1]).objective(train, l2, 0);
+    System.out.printf("128 classes: objective %.6f with the workers chosen, %.6f with two set by hand%n", ours, byHand);
+    assertEquals(StopReason.CONVERGED, chosen.stopReason());
+    assertTrue(ours <= byHand * BAR, "objective " + ours + " against " + byHand);
   }
 
   /**

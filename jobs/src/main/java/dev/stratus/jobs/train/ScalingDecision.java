@@ -1,0 +1,25 @@
+package dev.stratus.jobs.train;
+
+import java.io.Serializable;
+import java.util.Locale;
+
+/**
+ * A change of a training's worker count the driver made on its own ({@link WorkerScaling}), or the count it settled
+ * at, and why.
+ *
+ * @param atSeconds when, from the training's start
+ * @param from the workers summing before
+ * @param to the workers the driver decided on (equal to {@code from} when it settled there): started to stand by
+ *     until they have read their partitions, or taken away
+ */
+public record ScalingDecision(double atSeconds, int from, int to, String reason) implements Serializable {
+  /** The console's line for it. */
+  public String describe() {
+    return from == to
+        ? String.format(Locale.ROOT, "%6.1f s  workers settle at %d: %s", atSeconds, to, reason)
+        : to > from
+            ? String.format(Locale.ROOT, "%6.1f s  starting workers to go from %d to %d: %s", atSeconds, from, to,
+                reason)
+            : String.format(Locale.ROOT, "%6.1f s  workers %d -> %d: %s", atSeconds, from, to, reason);
+  }
+}

@@ -1,0 +1,215 @@
+package dev.stratus.jobs.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How many workers an {@link Solver#LBFGS} training with no count set uses, decided from what its gradient rounds
+ * take: it doubles the count it started at while a pass's time falls nearly in proportion. After {@value #SAMPLES}
+ * rounds at a count, if the busiest worker's compute is most of a pass and halving it would save, over {@value
+ * #PAYBACK_PASSES} passes, more than twice what starting the job's workers took, it asks for twice the workers (up to one per
+ * partition). Once they have read their partitions (rounds meanwhile count for nothing: the reading slows them), it
+ * measures {@value #SAMPLES} rounds at the old count again, gives the new workers their partitions, and measures as
+ * many at the new count: the busiest worker's time a pass at most {@value #KEEP_RATIO} of what it was, with the workers
+ * computing on a core at least {@value #SIDE_BY_SIDE} of the time (their CPU time over wall time), keeps them (and may
+ * double again),
+ * else the new workers are taken away and the count settles, their partitions going back to the workers that still
+ * hold them. Workers that wait for cores already are never doubled. On a machine of few cores the doubling past its
+ * cores is where workers start to wait for one, and that is what stops it; on a service that gives each worker a core of its own it goes on until the shards or the driver's
+ * share of a pass dominate.
+ */
+final class WorkerScaling {
+  /** Gradient rounds judged at each count: a line search's rounds all cost a pass. */
+  static final int SAMPLES = 3;
+  /**
+   * The busiest worker's compute a pass at twice the workers must take at most this share of what it took before, or
+   * the count goes back: the workers' share of a pass is what more of them shorten, and where they wait for a core it
+   * does not shrink.
+   */
+  static final double KEEP_RATIO = 0.75;
+  /**
+   * Below this share of their computing's wall time on a core, the workers wait for cores: more of them would only
+   * wait longer.
+   */
+  static final double SIDE_BY_SIDE = 0.75;
+  /** Below this share of a pass in the busiest worker's compute, more workers could not make the pass much faster. */
+  static final double COMPUTE_BOUND = 0.5;
+  /**
+   * Passes a doubling must pay for itself within: the time it would save over them (half the busiest worker's compute
+   * a pass) must exceed twice what starting the workers took (a solve's penalty takes tens of passes; new workers that
+   * read their data beside running ones slow them, and their trial costs rounds too).
+   */
+  static final int PAYBACK_PASSES = 20;
+
+  /** What the driver is to do after a round. */
+  enum Action {
+    /** Nothing. */
+    NONE,
+    /** Start {@link #target} workers' worth, the new ones standing by until they have read their partitions. */
+    GROW,
+    /** Give the new workers, all ready, their partitions; then {@link #grown}. */
+    SWITCH,
+    /** Take the new workers away: their count did not pay; then {@link #shrunk}. */
+    SHRINK
+  }
+
+  private enum Phase {
+    /** Rounds at the count now, to decide whether to double. */
+    MEASURING,
+    /** New workers are reading their partitions; rounds now are slowed by it and count for nothing. */
+    WAITING,
+    /** New workers are ready: rounds at the old count again, for the comparison, undisturbed by their reading. */
+    BASELINE,
+    /** The new workers were given partitions: rounds at the new count, compared with the baseline. */
+    TRIAL,
+    SETTLED
+  }
+
+  private final int most;
+  private int workers;
+  /** The count before the last doubling. */
+  private int previousCount;
+  private int target;
+  private Phase phase;
+  /** The busiest worker's compute a pass, in the baseline's rounds. */
+  private final List<Double> baseline = new ArrayList<>();
+  /** Each round's time, since the phase began. */
+  private final List<Double> now = new ArrayList<>();
+  /** Each round's busiest worker's compute, since the phase began. */
+  private final List<Double> busiest = new ArrayList<>();
+  /** Each round's workers' CPU time over wall time while computing, since the phase began. */
+  private final List<Double> coreShares = new ArrayList<>();
+  private String reason = "";
+  /** How long the job took from its start to its first round's sums: what starting workers costs, at most. */
+  private double startupSeconds;
+
+  /** @param workers the count it starts at; @param most the count it never passes (one per partition, say) */
+  WorkerScaling(int workers, int most) {
+    this.workers = workers;
+    this.most = most;
+    this.phase = workers >= most ? Phase.SETTLED : Phase.MEASURING;
+  }
+
+  /** The job's first round came back {@code seconds} after its start, its workers started and their data read. */
+  void startedIn(double seconds) {
+    startupSeconds = seconds;
+  }
+
+  /** The workers summing now. */
+  int workers() {
+    return workers;
+  }
+
+  /** The count a {@link Action#GROW} asks for, or a {@link Action#SHRINK} goes back to. */
+  int target() {
+    return target;
+  }
+
+  /** Why the last change or settling was decided, for the console. */
+  String reason() {
+    return reason;
+  }
+
+  /** Whether the count is settled: no more doubling. */
+  boolean settled() {
+    return phase == Phase.SETTLED;
+  }
+
+  /**
+   * A gradient round with {@link #workers} summing took {@code seconds} from its beginning to its sums, its busiest
+   * worker {@code busiestSeconds} of them; the workers computed on a core {@code coreShare} of their computing's time.
+   */
+  Action observe(double seconds, double busiestSeconds, double coreShare) {
+    if (phase == Phase.SETTLED || phase == Phase.WAITING) {
+      return Action.NONE;
+    }
+    now.add(seconds);
+    busiest.add(busiestSeconds);
+    coreShares.add(coreShare);
+    if (now.size() < SAMPLES) {
+      return Action.NONE;
+    }
+    double pass = median(now);
+    double compute = median(busiest);
+    double onCores = median(coreShares);
+    if (phase == Phase.BASELINE) {
+      baseline.clear();
+      baseline.addAll(busiest);
+      restart();
+      return Action.SWITCH;
+    }
+    if (phase == Phase.TRIAL) {
+      double before = median(baseline);
+      if (compute > before * KEEP_RATIO || onCores < SIDE_BY_SIDE) {
+        // not worth the workers added
+        reason = onCores < SIDE_BY_SIDE
+            ? String.format(Locale.ROOT, "with %d workers they computed on a core only %.0f%% of the time, waiting for"
+                + " cores", workers, 100 * onCores)
+            : String.format(Locale.ROOT, "the busiest worker took %.3f s a pass with %d workers against %.3f s with %d,"
+                + " not %.0f%% less", compute, workers, before, previousCount, 100 * (1 - KEEP_RATIO));
+        target = previousCount;
+        phase = Phase.SETTLED;
+        return Action.SHRINK;
+      }
+    }
+    double share = Math.min(1, compute / pass);
+    double saving = PAYBACK_PASSES * pass * share / 2;
+    if (share < COMPUTE_BOUND || workers >= most || saving < 2 * startupSeconds || onCores < SIDE_BY_SIDE) {
+      reason = workers >= most
+          ? String.format(Locale.ROOT, "a worker per partition (%d), a pass %.3f s", most, pass)
+          : onCores < SIDE_BY_SIDE
+              ? String.format(Locale.ROOT, "the workers computed on a core only %.0f%% of the time, waiting for cores"
+                  + " already", 100 * onCores)
+          : share < COMPUTE_BOUND
+              ? String.format(Locale.ROOT, "the busiest worker computes only %.0f%% of a pass's %.3f s", 100 * share,
+                  pass)
+              : String.format(Locale.ROOT, "twice the workers would save at most %.1f s over %d passes of %.3f s,"
+                  + " less than twice the %.1f s it took to start them", saving, PAYBACK_PASSES, pass, startupSeconds);
+      phase = Phase.SETTLED;
+      return Action.NONE;
+    }
+    target = Math.min(most, 2 * workers);
+    reason = String.format(Locale.ROOT, "a pass took %.3f s, %.0f%% of it the busiest worker's compute", pass,
+        100 * share);
+    phase = Phase.WAITING;
+    restart();
+    return Action.GROW;
+  }
+
+  /** The new workers have read their partitions: the old count is measured again before they are given them. */
+  void ready() {
+    if (phase == Phase.WAITING) {
+      phase = Phase.BASELINE;
+      restart();
+    }
+  }
+
+  /**
+   * The new workers took their partitions over: rounds from now on are at {@code count} (the {@link #target}, or fewer
+   * when some workers had too few partitions to give half of).
+   */
+  void grown(int count) {
+    previousCount = workers;
+    workers = count;
+    phase = Phase.TRIAL;
+    restart();
+  }
+
+  /** The new workers were taken away again: back at the count before. */
+  void shrunk() {
+    workers = target;
+  }
+
+  private void restart() {
+    now.clear();
+    busiest.clear();
+    coreShares.clear();
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+}

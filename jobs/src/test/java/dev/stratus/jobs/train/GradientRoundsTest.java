@@ -1,0 +1,144 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Objective;
+import dev.stratus.kernels.solve.FullBatch;
+import dev.stratus.kernels.solve.HeldPartitions;
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.client.PsClient;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Rounds on real shards with real workers (threads) as the driver moves partitions between them: a worker added to
+ * stand by says it is ready, then sums the partitions it is given, then returns once it is taken away, and every round
+ * sums each partition's rows exactly once.
+ */
+@Timeout(60)
+class GradientRoundsTest {
+  private static final int FEATURES = 40;
+  private static final Objective LOGISTIC = LinearObjective.of(LinearLoss.LOGISTIC);
+
+  @Test
+  void partitionsMovedToAnAddedWorkerAndBackAreSummedOnceEachRound() throws Exception {
+    PlantedData planted = new PlantedData(FEATURES, 3_000, 10, 3);
+    SparseRow[][] partitions = new SparseRow[3][];
+    for (int p = 0; p < 3; p++) {
+      partitions[p] = planted.train.subList(p * 1_000, (p + 1) * 1_000).toArray(new SparseRow[0]);
+    }
+    double[] point = new double[FEATURES + 1];
+    Random random = new Random(1);
+    for (int i = 0; i < point.length; i++) {
+      point[i] = random.nextGaussian() * 0.1;
+    }
+    float[] expected = wholeGradient(planted.train.toArray(new SparseRow[0]), point);
+    ModelSpec spec = GradientRounds.roundSpec(FEATURES + 1, 1);
+    try (Shards shards = Shards.inProcess(2);
+        PsClient driver = PsClient.connect(shards.addresses(), shards.access(), 0);
+        PsClient first = PsClient.connect(shards.addresses(), shards.access(), 1);
+        PsClient added = PsClient.connect(shards.addresses(), shards.access(), 2)) {
+      GradientRounds rounds = new GradientRounds(driver, "moved", spec);
+      CompletableFuture<Void> worker0 = serve(new GradientWorker(first, "moved", 0, 1, LOGISTIC,
+          held(partitions, 0, 1, 2), spec));
+      CompletableFuture<Void> worker1 = serve(new GradientWorker(added, "moved", 1, 7, LOGISTIC,
+          held(partitions, 2), spec));
+
+      assertSums(expected, sums(rounds, point, new int[][] {{0, 1, 2}, {}}), "worker 1 standing by");
+      assertEquals("7", awaitReady(driver, "moved", 1), "the added worker says it read its partitions");
+      assertSums(expected, sums(rounds, point, new int[][] {{0, 1}, {2}}), "partition 2 moved to worker 1");
+      assertSums(expected, sums(rounds, point, new int[][] {{0, 1, 2}, null}), "worker 1 taken away");
+      worker1.get(10, TimeUnit.SECONDS); // it returned on its own
+      assertFalse(worker0.isDone(), "worker 0 serves on");
+
+      rounds.begin(point, new int[][] {{0, 3}, null});
+      GradientRounds.AbandonedException abandoned = assertThrows(GradientRounds.AbandonedException.class,
+          () -> awaitSums(rounds));
+      assertTrue(abandoned.getMessage().contains("worker 0 was given partition 3, which it does not hold"),
+          abandoned.getMessage());
+      driver.put(WorkerCheckpoints.stopKey("moved"), new byte[] {1}).get(10, TimeUnit.SECONDS);
+      worker0.get(10, TimeUnit.SECONDS);
+      rounds.end();
+    }
+  }
+
+  private static HeldPartitions held(SparseRow[][] partitions, int... numbers) {
+    return new HeldPartitions(Arrays.stream(numbers).boxed()
+        .collect(Collectors.toMap(p -> p, p -> FullBatch.of(partitions[p], FEATURES))));
+  }
+
+  private static CompletableFuture<Void> serve(GradientWorker worker) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        worker.run(() -> false);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  /** The summed gradient of {@code rows} at {@code point}, over every key (those no row has: 0). */
+  private static float[] wholeGradient(SparseRow[] rows, double[] point) {
+    HeldPartitions all = new HeldPartitions(Map.of(0, FullBatch.of(rows, FEATURES)));
+    int[] keys = all.keys(new int[] {0});
+    float[] weights = new float[keys.length];
+    for (int k = 0; k < keys.length; k++) {
+      weights[k] = (float) point[keys[k]];
+    }
+    float[] gradient = new float[keys.length];
+    all.gradient(new int[] {0}, LOGISTIC, weights, gradient);
+    float[] whole = new float[point.length];
+    for (int k = 0; k < keys.length; k++) {
+      whole[keys[k]] = gradient[k];
+    }
+    return whole;
+  }
+
+  private static GradientRounds.Sums sums(GradientRounds rounds, double[] point, int[][] assignment)
+      throws Exception {
+    rounds.begin(point, assignment);
+    return awaitSums(rounds);
+  }
+
+  private static GradientRounds.Sums awaitSums(GradientRounds rounds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    GradientRounds.Sums sums;
+    while ((sums = rounds.collect()) == null) {
+      assertTrue(System.nanoTime() < deadline, "the round's workers did not report");
+      Thread.sleep(2);
+    }
+    return sums;
+  }
+
+  private static String awaitReady(PsClient driver, String model, int worker) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    byte[] ready;
+    while ((ready = driver.get(GradientRounds.readyKey(model, worker)).get(10, TimeUnit.SECONDS)) == null) {
+      assertTrue(System.nanoTime() < deadline, "worker " + worker + " never said it was ready");
+      Thread.sleep(2);
+    }
+    return new String(ready, StandardCharsets.UTF_8);
+  }
+
+  private static void assertSums(float[] expected, GradientRounds.Sums sums, String when) {
+    assertEquals(3_000, sums.rows(), when);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], sums.gradient()[i], 1e-3 * (1 + Math.abs(expected[i])), when + ", key " + i);
+    }
+    assertTrue(sums.coreShare() > 0, when + ": " + sums.coreShare());
+  }
+}

@@ -1,0 +1,110 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The worker count's decisions from rounds' times: when it doubles, keeps, goes back, and settles. */
+class WorkerScalingTest {
+  /**
+   * {@code rounds} rounds of {@code seconds}, the busiest worker taking {@code share} of each, the workers on a core of
+   * their own; the last's action.
+   */
+  private static WorkerScaling.Action rounds(WorkerScaling scaling, int rounds, double seconds, double share) {
+    return rounds(scaling, rounds, seconds, share, 1.0);
+  }
+
+  private static WorkerScaling.Action rounds(
+      WorkerScaling scaling, int rounds, double seconds, double share, double onCores) {
+    WorkerScaling.Action action = WorkerScaling.Action.NONE;
+    for (int r = 0; r < rounds; r++) {
+      action = scaling.observe(seconds, seconds * share, onCores);
+    }
+    return action;
+  }
+
+  @Test
+  void doublesWhileAPassGetsNearlyAsMuchFasterThenGoesBackAndSettles() {
+    WorkerScaling scaling = new WorkerScaling(1, 8);
+    scaling.startedIn(0.5);
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES - 1, 1.0, 0.9));
+    assertEquals(WorkerScaling.Action.GROW, rounds(scaling, 1, 1.0, 0.9));
+    assertEquals(2, scaling.target());
+    // while the new workers read their data, rounds at the old count decide nothing
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, 5, 3.0, 0.9));
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9), "the baseline taken");
+    scaling.grown(2);
+    // the busiest worker's 0.47 s against 0.9 s before: kept
+    assertEquals(WorkerScaling.Action.GROW, rounds(scaling, WorkerScaling.SAMPLES, 0.55, 0.85));
+    assertEquals(4, scaling.target());
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, rounds(scaling, WorkerScaling.SAMPLES, 0.6, 0.8), "a slower baseline");
+    scaling.grown(4);
+    // the busiest worker's 0.45 s against 0.48 s before: waiting for cores, not 25% less
+    assertEquals(WorkerScaling.Action.SHRINK, rounds(scaling, WorkerScaling.SAMPLES, 0.5, 0.9));
+    assertEquals(2, scaling.target());
+    assertTrue(scaling.reason().contains("took 0.450 s a pass with 4 workers against 0.480 s with 2"),
+        scaling.reason());
+    scaling.shrunk();
+    assertEquals(2, scaling.workers());
+    assertTrue(scaling.settled());
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, 10, 5.0, 1.0), "settled for good");
+  }
+
+  /** Workers that computed faster but waited for cores to do it do not stay: a busier machine would undo it. */
+  @Test
+  void goesBackWhereTheNewWorkersWaitForCores() {
+    WorkerScaling scaling = new WorkerScaling(2, 8);
+    assertEquals(WorkerScaling.Action.GROW, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9));
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9));
+    scaling.grown(4);
+    assertEquals(WorkerScaling.Action.SHRINK, rounds(scaling, WorkerScaling.SAMPLES, 0.6, 0.9, 0.55));
+    assertTrue(scaling.reason().contains("on a core only 55% of the time"), scaling.reason());
+  }
+
+  @Test
+  void neverDoublesWorkersThatWaitForCoresAlready() {
+    WorkerScaling scaling = new WorkerScaling(2, 8);
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9, 0.6));
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("waiting for cores already"), scaling.reason());
+  }
+
+  @Test
+  void settlesWhereThePassIsNotTheWorkersCompute() {
+    WorkerScaling scaling = new WorkerScaling(2, 8);
+    scaling.startedIn(0.1);
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 0.01, 0.3));
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("computes only 30%"), scaling.reason());
+  }
+
+  @Test
+  void settlesWhereDoublingWouldNotPayForStartingTheWorkers() {
+    WorkerScaling scaling = new WorkerScaling(2, 8);
+    scaling.startedIn(1.0);
+    // 20 passes of 0.2 s, 90% compute: halving saves 1.8 s, less than twice the 1 s the workers took to start
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 0.2, 0.9));
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("less than twice the 1.0 s it took to start them"), scaling.reason());
+  }
+
+  @Test
+  void neverPassesAWorkerPerPartition() {
+    WorkerScaling scaling = new WorkerScaling(3, 3);
+    assertTrue(scaling.settled(), "as many workers as partitions already");
+    scaling = new WorkerScaling(2, 3);
+    assertEquals(WorkerScaling.Action.GROW, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9));
+    assertEquals(3, scaling.target());
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9));
+    scaling.grown(3);
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 0.6, 0.9));
+    assertTrue(scaling.settled());
+    assertFalse(scaling.reason().isEmpty());
+  }
+}
