@@ -1,7 +1,7 @@
 package dev.stratus.dsl;
 
 import dev.stratus.jobs.search.Experiment;
-import dev.stratus.jobs.search.Prices;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.jobs.search.SearchResult;
 import dev.stratus.jobs.train.Shards;
@@ -39,6 +39,8 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
 
   final SgdTraining<?> base;
   private int parallelism = 1;
+  /** 0: no cap. */
+  private double maxCostDollars;
   private Scheduler scheduler = Scheduler.none();
   private Prices prices = Prices.AWS_LAMBDA_X86;
   private String modelsTo;
@@ -59,6 +61,16 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   @SuppressWarnings("unchecked")
   private S self() {
     return (S) this;
+  }
+
+  /**
+   * Stops the search once its experiments' workers have cost {@code dollars} in all, at its prices: the running
+   * experiments stop with their best models so far and the waiting ones do not start, all ending as {@code budget},
+   * and the search ranks what it has. No cap by default.
+   */
+  public S maxCost(double dollars) {
+    maxCostDollars = Checks.inRange("maxCost", dollars, 0, 1e6, false);
+    return self();
   }
 
   /** How many experiments train at once (1 to 1000, default 1); the others wait their turn in order. */
@@ -133,7 +145,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
 
   SearchPlan plan() {
     return new SearchPlan(getName(), searchId != null ? searchId : SearchPlan.freshId(), experiments(), scheduler,
-        prices, parallelism, base.spec(), modelsTo, resultTo);
+        prices, parallelism, base.spec(), modelsTo, resultTo, maxCostDollars);
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

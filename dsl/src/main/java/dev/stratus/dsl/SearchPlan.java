@@ -2,7 +2,7 @@ package dev.stratus.dsl;
 
 import dev.stratus.jobs.dashboard.SearchDashboard;
 import dev.stratus.jobs.search.Experiment;
-import dev.stratus.jobs.search.Prices;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.jobs.search.SearchDriver;
 import dev.stratus.jobs.search.SearchListener;
@@ -34,6 +34,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * @param transform the transform's name, for messages
  * @param searchId what the search's records in the store are kept under, so a run with the same id resumes it
  * @param baseSpec the base training's spec: the shards' count, and the workers of the default expansion
+ * @param maxCostDollars the search's cost cap over all its experiments ({@link SearchDriver#maxCost}); 0 for none
  */
 record SearchPlan(
     String transform,
@@ -44,7 +45,8 @@ record SearchPlan(
     int parallelism,
     TrainingSpec baseSpec,
     String modelsTo,
-    String resultTo)
+    String resultTo,
+    double maxCostDollars)
     implements Serializable {
   /** How long the dashboard may wait, once the search ended, for an open page (polling every second) to see it. */
   private static final Duration DASHBOARD_AFTER_THE_END = Duration.ofSeconds(5);
@@ -78,6 +80,9 @@ record SearchPlan(
               .recordIn(new SearchRecords(store, models, searchId))
               .listen(SearchListener.showingOn(console))
               .listen(state);
+      if (maxCostDollars > 0) {
+        search.maxCost(maxCostDollars);
+      }
       SearchDashboard dashboard = DashboardOptions.start(options, transform, state, search::stop);
       try {
         result = search.run(experiments, id -> models.resolve("experiment-" + id + "/model.bin"))

@@ -67,6 +67,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   private final PCollection<Dataset> validationSet;
   private PCollection<Dataset> testCurveSet;
   private int workers = TrainingSpec.AUTO_WORKERS;
+  /** 0: no cap. */
+  private double maxCostDollars;
   private int psShards = 1;
   private int workerMemoryMb = 1769;
   private Optimizer optimizer = Optimizer.ADAGRAD;
@@ -235,6 +237,16 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
   public T timeout(Duration limit) {
     timeout = Checks.inRange("timeout", limit, Duration.ofSeconds(1), Duration.ofDays(1));
+    return self();
+  }
+
+  /**
+   * Stops the training with the best model so far once its workers have cost {@code dollars} at AWS Lambda's prices:
+   * every worker generation's GB-seconds (its memory for as long as it ran) and invocations, as they run. The console
+   * says when the cap is reached, and the result's stop reason is {@code BUDGET}. No cap by default.
+   */
+  public T maxCost(double dollars) {
+    maxCostDollars = Checks.inRange("maxCost", dollars, 0, 1e6, false);
     return self();
   }
 
@@ -423,6 +435,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
     copy.epsilon = epsilon;
     copy.window = window;
     copy.timeout = timeout;
+    copy.maxCostDollars = maxCostDollars;
     copy.evalInterval = evalInterval;
     copy.epochs = epochs;
     copy.maxPushesInFlight = maxPushesInFlight;
@@ -462,7 +475,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
         wireValues,
         objective(),
         l1,
-        solver == Solver.AUTO && sgdStepsSet ? Solver.SGD : solver);
+        solver == Solver.AUTO && sgdStepsSet ? Solver.SGD : solver,
+        maxCostDollars);
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

@@ -148,6 +148,10 @@ public class LogisticRegressionTest {
         "workers must be in [0, 1000], got -1",
         assertThrows(IllegalArgumentException.class, () -> lr.workers(-1)).getMessage());
     assertEquals(
+        "maxCost must be in (0.0, 1000000.0], got 0.0",
+        assertThrows(IllegalArgumentException.class, () -> lr.maxCost(0)).getMessage());
+    assertEquals(0.5, lr.maxCost(0.5).spec().maxCostDollars(), 0);
+    assertEquals(
         "workerMemoryMb must be in [128, 10240], got 64",
         assertThrows(IllegalArgumentException.class, () -> lr.workerMemoryMb(64)).getMessage());
     assertTrue(

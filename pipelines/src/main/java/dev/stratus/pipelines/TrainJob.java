@@ -182,6 +182,12 @@ public final class TrainJob {
 
     void setL2(Float penalty);
 
+    @Description("Stop training with the best model so far once its workers cost this many dollars at AWS Lambda's"
+        + " prices (GB-seconds and invocations); unset: no cap")
+    Double getMaxCostDollars();
+
+    void setMaxCostDollars(Double dollars);
+
     @Description("SGD's passes over the training set; unset or 0 trains until the validation loss stops improving or"
         + " the time limit")
     Integer getEpochs();
@@ -448,6 +454,9 @@ public final class TrainJob {
     }
     if (options.getEpochs() != null) {
       training.epochs(options.getEpochs());
+    }
+    if (options.getMaxCostDollars() != null) {
+      training.maxCost(options.getMaxCostDollars());
     }
     return options.getL2() == null ? training : training.l2(options.getL2());
   }

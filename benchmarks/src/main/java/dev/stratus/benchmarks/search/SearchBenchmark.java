@@ -2,7 +2,7 @@ package dev.stratus.benchmarks.search;
 
 import dev.stratus.jobs.search.Experiment;
 import dev.stratus.jobs.search.ExperimentResult;
-import dev.stratus.jobs.search.Prices;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.search.Scheduler;
 import dev.stratus.jobs.search.SearchDriver;
 import dev.stratus.jobs.search.SearchListener;

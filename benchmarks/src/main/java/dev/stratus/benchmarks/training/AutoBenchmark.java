@@ -2,7 +2,7 @@ package dev.stratus.benchmarks.training;
 
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.dsl.LogisticRegression;
-import dev.stratus.jobs.search.Prices;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.train.ScalingDecision;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.SparseRow;

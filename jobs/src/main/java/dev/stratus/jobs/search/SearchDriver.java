@@ -2,6 +2,7 @@ package dev.stratus.jobs.search;
 
 import dev.stratus.jobs.train.CannotResumeException;
 import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.train.TrainResult;
@@ -59,6 +60,11 @@ public final class SearchDriver {
   private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
   private SearchRecords records;
   private final List<SearchListener> listeners = new CopyOnWriteArrayList<>();
+  /** 0: no cap. */
+  private double maxCostDollars;
+  /** What each ended experiment's workers cost. */
+  private final Map<Integer, Double> endedCosts = new ConcurrentHashMap<>();
+  private volatile boolean capReached;
 
   /**
    * @param workerStore the store as workers reach it
@@ -93,6 +99,19 @@ public final class SearchDriver {
     this.scheduler = scheduler;
     this.parallelism = parallelism;
     this.progress = progress;
+  }
+
+  /**
+   * Stops the search once its experiments' workers have cost {@code dollars} in all (those that ended at their
+   * prices, the running ones as far as their last evaluation): the running experiments stop with their best model so
+   * far, the waiting ones do not start, all as {@link StopReason#BUDGET}, and the search ranks what it has.
+   */
+  public SearchDriver maxCost(double dollars) {
+    if (!(dollars > 0 && dollars < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("a search's cost cap must be above 0 dollars, got " + dollars);
+    }
+    this.maxCostDollars = dollars;
+    return this;
   }
 
   /**
@@ -173,6 +192,30 @@ public final class SearchDriver {
     return rank(results, seconds);
   }
 
+  /**
+   * {@link StopReason#BUDGET} once the experiments' workers have cost the search's cap, stopping every running one as
+   * well (said once), else null: called after each evaluation of each experiment, on its driver's thread.
+   */
+  private StopReason overBudget() {
+    if (maxCostDollars <= 0) {
+      return null;
+    }
+    double spent = endedCosts.values().stream().mapToDouble(Double::doubleValue).sum()
+        + running.values().stream().mapToDouble(TrainingDriver::costSoFar).sum();
+    if (spent < maxCostDollars) {
+      return null;
+    }
+    synchronized (this) {
+      if (!capReached) {
+        capReached = true;
+        progress.accept(String.format("cost cap reached: the experiments' workers cost $%.6f of the $%.6f allowed;"
+            + " the running ones stop with their best models, the waiting ones do not start", spent, maxCostDollars));
+        running.values().forEach(job -> job.stop(StopReason.BUDGET));
+      }
+    }
+    return StopReason.BUDGET;
+  }
+
   /** Stops experiment {@code id} as {@link StopReason#KILLED}: at once if it runs, before it starts if it waits. */
   public void stop(int id) {
     killed.add(id);
@@ -186,6 +229,7 @@ public final class SearchDriver {
   private ExperimentResult runOne(
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
     ExperimentResult result = trainOne(experiment, judge, modelPath, resumed);
+    endedCosts.put(experiment.id(), result.cost());
     if (records != null && result.error() == null) {
       records.finished(result);
     }
@@ -224,12 +268,13 @@ public final class SearchDriver {
   private ExperimentResult trainOne(
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed, boolean resume) {
     String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
-    if (killed.contains(experiment.id())) {
+    if (killed.contains(experiment.id()) || capReached) {
       if (listeners.isEmpty()) { // else a listener shows its end
-        progress.accept(name + ": stopped before it started");
+        progress.accept(name + ": stopped before it started" + (capReached ? ": the search's cost cap was reached" : ""));
       }
-      return new ExperimentResult(experiment.id(), experiment.parameters(), StopReason.KILLED, Double.NaN,
-          Double.NaN, List.of(), 0, 0, 0, 0, 0, null, null, resumed);
+      return new ExperimentResult(experiment.id(), experiment.parameters(),
+          capReached ? StopReason.BUDGET : StopReason.KILLED, Double.NaN, Double.NaN, List.of(), 0, 0, 0, 0, 0, null,
+          null, resumed);
     }
     if (records != null) {
       records.started(experiment.id());
@@ -254,11 +299,15 @@ public final class SearchDriver {
           restart -> listeners.forEach(listener -> listener.shardRestarted(experiment.id(), restart)));
       job.observeEvaluations(point -> {
         listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
-        return judge.observe(experiment.id(), point);
+        StopReason halved = judge.observe(experiment.id(), point);
+        return halved != null ? halved : overBudget();
       });
       running.put(experiment.id(), job);
       if (killed.contains(experiment.id())) {
         job.stop(StopReason.KILLED);
+      }
+      if (capReached) {
+        job.stop(StopReason.BUDGET);
       }
       TrainResult trained = job.run(modelPath);
       double seconds = (System.nanoTime() - start) / 1e9;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.train.ShardRestart;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -13,5 +13,7 @@ public enum StopReason {
   /** A search's successive halving stopped it at a rung: its loss was not among the best there. */
   HALVED,
   /** Someone stopped it from outside (a user, a search being stopped). */
-  KILLED
+  KILLED,
+  /** Its workers had cost what its cost cap allows ({@link TrainingSpec#maxCostDollars}). */
+  BUDGET
 }

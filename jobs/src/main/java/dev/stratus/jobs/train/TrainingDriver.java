@@ -136,6 +136,8 @@ public final class TrainingDriver implements AutoCloseable {
   /** Chooses an {@link Solver#LBFGS} training's workers as it goes, when the user set no count; null otherwise. */
   private WorkerScaling scaling;
   private final List<ScalingDecision> scalingDecisions = new ArrayList<>();
+  /** What the workers have cost, as of the latest evaluation ({@link #overBudget}). */
+  private volatile double workerCost;
   /** An {@link Solver#LBFGS} training's passes over the data through the shards; null for SGD. */
   private volatile GradientRounds rounds;
   /** The point a dead {@link Solver#LBFGS} driver left, which this job resumes from; null when it does not. */
@@ -537,6 +539,9 @@ public final class TrainingDriver implements AutoCloseable {
       latest = weights;
       latestLoss = scored.validationLoss();
       reason = monitor.observe(scored);
+      if (reason == null) {
+        reason = overBudget();
+      }
       if (reason == null) {
         reason = observer.observe(scored);
       }
@@ -948,7 +953,10 @@ public final class TrainingDriver implements AutoCloseable {
     return shardRestarts.size() > before;
   }
 
-  /** The job's own monitor, then the observer: why to stop after this evaluation (none when skipped), or null. */
+  /**
+   * The job's own monitor, then its cost cap, then the observer: why to stop after this evaluation (none when
+   * skipped), or null.
+   */
   private StopReason judge(LossMonitor monitor, CurvePoint point) throws Exception {
     if (point == null) {
       return null;
@@ -963,7 +971,40 @@ public final class TrainingDriver implements AutoCloseable {
       average.clear(); // and its optimum is another
       reason = null;
     }
+    if (reason == null) {
+      reason = overBudget();
+    }
     return reason != null ? reason : observer.observe(point);
+  }
+
+  /**
+   * {@link StopReason#BUDGET} once the workers have cost the spec's cap (saying so), else null: what every generation
+   * ran for so far, the running ones' included, at the launcher's memory per worker, and their invocations, at AWS
+   * Lambda's prices ({@link #costSoFar}).
+   */
+  private StopReason overBudget() {
+    double now = secondsSinceStart();
+    double seconds = 0;
+    long invocations = generations.size();
+    for (GenerationRecord generation : generations) {
+      seconds += generation.endedAt() - generation.launchedAt();
+    }
+    for (Slot slot : slots) {
+      if (slot.running != null && !slot.running.outcome().isDone()) {
+        seconds += now - slot.launchedAt;
+        invocations++;
+      }
+    }
+    double memoryGb = launcher.memoryPerWorker(1) / (double) (1L << 30);
+    double cost = Prices.AWS_LAMBDA_X86.lambda(seconds * memoryGb, invocations);
+    workerCost = cost;
+    if (spec.maxCostDollars() <= 0 || cost < spec.maxCostDollars()) {
+      return null;
+    }
+    progress.accept(String.format("%6.1f s  cost cap reached: the workers cost $%.6f of the $%.6f allowed (%.1f"
+        + " GB-s, %d invocations); keeping the best model so far", now, cost, spec.maxCostDollars(), seconds * memoryGb,
+        invocations));
+    return StopReason.BUDGET;
   }
 
   /**
@@ -990,6 +1031,14 @@ public final class TrainingDriver implements AutoCloseable {
     if (penalties != null) {
       progress.accept(String.format("%6.1f s  penalty %s", secondsSinceStart(), penalties.describe()));
     }
+  }
+
+  /**
+   * What the job's workers have cost so far at AWS Lambda's prices (their GB-seconds and invocations), as of its
+   * latest evaluation (from any thread): what a search's cost cap adds up.
+   */
+  public double costSoFar() {
+    return workerCost;
   }
 
   /** The gradient rounds an {@link Solver#LBFGS} training has begun so far (from any thread); 0 for SGD. */

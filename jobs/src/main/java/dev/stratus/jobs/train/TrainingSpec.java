@@ -47,6 +47,8 @@ import java.util.function.DoubleSupplier;
  *     is 0, as in liblinear's L1-regularised solvers
  * @param solver how the optimum is reached: asynchronous SGD (when null, the default) or L-BFGS on full-batch
  *     gradients, for a linear model of a smooth loss
+ * @param maxCostDollars stop with the best model so far once the workers cost this much at AWS Lambda's prices (their
+ *     GB-seconds and invocations, {@code Prices}); 0 for no cap, the default
  */
 public record TrainingSpec(
     int workers,
@@ -70,7 +72,8 @@ public record TrainingSpec(
     WireValues wireValues,
     Objective objective,
     float l1,
-    Solver solver)
+    Solver solver,
+    double maxCostDollars)
     implements Serializable {
   /** The {@code workers} of a training whose driver chooses how many. */
   public static final int AUTO_WORKERS = 0;
@@ -86,6 +89,19 @@ public record TrainingSpec(
       throw new IllegalArgumentException("an L1 penalty is for linear models, not " + objective);
     }
     checkSolver(solver, objective);
+    if (!(maxCostDollars >= 0 && maxCostDollars < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("maxCostDollars must be finite and >= 0, got " + maxCostDollars);
+    }
+  }
+
+  /** A spec with no cost cap. */
+  public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
+      int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
+      int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
+      int maxWorkerFailures, boolean prefetch, WireValues wireValues, Objective objective, float l1, Solver solver) {
+    this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
+        timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, prefetch, wireValues, objective, l1, solver, 0);
   }
 
   /** Refuses a solver that cannot train {@code objective}: L-BFGS is for linear models of a smooth loss. */
@@ -130,28 +146,28 @@ public record TrainingSpec(
   public TrainingSpec withWireValues(WireValues values) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1, solver);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1, solver, maxCostDollars);
   }
 
   /** This spec with {@code count} workers. */
   public TrainingSpec withWorkers(int count) {
     return new TrainingSpec(count, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars);
   }
 
   /** This spec solved by {@code how}. */
   public TrainingSpec withSolver(Solver how) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, how);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, how, maxCostDollars);
   }
 
   /** This spec with L2 penalty {@code penalty}. */
   public TrainingSpec withL2(float penalty) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, penalty, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars);
   }
 
   /**
@@ -168,7 +184,7 @@ public record TrainingSpec(
         : objective;
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, resolvedL2,
         epsilon, window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved, l1, solver);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved, l1, solver, maxCostDollars);
   }
 
   /** A spec whose workers prefetch, the default. */

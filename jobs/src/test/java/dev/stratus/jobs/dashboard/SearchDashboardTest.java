@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.jobs.search.Experiment;
 import dev.stratus.jobs.search.ExperimentResult;
-import dev.stratus.jobs.search.Prices;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.search.SearchDriver;
 import dev.stratus.jobs.search.SearchDriverTest;
 import dev.stratus.jobs.search.SearchResult;

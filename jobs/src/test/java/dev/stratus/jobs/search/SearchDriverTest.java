@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.jobs.train.ConsoleView;
 import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.Solver;
 import dev.stratus.jobs.train.StopReason;
@@ -174,6 +175,37 @@ public class SearchDriverTest {
         }
         assertEquals(List.of(), ps.list("").get(10, TimeUnit.SECONDS), "and every key");
       }
+    }
+  }
+
+  /**
+   * A search's cost cap: once its experiments' workers cost it, the two running experiments stop with their best models
+   * so far and the two waiting ones never start, all as {@code budget}; the search ranks what it has, its cost past the
+   * cap by no more than the last evaluations' worth.
+   */
+  @Test
+  void aCostCapStopsTheRunningExperimentsAndStartsNoMore() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      double cap = 0.00003; // two experiments of one 512 MB worker: about 1.8 s each
+      List<String> progress = new CopyOnWriteArrayList<>();
+      SearchResult result = plantedSearch(store, shards, progress::add).maxCost(cap)
+          .run(experiments(0.01f, 0.02f, 0.05f, 0.1f), id -> S3Path.parse("s3://search/capped/" + id + "/model.bin"));
+      System.out.println(String.join("\n", progress) + "\n" + result.table());
+      for (int id : new int[] {0, 1}) {
+        ExperimentResult ran = byId(result, id);
+        assertEquals(StopReason.BUDGET, ran.stopReason(), result.table());
+        assertTrue(ran.updates() > 0 && store.exists(S3Path.parse(ran.modelPath())), "kept its model: "
+            + result.table());
+      }
+      for (int id : new int[] {2, 3}) {
+        ExperimentResult waiting = byId(result, id);
+        assertEquals(StopReason.BUDGET, waiting.stopReason(), result.table());
+        assertEquals(0, waiting.updates(), "never started: " + result.table());
+      }
+      assertTrue(result.totalCost() >= cap && result.totalCost() < 3 * cap, "cost $" + result.totalCost());
+      assertTrue(progress.stream().anyMatch(line -> line.startsWith("cost cap reached")), "said so: " + progress);
+      assertTrue(result.bestModelPath() != null, "the best of what ran is the search's model");
     }
   }
 

@@ -123,6 +123,35 @@ class TrainingDriverTest {
     throw new AssertionError("worker " + w + " recorded no position past its start in a minute");
   }
 
+  /**
+   * A cost cap stops the training once its workers cost it, at AWS Lambda's prices for their memory and time, long
+   * before it would have converged; the model written is the best seen, a trained one.
+   */
+  @Test
+  void aCostCapStopsTheTrainingWithTheBestModelSoFar() throws Exception {
+    TrainingSpec uncapped = spec(2, 1);
+    double cap = 0.00002; // two workers of 512 MB: about 1.2 s
+    TrainingSpec capped = new TrainingSpec(uncapped.workers(), uncapped.psShards(), uncapped.workerMemoryMb(),
+        uncapped.optimizer(), uncapped.learningRate(), uncapped.minibatchSize(), uncapped.l2(), uncapped.epsilon(),
+        uncapped.window(), uncapped.timeoutSeconds(), uncapped.evalIntervalMillis(), uncapped.epochs(),
+        uncapped.maxPushesInFlight(), uncapped.seed(), uncapped.workerProcesses(), uncapped.workerLifetimeSeconds(),
+        uncapped.maxWorkerFailures(), uncapped.prefetch(), uncapped.wireValues(), uncapped.objective(), uncapped.l1(),
+        uncapped.solver(), cap);
+    TrainResult result = train(capped, null);
+    double cost = Prices.AWS_LAMBDA_X86.lambda(Prices.gbSeconds(result, 512), result.workerGenerations());
+    double seconds = result.curve().get(result.curve().size() - 1).seconds();
+    System.out.printf("cost cap $%.6f: stopped %s after %.1f s at $%.6f, validation logloss %.5f%n", cap,
+        result.stopReason(), seconds, cost, result.validationMetrics().loss());
+    assertEquals(StopReason.BUDGET, result.stopReason());
+    assertTrue(cost >= cap, "stopped at $" + cost + ", under the cap");
+    assertTrue(seconds < 10, "stopped after " + seconds + " s");
+    assertTrue(result.validationMetrics().loss() < Math.log(2) * 0.9, "the kept model is a trained one: "
+        + result.validationMetrics().loss());
+    assertEquals(result.validationMetrics().loss(),
+        result.curve().stream().mapToDouble(CurvePoint::validationLoss).min().orElseThrow(), 1e-9,
+        "the best model seen");
+  }
+
   @Test
   void oneWorkerReachesTheOptimum() throws Exception {
     TrainResult result = train(spec(1, 1), null);

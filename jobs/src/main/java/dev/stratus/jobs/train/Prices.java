@@ -1,7 +1,5 @@
-package dev.stratus.jobs.search;
+package dev.stratus.jobs.train;
 
-import dev.stratus.jobs.train.GenerationRecord;
-import dev.stratus.jobs.train.TrainResult;
 import java.io.Serializable;
 
 /**
