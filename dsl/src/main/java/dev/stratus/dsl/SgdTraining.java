@@ -544,6 +544,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
       throws Exception {
     console.waiting(0, "training");
     console.counts(0, job.updatesName());
+    job.observeWorkers(count -> console.workers(0, count));
     console.running(0, spec.workers(), "running");
     job.withoutStatusLines().observeEvaluations(point -> {
       console.evaluated(0, point);

@@ -297,6 +297,8 @@ public final class SearchDriver {
       }
       job.observeShardRestarts(
           restart -> listeners.forEach(listener -> listener.shardRestarted(experiment.id(), restart)));
+      listeners.forEach(listener -> listener.counts(experiment.id(), job.updatesName()));
+      job.observeWorkers(count -> listeners.forEach(listener -> listener.workers(experiment.id(), count)));
       job.observeEvaluations(point -> {
         listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
         StopReason halved = judge.observe(experiment.id(), point);

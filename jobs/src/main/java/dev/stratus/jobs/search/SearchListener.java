@@ -16,6 +16,12 @@ public interface SearchListener {
    */
   default void started(Experiment experiment, int workers, String resumed) {}
 
+  /** Experiment {@code id} counts its progress in {@code unit}: "updates" (SGD's pushes) or "passes" (L-BFGS's). */
+  default void counts(int id, String unit) {}
+
+  /** Experiment {@code id} runs {@code workers} workers now: at its start, and whenever its driver changes the count. */
+  default void workers(int id, int workers) {}
+
   /** Experiment {@code id} was evaluated on the validation set. */
   default void evaluated(int id, CurvePoint point) {}
 
@@ -36,6 +42,16 @@ public interface SearchListener {
       @Override
       public void started(Experiment experiment, int workers, String resumed) {
         view.running(experiment.id(), workers, resumed == null ? "running" : "running, " + resumed);
+      }
+
+      @Override
+      public void counts(int id, String unit) {
+        view.counts(id, unit);
+      }
+
+      @Override
+      public void workers(int id, int workers) {
+        view.workers(id, workers);
       }
 
       @Override

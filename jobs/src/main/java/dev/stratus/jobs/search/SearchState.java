@@ -40,6 +40,8 @@ public final class SearchState implements SearchListener {
     double startedAt = Double.NaN;
     double bestLoss = Double.POSITIVE_INFINITY;
     boolean stopRequested;
+    /** The workers it runs now: those it started with (0: its driver's to choose), until its driver says. */
+    int workers;
     ExperimentResult result;
 
     Entry(Experiment experiment) {
@@ -77,6 +79,7 @@ public final class SearchState implements SearchListener {
   @Override
   public synchronized void started(Experiment experiment, int workers, String resumed) {
     Entry entry = entry(experiment.id());
+    entry.workers = workers;
     entry.startNanos = System.nanoTime();
     entry.startedAt = (entry.startNanos - searchStartNanos) / 1e9;
   }
@@ -88,6 +91,11 @@ public final class SearchState implements SearchListener {
     if (Double.isFinite(point.validationLoss())) {
       entry.bestLoss = Math.min(entry.bestLoss, point.validationLoss());
     }
+  }
+
+  @Override
+  public synchronized void workers(int id, int workers) {
+    entry(id).workers = workers;
   }
 
   @Override
@@ -174,11 +182,11 @@ public final class SearchState implements SearchListener {
     number(node, "bestLoss", entry.bestLoss);
     node.put("updates", result != null ? result.updates() : last == null ? 0 : last.updates());
     node.put("updatesPerSecond", running ? recentRate(curve) : 0);
-    node.put("workers", running ? experiment.spec().workers() : 0);
+    node.put("workers", running ? entry.workers : 0);
     number(node, "startedAt", entry.startedAt);
     double elapsed = result != null ? result.seconds() : running ? (now - entry.startNanos) / 1e9 : 0;
     node.put("elapsedSeconds", elapsed);
-    node.put("cost", result != null ? result.cost() : running ? estimatedCost(experiment, elapsed) : 0);
+    node.put("cost", result != null ? result.cost() : running ? estimatedCost(entry.workers, elapsed) : 0);
     node.put("costEstimated", running);
     if (result != null && result.error() != null) {
       node.put("error", result.error());
@@ -218,10 +226,9 @@ public final class SearchState implements SearchListener {
   }
 
   /** Each worker one invocation running since the experiment started. */
-  private double estimatedCost(Experiment experiment, double seconds) {
-    // workers the driver chooses: one at least (what an SGD training uses; an L-BFGS one starts two)
-    int workers = Math.max(1, experiment.spec().workers());
-    return prices.lambda(workers * seconds * workerMemoryMb / 1024.0, workers);
+  private double estimatedCost(int workers, double seconds) {
+    int counted = Math.max(1, workers); // before its driver said: one at least
+    return prices.lambda(counted * seconds * workerMemoryMb / 1024.0, counted);
   }
 
   private Entry entry(int id) {

@@ -80,6 +80,14 @@ public final class ConsoleView implements AutoCloseable {
     draw(true);
   }
 
+  /** Training {@code id} runs {@code workers} workers now (its driver chose another count). */
+  public synchronized void workers(int id, int workers) {
+    Row row = row(id);
+    row.workers = workers;
+    row.changed = true;
+    draw(false);
+  }
+
   /** Training {@code id} counts its progress in {@code unit}: "updates" (the default), "passes". */
   public synchronized void counts(int id, String unit) {
     row(id).unit = unit;

@@ -31,6 +31,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -116,6 +117,7 @@ public final class TrainingDriver implements AutoCloseable {
   private volatile StopReason stopRequested;
   private EvaluationObserver observer = point -> null;
   private Consumer<ShardRestart> restartObserver = restart -> {};
+  private IntConsumer workersObserver = count -> {};
   private boolean statusLines = true;
   private double lastStatusLine = Double.NEGATIVE_INFINITY;
   private volatile PsClient driver;
@@ -263,6 +265,15 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   /**
+   * Shows the count of workers summing to {@code workersObserver} when the job starts them and whenever the driver
+   * changes it ({@link WorkerScaling}) (set before {@link #run}).
+   */
+  public TrainingDriver observeWorkers(IntConsumer workersObserver) {
+    this.workersObserver = workersObserver;
+    return this;
+  }
+
+  /**
    * Prints no line per evaluation and none at the stop (a {@link ConsoleView} shows both); the job's other lines, a
    * worker's death say, still go to progress.
    */
@@ -352,6 +363,7 @@ public final class TrainingDriver implements AutoCloseable {
     if (workersChoice != null) {
       progress.accept(workersChoice);
     }
+    workersObserver.accept(slots.size());
     if (resume) {
       byte[] left = readResumePoint();
       if (spec.solver() == Solver.LBFGS) {
@@ -656,6 +668,7 @@ public final class TrainingDriver implements AutoCloseable {
           }
         }
         scaling.grown(summing());
+        workersObserver.accept(summing());
         progress.accept(String.format("%6.1f s  workers %d -> %d: the new ones read their partitions and sum them",
             secondsSinceStart(), from, summing()));
       }
@@ -668,6 +681,7 @@ public final class TrainingDriver implements AutoCloseable {
           }
         }
         scaling.shrunk();
+        workersObserver.accept(summing());
         decided(from, summing(), scaling.reason());
       }
       case NONE -> {

@@ -165,7 +165,7 @@ function drawTable(search) {
     cells['best-loss'].textContent = fixed(e.bestLoss, 5);
     cells.updates.textContent = Number(e.updates).toLocaleString();
     cells['updates-per-second'].textContent = Math.round(e.updatesPerSecond).toLocaleString();
-    cells.workers.textContent = e.state === 'running' && e.workers === 0 ? 'auto' : e.workers;
+    cells.workers.textContent = e.workers;
     cells.elapsed.textContent = seconds(e.elapsedSeconds);
     cells.cost.textContent = (e.costEstimated ? '≈ ' : '') + Number(e.cost).toFixed(6);
     stop.disabled = !STOPPABLE.has(e.state);

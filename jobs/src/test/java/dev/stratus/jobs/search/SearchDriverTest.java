@@ -150,7 +150,8 @@ public class SearchDriverTest {
 
   /**
    * Experiments solved by L-BFGS share the shards as SGD's do: each converges at its penalty, the better penalty is
-   * ranked first, and no experiment leaves a model (its rounds' included) or a key on the shards.
+   * ranked first, the console counts their passes and shows their workers, and no experiment leaves a model (its
+   * rounds' included) or a key on the shards.
    */
   @Test
   void lbfgsExperimentsConvergeOnSharedShardsAndLeaveNothingThere() throws Exception {
@@ -161,9 +162,20 @@ public class SearchDriverTest {
           .mapToObj(i -> new Experiment(i, Map.of("l2", penalties[i]), new TrainingSpec(2, 2, 512, Optimizer.ADAGRAD,
               0.1f, 20, penalties[i], 1e-4, 5, 60, 0, 0, 4, 7, false, 600, 3).withSolver(Solver.LBFGS)))
           .toList();
+      ByteArrayOutputStream shown = new ByteArrayOutputStream();
+      ConsoleView console = new ConsoleView(new PrintStream(shown, true, StandardCharsets.UTF_8), false,
+          System::nanoTime, 5_000_000_000L);
       SearchResult result = plantedSearch(store, shards, System.out::println)
+          .listen(SearchListener.showingOn(console))
           .run(experiments, id -> S3Path.parse("s3://search/lbfgs/" + id + "/model.bin"));
-      System.out.println(result.table());
+      console.close();
+      System.out.println(shown + "\n" + result.table());
+      for (int id = 0; id < 2; id++) {
+        String ending = "experiment " + id + " (" + experiments.get(id).describe() + "): converged";
+        assertTrue(shown.toString(StandardCharsets.UTF_8).lines()
+                .anyMatch(line -> line.startsWith(ending) && line.contains(" passes ") && line.contains("2 workers")),
+            "the console counts an L-BFGS experiment's passes and shows its workers:\n" + shown);
+      }
       for (ExperimentResult experiment : result.experiments()) {
         assertEquals(StopReason.CONVERGED, experiment.stopReason(), result.table());
       }

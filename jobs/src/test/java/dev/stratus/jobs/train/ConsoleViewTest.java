@@ -51,9 +51,10 @@ class ConsoleViewTest {
     at(7);
     view.evaluated(0, new CurvePoint(7.0, 12_000, 0.34, 0.9, Double.NaN));
     assertEquals("", printed());
+    view.workers(0, 4); // its driver changed the count: shown with the next line
     view.ended(0, "converged", 0.34, 12_500, 7.2);
-    assertEquals(EXPERIMENT_0 + ": converged  kept loss 0.34000  12,500 updates  2 workers  7.2 s\n", printed(),
-        "an end at once, with the kept model's loss and the updates");
+    assertEquals(EXPERIMENT_0 + ": converged  kept loss 0.34000  12,500 updates  4 workers  7.2 s\n", printed(),
+        "an end at once, with the kept model's loss, the updates and the workers now");
     view.message("experiment 1 (learningRate=0.2): failed: out of memory");
     assertEquals("experiment 1 (learningRate=0.2): failed: out of memory\n", printed());
     view.close();
