@@ -1,6 +1,7 @@
 package dev.stratus.jobs.train;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * What a search pays for: Lambda compute by the GB-second (each worker generation is one invocation, running for its
@@ -23,8 +24,13 @@ public record Prices(double perGbSecond, double perMillionRequests, double psSha
 
   /** GB-seconds the worker generations of {@code result} ran for, each with {@code workerMemoryMb}. */
   public static double gbSeconds(TrainResult result, int workerMemoryMb) {
+    return gbSeconds(result.generations(), workerMemoryMb);
+  }
+
+  /** GB-seconds {@code generations} ran for, each with {@code workerMemoryMb}. */
+  public static double gbSeconds(List<GenerationRecord> generations, int workerMemoryMb) {
     double seconds = 0;
-    for (GenerationRecord generation : result.generations()) {
+    for (GenerationRecord generation : generations) {
       seconds += generation.endedAt() - generation.launchedAt();
     }
     return seconds * workerMemoryMb / 1024.0;

@@ -657,8 +657,8 @@ public final class TrainingDriver implements AutoCloseable {
     int from = summing();
     switch (scaling.observe(seconds, busiestSeconds, coreShare)) {
       case GROW -> {
-        grow(scaling.target());
-        decided(from, slots.stream().filter(s -> s.assigned != null).count(), scaling.reason());
+        confirmCount(); // the doubling before this one, if any, was kept
+        decided(from, grow(scaling.target()), scaling.reason());
       }
       case SWITCH -> {
         for (Slot added : slots) {
@@ -690,21 +690,29 @@ public final class TrainingDriver implements AutoCloseable {
         }
       }
     }
-    if (scaling.settled()) {
-      for (Slot slot : slots) {
-        if (slot.assigned != null) {
-          slot.held = slot.assigned; // a successor reads only what it sums
-          slot.takingFrom = null;
-        }
+    if (scaling.settled() && !wasSettled) {
+      confirmCount();
+    }
+  }
+
+  /**
+   * Makes the partitions each worker sums now its own: a successor reads only those, and a later doubling that does
+   * not pay takes away only the workers it added.
+   */
+  private void confirmCount() {
+    for (Slot slot : slots) {
+      if (slot.assigned != null) {
+        slot.held = slot.assigned;
+        slot.takingFrom = null;
       }
     }
   }
 
   /**
    * Starts workers to take over half the partitions of each summing worker that has two or more, until {@code target}
-   * would sum; they stand by until they have read them ({@link #standByUntilReady}).
+   * would sum; they stand by until they have read them ({@link #standByUntilReady}). Returns how many will sum.
    */
-  private void grow(int target) throws Exception {
+  private int grow(int target) throws Exception {
     int count = summing();
     for (Slot donor : List.copyOf(slots)) {
       if (count >= target) {
@@ -722,6 +730,7 @@ public final class TrainingDriver implements AutoCloseable {
       launch(added);
       count++;
     }
+    return count;
   }
 
   /** Tells {@link #scaling} once every worker {@link #grow} started has read its partitions. */
@@ -742,8 +751,8 @@ public final class TrainingDriver implements AutoCloseable {
     scaling.ready();
   }
 
-  private void decided(int from, long to, String reason) {
-    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), from, (int) to, reason);
+  private void decided(int from, int to, String reason) {
+    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), from, to, reason);
     scalingDecisions.add(decision);
     progress.accept(decision.describe());
   }
@@ -844,8 +853,8 @@ public final class TrainingDriver implements AutoCloseable {
         continue;
       }
       if (sums != null) {
-        if (scaling != null && rounds.begun() == 1) {
-          scaling.startedIn(secondsSinceStart()); // the workers started and read their data
+        if (scaling != null) {
+          scaling.roundCameBackAt(secondsSinceStart());
         }
         return sums;
       }
@@ -998,25 +1007,22 @@ public final class TrainingDriver implements AutoCloseable {
    */
   private StopReason overBudget() {
     double now = secondsSinceStart();
-    double seconds = 0;
+    int memoryMb = (int) (launcher.memoryPerWorker(1) >> 20);
+    double gbSeconds = Prices.gbSeconds(generations, memoryMb);
     long invocations = generations.size();
-    for (GenerationRecord generation : generations) {
-      seconds += generation.endedAt() - generation.launchedAt();
-    }
     for (Slot slot : slots) {
       if (slot.running != null && !slot.running.outcome().isDone()) {
-        seconds += now - slot.launchedAt;
+        gbSeconds += (now - slot.launchedAt) * memoryMb / 1024.0;
         invocations++;
       }
     }
-    double memoryGb = launcher.memoryPerWorker(1) / (double) (1L << 30);
-    double cost = Prices.AWS_LAMBDA_X86.lambda(seconds * memoryGb, invocations);
+    double cost = Prices.AWS_LAMBDA_X86.lambda(gbSeconds, invocations);
     workerCost = cost;
     if (spec.maxCostDollars() <= 0 || cost < spec.maxCostDollars()) {
       return null;
     }
     progress.accept(String.format("%6.1f s  cost cap reached: the workers cost $%.6f of the $%.6f allowed (%.1f"
-        + " GB-s, %d invocations); keeping the best model so far", now, cost, spec.maxCostDollars(), seconds * memoryGb,
+        + " GB-s, %d invocations); keeping the best model so far", now, cost, spec.maxCostDollars(), gbSeconds,
         invocations));
     return StopReason.BUDGET;
   }

@@ -82,7 +82,7 @@ final class WorkerScaling {
   private final List<Double> coreShares = new ArrayList<>();
   private String reason = "";
   /** How long the job took from its start to its first round's sums: what starting workers costs, at most. */
-  private double startupSeconds;
+  private double startupSeconds = Double.NaN;
 
   /** @param workers the count it starts at; @param most the count it never passes (one per partition, say) */
   WorkerScaling(int workers, int most) {
@@ -91,9 +91,14 @@ final class WorkerScaling {
     this.phase = workers >= most ? Phase.SETTLED : Phase.MEASURING;
   }
 
-  /** The job's first round came back {@code seconds} after its start, its workers started and their data read. */
-  void startedIn(double seconds) {
-    startupSeconds = seconds;
+  /**
+   * A round came back {@code seconds} after the job's start; the first of them tells what starting the workers and
+   * reading their data took.
+   */
+  void roundCameBackAt(double seconds) {
+    if (Double.isNaN(startupSeconds)) {
+      startupSeconds = seconds;
+    }
   }
 
   /** The workers summing now. */

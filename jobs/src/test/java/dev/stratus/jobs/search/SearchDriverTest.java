@@ -78,8 +78,7 @@ public class SearchDriverTest {
       List<Experiment> experiments = experiments(0.05f, 0.1f, 0.15f);
       CountDownLatch firstEvaluated = new CountDownLatch(1);
       ByteArrayOutputStream shown = new ByteArrayOutputStream();
-      ConsoleView console = new ConsoleView(new PrintStream(shown, true, StandardCharsets.UTF_8), false,
-          System::nanoTime, 5_000_000_000L);
+      ConsoleView console = plainConsole(shown);
       List<String> progress = new CopyOnWriteArrayList<>();
       SearchDriver search =
           plantedSearch(store, shards, progress::add)
@@ -163,8 +162,7 @@ public class SearchDriverTest {
               0.1f, 20, penalties[i], 1e-4, 5, 60, 0, 0, 4, 7, false, 600, 3).withSolver(Solver.LBFGS)))
           .toList();
       ByteArrayOutputStream shown = new ByteArrayOutputStream();
-      ConsoleView console = new ConsoleView(new PrintStream(shown, true, StandardCharsets.UTF_8), false,
-          System::nanoTime, 5_000_000_000L);
+      ConsoleView console = plainConsole(shown);
       SearchResult result = plantedSearch(store, shards, System.out::println)
           .listen(SearchListener.showingOn(console))
           .run(experiments, id -> S3Path.parse("s3://search/lbfgs/" + id + "/model.bin"));
@@ -219,6 +217,12 @@ public class SearchDriverTest {
       assertTrue(progress.stream().anyMatch(line -> line.startsWith("cost cap reached")), "said so: " + progress);
       assertTrue(result.bestModelPath() != null, "the best of what ran is the search's model");
     }
+  }
+
+  /** A console writing plain lines into {@code shown}, as it does where standard output is no terminal. */
+  private static ConsoleView plainConsole(ByteArrayOutputStream shown) {
+    return new ConsoleView(new PrintStream(shown, true, StandardCharsets.UTF_8), false, System::nanoTime,
+        5_000_000_000L);
   }
 
   private static ExperimentResult byId(SearchResult result, int id) {

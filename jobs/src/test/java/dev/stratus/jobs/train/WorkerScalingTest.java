@@ -28,7 +28,7 @@ class WorkerScalingTest {
   @Test
   void doublesWhileAPassGetsNearlyAsMuchFasterThenGoesBackAndSettles() {
     WorkerScaling scaling = new WorkerScaling(1, 8);
-    scaling.startedIn(0.5);
+    scaling.roundCameBackAt(0.5);
     assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES - 1, 1.0, 0.9));
     assertEquals(WorkerScaling.Action.GROW, rounds(scaling, 1, 1.0, 0.9));
     assertEquals(2, scaling.target());
@@ -77,7 +77,7 @@ class WorkerScalingTest {
   @Test
   void settlesWhereThePassIsNotTheWorkersCompute() {
     WorkerScaling scaling = new WorkerScaling(2, 8);
-    scaling.startedIn(0.1);
+    scaling.roundCameBackAt(0.1);
     assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 0.01, 0.3));
     assertTrue(scaling.settled());
     assertTrue(scaling.reason().contains("computes only 30%"), scaling.reason());
@@ -86,7 +86,7 @@ class WorkerScalingTest {
   @Test
   void settlesWhereDoublingWouldNotPayForStartingTheWorkers() {
     WorkerScaling scaling = new WorkerScaling(2, 8);
-    scaling.startedIn(1.0);
+    scaling.roundCameBackAt(1.0);
     // 20 passes of 0.2 s, 90% compute: halving saves 1.8 s, less than twice the 1 s the workers took to start
     assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 0.2, 0.9));
     assertTrue(scaling.settled());

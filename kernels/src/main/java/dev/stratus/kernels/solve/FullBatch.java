@@ -64,12 +64,13 @@ public final class FullBatch {
   }
 
   /**
-   * Writes the summed gradient of every row at {@code weights} (the values of {@link #keys}, {@code
-   * objective.columns()} each, in key order) into {@code gradient}, as laid out, and returns their summed loss.
+   * Adds the summed gradient of every row at {@code weights} into {@code gradient} and returns the rows' summed loss.
+   * Both arrays hold {@code objective.columns()} values a key, laid out by a set of keys that includes {@link #keys}:
+   * key {@code k} of {@link #keys} sits at index {@code into[k]} of that set, or at {@code k} when {@code into} is null
+   * (the set is {@link #keys} itself). So the batches of several partitions add into one pull's values, with no copy.
    */
-  public double gradient(Objective objective, float[] weights, float[] gradient) {
+  public double addGradient(Objective objective, float[] weights, float[] gradient, int[] into) {
     int columns = objective.columns();
-    Arrays.fill(gradient, 0, keys.length * columns, 0f);
     double loss = 0;
     float[] gathered = new float[0];
     float[] chunkGradient = new float[0];
@@ -82,13 +83,14 @@ public final class FullBatch {
         chunkGradient = new float[values];
       }
       for (int k = 0; k < at.length; k++) {
-        System.arraycopy(weights, at[k] * columns, gathered, k * columns, columns);
+        System.arraycopy(weights, index(at[k], into) * columns, gathered, k * columns, columns);
       }
       loss += objective.gradient(chunk, gathered, chunkGradient);
       float rowsInChunk = chunk.rows(); // the objective's gradient is the chunk's mean
       for (int k = 0; k < at.length; k++) {
+        int to = index(at[k], into) * columns;
         for (int j = 0; j < columns; j++) {
-          gradient[at[k] * columns + j] += chunkGradient[k * columns + j] * rowsInChunk;
+          gradient[to + j] += chunkGradient[k * columns + j] * rowsInChunk;
         }
       }
     }
@@ -96,11 +98,10 @@ public final class FullBatch {
   }
 
   /**
-   * Writes each key's sum of squared values over every row (the bias's: the row count) into {@code sums}, as {@link
-   * #keys} lays them out.
+   * Adds each key's sum of squared values over every row (the bias's: the row count) into {@code sums}, laid out as
+   * {@link #addGradient} lays out one column.
    */
-  public void squares(float[] sums) {
-    Arrays.fill(sums, 0, keys.length, 0f);
+  public void addSquares(float[] sums, int[] into) {
     float[] chunkSums = new float[0];
     for (int c = 0; c < chunks.size(); c++) {
       int[] at = positions[c];
@@ -110,8 +111,13 @@ public final class FullBatch {
       Arrays.fill(chunkSums, 0, at.length, 0f);
       chunks.get(c).addSquares(chunkSums);
       for (int k = 0; k < at.length; k++) {
-        sums[at[k]] += chunkSums[k];
+        sums[index(at[k], into)] += chunkSums[k];
       }
     }
+  }
+
+  /** Where key {@code k} of {@link #keys} sits in a layout that maps it {@code into} (null: where it is). */
+  private static int index(int k, int[] into) {
+    return into == null ? k : into[k];
   }
 }

@@ -17,7 +17,7 @@ public final class HeldPartitions {
   private int[] planned;
   private FullBatch[] batches;
   private int[] keys;
-  /** For each batch, the position in {@link #keys} of each of its keys. */
+  /** For each batch, the position in {@link #keys} of each of its keys; null for a lone batch, whose keys they are. */
   private int[][] positions;
 
   /** @param held each partition's rows, by partition number */
@@ -50,25 +50,10 @@ public final class HeldPartitions {
    */
   public double gradient(int[] partitions, Objective objective, float[] weights, float[] gradient) {
     HeldPartitions plan = plan(partitions);
-    if (plan.batches.length == 1) {
-      return plan.batches[0].gradient(objective, weights, gradient); // its keys are the union
-    }
-    int columns = objective.columns();
-    Arrays.fill(gradient, 0, plan.keys.length * columns, 0f);
+    Arrays.fill(gradient, 0, plan.keys.length * objective.columns(), 0f);
     double loss = 0;
     for (int b = 0; b < plan.batches.length; b++) {
-      int[] at = plan.positions[b];
-      float[] gathered = new float[at.length * columns];
-      float[] own = new float[at.length * columns];
-      for (int k = 0; k < at.length; k++) {
-        System.arraycopy(weights, at[k] * columns, gathered, k * columns, columns);
-      }
-      loss += plan.batches[b].gradient(objective, gathered, own);
-      for (int k = 0; k < at.length; k++) {
-        for (int j = 0; j < columns; j++) {
-          gradient[at[k] * columns + j] += own[k * columns + j];
-        }
-      }
+      loss += plan.batches[b].addGradient(objective, weights, gradient, plan.positions[b]);
     }
     return loss;
   }
@@ -78,12 +63,7 @@ public final class HeldPartitions {
     HeldPartitions plan = plan(partitions);
     Arrays.fill(sums, 0, plan.keys.length, 0f);
     for (int b = 0; b < plan.batches.length; b++) {
-      int[] at = plan.positions[b];
-      float[] own = new float[at.length];
-      plan.batches[b].squares(own);
-      for (int k = 0; k < at.length; k++) {
-        sums[at[k]] += own[k];
-      }
+      plan.batches[b].addSquares(sums, plan.positions[b]);
     }
   }
 
@@ -104,9 +84,11 @@ public final class HeldPartitions {
     for (int i = 0; i < partitions.length; i++) {
       chosen[i] = batch(partitions[i]);
     }
-    int[] union = Arrays.stream(chosen).flatMapToInt(b -> Arrays.stream(b.keys())).sorted().distinct().toArray();
+    int[] union = chosen.length == 1
+        ? chosen[0].keys()
+        : Arrays.stream(chosen).flatMapToInt(b -> Arrays.stream(b.keys())).sorted().distinct().toArray();
     int[][] at = new int[chosen.length][];
-    for (int b = 0; b < chosen.length; b++) {
+    for (int b = 0; chosen.length > 1 && b < chosen.length; b++) {
       int[] own = chosen[b].keys();
       at[b] = new int[own.length];
       int u = 0;

@@ -65,7 +65,7 @@ class LbfgsTest {
       weights[k] = (float) point[keys[k]];
     }
     float[] gradient = new float[weights.length];
-    double loss = batch.gradient(objective, weights, gradient);
+    double loss = batch.addGradient(objective, weights, gradient, null);
     for (int k = 0; k < keys.length; k++) {
       gradientSum[keys[k]] += gradient[k];
     }
@@ -147,7 +147,7 @@ class LbfgsTest {
     double ours = objective.apply(solve(0, objective, dimensions), new double[dimensions]);
     int plainEvaluations = evaluations;
     float[] squares = new float[batch.keys().length];
-    batch.squares(squares);
+    batch.addSquares(squares, null);
     double[] curvature = new double[dimensions];
     java.util.Arrays.fill(curvature, l2);
     for (int k = 0; k < squares.length; k++) {
