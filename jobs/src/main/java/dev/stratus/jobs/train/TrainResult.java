@@ -42,6 +42,18 @@ public record TrainResult(
     return resumedAtUpdates >= 0;
   }
 
+  /**
+   * The worker count the driver kept, when it chose them: its last decision's, or, when that one started workers whose
+   * trial the training's end cut short, the count before them; 0 when the count was set.
+   */
+  public int keptWorkers() {
+    if (scaling.isEmpty()) {
+      return 0;
+    }
+    ScalingDecision last = scaling.get(scaling.size() - 1);
+    return last.to() > last.from() ? last.from() : last.to();
+  }
+
   /** Workers started in all, counting successors of dead and handed-over workers. */
   public int workerGenerations() {
     return generations.size();
