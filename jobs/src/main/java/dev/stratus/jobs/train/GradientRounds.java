@@ -35,11 +35,14 @@ final class GradientRounds {
    * workers took it.
    *
    * @param busiestSeconds the longest a worker took over its part, from the round's key to its result
+   * @param busiestComputeSeconds of those, the seconds that worker computed (the rest it pulled and pushed)
    * @param coreShare the workers' CPU time over their wall time while computing the gradient (not pulling or
    *     pushing), all workers summed: 1 when each had a core of its own, less when they waited for one; NaN in a
    *     squares round
    */
-  record Sums(double loss, long rows, float[] gradient, double busiestSeconds, double coreShare) {}
+  record Sums(
+      double loss, long rows, float[] gradient, double busiestSeconds, double busiestComputeSeconds,
+      double coreShare) {}
 
   /** What a round asks of the workers. */
   enum Kind {
@@ -250,6 +253,7 @@ final class GradientRounds {
     double loss = 0;
     long rows = 0;
     double busiest = 0;
+    double busiestComputing = 0;
     double computing = 0;
     double onCores = 0;
     for (byte[] result : results) {
@@ -265,11 +269,16 @@ final class GradientRounds {
         throw new AbandonedException(new String(why, StandardCharsets.UTF_8));
       }
       rows += workerRows;
-      busiest = Math.max(busiest, in.getDouble());
-      computing += in.getDouble();
+      double seconds = in.getDouble();
+      double compute = in.getDouble();
+      if (seconds >= busiest) {
+        busiest = seconds;
+        busiestComputing = compute;
+      }
+      computing += compute;
       onCores += in.getDouble();
     }
-    return new Sums(loss, rows, ps.pullAll(gradient).get(60, TimeUnit.SECONDS), busiest,
+    return new Sums(loss, rows, ps.pullAll(gradient).get(60, TimeUnit.SECONDS), busiest, busiestComputing,
         computing > 0 ? onCores / computing : Double.NaN);
   }
 

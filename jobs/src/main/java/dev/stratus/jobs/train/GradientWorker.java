@@ -7,8 +7,6 @@ import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardUnreachableException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -32,8 +30,6 @@ public final class GradientWorker {
   private static final Logger LOG = LoggerFactory.getLogger(GradientWorker.class);
   private static final long FIRST_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final long LONGEST_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-  /** Tells the CPU time of the gradient's computation beside its wall time: whether it had a core of its own. */
-  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private final PsClient ps;
   private final String model;
@@ -42,10 +38,11 @@ public final class GradientWorker {
   private final Objective objective;
   private final HeldPartitions rows;
   private final ModelSpec roundSpec;
+  private final ComputeClock clock;
   private int rounds;
 
   GradientWorker(PsClient ps, String model, int worker, int generation, Objective objective, HeldPartitions rows,
-      ModelSpec roundSpec) {
+      ModelSpec roundSpec, ComputeClock clock) {
     this.ps = ps;
     this.model = model;
     this.worker = worker;
@@ -53,6 +50,7 @@ public final class GradientWorker {
     this.objective = objective;
     this.rows = rows;
     this.roundSpec = roundSpec;
+    this.clock = clock;
   }
 
   /**
@@ -132,9 +130,7 @@ public final class GradientWorker {
     PsModel point = ps.model(GradientRounds.pointModel(model, number), roundSpec, round.pointIds());
     PsModel gradient = ps.model(GradientRounds.gradientModel(model, number), roundSpec, round.gradientIds());
     int[] keys = rows.keys(partitions);
-    double loss = 0;
-    long computeNanos = 0;
-    long computeCpuNanos = 0;
+    ComputeClock.Took took = new ComputeClock.Took(0, 0, 0);
     try {
       float[] sums;
       if (round.kind() == GradientRounds.Kind.SQUARES) {
@@ -146,13 +142,9 @@ public final class GradientWorker {
         }
       } else {
         float[] weights = ps.pull(point, keys).get(60, TimeUnit.SECONDS);
-        sums = new float[weights.length];
-        long cpu = THREADS.getCurrentThreadCpuTime();
-        long wall = System.nanoTime();
-        loss = rows.gradient(partitions, objective, weights, sums);
-        computeNanos = System.nanoTime() - wall;
-        // where this JVM cannot tell a thread's CPU time, as if the core were its own
-        computeCpuNanos = cpu < 0 ? computeNanos : THREADS.getCurrentThreadCpuTime() - cpu;
+        float[] into = new float[weights.length];
+        took = clock.time(rows.rows(partitions), () -> rows.gradient(partitions, objective, weights, into));
+        sums = into;
       }
       for (int i = 0; i < sums.length; i++) {
         sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
@@ -168,8 +160,8 @@ public final class GradientWorker {
       }
       return;
     }
-    record(number, GradientRounds.encodeResult(loss, rows.rows(partitions), (System.nanoTime() - started) / 1e9,
-        computeNanos / 1e9, computeCpuNanos / 1e9));
+    record(number, GradientRounds.encodeResult(took.value(), rows.rows(partitions),
+        (System.nanoTime() - started) / 1e9, took.wallSeconds(), took.cpuSeconds()));
     rounds++;
     LOG.debug("{}: round {}", servedLine(worker, generation), number);
   }

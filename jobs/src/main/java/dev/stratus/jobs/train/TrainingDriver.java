@@ -525,7 +525,7 @@ public final class TrainingDriver implements AutoCloseable {
         reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
         break;
       }
-      scale((System.nanoTime() - roundStarted) / 1e9, sums.busiestSeconds(), sums.coreShare());
+      scale((System.nanoTime() - roundStarted) / 1e9, sums);
       if (sums.rows() != train.rowCount()) {
         throw new TrainingFailedException("the workers hold " + sums.rows() + " rows of the training set's "
             + train.rowCount() + ": its partitions changed while it trained", null);
@@ -649,13 +649,13 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   /** Acts on what {@link #scaling} makes of a gradient round that took {@code seconds}; nothing without it. */
-  private void scale(double seconds, double busiestSeconds, double coreShare) throws Exception {
+  private void scale(double seconds, GradientRounds.Sums sums) throws Exception {
     if (scaling == null) {
       return;
     }
     boolean wasSettled = scaling.settled();
     int from = summing();
-    switch (scaling.observe(seconds, busiestSeconds, coreShare)) {
+    switch (scaling.observe(seconds, sums.busiestSeconds(), sums.busiestComputeSeconds(), sums.coreShare())) {
       case GROW -> {
         confirmCount(); // the doubling before this one, if any, was kept
         decided(from, grow(scaling.target()), scaling.reason());

@@ -6,18 +6,20 @@ import java.util.Locale;
 
 /**
  * How many workers an {@link Solver#LBFGS} training with no count set uses, decided from what its gradient rounds
- * take: it doubles the count it started at while a pass's time falls nearly in proportion. After {@value #SAMPLES}
- * rounds at a count, if the busiest worker's compute is most of a pass and halving it would save, over {@value
- * #PAYBACK_PASSES} passes, more than twice what starting the job's workers took, it asks for twice the workers (up to one per
- * partition). Once they have read their partitions (rounds meanwhile count for nothing: the reading slows them), it
- * measures {@value #SAMPLES} rounds at the old count again, gives the new workers their partitions, and measures as
- * many at the new count: the busiest worker's time a pass at most {@value #KEEP_RATIO} of what it was, with the workers
- * computing on a core at least {@value #SIDE_BY_SIDE} of the time (their CPU time over wall time), keeps them (and may
- * double again),
- * else the new workers are taken away and the count settles, their partitions going back to the workers that still
- * hold them. Workers that wait for cores already are never doubled. On a machine of few cores the doubling past its
- * cores is where workers start to wait for one, and that is what stops it; on a service that gives each worker a core of its own it goes on until the shards or the driver's
- * share of a pass dominate.
+ * take: it doubles the count it started at while a pass's time falls nearly in proportion.
+ *
+ * <p>After {@value #SAMPLES} rounds at a count it asks for twice the workers (up to one per partition) if the busiest
+ * worker's part is most of a pass, mostly computing rather than pulling and pushing, and halving it would save, over
+ * {@value #PAYBACK_PASSES} passes, more than twice what starting the job's workers took. Once they have read their
+ * partitions (rounds meanwhile count for nothing: the reading slows them), it measures {@value #SAMPLES} rounds at the
+ * old count again, gives the new workers their partitions, and measures as many at the new count. The busiest worker's
+ * part at most {@value #KEEP_RATIO} of what it was, with the workers computing on a core at least {@value
+ * #SIDE_BY_SIDE} of the time (their CPU time over wall time), keeps them (and may double again); else the new workers
+ * are taken away and the count settles, their partitions going back to the workers that still hold them.
+ *
+ * <p>On a machine of few cores the doubling past its cores is where workers start to wait for one, and that stops it;
+ * on a service that gives each worker a core of its own it goes on until the shards (the workers' pulls and pushes) or
+ * the driver's share of a pass dominate.
  */
 final class WorkerScaling {
   /** Gradient rounds judged at each count: a line search's rounds all cost a pass. */
@@ -35,6 +37,14 @@ final class WorkerScaling {
   static final double SIDE_BY_SIDE = 0.75;
   /** Below this share of a pass in the busiest worker's compute, more workers could not make the pass much faster. */
   static final double COMPUTE_BOUND = 0.5;
+  /**
+   * At or above this share of the busiest worker's part in pulling the point and pushing its sums, the shards (or the
+   * way to them) are what a pass waits on: more workers would only add to their load.
+   */
+  static final double SHARD_BOUND = 0.5;
+  /** What a running training can not do about saturated shards, for the console. */
+  static final String NO_RESLICING = "a model is not re-sliced while it trains: more shards would have to be set"
+      + " (psShards)";
   /**
    * Passes a doubling must pay for itself within: the time it would save over them (half the busiest worker's compute
    * a pass) must exceed twice what starting the workers took (a solve's penalty takes tens of passes; new workers that
@@ -72,12 +82,16 @@ final class WorkerScaling {
   private int previousCount;
   private int target;
   private Phase phase;
-  /** The busiest worker's compute a pass, in the baseline's rounds. */
+  /** The busiest worker's part of a pass, in the baseline's rounds. */
   private final List<Double> baseline = new ArrayList<>();
+  /** Of which its compute. */
+  private final List<Double> baselineCompute = new ArrayList<>();
   /** Each round's time, since the phase began. */
   private final List<Double> now = new ArrayList<>();
-  /** Each round's busiest worker's compute, since the phase began. */
+  /** Each round's busiest worker's part, since the phase began. */
   private final List<Double> busiest = new ArrayList<>();
+  /** Of which its compute (the rest it pulled and pushed). */
+  private final List<Double> busiestCompute = new ArrayList<>();
   /** Each round's workers' CPU time over wall time while computing, since the phase began. */
   private final List<Double> coreShares = new ArrayList<>();
   private String reason = "";
@@ -123,51 +137,67 @@ final class WorkerScaling {
 
   /**
    * A gradient round with {@link #workers} summing took {@code seconds} from its beginning to its sums, its busiest
-   * worker {@code busiestSeconds} of them; the workers computed on a core {@code coreShare} of their computing's time.
+   * worker {@code busiestSeconds} of them, {@code busiestComputeSeconds} of those computing (the rest pulling and
+   * pushing); the workers computed on a core {@code coreShare} of their computing's time.
    */
-  Action observe(double seconds, double busiestSeconds, double coreShare) {
+  Action observe(double seconds, double busiestSeconds, double busiestComputeSeconds, double coreShare) {
     if (phase == Phase.SETTLED || phase == Phase.WAITING) {
       return Action.NONE;
     }
     now.add(seconds);
     busiest.add(busiestSeconds);
+    busiestCompute.add(busiestComputeSeconds);
     coreShares.add(coreShare);
     if (now.size() < SAMPLES) {
       return Action.NONE;
     }
     double pass = median(now);
-    double compute = median(busiest);
+    double part = median(busiest);
+    double compute = median(busiestCompute);
+    double exchange = Math.max(0, part - compute);
     double onCores = median(coreShares);
     if (phase == Phase.BASELINE) {
       baseline.clear();
       baseline.addAll(busiest);
+      baselineCompute.clear();
+      baselineCompute.addAll(busiestCompute);
       restart();
       return Action.SWITCH;
     }
     if (phase == Phase.TRIAL) {
       double before = median(baseline);
-      if (compute > before * KEEP_RATIO || onCores < SIDE_BY_SIDE) {
+      double exchangeBefore = Math.max(0, before - median(baselineCompute));
+      if (part > before * KEEP_RATIO || onCores < SIDE_BY_SIDE) {
         // not worth the workers added
         reason = onCores < SIDE_BY_SIDE
             ? String.format(Locale.ROOT, "with %d workers they computed on a core only %.0f%% of the time, waiting for"
                 + " cores", workers, 100 * onCores)
             : String.format(Locale.ROOT, "the busiest worker took %.3f s a pass with %d workers against %.3f s with %d,"
-                + " not %.0f%% less", compute, workers, before, previousCount, 100 * (1 - KEEP_RATIO));
+                + " not %.0f%% less", part, workers, before, previousCount, 100 * (1 - KEEP_RATIO))
+                + (exchange > exchangeBefore && exchange > compute
+                    ? String.format(Locale.ROOT, ": its pulls and pushes took %.3f s against %.3f s, the shards"
+                        + " saturate; %s", exchange, exchangeBefore, NO_RESLICING)
+                    : "");
         target = previousCount;
         phase = Phase.SETTLED;
         return Action.SHRINK;
       }
     }
-    double share = Math.min(1, compute / pass);
+    double share = Math.min(1, part / pass);
     double saving = PAYBACK_PASSES * pass * share / 2;
-    if (share < COMPUTE_BOUND || workers >= most || saving < 2 * startupSeconds || onCores < SIDE_BY_SIDE) {
+    boolean shardBound = exchange >= SHARD_BOUND * part;
+    if (workers >= most || onCores < SIDE_BY_SIDE || shardBound || share < COMPUTE_BOUND
+        || saving < 2 * startupSeconds) {
       reason = workers >= most
           ? String.format(Locale.ROOT, "a worker per partition (%d), a pass %.3f s", most, pass)
           : onCores < SIDE_BY_SIDE
               ? String.format(Locale.ROOT, "the workers computed on a core only %.0f%% of the time, waiting for cores"
                   + " already", 100 * onCores)
+          : shardBound
+              ? String.format(Locale.ROOT, "the busiest worker spent %.3f s of its %.3f s a pass pulling and pushing,"
+                  + " the shards saturate; %s", exchange, part, NO_RESLICING)
           : share < COMPUTE_BOUND
-              ? String.format(Locale.ROOT, "the busiest worker computes only %.0f%% of a pass's %.3f s", 100 * share,
+              ? String.format(Locale.ROOT, "the busiest worker's part is only %.0f%% of a pass's %.3f s", 100 * share,
                   pass)
               : String.format(Locale.ROOT, "twice the workers would save at most %.1f s over %d passes of %.3f s,"
                   + " less than twice the %.1f s it took to start them", saving, PAYBACK_PASSES, pass, startupSeconds);
@@ -175,8 +205,8 @@ final class WorkerScaling {
       return Action.NONE;
     }
     target = Math.min(most, 2 * workers);
-    reason = String.format(Locale.ROOT, "a pass took %.3f s, %.0f%% of it the busiest worker's compute", pass,
-        100 * share);
+    reason = String.format(Locale.ROOT, "a pass took %.3f s, %.0f%% of it the busiest worker's part (%.3f s computing)",
+        pass, 100 * share, compute);
     phase = Phase.WAITING;
     restart();
     return Action.GROW;
@@ -209,6 +239,7 @@ final class WorkerScaling {
   private void restart() {
     now.clear();
     busiest.clear();
+    busiestCompute.clear();
     coreShares.clear();
   }
 

@@ -66,13 +66,22 @@ public record WorkerTask(
    * @param memoryMb the memory of the environment it runs in, which bounds its prefetching
    */
   public WorkerOutcome run(long lifetimeMillis, int memoryMb, BooleanSupplier stop) throws Exception {
+    return run(lifetimeMillis, memoryMb, stop, ComputeClock.THREAD);
+  }
+
+  /**
+   * {@link #run(long, int, BooleanSupplier)}, an {@link Solver#LBFGS} generation timing its gradients by {@code clock}
+   * (a simulated service's).
+   */
+  public WorkerOutcome run(long lifetimeMillis, int memoryMb, BooleanSupplier stop, ComputeClock clock)
+      throws Exception {
     long started = System.nanoTime();
     long deadline = started + lifetimeMillis * 1_000_000L;
     ObjectStore objects = ObjectStore.of(store);
     int features = (int) train.featureCount();
     if (spec.solver() == Solver.LBFGS) {
       return serveGradientRounds(objects, features, () -> System.nanoTime() >= deadline || stop.getAsBoolean(),
-          started);
+          started, clock);
     }
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues());
         MinibatchIterator batches =
@@ -106,15 +115,15 @@ public record WorkerTask(
    * An {@link Solver#LBFGS} generation: reads its partitions into memory, then serves the driver's gradient rounds
    * until {@code stop} or the driver's stop request.
    */
-  private WorkerOutcome serveGradientRounds(ObjectStore objects, int features, BooleanSupplier stop, long started)
-      throws Exception {
+  private WorkerOutcome serveGradientRounds(ObjectStore objects, int features, BooleanSupplier stop, long started,
+      ComputeClock clock) throws Exception {
     Map<Integer, FullBatch> held = new HashMap<>();
     for (int partition : partitions) {
       held.put(partition, FullBatch.of(DatasetReader.partitionRows(objects, train, partition), features));
     }
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
       GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation, spec.objective(),
-          new HeldPartitions(held), GradientRounds.roundSpec(features + 1, spec.objective().columns()));
+          new HeldPartitions(held), GradientRounds.roundSpec(features + 1, spec.objective().columns()), clock);
       worker.run(stop);
       LOG.debug("worker {} generation {}: {} gradient rounds over partitions {}", workerId, generation,
           worker.rounds(), held.keySet());

@@ -54,9 +54,9 @@ class GradientRoundsTest {
         PsClient added = PsClient.connect(shards.addresses(), shards.access(), 2)) {
       GradientRounds rounds = new GradientRounds(driver, "moved", spec);
       CompletableFuture<Void> worker0 = serve(new GradientWorker(first, "moved", 0, 1, LOGISTIC,
-          held(partitions, 0, 1, 2), spec));
+          held(partitions, 0, 1, 2), spec, ComputeClock.THREAD));
       CompletableFuture<Void> worker1 = serve(new GradientWorker(added, "moved", 1, 7, LOGISTIC,
-          held(partitions, 2), spec));
+          held(partitions, 2), spec, ComputeClock.THREAD));
 
       assertSums(expected, sums(rounds, point, new int[][] {{0, 1, 2}, {}}), "worker 1 standing by");
       assertEquals("7", awaitReady(driver, "moved", 1), "the added worker says it read its partitions");

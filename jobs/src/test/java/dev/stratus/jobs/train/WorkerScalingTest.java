@@ -20,7 +20,7 @@ class WorkerScalingTest {
       WorkerScaling scaling, int rounds, double seconds, double share, double onCores) {
     WorkerScaling.Action action = WorkerScaling.Action.NONE;
     for (int r = 0; r < rounds; r++) {
-      action = scaling.observe(seconds, seconds * share, onCores);
+      action = scaling.observe(seconds, seconds * share, seconds * share, onCores);
     }
     return action;
   }
@@ -80,7 +80,7 @@ class WorkerScalingTest {
     scaling.roundCameBackAt(0.1);
     assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 0.01, 0.3));
     assertTrue(scaling.settled());
-    assertTrue(scaling.reason().contains("computes only 30%"), scaling.reason());
+    assertTrue(scaling.reason().contains("part is only 30%"), scaling.reason());
   }
 
   @Test
@@ -106,5 +106,42 @@ class WorkerScalingTest {
     assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES, 0.6, 0.9));
     assertTrue(scaling.settled());
     assertFalse(scaling.reason().isEmpty());
+  }
+
+  /**
+   * Where the busiest worker's pulls and pushes outgrow its compute, the shards saturate: more workers would only load
+   * them more, and the training says it can not add shards.
+   */
+  @Test
+  void settlesWhereTheShardsSaturate() {
+    WorkerScaling scaling = new WorkerScaling(4, 64);
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.2, 0.12));
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("spent 0.120 s of its 0.200 s a pass pulling and pushing, the shards saturate"),
+        scaling.reason());
+    assertTrue(scaling.reason().contains(WorkerScaling.NO_RESLICING), scaling.reason());
+  }
+
+  /** A doubling whose compute halved but whose pulls and pushes grew as much goes back, blaming the shards. */
+  @Test
+  void goesBackWhereTheNewWorkersWaitForTheShards() {
+    WorkerScaling scaling = new WorkerScaling(8, 64);
+    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.2, 0.05));
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.2, 0.05));
+    scaling.grown(16);
+    assertEquals(WorkerScaling.Action.SHRINK, exchanging(scaling, 0.16, 0.11));
+    assertEquals(8, scaling.target());
+    assertTrue(scaling.reason().contains("pulls and pushes took 0.110 s against 0.050 s, the shards saturate"),
+        scaling.reason());
+  }
+
+  /** {@value WorkerScaling#SAMPLES} rounds whose busiest worker takes {@code part} s, {@code exchange} s of them pulling and pushing. */
+  private static WorkerScaling.Action exchanging(WorkerScaling scaling, double part, double exchange) {
+    WorkerScaling.Action action = WorkerScaling.Action.NONE;
+    for (int r = 0; r < WorkerScaling.SAMPLES; r++) {
+      action = scaling.observe(part * 1.1, part, part - exchange, 1.0);
+    }
+    return action;
   }
 }

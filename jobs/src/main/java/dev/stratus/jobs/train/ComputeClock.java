@@ -1,0 +1,33 @@
+package dev.stratus.jobs.train;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Times an {@link Solver#LBFGS} worker's gradient computation, in wall and CPU time: what tells the driver whether more
+ * workers would shorten a pass ({@link WorkerScaling}). Workers measure their own thread ({@link #THREAD}); a service
+ * simulated for a test may charge the computation as a core of each environment's own would take it.
+ */
+@FunctionalInterface
+public interface ComputeClock {
+  /** What computing a pass's gradient took. */
+  record Took(double value, double wallSeconds, double cpuSeconds) {}
+
+  /** Computes {@code gradient} over {@code rows} rows, returning its value (the rows' summed loss) and its time. */
+  Took time(long rows, DoubleSupplier gradient);
+
+  /**
+   * The calling thread's wall and CPU time; where this JVM cannot tell a thread's CPU time, as if the core were its
+   * own.
+   */
+  ComputeClock THREAD = (rows, gradient) -> {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long cpu = threads.getCurrentThreadCpuTime();
+    long wall = System.nanoTime();
+    double value = gradient.getAsDouble();
+    long wallNanos = System.nanoTime() - wall;
+    long cpuNanos = cpu < 0 ? wallNanos : threads.getCurrentThreadCpuTime() - cpu;
+    return new Took(value, wallNanos / 1e9, cpuNanos / 1e9);
+  };
+}

@@ -1,0 +1,142 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.kernels.data.SparseRow;
+import dev.stratus.kernels.dataset.Dataset;
+import dev.stratus.kernels.dataset.DatasetManifest;
+import dev.stratus.kernels.dataset.DatasetWriter;
+import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.store.EmbeddedS3Server;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The workers the driver chooses where each has a core of its own, as on Lambda, which this two-core machine can not
+ * give: a simulated service runs every worker as a thread whose gradient costs what a big training set's would, as a
+ * sleep that the worker's clock counts as computing on a core, beside a real shard process that every worker pulls
+ * the point from and pushes its sums to. The shard's load grows with the workers while their compute shrinks, so a
+ * pass stops getting faster where the shard saturates.
+ */
+@Timeout(180)
+class ScaleOutTest {
+  /** Simulated compute a pass over the whole training set: what one worker would take for it. */
+  private static final double PASS_SECONDS = 1.6;
+  /**
+   * Every worker pulls and pushes a value a feature and class: 200 classes of 1,000 features load the shard with
+   * 800 KB each way a worker, while the real computing (a softmax over the classes a row) stays a few percent of the
+   * simulated.
+   */
+  private static final int CLASSES = 200;
+  private static final int FEATURES = 1_000;
+  private static final int ROWS = 8_000;
+  /** One per partition at most: room for 32 workers and their doubling. */
+  private static final int PARTITIONS = 64;
+
+  @TempDir Path dir;
+
+  @Test
+  void scalesOutToEightWorkersOrMoreAndStopsWhereTheShardSaturates() throws Exception {
+    PlantedData planted = new PlantedData(FEATURES, CLASSES, ROWS, 2_000, 11);
+    SparseRow[] validation = planted.test.toArray(new SparseRow[0]);
+    TrainResult result;
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("training");
+      Dataset train = DatasetWriter.write(store, S3Path.parse("s3://training/planted/train"), planted.train,
+          DatasetManifest.template(FEATURES, List.of(), "planted", null), ROWS / PARTITIONS);
+      double secondsPerRow = PASS_SECONDS / planted.train.size();
+      TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, 1, 512, Optimizer.ADAGRAD, 0.05f, 20,
+          1e-4f, 1e-6, 5, 120, 0, 0, 4, 7, false, 600, 3, true, null,
+          new LinearObjective(LinearLoss.MULTINOMIAL, CLASSES), 0, Solver.LBFGS);
+      try (Shards shards = Shards.processes(1, "512m", false, null, null, 0);
+          OwnCoreWorkers workers = new OwnCoreWorkers(secondsPerRow)) {
+        TrainingDriver[] job = new TrainingDriver[1];
+        job[0] = new TrainingDriver(spec, store, store.reachableSpec(), train, validation, shards, workers, line -> {
+          System.out.println(line);
+          // the count settled, or went back to where it settles: nothing more to see
+          if (line.contains("workers settle at")
+              || line.matches(".*workers \\d+ -> \\d+: .*") && !line.contains("the new ones")) {
+            job[0].stop(StopReason.TIMEOUT); // as if its time were up
+          }
+        });
+        try (TrainingDriver driver = job[0]) {
+          result = driver.run(S3Path.parse("s3://training/models/scale-out"));
+        }
+      }
+    }
+    System.out.println("scaling: " + result.scaling());
+    assertTrue(result.keptWorkers() >= 8, "kept " + result.keptWorkers() + ": " + result.scaling());
+    ScalingDecision last = result.scaling().get(result.scaling().size() - 1);
+    assertTrue(last.reason().contains("the shards saturate"), last.describe());
+    assertEquals(result.keptWorkers(), last.to());
+  }
+
+  /**
+   * A service whose environments each have a core of their own: generations run as threads of this JVM, and a
+   * gradient pass takes its real computing's CPU time and {@code secondsPerRow} a row more, as a core of its own would:
+   * it sleeps for what that adds up to beyond what the real computing took on this machine's shared cores, and its
+   * clock counts it all as CPU time.
+   */
+  private static final class OwnCoreWorkers implements WorkerLauncher {
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+      Thread thread = new Thread(r, "own-core-worker");
+      thread.setDaemon(true);
+      return thread;
+    });
+    private final ComputeClock clock;
+
+    OwnCoreWorkers(double secondsPerRow) {
+      clock = (rows, gradient) -> {
+        ComputeClock.Took real = ComputeClock.THREAD.time(rows, gradient);
+        double onItsOwnCore = real.cpuSeconds() + rows * secondsPerRow;
+        try {
+          TimeUnit.NANOSECONDS.sleep((long) (Math.max(0, onItsOwnCore - real.wallSeconds()) * 1e9));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return new ComputeClock.Took(real.value(), onItsOwnCore, onItsOwnCore);
+      };
+    }
+
+    @Override
+    public Running launch(WorkerTask task) {
+      CompletableFuture<WorkerTask.WorkerOutcome> outcome = new CompletableFuture<>();
+      Future<?> thread = threads.submit(() -> {
+        try {
+          outcome.complete(task.run(600_000, 512, () -> Thread.currentThread().isInterrupted(), clock));
+        } catch (Throwable t) {
+          outcome.completeExceptionally(t);
+        }
+      });
+      return new Running(outcome, () -> {
+        thread.cancel(true);
+        outcome.completeExceptionally(new IllegalStateException("worker killed"));
+      });
+    }
+
+    @Override
+    public long memoryPerWorker(int workers) {
+      return 512L << 20;
+    }
+
+    @Override
+    public void close() {
+      threads.shutdownNow();
+    }
+  }
+}
