@@ -3,6 +3,7 @@ package dev.stratus.dsl;
 import dev.stratus.jobs.search.Experiment;
 import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.search.Scheduler;
+import dev.stratus.jobs.search.SearchDriver;
 import dev.stratus.jobs.search.SearchResult;
 import dev.stratus.jobs.train.Shards;
 import dev.stratus.kernels.data.SparseRow;
@@ -38,7 +39,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   static final int MAX_EXPERIMENTS = 10_000;
 
   final SgdTraining<?> base;
-  private int parallelism = 1;
+  private int parallelism = SearchDriver.AUTO_PARALLELISM;
   /** 0: no cap. */
   private double maxCostDollars;
   private Scheduler scheduler = Scheduler.none();
@@ -73,9 +74,13 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
     return self();
   }
 
-  /** How many experiments train at once (1 to 1000, default 1); the others wait their turn in order. */
+  /**
+   * How many experiments train at once (1 to 1000); the others wait their turn in order. 0, the default, lets the
+   * search choose: one to start, doubled while each experiment still trains nearly as fast (rows a second) as at the
+   * count before, back to that count where it does not; each change is a console line.
+   */
   public S parallelism(int experiments) {
-    parallelism = Checks.inRange("parallelism", experiments, 1, 1000);
+    parallelism = Checks.inRange("parallelism", experiments, SearchDriver.AUTO_PARALLELISM, 1000);
     return self();
   }
 

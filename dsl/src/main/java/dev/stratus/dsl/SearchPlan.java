@@ -67,10 +67,11 @@ record SearchPlan(
       throws InterruptedException {
     S3Path models = prefix(train);
     S3Path resultPath = resultTo != null ? S3Path.parse(resultTo) : models.resolve("search-result.json");
-    System.out.printf("%s %s: %d experiments on %s, %d at a time, against %d shared parameter-server shards;"
+    System.out.printf("%s %s: %d experiments on %s, %s at a time, against %d shared parameter-server shards;"
             + " records under %s (run again with searchId(\"%s\") to resume it)%n",
-        transform, searchId, experiments.size(), train.location(), parallelism, shards.addresses().size(), models,
-        searchId);
+        transform, searchId, experiments.size(), train.location(),
+        parallelism == SearchDriver.AUTO_PARALLELISM ? "as many as pay" : Integer.toString(parallelism),
+        shards.addresses().size(), models, searchId);
     SearchResult result;
     try (ConsoleView console = ConsoleView.onStandardOutput()) {
       SearchState state = new SearchState(prices, workerMemoryMb);

@@ -69,10 +69,10 @@ class SearchBadInputTest {
   }
 
   @Test
-  void parallelismBelowOneIsRefused() {
+  void parallelismBelowZeroIsRefused() {
     Pipeline p = DataTesting.pipeline();
-    assertEquals("parallelism must be in [1, 1000], got 0",
-        refusal(() -> GridSearch.of(base(p)).parallelism(0)));
+    assertEquals("parallelism must be in [0, 1000], got -1",
+        refusal(() -> GridSearch.of(base(p)).parallelism(-1)));
     assertEquals("samples must be in [1, 10000], got 0", refusal(() -> RandomSearch.of(base(p)).samples(0)));
     assertTrue(refusal(() -> GridSearch.of(LogisticRegression.withValidationSet(null)))
         .contains("needs a validation set"));

@@ -32,7 +32,8 @@ import java.util.function.Supplier;
 /**
  * The driver of a hyperparameter search: runs its experiments as {@link TrainingDriver}s against one set of shared
  * parameter-server shards (each experiment has a model of its own there, deleted when it ends), at most {@code
- * parallelism} at once, the others waiting in order. Every evaluation of every experiment goes to the search's
+ * parallelism} at once (with {@link #AUTO_PARALLELISM}, as many as {@link SearchScaling} finds pay), the others
+ * waiting in order. Every evaluation of every experiment goes to the search's
  * {@link Scheduler}, which may stop it; a stopped experiment's place goes to the next waiting one. An experiment that
  * fails is reported as failed and the search goes on.
  *
@@ -45,6 +46,9 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class SearchDriver {
+  /** The {@code parallelism} of a search whose driver chooses how many experiments run at once. */
+  public static final int AUTO_PARALLELISM = 0;
+
   private final ObjectStore store;
   private final StoreSpec workerStore;
   private final Dataset train;
@@ -55,6 +59,11 @@ public final class SearchDriver {
   private final Prices prices;
   private final Scheduler scheduler;
   private final int parallelism;
+  /** With {@link #AUTO_PARALLELISM}, what decides how many run at once; else null. */
+  private SearchScaling scaling;
+  private final Places places = new Places();
+  /** Evaluations each running experiment has made: its first ones are its start, not its pace. */
+  private final Map<Integer, Integer> evaluations = new ConcurrentHashMap<>();
   private final Consumer<String> progress;
   private final Map<Integer, TrainingDriver> running = new ConcurrentHashMap<>();
   private final Set<Integer> killed = ConcurrentHashMap.newKeySet();
@@ -70,6 +79,7 @@ public final class SearchDriver {
    * @param workerStore the store as workers reach it
    * @param validation the rows every experiment is evaluated on
    * @param launchers makes the worker launcher of one experiment (closed when it ends)
+   * @param parallelism experiments at once, or {@link #AUTO_PARALLELISM}
    * @param workerMemoryMb the memory of one worker, which its GB-seconds are counted with
    * @param progress where each experiment's lines go, prefixed with its number and parameters
    */
@@ -85,8 +95,9 @@ public final class SearchDriver {
       Scheduler scheduler,
       int parallelism,
       Consumer<String> progress) {
-    if (parallelism < 1) {
-      throw new IllegalArgumentException("a search's parallelism must be at least 1, got " + parallelism);
+    if (parallelism < AUTO_PARALLELISM) {
+      throw new IllegalArgumentException("a search's parallelism must be at least 1 (0: chosen by the search), got "
+          + parallelism);
     }
     this.store = store;
     this.workerStore = workerStore;
@@ -153,9 +164,17 @@ public final class SearchDriver {
       listeners.forEach(listener -> listener.waiting(experiment));
     }
     long start = System.nanoTime();
-    ExecutorService places =
-        Executors.newFixedThreadPool(
-            parallelism,
+    int toRun = (int) experiments.stream().filter(e -> !earlier.finished().containsKey(e.id())).count();
+    if (parallelism == AUTO_PARALLELISM) {
+      scaling = new SearchScaling(Math.max(1, toRun));
+      places.limit(scaling.count());
+      progress.accept("experiments at once: 1 to start, doubled while each still trains nearly as fast");
+    } else {
+      places.limit(parallelism);
+    }
+    // a thread an experiment, each waiting its turn at the places
+    ExecutorService threads =
+        Executors.newCachedThreadPool(
             r -> {
               Thread thread = new Thread(r, "search-experiment");
               thread.setDaemon(true);
@@ -164,6 +183,7 @@ public final class SearchDriver {
     List<ExperimentResult> results = new ArrayList<>();
     try {
       List<Future<ExperimentResult>> futures = new ArrayList<>();
+      int turns = 0;
       for (Experiment experiment : experiments) {
         ExperimentResult recorded = earlier.finished().get(experiment.id());
         if (recorded != null) {
@@ -175,7 +195,15 @@ public final class SearchDriver {
         String resumed = !earlier.started().contains(experiment.id()) ? null
             : hasResumePoint(experiment.id()) ? ExperimentResult.RESUMED_FROM_SNAPSHOTS
             : ExperimentResult.RESTARTED_FROM_SCRATCH;
-        futures.add(places.submit(() -> runOne(experiment, judge, modelPath.apply(experiment.id()), resumed)));
+        int turn = turns++;
+        futures.add(threads.submit(() -> {
+          places.enter(turn);
+          try {
+            return runOne(experiment, judge, modelPath.apply(experiment.id()), resumed);
+          } finally {
+            places.leave();
+          }
+        }));
       }
       for (Future<ExperimentResult> future : futures) {
         try {
@@ -186,7 +214,7 @@ public final class SearchDriver {
       }
     } finally {
       // Interrupted: the running experiments are stopped (their threads interrupted) and their models deleted.
-      places.shutdownNow();
+      threads.shutdownNow();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     return rank(results, seconds);
@@ -299,8 +327,15 @@ public final class SearchDriver {
           restart -> listeners.forEach(listener -> listener.shardRestarted(experiment.id(), restart)));
       listeners.forEach(listener -> listener.counts(experiment.id(), job.updatesName()));
       job.observeWorkers(count -> listeners.forEach(listener -> listener.workers(experiment.id(), count)));
+      long rowsPerUpdate = "passes".equals(job.updatesName()) ? train.rowCount() : experiment.spec().minibatchSize();
+      CurvePoint[] before = new CurvePoint[1];
       job.observeEvaluations(point -> {
         listeners.forEach(listener -> listener.evaluated(experiment.id(), point));
+        if (before[0] != null) {
+          paced(experiment.id(), rowsPerUpdate * (point.updates() - before[0].updates())
+              / (point.seconds() - before[0].seconds()));
+        }
+        before[0] = point;
         StopReason halved = judge.observe(experiment.id(), point);
         return halved != null ? halved : overBudget();
       });
@@ -329,6 +364,59 @@ public final class SearchDriver {
       return failed(experiment, name, start, e, resumed);
     } finally {
       running.remove(experiment.id());
+      evaluations.remove(experiment.id());
+    }
+  }
+
+  /**
+   * Experiment {@code id} trained {@code rowsPerSecond} since its last evaluation: with {@link #AUTO_PARALLELISM},
+   * counted towards how many run at once once every running experiment is past its start.
+   */
+  private void paced(int id, double rowsPerSecond) {
+    if (scaling == null) {
+      return;
+    }
+    evaluations.merge(id, 1, Integer::sum);
+    synchronized (scaling) {
+      boolean pastStarts = running.keySet().stream().allMatch(r -> evaluations.getOrDefault(r, 0) > 1);
+      if (scaling.settled() || !pastStarts) {
+        return;
+      }
+      int from = scaling.count();
+      if (scaling.observe(rowsPerSecond, running.size())) {
+        places.limit(scaling.count());
+        progress.accept(String.format("experiments at once %d -> %d: %s", from, scaling.count(), scaling.reason()));
+      } else if (scaling.settled()) {
+        progress.accept(String.format("experiments at once settle at %d: %s", from, scaling.reason()));
+      }
+    }
+  }
+
+  /**
+   * Where experiments wait their turn: each starts in its turn, once fewer than the limit run.
+   */
+  private static final class Places {
+    private int limit;
+    private int running;
+    private int nextTurn;
+
+    synchronized void limit(int count) {
+      limit = count;
+      notifyAll();
+    }
+
+    synchronized void enter(int turn) throws InterruptedException {
+      while (turn != nextTurn || running >= limit) {
+        wait();
+      }
+      nextTurn++;
+      running++;
+      notifyAll();
+    }
+
+    synchronized void leave() {
+      running--;
+      notifyAll();
     }
   }
 
@@ -359,7 +447,8 @@ public final class SearchDriver {
     ExperimentResult best = ranked.get(0);
     String bestModel = Double.isFinite(best.bestValidationLoss()) ? best.modelPath() : null;
     long updates = ranked.stream().mapToLong(ExperimentResult::updates).sum();
-    return new SearchResult(List.copyOf(ranked), bestModel, seconds, updates, parallelism, shardCount, lambdaCost,
+    int atOnce = scaling == null ? parallelism : scaling.count();
+    return new SearchResult(List.copyOf(ranked), bestModel, seconds, updates, atOnce, shardCount, lambdaCost,
         shardCost, null);
   }
 

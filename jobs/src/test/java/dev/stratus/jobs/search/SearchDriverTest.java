@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.jobs.train.ConsoleView;
+import dev.stratus.jobs.train.OwnCoreWorkers;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.train.Shards;
@@ -14,11 +15,14 @@ import dev.stratus.jobs.train.Solver;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.train.ThreadWorkers;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.jobs.train.WorkerLauncher;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetManifest;
 import dev.stratus.kernels.dataset.DatasetWriter;
 import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.sgd.LinearLoss;
+import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.store.EmbeddedS3Server;
@@ -34,6 +38,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -185,6 +190,65 @@ public class SearchDriverTest {
         }
         assertEquals(List.of(), ps.list("").get(10, TimeUnit.SECONDS), "and every key");
       }
+    }
+  }
+
+  /**
+   * With no parallelism set, a search runs more experiments at once while each keeps its pace: where each worker has a
+   * core of its own (a simulated service, {@link OwnCoreWorkers}) it goes from one to all four.
+   */
+  @Test
+  void experimentsAtOnceDoubleWhereWorkersHaveCoresOfTheirOwn() throws Exception {
+    PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
+    // a pass of two workers a fifth of a second on cores of their own
+    SearchResult result = autoSearch(data, null, () -> new OwnCoreWorkers(0.4 / data.train.size()),
+        "experiments at once 2 -> 4: .*");
+    assertEquals(4, result.parallelism(), "every experiment at once where each worker has a core");
+  }
+
+  /**
+   * On this two-core machine's worker threads, where two experiments of two workers each already wait for cores, a
+   * search with no parallelism set runs one or two at once.
+   */
+  @Test
+  void experimentsAtOnceStayFewOnThisMachine() throws Exception {
+    // 100 classes: a pass is the workers' computing, not the driver's
+    PlantedData data = new PlantedData(FEATURES / 4, 100, 30_000, 2_000, 11);
+    SearchResult result = autoSearch(data, new LinearObjective(LinearLoss.MULTINOMIAL, 100),
+        () -> new ThreadWorkers(512), "experiments at once (settle at|\\d+ -> \\d+): .*");
+    assertTrue(result.parallelism() >= 1 && result.parallelism() <= 2, result.parallelism() + " at once on two cores");
+  }
+
+  /**
+   * Four L-BFGS experiments of two workers each over {@code data}, no parallelism set, every one converging; the
+   * console has a line that matches {@code decision}.
+   */
+  private SearchResult autoSearch(PlantedData data, LinearObjective objective, Supplier<WorkerLauncher> launchers,
+      String decision) throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(1)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("search");
+      Dataset train = DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
+          DatasetManifest.template(data.features, List.of(), "planted", null), data.train.size() / 8);
+      float[] penalties = {1e-3f, 3e-4f, 1e-4f, 3e-5f};
+      List<Experiment> experiments = IntStream.range(0, penalties.length)
+          .mapToObj(i -> new Experiment(i, Map.of("l2", penalties[i]), new TrainingSpec(2, 1, 512, Optimizer.ADAGRAD,
+              0.1f, 20, penalties[i], 1e-6, 5, 60, 0, 0, 4, 7, false, 600, 3, true, null, objective, 0,
+              Solver.LBFGS)))
+          .toList();
+      List<String> progress = new CopyOnWriteArrayList<>();
+      SearchResult result = new SearchDriver(store, store.reachableSpec(), train,
+          data.test.toArray(new SparseRow[0]), shards, launchers, 512, Prices.AWS_LAMBDA_X86, Scheduler.none(),
+          SearchDriver.AUTO_PARALLELISM, progress::add)
+          .run(experiments, id -> S3Path.parse("s3://search/auto/" + id + "/model.bin"));
+      progress.stream().filter(line -> line.startsWith("experiments at once")).forEach(System.out::println);
+      System.out.println(result.table());
+      for (ExperimentResult experiment : result.experiments()) {
+        assertEquals(StopReason.CONVERGED, experiment.stopReason(), result.table());
+      }
+      assertTrue(progress.stream().anyMatch(line -> line.matches(decision)),
+          "the console says what it decided: " + progress);
+      return result;
     }
   }
 

@@ -1,0 +1,57 @@
+package dev.stratus.jobs.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** How many experiments at once, from each experiment's rows a second at each count. */
+class SearchScalingTest {
+  /** Every running experiment reports {@code rate} rows/s {@link SearchScaling#SAMPLES} times; whether that changed the count. */
+  private static boolean paced(SearchScaling scaling, double rate) {
+    boolean changed = false;
+    int count = scaling.count();
+    for (int i = 0; i < SearchScaling.SAMPLES * count; i++) {
+      changed |= scaling.observe(rate, count);
+    }
+    return changed;
+  }
+
+  @Test
+  void doublesWhileEachExperimentKeepsItsPaceThenGoesBack() {
+    SearchScaling scaling = new SearchScaling(16);
+    assertEquals(1, scaling.count());
+    assertTrue(paced(scaling, 1000));
+    assertEquals(2, scaling.count());
+    assertTrue(paced(scaling, 900), "90% of the pace alone: the search's total nearly doubled");
+    assertEquals(4, scaling.count());
+    assertTrue(paced(scaling, 500));
+    assertEquals(2, scaling.count(), "each at 56% of its pace with two: back to two");
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("with 4 at once each trained 500 rows/s against 900 with 2"),
+        scaling.reason());
+    assertFalse(paced(scaling, 5000), "settled for good");
+  }
+
+  @Test
+  void countsOnlyRatesTakenWithTheCountRunning() {
+    SearchScaling scaling = new SearchScaling(8);
+    for (int i = 0; i < 10; i++) {
+      assertFalse(scaling.observe(1000, 0), "an experiment's rate while the count was not full tells nothing");
+    }
+    assertEquals(1, scaling.count());
+  }
+
+  @Test
+  void neverRunsMoreThanTheSearchHas() {
+    SearchScaling scaling = new SearchScaling(3);
+    assertTrue(paced(scaling, 1000));
+    assertTrue(paced(scaling, 1000));
+    assertEquals(3, scaling.count());
+    assertFalse(paced(scaling, 1000));
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("all 3 experiments at once"), scaling.reason());
+    assertTrue(new SearchScaling(1).settled(), "one experiment: nothing to decide");
+  }
+}
