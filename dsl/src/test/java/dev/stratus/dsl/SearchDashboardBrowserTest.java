@@ -53,33 +53,7 @@ class SearchDashboardBrowserTest {
 
   @Test
   void theStopButtonKillsOneExperimentWhileTheOthersGoOn() throws Exception {
-    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-      fail("the dashboard's browser test needs Debian's chromium and its driver at " + CHROMIUM + " and "
-          + CHROMEDRIVER + ": install them with apt-get install -y chromium chromium-driver, as .ci/run does");
-    }
-    writeData();
-    ConsoleTee tee = ConsoleTee.start();
-    PrintStream console = tee.console();
-    AtomicReference<Throwable> searchFailure = new AtomicReference<>();
-    Thread search = new Thread(() -> {
-      try {
-        runSearch();
-      } catch (Throwable t) {
-        t.printStackTrace();
-        searchFailure.set(t);
-      }
-    }, "grid-search");
-    search.setDaemon(true);
-    WebDriver browser = null;
-    try {
-      search.start();
-      String address = tee.await(ADDRESS, WAIT, search::isAlive);
-      browser = chromium();
-      WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(200));
-      browser.get(address);
-      assertEquals(address.substring(0, address.indexOf("/login")) + "/", browser.getCurrentUrl(),
-          "the login code leaves the address bar once used");
-
+    withDashboard(SearchDashboardBrowserTest::runSearch, (browser, wait, console, search) -> {
       Map<String, Integer> first = wait.until(d -> curvesOfAtLeast(d, 3, 3));
       Map<String, Integer> grown = wait.until(d -> {
         Map<String, Integer> now = curvesOfAtLeast(d, 3, 0);
@@ -105,7 +79,6 @@ class SearchDashboardBrowserTest {
       browser.findElement(By.id("stop-all")).click();
       wait.until(d -> List.of("0", "1", "2").stream().allMatch(id -> stateOf(d, id).equals("killed")));
       search.join(WAIT.toMillis());
-      assertEquals(null, searchFailure.get(), "the search failed");
       assertTrue(!search.isAlive(), "the search ended after stop-all");
 
       SearchResult result = (SearchResult) SerializableUtils.deserializeFromByteArray(
@@ -118,6 +91,99 @@ class SearchDashboardBrowserTest {
             "experiment " + other + " trained on after 1 was stopped:\n" + result.table());
         assertNotEquals(0, byId(result, other).curve().size());
       }
+    });
+  }
+
+  /**
+   * A search that leaves its system-level settings to the framework: every decision, on an experiment's workers and
+   * on the experiments at once, is a line across the chart with its reason as its title.
+   */
+  @Test
+  void theChartMarksEveryDecisionOnWorkersAndExperimentsAtOnceWithItsReason() throws Exception {
+    // 100 classes: passes long enough for the search to outlast the browser's start
+    PlantedData classes = new PlantedData(250, 100, 20_000, 2_000, 7);
+    DatasetManifest template = DatasetManifest.template(250, List.of(), "planted", null);
+    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/classes/train"), classes.train, template, 2_500);
+    DatasetWriter.write(DataTesting.store(), S3Path.parse(ROOT + "/classes/validation"), classes.test, template,
+        2_500);
+    withDashboard(() -> {
+      Pipeline p = DataTesting.pipeline();
+      p.apply("Train", ReadDataset.from(ROOT + "/classes/train"))
+          .apply(GridSearch.of(MultinomialLogisticRegression.withValidationSet(
+                      p.apply("Validation", ReadDataset.from(ROOT + "/classes/validation")))
+                  .classes(100))
+              .vary("l2", 1e-3, 1e-4, 1e-5)
+              .modelsTo(ROOT + "/auto-models/"));
+      p.run().waitUntilFinish();
+    }, (browser, wait, console, search) -> {
+      // every experiment's worker decision and one on the experiments at once, then nothing more to see
+      wait.until(d -> titles(d, "#chart line.scaling").size() >= 3 && !titles(d, "#chart line.at-once").isEmpty());
+      List<String> workers = titles(browser, "#chart line.scaling");
+      List<String> atOnce = titles(browser, "#chart line.at-once");
+      browser.findElement(By.id("stop-all")).click();
+      console.println("marks:\n" + String.join("\n", workers) + "\n" + String.join("\n", atOnce));
+      for (int id = 0; id < 3; id++) {
+        String prefix = "#" + id + ": workers ";
+        assertTrue(workers.stream().anyMatch(t -> t.startsWith(prefix) && t.length() > prefix.length() + 20),
+            "experiment " + id + "'s worker decisions marked with their reasons: " + workers);
+      }
+      assertTrue(atOnce.stream().anyMatch(t -> t.matches("experiments at once (\\d+ -> \\d+|settle at \\d+): .{20,}")),
+          "the experiments at once marked with their reason: " + atOnce);
+      wait.until(d -> finished(d) ? true : null);
+      search.join(WAIT.toMillis());
+    });
+  }
+
+  /** What the page shows once it has seen the search end. */
+  private static boolean finished(WebDriver browser) {
+    return browser.findElement(By.id("status")).getText().startsWith("finished");
+  }
+
+  /** The titles of the chart's elements {@code selector} finds, read in the page in one step. */
+  @SuppressWarnings("unchecked")
+  private static List<String> titles(WebDriver browser, String selector) {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' > title')).map(t => t.textContent);", selector);
+  }
+
+  /** What a test does with a search's dashboard open in Chromium while the search runs on {@code search}. */
+  private interface DashboardCheck {
+    void check(WebDriver browser, WebDriverWait wait, PrintStream console, Thread search) throws Exception;
+  }
+
+  /**
+   * Writes the data, runs {@code runSearch} on a thread of its own, opens the dashboard it prints in Chromium with
+   * its login code, and hands them to {@code check}; the search must not fail, and is stopped if still running after.
+   */
+  private void withDashboard(Runnable runSearch, DashboardCheck check) throws Exception {
+    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+      fail("the dashboard's browser test needs Debian's chromium and its driver at " + CHROMIUM + " and "
+          + CHROMEDRIVER + ": install them with apt-get install -y chromium chromium-driver, as .ci/run does");
+    }
+    writeData();
+    ConsoleTee tee = ConsoleTee.start();
+    PrintStream console = tee.console();
+    AtomicReference<Throwable> searchFailure = new AtomicReference<>();
+    Thread search = new Thread(() -> {
+      try {
+        runSearch.run();
+      } catch (Throwable t) {
+        t.printStackTrace();
+        searchFailure.set(t);
+      }
+    }, "grid-search");
+    search.setDaemon(true);
+    WebDriver browser = null;
+    try {
+      search.start();
+      String address = tee.await(ADDRESS, WAIT, search::isAlive);
+      browser = chromium();
+      WebDriverWait wait = new WebDriverWait(browser, WAIT, Duration.ofMillis(200));
+      browser.get(address);
+      assertEquals(address.substring(0, address.indexOf("/login")) + "/", browser.getCurrentUrl(),
+          "the login code leaves the address bar once used");
+      check.check(browser, wait, console, search);
+      assertEquals(null, searchFailure.get(), "the search failed");
     } finally {
       if (browser != null) {
         try {

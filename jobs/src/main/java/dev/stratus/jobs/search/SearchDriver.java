@@ -327,6 +327,7 @@ public final class SearchDriver {
           restart -> listeners.forEach(listener -> listener.shardRestarted(experiment.id(), restart)));
       listeners.forEach(listener -> listener.counts(experiment.id(), job.updatesName()));
       job.observeWorkers(count -> listeners.forEach(listener -> listener.workers(experiment.id(), count)));
+      job.observeScaling(decision -> listeners.forEach(listener -> listener.scaled(experiment.id(), decision)));
       long rowsPerUpdate = "passes".equals(job.updatesName()) ? train.rowCount() : experiment.spec().minibatchSize();
       CurvePoint[] before = new CurvePoint[1];
       job.observeEvaluations(point -> {
@@ -383,11 +384,13 @@ public final class SearchDriver {
         return;
       }
       int from = scaling.count();
-      if (scaling.observe(rowsPerSecond, running.size())) {
+      boolean changed = scaling.observe(rowsPerSecond, running.size());
+      if (changed || scaling.settled()) {
         places.limit(scaling.count());
-        progress.accept(String.format("experiments at once %d -> %d: %s", from, scaling.count(), scaling.reason()));
-      } else if (scaling.settled()) {
-        progress.accept(String.format("experiments at once settle at %d: %s", from, scaling.reason()));
+        progress.accept(changed
+            ? String.format("experiments at once %d -> %d: %s", from, scaling.count(), scaling.reason())
+            : String.format("experiments at once settle at %d: %s", from, scaling.reason()));
+        listeners.forEach(listener -> listener.experimentsAtOnce(from, scaling.count(), scaling.reason()));
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.stratus.jobs.search;
 
 import dev.stratus.jobs.train.ConsoleView;
 import dev.stratus.jobs.train.CurvePoint;
+import dev.stratus.jobs.train.ScalingDecision;
 import dev.stratus.jobs.train.ShardRestart;
 
 /** Follows a search as it goes (a console view, a dashboard); called from the threads of every experiment. */
@@ -21,6 +22,15 @@ public interface SearchListener {
 
   /** Experiment {@code id} runs {@code workers} workers now: at its start, and whenever its driver changes the count. */
   default void workers(int id, int workers) {}
+
+  /** Experiment {@code id}'s driver decided on its worker count: changed it, or settled. */
+  default void scaled(int id, ScalingDecision decision) {}
+
+  /**
+   * The search, which chooses how many experiments run at once, changed that count from {@code from} to {@code to}
+   * (equal when it settled), for {@code reason}.
+   */
+  default void experimentsAtOnce(int from, int to, String reason) {}
 
   /** Experiment {@code id} was evaluated on the validation set. */
   default void evaluated(int id, CurvePoint point) {}

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.Prices;
+import dev.stratus.jobs.train.ScalingDecision;
 import dev.stratus.jobs.train.ShardRestart;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,6 +29,11 @@ public final class SearchState implements SearchListener {
   private final Prices prices;
   private final int workerMemoryMb;
   private final Map<Integer, Entry> experiments = new LinkedHashMap<>();
+  /** The search's decisions on how many experiments run at once. */
+  private final List<AtOnce> atOnce = new ArrayList<>();
+
+  /** A change of the experiments at once (or where it settled), {@code atSeconds} after the search began. */
+  private record AtOnce(double atSeconds, int from, int to, String reason) {}
   private long searchStartNanos;
 
   /** One experiment as it is now. */
@@ -35,6 +41,7 @@ public final class SearchState implements SearchListener {
     final Experiment experiment;
     final List<CurvePoint> curve = new ArrayList<>();
     final List<ShardRestart> restarts = new ArrayList<>();
+    final List<ScalingDecision> scalings = new ArrayList<>();
     long startNanos;
     /** Seconds from the search's start to this experiment's; NaN while it waits. */
     double startedAt = Double.NaN;
@@ -99,6 +106,16 @@ public final class SearchState implements SearchListener {
   }
 
   @Override
+  public synchronized void scaled(int id, ScalingDecision decision) {
+    entry(id).scalings.add(decision);
+  }
+
+  @Override
+  public synchronized void experimentsAtOnce(int from, int to, String reason) {
+    atOnce.add(new AtOnce((System.nanoTime() - searchStartNanos) / 1e9, from, to, reason));
+  }
+
+  @Override
   public synchronized void shardRestarted(int id, ShardRestart restart) {
     entry(id).restarts.add(restart);
   }
@@ -155,6 +172,11 @@ public final class SearchState implements SearchListener {
     ObjectNode root = JSON.createObjectNode();
     root.put("elapsedSeconds", experiments.isEmpty() ? 0 : (now - searchStartNanos) / 1e9);
     root.put("finished", finished());
+    ArrayNode decisions = root.putArray("experimentsAtOnce");
+    for (AtOnce decision : atOnce) {
+      decisions.addObject().put("atSeconds", decision.atSeconds()).put("from", decision.from())
+          .put("to", decision.to()).put("reason", decision.reason());
+    }
     ArrayNode list = root.putArray("experiments");
     for (Entry entry : experiments.values()) {
       list.add(toJson(entry, now));
@@ -199,6 +221,11 @@ public final class SearchState implements SearchListener {
       r.put("updates", restart.clockRestored());
       r.put("updatesLost", restart.updatesLost());
       r.put("snapshotAgeSeconds", restart.snapshotAgeSeconds());
+    }
+    ArrayNode scalings = node.putArray("scalings");
+    for (ScalingDecision decision : entry.scalings) {
+      scalings.addObject().put("atSeconds", decision.atSeconds()).put("updates", decision.updates())
+          .put("from", decision.from()).put("to", decision.to()).put("reason", decision.reason());
     }
     ArrayNode points = node.putArray("curve");
     for (CurvePoint point : curve) {

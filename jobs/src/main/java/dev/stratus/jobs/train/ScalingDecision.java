@@ -8,11 +8,13 @@ import java.util.Locale;
  * at, and why.
  *
  * @param atSeconds when, from the training's start
+ * @param updates the training's count of updates (its passes, for L-BFGS) then
  * @param from the workers summing before
  * @param to the workers the driver decided on (equal to {@code from} when it settled there): started to stand by
  *     until they have read their partitions, or taken away
  */
-public record ScalingDecision(double atSeconds, int from, int to, String reason) implements Serializable {
+public record ScalingDecision(double atSeconds, long updates, int from, int to, String reason)
+    implements Serializable {
   /** The console's line for it. */
   public String describe() {
     return from == to

@@ -118,6 +118,7 @@ public final class TrainingDriver implements AutoCloseable {
   private EvaluationObserver observer = point -> null;
   private Consumer<ShardRestart> restartObserver = restart -> {};
   private IntConsumer workersObserver = count -> {};
+  private Consumer<ScalingDecision> scalingObserver = decision -> {};
   private boolean statusLines = true;
   private double lastStatusLine = Double.NEGATIVE_INFINITY;
   private volatile PsClient driver;
@@ -261,6 +262,12 @@ public final class TrainingDriver implements AutoCloseable {
   /** Shows every shard restart to {@code restartObserver} once the job recorded it (set before {@link #run}). */
   public TrainingDriver observeShardRestarts(Consumer<ShardRestart> restartObserver) {
     this.restartObserver = restartObserver;
+    return this;
+  }
+
+  /** Shows every decision of the driver's on its worker count ({@link WorkerScaling}) (set before {@link #run}). */
+  public TrainingDriver observeScaling(Consumer<ScalingDecision> scalingObserver) {
+    this.scalingObserver = scalingObserver;
     return this;
   }
 
@@ -752,9 +759,10 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   private void decided(int from, int to, String reason) {
-    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), from, to, reason);
+    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), passes(), from, to, reason);
     scalingDecisions.add(decision);
     progress.accept(decision.describe());
+    scalingObserver.accept(decision);
   }
 
   private static int[] merged(int[] a, int[] b) {

@@ -104,20 +104,38 @@ function drawChart(search) {
     }, chart);
     svg('title', {}, polyline).textContent = `#${experiment.id} ${experiment.label}: ${experiment.state}`;
   }
-  // A shard that died and came back: a dashed line across the plot where it happened, in the experiment's color.
-  for (const { experiment } of curves) {
-    for (const restart of experiment.shardRestarts || []) {
-      const at = axis === 'time' ? experiment.startedAt + restart.atSeconds : restart.updates;
-      if (at < xLow || at > xHigh) {
-        continue;
-      }
-      const mark = svg('line', {
-        class: 'restart', x1: x(at), x2: x(at), y1: CHART.top, y2: CHART.height - CHART.bottom,
-        stroke: color(experiment.id), 'data-experiment': experiment.id, 'data-shard': restart.shard,
-      }, chart);
-      svg('title', {}, mark).textContent = `#${experiment.id}: shard ${restart.shard} restarted from its snapshot `
-        + `of ${restart.snapshotAgeSeconds.toFixed(1)} s before: ${restart.updatesLost.toLocaleString()} updates lost`;
+  // A vertical line across the plot at x value {at}, titled; none outside the plot's range.
+  const mark = (kind, at, stroke, attributes, title) => {
+    if (at < xLow || at > xHigh) {
+      return;
     }
+    const line = svg('line', {
+      class: kind, x1: x(at), x2: x(at), y1: CHART.top, y2: CHART.height - CHART.bottom, stroke, ...attributes,
+    }, chart);
+    svg('title', {}, line).textContent = title;
+  };
+  for (const { experiment } of curves) {
+    const start = axis === 'time' ? experiment.startedAt : 0;
+    // A shard that died and came back: a dashed line where it happened, in the experiment's color.
+    for (const restart of experiment.shardRestarts || []) {
+      mark('restart', axis === 'time' ? start + restart.atSeconds : restart.updates, color(experiment.id),
+        { 'data-experiment': experiment.id, 'data-shard': restart.shard },
+        `#${experiment.id}: shard ${restart.shard} restarted from its snapshot `
+        + `of ${restart.snapshotAgeSeconds.toFixed(1)} s before: ${restart.updatesLost.toLocaleString()} updates lost`);
+    }
+    // A decision on its worker count: a dotted line in its color where it was made, its reason the title.
+    for (const decision of experiment.scalings || []) {
+      const what = decision.from === decision.to ? `workers settle at ${decision.to}`
+        : `workers ${decision.from} -> ${decision.to}`;
+      mark('scaling', axis === 'time' ? start + decision.atSeconds : decision.updates, color(experiment.id),
+        { 'data-experiment': experiment.id }, `#${experiment.id}: ${what}: ${decision.reason}`);
+    }
+  }
+  // The search's decisions on how many experiments run at once, in black: on the time axis only.
+  for (const decision of axis === 'time' ? search.experimentsAtOnce || [] : []) {
+    const what = decision.from === decision.to ? `experiments at once settle at ${decision.to}`
+      : `experiments at once ${decision.from} -> ${decision.to}`;
+    mark('at-once', decision.atSeconds, '#222', {}, `${what}: ${decision.reason}`);
   }
 }
 

@@ -215,13 +215,13 @@ public class SearchDriverTest {
     // 100 classes: a pass is the workers' computing, not the driver's
     PlantedData data = new PlantedData(FEATURES / 4, 100, 30_000, 2_000, 11);
     SearchResult result = autoSearch(data, new LinearObjective(LinearLoss.MULTINOMIAL, 100),
-        () -> new ThreadWorkers(512), "experiments at once (settle at|\\d+ -> \\d+): .*");
+        () -> new ThreadWorkers(512), "experiments at once (settle at \\d+|4 -> 2|2 -> 1): .*");
     assertTrue(result.parallelism() >= 1 && result.parallelism() <= 2, result.parallelism() + " at once on two cores");
   }
 
   /**
-   * Four L-BFGS experiments of two workers each over {@code data}, no parallelism set, every one converging; the
-   * console has a line that matches {@code decision}.
+   * Four L-BFGS experiments of two workers each over {@code data}, no parallelism set, stopped once the console has a
+   * line that matches {@code decision} (none failing).
    */
   private SearchResult autoSearch(PlantedData data, LinearObjective objective, Supplier<WorkerLauncher> launchers,
       String decision) throws Exception {
@@ -237,14 +237,21 @@ public class SearchDriverTest {
               Solver.LBFGS)))
           .toList();
       List<String> progress = new CopyOnWriteArrayList<>();
-      SearchResult result = new SearchDriver(store, store.reachableSpec(), train,
-          data.test.toArray(new SparseRow[0]), shards, launchers, 512, Prices.AWS_LAMBDA_X86, Scheduler.none(),
-          SearchDriver.AUTO_PARALLELISM, progress::add)
-          .run(experiments, id -> S3Path.parse("s3://search/auto/" + id + "/model.bin"));
+      SearchDriver[] search = new SearchDriver[1];
+      search[0] = new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
+          launchers, 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), SearchDriver.AUTO_PARALLELISM, line -> {
+            progress.add(line);
+            if (line.matches(decision)) { // decided: the rest of the trainings would show nothing more
+              experiments.forEach(experiment -> search[0].stop(experiment.id()));
+            }
+          });
+      SearchResult result =
+          search[0].run(experiments, id -> S3Path.parse("s3://search/auto/" + id + "/model.bin"));
       progress.stream().filter(line -> line.startsWith("experiments at once")).forEach(System.out::println);
       System.out.println(result.table());
       for (ExperimentResult experiment : result.experiments()) {
-        assertEquals(StopReason.CONVERGED, experiment.stopReason(), result.table());
+        assertTrue(experiment.stopReason() == StopReason.CONVERGED || experiment.stopReason() == StopReason.KILLED,
+            result.table());
       }
       assertTrue(progress.stream().anyMatch(line -> line.matches(decision)),
           "the console says what it decided: " + progress);

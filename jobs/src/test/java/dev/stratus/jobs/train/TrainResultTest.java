@@ -14,13 +14,13 @@ class TrainResultTest {
 
   @Test
   void theKeptCountIsTheLastDecisionsUnlessItsTrialWasCutShort() {
-    ScalingDecision grew = new ScalingDecision(1, 2, 4, "compute-bound");
+    ScalingDecision grew = new ScalingDecision(1, 0, 2, 4, "compute-bound");
     assertEquals(0, decided().keptWorkers(), "a count set by hand");
-    assertEquals(2, decided(new ScalingDecision(1, 2, 2, "waiting for cores")).keptWorkers());
-    assertEquals(2, decided(grew, new ScalingDecision(2, 4, 2, "not a quarter faster")).keptWorkers());
-    assertEquals(4, decided(grew, new ScalingDecision(3, 4, 4, "a worker per partition")).keptWorkers());
+    assertEquals(2, decided(new ScalingDecision(1, 0, 2, 2, "waiting for cores")).keptWorkers());
+    assertEquals(2, decided(grew, new ScalingDecision(2, 0, 4, 2, "not a quarter faster")).keptWorkers());
+    assertEquals(4, decided(grew, new ScalingDecision(3, 0, 4, 4, "a worker per partition")).keptWorkers());
     assertEquals(2, decided(grew).keptWorkers(), "the training ended before the 4 workers' trial did");
-    assertEquals(4, decided(grew, new ScalingDecision(3, 4, 8, "compute-bound")).keptWorkers(),
+    assertEquals(4, decided(grew, new ScalingDecision(3, 0, 4, 8, "compute-bound")).keptWorkers(),
         "a second doubling cut short: the first was kept");
   }
 }
