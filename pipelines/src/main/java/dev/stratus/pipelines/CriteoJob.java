@@ -81,8 +81,8 @@ public final class CriteoJob {
 
     void setTrainSeconds(int seconds);
 
-    @Description("Each experiment's time limit in seconds in the search that ends the job (6 experiments, 2 at a time);"
-        + " 0 skips the search")
+    @Description("Each experiment's time limit in seconds in the search that ends the job (6 experiments, as many at"
+        + " a time as pay); 0 skips the search")
     @Default.Integer(20)
     int getSearchSeconds();
 
@@ -201,9 +201,9 @@ public final class CriteoJob {
     System.out.print(new String(store.get(S3Path.parse(report)), StandardCharsets.UTF_8));
 
     if (options.getSearchSeconds() > 0) {
-      System.out.printf("%nhyperparameter search on the same split: learning rate %s by minibatch size %s, %d at a"
-              + " time, at most %d s each:%n", Arrays.toString(SearchStep.LEARNING_RATES),
-          Arrays.toString(SearchStep.MINIBATCH_SIZES), SearchStep.PARALLELISM, options.getSearchSeconds());
+      System.out.printf("%nhyperparameter search on the same split: learning rate %s by minibatch size %s, as many at"
+              + " a time as pay, at most %d s each:%n", Arrays.toString(SearchStep.LEARNING_RATES),
+          Arrays.toString(SearchStep.MINIBATCH_SIZES), options.getSearchSeconds());
       start = System.nanoTime();
       String searchResult = SearchStep.run(options, train, validation,
           watched -> penalised(LogisticRegression.withValidationSet(watched), options).workers(options.getWorkers())

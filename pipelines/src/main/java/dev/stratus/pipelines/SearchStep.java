@@ -13,15 +13,14 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * The jobs' last step: a small hyperparameter search on the same train and validation sets as the training before it,
- * six experiments (three learning rates by two minibatch sizes), two at a time against shared parameter-server
- * shards, each for a short time budget; the diverging ones are stopped early. The console shows one line per
+ * six experiments (three learning rates by two minibatch sizes), as many at a time as the search finds pay, against
+ * shared parameter-server shards, each for a short time budget; the diverging ones are stopped early. The console shows one line per
  * experiment while it runs, and the ranked table at the end; the search's web dashboard prints its address when the
  * search starts (unless {@code --dashboard=false}).
  */
 final class SearchStep {
   static final Number[] LEARNING_RATES = {0.05, 0.2, 0.8};
   static final Number[] MINIBATCH_SIZES = {20, 100};
-  static final int PARALLELISM = 2;
 
   private SearchStep() {}
 
@@ -45,7 +44,6 @@ final class SearchStep {
                 base.apply(validationSet).timeout(Duration.ofSeconds(seconds)))
             .vary("learningRate", LEARNING_RATES)
             .vary("minibatchSize", MINIBATCH_SIZES)
-            .parallelism(PARALLELISM)
             .scheduler(Scheduler.stopDiverged(3))
             .modelsTo(output + "/")
             .resultTo(resultLocation));

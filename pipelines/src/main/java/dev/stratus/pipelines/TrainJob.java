@@ -201,7 +201,7 @@ public final class TrainJob {
     void setTrainSeconds(int seconds);
 
     @Description("Each experiment's time limit in seconds in a hyperparameter search after the training, on the same"
-        + " split (6 experiments: 3 learning rates by 2 minibatch sizes, 2 at a time); 0, the default, runs none")
+        + " split (6 experiments: 3 learning rates by 2 minibatch sizes, as many at a time as pay); 0, the default, runs none")
     @Default.Integer(0)
     int getSearchSeconds();
 

@@ -120,7 +120,9 @@ class TrainJobTest {
     }
     assertTrue(experiments.get(0).get("bestValidationLoss").asDouble() < Math.log(2), search.toPrettyString());
     assertEquals(experiments.get(0).get("modelPath").asText(), search.get("bestModelPath").asText());
-    assertTrue(console.contains("6 experiments, 2 at a time") && console.contains("best model "
+    assertTrue(console.contains("experiments at once: 2 to start"), "the search chooses its experiments at once:\n"
+        + console);
+    assertTrue(console.matches("(?s).*6 experiments, \\d at a time.*") && console.contains("best model "
         + search.get("bestModelPath").asText()), "the ranked table and the best model are printed:\n" + console);
   }
 

@@ -168,7 +168,8 @@ public final class SearchDriver {
     if (parallelism == AUTO_PARALLELISM) {
       scaling = new SearchScaling(Math.max(1, toRun));
       places.limit(scaling.count());
-      progress.accept("experiments at once: 1 to start, doubled while each still trains nearly as fast");
+      progress.accept("experiments at once: " + scaling.count() + " to start, doubled while each still trains"
+          + " nearly as fast");
     } else {
       places.limit(parallelism);
     }

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * How many experiments a search with no parallelism set runs at once, decided from how fast they train: from one, it
- * doubles the count while each experiment still makes nearly the progress a second it made at the count before (so
- * that the search's total grows nearly in proportion), and goes back and settles where it does not. Progress is rows
+ * How many experiments a search with no parallelism set runs at once, decided from how fast they train: from two (the
+ * fewest that show whether experiments run side by side, and a start for searches of experiments too short to be
+ * judged), it doubles the count while each experiment still makes nearly the progress a second it made at the count
+ * before (so that the search's total grows nearly in proportion), and goes back and settles where it does not. Progress is rows
  * a second (an SGD update's minibatch, an L-BFGS pass's training set) between an experiment's evaluations, counted
  * only while the count is full, and not over an experiment's first evaluations (its start). On a machine of few cores
  * the experiments' workers soon wait for cores and it settles low; where each worker has a core of its own it goes on
@@ -20,7 +21,7 @@ final class SearchScaling {
   static final double KEEP_RATIO = 0.75;
 
   private final int most;
-  private int count = 1;
+  private int count;
   private int previousCount;
   private double previousRate = Double.NaN;
   private final List<Double> rates = new ArrayList<>();
@@ -30,7 +31,8 @@ final class SearchScaling {
   /** @param most experiments in the search: never more at once */
   SearchScaling(int most) {
     this.most = most;
-    this.settled = most <= 1;
+    this.count = Math.min(2, most);
+    this.settled = count >= most;
   }
 
   /** Experiments to run at once now. */

@@ -21,15 +21,15 @@ class SearchScalingTest {
   @Test
   void doublesWhileEachExperimentKeepsItsPaceThenGoesBack() {
     SearchScaling scaling = new SearchScaling(16);
-    assertEquals(1, scaling.count());
+    assertEquals(2, scaling.count(), "two to start");
     assertTrue(paced(scaling, 1000));
-    assertEquals(2, scaling.count());
-    assertTrue(paced(scaling, 900), "90% of the pace alone: the search's total nearly doubled");
     assertEquals(4, scaling.count());
+    assertTrue(paced(scaling, 900), "90% of the pace with two: the search's total nearly doubled");
+    assertEquals(8, scaling.count());
     assertTrue(paced(scaling, 500));
-    assertEquals(2, scaling.count(), "each at 56% of its pace with two: back to two");
+    assertEquals(4, scaling.count(), "each at 56% of its pace with four: back to four");
     assertTrue(scaling.settled());
-    assertTrue(scaling.reason().contains("with 4 at once each trained 500 rows/s against 900 with 2"),
+    assertTrue(scaling.reason().contains("with 8 at once each trained 500 rows/s against 900 with 4"),
         scaling.reason());
     assertFalse(paced(scaling, 5000), "settled for good");
   }
@@ -38,20 +38,20 @@ class SearchScalingTest {
   void countsOnlyRatesTakenWithTheCountRunning() {
     SearchScaling scaling = new SearchScaling(8);
     for (int i = 0; i < 10; i++) {
-      assertFalse(scaling.observe(1000, 0), "an experiment's rate while the count was not full tells nothing");
+      assertFalse(scaling.observe(1000, 1), "an experiment's rate while the count was not full tells nothing");
     }
-    assertEquals(1, scaling.count());
+    assertEquals(2, scaling.count());
   }
 
   @Test
   void neverRunsMoreThanTheSearchHas() {
     SearchScaling scaling = new SearchScaling(3);
     assertTrue(paced(scaling, 1000));
-    assertTrue(paced(scaling, 1000));
     assertEquals(3, scaling.count());
     assertFalse(paced(scaling, 1000));
     assertTrue(scaling.settled());
     assertTrue(scaling.reason().contains("all 3 experiments at once"), scaling.reason());
-    assertTrue(new SearchScaling(1).settled(), "one experiment: nothing to decide");
+    assertTrue(new SearchScaling(2).settled(), "two experiments: both at once from the start");
+    assertEquals(1, new SearchScaling(1).count());
   }
 }
