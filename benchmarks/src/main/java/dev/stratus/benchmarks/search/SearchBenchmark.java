@@ -31,8 +31,9 @@ import java.util.Map;
 
 /**
  * One 12-experiment grid (six learning rates by two minibatch sizes) searched three ways on the same generated data,
- * against in-process parameter-server shards with worker threads: one experiment at a time, four at once, and four
- * at once with successive halving. For each: the wall time, the time until the best loss the search ends with was
+ * against in-process parameter-server shards with worker threads: one experiment at a time, two and four at once, as
+ * many at once as the search chooses ({@link SearchDriver#AUTO_PARALLELISM}), and four at once and the search's choice
+ * with successive halving. For each: the wall time, the time until the best loss the search ends with was
  * first seen, the updates spent and the cost (Lambda GB-seconds and requests at AWS's published prices, and the
  * shards' VMs at an hourly price). Prints a markdown table and writes it to {@code benchmarks/results/search.md}.
  *
@@ -47,6 +48,8 @@ public final class SearchBenchmark {
   private static final double SHARD_PER_HOUR = 0.0416;
 
   private SearchBenchmark() {}
+
+  private static final int AUTO = SearchDriver.AUTO_PARALLELISM;
 
   /** One way of running the grid. */
   private record Way(String name, int parallelism, Scheduler scheduler) {}
@@ -82,8 +85,10 @@ public final class SearchBenchmark {
           validation.length, FEATURES, Runtime.getRuntime().availableProcessors(), loadBefore);
       // Rungs at a fifth of an experiment's time limit, then two fifths and four fifths, keeping the best half.
       Scheduler halving = Scheduler.successiveHalvingBySeconds(seconds / 5.0, 2, 0);
-      for (Way way : List.of(new Way("one at a time", 1, Scheduler.none()), new Way("4 at once", 4, Scheduler.none()),
-          new Way("4 at once, successive halving", 4, halving))) {
+      for (Way way : List.of(new Way("one at a time", 1, Scheduler.none()), new Way("2 at once", 2, Scheduler.none()),
+          new Way("4 at once", 4, Scheduler.none()), new Way("chosen by the search", AUTO, Scheduler.none()),
+          new Way("4 at once, successive halving", 4, halving),
+          new Way("chosen by the search, successive halving", AUTO, halving))) {
         System.out.println("== " + way.name());
         outcomes.add(run(way, store, train, validation, grid));
       }
@@ -145,14 +150,15 @@ public final class SearchBenchmark {
     StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
         "12-experiment grid, %,d training rows, at most %d s per experiment; %d cores, load average %.2f before and"
             + " %.2f after%n%n", rows, seconds, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
-    text.append("| schedule | wall s | s until the best loss was seen | best loss | updates | halved | GB-s"
-        + " | Lambda $ | shards $ | total $ |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    text.append("| schedule | at once | wall s | s until the best loss was seen | best loss | updates | halved | GB-s"
+        + " | Lambda $ | shards $ | total $ |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Outcome o : outcomes) {
       SearchResult r = o.result();
       long halved = r.experiments().stream().filter(e -> "halved".equals(e.state())).count();
       double gbSeconds = r.experiments().stream().mapToDouble(ExperimentResult::gbSeconds).sum();
-      text.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.5f | %,d | %d | %.1f | %.6f | %.6f | %.6f |%n",
-          o.way().name(), r.seconds(), o.secondsToBest(), r.best().bestValidationLoss(), r.updates(), halved,
+      text.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.5f | %,d | %d | %.1f | %.6f | %.6f | %.6f |%n",
+          o.way().name(), o.way().parallelism() == AUTO ? "settled at " + r.parallelism() : r.parallelism(),
+          r.seconds(), o.secondsToBest(), r.best().bestValidationLoss(), r.updates(), halved,
           gbSeconds, r.lambdaCost(), r.shardCost(), r.totalCost()));
     }
     return text.toString();
