@@ -136,7 +136,11 @@ public final class SearchBenchmark {
       SearchDriver search = new SearchDriver(store, store.reachableSpec(), train, validation, shards,
           () -> new ThreadWorkers(WORKER_MEMORY_MB), WORKER_MEMORY_MB,
           new Prices(Prices.AWS_LAMBDA_X86.perGbSecond(), Prices.AWS_LAMBDA_X86.perMillionRequests(), SHARD_PER_HOUR),
-          way.scheduler(), way.parallelism(), line -> {})
+          way.scheduler(), way.parallelism(), line -> {
+            if (line.startsWith("experiments at once")) {
+              System.out.println(line); // the search's decisions, and why
+            }
+          })
           .listen(timing);
       SearchResult result = search.run(grid, id -> S3Path.parse(prefix + "experiment-" + id + "/model.bin"));
       System.out.println(result.table());

@@ -61,7 +61,8 @@ public final class SearchDriver {
   private final int parallelism;
   /** With {@link #AUTO_PARALLELISM}, what decides how many run at once; else null. */
   private SearchScaling scaling;
-  private final Places places = new Places();
+  /** Where this run's experiments wait their turn. */
+  private Places places;
   /** Evaluations each running experiment has made: its first ones are its start, not its pace. */
   private final Map<Integer, Integer> evaluations = new ConcurrentHashMap<>();
   private final Consumer<String> progress;
@@ -165,6 +166,7 @@ public final class SearchDriver {
     }
     long start = System.nanoTime();
     int toRun = (int) experiments.stream().filter(e -> !earlier.finished().containsKey(e.id())).count();
+    places = new Places();
     if (parallelism == AUTO_PARALLELISM) {
       scaling = new SearchScaling(Math.max(1, toRun));
       places.limit(scaling.count());
@@ -385,7 +387,7 @@ public final class SearchDriver {
         return;
       }
       int from = scaling.count();
-      boolean changed = scaling.observe(rowsPerSecond, running.size());
+      boolean changed = scaling.observe(id, rowsPerSecond, running.size());
       if (changed || scaling.settled()) {
         places.limit(scaling.count());
         progress.accept(changed

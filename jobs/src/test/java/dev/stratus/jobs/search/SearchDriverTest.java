@@ -67,13 +67,19 @@ public class SearchDriverTest {
    * "search"), validated on the planted test rows.
    */
   public static SearchDriver plantedSearch(ObjectStore store, Shards shards, Consumer<String> progress) {
+    return plantedSearch(store, shards, 2, progress);
+  }
+
+  /** {@link #plantedSearch(ObjectStore, Shards, Consumer)}, {@code parallelism} at a time. */
+  private static SearchDriver plantedSearch(ObjectStore store, Shards shards, int parallelism,
+      Consumer<String> progress) {
     store.ensureBucket("search");
     PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
     Dataset train =
         DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
             DatasetManifest.template(FEATURES, List.of(), "planted", null), 5_000);
     return new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
-        () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, progress);
+        () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), parallelism, progress);
   }
 
   @Test
@@ -202,35 +208,47 @@ public class SearchDriverTest {
     PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
     // a pass of two workers a fifth of a second on cores of their own
     SearchResult result = autoSearch(data, null, () -> new OwnCoreWorkers(0.4 / data.train.size()),
-        "experiments at once 2 -> 4: .*");
+        "experiments at once 2 -> 4: .*", 1e-3f, 3e-4f, 1e-4f, 3e-5f);
     assertEquals(4, result.parallelism(), "every experiment at once where each worker has a core");
   }
 
   /**
-   * On this two-core machine's worker threads, where two experiments of two workers each already wait for cores, a
-   * search with no parallelism set runs one or two at once.
+   * On this two-core machine, where a worker thread of SGD keeps a core busy, a search of eight experiments with no
+   * parallelism set does not keep them all at once.
    */
   @Test
   void experimentsAtOnceStayFewOnThisMachine() throws Exception {
-    // 100 classes: a pass is the workers' computing, not the driver's
-    PlantedData data = new PlantedData(FEATURES / 4, 100, 30_000, 2_000, 11);
-    SearchResult result = autoSearch(data, new LinearObjective(LinearLoss.MULTINOMIAL, 100),
-        () -> new ThreadWorkers(512), "experiments at once (settle at \\d+|4 -> 2|2 -> 1): .*");
-    assertTrue(result.parallelism() >= 1 && result.parallelism() <= 2, result.parallelism() + " at once on two cores");
+    String settled = "experiments at once (settle at \\d+|8 -> 4|4 -> 2): .*";
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(1)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      List<Experiment> experiments = experiments(0.01f, 0.02f, 0.03f, 0.05f, 0.07f, 0.1f, 0.15f, 0.2f);
+      List<String> progress = new CopyOnWriteArrayList<>();
+      SearchDriver[] search = new SearchDriver[1];
+      search[0] = plantedSearch(store, shards, SearchDriver.AUTO_PARALLELISM, line -> {
+        progress.add(line);
+        if (line.matches(settled)) {
+          experiments.forEach(experiment -> search[0].stop(experiment.id())); // decided: nothing more to see
+        }
+      });
+      SearchResult result = search[0].run(experiments, id -> S3Path.parse("s3://search/sgd-auto/" + id + "/model.bin"));
+      progress.stream().filter(line -> line.startsWith("experiments at once")).forEach(System.out::println);
+      assertTrue(progress.stream().anyMatch(line -> line.matches(settled)),
+          "the search decided: " + progress);
+      assertTrue(result.parallelism() >= 2 && result.parallelism() <= 4, result.parallelism() + " at once on two cores");
+    }
   }
 
   /**
-   * Four L-BFGS experiments of two workers each over {@code data}, no parallelism set, stopped once the console has a
-   * line that matches {@code decision} (none failing).
+   * An L-BFGS experiment of two workers for each of {@code penalties} over {@code data}, no parallelism set, stopped
+   * once the console has a line that matches {@code decision} (none failing).
    */
   private SearchResult autoSearch(PlantedData data, LinearObjective objective, Supplier<WorkerLauncher> launchers,
-      String decision) throws Exception {
+      String decision, float... penalties) throws Exception {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(1)) {
       ObjectStore store = ObjectStore.of(server.spec());
       store.ensureBucket("search");
       Dataset train = DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
           DatasetManifest.template(data.features, List.of(), "planted", null), data.train.size() / 8);
-      float[] penalties = {1e-3f, 3e-4f, 1e-4f, 3e-5f};
       List<Experiment> experiments = IntStream.range(0, penalties.length)
           .mapToObj(i -> new Experiment(i, Map.of("l2", penalties[i]), new TrainingSpec(2, 1, 512, Optimizer.ADAGRAD,
               0.1f, 20, penalties[i], 1e-6, 5, 60, 0, 0, 4, 7, false, 600, 3, true, null, objective, 0,

@@ -8,12 +8,15 @@ import org.junit.jupiter.api.Test;
 
 /** How many experiments at once, from each experiment's rows a second at each count. */
 class SearchScalingTest {
-  /** Every running experiment reports {@code rate} rows/s {@link SearchScaling#SAMPLES} times; whether that changed the count. */
+  /**
+   * Experiments 0 to count - 1, running, each report {@code rate} rows/s {@link SearchScaling#SAMPLES} times; whether
+   * that changed the count.
+   */
   private static boolean paced(SearchScaling scaling, double rate) {
     boolean changed = false;
     int count = scaling.count();
     for (int i = 0; i < SearchScaling.SAMPLES * count; i++) {
-      changed |= scaling.observe(rate, count);
+      changed |= scaling.observe(i % count, rate, count);
     }
     return changed;
   }
@@ -29,8 +32,8 @@ class SearchScalingTest {
     assertTrue(paced(scaling, 500));
     assertEquals(4, scaling.count(), "each at 56% of its pace with four: back to four");
     assertTrue(scaling.settled());
-    assertTrue(scaling.reason().contains("with 8 at once each trained 500 rows/s against 900 with 4"),
-        scaling.reason());
+    assertTrue(scaling.reason().contains("with 8 at once the median of the 4 experiments that ran at both trained 56%"
+        + " of its rows a second with 4"), scaling.reason());
     assertFalse(paced(scaling, 5000), "settled for good");
   }
 
@@ -38,7 +41,7 @@ class SearchScalingTest {
   void countsOnlyRatesTakenWithTheCountRunning() {
     SearchScaling scaling = new SearchScaling(8);
     for (int i = 0; i < 10; i++) {
-      assertFalse(scaling.observe(1000, 1), "an experiment's rate while the count was not full tells nothing");
+      assertFalse(scaling.observe(0, 1000, 1), "an experiment's rate while the count was not full tells nothing");
     }
     assertEquals(2, scaling.count());
   }
@@ -53,5 +56,32 @@ class SearchScalingTest {
     assertTrue(scaling.reason().contains("all 3 experiments at once"), scaling.reason());
     assertTrue(new SearchScaling(2).settled(), "two experiments: both at once from the start");
     assertEquals(1, new SearchScaling(1).count());
+  }
+
+  /**
+   * Experiments that train at paces of their own (minibatches of 20 rows against 200, say) are each compared with
+   * themselves: the new ones' paces, far apart, decide nothing.
+   */
+  @Test
+  void comparesEachExperimentWithItself() {
+    SearchScaling scaling = new SearchScaling(8);
+    double[] atTwo = {100, 1000};
+    for (int r = 0; r < SearchScaling.SAMPLES; r++) {
+      for (int id = 0; id < 2; id++) {
+        scaling.observe(id, atTwo[id], 2);
+      }
+    }
+    assertEquals(4, scaling.count());
+    double[] atFour = {90, 900, 10, 20};
+    boolean changed = false;
+    for (int r = 0; r < SearchScaling.SAMPLES; r++) {
+      for (int id = 0; id < 4; id++) {
+        changed |= scaling.observe(id, atFour[id], 4);
+      }
+    }
+    assertTrue(changed);
+    assertEquals(8, scaling.count(), "the two that ran at both kept 90% of their pace: " + scaling.reason());
+    assertTrue(scaling.reason().contains("the median of the 2 experiments that ran at both kept 90%"),
+        scaling.reason());
   }
 }
