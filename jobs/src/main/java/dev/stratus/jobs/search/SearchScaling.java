@@ -15,8 +15,8 @@ import java.util.Map;
  * <p>Progress is rows a second (an SGD update's minibatch, an L-BFGS pass's training set) between an experiment's
  * evaluations, counted only while the count is full, and not over an experiment's first evaluations (its start). Each
  * experiment that ran at both counts is compared with itself, its latest {@value #SAMPLES} rates at each, so that experiments of different minibatch sizes or
- * models do not pass for a change of pace; the median of their ratios decides. Where none ran at both, the median
- * rate at each count does. On a machine of few cores the experiments' workers soon wait for cores and it settles low;
+ * models do not pass for a change of pace; the median of their ratios decides, once at least two ran at both (until
+ * then the count stays). On a machine of few cores the experiments' workers soon wait for cores and it settles low;
  * where each worker has a core of its own it goes on until the shards or the service's limits slow every experiment.
  */
 final class SearchScaling {
@@ -75,8 +75,6 @@ final class SearchScaling {
     }
     Map<Integer, Double> now = new HashMap<>();
     rates.forEach((experiment, latest) -> now.put(experiment, median(latest)));
-    rates.clear();
-    samples = 0;
     List<Double> ratios = new ArrayList<>();
     now.forEach((experiment, rate) -> {
       Double before = previousRates.get(experiment);
@@ -84,11 +82,14 @@ final class SearchScaling {
         ratios.add(rate / before);
       }
     });
-    double pooled = median(new ArrayList<>(now.values()));
-    double kept = !ratios.isEmpty() ? median(ratios)
-        : previousRates.isEmpty() ? Double.NaN : pooled / median(new ArrayList<>(previousRates.values()));
-    String judged = ratios.isEmpty() ? "the median experiment" : String.format(Locale.ROOT,
-        "the median of the %d experiments that ran at both", ratios.size());
+    if (ratios.size() < Math.min(2, previousRates.size())) {
+      // too few ran at both counts to tell a change of pace from one experiment's own: wait for more
+      return false;
+    }
+    rates.clear();
+    samples = 0;
+    double kept = ratios.isEmpty() ? Double.NaN : median(ratios);
+    String judged = String.format(Locale.ROOT, "the median of the %d experiments that ran at both", ratios.size());
     if (kept < KEEP_RATIO) {
       reason = String.format(Locale.ROOT, "with %d at once %s trained %.0f%% of its rows a second with %d, not %.0f%%",
           count, judged, 100 * kept, previousCount, 100 * KEEP_RATIO);
@@ -96,7 +97,8 @@ final class SearchScaling {
       settled = true;
       return true;
     }
-    String pace = Double.isNaN(kept) ? String.format(Locale.ROOT, "each trained %.0f rows/s", pooled)
+    String pace = Double.isNaN(kept)
+        ? String.format(Locale.ROOT, "each trained %.0f rows/s", median(new ArrayList<>(now.values())))
         : String.format(Locale.ROOT, "%s kept %.0f%% of its rows a second with %d", judged, 100 * kept, previousCount);
     if (count >= most) {
       reason = String.format(Locale.ROOT, "all %d experiments at once: %s", most, pace);

@@ -84,4 +84,20 @@ class SearchScalingTest {
     assertTrue(scaling.reason().contains("the median of the 2 experiments that ran at both kept 90%"),
         scaling.reason());
   }
+
+  /** One experiment that ran at both counts is not enough to go back on: the count stays until a second has. */
+  @Test
+  void waitsForTwoExperimentsThatRanAtBothCounts() {
+    SearchScaling scaling = new SearchScaling(8);
+    assertTrue(paced(scaling, 1000));
+    assertEquals(4, scaling.count());
+    for (int r = 0; r < 4 * SearchScaling.SAMPLES; r++) {
+      // experiment 1 has not reported at four yet; 0 slowed, 2, 3 and 4 are new
+      assertFalse(scaling.observe(new int[] {0, 2, 3, 4}[r % 4], 500, 4), "one experiment's pace decides nothing");
+    }
+    assertEquals(4, scaling.count());
+    assertTrue(scaling.observe(1, 450, 4), "a second that ran at both");
+    assertEquals(2, scaling.count(), scaling.reason());
+    assertTrue(scaling.reason().contains("the median of the 2 experiments that ran at both trained"), scaling.reason());
+  }
 }
