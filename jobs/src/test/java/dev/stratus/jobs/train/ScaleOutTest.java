@@ -32,11 +32,12 @@ class ScaleOutTest {
   /** Simulated compute a pass over the whole training set: what one worker would take for it. */
   private static final double PASS_SECONDS = 1.6;
   /**
-   * Every worker pulls and pushes a value a feature and class: 200 classes of 1,000 features load the shard with
-   * 800 KB each way a worker, while the real computing (a softmax over the classes a row) stays a few percent of the
-   * simulated.
+   * Every worker pulls and pushes a value a feature and class: 400 classes of 1,000 features load the shard with
+   * 1.6 MB each way a worker, enough that it saturates before twice the workers stop paying for their start (at 200
+   * classes a CI run went to 32 workers and settled there on that), while the real computing (a softmax over the
+   * classes a row) stays a few percent of the simulated.
    */
-  private static final int CLASSES = 200;
+  private static final int CLASSES = 400;
   private static final int FEATURES = 1_000;
   private static final int ROWS = 8_000;
   /** One per partition at most: room for 32 workers and their doubling. */
