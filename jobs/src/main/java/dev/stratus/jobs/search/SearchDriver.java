@@ -331,7 +331,7 @@ public final class SearchDriver {
       listeners.forEach(listener -> listener.counts(experiment.id(), job.updatesName()));
       job.observeWorkers(count -> listeners.forEach(listener -> listener.workers(experiment.id(), count)));
       job.observeScaling(decision -> listeners.forEach(listener -> listener.scaled(experiment.id(), decision)));
-      long rowsPerUpdate = "passes".equals(job.updatesName()) ? train.rowCount() : experiment.spec().minibatchSize();
+      long rowsPerUpdate = job.rowsPerUpdate();
       CurvePoint[] before = new CurvePoint[1];
       job.observeEvaluations(point -> {
         listeners.forEach(listener -> listener.evaluated(experiment.id(), point));

@@ -130,6 +130,7 @@ public final class GradientWorker {
     PsModel point = ps.model(GradientRounds.pointModel(model, number), roundSpec, round.pointIds());
     PsModel gradient = ps.model(GradientRounds.gradientModel(model, number), roundSpec, round.gradientIds());
     int[] keys = rows.keys(partitions);
+    long rowCount = rows.rows(partitions);
     ComputeClock.Took took = new ComputeClock.Took(0, 0, 0);
     try {
       float[] sums;
@@ -143,7 +144,7 @@ public final class GradientWorker {
       } else {
         float[] weights = ps.pull(point, keys).get(60, TimeUnit.SECONDS);
         float[] into = new float[weights.length];
-        took = clock.time(rows.rows(partitions), () -> rows.gradient(partitions, objective, weights, into));
+        took = clock.time(rowCount, () -> rows.gradient(partitions, objective, weights, into));
         sums = into;
       }
       for (int i = 0; i < sums.length; i++) {
@@ -160,8 +161,8 @@ public final class GradientWorker {
       }
       return;
     }
-    record(number, GradientRounds.encodeResult(took.value(), rows.rows(partitions),
-        (System.nanoTime() - started) / 1e9, took.wallSeconds(), took.cpuSeconds()));
+    record(number, GradientRounds.encodeResult(took.value(), rowCount, (System.nanoTime() - started) / 1e9,
+        took.wallSeconds(), took.cpuSeconds()));
     rounds++;
     LOG.debug("{}: round {}", servedLine(worker, generation), number);
   }

@@ -15,10 +15,20 @@ public final class ThreadWorkers implements WorkerLauncher {
             return thread;
           });
   private final int memoryMb;
+  private final ComputeClock clock;
 
   /** @param memoryMb the memory each worker may count on for prefetching */
   public ThreadWorkers(int memoryMb) {
+    this(memoryMb, ComputeClock.THREAD);
+  }
+
+  /**
+   * Workers whose gradients {@code clock} times ({@link Solver#LBFGS}): a service simulated for a test charges them as
+   * a core of each worker's own would.
+   */
+  public ThreadWorkers(int memoryMb, ComputeClock clock) {
     this.memoryMb = memoryMb;
+    this.clock = clock;
   }
 
   @Override
@@ -29,7 +39,7 @@ public final class ThreadWorkers implements WorkerLauncher {
         threads.submit(
             () -> {
               try {
-                outcome.complete(task.run(lifetime, memoryMb, () -> Thread.currentThread().isInterrupted()));
+                outcome.complete(task.run(lifetime, memoryMb, () -> Thread.currentThread().isInterrupted(), clock));
               } catch (Throwable t) {
                 outcome.completeExceptionally(t);
               }

@@ -485,6 +485,11 @@ public final class TrainingDriver implements AutoCloseable {
     return spec.solver() == Solver.LBFGS ? "passes" : "updates";
   }
 
+  /** The training rows one of its updates takes: a minibatch, or with {@link Solver#LBFGS} the whole training set. */
+  public long rowsPerUpdate() {
+    return spec.solver() == Solver.LBFGS ? train.rowCount() : spec.minibatchSize();
+  }
+
   /**
    * The {@link Solver#LBFGS} training: the driver holds the solver's state and the point, the workers evaluate the
    * objective there in {@link GradientRounds}, and every iterate the line search accepts is scored on the validation

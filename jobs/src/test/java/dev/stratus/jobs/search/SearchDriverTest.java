@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stratus.jobs.train.ConsoleView;
-import dev.stratus.jobs.train.OwnCoreWorkers;
+import dev.stratus.jobs.train.OwnCoreClock;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.Prices;
 import dev.stratus.jobs.train.Shards;
@@ -38,6 +38,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -201,13 +202,13 @@ public class SearchDriverTest {
 
   /**
    * With no parallelism set, a search runs more experiments at once while each keeps its pace: where each worker has a
-   * core of its own (a simulated service, {@link OwnCoreWorkers}) it goes from one to all four.
+   * core of its own (a simulated service, {@link OwnCoreClock}) it goes from one to all four.
    */
   @Test
   void experimentsAtOnceDoubleWhereWorkersHaveCoresOfTheirOwn() throws Exception {
     PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
     // a pass of two workers a fifth of a second on cores of their own
-    SearchResult result = autoSearch(data, null, () -> new OwnCoreWorkers(0.4 / data.train.size()),
+    SearchResult result = autoSearch(data, null, () -> new ThreadWorkers(512, new OwnCoreClock(0.4 / data.train.size())),
         "experiments at once 2 -> 4: .*", 1e-3f, 3e-4f, 1e-4f, 3e-5f);
     assertEquals(4, result.parallelism(), "every experiment at once where each worker has a core");
   }
@@ -221,19 +222,9 @@ public class SearchDriverTest {
     String settled = "experiments at once (settle at \\d+|8 -> 4|4 -> 2): .*";
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(1)) {
       ObjectStore store = ObjectStore.of(server.spec());
-      List<Experiment> experiments = experiments(0.01f, 0.02f, 0.03f, 0.05f, 0.07f, 0.1f, 0.15f, 0.2f);
-      List<String> progress = new CopyOnWriteArrayList<>();
-      SearchDriver[] search = new SearchDriver[1];
-      search[0] = plantedSearch(store, shards, SearchDriver.AUTO_PARALLELISM, line -> {
-        progress.add(line);
-        if (line.matches(settled)) {
-          experiments.forEach(experiment -> search[0].stop(experiment.id())); // decided: nothing more to see
-        }
-      });
-      SearchResult result = search[0].run(experiments, id -> S3Path.parse("s3://search/sgd-auto/" + id + "/model.bin"));
-      progress.stream().filter(line -> line.startsWith("experiments at once")).forEach(System.out::println);
-      assertTrue(progress.stream().anyMatch(line -> line.matches(settled)),
-          "the search decided: " + progress);
+      SearchResult result = untilDecided(
+          progress -> plantedSearch(store, shards, SearchDriver.AUTO_PARALLELISM, progress),
+          experiments(0.01f, 0.02f, 0.03f, 0.05f, 0.07f, 0.1f, 0.15f, 0.2f), settled, "s3://search/sgd-auto/");
       assertTrue(result.parallelism() >= 2 && result.parallelism() <= 4, result.parallelism() + " at once on two cores");
     }
   }
@@ -254,28 +245,43 @@ public class SearchDriverTest {
               0.1f, 20, penalties[i], 1e-6, 5, 60, 0, 0, 4, 7, false, 600, 3, true, null, objective, 0,
               Solver.LBFGS)))
           .toList();
-      List<String> progress = new CopyOnWriteArrayList<>();
-      SearchDriver[] search = new SearchDriver[1];
-      search[0] = new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
-          launchers, 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), SearchDriver.AUTO_PARALLELISM, line -> {
-            progress.add(line);
-            if (line.matches(decision)) { // decided: the rest of the trainings would show nothing more
-              experiments.forEach(experiment -> search[0].stop(experiment.id()));
-            }
-          });
-      SearchResult result =
-          search[0].run(experiments, id -> S3Path.parse("s3://search/auto/" + id + "/model.bin"));
-      progress.stream().filter(line -> line.startsWith("experiments at once")).forEach(System.out::println);
-      System.out.println(result.table());
+      SearchResult result = untilDecided(
+          progress -> new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]),
+              shards, launchers, 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), SearchDriver.AUTO_PARALLELISM,
+              progress),
+          experiments, decision, "s3://search/auto/");
       for (ExperimentResult experiment : result.experiments()) {
         assertTrue(experiment.stopReason() == StopReason.CONVERGED || experiment.stopReason() == StopReason.KILLED,
             result.table());
       }
-      assertTrue(progress.stream().anyMatch(line -> line.matches(decision)),
-          "the console says what it decided: " + progress);
       return result;
     }
   }
+  /**
+   * Runs {@code experiments} on the search {@code make} builds with a console of its own, stopping them all once the
+   * console has a line that matches {@code decision} (the rest of the trainings would show nothing more); asserts that
+   * there was such a line and that no experiment failed.
+   */
+  private static SearchResult untilDecided(Function<Consumer<String>, SearchDriver> make, List<Experiment> experiments,
+      String decision, String models) throws InterruptedException {
+    List<String> progress = new CopyOnWriteArrayList<>();
+    SearchDriver[] search = new SearchDriver[1];
+    search[0] = make.apply(line -> {
+      progress.add(line);
+      if (line.matches(decision)) {
+        experiments.forEach(experiment -> search[0].stop(experiment.id()));
+      }
+    });
+    SearchResult result = search[0].run(experiments, id -> S3Path.parse(models + id + "/model.bin"));
+    progress.stream().filter(line -> line.startsWith("experiments at once")).forEach(System.out::println);
+    System.out.println(result.table());
+    for (ExperimentResult experiment : result.experiments()) {
+      assertEquals(null, experiment.error(), result.table());
+    }
+    assertTrue(progress.stream().anyMatch(line -> line.matches(decision)), "the search decided: " + progress);
+    return result;
+  }
+
 
   /**
    * A search's cost cap: once its experiments' workers cost it, the two running experiments stop with their best models
