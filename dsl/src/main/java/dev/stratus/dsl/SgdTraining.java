@@ -69,7 +69,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   private int workers = TrainingSpec.AUTO_WORKERS;
   /** 0: no cap. */
   private double maxCostDollars;
-  private int psShards = 1;
+  private int psShards = TrainingSpec.AUTO_SHARDS;
   private int workerMemoryMb = 1769;
   private Optimizer optimizer = Optimizer.ADAGRAD;
   private float learningRate = 0.1f;
@@ -157,8 +157,13 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
     return self();
   }
 
+  /**
+   * The number of parameter-server shards; 0, the default, for the driver to choose: one to start, doubled (up to 8)
+   * where an L-BFGS training whose workers it chooses finds them saturated, its later rounds sliced over them (each
+   * decision a console line). Shards named by {@code --psEndpoints} are never added to.
+   */
   public T psShards(int n) {
-    psShards = Checks.inRange("psShards", n, 1, 64);
+    psShards = Checks.inRange("psShards", n, TrainingSpec.AUTO_SHARDS, 64);
     return self();
   }
 

@@ -109,14 +109,14 @@ public interface TrainingOptions extends PipelineOptions {
   }
 
   /**
-   * The shards {@code options} name, or {@code spec.psShards()} new ones in this JVM.
+   * The shards {@code options} name, or {@code spec.shardsToStart()} new ones in this JVM.
    */
   static Shards shards(TrainingOptions options, TrainingSpec spec) throws Exception {
     return shards(options, spec, null, null);
   }
 
   /**
-   * The shards {@code options} name, or {@code spec.psShards()} new ones: in this JVM when {@code checkpoint} is null,
+   * The shards {@code options} name, or {@code spec.shardsToStart()} new ones: in this JVM when {@code checkpoint} is null,
    * else processes of their own that snapshot their models to {@code checkpoint} in {@code store} (the store as
    * other processes reach it) and are started again from there when they die.
    */
@@ -127,9 +127,9 @@ public interface TrainingOptions extends PipelineOptions {
     if (addresses.isEmpty()) {
       boolean tls = tls(options) == PsTls.ON;
       return checkpoint != null
-          ? Shards.processes(spec.psShards(), options.getPsShardHeap(), tls, checkpoint, store,
+          ? Shards.processes(spec.shardsToStart(), options.getPsShardHeap(), tls, checkpoint, store,
               options.getPsSnapshotEverySeconds())
-          : Shards.inProcess(spec.psShards(), tls);
+          : Shards.inProcess(spec.shardsToStart(), tls);
     }
     return Shards.remote(addresses, new ShardAccess(token(options), certificate));
   }

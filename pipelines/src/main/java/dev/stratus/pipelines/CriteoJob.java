@@ -63,8 +63,9 @@ public final class CriteoJob {
 
     void setWorkers(int workers);
 
-    @Description("Parameter-server shards")
-    @Default.Integer(1)
+    @Description("Parameter-server shards; 0 (the default) for the driver to choose: one to start, more where an L-BFGS"
+        + " training finds them saturated")
+    @Default.Integer(0)
     int getPsShards();
 
     void setPsShards(int shards);
@@ -141,7 +142,7 @@ public final class CriteoJob {
         options.getRunner().getSimpleName(), options.getRows(), options.getModelBits(),
         options.getWorkers() == 0 ? "workers chosen by the driver" : options.getWorkers() + " worker(s)",
         TrainingOptions.endpoints(options).isEmpty()
-            ? options.getPsShards() + " PS shard(s)"
+            ? options.getPsShards() == 0 ? "PS shards chosen by the driver" : options.getPsShards() + " PS shard(s)"
             : "the PS shards at " + options.getPsEndpoints(),
         spec.describe());
     System.out.printf("%-10s %9s  %s%n", "step", "seconds", "written");

@@ -147,8 +147,9 @@ public final class TrainJob {
 
     void setWorkers(int workers);
 
-    @Description("Parameter-server shards")
-    @Default.Integer(1)
+    @Description("Parameter-server shards; 0 (the default) for the driver to choose: one to start, more where an L-BFGS"
+        + " training finds them saturated")
+    @Default.Integer(0)
     int getPsShards();
 
     void setPsShards(int shards);

@@ -53,7 +53,7 @@ final class ValuesTraining {
     TrainingSpec spec = new TrainingSpec(2, 1, 1769, Optimizer.ADAGRAD, 0.05f, 20, 1e-6f, 0, 5, 900, 5000, 1, 4, 7,
         false, 960, 3).withWireValues(values);
     long start = System.nanoTime();
-    try (Shards shards = Shards.inProcess(spec.psShards());
+    try (Shards shards = Shards.inProcess(spec.shardsToStart());
         ThreadWorkers workers = new ThreadWorkers(spec.workerMemoryMb());
         TrainingDriver job = new TrainingDriver(spec, data.store, data.store.reachableSpec(), data.train,
             validation, shards, workers, line -> {})) {

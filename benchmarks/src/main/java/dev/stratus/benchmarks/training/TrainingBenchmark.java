@@ -116,7 +116,7 @@ public final class TrainingBenchmark {
 
   private static TrainResult train(BenchmarkData data, SparseRow[] validation, SparseRow[] test, TrainingSpec spec)
       throws Exception {
-    try (Shards shards = Shards.inProcess(spec.psShards());
+    try (Shards shards = Shards.inProcess(spec.shardsToStart());
         WorkerLauncher workers =
             spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
         TrainingDriver job =

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -225,7 +226,7 @@ public final class SearchState implements SearchListener {
     ArrayNode scalings = node.putArray("scalings");
     for (ScalingDecision decision : entry.scalings) {
       scalings.addObject().put("atSeconds", decision.atSeconds()).put("updates", decision.updates())
-          .put("from", decision.from()).put("to", decision.to()).put("reason", decision.reason());
+          .put("resource", decision.resource().name().toLowerCase(Locale.ROOT)).put("from", decision.from()).put("to", decision.to()).put("reason", decision.reason());
     }
     ArrayNode points = node.putArray("curve");
     for (CurvePoint point : curve) {

@@ -4,6 +4,11 @@ import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  * partitions of those it holds; one given none stands by (it has read its partitions and waits to be given some);
  * one marked as taken away returns. So the driver can add workers while the solve runs, giving them partitions once
  * they have read them, and take them away again, their partitions going back to the workers that still hold them.
+ *
+ * <p>A round's models may live on more shards than the job's key-value store ({@link #placeOver}): the driver
+ * re-slices the rounds after this over more shards when the ones they are on saturate, and the key names them.
  *
  * <p>Rounds are never repaired: one a worker died in, or a shard restarted during, is begun again under a new number,
  * so a partial sum is never read and a successor never adds to its predecessor's. Workers reach the round's models
@@ -58,10 +66,13 @@ final class GradientRounds {
   /**
    * A round as its key names it, with the ids the shards gave its point and gradient models, and its assignment.
    *
+   * @param shards where its models live: none when on the job's shards (which hold the key), else the shards they
+   *     are sliced over
    * @param assignment at index {@code w}, the partitions worker {@code w} sums: none when it stands by (as does every
    *     worker beyond the array, one added since the round began), null when it is to return
    */
-  record Round(int number, Kind kind, int[] pointIds, int[] gradientIds, int[][] assignment) {
+  record Round(
+      int number, Kind kind, List<InetSocketAddress> shards, int[] pointIds, int[] gradientIds, int[][] assignment) {
     /** What worker {@code w} is to sum; null when it is to return. */
     int[] partitionsOf(int w) {
       return w < assignment.length ? assignment[w] : new int[0];
@@ -78,6 +89,11 @@ final class GradientRounds {
   private final PsClient ps;
   private final String model;
   private final ModelSpec spec;
+  /** Where the next round's models go: the job's shards, or more. */
+  private PsClient placing;
+  private List<InetSocketAddress> placingShards = List.of();
+  /** Where the running round's models are. */
+  private PsClient placed;
   private volatile int round = -1;
   private PsModel point;
   private PsModel gradient;
@@ -87,6 +103,16 @@ final class GradientRounds {
     this.ps = ps;
     this.model = model;
     this.spec = spec;
+    this.placing = ps;
+  }
+
+  /**
+   * Places the rounds begun from now on over {@code shards}, which {@code client} reaches (the running round stays
+   * where it is until it ends): its models sliced over more shards than the job's.
+   */
+  void placeOver(PsClient client, List<InetSocketAddress> shards) {
+    placing = client;
+    placingShards = List.copyOf(shards);
   }
 
   /**
@@ -121,30 +147,37 @@ final class GradientRounds {
   }
 
   static byte[] encodeRound(Round round) {
-    int[][] assignment = round.assignment();
-    int size = 13 + 8 * round.pointIds().length;
-    for (int[] partitions : assignment) {
-      size += 4 + (partitions == null ? 0 : 4 * partitions.length);
-    }
-    ByteBuffer out = ByteBuffer.allocate(size);
-    out.putInt(round.number()).put((byte) round.kind().ordinal()).putInt(round.pointIds().length);
-    for (int s = 0; s < round.pointIds().length; s++) {
-      out.putInt(round.pointIds()[s]).putInt(round.gradientIds()[s]);
-    }
-    out.putInt(assignment.length);
-    for (int[] partitions : assignment) {
-      out.putInt(partitions == null ? -1 : partitions.length);
-      for (int p = 0; partitions != null && p < partitions.length; p++) {
-        out.putInt(partitions[p]);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(round.number());
+      out.writeByte(round.kind().ordinal());
+      out.writeInt(round.pointIds().length);
+      for (int s = 0; s < round.pointIds().length; s++) {
+        out.writeInt(round.pointIds()[s]);
+        out.writeInt(round.gradientIds()[s]);
       }
+      out.writeInt(round.assignment().length);
+      for (int[] partitions : round.assignment()) {
+        out.writeInt(partitions == null ? -1 : partitions.length);
+        for (int p = 0; partitions != null && p < partitions.length; p++) {
+          out.writeInt(partitions[p]);
+        }
+      }
+      out.writeInt(round.shards().size());
+      for (InetSocketAddress shard : round.shards()) {
+        out.writeUTF(shard.getHostString());
+        out.writeInt(shard.getPort());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return out.array();
+    return bytes.toByteArray();
   }
 
   /** The round a key names, or round -1 when there is none. */
   static Round decodeRound(byte[] value) {
     if (value == null || value.length < 13) {
-      return new Round(-1, Kind.GRADIENT, new int[0], new int[0], new int[0][]);
+      return new Round(-1, Kind.GRADIENT, List.of(), new int[0], new int[0], new int[0][]);
     }
     ByteBuffer in = ByteBuffer.wrap(value);
     int number = in.getInt();
@@ -166,7 +199,13 @@ final class GradientRounds {
         }
       }
     }
-    return new Round(number, kind, pointIds, gradientIds, assignment);
+    List<InetSocketAddress> placed = new ArrayList<>();
+    for (int s = in.getInt(); s > 0; s--) {
+      byte[] host = new byte[in.getShort() & 0xffff];
+      in.get(host);
+      placed.add(new InetSocketAddress(new String(host, StandardCharsets.UTF_8), in.getInt()));
+    }
+    return new Round(number, kind, placed, pointIds, gradientIds, assignment);
   }
 
   /**
@@ -207,12 +246,14 @@ final class GradientRounds {
     end();
     round = round + 1;
     this.assignment = assignment;
-    point = ps.createModel(pointModel(model, round), spec);
-    gradient = ps.createModel(gradientModel(model, round), spec);
+    placed = placing;
+    point = placed.createModel(pointModel(model, round), spec);
+    gradient = placed.createModel(gradientModel(model, round), spec);
     if (at != null) {
       write(at);
     }
-    ps.put(roundKey(model), encodeRound(new Round(round, kind, point.shardIds(), gradient.shardIds(), assignment)))
+    ps.put(roundKey(model), encodeRound(
+        new Round(round, kind, placingShards, point.shardIds(), gradient.shardIds(), assignment)))
         .get(30, TimeUnit.SECONDS);
   }
 
@@ -231,7 +272,7 @@ final class GradientRounds {
           negated[k * cols + c] = (float) -at[(from + k) * cols + c];
         }
       }
-      writes.add(ps.push(point, keys, negated));
+      writes.add(placed.push(point, keys, negated));
     }
     CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
   }
@@ -278,7 +319,7 @@ final class GradientRounds {
       computing += compute;
       onCores += in.getDouble();
     }
-    return new Sums(loss, rows, ps.pullAll(gradient).get(60, TimeUnit.SECONDS), busiest, busiestComputing,
+    return new Sums(loss, rows, placed.pullAll(gradient).get(60, TimeUnit.SECONDS), busiest, busiestComputing,
         computing > 0 ? onCores / computing : Double.NaN);
   }
 
@@ -291,11 +332,11 @@ final class GradientRounds {
   void end() throws Exception {
     // either model may be missing: a begin that a lost connection cut short made the point alone, or neither
     if (point != null) {
-      ps.deleteModel(point.name()).get(30, TimeUnit.SECONDS);
+      placed.deleteModel(point.name()).get(30, TimeUnit.SECONDS);
       point = null;
     }
     if (gradient != null) {
-      ps.deleteModel(gradient.name()).get(30, TimeUnit.SECONDS);
+      placed.deleteModel(gradient.name()).get(30, TimeUnit.SECONDS);
       gradient = null;
     }
     for (int w = 0; round >= 0 && assignment != null && w < assignment.length; w++) {

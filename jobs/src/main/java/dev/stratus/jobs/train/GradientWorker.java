@@ -7,12 +7,14 @@ import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardUnreachableException;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,11 +41,17 @@ public final class GradientWorker {
   private final HeldPartitions rows;
   private final ModelSpec roundSpec;
   private final ComputeClock clock;
+  /** Opens a client of the shards a round was placed over, when not the job's. */
+  private final Function<List<InetSocketAddress>, PsClient> connect;
+  /** The client of the shards the last round placed elsewhere was on; null: none yet. */
+  private PsClient placed;
+  private List<InetSocketAddress> placedShards = List.of();
   private int rounds;
 
   GradientWorker(PsClient ps, String model, int worker, int generation, Objective objective, HeldPartitions rows,
-      ModelSpec roundSpec, ComputeClock clock) {
+      ModelSpec roundSpec, ComputeClock clock, Function<List<InetSocketAddress>, PsClient> connect) {
     this.ps = ps;
+    this.connect = connect;
     this.model = model;
     this.worker = worker;
     this.generation = generation;
@@ -58,6 +66,16 @@ public final class GradientWorker {
    * between rounds.
    */
   void run(BooleanSupplier stop) throws Exception {
+    try {
+      serveRounds(stop);
+    } finally {
+      if (placed != null) {
+        placed.close();
+      }
+    }
+  }
+
+  private void serveRounds(BooleanSupplier stop) throws Exception {
     List<String> watched = List.of(GradientRounds.roundKey(model), WorkerCheckpoints.stopKey(model));
     int served = -1;
     boolean saidReady = false;
@@ -101,6 +119,21 @@ public final class GradientWorker {
     return "worker " + worker + " generation " + generation + " served a gradient round";
   }
 
+  /** The client of the shards {@code round}'s models live on: the job's, or those the driver placed it over. */
+  private PsClient clientOf(GradientRounds.Round round) {
+    if (round.shards().isEmpty()) {
+      return ps;
+    }
+    if (!round.shards().equals(placedShards)) {
+      if (placed != null) {
+        placed.close();
+      }
+      placed = connect.apply(round.shards());
+      placedShards = round.shards();
+    }
+    return placed;
+  }
+
   private void record(int round, byte[] result) throws Exception {
     ps.put(GradientRounds.resultKey(model, round, worker), result).get(30, TimeUnit.SECONDS);
   }
@@ -127,8 +160,9 @@ public final class GradientWorker {
         return;
       }
     }
-    PsModel point = ps.model(GradientRounds.pointModel(model, number), roundSpec, round.pointIds());
-    PsModel gradient = ps.model(GradientRounds.gradientModel(model, number), roundSpec, round.gradientIds());
+    PsClient models = clientOf(round);
+    PsModel point = models.model(GradientRounds.pointModel(model, number), roundSpec, round.pointIds());
+    PsModel gradient = models.model(GradientRounds.gradientModel(model, number), roundSpec, round.gradientIds());
     int[] keys = rows.keys(partitions);
     long rowCount = rows.rows(partitions);
     ComputeClock.Took took = new ComputeClock.Took(0, 0, 0);
@@ -142,7 +176,7 @@ public final class GradientWorker {
           Arrays.fill(sums, k * roundSpec.cols(), (k + 1) * roundSpec.cols(), squares[k]);
         }
       } else {
-        float[] weights = ps.pull(point, keys).get(60, TimeUnit.SECONDS);
+        float[] weights = models.pull(point, keys).get(60, TimeUnit.SECONDS);
         float[] into = new float[weights.length];
         took = clock.time(rowCount, () -> rows.gradient(partitions, objective, weights, into));
         sums = into;
@@ -150,7 +184,7 @@ public final class GradientWorker {
       for (int i = 0; i < sums.length; i++) {
         sums[i] = -sums[i]; // the shard's step subtracts what it is pushed
       }
-      ps.push(gradient, keys, sums).get(60, TimeUnit.SECONDS);
+      models.push(gradient, keys, sums).get(60, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof PsException) || e.getCause() instanceof ShardUnreachableException) {
         throw e;

@@ -4,19 +4,30 @@ import java.io.Serializable;
 import java.util.Locale;
 
 /**
- * A change of a training's worker count the driver made on its own ({@link WorkerScaling}), or the count it settled
- * at, and why.
+ * A change of a training's worker or shard count the driver made on its own ({@link WorkerScaling}), or the worker
+ * count it settled at, and why.
  *
  * @param atSeconds when, from the training's start
  * @param updates the training's count of updates (its passes, for L-BFGS) then
- * @param from the workers summing before
+ * @param resource what was counted
+ * @param from the workers summing before, or the shards the rounds were on
  * @param to the workers the driver decided on (equal to {@code from} when it settled there): started to stand by
- *     until they have read their partitions, or taken away
+ *     until they have read their partitions, or taken away; or the shards the rounds after are on
  */
-public record ScalingDecision(double atSeconds, long updates, int from, int to, String reason)
+public record ScalingDecision(double atSeconds, long updates, Resource resource, int from, int to, String reason)
     implements Serializable {
+  /** What a decision counts. */
+  public enum Resource {
+    WORKERS,
+    SHARDS
+  }
+
   /** The console's line for it. */
   public String describe() {
+    if (resource == Resource.SHARDS) {
+      return String.format(Locale.ROOT, "%6.1f s  shards %d -> %d, the rounds after sliced over them: %s", atSeconds,
+          from, to, reason);
+    }
     return from == to
         ? String.format(Locale.ROOT, "%6.1f s  workers settle at %d: %s", atSeconds, to, reason)
         : to > from

@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The parameter-server shards of a training job and what opens them (the secret, and the certificate of shards that
@@ -19,6 +20,9 @@ import java.util.List;
  *
  * <p>Processes given a checkpoint location snapshot their models there and are watched: one that dies is started
  * again on its port, from its snapshots, and the {@link RestartListener}s hear what it lost.
+ *
+ * <p>Shards this JVM started can {@link #startMore} of their kind, opened by the same secret and certificate: a
+ * training that finds them saturated places its later rounds over more of them.
  */
 public final class Shards implements AutoCloseable {
   private final List<InetSocketAddress> addresses;
@@ -27,6 +31,7 @@ public final class Shards implements AutoCloseable {
   private final PsProcesses processes; // null unless started as processes
   private final ShardRestarts restarts; // null unless watched
   private final S3Path checkpoint; // null unless they snapshot
+  private final IntFunction<Shards> more; // null for shards started elsewhere
 
   /** Hears of the restarts of watched shards, on a thread of the watcher's. */
   public interface RestartListener {
@@ -41,13 +46,14 @@ public final class Shards implements AutoCloseable {
   }
 
   private Shards(List<InetSocketAddress> addresses, ShardAccess access, AutoCloseable owned, PsProcesses processes,
-      ShardRestarts restarts, S3Path checkpoint) {
+      ShardRestarts restarts, S3Path checkpoint, IntFunction<Shards> more) {
     this.addresses = List.copyOf(addresses);
     this.access = access;
     this.owned = owned;
     this.processes = processes;
     this.restarts = restarts;
     this.checkpoint = checkpoint;
+    this.more = more;
   }
 
   /** {@code count} shards in this JVM on loopback, with a fresh secret, serving plain frames. */
@@ -60,7 +66,10 @@ public final class Shards implements AutoCloseable {
    * certificate, the same for every shard.
    */
   public static Shards inProcess(int count, boolean tls) throws Exception {
-    ShardConfig template = template(tls);
+    return inProcess(count, template(tls));
+  }
+
+  private static Shards inProcess(int count, ShardConfig template) throws Exception {
     List<PsServer> servers = new ArrayList<>();
     List<InetSocketAddress> addresses = new ArrayList<>();
     try {
@@ -73,7 +82,14 @@ public final class Shards implements AutoCloseable {
       servers.forEach(PsServer::close);
       throw e;
     }
-    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null, null);
+    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null, null,
+        more -> {
+          try {
+            return inProcess(more, template);
+          } catch (Exception e) {
+            throw new IllegalStateException("could not start " + more + " more shards in this JVM", e);
+          }
+        });
   }
 
   /**
@@ -84,12 +100,23 @@ public final class Shards implements AutoCloseable {
    */
   public static Shards processes(int count, String heap, boolean tls, S3Path checkpoint, StoreSpec store,
       int snapshotEverySeconds) {
-    ShardConfig template = checkpoint == null
-        ? template(tls)
-        : template(tls).checkpoint(checkpoint, store).snapshotEvery(snapshotEverySeconds);
-    PsProcesses processes = PsProcesses.start(count, template, heap);
-    if (checkpoint == null) {
-      return new Shards(processes.addresses(), processes.access(), processes, processes, null, null);
+    return processes(count, heap, template(tls), checkpoint, store, snapshotEverySeconds, 0);
+  }
+
+  /**
+   * The processes of {@link #processes(int, String, boolean, S3Path, StoreSpec, int)} from {@code template}; {@code
+   * started} sets of them were started before for the same job, so these snapshot in a folder of their own.
+   */
+  private static Shards processes(int count, String heap, ShardConfig template, S3Path checkpoint, StoreSpec store,
+      int snapshotEverySeconds, int started) {
+    S3Path folder = checkpoint == null || started == 0 ? checkpoint : checkpoint.resolve("more-" + started);
+    IntFunction<Shards> more =
+        n -> processes(n, heap, template, checkpoint, store, snapshotEverySeconds, started + 1);
+    ShardConfig config =
+        folder == null ? template : template.checkpoint(folder, store).snapshotEvery(snapshotEverySeconds);
+    PsProcesses processes = PsProcesses.start(count, config, heap);
+    if (folder == null) {
+      return new Shards(processes.addresses(), processes.access(), processes, processes, null, null, more);
     }
     ShardRestarts restarts;
     try {
@@ -103,7 +130,7 @@ public final class Shards implements AutoCloseable {
     return new Shards(processes.addresses(), processes.access(), () -> {
       restarts.close();
       processes.close();
-    }, processes, restarts, checkpoint);
+    }, processes, restarts, folder, more);
   }
 
   /** Shards started by someone else (on VMs beside the workers); they keep running after the job. */
@@ -111,7 +138,7 @@ public final class Shards implements AutoCloseable {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("remote shards: no address given");
     }
-    return new Shards(addresses, access, () -> {}, null, null, null);
+    return new Shards(addresses, access, () -> {}, null, null, null, null);
   }
 
   public List<InetSocketAddress> addresses() {
@@ -121,6 +148,24 @@ public final class Shards implements AutoCloseable {
   /** The secret, and the certificate the shards present when they serve TLS: what every client of them needs. */
   public ShardAccess access() {
     return access;
+  }
+
+  /** Whether {@link #startMore} can: these shards were started by this JVM, not elsewhere. */
+  public boolean canStartMore() {
+    return more != null;
+  }
+
+  /**
+   * Starts {@code count} more shards of the kind of these (in this JVM, or processes watched as these are), opened by
+   * the same secret and certificate; the caller closes them.
+   *
+   * @throws IllegalStateException for shards started elsewhere
+   */
+  public Shards startMore(int count) {
+    if (more == null) {
+      throw new IllegalStateException("shards started elsewhere (psEndpoints): no more can be started from here");
+    }
+    return more.apply(count);
   }
 
   /** Where these shards snapshot their models, and a driver keeps its {@link ResumePoint}; null: nowhere. */

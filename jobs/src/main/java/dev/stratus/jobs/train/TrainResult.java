@@ -47,11 +47,19 @@ public record TrainResult(
    * trial the training's end cut short, the count before them; 0 when the count was set.
    */
   public int keptWorkers() {
-    if (scaling.isEmpty()) {
+    List<ScalingDecision> onWorkers =
+        scaling.stream().filter(d -> d.resource() == ScalingDecision.Resource.WORKERS).toList();
+    if (onWorkers.isEmpty()) {
       return 0;
     }
-    ScalingDecision last = scaling.get(scaling.size() - 1);
+    ScalingDecision last = onWorkers.get(onWorkers.size() - 1);
     return last.to() > last.from() ? last.from() : last.to();
+  }
+
+  /** The shards the driver placed the last rounds over when it added some ({@link WorkerScaling}); 0 when it did not. */
+  public int shardsAdded() {
+    return scaling.stream().filter(d -> d.resource() == ScalingDecision.Resource.SHARDS)
+        .mapToInt(ScalingDecision::to).max().orElse(0);
   }
 
   /** Workers started in all, counting successors of dead and handed-over workers. */

@@ -17,9 +17,12 @@ import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.Queue;
@@ -75,6 +78,8 @@ public final class TrainingDriver implements AutoCloseable {
   private static final long SOLVER_POINT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** The most workers a training with no count set grows to. */
   private static final int MAX_AUTO_WORKERS = 64;
+  /** The most shards a training with no count set places its rounds over. */
+  private static final int MAX_AUTO_SHARDS = 8;
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -108,6 +113,10 @@ public final class TrainingDriver implements AutoCloseable {
   /** What the shards' watcher told, for the driver's loop to act on: record a restart, or fail the job. */
   private final Queue<ShardEvent> shardEvents = new ConcurrentLinkedQueue<>();
   private AutoCloseable restartsHeard = () -> {};
+  /** The shards started beyond the job's where those saturated ({@link WorkerScaling}), the latest first. */
+  private final Deque<AddedShards> added = new ArrayDeque<>();
+  /** Added shards the rounds left, stopped once a round has begun without them. */
+  private final List<AddedShards> retiring = new ArrayList<>();
   private final BlockingQueue<Slot> ended = new LinkedBlockingQueue<>();
   private final StepTimes times = new StepTimes();
   private long stallNanos;
@@ -150,6 +159,20 @@ public final class TrainingDriver implements AutoCloseable {
   /** The dead driver's model name, whose workers this job asked to stop, and whose keys it deletes when closed. */
   private String retired;
   private long solverPointWrittenAt;
+
+  /**
+   * Shards the driver started beyond the job's, watched as the job's are, and the client of all the shards the rounds
+   * were placed over with them.
+   */
+  private record AddedShards(Shards shards, AutoCloseable heard, PsClient client, List<InetSocketAddress> over)
+      implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      heard.close();
+      client.close();
+      shards.close();
+    }
+  }
 
   /** Something a shard's restart asks of the driver's loop. */
   private interface ShardEvent {
@@ -217,10 +240,20 @@ public final class TrainingDriver implements AutoCloseable {
     if (autoWorkers) {
       if (resolved.solver() == Solver.LBFGS) {
         int most = Math.min(partitions, MAX_AUTO_WORKERS);
-        scaling = new WorkerScaling(Math.min(workers, most), most);
+        int shardCount = shards.addresses().size();
+        boolean autoShards = spec.psShards() == TrainingSpec.AUTO_SHARDS && shards.canStartMore();
+        int mostShards = autoShards ? Math.max(shardCount, MAX_AUTO_SHARDS) : shardCount;
+        String noMoreShards = spec.psShards() != TrainingSpec.AUTO_SHARDS
+            ? WorkerScaling.FIXED_SHARDS
+            : !shards.canStartMore()
+                ? "the shards were started elsewhere (psEndpoints): more would have to be started there"
+                : mostShards + " shards, the most a training places its rounds over";
+        scaling = new WorkerScaling(Math.min(workers, most), most, shardCount, mostShards, noMoreShards);
         workers = scaling.workers();
         workersChoice = String.format("workers %d to start, doubled while a pass gets nearly as much faster (at most"
-            + " %d, one per partition)", workers, most);
+            + " %d, one per partition)", workers, most)
+            + (autoShards ? String.format("; shards %d, doubled where they saturate (at most %d)", shardCount,
+                mostShards) : "");
       } else {
         workersChoice = "workers 1: SGD's workers are not scaled yet; set workers(n) for more";
       }
@@ -339,28 +372,7 @@ public final class TrainingDriver implements AutoCloseable {
   public TrainResult run(S3Path modelPath) throws Exception {
     start = System.nanoTime();
     startMillis = System.currentTimeMillis();
-    restartsHeard = shards.onRestart(new Shards.RestartListener() {
-      @Override
-      public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
-        shardEvents.add(() -> {
-          ShardRestart restart = new ShardRestart(shard, (diedAtMillis - startMillis) / 1e3, snapshotAgeSeconds,
-              updatesLost, updatesSoFar());
-          shardRestarts.add(restart);
-          progress.accept(restart.describe());
-          restartObserver.accept(restart);
-        });
-        ended.add(WAKE_UP);
-      }
-
-      @Override
-      public void couldNotRestart(int shard, RuntimeException why) {
-        shardEvents.add(() -> {
-          throw new TrainingFailedException("parameter-server shard " + shard + " died and could not be started"
-              + " again: " + why.getMessage(), why);
-        });
-        ended.add(WAKE_UP);
-      }
-    });
+    restartsHeard = shards.onRestart(restartListener(0));
     for (int w = 0; w < spec.workers(); w++) {
       slots.add(new Slot(w));
     }
@@ -702,9 +714,43 @@ public final class TrainingDriver implements AutoCloseable {
         }
       }
     }
+    if (scaling.shards() != placedShards()) {
+      int before = placedShards();
+      reslice(scaling.shards());
+      decided(ScalingDecision.Resource.SHARDS, before, scaling.shards(), scaling.reason());
+    }
     if (scaling.settled() && !wasSettled) {
       confirmCount();
     }
+  }
+
+  /**
+   * Hears of the restarts of the job's shards, or of those it added ({@code first} the index of the first of them
+   * among the shards the rounds are placed over), for the driver's loop to act on.
+   */
+  private Shards.RestartListener restartListener(int first) {
+    return new Shards.RestartListener() {
+      @Override
+      public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
+        shardEvents.add(() -> {
+          ShardRestart restart = new ShardRestart(first + shard, (diedAtMillis - startMillis) / 1e3,
+              snapshotAgeSeconds, updatesLost, updatesSoFar());
+          shardRestarts.add(restart);
+          progress.accept(restart.describe());
+          restartObserver.accept(restart);
+        });
+        ended.add(WAKE_UP);
+      }
+
+      @Override
+      public void couldNotRestart(int shard, RuntimeException why) {
+        shardEvents.add(() -> {
+          throw new TrainingFailedException("parameter-server shard " + (first + shard) + " died and could not be"
+              + " started again: " + why.getMessage(), why);
+        });
+        ended.add(WAKE_UP);
+      }
+    };
   }
 
   /**
@@ -763,8 +809,40 @@ public final class TrainingDriver implements AutoCloseable {
     scaling.ready();
   }
 
+  /** The shards the rounds are placed over now: the job's, and those added. */
+  private int placedShards() {
+    return added.isEmpty() ? shards.addresses().size() : added.peek().over().size();
+  }
+
+  /**
+   * Places the rounds begun from now on (the running one stays where it is) over {@code target} shards: starts more,
+   * opened by the job's secret and watched as the job's are; or goes back to fewer, those left stopped once a round
+   * has begun without them.
+   */
+  private void reslice(int target) throws Exception {
+    while (placedShards() > target) {
+      retiring.add(added.pop());
+    }
+    if (placedShards() < target) {
+      List<InetSocketAddress> over = new ArrayList<>(added.isEmpty() ? shards.addresses() : added.peek().over());
+      Shards more = shards.startMore(target - over.size());
+      AutoCloseable heard = more.onRestart(restartListener(over.size()));
+      over.addAll(more.addresses());
+      added.push(new AddedShards(more, heard, PsClient.connect(over, shards.access(), 0), over));
+    }
+    if (added.isEmpty()) {
+      rounds.placeOver(driver, List.of());
+    } else {
+      rounds.placeOver(added.peek().client(), added.peek().over());
+    }
+  }
+
   private void decided(int from, int to, String reason) {
-    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), passes(), from, to, reason);
+    decided(ScalingDecision.Resource.WORKERS, from, to, reason);
+  }
+
+  private void decided(ScalingDecision.Resource resource, int from, int to, String reason) {
+    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), passes(), resource, from, to, reason);
     scalingDecisions.add(decision);
     progress.accept(decision.describe());
     scalingObserver.accept(decision);
@@ -883,6 +961,10 @@ public final class TrainingDriver implements AutoCloseable {
     while (true) {
       try {
         start.begin();
+        for (AddedShards left : retiring) {
+          left.close(); // the round before, the last on them, ended with this one's beginning
+        }
+        retiring.clear();
         return;
       } catch (Exception e) {
         if (!connectionLost(e)) {
@@ -1385,6 +1467,14 @@ public final class TrainingDriver implements AutoCloseable {
         progress.accept("could not delete model " + modelName + " from the shards: " + e.getMessage());
       }
       driver.close();
+    }
+    retiring.addAll(added);
+    for (AddedShards left : retiring) {
+      try {
+        left.close();
+      } catch (Exception e) {
+        progress.accept("could not stop the shards the training added: " + e.getMessage());
+      }
     }
   }
 }

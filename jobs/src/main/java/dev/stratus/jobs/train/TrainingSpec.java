@@ -15,7 +15,8 @@ import java.util.function.DoubleSupplier;
  * run.
  *
  * @param workers number of workers; {@link #AUTO_WORKERS} for the driver to choose ({@link WorkerScaling})
- * @param psShards number of parameter-server shards
+ * @param psShards number of parameter-server shards; {@link #AUTO_SHARDS} for one to start, to which the driver of an
+ *     L-BFGS training whose workers it chooses adds where they saturate ({@link WorkerScaling})
  * @param workerMemoryMb memory of one worker, from which its prefetch budget is derived (a Lambda worker uses its
  *     function's memory instead)
  * @param learningRate the optimizer's step size
@@ -77,6 +78,8 @@ public record TrainingSpec(
     implements Serializable {
   /** The {@code workers} of a training whose driver chooses how many. */
   public static final int AUTO_WORKERS = 0;
+  /** The {@code psShards} of a training whose driver chooses how many. */
+  public static final int AUTO_SHARDS = 0;
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
@@ -89,9 +92,17 @@ public record TrainingSpec(
       throw new IllegalArgumentException("an L1 penalty is for linear models, not " + objective);
     }
     checkSolver(solver, objective);
+    if (psShards < AUTO_SHARDS) {
+      throw new IllegalArgumentException("psShards must be >= 0 (0: chosen by the driver), got " + psShards);
+    }
     if (!(maxCostDollars >= 0 && maxCostDollars < Double.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException("maxCostDollars must be finite and >= 0, got " + maxCostDollars);
     }
+  }
+
+  /** The shards a job of this spec starts with: as many as set, one when the driver chooses. */
+  public int shardsToStart() {
+    return psShards == AUTO_SHARDS ? 1 : psShards;
   }
 
   /** A spec with no cost cap. */

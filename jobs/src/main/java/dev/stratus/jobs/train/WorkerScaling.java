@@ -20,6 +20,13 @@ import java.util.Locale;
  * <p>On a machine of few cores the doubling past its cores is where workers start to wait for one, and that stops it;
  * on a service that gives each worker a core of its own it goes on until the shards (the workers' pulls and pushes) or
  * the driver's share of a pass dominate.
+ *
+ * <p>Where the shards are what a pass waits on (the busiest worker pulls and pushes half its part or more), or what
+ * made a doubling fail (its pulls and pushes grew, and without that growth its part would have paid), and the driver
+ * may start more, it asks for twice
+ * the shards, over which the rounds after are sliced; the count it was at, or the doubling's trial, is measured again
+ * there. Twice the shards that do not cut the pulls and pushes by a quarter (or a trial that fails again) go back to
+ * as many as before, and the count settles.
  */
 final class WorkerScaling {
   /** Gradient rounds judged at each count: a line search's rounds all cost a pass. */
@@ -42,9 +49,10 @@ final class WorkerScaling {
    * way to them) are what a pass waits on: more workers would only add to their load.
    */
   static final double SHARD_BOUND = 0.5;
-  /** What a running training can not do about saturated shards, for the console. */
-  static final String NO_RESLICING = "a model is not re-sliced while it trains: more shards would have to be set"
-      + " (psShards)";
+  /** Why a training whose shards the user set gets no more, for the console. */
+  static final String FIXED_SHARDS = "the shards were set (psShards): more would have to be set";
+  /** Twice the shards must cut the busiest worker's pulls and pushes to at most this share, or they settle. */
+  static final double RESHARD_KEEP_RATIO = 0.75;
   /**
    * Passes a doubling must pay for itself within: the time it would save over them (half the busiest worker's compute
    * a pass) must exceed twice what starting the workers took (a solve's penalty takes tens of passes; new workers that
@@ -73,15 +81,33 @@ final class WorkerScaling {
     BASELINE,
     /** The new workers were given partitions: rounds at the new count, compared with the baseline. */
     TRIAL,
+    /**
+     * The rounds were placed over more shards, just started: as many rounds as are measured count for nothing while
+     * they warm up (a new JVM's first calls run its code cold), then the phase before goes on.
+     */
+    WARMING,
     SETTLED
   }
 
   private final int most;
+  private final int mostShards;
+  /** Why no more shards than {@link #mostShards}, for the console. */
+  private final String noMoreShards;
+  private int shards;
+  /** The shards before the last doubling of them. */
+  private int shardsBefore;
+  /** The busiest worker's pulls and pushes a pass before the last doubling of the shards; NaN: none to judge. */
+  private double exchangeBeforeReshard = Double.NaN;
+  /** Whether the trial now running had its shards doubled: it is judged once more, then settles. */
+  private boolean trialResharded;
   private int workers;
   /** The count before the last doubling. */
   private int previousCount;
   private int target;
   private Phase phase;
+  /** The phase a {@link Phase#WARMING} goes back to. */
+  private Phase warmed;
+  private int warmingRounds;
   /** The busiest worker's part of a pass, in the baseline's rounds. */
   private final List<Double> baseline = new ArrayList<>();
   /** Of which its compute. */
@@ -98,10 +124,24 @@ final class WorkerScaling {
   /** How long the job took from its start to its first round's sums: what starting workers costs, at most. */
   private double startupSeconds = Double.NaN;
 
-  /** @param workers the count it starts at; @param most the count it never passes (one per partition, say) */
+  /** Scaling workers alone, on shards the user set. */
   WorkerScaling(int workers, int most) {
+    this(workers, most, 1, 1, FIXED_SHARDS);
+  }
+
+  /**
+   * @param workers the count it starts at
+   * @param most the count it never passes (one per partition, say)
+   * @param shards the shards the rounds are on at the start
+   * @param mostShards the shards it never asks for more than
+   * @param noMoreShards why not more than {@code mostShards}, for the console
+   */
+  WorkerScaling(int workers, int most, int shards, int mostShards, String noMoreShards) {
     this.workers = workers;
     this.most = most;
+    this.shards = shards;
+    this.mostShards = mostShards;
+    this.noMoreShards = noMoreShards;
     this.phase = workers >= most ? Phase.SETTLED : Phase.MEASURING;
   }
 
@@ -125,6 +165,15 @@ final class WorkerScaling {
     return target;
   }
 
+  /**
+   * The shards the rounds are to be over from the next one on: twice as many after rounds found them saturated, as
+   * many as before again where that did not help; the driver starts or stops shards to match, and says why ({@link
+   * #reason}).
+   */
+  int shards() {
+    return shards;
+  }
+
   /** Why the last change or settling was decided, for the console. */
   String reason() {
     return reason;
@@ -142,6 +191,12 @@ final class WorkerScaling {
    */
   Action observe(double seconds, double busiestSeconds, double busiestComputeSeconds, double coreShare) {
     if (phase == Phase.SETTLED || phase == Phase.WAITING) {
+      return Action.NONE;
+    }
+    if (phase == Phase.WARMING) {
+      if (++warmingRounds >= SAMPLES) {
+        phase = warmed;
+      }
       return Action.NONE;
     }
     now.add(seconds);
@@ -168,24 +223,54 @@ final class WorkerScaling {
       double before = median(baseline);
       double exchangeBefore = Math.max(0, before - median(baselineCompute));
       if (part > before * KEEP_RATIO || onCores < SIDE_BY_SIDE) {
-        // not worth the workers added
-        reason = onCores < SIDE_BY_SIDE
+        // the shards are to blame where the pulls and pushes grew and, had they not, the part would have paid
+        boolean shardsSaturate = onCores >= SIDE_BY_SIDE && exchange > exchangeBefore
+            && compute + exchangeBefore <= before * KEEP_RATIO;
+        String measured = onCores < SIDE_BY_SIDE
             ? String.format(Locale.ROOT, "with %d workers they computed on a core only %.0f%% of the time, waiting for"
                 + " cores", workers, 100 * onCores)
             : String.format(Locale.ROOT, "the busiest worker took %.3f s a pass with %d workers against %.3f s with %d,"
                 + " not %.0f%% less", part, workers, before, previousCount, 100 * (1 - KEEP_RATIO))
-                + (exchange > exchangeBefore && exchange > compute
+                + (shardsSaturate
                     ? String.format(Locale.ROOT, ": its pulls and pushes took %.3f s against %.3f s, the shards"
-                        + " saturate; %s", exchange, exchangeBefore, NO_RESLICING)
+                        + " saturate", exchange, exchangeBefore)
                     : "");
+        if (shardsSaturate && !trialResharded && shards < mostShards) {
+          // the trial's workers stay: judged again once their pulls and pushes are spread over more shards
+          trialResharded = true;
+          return reshard(exchange, measured);
+        }
+        reason = measured + (!shardsSaturate ? ""
+            : trialResharded ? String.format(Locale.ROOT, ", over %d shards as over %d", shards, shardsBefore)
+            : "; " + noMoreShards);
+        if (trialResharded) {
+          shards = shardsBefore;
+        }
         target = previousCount;
         phase = Phase.SETTLED;
         return Action.SHRINK;
+      }
+      exchangeBeforeReshard = Double.NaN; // the trial paid, more shards included
+    }
+    if (!Double.isNaN(exchangeBeforeReshard)) {
+      double before = exchangeBeforeReshard;
+      exchangeBeforeReshard = Double.NaN;
+      if (exchange > RESHARD_KEEP_RATIO * before) {
+        reason = String.format(Locale.ROOT, "with %d shards the busiest worker's pulls and pushes took %.3f s a pass"
+            + " against %.3f s with %d, not %.0f%% less: more shards do not help", shards, exchange, before,
+            shardsBefore, 100 * (1 - RESHARD_KEEP_RATIO));
+        shards = shardsBefore;
+        phase = Phase.SETTLED;
+        return Action.NONE;
       }
     }
     double share = Math.min(1, part / pass);
     double saving = PAYBACK_PASSES * pass * share / 2;
     boolean shardBound = exchange >= SHARD_BOUND * part;
+    if (shardBound && onCores >= SIDE_BY_SIDE && shards < mostShards) {
+      return reshard(exchange, String.format(Locale.ROOT, "the busiest worker spent %.3f s of its %.3f s a pass"
+          + " pulling and pushing, the shards saturate", exchange, part));
+    }
     if (workers >= most || onCores < SIDE_BY_SIDE || shardBound || share < COMPUTE_BOUND
         || saving < 2 * startupSeconds) {
       reason = workers >= most
@@ -195,7 +280,7 @@ final class WorkerScaling {
                   + " already", 100 * onCores)
           : shardBound
               ? String.format(Locale.ROOT, "the busiest worker spent %.3f s of its %.3f s a pass pulling and pushing,"
-                  + " the shards saturate; %s", exchange, part, NO_RESLICING)
+                  + " the shards saturate; %s", exchange, part, noMoreShards)
           : share < COMPUTE_BOUND
               ? String.format(Locale.ROOT, "the busiest worker's part is only %.0f%% of a pass's %.3f s", 100 * share,
                   pass)
@@ -210,6 +295,23 @@ final class WorkerScaling {
     phase = Phase.WAITING;
     restart();
     return Action.GROW;
+  }
+
+  /**
+   * Asks for twice the shards (at most {@link #mostShards}) because of {@code why}, the busiest worker's pulls and
+   * pushes taking {@code exchange} a pass; the rounds at the same workers are measured again once they are there and
+   * warm.
+   */
+  private Action reshard(double exchange, String why) {
+    shardsBefore = shards;
+    shards = Math.min(mostShards, 2 * shards);
+    exchangeBeforeReshard = exchange;
+    reason = why;
+    warmed = phase;
+    phase = Phase.WARMING;
+    warmingRounds = 0;
+    restart();
+    return Action.NONE;
   }
 
   /** The new workers have read their partitions: the old count is measured again before they are given them. */
@@ -228,6 +330,7 @@ final class WorkerScaling {
     previousCount = workers;
     workers = count;
     phase = Phase.TRIAL;
+    trialResharded = false;
     restart();
   }
 

@@ -123,7 +123,8 @@ public record WorkerTask(
     }
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
       GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation, spec.objective(),
-          new HeldPartitions(held), GradientRounds.roundSpec(features + 1, spec.objective().columns()), clock);
+          new HeldPartitions(held), GradientRounds.roundSpec(features + 1, spec.objective().columns()), clock,
+          placed -> PsClient.connect(placed, access, workerId).wireValues(spec.wireValues()));
       worker.run(stop);
       LOG.debug("worker {} generation {}: {} gradient rounds over partitions {}", workerId, generation,
           worker.rounds(), held.keySet());

@@ -123,10 +123,10 @@ function drawChart(search) {
         `#${experiment.id}: shard ${restart.shard} restarted from its snapshot `
         + `of ${restart.snapshotAgeSeconds.toFixed(1)} s before: ${restart.updatesLost.toLocaleString()} updates lost`);
     }
-    // A decision on its worker count: a dotted line in its color where it was made, its reason the title.
+    // A decision on its worker or shard count: a dotted line in its color where it was made, its reason the title.
     for (const decision of experiment.scalings || []) {
-      const what = decision.from === decision.to ? `workers settle at ${decision.to}`
-        : `workers ${decision.from} -> ${decision.to}`;
+      const what = decision.from === decision.to ? `${decision.resource} settle at ${decision.to}`
+        : `${decision.resource} ${decision.from} -> ${decision.to}`;
       mark('scaling', axis === 'time' ? start + decision.atSeconds : decision.updates, color(experiment.id),
         { 'data-experiment': experiment.id }, `#${experiment.id}: ${what}: ${decision.reason}`);
     }

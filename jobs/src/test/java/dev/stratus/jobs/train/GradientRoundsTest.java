@@ -14,8 +14,11 @@ import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.kernels.solve.HeldPartitions;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -54,9 +57,9 @@ class GradientRoundsTest {
         PsClient added = PsClient.connect(shards.addresses(), shards.access(), 2)) {
       GradientRounds rounds = new GradientRounds(driver, "moved", spec);
       CompletableFuture<Void> worker0 = serve(new GradientWorker(first, "moved", 0, 1, LOGISTIC,
-          held(partitions, 0, 1, 2), spec, ComputeClock.THREAD));
+          held(partitions, 0, 1, 2), spec, ComputeClock.THREAD, over -> connect(over, shards, 1)));
       CompletableFuture<Void> worker1 = serve(new GradientWorker(added, "moved", 1, 7, LOGISTIC,
-          held(partitions, 2), spec, ComputeClock.THREAD));
+          held(partitions, 2), spec, ComputeClock.THREAD, over -> connect(over, shards, 2)));
 
       assertSums(expected, sums(rounds, point, new int[][] {{0, 1, 2}, {}}), "worker 1 standing by");
       assertEquals("7", awaitReady(driver, "moved", 1), "the added worker says it read its partitions");
@@ -74,6 +77,51 @@ class GradientRoundsTest {
       worker0.get(10, TimeUnit.SECONDS);
       rounds.end();
     }
+  }
+
+  /**
+   * Rounds the driver places over more shards than the job's, started beside them, sum the same: the workers follow
+   * the round's key to them, and a round's models go from the shards it ended on.
+   */
+  @Test
+  void roundsPlacedOverMoreShardsSumTheSameAndLeaveNothingBehind() throws Exception {
+    PlantedData planted = new PlantedData(FEATURES, 2_000, 10, 5);
+    SparseRow[][] partitions = {
+        planted.train.subList(0, 1_000).toArray(new SparseRow[0]),
+        planted.train.subList(1_000, 2_000).toArray(new SparseRow[0])};
+    double[] point = new double[FEATURES + 1];
+    Arrays.fill(point, 0.05);
+    float[] expected = wholeGradient(planted.train.toArray(new SparseRow[0]), point);
+    ModelSpec spec = GradientRounds.roundSpec(FEATURES + 1, 1);
+    try (Shards shards = Shards.inProcess(1);
+        Shards more = shards.startMore(2);
+        PsClient driver = PsClient.connect(shards.addresses(), shards.access(), 0);
+        PsClient worker = PsClient.connect(shards.addresses(), shards.access(), 1)) {
+      List<InetSocketAddress> over = new ArrayList<>(shards.addresses());
+      over.addAll(more.addresses());
+      GradientRounds rounds = new GradientRounds(driver, "resliced", spec);
+      CompletableFuture<Void> serving = serve(new GradientWorker(worker, "resliced", 0, 1, LOGISTIC,
+          held(partitions, 0, 1), spec, ComputeClock.THREAD, placed -> connect(placed, shards, 1)));
+      assertSums(expected, sums(rounds, point, new int[][] {{0, 1}}), 2_000, "on the job's shard");
+      try (PsClient placed = PsClient.connect(over, shards.access(), 0)) {
+        rounds.placeOver(placed, over);
+        assertSums(expected, sums(rounds, point, new int[][] {{0, 1}}), 2_000, "over three shards");
+        assertEquals(over, GradientRounds.decodeRound(driver.get(GradientRounds.roundKey("resliced"))
+            .get(10, TimeUnit.SECONDS)).shards(), "the round's key names the shards its models are on");
+        assertSums(expected, sums(rounds, point, new int[][] {{0, 1}}), 2_000, "over three shards again");
+        driver.put(WorkerCheckpoints.stopKey("resliced"), new byte[] {1}).get(10, TimeUnit.SECONDS);
+        serving.get(10, TimeUnit.SECONDS);
+        rounds.end();
+        for (int round = 0; round < 3; round++) {
+          assertFalse(placed.deleteModel(GradientRounds.pointModel("resliced", round)).get(10, TimeUnit.SECONDS),
+              "round " + round + "'s point was left on a shard");
+        }
+      }
+    }
+  }
+
+  private static PsClient connect(List<InetSocketAddress> over, Shards shards, int worker) {
+    return PsClient.connect(over, shards.access(), worker);
   }
 
   private static HeldPartitions held(SparseRow[][] partitions, int... numbers) {
@@ -135,7 +183,11 @@ class GradientRoundsTest {
   }
 
   private static void assertSums(float[] expected, GradientRounds.Sums sums, String when) {
-    assertEquals(3_000, sums.rows(), when);
+    assertSums(expected, sums, 3_000, when);
+  }
+
+  private static void assertSums(float[] expected, GradientRounds.Sums sums, long rows, String when) {
+    assertEquals(rows, sums.rows(), when);
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], sums.gradient()[i], 1e-3 * (1 + Math.abs(expected[i])), when + ", key " + i);
     }

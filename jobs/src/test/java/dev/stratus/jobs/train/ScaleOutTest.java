@@ -16,6 +16,7 @@ import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * give: a simulated service runs every worker as a thread whose gradient costs what a big training set's would, as a
  * sleep that the worker's clock counts as computing on a core, beside a real shard process that every worker pulls
  * the point from and pushes its sums to. The shard's load grows with the workers while their compute shrinks, so a
- * pass stops getting faster where the shard saturates.
+ * pass stops getting faster where the shard saturates; there the driver, choosing the shards too, starts a second
+ * shard process and slices the rounds after over both.
  */
 @Timeout(180)
 class ScaleOutTest {
@@ -50,17 +52,18 @@ class ScaleOutTest {
   @TempDir Path dir;
 
   @Test
-  void scalesOutToEightWorkersOrMoreAndStopsWhereTheShardSaturates() throws Exception {
+  void scalesOutToEightWorkersOrMoreAndAddsAShardWhereTheShardSaturates() throws Exception {
     PlantedData planted = new PlantedData(FEATURES, CLASSES, ROWS, 2_000, 11);
     SparseRow[] validation = planted.test.toArray(new SparseRow[0]);
     TrainResult result;
+    List<String> lines = new CopyOnWriteArrayList<>();
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
       ObjectStore store = ObjectStore.of(server.spec());
       store.ensureBucket("training");
       Dataset train = DatasetWriter.write(store, S3Path.parse("s3://training/planted/train"), planted.train,
           DatasetManifest.template(FEATURES, List.of(), "planted", null), ROWS / PARTITIONS);
       double secondsPerRow = PASS_SECONDS / planted.train.size();
-      TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, 1, 512, Optimizer.ADAGRAD, 0.05f, 20,
+      TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, TrainingSpec.AUTO_SHARDS, 512, Optimizer.ADAGRAD, 0.05f, 20,
           1e-4f, 1e-6, 5, 120, 0, 0, 4, 7, false, 600, 3, true, null,
           new LinearObjective(LinearLoss.MULTINOMIAL, CLASSES), 0, Solver.LBFGS);
       try (Shards shards = Shards.processes(1, "512m", false, null, null, 0);
@@ -68,6 +71,7 @@ class ScaleOutTest {
         TrainingDriver[] job = new TrainingDriver[1];
         job[0] = new TrainingDriver(spec, store, store.reachableSpec(), train, validation, shards, workers, line -> {
           System.out.println(line);
+          lines.add(line);
           // the count settled, or went back to where it settles: nothing more to see
           if (line.contains("workers settle at")
               || line.matches(".*workers \\d+ -> \\d+: .*") && !line.contains("the new ones")) {
@@ -81,8 +85,21 @@ class ScaleOutTest {
     }
     System.out.println("scaling: " + result.scaling());
     assertTrue(result.keptWorkers() >= 8, "kept " + result.keptWorkers() + ": " + result.scaling());
-    ScalingDecision last = result.scaling().get(result.scaling().size() - 1);
-    assertTrue(last.reason().contains("the shards saturate"), last.describe());
+    ScalingDecision resharded = result.scaling().stream()
+        .filter(d -> d.resource() == ScalingDecision.Resource.SHARDS).findFirst().orElseThrow(
+            () -> new AssertionError("no shard was added: " + result.scaling()));
+    assertEquals(1, resharded.from());
+    assertEquals(2, resharded.to());
+    assertTrue(resharded.reason().contains("the shards saturate"), resharded.describe());
+    ScalingDecision last = result.scaling().stream().filter(d -> d.resource() == ScalingDecision.Resource.WORKERS)
+        .reduce((a, b) -> b).orElseThrow();
+    assertTrue(last.reason().contains("the shards saturate") || last.reason().contains("more shards do not help"),
+        last.describe());
     assertEquals(result.keptWorkers(), last.to());
+    // the solve goes on over both shards (GradientRoundsTest holds their sums to the exact gradient), no round lost
+    CurvePoint end = result.curve().get(result.curve().size() - 1);
+    assertTrue(end.updates() >= resharded.updates() + WorkerScaling.SAMPLES, "passes after the re-slicing: "
+        + result.curve());
+    assertTrue(lines.stream().noneMatch(line -> line.contains("abandoned")), String.join("\n", lines));
   }
 }

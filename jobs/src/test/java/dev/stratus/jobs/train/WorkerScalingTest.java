@@ -110,7 +110,7 @@ class WorkerScalingTest {
 
   /**
    * Where the busiest worker's pulls and pushes outgrow its compute, the shards saturate: more workers would only load
-   * them more, and the training says it can not add shards.
+   * them more, and a training whose shards were set says it can not add shards.
    */
   @Test
   void settlesWhereTheShardsSaturate() {
@@ -119,7 +119,7 @@ class WorkerScalingTest {
     assertTrue(scaling.settled());
     assertTrue(scaling.reason().contains("spent 0.120 s of its 0.200 s a pass pulling and pushing, the shards saturate"),
         scaling.reason());
-    assertTrue(scaling.reason().contains(WorkerScaling.NO_RESLICING), scaling.reason());
+    assertTrue(scaling.reason().contains(WorkerScaling.FIXED_SHARDS), scaling.reason());
   }
 
   /** A doubling whose compute halved but whose pulls and pushes grew as much goes back, blaming the shards. */
@@ -134,6 +134,67 @@ class WorkerScalingTest {
     assertEquals(8, scaling.target());
     assertTrue(scaling.reason().contains("pulls and pushes took 0.110 s against 0.050 s, the shards saturate"),
         scaling.reason());
+  }
+
+  /**
+   * Where the shards saturate and the driver may start more, it doubles them and measures the same workers again; the
+   * pulls and pushes cut by half, the workers double again.
+   */
+  @Test
+  void doublesTheShardsWhereTheySaturateThenTheWorkers() {
+    WorkerScaling scaling = new WorkerScaling(4, 64, 1, 8, "at most 8");
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.2, 0.12));
+    assertEquals(2, scaling.shards());
+    assertTrue(scaling.reason().contains("spent 0.120 s of its 0.200 s a pass pulling and pushing, the shards"
+        + " saturate"), scaling.reason());
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.5, 0.4), "the new shards' warming up counts not");
+    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.14, 0.06));
+    assertEquals(8, scaling.target());
+  }
+
+  /** Twice the shards that do not cut the busiest worker's pulls and pushes by a quarter settle the count. */
+  @Test
+  void settlesWhereMoreShardsDoNotHelp() {
+    WorkerScaling scaling = new WorkerScaling(4, 64, 1, 8, "at most 8");
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.2, 0.12));
+    exchanging(scaling, 0.2, 0.11); // warming up
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.2, 0.11));
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("with 2 shards the busiest worker's pulls and pushes took 0.110 s a pass"
+        + " against 0.120 s with 1, not 25% less: more shards do not help"), scaling.reason());
+    assertEquals(1, scaling.shards(), "back to one shard");
+    assertEquals(4, scaling.workers());
+  }
+
+  /**
+   * A doubling that failed because the shards saturated is judged again over twice the shards: one that failed again
+   * goes back, saying more shards did not help; one whose pass then fell enough keeps its workers and doubles on.
+   */
+  @Test
+  void aDoublingTheShardsFailedIsJudgedAgainOverTwiceTheShards() {
+    WorkerScaling scaling = new WorkerScaling(8, 64, 1, 2, "at most 2 shards");
+    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.2, 0.05));
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.2, 0.05));
+    scaling.grown(16);
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.16, 0.11));
+    exchanging(scaling, 0.16, 0.11); // warming up
+    assertEquals(WorkerScaling.Action.SHRINK, exchanging(scaling, 0.16, 0.11));
+    assertEquals(8, scaling.target());
+    assertEquals(1, scaling.shards(), "back to one shard");
+    assertTrue(scaling.reason().endsWith("the shards saturate, over 2 shards as over 1"), scaling.reason());
+
+    WorkerScaling kept = new WorkerScaling(8, 64, 1, 2, "at most 2 shards");
+    exchanging(kept, 0.2, 0.05);
+    kept.ready();
+    exchanging(kept, 0.2, 0.05);
+    kept.grown(16);
+    assertEquals(WorkerScaling.Action.NONE, exchanging(kept, 0.16, 0.11));
+    exchanging(kept, 0.16, 0.11); // warming up
+    assertEquals(WorkerScaling.Action.GROW, exchanging(kept, 0.12, 0.045));
+    assertEquals(2, kept.shards());
+    assertEquals(16, kept.workers());
+    assertEquals(32, kept.target());
   }
 
   /** {@value WorkerScaling#SAMPLES} rounds whose busiest worker takes {@code part} s, {@code exchange} s of them pulling and pushing. */
