@@ -25,8 +25,9 @@ public record ScalingDecision(double atSeconds, long updates, Resource resource,
   /** The console's line for it. */
   public String describe() {
     if (resource == Resource.SHARDS) {
-      return String.format(Locale.ROOT, "%6.1f s  shards %d -> %d, the rounds after sliced over them: %s", atSeconds,
-          from, to, reason);
+      return to > from
+          ? String.format(Locale.ROOT, "%6.1f s  starting shards to go from %d to %d: %s", atSeconds, from, to, reason)
+          : String.format(Locale.ROOT, "%6.1f s  shards %d -> %d: %s", atSeconds, from, to, reason);
     }
     return from == to
         ? String.format(Locale.ROOT, "%6.1f s  workers settle at %d: %s", atSeconds, to, reason)

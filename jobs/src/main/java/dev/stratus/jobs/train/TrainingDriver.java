@@ -1,5 +1,6 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
@@ -28,6 +29,7 @@ import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -80,6 +82,8 @@ public final class TrainingDriver implements AutoCloseable {
   private static final int MAX_AUTO_WORKERS = 64;
   /** The most shards a training with no count set places its rounds over. */
   private static final int MAX_AUTO_SHARDS = 8;
+  /** Starts the shards a training adds, beside its driver's loop. */
+  private static final DaemonThreadFactory SHARD_STARTER = new DaemonThreadFactory("stratus-shard-start");
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -117,6 +121,8 @@ public final class TrainingDriver implements AutoCloseable {
   private final Deque<AddedShards> added = new ArrayDeque<>();
   /** Added shards the rounds left, stopped once a round has begun without them. */
   private final List<AddedShards> retiring = new ArrayList<>();
+  /** Shards being started for the rounds to be sliced over, while the rounds go on; null when none are. */
+  private CompletableFuture<Shards> startingShards;
   private final BlockingQueue<Slot> ended = new LinkedBlockingQueue<>();
   private final StepTimes times = new StepTimes();
   private long stallNanos;
@@ -169,7 +175,9 @@ public final class TrainingDriver implements AutoCloseable {
     @Override
     public void close() throws Exception {
       heard.close();
-      client.close();
+      if (client != null) {
+        client.close();
+      }
       shards.close();
     }
   }
@@ -543,6 +551,7 @@ public final class TrainingDriver implements AutoCloseable {
     while (reason == null) {
       double[] point = solver.point();
       standByUntilReady();
+      placeOverStartedShards();
       long roundStarted = System.nanoTime();
       GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point, assignment()));
       if (sums == null) {
@@ -714,10 +723,18 @@ public final class TrainingDriver implements AutoCloseable {
         }
       }
     }
-    if (scaling.shards() != placedShards()) {
+    if (scaling.shards() > placedShards() && startingShards == null) {
+      int count = scaling.shards() - placedShards();
+      decided(ScalingDecision.Resource.SHARDS, placedShards(), scaling.shards(), scaling.reason());
+      startingShards = CompletableFuture.supplyAsync(() -> shards.startMore(count),
+          task -> SHARD_STARTER.newThread(task).start());
+    } else if (scaling.shards() < placedShards()) {
       int before = placedShards();
-      reslice(scaling.shards());
-      decided(ScalingDecision.Resource.SHARDS, before, scaling.shards(), scaling.reason());
+      while (placedShards() > scaling.shards()) {
+        retiring.add(added.pop());
+      }
+      placeRounds();
+      decided(ScalingDecision.Resource.SHARDS, before, placedShards(), scaling.reason());
     }
     if (scaling.settled() && !wasSettled) {
       confirmCount();
@@ -815,21 +832,36 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   /**
-   * Places the rounds begun from now on (the running one stays where it is) over {@code target} shards: starts more,
-   * opened by the job's secret and watched as the job's are; or goes back to fewer, those left stopped once a round
-   * has begun without them.
+   * Once the shards {@link #scale} started are up, places the rounds from the next on over them too, opened by the
+   * job's secret and watched as the job's are; tells {@link #scaling}.
    */
-  private void reslice(int target) throws Exception {
-    while (placedShards() > target) {
-      retiring.add(added.pop());
+  private void placeOverStartedShards() throws Exception {
+    if (startingShards == null || !startingShards.isDone()) {
+      return;
     }
-    if (placedShards() < target) {
-      List<InetSocketAddress> over = new ArrayList<>(added.isEmpty() ? shards.addresses() : added.peek().over());
-      Shards more = shards.startMore(target - over.size());
-      AutoCloseable heard = more.onRestart(restartListener(over.size()));
-      over.addAll(more.addresses());
-      added.push(new AddedShards(more, heard, PsClient.connect(over, shards.access(), 0), over));
+    CompletableFuture<Shards> started = startingShards;
+    startingShards = null;
+    Shards more;
+    try {
+      more = started.join();
+    } catch (CompletionException e) {
+      scaling.shardsNotStarted(firstLine(e.getCause().getMessage()));
+      decided(ScalingDecision.Resource.SHARDS, scaling.shards(), scaling.shards(), scaling.reason());
+      return;
     }
+    int before = placedShards();
+    List<InetSocketAddress> over = new ArrayList<>(added.isEmpty() ? shards.addresses() : added.peek().over());
+    AutoCloseable heard = more.onRestart(restartListener(over.size()));
+    over.addAll(more.addresses());
+    added.push(new AddedShards(more, heard, PsClient.connect(over, shards.access(), 0), over));
+    placeRounds();
+    scaling.shardsStarted();
+    progress.accept(String.format("%6.1f s  shards %d -> %d: the new ones started, the rounds after are sliced over"
+        + " them", secondsSinceStart(), before, placedShards()));
+  }
+
+  /** Places the rounds begun from now on (the running one stays where it is) over the latest shards added, or none. */
+  private void placeRounds() {
     if (added.isEmpty()) {
       rounds.placeOver(driver, List.of());
     } else {
@@ -1469,6 +1501,13 @@ public final class TrainingDriver implements AutoCloseable {
       driver.close();
     }
     retiring.addAll(added);
+    if (startingShards != null) {
+      try {
+        retiring.add(new AddedShards(startingShards.join(), () -> {}, null, List.of()));
+      } catch (CompletionException e) {
+        // none started
+      }
+    }
     for (AddedShards left : retiring) {
       try {
         left.close();

@@ -21,7 +21,8 @@ import java.util.Locale;
  * on a service that gives each worker a core of its own it goes on until the shards (the workers' pulls and pushes) or
  * the driver's share of a pass dominate.
  *
- * <p>Where the shards are what a pass waits on (the busiest worker pulls and pushes half its part or more), or what
+ * <p>Where the shards are what a pass waits on (the busiest worker's part is most of a pass, and it pulls and pushes
+ * half its part or more), or what
  * made a doubling fail (its pulls and pushes grew, and without that growth its part would have paid), and the driver
  * may start more, it asks for twice
  * the shards, over which the rounds after are sliced; the count it was at, or the doubling's trial, is measured again
@@ -81,6 +82,8 @@ final class WorkerScaling {
     BASELINE,
     /** The new workers were given partitions: rounds at the new count, compared with the baseline. */
     TRIAL,
+    /** More shards are starting; the rounds stay where they are and count for nothing. */
+    STARTING_SHARDS,
     /**
      * The rounds were placed over more shards, just started: as many rounds as are measured count for nothing while
      * they warm up (a new JVM's first calls run its code cold), then the phase before goes on.
@@ -105,7 +108,7 @@ final class WorkerScaling {
   private int previousCount;
   private int target;
   private Phase phase;
-  /** The phase a {@link Phase#WARMING} goes back to. */
+  /** The phase {@link Phase#STARTING_SHARDS} and {@link Phase#WARMING} go back to. */
   private Phase warmed;
   private int warmingRounds;
   /** The busiest worker's part of a pass, in the baseline's rounds. */
@@ -166,9 +169,9 @@ final class WorkerScaling {
   }
 
   /**
-   * The shards the rounds are to be over from the next one on: twice as many after rounds found them saturated, as
-   * many as before again where that did not help; the driver starts or stops shards to match, and says why ({@link
-   * #reason}).
+   * The shards the rounds are to be over: twice as many after rounds found them saturated (the driver starts them
+   * while the rounds go on, then tells {@link #shardsStarted}), as many as before again where that did not help (the
+   * driver places the next round there); each change with its {@link #reason}.
    */
   int shards() {
     return shards;
@@ -190,7 +193,7 @@ final class WorkerScaling {
    * pushing); the workers computed on a core {@code coreShare} of their computing's time.
    */
   Action observe(double seconds, double busiestSeconds, double busiestComputeSeconds, double coreShare) {
-    if (phase == Phase.SETTLED || phase == Phase.WAITING) {
+    if (phase == Phase.SETTLED || phase == Phase.WAITING || phase == Phase.STARTING_SHARDS) {
       return Action.NONE;
     }
     if (phase == Phase.WARMING) {
@@ -267,7 +270,7 @@ final class WorkerScaling {
     double share = Math.min(1, part / pass);
     double saving = PAYBACK_PASSES * pass * share / 2;
     boolean shardBound = exchange >= SHARD_BOUND * part;
-    if (shardBound && onCores >= SIDE_BY_SIDE && shards < mostShards) {
+    if (shardBound && onCores >= SIDE_BY_SIDE && share >= COMPUTE_BOUND && shards < mostShards) {
       return reshard(exchange, String.format(Locale.ROOT, "the busiest worker spent %.3f s of its %.3f s a pass"
           + " pulling and pushing, the shards saturate", exchange, part));
     }
@@ -278,12 +281,12 @@ final class WorkerScaling {
           : onCores < SIDE_BY_SIDE
               ? String.format(Locale.ROOT, "the workers computed on a core only %.0f%% of the time, waiting for cores"
                   + " already", 100 * onCores)
-          : shardBound
-              ? String.format(Locale.ROOT, "the busiest worker spent %.3f s of its %.3f s a pass pulling and pushing,"
-                  + " the shards saturate; %s", exchange, part, noMoreShards)
           : share < COMPUTE_BOUND
               ? String.format(Locale.ROOT, "the busiest worker's part is only %.0f%% of a pass's %.3f s", 100 * share,
                   pass)
+          : shardBound
+              ? String.format(Locale.ROOT, "the busiest worker spent %.3f s of its %.3f s a pass pulling and pushing,"
+                  + " the shards saturate; %s", exchange, part, noMoreShards)
               : String.format(Locale.ROOT, "twice the workers would save at most %.1f s over %d passes of %.3f s,"
                   + " less than twice the %.1f s it took to start them", saving, PAYBACK_PASSES, pass, startupSeconds);
       phase = Phase.SETTLED;
@@ -299,8 +302,8 @@ final class WorkerScaling {
 
   /**
    * Asks for twice the shards (at most {@link #mostShards}) because of {@code why}, the busiest worker's pulls and
-   * pushes taking {@code exchange} a pass; the rounds at the same workers are measured again once they are there and
-   * warm.
+   * pushes taking {@code exchange} a pass; the rounds at the same workers are measured again once they have started
+   * ({@link #shardsStarted}) and warmed up.
    */
   private Action reshard(double exchange, String why) {
     shardsBefore = shards;
@@ -308,10 +311,24 @@ final class WorkerScaling {
     exchangeBeforeReshard = exchange;
     reason = why;
     warmed = phase;
-    phase = Phase.WARMING;
-    warmingRounds = 0;
+    phase = Phase.STARTING_SHARDS;
     restart();
     return Action.NONE;
+  }
+
+  /** The shards {@link #shards} asked for did not start, for {@code why}: back to as many as before, settled. */
+  void shardsNotStarted(String why) {
+    shards = shardsBefore;
+    reason = "more shards did not start: " + why;
+    phase = Phase.SETTLED;
+  }
+
+  /** The shards {@link #shards} asked for started, and the rounds from the next on are over them. */
+  void shardsStarted() {
+    if (phase == Phase.STARTING_SHARDS) {
+      phase = Phase.WARMING;
+      warmingRounds = 0;
+    }
   }
 
   /** The new workers have read their partitions: the old count is measured again before they are given them. */

@@ -147,9 +147,28 @@ class WorkerScalingTest {
     assertEquals(2, scaling.shards());
     assertTrue(scaling.reason().contains("spent 0.120 s of its 0.200 s a pass pulling and pushing, the shards"
         + " saturate"), scaling.reason());
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.5, 0.4), "rounds while they start count not");
+    scaling.shardsStarted();
     assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.5, 0.4), "the new shards' warming up counts not");
     assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.14, 0.06));
     assertEquals(8, scaling.target());
+  }
+
+  /**
+   * Where the busiest worker's part is a small share of a pass (the driver's part dominates), its pulls and pushes are
+   * not what the pass waits on: no shards are added, and the count settles.
+   */
+  @Test
+  void addsNoShardsWhereThePassIsNotTheWorkers() {
+    WorkerScaling scaling = new WorkerScaling(2, 64, 1, 8, "at most 8");
+    WorkerScaling.Action action = WorkerScaling.Action.NONE;
+    for (int r = 0; r < WorkerScaling.SAMPLES; r++) {
+      action = scaling.observe(0.166, 0.052, 0.024, 1.0);
+    }
+    assertEquals(WorkerScaling.Action.NONE, action);
+    assertEquals(1, scaling.shards());
+    assertTrue(scaling.settled());
+    assertTrue(scaling.reason().contains("the busiest worker's part is only 31% of a pass"), scaling.reason());
   }
 
   /** Twice the shards that do not cut the busiest worker's pulls and pushes by a quarter settle the count. */
@@ -157,6 +176,7 @@ class WorkerScalingTest {
   void settlesWhereMoreShardsDoNotHelp() {
     WorkerScaling scaling = new WorkerScaling(4, 64, 1, 8, "at most 8");
     assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.2, 0.12));
+    scaling.shardsStarted();
     exchanging(scaling, 0.2, 0.11); // warming up
     assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.2, 0.11));
     assertTrue(scaling.settled());
@@ -178,6 +198,7 @@ class WorkerScalingTest {
     assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.2, 0.05));
     scaling.grown(16);
     assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.16, 0.11));
+    scaling.shardsStarted();
     exchanging(scaling, 0.16, 0.11); // warming up
     assertEquals(WorkerScaling.Action.SHRINK, exchanging(scaling, 0.16, 0.11));
     assertEquals(8, scaling.target());
@@ -190,6 +211,7 @@ class WorkerScalingTest {
     exchanging(kept, 0.2, 0.05);
     kept.grown(16);
     assertEquals(WorkerScaling.Action.NONE, exchanging(kept, 0.16, 0.11));
+    kept.shardsStarted();
     exchanging(kept, 0.16, 0.11); // warming up
     assertEquals(WorkerScaling.Action.GROW, exchanging(kept, 0.12, 0.045));
     assertEquals(2, kept.shards());
