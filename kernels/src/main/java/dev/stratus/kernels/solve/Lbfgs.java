@@ -220,9 +220,11 @@ public final class Lbfgs {
     float[][] s = steps.toArray(new float[0][]);
     float[][] y = gradientChanges.toArray(new float[0][]);
     Double[] sy = curvatures.toArray(new Double[0]);
+    // each step's update of q is fused with the next step's dot product over it: one pass over q a step, not two
+    double next = m > 0 ? dot(s[m - 1], q) : 0;
     for (int k = m - 1; k >= 0; k--) {
-      alpha[k] = dot(s[k], q) / sy[k];
-      axpy(-alpha[k], y[k], q);
+      alpha[k] = next / sy[k];
+      next = axpyThenDot(-alpha[k], y[k], q, k > 0 ? s[k - 1] : null);
     }
     if (m > 0) {
       double yhy = 0; // the last gradient change in the initial Hessian's inverse's norm
@@ -237,9 +239,10 @@ public final class Lbfgs {
         q[i] *= inverseCurvature[i];
       }
     }
+    next = m > 0 ? dot(y[0], q) : 0;
     for (int k = 0; k < m; k++) {
-      double beta = dot(y[k], q) / sy[k];
-      axpy(alpha[k] - beta, s[k], q);
+      double beta = next / sy[k];
+      next = axpyThenDot(alpha[k] - beta, s[k], q, k + 1 < m ? y[k + 1] : null);
     }
     direction = q;
     double descent = 0;
@@ -307,18 +310,63 @@ public final class Lbfgs {
     return pg;
   }
 
+  /**
+   * The dot product, summed in four lanes: one running sum is a chain of dependent additions the JIT may not reorder,
+   * four keep the floating-point units busy.
+   */
   private static double dot(float[] a, double[] b) {
-    double sum = 0;
-    for (int i = 0; i < a.length; i++) {
-      sum += a[i] * b[i];
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int i = 0;
+    for (; i + 3 < a.length; i += 4) {
+      s0 += a[i] * b[i];
+      s1 += a[i + 1] * b[i + 1];
+      s2 += a[i + 2] * b[i + 2];
+      s3 += a[i + 3] * b[i + 3];
     }
-    return sum;
+    for (; i < a.length; i++) {
+      s0 += a[i] * b[i];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
-  private static void axpy(double a, float[] x, double[] y) {
-    for (int i = 0; i < y.length; i++) {
-      y[i] += a * x[i];
+  /**
+   * Adds {@code a} times {@code x} to {@code y}, and returns the dot product of {@code next} with the updated {@code
+   * y} (0 when {@code next} is null), in the same pass over {@code y}.
+   */
+  private static double axpyThenDot(double a, float[] x, double[] y, float[] next) {
+    if (next == null) {
+      for (int i = 0; i < y.length; i++) {
+        y[i] += a * x[i];
+      }
+      return 0;
     }
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int i = 0;
+    for (; i + 3 < y.length; i += 4) {
+      double y0 = y[i] + a * x[i];
+      double y1 = y[i + 1] + a * x[i + 1];
+      double y2 = y[i + 2] + a * x[i + 2];
+      double y3 = y[i + 3] + a * x[i + 3];
+      y[i] = y0;
+      y[i + 1] = y1;
+      y[i + 2] = y2;
+      y[i + 3] = y3;
+      s0 += next[i] * y0;
+      s1 += next[i + 1] * y1;
+      s2 += next[i + 2] * y2;
+      s3 += next[i + 3] * y3;
+    }
+    for (; i < y.length; i++) {
+      y[i] += a * x[i];
+      s0 += next[i] * y[i];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   private static void scale(double[] v, double by) {
