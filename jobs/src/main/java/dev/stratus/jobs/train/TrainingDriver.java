@@ -32,6 +32,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -104,6 +106,8 @@ public final class TrainingDriver implements AutoCloseable {
   private final Shards shards;
   private final WorkerLauncher launcher;
   private final Consumer<String> progress;
+  /** Scores a training's accepted L-BFGS iterates on the validation rows beside its rounds. */
+  private final ExecutorService scorer = Executors.newSingleThreadExecutor(new DaemonThreadFactory("stratus-scorer"));
   private String modelName;
   private final List<Slot> slots = new ArrayList<>();
   private boolean resumable;
@@ -548,14 +552,24 @@ public final class TrainingDriver implements AutoCloseable {
       reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
     }
     Lbfgs solver = new Lbfgs(widened(latest), spec.l1(), QUASI_NEWTON_TOLERANCE, curvature(squares, currentL2()));
+    // an accepted iterate is scored on the validation rows beside the next round, and judged once that is back
+    PendingScore pending = null;
     while (reason == null) {
       double[] point = solver.point();
       standByUntilReady();
       placeOverStartedShards();
       long roundStarted = System.nanoTime();
       GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point, assignment()));
-      if (sums == null) {
-        reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
+      if (pending != null) {
+        Judged judged = judge(pending, monitor);
+        latest = pending.weights();
+        latestLoss = judged.point().validationLoss();
+        reason = judged.stop();
+        writeSolverPoint(latest, false);
+        pending = null;
+      }
+      if (sums == null || reason != null) {
+        reason = reason != null ? reason : stopRequested != null ? stopRequested : StopReason.TIMEOUT;
         break;
       }
       scale((System.nanoTime() - roundStarted) / 1e9, sums);
@@ -580,20 +594,20 @@ public final class TrainingDriver implements AutoCloseable {
       for (int i = 0; i < iterate.length; i++) {
         weights[i] = (float) iterate[i];
       }
-      CurvePoint scored = score(weights, passes());
+      pending = new PendingScore(weights, passes(), secondsSinceStart(), scoreBeside(weights));
+      if (outcome == Lbfgs.Outcome.ACCEPTED) {
+        continue; // scored beside the next round, judged once it is back
+      }
+      // a penalty's optimum: the path goes on from its score
+      Judged judged = judge(pending, monitor);
       latest = weights;
-      latestLoss = scored.validationLoss();
-      reason = monitor.observe(scored);
-      if (reason == null) {
-        reason = overBudget();
+      latestLoss = judged.point().validationLoss();
+      reason = judged.stop();
+      pending = null;
+      if (best == null || clearlyBetter(weights, best)) {
+        keep(weights, latestLoss); // the penalty's optimum, not the iterate the held-out rows liked
       }
       if (reason == null) {
-        reason = observer.observe(scored);
-      }
-      if (outcome == Lbfgs.Outcome.CONVERGED && (best == null || clearlyBetter(weights, best))) {
-        keep(weights, scored.validationLoss()); // the penalty's optimum, not the iterate the held-out rows liked
-      }
-      if (reason == null && outcome == Lbfgs.Outcome.CONVERGED) {
         if (penalties != null && penalties.advance(bestLoss)) {
           announcePenalty();
           // the next penalty's optimum is near
@@ -602,7 +616,7 @@ public final class TrainingDriver implements AutoCloseable {
           reason = StopReason.CONVERGED;
         }
       }
-      writeSolverPoint(weights, outcome == Lbfgs.Outcome.CONVERGED);
+      writeSolverPoint(weights, true);
     }
     if (reason != StopReason.CONVERGED) {
       keepIfBest(latest, latestLoss); // stopped short of a penalty's optimum: the latest iterate, if the best seen
@@ -1345,14 +1359,55 @@ public final class TrainingDriver implements AutoCloseable {
     IterateAverage.Scored read = IterateAverage.Scored.of(spec.objective(), weights, validation);
     // a mean of sparse reads is not sparse: an L1 model is offered as read; L-BFGS's iterates are no noisy plateau
     IterateAverage.Scored offered = spec.l1() > 0 || rounds != null ? read : average.offer(read);
-    TrainedModel evaluated = offered.model();
-    ModelMetrics metrics = offered.metrics();
     if (rounds == null) {
-      keepIfBest(offered.weights(), metrics.loss());
+      keepIfBest(offered.weights(), offered.metrics().loss());
     }
-    double testLoss = testCurve == null ? Double.NaN : evaluated.meanLoss(testCurve);
+    return curvePoint(new Scoring(offered, testLoss(offered.model())), secondsSinceStart(), updates);
+  }
+
+  /** An accepted L-BFGS iterate, {@code updates} passes in, at {@code seconds}, and its scoring under way. */
+  private record PendingScore(float[] weights, long updates, double seconds, CompletableFuture<Scoring> scoring) {}
+
+  /** What {@link #judge} made of an iterate: its point of the curve, and why to stop (null: go on). */
+  private record Judged(CurvePoint point, StopReason stop) {}
+
+  /**
+   * Makes {@code pending}'s point of the curve once scored, and what the monitor, the cost cap and the observer make
+   * of it.
+   */
+  private Judged judge(PendingScore pending, LossMonitor monitor) {
+    CurvePoint scored = curvePoint(pending.scoring().join(), pending.seconds(), pending.updates());
+    StopReason reason = monitor.observe(scored);
+    if (reason == null) {
+      reason = overBudget();
+    }
+    return new Judged(scored, reason != null ? reason : observer.observe(scored));
+  }
+
+  /** A model's scores: on the validation rows, and its test loss when the curve charts one (else NaN). */
+  private record Scoring(IterateAverage.Scored validation, double testLoss) {}
+
+  /** The test rows' mean loss of {@code model} when the curve charts it, else NaN; any thread. */
+  private double testLoss(TrainedModel model) {
+    return testCurve == null ? Double.NaN : model.meanLoss(testCurve);
+  }
+
+  /**
+   * Scores {@code weights} on a thread of its own while the driver goes on (the next round), for {@link #curvePoint}
+   * to make the curve's point at {@code seconds} once done.
+   */
+  private CompletableFuture<Scoring> scoreBeside(float[] weights) {
+    return CompletableFuture.supplyAsync(() -> {
+      IterateAverage.Scored read = IterateAverage.Scored.of(spec.objective(), weights, validation);
+      return new Scoring(read, testLoss(read.model()));
+    }, scorer);
+  }
+
+  /** The curve's point of {@code scoring}, made at {@code seconds} after {@code updates}; a status line now and then. */
+  private CurvePoint curvePoint(Scoring scoring, double seconds, long updates) {
+    ModelMetrics metrics = scoring.validation().metrics();
     double auc = metrics instanceof ClassifierMetrics classifier ? classifier.auc() : Double.NaN;
-    CurvePoint point = new CurvePoint(secondsSinceStart(), updates, metrics.loss(), auc, testLoss);
+    CurvePoint point = new CurvePoint(seconds, updates, metrics.loss(), auc, scoring.testLoss());
     if (statusLines && point.seconds() >= lastStatusLine + STATUS_LINE_SECONDS) {
       lastStatusLine = point.seconds();
       progress.accept(
@@ -1360,7 +1415,7 @@ public final class TrainingDriver implements AutoCloseable {
               "%6.1f s  %,11d %s  validation %s %.5f  %s%s  (%d workers, %d generations ended)",
               point.seconds(), point.updates(), updatesName(), spec.objective().lossName(), point.validationLoss(),
               metrics.headline(),
-              testCurve == null ? "" : String.format("  test loss %.5f", testLoss),
+              testCurve == null ? "" : String.format("  test loss %.5f", scoring.testLoss()),
               rounds == null ? slots.size() : summing(),
               generations.size()));
     }
@@ -1468,6 +1523,7 @@ public final class TrainingDriver implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
+    scorer.shutdownNow();
     try {
       restartsHeard.close();
     } catch (Exception e) {
