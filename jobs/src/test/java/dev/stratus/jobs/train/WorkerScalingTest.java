@@ -192,31 +192,34 @@ class WorkerScalingTest {
    */
   @Test
   void aDoublingTheShardsFailedIsJudgedAgainOverTwiceTheShards() {
+    WorkerScaling scaling = resliceAFailedDoubling();
+    assertEquals(WorkerScaling.Action.SHRINK, exchanging(scaling, 0.16, 0.11));
+    assertEquals(8, scaling.target());
+    assertEquals(1, scaling.shards(), "back to one shard");
+    assertTrue(scaling.reason().endsWith("the shards saturate, over 2 shards as over 1"), scaling.reason());
+
+    WorkerScaling kept = resliceAFailedDoubling();
+    assertEquals(WorkerScaling.Action.GROW, exchanging(kept, 0.12, 0.045));
+    assertEquals(2, kept.shards());
+    assertEquals(16, kept.workers());
+    assertEquals(32, kept.target());
+  }
+
+  /**
+   * A scaling whose doubling from 8 to 16 workers failed because the shards saturated, and that asked for a second
+   * shard, which started and warmed up: the trial is judged again at its next rounds.
+   */
+  private static WorkerScaling resliceAFailedDoubling() {
     WorkerScaling scaling = new WorkerScaling(8, 64, 1, 2, "at most 2 shards");
     assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.2, 0.05));
     scaling.ready();
     assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.2, 0.05));
     scaling.grown(16);
     assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.16, 0.11));
+    assertEquals(2, scaling.shards());
     scaling.shardsStarted();
     exchanging(scaling, 0.16, 0.11); // warming up
-    assertEquals(WorkerScaling.Action.SHRINK, exchanging(scaling, 0.16, 0.11));
-    assertEquals(8, scaling.target());
-    assertEquals(1, scaling.shards(), "back to one shard");
-    assertTrue(scaling.reason().endsWith("the shards saturate, over 2 shards as over 1"), scaling.reason());
-
-    WorkerScaling kept = new WorkerScaling(8, 64, 1, 2, "at most 2 shards");
-    exchanging(kept, 0.2, 0.05);
-    kept.ready();
-    exchanging(kept, 0.2, 0.05);
-    kept.grown(16);
-    assertEquals(WorkerScaling.Action.NONE, exchanging(kept, 0.16, 0.11));
-    kept.shardsStarted();
-    exchanging(kept, 0.16, 0.11); // warming up
-    assertEquals(WorkerScaling.Action.GROW, exchanging(kept, 0.12, 0.045));
-    assertEquals(2, kept.shards());
-    assertEquals(16, kept.workers());
-    assertEquals(32, kept.target());
+    return scaling;
   }
 
   /** {@value WorkerScaling#SAMPLES} rounds whose busiest worker takes {@code part} s, {@code exchange} s of them pulling and pushing. */
