@@ -1,0 +1,85 @@
+package dev.stratus.jobs.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
+import dev.stratus.store.EmbeddedS3Server;
+import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shards a training adds where its own saturate ({@link Shards#startMore}): real shard processes, reached by the
+ * job's secret, watched and started again as the job's own are; none from shards started elsewhere.
+ */
+@Timeout(120)
+class ShardsTest {
+  @TempDir Path dir;
+
+  @Test
+  void moreShardsAreOpenedByTheJobsSecretAndStartedAgainWhenTheyDie() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("shards");
+      S3Path checkpoint = S3Path.parse("s3://shards/job/");
+      try (Shards first = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1);
+          Shards more = first.startMore(1)) {
+        assertTrue(first.canStartMore());
+        assertEquals(checkpoint.resolve("more-1"), more.checkpoint(), "the added shards snapshot apart");
+        List<InetSocketAddress> all = new ArrayList<>(first.addresses());
+        all.addAll(more.addresses());
+        try (PsClient client = PsClient.connect(all, first.access(), 0)) {
+          // a model sliced over both: each shard holds half its rows, both answer the job's secret
+          ModelSpec spec = ModelSpec.matrix(4, 1).optimizer(Optimizer.SGD).learningRate(1).l2(0).initScale(0)
+              .snapshotted(false);
+          PsModel model = client.createModel("sliced", spec);
+          client.push(model, new int[] {0, 3}, new float[] {-1, -2}).get(10, TimeUnit.SECONDS);
+          assertArrayEquals(new float[] {1, 0, 0, 2}, client.pullAll(model).get(10, TimeUnit.SECONDS));
+        }
+
+        CountDownLatch restarted = new CountDownLatch(1);
+        try (AutoCloseable heard = more.onRestart(new Shards.RestartListener() {
+          @Override
+          public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
+            restarted.countDown();
+          }
+
+          @Override
+          public void couldNotRestart(int shard, RuntimeException why) {}
+        })) {
+          more.killShard(0);
+          assertTrue(restarted.await(60, TimeUnit.SECONDS), "the killed added shard was not started again");
+        }
+        try (PsClient again = PsClient.connect(more.addresses(), first.access(), 0)) {
+          again.put("back", "on its port".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+          assertEquals("on its port",
+              new String(again.get("back").get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+        }
+      }
+    }
+  }
+
+  @Test
+  void shardsStartedElsewhereStartNoMore() {
+    Shards remote = Shards.remote(List.of(new InetSocketAddress("127.0.0.1", 1)), null);
+    assertFalse(remote.canStartMore());
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> remote.startMore(1));
+    assertTrue(refused.getMessage().contains("psEndpoints"), refused.getMessage());
+  }
+}
