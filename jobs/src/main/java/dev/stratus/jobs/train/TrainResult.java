@@ -56,10 +56,13 @@ public record TrainResult(
     return last.to() > last.from() ? last.from() : last.to();
   }
 
-  /** The shards the driver placed the last rounds over when it added some ({@link WorkerScaling}); 0 when it did not. */
-  public int shardsAdded() {
+  /**
+   * The shards the driver last decided the rounds be over, when it changed them ({@link WorkerScaling}); 0 when it
+   * did not.
+   */
+  public int keptShards() {
     return scaling.stream().filter(d -> d.resource() == ScalingDecision.Resource.SHARDS)
-        .mapToInt(ScalingDecision::to).max().orElse(0);
+        .reduce((a, b) -> b).map(ScalingDecision::to).orElse(0);
   }
 
   /** Workers started in all, counting successors of dead and handed-over workers. */

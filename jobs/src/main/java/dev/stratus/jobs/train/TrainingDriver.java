@@ -18,12 +18,9 @@ import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.Queue;
@@ -84,8 +81,6 @@ public final class TrainingDriver implements AutoCloseable {
   private static final int MAX_AUTO_WORKERS = 64;
   /** The most shards a training with no count set places its rounds over. */
   private static final int MAX_AUTO_SHARDS = 8;
-  /** Starts the shards a training adds, beside its driver's loop. */
-  private static final DaemonThreadFactory SHARD_STARTER = new DaemonThreadFactory("stratus-shard-start");
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
 
@@ -121,12 +116,8 @@ public final class TrainingDriver implements AutoCloseable {
   /** What the shards' watcher told, for the driver's loop to act on: record a restart, or fail the job. */
   private final Queue<ShardEvent> shardEvents = new ConcurrentLinkedQueue<>();
   private AutoCloseable restartsHeard = () -> {};
-  /** The shards started beyond the job's where those saturated ({@link WorkerScaling}), the latest first. */
-  private final Deque<AddedShards> added = new ArrayDeque<>();
-  /** Added shards the rounds left, stopped once a round has begun without them. */
-  private final List<AddedShards> retiring = new ArrayList<>();
-  /** Shards being started for the rounds to be sliced over, while the rounds go on; null when none are. */
-  private CompletableFuture<Shards> startingShards;
+  /** The shards an {@link Solver#LBFGS} training's rounds are over, the job's and those added; null for SGD. */
+  private RoundShards roundShards;
   private final BlockingQueue<Slot> ended = new LinkedBlockingQueue<>();
   private final StepTimes times = new StepTimes();
   private long stallNanos;
@@ -169,22 +160,6 @@ public final class TrainingDriver implements AutoCloseable {
   /** The dead driver's model name, whose workers this job asked to stop, and whose keys it deletes when closed. */
   private String retired;
   private long solverPointWrittenAt;
-
-  /**
-   * Shards the driver started beyond the job's, watched as the job's are, and the client of all the shards the rounds
-   * were placed over with them.
-   */
-  private record AddedShards(Shards shards, AutoCloseable heard, PsClient client, List<InetSocketAddress> over)
-      implements AutoCloseable {
-    @Override
-    public void close() throws Exception {
-      heard.close();
-      if (client != null) {
-        client.close();
-      }
-      shards.close();
-    }
-  }
 
   /** Something a shard's restart asks of the driver's loop. */
   private interface ShardEvent {
@@ -523,6 +498,7 @@ public final class TrainingDriver implements AutoCloseable {
     int columns = spec.objective().columns();
     int rows = (int) train.featureCount() + 1;
     rounds = new GradientRounds(driver, modelName, GradientRounds.roundSpec(rows, columns));
+    roundShards = new RoundShards(shards, driver, rounds, this::restartListener);
     for (Slot slot : slots) {
       slot.held = partitionsOf(slot.worker);
       slot.assigned = slot.held; // none: it stands by
@@ -737,18 +713,13 @@ public final class TrainingDriver implements AutoCloseable {
         }
       }
     }
-    if (scaling.shards() > placedShards() && startingShards == null) {
-      int count = scaling.shards() - placedShards();
-      decided(ScalingDecision.Resource.SHARDS, placedShards(), scaling.shards(), scaling.reason());
-      startingShards = CompletableFuture.supplyAsync(() -> shards.startMore(count),
-          task -> SHARD_STARTER.newThread(task).start());
-    } else if (scaling.shards() < placedShards()) {
-      int before = placedShards();
-      while (placedShards() > scaling.shards()) {
-        retiring.add(added.pop());
-      }
-      placeRounds();
-      decided(ScalingDecision.Resource.SHARDS, before, placedShards(), scaling.reason());
+    if (scaling.shards() > roundShards.count() && !roundShards.starting()) {
+      decided(ScalingDecision.Resource.SHARDS, roundShards.count(), scaling.shards(), scaling.reason());
+      roundShards.start(scaling.shards() - roundShards.count());
+    } else if (scaling.shards() < roundShards.count()) {
+      int before = roundShards.count();
+      roundShards.goBackTo(scaling.shards());
+      decided(ScalingDecision.Resource.SHARDS, before, roundShards.count(), scaling.reason());
     }
     if (scaling.settled() && !wasSettled) {
       confirmCount();
@@ -840,47 +811,23 @@ public final class TrainingDriver implements AutoCloseable {
     scaling.ready();
   }
 
-  /** The shards the rounds are placed over now: the job's, and those added. */
-  private int placedShards() {
-    return added.isEmpty() ? shards.addresses().size() : added.peek().over().size();
-  }
-
   /**
-   * Once the shards {@link #scale} started are up, places the rounds from the next on over them too, opened by the
-   * job's secret and watched as the job's are; tells {@link #scaling}.
+   * Once the shards {@link #scale} asked for listen, the rounds from the next on are over them too; tells {@link
+   * #scaling}.
    */
-  private void placeOverStartedShards() throws Exception {
-    if (startingShards == null || !startingShards.isDone()) {
+  private void placeOverStartedShards() {
+    RoundShards.Placed placed = roundShards.placeStarted();
+    if (placed == null) {
       return;
     }
-    CompletableFuture<Shards> started = startingShards;
-    startingShards = null;
-    Shards more;
-    try {
-      more = started.join();
-    } catch (CompletionException e) {
-      scaling.shardsNotStarted(firstLine(e.getCause().getMessage()));
-      decided(ScalingDecision.Resource.SHARDS, scaling.shards(), scaling.shards(), scaling.reason());
+    if (placed.failure() != null) {
+      scaling.shardsNotStarted(firstLine(placed.failure()));
+      decided(ScalingDecision.Resource.SHARDS, placed.now(), placed.now(), scaling.reason());
       return;
     }
-    int before = placedShards();
-    List<InetSocketAddress> over = new ArrayList<>(added.isEmpty() ? shards.addresses() : added.peek().over());
-    AutoCloseable heard = more.onRestart(restartListener(over.size()));
-    over.addAll(more.addresses());
-    added.push(new AddedShards(more, heard, PsClient.connect(over, shards.access(), 0), over));
-    placeRounds();
     scaling.shardsStarted();
     progress.accept(String.format("%6.1f s  shards %d -> %d: the new ones started, the rounds after are sliced over"
-        + " them", secondsSinceStart(), before, placedShards()));
-  }
-
-  /** Places the rounds begun from now on (the running one stays where it is) over the latest shards added, or none. */
-  private void placeRounds() {
-    if (added.isEmpty()) {
-      rounds.placeOver(driver, List.of());
-    } else {
-      rounds.placeOver(added.peek().client(), added.peek().over());
-    }
+        + " them", secondsSinceStart(), placed.before(), placed.now()));
   }
 
   private void decided(int from, int to, String reason) {
@@ -1007,10 +954,9 @@ public final class TrainingDriver implements AutoCloseable {
     while (true) {
       try {
         start.begin();
-        for (AddedShards left : retiring) {
-          left.close(); // the round before, the last on them, ended with this one's beginning
+        if (roundShards != null) {
+          roundShards.roundBegun(); // the round before, the last on shards the rounds left, ended with this one's begin
         }
-        retiring.clear();
         return;
       } catch (Exception e) {
         if (!connectionLost(e)) {
@@ -1556,17 +1502,9 @@ public final class TrainingDriver implements AutoCloseable {
       }
       driver.close();
     }
-    retiring.addAll(added);
-    if (startingShards != null) {
+    if (roundShards != null) {
       try {
-        retiring.add(new AddedShards(startingShards.join(), () -> {}, null, List.of()));
-      } catch (CompletionException e) {
-        // none started
-      }
-    }
-    for (AddedShards left : retiring) {
-      try {
-        left.close();
+        roundShards.close();
       } catch (Exception e) {
         progress.accept("could not stop the shards the training added: " + e.getMessage());
       }

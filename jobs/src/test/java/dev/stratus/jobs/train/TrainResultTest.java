@@ -27,7 +27,8 @@ class TrainResultTest {
     ScalingDecision resharded = new ScalingDecision(4, 0, SHARDS, 1, 2, "the shards saturate");
     assertEquals(4, decided(grew, new ScalingDecision(3, 0, WORKERS, 4, 4, "settled"), resharded).keptWorkers(),
         "a decision on the shards after the workers settled");
-    assertEquals(2, decided(grew, resharded).shardsAdded());
-    assertEquals(0, decided(grew).shardsAdded());
+    assertEquals(2, decided(grew, resharded).keptShards());
+    assertEquals(1, decided(grew, resharded, new ScalingDecision(5, 0, SHARDS, 2, 1, "no help")).keptShards());
+    assertEquals(0, decided(grew).keptShards());
   }
 }
