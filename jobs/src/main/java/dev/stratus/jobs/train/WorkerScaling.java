@@ -23,8 +23,8 @@ import java.util.Locale;
  *
  * <p>Where the shards are what a pass waits on (the busiest worker's part is most of a pass, and it pulls and pushes
  * half its part or more), or what
- * made a doubling fail (its pulls and pushes grew, and without that growth its part would have paid), and the driver
- * may start more, it asks for twice
+ * made a doubling fail (its pulls and pushes grew, and now outweigh its compute or without that growth its part would
+ * have paid), and the driver may start more, it asks for twice
  * the shards, over which the rounds after are sliced; the count it was at, or the doubling's trial, is measured again
  * there. Twice the shards that do not cut the pulls and pushes by a quarter (or a trial that fails again) go back to
  * as many as before, and the count settles.
@@ -226,9 +226,10 @@ final class WorkerScaling {
       double before = median(baseline);
       double exchangeBefore = Math.max(0, before - median(baselineCompute));
       if (part > before * KEEP_RATIO || onCores < SIDE_BY_SIDE) {
-        // the shards are to blame where the pulls and pushes grew and, had they not, the part would have paid
+        // the shards are to blame where the pulls and pushes grew and now outweigh the compute, or where, had they
+        // not grown, the part would have paid
         boolean shardsSaturate = onCores >= SIDE_BY_SIDE && exchange > exchangeBefore
-            && compute + exchangeBefore <= before * KEEP_RATIO;
+            && (exchange > compute || compute + exchangeBefore <= before * KEEP_RATIO);
         String measured = onCores < SIDE_BY_SIDE
             ? String.format(Locale.ROOT, "with %d workers they computed on a core only %.0f%% of the time, waiting for"
                 + " cores", workers, 100 * onCores)

@@ -222,6 +222,23 @@ class WorkerScalingTest {
     return scaling;
   }
 
+  /**
+   * A doubling whose pulls and pushes were near half the part already and then grew to outweigh its compute blames the
+   * shards, though halving the compute alone would not have paid (a fresh-clone CI run: 64 workers took 0.494 s a
+   * pass against 0.230 s with 32, and the driver went back without a shard).
+   */
+  @Test
+  void aDoublingWhosePullsAndPushesOutweighItsComputeBlamesTheShards() {
+    WorkerScaling scaling = new WorkerScaling(32, 64, 1, 8, "at most 8");
+    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.181, 0.078));
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.230, 0.127));
+    scaling.grown(64);
+    assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.494, 0.443));
+    assertEquals(2, scaling.shards(), "the trial's failure is the shards'");
+    assertTrue(scaling.reason().endsWith("the shards saturate"), scaling.reason());
+  }
+
   /** {@value WorkerScaling#SAMPLES} rounds whose busiest worker takes {@code part} s, {@code exchange} s of them pulling and pushing. */
   private static WorkerScaling.Action exchanging(WorkerScaling scaling, double part, double exchange) {
     WorkerScaling.Action action = WorkerScaling.Action.NONE;
