@@ -1,6 +1,7 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.ShardAddress;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
@@ -165,8 +166,7 @@ final class GradientRounds {
       }
       out.writeInt(round.shards().size());
       for (InetSocketAddress shard : round.shards()) {
-        out.writeUTF(shard.getHostString());
-        out.writeInt(shard.getPort());
+        out.writeUTF(ShardAddress.format(shard));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -201,9 +201,10 @@ final class GradientRounds {
     }
     List<InetSocketAddress> placed = new ArrayList<>();
     for (int s = in.getInt(); s > 0; s--) {
-      byte[] host = new byte[in.getShort() & 0xffff];
-      in.get(host);
-      placed.add(new InetSocketAddress(new String(host, StandardCharsets.UTF_8), in.getInt()));
+      byte[] address = new byte[in.getShort() & 0xffff];
+      in.get(address);
+      // unresolved: workers decode the key at every look, and dial (looking the name up) only a change of shards
+      placed.add(ShardAddress.parse(new String(address, StandardCharsets.UTF_8)));
     }
     return new Round(number, kind, placed, pointIds, gradientIds, assignment);
   }

@@ -954,16 +954,16 @@ public final class TrainingDriver implements AutoCloseable {
     while (true) {
       try {
         start.begin();
-        if (roundShards != null) {
-          roundShards.roundBegun(); // the round before, the last on shards the rounds left, ended with this one's begin
-        }
-        return;
+        break;
       } catch (Exception e) {
         if (!connectionLost(e)) {
           throw e;
         }
         Thread.sleep(50);
       }
+    }
+    if (roundShards != null) {
+      roundShards.roundBegun(); // the round before, the last on shards the rounds left, ended with this one's begin
     }
   }
 

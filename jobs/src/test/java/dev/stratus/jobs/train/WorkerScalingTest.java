@@ -126,10 +126,7 @@ class WorkerScalingTest {
   @Test
   void goesBackWhereTheNewWorkersWaitForTheShards() {
     WorkerScaling scaling = new WorkerScaling(8, 64);
-    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.2, 0.05));
-    scaling.ready();
-    assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.2, 0.05));
-    scaling.grown(16);
+    doubled(scaling, 0.2, 0.05, 0.2, 0.05, 16);
     assertEquals(WorkerScaling.Action.SHRINK, exchanging(scaling, 0.16, 0.11));
     assertEquals(8, scaling.target());
     assertTrue(scaling.reason().contains("pulls and pushes took 0.110 s against 0.050 s, the shards saturate"),
@@ -211,10 +208,7 @@ class WorkerScalingTest {
    */
   private static WorkerScaling resliceAFailedDoubling() {
     WorkerScaling scaling = new WorkerScaling(8, 64, 1, 2, "at most 2 shards");
-    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.2, 0.05));
-    scaling.ready();
-    assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.2, 0.05));
-    scaling.grown(16);
+    doubled(scaling, 0.2, 0.05, 0.2, 0.05, 16);
     assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.16, 0.11));
     assertEquals(2, scaling.shards());
     scaling.shardsStarted();
@@ -230,13 +224,22 @@ class WorkerScalingTest {
   @Test
   void aDoublingWhosePullsAndPushesOutweighItsComputeBlamesTheShards() {
     WorkerScaling scaling = new WorkerScaling(32, 64, 1, 8, "at most 8");
-    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, 0.181, 0.078));
-    scaling.ready();
-    assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, 0.230, 0.127));
-    scaling.grown(64);
+    doubled(scaling, 0.181, 0.078, 0.230, 0.127, 64);
     assertEquals(WorkerScaling.Action.NONE, exchanging(scaling, 0.494, 0.443));
     assertEquals(2, scaling.shards(), "the trial's failure is the shards'");
     assertTrue(scaling.reason().endsWith("the shards saturate"), scaling.reason());
+  }
+
+  /**
+   * Doubles {@code scaling}'s workers to {@code count}: measured at {@code part} s with {@code exchange} of it pulling
+   * and pushing, then the baseline at {@code baselinePart} and {@code baselineExchange} once the new ones are ready.
+   */
+  private static void doubled(WorkerScaling scaling, double part, double exchange, double baselinePart,
+      double baselineExchange, int count) {
+    assertEquals(WorkerScaling.Action.GROW, exchanging(scaling, part, exchange));
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, exchanging(scaling, baselinePart, baselineExchange));
+    scaling.grown(count);
   }
 
   /** {@value WorkerScaling#SAMPLES} rounds whose busiest worker takes {@code part} s, {@code exchange} s of them pulling and pushing. */
