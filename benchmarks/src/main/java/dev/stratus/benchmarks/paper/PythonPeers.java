@@ -26,8 +26,15 @@ public final class PythonPeers {
 
   private PythonPeers() {}
 
-  /** A peer's test-loss curve over its training time, or why there is none. */
-  public record Peer(List<DriverModel.Point> curve, String missing) {
+  /**
+   * A peer's test-loss curve over its training time, or why there is none; and the test loss of the model it returned
+   * where that is not its last evaluation's (ours keeps the model its validation rows liked best), else NaN.
+   */
+  public record Peer(List<DriverModel.Point> curve, String missing, double returnedLoss) {
+    public Peer(List<DriverModel.Point> curve, String missing) {
+      this(curve, missing, Double.NaN);
+    }
+
     static Peer notInstalled(String why) {
       return new Peer(List.of(), why);
     }
@@ -36,9 +43,9 @@ public final class PythonPeers {
       return missing == null;
     }
 
-    /** The test loss of its last evaluation. */
+    /** The test loss of the model it returned: its last evaluation's, unless it returned another. */
     public double finalLoss() {
-      return curve.get(curve.size() - 1).loss();
+      return Double.isNaN(returnedLoss) ? curve.get(curve.size() - 1).loss() : returnedLoss;
     }
 
     /** Seconds it trained: those of its last evaluation. */
