@@ -203,7 +203,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    * applies what a weight missed when a push next touches it, or the model is read). A factorization's is on the
    * factors a rating touches. Default for a linear model: chosen on the validation set, the training converging at
    * {@code C} = 0.01, then going on at 0.1, 1 and 10 (the optimizer's state starting again) while each finds a better
-   * model than those before, keeping the best (with {@code epsilon(0)}, which never converges, 1 / n: C = 1).
+   * model than those before, keeping the best (with {@code epsilon(0)}, which never stops, the same path, then on at
+   * the best penalty until the timeout).
    */
   public T l2(float penalty) {
     l2 = (float) Checks.inRange("l2", penalty, 0, 1e3, true);

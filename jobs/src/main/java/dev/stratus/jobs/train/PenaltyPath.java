@@ -8,7 +8,9 @@ import java.util.Locale;
  * tens of thousands of long text rows an order less), so no one value serves. Strongest first, as a regularisation
  * path: the training converges at each penalty, then goes on from those weights at the next, ten times weaker, while
  * a weaker penalty still found a model better on the validation set than every one before; the driver keeps the best
- * model of all. At each new penalty the optimizer's state starts again, its steps as large as a new model's.
+ * model of all. At each new penalty the optimizer's state starts again, its steps as large as a new model's. An SGD
+ * training whose epsilon is 0, which never stops, goes along the path all the same, then trains on at the best
+ * penalty ({@link #settleAt}) until its time is up.
  */
 public final class PenaltyPath {
   /**
@@ -34,6 +36,7 @@ public final class PenaltyPath {
   private int at;
   /** The best validation loss when the penalty before this one converged. */
   private double bestBefore = Double.POSITIVE_INFINITY;
+  private boolean ended;
 
   /** The path of an SGD training. */
   PenaltyPath(long rows) {
@@ -69,11 +72,14 @@ public final class PenaltyPath {
     return path;
   }
 
-  /** The convergence the monitor judges the penalty now by: the user's {@code epsilon} for the last one. */
+  /**
+   * The convergence the monitor judges the penalty now by: the user's {@code epsilon} once the path ended, and at its
+   * weakest penalty unless that epsilon is 0 (a training that never stops still has to tell whether the weakest
+   * penalty found a better model).
+   */
   double epsilon(double userEpsilon, double bestLoss) {
-    return at == cs.length - 1 || !Double.isFinite(bestLoss)
-        ? userEpsilon
-        : Math.max(userEpsilon, PHASE_TOLERANCE * bestLoss);
+    boolean finalWord = ended || at == cs.length - 1 && userEpsilon > 0;
+    return finalWord || !Double.isFinite(bestLoss) ? userEpsilon : Math.max(userEpsilon, PHASE_TOLERANCE * bestLoss);
   }
 
   /** The penalty now. */
@@ -89,10 +95,30 @@ public final class PenaltyPath {
     boolean improved = bestLoss < bestBefore;
     bestBefore = bestLoss;
     if (!improved || at == cs.length - 1) {
+      ended = true;
       return false;
     }
     at++;
     return true;
+  }
+
+  /** Whether the path ended: {@link #advance} said so. */
+  boolean ended() {
+    return ended;
+  }
+
+  /**
+   * Moves to {@code l2}, one of the path's penalties (the best model's), once the path ended; returns whether that is
+   * another penalty than the one now.
+   */
+  boolean settleAt(float l2) {
+    int before = at;
+    for (int i = 0; i < cs.length; i++) {
+      if (Math.abs(1 / (cs[i] * rows) - l2) <= 1e-4 * l2) {
+        at = i;
+      }
+    }
+    return at != before;
   }
 
   /** How the console names the penalty now. */

@@ -246,7 +246,7 @@ public final class TrainingDriver implements AutoCloseable {
       }
       resolved = resolved.withWorkers(workers);
     }
-    if (Float.isNaN(spec.l2()) && spec.l1() == 0 && spec.epsilon() > 0 && spec.objective().penalisesAllValues()) {
+    if (Float.isNaN(spec.l2()) && spec.l1() == 0 && spec.objective().penalisesAllValues()) {
       // the path's first penalty is the model's on the shards; the driver sets the next ones there
       this.penalties = new PenaltyPath(train.rowCount(), resolved.solver());
       resolved = resolved.withL2(penalties.l2());
@@ -1075,11 +1075,21 @@ public final class TrainingDriver implements AutoCloseable {
       monitor.epsilon(penalties.epsilon(spec.epsilon(), bestLoss));
     }
     StopReason reason = monitor.observe(point);
-    if (reason == StopReason.CONVERGED && penalties != null && penalties.advance(bestLoss)) {
-      setPenalty(true);
-      monitor.restartWindow(); // the next penalty's progress is judged on its own
-      average.clear(); // and its optimum is another
-      reason = null;
+    if (reason == StopReason.CONVERGED && penalties != null && !penalties.ended()) {
+      if (penalties.advance(bestLoss)) {
+        setPenalty(true);
+        monitor.restartWindow(); // the next penalty's progress is judged on its own
+        average.clear(); // and its optimum is another
+        reason = null;
+      } else if (spec.epsilon() == 0) {
+        // never stops: on at the best penalty (the path may have ended past it) until the time is up
+        if (penalties.settleAt(bestL2)) {
+          setPenalty(true);
+          average.clear();
+        }
+        monitor.restartWindow();
+        reason = null;
+      }
     }
     if (reason == null) {
       reason = overBudget();

@@ -23,8 +23,8 @@ import java.util.function.DoubleSupplier;
  * @param minibatchSize rows per gradient
  * @param l2 L2 penalty, applied by the server at every push, to every weight for a linear model (its mean loss plus
  *     {@code l2 / 2} times the squared weights), to those the push touches for a factorization; NaN for the default:
- *     for a linear model one chosen on the validation set from a {@link PenaltyPath} when {@code epsilon} is above 0,
- *     else 1 / the training set's rows ({@link #forTrainingSet})
+ *     for a linear model one chosen on the validation set from a {@link PenaltyPath}, for a factorization 1 / the
+ *     training set's rows ({@link #forTrainingSet})
  * @param epsilon stop when the best validation loss improves by less than this over {@code window} evaluations
  * @param window evaluations over which {@code epsilon} is judged
  * @param timeoutSeconds stop after this long

@@ -32,6 +32,23 @@ class PenaltyPathTest {
     }
     assertEquals(1 / (10.0 * ROWS), path.l2(), 1e-9, "the last");
     assertEquals(1e-4, path.epsilon(1e-4, 0.5));
+    assertEquals(5e-4, path.epsilon(0, 0.5), 1e-12,
+        "a training that never stops still judges the last penalty, to tell whether it found a better model");
+    assertFalse(path.advance(0.47));
+    assertEquals(0, path.epsilon(0, 0.5), "once the path ended, never");
+  }
+
+  @Test
+  void settlesAtTheBestModelsPenaltyOnceThePathEndedPastIt() {
+    PenaltyPath path = new PenaltyPath(ROWS);
+    path.advance(0.5);
+    float best = path.l2();
+    path.advance(0.45);
+    assertFalse(path.advance(0.46), "C = 1 found nothing better than C = 0.1");
+    assertTrue(path.ended());
+    assertTrue(path.settleAt(best), "back from C = 1 to C = 0.1");
+    assertEquals(best, path.l2());
+    assertFalse(path.settleAt(best), "already there");
   }
 
   @Test

@@ -17,6 +17,8 @@ import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -162,6 +164,43 @@ class TrainingDriverTest {
     assertEquals(
         result.validationMetrics().loss(), saved.evaluate(validationRows.toArray(new SparseRow[0])).loss(), 1e-9);
     assertTrue(result.stepTimes().iterations() > 1000);
+  }
+
+  /**
+   * An epsilon of 0 never stops the training, yet its penalty is still chosen on the validation rows: the path goes
+   * from C = 0.01 to weaker penalties while they find a better model, and the training then stays at the best one until
+   * its time is up, rather than at C = 1 as a training that never converges once did.
+   */
+  @Test
+  void anEpsilonOfZeroGoesAlongThePenaltyPathThenTrainsOnAtTheBestPenaltyUntilTheTimeout() throws Exception {
+    // few rows, so a strong penalty is best and the path ends past it soon
+    PlantedData few = new PlantedData(FEATURES, 4_000, 4_000, 99);
+    Dataset fewRows = DatasetWriter.write(store, S3Path.parse("s3://training/planted/few"), few.train,
+        DatasetManifest.template(FEATURES, List.of(), "planted", null), 1_000);
+    Liblinear.Optimum solver = Liblinear.bestOf(few.train, few.test, 0.01, 0.1, 1, 10);
+    TrainingSpec spec = new TrainingSpec(2, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, Float.NaN, 0, 6, 12, 100, 0, 4, 7,
+        false, 600, 3);
+    List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    TrainResult result;
+    try (Shards shards = Shards.inProcess(1);
+        TrainingDriver job = new TrainingDriver(spec, store, store.reachableSpec(), fewRows,
+            few.test.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), line -> {
+              System.out.println(line);
+              lines.add(line);
+            })) {
+      result = job.run(S3Path.parse("s3://training/models/never-stops"));
+    }
+    assertEquals(StopReason.TIMEOUT, result.stopReason());
+    double loss = result.validationMetrics().loss();
+    assertTrue(loss <= solver.test().loss() * BAR, "logloss " + loss + " against liblinear's " + solver.test().loss()
+        + " at its best C = " + solver.c());
+    List<String> penalties = lines.stream().filter(line -> line.contains("  penalty l2 ")).toList();
+    assertTrue(penalties.size() >= 3, "the path went on from C = 0.01 and ended: " + penalties);
+    String kept = lines.stream().filter(line -> line.startsWith("stopped: ")).findFirst().orElseThrow();
+    String keptL2 = kept.substring(kept.lastIndexOf("(l2 ") + 4, kept.lastIndexOf(')'));
+    String last = penalties.get(penalties.size() - 1);
+    assertTrue(last.contains("penalty l2 " + keptL2 + " "), "trained on at the kept model's penalty " + keptL2
+        + " until the timeout: " + penalties);
   }
 
   /**
