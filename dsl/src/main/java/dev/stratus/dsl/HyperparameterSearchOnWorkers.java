@@ -41,7 +41,7 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
       S3Path checkpoint = plan.shardCheckpoint(train);
-      try (Shards shards = SgdTrainingOnWorkers.shardsOnWorkers(context, plan.baseSpec(), checkpoint)) {
+      try (Shards shards = SgdTrainingOnWorkers.shardsOnWorkers(context, plan.baseSpec(), checkpoint, true)) {
         System.out.printf("%s: each worker a Lambda invocation (%d MB, %d s timeout)%n", plan.transform(),
             context.workers().memoryMb(), context.workers().timeoutSeconds());
         results.add(

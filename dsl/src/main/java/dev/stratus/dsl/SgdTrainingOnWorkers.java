@@ -49,7 +49,7 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
         context.store().deleteAll(checkpointOf(modelPath));
       }
       try (ConsoleView console = ConsoleView.onStandardOutput();
-          Shards shards = shardsOnWorkers(context, spec, checkpointOf(modelPath));
+          Shards shards = shardsOnWorkers(context, spec, checkpointOf(modelPath), resume);
           InvocationWorkers workers = new InvocationWorkers(context.workers());
           TrainingDriver job =
               new TrainingDriver(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
@@ -107,11 +107,13 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
 
   /**
    * The shards of training on Lambda workers: those {@code --psEndpoints} names, or processes beside the driver that
-   * snapshot their models under {@code checkpoint} and come back from there when they die.
+   * snapshot their models under {@code checkpoint}, restore what it holds when {@code restore} (else it holds nothing
+   * yet), and come back from there when they die.
    */
-  static Shards shardsOnWorkers(ExecutionContext context, TrainingSpec spec, S3Path checkpoint) throws Exception {
+  static Shards shardsOnWorkers(ExecutionContext context, TrainingSpec spec, S3Path checkpoint, boolean restore)
+      throws Exception {
     return TrainingOptions.shards(context.options().as(TrainingOptions.class), spec, checkpoint,
-        context.workerStore());
+        context.workerStore(), restore);
   }
 
   /** Where the shards of the training that writes its model to {@code modelPath} snapshot it: beside the model. */

@@ -112,23 +112,24 @@ public interface TrainingOptions extends PipelineOptions {
    * The shards {@code options} name, or {@code spec.shardsToStart()} new ones in this JVM.
    */
   static Shards shards(TrainingOptions options, TrainingSpec spec) throws Exception {
-    return shards(options, spec, null, null);
+    return shards(options, spec, null, null, false);
   }
 
   /**
    * The shards {@code options} name, or {@code spec.shardsToStart()} new ones: in this JVM when {@code checkpoint} is null,
    * else processes of their own that snapshot their models to {@code checkpoint} in {@code store} (the store as
-   * other processes reach it) and are started again from there when they die.
+   * other processes reach it), restore what it holds when {@code restore} (a resumed job's; else it holds nothing
+   * yet), and are started again from there when they die.
    */
-  static Shards shards(TrainingOptions options, TrainingSpec spec, S3Path checkpoint, StoreSpec store)
-      throws Exception {
+  static Shards shards(TrainingOptions options, TrainingSpec spec, S3Path checkpoint, StoreSpec store,
+      boolean restore) throws Exception {
     List<InetSocketAddress> addresses = endpoints(options);
     String certificate = trustedCertificate(options, addresses);
     if (addresses.isEmpty()) {
       boolean tls = tls(options) == PsTls.ON;
       return checkpoint != null
           ? Shards.processes(spec.shardsToStart(), options.getPsShardHeap(), tls, checkpoint, store,
-              options.getPsSnapshotEverySeconds())
+              options.getPsSnapshotEverySeconds(), restore)
           : Shards.inProcess(spec.shardsToStart(), tls);
     }
     return Shards.remote(addresses, new ShardAccess(token(options), certificate));

@@ -100,21 +100,34 @@ public final class Shards implements AutoCloseable {
    */
   public static Shards processes(int count, String heap, boolean tls, S3Path checkpoint, StoreSpec store,
       int snapshotEverySeconds) {
-    return processes(count, heap, template(tls), checkpoint, store, snapshotEverySeconds, 0);
+    return processes(count, heap, tls, checkpoint, store, snapshotEverySeconds, true);
   }
 
   /**
-   * The processes of {@link #processes(int, String, boolean, S3Path, StoreSpec, int)} from {@code template}; {@code
-   * started} sets of them were started before for the same job, so these snapshot in a folder of their own.
+   * As {@link #processes(int, String, boolean, S3Path, StoreSpec, int)}; without {@code restore}, the checkpoint holds
+   * nothing of theirs yet (a new training's, its location just cleared), and they start without reading it, most of a
+   * second sooner (a replacement of one that dies restores from it, as ever).
+   */
+  public static Shards processes(int count, String heap, boolean tls, S3Path checkpoint, StoreSpec store,
+      int snapshotEverySeconds, boolean restore) {
+    return processes(count, heap, template(tls), checkpoint, store, snapshotEverySeconds, restore, 0);
+  }
+
+  /**
+   * The processes of {@link #processes(int, String, boolean, S3Path, StoreSpec, int, boolean)} from {@code template};
+   * {@code started} sets of them were started before for the same job, so these snapshot in a folder of their own,
+   * which holds nothing yet.
    */
   private static Shards processes(int count, String heap, ShardConfig template, S3Path checkpoint, StoreSpec store,
-      int snapshotEverySeconds, int started) {
+      int snapshotEverySeconds, boolean restore, int started) {
     S3Path folder = checkpoint == null || started == 0 ? checkpoint : checkpoint.resolve("more-" + started);
     IntFunction<Shards> more =
-        n -> processes(n, heap, template, checkpoint, store, snapshotEverySeconds, started + 1);
+        n -> processes(n, heap, template, checkpoint, store, snapshotEverySeconds, false, started + 1);
     ShardConfig config =
         folder == null ? template : template.checkpoint(folder, store).snapshotEvery(snapshotEverySeconds);
-    PsProcesses processes = PsProcesses.start(count, config, heap);
+    PsProcesses processes = restore || folder == null
+        ? PsProcesses.start(count, config, heap)
+        : PsProcesses.startFresh(count, config, heap);
     if (folder == null) {
       return new Shards(processes.addresses(), processes.access(), processes, processes, null, null, more);
     }

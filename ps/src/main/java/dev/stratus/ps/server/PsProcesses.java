@@ -67,6 +67,8 @@ public final class PsProcesses implements AutoCloseable {
   private final List<String> jvmOptions;
   private final List<String> commandPrefix;
   private final BiConsumer<Integer, String> log;
+  /** Whether the first processes skip their checkpoint's restore: it holds nothing of theirs yet. */
+  private final boolean fresh;
   private final ChildProcess[] processes;
   private final int[] ports;
   private Watcher watcher; // guarded by this; null: dead shards stay dead
@@ -74,7 +76,8 @@ public final class PsProcesses implements AutoCloseable {
   private boolean closed; // guarded by this
 
   private PsProcesses(int shards, ShardConfig template, List<String> jvmOptions, List<String> commandPrefix,
-      BiConsumer<Integer, String> log) {
+      BiConsumer<Integer, String> log, boolean fresh) {
+    this.fresh = fresh;
     this.commandPrefix = List.copyOf(commandPrefix);
     this.template = template;
     this.jvmOptions = List.copyOf(jvmOptions);
@@ -92,6 +95,15 @@ public final class PsProcesses implements AutoCloseable {
   }
 
   /**
+   * As {@link #start(int, ShardConfig, String)}, over a checkpoint that holds nothing of these shards' yet (a new
+   * job's, whose location was just cleared): they listen without reading it, most of a second sooner (the store's
+   * client is made in the background). A replacement of one that dies restores from it, as ever.
+   */
+  public static PsProcesses startFresh(int shards, ShardConfig template, String heap) {
+    return start(shards, template, heap, List.of(), List.of(), null, true);
+  }
+
+  /**
    * As {@link #start(int, ShardConfig, String)}, with more options for each shard's JVM ({@code -D...}, a log level
    * say), each shard started through {@code commandPrefix} unless it is empty (ip netns exec NAME, for a network
    * namespace) and, unless {@code log} is null, each line of a shard's standard error (its log) to {@code log} with
@@ -99,14 +111,19 @@ public final class PsProcesses implements AutoCloseable {
    */
   public static PsProcesses start(int shards, ShardConfig template, String heap, List<String> jvmOptions,
       List<String> commandPrefix, BiConsumer<Integer, String> log) {
+    return start(shards, template, heap, jvmOptions, commandPrefix, log, false);
+  }
+
+  private static PsProcesses start(int shards, ShardConfig template, String heap, List<String> jvmOptions,
+      List<String> commandPrefix, BiConsumer<Integer, String> log, boolean fresh) {
     List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseParallelGC"));
     options.addAll(jvmOptions);
-    PsProcesses ps = new PsProcesses(shards, template, options, commandPrefix, log);
+    PsProcesses ps = new PsProcesses(shards, template, options, commandPrefix, log, fresh);
     try {
       List<CompletableFuture<Void>> started = new ArrayList<>();
       for (int i = 0; i < shards; i++) {
         int shard = i;
-        started.add(CompletableFuture.runAsync(() -> ps.launch(shard, 0)));
+        started.add(CompletableFuture.runAsync(() -> ps.launch(shard, 0, !fresh)));
       }
       started.forEach(CompletableFuture::join);
       return ps;
@@ -143,7 +160,7 @@ public final class PsProcesses implements AutoCloseable {
     if (processes[shard].isAlive()) {
       throw new IllegalStateException("shard " + shard + " is still running");
     }
-    launch(shard, ports[shard]);
+    launch(shard, ports[shard], true);
   }
 
   /**
@@ -168,7 +185,7 @@ public final class PsProcesses implements AutoCloseable {
     told.died(shard, exitCode);
     restarts.execute(() -> {
       try {
-        launch(shard, ports[shard]);
+        launch(shard, ports[shard], true);
       } catch (RuntimeException e) {
         told.couldNotRestart(shard, e);
         return;
@@ -177,7 +194,8 @@ public final class PsProcesses implements AutoCloseable {
     });
   }
 
-  private void launch(int shard, int port) {
+  /** Starts shard {@code shard}'s process on {@code port} (0: a free one); with {@code restore}, from its checkpoint. */
+  private void launch(int shard, int port, boolean restore) {
     List<String> arguments = new ArrayList<>(List.of(
         "--port", String.valueOf(port), "--bind", template.bind(), "--shard", String.valueOf(shard),
         "--token-env", TOKEN_ENV, "--max-frame-bytes", String.valueOf(template.maxFrameBytes()),
@@ -191,7 +209,7 @@ public final class PsProcesses implements AutoCloseable {
     }
     if (template.checkpoint() != null) {
       arguments.addAll(List.of("--checkpoint", template.checkpoint().toString(),
-          "--snapshot-every", String.valueOf(template.snapshotEverySeconds())));
+          "--snapshot-every", String.valueOf(template.snapshotEverySeconds()), "--restore", String.valueOf(restore)));
       environment.put(PsServer.STORE_SPEC_ENV, serialize(template.store()));
     }
     ChildProcess process;

@@ -71,14 +71,19 @@ public final class PsServer implements AutoCloseable {
   private final ShardListener listener;
   private volatile boolean closed;
 
-  private PsServer(ShardConfig config) throws IOException {
+  private PsServer(ShardConfig config, boolean restore) throws IOException {
     ShardCounters counters = new ShardCounters(config.shard());
     ModelRegistry models = new ModelRegistry(config.shard(), config.limits().modelsBudget());
     this.storeCalls = Executors.newFixedThreadPool(2, daemon("ps-store-" + config.shard()));
     Snapshots snapshots;
     try {
-      snapshots = new Snapshots(config.shard(), config.checkpoint(), config.store(), models, storeCalls);
-      snapshots.restoreAll();
+      snapshots = new Snapshots(config.shard(), config.checkpoint(), config.store(), models, storeCalls, !restore);
+      if (restore) {
+        snapshots.restoreAll();
+      } else {
+        snapshots.whenStoreFails(e -> LOG.error("shard {} cannot reach its checkpoint {}, and will take no snapshot"
+            + " there: {}", config.shard(), config.checkpoint(), e.toString()));
+      }
     } catch (RuntimeException e) {
       storeCalls.shutdownNow();
       throw e;
@@ -106,7 +111,16 @@ public final class PsServer implements AutoCloseable {
 
   /** Starts a shard in this JVM; with a checkpoint configured, it first restores every model snapshot found there. */
   public static PsServer start(ShardConfig config) throws IOException {
-    return new PsServer(config);
+    return new PsServer(config, true);
+  }
+
+  /**
+   * Starts a shard in this JVM, restoring what its checkpoint holds only with {@code restore}: without, for a
+   * checkpoint known to hold nothing of this shard's (a new job's), it listens without reading the checkpoint, its
+   * store's client made in the background (most of a second of a shard process's start).
+   */
+  static PsServer start(ShardConfig config, boolean restore) throws IOException {
+    return new PsServer(config, restore);
   }
 
   public int port() {

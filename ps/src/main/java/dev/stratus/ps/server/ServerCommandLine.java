@@ -12,7 +12,9 @@ import java.io.ObjectInputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,7 +29,9 @@ import java.util.concurrent.CountDownLatch;
  * read) or {@code --tls-key-env VAR}, never the command line; {@code --shard I}, {@code --checkpoint s3://bucket/prefix} with the store from
  * {@code --store-endpoint URI --store-region R} (keys from STRATUS_STORE_ACCESS_KEY and STRATUS_STORE_SECRET_KEY),
  * {@code --store-aws REGION}, or {@value #STORE_SPEC_ENV}; {@code --snapshot-every SECONDS} (with a checkpoint: 5
- * unless given; 0 only on demand),
+ * unless given; 0 only on demand), {@code --restore true|false} (true unless given: with a checkpoint, restore every
+ * model snapshot found there before listening; false for a checkpoint known to hold nothing of this shard's, which
+ * starts it sooner),
  * {@code --max-frame-bytes N}, {@code --kv-max-bytes N}; the limits ({@link ShardConfig.Limits})
  * {@code --max-workers N}, {@code --max-handshakes N}, {@code --hello-timeout-ms N}, {@code --io-threads N},
  * {@code --models-max-bytes N}. A value out of range is refused with the option's range. Prints
@@ -43,14 +47,15 @@ final class ServerCommandLine {
   private ServerCommandLine() {}
 
   static void main(String[] args) throws Exception {
-    ShardConfig config;
+    Launch launch;
     try {
-      config = parse(args, System.getenv());
+      launch = parseLaunch(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("PsServer: " + e.getMessage());
       System.exit(2);
       return;
     }
+    ShardConfig config = launch.config();
     // Netty's leak detector is a debugging aid that costs a shard process in its hot path (a stack trace for one
     // buffer in 128, and a second buffer class at every call site, which makes C2 recompile them): off, unless the
     // process is started with -Dio.netty.leakDetection.level.
@@ -59,7 +64,7 @@ final class ServerCommandLine {
     }
     PsServer server;
     try {
-      server = PsServer.start(config);
+      server = PsServer.start(config, launch.restore());
     } catch (IOException e) {
       System.err.println("PsServer: cannot listen on " + config.bind() + ":" + config.port() + " (--bind, --port): "
           + e.getMessage());
@@ -75,6 +80,27 @@ final class ServerCommandLine {
         + (config.advertise() == null ? "" : PsServer.ADVERTISED + ShardAddress.format(config.advertise())));
     System.out.flush();
     stopped.await();
+  }
+
+  /** A shard process's configuration, and whether it restores its checkpoint before it listens. */
+  record Launch(ShardConfig config, boolean restore) {}
+
+  /** The options {@link #parse} reads, and {@code --restore true|false}. */
+  static Launch parseLaunch(String[] args, Map<String, String> environment)
+      throws IOException, ClassNotFoundException {
+    boolean restore = true;
+    List<String> rest = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].equals("--restore")) {
+        rest.add(args[i]);
+      } else if (i + 1 < args.length && (args[i + 1].equals("true") || args[i + 1].equals("false"))) {
+        restore = Boolean.parseBoolean(args[++i]);
+      } else {
+        throw new IllegalArgumentException("--restore must be true or false, got "
+            + (i + 1 < args.length ? args[i + 1] : "nothing"));
+      }
+    }
+    return new Launch(parse(rest.toArray(String[]::new), environment), restore);
   }
 
   /** The options that give a shard process these limits. */

@@ -9,9 +9,12 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +35,8 @@ final class Snapshots {
 
   private final int shard;
   private final S3Path checkpoint;
-  private final ObjectStore store; // null: this shard has no checkpoint location
+  /** The store's client, made in the background for a shard that restores nothing; null: no checkpoint location. */
+  private final CompletableFuture<ObjectStore> client;
   private final ModelRegistry models;
   private final Executor storeCalls;
   /** Per model: what its last snapshot held ({@link ServerModel#changes}) and the object it is in. */
@@ -45,14 +49,42 @@ final class Snapshots {
     String objectName; // null before the first
   }
 
-  Snapshots(int shard, S3Path checkpoint, StoreSpec spec, ModelRegistry models, Executor storeCalls) {
+  /**
+   * With {@code inBackground} the store's client is made (and the bucket checked) on {@code storeCalls} while the
+   * shard starts, for a shard that will not {@link #restoreAll}: the AWS SDK's first client takes most of a second.
+   */
+  Snapshots(int shard, S3Path checkpoint, StoreSpec spec, ModelRegistry models, Executor storeCalls,
+      boolean inBackground) {
     this.shard = shard;
     this.checkpoint = checkpoint;
-    this.store = spec == null ? null : ObjectStore.of(spec);
     this.models = models;
     this.storeCalls = storeCalls;
-    if (store != null) {
-      ensureBucket(checkpoint.bucket());
+    if (spec == null) {
+      this.client = null;
+    } else if (inBackground) {
+      this.client = CompletableFuture.supplyAsync(() -> connect(spec, checkpoint.bucket()), storeCalls);
+    } else {
+      this.client = CompletableFuture.completedFuture(connect(spec, checkpoint.bucket()));
+    }
+  }
+
+  /** The store's client, once made; what making it threw, if it failed. */
+  private ObjectStore store() {
+    try {
+      return client.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException cause ? cause : e;
+    }
+  }
+
+  /** Runs {@code failed} with what making the store's client threw, should it fail. */
+  void whenStoreFails(Consumer<Throwable> failed) {
+    if (client != null) {
+      client.whenComplete((store, error) -> {
+        if (error != null) {
+          failed.accept(error instanceof CompletionException ? error.getCause() : error);
+        }
+      });
     }
   }
 
@@ -64,8 +96,12 @@ final class Snapshots {
     return "shard " + shard + " writing a snapshot of '" + model + "'";
   }
 
-  /** Creates the bucket unless it exists; shards starting together race to create it, and losing is fine. */
-  private void ensureBucket(String bucket) {
+  /**
+   * The client of {@code spec}, whose bucket it creates unless it exists; shards starting together race to create it,
+   * and losing is fine.
+   */
+  private static ObjectStore connect(StoreSpec spec, String bucket) {
+    ObjectStore store = ObjectStore.of(spec);
     try {
       store.ensureBucket(bucket);
     } catch (StoreException e) {
@@ -73,6 +109,7 @@ final class Snapshots {
         throw e;
       }
     }
+    return store;
   }
 
   private S3Path shardPrefix() {
@@ -93,7 +130,7 @@ final class Snapshots {
   }
 
   private void requireStore() {
-    if (store == null) {
+    if (client == null) {
       throw new BadRequest("shard " + shard + " has no checkpoint location (start it with --checkpoint)");
     }
   }
@@ -110,10 +147,10 @@ final class Snapshots {
       byte[] bytes = snapshot.encode();
       String objectName = snapshot.changes() + "-" + snapshot.takenAtMillis() + DATA;
       LOG.debug("{} at clock {}", writingLine(shard, model.name), snapshot.clock());
-      store.put(dataPrefix(model.name).resolve(objectName), bytes);
-      store.put(pointerOf(model.name), objectName.getBytes(StandardCharsets.UTF_8));
+      store().put(dataPrefix(model.name).resolve(objectName), bytes);
+      store().put(pointerOf(model.name), objectName.getBytes(StandardCharsets.UTF_8));
       if (last.objectName != null && !last.objectName.equals(objectName)) {
-        store.delete(dataPrefix(model.name).resolve(last.objectName));
+        store().delete(dataPrefix(model.name).resolve(last.objectName));
       }
       last.objectName = objectName;
       last.changes = snapshot.changes();
@@ -140,11 +177,11 @@ final class Snapshots {
   /** The snapshot the model's pointer names. */
   private Snapshot latest(String modelName) {
     S3Path pointer = pointerOf(modelName);
-    if (!store.exists(pointer)) {
+    if (!store().exists(pointer)) {
       throw new BadRequest("shard " + shard + " has no snapshot of model '" + modelName + "' at " + pointer);
     }
-    S3Path data = dataPrefix(modelName).resolve(new String(store.get(pointer), StandardCharsets.UTF_8));
-    return Snapshot.decode(store.get(data), data.toString());
+    S3Path data = dataPrefix(modelName).resolve(new String(store().get(pointer), StandardCharsets.UTF_8));
+    return Snapshot.decode(store().get(data), data.toString());
   }
 
   /**
@@ -152,10 +189,10 @@ final class Snapshots {
    * objects no pointer names (written by a shard killed before it switched the pointer).
    */
   void restoreAll() {
-    if (store == null) {
+    if (client == null) {
       return;
     }
-    for (ObjectStore.ObjectInfo object : store.list(shardPrefix())) {
+    for (ObjectStore.ObjectInfo object : store().list(shardPrefix())) {
       String key = object.path().key();
       if (!key.endsWith(POINTER)) {
         continue;
@@ -173,11 +210,11 @@ final class Snapshots {
       }
       Written last = new Written();
       last.changes = model.changes();
-      last.objectName = new String(store.get(object.path()), StandardCharsets.UTF_8);
+      last.objectName = new String(store().get(object.path()), StandardCharsets.UTF_8);
       written.put(name, last);
-      for (ObjectStore.ObjectInfo data : store.list(dataPrefix(name))) {
+      for (ObjectStore.ObjectInfo data : store().list(dataPrefix(name))) {
         if (!data.path().key().endsWith("/" + last.objectName)) {
-          store.delete(data.path());
+          store().delete(data.path());
         }
       }
       LOG.info("shard {}: restored model '{}' (id {}) at clock {} from {}", shard, name, model.id, snapshot.clock(),
@@ -212,7 +249,7 @@ final class Snapshots {
    * comes back with the model, under the id its clients name it by.
    */
   void created(ServerModel model) {
-    if (store == null || written.containsKey(model.name) || !model.spec.snapshotted()) {
+    if (client == null || written.containsKey(model.name) || !model.spec.snapshotted()) {
       return;
     }
     submit(() -> snapshot(model), "snapshot of new model '" + model.name + "'");
@@ -220,14 +257,14 @@ final class Snapshots {
 
   /** Deletes a deleted model's snapshots in the background, so that a restarted shard does not bring it back. */
   void deleted(String modelName) {
-    if (store == null) {
+    if (client == null) {
       return;
     }
     submit(() -> {
       Written last = written.computeIfAbsent(modelName, name -> new Written());
       synchronized (last) {
-        store.delete(pointerOf(modelName));
-        store.deleteAll(dataPrefix(modelName));
+        store().delete(pointerOf(modelName));
+        store().deleteAll(dataPrefix(modelName));
         written.remove(modelName);
       }
     }, "deletion of the snapshots of '" + modelName + "'");

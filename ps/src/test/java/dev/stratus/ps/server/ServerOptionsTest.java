@@ -54,6 +54,20 @@ class ServerOptionsTest {
   }
 
   @Test
+  void aShardRestoresItsCheckpointUnlessToldItHoldsNothingOfItsYet() throws Exception {
+    String[] checkpointed = {"--token-env", "SECRET", "--checkpoint", "s3://bucket/job", "--store-aws", "eu-west-1"};
+    assertTrue(ServerCommandLine.parseLaunch(checkpointed, SECRET).restore());
+    String[] fresh = {"--token-env", "SECRET", "--restore", "false", "--checkpoint", "s3://bucket/job", "--store-aws",
+        "eu-west-1"};
+    ServerCommandLine.Launch launch = ServerCommandLine.parseLaunch(fresh, SECRET);
+    assertFalse(launch.restore());
+    assertEquals(S3Path.parse("s3://bucket/job"), launch.config().checkpoint(), "the other options as ever");
+    assertEquals("--restore must be true or false, got yes", assertThrows(IllegalArgumentException.class,
+        () -> ServerCommandLine.parseLaunch(new String[] {"--token-env", "SECRET", "--restore", "yes"}, SECRET))
+        .getMessage());
+  }
+
+  @Test
   void advertisedAddressIsTheOneGivenAndBindStaysLoopbackUnlessAsked() throws Exception {
     ShardConfig natted = ServerCommandLine.parse(new String[] {"--token-env", "SECRET", "--bind", "0.0.0.0",
         "--port", "7070", "--advertise", "shard0.example.com:17070"}, SECRET);

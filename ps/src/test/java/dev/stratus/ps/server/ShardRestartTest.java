@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
@@ -83,6 +84,43 @@ class ShardRestartTest {
         gradient[i] = random.nextFloat() - 0.5f;
       }
       ps.push(model, keys, gradient).join();
+    }
+  }
+
+  /**
+   * Fresh shards (a new job's) do not read their checkpoint when they start, so what another job left there is not
+   * theirs; they snapshot there all the same, and a replacement of one that dies restores from it.
+   */
+  @Test
+  void aFreshShardStartsWithoutRestoringYetSnapshotsAndItsReplacementRestores() throws Exception {
+    ModelSpec spec = ModelSpec.vector(4).optimizer(Optimizer.SGD).learningRate(1f);
+    ShardConfig config = checkpointed("fresh").snapshotEvery(0);
+    try (PsProcesses before = PsProcesses.start(1, config, "128m");
+        PsClient ps = PsClient.connect(before.addresses(), Shards.SECRET)) {
+      PsModel model = ps.createModel("m", spec);
+      ps.push(model, new int[] {3}, new float[] {-5}).get();
+      assertEquals(1, ps.snapshot(model).get(), "a snapshot left in the checkpoint");
+    }
+    Restarts restarts = new Restarts();
+    try (PsProcesses fresh = PsProcesses.startFresh(1, config, "128m")) {
+      float[] written;
+      try (PsClient ps = PsClient.connect(fresh.addresses(), Shards.SECRET)) {
+        PsModel model = ps.createModel("m", spec);
+        assertEquals(0, ps.status(model).get().clock(), "the snapshot left there was not restored");
+        ps.push(model, new int[] {3, 7}, new float[] {-2, -1}).get();
+        ps.push(model, new int[] {7}, new float[] {-1}).get();
+        assertEquals(2, ps.snapshot(model).get(), "its own snapshot, through the store client made meanwhile");
+        written = ps.pullAll(model).get();
+        fresh.restartWhenDead(restarts);
+        fresh.kill(0);
+        restarts.await(0);
+      }
+      try (PsClient ps = PsClient.connect(fresh.addresses(), Shards.SECRET)) {
+        PsModel model = ps.createModel("m", spec);
+        assertEquals(2, ps.status(model).get().clock(), "the replacement restored the fresh shard's snapshot");
+        assertArrayEquals(written, ps.pullAll(model).get());
+        assertEquals(2f, written[3]);
+      }
     }
   }
 
