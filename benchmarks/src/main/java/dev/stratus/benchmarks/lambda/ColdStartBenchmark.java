@@ -2,6 +2,7 @@ package dev.stratus.benchmarks.lambda;
 
 import dev.stratus.benchmarks.Machine;
 import dev.stratus.benchmarks.ProcessTreeCpu;
+import dev.stratus.benchmarks.Rounds;
 import dev.stratus.dsl.LoadCriteo;
 import dev.stratus.dsl.Normalize;
 import dev.stratus.kernels.dataset.Dataset;
@@ -71,7 +72,7 @@ public final class ColdStartBenchmark {
         cpuRatios.add(with.cpuSeconds() / without.cpuSeconds());
       }
       System.out.printf("%nwith archive / without, median of %d rounds: wall %.2fx, CPU of all processes %.2fx%n",
-          rounds, median(wallRatios), median(cpuRatios));
+          rounds, Rounds.median(wallRatios), Rounds.median(cpuRatios));
       Machine.printLoad("at the end");
     } finally {
       try (Stream<Path> paths = Files.walk(work)) {
@@ -100,10 +101,5 @@ public final class ColdStartBenchmark {
     normalize.run().waitUntilFinish();
     LambdaRunner.stopLocalServices();
     return new Run((System.nanoTime() - start) / 1e9, ProcessTreeCpu.seconds() - cpuBefore);
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = values.stream().sorted().toList();
-    return sorted.get(sorted.size() / 2);
   }
 }

@@ -1,6 +1,7 @@
 package dev.stratus.benchmarks.ps;
 
 import dev.stratus.benchmarks.Machine;
+import dev.stratus.benchmarks.Rounds;
 import dev.stratus.ps.server.PsProcesses;
 import dev.stratus.ps.server.ShardConfig;
 import dev.stratus.store.EmbeddedS3Server;
@@ -8,9 +9,9 @@ import dev.stratus.store.S3Path;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * How long a training's shard process takes to listen, as its driver starts it: over a checkpoint it first restores
@@ -42,29 +43,19 @@ public final class ShardStartBenchmark {
         System.out.printf(Locale.ROOT, "| %d | %.3f | %.3f |%n", round + 1, restoring.get(round), fresh.get(round));
       }
     }
-    double restoringMedian = median(restoring);
-    double freshMedian = median(fresh);
+    double restoringMedian = Rounds.median(restoring);
+    double freshMedian = Rounds.median(fresh);
     System.out.printf(Locale.ROOT, "%nmedian: restoring %.3f s, fresh %.3f s: fresh / restoring %.2fx%n",
         restoringMedian, freshMedian, freshMedian / restoringMedian);
     Machine.printLoad("at the end");
     System.exit(0);
   }
 
-  private interface Start {
-    PsProcesses start();
-  }
-
   /** Seconds from asking for the process to its listening, then stopped. */
-  private static double secondsToListen(Start start) {
+  private static double secondsToListen(Supplier<PsProcesses> start) {
     long began = System.nanoTime();
-    try (PsProcesses processes = start.start()) {
+    try (PsProcesses processes = start.get()) {
       return (System.nanoTime() - began) / 1e9;
     }
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(sorted.size() / 2);
   }
 }

@@ -10,7 +10,7 @@ import java.util.Locale;
  * a weaker penalty still found a model better on the validation set than every one before; the driver keeps the best
  * model of all. At each new penalty the optimizer's state starts again, its steps as large as a new model's. An SGD
  * training whose epsilon is 0, which never stops, goes along the path all the same, then trains on at the best
- * penalty ({@link #settleAt}) until its time is up.
+ * penalty ({@link #backToBest}) until its time is up.
  */
 public final class PenaltyPath {
   /**
@@ -37,6 +37,8 @@ public final class PenaltyPath {
   /** The best validation loss when the penalty before this one converged. */
   private double bestBefore = Double.POSITIVE_INFINITY;
   private boolean ended;
+  /** The penalty the best model so far was found at: the last one whose convergence improved the best loss. */
+  private int bestAt;
 
   /** The path of an SGD training. */
   PenaltyPath(long rows) {
@@ -69,6 +71,7 @@ public final class PenaltyPath {
       path.at++;
     }
     path.bestBefore = bestBefore;
+    path.bestAt = path.at;
     return path;
   }
 
@@ -94,6 +97,9 @@ public final class PenaltyPath {
   boolean advance(double bestLoss) {
     boolean improved = bestLoss < bestBefore;
     bestBefore = bestLoss;
+    if (improved) {
+      bestAt = at;
+    }
     if (!improved || at == cs.length - 1) {
       ended = true;
       return false;
@@ -108,16 +114,12 @@ public final class PenaltyPath {
   }
 
   /**
-   * Moves to {@code l2}, one of the path's penalties (the best model's), once the path ended; returns whether that is
+   * Moves back to the penalty the best model was found at, once the path ended past it; returns whether that is
    * another penalty than the one now.
    */
-  boolean settleAt(float l2) {
+  boolean backToBest() {
     int before = at;
-    for (int i = 0; i < cs.length; i++) {
-      if (Math.abs(1 / (cs[i] * rows) - l2) <= 1e-4 * l2) {
-        at = i;
-      }
-    }
+    at = bestAt;
     return at != before;
   }
 

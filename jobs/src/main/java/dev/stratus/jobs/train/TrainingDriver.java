@@ -1083,7 +1083,7 @@ public final class TrainingDriver implements AutoCloseable {
         reason = null;
       } else if (spec.epsilon() == 0) {
         // never stops: on at the best penalty (the path may have ended past it) until the time is up
-        if (penalties.settleAt(bestL2)) {
+        if (penalties.backToBest()) {
           setPenalty(true);
           average.clear();
         }

@@ -39,16 +39,21 @@ class PenaltyPathTest {
   }
 
   @Test
-  void settlesAtTheBestModelsPenaltyOnceThePathEndedPastIt() {
+  void goesBackToTheBestModelsPenaltyOnceThePathEndedPastIt() {
     PenaltyPath path = new PenaltyPath(ROWS);
     path.advance(0.5);
     float best = path.l2();
     path.advance(0.45);
     assertFalse(path.advance(0.46), "C = 1 found nothing better than C = 0.1");
     assertTrue(path.ended());
-    assertTrue(path.settleAt(best), "back from C = 1 to C = 0.1");
+    assertTrue(path.backToBest(), "back from C = 1 to C = 0.1");
     assertEquals(best, path.l2());
-    assertFalse(path.settleAt(best), "already there");
+    assertFalse(path.backToBest(), "already there");
+    PenaltyPath weakestBest = new PenaltyPath(ROWS);
+    for (double loss = 0.5; weakestBest.advance(loss); loss -= 0.01) {
+      // every penalty better than the one before, down to C = 10
+    }
+    assertFalse(weakestBest.backToBest(), "the weakest penalty found the best model: the path stays there");
   }
 
   @Test

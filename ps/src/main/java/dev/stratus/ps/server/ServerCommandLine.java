@@ -12,9 +12,7 @@ import java.io.ObjectInputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -85,24 +83,6 @@ final class ServerCommandLine {
   /** A shard process's configuration, and whether it restores its checkpoint before it listens. */
   record Launch(ShardConfig config, boolean restore) {}
 
-  /** The options {@link #parse} reads, and {@code --restore true|false}. */
-  static Launch parseLaunch(String[] args, Map<String, String> environment)
-      throws IOException, ClassNotFoundException {
-    boolean restore = true;
-    List<String> rest = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      if (!args[i].equals("--restore")) {
-        rest.add(args[i]);
-      } else if (i + 1 < args.length && (args[i + 1].equals("true") || args[i + 1].equals("false"))) {
-        restore = Boolean.parseBoolean(args[++i]);
-      } else {
-        throw new IllegalArgumentException("--restore must be true or false, got "
-            + (i + 1 < args.length ? args[i + 1] : "nothing"));
-      }
-    }
-    return new Launch(parse(rest.toArray(String[]::new), environment), restore);
-  }
-
   /** The options that give a shard process these limits. */
   static String[] limitOptions(ShardConfig.Limits limits) {
     return new String[] {
@@ -117,6 +97,13 @@ final class ServerCommandLine {
   /** The configuration {@code args} give, with secrets read from {@code environment} or a file. */
   static ShardConfig parse(String[] args, Map<String, String> environment)
       throws IOException, ClassNotFoundException {
+    return parseLaunch(args, environment).config();
+  }
+
+  /** As {@link #parse}, and whether {@code --restore} asks the shard to restore its checkpoint (the default). */
+  static Launch parseLaunch(String[] args, Map<String, String> environment)
+      throws IOException, ClassNotFoundException {
+    boolean restore = true;
     String token = null;
     String tokenOption = null;
     String certificate = null;
@@ -184,6 +171,12 @@ final class ServerCommandLine {
         case "--store-region" -> region = value;
         case "--store-aws" -> store = StoreSpec.aws(value);
         case "--snapshot-every" -> snapshotEvery = number(option, value, 0, Integer.MAX_VALUE);
+        case "--restore" -> {
+          if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("--restore must be true or false, got " + value);
+          }
+          restore = Boolean.parseBoolean(value);
+        }
         case "--max-frame-bytes" -> maxFrame = number(option, value, ShardConfig.MIN_FRAME_BYTES, Integer.MAX_VALUE);
         case "--kv-max-bytes" -> kvMax = longNumber(option, value, 0);
         case "--max-workers" -> limits = limits.maxWorkers(number(option, value, 1, Integer.MAX_VALUE));
@@ -224,7 +217,7 @@ final class ServerCommandLine {
         config = config.snapshotEvery(snapshotEvery);
       }
     }
-    return config;
+    return new Launch(config, restore);
   }
 
   /** The shard's certificate and key, both given or neither (null: plain frames). */
