@@ -34,15 +34,17 @@ public class DelayProxyTest {
         DelayProxy plain = DelayProxy.start(ANY_LOOPBACK_PORT, server.address(), DelayProxy.Options.none());
         DelayProxy datacenter = DelayProxy.start(ANY_LOOPBACK_PORT, server.address(),
             DelayProxy.Options.datacenter())) {
-      double direct = meanRoundTripMicros(server.address());
-      double relayed = meanRoundTripMicros(plain.address());
-      double delayed = meanRoundTripMicros(datacenter.address());
-      System.out.printf("round trip of 100 bytes: direct %.0f µs, through the proxy %.0f µs, with 150 µs each way"
-          + " %.0f µs (%.0f µs added, 300 asked)%n", direct, relayed, delayed, delayed - relayed);
-      assertTrue("each round trip took at least 300 µs more: " + delayed + " µs against " + direct,
-          delayed >= direct + 300);
-      assertTrue("the proxy adds little beyond the latency asked: " + delayed + " µs against " + relayed,
-          delayed <= relayed + 600);
+      double[] direct = roundTripMicros(server.address());
+      double[] relayed = roundTripMicros(plain.address());
+      double[] delayed = roundTripMicros(datacenter.address());
+      System.out.printf("round trip of 100 bytes, median: direct %.0f µs, through the proxy %.0f µs, with 150 µs each"
+          + " way %.0f µs (%.0f µs added, 300 asked); shortest delayed %.0f µs%n", median(direct), median(relayed),
+          median(delayed), median(delayed) - median(relayed), delayed[0]);
+      assertTrue("every round trip took at least the 300 µs asked: the shortest " + delayed[0] + " µs",
+          delayed[0] >= 300);
+      // the median: a busy machine deschedules the proxy's threads now and then, which says nothing of the proxy
+      assertTrue("the proxy adds little beyond the latency asked: " + median(delayed) + " µs against "
+          + median(relayed), median(delayed) <= median(relayed) + 600);
     }
   }
 
@@ -122,21 +124,28 @@ public class DelayProxyTest {
     assertEquals("threads of the proxy left", before, proxyThreads());
   }
 
-  private static double meanRoundTripMicros(InetSocketAddress address) throws IOException {
+  /** Each round trip's time after a warm-up, sorted. */
+  private static double[] roundTripMicros(InetSocketAddress address) throws IOException {
     try (Socket socket = connect(address)) {
       DataOutputStream out = new DataOutputStream(socket.getOutputStream());
       DataInputStream in = new DataInputStream(socket.getInputStream());
       byte[] reply = new byte[100];
-      long start = 0;
+      double[] micros = new double[ROUND_TRIPS];
       for (int i = -ROUND_TRIPS / 4; i < ROUND_TRIPS; i++) { // the first quarter warms up
-        if (i == 0) {
-          start = System.nanoTime();
-        }
+        long start = System.nanoTime();
         out.writeInt(reply.length);
         in.readFully(reply);
+        if (i >= 0) {
+          micros[i] = (System.nanoTime() - start) / 1e3;
+        }
       }
-      return (System.nanoTime() - start) / 1e3 / ROUND_TRIPS;
+      Arrays.sort(micros);
+      return micros;
     }
+  }
+
+  private static double median(double[] sorted) {
+    return sorted[sorted.length / 2];
   }
 
   private static double bytesPerSecond(InetSocketAddress address, int size) throws IOException {
