@@ -26,12 +26,19 @@ public final class MatrixFactorization extends SgdTraining<MatrixFactorization> 
    * classic SGD factorizations.
    */
   private static final float DEFAULT_L2 = 0.002f;
+  /**
+   * AdaGrad's rate, five times a linear model's: factors start near zero, where every product's gradient is small, and
+   * AdaGrad's steps shrink with every gradient taken; at 0.1 a sparse factorization (36 ratings a user) was still 17%
+   * above alternating least squares after 60 s.
+   */
+  private static final float DEFAULT_LEARNING_RATE = 0.5f;
 
   private int rank = 10;
 
   private MatrixFactorization(PCollection<Dataset> validationSet) {
     super(validationSet);
     l2(DEFAULT_L2);
+    learningRate(DEFAULT_LEARNING_RATE);
   }
 
   /** Trains on the input ratings, the monitor watching the squared error on {@code validationSet}'s ratings. */
