@@ -12,6 +12,7 @@ import dev.stratus.dsl.SgdTraining;
 import dev.stratus.jobs.train.CurvePoint;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.PenaltyPath;
+import dev.stratus.jobs.train.Solver;
 import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
@@ -326,8 +327,10 @@ public final class ModelsBenchmark {
    */
   private static String defaults(boolean factorization) {
     TrainingSpec spec = LogisticRegression.withValidationSet(null).spec();
-    String shared = String.format(Locale.ROOT, "%s, learning rate %s, minibatch %d, l2 %s, stopping when the"
-            + " validation loss improves by less than %s over %d evaluations %s", spec.optimizer(),
+    String shared = String.format(Locale.ROOT, "solver %s: L-BFGS for a smooth loss whose training rows the workers'"
+            + " memory holds, l2 chosen on the validation rows among C = %s; else SGD, %s, learning rate %s, minibatch"
+            + " %d, l2 %s, stopping when the validation loss improves by less than %s over %d evaluations %s",
+        spec.solver(), Arrays.toString(PenaltyPath.cs(Solver.LBFGS)), spec.optimizer(),
         spec.learningRate(), spec.minibatchSize(),
         Float.isNaN(spec.l2()) ? "chosen on the validation rows among C = " + Arrays.toString(PenaltyPath.cs())
             : String.valueOf(spec.l2()),
