@@ -334,12 +334,13 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    * How the optimum is reached. {@link Solver#SGD}: asynchronous SGD on the parameter server, for any model and data
    * of any size. {@link Solver#LBFGS}, for a linear model of a smooth loss (not the hinge): each worker holds its
    * partitions in memory and computes their loss and gradient at the point the driver sets on the shards, and the
-   * driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-6 of the
+   * driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-5 of the
    * objective: the exact optimum of the regularised objective in tens of passes, for data the workers' memory holds.
    * With it, the options of SGD's steps and of its monitor ({@link #learningRate}, {@link #optimizer}, {@link
    * #minibatchSize}, {@link #epochs}, {@link #maxPushesInFlight}, {@link #prefetch}, {@link #wireValues}, {@link
    * #epsilon}, {@link #window}, {@link #evalInterval}) do nothing; the default penalty is still chosen on the
-   * validation set, each penalty solved in turn from the optimum of the one before. {@link Solver#AUTO} (the
+   * validation set, each penalty solved in turn from the optimum of the one before (to 1e-4 of the objective, and the
+   * best one on to 1e-5 once the path ends). {@link Solver#AUTO} (the
    * default): L-BFGS where it applies and the training set, held by the workers, takes at most half their memory
    * (about 12 bytes held per byte stored), SGD otherwise, or as soon as an option of SGD's steps above (from
    * {@link #learningRate} to {@link #wireValues}) is set, which asks for SGD.

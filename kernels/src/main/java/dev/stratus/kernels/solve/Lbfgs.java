@@ -46,7 +46,7 @@ public final class Lbfgs {
 
   private final int n;
   private final double l1;
-  private final double tolerance;
+  private double tolerance;
   /** The inverse of a diagonal estimate of the curvature, the initial Hessian's shape; null for the identity. */
   private final double[] inverseCurvature;
   private final Deque<float[]> steps = new ArrayDeque<>();
@@ -65,6 +65,8 @@ public final class Lbfgs {
   private int trials;
   private int flatSteps;
   private boolean converged;
+  /** Converged because a line search ran out of trials: the objective's precision, not the tolerance, stopped it. */
+  private boolean exhausted;
 
   /**
    * @param start where the search starts (rounded to floats)
@@ -130,6 +132,24 @@ public final class Lbfgs {
   }
 
   /**
+   * Takes up a search that converged at its tolerance again at the smaller {@code tolerance}, from its iterate and
+   * with its memory of the curvature, which a new search from the same point would have to build again; returns
+   * whether there is more to do (not when the search stopped at the objective's precision, or at a zero gradient).
+   */
+  public boolean continueTo(double tolerance) {
+    if (!(tolerance > 0 && tolerance < this.tolerance)) {
+      throw new IllegalArgumentException("need a tolerance in (0, " + this.tolerance + "), got " + tolerance);
+    }
+    if (!converged || exhausted || x == null) {
+      return !converged;
+    }
+    this.tolerance = tolerance;
+    converged = false;
+    flatSteps = 0;
+    return nextDirection(false);
+  }
+
+  /**
    * Takes the smooth part's {@code smoothValue} and {@code smoothGradient} (kept, not copied) at {@link #point()}, and
    * moves on.
    */
@@ -159,6 +179,7 @@ public final class Lbfgs {
     }
     if (++trials >= MAX_TRIALS) {
       converged = true;
+      exhausted = true;
       return Outcome.CONVERGED;
     }
     // the quadratic through the iterate's value, its slope along the line and the trial's value, kept within a tenth

@@ -100,6 +100,28 @@ class LbfgsTest {
     }
   }
 
+  /**
+   * A search converged loosely and taken up again at a tight tolerance keeps its memory of the curvature: it reaches
+   * the minimum in fewer evaluations than a new search from the same point, which starts from the steepest descent.
+   */
+  @Test
+  void aLooseSearchContinuedToATightToleranceNeedsFewerEvaluationsThanANewOne() {
+    Lbfgs loose = new Lbfgs(new double[N], 0, 1e-3);
+    solve(loose, LbfgsTest::quadratic, N);
+    double[] looseIterate = loose.iterate().clone();
+    assertTrue(loose.continueTo(1e-10), "a search converged at its tolerance has more to do at a tighter one");
+    double[] continued = solve(loose, LbfgsTest::quadratic, N);
+    int continuedEvaluations = evaluations;
+    double[] restarted = solve(new Lbfgs(looseIterate, 0, 1e-10), LbfgsTest::quadratic, N);
+    System.out.printf("from the loose iterate: %d evaluations continued, %d restarted%n", continuedEvaluations,
+        evaluations);
+    assertTrue(continuedEvaluations < evaluations, continuedEvaluations + " evaluations against " + evaluations);
+    for (int i = 0; i < N; i++) {
+      assertEquals(target(i), continued[i], 1e-3, "x[" + i + "]");
+      assertEquals(target(i), restarted[i], 1e-3, "x[" + i + "]");
+    }
+  }
+
   @Test
   void findsAQuadraticsMinimumHoweverBadlyConditioned() {
     double[] x = solve(0, LbfgsTest::quadratic, N);
