@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.stratus.jobs.search.SearchResult;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.kernels.data.Ratings;
 import dev.stratus.kernels.data.SparseRow;
@@ -20,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.Rule;
@@ -88,6 +91,40 @@ public class MatrixFactorizationTest {
         direct.rmse(), direct.mae(), optimum.lambda(), optimum.testRmse(), data.noise);
     assertTrue("RMSE " + direct.rmse() + " against the planted model's " + data.noise,
         direct.rmse() <= data.noise * 1.15);
+  }
+
+  /**
+   * A search over a factorization's learning rate: its experiments train on shared shards and are ranked on the
+   * validation ratings, as a linear model's are, and the best one's model comes within 2% of ALS on the test ratings.
+   */
+  @Test(timeout = 240_000)
+  public void aSearchRanksFactorizationsOnTheValidationRatingsAndItsBestMeetsTheBar() throws Exception {
+    String root = ROOT + "-search";
+    PlantedRatings data = planted();
+    List<SparseRow> test = DataTesting.writePlantedRatings(root, data);
+    String saved = root + "/result";
+    p.apply("Train", ReadDataset.from(root + "/train"))
+        .apply(GridSearch.of(MatrixFactorization
+                .withValidationSet(p.apply("Validation", ReadDataset.from(root + "/validation")))
+                .rank(data.rank)
+                .workers(1)
+                .timeout(Duration.ofSeconds(60)))
+            .vary("learningRate", 0.2, 0.5)
+            .parallelism(2)
+            .modelsTo(root + "/models/"))
+        .apply(ParDo.of(new GridSearchTest.Save<>(saved)));
+    p.run().waitUntilFinish();
+
+    SearchResult result = (SearchResult)
+        SerializableUtils.deserializeFromByteArray(DataTesting.store().get(S3Path.parse(saved)), "search result");
+    System.out.println(result.table());
+    assertEquals(2, result.experiments().size());
+    GridSearchTest.assertRanked(result);
+    FactorModel best = (FactorModel) TrainedModel.fromBytes(
+        DataTesting.store().get(S3Path.parse(result.bestModelPath())), "the search's best factorization");
+    double rmse = best.evaluate(test.toArray(new SparseRow[0])).rmse();
+    double alsRmse = reference(data, test).testRmse();
+    assertTrue("the best experiment's test RMSE " + rmse + " against ALS's " + alsRmse, rmse <= alsRmse * BAR);
   }
 
   @Test
