@@ -64,7 +64,7 @@ class ScaleOutTest {
           DatasetManifest.template(FEATURES, List.of(), "planted", null), ROWS / PARTITIONS);
       double secondsPerRow = PASS_SECONDS / planted.train.size();
       TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, TrainingSpec.AUTO_SHARDS, 512, Optimizer.ADAGRAD, 0.05f, 20,
-          1e-4f, 1e-6, 5, 120, 0, 0, 4, 7, false, 600, 3, true, null,
+          1e-5f, 1e-6, 5, 120, 0, 0, 4, 7, false, 600, 3, true, null,
           new LinearObjective(LinearLoss.MULTINOMIAL, CLASSES), 0, Solver.LBFGS);
       try (Shards shards = Shards.processes(1, "512m", false, null, null, 0);
           ThreadWorkers workers = new ThreadWorkers(512, new OwnCoreClock(secondsPerRow))) {
