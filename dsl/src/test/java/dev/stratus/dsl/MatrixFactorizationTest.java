@@ -120,6 +120,8 @@ public class MatrixFactorizationTest {
     System.out.println(result.table());
     assertEquals(2, result.experiments().size());
     GridSearchTest.assertRanked(result);
+    // every experiment's worker generations are recorded, and priced, however soon its last one ended before the stop
+    result.experiments().forEach(e -> assertTrue(result.table(), e.cost() > 0));
     FactorModel best = (FactorModel) TrainedModel.fromBytes(
         DataTesting.store().get(S3Path.parse(result.bestModelPath())), "the search's best factorization");
     double rmse = best.evaluate(test.toArray(new SparseRow[0])).rmse();

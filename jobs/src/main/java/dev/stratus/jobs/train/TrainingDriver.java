@@ -58,6 +58,8 @@ public final class TrainingDriver implements AutoCloseable {
   private static final int MEAN_LABEL_ROWS = 100_000;
   /** How long stopped workers get to return before they are killed. */
   private static final long STOP_GRACE_SECONDS = 60;
+  /** How long a generation killed at the stop may take to be queued for its record. */
+  private static final long KILLED_QUEUED_SECONDS = 5;
   /** The console gets an evaluation's line at most this often, however often the pace evaluates. */
   private static final double STATUS_LINE_SECONDS = 0.5;
   /** Tells apart the models of jobs started in the same nanosecond (jobs of a search share the shards). */
@@ -183,6 +185,11 @@ public final class TrainingDriver implements AutoCloseable {
     Position start = Position.START;
     double launchedAt;
     WorkerLauncher.Running running;
+    /**
+     * Completes once the running generation's end is queued for {@link #settle}: after its outcome, since a thread
+     * that waited on the outcome itself may wake before the queueing callback has run.
+     */
+    CompletableFuture<?> queued;
     boolean dataEnded;
     /** An {@link Solver#LBFGS} worker's partitions: what each of its generations reads. */
     int[] held;
@@ -1206,7 +1213,7 @@ public final class TrainingDriver implements AutoCloseable {
             slot.generation, slot.held != null ? slot.held : partitionsOf(slot.worker), slot.start);
     WorkerLauncher.Running running = launcher.launch(task);
     slot.running = running;
-    running.outcome().whenComplete((outcome, failure) -> ended.add(slot));
+    slot.queued = running.outcome().whenComplete((outcome, failure) -> ended.add(slot));
   }
 
   /**
@@ -1468,9 +1475,14 @@ public final class TrainingDriver implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
     for (Slot slot : slots) {
       try {
-        slot.running.outcome().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        slot.queued.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (Exception e) {
         slot.running.kill().run(); // it is dead, failed, or past the grace: either way it is recorded as died below
+        try {
+          slot.queued.get(KILLED_QUEUED_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // failed (recorded as died), or its launcher did not end it: not recorded, as before this wait
+        }
       }
     }
     for (Slot slot; (slot = ended.poll()) != null; ) {
