@@ -548,8 +548,7 @@ public final class TrainingDriver implements AutoCloseable {
     // again with its memory of the curvature (held meanwhile: the driver holds two solvers' memory along a path)
     boolean polishing = penalties == null;
     Lbfgs keptSolver = null;
-    Lbfgs solver = new Lbfgs(widened(latest), spec.l1(), polishing ? QUASI_NEWTON_TOLERANCE : PATH_TOLERANCE,
-        curvature(squares, currentL2()));
+    Lbfgs solver = solver(widened(latest), polishing ? QUASI_NEWTON_TOLERANCE : PATH_TOLERANCE, squares);
     // an accepted iterate is scored on the validation rows beside the next round, and judged once that is back
     PendingScore pending = null;
     while (reason == null) {
@@ -613,14 +612,14 @@ public final class TrainingDriver implements AutoCloseable {
         } else if (penalties.advance(bestLoss)) {
           announcePenalty();
           // the next penalty's optimum is near
-          solver = new Lbfgs(iterate, spec.l1(), PATH_TOLERANCE, curvature(squares, currentL2()));
+          solver = solver(iterate, PATH_TOLERANCE, squares);
         } else {
           polishing = true;
           penalties.backToBest();
           progress.accept(String.format("%6.1f s  penalty %s, the path's best, solved to the end", secondsSinceStart(),
               penalties.describe()));
           if (keptSolver == null) { // the untrained model was the best: no penalty's search to take up
-            solver = new Lbfgs(widened(best), spec.l1(), QUASI_NEWTON_TOLERANCE, curvature(squares, currentL2()));
+            solver = solver(widened(best), QUASI_NEWTON_TOLERANCE, squares);
           } else if (keptSolver.continueTo(QUASI_NEWTON_TOLERANCE)) {
             solver = keptSolver;
           } else {
@@ -636,6 +635,11 @@ public final class TrainingDriver implements AutoCloseable {
     stopWorkers();
     rounds.end();
     return finish(modelPath, reason, passes(), monitor);
+  }
+
+  /** A search from {@code start} at the penalty now, to {@code tolerance}, shaped by the workers' {@code squares}. */
+  private Lbfgs solver(double[] start, double tolerance, GradientRounds.Sums squares) {
+    return new Lbfgs(start, spec.l1(), tolerance, curvature(squares, currentL2()));
   }
 
   /**
