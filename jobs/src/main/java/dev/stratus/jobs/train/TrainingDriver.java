@@ -258,7 +258,8 @@ public final class TrainingDriver implements AutoCloseable {
             + (autoShards ? String.format("; shards %d, doubled where they saturate (at most %d)", shardCount,
                 mostShards) : "");
       } else {
-        workersChoice = "workers 1: SGD's workers are not scaled yet; set workers(n) for more";
+        workersChoice = String.format("workers %d (two, at most one per partition): SGD's workers are not scaled"
+            + " yet; set workers(n) for more", workers);
       }
       resolved = resolved.withWorkers(workers);
     }
