@@ -21,11 +21,19 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class MatrixFactorization extends SgdTraining<MatrixFactorization> {
   /**
+   * Ratings a push carries, five times a linear model's: a minibatch's ratings mostly touch rows no other rating of it
+   * touches, so under AdaGrad (whose steps do not change when every gradient is scaled alike) a larger one moves each
+   * row about as a smaller one would, at a fraction of the round trips. Against 20, 100 trained twice the ratings a
+   * second on two Lambda workers, and a sparse factorization (36 ratings a user) came within 0.4% of alternating
+   * least squares in 30 s where 20 was still 1.6% above it.
+   */
+  private static final int DEFAULT_MINIBATCH = 100;
+  /**
    * Each push puts {@code l2} times a touched row into its gradient, beside the batch's mean error gradient, in which
-   * one rating of a user counts a minibatch's share: 0.002 over minibatches of 20 is the 0.04 per rating of
+   * one rating of a user counts a minibatch's share: 0.0004 over minibatches of 100 is the 0.04 per rating of
    * classic SGD factorizations.
    */
-  private static final float DEFAULT_L2 = 0.002f;
+  private static final float DEFAULT_L2 = 0.04f / DEFAULT_MINIBATCH;
   /**
    * AdaGrad's rate, five times a linear model's: factors start near zero, where every product's gradient is small, and
    * AdaGrad's steps shrink with every gradient taken; at 0.1 a sparse factorization (36 ratings a user) was still 17%
@@ -39,6 +47,7 @@ public final class MatrixFactorization extends SgdTraining<MatrixFactorization> 
     super(validationSet);
     l2(DEFAULT_L2);
     learningRate(DEFAULT_LEARNING_RATE);
+    minibatchSize(DEFAULT_MINIBATCH);
   }
 
   /** Trains on the input ratings, the monitor watching the squared error on {@code validationSet}'s ratings. */

@@ -172,13 +172,13 @@ public final class TrainJob {
 
     void setLearningRate(Float rate);
 
-    @Description("SGD's rows per minibatch; unset: 20")
+    @Description("SGD's rows per minibatch; unset: 20, for a factorization 100")
     Integer getMinibatchSize();
 
     void setMinibatchSize(Integer rows);
 
     @Description("L2 penalty; unset: chosen on the validation set among liblinear's C from 0.01 to 10 (l2 = 1 /"
-        + " (C rows)), for a factorization 0.002 a push")
+        + " (C rows)), for a factorization 0.0004 a push")
     Float getL2();
 
     void setL2(Float penalty);
