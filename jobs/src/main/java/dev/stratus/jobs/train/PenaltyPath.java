@@ -63,15 +63,17 @@ public final class PenaltyPath {
 
   /**
    * The path of a resumed training by {@code solver}, at the penalty {@code l2} it had reached, where the best
-   * validation loss when the penalty before converged was {@code bestBefore} (infinite when not known).
+   * validation loss when the penalty before converged was {@code bestBefore} (infinite when not known); {@code ended}
+   * when the path had ended, {@code l2} its best penalty.
    */
-  static PenaltyPath resumedAt(long rows, Solver solver, float l2, double bestBefore) {
+  static PenaltyPath resumedAt(long rows, Solver solver, float l2, double bestBefore, boolean ended) {
     PenaltyPath path = new PenaltyPath(rows, solver);
     while (path.at < path.cs.length - 1 && path.l2() > l2 * 1.0001f) {
       path.at++;
     }
     path.bestBefore = bestBefore;
     path.bestAt = path.at;
+    path.ended = ended;
     return path;
   }
 

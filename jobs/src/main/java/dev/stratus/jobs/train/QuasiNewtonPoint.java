@@ -19,9 +19,11 @@ import java.util.Arrays;
  * @param kept the model the driver kept so far (a penalty's optimum), or null before it kept one
  * @param keptLoss the kept model's validation loss
  * @param keptL2 the penalty the kept model was trained at
+ * @param pathEnded whether the path had ended: {@code l2} is then its best penalty, solved on to the tight tolerance,
+ *     and a resumed driver goes on solving it rather than along the path
  */
-public record QuasiNewtonPoint(
-    String modelName, float l2, long passes, float[] iterate, float[] kept, double keptLoss, float keptL2) {
+public record QuasiNewtonPoint(String modelName, float l2, long passes, float[] iterate, float[] kept,
+    double keptLoss, float keptL2, boolean pathEnded) {
   /** Leads the object, so that neither kind of resume point is read as the other. */
   private static final byte[] MAGIC = "stratus L-BFGS resume point 1\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -33,7 +35,8 @@ public record QuasiNewtonPoint(
   byte[] encode() {
     byte[] name = modelName.getBytes(StandardCharsets.UTF_8);
     int floats = iterate.length + (kept == null ? 0 : kept.length);
-    ByteBuffer out = ByteBuffer.allocate(MAGIC.length + 4 + name.length + 4 + 8 + 4 + 1 + 4 + 8 + 4 + 4 * floats);
+    ByteBuffer out =
+        ByteBuffer.allocate(MAGIC.length + 4 + name.length + 4 + 8 + 4 + 1 + 4 + 8 + 4 + 1 + 4 * floats);
     out.put(MAGIC).putInt(name.length).put(name).putFloat(l2).putLong(passes);
     putFloats(out, iterate);
     out.put((byte) (kept != null ? 1 : 0));
@@ -41,6 +44,7 @@ public record QuasiNewtonPoint(
       putFloats(out, kept);
       out.putDouble(keptLoss).putFloat(keptL2);
     }
+    out.put((byte) (pathEnded ? 1 : 0)); // last: a point written before it was recorded reads as mid-path
     return Arrays.copyOf(out.array(), out.position());
   }
 
@@ -57,10 +61,12 @@ public record QuasiNewtonPoint(
       float l2 = in.getFloat();
       long passes = in.getLong();
       float[] iterate = getFloats(in);
-      if (in.get() == 0) {
-        return new QuasiNewtonPoint(modelName, l2, passes, iterate, null, Double.POSITIVE_INFINITY, Float.NaN);
-      }
-      return new QuasiNewtonPoint(modelName, l2, passes, iterate, getFloats(in), in.getDouble(), in.getFloat());
+      boolean hasKept = in.get() != 0;
+      float[] kept = hasKept ? getFloats(in) : null;
+      double keptLoss = hasKept ? in.getDouble() : Double.POSITIVE_INFINITY;
+      float keptL2 = hasKept ? in.getFloat() : Float.NaN;
+      boolean pathEnded = in.hasRemaining() && in.get() != 0;
+      return new QuasiNewtonPoint(modelName, l2, passes, iterate, kept, keptLoss, keptL2, pathEnded);
     } catch (RuntimeException e) {
       throw new IllegalStateException("the resume point " + where + " is cut short or damaged: " + e, e);
     }
@@ -84,7 +90,7 @@ public record QuasiNewtonPoint(
     return other instanceof QuasiNewtonPoint p && modelName.equals(p.modelName)
         && Float.compare(l2, p.l2) == 0 && passes == p.passes && Arrays.equals(iterate, p.iterate)
         && Arrays.equals(kept, p.kept) && Double.compare(keptLoss, p.keptLoss) == 0
-        && Float.compare(keptL2, p.keptL2) == 0;
+        && Float.compare(keptL2, p.keptL2) == 0 && pathEnded == p.pathEnded;
   }
 
   @Override

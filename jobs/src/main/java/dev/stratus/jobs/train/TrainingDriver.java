@@ -522,7 +522,11 @@ public final class TrainingDriver implements AutoCloseable {
       slot.assigned = slot.held; // none: it stands by
     }
     float[] latest = resumedSolve == null ? new float[rows * columns] : takeOver(resumedSolve);
-    announcePenalty();
+    if (penalties != null && penalties.ended()) {
+      announcePolish(); // resumed where the path had ended
+    } else {
+      announcePenalty();
+    }
     // only a non-finite loss and the time budget: the solver says when it has converged
     LossMonitor monitor = new LossMonitor(0, Integer.MAX_VALUE, 0, spec.timeoutSeconds());
     for (Slot slot : slots) {
@@ -546,8 +550,9 @@ public final class TrainingDriver implements AutoCloseable {
       reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
     }
     // along a path each penalty to a looser tolerance, then the best one on to the tight one, its solver taken up
-    // again with its memory of the curvature (held meanwhile: the driver holds two solvers' memory along a path)
-    boolean polishing = penalties == null;
+    // again with its memory of the curvature (held meanwhile: the driver holds two solvers' memory along a path);
+    // resumed where the path had ended, the best one on from the iterate left there, not along the path again
+    boolean polishing = penalties == null || penalties.ended();
     Lbfgs keptSolver = null;
     Lbfgs solver = solver(widened(latest), polishing ? QUASI_NEWTON_TOLERANCE : PATH_TOLERANCE, squares);
     // an accepted iterate is scored on the validation rows beside the next round, and judged once that is back
@@ -617,8 +622,7 @@ public final class TrainingDriver implements AutoCloseable {
         } else {
           polishing = true;
           penalties.backToBest();
-          progress.accept(String.format("%6.1f s  penalty %s, the path's best, solved to the end", secondsSinceStart(),
-              penalties.describe()));
+          announcePolish();
           if (keptSolver == null) { // the untrained model was the best: no penalty's search to take up
             solver = solver(widened(best), QUASI_NEWTON_TOLERANCE, squares);
           } else if (keptSolver.continueTo(QUASI_NEWTON_TOLERANCE)) {
@@ -628,7 +632,8 @@ public final class TrainingDriver implements AutoCloseable {
           }
         }
       }
-      writeSolverPoint(weights, true);
+      // once the path ended, a successor goes on from the best penalty's optimum, not the last penalty's
+      writeSolverPoint(polishing && best != null ? best : weights, true);
     }
     if (reason != StopReason.CONVERGED) {
       keepIfBest(latest, latestLoss); // stopped short of a penalty's optimum: the latest iterate, if the best seen
@@ -636,6 +641,11 @@ public final class TrainingDriver implements AutoCloseable {
     stopWorkers();
     rounds.end();
     return finish(modelPath, reason, passes(), monitor);
+  }
+
+  private void announcePolish() {
+    progress.accept(String.format("%6.1f s  penalty %s, the path's best, solved to the end", secondsSinceStart(),
+        penalties.describe()));
   }
 
   /** A search from {@code start} at the penalty now, to {@code tolerance}, shaped by the workers' {@code squares}. */
@@ -664,7 +674,8 @@ public final class TrainingDriver implements AutoCloseable {
       driver.deleteModel(GradientRounds.gradientModel(retired, round)).get(30, TimeUnit.SECONDS);
     }
     if (penalties != null && !Float.isNaN(point.l2())) {
-      penalties = PenaltyPath.resumedAt(train.rowCount(), Solver.LBFGS, point.l2(), point.keptLoss());
+      penalties =
+          PenaltyPath.resumedAt(train.rowCount(), Solver.LBFGS, point.l2(), point.keptLoss(), point.pathEnded());
     }
     if (point.kept() != null) {
       best = point.kept();
@@ -691,7 +702,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     solverPointWrittenAt = now;
     store.put(resumePoint(), new QuasiNewtonPoint(modelName, penalties == null ? Float.NaN : penalties.l2(),
-        passes(), iterate, best, bestLoss, bestL2).encode());
+        passes(), iterate, best, bestLoss, bestL2, penalties != null && penalties.ended()).encode());
   }
 
   /** What each worker sums in the next round ({@link GradientRounds.Round#assignment}). */
@@ -1044,7 +1055,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     modelName = point.modelName();
     if (penalties != null && !Float.isNaN(point.l2())) {
-      penalties = PenaltyPath.resumedAt(train.rowCount(), Solver.SGD, point.l2(), Double.POSITIVE_INFINITY);
+      penalties = PenaltyPath.resumedAt(train.rowCount(), Solver.SGD, point.l2(), Double.POSITIVE_INFINITY, false);
     }
     for (Slot slot : slots) {
       slot.start = point.positions().get(slot.worker);

@@ -71,11 +71,25 @@ class PenaltyPathTest {
       PenaltyPath path = new PenaltyPath(ROWS, solver);
       path.advance(0.5);
       path.advance(0.4);
-      PenaltyPath resumed = PenaltyPath.resumedAt(ROWS, solver, path.l2(), 0.4);
+      PenaltyPath resumed = PenaltyPath.resumedAt(ROWS, solver, path.l2(), 0.4, false);
       assertEquals(path.l2(), resumed.l2());
       assertEquals(path.describe(), resumed.describe());
+      assertFalse(resumed.ended());
       // the best loss before is the dead driver's: a penalty no better than it ends the path, as it would have there
       assertFalse(resumed.advance(0.41), solver + " went on past a worse penalty");
     }
+  }
+
+  @Test
+  void aPathResumedAfterItEndedStaysEndedAtItsBestPenalty() {
+    PenaltyPath path = new PenaltyPath(ROWS, Solver.LBFGS);
+    path.advance(0.5);
+    path.advance(0.4);
+    assertFalse(path.advance(0.45)); // worse: the path ends, its best the penalty before
+    path.backToBest();
+    PenaltyPath resumed = PenaltyPath.resumedAt(ROWS, Solver.LBFGS, path.l2(), 0.4, true);
+    assertTrue(resumed.ended());
+    assertEquals(path.describe(), resumed.describe());
+    assertFalse(resumed.backToBest(), "it is at its best penalty already");
   }
 }

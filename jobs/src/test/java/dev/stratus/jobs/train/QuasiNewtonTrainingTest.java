@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -235,15 +236,37 @@ class QuasiNewtonTrainingTest {
    */
   @Test
   void aDriverThatDiedMidPathIsTakenOverFromTheIterateItLeft() throws Exception {
-    S3Path checkpoint = S3Path.parse("s3://training/qn-resume-" + System.nanoTime() + "/");
     float firstPenalty = (float) (1 / (PenaltyPath.cs(Solver.LBFGS)[0] * trainRows.length));
+    takenOverAfterDying("qn-mid-path", left -> left.l2() < firstPenalty, "past its first penalty");
+  }
+
+  /**
+   * A driver that died once its path had ended, solving the path's best penalty on to the tight tolerance, is taken
+   * over there: its successor solves that penalty on from the iterate left, and does not go along the path again.
+   */
+  @Test
+  void aDriverThatDiedSolvingThePathsBestPenaltyIsTakenOverThereNotAlongThePathAgain() throws Exception {
+    List<String> lines = takenOverAfterDying("qn-polishing", QuasiNewtonPoint::pathEnded, "where its path had ended");
+    List<String> penalties = lines.stream().filter(line -> line.contains("penalty")).toList();
+    assertEquals(1, penalties.size(), "one penalty, the one the dead driver was solving: " + penalties);
+    assertTrue(penalties.get(0).contains("the path's best, solved to the end"), penalties.get(0));
+  }
+
+  /**
+   * Kills a driver (interrupting its thread) once it has left a resume point that {@code when} accepts, resumes the
+   * training with another, and holds it to what a run that had not died would have reached; returns the second
+   * driver's console lines.
+   */
+  private static List<String> takenOverAfterDying(String name, Predicate<QuasiNewtonPoint> when, String whenSays)
+      throws Exception {
+    S3Path checkpoint = S3Path.parse("s3://training/" + name + "-" + System.nanoTime() + "/");
     try (Shards shards = Shards.processes(1, "256m", false, checkpoint, store.reachableSpec(), 1);
         RecordingWorkers deadDriversWorkers = new RecordingWorkers(new ThreadWorkers(512))) {
       TrainingDriver dead = new TrainingDriver(spec(2, Float.NaN, 0), store, store.reachableSpec(), train, validation,
           shards, deadDriversWorkers, System.out::println).resumable();
       Thread driverThread = new Thread(() -> {
         try {
-          dead.run(S3Path.parse("s3://training/models/qn-dead"));
+          dead.run(S3Path.parse("s3://training/models/" + name + "-dead"));
         } catch (Exception e) {
           System.out.println("the driver died: " + e);
         }
@@ -251,9 +274,8 @@ class QuasiNewtonTrainingTest {
       driverThread.start();
       S3Path at = ResumePoint.at(checkpoint);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!(store.exists(at) && QuasiNewtonPoint.decode(store.get(at), at).l2() < firstPenalty)) {
-        assertTrue(System.nanoTime() < deadline && driverThread.isAlive(),
-            "the driver left no point past its first penalty");
+      while (!(store.exists(at) && when.test(QuasiNewtonPoint.decode(store.get(at), at)))) {
+        assertTrue(System.nanoTime() < deadline && driverThread.isAlive(), "the driver left no point " + whenSays);
         Thread.sleep(5);
       }
       driverThread.interrupt();
@@ -261,10 +283,14 @@ class QuasiNewtonTrainingTest {
       assertTrue(!driverThread.isAlive(), "the interrupted driver did not end");
       QuasiNewtonPoint left = QuasiNewtonPoint.decode(store.get(at), at);
 
+      List<String> lines = new CopyOnWriteArrayList<>();
       TrainResult result;
       try (TrainingDriver job = new TrainingDriver(spec(2, Float.NaN, 0), store, store.reachableSpec(), train,
-          validation, shards, new ThreadWorkers(512), System.out::println).resumingFromSnapshots()) {
-        result = job.run(S3Path.parse("s3://training/models/qn-resumed"));
+          validation, shards, new ThreadWorkers(512), line -> {
+            System.out.println(line);
+            lines.add(line);
+          }).resumingFromSnapshots()) {
+        result = job.run(S3Path.parse("s3://training/models/" + name + "-resumed"));
       }
       assertEquals(left.passes(), result.resumedAtUpdates());
       assertEquals(left.passes(), result.curve().get(0).updates(), "the curve goes on from the dead driver's passes");
@@ -281,6 +307,7 @@ class QuasiNewtonTrainingTest {
           result.stopReason(), result.updates());
       assertEquals(StopReason.CONVERGED, result.stopReason());
       assertTrue(loss <= exact.test().loss() * BAR, "held-out logloss " + loss + " against " + exact.test().loss());
+      return lines;
     }
   }
 

@@ -38,8 +38,8 @@ class ResumePointTest {
   void anLbfgsPointRoundTripsWithAndWithoutAKeptModel() {
     float[] iterate = {0.5f, -1.25f, 0f, 3e-7f};
     for (QuasiNewtonPoint point : List.of(
-        new QuasiNewtonPoint("model-2", 1.5e-5f, 42, iterate, new float[] {1, 2, 3, 4}, 0.4321, 5e-5f),
-        new QuasiNewtonPoint("model-2", Float.NaN, 3, iterate, null, Double.POSITIVE_INFINITY, Float.NaN))) {
+        new QuasiNewtonPoint("model-2", 1.5e-5f, 42, iterate, new float[] {1, 2, 3, 4}, 0.4321, 5e-5f, true),
+        new QuasiNewtonPoint("model-2", Float.NaN, 3, iterate, null, Double.POSITIVE_INFINITY, Float.NaN, false))) {
       byte[] bytes = point.encode();
       assertTrue(QuasiNewtonPoint.isOne(bytes));
       assertEquals(point, QuasiNewtonPoint.decode(bytes, AT));
@@ -52,7 +52,7 @@ class ResumePointTest {
     assertFalse(QuasiNewtonPoint.isOne(sgd));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> QuasiNewtonPoint.decode(sgd, AT));
     assertTrue(e.getMessage().contains(AT.toString()), e.getMessage());
-    byte[] cut = new QuasiNewtonPoint("m", 1f, 1, new float[8], null, 0, 0).encode();
+    byte[] cut = new QuasiNewtonPoint("m", 1f, 1, new float[8], null, 0, 0, false).encode();
     e = assertThrows(IllegalStateException.class,
         () -> QuasiNewtonPoint.decode(Arrays.copyOf(cut, cut.length - 5), AT));
     assertTrue(e.getMessage().contains("cut short"), e.getMessage());
