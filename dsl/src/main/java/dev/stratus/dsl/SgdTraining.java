@@ -150,8 +150,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   /**
    * The number of workers; 0, the default, for the driver to choose: an L-BFGS training starts two and doubles them
    * while they compute on cores of their own and a pass gets nearly as much faster (each decision a console line, and
-   * in {@code TrainResult.scaling()}); an SGD training, whose workers are not scaled yet, uses two (one if its data
-   * has a single partition).
+   * in {@code TrainResult.scaling()}); an SGD training starts two and doubles them while the updates a second grow at
+   * least 1.5x, each added worker reading the partitions of one before it.
    */
   public T workers(int n) {
     workers = Checks.inRange("workers", n, TrainingSpec.AUTO_WORKERS, 1000);

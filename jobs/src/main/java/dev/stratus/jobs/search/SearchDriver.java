@@ -316,6 +316,7 @@ public final class SearchDriver {
         TrainingDriver job =
             new TrainingDriver(experiment.spec(), store, workerStore, train, validation, shards, launcher,
                 line -> progress.accept(name + ": " + line))) {
+      job.withoutSgdScaling();
       if (!listeners.isEmpty()) {
         job.withoutStatusLines();
       }

@@ -159,6 +159,10 @@ public final class TrainingDriver implements AutoCloseable {
   private String workersChoice;
   /** Chooses an {@link Solver#LBFGS} training's workers as it goes, when the user set no count; null otherwise. */
   private WorkerScaling scaling;
+  /** Chooses an SGD training's workers as it goes, when the user set no count; null otherwise. */
+  private SgdScaling sgdScaling;
+  /** An SGD training's updates as of its latest evaluation. */
+  private long sgdUpdates;
   private final List<ScalingDecision> scalingDecisions = new ArrayList<>();
   /** What the workers have cost, as of the latest evaluation ({@link #overBudget}). */
   private volatile double workerCost;
@@ -197,6 +201,13 @@ public final class TrainingDriver implements AutoCloseable {
     int[] assigned;
     /** The worker whose partitions it was started to take over, until it has (or was taken away); else null. */
     Slot takingFrom;
+    /**
+     * An SGD worker's partitions, fixed at its start: its epochs' order and its positions are over them. One the
+     * driver added ({@link SgdScaling}) shares those of the one before it that it doubles.
+     */
+    int[] reads;
+    /** Whether the driver took this SGD worker away ({@link SgdScaling}): it gets no successor. */
+    boolean withdrawn;
 
     Slot(int worker) {
       this.worker = worker;
@@ -258,8 +269,9 @@ public final class TrainingDriver implements AutoCloseable {
             + (autoShards ? String.format("; shards %d, doubled where they saturate (at most %d)", shardCount,
                 mostShards) : "");
       } else {
-        workersChoice = String.format("workers %d (two, at most one per partition): SGD's workers are not scaled"
-            + " yet; set workers(n) for more", workers);
+        sgdScaling = new SgdScaling(workers, MAX_AUTO_WORKERS);
+        workersChoice = String.format("workers %d to start, doubled while the updates a second grow at least %.1fx"
+            + " (at most %d)", workers, SgdScaling.PAYS, MAX_AUTO_WORKERS);
       }
       resolved = resolved.withWorkers(workers);
     }
@@ -314,6 +326,19 @@ public final class TrainingDriver implements AutoCloseable {
    */
   public TrainingDriver observeWorkers(IntConsumer workersObserver) {
     this.workersObserver = workersObserver;
+    return this;
+  }
+
+  /**
+   * Keeps an SGD training with no count set at the workers it starts (set before {@link #run}): in a search, whose
+   * experiments at once are what it scales, a trial of twice the workers would only take cores from the others.
+   */
+  public TrainingDriver withoutSgdScaling() {
+    if (sgdScaling != null) {
+      sgdScaling = null;
+      workersChoice = String.format("workers %d: a search's experiments at once are what it scales",
+          spec.workers());
+    }
     return this;
   }
 
@@ -379,6 +404,11 @@ public final class TrainingDriver implements AutoCloseable {
     restartsHeard = shards.onRestart(restartListener(0));
     for (int w = 0; w < spec.workers(); w++) {
       slots.add(new Slot(w));
+    }
+    if (spec.solver() != Solver.LBFGS) {
+      for (Slot slot : slots) {
+        slot.reads = partitionsOf(slot.worker);
+      }
     }
     if (solverChoice != null) {
       progress.accept(solverChoice);
@@ -456,6 +486,9 @@ public final class TrainingDriver implements AutoCloseable {
       CurvePoint point = evaluate(pace);
       nextEvaluation = started + pace.nanos();
       reason = judge(monitor, point);
+      if (reason == null && point != null) {
+        scaleSgd(point);
+      }
       if (point != null) {
         writeResumePoint();
       }
@@ -887,7 +920,8 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   private void decided(ScalingDecision.Resource resource, int from, int to, String reason) {
-    ScalingDecision decision = new ScalingDecision(secondsSinceStart(), passes(), resource, from, to, reason);
+    ScalingDecision decision = new ScalingDecision(
+        secondsSinceStart(), rounds != null ? passes() : sgdUpdates, resource, from, to, reason);
     scalingDecisions.add(decision);
     progress.accept(decision.describe());
     scalingObserver.accept(decision);
@@ -1049,6 +1083,17 @@ public final class TrainingDriver implements AutoCloseable {
 
   /** Names the model as the dead driver did and starts every worker where it last recorded its position. */
   private void takeOver(ResumePoint point) {
+    if (sgdScaling != null && point.positions().size() > slots.size()) {
+      // the dead driver had doubled its workers: as many again, each reading what the one it doubled reads
+      int first = slots.size();
+      while (slots.size() < point.positions().size()) {
+        Slot added = new Slot(slots.size());
+        added.reads = slots.get(added.worker % first).reads;
+        slots.add(added);
+      }
+      sgdScaling = new SgdScaling(slots.size(), MAX_AUTO_WORKERS);
+      workersObserver.accept(slots.size());
+    }
     if (point.positions().size() != slots.size()) {
       throw new CannotResumeException("cannot resume the training of " + point.positions().size() + " workers at "
           + resumePoint() + " with " + slots.size() + " workers");
@@ -1071,8 +1116,9 @@ public final class TrainingDriver implements AutoCloseable {
     if (!leavesResumePoint()) {
       return;
     }
+    List<Slot> kept = slots.stream().filter(slot -> !slot.withdrawn).toList();
     List<String> keys = new ArrayList<>();
-    for (Slot slot : slots) {
+    for (Slot slot : kept) {
       keys.add(WorkerCheckpoints.positionKey(modelName, slot.worker));
     }
     List<byte[]> values;
@@ -1085,10 +1131,10 @@ public final class TrainingDriver implements AutoCloseable {
       throw e;
     }
     List<Position> positions = new ArrayList<>();
-    for (Slot slot : slots) {
-      WorkerCheckpoints.Recorded recorded = WorkerCheckpoints.decode(values.get(slot.worker));
+    for (int i = 0; i < kept.size(); i++) {
+      WorkerCheckpoints.Recorded recorded = WorkerCheckpoints.decode(values.get(i));
       // none yet (or lost with a restarted shard): where its generation started
-      positions.add(recorded == null ? slot.start : recorded.position());
+      positions.add(recorded == null ? kept.get(i).start : recorded.position());
     }
     store.put(resumePoint(),
         new ResumePoint(modelName, positions, penalties == null ? Float.NaN : penalties.l2()).encode());
@@ -1226,7 +1272,7 @@ public final class TrainingDriver implements AutoCloseable {
     slot.launchedAt = secondsSinceStart();
     WorkerTask task =
         new WorkerTask(spec, workerStore, train, shards.addresses(), shards.access(), modelName, slot.worker,
-            slot.generation, slot.held != null ? slot.held : partitionsOf(slot.worker), slot.start);
+            slot.generation, slot.held != null ? slot.held : slot.reads, slot.start);
     WorkerLauncher.Running running = launcher.launch(task);
     slot.running = running;
     slot.queued = running.outcome().whenComplete((outcome, failure) -> ended.add(slot));
@@ -1273,9 +1319,70 @@ public final class TrainingDriver implements AutoCloseable {
     }
   }
 
-  /** Whether the driver took {@code slot} away ({@link WorkerScaling}): it gets no successor. */
+  /**
+   * Acts on what {@link #sgdScaling} makes of the evaluation {@code point}: starts the workers it asks for, each
+   * reading the partitions of the one it doubles, or takes them away; nothing without it.
+   */
+  private void scaleSgd(CurvePoint point) throws Exception {
+    if (sgdScaling == null) {
+      return;
+    }
+    sgdUpdates = point.updates();
+    if (sgdScaling.waitingForWorkers() && allBegun()) {
+      sgdScaling.begun(point.seconds());
+    }
+    int from = (int) slots.stream().filter(slot -> !slot.withdrawn).count();
+    switch (sgdScaling.observe(point.seconds(), point.updates())) {
+      case GROW -> {
+        decided(from, sgdScaling.workers(), sgdScaling.reason());
+        for (int w = from; w < sgdScaling.workers(); w++) {
+          Slot added = new Slot(w);
+          added.reads = slots.get(w - from).reads;
+          slots.add(added);
+          launch(added);
+        }
+        workersObserver.accept(sgdScaling.workers());
+      }
+      case SHRINK -> {
+        int keep = sgdScaling.workers();
+        SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopFromKey(modelName),
+            WorkerCheckpoints.encodeStopFrom(keep)));
+        for (Slot slot : slots) {
+          slot.withdrawn |= slot.worker >= keep;
+        }
+        decided(from, keep, sgdScaling.reason());
+        workersObserver.accept(keep);
+      }
+      case SETTLED -> decided(from, from, sgdScaling.reason());
+      case NONE -> {}
+    }
+  }
+
+  /** Whether every worker the driver runs now has recorded a position in its running generation. */
+  private boolean allBegun() throws Exception {
+    List<Slot> running = slots.stream().filter(slot -> !slot.withdrawn).toList();
+    List<String> keys = running.stream().map(slot -> WorkerCheckpoints.positionKey(modelName, slot.worker)).toList();
+    List<byte[]> values;
+    try {
+      values = driver.multiGet(keys).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConnectionLostException) {
+        return false; // a shard is restarting: asked again at the next evaluation
+      }
+      throw e;
+    }
+    for (int i = 0; i < running.size(); i++) {
+      WorkerCheckpoints.Recorded recorded = WorkerCheckpoints.decode(values.get(i));
+      if (recorded == null || recorded.generation() != running.get(i).generation) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether the driver took {@code slot} away ({@link WorkerScaling}, {@link SgdScaling}): it gets no successor. */
   private static boolean takenAway(Slot slot) {
-    return slot.held != null && slot.assigned == null;
+    return slot.withdrawn || slot.held != null && slot.assigned == null;
   }
 
   private void record(
@@ -1307,7 +1414,7 @@ public final class TrainingDriver implements AutoCloseable {
 
   private boolean allDataEnded() {
     for (Slot slot : slots) {
-      if (!slot.dataEnded) {
+      if (!slot.dataEnded && !slot.withdrawn) {
         return false;
       }
     }

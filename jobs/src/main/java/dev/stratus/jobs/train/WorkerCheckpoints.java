@@ -3,6 +3,7 @@ package dev.stratus.jobs.train;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.ps.client.PsClient;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -12,8 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * How the driver and a job's workers talk through the parameter server's key-value store, which outlives any worker:
  * each worker records its position there a few times a second (so a successor of a dead worker resumes close to where
- * it died), and the driver asks every worker to stop by setting one key. Keys start with the model's name, so jobs
- * sharing shards stay apart.
+ * it died), and the driver asks every worker to stop by setting one key, or those from a worker id on (workers it
+ * took away, {@link SgdScaling}) by setting another. Keys start with the model's name, so jobs sharing shards stay
+ * apart.
  */
 public final class WorkerCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerCheckpoints.class);
@@ -28,6 +30,15 @@ public final class WorkerCheckpoints {
 
   static String stopKey(String model) {
     return model + "/stop";
+  }
+
+  /** The key whose value, a worker id, asks the workers from that id on to stop. */
+  static String stopFromKey(String model) {
+    return model + "/stop-from";
+  }
+
+  static byte[] encodeStopFrom(int worker) {
+    return ByteBuffer.allocate(4).putInt(worker).array();
   }
 
   /**
@@ -68,7 +79,7 @@ public final class WorkerCheckpoints {
   static final class Reporter {
     private final PsClient ps;
     private final String positionKey;
-    private final String stopKey;
+    private final List<String> stopKeys;
     private final int worker;
     private final int generation;
     private final Position start;
@@ -79,7 +90,7 @@ public final class WorkerCheckpoints {
     Reporter(PsClient ps, String model, int worker, int generation, Position start) {
       this.ps = ps;
       this.positionKey = positionKey(model, worker);
-      this.stopKey = stopKey(model);
+      this.stopKeys = List.of(stopKey(model), stopFromKey(model));
       this.worker = worker;
       this.generation = generation;
       this.start = start;
@@ -95,7 +106,8 @@ public final class WorkerCheckpoints {
           pastStartLogged = true;
           recorded.thenRun(() -> LOG.debug("{}: {}", pastStartLine(worker, generation), current));
         }
-        ps.get(stopKey).thenAccept(value -> stopRequested |= value != null);
+        ps.multiGet(stopKeys).thenAccept(values -> stopRequested |= values.get(0) != null
+            || values.get(1) != null && worker >= ByteBuffer.wrap(values.get(1)).getInt());
       }
       return stopRequested;
     }
