@@ -150,7 +150,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   /**
    * The number of workers; 0, the default, for the driver to choose: an L-BFGS training starts two and doubles them
    * while they compute on cores of their own and a pass gets nearly as much faster (each decision a console line, and
-   * in {@code TrainResult.scaling()}); an SGD training starts two and doubles them while the updates a second grow at
+   * in {@code TrainResult.scaling()}); an SGD training starts one and doubles them while the updates a second grow at
    * least 1.5x, each added worker reading the partitions of one before it.
    */
   public T workers(int n) {

@@ -6,18 +6,30 @@ import java.util.Locale;
  * How many workers an SGD training with no count set uses, decided from the update rate the shards count: it doubles
  * the count while the rate grows nearly in proportion.
  *
- * <p>Once every worker of the count now has begun (recorded a position), it lets {@value #WARM_UP_SECONDS} s pass
- * (their JIT, their first partitions), measures the rate over {@value #MEASURE_SECONDS} s, and asks for twice the
- * workers (at most {@code most}), each sharing the partitions of one before it. Once those have all begun and warmed up
- * it measures again: at least {@value #PAYS} times the rate keeps them (and doubles again); less takes them away, and
+ * <p>Once every worker of the count now has begun (recorded a position past its start), it lets {@value
+ * #WARM_UP_SECONDS} s pass ({@value #FIRST_WARM_UP_SECONDS} s for the first count: the whole training is warming up
+ * then, the driver's and the shards' JITs too, and a training shorter than that has no use for more), then measures the rate over windows of {@value #WINDOW_SECONDS} s until one is no more than {@value
+ * #CLIMBING} above the one before, the rate no longer climbing (a worker's first seconds are slow: its JIT, its first
+ * partitions, a Lambda environment's C1-only code; at most {@value #MOST_SECONDS} s, then the last window counts), and asks for twice the
+ * workers (at most {@code most}), each sharing the partitions of one before it. Once those have all begun it measures
+ * again the same way: at least {@value #PAYS} times the rate keeps them (and doubles again); less takes them away, and
  * the count settles. Asynchronous SGD's updates are all alike, so their rate is the measure: where workers wait for a
  * core, or the shards saturate, it stops growing, and that stops the doubling.
  */
 final class SgdScaling {
-  /** After a count's workers have all begun, before its rate counts: their JIT and first partitions slow them. */
-  static final double WARM_UP_SECONDS = 2;
-  /** How long a count's rate is measured: several of the driver's evaluations, which it is read at. */
-  static final double MEASURE_SECONDS = 3;
+  /** After a count's workers have all begun, before its rate counts. */
+  static final double WARM_UP_SECONDS = 1;
+  /**
+   * The same for the count the training starts at: on worker threads here the rate doubled between 6 s and 11 s, the
+   * JIT's work, and an earlier measure took that for what twice the workers brought.
+   */
+  static final double FIRST_WARM_UP_SECONDS = 8;
+  /** A window of the rate: several of the driver's evaluations, which it is read at. */
+  static final double WINDOW_SECONDS = 1.5;
+  /** A window's rate at most this share above the window before's: the rate has stopped climbing. */
+  static final double CLIMBING = 0.05;
+  /** From its workers' beginning, the longest a count is measured: the last window counts then. */
+  static final double MOST_SECONDS = 20;
   /**
    * Twice the workers must make at least this many times the updates a second (three quarters of twice), or they go:
    * more asynchronous workers also mean staler models, which only a rate that grows nearly in proportion pays for.
@@ -41,11 +53,15 @@ final class SgdScaling {
   /** The workers running now: {@link #kept}, or twice it on trial. */
   private int running;
   private double keptRate;
+  /** Whether no count was measured yet. */
+  private boolean first = true;
   /** When every one of {@link #running} had begun; NaN before. */
   private double begunAt = Double.NaN;
   /** Where the measuring window began; NaN before it did. */
   private double windowFrom = Double.NaN;
   private long windowUpdates;
+  /** The window before's rate; NaN before one ended. */
+  private double lastRate = Double.NaN;
   private boolean settled;
   private String reason = "";
 
@@ -85,7 +101,8 @@ final class SgdScaling {
 
   /** The training had made {@code updates} at {@code seconds}, from its start: what the driver is to do now. */
   Action observe(double seconds, long updates) {
-    if (settled || Double.isNaN(begunAt) || seconds < begunAt + WARM_UP_SECONDS) {
+    double warmUp = first ? FIRST_WARM_UP_SECONDS : WARM_UP_SECONDS;
+    if (settled || Double.isNaN(begunAt) || seconds < begunAt + warmUp) {
       return Action.NONE;
     }
     if (Double.isNaN(windowFrom)) {
@@ -98,10 +115,20 @@ final class SgdScaling {
       windowUpdates = updates;
       return Action.NONE;
     }
-    if (seconds < windowFrom + MEASURE_SECONDS) {
+    if (seconds < windowFrom + WINDOW_SECONDS) {
       return Action.NONE;
     }
-    double rate = (updates - windowUpdates) / (seconds - windowFrom);
+    double windowRate = (updates - windowUpdates) / (seconds - windowFrom);
+    windowFrom = seconds;
+    windowUpdates = updates;
+    boolean steady = windowRate <= lastRate * (1 + CLIMBING);
+    if (!steady && seconds < begunAt + MOST_SECONDS) {
+      lastRate = windowRate;
+      return Action.NONE;
+    }
+    double rate = steady ? (windowRate + lastRate) / 2 : windowRate;
+    lastRate = Double.NaN;
+    first = false;
     if (running == kept) {
       keptRate = rate;
       return tryDoubling(String.format(Locale.ROOT, "%,.0f updates/s at %d", rate, kept));
@@ -128,6 +155,7 @@ final class SgdScaling {
     running = kept * 2;
     begunAt = Double.NaN;
     windowFrom = Double.NaN;
+    lastRate = Double.NaN;
     reason = String.format(Locale.ROOT, "%s; trying %d, kept if they make %.1fx the updates a second", measured,
         running, PAYS);
     return Action.GROW;

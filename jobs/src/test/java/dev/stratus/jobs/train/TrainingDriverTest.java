@@ -167,27 +167,26 @@ class TrainingDriverTest {
   }
 
   /**
-   * An SGD training with no worker count set starts two and tries twice as many; on this machine of two cores, where
-   * four workers share them, the update rate does not grow half again, so it takes the two added ones away (their
-   * generations end stopped, not handed over) and settles at two, the model still meeting the bar.
+   * An SGD training with no worker count set starts one and doubles it while the update rate grows half again; on this
+   * machine of two cores it settles at one or two (what counts set by hand show fastest here), taking back the trial
+   * past it (the added workers' generations end stopped, not handed over), the model still meeting the bar.
    */
   @Test
-  void anSgdTrainingWithNoCountSetTriesTwiceItsWorkersAndOnTwoCoresSettlesAtTwo() throws Exception {
+  void anSgdTrainingWithNoCountSetDoublesItsWorkersWhileTheyPayAndOnTwoCoresSettlesAtOneOrTwo() throws Exception {
     // epsilon 0 and a timeout of its own: the trial is judged before the model converges
-    TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, 0f, 0, 6, 16,
+    TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, 0f, 0, 6, 30,
         200, 0, 4, 7, false, 600, 3);
     TrainResult result = train(spec, null);
     List<ScalingDecision> decisions = result.scaling();
     decisions.forEach(decision -> System.out.println(decision.describe()));
     assertTrue(decisions.size() >= 2, "a trial and its outcome: " + decisions);
-    assertEquals(2, decisions.get(0).from());
-    assertEquals(4, decisions.get(0).to(), decisions.get(0).reason());
-    ScalingDecision outcome = decisions.get(1);
-    assertEquals(4, outcome.from());
-    assertEquals(2, outcome.to(), outcome.describe());
+    assertEquals(1, decisions.get(0).from());
+    assertEquals(2, decisions.get(0).to(), decisions.get(0).reason());
+    ScalingDecision outcome = decisions.get(decisions.size() - 1);
+    assertEquals(outcome.from() / 2, outcome.to(), "the last trial taken back: " + outcome.describe());
     assertTrue(outcome.reason().contains("short of 1.5x"), outcome.reason());
-    assertEquals(2, result.keptWorkers());
-    for (int w = 2; w < 4; w++) {
+    assertTrue(result.keptWorkers() <= 2, "kept " + result.keptWorkers());
+    for (int w = outcome.to(); w < outcome.from(); w++) {
       List<GenerationRecord> added = result.generationsOf(w);
       assertEquals(1, added.size(), "worker " + w + " ran once: " + added);
       assertEquals(GenerationRecord.Ending.STOPPED, added.get(0).ending());
