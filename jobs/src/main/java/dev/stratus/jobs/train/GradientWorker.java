@@ -82,7 +82,7 @@ public final class GradientWorker {
     long wait = FIRST_WAIT_NANOS;
     while (!stop.getAsBoolean()) {
       List<byte[]> values = ps.multiGet(watched).get(30, TimeUnit.SECONDS);
-      if (values.get(1) != null) {
+      if (WorkerCheckpoints.stops(values.get(1), worker)) {
         return;
       }
       GradientRounds.Round round = GradientRounds.decodeRound(values.get(0));

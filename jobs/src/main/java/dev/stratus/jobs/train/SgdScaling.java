@@ -105,12 +105,8 @@ final class SgdScaling {
     if (settled || Double.isNaN(begunAt) || seconds < begunAt + warmUp) {
       return Action.NONE;
     }
-    if (Double.isNaN(windowFrom)) {
-      windowFrom = seconds;
-      windowUpdates = updates;
-      return Action.NONE;
-    }
-    if (updates < windowUpdates) { // a shard restarted from a snapshot: its count went back
+    // the first window, or a shard restarted from a snapshot, its count gone back
+    if (Double.isNaN(windowFrom) || updates < windowUpdates) {
       windowFrom = seconds;
       windowUpdates = updates;
       return Action.NONE;

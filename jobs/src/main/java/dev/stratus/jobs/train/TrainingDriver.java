@@ -161,8 +161,6 @@ public final class TrainingDriver implements AutoCloseable {
   private WorkerScaling scaling;
   /** Chooses an SGD training's workers as it goes, when the user set no count; null otherwise. */
   private SgdScaling sgdScaling;
-  /** An SGD training's updates as of its latest evaluation. */
-  private long sgdUpdates;
   private final List<ScalingDecision> scalingDecisions = new ArrayList<>();
   /** What the workers have cost, as of the latest evaluation ({@link #overBudget}). */
   private volatile double workerCost;
@@ -701,7 +699,7 @@ public final class TrainingDriver implements AutoCloseable {
           + point.iterate().length + " weights, and this training's model has " + size);
     }
     retired = point.modelName();
-    SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(retired), new byte[] {1}));
+    SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(retired), WorkerCheckpoints.stopFrom(0)));
     int left = GradientRounds.decodeRound(driver.get(GradientRounds.roundKey(retired)).get(30, TimeUnit.SECONDS))
         .number();
     // the round it had named, and the next, which it may have begun making before it died
@@ -923,8 +921,10 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   private void decided(ScalingDecision.Resource resource, int from, int to, String reason) {
-    ScalingDecision decision = new ScalingDecision(
-        secondsSinceStart(), rounds != null ? passes() : sgdUpdates, resource, from, to, reason);
+    decided(new ScalingDecision(secondsSinceStart(), passes(), resource, from, to, reason));
+  }
+
+  private void decided(ScalingDecision decision) {
     scalingDecisions.add(decision);
     progress.accept(decision.describe());
     scalingObserver.accept(decision);
@@ -1119,23 +1119,14 @@ public final class TrainingDriver implements AutoCloseable {
     if (!leavesResumePoint()) {
       return;
     }
-    List<Slot> kept = slots.stream().filter(slot -> !slot.withdrawn).toList();
-    List<String> keys = new ArrayList<>();
-    for (Slot slot : kept) {
-      keys.add(WorkerCheckpoints.positionKey(modelName, slot.worker));
-    }
-    List<byte[]> values;
-    try {
-      values = driver.multiGet(keys).get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof ConnectionLostException) {
-        return;
-      }
-      throw e;
+    List<Slot> kept = keptSlots();
+    List<WorkerCheckpoints.Recorded> records = recordedBy(kept);
+    if (records == null) {
+      return;
     }
     List<Position> positions = new ArrayList<>();
     for (int i = 0; i < kept.size(); i++) {
-      WorkerCheckpoints.Recorded recorded = WorkerCheckpoints.decode(values.get(i));
+      WorkerCheckpoints.Recorded recorded = records.get(i);
       // none yet (or lost with a restarted shard): where its generation started
       positions.add(recorded == null ? kept.get(i).start : recorded.position());
     }
@@ -1330,14 +1321,17 @@ public final class TrainingDriver implements AutoCloseable {
     if (sgdScaling == null) {
       return;
     }
-    sgdUpdates = point.updates();
     if (sgdScaling.waitingForWorkers() && allBegun()) {
       sgdScaling.begun(point.seconds());
     }
-    int from = (int) slots.stream().filter(slot -> !slot.withdrawn).count();
-    switch (sgdScaling.observe(point.seconds(), point.updates())) {
+    int from = sgdScaling.workers();
+    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates());
+    if (action != SgdScaling.Action.NONE) {
+      decided(new ScalingDecision(secondsSinceStart(), point.updates(), ScalingDecision.Resource.WORKERS, from,
+          sgdScaling.workers(), sgdScaling.reason()));
+    }
+    switch (action) {
       case GROW -> {
-        decided(from, sgdScaling.workers(), sgdScaling.reason());
         for (int w = from; w < sgdScaling.workers(); w++) {
           Slot added = new Slot(w);
           added.reads = slots.get(w - from).reads;
@@ -1348,34 +1342,26 @@ public final class TrainingDriver implements AutoCloseable {
       }
       case SHRINK -> {
         int keep = sgdScaling.workers();
-        SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopFromKey(modelName),
-            WorkerCheckpoints.encodeStopFrom(keep)));
+        SgdWorker.retryingLostConnections(
+            () -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(keep)));
         for (Slot slot : slots) {
           slot.withdrawn |= slot.worker >= keep;
         }
-        decided(from, keep, sgdScaling.reason());
         workersObserver.accept(keep);
       }
-      case SETTLED -> decided(from, from, sgdScaling.reason());
-      case NONE -> {}
+      case SETTLED, NONE -> {}
     }
   }
 
   /** Whether every worker the driver runs now has recorded a position past its start in its running generation. */
   private boolean allBegun() throws Exception {
-    List<Slot> running = slots.stream().filter(slot -> !slot.withdrawn).toList();
-    List<String> keys = running.stream().map(slot -> WorkerCheckpoints.positionKey(modelName, slot.worker)).toList();
-    List<byte[]> values;
-    try {
-      values = driver.multiGet(keys).get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof ConnectionLostException) {
-        return false; // a shard is restarting: asked again at the next evaluation
-      }
-      throw e;
+    List<Slot> running = keptSlots();
+    List<WorkerCheckpoints.Recorded> records = recordedBy(running);
+    if (records == null) {
+      return false; // a shard is restarting: asked again at the next evaluation
     }
     for (int i = 0; i < running.size(); i++) {
-      WorkerCheckpoints.Recorded recorded = WorkerCheckpoints.decode(values.get(i));
+      WorkerCheckpoints.Recorded recorded = records.get(i);
       Slot slot = running.get(i);
       if (recorded == null || recorded.generation() != slot.generation
           || recorded.position().compareTo(slot.start) <= 0) {
@@ -1383,6 +1369,29 @@ public final class TrainingDriver implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** The workers the driver has not taken away ({@link SgdScaling}): always the lowest ids. */
+  private List<Slot> keptSlots() {
+    return slots.stream().filter(slot -> !slot.withdrawn).toList();
+  }
+
+  /**
+   * What each of {@code workers} last recorded (null for one that recorded nothing), in their order; null when a
+   * shard's connection was lost (it is restarting).
+   */
+  private List<WorkerCheckpoints.Recorded> recordedBy(List<Slot> workers) throws Exception {
+    List<String> keys = workers.stream().map(slot -> WorkerCheckpoints.positionKey(modelName, slot.worker)).toList();
+    List<byte[]> values;
+    try {
+      values = driver.multiGet(keys).get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConnectionLostException) {
+        return null;
+      }
+      throw e;
+    }
+    return values.stream().map(WorkerCheckpoints::decode).toList();
   }
 
   /** Whether the driver took {@code slot} away ({@link WorkerScaling}, {@link SgdScaling}): it gets no successor. */
@@ -1599,7 +1608,7 @@ public final class TrainingDriver implements AutoCloseable {
   /** Asks every worker to stop and waits for their last generations to return. */
   private void stopWorkers() throws Exception {
     stopping = true;
-    SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}));
+    SgdWorker.retryingLostConnections(() -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(0)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
     for (Slot slot : slots) {
       try {
@@ -1656,7 +1665,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     if (driver != null) {
       try {
-        driver.put(WorkerCheckpoints.stopKey(modelName), new byte[] {1}).get(10, TimeUnit.SECONDS);
+        driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(0)).get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         // The shards are gone already: the workers will fail on their own.
       }

@@ -3,7 +3,6 @@ package dev.stratus.jobs.train;
 import dev.stratus.kernels.iterate.MinibatchIterator.Position;
 import dev.stratus.ps.client.PsClient;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -13,9 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * How the driver and a job's workers talk through the parameter server's key-value store, which outlives any worker:
  * each worker records its position there a few times a second (so a successor of a dead worker resumes close to where
- * it died), and the driver asks every worker to stop by setting one key, or those from a worker id on (workers it
- * took away, {@link SgdScaling}) by setting another. Keys start with the model's name, so jobs sharing shards stay
- * apart.
+ * it died), and the driver asks workers to stop by setting one key to the first worker id that is to stop: 0 for
+ * every worker, a higher id for the workers it took away ({@link SgdScaling}). Keys start with the model's name, so
+ * jobs sharing shards stay apart.
  */
 public final class WorkerCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerCheckpoints.class);
@@ -28,17 +27,19 @@ public final class WorkerCheckpoints {
     return model + "/worker/" + worker + "/position";
   }
 
+  /** The key whose value ({@link #stopFrom}) asks workers to stop. */
   static String stopKey(String model) {
     return model + "/stop";
   }
 
-  /** The key whose value, a worker id, asks the workers from that id on to stop. */
-  static String stopFromKey(String model) {
-    return model + "/stop-from";
+  /** The stop key's value that asks the workers from id {@code worker} on to stop; 0 asks every worker. */
+  static byte[] stopFrom(int worker) {
+    return ByteBuffer.allocate(Integer.BYTES).putInt(worker).array();
   }
 
-  static byte[] encodeStopFrom(int worker) {
-    return ByteBuffer.allocate(4).putInt(worker).array();
+  /** Whether the stop key's {@code value} (null when unset) asks worker {@code worker} to stop. */
+  static boolean stops(byte[] value, int worker) {
+    return value != null && worker >= ByteBuffer.wrap(value).getInt();
   }
 
   /**
@@ -79,7 +80,7 @@ public final class WorkerCheckpoints {
   static final class Reporter {
     private final PsClient ps;
     private final String positionKey;
-    private final List<String> stopKeys;
+    private final String stopKey;
     private final int worker;
     private final int generation;
     private final Position start;
@@ -90,7 +91,7 @@ public final class WorkerCheckpoints {
     Reporter(PsClient ps, String model, int worker, int generation, Position start) {
       this.ps = ps;
       this.positionKey = positionKey(model, worker);
-      this.stopKeys = List.of(stopKey(model), stopFromKey(model));
+      this.stopKey = stopKey(model);
       this.worker = worker;
       this.generation = generation;
       this.start = start;
@@ -106,8 +107,7 @@ public final class WorkerCheckpoints {
           pastStartLogged = true;
           recorded.thenRun(() -> LOG.debug("{}: {}", pastStartLine(worker, generation), current));
         }
-        ps.multiGet(stopKeys).thenAccept(values -> stopRequested |= values.get(0) != null
-            || values.get(1) != null && worker >= ByteBuffer.wrap(values.get(1)).getInt());
+        ps.get(stopKey).thenAccept(value -> stopRequested |= stops(value, worker));
       }
       return stopRequested;
     }

@@ -74,7 +74,7 @@ class GradientRoundsTest {
           () -> awaitSums(rounds));
       assertTrue(abandoned.getMessage().contains("worker 0 was given partition 3, which it does not hold"),
           abandoned.getMessage());
-      driver.put(WorkerCheckpoints.stopKey("moved"), new byte[] {1}).get(10, TimeUnit.SECONDS);
+      driver.put(WorkerCheckpoints.stopKey("moved"), WorkerCheckpoints.stopFrom(0)).get(10, TimeUnit.SECONDS);
       worker0.get(10, TimeUnit.SECONDS);
       rounds.end();
     }
@@ -112,7 +112,7 @@ class GradientRoundsTest {
                 .shards().stream().map(ShardAddress::format).toList(),
             "the round's key names the shards its models are on");
         assertSums(expected, sums(rounds, point, new int[][] {{0, 1}}), 2_000, "over three shards again");
-        driver.put(WorkerCheckpoints.stopKey("resliced"), new byte[] {1}).get(10, TimeUnit.SECONDS);
+        driver.put(WorkerCheckpoints.stopKey("resliced"), WorkerCheckpoints.stopFrom(0)).get(10, TimeUnit.SECONDS);
         serving.get(10, TimeUnit.SECONDS);
         rounds.end();
         for (int round = 0; round < 3; round++) {
