@@ -113,7 +113,7 @@ class LogisticRegressionOnWorkersTest {
   /** The step size and the monitor's settings every training of the DSL's tests on planted data shares. */
   static <T extends SgdTraining<T>> T monitored(T training) {
     return training
-        .learningRate(0.05f)
+        .learningRate(0.2f)
         .epsilon(1e-4)
         .window(6)
         .evalInterval(Duration.ofMillis(250))

@@ -206,6 +206,11 @@ public final class TrainingDriver implements AutoCloseable {
     int[] reads;
     /** Whether the driver took this SGD worker away ({@link SgdScaling}): it gets no successor. */
     boolean withdrawn;
+    /**
+     * Whether its generation started with none of its own training just before (the job's start, its predecessor
+     * died, the driver added it) and has recorded no position past its start yet ({@link #catchingUp()}).
+     */
+    boolean catchingUp;
 
     Slot(int worker) {
       this.worker = worker;
@@ -486,6 +491,11 @@ public final class TrainingDriver implements AutoCloseable {
       long started = System.nanoTime();
       CurvePoint point = evaluate(pace);
       nextEvaluation = started + pace.nanos();
+      if (point != null && catchingUp()) {
+        // its partitions go untrained meanwhile: the others' loss flattens on their own partitions, no plateau of the
+        // training's, so the judged window begins once every worker trains
+        monitor.restartWindow();
+      }
       reason = judge(monitor, point);
       if (reason == null && point != null) {
         scaleSgd(point);
@@ -1263,6 +1273,7 @@ public final class TrainingDriver implements AutoCloseable {
 
   private void launch(Slot slot) throws Exception {
     slot.generation++;
+    slot.catchingUp = true;
     slot.launchedAt = secondsSinceStart();
     WorkerTask task =
         new WorkerTask(spec, workerStore, train, shards.addresses(), shards.access(), modelName, slot.worker,
@@ -1292,6 +1303,7 @@ public final class TrainingDriver implements AutoCloseable {
       slot.dataEnded = outcome.dataEnded();
       if (ending == GenerationRecord.Ending.HANDED_OVER) {
         launch(slot);
+        slot.catchingUp = false; // its predecessor trained its partitions until now
       }
     } catch (CompletionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -1361,14 +1373,38 @@ public final class TrainingDriver implements AutoCloseable {
       return false; // a shard is restarting: asked again at the next evaluation
     }
     for (int i = 0; i < running.size(); i++) {
-      WorkerCheckpoints.Recorded recorded = records.get(i);
-      Slot slot = running.get(i);
-      if (recorded == null || recorded.generation() != slot.generation
-          || recorded.position().compareTo(slot.start) <= 0) {
+      if (!begun(running.get(i), records.get(i))) {
         return false;
       }
     }
     return true;
+  }
+
+  /** Whether {@code recorded}, what {@code slot} last recorded, is a position past its running generation's start. */
+  private static boolean begun(Slot slot, WorkerCheckpoints.Recorded recorded) {
+    return recorded != null && recorded.generation() == slot.generation
+        && recorded.position().compareTo(slot.start) > 0;
+  }
+
+  /**
+   * Whether a worker the driver runs is still {@link Slot#catchingUp}, after asking the shards about those that were
+   * (they are no longer once they recorded a position past their start).
+   */
+  private boolean catchingUp() throws Exception {
+    List<Slot> late = keptSlots().stream().filter(slot -> slot.catchingUp && !slot.dataEnded).toList();
+    if (late.isEmpty()) {
+      return false;
+    }
+    List<WorkerCheckpoints.Recorded> records = recordedBy(late);
+    if (records == null) {
+      return true; // a shard is restarting: asked again at the next evaluation
+    }
+    boolean any = false;
+    for (int i = 0; i < late.size(); i++) {
+      late.get(i).catchingUp = !begun(late.get(i), records.get(i));
+      any |= late.get(i).catchingUp;
+    }
+    return any;
   }
 
   /** The workers the driver has not taken away ({@link SgdScaling}): always the lowest ids. */
