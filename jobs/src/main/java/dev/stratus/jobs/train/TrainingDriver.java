@@ -684,6 +684,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     stopWorkers();
     rounds.end();
+    recordShardEvents(); // a shard that came back during the last rounds is in the result too
     return finish(modelPath, reason, passes(), monitor);
   }
 
