@@ -36,10 +36,17 @@ public final class SgdWorker {
   private final StepTimes times = new StepTimes();
   private final AtomicReference<Throwable> pushFailure = new AtomicReference<>();
   private final LongAdder lostPushes = new LongAdder();
+  private final ComputeClock clock;
 
-  /** @param objective what the worker's gradients descend */
-  public SgdWorker(PsClient ps, PsModel model, Objective objective, MinibatchIterator batches, int maxPushesInFlight) {
+  /**
+   * @param objective what the worker's gradients descend
+   * @param clock what computes each minibatch's gradient: this thread ({@link ComputeClock#THREAD}), or a simulated
+   *     service's core
+   */
+  public SgdWorker(PsClient ps, PsModel model, Objective objective, MinibatchIterator batches, int maxPushesInFlight,
+      ComputeClock clock) {
     this.ps = ps;
+    this.clock = clock;
     this.model = model;
     this.objective = objective;
     this.columns = objective.columns();
@@ -74,7 +81,9 @@ public final class SgdWorker {
         if (gradient.length < values) {
           gradient = new float[values * 2];
         }
-        objective.gradient(batch, weights, gradient);
+        float[] pulled = weights;
+        float[] into = gradient;
+        clock.run(batch.rows(), () -> objective.gradient(batch, pulled, into));
         long t3 = System.nanoTime();
         pushSlots.acquire();
         rethrowPushFailure();

@@ -23,8 +23,8 @@ public final class ThreadWorkers implements WorkerLauncher {
   }
 
   /**
-   * Workers whose gradients {@code clock} times ({@link Solver#LBFGS}): a service simulated for a test charges them as
-   * a core of each worker's own would.
+   * Workers whose gradients (an {@link Solver#LBFGS} pass's, an SGD minibatch's) {@code clock} computes: a service
+   * simulated for a test charges them as a core of each worker's own would.
    */
   public ThreadWorkers(int memoryMb, ComputeClock clock) {
     this.memoryMb = memoryMb;

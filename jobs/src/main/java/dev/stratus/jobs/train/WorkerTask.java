@@ -69,10 +69,7 @@ public record WorkerTask(
     return run(lifetimeMillis, memoryMb, stop, ComputeClock.THREAD);
   }
 
-  /**
-   * {@link #run(long, int, BooleanSupplier)}, an {@link Solver#LBFGS} generation timing its gradients by {@code clock}
-   * (a simulated service's).
-   */
+  /** {@link #run(long, int, BooleanSupplier)}, its gradients computed by {@code clock} (a simulated service's). */
   public WorkerOutcome run(long lifetimeMillis, int memoryMb, BooleanSupplier stop, ComputeClock clock)
       throws Exception {
     long started = System.nanoTime();
@@ -96,7 +93,7 @@ public record WorkerTask(
                 .prefetchBudgetBytes(TrainingSpec.prefetchBudgetBytes(memoryMb))
                 .build()) {
       PsModel model = ps.createModel(modelName, modelSpec(spec, features));
-      SgdWorker worker = new SgdWorker(ps, model, spec.objective(), batches, spec.maxPushesInFlight());
+      SgdWorker worker = new SgdWorker(ps, model, spec.objective(), batches, spec.maxPushesInFlight(), clock);
       WorkerCheckpoints.Reporter reporter = new WorkerCheckpoints.Reporter(ps, modelName, workerId, generation, start);
       Supplier<MinibatchIterator.Position> position = worker::position;
       boolean dataEnded =

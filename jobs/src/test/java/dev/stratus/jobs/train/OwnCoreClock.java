@@ -5,9 +5,9 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The clock of a simulated service whose environments each have a core of their own, for {@link ThreadWorkers}: a
- * gradient pass takes its real computing's CPU time and {@code secondsPerRow} a row more, as a core of its own would;
- * it sleeps for what that adds up to beyond what the real computing took on this machine's shared cores, and counts
- * it all as CPU time.
+ * gradient (a pass's, a minibatch's) takes its real computing's CPU time and {@code secondsPerRow} a row more, as a core
+ * of its own would; it sleeps for what that adds up to beyond what the real computing took on this machine's shared
+ * cores, and counts it all as CPU time.
  */
 public final class OwnCoreClock implements ComputeClock {
   private final double secondsPerRow;
