@@ -33,6 +33,7 @@ import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.reference.ScikitLearn;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.FactorModel;
+import dev.stratus.kernels.sgd.FactorObjective;
 import dev.stratus.kernels.sgd.LinearModel;
 import dev.stratus.kernels.sgd.TrainedModel;
 import dev.stratus.lambda.local.BusyInvocation;
@@ -170,7 +171,10 @@ class LogisticRegressionOnWorkersTest {
   /**
    * A linear SVM of each loss, the same options on the same data, meets the same bar against liblinear's solution of
    * that loss at its best C ({@code -s 1} for the squared hinge, {@code -s 3} for the hinge): the workers descend the
-   * SVM's loss, the monitor watches it, the model written is an SVM's.
+   * SVM's loss, the monitor watches it, the model written is an SVM's. A multinomial regression and a factorization
+   * meet theirs the same way, the factorization though a worker's environment killed mid-training (SIGKILL, once its
+   * generation recorded a position past its start; its successor resumes the user and item rows' factors where it
+   * recorded). The linear models' workers are logistic regression's, whose kills the tests above hold.
    */
   @Test
   void linearSvmsAMultinomialRegressionAndAFactorizationOnTwoLambdaWorkersComeWithinTwoPercentOfTheirSolvers()
@@ -192,6 +196,9 @@ class LogisticRegressionOnWorkersTest {
                   .modelTo(ROOT + "/models/svm-" + loss + ".bin"));
     }
     svms.run().waitUntilFinish();
+    EnvironmentKill factorizationKill = new EnvironmentKill("running a factorization's worker past its start",
+        invocation -> workerPastItsStart(invocation)
+            && workerTask(invocation).orElseThrow().spec().objective() instanceof FactorObjective);
     Pipeline p = Pipeline.create(setup.options());
     p.apply("TrainClasses", ReadDataset.from(ROOT + "/classes/train"))
         .apply("Multinomial",
@@ -208,6 +215,7 @@ class LogisticRegressionOnWorkersTest {
                 .workers(2)
                 .modelTo(ROOT + "/models/factorization.bin"));
     p.run().waitUntilFinish();
+    factorizationKill.victim(); // fails if no environment was killed
     List<SparseRow> train = DatasetReader.readAll(DataTesting.store(), DataTesting.dataset(ROOT + "/train"));
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
       String model = ROOT + "/models/svm-" + loss + ".bin";
