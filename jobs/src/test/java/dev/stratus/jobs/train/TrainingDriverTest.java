@@ -115,6 +115,18 @@ class TrainingDriverTest {
         "validation logloss " + loss + " is not within 2% of liblinear's optimum " + optimum + " (" + result.stopReason() + ")");
   }
 
+  /** What kills worker {@code w}'s generation once it has recorded a position past its start. */
+  private static Consumer<TrainingDriver> killedOnceItProgressed(int w) {
+    return job -> {
+      try {
+        awaitProgress(job, w);
+      } catch (Exception e) {
+        return;
+      }
+      job.killWorker(w);
+    };
+  }
+
   /** Waits until worker {@code w} has recorded a position past its start (at most a minute). */
   static void awaitProgress(TrainingDriver job, int w) throws Exception {
     long deadline = System.nanoTime() + 60_000_000_000L;
@@ -318,17 +330,7 @@ class TrainingDriverTest {
    */
   @Test
   void generationsHandOverAtTheirLifetimeAndAKilledOneIsReplacedWhereItRecorded() throws Exception {
-    TrainResult result =
-        train(
-            spec(2, 1, 1.0, 3),
-            job -> {
-              try {
-                awaitProgress(job, 0);
-              } catch (Exception e) {
-                return;
-              }
-              job.killWorker(0);
-            });
+    TrainResult result = train(spec(2, 1, 1.0, 3), killedOnceItProgressed(0));
     assertMeetsTheBar(result);
     List<GenerationRecord> died =
         result.generations().stream().filter(g -> g.ending() == GenerationRecord.Ending.DIED).toList();
@@ -381,18 +383,7 @@ class TrainingDriverTest {
       }
     };
     TrainResult result =
-        train(
-            spec(2, 1),
-            slowSuccessors,
-            job -> {
-              try {
-                awaitProgress(job, 1);
-              } catch (Exception e) {
-                return;
-              }
-              job.killWorker(1);
-            },
-            train);
+        train(spec(2, 1), slowSuccessors, killedOnceItProgressed(1), train);
     System.out.printf("validation logloss %.5f (liblinear optimum %.5f, ratio %.4f), %s%n",
         result.validationMetrics().loss(), optimum, result.validationMetrics().loss() / optimum, result.stopReason());
     assertEquals(StopReason.CONVERGED, result.stopReason());
@@ -458,19 +449,7 @@ class TrainingDriverTest {
   void workerProcessesOf128MbOnTlsShardsSurviveAKillAndMeetTheBar() throws Exception {
     // the killed JVM's successor starts cold, seconds after the other worker trains: the monitor waits for it
     TrainResult result =
-        train(
-            spec(2, 1),
-            new ProcessWorkers(128),
-            job -> {
-              try {
-                awaitProgress(job, 1);
-              } catch (Exception e) {
-                return;
-              }
-              job.killWorker(1);
-            },
-            train,
-            true);
+        train(spec(2, 1), new ProcessWorkers(128), killedOnceItProgressed(1), train, true);
     assertMeetsTheBar(result);
     assertTrue(result.workerGenerations() >= 3, "generations " + result.workerGenerations());
     assertTrue(result.stepTimes().iterations() > 1000, "iterations " + result.stepTimes().iterations());
