@@ -115,6 +115,27 @@ class TrainingDriverTest {
         "validation logloss " + loss + " is not within 2% of liblinear's optimum " + optimum + " (" + result.stopReason() + ")");
   }
 
+  /**
+   * Trains {@code spec}, whose worker count the driver chooses, on {@code workers} against one shard until the count is
+   * decided (it settles, or a doubling is taken back) and 2 s more, so that the workers taken back end before it does.
+   */
+  private TrainResult trainUntilTheCountIsDecided(TrainingSpec spec, WorkerLauncher workers) throws Exception {
+    try (Shards shards = Shards.inProcess(1)) {
+      TrainingDriver[] job = new TrainingDriver[1];
+      job[0] = new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows.toArray(new SparseRow[0]),
+          shards, workers, line -> {
+            System.out.println(line);
+            if (line.matches(".*workers (settle at \\d+|\\d+ -> \\d+): .*")) {
+              CompletableFuture.runAsync(() -> job[0].stop(StopReason.TIMEOUT), // as if its time were up
+                  CompletableFuture.delayedExecutor(2, TimeUnit.SECONDS));
+            }
+          });
+      try (TrainingDriver driver = job[0]) {
+        return driver.run(S3Path.parse("s3://training/models/m-" + System.nanoTime()));
+      }
+    }
+  }
+
   /** What kills worker {@code w}'s generation once it has recorded a position past its start. */
   private static Consumer<TrainingDriver> killedOnceItProgressed(int w) {
     return job -> {
@@ -191,7 +212,10 @@ class TrainingDriverTest {
     // epsilon 0 and a timeout of its own: the trial is judged before the model converges
     TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, 0f, 0, 6, 30,
         200, 0, 4, 7, false, 600, 3);
-    TrainResult result = train(spec, null);
+    TrainResult result;
+    try (ThreadWorkers workers = new ThreadWorkers(512)) {
+      result = trainUntilTheCountIsDecided(spec, workers);
+    }
     List<ScalingDecision> decisions = result.scaling();
     decisions.forEach(decision -> System.out.println(decision.describe()));
     assertTrue(decisions.size() >= 2, "a trial and its outcome: " + decisions);
@@ -221,22 +245,9 @@ class TrainingDriverTest {
   void anSgdTrainingWithNoCountSetScalesOutToEightOrMoreWhereEachWorkerHasACore() throws Exception {
     TrainingSpec spec = new TrainingSpec(TrainingSpec.AUTO_WORKERS, 1, 512, Optimizer.ADAGRAD, 0.05f, 20, 0f, 0, 6, 90,
         200, 0, 4, 7, false, 600, 3);
-    List<String> lines = new ArrayList<>();
     TrainResult result;
-    try (Shards shards = Shards.inProcess(1, false);
-        ThreadWorkers workers = new ThreadWorkers(512, new OwnCoreClock(0.002 / spec.minibatchSize()))) {
-      TrainingDriver[] job = new TrainingDriver[1];
-      job[0] = new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows.toArray(new SparseRow[0]),
-          shards, workers, line -> {
-            System.out.println(line);
-            lines.add(line);
-            if (line.contains("workers settle at") || line.matches(".*workers \\d+ -> \\d+: .*short of.*")) {
-              job[0].stop(StopReason.TIMEOUT); // decided: nothing more to see
-            }
-          });
-      try (TrainingDriver driver = job[0]) {
-        result = driver.run(S3Path.parse("s3://training/models/sgd-scale-out"));
-      }
+    try (ThreadWorkers workers = new ThreadWorkers(512, new OwnCoreClock(0.002 / spec.minibatchSize()))) {
+      result = trainUntilTheCountIsDecided(spec, workers);
     }
     List<ScalingDecision> decisions = result.scaling();
     decisions.forEach(decision -> System.out.println(decision.describe()));
