@@ -12,6 +12,7 @@ import dev.stratus.jobs.train.GenerationRecord;
 import dev.stratus.jobs.train.GradientWorker;
 import dev.stratus.jobs.train.QuasiNewtonPoint;
 import dev.stratus.jobs.train.ResumePoint;
+import dev.stratus.jobs.train.ScalingDecision;
 import dev.stratus.jobs.train.ShardRestart;
 import dev.stratus.jobs.train.Solver;
 import dev.stratus.jobs.train.StopReason;
@@ -166,6 +167,26 @@ class LogisticRegressionOnWorkersTest {
       DataTesting.store().list(new S3Path(bucket.name(), "")).forEach(object -> keys.add(object.path().toString()));
     }
     return keys;
+  }
+
+  /**
+   * SGD on Lambda workers with no worker count set, as the README's trainings run: the driver starts one, tries twice
+   * as many once the rate has settled, and on this machine's two cores keeps one or two (what counts set by hand show
+   * fastest here), each decision with its reason. The training runs on to its timeout (epsilon 0), so that the trial is
+   * decided before it ends.
+   */
+  @Test
+  void sgdWorkersLeftToTheDriverGrowFromOneAndSettleAtOneOrTwoOnTwoCores() throws Exception {
+    TrainResult result =
+        train(ROOT + "/train", lr -> lr.epsilon(0).timeout(Duration.ofSeconds(30)), "sgd-workers-auto");
+    List<ScalingDecision> decisions = result.scaling();
+    decisions.forEach(decision -> System.out.println(decision.describe()));
+    assertFalse(decisions.isEmpty(), "no decision in 30 s");
+    assertEquals(1, decisions.get(0).from(), decisions.get(0).describe());
+    assertEquals(2, decisions.get(0).to(), decisions.get(0).describe());
+    assertTrue(decisions.stream().allMatch(decision -> decision.reason().contains("updates/s")), decisions.toString());
+    assertTrue(result.keptWorkers() <= 2, "kept " + result.keptWorkers() + ": " + decisions);
+    assertTrue(testLoss(result) <= setup.optimum() * BAR, "not within 2% of liblinear's optimum " + setup.optimum());
   }
 
   /**
