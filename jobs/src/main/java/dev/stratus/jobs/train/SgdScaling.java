@@ -14,7 +14,8 @@ import java.util.Locale;
  * workers (at most {@code most}), each sharing the partitions of one before it. Once those have all begun it measures
  * again the same way: at least {@value #PAYS} times the rate keeps them (and doubles again); less takes them away, and
  * the count settles. Asynchronous SGD's updates are all alike, so their rate is the measure: where workers wait for a
- * core, or the shards saturate, it stops growing, and that stops the doubling.
+ * core, or the shards saturate, it stops growing, and that stops the doubling. A worker that dies has its count
+ * measured anew once its successor has begun ({@link #workerRestarting}): the gap is no measure of the count.
  */
 final class SgdScaling {
   /** After a count's workers have all begun, before its rate counts. */
@@ -96,6 +97,18 @@ final class SgdScaling {
   void begun(double seconds) {
     if (Double.isNaN(begunAt)) {
       begunAt = seconds;
+    }
+  }
+
+  /**
+   * A worker of {@link #workers()} is starting again, its predecessor dead: the rate meanwhile is not the count's, so
+   * the count is measured anew once every worker has begun again ({@link #begun}).
+   */
+  void workerRestarting() {
+    if (!settled) {
+      begunAt = Double.NaN;
+      windowFrom = Double.NaN;
+      lastRate = Double.NaN;
     }
   }
 

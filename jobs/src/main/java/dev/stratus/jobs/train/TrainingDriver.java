@@ -1322,6 +1322,9 @@ public final class TrainingDriver implements AutoCloseable {
       }
       progress.accept(String.format("worker %d (generation %d) died: %s; its successor resumes at %s",
           slot.worker, slot.generation, firstLine(cause.getMessage()), resumeAt));
+      if (sgdScaling != null) {
+        sgdScaling.workerRestarting();
+      }
       launch(slot);
     }
   }

@@ -51,6 +51,36 @@ class SgdScalingTest {
     assertTrue(settledAt < 60, "settled at " + settledAt + " s");
   }
 
+  /**
+   * A worker of a trial that dies and starts again takes the rate down while it is gone: the trial is measured anew
+   * once its successor has begun, and kept, rather than judged on the gap and taken back.
+   */
+  @Test
+  void aTrialWhoseWorkerDiedIsMeasuredAgainOnceItsSuccessorBegan() {
+    SgdScaling scaling = new SgdScaling(2, 4);
+    double updates = 0;
+    double deadFrom = Double.NaN;
+    for (double t = EVERY; t <= 60 && !scaling.settled(); t += EVERY) {
+      int working = scaling.workers();
+      boolean gone = t >= deadFrom && t < deadFrom + 3;
+      // four make 1.8x the rate of two, but three only 1.35x
+      updates += (working == 4 ? 900.0 : 1_000.0) * (gone ? working - 1 : working) * EVERY;
+      if (scaling.waitingForWorkers() && !gone) {
+        scaling.begun(t);
+      }
+      Action action = scaling.observe(t, (long) updates);
+      if (action == Action.GROW) {
+        deadFrom = t + 2; // one of the four dies once the trial's window is under way
+      }
+      if (t >= deadFrom && t < deadFrom + EVERY / 2) {
+        scaling.workerRestarting();
+      }
+    }
+    assertTrue(scaling.settled());
+    assertEquals(4, scaling.workers(), scaling.reason());
+    assertTrue(scaling.reason().contains("is the most"), scaling.reason());
+  }
+
   @Test
   void aDoublingThatDoesNotPayIsTakenBack() {
     SgdScaling scaling = new SgdScaling(2, 64);
