@@ -117,9 +117,11 @@ class TrainingDriverTest {
 
   /**
    * Trains {@code spec}, whose worker count the driver chooses, on {@code workers} against one shard until the count is
-   * decided (it settles, or a doubling is taken back) and 2 s more, so that the workers taken back end before it does.
+   * decided (it settles, or a doubling is taken back) and 2 s more, so that the workers taken back end before it does;
+   * {@code during} (unless null) runs beside it.
    */
-  private TrainResult trainUntilTheCountIsDecided(TrainingSpec spec, WorkerLauncher workers) throws Exception {
+  private TrainResult trainUntilTheCountIsDecided(TrainingSpec spec, WorkerLauncher workers,
+      Consumer<TrainingDriver> during) throws Exception {
     try (Shards shards = Shards.inProcess(1)) {
       TrainingDriver[] job = new TrainingDriver[1];
       job[0] = new TrainingDriver(spec, store, store.reachableSpec(), train, validationRows.toArray(new SparseRow[0]),
@@ -131,6 +133,11 @@ class TrainingDriverTest {
             }
           });
       try (TrainingDriver driver = job[0]) {
+        if (during != null) {
+          Thread beside = new Thread(() -> during.accept(driver));
+          beside.setDaemon(true);
+          beside.start();
+        }
         return driver.run(S3Path.parse("s3://training/models/m-" + System.nanoTime()));
       }
     }
@@ -214,7 +221,7 @@ class TrainingDriverTest {
         200, 0, 4, 7, false, 600, 3);
     TrainResult result;
     try (ThreadWorkers workers = new ThreadWorkers(512)) {
-      result = trainUntilTheCountIsDecided(spec, workers);
+      result = trainUntilTheCountIsDecided(spec, workers, null);
     }
     List<ScalingDecision> decisions = result.scaling();
     decisions.forEach(decision -> System.out.println(decision.describe()));
@@ -239,7 +246,8 @@ class TrainingDriverTest {
    * Where each worker has a core of its own (a simulated service, {@link OwnCoreClock}: a minibatch takes 2 ms more
    * there than its computing does here, so a worker makes at most 500 updates a second), the same training doubles its
    * workers to eight and more, each doubling paying, until the updates no longer grow (the shard or this machine's
-   * cores saturate) or it reaches the most it may run.
+   * cores saturate) or it reaches the most it may run. A worker of the trial of four is killed; its successor takes
+   * over and the trial is still kept.
    */
   @Test
   void anSgdTrainingWithNoCountSetScalesOutToEightOrMoreWhereEachWorkerHasACore() throws Exception {
@@ -247,7 +255,7 @@ class TrainingDriverTest {
         200, 0, 4, 7, false, 600, 3);
     TrainResult result;
     try (ThreadWorkers workers = new ThreadWorkers(512, new OwnCoreClock(0.002 / spec.minibatchSize()))) {
-      result = trainUntilTheCountIsDecided(spec, workers);
+      result = trainUntilTheCountIsDecided(spec, workers, killedOnceItProgressed(3));
     }
     List<ScalingDecision> decisions = result.scaling();
     decisions.forEach(decision -> System.out.println(decision.describe()));
@@ -259,6 +267,9 @@ class TrainingDriverTest {
     }
     ScalingDecision last = decisions.get(decisions.size() - 1);
     assertTrue(last.reason().contains("short of 1.5x") || last.reason().contains("is the most"), last.describe());
+    List<GenerationRecord> killed = result.generationsOf(3);
+    assertEquals(GenerationRecord.Ending.DIED, killed.get(0).ending(), "the kill: " + killed);
+    assertTrue(killed.size() >= 2, "and its successor: " + killed);
   }
 
   /**
