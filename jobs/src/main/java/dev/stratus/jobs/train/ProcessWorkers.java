@@ -27,6 +27,12 @@ public final class ProcessWorkers implements WorkerLauncher {
     this.memoryMb = memoryMb;
   }
 
+  /** Every process shares this machine's cores. */
+  @Override
+  public int mostComputingAtOnce() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
   @Override
   public Running launch(WorkerTask task) throws IOException {
     AtomicReference<String> reported = new AtomicReference<>();

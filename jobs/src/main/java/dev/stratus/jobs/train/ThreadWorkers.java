@@ -52,6 +52,12 @@ public final class ThreadWorkers implements WorkerLauncher {
         });
   }
 
+  /** This machine's cores, unless a simulated service's clock gives every worker a core of its own. */
+  @Override
+  public int mostComputingAtOnce() {
+    return clock == ComputeClock.THREAD ? Runtime.getRuntime().availableProcessors() : Integer.MAX_VALUE;
+  }
+
   /** What {@code memoryMb} says, as far as this JVM's heap, which every thread shares, holds it. */
   @Override
   public long memoryPerWorker(int workers) {

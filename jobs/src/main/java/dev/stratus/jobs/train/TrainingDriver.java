@@ -275,9 +275,11 @@ public final class TrainingDriver implements AutoCloseable {
         // one to start: on the auto benchmark's rows one Lambda worker came within 1% of the optimum in 3.7 s and 5.5 s
         // where two took 6.4 s and 7.0 s, twice the updates (staler models); more where the rate shows they pay
         workers = 1;
-        sgdScaling = new SgdScaling(workers, MAX_AUTO_WORKERS);
+        int most = Math.min(MAX_AUTO_WORKERS, launcher.mostComputingAtOnce());
+        sgdScaling = new SgdScaling(workers, most);
         workersChoice = String.format("workers %d to start, doubled while the updates a second grow at least %.1fx"
-            + " (at most %d)", workers, SgdScaling.PAYS, MAX_AUTO_WORKERS);
+            + " (at most %d%s)", workers, SgdScaling.PAYS, most,
+            most < MAX_AUTO_WORKERS ? ", the cores of the machine they share" : "");
       }
       resolved = resolved.withWorkers(workers);
     }

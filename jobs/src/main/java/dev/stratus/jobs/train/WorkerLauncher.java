@@ -17,6 +17,14 @@ public interface WorkerLauncher extends AutoCloseable {
    */
   long memoryPerWorker(int workers);
 
+  /**
+   * The most workers that can compute at once: where they share this machine's cores, its cores (an SGD worker keeps
+   * one busy, so more cannot make more updates); else no bound of its own.
+   */
+  default int mostComputingAtOnce() {
+    return Integer.MAX_VALUE;
+  }
+
   /** Ends every generation still running, at once. */
   @Override
   void close();

@@ -210,9 +210,11 @@ class TrainingDriverTest {
   }
 
   /**
-   * An SGD training with no worker count set starts one and doubles it while the update rate grows half again; on this
-   * machine of two cores it settles at one or two (what counts set by hand show fastest here), taking back the trial
-   * past it (the added workers' generations end stopped, not handed over), the model still meeting the bar.
+   * An SGD training with no worker count set starts one and doubles it while the update rate grows half again, worker
+   * threads at most this machine's cores; on two cores it settles at one or two (what counts set by hand show fastest
+   * here): two if they pay, else the trial is taken back (the added worker's generation ends stopped, not handed
+   * over), the model still meeting the bar. Two paid in some runs here and not in others; beside another module's
+   * tests, whose load eased as it went on, four once looked 2.11x as fast as two, which the bound now rules out.
    */
   @Test
   void anSgdTrainingWithNoCountSetDoublesItsWorkersWhileTheyPayAndOnTwoCoresSettlesAtOneOrTwo() throws Exception {
@@ -229,8 +231,8 @@ class TrainingDriverTest {
     assertEquals(1, decisions.get(0).from());
     assertEquals(2, decisions.get(0).to(), decisions.get(0).reason());
     ScalingDecision outcome = decisions.get(decisions.size() - 1);
-    assertEquals(outcome.from() / 2, outcome.to(), "the last trial taken back: " + outcome.describe());
-    assertTrue(outcome.reason().contains("short of 1.5x"), outcome.reason());
+    assertTrue(outcome.from() == 2 && (outcome.to() == 1 && outcome.reason().contains("short of 1.5x")
+        || outcome.to() == 2 && outcome.reason().contains("2 is the most")), outcome.describe());
     assertTrue(result.keptWorkers() <= 2, "kept " + result.keptWorkers());
     for (int w = outcome.to(); w < outcome.from(); w++) {
       List<GenerationRecord> added = result.generationsOf(w);
