@@ -493,14 +493,15 @@ public final class TrainingDriver implements AutoCloseable {
       long started = System.nanoTime();
       CurvePoint point = evaluate(pace);
       nextEvaluation = started + pace.nanos();
-      if (point != null && catchingUp()) {
+      boolean catchingUp = point != null && catchingUp();
+      if (catchingUp) {
         // its partitions go untrained meanwhile: the others' loss flattens on their own partitions, no plateau of the
         // training's, so the judged window begins once every worker trains
         monitor.restartWindow();
       }
       reason = judge(monitor, point);
       if (reason == null && point != null) {
-        scaleSgd(point);
+        scaleSgd(point, catchingUp);
       }
       if (point != null) {
         writeResumePoint();
@@ -1333,13 +1334,14 @@ public final class TrainingDriver implements AutoCloseable {
 
   /**
    * Acts on what {@link #sgdScaling} makes of the evaluation {@code point}: starts the workers it asks for, each
-   * reading the partitions of the one it doubles, or takes them away; nothing without it.
+   * reading the partitions of the one it doubles, or takes them away; nothing without it. {@code catchingUp}: whether
+   * a worker has not begun yet ({@link #catchingUp()}, read once an evaluation), so the count's rate is not its own.
    */
-  private void scaleSgd(CurvePoint point) throws Exception {
+  private void scaleSgd(CurvePoint point, boolean catchingUp) throws Exception {
     if (sgdScaling == null) {
       return;
     }
-    if (sgdScaling.waitingForWorkers() && allBegun()) {
+    if (sgdScaling.waitingForWorkers() && !catchingUp) {
       sgdScaling.begun(point.seconds());
     }
     int from = sgdScaling.workers();
@@ -1369,21 +1371,6 @@ public final class TrainingDriver implements AutoCloseable {
       }
       case SETTLED, NONE -> {}
     }
-  }
-
-  /** Whether every worker the driver runs now has recorded a position past its start in its running generation. */
-  private boolean allBegun() throws Exception {
-    List<Slot> running = keptSlots();
-    List<WorkerCheckpoints.Recorded> records = recordedBy(running);
-    if (records == null) {
-      return false; // a shard is restarting: asked again at the next evaluation
-    }
-    for (int i = 0; i < running.size(); i++) {
-      if (!begun(running.get(i), records.get(i))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Whether {@code recorded}, what {@code slot} last recorded, is a position past its running generation's start. */
