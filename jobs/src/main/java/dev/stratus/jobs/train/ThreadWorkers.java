@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Worker generations as threads of this JVM: the DirectRunner's default. */
 public final class ThreadWorkers implements WorkerLauncher {
@@ -16,8 +18,10 @@ public final class ThreadWorkers implements WorkerLauncher {
           });
   private final int memoryMb;
   private final ComputeClock clock;
+  /** Generations running now, which share this JVM's heap. */
+  private final AtomicInteger running = new AtomicInteger();
 
-  /** @param memoryMb the memory each worker may count on for prefetching */
+  /** @param memoryMb the memory each worker may count on for prefetching, as far as the heap's share holds it */
   public ThreadWorkers(int memoryMb) {
     this(memoryMb, ComputeClock.THREAD);
   }
@@ -35,19 +39,30 @@ public final class ThreadWorkers implements WorkerLauncher {
   public Running launch(WorkerTask task) {
     CompletableFuture<WorkerTask.WorkerOutcome> outcome = new CompletableFuture<>();
     long lifetime = (long) (task.spec().workerLifetimeSeconds() * 1000);
+    // its share of the heap with those running now: 64 workers each prefetching a quarter of 512 MB ran a 2 GB heap out
+    int memory = (int) (memoryPerWorker(running.incrementAndGet()) >> 20);
+    AtomicBoolean ended = new AtomicBoolean();
+    Runnable end = () -> {
+      if (ended.compareAndSet(false, true)) {
+        running.decrementAndGet();
+      }
+    };
     Future<?> thread =
         threads.submit(
             () -> {
               try {
-                outcome.complete(task.run(lifetime, memoryMb, () -> Thread.currentThread().isInterrupted(), clock));
+                outcome.complete(task.run(lifetime, memory, () -> Thread.currentThread().isInterrupted(), clock));
               } catch (Throwable t) {
                 outcome.completeExceptionally(t);
+              } finally {
+                end.run();
               }
             });
     return new Running(
         outcome,
         () -> {
           thread.cancel(true);
+          end.run(); // also when cancelled before it began, where its finally never runs
           outcome.completeExceptionally(new IllegalStateException("worker thread killed"));
         });
   }
