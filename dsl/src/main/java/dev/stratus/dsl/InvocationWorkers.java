@@ -29,6 +29,15 @@ final class InvocationWorkers implements WorkerLauncher {
                 new WorkerFailedException("Abandoned", "the driver gave up on this invocation")));
   }
 
+  /**
+   * This machine's cores where the worker function runs on it (a local Lambda service, whose environments share them),
+   * else no bound of the launcher's own: Lambda gives each environment its share of a core.
+   */
+  @Override
+  public int mostComputingAtOnce() {
+    return workers.onThisMachine() ? Runtime.getRuntime().availableProcessors() : Integer.MAX_VALUE;
+  }
+
   /** The worker function's memory, each environment's. */
   @Override
   public long memoryPerWorker(int count) {
