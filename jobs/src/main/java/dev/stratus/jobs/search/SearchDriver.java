@@ -7,6 +7,7 @@ import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.StopReason;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
+import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.jobs.train.WorkerLauncher;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
@@ -168,10 +169,26 @@ public final class SearchDriver {
     int toRun = (int) experiments.stream().filter(e -> !earlier.finished().containsKey(e.id())).count();
     places = new Places();
     if (parallelism == AUTO_PARALLELISM) {
-      scaling = new SearchScaling(Math.max(1, toRun));
+      int workersEach = experiments.stream()
+          .mapToInt(e -> e.spec().workers() == TrainingSpec.AUTO_WORKERS ? 1 : e.spec().workers())
+          .min().orElse(1);
+      int cores;
+      try (WorkerLauncher launcher = launchers.get()) {
+        cores = launcher.mostComputingAtOnce();
+      }
+      // workers that share this machine's cores are at most its cores, as a training's own are
+      int most = cores == Integer.MAX_VALUE ? toRun : Math.max(1, Math.min(toRun, cores / workersEach));
+      scaling = new SearchScaling(Math.max(1, most));
       places.limit(scaling.count());
       progress.accept("experiments at once: " + scaling.count() + " to start, doubled while each still trains"
-          + " nearly as fast");
+          + " nearly as fast" + (most < toRun ? " (at most " + most + ")" : ""));
+      if (most < toRun && scaling.settled()) {
+        int count = scaling.count();
+        String reason = String.format("%d is the most whose workers (%d each) keep this machine's %d cores computing",
+            count, workersEach, cores);
+        progress.accept(String.format("experiments at once settle at %d: %s", count, reason));
+        listeners.forEach(listener -> listener.experimentsAtOnce(count, count, reason));
+      }
     } else {
       places.limit(parallelism);
     }

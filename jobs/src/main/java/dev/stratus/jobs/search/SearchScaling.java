@@ -101,7 +101,7 @@ final class SearchScaling {
         ? String.format(Locale.ROOT, "each trained %.0f rows/s", median(new ArrayList<>(now.values())))
         : String.format(Locale.ROOT, "%s kept %.0f%% of its rows a second with %d", judged, 100 * kept, previousCount);
     if (count >= most) {
-      reason = String.format(Locale.ROOT, "all %d experiments at once: %s", most, pace);
+      reason = String.format(Locale.ROOT, "%d at once, the most: %s", most, pace);
       settled = true;
       return false;
     }

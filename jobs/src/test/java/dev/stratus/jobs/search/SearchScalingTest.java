@@ -53,7 +53,7 @@ class SearchScalingTest {
     assertEquals(3, scaling.count());
     assertFalse(paced(scaling, 1000));
     assertTrue(scaling.settled());
-    assertTrue(scaling.reason().contains("all 3 experiments at once"), scaling.reason());
+    assertTrue(scaling.reason().contains("3 at once, the most"), scaling.reason());
     assertTrue(new SearchScaling(2).settled(), "two experiments: both at once from the start");
     assertEquals(1, new SearchScaling(1).count());
   }
