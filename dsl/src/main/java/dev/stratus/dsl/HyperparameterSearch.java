@@ -77,7 +77,9 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   /**
    * How many experiments train at once (1 to 1000); the others wait their turn in order. 0, the default, lets the
    * search choose: two to start, doubled while each experiment still trains nearly as fast (rows a second) as at the
-   * count before, back to that count where it does not; each change is a console line.
+   * count before, back to that count where it does not, and never more than the cores their workers share where they
+   * run on this machine (worker threads, a local Lambda service) over each experiment's workers; each change is a
+   * console line.
    */
   public S parallelism(int experiments) {
     parallelism = Checks.inRange("parallelism", experiments, SearchDriver.AUTO_PARALLELISM, 1000);
