@@ -9,6 +9,7 @@ import dev.stratus.jobs.train.Shards;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.store.S3Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -42,6 +43,8 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   private int parallelism = SearchDriver.AUTO_PARALLELISM;
   /** 0: no cap. */
   private double maxCostDollars;
+  /** Null: none. */
+  private Duration deadline;
   private Scheduler scheduler = Scheduler.none();
   private Prices prices = Prices.AWS_LAMBDA_X86;
   private String modelsTo;
@@ -71,6 +74,17 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
    */
   public S maxCost(double dollars) {
     maxCostDollars = Checks.inRange("maxCost", dollars, 0, 1e6, false);
+    return self();
+  }
+
+  /**
+   * Ends the search {@code limit} after it started (1 second to a day), as its cost cap would: the running experiments
+   * stop with their best models so far at their next evaluation and the waiting ones do not start, all ending as
+   * {@code budget}, and the search ranks what it has. No deadline by default; each experiment's own {@code timeout}
+   * holds either way.
+   */
+  public S deadline(Duration limit) {
+    deadline = Checks.inRange("deadline", limit, Duration.ofSeconds(1), Duration.ofDays(1));
     return self();
   }
 
@@ -152,7 +166,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
 
   SearchPlan plan() {
     return new SearchPlan(getName(), searchId != null ? searchId : SearchPlan.freshId(), experiments(), scheduler,
-        prices, parallelism, base.spec(), modelsTo, resultTo, maxCostDollars);
+        prices, parallelism, base.spec(), modelsTo, resultTo, maxCostDollars, deadline);
   }
 
   /** Refuses the shards' options (--psEndpoints, --psTls, --psTrustCertFile) when wrong, before the pipeline runs. */

@@ -35,6 +35,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * @param searchId what the search's records in the store are kept under, so a run with the same id resumes it
  * @param baseSpec the base training's spec: the shards' count, and the workers of the default expansion
  * @param maxCostDollars the search's cost cap over all its experiments ({@link SearchDriver#maxCost}); 0 for none
+ * @param deadline how long the search may run ({@link SearchDriver#deadline}); null for no deadline
  */
 record SearchPlan(
     String transform,
@@ -46,7 +47,8 @@ record SearchPlan(
     TrainingSpec baseSpec,
     String modelsTo,
     String resultTo,
-    double maxCostDollars)
+    double maxCostDollars,
+    Duration deadline)
     implements Serializable {
   /** How long the dashboard may wait, once the search ended, for an open page (polling every second) to see it. */
   private static final Duration DASHBOARD_AFTER_THE_END = Duration.ofSeconds(5);
@@ -83,6 +85,9 @@ record SearchPlan(
               .listen(state);
       if (maxCostDollars > 0) {
         search.maxCost(maxCostDollars);
+      }
+      if (deadline != null) {
+        search.deadline(deadline);
       }
       SearchDashboard dashboard = DashboardOptions.start(options, transform, state, search::stop);
       try {

@@ -185,6 +185,27 @@ class GridSearchTest {
     }
   }
 
+  /**
+   * A search's deadline: a grid of four at two at a time, each allowed 30 s, ends about two seconds after it starts
+   * with the two running experiments' best models so far and the two waiting ones never started, all as {@code budget}.
+   */
+  @Test
+  void aDeadlineEndsTheSearchWithTheBestModelsSoFar() {
+    SearchResult result = search(DataTesting.pipeline(),
+        base -> GridSearch.of(base).vary("learningRate", 0.1, 0.2, 0.3, 0.5).parallelism(2)
+            .deadline(Duration.ofSeconds(2)),
+        "deadline");
+    System.out.println(result.table());
+    assertTrue(result.seconds() < 10, "the search ran " + result.seconds() + " s, its deadline 2 s");
+    List<ExperimentResult> ran = result.experiments().stream().filter(e -> e.updates() > 0).toList();
+    assertEquals(2, ran.size(), result.table());
+    for (ExperimentResult e : result.experiments()) {
+      assertEquals(StopReason.BUDGET, e.stopReason(), result.table());
+    }
+    assertEquals(ran.get(0).modelPath(), result.bestModelPath());
+    assertTrue(testLoss(result.bestModelPath()) < Math.log(2), "the best model so far learned something");
+  }
+
   /** Saves the one element it sees to the store, Java-serialized, for the test to read after the run. */
   static final class Save<T extends Serializable> extends StoreDoFn<T, Void> {
     private final String location;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.jobs.search.Experiment;
+import java.time.Duration;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
@@ -69,11 +70,13 @@ class SearchBadInputTest {
   }
 
   @Test
-  void parallelismBelowZeroIsRefused() {
+  void settingsOutsideTheirRangesAreRefused() {
     Pipeline p = DataTesting.pipeline();
     assertEquals("parallelism must be in [0, 1000], got -1",
         refusal(() -> GridSearch.of(base(p)).parallelism(-1)));
     assertEquals("samples must be in [1, 10000], got 0", refusal(() -> RandomSearch.of(base(p)).samples(0)));
+    assertEquals("deadline must be between PT1S and PT24H, got PT0.5S",
+        refusal(() -> GridSearch.of(base(p)).deadline(Duration.ofMillis(500))));
     assertTrue(refusal(() -> GridSearch.of(LogisticRegression.withValidationSet(null)))
         .contains("needs a validation set"));
   }

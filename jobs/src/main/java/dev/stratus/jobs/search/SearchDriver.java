@@ -14,6 +14,7 @@ import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -73,9 +74,13 @@ public final class SearchDriver {
   private final List<SearchListener> listeners = new CopyOnWriteArrayList<>();
   /** 0: no cap. */
   private double maxCostDollars;
+  /** How long the search may run, from its start; 0: no deadline. */
+  private long deadlineNanos;
+  private volatile long startNanos;
+  /** What of the search's budget ran out (its cost cap, its deadline), once it did; null until then. */
+  private volatile String budgetSpent;
   /** What each ended experiment's workers cost. */
   private final Map<Integer, Double> endedCosts = new ConcurrentHashMap<>();
-  private volatile boolean capReached;
 
   /**
    * @param workerStore the store as workers reach it
@@ -128,6 +133,19 @@ public final class SearchDriver {
   }
 
   /**
+   * Ends the search {@code deadline} after it started, as its cost cap would: the running experiments stop with their
+   * best model so far (at their next evaluation), the waiting ones do not start, all as {@link StopReason#BUDGET}, and
+   * the search ranks what it has.
+   */
+  public SearchDriver deadline(Duration deadline) {
+    if (deadline.isNegative() || deadline.isZero()) {
+      throw new IllegalArgumentException("a search's deadline must be after its start, got " + deadline);
+    }
+    this.deadlineNanos = deadline.toNanos();
+    return this;
+  }
+
+  /**
    * Tells {@code listener} of every experiment's start, evaluations and end. The trainings print no line per
    * evaluation then: the listeners show them.
    */
@@ -166,6 +184,7 @@ public final class SearchDriver {
       listeners.forEach(listener -> listener.waiting(experiment));
     }
     long start = System.nanoTime();
+    startNanos = start;
     int toRun = (int) experiments.stream().filter(e -> !earlier.finished().containsKey(e.id())).count();
     places = new Places();
     if (parallelism == AUTO_PARALLELISM) {
@@ -241,27 +260,39 @@ public final class SearchDriver {
   }
 
   /**
-   * {@link StopReason#BUDGET} once the experiments' workers have cost the search's cap, stopping every running one as
-   * well (said once), else null: called after each evaluation of each experiment, on its driver's thread.
+   * {@link StopReason#BUDGET} once the experiments' workers have cost the search's cap or its deadline passed, stopping
+   * every running one as well (said once), else null: called after each evaluation of each experiment, on its driver's
+   * thread, and before an experiment starts.
    */
   private StopReason overBudget() {
+    String spent = budgetSpent != null ? budgetSpent : spentBudget();
+    if (spent == null) {
+      return null;
+    }
+    synchronized (this) {
+      if (budgetSpent == null) {
+        budgetSpent = spent;
+        progress.accept(spent + "; the running ones stop with their best models, the waiting ones do not start");
+        running.values().forEach(job -> job.stop(StopReason.BUDGET));
+      }
+    }
+    return StopReason.BUDGET;
+  }
+
+  /** What of the search's budget has run out, for the console; null while none has. */
+  private String spentBudget() {
+    long ran = System.nanoTime() - startNanos;
+    if (deadlineNanos > 0 && ran >= deadlineNanos) {
+      return String.format("deadline reached: the search ran %.1f s of the %.1f s allowed", ran / 1e9,
+          deadlineNanos / 1e9);
+    }
     if (maxCostDollars <= 0) {
       return null;
     }
     double spent = endedCosts.values().stream().mapToDouble(Double::doubleValue).sum()
         + running.values().stream().mapToDouble(TrainingDriver::costSoFar).sum();
-    if (spent < maxCostDollars) {
-      return null;
-    }
-    synchronized (this) {
-      if (!capReached) {
-        capReached = true;
-        progress.accept(String.format("cost cap reached: the experiments' workers cost $%.6f of the $%.6f allowed;"
-            + " the running ones stop with their best models, the waiting ones do not start", spent, maxCostDollars));
-        running.values().forEach(job -> job.stop(StopReason.BUDGET));
-      }
-    }
-    return StopReason.BUDGET;
+    return spent < maxCostDollars ? null : String.format(
+        "cost cap reached: the experiments' workers cost $%.6f of the $%.6f allowed", spent, maxCostDollars);
   }
 
   /** Stops experiment {@code id} as {@link StopReason#KILLED}: at once if it runs, before it starts if it waits. */
@@ -316,12 +347,13 @@ public final class SearchDriver {
   private ExperimentResult trainOne(
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed, boolean resume) {
     String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
-    if (killed.contains(experiment.id()) || capReached) {
+    boolean overBudget = !killed.contains(experiment.id()) && overBudget() != null;
+    if (killed.contains(experiment.id()) || overBudget) {
       if (listeners.isEmpty()) { // else a listener shows its end
-        progress.accept(name + ": stopped before it started" + (capReached ? ": the search's cost cap was reached" : ""));
+        progress.accept(name + ": stopped before it started" + (overBudget ? ": " + budgetSpent : ""));
       }
       return new ExperimentResult(experiment.id(), experiment.parameters(),
-          capReached ? StopReason.BUDGET : StopReason.KILLED, Double.NaN, Double.NaN, List.of(), 0, 0, 0, 0, 0, null,
+          overBudget ? StopReason.BUDGET : StopReason.KILLED, Double.NaN, Double.NaN, List.of(), 0, 0, 0, 0, 0, null,
           null, resumed);
     }
     if (records != null) {
@@ -365,7 +397,7 @@ public final class SearchDriver {
       if (killed.contains(experiment.id())) {
         job.stop(StopReason.KILLED);
       }
-      if (capReached) {
+      if (budgetSpent != null) {
         job.stop(StopReason.BUDGET);
       }
       TrainResult trained = job.run(modelPath);

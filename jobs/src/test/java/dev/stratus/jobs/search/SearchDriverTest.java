@@ -33,6 +33,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -303,22 +304,49 @@ public class SearchDriverTest {
       List<String> progress = new CopyOnWriteArrayList<>();
       SearchResult result = plantedSearch(store, shards, progress::add).maxCost(cap)
           .run(experiments(0.01f, 0.02f, 0.05f, 0.1f), id -> S3Path.parse("s3://search/capped/" + id + "/model.bin"));
-      System.out.println(String.join("\n", progress) + "\n" + result.table());
-      for (int id : new int[] {0, 1}) {
-        ExperimentResult ran = byId(result, id);
-        assertEquals(StopReason.BUDGET, ran.stopReason(), result.table());
-        assertTrue(ran.updates() > 0 && store.exists(S3Path.parse(ran.modelPath())), "kept its model: "
-            + result.table());
-      }
-      for (int id : new int[] {2, 3}) {
-        ExperimentResult waiting = byId(result, id);
-        assertEquals(StopReason.BUDGET, waiting.stopReason(), result.table());
-        assertEquals(0, waiting.updates(), "never started: " + result.table());
-      }
+      assertTwoRanAndTwoNeverStarted(result, progress, store);
       assertTrue(result.totalCost() >= cap && result.totalCost() < 3 * cap, "cost $" + result.totalCost());
       assertTrue(progress.stream().anyMatch(line -> line.startsWith("cost cap reached")), "said so: " + progress);
-      assertTrue(result.bestModelPath() != null, "the best of what ran is the search's model");
     }
+  }
+
+  /**
+   * A search's deadline, as its cost cap: once it passed, the two running experiments stop with their best models so
+   * far and the two waiting ones never start, all as {@code budget}; the search ends within an evaluation or two of it.
+   */
+  @Test
+  void aDeadlineStopsTheRunningExperimentsAndStartsNoMore() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      List<String> progress = new CopyOnWriteArrayList<>();
+      long started = System.nanoTime();
+      SearchResult result = plantedSearch(store, shards, progress::add).deadline(Duration.ofMillis(1_500))
+          .run(experiments(0.01f, 0.02f, 0.05f, 0.1f), id -> S3Path.parse("s3://search/deadline/" + id + "/model.bin"));
+      double seconds = (System.nanoTime() - started) / 1e9;
+      assertTwoRanAndTwoNeverStarted(result, progress, store);
+      assertTrue(seconds < 5, "ended " + seconds + " s after its start, its deadline 1.5 s");
+      assertTrue(progress.stream().anyMatch(line -> line.startsWith("deadline reached")), "said so: " + progress);
+    }
+  }
+
+  /**
+   * Experiments 0 and 1 ran and stopped as {@code budget} with their models kept, 2 and 3 never started, and the best
+   * of what ran is the search's model.
+   */
+  private static void assertTwoRanAndTwoNeverStarted(SearchResult result, List<String> progress, ObjectStore store) {
+    System.out.println(String.join("\n", progress) + "\n" + result.table());
+    for (int id : new int[] {0, 1}) {
+      ExperimentResult ran = byId(result, id);
+      assertEquals(StopReason.BUDGET, ran.stopReason(), result.table());
+      assertTrue(ran.updates() > 0 && store.exists(S3Path.parse(ran.modelPath())), "kept its model: "
+          + result.table());
+    }
+    for (int id : new int[] {2, 3}) {
+      ExperimentResult waiting = byId(result, id);
+      assertEquals(StopReason.BUDGET, waiting.stopReason(), result.table());
+      assertEquals(0, waiting.updates(), "never started: " + result.table());
+    }
+    assertTrue(result.bestModelPath() != null, "the best of what ran is the search's model");
   }
 
   /** A console writing plain lines into {@code shown}, as it does where standard output is no terminal. */
