@@ -196,8 +196,8 @@ public final class SearchDriver {
         cores = launcher.mostComputingAtOnce();
       }
       // workers that share this machine's cores are at most its cores, as a training's own are
-      int most = cores == Integer.MAX_VALUE ? toRun : Math.max(1, Math.min(toRun, cores / workersEach));
-      scaling = new SearchScaling(Math.max(1, most));
+      int most = Math.max(1, cores == Integer.MAX_VALUE ? toRun : Math.min(toRun, cores / workersEach));
+      scaling = new SearchScaling(most);
       places.limit(scaling.count());
       progress.accept("experiments at once: " + scaling.count() + " to start, doubled while each still trains"
           + " nearly as fast" + (most < toRun ? " (at most " + most + ")" : ""));
@@ -347,8 +347,9 @@ public final class SearchDriver {
   private ExperimentResult trainOne(
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed, boolean resume) {
     String name = "experiment " + experiment.id() + " (" + experiment.describe() + ")";
-    boolean overBudget = !killed.contains(experiment.id()) && overBudget() != null;
-    if (killed.contains(experiment.id()) || overBudget) {
+    boolean wasKilled = killed.contains(experiment.id());
+    boolean overBudget = !wasKilled && overBudget() != null;
+    if (wasKilled || overBudget) {
       if (listeners.isEmpty()) { // else a listener shows its end
         progress.accept(name + ": stopped before it started" + (overBudget ? ": " + budgetSpent : ""));
       }

@@ -4,7 +4,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Worker generations as threads of this JVM: the DirectRunner's default. */
@@ -41,12 +40,8 @@ public final class ThreadWorkers implements WorkerLauncher {
     long lifetime = (long) (task.spec().workerLifetimeSeconds() * 1000);
     // its share of the heap with those running now: 64 workers each prefetching a quarter of 512 MB ran a 2 GB heap out
     int memory = (int) (memoryPerWorker(running.incrementAndGet()) >> 20);
-    AtomicBoolean ended = new AtomicBoolean();
-    Runnable end = () -> {
-      if (ended.compareAndSet(false, true)) {
-        running.decrementAndGet();
-      }
-    };
+    // once, however it ends: returned, failed, or killed (also before its thread began)
+    outcome.whenComplete((done, failure) -> running.decrementAndGet());
     Future<?> thread =
         threads.submit(
             () -> {
@@ -54,15 +49,12 @@ public final class ThreadWorkers implements WorkerLauncher {
                 outcome.complete(task.run(lifetime, memory, () -> Thread.currentThread().isInterrupted(), clock));
               } catch (Throwable t) {
                 outcome.completeExceptionally(t);
-              } finally {
-                end.run();
               }
             });
     return new Running(
         outcome,
         () -> {
           thread.cancel(true);
-          end.run(); // also when cancelled before it began, where its finally never runs
           outcome.completeExceptionally(new IllegalStateException("worker thread killed"));
         });
   }
