@@ -12,14 +12,27 @@ public enum Optimizer {
   static final float ADAGRAD_EPSILON = 1e-8f;
 
   /**
-   * Applies gradient {@code g} to weight {@code j}, with {@code state[j]} the optimizer's memory of that weight. The
-   * one definition of each rule: shards apply it to their slice, and the local SGD kernel to a model in memory.
+   * Applies {@code gradients[k]} to weight {@code keys[k]} for each {@code k < count}, with {@code state} the
+   * optimizer's memory of each weight. The rule is picked once for the whole list, not once per weight.
    */
-  public void apply(float[] weights, float[] state, int j, float g, float lr, float l2, float momentum) {
+  public void apply(float[] weights, float[] state, int[] keys, float[] gradients, int count, float lr, float l2,
+      float momentum) {
     switch (this) {
-      case SGD -> sgd(weights, j, g, lr, l2);
-      case ADAGRAD -> adagrad(weights, state, j, g, lr, l2);
-      case MOMENTUM -> momentum(weights, state, j, g, lr, l2, momentum);
+      case SGD -> {
+        for (int k = 0; k < count; k++) {
+          sgd(weights, keys[k], gradients[k], lr, l2);
+        }
+      }
+      case ADAGRAD -> {
+        for (int k = 0; k < count; k++) {
+          adagrad(weights, state, keys[k], gradients[k], lr, l2);
+        }
+      }
+      case MOMENTUM -> {
+        for (int k = 0; k < count; k++) {
+          momentum(weights, state, keys[k], gradients[k], lr, l2, momentum);
+        }
+      }
     }
   }
 
@@ -60,7 +73,8 @@ public enum Optimizer {
     return sum > 0 ? -w : w;
   }
 
-  // The rules one by one, for a shard that picks the rule once per block of rows rather than once per weight.
+  // The rules one by one: the one definition of each, which shards apply to their slice and the local SGD kernel to
+  // a model in memory; a shard picks the rule once per block of rows rather than once per weight.
 
   public static void sgd(float[] w, int j, float gradient, float lr, float l2) {
     w[j] -= lr * (gradient + l2 * w[j]);

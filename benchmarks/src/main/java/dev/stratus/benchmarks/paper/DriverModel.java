@@ -28,9 +28,7 @@ final class DriverModel {
   }
 
   void apply(int[] keys, float[] gradient, int count) {
-    for (int i = 0; i < count; i++) {
-      Optimizer.ADAGRAD.apply(weights, state, keys[i], gradient[i], LEARNING_RATE, L2, 0);
-    }
+    Optimizer.ADAGRAD.apply(weights, state, keys, gradient, count, LEARNING_RATE, L2, 0);
   }
 
   void apply(SparseGradient g) {

@@ -23,9 +23,13 @@ public final class LinearGradient {
 
   /** {@link #compute(LinearLoss, int, Minibatch, float[], float[])} for a binary model: one value per key. */
   public static double compute(LinearLoss loss, Minibatch batch, float[] weights, float[] gradient) {
+    if (batch.rows() == 1) {
+      return computeOneRow(loss, batch, weights, gradient);
+    }
     int keyCount = batch.keyCount();
     int bias = keyCount - 1;
     java.util.Arrays.fill(gradient, 0, keyCount, 0f);
+    double scale = 1.0 / batch.rows(); // folded into each row's residual: the mean without a pass over the keys
     double lossSum = 0;
     for (int r = 0; r < batch.rows(); r++) {
       int start = batch.rowStart(r);
@@ -35,29 +39,53 @@ public final class LinearGradient {
         margin += weights[batch.slot(e)] * batch.value(e);
       }
       float label = batch.label(r);
-      double slope;
-      if (loss == LinearLoss.LOGISTIC) {
-        double tail = LinearLoss.tail(margin); // one exponential serves both the loss and the probability
-        lossSum += LinearLoss.logloss(margin, label, tail);
-        slope = LinearLoss.sigmoid(margin, tail) - label;
-      } else {
-        lossSum += loss.value(margin, label);
-        slope = loss.slope(margin, label);
-      }
+      double tail = tail(loss, margin);
+      lossSum += value(loss, margin, label, tail);
+      double slope = slope(loss, margin, label, tail);
       if (slope == 0) {
         continue; // a row the hinge no longer sees: it adds nothing
       }
-      float residual = (float) slope;
+      float residual = (float) (slope * scale);
       for (int e = start; e < end; e++) {
         gradient[batch.slot(e)] += residual * batch.value(e);
       }
       gradient[bias] += residual;
     }
-    float scale = 1f / batch.rows();
-    for (int k = 0; k < keyCount; k++) {
-      gradient[k] *= scale;
-    }
     return lossSum;
+  }
+
+  /**
+   * A batch of one row, the common case of SGD on one example at a time: its entries are its keys in order (slot
+   * {@code e} is entry {@code e}), so each gradient value is written once, with no lookup, no zeroing and no mean.
+   */
+  private static double computeOneRow(LinearLoss loss, Minibatch batch, float[] weights, float[] gradient) {
+    int entries = batch.rowStart(1);
+    double margin = weights[entries];
+    for (int e = 0; e < entries; e++) {
+      margin += weights[e] * batch.value(e);
+    }
+    float label = batch.label(0);
+    double tail = tail(loss, margin);
+    float residual = (float) slope(loss, margin, label, tail);
+    for (int e = 0; e < entries; e++) {
+      gradient[e] = residual * batch.value(e);
+    }
+    gradient[entries] = residual;
+    return value(loss, margin, label, tail);
+  }
+
+  // A row's loss and its derivative in the margin; logistic regression's both from one exponential, its tail.
+
+  private static double tail(LinearLoss loss, double margin) {
+    return loss == LinearLoss.LOGISTIC ? LinearLoss.tail(margin) : Double.NaN;
+  }
+
+  private static double value(LinearLoss loss, double margin, float label, double tail) {
+    return loss == LinearLoss.LOGISTIC ? LinearLoss.logloss(margin, label, tail) : loss.value(margin, label);
+  }
+
+  private static double slope(LinearLoss loss, double margin, float label, double tail) {
+    return loss == LinearLoss.LOGISTIC ? LinearLoss.sigmoid(margin, tail) - label : loss.slope(margin, label);
   }
 
   /**

@@ -50,9 +50,7 @@ public final class LocalSgd {
         pulled[k] = weights[keys[k]];
       }
       lossSum += LinearGradient.compute(LinearLoss.LOGISTIC, batch, pulled, gradient);
-      for (int k = 0; k < n; k++) {
-        optimizer.apply(weights, state, keys[k], gradient[k], learningRate, l2, momentum);
-      }
+      optimizer.apply(weights, state, keys, gradient, n, learningRate, l2, momentum);
     }
     return lossSum / Math.max(1, end - start);
   }
