@@ -16,6 +16,9 @@ package dev.stratus.ps;
  *     what a restart from snapshots takes back to
  * @param restoredSnapshotMillis when the oldest snapshot it restored as it started was taken (milliseconds since the
  *     epoch); 0 when it restored none
+ * @param loopCpuNanos CPU time its event loops (where every request is read, applied and answered) have used since
+ *     it started: over a window, against {@code loopCores}, how near the shard is to saturating
+ * @param loopCores the cores its event loops can use at once: their number, at most the cores its process sees
  */
 public record ShardMetrics(
     int shard,
@@ -29,4 +32,6 @@ public record ShardMetrics(
     int queueDepth,
     int models,
     long updatesHeld,
-    long restoredSnapshotMillis) {}
+    long restoredSnapshotMillis,
+    long loopCpuNanos,
+    int loopCores) {}

@@ -14,7 +14,10 @@ import java.util.Locale;
  * workers (at most {@code most}), each sharing the partitions of one before it. Once those have all begun it measures
  * again the same way: at least {@value #PAYS} times the rate keeps them (and doubles again); less takes them away, and
  * the count settles. Asynchronous SGD's updates are all alike, so their rate is the measure: where workers wait for a
- * core, or the shards saturate, it stops growing, and that stops the doubling. A worker that dies has its count
+ * core, or the shards saturate, it stops growing, and that stops the doubling. Each decision says how busy the
+ * busiest shard's event loops were ({@link ShardLoad}): at {@value #SATURATED} of their cores or more, the shards are
+ * what stopped it, which SGD can not mend while it trains (its model lives sliced on them), so it says how many a
+ * training of this model should start with. A worker that dies has its count
  * measured anew once its successor has begun ({@link #workerRestarting}): the gap is no measure of the count.
  */
 final class SgdScaling {
@@ -36,6 +39,8 @@ final class SgdScaling {
    * more asynchronous workers also mean staler models, which only a rate that grows nearly in proportion pays for.
    */
   static final double PAYS = 1.5;
+  /** The busiest shard's loops computing this share of their cores' time or more: the shards saturate. */
+  static final double SATURATED = 0.8;
 
   /** What the driver is to do after an evaluation. */
   enum Action {
@@ -61,6 +66,10 @@ final class SgdScaling {
   /** Where the measuring window began; NaN before it did. */
   private double windowFrom = Double.NaN;
   private long windowUpdates;
+  /** The shards' load where the window began; null where unknown. */
+  private ShardLoad windowLoad;
+  /** The busiest shard over the last window ended; null where unknown. */
+  private ShardLoad.Busiest busiest;
   /** The window before's rate; NaN before one ended. */
   private double lastRate = Double.NaN;
   private boolean settled;
@@ -112,8 +121,11 @@ final class SgdScaling {
     }
   }
 
-  /** The training had made {@code updates} at {@code seconds}, from its start: what the driver is to do now. */
-  Action observe(double seconds, long updates) {
+  /**
+   * The training had made {@code updates} at {@code seconds}, from its start, and its shards' loops were as {@code
+   * shards} says (null where unknown): what the driver is to do now.
+   */
+  Action observe(double seconds, long updates, ShardLoad shards) {
     double warmUp = first ? FIRST_WARM_UP_SECONDS : WARM_UP_SECONDS;
     if (settled || Double.isNaN(begunAt) || seconds < begunAt + warmUp) {
       return Action.NONE;
@@ -122,14 +134,17 @@ final class SgdScaling {
     if (Double.isNaN(windowFrom) || updates < windowUpdates) {
       windowFrom = seconds;
       windowUpdates = updates;
+      windowLoad = shards;
       return Action.NONE;
     }
     if (seconds < windowFrom + WINDOW_SECONDS) {
       return Action.NONE;
     }
     double windowRate = (updates - windowUpdates) / (seconds - windowFrom);
+    busiest = shards == null || windowLoad == null ? null : shards.busiestSince(windowLoad);
     windowFrom = seconds;
     windowUpdates = updates;
+    windowLoad = shards;
     boolean steady = windowRate <= lastRate * (1 + CLIMBING);
     if (!steady && seconds < begunAt + MOST_SECONDS) {
       lastRate = windowRate;
@@ -140,19 +155,33 @@ final class SgdScaling {
     first = false;
     if (running == kept) {
       keptRate = rate;
-      return tryDoubling(String.format(Locale.ROOT, "%,.0f updates/s at %d", rate, kept));
+      return tryDoubling(String.format(Locale.ROOT, "%,.0f updates/s at %d%s", rate, kept, shardsBusy("")));
     }
     String measured = String.format(Locale.ROOT, "%,.0f updates/s at %d against %,.0f at %d (%.2fx)", rate, running,
         keptRate, kept, rate / keptRate);
     if (rate >= PAYS * keptRate) {
       kept = running;
       keptRate = rate;
-      return tryDoubling(measured);
+      return tryDoubling(measured + shardsBusy(""));
     }
     running = kept;
     settled = true;
     reason = String.format(Locale.ROOT, "%s, short of %.1fx", measured, PAYS);
+    if (busiest != null && busiest.share() >= SATURATED) {
+      int shardCount = windowLoad.loopCpuNanos().length;
+      reason += String.format(Locale.ROOT, ": the shards saturate%s, and SGD can not add shards while it trains"
+          + " (its model lives sliced on them); psShards(%d) starts a training of this model with more",
+          shardsBusy(""), shardCount * 2);
+    } else {
+      reason += shardsBusy(": not the shards");
+    }
     return Action.SHRINK;
+  }
+
+  /** " (shard 0's loops 45% busy{then})" over the last window, or "" where unknown. */
+  private String shardsBusy(String then) {
+    return busiest == null ? "" : String.format(Locale.ROOT, " (shard %d's loops %.0f%% busy%s)", busiest.shard(),
+        100 * busiest.share(), then);
   }
 
   private Action tryDoubling(String measured) {

@@ -1345,7 +1345,9 @@ public final class TrainingDriver implements AutoCloseable {
       sgdScaling.begun(point.seconds());
     }
     int from = sgdScaling.workers();
-    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates());
+    ShardLoad shards = sgdScaling.settled() ? null
+        : ShardLoad.of(secondsSinceStart(), SgdWorker.retryingLostConnections(driver::metrics));
+    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates(), shards);
     if (action != SgdScaling.Action.NONE) {
       decided(new ScalingDecision(secondsSinceStart(), point.updates(), ScalingDecision.Resource.WORKERS, from,
           sgdScaling.workers(), sgdScaling.reason()));

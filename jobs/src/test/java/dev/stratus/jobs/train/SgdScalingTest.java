@@ -15,20 +15,25 @@ class SgdScalingTest {
 
   /**
    * Drives {@code scaling} with a training whose update rate at n workers is {@code rate(n)}, its workers beginning
-   * {@code launchSeconds} after they are asked for, until it settles or {@code seconds} pass; returns the time it
-   * settled at (or the last one).
+   * {@code launchSeconds} after they are asked for, and whose one shard's loops (on one core) are busy {@code
+   * shardBusy(n)} of the time, until it settles or {@code seconds} pass; returns the time it settled at (or the last
+   * one).
    */
-  private static double drive(SgdScaling scaling, IntToDoubleFunction rate, double launchSeconds, double seconds) {
+  private static double drive(SgdScaling scaling, IntToDoubleFunction rate, IntToDoubleFunction shardBusy,
+      double launchSeconds, double seconds) {
     double updates = 0;
+    double loopNanos = 0;
     double askedAt = 0;
     int asked = scaling.workers();
     for (double t = EVERY; t <= seconds && !scaling.settled(); t += EVERY) {
-      updates += rate.applyAsDouble(t - askedAt >= launchSeconds ? scaling.workers() : asked) * EVERY;
+      int working = t - askedAt >= launchSeconds ? scaling.workers() : asked;
+      updates += rate.applyAsDouble(working) * EVERY;
+      loopNanos += shardBusy.applyAsDouble(working) * EVERY * 1e9;
       if (scaling.waitingForWorkers() && t - askedAt >= launchSeconds) {
         scaling.begun(t);
       }
       int before = scaling.workers();
-      Action action = scaling.observe(t, (long) updates);
+      Action action = scaling.observe(t, (long) updates, new ShardLoad(t, new long[] {(long) loopNanos}, new int[] {1}));
       if (action == Action.GROW) {
         askedAt = t;
         asked = before;
@@ -43,12 +48,25 @@ class SgdScalingTest {
   @Test
   void doublesWhileTheRateGrowsNearlyInProportionAndStopsWhereItFlattens() {
     SgdScaling scaling = new SgdScaling(2, 64);
-    // each worker a core of its own up to 8, where the shards saturate
-    double settledAt = drive(scaling, n -> 1_000.0 * Math.min(n, 8), 1.5, 120);
+    // each worker a core of its own up to 8, where the shard saturates: its loop busy all the time
+    double settledAt = drive(scaling, n -> 1_000.0 * Math.min(n, 8), n -> Math.min(n, 8) / 8.0, 1.5, 120);
     assertTrue(scaling.settled());
     assertEquals(8, scaling.workers(), scaling.reason());
-    assertTrue(scaling.reason().contains("short of 1.5x"), scaling.reason());
+    assertTrue(scaling.reason().contains("short of 1.5x: the shards saturate (shard 0's loops 100% busy)"),
+        scaling.reason());
+    assertTrue(scaling.reason().contains("psShards(2)"), scaling.reason());
     assertTrue(settledAt < 60, "settled at " + settledAt + " s");
+  }
+
+  /** The rate flattens while the shard has room: the reason says it was not the shards (the workers' cores were). */
+  @Test
+  void aRateThatFlattensWithTheShardsIdleIsNotBlamedOnThem() {
+    SgdScaling scaling = new SgdScaling(2, 64);
+    drive(scaling, n -> 1_000.0 * Math.min(n, 4), n -> 0.05 * Math.min(n, 4), 1.5, 120);
+    assertTrue(scaling.settled());
+    assertEquals(4, scaling.workers(), scaling.reason());
+    assertTrue(scaling.reason().endsWith("short of 1.5x (shard 0's loops 20% busy: not the shards)"),
+        scaling.reason());
   }
 
   /**
@@ -68,7 +86,7 @@ class SgdScalingTest {
       if (scaling.waitingForWorkers() && !gone) {
         scaling.begun(t);
       }
-      Action action = scaling.observe(t, (long) updates);
+      Action action = scaling.observe(t, (long) updates, null);
       if (action == Action.GROW) {
         deadFrom = t + 2; // one of the four dies once the trial's window is under way
       }
@@ -84,7 +102,7 @@ class SgdScalingTest {
   @Test
   void aDoublingThatDoesNotPayIsTakenBack() {
     SgdScaling scaling = new SgdScaling(2, 64);
-    drive(scaling, n -> n <= 2 ? 2_000 : 2_400, 1, 60);
+    drive(scaling, n -> n <= 2 ? 2_000 : 2_400, n -> 0.1, 1, 60);
     assertTrue(scaling.settled());
     assertEquals(2, scaling.workers());
     assertTrue(scaling.reason().startsWith("2,400 updates/s at 4 against 2,000 at 2 (1.20x)"), scaling.reason());
@@ -105,7 +123,7 @@ class SgdScalingTest {
       if (scaling.waitingForWorkers()) {
         scaling.begun(t);
       }
-      scaling.observe(t, (long) updates);
+      scaling.observe(t, (long) updates, null);
     }
     assertTrue(scaling.settled());
     assertEquals(2, scaling.workers(), scaling.reason());
@@ -127,7 +145,7 @@ class SgdScalingTest {
       if (scaling.waitingForWorkers()) {
         scaling.begun(t);
       }
-      if (scaling.observe(t, (long) updates) == Action.GROW) {
+      if (scaling.observe(t, (long) updates, null) == Action.GROW) {
         grownAt = t;
       }
     }
@@ -138,7 +156,7 @@ class SgdScalingTest {
   @Test
   void itStopsAtTheMostAllowed() {
     SgdScaling scaling = new SgdScaling(2, 4);
-    drive(scaling, n -> 1_000.0 * n, 1, 60);
+    drive(scaling, n -> 1_000.0 * n, n -> 0.1, 1, 60);
     assertTrue(scaling.settled());
     assertEquals(4, scaling.workers());
     assertTrue(scaling.reason().endsWith("4 is the most"), scaling.reason());
@@ -149,7 +167,7 @@ class SgdScalingTest {
   void nothingIsMeasuredBeforeEveryWorkerHasBegunAndWarmedUp() {
     SgdScaling scaling = new SgdScaling(2, 64);
     for (double t = EVERY; t < 30; t += EVERY) {
-      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000)), "never begun");
+      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000), null), "never begun");
     }
     assertTrue(scaling.waitingForWorkers());
     scaling.begun(30);
@@ -157,9 +175,9 @@ class SgdScalingTest {
     // warm-up, then two windows of the same rate
     double measured = 30 + SgdScaling.FIRST_WARM_UP_SECONDS + 2 * SgdScaling.WINDOW_SECONDS;
     for (double t = 30; t < measured; t += EVERY) {
-      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000)), "warming up or measuring at " + t);
+      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000), null), "warming up or measuring at " + t);
     }
-    assertEquals(Action.GROW, scaling.observe(measured, (long) (measured * 1_000)));
+    assertEquals(Action.GROW, scaling.observe(measured, (long) (measured * 1_000), null));
     assertEquals(4, scaling.workers());
     assertTrue(scaling.waitingForWorkers(), "the added workers have not begun");
   }

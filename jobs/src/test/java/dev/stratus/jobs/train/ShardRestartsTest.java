@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** What a shard restart lost, from the metrics of the shard before its death and of its replacement. */
 class ShardRestartsTest {
   private static ShardMetrics replacement(long appliedSinceStart, long held) {
-    return new ShardMetrics(0, 0, appliedSinceStart, 0, 0, 0, 0, 1, 0, 1, held, 1L);
+    return new ShardMetrics(0, 0, appliedSinceStart, 0, 0, 0, 0, 1, 0, 1, held, 1L, 0, 1);
   }
 
   @Test

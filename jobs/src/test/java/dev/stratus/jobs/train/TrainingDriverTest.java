@@ -248,8 +248,9 @@ class TrainingDriverTest {
    * Where each worker has a core of its own (a simulated service, {@link OwnCoreClock}: a minibatch takes 2 ms more
    * there than its computing does here, so a worker makes at most 500 updates a second), the same training doubles its
    * workers to eight and more, each doubling paying, until the updates no longer grow (the shard or this machine's
-   * cores saturate) or it reaches the most it may run. A worker of the trial of four is killed; its successor takes
-   * over and the trial is still kept.
+   * cores saturate) or it reaches the most it may run. Each decision says how busy the shard's loops were, and a
+   * count taken back says whether the shard was what stopped it. A worker of the trial of four is killed; its
+   * successor takes over and the trial is still kept.
    */
   @Test
   void anSgdTrainingWithNoCountSetScalesOutToEightOrMoreWhereEachWorkerHasACore() throws Exception {
@@ -269,6 +270,13 @@ class TrainingDriverTest {
     }
     ScalingDecision last = decisions.get(decisions.size() - 1);
     assertTrue(last.reason().contains("short of 1.5x") || last.reason().contains("is the most"), last.describe());
+    for (ScalingDecision decision : decisions) {
+      assertTrue(decision.reason().matches(".*\\(shard 0's loops \\d+% busy.*"), decision.describe());
+    }
+    if (last.to() < last.from()) {
+      assertTrue(last.reason().contains("not the shards") || last.reason().contains("the shards saturate"),
+          last.describe());
+    }
     List<GenerationRecord> killed = result.generationsOf(3);
     assertEquals(GenerationRecord.Ending.DIED, killed.get(0).ending(), "the kill: " + killed);
     assertTrue(killed.size() >= 2, "and its successor: " + killed);

@@ -49,7 +49,16 @@ final class ShardListener implements AutoCloseable {
         ? config.limits().ioThreads()
         : 2 * Runtime.getRuntime().availableProcessors();
     acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ps-accept-" + config.shard(), true));
-    io = new NioEventLoopGroup(threads, new DefaultThreadFactory("ps-io-" + config.shard(), true));
+    ShardCounters counters = shard.counters();
+    counters.loops(threads);
+    io = new NioEventLoopGroup(threads, new DefaultThreadFactory("ps-io-" + config.shard(), true) {
+      @Override
+      protected Thread newThread(Runnable loop, String name) {
+        Thread thread = super.newThread(loop, name);
+        counters.loopStarted(thread);
+        return thread;
+      }
+    });
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(acceptor, io)
         .channel(NioServerSocketChannel.class)

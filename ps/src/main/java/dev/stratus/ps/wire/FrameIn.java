@@ -261,7 +261,8 @@ public final class FrameIn {
   /** The metrics that {@link FrameOut#metrics} wrote. */
   public ShardMetrics metrics() throws MalformedFrameException {
     return new ShardMetrics(
-        i32(), Double.longBitsToDouble(i64()), i64(), i64(), i64(), i64(), i64(), i32(), i32(), i32(), i64(), i64());
+        i32(), Double.longBitsToDouble(i64()), i64(), i64(), i64(), i64(), i64(), i32(), i32(), i32(), i64(), i64(),
+        i64(), i32());
   }
 
   public void expectEnd() throws MalformedFrameException {

@@ -231,7 +231,7 @@ public final class FrameOut {
   public FrameOut metrics(ShardMetrics m) {
     return i32(m.shard()).i64(Double.doubleToLongBits(m.updatesPerSecond())).i64(m.updates()).i64(m.keysUpdated())
         .i64(m.requests()).i64(m.bytesIn()).i64(m.bytesOut()).i32(m.connections()).i32(m.queueDepth())
-        .i32(m.models()).i64(m.updatesHeld()).i64(m.restoredSnapshotMillis());
+        .i32(m.models()).i64(m.updatesHeld()).i64(m.restoredSnapshotMillis()).i64(m.loopCpuNanos()).i32(m.loopCores());
   }
 
   /** A count then the floats. */
