@@ -18,15 +18,15 @@ final class InvocationWorkers implements WorkerLauncher {
     this.workers = workers;
   }
 
+  /** A kill stops waiting for the invocation, and abandons it where the service still throttles it. */
   @Override
   public Running launch(WorkerTask task) {
-    CompletableFuture<WorkerTask.WorkerOutcome> outcome =
-        workers.invoke(SgdEntryPoint.NAME, WorkerMessages.task(task)).thenApply(WorkerMessages::outcome);
-    return new Running(
-        outcome,
-        () ->
-            outcome.completeExceptionally(
-                new WorkerFailedException("Abandoned", "the driver gave up on this invocation")));
+    CompletableFuture<byte[]> invocation = workers.invoke(SgdEntryPoint.NAME, WorkerMessages.task(task));
+    CompletableFuture<WorkerTask.WorkerOutcome> outcome = invocation.thenApply(WorkerMessages::outcome);
+    return new Running(outcome, () -> {
+      outcome.completeExceptionally(new WorkerFailedException("Abandoned", "the driver gave up on this invocation"));
+      invocation.cancel(false);
+    });
   }
 
   /**
@@ -36,6 +36,12 @@ final class InvocationWorkers implements WorkerLauncher {
   @Override
   public int mostComputingAtOnce() {
     return workers.onThisMachine() ? Runtime.getRuntime().availableProcessors() : Integer.MAX_VALUE;
+  }
+
+  /** Invocations the Lambda service throttled (its concurrency used up), which the runner retries. */
+  @Override
+  public long throttles() {
+    return workers.throttles();
   }
 
   /** The worker function's memory, each environment's. */

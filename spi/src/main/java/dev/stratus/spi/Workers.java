@@ -18,7 +18,8 @@ public interface Workers {
   /**
    * Invokes entry point {@code entryPoint} with {@code request}. Completes with the entry point's answer, or
    * exceptionally with a {@link WorkerFailedException} when the invocation failed (the entry point threw, the
-   * environment died or timed out). Throttled invocations are retried by the runner, not reported.
+   * environment died or timed out). Throttled invocations are retried by the runner, and counted ({@link
+   * #throttles}); cancelling the answer abandons one the service still throttles.
    */
   CompletableFuture<byte[]> invoke(String entryPoint, byte[] request);
 
@@ -30,6 +31,14 @@ public interface Workers {
 
   /** Invocations started so far, retries of throttled calls excluded. */
   long invocations();
+
+  /**
+   * Calls the service refused so far because its concurrency was used up (Lambda's 429), each retried by the runner:
+   * more workers than it runs at once are waiting. 0 where it never refuses.
+   */
+  default long throttles() {
+    return 0;
+  }
 
   /**
    * Whether the worker function runs on this machine (a local Lambda service), so that workers reach what the driver

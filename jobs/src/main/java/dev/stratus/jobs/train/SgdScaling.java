@@ -70,6 +70,8 @@ final class SgdScaling {
   private ShardLoad windowLoad;
   /** The busiest shard over the last window ended; null where unknown. */
   private ShardLoad.Busiest busiest;
+  /** The launcher's throttles at the evaluation before: any more while workers are on trial are theirs. */
+  private long trialThrottles;
   /** The window before's rate; NaN before one ended. */
   private double lastRate = Double.NaN;
   private boolean settled;
@@ -122,10 +124,20 @@ final class SgdScaling {
   }
 
   /**
-   * The training had made {@code updates} at {@code seconds}, from its start, and its shards' loops were as {@code
-   * shards} says (null where unknown): what the driver is to do now.
+   * The training had made {@code updates} at {@code seconds}, from its start, its shards' loops were as {@code
+   * shards} says (null where unknown), and the launcher had been refused {@code throttles} generations so far
+   * ({@link WorkerLauncher#throttles}): what the driver is to do now. A refusal while workers are on trial means the
+   * service runs fewer than them at once, so they go at once, before they are measured.
    */
-  Action observe(double seconds, long updates, ShardLoad shards) {
+  Action observe(double seconds, long updates, ShardLoad shards, long throttles) {
+    if (!settled && running > kept && throttles > trialThrottles) {
+      reason = String.format(Locale.ROOT, "the Lambda service refused %d calls for the %d workers (its concurrency"
+          + " used up): it runs fewer of them at once", throttles - trialThrottles, running);
+      running = kept;
+      settled = true;
+      return Action.SHRINK;
+    }
+    trialThrottles = throttles;
     double warmUp = first ? FIRST_WARM_UP_SECONDS : WARM_UP_SECONDS;
     if (settled || Double.isNaN(begunAt) || seconds < begunAt + warmUp) {
       return Action.NONE;

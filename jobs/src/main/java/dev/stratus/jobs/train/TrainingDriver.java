@@ -161,6 +161,9 @@ public final class TrainingDriver implements AutoCloseable {
   private WorkerScaling scaling;
   /** Chooses an SGD training's workers as it goes, when the user set no count; null otherwise. */
   private SgdScaling sgdScaling;
+  /** The launcher's throttles as the job began, and whether a round waiting on refused workers said so yet. */
+  private long throttlesAtStart;
+  private boolean refusalsSaid;
   private final List<ScalingDecision> scalingDecisions = new ArrayList<>();
   /** What the workers have cost, as of the latest evaluation ({@link #overBudget}). */
   private volatile double workerCost;
@@ -409,6 +412,7 @@ public final class TrainingDriver implements AutoCloseable {
   public TrainResult run(S3Path modelPath) throws Exception {
     start = System.nanoTime();
     startMillis = System.currentTimeMillis();
+    throttlesAtStart = launcher.throttles();
     restartsHeard = shards.onRestart(restartListener(0));
     for (int w = 0; w < spec.workers(); w++) {
       slots.add(new Slot(w));
@@ -1004,6 +1008,12 @@ public final class TrainingDriver implements AutoCloseable {
     long wait = TimeUnit.MICROSECONDS.toNanos(100);
     while (true) {
       Slot slot = ended.poll(wait, TimeUnit.NANOSECONDS);
+      if (!refusalsSaid && launcher.throttles() > throttlesAtStart) {
+        refusalsSaid = true;
+        progress.accept(String.format("%6.1f s  the Lambda service refuses calls of this training's workers (its"
+            + " concurrency used up), retried meanwhile: a round waits until every worker it names runs; fewer"
+            + " workers, or more concurrency for the function, let it go on", secondsSinceStart()));
+      }
       if (recordShardEvents()) {
         beginRound(start);
       }
@@ -1347,7 +1357,7 @@ public final class TrainingDriver implements AutoCloseable {
     int from = sgdScaling.workers();
     ShardLoad shards = sgdScaling.settled() ? null
         : ShardLoad.of(secondsSinceStart(), SgdWorker.retryingLostConnections(driver::metrics));
-    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates(), shards);
+    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates(), shards, launcher.throttles());
     if (action != SgdScaling.Action.NONE) {
       decided(new ScalingDecision(secondsSinceStart(), point.updates(), ScalingDecision.Resource.WORKERS, from,
           sgdScaling.workers(), sgdScaling.reason()));
@@ -1368,6 +1378,9 @@ public final class TrainingDriver implements AutoCloseable {
             () -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(keep)));
         for (Slot slot : slots) {
           slot.withdrawn |= slot.worker >= keep;
+          if (slot.withdrawn && slot.catchingUp && !slot.running.outcome().isDone()) {
+            slot.running.kill().run(); // it never began (the service refused it, say): no stop key reaches it
+          }
         }
         workersObserver.accept(keep);
       }

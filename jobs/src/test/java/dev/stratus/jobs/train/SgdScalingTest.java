@@ -33,7 +33,7 @@ class SgdScalingTest {
         scaling.begun(t);
       }
       int before = scaling.workers();
-      Action action = scaling.observe(t, (long) updates, new ShardLoad(t, new long[] {(long) loopNanos}, new int[] {1}));
+      Action action = scaling.observe(t, (long) updates, new ShardLoad(t, new long[] {(long) loopNanos}, new int[] {1}), 0);
       if (action == Action.GROW) {
         askedAt = t;
         asked = before;
@@ -86,7 +86,7 @@ class SgdScalingTest {
       if (scaling.waitingForWorkers() && !gone) {
         scaling.begun(t);
       }
-      Action action = scaling.observe(t, (long) updates, null);
+      Action action = scaling.observe(t, (long) updates, null, 0);
       if (action == Action.GROW) {
         deadFrom = t + 2; // one of the four dies once the trial's window is under way
       }
@@ -97,6 +97,33 @@ class SgdScalingTest {
     assertTrue(scaling.settled());
     assertEquals(4, scaling.workers(), scaling.reason());
     assertTrue(scaling.reason().contains("is the most"), scaling.reason());
+  }
+
+  /**
+   * Workers on trial that the Lambda service refuses (its concurrency used up) never begin, so they could never be
+   * measured: the first refusal takes them back and the count settles, before any window of theirs.
+   */
+  @Test
+  void aTrialTheServiceRefusesIsTakenBackAtOnce() {
+    SgdScaling scaling = new SgdScaling(1, 64);
+    long updates = 0;
+    double grownAt = Double.NaN;
+    for (double t = EVERY; t <= 60 && Double.isNaN(grownAt); t += EVERY) {
+      updates += (long) (1_000 * EVERY);
+      if (scaling.waitingForWorkers()) {
+        scaling.begun(t);
+      }
+      if (scaling.observe(t, updates, null, 5) == Action.GROW) { // five refusals before: another stage's, say
+        grownAt = t;
+      }
+    }
+    assertEquals(2, scaling.workers(), "a trial of two");
+    assertEquals(Action.NONE, scaling.observe(grownAt + EVERY, updates, null, 5), "no refusal yet: it waits");
+    assertEquals(Action.SHRINK, scaling.observe(grownAt + 2 * EVERY, updates, null, 7));
+    assertTrue(scaling.settled());
+    assertEquals(1, scaling.workers());
+    assertEquals("the Lambda service refused 2 calls for the 2 workers (its concurrency used up): it runs fewer of"
+        + " them at once", scaling.reason());
   }
 
   @Test
@@ -123,7 +150,7 @@ class SgdScalingTest {
       if (scaling.waitingForWorkers()) {
         scaling.begun(t);
       }
-      scaling.observe(t, (long) updates, null);
+      scaling.observe(t, (long) updates, null, 0);
     }
     assertTrue(scaling.settled());
     assertEquals(2, scaling.workers(), scaling.reason());
@@ -145,7 +172,7 @@ class SgdScalingTest {
       if (scaling.waitingForWorkers()) {
         scaling.begun(t);
       }
-      if (scaling.observe(t, (long) updates, null) == Action.GROW) {
+      if (scaling.observe(t, (long) updates, null, 0) == Action.GROW) {
         grownAt = t;
       }
     }
@@ -167,7 +194,7 @@ class SgdScalingTest {
   void nothingIsMeasuredBeforeEveryWorkerHasBegunAndWarmedUp() {
     SgdScaling scaling = new SgdScaling(2, 64);
     for (double t = EVERY; t < 30; t += EVERY) {
-      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000), null), "never begun");
+      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000), null, 0), "never begun");
     }
     assertTrue(scaling.waitingForWorkers());
     scaling.begun(30);
@@ -175,9 +202,9 @@ class SgdScalingTest {
     // warm-up, then two windows of the same rate
     double measured = 30 + SgdScaling.FIRST_WARM_UP_SECONDS + 2 * SgdScaling.WINDOW_SECONDS;
     for (double t = 30; t < measured; t += EVERY) {
-      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000), null), "warming up or measuring at " + t);
+      assertEquals(Action.NONE, scaling.observe(t, (long) (t * 1_000), null, 0), "warming up or measuring at " + t);
     }
-    assertEquals(Action.GROW, scaling.observe(measured, (long) (measured * 1_000), null));
+    assertEquals(Action.GROW, scaling.observe(measured, (long) (measured * 1_000), null, 0));
     assertEquals(4, scaling.workers());
     assertTrue(scaling.waitingForWorkers(), "the added workers have not begun");
   }

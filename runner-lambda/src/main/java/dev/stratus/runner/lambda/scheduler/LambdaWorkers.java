@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * The worker function as an in-driver executor sees it: each call one synchronous invocation on a thread of its own
@@ -23,6 +24,7 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   private final String location;
   private final ExecutorService threads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-worker"));
   private final AtomicLong invocations = new AtomicLong();
+  private final AtomicLong throttles = new AtomicLong();
 
   LambdaWorkers(TaskInvoker invoker, ThrottlePolicy throttling, int timeoutSeconds, int memoryMb,
       boolean onThisMachine, String location) {
@@ -34,16 +36,28 @@ final class LambdaWorkers implements Workers, AutoCloseable {
     this.location = location;
   }
 
+  /**
+   * {@inheritDoc} Cancelling the answer abandons a call the service keeps throttling: it is not tried again (one that
+   * runs, runs to its end).
+   */
   @Override
   public CompletableFuture<byte[]> invoke(String entryPoint, byte[] request) {
     byte[] json = new InvocationPayloads.EntryPointCall(entryPoint, request).toJson();
-    return CompletableFuture.supplyAsync(() -> call(json), threads);
+    CompletableFuture<byte[]> answer = new CompletableFuture<>();
+    threads.execute(() -> {
+      try {
+        answer.complete(call(json, answer::isDone));
+      } catch (Throwable failed) {
+        answer.completeExceptionally(failed);
+      }
+    });
+    return answer;
   }
 
-  private byte[] call(byte[] json) {
+  private byte[] call(byte[] json, BooleanSupplier abandoned) {
     TaskInvoker.Outcome outcome;
     try {
-      outcome = throttling.invoke(invoker, json);
+      outcome = throttling.invoke(request -> counted(invoker.invoke(request)), json, abandoned);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CompletionException(e);
@@ -59,6 +73,13 @@ final class LambdaWorkers implements Workers, AutoCloseable {
     throw new WorkerFailedException(failed.errorType(), failed.message());
   }
 
+  private TaskInvoker.Outcome counted(TaskInvoker.Outcome outcome) {
+    if (outcome instanceof TaskInvoker.Outcome.Throttled) {
+      throttles.incrementAndGet();
+    }
+    return outcome;
+  }
+
   @Override
   public int timeoutSeconds() {
     return timeoutSeconds;
@@ -72,6 +93,11 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   @Override
   public long invocations() {
     return invocations.get();
+  }
+
+  @Override
+  public long throttles() {
+    return throttles.get();
   }
 
   @Override

@@ -363,7 +363,7 @@ public final class TaskScheduler {
       openTasks.attempting(descriptor, attemptPrefix);
       byte[] request =
           new InvocationPayloads.Request(descriptor.toString(), attemptPrefix.toString(), workerStore).toJson();
-      TaskInvoker.Outcome outcome = throttling.invoke(invoker, request);
+      TaskInvoker.Outcome outcome = throttling.invoke(invoker::invoke, request, () -> false);
       if (outcome instanceof TaskInvoker.Outcome.Throttled gaveUp) {
         lastFailure = gaveUp.message();
         break;

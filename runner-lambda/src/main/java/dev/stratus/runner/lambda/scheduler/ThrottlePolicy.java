@@ -1,6 +1,8 @@
 package dev.stratus.runner.lambda.scheduler;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * How the driver waits out Lambda's throttling (429: the service refused the call and nothing ran), for a task's
@@ -28,21 +30,25 @@ final class ThrottlePolicy {
   }
 
   /**
-   * Invokes until the service takes the call. Returns the first outcome that is not a throttle or, after {@link
-   * #MAX_THROTTLES} throttles, one whose message says that the driver gave up.
+   * Invokes until the service takes the call, or until {@code abandoned} holds (its caller no longer wants it). Returns
+   * the first outcome that is not a throttle or, after {@link #MAX_THROTTLES} throttles or once abandoned, one whose
+   * message says that the driver gave up.
    */
-  TaskInvoker.Outcome invoke(TaskInvoker invoker, byte[] request) throws InterruptedException {
+  TaskInvoker.Outcome invoke(Function<byte[], TaskInvoker.Outcome> call, byte[] request, BooleanSupplier abandoned)
+      throws InterruptedException {
     for (int throttles = 1; ; throttles++) {
-      TaskInvoker.Outcome outcome = invoker.invoke(request);
+      TaskInvoker.Outcome outcome = call.apply(request);
       if (!(outcome instanceof TaskInvoker.Outcome.Throttled throttled)) {
         return outcome;
       }
-      if (throttles == MAX_THROTTLES) {
-        return new TaskInvoker.Outcome.Throttled("throttled " + throttles + " times in a row, gave up (Lambda"
-            + " throttles invocations above the account's or the function's concurrency limit): "
-            + throttled.message());
+      if (throttles < MAX_THROTTLES) {
+        Thread.sleep(waitAfter(throttles).toMillis());
       }
-      Thread.sleep(waitAfter(throttles).toMillis());
+      if (throttles == MAX_THROTTLES || abandoned.getAsBoolean()) {
+        return new TaskInvoker.Outcome.Throttled("throttled " + throttles + " times in a row, gave up"
+            + (throttles < MAX_THROTTLES ? " as its caller abandoned it" : "") + " (Lambda throttles invocations"
+            + " above the account's or the function's concurrency limit): " + throttled.message());
+      }
     }
   }
 

@@ -53,6 +53,43 @@ class ThrottlePolicyTest {
           + " gave up (Lambda throttles invocations above the account's or the function's concurrency limit)"));
       assertEquals(ThrottlePolicy.MAX_THROTTLES, service.stats("busy").throttles(), "calls the service throttled");
       assertEquals(0, workers.invocations(), "invocations that ran");
+      assertEquals(ThrottlePolicy.MAX_THROTTLES, workers.throttles(), "throttles the workers saw, for the driver");
+    }
+  }
+
+  /**
+   * A worker call the driver gave up on while the service throttles it (a doubling the service has no room for) is
+   * not tried again once its answer is cancelled: it never runs later, when the service has room.
+   */
+  @Test
+  void aThrottledWorkerCallWhoseAnswerIsCancelledIsNotTriedAgain() throws Exception {
+    try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaService.Config.defaults()
+            .withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS)
+            .withConcurrencyLimit(1));
+        LambdaClient holder = service.clientBuilder()
+            .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+            .build();
+        TaskInvoker invoker = new LambdaTaskInvoker(
+            LambdaTaskInvoker.configure(service.clientBuilder(), Duration.ofSeconds(90)).build(), "busy");
+        LambdaWorkers workers = new LambdaWorkers(invoker, new ThrottlePolicy(Duration.ofMillis(50)), 60, 128, true,
+            "on the local Lambda service")) {
+      service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(60));
+      CompletableFuture.runAsync(
+          () -> holder.invoke(request -> request.functionName("busy").payload(TestFunctions.command("sleep 55000"))));
+      awaitLiveEnvironment(service);
+
+      CompletableFuture<byte[]> answer = workers.invoke("any", new byte[0]);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (workers.throttles() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(workers.throttles() >= 3, "the service throttled the call: " + workers.throttles());
+      answer.cancel(false);
+      Thread.sleep(2_000); // the wait it may be in: at most 32 x 50 ms = 1.6 s, after which it gives up
+      long throttledThen = service.stats("busy").throttles();
+      Thread.sleep(2_000); // twice the longest wait: a retry would have been made
+      assertEquals(throttledThen, service.stats("busy").throttles(), "calls after the cancel");
+      assertEquals(0, workers.invocations(), "invocations that ran");
     }
   }
 
