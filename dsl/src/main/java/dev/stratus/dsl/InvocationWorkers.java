@@ -18,7 +18,10 @@ final class InvocationWorkers implements WorkerLauncher {
     this.workers = workers;
   }
 
-  /** A kill stops waiting for the invocation, and abandons it where the service still throttles it. */
+  /**
+   * A kill stops waiting for the invocation, and abandons it where the service still throttles it; the generation is
+   * refused while the service throttles its call.
+   */
   @Override
   public Running launch(WorkerTask task) {
     CompletableFuture<byte[]> invocation = workers.invoke(SgdEntryPoint.NAME, WorkerMessages.task(task));
@@ -26,7 +29,7 @@ final class InvocationWorkers implements WorkerLauncher {
     return new Running(outcome, () -> {
       outcome.completeExceptionally(new WorkerFailedException("Abandoned", "the driver gave up on this invocation"));
       invocation.cancel(false);
-    });
+    }, () -> workers.refusedNow(invocation));
   }
 
   /**

@@ -41,6 +41,14 @@ public interface Workers {
   }
 
   /**
+   * Whether the service refuses {@code call} (an answer of {@link #invoke}) now: its last attempt was throttled and it
+   * waits to be tried again, so it has not begun. False where the service never refuses.
+   */
+  default boolean refusedNow(CompletableFuture<byte[]> call) {
+    return false;
+  }
+
+  /**
    * Whether the worker function runs on this machine (a local Lambda service), so that workers reach what the driver
    * serves on its loopback interface.
    */

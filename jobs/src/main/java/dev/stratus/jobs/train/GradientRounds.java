@@ -99,6 +99,8 @@ final class GradientRounds {
   private PsModel point;
   private PsModel gradient;
   private int[][] assignment;
+  /** The summing workers whose sums the last {@link #collect} did not find. */
+  private List<Integer> missing = List.of();
 
   GradientRounds(PsClient ps, String model, ModelSpec spec) {
     this.ps = ps;
@@ -286,12 +288,24 @@ final class GradientRounds {
    */
   Sums collect() throws Exception {
     List<String> keys = new ArrayList<>();
+    List<Integer> workers = new ArrayList<>();
     for (int w = 0; w < assignment.length; w++) {
       if (summing(w)) {
         keys.add(resultKey(model, round, w));
+        workers.add(w);
       }
     }
     List<byte[]> results = ps.multiGet(keys).get(30, TimeUnit.SECONDS);
+    List<Integer> notIn = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      if (results.get(i) == null) {
+        notIn.add(workers.get(i));
+      }
+    }
+    missing = List.copyOf(notIn);
+    if (!missing.isEmpty()) {
+      return null;
+    }
     double loss = 0;
     long rows = 0;
     double busiest = 0;
@@ -299,9 +313,6 @@ final class GradientRounds {
     double computing = 0;
     double onCores = 0;
     for (byte[] result : results) {
-      if (result == null) {
-        return null;
-      }
       ByteBuffer in = ByteBuffer.wrap(result);
       loss += in.getDouble();
       long workerRows = in.getLong();
@@ -322,6 +333,11 @@ final class GradientRounds {
     }
     return new Sums(loss, rows, placed.pullAll(gradient).get(60, TimeUnit.SECONDS), busiest, busiestComputing,
         computing > 0 ? onCores / computing : Double.NaN);
+  }
+
+  /** The workers the round now waited for at the last {@link #collect}: those that have not reported it yet. */
+  List<Integer> missing() {
+    return missing;
   }
 
   /** Whether worker {@code w} sums partitions in the round now, so that the round waits for it. */

@@ -58,6 +58,11 @@ public final class TrainingDriver implements AutoCloseable {
   private static final int MEAN_LABEL_ROWS = 100_000;
   /** How long stopped workers get to return before they are killed. */
   private static final long STOP_GRACE_SECONDS = 60;
+  /**
+   * How long a round waits on workers the service refuses (their calls throttled) before the driver goes on without
+   * them: long enough for a slot freed a moment later to take them.
+   */
+  private static final long REFUSED_SECONDS = 2;
   /** How long a generation killed at the stop may take to be queued for its record. */
   private static final long KILLED_QUEUED_SECONDS = 5;
   /** The console gets an evaluation's line at most this often, however often the pace evaluates. */
@@ -164,6 +169,8 @@ public final class TrainingDriver implements AutoCloseable {
   /** The launcher's throttles as the job began, and whether a round waiting on refused workers said so yet. */
   private long throttlesAtStart;
   private boolean refusalsSaid;
+  /** The launcher's throttles when {@link #scaling} last doubled the workers. */
+  private long throttlesAtGrow;
   private final List<ScalingDecision> scalingDecisions = new ArrayList<>();
   /** What the workers have cost, as of the latest evaluation ({@link #overBudget}). */
   private volatile double workerCost;
@@ -780,11 +787,15 @@ public final class TrainingDriver implements AutoCloseable {
     if (scaling == null) {
       return;
     }
+    if (takeBackRefusedAdded()) {
+      return;
+    }
     boolean wasSettled = scaling.settled();
     int from = summing();
     switch (scaling.observe(seconds, sums.busiestSeconds(), sums.busiestComputeSeconds(), sums.coreShare())) {
       case GROW -> {
         confirmCount(); // the doubling before this one, if any, was kept
+        throttlesAtGrow = launcher.throttles();
         decided(from, grow(scaling.target()), scaling.reason());
       }
       case SWITCH -> {
@@ -800,13 +811,7 @@ public final class TrainingDriver implements AutoCloseable {
             secondsSinceStart(), from, summing()));
       }
       case SHRINK -> {
-        for (Slot added : slots) {
-          if (added.takingFrom != null) {
-            added.takingFrom.assigned = merged(added.takingFrom.assigned, added.held);
-            added.assigned = null; // it returns at the next round, and no successor follows
-            added.takingFrom = null;
-          }
-        }
+        takeBackAdded();
         scaling.shrunk();
         workersObserver.accept(summing());
         decided(from, summing(), scaling.reason());
@@ -828,6 +833,90 @@ public final class TrainingDriver implements AutoCloseable {
     if (scaling.settled() && !wasSettled) {
       confirmCount();
     }
+  }
+
+  /** Gives the partitions of the workers {@link #grow} added back to those they were to take them from. */
+  private void takeBackAdded() {
+    for (Slot added : slots) {
+      if (added.takingFrom != null) {
+        added.takingFrom.assigned = merged(added.takingFrom.assigned, added.held);
+        added.assigned = null; // it returns at the next round, and no successor follows
+        added.takingFrom = null;
+        if (added.running.refused().getAsBoolean()) {
+          added.running.kill().run(); // never begun: no round reaches it, and its call is abandoned
+        }
+      }
+    }
+  }
+
+  /**
+   * Where the service refused calls of the workers a doubling added while they were to read their partitions (their
+   * invocations throttled), they are taken back at once: they could not all run, and would never say they are ready.
+   */
+  private boolean takeBackRefusedAdded() {
+    if (!scaling.waitingForNew() || launcher.throttles() <= throttlesAtGrow) {
+      return false;
+    }
+    int from = summing();
+    int asked = scaling.target();
+    takeBackAdded();
+    scaling.refused(from, String.format("the Lambda service refused %d calls for the %d workers (its"
+        + " concurrency used up): it runs fewer of them at once", launcher.throttles() - throttlesAtGrow, asked));
+    workersObserver.accept(summing());
+    decided(asked, from, scaling.reason());
+    return true;
+  }
+
+  /**
+   * Where the service refuses calls of workers the round waits for (their invocations throttled, not begun), the
+   * driver goes on with those that run: each of them hands its partitions, and some of the
+   * refused ones', to a new generation that holds them all, so that rounds need no more workers at once than ran.
+   * Only where the driver chose the count; the refused calls are abandoned. Returns whether it did.
+   */
+  private boolean goOnWithoutRefused(long roundBegan) throws Exception {
+    if (scaling == null || System.nanoTime() - roundBegan < TimeUnit.SECONDS.toNanos(REFUSED_SECONDS)) {
+      return false;
+    }
+    List<Slot> refused = new ArrayList<>();
+    for (int w : rounds.missing()) {
+      Slot slot = slots.get(w);
+      if (slot.running.refused().getAsBoolean()) {
+        refused.add(slot);
+      }
+    }
+    List<Slot> running = slots.stream().filter(s -> s.assigned != null && s.assigned.length > 0)
+        .filter(s -> !refused.contains(s)).toList();
+    if (refused.isEmpty() || running.isEmpty()) {
+      return false;
+    }
+    int from = summing();
+    List<int[]> plan = new ArrayList<>();
+    for (Slot slot : running) {
+      plan.add(slot.assigned);
+    }
+    for (int i = 0; i < refused.size(); i++) {
+      plan.set(i % plan.size(), merged(plan.get(i % plan.size()), refused.get(i).assigned));
+    }
+    for (Slot slot : running) {
+      slot.assigned = null; // returns at the next round; its successor is a new worker
+    }
+    for (Slot slot : refused) {
+      slot.assigned = null;
+      slot.running.kill().run();
+    }
+    for (int[] partitions : plan) {
+      Slot next = new Slot(slots.size());
+      next.held = partitions;
+      next.assigned = partitions;
+      slots.add(next);
+      launch(next);
+    }
+    scaling.refused(plan.size(), String.format("the Lambda service refused the calls of %d of the %d"
+        + " workers (its concurrency used up): the rounds go on with %d, each of them a new worker holding the"
+        + " partitions of the ones it replaces", refused.size(), from, plan.size()));
+    workersObserver.accept(summing());
+    decided(from, summing(), scaling.reason());
+    return true;
   }
 
   /**
@@ -1005,14 +1094,20 @@ public final class TrainingDriver implements AutoCloseable {
   private GradientRounds.Sums evaluateRound(RoundStart start) throws Exception {
     beginRound(start);
     int abandoned = 0;
+    long roundBegan = System.nanoTime();
     long wait = TimeUnit.MICROSECONDS.toNanos(100);
     while (true) {
       Slot slot = ended.poll(wait, TimeUnit.NANOSECONDS);
-      if (!refusalsSaid && launcher.throttles() > throttlesAtStart) {
+      if (goOnWithoutRefused(roundBegan)) {
+        beginRound(start);
+        roundBegan = System.nanoTime();
+        continue;
+      }
+      if (scaling == null && !refusalsSaid && launcher.throttles() > throttlesAtStart) {
         refusalsSaid = true;
         progress.accept(String.format("%6.1f s  the Lambda service refuses calls of this training's workers (its"
             + " concurrency used up), retried meanwhile: a round waits until every worker it names runs; fewer"
-            + " workers, or more concurrency for the function, let it go on", secondsSinceStart()));
+            + " workers, set by hand, or more concurrency for the function, let it go on", secondsSinceStart()));
       }
       if (recordShardEvents()) {
         beginRound(start);
@@ -1378,8 +1473,8 @@ public final class TrainingDriver implements AutoCloseable {
             () -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(keep)));
         for (Slot slot : slots) {
           slot.withdrawn |= slot.worker >= keep;
-          if (slot.withdrawn && slot.catchingUp && !slot.running.outcome().isDone()) {
-            slot.running.kill().run(); // it never began (the service refused it, say): no stop key reaches it
+          if (slot.withdrawn && slot.running.refused().getAsBoolean()) {
+            slot.running.kill().run(); // never begun: no stop key reaches it, and its call is abandoned
           }
         }
         workersObserver.accept(keep);

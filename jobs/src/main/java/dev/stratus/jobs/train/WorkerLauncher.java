@@ -1,6 +1,7 @@
 package dev.stratus.jobs.train;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * Where a training job's worker generations run: threads of the driver, JVMs of their own, or Lambda invocations. The
@@ -42,6 +43,12 @@ public interface WorkerLauncher extends AutoCloseable {
    *
    * @param kill ends it abruptly, as a crash would (where the platform cannot, as for a Lambda invocation, the driver
    *     only stops waiting for it)
+   * @param refused whether the platform refuses to start it now (its Lambda call throttled, to be tried again)
    */
-  record Running(CompletableFuture<WorkerTask.WorkerOutcome> outcome, Runnable kill) {}
+  record Running(CompletableFuture<WorkerTask.WorkerOutcome> outcome, Runnable kill, BooleanSupplier refused) {
+    /** A generation of a platform that never refuses one. */
+    public Running(CompletableFuture<WorkerTask.WorkerOutcome> outcome, Runnable kill) {
+      this(outcome, kill, () -> false);
+    }
+  }
 }

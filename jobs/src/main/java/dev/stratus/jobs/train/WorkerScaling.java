@@ -332,6 +332,22 @@ final class WorkerScaling {
     }
   }
 
+  /** Whether workers it asked for are still reading their partitions, not yet summing. */
+  boolean waitingForNew() {
+    return phase == Phase.WAITING;
+  }
+
+  /**
+   * The service refused calls of workers (Lambda's 429s: its concurrency used up), so it runs fewer at once than
+   * asked: the count is {@code count} from now on, settled, for {@code why}.
+   */
+  void refused(int count, String why) {
+    workers = count;
+    target = count;
+    reason = why;
+    phase = Phase.SETTLED;
+  }
+
   /** The new workers have read their partitions: the old count is measured again before they are given them. */
   void ready() {
     if (phase == Phase.WAITING) {

@@ -9,7 +9,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The worker function as an in-driver executor sees it: each call one synchronous invocation on a thread of its own
@@ -25,6 +26,8 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   private final ExecutorService threads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-worker"));
   private final AtomicLong invocations = new AtomicLong();
   private final AtomicLong throttles = new AtomicLong();
+  /** The calls whose last attempt the service throttled, waiting to be tried again. */
+  private final Set<CompletableFuture<byte[]>> refused = ConcurrentHashMap.newKeySet();
 
   LambdaWorkers(TaskInvoker invoker, ThrottlePolicy throttling, int timeoutSeconds, int memoryMb,
       boolean onThisMachine, String location) {
@@ -46,18 +49,25 @@ final class LambdaWorkers implements Workers, AutoCloseable {
     CompletableFuture<byte[]> answer = new CompletableFuture<>();
     threads.execute(() -> {
       try {
-        answer.complete(call(json, answer::isDone));
+        answer.complete(call(json, answer));
       } catch (Throwable failed) {
         answer.completeExceptionally(failed);
+      } finally {
+        refused.remove(answer);
       }
     });
     return answer;
   }
 
-  private byte[] call(byte[] json, BooleanSupplier abandoned) {
+  @Override
+  public boolean refusedNow(CompletableFuture<byte[]> call) {
+    return refused.contains(call);
+  }
+
+  private byte[] call(byte[] json, CompletableFuture<byte[]> answer) {
     TaskInvoker.Outcome outcome;
     try {
-      outcome = throttling.invoke(request -> counted(invoker.invoke(request)), json, abandoned);
+      outcome = throttling.invoke(request -> attempt(request, answer), json, answer::isDone);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CompletionException(e);
@@ -73,9 +83,13 @@ final class LambdaWorkers implements Workers, AutoCloseable {
     throw new WorkerFailedException(failed.errorType(), failed.message());
   }
 
-  private TaskInvoker.Outcome counted(TaskInvoker.Outcome outcome) {
+  /** One attempt of the call whose answer is {@code answer}: while the service refuses it, it is counted as such. */
+  private TaskInvoker.Outcome attempt(byte[] request, CompletableFuture<byte[]> answer) {
+    refused.remove(answer);
+    TaskInvoker.Outcome outcome = invoker.invoke(request);
     if (outcome instanceof TaskInvoker.Outcome.Throttled) {
       throttles.incrementAndGet();
+      refused.add(answer);
     }
     return outcome;
   }
