@@ -169,13 +169,14 @@ final class SgdScaling {
       keptRate = rate;
       return tryDoubling(String.format(Locale.ROOT, "%,.0f updates/s at %d%s", rate, kept, shardsBusy("")));
     }
-    String measured = String.format(Locale.ROOT, "%,.0f updates/s at %d against %,.0f at %d (%.2fx)", rate, running,
+    String measured = String.format(Locale.ROOT, "%,.0f updates/s at %d against %,.0f at %d (%.2fx", rate, running,
         keptRate, kept, rate / keptRate);
     if (rate >= PAYS * keptRate) {
       kept = running;
       keptRate = rate;
-      return tryDoubling(measured + shardsBusy(""));
+      return tryDoubling(measured + (busiest == null ? ")" : "; " + busy() + ")"));
     }
+    measured += ")";
     running = kept;
     settled = true;
     reason = String.format(Locale.ROOT, "%s, short of %.1fx", measured, PAYS);
@@ -192,8 +193,12 @@ final class SgdScaling {
 
   /** " (shard 0's loops 45% busy{then})" over the last window, or "" where unknown. */
   private String shardsBusy(String then) {
-    return busiest == null ? "" : String.format(Locale.ROOT, " (shard %d's loops %.0f%% busy%s)", busiest.shard(),
-        100 * busiest.share(), then);
+    return busiest == null ? "" : " (" + busy() + then + ")";
+  }
+
+  /** "shard 0's loops 45% busy": the busiest shard over the last window, known. */
+  private String busy() {
+    return String.format(Locale.ROOT, "shard %d's loops %.0f%% busy", busiest.shard(), 100 * busiest.share());
   }
 
   private Action tryDoubling(String measured) {
