@@ -3,6 +3,7 @@ package dev.stratus.runner.lambda.scheduler;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,31 +28,58 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ThrottlePolicyTest {
+  /**
+   * A local Lambda service with room for one call, taken by a call of function "busy" that sleeps for 55 s, and the
+   * worker calls of an in-driver executor on it, whose throttled calls wait {@code backoff} before they are tried
+   * again: each of them is refused.
+   */
+  private record FullService(LocalLambdaService service, LambdaClient holder, TaskInvoker invoker,
+      LambdaWorkers workers) implements AutoCloseable {
+    static FullService start(Duration backoff) throws InterruptedException {
+      LocalLambdaService service = LocalLambdaService.start(LocalLambdaService.Config.defaults()
+          .withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS)
+          .withConcurrencyLimit(1));
+      LambdaClient holder = service.clientBuilder()
+          .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+          .build();
+      TaskInvoker invoker = new LambdaTaskInvoker(
+          LambdaTaskInvoker.configure(service.clientBuilder(), Duration.ofSeconds(90)).build(), "busy");
+      FullService full = new FullService(service, holder, invoker,
+          new LambdaWorkers(invoker, new ThrottlePolicy(backoff), 60, 128, true, "on the local Lambda service"));
+      try {
+        service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(60));
+        CompletableFuture.runAsync(() ->
+            holder.invoke(request -> request.functionName("busy").payload(TestFunctions.command("sleep 55000"))));
+        awaitLiveEnvironment(service);
+        return full;
+      } catch (RuntimeException | Error | InterruptedException e) {
+        full.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      workers.close();
+      invoker.close();
+      holder.close();
+      service.close();
+    }
+  }
+
   @Test
   void aWorkerCallThrottledUpToTheLimitFailsSayingWhy() throws Exception {
-    try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaService.Config.defaults()
-            .withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS)
-            .withConcurrencyLimit(1));
-        LambdaClient holder = service.clientBuilder()
-            .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-            .build();
-        TaskInvoker invoker = new LambdaTaskInvoker(
-            LambdaTaskInvoker.configure(service.clientBuilder(), Duration.ofSeconds(90)).build(), "busy");
-        // No wait between calls: the test is about the limit, not the backoff.
-        LambdaWorkers workers = new LambdaWorkers(invoker, new ThrottlePolicy(Duration.ZERO), 60, 128, true,
-            "on the local Lambda service")) {
-      service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(60));
-      CompletableFuture.runAsync(
-          () -> holder.invoke(request -> request.functionName("busy").payload(TestFunctions.command("sleep 55000"))));
-      awaitLiveEnvironment(service);
-
+    // No wait between calls: the test is about the limit, not the backoff.
+    try (FullService full = FullService.start(Duration.ZERO)) {
+      LambdaWorkers workers = full.workers();
       ExecutionException e = assertThrows(ExecutionException.class, () -> workers.invoke("any", new byte[0]).get());
 
       WorkerFailedException failure = assertInstanceOf(WorkerFailedException.class, e.getCause());
       assertEquals("TooManyRequestsException", failure.errorType());
       assertThat(failure.getMessage(), containsString("throttled " + ThrottlePolicy.MAX_THROTTLES + " times in a row,"
           + " gave up (Lambda throttles invocations above the account's or the function's concurrency limit)"));
-      assertEquals(ThrottlePolicy.MAX_THROTTLES, service.stats("busy").throttles(), "calls the service throttled");
+      assertEquals(ThrottlePolicy.MAX_THROTTLES, full.service().stats("busy").throttles(),
+          "calls the service throttled");
       assertEquals(0, workers.invocations(), "invocations that ran");
       assertEquals(ThrottlePolicy.MAX_THROTTLES, workers.throttles(), "throttles the workers saw, for the driver");
     }
@@ -59,37 +87,27 @@ class ThrottlePolicyTest {
 
   /**
    * A worker call the driver gave up on while the service throttles it (a doubling the service has no room for) is
-   * not tried again once its answer is cancelled: it never runs later, when the service has room.
+   * not tried again once its answer is cancelled: it never runs later, when the service has room. While refused, the
+   * call says so, for the driver to tell it from a worker that runs.
    */
   @Test
   void aThrottledWorkerCallWhoseAnswerIsCancelledIsNotTriedAgain() throws Exception {
-    try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaService.Config.defaults()
-            .withEnvironmentMode(LocalLambdaService.EnvironmentMode.IN_PROCESS)
-            .withConcurrencyLimit(1));
-        LambdaClient holder = service.clientBuilder()
-            .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
-            .build();
-        TaskInvoker invoker = new LambdaTaskInvoker(
-            LambdaTaskInvoker.configure(service.clientBuilder(), Duration.ofSeconds(90)).build(), "busy");
-        LambdaWorkers workers = new LambdaWorkers(invoker, new ThrottlePolicy(Duration.ofMillis(50)), 60, 128, true,
-            "on the local Lambda service")) {
-      service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(60));
-      CompletableFuture.runAsync(
-          () -> holder.invoke(request -> request.functionName("busy").payload(TestFunctions.command("sleep 55000"))));
-      awaitLiveEnvironment(service);
-
+    try (FullService full = FullService.start(Duration.ofMillis(50))) {
+      LambdaWorkers workers = full.workers();
       CompletableFuture<byte[]> answer = workers.invoke("any", new byte[0]);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (workers.throttles() < 3 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
       assertTrue(workers.throttles() >= 3, "the service throttled the call: " + workers.throttles());
+      assertTrue(workers.refusedNow(answer), "the call waits on a refusal");
       answer.cancel(false);
       Thread.sleep(2_000); // the wait it may be in: at most 32 x 50 ms = 1.6 s, after which it gives up
-      long throttledThen = service.stats("busy").throttles();
+      long throttledThen = full.service().stats("busy").throttles();
       Thread.sleep(2_000); // twice the longest wait: a retry would have been made
-      assertEquals(throttledThen, service.stats("busy").throttles(), "calls after the cancel");
+      assertEquals(throttledThen, full.service().stats("busy").throttles(), "calls after the cancel");
       assertEquals(0, workers.invocations(), "invocations that ran");
+      assertFalse(workers.refusedNow(answer), "an abandoned call waits on nothing");
     }
   }
 
