@@ -871,7 +871,8 @@ public final class TrainingDriver implements AutoCloseable {
    * Where the service refuses calls of workers the round waits for (their invocations throttled, not begun), the
    * driver goes on with those that run: each of them hands its partitions, and some of the
    * refused ones', to a new generation that holds them all, so that rounds need no more workers at once than ran.
-   * Only where the driver chose the count; the refused calls are abandoned. Returns whether it did.
+   * Only where the driver chose the count, and where the workers that run can hold the refused ones' partitions as
+   * well ({@link Solver#choose}); the refused calls are abandoned. Returns whether it did.
    */
   private boolean goOnWithoutRefused(long roundBegan) throws Exception {
     if (scaling == null || System.nanoTime() - roundBegan < TimeUnit.SECONDS.toNanos(REFUSED_SECONDS)) {
@@ -889,13 +890,27 @@ public final class TrainingDriver implements AutoCloseable {
     if (refused.isEmpty() || running.isEmpty()) {
       return false;
     }
-    int from = summing();
+    int from = running.size() + refused.size();
     List<int[]> plan = new ArrayList<>();
     for (Slot slot : running) {
       plan.add(slot.assigned);
     }
     for (int i = 0; i < refused.size(); i++) {
       plan.set(i % plan.size(), merged(plan.get(i % plan.size()), refused.get(i).assigned));
+    }
+    long memory = launcher.memoryPerWorker(plan.size());
+    for (int[] partitions : plan) {
+      long stored = Arrays.stream(partitions).mapToLong(p -> train.manifest().partitions().get(p).bytes()).sum();
+      if (Solver.choose(spec.objective(), stored, memory) != Solver.LBFGS) {
+        if (!refusalsSaid) {
+          refusalsSaid = true;
+          progress.accept(String.format("%6.1f s  the Lambda service refuses calls of %d of the %d workers (its"
+              + " concurrency used up): the round waits for them, retried, as the %d that run could not hold their"
+              + " partitions too (%s of stored rows against %s of memory)", secondsSinceStart(), refused.size(),
+              from, running.size(), megabytes(stored), megabytes(memory)));
+        }
+        return false;
+      }
     }
     for (Slot slot : running) {
       slot.assigned = null; // returns at the next round; its successor is a new worker
