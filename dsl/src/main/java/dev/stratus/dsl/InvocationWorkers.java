@@ -41,12 +41,6 @@ final class InvocationWorkers implements WorkerLauncher {
     return workers.onThisMachine() ? Runtime.getRuntime().availableProcessors() : Integer.MAX_VALUE;
   }
 
-  /** Invocations the Lambda service throttled (its concurrency used up), which the runner retries. */
-  @Override
-  public long throttles() {
-    return workers.throttles();
-  }
-
   /** The worker function's memory, each environment's. */
   @Override
   public long memoryPerWorker(int count) {

@@ -18,8 +18,8 @@ public interface Workers {
   /**
    * Invokes entry point {@code entryPoint} with {@code request}. Completes with the entry point's answer, or
    * exceptionally with a {@link WorkerFailedException} when the invocation failed (the entry point threw, the
-   * environment died or timed out). Throttled invocations are retried by the runner, and counted ({@link
-   * #throttles}); cancelling the answer abandons one the service still throttles.
+   * environment died or timed out). Throttled invocations are retried by the runner ({@link #refusedNow} while they
+   * wait); cancelling the answer abandons one the service still throttles.
    */
   CompletableFuture<byte[]> invoke(String entryPoint, byte[] request);
 
@@ -33,16 +33,9 @@ public interface Workers {
   long invocations();
 
   /**
-   * Calls the service refused so far because its concurrency was used up (Lambda's 429), each retried by the runner:
-   * more workers than it runs at once are waiting. 0 where it never refuses.
-   */
-  default long throttles() {
-    return 0;
-  }
-
-  /**
-   * Whether the service refuses {@code call} (an answer of {@link #invoke}) now: its last attempt was throttled and it
-   * waits to be tried again, so it has not begun. False where the service never refuses.
+   * Whether the service refuses {@code call} (an answer of {@link #invoke}) now, its concurrency used up (Lambda's
+   * 429): its last attempt was throttled and it waits to be tried again, so it has not begun. False where the service
+   * never refuses.
    */
   default boolean refusedNow(CompletableFuture<byte[]> call) {
     return false;

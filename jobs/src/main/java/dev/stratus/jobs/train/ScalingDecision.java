@@ -22,6 +22,15 @@ public record ScalingDecision(double atSeconds, long updates, Resource resource,
     SHARDS
   }
 
+  /**
+   * The start of a decision's reason where the Lambda service refused the calls of {@code refused} of {@code of}
+   * workers: the one wording of SGD's and L-BFGS's.
+   */
+  static String refused(int refused, int of) {
+    return String.format(Locale.ROOT, "the Lambda service refused the calls of %d of the %d workers (its concurrency"
+        + " used up)", refused, of);
+  }
+
   /** The console's line for it. */
   public String describe() {
     if (resource == Resource.SHARDS) {

@@ -70,8 +70,6 @@ final class SgdScaling {
   private ShardLoad windowLoad;
   /** The busiest shard over the last window ended; null where unknown. */
   private ShardLoad.Busiest busiest;
-  /** The launcher's throttles at the evaluation before: any more while workers are on trial are theirs. */
-  private long trialThrottles;
   /** The window before's rate; NaN before one ended. */
   private double lastRate = Double.NaN;
   private boolean settled;
@@ -125,19 +123,17 @@ final class SgdScaling {
 
   /**
    * The training had made {@code updates} at {@code seconds}, from its start, its shards' loops were as {@code
-   * shards} says (null where unknown), and the launcher had been refused {@code throttles} generations so far
-   * ({@link WorkerLauncher#throttles}): what the driver is to do now. A refusal while workers are on trial means the
+   * shards} says (null where unknown), and the service refuses {@code refused} of its workers now ({@link
+   * WorkerLauncher.Running#refused}): what the driver is to do now. A refusal while workers are on trial means the
    * service runs fewer than them at once, so they go at once, before they are measured.
    */
-  Action observe(double seconds, long updates, ShardLoad shards, long throttles) {
-    if (!settled && running > kept && throttles > trialThrottles) {
-      reason = String.format(Locale.ROOT, "the Lambda service refused %d calls for the %d workers (its concurrency"
-          + " used up): it runs fewer of them at once", throttles - trialThrottles, running);
+  Action observe(double seconds, long updates, ShardLoad shards, int refused) {
+    if (!settled && running > kept && refused > 0) {
+      reason = ScalingDecision.refused(refused, running) + ": it runs fewer of them at once";
       running = kept;
       settled = true;
       return Action.SHRINK;
     }
-    trialThrottles = throttles;
     double warmUp = first ? FIRST_WARM_UP_SECONDS : WARM_UP_SECONDS;
     if (settled || Double.isNaN(begunAt) || seconds < begunAt + warmUp) {
       return Action.NONE;
@@ -169,17 +165,17 @@ final class SgdScaling {
       keptRate = rate;
       return tryDoubling(String.format(Locale.ROOT, "%,.0f updates/s at %d%s", rate, kept, shardsBusy("")));
     }
-    String measured = String.format(Locale.ROOT, "%,.0f updates/s at %d against %,.0f at %d (%.2fx", rate, running,
-        keptRate, kept, rate / keptRate);
+    String against = String.format(Locale.ROOT, "%,.0f updates/s at %d against %,.0f at %d", rate, running,
+        keptRate, kept);
+    String ratio = String.format(Locale.ROOT, "%.2fx", rate / keptRate);
     if (rate >= PAYS * keptRate) {
       kept = running;
       keptRate = rate;
-      return tryDoubling(measured + (busiest == null ? ")" : "; " + busy() + ")"));
+      return tryDoubling(against + " (" + ratio + (busiest == null ? "" : "; " + busy()) + ")");
     }
-    measured += ")";
     running = kept;
     settled = true;
-    reason = String.format(Locale.ROOT, "%s, short of %.1fx", measured, PAYS);
+    reason = String.format(Locale.ROOT, "%s (%s), short of %.1fx", against, ratio, PAYS);
     if (busiest != null && busiest.share() >= SATURATED) {
       int shardCount = windowLoad.loopCpuNanos().length;
       reason += String.format(Locale.ROOT, ": the shards saturate%s, and SGD can not add shards while it trains"

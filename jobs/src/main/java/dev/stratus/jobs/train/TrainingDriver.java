@@ -166,11 +166,10 @@ public final class TrainingDriver implements AutoCloseable {
   private WorkerScaling scaling;
   /** Chooses an SGD training's workers as it goes, when the user set no count; null otherwise. */
   private SgdScaling sgdScaling;
-  /** The launcher's throttles as the job began, and whether a round waiting on refused workers said so yet. */
-  private long throttlesAtStart;
+  /** Whether a round waiting on workers the service refuses said so yet. */
   private boolean refusalsSaid;
-  /** The launcher's throttles when {@link #scaling} last doubled the workers. */
-  private long throttlesAtGrow;
+  /** Whether the workers that run could not hold the refused ones' partitions too: the rounds wait for them. */
+  private boolean fewerCannotHold;
   private final List<ScalingDecision> scalingDecisions = new ArrayList<>();
   /** What the workers have cost, as of the latest evaluation ({@link #overBudget}). */
   private volatile double workerCost;
@@ -419,7 +418,6 @@ public final class TrainingDriver implements AutoCloseable {
   public TrainResult run(S3Path modelPath) throws Exception {
     start = System.nanoTime();
     startMillis = System.currentTimeMillis();
-    throttlesAtStart = launcher.throttles();
     restartsHeard = shards.onRestart(restartListener(0));
     for (int w = 0; w < spec.workers(); w++) {
       slots.add(new Slot(w));
@@ -795,7 +793,6 @@ public final class TrainingDriver implements AutoCloseable {
     switch (scaling.observe(seconds, sums.busiestSeconds(), sums.busiestComputeSeconds(), sums.coreShare())) {
       case GROW -> {
         confirmCount(); // the doubling before this one, if any, was kept
-        throttlesAtGrow = launcher.throttles();
         decided(from, grow(scaling.target()), scaling.reason());
       }
       case SWITCH -> {
@@ -835,6 +832,11 @@ public final class TrainingDriver implements AutoCloseable {
     }
   }
 
+  /** Whether the service refuses {@code slot}'s generation now: it waits on a throttled call, not begun. */
+  private static boolean refusedNow(Slot slot) {
+    return slot.running != null && slot.running.refused().getAsBoolean();
+  }
+
   /** Gives the partitions of the workers {@link #grow} added back to those they were to take them from. */
   private void takeBackAdded() {
     for (Slot added : slots) {
@@ -842,7 +844,7 @@ public final class TrainingDriver implements AutoCloseable {
         added.takingFrom.assigned = merged(added.takingFrom.assigned, added.held);
         added.assigned = null; // it returns at the next round, and no successor follows
         added.takingFrom = null;
-        if (added.running.refused().getAsBoolean()) {
+        if (refusedNow(added)) {
           added.running.kill().run(); // never begun: no round reaches it, and its call is abandoned
         }
       }
@@ -854,14 +856,14 @@ public final class TrainingDriver implements AutoCloseable {
    * invocations throttled), they are taken back at once: they could not all run, and would never say they are ready.
    */
   private boolean takeBackRefusedAdded() {
-    if (!scaling.waitingForNew() || launcher.throttles() <= throttlesAtGrow) {
+    long refused = slots.stream().filter(slot -> slot.takingFrom != null && refusedNow(slot)).count();
+    if (!scaling.waitingForNew() || refused == 0) {
       return false;
     }
     int from = summing();
     int asked = scaling.target();
     takeBackAdded();
-    scaling.refused(from, String.format("the Lambda service refused %d calls for the %d workers (its"
-        + " concurrency used up): it runs fewer of them at once", launcher.throttles() - throttlesAtGrow, asked));
+    scaling.refused(from, ScalingDecision.refused((int) refused, asked) + ": it runs fewer of them at once");
     workersObserver.accept(summing());
     decided(asked, from, scaling.reason());
     return true;
@@ -875,16 +877,11 @@ public final class TrainingDriver implements AutoCloseable {
    * well ({@link Solver#choose}); the refused calls are abandoned. Returns whether it did.
    */
   private boolean goOnWithoutRefused(long roundBegan) throws Exception {
-    if (scaling == null || System.nanoTime() - roundBegan < TimeUnit.SECONDS.toNanos(REFUSED_SECONDS)) {
+    if (scaling == null || fewerCannotHold
+        || System.nanoTime() - roundBegan < TimeUnit.SECONDS.toNanos(REFUSED_SECONDS)) {
       return false;
     }
-    List<Slot> refused = new ArrayList<>();
-    for (int w : rounds.missing()) {
-      Slot slot = slots.get(w);
-      if (slot.running.refused().getAsBoolean()) {
-        refused.add(slot);
-      }
-    }
+    List<Slot> refused = rounds.missing().stream().map(slots::get).filter(TrainingDriver::refusedNow).toList();
     List<Slot> running = slots.stream().filter(s -> s.assigned != null && s.assigned.length > 0)
         .filter(s -> !refused.contains(s)).toList();
     if (refused.isEmpty() || running.isEmpty()) {
@@ -902,13 +899,10 @@ public final class TrainingDriver implements AutoCloseable {
     for (int[] partitions : plan) {
       long stored = Arrays.stream(partitions).mapToLong(p -> train.manifest().partitions().get(p).bytes()).sum();
       if (Solver.choose(spec.objective(), stored, memory) != Solver.LBFGS) {
-        if (!refusalsSaid) {
-          refusalsSaid = true;
-          progress.accept(String.format("%6.1f s  the Lambda service refuses calls of %d of the %d workers (its"
-              + " concurrency used up): the round waits for them, retried, as the %d that run could not hold their"
-              + " partitions too (%s of stored rows against %s of memory)", secondsSinceStart(), refused.size(),
-              from, running.size(), megabytes(stored), megabytes(memory)));
-        }
+        fewerCannotHold = true;
+        progress.accept(String.format("%6.1f s  %s: the rounds wait for them, retried, as the %d that run could not"
+            + " hold their partitions too (%s of stored rows against %s of memory)", secondsSinceStart(),
+            ScalingDecision.refused(refused.size(), from), running.size(), megabytes(stored), megabytes(memory)));
         return false;
       }
     }
@@ -926,9 +920,8 @@ public final class TrainingDriver implements AutoCloseable {
       slots.add(next);
       launch(next);
     }
-    scaling.refused(plan.size(), String.format("the Lambda service refused the calls of %d of the %d"
-        + " workers (its concurrency used up): the rounds go on with %d, each of them a new worker holding the"
-        + " partitions of the ones it replaces", refused.size(), from, plan.size()));
+    scaling.refused(plan.size(), ScalingDecision.refused(refused.size(), from) + String.format(": the rounds go on"
+        + " with %d, each of them a new worker holding the partitions of the ones it replaces", plan.size()));
     workersObserver.accept(summing());
     decided(from, summing(), scaling.reason());
     return true;
@@ -1118,7 +1111,7 @@ public final class TrainingDriver implements AutoCloseable {
         roundBegan = System.nanoTime();
         continue;
       }
-      if (scaling == null && !refusalsSaid && launcher.throttles() > throttlesAtStart) {
+      if (scaling == null && !refusalsSaid && slots.stream().anyMatch(TrainingDriver::refusedNow)) {
         refusalsSaid = true;
         progress.accept(String.format("%6.1f s  the Lambda service refuses calls of this training's workers (its"
             + " concurrency used up), retried meanwhile: a round waits until every worker it names runs; fewer"
@@ -1467,7 +1460,8 @@ public final class TrainingDriver implements AutoCloseable {
     int from = sgdScaling.workers();
     ShardLoad shards = sgdScaling.settled() ? null
         : ShardLoad.of(secondsSinceStart(), SgdWorker.retryingLostConnections(driver::metrics));
-    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates(), shards, launcher.throttles());
+    int refused = (int) slots.stream().filter(slot -> !slot.withdrawn && refusedNow(slot)).count();
+    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates(), shards, refused);
     if (action != SgdScaling.Action.NONE) {
       decided(new ScalingDecision(secondsSinceStart(), point.updates(), ScalingDecision.Resource.WORKERS, from,
           sgdScaling.workers(), sgdScaling.reason()));
@@ -1488,7 +1482,7 @@ public final class TrainingDriver implements AutoCloseable {
             () -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(keep)));
         for (Slot slot : slots) {
           slot.withdrawn |= slot.worker >= keep;
-          if (slot.withdrawn && slot.running.refused().getAsBoolean()) {
+          if (slot.withdrawn && refusedNow(slot)) {
             slot.running.kill().run(); // never begun: no stop key reaches it, and its call is abandoned
           }
         }

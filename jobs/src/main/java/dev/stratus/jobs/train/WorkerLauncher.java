@@ -26,14 +26,6 @@ public interface WorkerLauncher extends AutoCloseable {
     return Integer.MAX_VALUE;
   }
 
-  /**
-   * Generations the platform refused to start so far for want of room (Lambda's concurrency limit), each waiting to be
-   * tried again: more are launched than it runs at once. 0 where it never refuses.
-   */
-  default long throttles() {
-    return 0;
-  }
-
   /** Ends every generation still running, at once. */
   @Override
   void close();

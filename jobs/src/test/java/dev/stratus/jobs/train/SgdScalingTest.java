@@ -101,7 +101,8 @@ class SgdScalingTest {
 
   /**
    * Workers on trial that the Lambda service refuses (its concurrency used up) never begin, so they could never be
-   * measured: the first refusal takes them back and the count settles, before any window of theirs.
+   * measured: the first evaluation that finds one refused takes them back and the count settles, before any window
+   * of theirs.
    */
   @Test
   void aTrialTheServiceRefusesIsTakenBackAtOnce() {
@@ -113,17 +114,17 @@ class SgdScalingTest {
       if (scaling.waitingForWorkers()) {
         scaling.begun(t);
       }
-      if (scaling.observe(t, updates, null, 5) == Action.GROW) { // five refusals before: another stage's, say
+      if (scaling.observe(t, updates, null, 0) == Action.GROW) {
         grownAt = t;
       }
     }
     assertEquals(2, scaling.workers(), "a trial of two");
-    assertEquals(Action.NONE, scaling.observe(grownAt + EVERY, updates, null, 5), "no refusal yet: it waits");
-    assertEquals(Action.SHRINK, scaling.observe(grownAt + 2 * EVERY, updates, null, 7));
+    assertEquals(Action.NONE, scaling.observe(grownAt + EVERY, updates, null, 0), "none refused yet: it waits");
+    assertEquals(Action.SHRINK, scaling.observe(grownAt + 2 * EVERY, updates, null, 1));
     assertTrue(scaling.settled());
     assertEquals(1, scaling.workers());
-    assertEquals("the Lambda service refused 2 calls for the 2 workers (its concurrency used up): it runs fewer of"
-        + " them at once", scaling.reason());
+    assertEquals("the Lambda service refused the calls of 1 of the 2 workers (its concurrency used up): it runs"
+        + " fewer of them at once", scaling.reason());
   }
 
   @Test

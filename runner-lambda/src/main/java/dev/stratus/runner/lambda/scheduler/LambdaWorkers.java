@@ -25,7 +25,6 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   private final String location;
   private final ExecutorService threads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-worker"));
   private final AtomicLong invocations = new AtomicLong();
-  private final AtomicLong throttles = new AtomicLong();
   /** The calls whose last attempt the service throttled, waiting to be tried again. */
   private final Set<CompletableFuture<byte[]>> refused = ConcurrentHashMap.newKeySet();
 
@@ -88,7 +87,6 @@ final class LambdaWorkers implements Workers, AutoCloseable {
     refused.remove(answer);
     TaskInvoker.Outcome outcome = invoker.invoke(request);
     if (outcome instanceof TaskInvoker.Outcome.Throttled) {
-      throttles.incrementAndGet();
       refused.add(answer);
     }
     return outcome;
@@ -107,11 +105,6 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   @Override
   public long invocations() {
     return invocations.get();
-  }
-
-  @Override
-  public long throttles() {
-    return throttles.get();
   }
 
   @Override
