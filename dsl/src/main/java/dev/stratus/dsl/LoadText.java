@@ -11,16 +11,20 @@ import dev.stratus.kernels.text.RowParser;
 import dev.stratus.kernels.text.TextFormat;
 import dev.stratus.kernels.text.TextLoader;
 import dev.stratus.spi.StoreOptions;
+import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -127,31 +131,104 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
         : "s3://" + options.getBucket() + "/datasets/" + InputFiles.baseName(input);
     String source = describeFormat() + " " + input;
     return begin
-        .apply("Input", Create.of(input))
-        .apply("ListFiles", ParDo.of(new ListFilesFn(target, bytesPerTask)))
-        .apply("Spread", Reshuffle.viaRandomKey())
+        .apply("Input", Read.from(new InputRanges(input, target, bytesPerTask, null)))
         .apply("Parse", ParDo.of(new ParseRangeFn(format(), target, rowsPerPartition, badRecords, source)))
         .apply("Commit", new CommitDataset());
   }
 
   /**
-   * Expands the input into files and the files into ranges, then clears the target: from here until the commit no
-   * dataset is visible there.
+   * The input's ranges of lines, found where the runner plans its reads: its split gives one source per range, so on
+   * LambdaRunner the driver lists the files (its store client and classes warm) and each range is a parsing task from
+   * the start, with no task before them that only lists files in a cold environment. Listing also clears the target:
+   * from then until the commit no dataset is visible there. A runner that reads this source unsplit lists as it reads.
    */
-  private static final class ListFilesFn extends StoreDoFn<String, FileRange> {
+  static final class InputRanges extends BoundedSource<FileRange> {
+    private final String input;
     private final String target;
     private final long bytesPerTask;
+    private final FileRange range; // null: the whole input, not listed yet
 
-    ListFilesFn(String target, long bytesPerTask) {
+    InputRanges(String input, String target, long bytesPerTask, FileRange range) {
+      this.input = input;
       this.target = target;
       this.bytesPerTask = bytesPerTask;
+      this.range = range;
     }
 
-    @ProcessElement
-    public void process(@Element String input, OutputReceiver<FileRange> out) {
+    @Override
+    public List<InputRanges> split(long desiredBundleSizeBytes, PipelineOptions options) {
+      if (range != null) {
+        return List.of(this);
+      }
+      return listAndClearTarget(options).stream()
+          .map(r -> new InputRanges(input, target, bytesPerTask, r))
+          .toList();
+    }
+
+    private List<FileRange> listAndClearTarget(PipelineOptions options) {
+      ObjectStore store = ObjectStore.of(StoreOptions.spec(options.as(StoreOptions.class)));
       List<FileRange> ranges = InputFiles.ranges(InputFiles.expand(input, () -> store), bytesPerTask, () -> store);
       DatasetWriter.begin(store, S3Path.parse(target));
-      ranges.forEach(out::output);
+      return ranges;
+    }
+
+    /** A cut range's bytes; 0, unknown, for a range to the end of its file and for the input before listing. */
+    @Override
+    public long getEstimatedSizeBytes(PipelineOptions options) {
+      return range == null || range.end() == Long.MAX_VALUE ? 0 : range.end() - range.start();
+    }
+
+    @Override
+    public BoundedReader<FileRange> createReader(PipelineOptions options) {
+      return new RangesReader(this, range != null ? List.of(range) : listAndClearTarget(options));
+    }
+
+    @Override
+    public Coder<FileRange> getOutputCoder() {
+      return SerializableCoder.of(FileRange.class);
+    }
+
+    @Override
+    public String toString() {
+      return range != null ? "range " + range + " of " + input : "the input " + input;
+    }
+  }
+
+  /** Hands out a source's ranges in order. */
+  private static final class RangesReader extends BoundedSource.BoundedReader<FileRange> {
+    private final InputRanges source;
+    private final List<FileRange> ranges;
+    private int next;
+
+    RangesReader(InputRanges source, List<FileRange> ranges) {
+      this.source = source;
+      this.ranges = ranges;
+    }
+
+    @Override
+    public boolean start() {
+      return advance();
+    }
+
+    @Override
+    public boolean advance() {
+      return ++next <= ranges.size();
+    }
+
+    @Override
+    public FileRange getCurrent() {
+      if (next < 1 || next > ranges.size()) {
+        throw new NoSuchElementException();
+      }
+      return ranges.get(next - 1);
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public InputRanges getCurrentSource() {
+      return source;
     }
   }
 

@@ -25,6 +25,11 @@ import java.util.zip.GZIPInputStream;
 public final class InputFiles {
   private InputFiles() {}
 
+  /** Where local input files can be read: the driver lists them, the workers open them. */
+  private static final String LOCAL_FILES_WHERE = "(a worker reads the driver's local files only when it runs on the"
+      + " driver's machine, as the DirectRunner's and the local Lambda service's do; elsewhere, such as on AWS Lambda,"
+      + " copy the input to the store and load its s3:// location)";
+
   /** The files {@code input} names, sorted; a clear error when there are none. */
   public static List<String> expand(String input, Supplier<ObjectStore> store) {
     List<String> files = S3Path.isS3(input) ? expandS3(input, store.get()) : expandLocal(input);
@@ -32,9 +37,7 @@ public final class InputFiles {
       throw new IllegalArgumentException("no input files at '" + input + "': no such file, directory or match"
           + (S3Path.isS3(input)
               ? " in " + store.get().spec().describe()
-              : " on this machine (a worker reads the driver's local files only when it runs on the driver's machine,"
-                  + " as the DirectRunner's and the local Lambda service's do; elsewhere, such as on AWS Lambda,"
-                  + " copy the input to the store and load its s3:// location)"));
+              : " on this machine " + LOCAL_FILES_WHERE));
     }
     return files;
   }
@@ -79,7 +82,8 @@ public final class InputFiles {
         in = Files.newInputStream(Path.of(file));
         in.skipNBytes(offset); // a seek on a file channel
       } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException("input file " + file + " does not exist (any more)");
+        throw new IllegalArgumentException("input file " + file + " does not exist (any more) on the machine this"
+            + " runs on " + LOCAL_FILES_WHERE);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
       }
