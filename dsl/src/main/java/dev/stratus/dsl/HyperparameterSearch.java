@@ -68,9 +68,10 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   }
 
   /**
-   * Stops the search once its experiments' workers have cost {@code dollars} in all, at its prices: the running
-   * experiments stop with their best models so far and the waiting ones do not start, all ending as {@code budget},
-   * and the search ranks what it has. No cap by default.
+   * Caps what the experiments' workers cost in all at {@code dollars}, at the search's prices: each experiment starts
+   * capped at an equal part of what is left for the experiments not ended yet, and stops there with its best model so
+   * far (as {@code budget}), so that every experiment runs; should the search still reach the cap, the running ones
+   * stop there and the waiting ones do not start, and the search ranks what it has. No cap by default.
    */
   public S maxCost(double dollars) {
     maxCostDollars = Checks.inRange("maxCost", dollars, 0, 1e6, false);
@@ -78,10 +79,11 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
   }
 
   /**
-   * Ends the search {@code limit} after it started (1 second to a day), as its cost cap would: the running experiments
-   * stop with their best models so far at their next evaluation and the waiting ones do not start, all ending as
-   * {@code budget}, and the search ranks what it has. No deadline by default; each experiment's own {@code timeout}
-   * holds either way.
+   * Ends the search {@code limit} after it started (1 second to a day). Each experiment starts with its share of the
+   * time left as its timeout (what each experiment not ended yet gets with the experiments at once taking turns), so
+   * that every experiment runs, and what one leaves unused goes to those after it; at the deadline itself the running
+   * experiments stop with their best models so far and the waiting ones do not start, all as {@code budget}, and the
+   * search ranks what it has. No deadline by default; each experiment's own {@code timeout} holds either way.
    */
   public S deadline(Duration limit) {
     deadline = Checks.inRange("deadline", limit, Duration.ofSeconds(1), Duration.ofDays(1));

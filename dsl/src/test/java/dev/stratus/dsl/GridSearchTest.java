@@ -186,23 +186,22 @@ class GridSearchTest {
   }
 
   /**
-   * A search's deadline: a grid of four at two at a time, each allowed 30 s, ends about two seconds after it starts
-   * with the two running experiments' best models so far and the two waiting ones never started, all as {@code budget}.
+   * A search's deadline: a grid of four at two at a time, each allowed 30 s, ends about two seconds after it starts,
+   * every experiment having run its share of them (about one second) and stopped with its best model so far, as
+   * {@code timeout} at its share or {@code budget} at the deadline itself.
    */
   @Test
-  void aDeadlineEndsTheSearchWithTheBestModelsSoFar() {
+  void aDeadlineIsSharedByEveryExperimentAndEndsTheSearchWithTheBestModelSoFar() {
     SearchResult result = search(DataTesting.pipeline(),
         base -> GridSearch.of(base).vary("learningRate", 0.1, 0.2, 0.3, 0.5).parallelism(2)
             .deadline(Duration.ofSeconds(2)),
         "deadline");
     System.out.println(result.table());
     assertTrue(result.seconds() < 10, "the search ran " + result.seconds() + " s, its deadline 2 s");
-    List<ExperimentResult> ran = result.experiments().stream().filter(e -> e.updates() > 0).toList();
-    assertEquals(2, ran.size(), result.table());
     for (ExperimentResult e : result.experiments()) {
-      assertEquals(StopReason.BUDGET, e.stopReason(), result.table());
+      assertTrue(e.updates() > 0, "every experiment ran: " + result.table());
+      assertTrue(e.stopReason() == StopReason.TIMEOUT || e.stopReason() == StopReason.BUDGET, result.table());
     }
-    assertEquals(ran.get(0).modelPath(), result.bestModelPath());
     assertTrue(testLoss(result.bestModelPath()) < Math.log(2), "the best model so far learned something");
   }
 

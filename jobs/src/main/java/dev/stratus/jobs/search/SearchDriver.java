@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
@@ -48,6 +49,10 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class SearchDriver {
+  /** The least an experiment gets of a deadline or a cost cap, so that its share is never nothing. */
+  private static final double MIN_SHARE_SECONDS = 0.1;
+  private static final double MIN_SHARE_DOLLARS = 1e-9;
+
   /** The {@code parallelism} of a search whose driver chooses how many experiments run at once. */
   public static final int AUTO_PARALLELISM = 0;
 
@@ -81,6 +86,8 @@ public final class SearchDriver {
   private volatile String budgetSpent;
   /** What each ended experiment's workers cost. */
   private final Map<Integer, Double> endedCosts = new ConcurrentHashMap<>();
+  /** Experiments of this run not ended yet: those waiting, those running. */
+  private final AtomicInteger toEnd = new AtomicInteger();
 
   /**
    * @param workerStore the store as workers reach it
@@ -120,9 +127,11 @@ public final class SearchDriver {
   }
 
   /**
-   * Stops the search once its experiments' workers have cost {@code dollars} in all (those that ended at their
-   * prices, the running ones as far as their last evaluation): the running experiments stop with their best model so
-   * far, the waiting ones do not start, all as {@link StopReason#BUDGET}, and the search ranks what it has.
+   * Caps what the experiments' workers cost in all at {@code dollars}: each experiment starts with a cap of its own,
+   * an equal part of what is left for those not ended yet, and stops at it with its best model so far (as
+   * {@link StopReason#BUDGET}). Should the search's workers still reach the cap (those that ended at their prices, the
+   * running ones as far as their last evaluation), the running experiments stop there and the waiting ones do not
+   * start, and the search ranks what it has.
    */
   public SearchDriver maxCost(double dollars) {
     if (!(dollars > 0 && dollars < Double.POSITIVE_INFINITY)) {
@@ -133,9 +142,11 @@ public final class SearchDriver {
   }
 
   /**
-   * Ends the search {@code deadline} after it started, as its cost cap would: the running experiments stop with their
-   * best model so far (at their next evaluation), the waiting ones do not start, all as {@link StopReason#BUDGET}, and
-   * the search ranks what it has.
+   * Ends the search {@code deadline} after it started: each experiment starts with a timeout of its own, its share of
+   * the time left (what each experiment not ended yet gets with the experiments at once taking turns), so that every
+   * experiment runs; one that reaches it stops with its best model so far (as {@link StopReason#TIMEOUT}). At the
+   * deadline itself the running experiments stop (at their next evaluation) and the waiting ones do not start, all as
+   * {@link StopReason#BUDGET}, and the search ranks what it has.
    */
   public SearchDriver deadline(Duration deadline) {
     if (deadline.isNegative() || deadline.isZero()) {
@@ -186,6 +197,7 @@ public final class SearchDriver {
     long start = System.nanoTime();
     startNanos = start;
     int toRun = (int) experiments.stream().filter(e -> !earlier.finished().containsKey(e.id())).count();
+    toEnd.set(toRun);
     places = new Places();
     if (parallelism == AUTO_PARALLELISM) {
       int workersEach = experiments.stream()
@@ -279,6 +291,50 @@ public final class SearchDriver {
     return StopReason.BUDGET;
   }
 
+  /**
+   * {@code spec} with, under the search's deadline or cost cap, the experiment's share of what is left of it: of the
+   * time, as much as each experiment not ended yet (this one included) gets with the experiments at once taking turns;
+   * of the dollars, an equal part for each of them. A budget too small for every experiment to train as long as it
+   * would shortens each, instead of leaving the last ones unstarted, and what an experiment leaves unused goes to the
+   * ones after it. Said on the console when it shortens the experiment; the search's own stop stays the last word.
+   */
+  private TrainingSpec withItsShare(TrainingSpec spec, String name) {
+    int unfinished = Math.max(1, toEnd.get());
+    double seconds = spec.timeoutSeconds();
+    double dollars = spec.maxCostDollars();
+    List<String> shares = new ArrayList<>();
+    if (deadlineNanos > 0) {
+      double left = (deadlineNanos - (System.nanoTime() - startNanos)) / 1e9;
+      int atOnce = Math.min(places.limit(), unfinished);
+      double share = Math.max(MIN_SHARE_SECONDS, left * atOnce / unfinished);
+      if (share < seconds) {
+        seconds = share;
+        shares.add(String.format("%.1f s, its share of the %.1f s left before the search's deadline (%d experiments"
+            + " to end, %d at once)", share, left, unfinished, atOnce));
+      }
+    }
+    if (maxCostDollars > 0) {
+      double left = maxCostDollars - spentSoFar();
+      double share = Math.max(MIN_SHARE_DOLLARS, left / unfinished);
+      if (dollars == 0 || share < dollars) {
+        dollars = share;
+        shares.add(String.format("$%.6f, its share of the $%.6f left of the search's cost cap (%d experiments to"
+            + " end)", share, left, unfinished));
+      }
+    }
+    if (shares.isEmpty()) {
+      return spec;
+    }
+    progress.accept(name + ": at most " + String.join(" and ", shares));
+    return spec.withLimits(seconds, dollars);
+  }
+
+  /** What the experiments' workers cost so far: those that ended at their prices, the running ones until now. */
+  private double spentSoFar() {
+    return endedCosts.values().stream().mapToDouble(Double::doubleValue).sum()
+        + running.values().stream().mapToDouble(TrainingDriver::costSoFar).sum();
+  }
+
   /** What of the search's budget has run out, for the console; null while none has. */
   private String spentBudget() {
     long ran = System.nanoTime() - startNanos;
@@ -289,8 +345,7 @@ public final class SearchDriver {
     if (maxCostDollars <= 0) {
       return null;
     }
-    double spent = endedCosts.values().stream().mapToDouble(Double::doubleValue).sum()
-        + running.values().stream().mapToDouble(TrainingDriver::costSoFar).sum();
+    double spent = spentSoFar();
     return spent < maxCostDollars ? null : String.format(
         "cost cap reached: the experiments' workers cost $%.6f of the $%.6f allowed", spent, maxCostDollars);
   }
@@ -309,6 +364,7 @@ public final class SearchDriver {
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
     ExperimentResult result = trainOne(experiment, judge, modelPath, resumed);
     endedCosts.put(experiment.id(), result.cost());
+    toEnd.decrementAndGet();
     if (records != null && result.error() == null) {
       records.finished(result);
     }
@@ -362,9 +418,10 @@ public final class SearchDriver {
     }
     listeners.forEach(listener -> listener.started(experiment, experiment.spec().workers(), resumed));
     long start = System.nanoTime();
+    TrainingSpec spec = withItsShare(experiment.spec(), name);
     try (WorkerLauncher launcher = launchers.get();
         TrainingDriver job =
-            new TrainingDriver(experiment.spec(), store, workerStore, train, validation, shards, launcher,
+            new TrainingDriver(spec, store, workerStore, train, validation, shards, launcher,
                 line -> progress.accept(name + ": " + line))) {
       job.withoutSgdScaling();
       if (!listeners.isEmpty()) {
@@ -460,6 +517,10 @@ public final class SearchDriver {
     synchronized void limit(int count) {
       limit = count;
       notifyAll();
+    }
+
+    synchronized int limit() {
+      return limit;
     }
 
     synchronized void enter(int turn) throws InterruptedException {

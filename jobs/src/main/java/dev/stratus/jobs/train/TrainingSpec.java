@@ -174,6 +174,13 @@ public record TrainingSpec(
         workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, how, maxCostDollars);
   }
 
+  /** This spec stopping after {@code seconds} or at {@code dollars} of workers (0: no cap), whichever comes first. */
+  public TrainingSpec withLimits(double seconds, double dollars) {
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
+        window, seconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, prefetch, wireValues, objective, l1, solver, dollars);
+  }
+
   /** This spec with L2 penalty {@code penalty}. */
   public TrainingSpec withL2(float penalty) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, penalty, epsilon,

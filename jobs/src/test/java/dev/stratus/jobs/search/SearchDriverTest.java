@@ -292,61 +292,75 @@ public class SearchDriverTest {
 
 
   /**
-   * A search's cost cap: once its experiments' workers cost it, the two running experiments stop with their best models
-   * so far and the two waiting ones never start, all as {@code budget}; the search ranks what it has, its cost past the
-   * cap by no more than the last evaluations' worth.
+   * A search's cost cap is shared out: each experiment starts capped at an equal part of what is left for those not
+   * ended yet, so the four experiments (which would train for a minute, never converging) all run, each stopping at
+   * its part with its model kept, where the whole cap at once let the first two spend it and the last two never
+   * start; the search's cost stays near its cap.
    */
   @Test
-  void aCostCapStopsTheRunningExperimentsAndStartsNoMore() throws Exception {
+  void aCostCapIsSharedSoEveryExperimentRunsWithinIt() throws Exception {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
       ObjectStore store = ObjectStore.of(server.spec());
       double cap = 0.00003; // two experiments of one 512 MB worker: about 1.8 s each
       List<String> progress = new CopyOnWriteArrayList<>();
       SearchResult result = plantedSearch(store, shards, progress::add).maxCost(cap)
-          .run(experiments(0.01f, 0.02f, 0.05f, 0.1f), id -> S3Path.parse("s3://search/capped/" + id + "/model.bin"));
-      assertTwoRanAndTwoNeverStarted(result, progress, store);
-      assertTrue(result.totalCost() >= cap && result.totalCost() < 3 * cap, "cost $" + result.totalCost());
-      assertTrue(progress.stream().anyMatch(line -> line.startsWith("cost cap reached")), "said so: " + progress);
+          .run(neverConverging(0.01f, 0.02f, 0.05f, 0.1f), id -> S3Path.parse("s3://search/capped/" + id + "/model.bin"));
+      assertEveryOneRanWithItsShare(result, progress, store, "of the search's cost cap");
+      for (ExperimentResult experiment : result.experiments()) {
+        assertEquals(StopReason.BUDGET, experiment.stopReason(), "stopped at its part of the cap: " + result.table());
+      }
+      assertTrue(result.totalCost() >= cap / 2 && result.totalCost() < 1.5 * cap, "cost $" + result.totalCost());
     }
   }
 
   /**
-   * A search's deadline, as its cost cap: once it passed, the two running experiments stop with their best models so
-   * far and the two waiting ones never start, all as {@code budget}; the search ends within an evaluation or two of it.
+   * A search's deadline is shared out the same way, by time: two at once, each of the four never-converging
+   * experiments gets about half of it, and all four run, each stopping at its share with its model kept (the last two
+   * may meet the deadline itself first); the search ends within an evaluation or two of its deadline.
    */
   @Test
-  void aDeadlineStopsTheRunningExperimentsAndStartsNoMore() throws Exception {
+  void aDeadlineIsSharedSoEveryExperimentRunsAndTheSearchEndsByIt() throws Exception {
     try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(2)) {
       ObjectStore store = ObjectStore.of(server.spec());
       List<String> progress = new CopyOnWriteArrayList<>();
       long started = System.nanoTime();
-      SearchResult result = plantedSearch(store, shards, progress::add).deadline(Duration.ofMillis(1_500))
-          .run(experiments(0.01f, 0.02f, 0.05f, 0.1f), id -> S3Path.parse("s3://search/deadline/" + id + "/model.bin"));
+      SearchResult result = plantedSearch(store, shards, progress::add).deadline(Duration.ofSeconds(4))
+          .run(neverConverging(0.01f, 0.02f, 0.05f, 0.1f),
+              id -> S3Path.parse("s3://search/deadline/" + id + "/model.bin"));
       double seconds = (System.nanoTime() - started) / 1e9;
-      assertTwoRanAndTwoNeverStarted(result, progress, store);
-      assertTrue(seconds < 5, "ended " + seconds + " s after its start, its deadline 1.5 s");
-      assertTrue(progress.stream().anyMatch(line -> line.startsWith("deadline reached")), "said so: " + progress);
+      assertEveryOneRanWithItsShare(result, progress, store, "left before the search's deadline");
+      for (int id : new int[] {0, 1}) {
+        ExperimentResult first = byId(result, id);
+        assertEquals(StopReason.TIMEOUT, first.stopReason(), "stopped at its share: " + result.table());
+        assertTrue(first.seconds() < 3.5, "its share was about 2 s of the 4: " + result.table());
+      }
+      assertTrue(seconds < 7, "ended " + seconds + " s after its start, its deadline 4 s");
     }
   }
 
+  /** Experiments that train until their timeout (a minute) unless stopped: their monitor's epsilon is 0. */
+  private static List<Experiment> neverConverging(float... rates) {
+    return experiments(rates).stream()
+        .map(e -> new Experiment(e.id(), e.parameters(), new TrainingSpec(1, 2, 512, Optimizer.ADAGRAD,
+            e.spec().learningRate(), 20, 0f, 0, 6, 60, 200, 0, 4, 7, false, 600, 3)))
+        .toList();
+  }
+
   /**
-   * Experiments 0 and 1 ran and stopped as {@code budget} with their models kept, 2 and 3 never started, and the best
-   * of what ran is the search's model.
+   * Every experiment started with its share of the budget (a console line naming {@code share}), trained and kept its
+   * model, and the best of them is the search's model.
    */
-  private static void assertTwoRanAndTwoNeverStarted(SearchResult result, List<String> progress, ObjectStore store) {
+  private static void assertEveryOneRanWithItsShare(SearchResult result, List<String> progress, ObjectStore store,
+      String share) {
     System.out.println(String.join("\n", progress) + "\n" + result.table());
-    for (int id : new int[] {0, 1}) {
-      ExperimentResult ran = byId(result, id);
-      assertEquals(StopReason.BUDGET, ran.stopReason(), result.table());
-      assertTrue(ran.updates() > 0 && store.exists(S3Path.parse(ran.modelPath())), "kept its model: "
+    for (ExperimentResult ran : result.experiments()) {
+      assertTrue(ran.updates() > 0 && store.exists(S3Path.parse(ran.modelPath())), "ran and kept its model: "
           + result.table());
+      String start = "experiment " + ran.id() + " ";
+      assertTrue(progress.stream().anyMatch(line -> line.startsWith(start) && line.contains(share)),
+          "experiment " + ran.id() + " was given its share: " + progress);
     }
-    for (int id : new int[] {2, 3}) {
-      ExperimentResult waiting = byId(result, id);
-      assertEquals(StopReason.BUDGET, waiting.stopReason(), result.table());
-      assertEquals(0, waiting.updates(), "never started: " + result.table());
-    }
-    assertTrue(result.bestModelPath() != null, "the best of what ran is the search's model");
+    assertTrue(result.bestModelPath() != null, "the best of them is the search's model");
   }
 
   /** A console writing plain lines into {@code shown}, as it does where standard output is no terminal. */
