@@ -27,6 +27,8 @@ public final class SgdKernelBenchmark {
   private static final String PYTHON = "/usr/bin/python3";
   /** Timed runs of each setting, on both sides; the fastest counts. */
   private static final int REPEATS = 3;
+  /** The step size of our run under scikit-learn's update rule: its adaptive schedule's eta0, its best setting here. */
+  private static final float SAME_RULE_RATE = 0.05f;
 
   private SgdKernelBenchmark() {}
 
@@ -58,30 +60,18 @@ public final class SgdKernelBenchmark {
     // Our own small grid, as scikit-learn gets one: (minibatch, learning rate).
     for (float[] setting : new float[][] {{1, 0.1f}, {1, 0.3f}, {20, 0.3f}}) {
       int batch = (int) setting[0];
-      float rate = setting[1];
-      LocalSgd sgd = null;
-      double seconds = Double.POSITIVE_INFINITY;
-      // One untimed run compiles the kernel (scikit-learn's loop is compiled ahead of time), then the fastest of
-      // REPEATS, as the script times scikit-learn: this machine is shared, and a run is a fraction of a second.
-      for (int run = 0; run <= REPEATS; run++) {
-        sgd = new LocalSgd(features, Optimizer.ADAGRAD, rate, 0, 0);
-        long start = System.nanoTime();
-        for (int e = 0; e < epochs; e++) {
-          sgd.epoch(train, batch);
-        }
-        if (run > 0) {
-          seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
-        }
-      }
-      ClassifierMetrics m = sgd.model().evaluate(test);
-      double examples = (double) train.length * epochs / seconds;
-      System.out.printf(
-          "| Stratus | AdaGrad lr=%s, minibatch %d | %,.0f | %.5f |%n", rate, batch, examples, m.loss());
-      if (Double.isNaN(oursLoss) || m.loss() < oursLoss) {
-        oursLoss = m.loss();
-        oursRate = examples;
+      Timed ours = time(Optimizer.ADAGRAD, setting[1], batch, epochs, features, train, test);
+      System.out.printf("| Stratus | AdaGrad lr=%s, minibatch %d | %,.0f | %.5f |%n", setting[1], batch,
+          ours.examplesPerSecond(), ours.loss());
+      if (Double.isNaN(oursLoss) || ours.loss() < oursLoss) {
+        oursLoss = ours.loss();
+        oursRate = ours.examplesPerSecond();
       }
     }
+    // scikit-learn's rule: one step size for every weight, where AdaGrad takes a square root and a division a weight
+    Timed sameRule = time(Optimizer.SGD, SAME_RULE_RATE, 1, epochs, features, train, test);
+    System.out.printf("| Stratus | SGD lr=%s (one step size, as scikit-learn's), minibatch 1 | %,.0f | %.5f |%n",
+        SAME_RULE_RATE, sameRule.examplesPerSecond(), sameRule.loss());
 
     Path svmDir = BenchmarkData.home().resolve("data");
     Path trainSvm = svmDir.resolve("kernel-train.svm");
@@ -112,11 +102,39 @@ public final class SgdKernelBenchmark {
 
     System.out.printf(
         "%nbest of each: Stratus %,.0f examples/s at logloss %.5f; scikit-learn %,.0f examples/s at logloss %.5f%n"
-            + "speed ratio Stratus / scikit-learn: %.2fx; logloss gap to the optimum: Stratus %+.5f, scikit-learn %+.5f%n",
+            + "speed ratio Stratus / scikit-learn: %.2fx; logloss gap to the optimum: Stratus %+.5f, scikit-learn %+.5f%n"
+            + "the same update rule (one step size for every weight): Stratus %,.0f examples/s, %.2fx scikit-learn's%n",
         oursRate, oursLoss, sklearnRate, sklearnLoss, oursRate / sklearnRate,
-        oursLoss - optimum.test().loss(), sklearnLoss - optimum.test().loss());
+        oursLoss - optimum.test().loss(), sklearnLoss - optimum.test().loss(), sameRule.examplesPerSecond(),
+        sameRule.examplesPerSecond() / sklearnRate);
     Machine.printLoad("at the end");
     System.exit(0);
+  }
+
+  /** One setting of our kernel: its examples a second and its model's test logloss. */
+  private record Timed(double examplesPerSecond, double loss) {}
+
+  /**
+   * Our kernel by {@code optimizer}: one untimed run compiles it (scikit-learn's loop is compiled ahead of time), then
+   * the fastest of {@link #REPEATS}, as the script times scikit-learn: this machine is shared, and a run is a fraction
+   * of a second.
+   */
+  private static Timed time(Optimizer optimizer, float rate, int batch, int epochs, int features, SparseRow[] train,
+      SparseRow[] test) {
+    LocalSgd sgd = null;
+    double seconds = Double.POSITIVE_INFINITY;
+    for (int run = 0; run <= REPEATS; run++) {
+      sgd = new LocalSgd(features, optimizer, rate, 0, 0);
+      long start = System.nanoTime();
+      for (int e = 0; e < epochs; e++) {
+        sgd.epoch(train, batch);
+      }
+      if (run > 0) {
+        seconds = Math.min(seconds, (System.nanoTime() - start) / 1e9);
+      }
+    }
+    ClassifierMetrics m = sgd.model().evaluate(test);
+    return new Timed((double) train.length * epochs / seconds, m.loss());
   }
 
   /** Training seconds our kernel needs until its test logloss is at most {@code target}; infinity if never. */
