@@ -357,12 +357,14 @@ class TrainingDriverTest {
   }
 
   /**
-   * Generations of a 1 s lifetime hand over, each successor starting where its predecessor returned; and a worker
-   * killed mid-generation is replaced from the position it last recorded. One training shows both.
+   * Generations of a 0.5 s lifetime hand over, each successor starting where its predecessor returned; and a worker
+   * killed mid-generation is replaced from the position it last recorded. One training shows both: it lasts at least
+   * the monitor's window (six evaluations 200 ms apart), so each worker runs three generations or more (at a 1 s
+   * lifetime, a training that converged after 2.07 s left one worker two).
    */
   @Test
   void generationsHandOverAtTheirLifetimeAndAKilledOneIsReplacedWhereItRecorded() throws Exception {
-    TrainResult result = train(spec(2, 1, 1.0, 3), killedOnceItProgressed(0));
+    TrainResult result = train(spec(2, 1, 0.5, 3), killedOnceItProgressed(0));
     assertMeetsTheBar(result);
     List<GenerationRecord> died =
         result.generations().stream().filter(g -> g.ending() == GenerationRecord.Ending.DIED).toList();
