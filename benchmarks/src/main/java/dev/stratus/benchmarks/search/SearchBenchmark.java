@@ -23,6 +23,7 @@ import dev.stratus.store.S3Path;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,12 @@ public final class SearchBenchmark {
   private static final int AUTO = SearchDriver.AUTO_PARALLELISM;
 
   /** One way of running the grid. */
-  private record Way(String name, int parallelism, Scheduler scheduler) {}
+  /** A way to run the grid; {@code deadline} null for none. */
+  private record Way(String name, int parallelism, Scheduler scheduler, Duration deadline) {
+    Way(String name, int parallelism, Scheduler scheduler) {
+      this(name, parallelism, scheduler, null);
+    }
+  }
 
   /** What one way measured. */
   private record Outcome(Way way, SearchResult result, double secondsToBest) {}
@@ -88,7 +94,10 @@ public final class SearchBenchmark {
       for (Way way : List.of(new Way("one at a time", 1, Scheduler.none()), new Way("2 at once", 2, Scheduler.none()),
           new Way("4 at once", 4, Scheduler.none()), new Way("chosen by the search", AUTO, Scheduler.none()),
           new Way("4 at once, successive halving", 4, halving),
-          new Way("chosen by the search, successive halving", AUTO, halving))) {
+          new Way("chosen by the search, successive halving", AUTO, halving),
+          // a third of what the grid takes at 2 at once: every experiment gets its share of it
+          new Way("2 at once, a deadline of " + seconds * 2 + " s", 2, Scheduler.none(),
+              Duration.ofSeconds(seconds * 2L)))) {
         System.out.println("== " + way.name());
         outcomes.add(run(way, store, train, validation, grid));
       }
@@ -137,11 +146,14 @@ public final class SearchBenchmark {
           () -> new ThreadWorkers(WORKER_MEMORY_MB), WORKER_MEMORY_MB,
           new Prices(Prices.AWS_LAMBDA_X86.perGbSecond(), Prices.AWS_LAMBDA_X86.perMillionRequests(), SHARD_PER_HOUR),
           way.scheduler(), way.parallelism(), line -> {
-            if (line.startsWith("experiments at once")) {
+            if (line.startsWith("experiments at once") || line.contains("its share of")) {
               System.out.println(line); // the search's decisions, and why
             }
           })
           .listen(timing);
+      if (way.deadline() != null) {
+        search.deadline(way.deadline());
+      }
       SearchResult result = search.run(grid, id -> S3Path.parse(prefix + "experiment-" + id + "/model.bin"));
       System.out.println(result.table());
       double best = result.best().bestValidationLoss();
@@ -154,15 +166,17 @@ public final class SearchBenchmark {
     StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
         "12-experiment grid, %,d training rows, at most %d s per experiment; %d cores, load average %.2f before and"
             + " %.2f after%n%n", rows, seconds, Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter));
-    text.append("| schedule | at once | wall s | s until the best loss was seen | best loss | updates | halved | GB-s"
-        + " | Lambda $ | shards $ | total $ |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    text.append("| schedule | at once | wall s | s until the best loss was seen | best loss | experiments that trained"
+        + " | updates | halved | GB-s | Lambda $ | shards $ | total $ |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (Outcome o : outcomes) {
       SearchResult r = o.result();
       long halved = r.experiments().stream().filter(e -> "halved".equals(e.state())).count();
       double gbSeconds = r.experiments().stream().mapToDouble(ExperimentResult::gbSeconds).sum();
-      text.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.5f | %,d | %d | %.1f | %.6f | %.6f | %.6f |%n",
+      long trained = r.experiments().stream().filter(e -> e.updates() > 0).count();
+      text.append(String.format(Locale.ROOT,
+          "| %s | %s | %.1f | %.1f | %.5f | %d | %,d | %d | %.1f | %.6f | %.6f | %.6f |%n",
           o.way().name(), o.way().parallelism() == AUTO ? "settled at " + r.parallelism() : r.parallelism(),
-          r.seconds(), o.secondsToBest(), r.best().bestValidationLoss(), r.updates(), halved,
+          r.seconds(), o.secondsToBest(), r.best().bestValidationLoss(), trained, r.updates(), halved,
           gbSeconds, r.lambdaCost(), r.shardCost(), r.totalCost()));
     }
     return text.toString();
