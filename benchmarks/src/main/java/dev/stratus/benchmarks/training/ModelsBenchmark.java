@@ -330,7 +330,7 @@ public final class ModelsBenchmark {
     String shared = String.format(Locale.ROOT, "solver %s: L-BFGS for a smooth loss whose training rows the workers'"
             + " memory holds, l2 chosen on the validation rows among C = %s; else SGD, %s, learning rate %s, minibatch"
             + " %d, l2 %s, stopping when the validation loss improves by less than %s over %d evaluations %s",
-        spec.solver(), Arrays.toString(PenaltyPath.cs(Solver.LBFGS)), spec.optimizer(),
+        spec.solver(), Arrays.toString(PenaltyPath.cs()), spec.optimizer(),
         spec.learningRate(), spec.minibatchSize(),
         Float.isNaN(spec.l2()) ? "chosen on the validation rows among C = " + Arrays.toString(PenaltyPath.cs())
             : String.valueOf(spec.l2()),

@@ -294,7 +294,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     if (Float.isNaN(spec.l2()) && spec.l1() == 0 && spec.objective().penalisesAllValues()) {
       // the path's first penalty is the model's on the shards; the driver sets the next ones there
-      this.penalties = new PenaltyPath(train.rowCount(), resolved.solver());
+      this.penalties = new PenaltyPath(train.rowCount());
       resolved = resolved.withL2(penalties.l2());
     }
     this.spec = resolved;
@@ -732,7 +732,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     if (penalties != null && !Float.isNaN(point.l2())) {
       penalties =
-          PenaltyPath.resumedAt(train.rowCount(), Solver.LBFGS, point.l2(), point.keptLoss(), point.pathEnded());
+          PenaltyPath.resumedAt(train.rowCount(), point.l2(), point.keptLoss(), point.pathEnded());
     }
     if (point.kept() != null) {
       best = point.kept();
@@ -1230,7 +1230,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     modelName = point.modelName();
     if (penalties != null && !Float.isNaN(point.l2())) {
-      penalties = PenaltyPath.resumedAt(train.rowCount(), Solver.SGD, point.l2(), Double.POSITIVE_INFINITY, false);
+      penalties = PenaltyPath.resumedAt(train.rowCount(), point.l2(), Double.POSITIVE_INFINITY, false);
     }
     for (Slot slot : slots) {
       slot.start = point.positions().get(slot.worker);

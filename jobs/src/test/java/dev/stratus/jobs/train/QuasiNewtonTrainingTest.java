@@ -175,14 +175,14 @@ class QuasiNewtonTrainingTest {
   @Test
   void theDefaultPenaltyIsAsGoodAsLiblinearsBestC() throws Exception {
     TrainResult result = train(spec(2, Float.NaN, 0), new ThreadWorkers(512), null);
-    Liblinear.Optimum exact = Liblinear.bestOf(planted.train, planted.test, PenaltyPath.cs(Solver.LBFGS));
+    Liblinear.Optimum exact = Liblinear.bestOf(planted.train, planted.test, PenaltyPath.cs());
     double loss = result.validationMetrics().loss();
     System.out.printf("default penalty: held-out logloss %.5f against liblinear's best C %s: %.5f, %d passes%n", loss,
         exact.c(), exact.test().loss(), result.updates());
     assertTrue(loss <= exact.test().loss() * BAR, "held-out logloss " + loss + " against " + exact.test().loss());
     float[] weights = kept(result).weights();
     double closest = Double.POSITIVE_INFINITY;
-    for (double c : PenaltyPath.cs(Solver.LBFGS)) {
+    for (double c : PenaltyPath.cs()) {
       float l2 = (float) (1 / (c * trainRows.length));
       closest = Math.min(closest,
           objective(weights, l2, 0) / objective(Liblinear.bestOf(planted.train, planted.test, c).model().weights(), l2,
@@ -236,7 +236,7 @@ class QuasiNewtonTrainingTest {
    */
   @Test
   void aDriverThatDiedMidPathIsTakenOverFromTheIterateItLeft() throws Exception {
-    float firstPenalty = (float) (1 / (PenaltyPath.cs(Solver.LBFGS)[0] * trainRows.length));
+    float firstPenalty = (float) (1 / (PenaltyPath.cs()[0] * trainRows.length));
     takenOverAfterDying("qn-mid-path", left -> left.l2() < firstPenalty, "past its first penalty");
   }
 
@@ -300,7 +300,7 @@ class QuasiNewtonTrainingTest {
       for (WorkerLauncher.Running worker : deadDriversWorkers.launched) {
         worker.outcome().get(10, TimeUnit.SECONDS); // returned, told to stop; not killed
       }
-      Liblinear.Optimum exact = Liblinear.bestOf(planted.train, planted.test, PenaltyPath.cs(Solver.LBFGS));
+      Liblinear.Optimum exact = Liblinear.bestOf(planted.train, planted.test, PenaltyPath.cs());
       double loss = result.validationMetrics().loss();
       System.out.printf("resumed at %d passes (l2 %.3g): held-out logloss %.5f against liblinear's best C %s: %.5f,"
           + " %s after %d passes%n", left.passes(), left.l2(), loss, exact.c(), exact.test().loss(),
