@@ -27,7 +27,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
@@ -86,8 +85,11 @@ public final class SearchDriver {
   private volatile String budgetSpent;
   /** What each ended experiment's workers cost. */
   private final Map<Integer, Double> endedCosts = new ConcurrentHashMap<>();
-  /** Experiments of this run not ended yet: those waiting, those running. */
-  private final AtomicInteger toEnd = new AtomicInteger();
+  /**
+   * The experiments this run trains (a resumed search's recorded ones aside): less those in {@link #endedCosts}, the
+   * ones not ended yet.
+   */
+  private int toRun;
 
   /**
    * @param workerStore the store as workers reach it
@@ -196,8 +198,7 @@ public final class SearchDriver {
     }
     long start = System.nanoTime();
     startNanos = start;
-    int toRun = (int) experiments.stream().filter(e -> !earlier.finished().containsKey(e.id())).count();
-    toEnd.set(toRun);
+    toRun = (int) experiments.stream().filter(e -> !earlier.finished().containsKey(e.id())).count();
     places = new Places();
     if (parallelism == AUTO_PARALLELISM) {
       int workersEach = experiments.stream()
@@ -299,7 +300,7 @@ public final class SearchDriver {
    * ones after it. Said on the console when it shortens the experiment; the search's own stop stays the last word.
    */
   private TrainingSpec withItsShare(TrainingSpec spec, String name) {
-    int unfinished = Math.max(1, toEnd.get());
+    int unfinished = Math.max(1, toRun - endedCosts.size());
     double seconds = spec.timeoutSeconds();
     double dollars = spec.maxCostDollars();
     List<String> shares = new ArrayList<>();
@@ -364,7 +365,6 @@ public final class SearchDriver {
       Experiment experiment, Scheduler.Judge judge, S3Path modelPath, String resumed) {
     ExperimentResult result = trainOne(experiment, judge, modelPath, resumed);
     endedCosts.put(experiment.id(), result.cost());
-    toEnd.decrementAndGet();
     if (records != null && result.error() == null) {
       records.finished(result);
     }
