@@ -87,7 +87,8 @@ class SearchDashboardBrowserTest {
       ExperimentResult stoppedFirst = byId(result, 1);
       assertEquals(StopReason.KILLED, stoppedFirst.stopReason());
       for (int other : new int[] {0, 2}) {
-        assertTrue(byId(result, other).updates() > stoppedFirst.updates(),
+        // seconds, not updates: the three share two cores unevenly, so a lower rate may trail in updates
+        assertTrue(byId(result, other).seconds() > stoppedFirst.seconds(),
             "experiment " + other + " trained on after 1 was stopped:\n" + result.table());
         assertNotEquals(0, byId(result, other).curve().size());
       }
