@@ -6,6 +6,7 @@ import dev.stratus.ps.ShardMetrics;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.server.PsProcesses;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -27,14 +28,13 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
   private final List<Shards.RestartListener> listeners = new CopyOnWriteArrayList<>();
   // per shard, guarded by this: the pushes held as last seen, frozen from its death to its replacement's report
   private final long[] updatesHeld;
-  private final long[] diedAtMillis;
-  private final boolean[] dead;
+  // per shard, guarded by this: when each death not reported as restarted yet happened (a replacement may die too)
+  private final List<ArrayDeque<Long>> deathsMillis;
 
   ShardRestarts(List<InetSocketAddress> addresses, ShardAccess access) {
     this.metrics = PsClient.connect(addresses, access, 0);
     this.updatesHeld = new long[addresses.size()];
-    this.diedAtMillis = new long[addresses.size()];
-    this.dead = new boolean[addresses.size()];
+    this.deathsMillis = addresses.stream().map(address -> new ArrayDeque<Long>()).toList();
     poller.scheduleWithFixedDelay(this::poll, 0, POLL_MILLIS, TimeUnit.MILLISECONDS);
   }
 
@@ -51,7 +51,7 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
       List<ShardMetrics> now = metrics.metrics().get(30, TimeUnit.SECONDS);
       synchronized (this) {
         for (ShardMetrics shard : now) {
-          if (!dead[shard.shard()]) {
+          if (deathsMillis.get(shard.shard()).isEmpty()) {
             updatesHeld[shard.shard()] = shard.updatesHeld();
           }
         }
@@ -63,8 +63,7 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
 
   @Override
   public synchronized void died(int shard, int exitCode) {
-    dead[shard] = true;
-    diedAtMillis[shard] = System.currentTimeMillis();
+    deathsMillis.get(shard).add(System.currentTimeMillis());
   }
 
   @Override
@@ -80,9 +79,8 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
     long diedAt;
     synchronized (this) {
       lost = updatesLost(updatesHeld[shard], back);
-      diedAt = diedAtMillis[shard];
+      diedAt = deathsMillis.get(shard).remove();
       updatesHeld[shard] = back.updatesHeld();
-      dead[shard] = false;
     }
     double snapshotAge = back.restoredSnapshotMillis() == 0 ? 0 : (diedAt - back.restoredSnapshotMillis()) / 1e3;
     for (Shards.RestartListener listener : listeners) {

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,11 @@ public final class PsProcesses implements AutoCloseable {
     /** Shard {@code shard}'s process ended with {@code exitCode}; its replacement starts after this returns. */
     void died(int shard, int exitCode);
 
-    /** Shard {@code shard}'s replacement listens on its port now (on a thread of its own). */
+    /**
+     * Shard {@code shard}'s replacement listens on its port now. Called in order on a thread of its own, apart from
+     * the one that starts replacements: a watcher still reading the first replacement when it dies too does not hold
+     * up the second.
+     */
     void restarted(int shard);
 
     /** Shard {@code shard}'s replacement did not start: why (on a thread of its own). */
@@ -73,6 +78,7 @@ public final class PsProcesses implements AutoCloseable {
   private final int[] ports;
   private Watcher watcher; // guarded by this; null: dead shards stay dead
   private ExecutorService restarts; // guarded by this
+  private ExecutorService reports; // guarded by this: tells the watcher, so that it never holds up a restart
   private boolean closed; // guarded by this
 
   private PsProcesses(int shards, ShardConfig template, List<String> jvmOptions, List<String> commandPrefix,
@@ -173,6 +179,7 @@ public final class PsProcesses implements AutoCloseable {
     }
     this.watcher = watcher;
     this.restarts = Executors.newSingleThreadExecutor(new DaemonThreadFactory("parameter-server-restarts"));
+    this.reports = Executors.newSingleThreadExecutor(new DaemonThreadFactory("parameter-server-restart-reports"));
   }
 
   /** Called when a shard's process ended: unless it was stopped or replaced already, starts its replacement. */
@@ -181,17 +188,26 @@ public final class PsProcesses implements AutoCloseable {
       return;
     }
     Watcher told = watcher;
+    ExecutorService reporting = reports;
     LOG.warn("{} exited with code {}: starting another on port {}", process, exitCode, ports[shard]);
     told.died(shard, exitCode);
     restarts.execute(() -> {
       try {
         launch(shard, ports[shard], true);
       } catch (RuntimeException e) {
-        told.couldNotRestart(shard, e);
+        tell(reporting, () -> told.couldNotRestart(shard, e));
         return;
       }
-      told.restarted(shard);
+      tell(reporting, () -> told.restarted(shard));
     });
+  }
+
+  private static void tell(ExecutorService reporting, Runnable call) {
+    try {
+      reporting.execute(call);
+    } catch (RejectedExecutionException closedMeanwhile) {
+      // the shards were closed after this replacement started: close() stops it, nobody listens any more
+    }
   }
 
   /** Starts shard {@code shard}'s process on {@code port} (0: a free one); with {@code restore}, from its checkpoint. */
@@ -259,6 +275,7 @@ public final class PsProcesses implements AutoCloseable {
       closed = true;
       if (restarts != null) {
         restarts.shutdownNow(); // a replacement starting now sees closed and stops itself
+        reports.shutdownNow();
       }
       running = Arrays.stream(processes).filter(Objects::nonNull).toList();
     }

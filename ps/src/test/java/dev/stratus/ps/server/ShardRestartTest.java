@@ -17,8 +17,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -170,5 +172,57 @@ class ShardRestartTest {
       }
       assertEquals(1, objects.list(shardPrefix.resolve("big/")).size(), "the half-written one is gone");
     }
+  }
+
+  /**
+   * A watcher still busy with a replacement when that one dies too, as a driver reading the replacement's metrics
+   * is: the next replacement starts all the same (the watcher's wait for an answer ends), and the watcher hears of
+   * both restarts in order.
+   */
+  @Test
+  void aReplacementThatDiesWhileItsWatcherWaitsForItIsReplacedAllTheSame() throws Exception {
+    try (PsProcesses processes = PsProcesses.start(1, checkpointed("died-twice"), "128m");
+        PsClient ps = PsClient.connect(processes.addresses(), Shards.SECRET)) {
+      BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+      AtomicInteger restarts = new AtomicInteger();
+      processes.restartWhenDead(new PsProcesses.Watcher() {
+        @Override
+        public void died(int shard, int exitCode) {}
+
+        @Override
+        public void restarted(int shard) {
+          if (restarts.incrementAndGet() == 1) {
+            processes.kill(shard); // then waits for the shard to answer, which only its next replacement can
+            heard.add(answersWithin(ps, 30) ? "restarted and answered" : "restarted, no answer within 30 s");
+          } else {
+            heard.add("restarted again");
+          }
+        }
+
+        @Override
+        public void couldNotRestart(int shard, RuntimeException why) {
+          heard.add("could not restart: " + why.getMessage());
+        }
+      });
+      long firstPid = processes.pid(0);
+      processes.kill(0);
+      assertEquals("restarted and answered", heard.poll(60, TimeUnit.SECONDS));
+      assertEquals("restarted again", heard.poll(60, TimeUnit.SECONDS));
+      assertTrue(processes.pid(0) != firstPid);
+    }
+  }
+
+  /** Whether the shards answer {@code ps} within {@code seconds}, through lost connections. */
+  private static boolean answersWithin(PsClient ps, int seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      try {
+        ps.metrics().get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        return true;
+      } catch (Exception lostOrNotYet) {
+        // the connection was lost with the shard: ask again
+      }
+    }
+    return false;
   }
 }
