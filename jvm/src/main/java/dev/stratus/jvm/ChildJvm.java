@@ -1,6 +1,7 @@
 package dev.stratus.jvm;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,9 @@ public final class ChildJvm {
     private String classPath;
     private final List<String> jvmOptions = new ArrayList<>();
     private final List<String> arguments = new ArrayList<>();
+    private ClassDataArchives archives;
+    /** Set by {@link #start} when archives are used: the class path and options {@link ClassDataArchives} gave. */
+    private ClassDataArchives.Launch launch;
 
     private Builder(String mainClass) {
       super(mainClass.substring(mainClass.lastIndexOf('.') + 1));
@@ -61,9 +65,52 @@ public final class ChildJvm {
       return this;
     }
 
+    /**
+     * Starts the JVM from the class-data archive of its code and options in {@code archives}, or records that archive
+     * as it ends (see {@link ClassDataArchives}): the classes it loaded are mapped at the next start rather than
+     * loaded, parsed and verified again.
+     */
+    public Builder classDataArchives(ClassDataArchives archives) {
+      this.archives = archives;
+      return this;
+    }
+
+    @Override
+    public ChildProcess start() throws IOException {
+      if (archives == null) {
+        return super.start();
+      }
+      List<Path> entries = new ArrayList<>();
+      for (String entry : classPathWithExitWithParent().split(File.pathSeparator)) {
+        if (!entry.isEmpty()) {
+          entries.add(Path.of(entry));
+        }
+      }
+      launch = archives.prepare(entries, jvmOptions);
+      ClassDataArchives.Recording recording = launch.recording();
+      ChildProcess child;
+      try {
+        child = super.start();
+      } catch (IOException | RuntimeException e) {
+        if (recording != null) {
+          recording.ended(-1);
+        }
+        throw e;
+      }
+      if (recording != null) {
+        child.onExit().thenAccept(recording::ended);
+      }
+      return child;
+    }
+
     @Override
     boolean exitsWithParent() {
       return true;
+    }
+
+    private String classPathWithExitWithParent() {
+      return classPath != null ? classPath + File.pathSeparator + ClassPath.of(ExitWithParent.class)
+          : ClassPath.current();
     }
 
     @Override
@@ -71,9 +118,13 @@ public final class ChildJvm {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
-      String path = classPath != null
-          ? classPath + File.pathSeparator + ClassPath.of(ExitWithParent.class)
-          : ClassPath.current();
+      String path;
+      if (launch != null) {
+        command.addAll(launch.jvmOptions());
+        path = String.join(File.pathSeparator, launch.classpath().stream().map(Path::toString).toList());
+      } else {
+        path = classPathWithExitWithParent();
+      }
       int input = inputLength();
       command.addAll(List.of("-cp", path, ExitWithParent.class.getName(),
           input < 0 ? ExitWithParent.NO_INPUT : String.valueOf(input), mainClass));

@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Real child JVMs running {@link TestChild}; none outlives its test. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -228,6 +233,60 @@ class ChildJvmTest {
       child.close();
       assertEquals(SIGTERM_EXIT, child.exitCode(), "SIGTERM reached the JVM itself");
     }
+  }
+
+  /**
+   * A child JVM given class-data archives records the classes it loaded as it is stopped (SIGTERM), and the next
+   * child of the same code and options maps that archive, as its memory map shows; one that chooses its own class
+   * sharing is left without.
+   */
+  @Test
+  void aChildRecordsItsClassesAsItStopsAndTheNextChildOfItsCodeMapsThem(@TempDir Path classData) throws Exception {
+    ClassDataArchives archives = new ClassDataArchives(classData);
+    try (ChildProcess first = startReady(testChild("ready").classDataArchives(archives))) {
+      assertEquals(List.of(), mappedArchives(first), "no archive to map before a child of this code ended");
+    }
+    Path archive = awaitOne(classData, "*.jsa");
+    try (ChildProcess second = startReady(testChild("ready").classDataArchives(archives))) {
+      assertEquals(List.of(archive.toString()), mappedArchives(second), "the next child maps the archive");
+    }
+    try (ChildProcess own = startReady(testChild("ready").jvmOptions("-Xshare:off").classDataArchives(archives))) {
+      assertEquals(List.of(), mappedArchives(own), "-Xshare:off is kept");
+    }
+    assertEquals(List.of(), files(classData, "*.partial"), "no recording left half-written");
+  }
+
+  /** The class-data archives outside the JDK that {@code child} has mapped (at its start, before its main class). */
+  private static List<String> mappedArchives(ChildProcess child) throws IOException {
+    String jdk = System.getProperty("java.home");
+    return Files.readAllLines(Path.of("/proc", String.valueOf(child.pid()), "maps")).stream()
+        .map(line -> line.substring(line.lastIndexOf(' ') + 1))
+        .filter(file -> file.endsWith(".jsa") && !file.startsWith(jdk))
+        .distinct()
+        .toList();
+  }
+
+  /** The one file matching {@code glob} in {@code dir}, waited for: a recording is moved into place after its exit. */
+  private static Path awaitOne(Path dir, String glob) throws Exception {
+    for (long deadline = System.nanoTime() + READY_TIMEOUT.toNanos(); System.nanoTime() < deadline; Thread.sleep(50)) {
+      List<Path> found = files(dir, glob);
+      if (found.size() == 1) {
+        return found.get(0);
+      }
+    }
+    throw new AssertionError("no " + glob + " in " + dir + ": " + files(dir, "*"));
+  }
+
+  private static List<Path> files(Path dir, String glob) throws IOException {
+    List<Path> found = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, glob)) {
+      stream.forEach(found::add);
+    }
+    return found;
+  }
+
+  private static ChildProcess startReady(ChildJvm.Builder child) throws IOException {
+    return child.readyWhen(TestChild.READY, READY_TIMEOUT).start();
   }
 
   private static ChildJvm.Builder testChild(String... arguments) {

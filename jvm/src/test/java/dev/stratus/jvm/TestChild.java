@@ -27,6 +27,10 @@ public final class TestChild {
         System.exit(Integer.parseInt(args[1]));
       }
       case "silent" -> idle();
+      case "ready" -> {
+        System.out.println(READY);
+        idle();
+      }
       case "ignore-sigterm" -> {
         // SIGTERM runs the shutdown hooks, and this one never ends: only SIGKILL stops the JVM.
         Runtime.getRuntime().addShutdownHook(new Thread(TestChild::idle));

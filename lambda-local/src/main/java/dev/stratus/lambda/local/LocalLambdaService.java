@@ -1,6 +1,7 @@
 package dev.stratus.lambda.local;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.stratus.jvm.ClassDataArchives;
 import dev.stratus.jvm.DaemonThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;

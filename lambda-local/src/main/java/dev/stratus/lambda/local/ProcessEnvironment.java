@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.ClassDataArchives;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

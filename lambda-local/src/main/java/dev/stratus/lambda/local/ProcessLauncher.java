@@ -2,6 +2,7 @@ package dev.stratus.lambda.local;
 
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.ClassDataArchives;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

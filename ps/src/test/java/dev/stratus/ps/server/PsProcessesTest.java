@@ -9,8 +9,13 @@ import dev.stratus.jvm.LinuxProcesses;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -50,6 +55,47 @@ class PsProcessesTest {
       assertFalse(commandLine.isEmpty(), "the shard's command line, from /proc");
       assertTrue(commandLine.contains("--tls-key-env STRATUS_PS_TLS_KEY"), commandLine);
       assertFalse(commandLine.contains("PRIVATE KEY"), "the key is not on the command line: " + commandLine);
+    }
+  }
+
+  /**
+   * A shard process starts from the class-data archive of its code that an earlier shard process recorded as it was
+   * stopped (in this build's first shard, or before it), as its memory map shows.
+   */
+  @Test
+  void aShardProcessStartsFromTheClassesAnEarlierShardProcessRecorded() throws Exception {
+    Path classData = Path.of(System.getProperty("java.io.tmpdir"), "stratus-shard-class-data");
+    List<Path> before = archivesIn(classData);
+    boolean firstMapped;
+    try (PsProcesses first = PsProcesses.start(1, ShardConfig.of(Shards.SECRET), "128m")) {
+      firstMapped = !mappedArchives(first.pid(0), classData).isEmpty();
+    }
+    // else it recorded one, moved into place just after its process ended
+    for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        !firstMapped && before.containsAll(archivesIn(classData)) && System.nanoTime() < deadline; ) {
+      Thread.sleep(50);
+    }
+    try (PsProcesses next = PsProcesses.start(1, ShardConfig.of(Shards.SECRET), "128m")) {
+      List<String> mapped = mappedArchives(next.pid(0), classData);
+      assertEquals(1, mapped.size(), "the shard maps one archive of " + classData + ": " + mapped);
+    }
+  }
+
+  /** The archives in {@code classData} that process {@code pid} has mapped. */
+  private static List<String> mappedArchives(long pid, Path classData) throws IOException {
+    return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "maps")).stream()
+        .map(line -> line.substring(line.lastIndexOf(' ') + 1))
+        .filter(file -> file.startsWith(classData.toString()) && file.endsWith(".jsa"))
+        .distinct()
+        .toList();
+  }
+
+  private static List<Path> archivesIn(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(file -> file.toString().endsWith(".jsa")).toList();
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.stratus.lambda.local;
+package dev.stratus.jvm;
 
 import java.io.File;
 import java.io.IOException;
@@ -25,19 +25,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Class-data sharing for process environments, what Lambda SnapStart's restored JVMs are to Lambda: the first
- * environment of some code records the classes it loaded into an archive (HotSpot's dynamic AppCDS) as it ends, and
- * later environments of the same code, in this service or another on this host, map that archive instead of loading,
- * parsing and verifying those classes again. Archives outlive a service, in one directory of this host.
+ * Class-data sharing for child JVMs (Lambda environments, shard processes), what Lambda SnapStart's restored JVMs are
+ * to Lambda: the first JVM of some code records the classes it loaded into an archive (HotSpot's dynamic AppCDS) as it
+ * ends, and later JVMs of the same code, started by this process or another on this host, map that archive instead of
+ * loading, parsing and verifying those classes again. Archives outlive the process that made them, in one directory
+ * of this host; a JVM told to share no classes ({@code -Xshare:off}) or given an archive of its own
+ * ({@code -XX:SharedArchiveFile}) is left as it is.
  *
  * <p>HotSpot archives classes from jars only, and refuses to record at all if one came from a directory. So the code's
- * directories go on an environment's classpath as jars of their content, made once per service and named by that
- * content, which also fixes the code an environment runs when the service first starts one, as a deployment package
- * fixes it on Lambda. An archive holds for one JVM build, one set of options and the exact jars it was recorded with
+ * directories go on a JVM's classpath as jars of their content, made once per object of this class and named by that
+ * content, which also fixes the code a JVM runs when the first one of it starts, as a deployment package fixes it on
+ * Lambda. An archive holds for one JVM build, one set of options and the exact jars it was recorded with
  * (paths, sizes, modification times): its name is a digest of all of them, and a JVM that finds it does not match
  * runs without it.
  */
-final class ClassDataArchives {
+public final class ClassDataArchives {
   private static final Logger LOG = LoggerFactory.getLogger(ClassDataArchives.class);
   /** Archives kept in the directory, the most recently recorded; each is tens of megabytes. */
   private static final int KEPT_ARCHIVES = 12;
@@ -48,43 +50,52 @@ final class ClassDataArchives {
 
   private final Path directory;
   /**
-   * What this service made of each classpath and the options that matter to an archive, worked out at the first
-   * environment that has them: its directories' jars are made and its jars looked at once, not at every cold start.
+   * What this object made of each classpath and the options that matter to an archive, worked out at the first JVM
+   * that has them: its directories' jars are made and its jars looked at once, not at every cold start.
    */
   private final Map<List<Object>, Code> codes = new ConcurrentHashMap<>();
-  /** Archives an environment of this service is recording now: one recording per archive at a time. */
+  /** Archives a JVM started through this object is recording now: one recording per archive at a time. */
   private final Set<String> recording = ConcurrentHashMap.newKeySet();
 
-  /** What an environment is started with: its classpath and the options that use or record its archive. */
-  record Launch(List<Path> classpath, List<String> jvmOptions, Recording recording) {}
+  /** What a JVM is started with: its classpath and the options that use or record its archive. */
+  public record Launch(List<Path> classpath, List<String> jvmOptions, Recording recording) {}
 
-  /** A classpath as environments get it, with jars for its directories, and the name of its archive. */
+  /** A classpath as JVMs get it, with jars for its directories, and the name of its archive. */
   private record Code(List<Path> jars, String key) {}
 
-  /** An archive being recorded into {@code partial} by one environment, moved into place once complete. */
-  record Recording(ClassDataArchives archives, String key, Path partial) {
-    /** The recording environment's process ended with {@code exitCode}. */
-    void ended(int exitCode) {
+  /** An archive being recorded into {@code partial} by one JVM, moved into place once complete. */
+  public record Recording(ClassDataArchives archives, String key, Path partial) {
+    /** The recording JVM's process ended with {@code exitCode}. */
+    public void ended(int exitCode) {
       archives.ended(this, exitCode);
     }
   }
 
-  ClassDataArchives(Path directory) {
+  public ClassDataArchives(Path directory) {
     this.directory = directory;
   }
 
   /**
-   * The launch of an environment with {@code classpath} and the JVM {@code options} it runs with: its archive if one
-   * was recorded, else a recording of one if no other environment of this service records it now, else neither (as
-   * when the archives' directory can not be written: an environment then starts as it would without archives).
+   * The launch of a JVM with {@code classpath} and the JVM {@code options} it runs with: its archive if one was
+   * recorded, else a recording of one if no other JVM started through this object records it now, else neither (as
+   * when the archives' directory can not be written, or the options choose their own class sharing: the JVM then
+   * starts as it would without archives).
    */
-  Launch prepare(List<Path> classpath, List<String> options) {
+  public Launch prepare(List<Path> classpath, List<String> options) {
+    if (options.stream().anyMatch(ClassDataArchives::choosesItsOwnSharing)) {
+      return new Launch(classpath, List.of(), null);
+    }
     try {
       return prepareOrFail(classpath, options);
     } catch (IOException | UncheckedIOException e) {
-      LOG.warn("environments start without a class-data archive: cannot use {}", directory, e);
+      LOG.warn("JVMs start without a class-data archive: cannot use {}", directory, e);
       return new Launch(classpath, List.of(), null);
     }
+  }
+
+  private static boolean choosesItsOwnSharing(String option) {
+    return option.equals("-Xshare:off") || option.startsWith("-XX:SharedArchiveFile=")
+        || option.startsWith("-XX:ArchiveClassesAtExit=");
   }
 
   private Launch prepareOrFail(List<Path> classpath, List<String> options) throws IOException {
@@ -123,7 +134,7 @@ final class ClassDataArchives {
   }
 
   /**
-   * The recording environment ended with {@code exitCode}: its archive is complete if it ended of itself or on
+   * The recording JVM ended with {@code exitCode}: its archive is complete if it ended of itself or on
    * SIGTERM (143), the JVM having written the archive before exiting, and is dropped if it was killed.
    */
   private void ended(Recording recording, int exitCode) {
@@ -131,11 +142,11 @@ final class ClassDataArchives {
       if ((exitCode == 0 || exitCode == 143) && Files.size(recording.partial()) > 0) {
         Path archive = archive(recording.key());
         Files.move(recording.partial(), archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        LOG.info("recorded the class-data archive {} for the environments of its code", archive);
+        LOG.info("recorded the class-data archive {} for the JVMs of its code", archive);
         keepNewest("*.jsa", KEPT_ARCHIVES);
       }
     } catch (IOException e) {
-      // no archive: the next environment of this code records one
+      // no archive: the next JVM of this code records one
     } finally {
       try {
         Files.deleteIfExists(recording.partial());
@@ -146,7 +157,7 @@ final class ClassDataArchives {
     }
   }
 
-  /** A jar of the directory's files, named by their paths and bytes: made if no earlier service made it. */
+  /** A jar of the directory's files, named by their paths and bytes: made if no earlier process made it. */
   private Path jarOf(Path dir) throws IOException {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
@@ -172,7 +183,7 @@ final class ClassDataArchives {
         zip.closeEntry();
       }
     }
-    // the same bytes as a jar another service may have made meanwhile, which this rename replaces
+    // the same bytes as a jar another process may have made meanwhile, which this rename replaces
     Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
     keepNewest("code-*.jar", KEPT_JARS);
     return jar;
