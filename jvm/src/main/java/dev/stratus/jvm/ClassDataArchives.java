@@ -75,6 +75,11 @@ public final class ClassDataArchives {
     this.directory = directory;
   }
 
+  /** Archives kept in {@code name} under this JVM's temporary directory. */
+  public static ClassDataArchives inTemporaryDirectory(String name) {
+    return new ClassDataArchives(Path.of(System.getProperty("java.io.tmpdir"), name));
+  }
+
   /**
    * The launch of a JVM with {@code classpath} and the JVM {@code options} it runs with: its archive if one was
    * recorded, else a recording of one if no other JVM started through this object records it now, else neither (as

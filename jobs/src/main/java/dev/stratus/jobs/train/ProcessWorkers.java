@@ -2,6 +2,7 @@ package dev.stratus.jobs.train;
 
 import dev.stratus.jvm.ChildJvm;
 import dev.stratus.jvm.ChildProcess;
+import dev.stratus.jvm.ClassDataArchives;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,6 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ProcessWorkers implements WorkerLauncher {
   private static final String OUTCOME = "STRATUS_WORKER_OUTCOME ";
+  /** Each generation after the first of this code maps the classes an earlier one loaded, as shards do. */
+  private static final ClassDataArchives CLASS_DATA =
+      ClassDataArchives.inTemporaryDirectory("stratus-worker-class-data");
 
   private final int memoryMb;
   private final Set<ChildProcess> running = ConcurrentHashMap.newKeySet();
@@ -38,6 +42,7 @@ public final class ProcessWorkers implements WorkerLauncher {
     AtomicReference<String> reported = new AtomicReference<>();
     ChildProcess process = ChildJvm.mainClass(ProcessWorkers.class)
         .jvmOptions("-Xmx" + memoryMb + "m", "-XX:+UseSerialGC")
+        .classDataArchives(CLASS_DATA)
         .name("worker process")
         .input((Base64.getEncoder().encodeToString(WorkerMessages.task(task)) + "\n").getBytes(StandardCharsets.UTF_8))
         .stdout(ChildProcess.Output.lines(line -> {

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +57,7 @@ public final class PsProcesses implements AutoCloseable {
    * kept under the temporary directory: a third less CPU to listen, and no class loading at the first snapshot.
    */
   private static final ClassDataArchives CLASS_DATA =
-      new ClassDataArchives(Path.of(System.getProperty("java.io.tmpdir"), "stratus-shard-class-data"));
+      ClassDataArchives.inTemporaryDirectory("stratus-shard-class-data");
 
   /** Hears of the shards {@link #restartWhenDead} replaces. */
   public interface Watcher {
