@@ -60,16 +60,17 @@ public final class Minibatch {
     }
     rowStart[rows] = at;
     long[] sorted = sortByKey(nnz, 32 - Integer.numberOfLeadingZeros(largestKey));
-    keyCount = 0;
+    // without a branch: whether a key repeats the one before it is a coin toss a mispredicted branch paid for
+    int last = -1;
     long previousKey = -1;
     for (int i = 0; i < nnz; i++) {
       long key = sorted[i] >>> 32;
-      if (key != previousKey) {
-        keys[keyCount++] = (int) key;
-        previousKey = key;
-      }
-      slots[(int) sorted[i]] = keyCount - 1;
+      last += key != previousKey ? 1 : 0;
+      keys[last] = (int) key;
+      previousKey = key;
+      slots[(int) sorted[i]] = last;
     }
+    keyCount = last + 1;
     keys[keyCount++] = biasKey;
     return this;
   }
