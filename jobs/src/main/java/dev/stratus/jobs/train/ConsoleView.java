@@ -1,6 +1,8 @@
 package dev.stratus.jobs.train;
 
 import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,6 +24,12 @@ public final class ConsoleView implements AutoCloseable {
   static final String CURSOR_UP = "\u001b[%dA";
   static final String CLEAR_LINE = "\r\u001b[2K";
 
+  /**
+   * The updates a second are taken over the evaluations of at least the last 2 s: between two evaluations a moment
+   * apart the count may not have moved (the workers report their pushes in batches), and "0 updates/s" is not news.
+   */
+  private static final double RATE_WINDOW_SECONDS = 2;
+
   private final PrintStream out;
   private final boolean terminal;
   private final LongSupplier clock;
@@ -40,7 +48,8 @@ public final class ConsoleView implements AutoCloseable {
     String unit = "updates";
     int workers;
     double seconds;
-    CurvePoint last;
+    /** The evaluations the rate is taken over, the oldest at least {@link #RATE_WINDOW_SECONDS} before the latest. */
+    final ArrayDeque<CurvePoint> recent = new ArrayDeque<>();
     boolean changed = true;
 
     Row(String label) {
@@ -96,14 +105,24 @@ public final class ConsoleView implements AutoCloseable {
   /** Training {@code id} was evaluated at {@code point}. */
   public synchronized void evaluated(int id, CurvePoint point) {
     Row row = row(id);
-    if (row.last != null && point.seconds() > row.last.seconds()) {
-      row.updatesPerSecond = (point.updates() - row.last.updates()) / (point.seconds() - row.last.seconds());
+    row.recent.addLast(point);
+    while (row.recent.size() > 1 && secondOldestSeconds(row.recent) <= point.seconds() - RATE_WINDOW_SECONDS) {
+      row.recent.removeFirst();
     }
-    row.last = point;
+    CurvePoint first = row.recent.getFirst();
+    if (point.seconds() > first.seconds()) {
+      row.updatesPerSecond = (point.updates() - first.updates()) / (point.seconds() - first.seconds());
+    }
     row.loss = point.validationLoss();
     row.seconds = point.seconds();
     row.changed = true;
     draw(false);
+  }
+
+  private static double secondOldestSeconds(ArrayDeque<CurvePoint> points) {
+    Iterator<CurvePoint> oldestFirst = points.iterator();
+    oldestFirst.next();
+    return oldestFirst.next().seconds();
   }
 
   /**

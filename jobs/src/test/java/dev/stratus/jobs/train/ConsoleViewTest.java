@@ -47,10 +47,16 @@ class ConsoleViewTest {
     at(6);
     view.evaluated(0, new CurvePoint(6.0, 10_000, 0.35, 0.9, Double.NaN));
     assertEquals(EXPERIMENT_0 + ": running  loss 0.35000  2,000 updates/s  2 workers  6.0 s\n", printed(),
-        "5 s on: the latest loss, and the updates per second since the evaluation before");
+        "5 s on: the latest loss, and the updates per second over the last evaluations 2 s or more apart");
     at(7);
     view.evaluated(0, new CurvePoint(7.0, 12_000, 0.34, 0.9, Double.NaN));
     assertEquals("", printed());
+    at(10.9);
+    view.evaluated(0, new CurvePoint(10.9, 20_000, 0.33, 0.9, Double.NaN));
+    at(11);
+    view.evaluated(0, new CurvePoint(11.0, 20_000, 0.33, 0.9, Double.NaN));
+    assertEquals(EXPERIMENT_0 + ": running  loss 0.33000  2,000 updates/s  2 workers  11.0 s\n", printed(),
+        "two evaluations a moment apart with no report of pushes between them: the rate since 7.0 s, not 0");
     view.workers(0, 4); // its driver changed the count: shown with the next line
     view.ended(0, "converged", 0.34, 12_500, 7.2);
     assertEquals(EXPERIMENT_0 + ": converged  kept loss 0.34000  12,500 updates  4 workers  7.2 s\n", printed(),
