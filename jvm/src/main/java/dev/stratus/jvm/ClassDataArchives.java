@@ -6,9 +6,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -47,6 +52,7 @@ public final class ClassDataArchives {
   private static final int KEPT_JARS = 48;
   /** Silences the JVM's notes on classes it can not archive (old class-file versions), one per class. */
   private static final String QUIET = "-Xlog:cds*=off";
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
   private final Path directory;
   /**
@@ -123,7 +129,7 @@ public final class ClassDataArchives {
 
   private Code code(List<Path> classpath, List<String> archiveOptions) {
     try {
-      Files.createDirectories(directory);
+      ownDirectory();
       List<Path> jars = new ArrayList<>();
       for (Path entry : classpath) {
         jars.add(Files.isDirectory(entry) ? jarOf(entry) : entry);
@@ -131,6 +137,30 @@ public final class ClassDataArchives {
       return new Code(jars, key(jars, archiveOptions));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Makes the directory, only its owner's, or checks that it is: a JVM runs the classes an archive holds, so archives
+   * in a directory another user of this host could write (the temporary directory is everyone's) are never used.
+   */
+  private void ownDirectory() throws IOException {
+    if (!Files.isDirectory(directory)) {
+      Files.createDirectories(directory.getParent());
+      try {
+        Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      } catch (FileAlreadyExistsException madeMeanwhile) {
+        // by another process: checked below as any directory found
+      }
+    }
+    UserPrincipal owner = Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS);
+    String me = System.getProperty("user.name");
+    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory, LinkOption.NOFOLLOW_LINKS);
+    if (!owner.getName().equals(me) || permissions.contains(PosixFilePermission.GROUP_WRITE)
+        || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException(directory + " is " + owner.getName() + "'s with permissions "
+          + PosixFilePermissions.toString(permissions) + ": class-data archives are kept only where " + me
+          + " alone may write");
     }
   }
 

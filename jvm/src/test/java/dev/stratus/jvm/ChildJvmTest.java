@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -254,6 +255,27 @@ class ChildJvmTest {
       assertEquals(List.of(), mappedArchives(own), "-Xshare:off is kept");
     }
     assertEquals(List.of(), files(classData, "*.partial"), "no recording left half-written");
+  }
+
+  /**
+   * Archives in a directory others may write are never used nor recorded: a JVM runs the classes an archive holds.
+   * One made anew is its owner's alone.
+   */
+  @Test
+  void archivesAreKeptOnlyWhereTheirOwnerAloneMayWrite(@TempDir Path parent) throws Exception {
+    Path shared = Files.createDirectory(parent.resolve("shared"));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    try (ChildProcess child = startReady(testChild("ready").classDataArchives(new ClassDataArchives(shared)))) {
+      assertEquals(List.of(), mappedArchives(child));
+    }
+    Thread.sleep(500); // a recording would be moved into place just after the child's exit
+    assertEquals(List.of(), files(shared, "*"), "nothing recorded where others may write");
+
+    Path made = parent.resolve("made");
+    try (ChildProcess child = startReady(testChild("ready").classDataArchives(new ClassDataArchives(made)))) {
+      assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(made)));
+    }
+    awaitOne(made, "*.jsa");
   }
 
   /** The class-data archives outside the JDK that {@code child} has mapped (at its start, before its main class). */
