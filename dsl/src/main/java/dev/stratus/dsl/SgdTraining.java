@@ -26,8 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BiConsumer;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -543,44 +541,10 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
    */
   static SparseRow[] evaluationRows(ObjectStore store, List<Dataset> sets, String transform, String what)
       throws Exception {
-    return DatasetReader.firstRows(store, evaluationSet(sets, transform, what), MAX_VALIDATION_ROWS);
-  }
-
-  /**
-   * {@link #evaluationRows}, read on a thread of its own while the caller goes on, starting its shards say: a driver
-   * on LambdaRunner has both to do before its first worker. A set that is not one dataset is refused at once; see
-   * {@link #awaited} for the rows.
-   */
-  static CompletableFuture<SparseRow[]> evaluationRowsMeanwhile(ObjectStore store, List<Dataset> sets,
-      String transform, String what) {
-    Dataset set = evaluationSet(sets, transform, what);
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return DatasetReader.firstRows(store, set, MAX_VALIDATION_ROWS);
-      } catch (Exception e) {
-        throw new CompletionException(e);
-      }
-    }, command -> {
-      Thread reader = new Thread(command, "evaluation-rows");
-      reader.setDaemon(true);
-      reader.start();
-    });
-  }
-
-  /** What {@code future} gives, or the exception it failed with as it was thrown. */
-  static <T> T awaited(CompletableFuture<T> future) throws Exception {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    }
-  }
-
-  private static Dataset evaluationSet(List<Dataset> sets, String transform, String what) {
     if (sets.size() != 1) {
       throw new IllegalArgumentException(transform + ": the " + what + " must be one dataset, got " + sets.size());
     }
-    return sets.get(0);
+    return DatasetReader.firstRows(store, sets.get(0), MAX_VALIDATION_ROWS);
   }
 
   /** Runs {@code job}, shown as one line on {@code console}: its state, loss, updates/s, workers and time. */

@@ -15,7 +15,6 @@ import dev.stratus.spi.Workers;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
@@ -36,13 +35,10 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
     SgdTraining<?> training = (SgdTraining<?>) transform;
     TrainingSpec spec = training.spec();
     String name = training.getClass().getSimpleName();
-    // read while the first training's shards start
-    CompletableFuture<SparseRow[]> validationRows = SgdTraining.evaluationRowsMeanwhile(
+    SparseRow[] validationRows = SgdTraining.evaluationRows(
         context.store(), context.elementsOf(training.validationSet()), name, "validation set");
-    CompletableFuture<SparseRow[]> testCurveRows = training.testCurveSet() == null
-        ? CompletableFuture.completedFuture(null)
-        : SgdTraining.evaluationRowsMeanwhile(
-            context.store(), context.elementsOf(training.testCurveSet()), name, "test curve set");
+    SparseRow[] testCurveRows = training.testCurveSet() == null ? null : SgdTraining.evaluationRows(
+        context.store(), context.elementsOf(training.testCurveSet()), name, "test curve set");
     List<TrainResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
@@ -55,16 +51,16 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
       try (ConsoleView console = ConsoleView.onStandardOutput();
           Shards shards = shardsOnWorkers(context, spec, checkpointOf(modelPath), resume);
           InvocationWorkers workers = new InvocationWorkers(context.workers());
-          TrainingDriver job = new TrainingDriver(spec, context.store(), context.workerStore(), train,
-              SgdTraining.awaited(validationRows), shards, workers, console::message)) {
+          TrainingDriver job =
+              new TrainingDriver(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
+                  console::message)) {
         if (resume) {
           job.resumingFromSnapshots();
         } else {
           job.resumable();
         }
-        SparseRow[] testCurve = SgdTraining.awaited(testCurveRows);
-        if (testCurve != null) {
-          job.testCurveOn(testCurve);
+        if (testCurveRows != null) {
+          job.testCurveOn(testCurveRows);
         }
         System.out.printf("training on %s: %s Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers() == TrainingSpec.AUTO_WORKERS ? "auto" : spec.workers(),

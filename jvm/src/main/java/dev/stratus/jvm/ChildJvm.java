@@ -68,7 +68,8 @@ public final class ChildJvm {
     /**
      * Starts the JVM from the class-data archive of its code and options in {@code archives}, or records that archive
      * as it ends (see {@link ClassDataArchives}): the classes it loaded are mapped at the next start rather than
-     * loaded, parsed and verified again.
+     * loaded, parsed and verified again. A recording is kept or dropped before the child's {@link
+     * ChildProcess#onExit} completes. Null: no archives.
      */
     public Builder classDataArchives(ClassDataArchives archives) {
       this.archives = archives;
@@ -88,19 +89,24 @@ public final class ChildJvm {
       }
       launch = archives.prepare(entries, jvmOptions);
       ClassDataArchives.Recording recording = launch.recording();
-      ChildProcess child;
+      if (recording == null) {
+        return super.start();
+      }
+      afterExit(recording::ended);
       try {
-        child = super.start();
+        return super.start();
       } catch (IOException | RuntimeException e) {
-        if (recording != null) {
-          recording.ended(-1);
-        }
+        recording.ended(-1); // a child that never started has no exit to end it
         throw e;
       }
-      if (recording != null) {
-        child.onExit().thenAccept(recording::ended);
-      }
-      return child;
+    }
+
+    /**
+     * Whether the child {@link #start} started records its archive as it ends: stopped (SIGTERM) rather than killed,
+     * it keeps it.
+     */
+    public boolean recordsClassData() {
+      return launch != null && launch.recording() != null;
     }
 
     @Override

@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * A process this JVM started, which never outlives it and never blocks on its output. {@link ChildJvm} builds one
@@ -64,14 +65,18 @@ public final class ChildProcess implements AutoCloseable {
   private final CompletableFuture<String> ready;
 
   private ChildProcess(String name, Process process, Duration stopGrace, List<CompletableFuture<Void>> drains,
-      CompletableFuture<String> ready) {
+      CompletableFuture<String> ready, List<IntConsumer> afterExit) {
     this.name = name;
     this.process = process;
     this.stopGrace = stopGrace;
     this.ready = ready;
     List<CompletableFuture<?>> ends = new ArrayList<>(drains);
     ends.add(process.onExit());
-    this.exit = CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(ended -> process.exitValue());
+    this.exit = CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new)).thenApply(ended -> {
+      int code = process.exitValue();
+      afterExit.forEach(hook -> hook.accept(code));
+      return code;
+    });
   }
 
   /** A builder for a child running {@code command} (the program, then its arguments). */
@@ -232,6 +237,7 @@ public final class ChildProcess implements AutoCloseable {
     private String readyPrefix;
     private Duration readyTimeout;
     private Duration stopGrace = DEFAULT_STOP_GRACE;
+    private final List<IntConsumer> afterExit = new ArrayList<>();
 
     Builder(String name) {
       this.name = name;
@@ -246,6 +252,11 @@ public final class ChildProcess implements AutoCloseable {
      */
     boolean exitsWithParent() {
       return false;
+    }
+
+    /** Runs {@code hook} with the child's exit code once it ended, before {@link ChildProcess#onExit} completes. */
+    void afterExit(IntConsumer hook) {
+      afterExit.add(hook);
     }
 
     /** The length of the {@link #input}; -1 without one. */
@@ -352,7 +363,8 @@ public final class ChildProcess implements AutoCloseable {
         throw new IOException("cannot start " + name + ": " + e.getMessage(), e);
       }
       CompletableFuture<String> ready = new CompletableFuture<>();
-      ChildProcess child = new ChildProcess(name, process, stopGrace, readOutput(process, ready), ready);
+      ChildProcess child =
+          new ChildProcess(name, process, stopGrace, readOutput(process, ready), ready, List.copyOf(afterExit));
       RUNNING.add(child);
       process.onExit().thenRun(() -> RUNNING.remove(child));
       try {

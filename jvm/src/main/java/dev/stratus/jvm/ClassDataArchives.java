@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -70,10 +71,23 @@ public final class ClassDataArchives {
   private record Code(List<Path> jars, String key) {}
 
   /** An archive being recorded into {@code partial} by one JVM, moved into place once complete. */
-  public record Recording(ClassDataArchives archives, String key, Path partial) {
-    /** The recording JVM's process ended with {@code exitCode}. */
+  public static final class Recording {
+    private final ClassDataArchives archives;
+    private final String key;
+    private final Path partial;
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    private Recording(ClassDataArchives archives, String key, Path partial) {
+      this.archives = archives;
+      this.key = key;
+      this.partial = partial;
+    }
+
+    /** The recording JVM's process ended with {@code exitCode} (-1: it never started); only the first call counts. */
     public void ended(int exitCode) {
-      archives.ended(this, exitCode);
+      if (ended.compareAndSet(false, true)) {
+        archives.ended(this, exitCode);
+      }
     }
   }
 
@@ -174,9 +188,9 @@ public final class ClassDataArchives {
    */
   private void ended(Recording recording, int exitCode) {
     try {
-      if ((exitCode == 0 || exitCode == 143) && Files.size(recording.partial()) > 0) {
-        Path archive = archive(recording.key());
-        Files.move(recording.partial(), archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      if ((exitCode == 0 || exitCode == 143) && Files.size(recording.partial) > 0) {
+        Path archive = archive(recording.key);
+        Files.move(recording.partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         LOG.info("recorded the class-data archive {} for the JVMs of its code", archive);
         keepNewest("*.jsa", KEPT_ARCHIVES);
       }
@@ -184,11 +198,11 @@ public final class ClassDataArchives {
       // no archive: the next JVM of this code records one
     } finally {
       try {
-        Files.deleteIfExists(recording.partial());
+        Files.deleteIfExists(recording.partial);
       } catch (IOException e) {
-        LOG.warn("cannot delete {}", recording.partial(), e);
+        LOG.warn("cannot delete {}", recording.partial, e);
       }
-      this.recording.remove(recording.key());
+      this.recording.remove(recording.key);
     }
   }
 

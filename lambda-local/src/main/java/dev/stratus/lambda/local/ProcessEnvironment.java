@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.stratus.jvm.ChildProcess;
-import dev.stratus.jvm.ClassDataArchives;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -47,8 +46,8 @@ final class ProcessEnvironment extends ExecutionEnvironment {
   private final String runtimePath;
   private final BlockingQueue<PendingCall> handoff = new LinkedBlockingQueue<>();
   private final ChildProcess process;
-  /** The class-data archive this environment records as it ends, or null. */
-  private final ClassDataArchives.Recording recording;
+  /** Whether it records the class-data archive of its code as it ends: stopped then, not killed. */
+  private final boolean recording;
   /** Done once the process has ended and its recording, if any, has been kept or dropped. */
   private final CompletableFuture<Void> gone = new CompletableFuture<>();
   private volatile PendingCall current;
@@ -80,7 +79,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
       throw e;
     }
     process = started.process();
-    recording = started.recording();
+    recording = started.recordsClassData();
     process.onExit().thenRun(this::exited);
   }
 
@@ -124,7 +123,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
       return;
     }
     destroyed = true;
-    if (recording != null) {
+    if (recording) {
       // SIGTERM: the JVM writes its class-data archive before it exits, which takes seconds; nobody waits on it here
       Thread stopping = new Thread(this::stopAndRelease, "stop " + process);
       stopping.setDaemon(true);
@@ -163,10 +162,7 @@ final class ProcessEnvironment extends ExecutionEnvironment {
 
   /** The process ended: an invocation it held fails as Lambda's Runtime.ExitError. */
   private void exited() {
-    if (recording != null) {
-      recording.ended(process.exitCode());
-    }
-    gone.complete(null);
+    gone.complete(null); // after the process's recording, if any, was kept or dropped
     PendingCall invocation = current;
     if (invocation != null && !invocation.outcome.isDone()) {
       invocation.outcome.complete(CallOutcome.platform("Runtime.ExitError", "RequestId: " + invocation.requestId

@@ -48,8 +48,11 @@ final class ProcessLauncher {
     return (int) (memoryMb * HEAP_SHARE);
   }
 
-  /** A started environment's process, and the class-data archive it records as it ends, if it records one. */
-  record Started(ChildProcess process, ClassDataArchives.Recording recording) {}
+  /**
+   * A started environment's process, and whether it records the class-data archive of its code as it ends (kept
+   * before its {@code onExit} completes).
+   */
+  record Started(ChildProcess process, boolean recordsClassData) {}
 
   /**
    * Starts the process; {@code scratch} is the environment's own directory: its /tmp, and its task root when the
@@ -70,19 +73,14 @@ final class ProcessLauncher {
     options.addAll(functionJvmOptions(deployment));
     options.addAll(List.of("-Djava.io.tmpdir=" + tmp,
         "-D" + RuntimeInterfaceClient.JNI_PROPERTY + "=" + nativeLibrary));
-    ClassDataArchives.Recording recording = null;
-    if (archives != null) {
-      ClassDataArchives.Launch launch = archives.prepare(classpath, options);
-      classpath = launch.classpath();
-      options.addAll(launch.jvmOptions());
-      recording = launch.recording();
-    }
     try {
       Files.createDirectories(tmp);
-      ChildProcess process = ChildJvm.mainClass(RuntimeInterfaceClient.MAIN_CLASS)
+      ChildJvm.Builder environment = ChildJvm.mainClass(RuntimeInterfaceClient.MAIN_CLASS)
           .jvmOptions(options)
           .classPath(String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()))
-          .arguments(deployment.handler())
+          .classDataArchives(archives)
+          .arguments(deployment.handler());
+      ChildProcess process = environment
           .name("environment " + environmentId)
           .directory(taskRoot)
           .output(ChildProcess.Output.appendTo(log))
@@ -93,11 +91,8 @@ final class ProcessLauncher {
           .environment(reservedVariables(deployment, environmentId, runtimeApi, taskRoot))
           .stopGrace(RECORDING_GRACE)
           .start();
-      return new Started(process, recording);
+      return new Started(process, environment.recordsClassData());
     } catch (IOException e) {
-      if (recording != null) {
-        recording.ended(-1);
-      }
       throw new UncheckedIOException("cannot start an environment for " + deployment.name(), e);
     }
   }
