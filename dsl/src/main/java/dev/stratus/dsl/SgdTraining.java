@@ -43,7 +43,7 @@ import org.apache.beam.sdk.values.TupleTag;
  * the model rows their minibatches touch from {@code psShards} parameter-server shards, compute the gradient of the
  * model's loss and push it back, while a monitor in the driver evaluates that loss on a
  * validation set and stops the job on {@code epsilon}, the timeout or divergence, keeping the best model it saw. A
- * linear model of a smooth loss may be solved by L-BFGS instead ({@link #solver}; by default where its data fits the
+ * linear model may be solved by L-BFGS instead ({@link #solver}; by default where its data fits the
  * workers' memory), the workers summing full-batch gradients on the same shards. The validation set chooses the
  * model, so report a separate test set's metrics ({@link Evaluate}).
  *
@@ -333,7 +333,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
   /**
    * How the optimum is reached. {@link Solver#SGD}: asynchronous SGD on the parameter server, for any model and data
-   * of any size. {@link Solver#LBFGS}, for a linear model of a smooth loss (not the hinge): each worker holds its
+   * of any size. {@link Solver#LBFGS}, for a linear model (the hinge rounded off over a hundredth of a margin at
+   * its kink, whose optimum's hinge objective is within 0.005 of the hinge's optimum): each worker holds its
    * partitions in memory and computes their loss and gradient at the point the driver sets on the shards, and the
    * driver takes quasi-Newton steps (OWL-QN with {@link #l1}) until two in a row gain less than 1e-5 of the
    * objective: the exact optimum of the regularised objective in tens of passes, for data the workers' memory holds.

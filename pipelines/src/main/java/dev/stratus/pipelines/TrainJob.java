@@ -154,7 +154,7 @@ public final class TrainJob {
 
     void setPsShards(int shards);
 
-    @Description("Solver: auto (L-BFGS for a linear model of a smooth loss whose training set fits the workers'"
+    @Description("Solver: auto (L-BFGS for a linear model whose training set fits the workers'"
         + " memory, else SGD; SGD as soon as --optimizer, --learningRate, --minibatchSize or --epochs is given), sgd"
         + " or lbfgs")
     @Default.String("auto")

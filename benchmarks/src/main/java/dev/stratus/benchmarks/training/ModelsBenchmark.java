@@ -327,7 +327,7 @@ public final class ModelsBenchmark {
    */
   private static String defaults(boolean factorization) {
     TrainingSpec spec = LogisticRegression.withValidationSet(null).spec();
-    String shared = String.format(Locale.ROOT, "solver %s: L-BFGS for a smooth loss whose training rows the workers'"
+    String shared = String.format(Locale.ROOT, "solver %s: L-BFGS for a linear model whose training rows the workers'"
             + " memory holds, l2 chosen on the validation rows among C = %s; else SGD, %s, learning rate %s, minibatch"
             + " %d, l2 %s, stopping when the validation loss improves by less than %s over %d evaluations %s",
         spec.solver(), Arrays.toString(PenaltyPath.cs()), spec.optimizer(),

@@ -23,9 +23,12 @@ public enum Solver {
    */
   AUTO;
 
-  /** Whether this solver can train {@code objective}: L-BFGS a linear model of a smooth loss, the others anything. */
+  /**
+   * Whether this solver can train {@code objective}: L-BFGS a linear model (a hinge SVM by descending its hinge
+   * smoothed, {@link LinearObjective#smooth}), the others anything.
+   */
   public boolean trains(Objective objective) {
-    return this != LBFGS || objective instanceof LinearObjective linear && linear.loss().smooth();
+    return this != LBFGS || objective instanceof LinearObjective;
   }
 
   /**
@@ -35,7 +38,7 @@ public enum Solver {
   static final int MEMORY_PER_STORED_BYTE = 12;
 
   /**
-   * {@link #AUTO}'s choice: {@link #LBFGS} for a linear model of a smooth loss whose partitions, {@code
+   * {@link #AUTO}'s choice: {@link #LBFGS} for a linear model whose partitions, {@code
    * storedBytesPerWorker} of them a worker, take at most half of {@code memoryPerWorker} once held; else {@link #SGD},
    * whose workers stream their partitions.
    */

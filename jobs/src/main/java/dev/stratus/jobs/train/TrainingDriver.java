@@ -1072,19 +1072,19 @@ public final class TrainingDriver implements AutoCloseable {
   }
 
   /**
-   * The objective's curvature estimate from the keys' sums of squares: per weight, the loss's bound on its second
-   * derivative times the feature's mean square, plus the L2 penalty (a weight no row touches: the penalty, or a
+   * The objective's curvature estimate from the keys' sums of squares: per weight, the loss's curvature scale ({@link
+   * LinearObjective#curvatureScale}) times the feature's mean square, plus the L2 penalty (a weight no row touches: the penalty, or a
    * trillionth without one, since it never moves anyway); null without sums, for no preconditioning.
    */
   private double[] curvature(GradientRounds.Sums squares, float l2) {
     if (squares == null) {
       return null; // not preconditioned
     }
-    double bound = ((LinearObjective) spec.objective()).loss().curvatureBound();
+    double scale = ((LinearObjective) spec.objective()).smooth().curvatureScale();
     float[] sums = squares.gradient();
     double[] curvature = new double[sums.length];
     for (int i = 0; i < sums.length; i++) {
-      curvature[i] = bound * sums[i] / Math.max(1, squares.rows()) + Math.max(l2, 1e-12);
+      curvature[i] = scale * sums[i] / Math.max(1, squares.rows()) + Math.max(l2, 1e-12);
     }
     return curvature;
   }

@@ -47,7 +47,7 @@ import java.util.function.DoubleSupplier;
  *     {@code l1} times the absolute weights): a sparse model; 0 for none, the default. With it, a default {@code l2}
  *     is 0, as in liblinear's L1-regularised solvers
  * @param solver how the optimum is reached: asynchronous SGD (when null, the default) or L-BFGS on full-batch
- *     gradients, for a linear model of a smooth loss
+ *     gradients, for a linear model
  * @param maxCostDollars stop with the best model so far once the workers cost this much at AWS Lambda's prices (their
  *     GB-seconds and invocations, {@code Prices}); 0 for no cap, the default
  */
@@ -115,11 +115,11 @@ public record TrainingSpec(
         maxWorkerFailures, prefetch, wireValues, objective, l1, solver, 0);
   }
 
-  /** Refuses a solver that cannot train {@code objective}: L-BFGS is for linear models of a smooth loss. */
+  /** Refuses a solver that cannot train {@code objective}: L-BFGS is for linear models. */
   public static void checkSolver(Solver solver, Objective objective) {
     if (!solver.trains(objective)) {
-      throw new IllegalArgumentException("solver LBFGS is for linear models of a smooth loss (logistic, squared"
-          + " hinge, multinomial), not " + objective + ": train it with SGD");
+      throw new IllegalArgumentException("solver LBFGS is for linear models (logistic, linear SVM, multinomial), not "
+          + objective + ": train it with SGD");
     }
   }
 

@@ -3,6 +3,7 @@ package dev.stratus.jobs.train;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator;
+import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.kernels.solve.HeldPartitions;
 import dev.stratus.ps.ModelSpec;
@@ -119,7 +120,8 @@ public record WorkerTask(
       held.put(partition, FullBatch.of(DatasetReader.partitionRows(objects, train, partition), features));
     }
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
-      GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation, spec.objective(),
+      GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation,
+          ((LinearObjective) spec.objective()).smooth(),
           new HeldPartitions(held), GradientRounds.roundSpec(features + 1, spec.objective().columns()), clock,
           placed -> PsClient.connect(placed, access, workerId).wireValues(spec.wireValues()));
       worker.run(stop);

@@ -9,22 +9,28 @@ public final class LinearGradient {
   private LinearGradient() {}
 
   /**
-   * Writes the mean gradient of {@code loss} over the batch into {@code gradient}, {@code loss.columns(classes)} values
-   * per key in key order, and returns the batch's summed loss at {@code weights} (free to compute here, and what the
+   * Writes the mean gradient of {@code objective}'s loss over the batch into {@code gradient}, {@code
+   * objective.columns()} values per key in key order, and returns the batch's summed loss at {@code weights} (free to compute here, and what the
    * worker reports as its training loss).
    *
    * @param weights model values aligned with {@link Minibatch#keyBuffer()}, as many per key, the biases last
    */
-  public static double compute(LinearLoss loss, int classes, Minibatch batch, float[] weights, float[] gradient) {
-    return loss.multiclass()
-        ? computeSoftmax(classes, batch, weights, gradient)
-        : compute(loss, batch, weights, gradient);
+  public static double compute(LinearObjective objective, Minibatch batch, float[] weights, float[] gradient) {
+    return objective.loss().multiclass()
+        ? computeSoftmax(objective.classes(), batch, weights, gradient)
+        : compute(objective.loss(), objective.hingeSmoothing(), batch, weights, gradient);
   }
 
-  /** {@link #compute(LinearLoss, int, Minibatch, float[], float[])} for a binary model: one value per key. */
+  /** {@link #compute(LinearObjective, Minibatch, float[], float[])} for a binary model of {@code loss}. */
   public static double compute(LinearLoss loss, Minibatch batch, float[] weights, float[] gradient) {
+    return compute(loss, 0, batch, weights, gradient);
+  }
+
+  /** A binary model's: one value per key; the hinge smoothed over {@code hingeSmoothing} when that is not 0. */
+  private static double compute(LinearLoss loss, double hingeSmoothing, Minibatch batch, float[] weights,
+      float[] gradient) {
     if (batch.rows() == 1) {
-      return computeOneRow(loss, batch, weights, gradient);
+      return computeOneRow(loss, hingeSmoothing, batch, weights, gradient);
     }
     int keyCount = batch.keyCount();
     int bias = keyCount - 1;
@@ -40,8 +46,8 @@ public final class LinearGradient {
       }
       float label = batch.label(r);
       double tail = tail(loss, margin);
-      lossSum += value(loss, margin, label, tail);
-      double slope = slope(loss, margin, label, tail);
+      lossSum += value(loss, hingeSmoothing, margin, label, tail);
+      double slope = slope(loss, hingeSmoothing, margin, label, tail);
       if (slope == 0) {
         continue; // a row the hinge no longer sees: it adds nothing
       }
@@ -58,7 +64,8 @@ public final class LinearGradient {
    * A batch of one row, the common case of SGD on one example at a time: its entries are its keys in order (slot
    * {@code e} is entry {@code e}), so each gradient value is written once, with no lookup, no zeroing and no mean.
    */
-  private static double computeOneRow(LinearLoss loss, Minibatch batch, float[] weights, float[] gradient) {
+  private static double computeOneRow(LinearLoss loss, double hingeSmoothing, Minibatch batch, float[] weights,
+      float[] gradient) {
     int entries = batch.rowStart(1);
     double margin = weights[entries];
     for (int e = 0; e < entries; e++) {
@@ -66,12 +73,12 @@ public final class LinearGradient {
     }
     float label = batch.label(0);
     double tail = tail(loss, margin);
-    float residual = (float) slope(loss, margin, label, tail);
+    float residual = (float) slope(loss, hingeSmoothing, margin, label, tail);
     for (int e = 0; e < entries; e++) {
       gradient[e] = residual * batch.value(e);
     }
     gradient[entries] = residual;
-    return value(loss, margin, label, tail);
+    return value(loss, hingeSmoothing, margin, label, tail);
   }
 
   // A row's loss and its derivative in the margin; logistic regression's both from one exponential, its tail.
@@ -80,12 +87,18 @@ public final class LinearGradient {
     return loss == LinearLoss.LOGISTIC ? LinearLoss.tail(margin) : Double.NaN;
   }
 
-  private static double value(LinearLoss loss, double margin, float label, double tail) {
-    return loss == LinearLoss.LOGISTIC ? LinearLoss.logloss(margin, label, tail) : loss.value(margin, label);
+  private static double value(LinearLoss loss, double hingeSmoothing, double margin, float label, double tail) {
+    return loss == LinearLoss.LOGISTIC
+        ? LinearLoss.logloss(margin, label, tail)
+        : hingeSmoothing > 0 ? LinearLoss.smoothedHinge(margin, label, hingeSmoothing) : loss.value(margin, label);
   }
 
-  private static double slope(LinearLoss loss, double margin, float label, double tail) {
-    return loss == LinearLoss.LOGISTIC ? LinearLoss.sigmoid(margin, tail) - label : loss.slope(margin, label);
+  private static double slope(LinearLoss loss, double hingeSmoothing, double margin, float label, double tail) {
+    return loss == LinearLoss.LOGISTIC
+        ? LinearLoss.sigmoid(margin, tail) - label
+        : hingeSmoothing > 0
+            ? LinearLoss.smoothedHingeSlope(margin, label, hingeSmoothing)
+            : loss.slope(margin, label);
   }
 
   /**

@@ -36,11 +36,28 @@ public enum LinearLoss {
   }
 
   /**
-   * Whether the loss has a gradient everywhere (all but the hinge, whose kink a quasi-Newton solver's line searches
-   * would stall on).
+   * Whether the loss has a gradient everywhere: all but the hinge, whose kink a quasi-Newton solver's line searches
+   * would stall on (it descends {@link #smoothedHinge} instead).
    */
   public boolean smooth() {
     return this != HINGE;
+  }
+
+  /**
+   * The hinge with its kink rounded off over {@code width} below the margin 1 (a Huber hinge): 0 from {@code y m = 1}
+   * on, {@code (1 - y m)^2 / (2 width)} within {@code width} of it, {@code 1 - y m - width / 2} below. It has a
+   * gradient everywhere, its slope changing by at most {@code 1 / width}, and lies within {@code width / 2} of the
+   * hinge, so its optimum's hinge objective is within {@code width / 2} of the hinge's optimum.
+   */
+  public static double smoothedHinge(double margin, float label, double width) {
+    double gap = 1 - sign(label) * margin;
+    return gap <= 0 ? 0 : gap < width ? gap * gap / (2 * width) : gap - width / 2;
+  }
+
+  /** {@link #smoothedHinge}'s derivative in the margin. */
+  public static double smoothedHingeSlope(double margin, float label, double width) {
+    double gap = 1 - sign(label) * margin;
+    return gap <= 0 ? 0 : -sign(label) * Math.min(1, gap / width);
   }
 
   /**

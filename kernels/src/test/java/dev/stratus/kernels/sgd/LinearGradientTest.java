@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.kernels.data.SparseRow;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class LinearGradientTest {
   private static final int FEATURES = 50;
@@ -48,36 +50,60 @@ class LinearGradientTest {
     assertEquals(3, batch.slot(4));
   }
 
+  /** Each loss's objective, and the hinge smoothed as a quasi-Newton solver descends it. */
+  static Stream<LinearObjective> objectives() {
+    return Stream.concat(
+        Arrays.stream(LinearLoss.values()).map(loss -> new LinearObjective(loss, loss.multiclass() ? 4 : 2)),
+        Stream.of(LinearObjective.of(LinearLoss.HINGE).smooth()));
+  }
+
   @ParameterizedTest
-  @EnumSource(LinearLoss.class)
-  void gradientMatchesFiniteDifferencesOfTheLoss(LinearLoss loss) {
+  @MethodSource("objectives")
+  void gradientMatchesFiniteDifferencesOfTheLoss(LinearObjective objective) {
     for (int batchSize : new int[] {1, 16}) {
-      gradientMatchesFiniteDifferences(loss, batchSize);
+      gradientMatchesFiniteDifferences(objective, batchSize);
     }
   }
 
   /** Each value's derivative, a binary model's one per key or a 4-class model's four, against the loss's slope. */
-  private static void gradientMatchesFiniteDifferences(LinearLoss loss, int batchSize) {
+  private static void gradientMatchesFiniteDifferences(LinearObjective objective, int batchSize) {
     Random random = new Random(42);
-    int classes = loss.multiclass() ? 4 : 2;
-    SparseRow[] rows = randomRows(random, batchSize, classes);
+    SparseRow[] rows = randomRows(random, batchSize, objective.classes());
     Minibatch batch = new Minibatch().fill(rows, 0, rows.length, FEATURES);
-    float[] weights = new float[batch.keyCount() * loss.columns(classes)];
+    float[] weights = new float[batch.keyCount() * objective.columns()];
     for (int k = 0; k < weights.length; k++) {
       weights[k] = (float) (random.nextGaussian() * 0.5);
     }
     float[] gradient = new float[weights.length];
-    LinearGradient.compute(loss, classes, batch, weights, gradient);
+    objective.gradient(batch, weights, gradient);
     float h = 1e-3f;
     for (int k = 0; k < weights.length; k++) {
       float saved = weights[k];
       weights[k] = saved + h;
-      double up = LinearGradient.compute(loss, classes, batch, weights, new float[weights.length]);
+      double up = objective.gradient(batch, weights, new float[weights.length]);
       weights[k] = saved - h;
-      double down = LinearGradient.compute(loss, classes, batch, weights, new float[weights.length]);
+      double down = objective.gradient(batch, weights, new float[weights.length]);
       weights[k] = saved;
       double numeric = (up - down) / (2 * h) / rows.length;
-      assertEquals(numeric, gradient[k], 2e-3, loss + ", " + batchSize + " rows, key slot " + k);
+      assertEquals(numeric, gradient[k], 2e-3, objective + ", " + batchSize + " rows, key slot " + k);
+    }
+  }
+
+  /** The smoothed hinge lies within half its width below the hinge, and is the hinge away from the kink. */
+  @Test
+  void theSmoothedHingeIsWithinHalfItsWidthOfTheHinge() {
+    double width = 0.1;
+    for (double margin = -3; margin <= 3; margin += 0.01) {
+      for (float label : new float[] {0, 1}) {
+        double hinge = LinearLoss.HINGE.value(margin, label);
+        double smoothed = LinearLoss.smoothedHinge(margin, label, width);
+        assertTrue(smoothed <= hinge && smoothed >= hinge - width / 2, margin + ", " + label);
+        double gap = 1 - (label > 0 ? margin : -margin);
+        if (gap <= 0 || gap >= width) {
+          assertEquals(LinearLoss.HINGE.slope(margin, label), LinearLoss.smoothedHingeSlope(margin, label, width),
+              margin + ", " + label);
+        }
+      }
     }
   }
 
@@ -132,7 +158,7 @@ class LinearGradientTest {
     SparseRow[] rows = {new SparseRow(3, new int[] {1}, new float[] {1})};
     Minibatch batch = new Minibatch().fill(rows, 0, 1, FEATURES);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> LinearGradient.compute(LinearLoss.MULTINOMIAL, 3, batch, new float[6], new float[6]));
+        () -> new LinearObjective(LinearLoss.MULTINOMIAL, 3).gradient(batch, new float[6], new float[6]));
     assertTrue(e.getMessage().contains("label 3.0 is not one of the model's 3 classes (0 to 2)"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> LinearLoss.classOf(1.5f, 3));
     assertThrows(IllegalArgumentException.class, () -> LinearLoss.classOf(-1, 3));
