@@ -7,9 +7,10 @@ import dev.stratus.kernels.sgd.Objective;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * A sparse linear support vector machine trained by asynchronous SGD on the parameter server, as every {@link
- * SgdTraining}: L2-regularised, on the squared hinge loss by default (liblinear's L2-loss SVM, {@code -s 1/-s 2},
- * smooth, so SGD converges well) or the hinge loss ({@link #loss}, liblinear's {@code -s 3}). Its model puts a row in
+ * A sparse linear support vector machine trained on the parameter server as every {@link SgdTraining} is (by L-BFGS
+ * where the workers hold its rows, else by asynchronous SGD; {@link #solver}): L2-regularised, on the squared hinge
+ * loss by default (liblinear's L2-loss SVM, {@code -s 1/-s 2}) or the hinge loss ({@link #loss}, liblinear's {@code
+ * -s 3}; L-BFGS descends it rounded off within a hundredth of a margin of its kink). Its model puts a row in
  * class 1 where the margin is positive and gives no probability; {@link Evaluate} reports its own loss, AUC and
  * accuracy.
  *
