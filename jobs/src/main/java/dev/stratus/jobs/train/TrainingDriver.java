@@ -605,6 +605,9 @@ public final class TrainingDriver implements AutoCloseable {
     if (reason == null && preconditioned && squares == null) {
       reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
     }
+    if (squares != null) {
+      rounds.readOnlyTouched(squares);
+    }
     // along a path each penalty to a looser tolerance, then the best one on to the tight one, its solver taken up
     // again with its memory of the curvature (held meanwhile: the driver holds two solvers' memory along a path);
     // resumed where the path had ended, the best one on from the iterate left there, not along the path again

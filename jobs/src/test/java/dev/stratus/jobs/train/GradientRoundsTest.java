@@ -123,6 +123,49 @@ class GradientRoundsTest {
     }
   }
 
+  /**
+   * Keys no row has take no part in a round once the squares say which those are: the point is written at the keys
+   * whose values are not zero and the gradient read at the keys some row has, and the sums are the whole gradient's
+   * all the same, zeros where no row is.
+   */
+  @Test
+  void roundsOnlyWriteAndReadTheKeysThatMatterAndSumTheWholeGradient() throws Exception {
+    Random random = new Random(11);
+    SparseRow[] rows = new SparseRow[1_000];
+    for (int r = 0; r < rows.length; r++) {
+      int[] even = random.ints(0, FEATURES / 2).distinct().limit(4).sorted().map(f -> 2 * f).toArray();
+      float[] values = new float[even.length];
+      for (int j = 0; j < values.length; j++) {
+        values[j] = (float) random.nextGaussian();
+      }
+      rows[r] = new SparseRow(random.nextInt(2), even, values);
+    }
+    double[] point = new double[FEATURES + 1];
+    for (int i = 0; i < point.length; i += 3) {
+      point[i] = random.nextGaussian() * 0.1; // zeros at two keys of three, some of them keys rows have
+    }
+    float[] expected = wholeGradient(rows, point);
+    ModelSpec spec = GradientRounds.roundSpec(FEATURES + 1, 1);
+    try (Shards shards = Shards.inProcess(2);
+        PsClient driver = PsClient.connect(shards.addresses(), shards.access(), 0);
+        PsClient worker = PsClient.connect(shards.addresses(), shards.access(), 1)) {
+      GradientRounds rounds = new GradientRounds(driver, "touched", spec);
+      CompletableFuture<Void> serving = serve(new GradientWorker(worker, "touched", 0, 1, LOGISTIC,
+          held(new SparseRow[][] {rows}, 0), spec, ComputeClock.THREAD, over -> connect(over, shards, 1)));
+      assertSums(expected, sums(rounds, point, new int[][] {{0}}), 1_000, "the whole gradient read");
+      rounds.beginSquares(new int[][] {{0}});
+      rounds.readOnlyTouched(awaitSums(rounds));
+      GradientRounds.Sums touched = sums(rounds, point, new int[][] {{0}});
+      assertSums(expected, touched, 1_000, "the keys rows have read");
+      for (int odd = 1; odd < FEATURES; odd += 2) {
+        assertEquals(0, touched.gradient()[odd], "key " + odd + ", which no row has");
+      }
+      driver.put(WorkerCheckpoints.stopKey("touched"), WorkerCheckpoints.stopFrom(0)).get(10, TimeUnit.SECONDS);
+      serving.get(10, TimeUnit.SECONDS);
+      rounds.end();
+    }
+  }
+
   private static PsClient connect(List<InetSocketAddress> over, Shards shards, int worker) {
     return PsClient.connect(over, shards.access(), worker);
   }
