@@ -274,34 +274,35 @@ final class GradientRounds {
    */
   private void write(double[] at) throws Exception {
     int cols = spec.cols();
-    int keysPerPush = Math.max(1, (1 << 16) / cols);
-    int[] keys = new int[keysPerPush];
-    float[] negated = new float[keysPerPush * cols];
-    int held = 0;
-    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    int[] nonZero = new int[spec.rows()];
+    int count = 0;
     for (int key = 0; key < spec.rows(); key++) {
-      boolean zero = true;
-      for (int c = 0; c < cols && zero; c++) {
-        zero = at[key * cols + c] == 0;
-      }
-      if (zero) {
-        continue;
-      }
-      keys[held] = key;
       for (int c = 0; c < cols; c++) {
-        negated[held * cols + c] = (float) -at[key * cols + c];
-      }
-      if (++held == keysPerPush) {
-        writes.add(placed.push(point, keys.clone(), negated.clone()));
-        held = 0;
+        if (at[key * cols + c] != 0) {
+          nonZero[count++] = key;
+          break;
+        }
       }
     }
-    if (held > 0) {
-      writes.add(placed.push(point, Arrays.copyOf(keys, held), Arrays.copyOf(negated, held * cols)));
+    int perCall = keysPerCall();
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    for (int from = 0; from < count; from += perCall) {
+      int[] keys = Arrays.copyOfRange(nonZero, from, Math.min(count, from + perCall));
+      float[] negated = new float[keys.length * cols];
+      for (int k = 0; k < keys.length; k++) {
+        for (int c = 0; c < cols; c++) {
+          negated[k * cols + c] = (float) -at[keys[k] * cols + c];
+        }
+      }
+      writes.add(placed.push(point, keys, negated));
     }
     CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
   }
 
+  /** Keys a write or a read of the round's models sends in one call: a frame's worth of values. */
+  private int keysPerCall() {
+    return Math.max(1, (1 << 16) / spec.cols());
+  }
 
   /**
    * The round's sums once every worker has reported it; null while one has not.
@@ -379,16 +380,16 @@ final class GradientRounds {
   /** The round's gradient at the {@link #touched} keys, zeros elsewhere, read in pulls of frame-sized ranges. */
   private float[] readTouched() throws Exception {
     int cols = spec.cols();
-    int keysPerPull = Math.max(1, (1 << 16) / cols);
+    int perCall = keysPerCall();
     List<CompletableFuture<float[]>> reads = new ArrayList<>();
-    for (int from = 0; from < touched.length; from += keysPerPull) {
-      reads.add(placed.pull(gradient, Arrays.copyOfRange(touched, from, Math.min(touched.length, from + keysPerPull))));
+    for (int from = 0; from < touched.length; from += perCall) {
+      reads.add(placed.pull(gradient, Arrays.copyOfRange(touched, from, Math.min(touched.length, from + perCall))));
     }
     float[] all = new float[(int) spec.size()];
     for (int r = 0; r < reads.size(); r++) {
       float[] values = reads.get(r).get(60, TimeUnit.SECONDS);
       for (int k = 0; k < values.length / cols; k++) {
-        System.arraycopy(values, k * cols, all, touched[r * keysPerPull + k] * cols, cols);
+        System.arraycopy(values, k * cols, all, touched[r * perCall + k] * cols, cols);
       }
     }
     return all;

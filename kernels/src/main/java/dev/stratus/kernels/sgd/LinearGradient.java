@@ -10,8 +10,8 @@ public final class LinearGradient {
 
   /**
    * Writes the mean gradient of {@code objective}'s loss over the batch into {@code gradient}, {@code
-   * objective.columns()} values per key in key order, and returns the batch's summed loss at {@code weights} (free to compute here, and what the
-   * worker reports as its training loss).
+   * objective.columns()} values per key in key order, and returns the batch's summed loss at {@code weights} (free to
+   * compute here, and what the worker reports as its training loss).
    *
    * @param weights model values aligned with {@link Minibatch#keyBuffer()}, as many per key, the biases last
    */
@@ -88,17 +88,19 @@ public final class LinearGradient {
   }
 
   private static double value(LinearLoss loss, double hingeSmoothing, double margin, float label, double tail) {
-    return loss == LinearLoss.LOGISTIC
-        ? LinearLoss.logloss(margin, label, tail)
-        : hingeSmoothing > 0 ? LinearLoss.smoothedHinge(margin, label, hingeSmoothing) : loss.value(margin, label);
+    return switch (loss) {
+      case LOGISTIC -> LinearLoss.logloss(margin, label, tail);
+      case HINGE -> LinearLoss.smoothedHinge(margin, label, hingeSmoothing);
+      default -> loss.value(margin, label);
+    };
   }
 
   private static double slope(LinearLoss loss, double hingeSmoothing, double margin, float label, double tail) {
-    return loss == LinearLoss.LOGISTIC
-        ? LinearLoss.sigmoid(margin, tail) - label
-        : hingeSmoothing > 0
-            ? LinearLoss.smoothedHingeSlope(margin, label, hingeSmoothing)
-            : loss.slope(margin, label);
+    return switch (loss) {
+      case LOGISTIC -> LinearLoss.sigmoid(margin, tail) - label;
+      case HINGE -> LinearLoss.smoothedHingeSlope(margin, label, hingeSmoothing);
+      default -> loss.slope(margin, label);
+    };
   }
 
   /**

@@ -47,14 +47,15 @@ public enum LinearLoss {
    * The hinge with its kink rounded off over {@code width} below the margin 1 (a Huber hinge): 0 from {@code y m = 1}
    * on, {@code (1 - y m)^2 / (2 width)} within {@code width} of it, {@code 1 - y m - width / 2} below. It has a
    * gradient everywhere, its slope changing by at most {@code 1 / width}, and lies within {@code width / 2} of the
-   * hinge, so its optimum's hinge objective is within {@code width / 2} of the hinge's optimum.
+   * hinge, so its optimum's hinge objective is within {@code width / 2} of the hinge's optimum. A width of 0 is the
+   * hinge itself.
    */
   public static double smoothedHinge(double margin, float label, double width) {
     double gap = 1 - sign(label) * margin;
     return gap <= 0 ? 0 : gap < width ? gap * gap / (2 * width) : gap - width / 2;
   }
 
-  /** {@link #smoothedHinge}'s derivative in the margin. */
+  /** {@link #smoothedHinge}'s derivative in the margin (with a width of 0, the hinge's subgradient: 0 at the kink). */
   public static double smoothedHingeSlope(double margin, float label, double width) {
     double gap = 1 - sign(label) * margin;
     return gap <= 0 ? 0 : -sign(label) * Math.min(1, gap / width);
@@ -94,7 +95,7 @@ public enum LinearLoss {
   public double value(double margin, float label) {
     return switch (this) {
       case LOGISTIC -> logloss(margin, label, tail(margin));
-      case HINGE -> Math.max(0, 1 - sign(label) * margin);
+      case HINGE -> smoothedHinge(margin, label, 0);
       case SQUARED_HINGE -> {
         double gap = Math.max(0, 1 - sign(label) * margin);
         yield gap * gap;
@@ -107,7 +108,7 @@ public enum LinearLoss {
   public double slope(double margin, float label) {
     return switch (this) {
       case LOGISTIC -> sigmoid(margin) - label;
-      case HINGE -> sign(label) * margin < 1 ? -sign(label) : 0;
+      case HINGE -> smoothedHingeSlope(margin, label, 0);
       case SQUARED_HINGE -> -2 * sign(label) * Math.max(0, 1 - sign(label) * margin);
       case MULTINOMIAL -> throw oneMarginPerClass();
     };
