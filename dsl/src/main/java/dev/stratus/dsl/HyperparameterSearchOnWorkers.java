@@ -10,6 +10,7 @@ import dev.stratus.spi.TransformExecutor;
 import dev.stratus.spi.Workers;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
@@ -34,9 +35,8 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
   public List<?> execute(PTransform<?, ?> transform, ExecutionContext context) throws Exception {
     HyperparameterSearch<?> search = (HyperparameterSearch<?>) transform;
     SearchPlan plan = search.plan();
-    SparseRow[] validationRows =
-        SgdTraining.evaluationRows(
-            context.store(), context.elementsOf(search.validationSet()), plan.transform(), "validation set");
+    Future<SparseRow[]> validationRows = SgdTraining.evaluationRowsMeanwhile(
+        context.store(), context.elementsOf(search.validationSet()), plan.transform(), "validation set");
     List<SearchResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
@@ -45,7 +45,7 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
         System.out.printf("%s: each worker a Lambda invocation (%d MB, %d s timeout)%n", plan.transform(),
             context.workers().memoryMb(), context.workers().timeoutSeconds());
         results.add(
-            plan.run(context.store(), context.workerStore(), train, validationRows, shards,
+            plan.run(context.store(), context.workerStore(), train, SgdTraining.rowsOf(validationRows), shards,
                 () -> new InvocationWorkers(context.workers()), context.workers().memoryMb(), context.options()));
       }
     }

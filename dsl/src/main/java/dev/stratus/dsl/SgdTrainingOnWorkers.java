@@ -15,6 +15,7 @@ import dev.stratus.spi.Workers;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.PTransform;
 
@@ -35,9 +36,9 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
     SgdTraining<?> training = (SgdTraining<?>) transform;
     TrainingSpec spec = training.spec();
     String name = training.getClass().getSimpleName();
-    SparseRow[] validationRows = SgdTraining.evaluationRows(
+    Future<SparseRow[]> validationRows = SgdTraining.evaluationRowsMeanwhile(
         context.store(), context.elementsOf(training.validationSet()), name, "validation set");
-    SparseRow[] testCurveRows = training.testCurveSet() == null ? null : SgdTraining.evaluationRows(
+    Future<SparseRow[]> testCurveRows = training.testCurveSet() == null ? null : SgdTraining.evaluationRowsMeanwhile(
         context.store(), context.elementsOf(training.testCurveSet()), name, "test curve set");
     List<TrainResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
@@ -51,16 +52,15 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
       try (ConsoleView console = ConsoleView.onStandardOutput();
           Shards shards = shardsOnWorkers(context, spec, checkpointOf(modelPath), resume);
           InvocationWorkers workers = new InvocationWorkers(context.workers());
-          TrainingDriver job =
-              new TrainingDriver(spec, context.store(), context.workerStore(), train, validationRows, shards, workers,
-                  console::message)) {
+          TrainingDriver job = new TrainingDriver(spec, context.store(), context.workerStore(), train,
+              SgdTraining.rowsOf(validationRows), shards, workers, console::message)) {
         if (resume) {
           job.resumingFromSnapshots();
         } else {
           job.resumable();
         }
         if (testCurveRows != null) {
-          job.testCurveOn(testCurveRows);
+          job.testCurveOn(SgdTraining.rowsOf(testCurveRows));
         }
         System.out.printf("training on %s: %s Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers() == TrainingSpec.AUTO_WORKERS ? "auto" : spec.workers(),

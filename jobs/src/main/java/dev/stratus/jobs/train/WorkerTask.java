@@ -1,5 +1,6 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator;
@@ -16,6 +17,10 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -44,6 +49,8 @@ public record WorkerTask(
   private static final Logger LOG = LoggerFactory.getLogger(WorkerTask.class);
   /** Partitions a worker decodes ahead at most, however small they are against its prefetch budget. */
   private static final int MAX_PREFETCHED_PARTITIONS = 64;
+  /** Partitions an L-BFGS generation reads at once. */
+  private static final int PARTITION_READS = 2;
 
   /**
    * The parameter-server model over {@code features} features: a row per feature of the objective's values (a weight,
@@ -115,10 +122,7 @@ public record WorkerTask(
    */
   private WorkerOutcome serveGradientRounds(ObjectStore objects, int features, BooleanSupplier stop, long started,
       ComputeClock clock) throws Exception {
-    Map<Integer, FullBatch> held = new HashMap<>();
-    for (int partition : partitions) {
-      held.put(partition, FullBatch.of(DatasetReader.partitionRows(objects, train, partition), features));
-    }
+    Map<Integer, FullBatch> held = readHeld(objects, features);
     try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
       GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation,
           ((LinearObjective) spec.objective()).smooth(),
@@ -128,6 +132,33 @@ public record WorkerTask(
       LOG.debug("worker {} generation {}: {} gradient rounds over partitions {}", workerId, generation,
           worker.rounds(), held.keySet());
       return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
+    }
+  }
+
+  /**
+   * Reads and lays out this generation's partitions, {@value #PARTITION_READS} at once: on Lambda each read waits tens
+   * of milliseconds on S3 before its bytes come, and a partition's decoding overlaps the next one's wait.
+   */
+  private Map<Integer, FullBatch> readHeld(ObjectStore objects, int features) throws Exception {
+    ExecutorService readers = Executors.newFixedThreadPool(
+        Math.max(1, Math.min(PARTITION_READS, partitions.length)), new DaemonThreadFactory("partition-reader"));
+    try {
+      Map<Integer, Future<FullBatch>> reads = new HashMap<>();
+      for (int partition : partitions) {
+        reads.put(partition, readers.submit(
+            () -> FullBatch.of(DatasetReader.partitionRows(objects, train, partition), features)));
+      }
+      Map<Integer, FullBatch> held = new HashMap<>();
+      for (Map.Entry<Integer, Future<FullBatch>> read : reads.entrySet()) {
+        try {
+          held.put(read.getKey(), read.getValue().get());
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+      }
+      return held;
+    } finally {
+      readers.shutdownNow();
     }
   }
 

@@ -148,19 +148,20 @@ public final class Minibatch {
   }
 
   /**
-   * Gives back what only laying out a batch needs (the sort's buffers, room beyond this batch), for a batch held for
-   * many passes rather than refilled: its entries then take 8 bytes each and its keys 4.
+   * A copy of this batch holding only what passes over it need, for a batch held for many passes rather than
+   * refilled: its entries take 8 bytes each and its keys 4, and this one's buffers stay to lay out the next.
    */
-  public Minibatch compact() {
+  public Minibatch compactCopy() {
+    Minibatch copy = new Minibatch();
     int entries = rowStart[rows];
-    sortScratch = new long[0];
-    radixScratch = new long[0];
-    slots = Arrays.copyOf(slots, entries);
-    values = Arrays.copyOf(values, entries);
-    keys = Arrays.copyOf(keys, keyCount);
-    labels = Arrays.copyOf(labels, rows);
-    rowStart = Arrays.copyOf(rowStart, rows + 1);
-    return this;
+    copy.rows = rows;
+    copy.keyCount = keyCount;
+    copy.slots = Arrays.copyOf(slots, entries);
+    copy.values = Arrays.copyOf(values, entries);
+    copy.keys = Arrays.copyOf(keys, keyCount);
+    copy.labels = Arrays.copyOf(labels, rows);
+    copy.rowStart = Arrays.copyOf(rowStart, rows + 1);
+    return copy;
   }
 
   public int rows() {

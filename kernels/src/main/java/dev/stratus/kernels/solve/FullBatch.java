@@ -34,21 +34,39 @@ public final class FullBatch {
   /** Lays out {@code rows}; {@code biasKey} is the feature count, the key every row's bias has. */
   public static FullBatch of(SparseRow[] rows, int biasKey) {
     List<Minibatch> chunks = new ArrayList<>();
+    Minibatch layout = new Minibatch();
     for (int from = 0; from < rows.length; from += CHUNK_ROWS) {
-      chunks.add(new Minibatch().fill(rows, from, Math.min(rows.length, from + CHUNK_ROWS), biasKey).compact());
+      chunks.add(layout.fill(rows, from, Math.min(rows.length, from + CHUNK_ROWS), biasKey).compactCopy());
     }
-    int[] union = chunks.stream().flatMapToInt(c -> Arrays.stream(c.keyBuffer(), 0, c.keyCount())).sorted()
-        .distinct().toArray();
+    // the union of the chunks' keys (all at most the bias key) marked in a bitmap of the key space: a key's place in
+    // the union is the marks before it, the words' counts before its word and the bits below it in its word
+    long[] marked = new long[(biasKey >>> 6) + 1];
+    for (Minibatch chunk : chunks) {
+      int[] keys = chunk.keyBuffer();
+      for (int k = 0; k < chunk.keyCount(); k++) {
+        marked[keys[k] >>> 6] |= 1L << keys[k];
+      }
+    }
+    int[] marksBefore = new int[marked.length];
+    int count = 0;
+    for (int w = 0; w < marked.length; w++) {
+      marksBefore[w] = count;
+      count += Long.bitCount(marked[w]);
+    }
+    int[] union = new int[count];
+    for (int w = 0, at = 0; w < marked.length; w++) {
+      for (long word = marked[w]; word != 0; word &= word - 1) {
+        union[at++] = (w << 6) + Long.numberOfTrailingZeros(word);
+      }
+    }
     int[][] positions = new int[chunks.size()][];
     for (int c = 0; c < chunks.size(); c++) {
       Minibatch chunk = chunks.get(c);
+      int[] keys = chunk.keyBuffer();
       positions[c] = new int[chunk.keyCount()];
-      int at = 0;
       for (int k = 0; k < chunk.keyCount(); k++) {
-        while (union[at] != chunk.keyBuffer()[k]) {
-          at++; // both ascend
-        }
-        positions[c][k] = at;
+        int key = keys[k];
+        positions[c][k] = marksBefore[key >>> 6] + Long.bitCount(marked[key >>> 6] & ((1L << key) - 1));
       }
     }
     return new FullBatch(List.copyOf(chunks), positions, union, rows.length);
