@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -621,13 +622,21 @@ public final class TrainingDriver implements AutoCloseable {
       standByUntilReady();
       placeOverStartedShards();
       long roundStarted = System.nanoTime();
-      GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point, assignment()));
-      if (pending != null) {
-        Judged judged = judge(pending, monitor);
-        latest = pending.weights();
-        latestLoss = judged.point().validationLoss();
-        reason = judged.stop();
-        writeSolverPoint(latest, false);
+      // the iterate accepted last is judged while the workers compute the round after it
+      PendingScore judging = pending;
+      Judged[] judgedMeanwhile = new Judged[1];
+      GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point, assignment()), () -> {
+        if (judging == null) {
+          return null;
+        }
+        judgedMeanwhile[0] = judge(judging, monitor);
+        writeSolverPoint(judging.weights(), false);
+        return judgedMeanwhile[0].stop();
+      });
+      if (judging != null) {
+        latest = judging.weights();
+        latestLoss = judgedMeanwhile[0].point().validationLoss();
+        reason = judgedMeanwhile[0].stop();
         pending = null;
       }
       if (sums == null || reason != null) {
@@ -1103,9 +1112,20 @@ public final class TrainingDriver implements AutoCloseable {
    * Null when someone stopped the job or its time ran out.
    */
   private GradientRounds.Sums evaluateRound(RoundStart start) throws Exception {
+    return evaluateRound(start, () -> null);
+  }
+
+  /**
+   * As {@link #evaluateRound(RoundStart)}, calling {@code meanwhile} once the round has begun, while the workers
+   * compute it: null when it stops the job, which then does not wait for the round.
+   */
+  private GradientRounds.Sums evaluateRound(RoundStart start, Callable<StopReason> meanwhile) throws Exception {
     beginRound(start);
-    int abandoned = 0;
     long roundBegan = System.nanoTime();
+    if (meanwhile.call() != null) {
+      return null;
+    }
+    int abandoned = 0;
     long wait = TimeUnit.MICROSECONDS.toNanos(100);
     while (true) {
       Slot slot = ended.poll(wait, TimeUnit.NANOSECONDS);
