@@ -648,15 +648,7 @@ public final class TrainingDriver implements AutoCloseable {
         throw new TrainingFailedException("the workers hold " + sums.rows() + " rows of the training set's "
             + train.rowCount() + ": its partitions changed while it trained", null);
       }
-      double n = sums.rows();
-      float l2 = currentL2();
-      double[] gradient = new double[point.length];
-      double squaredNorm = 0;
-      for (int i = 0; i < point.length; i++) {
-        gradient[i] = sums.gradient()[i] / n + l2 * point[i];
-        squaredNorm += point[i] * point[i];
-      }
-      Lbfgs.Outcome outcome = solver.report(sums.loss() / n + l2 / 2 * squaredNorm, gradient);
+      Lbfgs.Outcome outcome = report(solver, point, sums);
       if (outcome == Lbfgs.Outcome.REJECTED || outcome == Lbfgs.Outcome.STARTED) {
         continue;
       }
@@ -685,8 +677,12 @@ public final class TrainingDriver implements AutoCloseable {
           reason = StopReason.CONVERGED;
         } else if (penalties.advance(bestLoss)) {
           announcePenalty();
-          // the next penalty's optimum is near
+          // the next penalty's optimum is near; its search starts where the last round evaluated the rows' loss (unless
+          // the line search ran out of trials, the optimum is that round's point), so only the penalty's part is new
           solver = solver(iterate, PATH_TOLERANCE, squares);
+          if (Arrays.equals(iterate, point) && report(solver, point, sums) != Lbfgs.Outcome.STARTED) {
+            solver = solver(iterate, PATH_TOLERANCE, squares); // converged at once: a round finds so again
+          }
         } else {
           polishing = true;
           penalties.backToBest();
@@ -715,6 +711,22 @@ public final class TrainingDriver implements AutoCloseable {
   private void announcePolish() {
     progress.accept(String.format("%6.1f s  penalty %s, the path's best, solved to the end", secondsSinceStart(),
         penalties.describe()));
+  }
+
+  /**
+   * Hands {@code solver} the objective at {@code point} at the penalty now: the workers' {@code sums} of the rows'
+   * loss and gradient there, averaged, and the L2 penalty's part.
+   */
+  private Lbfgs.Outcome report(Lbfgs solver, double[] point, GradientRounds.Sums sums) {
+    double n = sums.rows();
+    float l2 = currentL2();
+    double[] gradient = new double[point.length];
+    double squaredNorm = 0;
+    for (int i = 0; i < point.length; i++) {
+      gradient[i] = sums.gradient()[i] / n + l2 * point[i];
+      squaredNorm += point[i] * point[i];
+    }
+    return solver.report(sums.loss() / n + l2 / 2 * squaredNorm, gradient);
   }
 
   /** A search from {@code start} at the penalty now, to {@code tolerance}, shaped by the workers' {@code squares}. */
