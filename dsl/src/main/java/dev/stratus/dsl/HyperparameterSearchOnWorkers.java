@@ -2,6 +2,7 @@ package dev.stratus.dsl;
 
 import dev.stratus.jobs.search.SearchResult;
 import dev.stratus.jobs.train.Shards;
+import dev.stratus.jvm.Futures;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.spi.ExecutionContext;
@@ -45,7 +46,7 @@ public final class HyperparameterSearchOnWorkers implements TransformExecutor {
         System.out.printf("%s: each worker a Lambda invocation (%d MB, %d s timeout)%n", plan.transform(),
             context.workers().memoryMb(), context.workers().timeoutSeconds());
         results.add(
-            plan.run(context.store(), context.workerStore(), train, SgdTraining.rowsOf(validationRows), shards,
+            plan.run(context.store(), context.workerStore(), train, Futures.result(validationRows), shards,
                 () -> new InvocationWorkers(context.workers()), context.workers().memoryMb(), context.options()));
       }
     }

@@ -10,6 +10,8 @@ import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
 import dev.stratus.jobs.train.WorkerLauncher;
+import dev.stratus.jvm.DaemonThreadFactory;
+import dev.stratus.jvm.Futures;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
@@ -26,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.function.BiConsumer;
@@ -550,25 +551,14 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
   /**
    * {@link #evaluationRows}, read on a thread of their own while the caller starts its shards (each takes most of a
-   * second); {@link #rowsOf} waits for them. A set that is not one dataset is refused at once.
+   * second); {@link Futures#result} waits for them. A set that is not one dataset is refused at once.
    */
   static Future<SparseRow[]> evaluationRowsMeanwhile(ObjectStore store, List<Dataset> sets, String transform,
       String what) {
     Dataset set = evaluationSet(sets, transform, what);
     FutureTask<SparseRow[]> rows = new FutureTask<>(() -> DatasetReader.firstRows(store, set, MAX_VALIDATION_ROWS));
-    Thread reader = new Thread(rows, "evaluation-rows");
-    reader.setDaemon(true);
-    reader.start();
+    new DaemonThreadFactory("evaluation-rows").newThread(rows).start();
     return rows;
-  }
-
-  /** The rows {@link #evaluationRowsMeanwhile} read, once read; their read's failure as it was thrown. */
-  static SparseRow[] rowsOf(Future<SparseRow[]> rows) throws Exception {
-    try {
-      return rows.get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    }
   }
 
   private static Dataset evaluationSet(List<Dataset> sets, String transform, String what) {

@@ -5,6 +5,7 @@ import dev.stratus.jobs.train.Shards;
 import dev.stratus.jobs.train.TrainResult;
 import dev.stratus.jobs.train.TrainingDriver;
 import dev.stratus.jobs.train.TrainingSpec;
+import dev.stratus.jvm.Futures;
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.ps.ShardAddress;
@@ -53,14 +54,14 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
           Shards shards = shardsOnWorkers(context, spec, checkpointOf(modelPath), resume);
           InvocationWorkers workers = new InvocationWorkers(context.workers());
           TrainingDriver job = new TrainingDriver(spec, context.store(), context.workerStore(), train,
-              SgdTraining.rowsOf(validationRows), shards, workers, console::message)) {
+              Futures.result(validationRows), shards, workers, console::message)) {
         if (resume) {
           job.resumingFromSnapshots();
         } else {
           job.resumable();
         }
         if (testCurveRows != null) {
-          job.testCurveOn(SgdTraining.rowsOf(testCurveRows));
+          job.testCurveOn(Futures.result(testCurveRows));
         }
         System.out.printf("training on %s: %s Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers() == TrainingSpec.AUTO_WORKERS ? "auto" : spec.workers(),

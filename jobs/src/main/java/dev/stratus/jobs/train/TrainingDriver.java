@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -622,23 +621,17 @@ public final class TrainingDriver implements AutoCloseable {
       standByUntilReady();
       placeOverStartedShards();
       long roundStarted = System.nanoTime();
-      // the iterate accepted last is judged while the workers compute the round after it
-      PendingScore judging = pending;
-      Judged[] judgedMeanwhile = new Judged[1];
-      GradientRounds.Sums sums = evaluateRound(() -> rounds.begin(point, assignment()), () -> {
-        if (judging == null) {
-          return null;
-        }
-        judgedMeanwhile[0] = judge(judging, monitor);
-        writeSolverPoint(judging.weights(), false);
-        return judgedMeanwhile[0].stop();
-      });
-      if (judging != null) {
-        latest = judging.weights();
-        latestLoss = judgedMeanwhile[0].point().validationLoss();
-        reason = judgedMeanwhile[0].stop();
+      RoundStart begin = () -> rounds.begin(point, assignment());
+      beginRound(begin);
+      if (pending != null) { // the iterate accepted last, judged while the workers compute the round after it
+        Judged judged = judge(pending, monitor);
+        latest = pending.weights();
+        latestLoss = judged.point().validationLoss();
+        reason = judged.stop();
+        writeSolverPoint(latest, false);
         pending = null;
       }
+      GradientRounds.Sums sums = reason == null ? awaitRound(begin) : null;
       if (sums == null || reason != null) {
         reason = reason != null ? reason : stopRequested != null ? stopRequested : StopReason.TIMEOUT;
         break;
@@ -1124,19 +1117,13 @@ public final class TrainingDriver implements AutoCloseable {
    * Null when someone stopped the job or its time ran out.
    */
   private GradientRounds.Sums evaluateRound(RoundStart start) throws Exception {
-    return evaluateRound(start, () -> null);
+    beginRound(start);
+    return awaitRound(start);
   }
 
-  /**
-   * As {@link #evaluateRound(RoundStart)}, calling {@code meanwhile} once the round has begun, while the workers
-   * compute it: null when it stops the job, which then does not wait for the round.
-   */
-  private GradientRounds.Sums evaluateRound(RoundStart start, Callable<StopReason> meanwhile) throws Exception {
-    beginRound(start);
+  /** {@link #evaluateRound}'s part after the round's begin, which {@code start} repeats when the round is lost. */
+  private GradientRounds.Sums awaitRound(RoundStart start) throws Exception {
     long roundBegan = System.nanoTime();
-    if (meanwhile.call() != null) {
-      return null;
-    }
     int abandoned = 0;
     long wait = TimeUnit.MICROSECONDS.toNanos(100);
     while (true) {

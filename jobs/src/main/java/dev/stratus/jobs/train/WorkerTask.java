@@ -1,6 +1,7 @@
 package dev.stratus.jobs.train;
 
 import dev.stratus.jvm.DaemonThreadFactory;
+import dev.stratus.jvm.Futures;
 import dev.stratus.kernels.dataset.Dataset;
 import dev.stratus.kernels.dataset.DatasetReader;
 import dev.stratus.kernels.iterate.MinibatchIterator;
@@ -17,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -150,11 +150,7 @@ public record WorkerTask(
       }
       Map<Integer, FullBatch> held = new HashMap<>();
       for (Map.Entry<Integer, Future<FullBatch>> read : reads.entrySet()) {
-        try {
-          held.put(read.getKey(), read.getValue().get());
-        } catch (ExecutionException e) {
-          throw e.getCause() instanceof Exception cause ? cause : e;
-        }
+        held.put(read.getKey(), Futures.result(read.getValue()));
       }
       return held;
     } finally {

@@ -24,8 +24,11 @@ public final class Minibatch {
   private int keyCount;
   private long[] sortScratch = new long[0];
   private long[] radixScratch = new long[0];
-  /** One histogram of {@link #RADIX_BITS}-bit digits per pass; a key of 31 bits takes three passes. */
-  private final int[] digitCounts = new int[3 << RADIX_BITS];
+  /**
+   * One histogram of {@link #RADIX_BITS}-bit digits per pass (a key of 31 bits takes three); made at the first sort, so
+   * a {@link #compactCopy} holds none.
+   */
+  private int[] digitCounts;
 
   /**
    * Lays out {@code batch[from, to)}; {@code biasKey} must be larger than every feature index (it is the feature
@@ -82,6 +85,9 @@ public final class Minibatch {
    */
   private long[] sortByKey(int nnz, int keyBits) {
     int passes = (keyBits + RADIX_BITS - 1) / RADIX_BITS;
+    if (digitCounts == null) {
+      digitCounts = new int[3 << RADIX_BITS];
+    }
     Arrays.fill(digitCounts, 0, passes << RADIX_BITS, 0);
     for (int i = 0; i < nnz; i++) {
       long key = sortScratch[i] >>> 32;
