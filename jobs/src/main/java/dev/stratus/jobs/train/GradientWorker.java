@@ -1,6 +1,6 @@
 package dev.stratus.jobs.train;
 
-import dev.stratus.kernels.sgd.Objective;
+import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.kernels.solve.HeldPartitions;
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.PsException;
@@ -37,7 +37,7 @@ public final class GradientWorker {
   private final String model;
   private final int worker;
   private final int generation;
-  private final Objective objective;
+  private final LinearObjective objective;
   private final HeldPartitions rows;
   private final ModelSpec roundSpec;
   private final ComputeClock clock;
@@ -48,7 +48,7 @@ public final class GradientWorker {
   private List<InetSocketAddress> placedShards = List.of();
   private int rounds;
 
-  GradientWorker(PsClient ps, String model, int worker, int generation, Objective objective, HeldPartitions rows,
+  GradientWorker(PsClient ps, String model, int worker, int generation, LinearObjective objective, HeldPartitions rows,
       ModelSpec roundSpec, ComputeClock clock, Function<List<InetSocketAddress>, PsClient> connect) {
     this.ps = ps;
     this.connect = connect;

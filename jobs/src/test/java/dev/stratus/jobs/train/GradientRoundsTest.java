@@ -9,7 +9,6 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearObjective;
-import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.kernels.solve.HeldPartitions;
 import dev.stratus.ps.ModelSpec;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class GradientRoundsTest {
   private static final int FEATURES = 40;
-  private static final Objective LOGISTIC = LinearObjective.of(LinearLoss.LOGISTIC);
+  private static final LinearObjective LOGISTIC = LinearObjective.of(LinearLoss.LOGISTIC);
 
   @Test
   void partitionsMovedToAnAddedWorkerAndBackAreSummedOnceEachRound() throws Exception {

@@ -16,33 +16,56 @@ public final class LinearGradient {
    * @param weights model values aligned with {@link Minibatch#keyBuffer()}, as many per key, the biases last
    */
   public static double compute(LinearObjective objective, Minibatch batch, float[] weights, float[] gradient) {
-    return objective.loss().multiclass()
-        ? computeSoftmax(objective.classes(), batch, weights, gradient)
-        : compute(objective.loss(), objective.hingeSmoothing(), batch, weights, gradient);
+    return compute(objective.loss(), objective.columns(), objective.hingeSmoothing(), batch, weights, gradient);
   }
 
   /** {@link #compute(LinearObjective, Minibatch, float[], float[])} for a binary model of {@code loss}. */
   public static double compute(LinearLoss loss, Minibatch batch, float[] weights, float[] gradient) {
-    return compute(loss, 0, batch, weights, gradient);
+    return compute(loss, 1, 0, batch, weights, gradient);
   }
 
-  /** A binary model's: one value per key; the hinge smoothed over {@code hingeSmoothing} when that is not 0. */
-  private static double compute(LinearLoss loss, double hingeSmoothing, Minibatch batch, float[] weights,
+  /**
+   * Adds the summed (not mean) gradient of {@code objective}'s loss over a {@link Minibatch#keyedCopy keyed} batch's
+   * rows into {@code gradient} and returns their summed loss: {@code weights} and {@code gradient} are indexed by model
+   * key, {@code objective.columns()} values a key, so that passes over many batches read and sum into the same arrays.
+   */
+  public static double addSums(LinearObjective objective, Minibatch batch, float[] weights, float[] gradient) {
+    return sum(objective.loss(), objective.columns(), objective.hingeSmoothing(), batch, weights, gradient, 1);
+  }
+
+  /** The mean gradient of a batch laid out by {@link Minibatch#fill}; the hinge smoothed over {@code hingeSmoothing}. */
+  private static double compute(LinearLoss loss, int columns, double hingeSmoothing, Minibatch batch, float[] weights,
       float[] gradient) {
-    if (batch.rows() == 1) {
+    if (!loss.multiclass() && batch.rows() == 1) {
       return computeOneRow(loss, hingeSmoothing, batch, weights, gradient);
     }
-    int keyCount = batch.keyCount();
-    int bias = keyCount - 1;
-    java.util.Arrays.fill(gradient, 0, keyCount, 0f);
-    double scale = 1.0 / batch.rows(); // folded into each row's residual: the mean without a pass over the keys
+    java.util.Arrays.fill(gradient, 0, batch.keyCount() * columns, 0f);
+    // the mean folded into each row's residual: no pass over the keys
+    return sum(loss, columns, hingeSmoothing, batch, weights, gradient, 1.0 / batch.rows());
+  }
+
+  /** Adds the batch's gradient, each row's times {@code scale}, into {@code gradient}; returns the summed loss. */
+  private static double sum(LinearLoss loss, int columns, double hingeSmoothing, Minibatch batch, float[] weights,
+      float[] gradient, double scale) {
+    return loss.multiclass()
+        ? sumSoftmax(columns, batch, weights, gradient, scale)
+        : sumBinary(loss, hingeSmoothing, batch, weights, gradient, scale);
+  }
+
+  /** A binary model's: one value per key. */
+  private static double sumBinary(LinearLoss loss, double hingeSmoothing, Minibatch batch, float[] weights,
+      float[] gradient, double scale) {
+    // the batch's arrays in locals: Lambda's JIT (C1 alone) would load them from the batch at every entry
+    int[] slots = batch.slotArray();
+    float[] values = batch.valueArray();
+    int bias = batch.biasSlot();
     double lossSum = 0;
     for (int r = 0; r < batch.rows(); r++) {
       int start = batch.rowStart(r);
       int end = batch.rowStart(r + 1);
       double margin = weights[bias];
       for (int e = start; e < end; e++) {
-        margin += weights[batch.slot(e)] * batch.value(e);
+        margin += weights[slots[e]] * values[e];
       }
       float label = batch.label(r);
       double tail = tail(loss, margin);
@@ -53,7 +76,7 @@ public final class LinearGradient {
       }
       float residual = (float) (slope * scale);
       for (int e = start; e < end; e++) {
-        gradient[batch.slot(e)] += residual * batch.value(e);
+        gradient[slots[e]] += residual * values[e];
       }
       gradient[bias] += residual;
     }
@@ -105,12 +128,10 @@ public final class LinearGradient {
 
   /**
    * Multinomial logistic regression: per row, the K margins, their softmax p, and the gradient {@code (p - onehot(y))
-   * x} for each class's weights (a row's entries touch K values each).
+   * x} for each class's weights (a row's entries touch K values each), times {@code scale}.
    */
-  private static double computeSoftmax(int classes, Minibatch batch, float[] weights, float[] gradient) {
-    int keyCount = batch.keyCount();
-    int biases = (keyCount - 1) * classes;
-    java.util.Arrays.fill(gradient, 0, keyCount * classes, 0f);
+  private static double sumSoftmax(int classes, Minibatch batch, float[] weights, float[] gradient, double scale) {
+    int biases = batch.biasSlot() * classes;
     double[] p = new double[classes];
     double lossSum = 0;
     for (int r = 0; r < batch.rows(); r++) {
@@ -130,6 +151,9 @@ public final class LinearGradient {
       double labelMargin = p[label];
       lossSum += LinearLoss.softmaxInPlace(p, classes) - labelMargin;
       p[label] -= 1;
+      for (int c = 0; c < classes; c++) {
+        p[c] *= scale;
+      }
       for (int e = start; e < end; e++) {
         int at = batch.slot(e) * classes;
         float x = batch.value(e);
@@ -140,10 +164,6 @@ public final class LinearGradient {
       for (int c = 0; c < classes; c++) {
         gradient[biases + c] += (float) p[c];
       }
-    }
-    float scale = 1f / batch.rows();
-    for (int k = 0; k < keyCount * classes; k++) {
-      gradient[k] *= scale;
     }
     return lossSum;
   }

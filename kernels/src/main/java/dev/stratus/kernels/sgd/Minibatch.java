@@ -9,7 +9,8 @@ import java.util.Arrays;
  * over the pulled values without any lookup.
  *
  * <p>Instances are reused from batch to batch: {@link #fill} grows the buffers only when a batch is larger than any
- * before it, so a worker's steady state allocates nothing.
+ * before it, so a worker's steady state allocates nothing. A batch held for many passes is kept as a {@link
+ * #keyedCopy}, whose slots are the model keys themselves.
  */
 public final class Minibatch {
   private static final int RADIX_BITS = 11;
@@ -22,11 +23,13 @@ public final class Minibatch {
   private float[] values = new float[0];
   private int[] keys = new int[1]; // room for the bias of a batch without entries
   private int keyCount;
+  /** Where the slots put the bias: the last of the batch's keys, or, {@link #keyedCopy keyed}, the bias key. */
+  private int biasSlot;
   private long[] sortScratch = new long[0];
   private long[] radixScratch = new long[0];
   /**
    * One histogram of {@link #RADIX_BITS}-bit digits per pass (a key of 31 bits takes three); made at the first sort, so
-   * a {@link #compactCopy} holds none.
+   * a {@link #keyedCopy} holds none.
    */
   private int[] digitCounts;
 
@@ -74,6 +77,7 @@ public final class Minibatch {
       slots[(int) sorted[i]] = last;
     }
     keyCount = last + 1;
+    biasSlot = keyCount;
     keys[keyCount++] = biasKey;
     return this;
   }
@@ -135,6 +139,7 @@ public final class Minibatch {
     }
     keys[nnz] = biasKey;
     keyCount = nnz + 1;
+    biasSlot = nnz;
     return this;
   }
 
@@ -154,15 +159,20 @@ public final class Minibatch {
   }
 
   /**
-   * A copy of this batch holding only what passes over it need, for a batch held for many passes rather than
-   * refilled: its entries take 8 bytes each and its keys 4, and this one's buffers stay to lay out the next.
+   * A copy of this batch for many passes rather than one step, whose slots are the model keys themselves: a pass
+   * reads and sums every row's values in arrays indexed by key, without gathering the batch's values first. It holds
+   * only what passes need (its entries take 8 bytes each, its keys 4), and this one's buffers stay to lay out the next.
    */
-  public Minibatch compactCopy() {
+  public Minibatch keyedCopy() {
     Minibatch copy = new Minibatch();
     int entries = rowStart[rows];
     copy.rows = rows;
     copy.keyCount = keyCount;
-    copy.slots = Arrays.copyOf(slots, entries);
+    copy.biasSlot = keys[keyCount - 1];
+    copy.slots = new int[entries];
+    for (int e = 0; e < entries; e++) {
+      copy.slots[e] = keys[slots[e]];
+    }
     copy.values = Arrays.copyOf(values, entries);
     copy.keys = Arrays.copyOf(keys, keyCount);
     copy.labels = Arrays.copyOf(labels, rows);
@@ -175,14 +185,14 @@ public final class Minibatch {
   }
 
   /**
-   * Adds each key's sum of squared values over the batch's rows into {@code sums}, in key order (the bias key's: one a
+   * Adds each key's sum of squared values over the batch's rows into {@code sums}, at its slot (the bias's: one a
    * row): the shape of the loss's curvature in each weight, for a solver's diagonal preconditioner.
    */
   public void addSquares(float[] sums) {
     for (int e = 0; e < rowStart[rows]; e++) {
       sums[slots[e]] += values[e] * values[e];
     }
-    sums[keyCount - 1] += rows;
+    sums[biasSlot] += rows;
   }
 
   /** The distinct model keys this batch touches, ascending; the last is the bias. */
@@ -206,6 +216,20 @@ public final class Minibatch {
 
   int rowStart(int row) {
     return rowStart[row];
+  }
+
+  int biasSlot() {
+    return biasSlot;
+  }
+
+  /** Every row's slots, entry by entry: the hot loops' own reference. */
+  int[] slotArray() {
+    return slots;
+  }
+
+  /** Every row's values, entry by entry. */
+  float[] valueArray() {
+    return values;
   }
 
   int slot(int entry) {

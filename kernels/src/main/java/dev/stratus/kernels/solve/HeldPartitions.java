@@ -1,6 +1,6 @@
 package dev.stratus.kernels.solve;
 
-import dev.stratus.kernels.sgd.Objective;
+import dev.stratus.kernels.sgd.LinearObjective;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -8,17 +8,19 @@ import java.util.TreeMap;
 /**
  * The partitions a quasi-Newton worker holds, each laid out as a {@link FullBatch} of its own, so that a pass can sum
  * over whichever of them the driver names: a worker keeps what it read while the driver moves partitions to workers
- * added later, and back. A pass over a set of partitions pulls and pushes the union of their keys; the union and where
- * each partition's keys sit in it are worked out once per set.
+ * added later, and back. A pass over a set of partitions pulls and pushes the union of their keys, worked out once per
+ * set; in between, the pulled values are spread over, and the gradient summed in, arrays indexed by key, which every
+ * partition's rows read and add into directly.
  */
 public final class HeldPartitions {
   private final Map<Integer, FullBatch> held;
-  /** The set the plan below is for. */
+  /** The set {@link #keys} is the union of. */
   private int[] planned;
   private FullBatch[] batches;
   private int[] keys;
-  /** For each batch, the position in {@link #keys} of each of its keys; null for a lone batch, whose keys they are. */
-  private int[][] positions;
+  /** The pass's weights and gradient by key, the whole key space; made at the first pass. */
+  private float[] weightsByKey = new float[0];
+  private float[] gradientByKey = new float[0];
 
   /** @param held each partition's rows, by partition number */
   public HeldPartitions(Map<Integer, FullBatch> held) {
@@ -32,7 +34,8 @@ public final class HeldPartitions {
 
   /** The union of the keys of {@code partitions} (all held), ascending: what a pass over them pulls and pushes. */
   public int[] keys(int[] partitions) {
-    return plan(partitions).keys;
+    plan(partitions);
+    return keys;
   }
 
   /** The rows of {@code partitions}. */
@@ -48,22 +51,41 @@ public final class HeldPartitions {
    * The summed gradient of every row of {@code partitions} at {@code weights} (the values of {@link #keys}, {@code
    * objective.columns()} each) into {@code gradient}, laid out as they are; returns the rows' summed loss.
    */
-  public double gradient(int[] partitions, Objective objective, float[] weights, float[] gradient) {
-    HeldPartitions plan = plan(partitions);
-    Arrays.fill(gradient, 0, plan.keys.length * objective.columns(), 0f);
+  public double gradient(int[] partitions, LinearObjective objective, float[] weights, float[] gradient) {
+    plan(partitions);
+    int columns = objective.columns();
+    int size = (batches[0].biasKey() + 1) * columns;
+    if (weightsByKey.length != size) {
+      weightsByKey = new float[size];
+      gradientByKey = new float[size];
+    }
+    // only the union's keys are read and summed into: the rest of the arrays may hold anything
+    for (int k = 0; k < keys.length; k++) {
+      int at = keys[k] * columns;
+      for (int c = 0; c < columns; c++) {
+        weightsByKey[at + c] = weights[k * columns + c];
+        gradientByKey[at + c] = 0;
+      }
+    }
     double loss = 0;
-    for (int b = 0; b < plan.batches.length; b++) {
-      loss += plan.batches[b].addGradient(objective, weights, gradient, plan.positions[b]);
+    for (FullBatch batch : batches) {
+      loss += batch.addGradient(objective, weightsByKey, gradientByKey);
+    }
+    for (int k = 0; k < keys.length; k++) {
+      System.arraycopy(gradientByKey, keys[k] * columns, gradient, k * columns, columns);
     }
     return loss;
   }
 
   /** Each key's sum of squared values over the rows of {@code partitions} into {@code sums}, as {@link #keys} lays out. */
   public void squares(int[] partitions, float[] sums) {
-    HeldPartitions plan = plan(partitions);
-    Arrays.fill(sums, 0, plan.keys.length, 0f);
-    for (int b = 0; b < plan.batches.length; b++) {
-      plan.batches[b].addSquares(sums, plan.positions[b]);
+    plan(partitions);
+    float[] byKey = new float[batches[0].biasKey() + 1];
+    for (FullBatch batch : batches) {
+      batch.addSquares(byKey);
+    }
+    for (int k = 0; k < keys.length; k++) {
+      sums[k] = byKey[keys[k]];
     }
   }
 
@@ -75,34 +97,25 @@ public final class HeldPartitions {
     return batch;
   }
 
-  /** This, planned for a pass over {@code partitions}. */
-  private HeldPartitions plan(int[] partitions) {
+  /** Works out the union of the keys of {@code partitions}, unless it is the one worked out last. */
+  private void plan(int[] partitions) {
     if (Arrays.equals(planned, partitions)) {
-      return this;
+      return;
     }
     FullBatch[] chosen = new FullBatch[partitions.length];
     for (int i = 0; i < partitions.length; i++) {
       chosen[i] = batch(partitions[i]);
     }
-    int[] union = chosen.length == 1
-        ? chosen[0].keys()
-        : Arrays.stream(chosen).flatMapToInt(b -> Arrays.stream(b.keys())).sorted().distinct().toArray();
-    int[][] at = new int[chosen.length][];
-    for (int b = 0; chosen.length > 1 && b < chosen.length; b++) {
-      int[] own = chosen[b].keys();
-      at[b] = new int[own.length];
-      int u = 0;
-      for (int k = 0; k < own.length; k++) {
-        while (union[u] != own[k]) {
-          u++; // both ascend
-        }
-        at[b][k] = u;
+    if (chosen.length == 1) {
+      keys = chosen[0].keys();
+    } else {
+      FullBatch.KeySet union = new FullBatch.KeySet(chosen[0].biasKey());
+      for (FullBatch batch : chosen) {
+        union.addAll(batch.keys(), batch.keys().length);
       }
+      keys = union.toArray();
     }
     batches = chosen;
-    keys = union;
-    positions = at;
     planned = partitions.clone();
-    return this;
   }
 }

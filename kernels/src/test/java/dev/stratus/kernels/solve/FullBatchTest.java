@@ -7,7 +7,6 @@ import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearObjective;
 import dev.stratus.kernels.sgd.Minibatch;
-import dev.stratus.kernels.sgd.Objective;
 import java.util.Random;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -40,7 +39,7 @@ class FullBatchTest {
     for (int k = 0; k < weights.length; k++) {
       weights[k] = (float) random.nextGaussian() * 0.1f;
     }
-    Objective logistic = LinearObjective.of(LinearLoss.LOGISTIC);
+    LinearObjective logistic = LinearObjective.of(LinearLoss.LOGISTIC);
 
     // one row at a time, summed into the whole key space
     TreeSet<Integer> touched = new TreeSet<>();
@@ -71,20 +70,15 @@ class FullBatchTest {
     int[] keys = batch.keys();
     assertArrayEquals(touched.stream().mapToInt(Integer::intValue).toArray(), keys, "the union of the rows' keys");
     assertEquals(rows.length, batch.rows());
-    float[] gathered = new float[keys.length];
-    for (int k = 0; k < keys.length; k++) {
-      gathered[k] = weights[keys[k]];
-    }
-    float[] gradient = new float[keys.length];
-    double loss = batch.addGradient(logistic, gathered, gradient, null);
-    float[] squares = new float[keys.length];
-    batch.addSquares(squares, null);
+    float[] gradient = new float[FEATURES + 1];
+    double loss = batch.addGradient(logistic, weights, gradient);
+    float[] squares = new float[FEATURES + 1];
+    batch.addSquares(squares);
     assertEquals(expectedLoss, loss, 1e-6 * expectedLoss, "the summed loss");
-    for (int k = 0; k < keys.length; k++) {
-      assertEquals(expectedGradient[keys[k]], gradient[k], 1e-3 + 1e-4 * Math.abs(expectedGradient[keys[k]]),
-          "the gradient at key " + keys[k]);
-      assertEquals(expectedSquares[keys[k]], squares[k], 1e-3 + 1e-4 * expectedSquares[keys[k]],
-          "the squares at key " + keys[k]);
+    for (int k = 0; k <= FEATURES; k++) {
+      assertEquals(expectedGradient[k], gradient[k], 1e-3 + 1e-4 * Math.abs(expectedGradient[k]),
+          "the gradient at key " + k);
+      assertEquals(expectedSquares[k], squares[k], 1e-3 + 1e-4 * expectedSquares[k], "the squares at key " + k);
     }
   }
 }

@@ -8,7 +8,6 @@ import dev.stratus.kernels.generate.PlantedData;
 import dev.stratus.kernels.reference.Liblinear;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearObjective;
-import dev.stratus.kernels.sgd.Objective;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
@@ -58,16 +57,16 @@ class LbfgsTest {
    * The summed loss of every row of {@code batch} at {@code point}, a whole model ({@code features + 1} values), and
    * its summed gradient added into {@code gradientSum}: a pass without shards.
    */
-  private static double addGradient(FullBatch batch, Objective objective, double[] point, double[] gradientSum) {
-    int[] keys = batch.keys();
-    float[] weights = new float[keys.length];
-    for (int k = 0; k < keys.length; k++) {
-      weights[k] = (float) point[keys[k]];
+  private static double addGradient(FullBatch batch, LinearObjective objective, double[] point,
+      double[] gradientSum) {
+    float[] weights = new float[point.length];
+    for (int k = 0; k < point.length; k++) {
+      weights[k] = (float) point[k];
     }
     float[] gradient = new float[weights.length];
-    double loss = batch.addGradient(objective, weights, gradient, null);
-    for (int k = 0; k < keys.length; k++) {
-      gradientSum[keys[k]] += gradient[k];
+    double loss = batch.addGradient(objective, weights, gradient);
+    for (int k = 0; k < gradient.length; k++) {
+      gradientSum[k] += gradient[k];
     }
     return loss;
   }
@@ -154,7 +153,7 @@ class LbfgsTest {
     SparseRow[] rows = data.train.toArray(new SparseRow[0]);
     double c = 1;
     double l2 = 1 / (c * rows.length);
-    Objective logistic = LinearObjective.of(LinearLoss.LOGISTIC);
+    LinearObjective logistic = LinearObjective.of(LinearLoss.LOGISTIC);
     FullBatch batch = FullBatch.of(rows, data.features);
     int dimensions = data.features + 1;
     BiFunction<double[], double[], Double> objective = (x, gradient) -> {
@@ -168,12 +167,12 @@ class LbfgsTest {
     };
     double ours = objective.apply(solve(0, objective, dimensions), new double[dimensions]);
     int plainEvaluations = evaluations;
-    float[] squares = new float[batch.keys().length];
-    batch.addSquares(squares, null);
+    float[] squares = new float[dimensions];
+    batch.addSquares(squares);
     double[] curvature = new double[dimensions];
     java.util.Arrays.fill(curvature, l2);
     for (int k = 0; k < squares.length; k++) {
-      curvature[batch.keys()[k]] += LinearLoss.LOGISTIC.curvatureBound() * squares[k] / rows.length;
+      curvature[k] += LinearLoss.LOGISTIC.curvatureBound() * squares[k] / rows.length;
     }
     double preconditioned = objective.apply(
         solve(new Lbfgs(new double[dimensions], 0, 1e-10, curvature), objective, dimensions), new double[dimensions]);
