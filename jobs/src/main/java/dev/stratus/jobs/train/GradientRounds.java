@@ -88,6 +88,9 @@ final class GradientRounds {
     }
   }
 
+  /** The longest the driver goes without a look at the round's reports, with nothing reported meanwhile. */
+  static final int REPORT_WAIT_MILLIS = 100;
+
   private final PsClient ps;
   private final String model;
   private final ModelSpec spec;
@@ -107,6 +110,9 @@ final class GradientRounds {
    * {@link #collect} reads the whole gradient.
    */
   private int[] touched;
+  /** The wait for a worker's report of round {@link #watchedRound}, while {@link #wakeOnReport} has one. */
+  private CompletableFuture<byte[]> watching;
+  private int watchedRound = -1;
 
   GradientRounds(PsClient ps, String model, ModelSpec spec) {
     this.ps = ps;
@@ -252,12 +258,14 @@ final class GradientRounds {
 
   /** Begins the next round of {@code kind}, its point {@code at} (null: left at zeros, unread). */
   private void begin(Kind kind, double[] at, int[][] assignment) throws Exception {
-    end();
+    List<CompletableFuture<Boolean>> leaving = leave();
     round = round + 1;
     this.assignment = assignment;
     placed = placing;
     point = placed.createModel(pointModel(model, round), spec);
     gradient = placed.createModel(gradientModel(model, round), spec);
+    // answered by now: a shard serves a connection's calls in order, and the deletes went before the creates
+    CompletableFuture.allOf(leaving.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
     if (at != null) {
       write(at);
     }
@@ -398,6 +406,20 @@ final class GradientRounds {
     return all;
   }
 
+  /**
+   * Runs {@code wake} once the first worker the last {@link #collect} did not find reports the round (or abandons it),
+   * or after at most {@link #REPORT_WAIT_MILLIS}: a wait the shard answers when the worker writes its result ({@link
+   * PsClient#awaitChange}), so nobody polls. One wait at a time per round.
+   */
+  void wakeOnReport(Runnable wake) {
+    if (missing.isEmpty() || watchedRound == round && watching != null && !watching.isDone()) {
+      return;
+    }
+    watchedRound = round;
+    watching = ps.awaitChange(resultKey(model, round, missing.get(0)), null, REPORT_WAIT_MILLIS)
+        .whenComplete((value, failure) -> wake.run());
+  }
+
   /** The workers the round now waited for at the last {@link #collect}: those that have not reported it yet. */
   List<Integer> missing() {
     return missing;
@@ -410,19 +432,26 @@ final class GradientRounds {
 
   /** Deletes the round now running, its models and its workers' results; nothing before the first. */
   void end() throws Exception {
+    List<CompletableFuture<Boolean>> leaving = leave();
+    CompletableFuture.allOf(leaving.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+  }
+
+  /** Sends the deletes {@link #end} waits for: of the round's models, and (not waited for) its workers' results. */
+  private List<CompletableFuture<Boolean>> leave() {
+    List<CompletableFuture<Boolean>> deletes = new ArrayList<>();
     // either model may be missing: a begin that a lost connection cut short made the point alone, or neither
-    if (point != null) {
-      placed.deleteModel(point.name()).get(30, TimeUnit.SECONDS);
-      point = null;
+    for (PsModel made : new PsModel[] {point, gradient}) {
+      if (made != null) {
+        deletes.add(placed.deleteModel(made.name()));
+      }
     }
-    if (gradient != null) {
-      placed.deleteModel(gradient.name()).get(30, TimeUnit.SECONDS);
-      gradient = null;
-    }
+    point = null;
+    gradient = null;
     for (int w = 0; round >= 0 && assignment != null && w < assignment.length; w++) {
       if (summing(w)) {
         ps.delete(resultKey(model, round, w));
       }
     }
+    return deletes;
   }
 }

@@ -21,17 +21,18 @@ import org.slf4j.LoggerFactory;
 /**
  * One worker of an {@link Solver#LBFGS} training: it holds its partitions in memory and serves the driver's {@link
  * GradientRounds}, each a pass over the partitions the round assigns it at the round's point, until the driver asks
- * every worker to stop, a round leaves it out, or its generation's time is up. Between rounds it waits on the round's
- * key, looking less often the longer it waits; while a round gives it no partitions it stands by, having said it is
- * ready.
+ * every worker to stop, a round leaves it out, or its generation's time is up. Between rounds it waits for the
+ * round's key to change, a wait the shard answers when the driver writes it ({@link PsClient#awaitChange}), looking
+ * at the stop key at least every {@link #LOOK_MILLIS}; while a round gives it no partitions it stands by, having said
+ * it is ready.
  *
  * <p>It holds no state the job needs: a successor serves the rounds after this one's; a round this one left half done
  * when it died is begun again by the driver under a new number.
  */
 public final class GradientWorker {
   private static final Logger LOG = LoggerFactory.getLogger(GradientWorker.class);
-  private static final long FIRST_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-  private static final long LONGEST_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /** The longest a worker between rounds goes without looking whether it is to stop. */
+  static final int LOOK_MILLIS = 50;
 
   private final PsClient ps;
   private final String model;
@@ -79,7 +80,6 @@ public final class GradientWorker {
     List<String> watched = List.of(GradientRounds.roundKey(model), WorkerCheckpoints.stopKey(model));
     int served = -1;
     boolean saidReady = false;
-    long wait = FIRST_WAIT_NANOS;
     while (!stop.getAsBoolean()) {
       List<byte[]> values = ps.multiGet(watched).get(30, TimeUnit.SECONDS);
       if (WorkerCheckpoints.stops(values.get(1), worker)) {
@@ -98,15 +98,13 @@ public final class GradientWorker {
         if (!servedBefore) {
           serve(round);
         }
-        wait = FIRST_WAIT_NANOS;
       } else {
         if (assigned.length == 0 && !saidReady) {
           ps.put(GradientRounds.readyKey(model, worker), Integer.toString(generation).getBytes(StandardCharsets.UTF_8))
               .get(30, TimeUnit.SECONDS);
           saidReady = true;
         }
-        TimeUnit.NANOSECONDS.sleep(wait);
-        wait = Math.min(LONGEST_WAIT_NANOS, wait * 2);
+        ps.awaitChange(watched.get(0), values.get(0), LOOK_MILLIS).get(LOOK_MILLIS + 30_000, TimeUnit.MILLISECONDS);
       }
     }
   }

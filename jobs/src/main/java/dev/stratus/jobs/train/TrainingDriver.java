@@ -1125,9 +1125,9 @@ public final class TrainingDriver implements AutoCloseable {
   private GradientRounds.Sums awaitRound(RoundStart start) throws Exception {
     long roundBegan = System.nanoTime();
     int abandoned = 0;
-    long wait = TimeUnit.MICROSECONDS.toNanos(100);
+    long waitMillis = 0; // a look at once, then woken by a worker's report, a worker's end, or a request to stop
     while (true) {
-      Slot slot = ended.poll(wait, TimeUnit.NANOSECONDS);
+      Slot slot = ended.poll(waitMillis, TimeUnit.MILLISECONDS);
       if (goOnWithoutRefused(roundBegan)) {
         beginRound(start);
         roundBegan = System.nanoTime();
@@ -1145,10 +1145,7 @@ public final class TrainingDriver implements AutoCloseable {
       if (stopRequested != null || secondsSinceStart() >= spec.timeoutSeconds()) {
         return null;
       }
-      if (slot == WAKE_UP) {
-        continue;
-      }
-      if (slot != null) {
+      if (slot != null && slot != WAKE_UP) {
         if (slot.running.outcome().isCompletedExceptionally()) {
           beginRound(start); // before its successor starts; a round it had reported already is only redone
         }
@@ -1180,7 +1177,8 @@ public final class TrainingDriver implements AutoCloseable {
         }
         return sums;
       }
-      wait = Math.min(TimeUnit.MILLISECONDS.toNanos(10), wait * 2);
+      rounds.wakeOnReport(() -> ended.add(WAKE_UP));
+      waitMillis = GradientRounds.REPORT_WAIT_MILLIS;
     }
   }
 

@@ -48,7 +48,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Besides: {@link #pullAll}, {@link #snapshot} and {@link #restore}, {@link #deleteModel}; a key-value store for
  * small shared data, each key on the shard its hash picks ({@link #put}, {@link #get}, {@link #multiGet},
- * {@link #delete}, {@link #list}, and {@link #add}, an atomic sum of float vectors); every shard's {@link #metrics}.
+ * {@link #delete}, {@link #list}, {@link #add}, an atomic sum of float vectors, and {@link #awaitChange}, a get the
+ * shard answers when the key changes); every shard's {@link #metrics}.
  *
  * <p>Every call but {@link #createModel} returns a future at once, and many may be in flight. A failed call's future
  * fails with a {@link PsException} naming the shard and the cause ({@code join()} wraps it in a
@@ -454,6 +455,23 @@ public final class PsClient implements AutoCloseable {
       }
     }
     return gather.map(v -> Arrays.asList(values));
+  }
+
+  /**
+   * The value under {@code key} (null when absent) once a call writes or deletes it, at once when it is not {@code
+   * seen} (null: absent), or when {@code maxWaitMillis} (0 to 60,000) have passed, whatever it is then. The shard
+   * holds the request until then, so a caller learns of a change within a round trip, and neither side spends
+   * anything meanwhile; a caller that waits for a particular value compares and waits again.
+   */
+  public CompletableFuture<byte[]> awaitChange(String key, byte[] seen, int maxWaitMillis) {
+    Gather<byte[]> gather = new Gather<>(null, 1);
+    shardOf(key).send(Wire.KV_AWAIT, out -> {
+      out.str(key).i32(maxWaitMillis).u8(seen == null ? 0 : 1);
+      if (seen != null) {
+        out.bytes(seen);
+      }
+    }, in -> gather.set(readValue(in)), gather);
+    return gather.future;
   }
 
   /** Deletes {@code key}; completes with whether it existed. */

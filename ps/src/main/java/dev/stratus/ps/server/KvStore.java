@@ -4,7 +4,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -15,6 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>What the entries take is capped, keys as well as values, so that no client can exhaust the shard's heap with
  * many keys or large values: an entry costs its value's bytes, two bytes per key character and a fixed overhead
  * ({@link #ENTRY_OVERHEAD_BYTES}) for the map node, the key and the value objects.
+ *
+ * <p>A caller may {@link #watch} a key: it is told once the key's value differs from the one it last saw, by the
+ * call that changed it, so that nobody polls for a change.
  */
 final class KvStore {
   private static final VarHandle FLOAT =
@@ -24,6 +29,7 @@ final class KvStore {
   static final int ENTRY_OVERHEAD_BYTES = 96;
 
   private final ConcurrentHashMap<String, byte[]> values = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<Runnable>> watchers = new ConcurrentHashMap<>();
   private final AtomicLong bytes = new AtomicLong();
   private final long maxBytes;
 
@@ -36,6 +42,7 @@ final class KvStore {
       reserve(old == null ? entryBytes(key, value.length) : value.length - (long) old.length);
       return value;
     });
+    changed(key);
   }
 
   /** What an entry of this key and a value of {@code valueBytes} bytes counts against the cap. */
@@ -51,6 +58,7 @@ final class KvStore {
     byte[] old = values.remove(key);
     if (old != null) {
       bytes.addAndGet(-entryBytes(key, old.length));
+      changed(key);
     }
     return old != null;
   }
@@ -75,7 +83,40 @@ final class KvStore {
           }
           return updated;
         });
+    changed(key);
     return sum;
+  }
+
+  /**
+   * Runs {@code onChange} once the value under {@code key} is not {@code seen} (null: absent), at once (on this
+   * thread) if it is not now, else on the thread of the call that changes it; it may run more than once, and should
+   * act once. Returns what stops the watch.
+   */
+  Runnable watch(String key, byte[] seen, Runnable onChange) {
+    // registered before the value is compared: a change after the comparison finds the watcher, one before it is seen
+    watchers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(onChange);
+    Runnable unwatch = () -> watchers.computeIfPresent(key, (k, set) -> {
+      set.remove(onChange);
+      return set.isEmpty() ? null : set;
+    });
+    if (!Arrays.equals(values.get(key), seen)) {
+      unwatch.run();
+      onChange.run();
+    }
+    return unwatch;
+  }
+
+  /** Keys some caller watches now. */
+  int keysWatched() {
+    return watchers.size();
+  }
+
+  /** Tells the watchers of {@code key} that its value changed, and forgets them. */
+  private void changed(String key) {
+    Set<Runnable> told = watchers.remove(key);
+    if (told != null) {
+      told.forEach(Runnable::run);
+    }
   }
 
   List<String> list(String prefix) {

@@ -140,6 +140,11 @@ public final class PsServer implements AutoCloseable {
     return parts.metrics();
   }
 
+  /** Keys of the key-value store some connection waits on now. */
+  int keysWatched() {
+    return parts.kv().keysWatched();
+  }
+
   /** Connections open now that have not proved the secret yet. */
   int handshaking() {
     return parts.counters().handshakes.get();

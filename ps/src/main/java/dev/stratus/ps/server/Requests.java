@@ -20,29 +20,40 @@ import java.util.function.LongSupplier;
  * shard cannot honour gets an error reply, a malformed one throws {@link MalformedFrameException}.
  */
 final class Requests {
-  /** Runs a call that waits on the object store off the event loop, and replies with the clock it returns. */
-  interface StoreCalls {
+  /** The replies the connection writes later, from its event loop. */
+  interface LaterReplies {
+    /** Runs a call that waits on the object store off the event loop, and replies with the clock it returns. */
     void submit(int requestId, LongSupplier call);
+
+    /**
+     * Replies with the value under {@code key} once it is written (when it is not {@code seen}, at once) or after
+     * {@code maxWaitMillis}.
+     */
+    void whenChanged(int requestId, String key, byte[] seen, int maxWaitMillis);
   }
+
+  /** The longest a {@link Wire#KV_AWAIT} may wait. */
+  static final int MAX_AWAIT_MILLIS = 60_000;
 
   private final ShardParts shard;
   private final int workerId;
-  private final StoreCalls storeCalls;
+  private final LaterReplies later;
   private int[] keys = new int[1024]; // scratch for decoded key sets: count at 0, keys at 1..n
   private byte[] widened = new byte[0]; // scratch: a half-precision push's gradient as float32
   private final FrameIn widenedIn = new FrameIn();
   private final RecentPulls pulls = new RecentPulls();
   private LongAdder[] workerCounters = new LongAdder[0]; // by model id: this worker's push count
 
-  Requests(ShardParts shard, int workerId, StoreCalls storeCalls) {
+  Requests(ShardParts shard, int workerId, LaterReplies later) {
     this.shard = shard;
     this.workerId = workerId;
-    this.storeCalls = storeCalls;
+    this.later = later;
   }
 
   /**
    * Serves one request whose body {@code body} holds, appending its reply to {@code r}; a store call is answered
-   * later, by {@link StoreCalls}, which then calls {@link #answered}.
+   * later, by {@link LaterReplies}, which then calls {@link #answered}, and so is a wait for a key's change (counted
+   * as answered now: it waits on no one's work).
    */
   void serve(byte opcode, int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
     shard.counters().queueDepth.incrementAndGet();
@@ -59,9 +70,20 @@ final class Requests {
           ServerModel model = shard.models().get(body.i32());
           body.expectEnd();
           Snapshots snapshots = shard.snapshots();
-          storeCalls.submit(requestId,
+          later.submit(requestId,
               opcode == Wire.SNAPSHOT ? () -> snapshots.snapshot(model) : () -> snapshots.restore(model));
           answeredLater = true;
+        }
+        case Wire.KV_AWAIT -> {
+          String key = body.str();
+          int maxWaitMillis = body.i32();
+          byte[] seen = body.u8() == 0 ? null : body.bytes();
+          body.expectEnd();
+          if (maxWaitMillis < 0 || maxWaitMillis > MAX_AWAIT_MILLIS) {
+            throw new BadRequest("a wait for key '" + key + "' of " + maxWaitMillis + " ms: waits are 0 to "
+                + MAX_AWAIT_MILLIS + " ms");
+          }
+          later.whenChanged(requestId, key, seen, maxWaitMillis);
         }
         default -> serveSmall(opcode, requestId, body, r);
       }
@@ -297,7 +319,7 @@ final class Requests {
     }
   }
 
-  private static void writeValue(FrameOut r, byte[] value) {
+  static void writeValue(FrameOut r, byte[] value) {
     r.u8(value == null ? 0 : 1);
     if (value != null) {
       r.bytes(value);

@@ -14,6 +14,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,11 +35,13 @@ import org.slf4j.LoggerFactory;
  * (once Netty's write buffer passes its high-water mark) until it catches up: what a connection holds stays bounded
  * by the write buffer's mark, one reply, and the frame being received.
  */
-final class ServerConnection extends ChannelInboundHandlerAdapter implements Requests.StoreCalls {
+final class ServerConnection extends ChannelInboundHandlerAdapter implements Requests.LaterReplies {
   private static final Logger LOG = LoggerFactory.getLogger(PsServer.class);
   private static final int FLUSH_ABOVE = 64 << 10;
   /** Snapshot or restore calls of the shard waiting for the store; more are refused, not queued without bound. */
   private static final int MAX_STORE_CALLS = 256;
+  /** Waits for a key's change one connection may hold; more are refused. */
+  static final int MAX_AWAITS = 1024;
   /**
    * The first byte a TLS client sends (a handshake record); a frame's first byte is its length's highest, 0 for any
    * handshake frame.
@@ -59,6 +64,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
   private Requests requests; // once authenticated
   private ByteBuf pending; // received and not yet served, while the peer is not reading its replies
   private boolean receivedAny;
+  /** The connection's waits for a key's change not answered yet: what stops each, by request id. */
+  private final Map<Integer, Runnable> awaits = new HashMap<>();
 
   ServerConnection(ShardParts shard) {
     this.shard = shard;
@@ -284,6 +291,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
           + "another secret, or not a worker", counters.shard, peer);
     }
     closing();
+    List.copyOf(awaits.values()).forEach(Runnable::run);
     releasePending();
     reader.next();
     reader.release();
@@ -305,6 +313,43 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
       LOG.warn("shard {}: closing connection from {}: {}", counters.shard, peer, cause.toString(), cause);
     }
     ctx.close();
+  }
+
+  /**
+   * Watches {@code key} in the shard's key-value store and replies from the event loop with its value once a call
+   * writes or deletes it, or {@code maxWaitMillis} from now; whichever comes first stops the other.
+   */
+  @Override
+  public void whenChanged(int requestId, String key, byte[] seen, int maxWaitMillis) {
+    if (awaits.size() >= MAX_AWAITS) {
+      throw new BadRequest("this connection waits on " + MAX_AWAITS + " keys already: wait on fewer at once");
+    }
+    KvStore kv = shard.kv();
+    Runnable[] unwatch = new Runnable[1];
+    ScheduledFuture<?>[] timeout = new ScheduledFuture<?>[1];
+    Runnable stop = () -> {
+      awaits.remove(requestId);
+      unwatch[0].run();
+      timeout[0].cancel(false);
+    };
+    Runnable answer = () -> {
+      if (awaits.get(requestId) != stop) {
+        return; // answered already, or the connection closed
+      }
+      stop.run();
+      Requests.writeValue(replies.begin(Wire.REPLY_OK, requestId), kv.get(key));
+      replies.end();
+      flush();
+    };
+    awaits.put(requestId, stop);
+    timeout[0] = ctx.executor().schedule(answer, maxWaitMillis, TimeUnit.MILLISECONDS);
+    unwatch[0] = kv.watch(key, seen, () -> {
+      try {
+        ctx.executor().execute(answer);
+      } catch (RejectedExecutionException shutDown) {
+        // the shard is closing: nobody is left to answer
+      }
+    });
   }
 
   /** Runs a snapshot or restore on the store pool, then replies from the event loop. */

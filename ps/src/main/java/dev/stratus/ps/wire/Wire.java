@@ -33,9 +33,9 @@ public final class Wire {
    * pushes a shard's models hold and when the snapshot it restored was taken; version 4 adds pulls and pushes of
    * values as {@link Half}s, and pushes that name a recent pull's keys; version 5's spec in CREATE_MODEL ends with the
    * model's initScale; version 6's spec may ask for an L2 penalty on every row ({@link #SPEC_L2_ALL_ROWS}), and SET_L2 changes a model's
-   * penalty while it trains; version 7's spec ends with an L1 penalty.
+   * penalty while it trains; version 7's spec ends with an L1 penalty; version 8 adds KV_AWAIT.
    */
-  public static final int PROTOCOL_VERSION = 7;
+  public static final int PROTOCOL_VERSION = 8;
 
   // Requests. A connection starts with HELLO then PROOF (see Handshake).
   public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof
@@ -65,11 +65,16 @@ public final class Wire {
   public static final byte PUSH_PULLED_KEYS = 21;
   public static final byte PUSH_PULLED_KEYS_HALVES = 22; // as PUSH_PULLED_KEYS, with halves
   public static final byte SET_L2 = 23; // modelId:i32 l2:f32 freshRates:u8 -> (empty); from the next push on
+  /**
+   * A get answered once the key is written or deleted (at once when its value is not the one given), or after the
+   * wait given: key:str maxWaitMillis:i32 seenFound:u8 [seen:bytes] -> found:u8 value:bytes.
+   */
+  public static final byte KV_AWAIT = 24;
 
   public static final byte REPLY_OK = 100;
   public static final byte REPLY_ERROR = 101;
 
   public static boolean isRequest(byte opcode) {
-    return opcode >= HELLO && opcode <= SET_L2;
+    return opcode >= HELLO && opcode <= KV_AWAIT;
   }
 }

@@ -14,6 +14,7 @@ import dev.stratus.ps.client.PsModel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -131,6 +132,74 @@ class KeyValueTest {
       assertTrue(gone.getMessage().contains("was deleted"), gone.getMessage());
       ps.createModel("one-more", ModelSpec.vector(14));
       assertEquals(created, ps.metrics().get().get(0).models());
+    }
+  }
+
+  @Test
+  void aWaitIsAnsweredWhenTheKeyChangesAndNotBefore() throws Exception {
+    try (Shards shards = Shards.start(2); PsClient watcher = shards.client(1); PsClient writer = shards.client(2)) {
+      // a value other than the one seen: answered at once
+      writer.put("round", utf8("1")).get();
+      assertArrayEquals(utf8("1"), watcher.awaitChange("round", null, 30_000).get(5, TimeUnit.SECONDS));
+      assertArrayEquals(utf8("1"), watcher.awaitChange("round", utf8("0"), 30_000).get(5, TimeUnit.SECONDS));
+
+      // the value seen: held until another client writes it, then answered with the new one
+      CompletableFuture<byte[]> next = watcher.awaitChange("round", utf8("1"), 30_000);
+      CompletableFuture<byte[]> gone = watcher.awaitChange("round", utf8("1"), 30_000);
+      CompletableFuture<byte[]> absent = watcher.awaitChange("missing", null, 30_000);
+      Thread.sleep(300);
+      assertFalse(next.isDone() || gone.isDone() || absent.isDone(), "answered before any change");
+      long written = System.nanoTime();
+      writer.put("round", utf8("2")).get();
+      assertArrayEquals(utf8("2"), next.get(5, TimeUnit.SECONDS));
+      assertArrayEquals(utf8("2"), gone.get(5, TimeUnit.SECONDS));
+      assertTrue(System.nanoTime() - written < TimeUnit.SECONDS.toNanos(5));
+      writer.add("missing", new float[] {1}).get();
+      assertArrayEquals(new float[] {1}, PsTestSupport.floats(absent.get(5, TimeUnit.SECONDS)));
+
+      // a delete answers with absence
+      CompletableFuture<byte[]> deleted = watcher.awaitChange("round", utf8("2"), 30_000);
+      assertTrue(writer.delete("round").get());
+      assertNull(deleted.get(5, TimeUnit.SECONDS));
+
+      // no change within the wait: answered with the value as it is when the wait is up
+      long asked = System.nanoTime();
+      assertNull(watcher.awaitChange("round", null, 200).get(5, TimeUnit.SECONDS));
+      assertTrue(System.nanoTime() - asked >= TimeUnit.MILLISECONDS.toNanos(200));
+
+      // a wait out of range is refused, naming the range
+      Throwable refused = watcher.awaitChange("round", null, 120_000).handle((v, e) -> e).get(5, TimeUnit.SECONDS);
+      assertTrue(refused instanceof PsException && refused.getMessage().contains("waits are 0 to 60000 ms"),
+          String.valueOf(refused));
+    }
+  }
+
+  @Test
+  void waitsAreBoundedPerConnectionAndEndWithIt() throws Exception {
+    try (Shards shards = Shards.start(1); PsClient writer = shards.client(2)) {
+      PsServer shard = shards.servers.get(0);
+      try (PsClient watcher = shards.client(1)) {
+        List<CompletableFuture<byte[]>> held = new ArrayList<>();
+        for (int i = 0; i < ServerConnection.MAX_AWAITS; i++) {
+          held.add(watcher.awaitChange("key-" + i, null, 60_000));
+        }
+        Throwable refused = watcher.awaitChange("one-more", null, 60_000).handle((v, e) -> e).get(5, TimeUnit.SECONDS);
+        assertTrue(refused instanceof PsException && refused.getMessage().contains("waits on 1024 keys already"),
+            String.valueOf(refused));
+        assertEquals(ServerConnection.MAX_AWAITS, shard.keysWatched());
+        writer.put("key-7", utf8("v")).get(5, TimeUnit.SECONDS);
+        assertArrayEquals(utf8("v"), held.get(7).get(5, TimeUnit.SECONDS));
+        assertEquals(ServerConnection.MAX_AWAITS - 1, shard.keysWatched());
+      }
+      // the closed connection's waits are forgotten, not left for a write to find
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (shard.keysWatched() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, shard.keysWatched());
+      // and so is one whose wait ran out
+      assertNull(writer.awaitChange("key-1", null, 50).get(5, TimeUnit.SECONDS));
+      assertEquals(0, shard.keysWatched());
     }
   }
 }
