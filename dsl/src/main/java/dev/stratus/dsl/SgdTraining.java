@@ -610,6 +610,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
     @ProcessElement
     public void process(@Element Dataset train, ProcessContext c) throws Exception {
+      long launched = System.nanoTime(); // the training's clock counts its launch, shards and evaluation rows included
       SparseRow[] validationRows = DatasetReader.firstRows(store, c.sideInput(validation), MAX_VALIDATION_ROWS);
       TrainingOptions options = c.getPipelineOptions().as(TrainingOptions.class);
       try (ConsoleView console = ConsoleView.onStandardOutput();
@@ -624,6 +625,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
         if (testCurve != null) {
           job.testCurveOn(DatasetReader.firstRows(store, c.sideInput(testCurve), MAX_VALIDATION_ROWS));
         }
+        job.launchedAt(launched);
         c.output(runShown(job, console, spec, modelPath(modelTo, train)));
       }
     }

@@ -37,6 +37,7 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
     SgdTraining<?> training = (SgdTraining<?>) transform;
     TrainingSpec spec = training.spec();
     String name = training.getClass().getSimpleName();
+    long launched = System.nanoTime(); // the training's clock counts its launch, shards and evaluation rows included
     Future<SparseRow[]> validationRows = SgdTraining.evaluationRowsMeanwhile(
         context.store(), context.elementsOf(training.validationSet()), name, "validation set");
     Future<SparseRow[]> testCurveRows = training.testCurveSet() == null ? null : SgdTraining.evaluationRowsMeanwhile(
@@ -45,6 +46,7 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
       S3Path modelPath = SgdTraining.modelPath(training.modelTo(), train);
+      launched = results.isEmpty() ? launched : System.nanoTime();
       boolean resume = training.resumes(context.options());
       if (!resume) {
         // a previous training's snapshots there would be restored by the shards, and its model kept in their memory
@@ -63,6 +65,7 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
         if (testCurveRows != null) {
           job.testCurveOn(Futures.result(testCurveRows));
         }
+        job.launchedAt(launched);
         System.out.printf("training on %s: %s Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers() == TrainingSpec.AUTO_WORKERS ? "auto" : spec.workers(),
             context.workers().memoryMb(), context.workers().timeoutSeconds(), shards.addresses().size());

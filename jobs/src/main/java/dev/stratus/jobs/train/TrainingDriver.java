@@ -138,6 +138,8 @@ public final class TrainingDriver implements AutoCloseable {
   private final StepTimes times = new StepTimes();
   private long stallNanos;
   private long start;
+  /** Where {@link #start} is set at {@link #run}: when the caller began launching the job, or null for then. */
+  private Long launchedAt;
   private long startMillis;
   private volatile boolean stopping;
   private volatile StopReason stopRequested;
@@ -319,6 +321,15 @@ public final class TrainingDriver implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Starts the job's clock (its curve's seconds, its time budget) at {@code nanoTime}, when its caller began launching
+   * it, shards and evaluation rows included, instead of when it runs (set before {@link #run}).
+   */
+  public TrainingDriver launchedAt(long nanoTime) {
+    this.launchedAt = nanoTime;
+    return this;
+  }
+
   /** Shows every evaluation to {@code observer} (set before {@link #run}), which may stop the job. */
   public TrainingDriver observeEvaluations(EvaluationObserver observer) {
     this.observer = observer;
@@ -416,8 +427,9 @@ public final class TrainingDriver implements AutoCloseable {
 
   /** Runs to a stop reason, writes the kept model to {@code modelPath}, and reports. */
   public TrainResult run(S3Path modelPath) throws Exception {
-    start = System.nanoTime();
-    startMillis = System.currentTimeMillis();
+    long now = System.nanoTime();
+    start = launchedAt == null ? now : launchedAt;
+    startMillis = System.currentTimeMillis() - (now - start) / 1_000_000;
     restartsHeard = shards.onRestart(restartListener(0));
     for (int w = 0; w < spec.workers(); w++) {
       slots.add(new Slot(w));

@@ -128,6 +128,21 @@ class QuasiNewtonTrainingTest {
   }
 
   @Test
+  void theClockAndTheTimeBudgetCountFromTheLaunchTheCallerGives() throws Exception {
+    // a budget of 4 s, and a caller that began launching the training 5 s ago (its shards, its evaluation rows)
+    TrainingSpec spec = new TrainingSpec(2, 2, 512, Optimizer.ADAGRAD, 0.05f, 20, 1e-4f, 1e-4, 5, 4, 0, 0, 4, 7, false,
+        600, 3, true, null, null, 0, Solver.LBFGS);
+    try (Shards shards = Shards.inProcess(2);
+        TrainingDriver job = new TrainingDriver(spec, store, store.reachableSpec(), train, validation, shards,
+            new ThreadWorkers(512), System.out::println)) {
+      TrainResult result = job.launchedAt(System.nanoTime() - TimeUnit.SECONDS.toNanos(5))
+          .run(S3Path.parse("s3://training/models/qn-launched-" + System.nanoTime()));
+      assertTrue(result.curve().get(0).seconds() >= 5, "the first point at " + result.curve().get(0).seconds() + " s");
+      assertEquals(StopReason.TIMEOUT, result.stopReason(), "the budget was spent on the launch");
+    }
+  }
+
+  @Test
   void twoWorkersReachLiblinearsOptimumAtTheSameC() throws Exception {
     double c = 1;
     TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), new ThreadWorkers(512), null);
