@@ -37,7 +37,6 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
     SgdTraining<?> training = (SgdTraining<?>) transform;
     TrainingSpec spec = training.spec();
     String name = training.getClass().getSimpleName();
-    long launched = System.nanoTime(); // the training's clock counts its launch, shards and evaluation rows included
     Future<SparseRow[]> validationRows = SgdTraining.evaluationRowsMeanwhile(
         context.store(), context.elementsOf(training.validationSet()), name, "validation set");
     Future<SparseRow[]> testCurveRows = training.testCurveSet() == null ? null : SgdTraining.evaluationRowsMeanwhile(
@@ -45,8 +44,8 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
     List<TrainResult> results = new ArrayList<>();
     for (Object element : context.mainInput()) {
       Dataset train = (Dataset) element;
+      long launched = System.nanoTime(); // the training's clock counts its launch, shards and evaluation rows included
       S3Path modelPath = SgdTraining.modelPath(training.modelTo(), train);
-      launched = results.isEmpty() ? launched : System.nanoTime();
       boolean resume = training.resumes(context.options());
       if (!resume) {
         // a previous training's snapshots there would be restored by the shards, and its model kept in their memory

@@ -64,7 +64,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
   private Requests requests; // once authenticated
   private ByteBuf pending; // received and not yet served, while the peer is not reading its replies
   private boolean receivedAny;
-  /** The connection's waits for a key's change not answered yet: what stops each, by request id. */
+  /** The connection's waits for a key's change not answered yet, by request id (each stops itself when run). */
   private final Map<Integer, Runnable> awaits = new HashMap<>();
 
   ServerConnection(ShardParts shard) {
@@ -324,32 +324,48 @@ final class ServerConnection extends ChannelInboundHandlerAdapter implements Req
     if (awaits.size() >= MAX_AWAITS) {
       throw new BadRequest("this connection waits on " + MAX_AWAITS + " keys already: wait on fewer at once");
     }
-    KvStore kv = shard.kv();
-    Runnable[] unwatch = new Runnable[1];
-    ScheduledFuture<?>[] timeout = new ScheduledFuture<?>[1];
-    Runnable stop = () -> {
-      awaits.remove(requestId);
-      unwatch[0].run();
-      timeout[0].cancel(false);
-    };
-    Runnable answer = () -> {
-      if (awaits.get(requestId) != stop) {
-        return; // answered already, or the connection closed
-      }
-      stop.run();
-      Requests.writeValue(replies.begin(Wire.REPLY_OK, requestId), kv.get(key));
-      replies.end();
-      flush();
-    };
-    awaits.put(requestId, stop);
-    timeout[0] = ctx.executor().schedule(answer, maxWaitMillis, TimeUnit.MILLISECONDS);
-    unwatch[0] = kv.watch(key, seen, () -> {
+    Await await = new Await(requestId, key);
+    awaits.put(requestId, await);
+    await.timeout = ctx.executor().schedule(await::answer, maxWaitMillis, TimeUnit.MILLISECONDS);
+    await.unwatch = shard.kv().watch(key, seen, () -> {
       try {
-        ctx.executor().execute(answer);
+        ctx.executor().execute(await::answer);
       } catch (RejectedExecutionException shutDown) {
         // the shard is closing: nobody is left to answer
       }
     });
+  }
+
+  /** A wait for a key's change: stopped (and forgotten) once answered or its connection closes. */
+  private final class Await implements Runnable {
+    private final int requestId;
+    private final String key;
+    private ScheduledFuture<?> timeout;
+    private Runnable unwatch;
+
+    Await(int requestId, String key) {
+      this.requestId = requestId;
+      this.key = key;
+    }
+
+    /** Stops the wait: no timeout, no watch. */
+    @Override
+    public void run() {
+      awaits.remove(requestId);
+      unwatch.run();
+      timeout.cancel(false);
+    }
+
+    /** Replies with the key's value now, on the event loop, unless answered already or closed. */
+    void answer() {
+      if (awaits.get(requestId) != this) {
+        return;
+      }
+      run();
+      Requests.writeValue(replies.begin(Wire.REPLY_OK, requestId), shard.kv().get(key));
+      replies.end();
+      flush();
+    }
   }
 
   /** Runs a snapshot or restore on the store pool, then replies from the event loop. */
