@@ -258,14 +258,14 @@ final class GradientRounds {
 
   /** Begins the next round of {@code kind}, its point {@code at} (null: left at zeros, unread). */
   private void begin(Kind kind, double[] at, int[][] assignment) throws Exception {
-    List<CompletableFuture<Boolean>> leaving = leave();
+    CompletableFuture<Void> leaving = leave();
     round = round + 1;
     this.assignment = assignment;
     placed = placing;
     point = placed.createModel(pointModel(model, round), spec);
     gradient = placed.createModel(gradientModel(model, round), spec);
     // answered by now: a shard serves a connection's calls in order, and the deletes went before the creates
-    CompletableFuture.allOf(leaving.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+    leaving.get(30, TimeUnit.SECONDS);
     if (at != null) {
       write(at);
     }
@@ -432,12 +432,14 @@ final class GradientRounds {
 
   /** Deletes the round now running, its models and its workers' results; nothing before the first. */
   void end() throws Exception {
-    List<CompletableFuture<Boolean>> leaving = leave();
-    CompletableFuture.allOf(leaving.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+    leave().get(30, TimeUnit.SECONDS);
   }
 
-  /** Sends the deletes {@link #end} waits for: of the round's models, and (not waited for) its workers' results. */
-  private List<CompletableFuture<Boolean>> leave() {
+  /**
+   * Sends the deletes of the round's models and its workers' results; completes once the models' are done (the
+   * results' are not waited for).
+   */
+  private CompletableFuture<Void> leave() {
     List<CompletableFuture<Boolean>> deletes = new ArrayList<>();
     // either model may be missing: a begin that a lost connection cut short made the point alone, or neither
     for (PsModel made : new PsModel[] {point, gradient}) {
@@ -452,6 +454,6 @@ final class GradientRounds {
         ps.delete(resultKey(model, round, w));
       }
     }
-    return deletes;
+    return CompletableFuture.allOf(deletes.toArray(new CompletableFuture[0]));
   }
 }

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * One worker of an {@link Solver#LBFGS} training: it holds its partitions in memory and serves the driver's {@link
  * GradientRounds}, each a pass over the partitions the round assigns it at the round's point, until the driver asks
  * every worker to stop, a round leaves it out, or its generation's time is up. Between rounds it waits for the
- * round's key to change, a wait the shard answers when the driver writes it ({@link PsClient#awaitChange}), looking
- * at the stop key at least every {@link #LOOK_MILLIS}; while a round gives it no partitions it stands by, having said
+ * round's key to change, a wait the shard answers when the driver writes it ({@link PsClient#awaitChange}), and
+ * serves a new round as the wait returned it; it reads the stop key at least every {@link #LOOK_MILLIS}; while a round gives it no partitions it stands by, having said
  * it is ready.
  *
  * <p>It holds no state the job needs: a successor serves the rounds after this one's; a round this one left half done
@@ -80,12 +80,18 @@ public final class GradientWorker {
     List<String> watched = List.of(GradientRounds.roundKey(model), WorkerCheckpoints.stopKey(model));
     int served = -1;
     boolean saidReady = false;
+    byte[] changed = null; // the round key as the last wait returned it, new: looked at without reading it again
     while (!stop.getAsBoolean()) {
-      List<byte[]> values = ps.multiGet(watched).get(30, TimeUnit.SECONDS);
-      if (WorkerCheckpoints.stops(values.get(1), worker)) {
-        return;
+      byte[] roundKey = changed;
+      changed = null;
+      if (roundKey == null) {
+        List<byte[]> values = ps.multiGet(watched).get(30, TimeUnit.SECONDS);
+        if (WorkerCheckpoints.stops(values.get(1), worker)) {
+          return;
+        }
+        roundKey = values.get(0);
       }
-      GradientRounds.Round round = GradientRounds.decodeRound(values.get(0));
+      GradientRounds.Round round = GradientRounds.decodeRound(roundKey);
       int[] assigned = round.number() < 0 ? new int[0] : round.partitionsOf(worker);
       if (assigned == null) {
         return; // the driver took this worker away
@@ -104,7 +110,10 @@ public final class GradientWorker {
               .get(30, TimeUnit.SECONDS);
           saidReady = true;
         }
-        ps.awaitChange(watched.get(0), values.get(0), LOOK_MILLIS).get(LOOK_MILLIS + 30_000, TimeUnit.MILLISECONDS);
+        byte[] now = ps.awaitChange(watched.get(0), roundKey, LOOK_MILLIS)
+            .get(LOOK_MILLIS + 30_000, TimeUnit.MILLISECONDS);
+        // a new round is served at once; the stop key is read whenever the wait ran out or a round was served
+        changed = Arrays.equals(now, roundKey) ? null : now;
       }
     }
   }
