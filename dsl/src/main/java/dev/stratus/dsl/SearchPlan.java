@@ -73,7 +73,7 @@ record SearchPlan(
             + " records under %s (run again with searchId(\"%s\") to resume it)%n",
         transform, searchId, experiments.size(), train.location(),
         parallelism == SearchDriver.AUTO_PARALLELISM ? "as many as pay" : Integer.toString(parallelism),
-        shards.addresses().size(), models, searchId);
+        shards.count(), models, searchId);
     SearchResult result;
     try (ConsoleView console = ConsoleView.onStandardOutput()) {
       SearchState state = new SearchState(prices, workerMemoryMb);

@@ -67,7 +67,7 @@ public final class SgdTrainingOnWorkers implements TransformExecutor {
         job.launchedAt(launched);
         System.out.printf("training on %s: %s Lambda workers (%d MB, %d s timeout), %d parameter-server shards%n",
             train.location(), spec.workers() == TrainingSpec.AUTO_WORKERS ? "auto" : spec.workers(),
-            context.workers().memoryMb(), context.workers().timeoutSeconds(), shards.addresses().size());
+            context.workers().memoryMb(), context.workers().timeoutSeconds(), shards.count());
         results.add(SgdTraining.runShown(job, console, spec, modelPath));
       }
     }

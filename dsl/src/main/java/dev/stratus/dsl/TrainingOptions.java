@@ -119,7 +119,8 @@ public interface TrainingOptions extends PipelineOptions {
    * The shards {@code options} name, or {@code spec.shardsToStart()} new ones: in this JVM when {@code checkpoint} is null,
    * else processes of their own that snapshot their models to {@code checkpoint} in {@code store} (the store as
    * other processes reach it), restore what it holds when {@code restore} (a resumed job's; else it holds nothing
-   * yet), and are started again from there when they die.
+   * yet), and are started again from there when they die. Processes start in the background: workers launched
+   * meanwhile read their data while they do, and find them through the store.
    */
   static Shards shards(TrainingOptions options, TrainingSpec spec, S3Path checkpoint, StoreSpec store,
       boolean restore) throws Exception {
@@ -128,7 +129,7 @@ public interface TrainingOptions extends PipelineOptions {
     if (addresses.isEmpty()) {
       boolean tls = tls(options) == PsTls.ON;
       return checkpoint != null
-          ? Shards.processes(spec.shardsToStart(), options.getPsShardHeap(), tls, checkpoint, store,
+          ? Shards.processesInBackground(spec.shardsToStart(), options.getPsShardHeap(), tls, checkpoint, store,
               options.getPsSnapshotEverySeconds(), restore)
           : Shards.inProcess(spec.shardsToStart(), tls);
     }

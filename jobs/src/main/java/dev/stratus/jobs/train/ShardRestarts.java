@@ -8,7 +8,6 @@ import dev.stratus.ps.server.PsProcesses;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,25 +24,19 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
   private final PsClient metrics;
   private final ScheduledExecutorService poller =
       Executors.newSingleThreadScheduledExecutor(new DaemonThreadFactory("shard-metrics"));
-  private final List<Shards.RestartListener> listeners = new CopyOnWriteArrayList<>();
+  /** Those told of restarts, which the shards' owner adds and removes. */
+  private final List<Shards.RestartListener> listeners;
   // per shard, guarded by this: the pushes held as last seen, frozen from its death to its replacement's report
   private final long[] updatesHeld;
   // per shard, guarded by this: when each death not reported as restarted yet happened (a replacement may die too)
   private final List<ArrayDeque<Long>> deathsMillis;
 
-  ShardRestarts(List<InetSocketAddress> addresses, ShardAccess access) {
+  ShardRestarts(List<InetSocketAddress> addresses, ShardAccess access, List<Shards.RestartListener> listeners) {
+    this.listeners = listeners;
     this.metrics = PsClient.connect(addresses, access, 0);
     this.updatesHeld = new long[addresses.size()];
     this.deathsMillis = addresses.stream().map(address -> new ArrayDeque<Long>()).toList();
     poller.scheduleWithFixedDelay(this::poll, 0, POLL_MILLIS, TimeUnit.MILLISECONDS);
-  }
-
-  void add(Shards.RestartListener listener) {
-    listeners.add(listener);
-  }
-
-  void remove(Shards.RestartListener listener) {
-    listeners.remove(listener);
   }
 
   private void poll() {

@@ -1,5 +1,6 @@
 package dev.stratus.jobs.train;
 
+import dev.stratus.jvm.DaemonThreadFactory;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.server.PsProcesses;
 import dev.stratus.ps.server.PsServer;
@@ -11,7 +12,11 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The parameter-server shards of a training job and what opens them (the secret, and the certificate of shards that
@@ -21,17 +26,29 @@ import java.util.function.IntFunction;
  * <p>Processes given a checkpoint location snapshot their models there and are watched: one that dies is started
  * again on its port, from its snapshots, and the {@link RestartListener}s hear what it lost.
  *
+ * <p>Processes may start in the background ({@link #processesInBackground}): their count and what opens them are
+ * known at once, {@link #addresses} waits until they listen, and workers launched meanwhile find the addresses
+ * through the store ({@link #rendezvous}), reading their data while the shards start.
+ *
  * <p>Shards this JVM started can {@link #startMore} of their kind, opened by the same secret and certificate: a
  * training that finds them saturated places its later rounds over more of them.
  */
 public final class Shards implements AutoCloseable {
-  private final List<InetSocketAddress> addresses;
+  private static final DaemonThreadFactory STARTER = new DaemonThreadFactory("stratus-shard-start");
+
+  private final int count;
   private final ShardAccess access;
-  private final AutoCloseable owned;
-  private final PsProcesses processes; // null unless started as processes
-  private final ShardRestarts restarts; // null unless watched
   private final S3Path checkpoint; // null unless they snapshot
   private final IntFunction<Shards> more; // null for shards started elsewhere
+  /** Told of the shards' restarts; null unless they are watched. */
+  private final List<RestartListener> listeners;
+  /** Completes once every shard listens: at once, unless they start in the background. */
+  private final CompletableFuture<Started> started;
+  /** Where workers launched before the shards listened find them; null: workers get the addresses at launch. */
+  private final ShardRendezvous rendezvous;
+
+  /** What a start made: where the shards listen, what stops them, and the processes when they are processes. */
+  private record Started(List<InetSocketAddress> addresses, AutoCloseable owned, PsProcesses processes) {}
 
   /** Hears of the restarts of watched shards, on a thread of the watcher's. */
   public interface RestartListener {
@@ -45,15 +62,15 @@ public final class Shards implements AutoCloseable {
     void couldNotRestart(int shard, RuntimeException why);
   }
 
-  private Shards(List<InetSocketAddress> addresses, ShardAccess access, AutoCloseable owned, PsProcesses processes,
-      ShardRestarts restarts, S3Path checkpoint, IntFunction<Shards> more) {
-    this.addresses = List.copyOf(addresses);
+  private Shards(int count, ShardAccess access, S3Path checkpoint, IntFunction<Shards> more,
+      List<RestartListener> listeners, CompletableFuture<Started> started, ShardRendezvous rendezvous) {
+    this.count = count;
     this.access = access;
-    this.owned = owned;
-    this.processes = processes;
-    this.restarts = restarts;
     this.checkpoint = checkpoint;
     this.more = more;
+    this.listeners = listeners;
+    this.started = started;
+    this.rendezvous = rendezvous;
   }
 
   /** {@code count} shards in this JVM on loopback, with a fresh secret, serving plain frames. */
@@ -82,14 +99,15 @@ public final class Shards implements AutoCloseable {
       servers.forEach(PsServer::close);
       throw e;
     }
-    return new Shards(addresses, template.access(), () -> servers.forEach(PsServer::close), null, null, null,
-        more -> {
-          try {
-            return inProcess(more, template);
-          } catch (Exception e) {
-            throw new IllegalStateException("could not start " + more + " more shards in this JVM", e);
-          }
-        });
+    IntFunction<Shards> more = n -> {
+      try {
+        return inProcess(n, template);
+      } catch (Exception e) {
+        throw new IllegalStateException("could not start " + n + " more shards in this JVM", e);
+      }
+    };
+    return new Shards(count, template.access(), null, more, null, CompletableFuture.completedFuture(
+        new Started(addresses, () -> servers.forEach(PsServer::close), null)), null);
   }
 
   /**
@@ -110,40 +128,72 @@ public final class Shards implements AutoCloseable {
    */
   public static Shards processes(int count, String heap, boolean tls, S3Path checkpoint, StoreSpec store,
       int snapshotEverySeconds, boolean restore) {
-    return processes(count, heap, template(tls), checkpoint, store, snapshotEverySeconds, restore, 0);
+    return new Processes(heap, template(tls), checkpoint, store, snapshotEverySeconds, 0)
+        .shards(count, restore, Processes.Runs.HERE, null);
   }
 
   /**
-   * The processes of {@link #processes(int, String, boolean, S3Path, StoreSpec, int, boolean)} from {@code template};
-   * {@code started} sets of them were started before for the same job, so these snapshot in a folder of their own,
-   * which holds nothing yet.
+   * As {@link #processes(int, String, boolean, S3Path, StoreSpec, int, boolean)}, returning while they start: once
+   * they listen (or fail to start), they publish so in {@code checkpoint}, where workers launched meanwhile find them
+   * ({@link #rendezvous}).
    */
-  private static Shards processes(int count, String heap, ShardConfig template, S3Path checkpoint, StoreSpec store,
-      int snapshotEverySeconds, boolean restore, int started) {
-    S3Path folder = checkpoint == null || started == 0 ? checkpoint : checkpoint.resolve("more-" + started);
-    IntFunction<Shards> more =
-        n -> processes(n, heap, template, checkpoint, store, snapshotEverySeconds, false, started + 1);
-    ShardConfig config =
-        folder == null ? template : template.checkpoint(folder, store).snapshotEvery(snapshotEverySeconds);
-    PsProcesses processes = restore || folder == null
-        ? PsProcesses.start(count, config, heap)
-        : PsProcesses.startFresh(count, config, heap);
-    if (folder == null) {
-      return new Shards(processes.addresses(), processes.access(), processes, processes, null, null, more);
+  public static Shards processesInBackground(int count, String heap, boolean tls, S3Path checkpoint,
+      StoreSpec store, int snapshotEverySeconds, boolean restore) {
+    ShardRendezvous rendezvous = ShardRendezvous.in(checkpoint, store);
+    return new Processes(heap, template(tls), checkpoint, store, snapshotEverySeconds, 0).shards(count, restore,
+        start -> CompletableFuture.supplyAsync(start, task -> STARTER.newThread(task).start()), rendezvous);
+  }
+
+  /**
+   * How a job's shard processes start: their heap and template, where they snapshot, and how many sets of them the
+   * job started before (whose later sets snapshot in folders of their own, which hold nothing yet).
+   */
+  private record Processes(String heap, ShardConfig template, S3Path checkpoint, StoreSpec store,
+      int snapshotEverySeconds, int startedBefore) {
+    /** How a start runs: on the caller's thread, which it throws to, or on another. */
+    private interface Runs {
+      Runs HERE = start -> CompletableFuture.completedFuture(start.get());
+
+      CompletableFuture<Started> run(Supplier<Started> start);
     }
-    ShardRestarts restarts;
-    try {
-      restarts = new ShardRestarts(processes.addresses(), processes.access());
-      processes.restartWhenDead(restarts);
-    } catch (RuntimeException e) {
-      processes.close();
-      throw e;
+
+    Shards shards(int count, boolean restore, Runs runs, ShardRendezvous rendezvous) {
+      S3Path folder = checkpoint == null || startedBefore == 0 ? checkpoint
+          : checkpoint.resolve("more-" + startedBefore);
+      Processes next = new Processes(heap, template, checkpoint, store, snapshotEverySeconds, startedBefore + 1);
+      IntFunction<Shards> more = n -> next.shards(n, false, Runs.HERE, null);
+      List<RestartListener> listeners = folder == null ? null : new CopyOnWriteArrayList<>();
+      CompletableFuture<Started> started = runs.run(() -> start(count, folder, restore, listeners));
+      if (rendezvous != null) {
+        started.whenComplete((done, failure) -> rendezvous.publish(
+            done == null ? null : done.addresses(), failure == null ? null : unwrapped(failure)));
+      }
+      return new Shards(count, template.access(), folder, more, listeners, started, rendezvous);
     }
-    // the watcher first: its client would take the shards' stopping for deaths and redial them
-    return new Shards(processes.addresses(), processes.access(), () -> {
-      restarts.close();
-      processes.close();
-    }, processes, restarts, folder, more);
+
+    private Started start(int count, S3Path folder, boolean restore, List<RestartListener> listeners) {
+      ShardConfig config =
+          folder == null ? template : template.checkpoint(folder, store).snapshotEvery(snapshotEverySeconds);
+      PsProcesses processes = restore || folder == null
+          ? PsProcesses.start(count, config, heap)
+          : PsProcesses.startFresh(count, config, heap);
+      if (folder == null) {
+        return new Started(processes.addresses(), processes, processes);
+      }
+      ShardRestarts restarts;
+      try {
+        restarts = new ShardRestarts(processes.addresses(), processes.access(), listeners);
+        processes.restartWhenDead(restarts);
+      } catch (RuntimeException e) {
+        processes.close();
+        throw e;
+      }
+      // the watcher first: its client would take the shards' stopping for deaths and redial them
+      return new Started(processes.addresses(), () -> {
+        restarts.close();
+        processes.close();
+      }, processes);
+    }
   }
 
   /** Shards started by someone else (on VMs beside the workers); they keep running after the job. */
@@ -151,11 +201,35 @@ public final class Shards implements AutoCloseable {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("remote shards: no address given");
     }
-    return new Shards(addresses, access, () -> {}, null, null, null, null);
+    return new Shards(addresses.size(), access, null, null, null,
+        CompletableFuture.completedFuture(new Started(List.copyOf(addresses), () -> {}, null)), null);
   }
 
+  /** How many shards there are, known before they listen. */
+  public int count() {
+    return count;
+  }
+
+  /**
+   * Where the shards listen, once they do: this waits for shards starting in the background.
+   *
+   * @throws RuntimeException why they could not start
+   */
   public List<InetSocketAddress> addresses() {
-    return addresses;
+    return started().addresses();
+  }
+
+  /** Whether every shard listens now: {@link #addresses} would not wait. */
+  public boolean listening() {
+    return started.isDone() && !started.isCompletedExceptionally();
+  }
+
+  /**
+   * Where a worker launched before the shards listen finds their addresses; null when they listened from the start
+   * (or listen elsewhere), and a worker gets them at launch.
+   */
+  public S3Path rendezvous() {
+    return rendezvous == null ? null : rendezvous.location();
   }
 
   /** The secret, and the certificate the shards present when they serve TLS: what every client of them needs. */
@@ -191,15 +265,16 @@ public final class Shards implements AutoCloseable {
    * watched never restart.
    */
   public AutoCloseable onRestart(RestartListener listener) {
-    if (restarts == null) {
+    if (listeners == null) {
       return () -> {};
     }
-    restarts.add(listener);
-    return () -> restarts.remove(listener);
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   /** Kills shard {@code shard}'s process at once (SIGKILL), as a crash would; for shards started as processes. */
   public void killShard(int shard) {
+    PsProcesses processes = started().processes();
     if (processes == null) {
       throw new IllegalStateException("only shards started as processes can be killed");
     }
@@ -212,8 +287,40 @@ public final class Shards implements AutoCloseable {
     return tls ? plain.tlsSelfSigned() : plain;
   }
 
+  private Started started() {
+    try {
+      return started.join();
+    } catch (CompletionException e) {
+      throw unwrapped(e);
+    }
+  }
+
+  /** What a start threw, as it threw it. */
+  private static RuntimeException unwrapped(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new IllegalStateException(cause.getMessage(), cause);
+  }
+
+  /** Stops the shards this JVM started, once they have started; a start that failed stopped what it had begun. */
   @Override
   public void close() throws Exception {
-    owned.close();
+    Started done;
+    try {
+      done = started.join();
+    } catch (CompletionException e) {
+      return;
+    } finally {
+      if (rendezvous != null) {
+        rendezvous.remove();
+      }
+    }
+    done.owned().close();
   }
 }

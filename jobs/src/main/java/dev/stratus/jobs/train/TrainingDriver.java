@@ -268,7 +268,7 @@ public final class TrainingDriver implements AutoCloseable {
     if (autoWorkers) {
       if (resolved.solver() == Solver.LBFGS) {
         int most = Math.min(partitions, MAX_AUTO_WORKERS);
-        int shardCount = shards.addresses().size();
+        int shardCount = shards.count();
         boolean autoShards = spec.psShards() == TrainingSpec.AUTO_SHARDS && shards.canStartMore();
         int mostShards = autoShards ? Math.max(shardCount, MAX_AUTO_SHARDS) : shardCount;
         String noMoreShards = spec.psShards() != TrainingSpec.AUTO_SHARDS
@@ -454,6 +454,14 @@ public final class TrainingDriver implements AutoCloseable {
         takeOver(ResumePoint.decode(left, resumePoint()));
       }
     }
+    if (spec.solver() == Solver.LBFGS) {
+      // launched first: they read their partitions while shards starting in the background come up
+      for (Slot slot : slots) {
+        slot.held = partitionsOf(slot.worker);
+        slot.assigned = slot.held; // none: it stands by
+        launch(slot);
+      }
+    }
     driver = PsClient.connect(shards.addresses(), shards.access(), 0);
     if (spec.solver() == Solver.LBFGS) {
       return solveByQuasiNewton(modelPath);
@@ -585,10 +593,6 @@ public final class TrainingDriver implements AutoCloseable {
     int rows = (int) train.featureCount() + 1;
     rounds = new GradientRounds(driver, modelName, GradientRounds.roundSpec(rows, columns));
     roundShards = new RoundShards(shards, driver, rounds, this::restartListener);
-    for (Slot slot : slots) {
-      slot.held = partitionsOf(slot.worker);
-      slot.assigned = slot.held; // none: it stands by
-    }
     float[] latest = resumedSolve == null ? new float[rows * columns] : takeOver(resumedSolve);
     if (penalties != null && penalties.ended()) {
       announcePolish(); // resumed where the path had ended
@@ -597,9 +601,6 @@ public final class TrainingDriver implements AutoCloseable {
     }
     // only a non-finite loss and the time budget: the solver says when it has converged
     LossMonitor monitor = new LossMonitor(0, Integer.MAX_VALUE, 0, spec.timeoutSeconds());
-    for (Slot slot : slots) {
-      launch(slot);
-    }
     // the untrained (or resumed) model starts the curve; the untrained one is the model of a job stopped before its
     // first step, a resumed job's is the dead driver's
     CurvePoint start = score(latest, passes());
@@ -1424,9 +1425,11 @@ public final class TrainingDriver implements AutoCloseable {
     slot.generation++;
     slot.catchingUp = true;
     slot.launchedAt = secondsSinceStart();
-    WorkerTask task =
-        new WorkerTask(spec, workerStore, train, shards.addresses(), shards.access(), modelName, slot.worker,
-            slot.generation, slot.held != null ? slot.held : slot.reads, slot.start);
+    // a worker launched before the shards listen finds them where they will say so, once it has read its data
+    boolean listening = shards.listening() || shards.rendezvous() == null;
+    WorkerTask task = new WorkerTask(spec, workerStore, train, listening ? shards.addresses() : List.of(),
+        listening ? null : shards.rendezvous(), shards.access(), modelName, slot.worker, slot.generation,
+        slot.held != null ? slot.held : slot.reads, slot.start);
     WorkerLauncher.Running running = launcher.launch(task);
     slot.running = running;
     slot.queued = running.outcome().whenComplete((outcome, failure) -> ended.add(slot));

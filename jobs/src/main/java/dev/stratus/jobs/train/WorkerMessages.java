@@ -16,6 +16,7 @@ import dev.stratus.kernels.sgd.Objective;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.ShardAddress;
+import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +41,7 @@ public final class WorkerMessages {
   })
   private interface ObjectiveKinds {}
   /** Raise when a field changes meaning; a worker from another build refuses the task instead of misreading it. */
-  private static final int VERSION = 3;
+  private static final int VERSION = 4;
 
   private WorkerMessages() {}
 
@@ -53,6 +54,7 @@ public final class WorkerMessages {
     node.put("trainManifest", new String(task.train().manifest().toJson(), StandardCharsets.UTF_8));
     ArrayNode shards = node.putArray("shards");
     task.shards().forEach(a -> shards.add(ShardAddress.format(a)));
+    node.put("shardsAt", task.shardsAt() == null ? null : task.shardsAt().toString());
     node.put("token", task.access().token());
     node.put("trustedCertificate", task.access().trustedCertificatePem()); // null: the shards serve plain frames
     node.put("model", task.modelName());
@@ -87,6 +89,7 @@ public final class WorkerMessages {
         store(node.path("store")),
         train,
         shards,
+        node.path("shardsAt").isTextual() ? S3Path.parse(node.path("shardsAt").asText()) : null,
         new ShardAccess(text(node, "token"), node.path("trustedCertificate").textValue()),
         text(node, "model"),
         node.path("worker").asInt(),

@@ -13,6 +13,7 @@ import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
+import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -29,16 +30,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Everything one worker generation needs, in a form that travels to another thread, process or Lambda environment
  * ({@link WorkerMessages}): where the shards are and what opens them (the secret; the certificate they present, when
- * they serve TLS), which model, which partitions of which dataset,
- * which generation this is and where it starts.
+ * they serve TLS), which model, which partitions of which dataset, which generation this is and where it starts.
  *
  * @param store a spec any JVM can reach the store with (never an embedded-directory spec for another process)
+ * @param shards where the shards listen; empty when they did not listen yet at launch, and {@code shardsAt} says
+ * @param shardsAt where the shards publish their addresses once they listen ({@link ShardRendezvous}), for a worker
+ *     launched before; null when {@code shards} are given
  */
 public record WorkerTask(
     TrainingSpec spec,
     StoreSpec store,
     Dataset train,
     List<InetSocketAddress> shards,
+    S3Path shardsAt,
     ShardAccess access,
     String modelName,
     int workerId,
@@ -84,11 +88,15 @@ public record WorkerTask(
     long deadline = started + lifetimeMillis * 1_000_000L;
     ObjectStore objects = ObjectStore.of(store);
     int features = (int) train.featureCount();
+    BooleanSupplier over = () -> System.nanoTime() >= deadline || stop.getAsBoolean();
     if (spec.solver() == Solver.LBFGS) {
-      return serveGradientRounds(objects, features, () -> System.nanoTime() >= deadline || stop.getAsBoolean(),
-          started, clock);
+      return serveGradientRounds(objects, features, over, started, clock);
     }
-    try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues());
+    List<InetSocketAddress> addresses = shardAddresses(objects, over);
+    if (addresses == null) {
+      return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
+    }
+    try (PsClient ps = PsClient.connect(addresses, access, workerId).wireValues(spec.wireValues());
         MinibatchIterator batches =
             MinibatchIterator.over(k -> DatasetReader.partitionRows(objects, train, k), partitions)
                 .batchSize(spec.minibatchSize())
@@ -122,8 +130,12 @@ public record WorkerTask(
    */
   private WorkerOutcome serveGradientRounds(ObjectStore objects, int features, BooleanSupplier stop, long started,
       ComputeClock clock) throws Exception {
-    Map<Integer, FullBatch> held = readHeld(objects, features);
-    try (PsClient ps = PsClient.connect(shards, access, workerId).wireValues(spec.wireValues())) {
+    Map<Integer, FullBatch> held = readHeld(objects, features); // while the shards may still be starting
+    List<InetSocketAddress> addresses = shardAddresses(objects, stop);
+    if (addresses == null) {
+      return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
+    }
+    try (PsClient ps = PsClient.connect(addresses, access, workerId).wireValues(spec.wireValues())) {
       GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation,
           ((LinearObjective) spec.objective()).smooth(),
           new HeldPartitions(held), GradientRounds.roundSpec(features + 1, spec.objective().columns()), clock,
@@ -133,6 +145,12 @@ public record WorkerTask(
           worker.rounds(), held.keySet());
       return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
     }
+  }
+
+  /** Where the shards listen: as given, or once they publish it; null if {@code stop} said so first. */
+  private List<InetSocketAddress> shardAddresses(ObjectStore objects, BooleanSupplier stop)
+      throws InterruptedException {
+    return shardsAt == null ? shards : ShardRendezvous.await(objects, shardsAt, stop);
   }
 
   /**

@@ -399,6 +399,49 @@ class QuasiNewtonTrainingTest {
     assertReachesLiblinearsOptimum(result, c);
   }
 
+  /**
+   * Shards starting in the background: the driver launches its worker processes before they listen, each reads its
+   * partitions meanwhile and finds the shards through the store, and the solve reaches the same optimum. A generation
+   * launched once they listen gets their addresses at once.
+   */
+  @Test
+  void workersLaunchedBeforeTheShardsListenFindThemAndReachTheSameOptimum() throws Exception {
+    double c = 1;
+    S3Path checkpoint = S3Path.parse("s3://training/qn-background-" + System.nanoTime() + "/");
+    List<WorkerTask> launched = new CopyOnWriteArrayList<>();
+    ProcessWorkers processes = new ProcessWorkers(256);
+    WorkerLauncher recording = new WorkerLauncher() {
+      @Override
+      public Running launch(WorkerTask task) throws Exception {
+        launched.add(task);
+        return processes.launch(task);
+      }
+
+      @Override
+      public long memoryPerWorker(int workers) {
+        return processes.memoryPerWorker(workers);
+      }
+
+      @Override
+      public void close() {
+        processes.close();
+      }
+    };
+    try (Shards shards = Shards.processesInBackground(1, "256m", false, checkpoint, store.reachableSpec(), 1,
+        false)) {
+      TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), shards, recording,
+          job -> afterRounds(job, 4, () -> job.killWorker(0)));
+      assertReachesLiblinearsOptimum(result, c);
+      WorkerTask first = launched.get(0);
+      assertEquals(List.of(), first.shards(), "the first generation was launched before the shards listened");
+      assertEquals(shards.rendezvous(), first.shardsAt());
+      WorkerTask successor = launched.get(launched.size() - 1);
+      assertTrue(successor.generation() > 1, "the killed worker got no successor: " + launched);
+      assertEquals(shards.addresses(), successor.shards());
+      assertEquals(null, successor.shardsAt());
+    }
+  }
+
   private static int nonZeros(float[] weights) {
     int count = 0;
     for (float w : weights) {

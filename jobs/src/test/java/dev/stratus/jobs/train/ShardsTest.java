@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.ps.ModelSpec;
 import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.ShardAddress;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.EmbeddedS3Server;
@@ -72,6 +73,73 @@ class ShardsTest {
               new String(again.get("back").get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
         }
       }
+    }
+  }
+
+  /**
+   * Shards started in the background: their count and secret at once, their addresses once they listen, published
+   * for workers launched meanwhile, which find them through the store; the published object goes with the shards.
+   */
+  @Test
+  void shardsStartingInTheBackgroundTellWorkersWhereTheyListenThroughTheStore() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("shards");
+      S3Path checkpoint = S3Path.parse("s3://shards/background/");
+      S3Path rendezvous;
+      try (Shards shards = Shards.processesInBackground(2, "128m", false, checkpoint, store.reachableSpec(), 1,
+          false)) {
+        assertEquals(2, shards.count());
+        assertFalse(shards.listening(), "a shard process listens after its JVM starts, not at once");
+        rendezvous = shards.rendezvous();
+        assertTrue(rendezvous.key().startsWith(checkpoint.key()), rendezvous + " lies in the job's checkpoint folder");
+        assertFalse(store.exists(rendezvous), "nothing is published before they listen");
+        List<InetSocketAddress> found = ShardRendezvous.await(store, rendezvous, () -> false);
+        // by name, as every address crosses to a worker, for it to resolve
+        assertEquals(shards.addresses().stream().map(ShardAddress::format).toList(),
+            found.stream().map(ShardAddress::format).toList());
+        assertTrue(shards.listening());
+        try (PsClient client = PsClient.connect(found, shards.access(), 0)) {
+          client.put("reached", new byte[] {1}).get(10, TimeUnit.SECONDS);
+        }
+        try (Shards other = Shards.processesInBackground(1, "128m", false, checkpoint, store.reachableSpec(), 1,
+            false)) {
+          assertFalse(rendezvous.equals(other.rendezvous()), "each start publishes apart: a resumed job's folder"
+              + " holds the dead driver's");
+        }
+      }
+      assertFalse(store.exists(rendezvous), "the published addresses outlived their shards");
+    }
+  }
+
+  /** A start that fails says why to the workers waiting on it, and to the driver, and stops nothing that runs. */
+  @Test
+  void aBackgroundStartThatFailsTellsTheWaitingWorkersWhy() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("shards");
+      S3Path checkpoint = S3Path.parse("s3://shards/failing/");
+      // a heap no JVM starts with: the shard process exits at once
+      Shards shards = Shards.processesInBackground(1, "1k", false, checkpoint, store.reachableSpec(), 1, false);
+      IllegalStateException told = assertThrows(IllegalStateException.class,
+          () -> ShardRendezvous.await(store, shards.rendezvous(), () -> false));
+      assertTrue(told.getMessage().contains("could not start"), told.getMessage());
+      RuntimeException thrown = assertThrows(RuntimeException.class, shards::addresses);
+      assertTrue(told.getMessage().contains(thrown.getMessage()), told.getMessage() + " against " + thrown);
+      assertFalse(shards.listening());
+      shards.close();
+    }
+  }
+
+  /** A worker whose generation ends while it waits stops waiting. */
+  @Test
+  void aWorkerStopsWaitingForShardsWhenToldTo() throws Exception {
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("shards");
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+      assertEquals(null, ShardRendezvous.await(store, S3Path.parse("s3://shards/never"),
+          () -> System.nanoTime() > deadline));
     }
   }
 

@@ -10,6 +10,7 @@ import dev.stratus.kernels.iterate.MinibatchIterator;
 import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.WireValues;
+import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -31,7 +32,7 @@ class WorkerMessagesTest {
     Dataset train = new Dataset("s3://bucket/train",
         DatasetManifest.template(1 << 10, List.of(), "test", null));
     return new WorkerTask(spec, StoreSpec.endpoint(URI.create("http://127.0.0.1:9000"), "us-east-1", "key", "secret"), train,
-        List.of(new InetSocketAddress("127.0.0.1", 4000)), access, "lr", 1, 0, new int[] {0, 1},
+        List.of(new InetSocketAddress("127.0.0.1", 4000)), null, access, "lr", 1, 0, new int[] {0, 1},
         MinibatchIterator.Position.START);
   }
 
@@ -65,9 +66,21 @@ class WorkerMessagesTest {
     List<InetSocketAddress> named = List.of(InetSocketAddress.createUnresolved("shard0.example.com", 7070),
         InetSocketAddress.createUnresolved("2001:db8::7", 7071));
     WorkerTask sent = task(spec(true));
-    WorkerTask withNames = new WorkerTask(sent.spec(), sent.store(), sent.train(), named, sent.access(),
+    WorkerTask withNames = new WorkerTask(sent.spec(), sent.store(), sent.train(), named, null, sent.access(),
         sent.modelName(), sent.workerId(), sent.generation(), sent.partitions(), sent.start());
     assertEquals(named, WorkerMessages.task(WorkerMessages.task(withNames)).shards());
+    assertEquals(null, WorkerMessages.task(WorkerMessages.task(withNames)).shardsAt());
+  }
+
+  @Test
+  void aTaskLaunchedBeforeItsShardsListenCarriesWhereTheyWillSaySo() {
+    WorkerTask sent = task(spec(true));
+    S3Path rendezvous = S3Path.parse("s3://bucket/models/m.shards/shard-addresses-0a1b");
+    WorkerTask early = new WorkerTask(sent.spec(), sent.store(), sent.train(), List.of(), rendezvous, sent.access(),
+        sent.modelName(), sent.workerId(), sent.generation(), sent.partitions(), sent.start());
+    WorkerTask received = WorkerMessages.task(WorkerMessages.task(early));
+    assertEquals(List.of(), received.shards());
+    assertEquals(rendezvous, received.shardsAt());
   }
 
   @Test
