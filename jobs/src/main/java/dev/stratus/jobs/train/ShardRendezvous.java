@@ -11,6 +11,8 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -25,20 +27,26 @@ final class ShardRendezvous {
   private static final String LISTENING = "listening ";
   private static final String FAILED = "failed ";
   private static final long FIRST_LOOK_MILLIS = 5;
-  private static final long MOST_BETWEEN_LOOKS_MILLIS = 100;
+  /** Looks cost a GET each (S3 bills them by the million): a worker ready early looks 50 times a second. */
+  private static final long MOST_BETWEEN_LOOKS_MILLIS = 20;
 
   private final S3Path location;
-  private final StoreSpec store;
+  /** The store's client, made while the shards start: off the path from their listening to the workers finding them. */
+  private final CompletableFuture<ObjectStore> store;
 
-  private ShardRendezvous(S3Path location, StoreSpec store) {
+  private ShardRendezvous(S3Path location, CompletableFuture<ObjectStore> store) {
     this.location = location;
     this.store = store;
   }
 
-  /** A rendezvous of its own in {@code checkpoint}, which {@code store} (as every process reaches it) holds. */
-  static ShardRendezvous in(S3Path checkpoint, StoreSpec store) {
+  /**
+   * A rendezvous of its own in {@code checkpoint}, which {@code store} (as every process reaches it) holds; its client
+   * made on a thread of {@code threads}.
+   */
+  static ShardRendezvous in(S3Path checkpoint, StoreSpec store, ThreadFactory threads) {
     String name = "shard-addresses-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
-    return new ShardRendezvous(checkpoint.resolve(name), store);
+    return new ShardRendezvous(checkpoint.resolve(name),
+        CompletableFuture.supplyAsync(() -> ObjectStore.of(store), task -> threads.newThread(task).start()));
   }
 
   S3Path location() {
@@ -55,12 +63,12 @@ final class ShardRendezvous {
       addresses.forEach(a -> formatted.add(ShardAddress.format(a)));
       text = LISTENING + String.join(",", formatted);
     }
-    ObjectStore.of(store).put(location, text.getBytes(StandardCharsets.UTF_8));
+    store.join().put(location, text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Removes the published object, if any: the shards are stopping. */
   void remove() {
-    ObjectStore.of(store).delete(location);
+    store.join().delete(location);
   }
 
   /**

@@ -139,7 +139,7 @@ public final class Shards implements AutoCloseable {
    */
   public static Shards processesInBackground(int count, String heap, boolean tls, S3Path checkpoint,
       StoreSpec store, int snapshotEverySeconds, boolean restore) {
-    ShardRendezvous rendezvous = ShardRendezvous.in(checkpoint, store);
+    ShardRendezvous rendezvous = ShardRendezvous.in(checkpoint, store, STARTER);
     return new Processes(heap, template(tls), checkpoint, store, snapshotEverySeconds, 0).shards(count, restore,
         start -> CompletableFuture.supplyAsync(start, task -> STARTER.newThread(task).start()), rendezvous);
   }

@@ -454,13 +454,11 @@ public final class TrainingDriver implements AutoCloseable {
         takeOver(ResumePoint.decode(left, resumePoint()));
       }
     }
-    if (spec.solver() == Solver.LBFGS) {
-      // launched first: they read their partitions while shards starting in the background come up
-      for (Slot slot : slots) {
-        slot.held = partitionsOf(slot.worker);
-        slot.assigned = slot.held; // none: it stands by
-        launch(slot);
-      }
+    if (spec.solver() == Solver.LBFGS && !shards.listening()
+        && launcher.mostComputingAtOnce() > slots.size() + shards.count()) {
+      // launched first: they read their partitions while the shards start, on cores the shards do not need; where
+      // they would share them (two workers and a shard on two cores), the overlap gained nothing in our probes
+      launchHolders();
     }
     driver = PsClient.connect(shards.addresses(), shards.access(), 0);
     if (spec.solver() == Solver.LBFGS) {
@@ -601,6 +599,9 @@ public final class TrainingDriver implements AutoCloseable {
     }
     // only a non-finite loss and the time budget: the solver says when it has converged
     LossMonitor monitor = new LossMonitor(0, Integer.MAX_VALUE, 0, spec.timeoutSeconds());
+    if (slots.get(0).running == null) {
+      launchHolders();
+    }
     // the untrained (or resumed) model starts the curve; the untrained one is the model of a job stopped before its
     // first step, a resumed job's is the dead driver's
     CurvePoint start = score(latest, passes());
@@ -712,6 +713,15 @@ public final class TrainingDriver implements AutoCloseable {
     rounds.end();
     recordShardEvents(); // a shard that came back during the last rounds is in the result too
     return finish(modelPath, reason, passes(), monitor);
+  }
+
+  /** Launches an {@link Solver#LBFGS} training's first workers, each to hold and sum its share of the partitions. */
+  private void launchHolders() throws Exception {
+    for (Slot slot : slots) {
+      slot.held = partitionsOf(slot.worker);
+      slot.assigned = slot.held; // none: it stands by
+      launch(slot);
+    }
   }
 
   private void announcePolish() {

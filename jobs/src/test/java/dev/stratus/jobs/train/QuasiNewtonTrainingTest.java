@@ -400,36 +400,17 @@ class QuasiNewtonTrainingTest {
   }
 
   /**
-   * Shards starting in the background: the driver launches its worker processes before they listen, each reads its
-   * partitions meanwhile and finds the shards through the store, and the solve reaches the same optimum. A generation
-   * launched once they listen gets their addresses at once.
+   * Shards starting in the background, and workers with cores of their own (as Lambda's): the driver launches its
+   * worker processes before the shards listen, each reads its partitions meanwhile and finds the shards through the
+   * store, and the solve reaches the same optimum. A generation launched once they listen gets their addresses at once.
    */
   @Test
   void workersLaunchedBeforeTheShardsListenFindThemAndReachTheSameOptimum() throws Exception {
     double c = 1;
-    S3Path checkpoint = S3Path.parse("s3://training/qn-background-" + System.nanoTime() + "/");
     List<WorkerTask> launched = new CopyOnWriteArrayList<>();
-    ProcessWorkers processes = new ProcessWorkers(256);
-    WorkerLauncher recording = new WorkerLauncher() {
-      @Override
-      public Running launch(WorkerTask task) throws Exception {
-        launched.add(task);
-        return processes.launch(task);
-      }
-
-      @Override
-      public long memoryPerWorker(int workers) {
-        return processes.memoryPerWorker(workers);
-      }
-
-      @Override
-      public void close() {
-        processes.close();
-      }
-    };
-    try (Shards shards = Shards.processesInBackground(1, "256m", false, checkpoint, store.reachableSpec(), 1,
-        false)) {
-      TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), shards, recording,
+    try (Shards shards = backgroundShards()) {
+      TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), shards,
+          recording(new ProcessWorkers(256), Integer.MAX_VALUE, launched),
           job -> afterRounds(job, 4, () -> job.killWorker(0)));
       assertReachesLiblinearsOptimum(result, c);
       WorkerTask first = launched.get(0);
@@ -440,6 +421,52 @@ class QuasiNewtonTrainingTest {
       assertEquals(shards.addresses(), successor.shards());
       assertEquals(null, successor.shardsAt());
     }
+  }
+
+  /**
+   * Workers that share the shards' cores (two workers and a shard on this machine's two) are launched once the shards
+   * listen, as before: the overlap gained nothing there.
+   */
+  @Test
+  void workersThatShareTheShardsCoresAreLaunchedOnceTheyListen() throws Exception {
+    List<WorkerTask> launched = new CopyOnWriteArrayList<>();
+    try (Shards shards = backgroundShards()) {
+      train(spec(2, 1e-4f, 0), shards, recording(new ThreadWorkers(512), 3, launched),
+          job -> afterRounds(job, 1, () -> job.stop(StopReason.KILLED)));
+      assertEquals(shards.addresses(), launched.get(0).shards());
+      assertEquals(null, launched.get(0).shardsAt());
+    }
+  }
+
+  private static Shards backgroundShards() {
+    S3Path checkpoint = S3Path.parse("s3://training/qn-background-" + System.nanoTime() + "/");
+    return Shards.processesInBackground(1, "256m", false, checkpoint, store.reachableSpec(), 1, false);
+  }
+
+  /** {@code workers}, saying that {@code computing} of them compute at once, recording every task into {@code tasks}. */
+  private static WorkerLauncher recording(WorkerLauncher workers, int computing, List<WorkerTask> tasks) {
+    return new WorkerLauncher() {
+      @Override
+      public Running launch(WorkerTask task) throws Exception {
+        tasks.add(task);
+        return workers.launch(task);
+      }
+
+      @Override
+      public long memoryPerWorker(int count) {
+        return workers.memoryPerWorker(count);
+      }
+
+      @Override
+      public int mostComputingAtOnce() {
+        return computing;
+      }
+
+      @Override
+      public void close() {
+        workers.close();
+      }
+    };
   }
 
   private static int nonZeros(float[] weights) {
