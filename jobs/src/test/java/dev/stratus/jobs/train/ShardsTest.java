@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,46 +34,56 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class ShardsTest {
   @TempDir Path dir;
+  private EmbeddedS3Server server;
+  private ObjectStore store;
+
+  @BeforeEach
+  void startStore() {
+    server = EmbeddedS3Server.start(dir);
+    store = ObjectStore.of(server.spec());
+    store.ensureBucket("shards");
+  }
+
+  @AfterEach
+  void stopStore() {
+    server.close();
+  }
 
   @Test
   void moreShardsAreOpenedByTheJobsSecretAndStartedAgainWhenTheyDie() throws Exception {
-    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
-      ObjectStore store = ObjectStore.of(server.spec());
-      store.ensureBucket("shards");
-      S3Path checkpoint = S3Path.parse("s3://shards/job/");
-      try (Shards first = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1);
-          Shards more = first.startMore(1)) {
-        assertTrue(first.canStartMore());
-        assertEquals(checkpoint.resolve("more-1"), more.checkpoint(), "the added shards snapshot apart");
-        List<InetSocketAddress> all = new ArrayList<>(first.addresses());
-        all.addAll(more.addresses());
-        try (PsClient client = PsClient.connect(all, first.access(), 0)) {
-          // a model sliced over both: each shard holds half its rows, both answer the job's secret
-          ModelSpec spec = ModelSpec.matrix(4, 1).optimizer(Optimizer.SGD).learningRate(1).l2(0).initScale(0)
-              .snapshotted(false);
-          PsModel model = client.createModel("sliced", spec);
-          client.push(model, new int[] {0, 3}, new float[] {-1, -2}).get(10, TimeUnit.SECONDS);
-          assertArrayEquals(new float[] {1, 0, 0, 2}, client.pullAll(model).get(10, TimeUnit.SECONDS));
+    S3Path checkpoint = S3Path.parse("s3://shards/job/");
+    try (Shards first = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1);
+        Shards more = first.startMore(1)) {
+      assertTrue(first.canStartMore());
+      assertEquals(checkpoint.resolve("more-1"), more.checkpoint(), "the added shards snapshot apart");
+      List<InetSocketAddress> all = new ArrayList<>(first.addresses());
+      all.addAll(more.addresses());
+      try (PsClient client = PsClient.connect(all, first.access(), 0)) {
+        // a model sliced over both: each shard holds half its rows, both answer the job's secret
+        ModelSpec spec = ModelSpec.matrix(4, 1).optimizer(Optimizer.SGD).learningRate(1).l2(0).initScale(0)
+            .snapshotted(false);
+        PsModel model = client.createModel("sliced", spec);
+        client.push(model, new int[] {0, 3}, new float[] {-1, -2}).get(10, TimeUnit.SECONDS);
+        assertArrayEquals(new float[] {1, 0, 0, 2}, client.pullAll(model).get(10, TimeUnit.SECONDS));
+      }
+
+      CountDownLatch restarted = new CountDownLatch(1);
+      try (AutoCloseable heard = more.onRestart(new Shards.RestartListener() {
+        @Override
+        public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
+          restarted.countDown();
         }
 
-        CountDownLatch restarted = new CountDownLatch(1);
-        try (AutoCloseable heard = more.onRestart(new Shards.RestartListener() {
-          @Override
-          public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
-            restarted.countDown();
-          }
-
-          @Override
-          public void couldNotRestart(int shard, RuntimeException why) {}
-        })) {
-          more.killShard(0);
-          assertTrue(restarted.await(60, TimeUnit.SECONDS), "the killed added shard was not started again");
-        }
-        try (PsClient again = PsClient.connect(more.addresses(), first.access(), 0)) {
-          again.put("back", "on its port".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
-          assertEquals("on its port",
-              new String(again.get("back").get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
-        }
+        @Override
+        public void couldNotRestart(int shard, RuntimeException why) {}
+      })) {
+        more.killShard(0);
+        assertTrue(restarted.await(60, TimeUnit.SECONDS), "the killed added shard was not started again");
+      }
+      try (PsClient again = PsClient.connect(more.addresses(), first.access(), 0)) {
+        again.put("back", "on its port".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        assertEquals("on its port",
+            new String(again.get("back").get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
       }
     }
   }
@@ -82,65 +94,53 @@ class ShardsTest {
    */
   @Test
   void shardsStartingInTheBackgroundTellWorkersWhereTheyListenThroughTheStore() throws Exception {
-    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
-      ObjectStore store = ObjectStore.of(server.spec());
-      store.ensureBucket("shards");
-      S3Path checkpoint = S3Path.parse("s3://shards/background/");
-      S3Path rendezvous;
-      try (Shards shards = Shards.processesInBackground(2, "128m", false, checkpoint, store.reachableSpec(), 1,
-          false)) {
-        assertEquals(2, shards.count());
-        assertFalse(shards.listening(), "a shard process listens after its JVM starts, not at once");
-        rendezvous = shards.rendezvous();
-        assertTrue(rendezvous.key().startsWith(checkpoint.key()), rendezvous + " lies in the job's checkpoint folder");
-        assertFalse(store.exists(rendezvous), "nothing is published before they listen");
-        List<InetSocketAddress> found = ShardRendezvous.await(store, rendezvous, () -> false);
-        // by name, as every address crosses to a worker, for it to resolve
-        assertEquals(shards.addresses().stream().map(ShardAddress::format).toList(),
-            found.stream().map(ShardAddress::format).toList());
-        assertTrue(shards.listening());
-        try (PsClient client = PsClient.connect(found, shards.access(), 0)) {
-          client.put("reached", new byte[] {1}).get(10, TimeUnit.SECONDS);
-        }
-        try (Shards other = Shards.processesInBackground(1, "128m", false, checkpoint, store.reachableSpec(), 1,
-            false)) {
-          assertFalse(rendezvous.equals(other.rendezvous()), "each start publishes apart: a resumed job's folder"
-              + " holds the dead driver's");
-        }
+    S3Path checkpoint = S3Path.parse("s3://shards/background/");
+    S3Path rendezvous;
+    try (Shards shards = Shards.processesInBackground(2, "128m", false, checkpoint, store.reachableSpec(), 1,
+        false)) {
+      assertEquals(2, shards.count());
+      assertFalse(shards.listening(), "a shard process listens after its JVM starts, not at once");
+      rendezvous = shards.rendezvous();
+      assertTrue(rendezvous.key().startsWith(checkpoint.key()), rendezvous + " lies in the job's checkpoint folder");
+      assertFalse(store.exists(rendezvous), "nothing is published before they listen");
+      List<InetSocketAddress> found = ShardRendezvous.await(store, rendezvous, () -> false);
+      // by name, as every address crosses to a worker, for it to resolve
+      assertEquals(shards.addresses().stream().map(ShardAddress::format).toList(),
+          found.stream().map(ShardAddress::format).toList());
+      assertTrue(shards.listening());
+      try (PsClient client = PsClient.connect(found, shards.access(), 0)) {
+        client.put("reached", new byte[] {1}).get(10, TimeUnit.SECONDS);
       }
-      assertFalse(store.exists(rendezvous), "the published addresses outlived their shards");
+      try (Shards other = Shards.processesInBackground(1, "128m", false, checkpoint, store.reachableSpec(), 1,
+          false)) {
+        assertFalse(rendezvous.equals(other.rendezvous()), "each start publishes apart: a resumed job's folder"
+            + " holds the dead driver's");
+      }
     }
+    assertFalse(store.exists(rendezvous), "the published addresses outlived their shards");
   }
 
-  /** A start that fails says why to the workers waiting on it, and to the driver, and stops nothing that runs. */
+  /** A start that fails says why to the workers waiting on it, and to the driver; closing its shards throws nothing. */
   @Test
   void aBackgroundStartThatFailsTellsTheWaitingWorkersWhy() throws Exception {
-    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
-      ObjectStore store = ObjectStore.of(server.spec());
-      store.ensureBucket("shards");
-      S3Path checkpoint = S3Path.parse("s3://shards/failing/");
-      // a heap no JVM starts with: the shard process exits at once
-      Shards shards = Shards.processesInBackground(1, "1k", false, checkpoint, store.reachableSpec(), 1, false);
-      IllegalStateException told = assertThrows(IllegalStateException.class,
-          () -> ShardRendezvous.await(store, shards.rendezvous(), () -> false));
-      assertTrue(told.getMessage().contains("could not start"), told.getMessage());
-      RuntimeException thrown = assertThrows(RuntimeException.class, shards::addresses);
-      assertTrue(told.getMessage().contains(thrown.getMessage()), told.getMessage() + " against " + thrown);
-      assertFalse(shards.listening());
-      shards.close();
-    }
+    S3Path checkpoint = S3Path.parse("s3://shards/failing/");
+    // a heap no JVM starts with: the shard process exits at once
+    Shards shards = Shards.processesInBackground(1, "1k", false, checkpoint, store.reachableSpec(), 1, false);
+    IllegalStateException told = assertThrows(IllegalStateException.class,
+        () -> ShardRendezvous.await(store, shards.rendezvous(), () -> false));
+    assertTrue(told.getMessage().contains("could not start"), told.getMessage());
+    RuntimeException thrown = assertThrows(RuntimeException.class, shards::addresses);
+    assertTrue(told.getMessage().contains(thrown.getMessage()), told.getMessage() + " against " + thrown);
+    assertFalse(shards.listening());
+    shards.close();
   }
 
   /** A worker whose generation ends while it waits stops waiting. */
   @Test
   void aWorkerStopsWaitingForShardsWhenToldTo() throws Exception {
-    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir)) {
-      ObjectStore store = ObjectStore.of(server.spec());
-      store.ensureBucket("shards");
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-      assertEquals(null, ShardRendezvous.await(store, S3Path.parse("s3://shards/never"),
-          () -> System.nanoTime() > deadline));
-    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+    assertEquals(null, ShardRendezvous.await(store, S3Path.parse("s3://shards/never"),
+        () -> System.nanoTime() > deadline));
   }
 
   @Test
