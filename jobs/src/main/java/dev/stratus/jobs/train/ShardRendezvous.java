@@ -19,7 +19,8 @@ import java.util.function.BooleanSupplier;
  * Where shards starting in the background tell workers launched before they listened where to find them: an object
  * in the job's checkpoint folder, named afresh for each start (a resumed job's folder may hold a dead driver's), that
  * says {@code listening} and the addresses, or {@code failed} and why. Workers read their data meanwhile and look
- * for it once they need the shards. It holds no secret: the workers' tasks carry that.
+ * for it once they need the shards. It holds no secret: the workers' tasks carry that. Nothing is written unless its
+ * location was {@linkplain #handOut handed out}: most trainings launch their workers once the shards listen.
  */
 final class ShardRendezvous {
   /** How long a worker looks for the addresses: longer than shard processes may take to start. */
@@ -31,12 +32,20 @@ final class ShardRendezvous {
   private static final long MOST_BETWEEN_LOOKS_MILLIS = 20;
 
   private final S3Path location;
-  /** The store's client, made while the shards start: off the path from their listening to the workers finding them. */
-  private final CompletableFuture<ObjectStore> store;
+  private final StoreSpec spec;
+  private final ThreadFactory threads;
+  /**
+   * The store's client, made once the location is first handed out, while the shards start: off the path from their
+   * listening to the workers finding them. Null until then.
+   */
+  private CompletableFuture<ObjectStore> store;
+  /** The text to publish once the shards' start ended; null until then. Guarded by this, as {@link #store} is. */
+  private String published;
 
-  private ShardRendezvous(S3Path location, CompletableFuture<ObjectStore> store) {
+  private ShardRendezvous(S3Path location, StoreSpec spec, ThreadFactory threads) {
     this.location = location;
-    this.store = store;
+    this.spec = spec;
+    this.threads = threads;
   }
 
   /**
@@ -45,16 +54,28 @@ final class ShardRendezvous {
    */
   static ShardRendezvous in(S3Path checkpoint, StoreSpec store, ThreadFactory threads) {
     String name = "shard-addresses-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
-    return new ShardRendezvous(checkpoint.resolve(name),
-        CompletableFuture.supplyAsync(() -> ObjectStore.of(store), task -> threads.newThread(task).start()));
+    return new ShardRendezvous(checkpoint.resolve(name), store, threads);
   }
 
-  S3Path location() {
+  /**
+   * The location, for a worker launched now: from the first call on, the shards' start is published there, at once if
+   * it has ended already.
+   */
+  synchronized S3Path handOut() {
+    if (store == null) {
+      store = CompletableFuture.supplyAsync(() -> ObjectStore.of(spec), task -> threads.newThread(task).start());
+      if (published != null) {
+        write();
+      }
+    }
     return location;
   }
 
-  /** Publishes where the shards listen, or, when {@code failure} is not null, that they could not start. */
-  void publish(List<InetSocketAddress> addresses, RuntimeException failure) {
+  /**
+   * The shards' start ended: they listen at {@code addresses}, or, when {@code failure} is not null, could not start.
+   * Published if the location was handed out, else kept for when it is.
+   */
+  synchronized void started(List<InetSocketAddress> addresses, RuntimeException failure) {
     String text;
     if (failure != null) {
       text = FAILED + String.valueOf(failure.getMessage()).replace('\n', ' ');
@@ -63,12 +84,21 @@ final class ShardRendezvous {
       addresses.forEach(a -> formatted.add(ShardAddress.format(a)));
       text = LISTENING + String.join(",", formatted);
     }
-    store.join().put(location, text.getBytes(StandardCharsets.UTF_8));
+    published = text;
+    if (store != null) {
+      write();
+    }
   }
 
-  /** Removes the published object, if any: the shards are stopping. */
-  void remove() {
-    store.join().delete(location);
+  private void write() {
+    store.join().put(location, published.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Removes the published object, if the location was handed out: the shards are stopping. */
+  synchronized void remove() {
+    if (store != null) {
+      store.join().delete(location);
+    }
   }
 
   /**

@@ -165,7 +165,7 @@ public final class Shards implements AutoCloseable {
       List<RestartListener> listeners = folder == null ? null : new CopyOnWriteArrayList<>();
       CompletableFuture<Started> started = runs.run(() -> start(count, folder, restore, listeners));
       if (rendezvous != null) {
-        started.whenComplete((done, failure) -> rendezvous.publish(
+        started.whenComplete((done, failure) -> rendezvous.started(
             done == null ? null : done.addresses(), failure == null ? null : unwrapped(failure)));
       }
       return new Shards(count, template.access(), folder, more, listeners, started, rendezvous);
@@ -225,11 +225,11 @@ public final class Shards implements AutoCloseable {
   }
 
   /**
-   * Where a worker launched before the shards listen finds their addresses; null when they listened from the start
-   * (or listen elsewhere), and a worker gets them at launch.
+   * Where a worker launched before the shards listen finds their addresses, which they publish there once asked for
+   * this; null when they listened from the start (or listen elsewhere), and a worker gets them at launch.
    */
   public S3Path rendezvous() {
-    return rendezvous == null ? null : rendezvous.location();
+    return rendezvous == null ? null : rendezvous.handOut();
   }
 
   /** The secret, and the certificate the shards present when they serve TLS: what every client of them needs. */

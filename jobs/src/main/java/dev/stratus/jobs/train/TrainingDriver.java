@@ -1436,9 +1436,9 @@ public final class TrainingDriver implements AutoCloseable {
     slot.catchingUp = true;
     slot.launchedAt = secondsSinceStart();
     // a worker launched before the shards listen finds them where they will say so, once it has read its data
-    boolean listening = shards.listening() || shards.rendezvous() == null;
-    WorkerTask task = new WorkerTask(spec, workerStore, train, listening ? shards.addresses() : List.of(),
-        listening ? null : shards.rendezvous(), shards.access(), modelName, slot.worker, slot.generation,
+    S3Path shardsAt = shards.listening() ? null : shards.rendezvous();
+    WorkerTask task = new WorkerTask(spec, workerStore, train, shardsAt == null ? shards.addresses() : List.of(),
+        shardsAt, shards.access(), modelName, slot.worker, slot.generation,
         slot.held != null ? slot.held : slot.reads, slot.start);
     WorkerLauncher.Running running = launcher.launch(task);
     slot.running = running;

@@ -113,11 +113,19 @@ class ShardsTest {
       }
       try (Shards other = Shards.processesInBackground(1, "128m", false, checkpoint, store.reachableSpec(), 1,
           false)) {
+        other.addresses();
+        assertEquals(1, published(checkpoint), "shards nobody asked where they listen published it");
         assertFalse(rendezvous.equals(other.rendezvous()), "each start publishes apart: a resumed job's folder"
             + " holds the dead driver's");
+        assertEquals(2, published(checkpoint), "shards asked once they listened published nothing");
       }
     }
     assertFalse(store.exists(rendezvous), "the published addresses outlived their shards");
+  }
+
+  /** The shards' addresses published in {@code checkpoint}. */
+  private long published(S3Path checkpoint) {
+    return store.list(checkpoint).stream().filter(o -> o.path().key().contains("shard-addresses-")).count();
   }
 
   /** A start that fails says why to the workers waiting on it, and to the driver; closing its shards throws nothing. */
