@@ -82,12 +82,16 @@ final class LambdaWorkers implements Workers, AutoCloseable {
     throw new WorkerFailedException(failed.errorType(), failed.message());
   }
 
-  /** One attempt of the call whose answer is {@code answer}: while the service refuses it, it is counted as such. */
+  /**
+   * One attempt of the call whose answer is {@code answer}: from the service's first refusal until an attempt it does
+   * not refuse, the call is counted as refused, the attempts in between included (each may be refused again).
+   */
   private TaskInvoker.Outcome attempt(byte[] request, CompletableFuture<byte[]> answer) {
-    refused.remove(answer);
     TaskInvoker.Outcome outcome = invoker.invoke(request);
     if (outcome instanceof TaskInvoker.Outcome.Throttled) {
       refused.add(answer);
+    } else {
+      refused.remove(answer);
     }
     return outcome;
   }
