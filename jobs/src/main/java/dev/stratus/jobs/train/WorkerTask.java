@@ -94,7 +94,7 @@ public record WorkerTask(
     }
     List<InetSocketAddress> addresses = shardAddresses(objects, over);
     if (addresses == null) {
-      return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
+      return stepless(started);
     }
     try (PsClient ps = PsClient.connect(addresses, access, workerId).wireValues(spec.wireValues());
         MinibatchIterator batches =
@@ -133,7 +133,7 @@ public record WorkerTask(
     Map<Integer, FullBatch> held = readHeld(objects, features); // while the shards may still be starting
     List<InetSocketAddress> addresses = shardAddresses(objects, stop);
     if (addresses == null) {
-      return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
+      return stepless(started);
     }
     try (PsClient ps = PsClient.connect(addresses, access, workerId).wireValues(spec.wireValues())) {
       GradientWorker worker = new GradientWorker(ps, modelName, workerId, generation,
@@ -143,8 +143,13 @@ public record WorkerTask(
       worker.run(stop);
       LOG.debug("worker {} generation {}: {} gradient rounds over partitions {}", workerId, generation,
           worker.rounds(), held.keySet());
-      return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
+      return stepless(started);
     }
+  }
+
+  /** How a generation that took no SGD step ended: where it started, after its time since {@code started}. */
+  private WorkerOutcome stepless(long started) {
+    return new WorkerOutcome(false, start, new StepTimes(), 0, (System.nanoTime() - started) / 1e9);
   }
 
   /** Where the shards listen: as given, or once they publish it; null if {@code stop} said so first. */
