@@ -152,9 +152,10 @@ public final class GradientWorker {
 
   /**
    * One pass: pulls the point's values of every key the rows touch, computes their summed gradient (or, in a
-   * squares round, each key's sum of squares), pushes it, and records the summed loss once the push is in. A call
-   * that a shard failed (its connection lost, or the round's models gone with a restart) abandons the round, which
-   * the worker records for the driver to begin it again; a round the driver left meanwhile is dropped.
+   * squares round, each key's sum of squares; in an SGD start, the weights after a pass of AdaGrad times the rows),
+   * pushes it, and records the summed loss once the push is in. A call that a shard failed (its connection lost, or
+   * the round's models gone with a restart) abandons the round, which the worker records for the driver to begin it
+   * again; a round the driver left meanwhile is dropped.
    */
   private void serve(GradientRounds.Round round) throws Exception {
     long started = System.nanoTime();
@@ -182,6 +183,14 @@ public final class GradientWorker {
         for (int k = 0; k < keys.length; k++) {
           Arrays.fill(sums, k * roundSpec.cols(), (k + 1) * roundSpec.cols(), squares[k]);
         }
+      } else if (round.kind() == GradientRounds.Kind.SGD_START) {
+        float[] weights = models.pull(point, keys).get(60, TimeUnit.SECONDS);
+        took = clock.time(rowCount,
+            () -> rows.adagradPass(partitions, objective, round.learningRate(), round.l2(), weights));
+        for (int i = 0; i < weights.length; i++) {
+          weights[i] *= rowCount; // summed over the workers, then divided by all their rows: the models' mean
+        }
+        sums = weights;
       } else {
         float[] weights = models.pull(point, keys).get(60, TimeUnit.SECONDS);
         float[] into = new float[weights.length];

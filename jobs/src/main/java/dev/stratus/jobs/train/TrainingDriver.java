@@ -622,6 +622,30 @@ public final class TrainingDriver implements AutoCloseable {
     if (squares != null) {
       rounds.readOnlyTouched(squares);
     }
+    if (reason == null && startsBySgd()) {
+      float[] from = latest;
+      GradientRounds.Sums models = evaluateRound(
+          () -> rounds.beginSgdStart(widened(from), spec.learningRate(), currentL2(), assignment()));
+      if (models == null) {
+        reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
+      } else {
+        float[] averaged = new float[models.gradient().length];
+        for (int i = 0; i < averaged.length; i++) {
+          averaged[i] = (float) (models.gradient()[i] / models.rows());
+        }
+        Judged judged =
+            judge(new PendingScore(averaged, passes(), secondsSinceStart(), scoreBeside(averaged)), monitor);
+        reason = judged.stop();
+        if (judged.point().validationLoss() < latestLoss) {
+          latest = averaged;
+          latestLoss = judged.point().validationLoss();
+        } else {
+          progress.accept(String.format("%6.1f s  the pass of SGD the solver was to start from scored %.5f on the"
+              + " validation rows, not below the untrained model's %.5f: it starts from zeros", secondsSinceStart(),
+              judged.point().validationLoss(), latestLoss));
+        }
+      }
+    }
     // along a path each penalty to a looser tolerance, then the best one on to the tight one, its solver taken up
     // again with its memory of the curvature (held meanwhile: the driver holds two solvers' memory along a path);
     // resumed where the path had ended, the best one on from the iterate left there, not along the path again
@@ -713,6 +737,16 @@ public final class TrainingDriver implements AutoCloseable {
     rounds.end();
     recordShardEvents(); // a shard that came back during the last rounds is in the result too
     return finish(modelPath, reason, passes(), monitor);
+  }
+
+  /**
+   * Whether the solve starts from the workers' models after a pass of SGD ({@link GradientRounds.Kind#SGD_START}): as
+   * the spec asks, for a new solve (a resumed one goes on from its iterate), a binary model (the pass is AdaGrad's on
+   * one margin a row) and no L1 penalty (whose orthant-wise search wants a sparse start, which SGD's dense weights are
+   * not).
+   */
+  private boolean startsBySgd() {
+    return spec.sgdStart() && resumedSolve == null && spec.l1() == 0 && spec.objective().columns() == 1;
   }
 
   /** Launches an {@link Solver#LBFGS} training's first workers, each to hold and sum its share of the partitions. */

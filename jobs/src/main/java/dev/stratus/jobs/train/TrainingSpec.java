@@ -50,6 +50,8 @@ import java.util.function.DoubleSupplier;
  *     gradients, for a linear model
  * @param maxCostDollars stop with the best model so far once the workers cost this much at AWS Lambda's prices (their
  *     GB-seconds and invocations, {@code Prices}); 0 for no cap, the default
+ * @param sgdStart L-BFGS without an L1 penalty, for a binary model, starts from the workers' models after one pass of
+ *     AdaGrad at {@code learningRate} over their rows, averaged (the default), not from zeros
  */
 public record TrainingSpec(
     int workers,
@@ -74,7 +76,8 @@ public record TrainingSpec(
     Objective objective,
     float l1,
     Solver solver,
-    double maxCostDollars)
+    double maxCostDollars,
+    boolean sgdStart)
     implements Serializable {
   /** The {@code workers} of a training whose driver chooses how many. */
   public static final int AUTO_WORKERS = 0;
@@ -103,6 +106,24 @@ public record TrainingSpec(
   /** The shards a job of this spec starts with: as many as set, one when the driver chooses. */
   public int shardsToStart() {
     return psShards == AUTO_SHARDS ? 1 : psShards;
+  }
+
+  /** A spec whose L-BFGS starts from a pass of SGD, the default. */
+  public TrainingSpec(int workers, int psShards, int workerMemoryMb, Optimizer optimizer, float learningRate,
+      int minibatchSize, float l2, double epsilon, int window, double timeoutSeconds, long evalIntervalMillis,
+      int epochs, int maxPushesInFlight, long seed, boolean workerProcesses, double workerLifetimeSeconds,
+      int maxWorkerFailures, boolean prefetch, WireValues wireValues, Objective objective, float l1, Solver solver,
+      double maxCostDollars) {
+    this(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon, window,
+        timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
+        maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars, true);
+  }
+
+  /** This spec whose L-BFGS starts from a pass of SGD ({@code true}) or from zeros. */
+  public TrainingSpec withSgdStart(boolean start) {
+    return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
+        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars, start);
   }
 
   /** A spec with no cost cap. */
@@ -157,35 +178,37 @@ public record TrainingSpec(
   public TrainingSpec withWireValues(WireValues values) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1, solver, maxCostDollars);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, values, objective, l1, solver, maxCostDollars, sgdStart);
   }
 
   /** This spec with {@code count} workers. */
   public TrainingSpec withWorkers(int count) {
     return new TrainingSpec(count, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars,
+        sgdStart);
   }
 
   /** This spec solved by {@code how}. */
   public TrainingSpec withSolver(Solver how) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, how, maxCostDollars);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, how, maxCostDollars, sgdStart);
   }
 
   /** This spec stopping after {@code seconds} or at {@code dollars} of workers (0: no cap), whichever comes first. */
   public TrainingSpec withLimits(double seconds, double dollars) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
         window, seconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses, workerLifetimeSeconds,
-        maxWorkerFailures, prefetch, wireValues, objective, l1, solver, dollars);
+        maxWorkerFailures, prefetch, wireValues, objective, l1, solver, dollars, sgdStart);
   }
 
   /** This spec with L2 penalty {@code penalty}. */
   public TrainingSpec withL2(float penalty) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, penalty, epsilon,
         window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars,
+        sgdStart);
   }
 
   /**
@@ -202,7 +225,7 @@ public record TrainingSpec(
         : objective;
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, resolvedL2,
         epsilon, window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
-        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved, l1, solver, maxCostDollars);
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, resolved, l1, solver, maxCostDollars, sgdStart);
   }
 
   /** A spec whose workers prefetch, the default. */

@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stratus.kernels.data.SparseRow;
 import dev.stratus.kernels.generate.PlantedData;
+import dev.stratus.kernels.sgd.LinearGradient;
 import dev.stratus.kernels.sgd.LinearLoss;
 import dev.stratus.kernels.sgd.LinearObjective;
+import dev.stratus.kernels.sgd.Minibatch;
 import dev.stratus.kernels.solve.FullBatch;
 import dev.stratus.kernels.solve.HeldPartitions;
 import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.Optimizer;
 import dev.stratus.ps.ShardAddress;
 import dev.stratus.ps.client.PsClient;
+import dev.stratus.ps.client.PsModel;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -172,6 +176,68 @@ class GradientRoundsTest {
   private static HeldPartitions held(SparseRow[][] partitions, int... numbers) {
     return new HeldPartitions(Arrays.stream(numbers).boxed()
         .collect(Collectors.toMap(p -> p, p -> FullBatch.of(partitions[p], FEATURES))));
+  }
+
+  /**
+   * An SGD start: each worker's pass of AdaGrad over its rows, a row at a time, is what a shard's model, its penalty
+   * every weight's at every push, becomes when pushed each row's gradient at the weights pulled before it; the
+   * round's sums, divided by the rows, are the two workers' models averaged by their rows.
+   */
+  @Test
+  void anSgdStartIsTheWorkersModelsSteppedAsOnTheShardsARowAPushAveragedByRows() throws Exception {
+    PlantedData planted = new PlantedData(FEATURES, 1_500, 10, 9);
+    SparseRow[][] partitions = {
+        planted.train.subList(0, 1_000).toArray(new SparseRow[0]),
+        planted.train.subList(1_000, 1_500).toArray(new SparseRow[0])};
+    float rate = 0.1f;
+    float l2 = 0.01f; // strong enough that a weight's missed penalties show
+    ModelSpec stepped = ModelSpec.matrix(FEATURES + 1, 1).optimizer(Optimizer.ADAGRAD).learningRate(rate).l2(l2)
+        .l2AllRows(true).initScale(0);
+    ModelSpec spec = GradientRounds.roundSpec(FEATURES + 1, 1);
+    try (Shards shards = Shards.inProcess(1);
+        PsClient driver = PsClient.connect(shards.addresses(), shards.access(), 0);
+        PsClient first = PsClient.connect(shards.addresses(), shards.access(), 1);
+        PsClient second = PsClient.connect(shards.addresses(), shards.access(), 2)) {
+      float[] expected = new float[FEATURES + 1];
+      for (int p = 0; p < partitions.length; p++) {
+        float[] model = rowAPush(driver, driver.createModel("stepped-" + p, stepped), partitions[p]);
+        for (int i = 0; i < expected.length; i++) {
+          expected[i] += model[i] * partitions[p].length / 1_500f;
+        }
+      }
+      GradientRounds rounds = new GradientRounds(driver, "started", spec);
+      CompletableFuture<Void> worker0 = serve(new GradientWorker(first, "started", 0, 1, LOGISTIC,
+          held(partitions, 0), spec, ComputeClock.THREAD, over -> connect(over, shards, 1)));
+      CompletableFuture<Void> worker1 = serve(new GradientWorker(second, "started", 1, 1, LOGISTIC,
+          held(partitions, 1), spec, ComputeClock.THREAD, over -> connect(over, shards, 2)));
+      rounds.beginSgdStart(new double[FEATURES + 1], rate, l2, new int[][] {{0}, {1}});
+      GradientRounds.Sums sums = awaitSums(rounds);
+      assertEquals(1_500, sums.rows());
+      double moved = 0;
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], sums.gradient()[i] / sums.rows(), 1e-4 + 1e-3 * Math.abs(expected[i]), "key " + i);
+        moved += Math.abs(expected[i]);
+      }
+      assertTrue(moved > 1, "the models learnt: their weights' absolute sum " + moved);
+      driver.put(WorkerCheckpoints.stopKey("started"), WorkerCheckpoints.stopFrom(0)).get(10, TimeUnit.SECONDS);
+      worker0.get(10, TimeUnit.SECONDS);
+      worker1.get(10, TimeUnit.SECONDS);
+      rounds.end();
+    }
+  }
+
+  /** {@code model}'s weights once pushed each row's gradient, one push a row, at the weights pulled before it. */
+  private static float[] rowAPush(PsClient client, PsModel model, SparseRow[] rows) throws Exception {
+    Minibatch one = new Minibatch();
+    for (int r = 0; r < rows.length; r++) {
+      one.fill(rows, r, r + 1, FEATURES);
+      int[] keys = one.keys();
+      float[] pulled = client.pull(model, keys).get(10, TimeUnit.SECONDS);
+      float[] gradient = new float[keys.length];
+      LinearGradient.compute(LOGISTIC, one, pulled, gradient);
+      client.push(model, keys, gradient).get(10, TimeUnit.SECONDS);
+    }
+    return client.pullAll(model).get(10, TimeUnit.SECONDS);
   }
 
   private static CompletableFuture<Void> serve(GradientWorker worker) {

@@ -142,12 +142,28 @@ class QuasiNewtonTrainingTest {
     }
   }
 
+  /**
+   * Two workers reach liblinear's optimum at the same C, from a pass of SGD over each one's rows, their models
+   * averaged, as from zeros: the curve's point after the untrained model's is that start, a model nearer the optimum
+   * than the first iterate from zeros. (On these 20,000 rows both reach 1% of the optimum's held-out loss after nine
+   * passes; on the peers benchmark's 900,000 the start is within 1% at once.)
+   */
   @Test
-  void twoWorkersReachLiblinearsOptimumAtTheSameC() throws Exception {
+  void twoWorkersReachLiblinearsOptimumAtTheSameCFromAPassOfSgdAsFromZeros() throws Exception {
     double c = 1;
-    TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), new ThreadWorkers(512), null);
-    assertReachesLiblinearsOptimum(result, c);
-    assertTrue(result.updates() < 100, "tens of passes, not " + result.updates());
+    TrainingSpec spec = spec(2, (float) (1 / (c * trainRows.length)), 0);
+    TrainResult started = train(spec, new ThreadWorkers(512), null);
+    TrainResult fromZeros = train(spec.withSgdStart(false), new ThreadWorkers(512), null);
+    assertReachesLiblinearsOptimum(started, c);
+    assertReachesLiblinearsOptimum(fromZeros, c);
+    double optimum = started.validationMetrics().loss();
+    double start = started.curve().get(1).validationLoss();
+    double firstFromZeros = fromZeros.curve().get(1).validationLoss();
+    System.out.printf("held-out logloss of the SGD start %.5f, of the first iterate from zeros %.5f, at the optimum"
+        + " %.5f; %d passes against %d%n", start, firstFromZeros, optimum, started.updates(), fromZeros.updates());
+    assertTrue(start < firstFromZeros, "the SGD start's held-out logloss " + start + " against the first iterate"
+        + " from zeros' " + firstFromZeros);
+    assertTrue(started.updates() < 100, "tens of passes, not " + started.updates());
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.stratus.kernels.sgd;
 
+import dev.stratus.ps.Optimizer;
+
 /**
  * The gradient of a linear model's loss over a {@link Minibatch}, computed against the model values pulled for its
  * keys. This is the "compute gradient" step of every worker iteration; it allocates nothing but a K-class model's
@@ -22,6 +24,63 @@ public final class LinearGradient {
   /** {@link #compute(LinearObjective, Minibatch, float[], float[])} for a binary model of {@code loss}. */
   public static double compute(LinearLoss loss, Minibatch batch, float[] weights, float[] gradient) {
     return compute(loss, 1, 0, batch, weights, gradient);
+  }
+
+  /**
+   * One pass of AdaGrad over a {@link Minibatch#keyedCopy keyed} batch's rows, a row at a time, as a shard applies a
+   * push of one row's gradient, computed at the weights as a pull reads them, to a model whose L2 penalty is every
+   * weight's at every push: each weight takes the penalties of the steps it missed, lazily, as one proximal step at
+   * its rate now ({@link Optimizer#shrink}) when a row touches it, then the row's gradient ({@link Optimizer#adagrad}).
+   * {@code weights}, AdaGrad's {@code squares} and {@code penalisedAt}, the step each weight last took its penalty at,
+   * are indexed by model key; {@code stepsBefore} rows were stepped before this batch's. Returns the rows' summed loss,
+   * each row's taken before its own step. A binary model's alone.
+   */
+  public static double adagradPass(LinearObjective objective, Minibatch batch, float[] weights, float[] squares,
+      int[] penalisedAt, int stepsBefore, float learningRate, float l2) {
+    LinearLoss loss = objective.loss();
+    if (loss.multiclass()) {
+      throw new IllegalArgumentException("a pass of SGD a row at a time is for a binary model, not " + objective);
+    }
+    int[] slots = batch.slotArray();
+    float[] values = batch.valueArray();
+    int bias = batch.biasSlot();
+    double lossSum = 0;
+    for (int r = 0; r < batch.rows(); r++) {
+      int start = batch.rowStart(r);
+      int end = batch.rowStart(r + 1);
+      int step = stepsBefore + r;
+      double margin = penalised(weights, squares, penalisedAt, bias, step, learningRate, l2);
+      for (int e = start; e < end; e++) {
+        margin += penalised(weights, squares, penalisedAt, slots[e], step, learningRate, l2) * values[e];
+      }
+      float label = batch.label(r);
+      double tail = tail(loss, margin);
+      lossSum += value(loss, objective.hingeSmoothing(), margin, label, tail);
+      float residual = (float) slope(loss, objective.hingeSmoothing(), margin, label, tail);
+      for (int e = start; e < end; e++) {
+        adagradStep(weights, squares, penalisedAt, slots[e], step + 1, residual * values[e], learningRate, l2);
+      }
+      adagradStep(weights, squares, penalisedAt, bias, step + 1, residual, learningRate, l2);
+    }
+    return lossSum;
+  }
+
+  /** Weight {@code j} as a pull reads it after {@code steps} steps: with the penalties it has missed taken. */
+  public static float penalised(float[] weights, float[] squares, int[] penalisedAt, int j, int steps,
+      float learningRate, float l2) {
+    int missed = steps - penalisedAt[j];
+    return missed > 0
+        ? Optimizer.shrink(weights[j], Optimizer.ADAGRAD.rate(squares, j, learningRate), l2, missed)
+        : weights[j];
+  }
+
+  /** Step {@code step} (from 1) on weight {@code j}: its penalties since it last took them, then {@code gradient}. */
+  private static void adagradStep(float[] weights, float[] squares, int[] penalisedAt, int j, int step,
+      float gradient, float learningRate, float l2) {
+    int missed = Math.max(1, step - penalisedAt[j]);
+    penalisedAt[j] = step;
+    weights[j] = Optimizer.shrink(weights[j], Optimizer.ADAGRAD.rate(squares, j, learningRate), l2, missed);
+    Optimizer.adagrad(weights, squares, j, gradient, learningRate, 0);
   }
 
   /**

@@ -70,6 +70,22 @@ public final class FullBatch {
     return loss;
   }
 
+  /**
+   * One pass of AdaGrad over every row in order ({@link LinearGradient#adagradPass}), on {@code weights}, AdaGrad's
+   * {@code squares} and the steps each weight last took its penalty at, all indexed by key, after {@code stepsBefore}
+   * steps; returns the rows' summed loss, each row's before its own step.
+   */
+  public double adagradPass(LinearObjective objective, float[] weights, float[] squares, int[] penalisedAt,
+      int stepsBefore, float learningRate, float l2) {
+    double loss = 0;
+    int steps = stepsBefore;
+    for (Minibatch chunk : chunks) {
+      loss += LinearGradient.adagradPass(objective, chunk, weights, squares, penalisedAt, steps, learningRate, l2);
+      steps += chunk.rows();
+    }
+    return loss;
+  }
+
   /** Adds each key's sum of squared values over every row (the bias's: the row count) into {@code sums}, by key. */
   public void addSquares(float[] sums) {
     for (Minibatch chunk : chunks) {

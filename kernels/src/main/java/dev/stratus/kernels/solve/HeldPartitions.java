@@ -1,5 +1,6 @@
 package dev.stratus.kernels.solve;
 
+import dev.stratus.kernels.sgd.LinearGradient;
 import dev.stratus.kernels.sgd.LinearObjective;
 import java.util.Arrays;
 import java.util.Map;
@@ -52,21 +53,8 @@ public final class HeldPartitions {
    * objective.columns()} each) into {@code gradient}, laid out as they are; returns the rows' summed loss.
    */
   public double gradient(int[] partitions, LinearObjective objective, float[] weights, float[] gradient) {
-    plan(partitions);
+    spread(partitions, objective.columns(), weights);
     int columns = objective.columns();
-    int size = (batches[0].biasKey() + 1) * columns;
-    if (weightsByKey.length != size) {
-      weightsByKey = new float[size];
-      gradientByKey = new float[size];
-    }
-    // only the union's keys are read and summed into: the rest of the arrays may hold anything
-    for (int k = 0; k < keys.length; k++) {
-      int at = keys[k] * columns;
-      for (int c = 0; c < columns; c++) {
-        weightsByKey[at + c] = weights[k * columns + c];
-        gradientByKey[at + c] = 0;
-      }
-    }
     double loss = 0;
     for (FullBatch batch : batches) {
       loss += batch.addGradient(objective, weightsByKey, gradientByKey);
@@ -75,6 +63,50 @@ public final class HeldPartitions {
       System.arraycopy(gradientByKey, keys[k] * columns, gradient, k * columns, columns);
     }
     return loss;
+  }
+
+  /**
+   * One pass of AdaGrad over the rows of {@code partitions}, a row at a time, as a shard would step a model of one
+   * push a row, its L2 penalty every weight's at every push ({@link LinearGradient#adagradPass}), from {@code weights}
+   * (the values of {@link #keys}, as {@link #gradient} takes them), which it leaves as a pull would read them after
+   * the pass, AdaGrad's sums starting empty; returns the rows' summed loss, each row's before its own step.
+   */
+  public double adagradPass(int[] partitions, LinearObjective objective, float learningRate, float l2,
+      float[] weights) {
+    spread(partitions, 1, weights);
+    float[] squares = new float[weightsByKey.length];
+    int[] penalisedAt = new int[weightsByKey.length];
+    double loss = 0;
+    int steps = 0;
+    for (FullBatch batch : batches) {
+      loss += batch.adagradPass(objective, weightsByKey, squares, penalisedAt, steps, learningRate, l2);
+      steps += (int) batch.rows();
+    }
+    for (int k = 0; k < keys.length; k++) {
+      weights[k] = LinearGradient.penalised(weightsByKey, squares, penalisedAt, keys[k], steps, learningRate, l2);
+    }
+    return loss;
+  }
+
+  /**
+   * Plans a pass over {@code partitions} and spreads {@code weights}, the values of their {@link #keys}, {@code
+   * columns} a key, over the arrays indexed by key, the gradient's zeroed: only the union's keys are read and summed
+   * into, so the rest of the arrays may hold anything.
+   */
+  private void spread(int[] partitions, int columns, float[] weights) {
+    plan(partitions);
+    int size = (batches[0].biasKey() + 1) * columns;
+    if (weightsByKey.length != size) {
+      weightsByKey = new float[size];
+      gradientByKey = new float[size];
+    }
+    for (int k = 0; k < keys.length; k++) {
+      int at = keys[k] * columns;
+      for (int c = 0; c < columns; c++) {
+        weightsByKey[at + c] = weights[k * columns + c];
+        gradientByKey[at + c] = 0;
+      }
+    }
   }
 
   /** Each key's sum of squared values over the rows of {@code partitions} into {@code sums}, as {@link #keys} lays out. */
