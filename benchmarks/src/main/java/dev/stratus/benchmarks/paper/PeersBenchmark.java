@@ -28,7 +28,8 @@ import java.util.function.Function;
  * What a user would compare us with, on the same train/test split: scikit-learn's SGDClassifier(loss="log_loss")
  * and LogisticRegression(solver="liblinear"), liblinear-train -s 0 with the best C of a small grid, xgboost's
  * gblinear, and ours: L-BFGS at liblinear's C on the DirectRunner and on two Lambda workers, our defaults on two
- * Lambda workers, and SGD at its defaults otherwise (the penalty chosen along the path on the validation rows, stopped
+ * Lambda workers beside the same with L-BFGS started from zeros instead of a pass of SGD (the ratio of their times
+ * printed under the table), and SGD at its defaults otherwise (the penalty chosen along the path on the validation rows, stopped
  * on convergence) on the DirectRunner and on 1, 2 and 4 Lambda workers; the test logloss of the model each returned
  * (ours: the model written, the one its validation rows chose), training time (worker launches included for ours), and
  * time to within 1% and 0.1% of liblinear's optimum on the test curve. Then L1: liblinear's L1
@@ -38,6 +39,10 @@ import java.util.function.Function;
  * <pre>mvn -q -pl benchmarks exec:java@peers [-Dexec.args="--rows 300000 --seconds 60"]</pre>
  */
 public final class PeersBenchmark {
+  private static final String DEFAULTS = "ours, defaults (no option set), LambdaRunner, 2 workers";
+  private static final String FROM_ZEROS = "ours, defaults but L-BFGS from zeros (sgdStart(false)), LambdaRunner,"
+      + " 2 workers";
+
   private PeersBenchmark() {}
 
   public static void main(String[] args) throws Exception {
@@ -102,9 +107,11 @@ public final class PeersBenchmark {
       peers.put("ours, L-BFGS at liblinear's " + atC + ", LambdaRunner, 2 workers",
           ours.apply(LambdaTraining.train(lambda, "lambda-lbfgs", data, validation -> LogisticRegression
               .withValidationSet(validation).solver(Solver.LBFGS).l2(l2).workers(2).timeout(budget))));
-      peers.put("ours, defaults (no option set), LambdaRunner, 2 workers",
-          ours.apply(LambdaTraining.train(lambda, "lambda-defaults", data, validation -> LogisticRegression
-              .withValidationSet(validation).workers(2).timeout(budget))));
+      peers.put(DEFAULTS, ours.apply(LambdaTraining.train(lambda, "lambda-defaults", data, validation ->
+          LogisticRegression.withValidationSet(validation).workers(2).timeout(budget))));
+      // the baseline of the SGD start, side by side: the same defaults, the solver from zeros
+      peers.put(FROM_ZEROS, ours.apply(LambdaTraining.train(lambda, "lambda-from-zeros", data, validation ->
+          LogisticRegression.withValidationSet(validation).workers(2).sgdStart(false).timeout(budget))));
       for (int workers : new int[] {1, 2, 4}) {
         peers.put("ours, SGD, LambdaRunner, " + workers + " worker" + (workers > 1 ? "s" : ""),
             ours.apply(LambdaTraining.train(lambda, "lambda-sgd-" + workers, data, validation -> LogisticRegression
@@ -153,7 +160,22 @@ public final class PeersBenchmark {
           peer.finalLoss() / optimum, peer.seconds(), seconds(peer.timeTo(optimum * 1.01)),
           seconds(peer.timeTo(optimum * 1.001))));
     });
+    Peer started = peers.get(DEFAULTS);
+    Peer zeros = peers.get(FROM_ZEROS);
+    if (started != null && zeros != null) {
+      md.append(String.format(Locale.ROOT, "%nL-BFGS started from a pass of SGD (the default) over started from zeros,"
+              + " time to within 1%%: %s against %s (%s); to within 0.1%%: %s against %s (%s)%n",
+          seconds(started.timeTo(optimum * 1.01)), seconds(zeros.timeTo(optimum * 1.01)),
+          ratio(started.timeTo(optimum * 1.01), zeros.timeTo(optimum * 1.01)),
+          seconds(started.timeTo(optimum * 1.001)), seconds(zeros.timeTo(optimum * 1.001)),
+          ratio(started.timeTo(optimum * 1.001), zeros.timeTo(optimum * 1.001))));
+    }
     return md.toString();
+  }
+
+  private static String ratio(double time, double baseline) {
+    return Double.isNaN(time) || Double.isNaN(baseline) ? "no ratio"
+        : String.format(Locale.ROOT, "%.2fx the time", time / baseline);
   }
 
   private static String seconds(double time) {
