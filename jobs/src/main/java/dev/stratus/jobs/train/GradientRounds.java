@@ -64,10 +64,11 @@ final class GradientRounds {
      */
     SQUARES,
     /**
-     * Each worker's weights after one pass of AdaGrad over its rows from the round's point, a row at a time, at the
-     * round's rate and L2 penalty, times its rows: summed, the workers' models averaged by their rows, a start near
-     * the optimum for the solver (on the peers benchmark's 900,371 Criteo-shaped rows, two workers' at liblinear's
-     * C came within 0.4% of liblinear's test loss, where the solver's first iterate from zeros is 50% above it).
+     * Each worker's model after one pass of AdaGrad over its rows from zeros, a row at a time, at the round's rate and
+     * L2 penalty, as the shards step SGD, times its rows: summed, the workers' models averaged by their rows, a start
+     * near the optimum for the solver (on the peers benchmark's 900,371 Criteo-shaped rows, two workers' at
+     * liblinear's C came within 0.5% of liblinear's test loss, where the solver's first iterate from zeros is 50% above
+     * it). No point: the round's point model is left at zeros, unread.
      */
     SGD_START
   }
@@ -76,7 +77,7 @@ final class GradientRounds {
    * A round as its key names it, with the ids the shards gave its point and gradient models, and its assignment.
    *
    * @param learningRate AdaGrad's rate in a {@link Kind#SGD_START} round's pass
-   * @param l2 the L2 penalty of that pass
+   * @param l2 its L2 penalty
    * @param shards where its models live: none when on the job's shards (which hold the key), else the shards they
    *     are sliced over
    * @param assignment at index {@code w}, the partitions worker {@code w} sums: none when it stands by (as does every
@@ -271,11 +272,11 @@ final class GradientRounds {
   }
 
   /**
-   * Begins the next round as a {@link Kind#SGD_START} one from {@code at}, AdaGrad's rate {@code learningRate}, L2
-   * penalty {@code l2}: its {@link Sums#gradient} is the workers' models after the pass, each times its rows.
+   * Begins the next round as a {@link Kind#SGD_START} one, AdaGrad's rate {@code learningRate}, L2 penalty {@code
+   * l2}: its {@link Sums#gradient} is the workers' models after the pass, each times its rows.
    */
-  void beginSgdStart(double[] at, float learningRate, float l2, int[][] assignment) throws Exception {
-    begin(Kind.SGD_START, at, learningRate, l2, assignment);
+  void beginSgdStart(float learningRate, float l2, int[][] assignment) throws Exception {
+    begin(Kind.SGD_START, null, learningRate, l2, assignment);
   }
 
   /** Begins the next round of {@code kind}, its point {@code at} (null: left at zeros, unread). */

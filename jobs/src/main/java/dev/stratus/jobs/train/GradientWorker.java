@@ -152,7 +152,7 @@ public final class GradientWorker {
 
   /**
    * One pass: pulls the point's values of every key the rows touch, computes their summed gradient (or, in a
-   * squares round, each key's sum of squares; in an SGD start, the weights after a pass of AdaGrad times the rows),
+   * squares round, each key's sum of squares; in an SGD start, the model after a pass of AdaGrad times the rows),
    * pushes it, and records the summed loss once the push is in. A call that a shard failed (its connection lost, or
    * the round's models gone with a restart) abandons the round, which the worker records for the driver to begin it
    * again; a round the driver left meanwhile is dropped.
@@ -184,13 +184,13 @@ public final class GradientWorker {
           Arrays.fill(sums, k * roundSpec.cols(), (k + 1) * roundSpec.cols(), squares[k]);
         }
       } else if (round.kind() == GradientRounds.Kind.SGD_START) {
-        float[] weights = models.pull(point, keys).get(60, TimeUnit.SECONDS);
+        float[] model = new float[keys.length];
         took = clock.time(rowCount,
-            () -> rows.adagradPass(partitions, objective, round.learningRate(), round.l2(), weights));
-        for (int i = 0; i < weights.length; i++) {
-          weights[i] *= rowCount; // summed over the workers, then divided by all their rows: the models' mean
+            () -> rows.adagradPass(partitions, objective, round.learningRate(), round.l2(), model));
+        for (int i = 0; i < model.length; i++) {
+          model[i] *= rowCount; // summed over the workers, then divided by all their rows: the models' mean
         }
-        sums = weights;
+        sums = model;
       } else {
         float[] weights = models.pull(point, keys).get(60, TimeUnit.SECONDS);
         float[] into = new float[weights.length];

@@ -28,19 +28,17 @@ public final class LinearGradient {
 
   /**
    * One pass of AdaGrad over a {@link Minibatch#keyedCopy keyed} batch's rows, a row at a time, as a shard applies a
-   * push of one row's gradient, computed at the weights as a pull reads them, to a model whose L2 penalty is every
-   * weight's at every push: each weight takes the penalties of the steps it missed, lazily, as one proximal step at
-   * its rate now ({@link Optimizer#shrink}) when a row touches it, then the row's gradient ({@link Optimizer#adagrad}).
+   * push of one row's gradient, computed at the weights a pull of its keys reads (as they were when a push last
+   * touched them), to a model whose L2 penalty is every weight's at every push: each weight takes the penalties of the
+   * steps it missed, lazily, as one proximal step at its rate now ({@link Optimizer#shrink}) when a row touches it,
+   * then the row's gradient ({@link Optimizer#adagrad}).
    * {@code weights}, AdaGrad's {@code squares} and {@code penalisedAt}, the step each weight last took its penalty at,
    * are indexed by model key; {@code stepsBefore} rows were stepped before this batch's. Returns the rows' summed loss,
    * each row's taken before its own step. A binary model's alone.
    */
   public static double adagradPass(LinearObjective objective, Minibatch batch, float[] weights, float[] squares,
       int[] penalisedAt, int stepsBefore, float learningRate, float l2) {
-    LinearLoss loss = objective.loss();
-    if (loss.multiclass()) {
-      throw new IllegalArgumentException("a pass of SGD a row at a time is for a binary model, not " + objective);
-    }
+    LinearLoss loss = binary(objective);
     int[] slots = batch.slotArray();
     float[] values = batch.valueArray();
     int bias = batch.biasSlot();
@@ -48,24 +46,35 @@ public final class LinearGradient {
     for (int r = 0; r < batch.rows(); r++) {
       int start = batch.rowStart(r);
       int end = batch.rowStart(r + 1);
-      int step = stepsBefore + r;
-      double margin = penalised(weights, squares, penalisedAt, bias, step, learningRate, l2);
+      int step = stepsBefore + r + 1;
+      double margin = weights[bias];
       for (int e = start; e < end; e++) {
-        margin += penalised(weights, squares, penalisedAt, slots[e], step, learningRate, l2) * values[e];
+        margin += weights[slots[e]] * values[e];
       }
       float label = batch.label(r);
       double tail = tail(loss, margin);
       lossSum += value(loss, objective.hingeSmoothing(), margin, label, tail);
       float residual = (float) slope(loss, objective.hingeSmoothing(), margin, label, tail);
       for (int e = start; e < end; e++) {
-        adagradStep(weights, squares, penalisedAt, slots[e], step + 1, residual * values[e], learningRate, l2);
+        adagradStep(weights, squares, penalisedAt, slots[e], step, residual * values[e], learningRate, l2);
       }
-      adagradStep(weights, squares, penalisedAt, bias, step + 1, residual, learningRate, l2);
+      adagradStep(weights, squares, penalisedAt, bias, step, residual, learningRate, l2);
     }
     return lossSum;
   }
 
-  /** Weight {@code j} as a pull reads it after {@code steps} steps: with the penalties it has missed taken. */
+  /** {@code objective}'s loss, refused unless a binary model's: a pass of SGD a row at a time takes one margin. */
+  private static LinearLoss binary(LinearObjective objective) {
+    if (objective.loss().multiclass()) {
+      throw new IllegalArgumentException("a pass of SGD a row at a time is for a binary model, not " + objective);
+    }
+    return objective.loss();
+  }
+
+  /**
+   * Weight {@code j} as a read of the whole model finds it after {@code steps} steps of {@link #adagradPass}: with the
+   * penalties it has missed taken.
+   */
   public static float penalised(float[] weights, float[] squares, int[] penalisedAt, int j, int steps,
       float learningRate, float l2) {
     int missed = steps - penalisedAt[j];
@@ -74,7 +83,7 @@ public final class LinearGradient {
         : weights[j];
   }
 
-  /** Step {@code step} (from 1) on weight {@code j}: its penalties since it last took them, then {@code gradient}. */
+  /** Step {@code step} (from 1) on weight {@code j}: its penalties up to it, then {@code gradient}. */
   private static void adagradStep(float[] weights, float[] squares, int[] penalisedAt, int j, int step,
       float gradient, float learningRate, float l2) {
     int missed = Math.max(1, step - penalisedAt[j]);

@@ -66,14 +66,14 @@ public final class HeldPartitions {
   }
 
   /**
-   * One pass of AdaGrad over the rows of {@code partitions}, a row at a time, as a shard would step a model of one
-   * push a row, its L2 penalty every weight's at every push ({@link LinearGradient#adagradPass}), from {@code weights}
-   * (the values of {@link #keys}, as {@link #gradient} takes them), which it leaves as a pull would read them after
-   * the pass, AdaGrad's sums starting empty; returns the rows' summed loss, each row's before its own step.
+   * One pass of AdaGrad over the rows of {@code partitions} from zeros, a row at a time, as a shard would step a new
+   * model pushed one row's gradient at a time, its L2 penalty every weight's at every push ({@link
+   * LinearGradient#adagradPass}). Writes the model into {@code model} (the values of {@link #keys}) as a read of the
+   * whole model would find it after the pass; returns the rows' summed loss, each row's before its own step.
    */
   public double adagradPass(int[] partitions, LinearObjective objective, float learningRate, float l2,
-      float[] weights) {
-    spread(partitions, 1, weights);
+      float[] model) {
+    spread(partitions, 1, new float[keys(partitions).length]);
     float[] squares = new float[weightsByKey.length];
     int[] penalisedAt = new int[weightsByKey.length];
     double loss = 0;
@@ -83,7 +83,7 @@ public final class HeldPartitions {
       steps += (int) batch.rows();
     }
     for (int k = 0; k < keys.length; k++) {
-      weights[k] = LinearGradient.penalised(weightsByKey, squares, penalisedAt, keys[k], steps, learningRate, l2);
+      model[k] = LinearGradient.penalised(weightsByKey, squares, penalisedAt, keys[k], steps, learningRate, l2);
     }
     return loss;
   }
