@@ -57,6 +57,15 @@ public enum Optimizer {
   }
 
   /**
+   * Weight {@code j} with the L2 penalty of {@code pushes} pushes it missed taken at once ({@link #shrink}), at the
+   * step size it has now ({@link #rate}): how a model penalised at every push settles, lazily, a weight no push
+   * touched meanwhile, on a shard and in a worker's pass of SGD that steps as one.
+   */
+  public float penalised(float[] weights, float[] state, int j, float lr, float l2, int pushes) {
+    return shrink(weights[j], rate(state, j, lr), l2, pushes);
+  }
+
+  /**
    * A weight under an L1 penalty, AdaGrad's dual averaging (Duchi, Hazan and Singer's RDA form): computed from the
    * sum of its gradients {@code sum} and of their squares {@code squares} after {@code steps} pushes, as the
    * minimiser of {@code sum * w + steps * (l1 |w| + l2 / 2 w^2) + (sqrt(squares) / lr) / 2 w^2}: exactly zero while

@@ -30,7 +30,7 @@ public final class LinearGradient {
    * One pass of AdaGrad over a {@link Minibatch#keyedCopy keyed} batch's rows, a row at a time, as a shard applies a
    * push of one row's gradient, computed at the weights a pull of its keys reads (as they were when a push last
    * touched them), to a model whose L2 penalty is every weight's at every push: each weight takes the penalties of the
-   * steps it missed, lazily, as one proximal step at its rate now ({@link Optimizer#shrink}) when a row touches it,
+   * steps it missed, lazily, as one proximal step at its rate now ({@link Optimizer#penalised}) when a row touches it,
    * then the row's gradient ({@link Optimizer#adagrad}).
    * {@code weights}, AdaGrad's {@code squares} and {@code penalisedAt}, the step each weight last took its penalty at,
    * are indexed by model key; {@code stepsBefore} rows were stepped before this batch's. Returns the rows' summed loss,
@@ -78,9 +78,7 @@ public final class LinearGradient {
   public static float penalised(float[] weights, float[] squares, int[] penalisedAt, int j, int steps,
       float learningRate, float l2) {
     int missed = steps - penalisedAt[j];
-    return missed > 0
-        ? Optimizer.shrink(weights[j], Optimizer.ADAGRAD.rate(squares, j, learningRate), l2, missed)
-        : weights[j];
+    return missed > 0 ? Optimizer.ADAGRAD.penalised(weights, squares, j, learningRate, l2, missed) : weights[j];
   }
 
   /** Step {@code step} (from 1) on weight {@code j}: its penalties up to it, then {@code gradient}. */
@@ -88,7 +86,7 @@ public final class LinearGradient {
       float gradient, float learningRate, float l2) {
     int missed = Math.max(1, step - penalisedAt[j]);
     penalisedAt[j] = step;
-    weights[j] = Optimizer.shrink(weights[j], Optimizer.ADAGRAD.rate(squares, j, learningRate), l2, missed);
+    weights[j] = Optimizer.ADAGRAD.penalised(weights, squares, j, learningRate, l2, missed);
     Optimizer.adagrad(weights, squares, j, gradient, learningRate, 0);
   }
 

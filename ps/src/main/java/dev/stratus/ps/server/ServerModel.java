@@ -370,7 +370,7 @@ final class ServerModel {
 
   /** Value {@code j} with the penalty of {@code missed} pushes at {@code l2} taken, at the step size it has now. */
   private float penalised(int j, float l2, int missed) {
-    return Optimizer.shrink(weights[j], spec.optimizer().rate(state, j, spec.learningRate()), l2, missed);
+    return spec.optimizer().penalised(weights, state, j, spec.learningRate(), l2, missed);
   }
 
   /** Replaces this model's contents with a snapshot of the same model and slice. */
