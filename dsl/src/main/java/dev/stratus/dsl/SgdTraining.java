@@ -362,13 +362,14 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   }
 
   /**
-   * Whether {@link Solver#LBFGS} starts from the workers' models after one pass of AdaGrad at {@link #learningRate}
-   * over the rows each holds, a row at a time, averaged (true, the default), or from zeros. That start is near the
-   * optimum: on the peers benchmark's 900,371 Criteo-shaped rows, two workers' came within 0.5% of liblinear's test
-   * loss at its C, where the solver's first iterate from zeros is 50% above it (time to within 1% of the optimum at
-   * the defaults: 4.6 s against 5.6 s from zeros, in one of four runs that measured 0.50x to 0.81x). For a binary
-   * model without {@link #l1}; a multinomial model starts from zeros, and so does an L1 penalty (OWL-QN from a pass
-   * of AdaGrad's dual averaging, a sparse start, was slower than from zeros).
+   * Whether {@link Solver#LBFGS} starts from the workers' models after a pass of AdaGrad at {@link #learningRate}
+   * over the rows each holds, a row at a time, averaged (true, the default), or from zeros. There are two such passes:
+   * one without a penalty, a model scored at once and kept if the training stops before a better one, and one at the
+   * penalty, which the solver starts from. On the peers benchmark's 900,371 Criteo-shaped rows the first came within
+   * 0.34% of liblinear's test loss at its best C, where the solver's first iterate from zeros is 50% above it (time to
+   * within 1% of the optimum at the defaults: 0.69x the time from zeros). For a binary model without {@link #l1}; a
+   * multinomial model starts from zeros, and so does an L1 penalty (OWL-QN from a pass of AdaGrad's dual averaging, a
+   * sparse start, was slower than from zeros).
    */
   public T sgdStart(boolean start) {
     sgdStart = start;

@@ -163,7 +163,7 @@ public final class PeersBenchmark {
     Peer started = peers.get(DEFAULTS);
     Peer zeros = peers.get(FROM_ZEROS);
     if (started != null && zeros != null) {
-      md.append(String.format(Locale.ROOT, "%nL-BFGS started from a pass of SGD (the default) over started from zeros,"
+      md.append(String.format(Locale.ROOT, "%nL-BFGS started from passes of SGD (the default) over started from zeros,"
               + " time to within 1%%: %s against %s (%s); to within 0.1%%: %s against %s (%s)%n",
           seconds(started.timeTo(optimum * 1.01)), seconds(zeros.timeTo(optimum * 1.01)),
           ratio(started.timeTo(optimum * 1.01), zeros.timeTo(optimum * 1.01)),

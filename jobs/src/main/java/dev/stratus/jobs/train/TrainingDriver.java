@@ -622,21 +622,25 @@ public final class TrainingDriver implements AutoCloseable {
     if (squares != null) {
       rounds.readOnlyTouched(squares);
     }
+    // the pass of SGD without a penalty (see startsBySgd): the job's model if it stops short of a better one
+    float[] unpenalised = null;
+    double unpenalisedLoss = Double.NaN;
     if (reason == null && startsBySgd()) {
-      GradientRounds.Sums models = evaluateRound(
-          () -> rounds.beginSgdStart(spec.learningRate(), currentL2(), assignment()));
-      if (models == null) {
-        reason = stopRequested != null ? stopRequested : StopReason.TIMEOUT;
-      } else {
-        float[] averaged = new float[models.gradient().length];
-        for (int i = 0; i < averaged.length; i++) {
-          averaged[i] = (float) (models.gradient()[i] / models.rows());
-        }
-        Judged judged =
-            judge(new PendingScore(averaged, passes(), secondsSinceStart(), scoreBeside(averaged)), monitor);
+      PendingScore free = passOfSgd(0);
+      PendingScore atPenalty = free == null || currentL2() == 0 ? free : passOfSgd(currentL2());
+      Judged judged = free == null ? null : judge(free, monitor);
+      if (judged != null) {
+        reason = judged.stop();
+        unpenalised = free.weights();
+        unpenalisedLoss = judged.point().validationLoss();
+      }
+      if (atPenalty == null) {
+        reason = reason != null ? reason : stopRequested != null ? stopRequested : StopReason.TIMEOUT;
+      } else if (reason == null) {
+        judged = atPenalty == free ? judged : judge(atPenalty, monitor);
         reason = judged.stop();
         if (judged.point().validationLoss() < latestLoss) {
-          latest = averaged;
+          latest = atPenalty.weights();
           latestLoss = judged.point().validationLoss();
         } else {
           progress.accept(String.format("%6.1f s  the pass of SGD the solver was to start from scored %.5f on the"
@@ -699,7 +703,7 @@ public final class TrainingDriver implements AutoCloseable {
       pending = null;
       if (polishing && penalties != null || best == null || clearlyBetter(weights, best)) {
         // the penalty's optimum, not the iterate the held-out rows liked; polished, the one the path chose
-        keep(weights, latestLoss);
+        keep(weights, latestLoss, currentL2());
         keptSolver = solver;
       }
       if (reason == null) {
@@ -731,6 +735,9 @@ public final class TrainingDriver implements AutoCloseable {
     }
     if (reason != StopReason.CONVERGED) {
       keepIfBest(latest, latestLoss); // stopped short of a penalty's optimum: the latest iterate, if the best seen
+      if (unpenalised != null) {
+        keepIfBest(unpenalised, unpenalisedLoss, 0);
+      }
     }
     stopWorkers();
     rounds.end();
@@ -743,9 +750,33 @@ public final class TrainingDriver implements AutoCloseable {
    * the spec asks, for a new solve (a resumed one goes on from its iterate) of a binary model (the pass takes one
    * margin a row) without an L1 penalty (OWL-QN from a pass of AdaGrad's dual averaging, a sparse start, took 29.2 s
    * on the peers benchmark's rows against 25.8 s from zeros).
+   *
+   * <p>Two passes, each from zeros: one without a penalty, then one at the penalty now, which the solver starts from.
+   * One pass stops far short of a penalty's optimum, and a penalty at every step shrinks the weights of rare features
+   * for the whole pass: at a path's first, strongest penalty the pass scored a test logloss of 0.43971 on the peers
+   * benchmark's rows, 1.0102x the optimum's, where the pass without one scored 0.43674, 1.0034x, a model to keep if the
+   * training stops before a better one. The solver starts from the penalised pass, nearer the optimum it seeks: started
+   * from the unpenalised one, it reached 0.1% of the optimum's test logloss on those rows at 8.6 s against 7.6 s from
+   * zeros.
    */
   private boolean startsBySgd() {
     return spec.sgdStart() && resumedSolve == null && spec.l1() == 0 && spec.objective().columns() == 1;
+  }
+
+  /**
+   * A round of {@link #startsBySgd}'s passes at penalty {@code l2}: the workers' models averaged, scored beside what
+   * the driver does next; null if the training stopped first.
+   */
+  private PendingScore passOfSgd(float l2) throws Exception {
+    GradientRounds.Sums models = evaluateRound(() -> rounds.beginSgdStart(spec.learningRate(), l2, assignment()));
+    if (models == null) {
+      return null;
+    }
+    float[] averaged = new float[models.gradient().length];
+    for (int i = 0; i < averaged.length; i++) {
+      averaged[i] = (float) (models.gradient()[i] / models.rows());
+    }
+    return new PendingScore(averaged, passes(), secondsSinceStart(), scoreBeside(averaged));
   }
 
   /** Launches an {@link Solver#LBFGS} training's first workers, each to hold and sum its share of the partitions. */
@@ -1799,18 +1830,23 @@ public final class TrainingDriver implements AutoCloseable {
     return mean < -standardError;
   }
 
-  /** Keeps {@code weights} as the job's model if their validation loss is the best so far. */
+  /** Keeps {@code weights}, trained at the penalty now, as the job's model if their validation loss is the best so far. */
   private void keepIfBest(float[] weights, double validationLoss) {
+    keepIfBest(weights, validationLoss, currentL2());
+  }
+
+  /** Keeps {@code weights}, trained at penalty {@code l2}, as the job's model if their validation loss is the best yet. */
+  private void keepIfBest(float[] weights, double validationLoss, float l2) {
     if (best == null || validationLoss < bestLoss) {
-      keep(weights, validationLoss);
+      keep(weights, validationLoss, l2);
     }
   }
 
-  /** Keeps {@code weights}, of that validation loss, as the job's model, trained at the penalty now. */
-  private void keep(float[] weights, double validationLoss) {
+  /** Keeps {@code weights}, of that validation loss, as the job's model, trained at penalty {@code l2}. */
+  private void keep(float[] weights, double validationLoss, float l2) {
     best = weights;
     bestLoss = validationLoss;
-    bestL2 = currentL2();
+    bestL2 = l2;
   }
 
   /** The mean label of the training set's first rows (as many as a validation set may have): a rating's scale. */

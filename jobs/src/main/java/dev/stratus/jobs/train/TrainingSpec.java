@@ -50,8 +50,9 @@ import java.util.function.DoubleSupplier;
  *     gradients, for a linear model
  * @param maxCostDollars stop with the best model so far once the workers cost this much at AWS Lambda's prices (their
  *     GB-seconds and invocations, {@code Prices}); 0 for no cap, the default
- * @param sgdStart L-BFGS without an L1 penalty, for a binary model, starts from the workers' models after one pass of
- *     AdaGrad at {@code learningRate} over their rows, averaged (the default), not from zeros
+ * @param sgdStart L-BFGS without an L1 penalty, for a binary model, starts from the workers' models after a pass of
+ *     AdaGrad at {@code learningRate} over their rows at the penalty, averaged, with one without a penalty scored
+ *     before it (the default), not from zeros
  */
 public record TrainingSpec(
     int workers,
