@@ -1830,12 +1830,12 @@ public final class TrainingDriver implements AutoCloseable {
     return mean < -standardError;
   }
 
-  /** Keeps {@code weights}, trained at the penalty now, as the job's model if their validation loss is the best so far. */
+  /** Keeps {@code weights}, trained at the penalty now, as the job's model if their validation loss is the best. */
   private void keepIfBest(float[] weights, double validationLoss) {
     keepIfBest(weights, validationLoss, currentL2());
   }
 
-  /** Keeps {@code weights}, trained at penalty {@code l2}, as the job's model if their validation loss is the best yet. */
+  /** Keeps {@code weights}, trained at penalty {@code l2}, as the job's model if their validation loss is the best. */
   private void keepIfBest(float[] weights, double validationLoss, float l2) {
     if (best == null || validationLoss < bestLoss) {
       keep(weights, validationLoss, l2);
