@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Rounds on real shards with real workers (threads) as the driver moves partitions between them: a worker added to
@@ -181,16 +183,17 @@ class GradientRoundsTest {
   /**
    * An SGD start: each worker's pass of AdaGrad over its rows, a row at a time, is what a new shard model, its penalty
    * every weight's at every push, becomes when pushed each row's gradient at the weights pulled before it; the
-   * round's sums, divided by the rows, are the two workers' models averaged by their rows.
+   * round's sums, divided by the rows, are the two workers' models averaged by their rows. At a penalty strong
+   * enough that a weight's missed penalties show, and without one (the driver's first pass).
    */
-  @Test
-  void anSgdStartIsTheWorkersModelsSteppedAsOnTheShardsARowAPushAveragedByRows() throws Exception {
+  @ParameterizedTest
+  @ValueSource(floats = {0.01f, 0})
+  void anSgdStartIsTheWorkersModelsSteppedAsOnTheShardsARowAPushAveragedByRows(float l2) throws Exception {
     PlantedData planted = new PlantedData(FEATURES, 1_500, 10, 9);
     SparseRow[][] partitions = {
         planted.train.subList(0, 1_000).toArray(new SparseRow[0]),
         planted.train.subList(1_000, 1_500).toArray(new SparseRow[0])};
     float rate = 0.1f;
-    float l2 = 0.01f; // strong enough that a weight's missed penalties show
     ModelSpec stepped = ModelSpec.matrix(FEATURES + 1, 1).optimizer(Optimizer.ADAGRAD).learningRate(rate).l2(l2)
         .l2AllRows(true).initScale(0);
     ModelSpec spec = GradientRounds.roundSpec(FEATURES + 1, 1);

@@ -78,15 +78,22 @@ public final class LinearGradient {
   public static float penalised(float[] weights, float[] squares, int[] penalisedAt, int j, int steps,
       float learningRate, float l2) {
     int missed = steps - penalisedAt[j];
-    return missed > 0 ? Optimizer.ADAGRAD.penalised(weights, squares, j, learningRate, l2, missed) : weights[j];
+    return missed > 0 && l2 > 0
+        ? Optimizer.ADAGRAD.penalised(weights, squares, j, learningRate, l2, missed)
+        : weights[j];
   }
 
-  /** Step {@code step} (from 1) on weight {@code j}: its penalties up to it, then {@code gradient}. */
+  /**
+   * Step {@code step} (from 1) on weight {@code j}: its penalties up to it, then {@code gradient}. Without a penalty
+   * there is nothing to take nor to keep track of, as a shard keeps no such steps for a model without one.
+   */
   private static void adagradStep(float[] weights, float[] squares, int[] penalisedAt, int j, int step,
       float gradient, float learningRate, float l2) {
-    int missed = Math.max(1, step - penalisedAt[j]);
-    penalisedAt[j] = step;
-    weights[j] = Optimizer.ADAGRAD.penalised(weights, squares, j, learningRate, l2, missed);
+    if (l2 > 0) {
+      int missed = Math.max(1, step - penalisedAt[j]);
+      penalisedAt[j] = step;
+      weights[j] = Optimizer.ADAGRAD.penalised(weights, squares, j, learningRate, l2, missed);
+    }
     Optimizer.adagrad(weights, squares, j, gradient, learningRate, 0);
   }
 
