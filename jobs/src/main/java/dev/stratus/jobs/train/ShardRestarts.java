@@ -55,8 +55,13 @@ final class ShardRestarts implements PsProcesses.Watcher, AutoCloseable {
   }
 
   @Override
-  public synchronized void died(int shard, int exitCode) {
-    deathsMillis.get(shard).add(System.currentTimeMillis());
+  public void died(int shard, int exitCode) {
+    synchronized (this) {
+      deathsMillis.get(shard).add(System.currentTimeMillis());
+    }
+    for (Shards.RestartListener listener : listeners) {
+      listener.died(shard);
+    }
   }
 
   @Override

@@ -52,6 +52,9 @@ public final class Shards implements AutoCloseable {
 
   /** Hears of the restarts of watched shards, on a thread of the watcher's. */
   public interface RestartListener {
+    /** Shard {@code shard} died; {@link #restarted} or {@link #couldNotRestart} follows. */
+    void died(int shard);
+
     /**
      * Shard {@code shard} died at {@code diedAtMillis} (since the epoch) and is back from its snapshots, the oldest
      * {@code snapshotAgeSeconds} old then, having lost {@code updatesLost} push requests.

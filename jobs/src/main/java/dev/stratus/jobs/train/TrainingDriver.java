@@ -99,6 +99,11 @@ public final class TrainingDriver implements AutoCloseable {
   private static final int MAX_AUTO_SHARDS = 8;
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
+  /**
+   * How long a finished training waits to hear what became of a shard it heard die: a replacement has a minute to
+   * listen ({@code PsProcesses}), then its metrics are read.
+   */
+  private static final long SHARD_REPORT_WAIT_NANOS = TimeUnit.SECONDS.toNanos(90);
 
   /**
    * Sees every validation evaluation as the job goes (a search's scheduler), and may stop the job there.
@@ -132,6 +137,10 @@ public final class TrainingDriver implements AutoCloseable {
   /** What the shards' watcher told, for the driver's loop to act on: record a restart, or fail the job. */
   private final Queue<ShardEvent> shardEvents = new ConcurrentLinkedQueue<>();
   private AutoCloseable restartsHeard = () -> {};
+  /** Guards {@link #shardsDown}, and is told when one is heard back from. */
+  private final Object shardReports = new Object();
+  /** Shards heard to have died and not heard back from since: a result waits for them, to say what they lost. */
+  private int shardsDown;
   /** The shards an {@link Solver#LBFGS} training's rounds are over, the job's and those added; null for SGD. */
   private RoundShards roundShards;
   private final BlockingQueue<Slot> ended = new LinkedBlockingQueue<>();
@@ -536,6 +545,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     stopWorkers();
     long updates = updatesSoFar();
+    awaitShardsDown();
     recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
     return finish(modelPath, reason, updates, monitor);
@@ -741,6 +751,7 @@ public final class TrainingDriver implements AutoCloseable {
     }
     stopWorkers();
     rounds.end();
+    awaitShardsDown();
     recordShardEvents(); // a shard that came back during the last rounds is in the result too
     return finish(modelPath, reason, passes(), monitor);
   }
@@ -1038,6 +1049,11 @@ public final class TrainingDriver implements AutoCloseable {
   private Shards.RestartListener restartListener(int first) {
     return new Shards.RestartListener() {
       @Override
+      public void died(int shard) {
+        shardsDown(1);
+      }
+
+      @Override
       public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
         shardEvents.add(() -> {
           ShardRestart restart = new ShardRestart(first + shard, (diedAtMillis - startMillis) / 1e3,
@@ -1046,6 +1062,7 @@ public final class TrainingDriver implements AutoCloseable {
           progress.accept(restart.describe());
           restartObserver.accept(restart);
         });
+        shardsDown(-1);
         ended.add(WAKE_UP);
       }
 
@@ -1055,6 +1072,7 @@ public final class TrainingDriver implements AutoCloseable {
           throw new TrainingFailedException("parameter-server shard " + (first + shard) + " died and could not be"
               + " started again: " + why.getMessage(), why);
         });
+        shardsDown(-1);
         ended.add(WAKE_UP);
       }
     };
@@ -1375,6 +1393,26 @@ public final class TrainingDriver implements AutoCloseable {
   /** Whether this job leaves a resume point for a driver that takes over should it die. */
   private boolean leavesResumePoint() {
     return resumable && shards.checkpoint() != null;
+  }
+
+  private void shardsDown(int change) {
+    synchronized (shardReports) {
+      shardsDown += change;
+      shardReports.notifyAll();
+    }
+  }
+
+  /**
+   * Before a result, waits (bounded) to hear back from the shards heard to have died, so that a training that ends
+   * while one restarts reports the restart and what it lost.
+   */
+  private void awaitShardsDown() throws InterruptedException {
+    long deadline = System.nanoTime() + SHARD_REPORT_WAIT_NANOS;
+    synchronized (shardReports) {
+      for (long left; shardsDown > 0 && (left = deadline - System.nanoTime()) > 0; ) {
+        TimeUnit.NANOSECONDS.timedWait(shardReports, left);
+      }
+    }
   }
 
   /**

@@ -220,6 +220,25 @@ class QuasiNewtonTrainingTest {
   }
 
   /**
+   * A shard killed as the training is stopped: the result waits to hear it came back, and says so, where a training
+   * that ended first reported no restart.
+   */
+  @Test
+  void aShardKilledAsTheTrainingStopsIsInItsResult() throws Exception {
+    S3Path checkpoint = S3Path.parse("s3://training/qn-last-" + System.nanoTime() + "/");
+    try (Shards shards = Shards.processes(2, "256m", false, checkpoint, store.reachableSpec(), 1)) {
+      TrainResult result = train(spec(2, 1f / trainRows.length, 0), shards, new ThreadWorkers(512),
+          job -> afterRounds(job, 4, () -> {
+            shards.killShard(0);
+            job.stop(StopReason.KILLED);
+          }));
+      assertEquals(StopReason.KILLED, result.stopReason());
+      assertEquals(1, result.shardRestarts().size(), "the killed shard came back: " + result.shardRestarts());
+      assertEquals(0, result.shardRestarts().get(0).shard());
+    }
+  }
+
+  /**
    * With no penalty set, the path's penalties are solved in turn (each to a looser tolerance) and the validation set
    * keeps the best, which is then solved to the end: the kept model is liblinear's optimum at one of the path's C.
    */

@@ -70,6 +70,9 @@ class ShardsTest {
       CountDownLatch restarted = new CountDownLatch(1);
       try (AutoCloseable heard = more.onRestart(new Shards.RestartListener() {
         @Override
+        public void died(int shard) {}
+
+        @Override
         public void restarted(int shard, long diedAtMillis, double snapshotAgeSeconds, long updatesLost) {
           restarted.countDown();
         }
