@@ -477,6 +477,11 @@ public final class SearchDriver {
     } finally {
       running.remove(experiment.id());
       evaluations.remove(experiment.id());
+      if (places.entered() >= toRun) {
+        // none waits to start: the later rungs' few experiments may grow into what this one's workers used
+        String why = "experiment " + experiment.id() + " ended and none waits to start";
+        running.values().forEach(other -> other.reconsiderWorkers(why));
+      }
     }
   }
 
@@ -535,6 +540,11 @@ public final class SearchDriver {
     synchronized void leave() {
       running--;
       notifyAll();
+    }
+
+    /** Experiments that entered so far, ended or not. */
+    synchronized int entered() {
+      return nextTurn;
     }
   }
 

@@ -34,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
@@ -175,6 +176,8 @@ public final class TrainingDriver implements AutoCloseable {
   private String workersChoice;
   /** Chooses an {@link Solver#LBFGS} training's workers as it goes, when the user set no count; null otherwise. */
   private WorkerScaling scaling;
+  /** Why {@link #scaling} is to measure its settled count again, told from another thread; null: nothing since. */
+  private final AtomicReference<String> reconsider = new AtomicReference<>();
   /** Chooses an SGD training's workers as it goes, when the user set no count; null otherwise. */
   private SgdScaling sgdScaling;
   /** Whether a round waiting on workers the service refuses said so yet. */
@@ -364,6 +367,16 @@ public final class TrainingDriver implements AutoCloseable {
   public TrainingDriver observeWorkers(IntConsumer workersObserver) {
     this.workersObserver = workersObserver;
     return this;
+  }
+
+  /**
+   * Tells a running {@link Solver#LBFGS} training whose driver chooses its workers that more may run now than when its
+   * count settled, for {@code why} (a search's other experiments ended and none waits to start): at its next round it
+   * measures its count again, and doubles it where that pays, as at its start. Any thread may call it; a count not
+   * settled, or chosen by the user, is left as it is.
+   */
+  public void reconsiderWorkers(String why) {
+    reconsider.set(why);
   }
 
   /**
@@ -902,6 +915,10 @@ public final class TrainingDriver implements AutoCloseable {
     }
     if (takeBackRefusedAdded()) {
       return;
+    }
+    String why = reconsider.getAndSet(null);
+    if (why != null && scaling.reopen(why)) {
+      progress.accept(String.format("%6.1f s  workers measured again at %d: %s", secondsSinceStart(), summing(), why));
     }
     boolean wasSettled = scaling.settled();
     int from = summing();

@@ -28,6 +28,10 @@ import java.util.Locale;
  * the shards, over which the rounds after are sliced; the count it was at, or the doubling's trial, is measured again
  * there. Twice the shards that do not cut the pulls and pushes by a quarter (or a trial that fails again) go back to
  * as many as before, and the count settles.
+ *
+ * <p>A settled count is measured again when told that more workers may run than when it settled ({@link #reopen}): a
+ * search's experiments share the service's concurrency and this machine's cores, and once fewer of them run (its later
+ * rungs), each one left may grow into what the others used.
  */
 final class WorkerScaling {
   /** Gradient rounds judged at each count: a line search's rounds all cost a pass. */
@@ -124,6 +128,8 @@ final class WorkerScaling {
   /** Each round's workers' CPU time over wall time while computing, since the phase began. */
   private final List<Double> coreShares = new ArrayList<>();
   private String reason = "";
+  /** Why a settled count is measured again ({@link #reopen}), before the reason of what that decides; or "". */
+  private String reopenedFor = "";
   /** How long the job took from its start to its first round's sums: what starting workers costs, at most. */
   private double startupSeconds = Double.NaN;
 
@@ -277,7 +283,7 @@ final class WorkerScaling {
     }
     if (workers >= most || onCores < SIDE_BY_SIDE || shardBound || share < COMPUTE_BOUND
         || saving < 2 * startupSeconds) {
-      reason = workers >= most
+      reason = reopened(workers >= most
           ? String.format(Locale.ROOT, "a worker per partition (%d), a pass %.3f s", most, pass)
           : onCores < SIDE_BY_SIDE
               ? String.format(Locale.ROOT, "the workers computed on a core only %.0f%% of the time, waiting for cores"
@@ -289,13 +295,13 @@ final class WorkerScaling {
               ? String.format(Locale.ROOT, "the busiest worker spent %.3f s of its %.3f s a pass pulling and pushing,"
                   + " the shards saturate; %s", exchange, part, noMoreShards)
               : String.format(Locale.ROOT, "twice the workers would save at most %.1f s over %d passes of %.3f s,"
-                  + " less than twice the %.1f s it took to start them", saving, PAYBACK_PASSES, pass, startupSeconds);
+                  + " less than twice the %.1f s it took to start them", saving, PAYBACK_PASSES, pass, startupSeconds));
       phase = Phase.SETTLED;
       return Action.NONE;
     }
     target = Math.min(most, 2 * workers);
-    reason = String.format(Locale.ROOT, "a pass took %.3f s, %.0f%% of it the busiest worker's part (%.3f s computing)",
-        pass, 100 * share, compute);
+    reason = reopened(String.format(Locale.ROOT, "a pass took %.3f s, %.0f%% of it the busiest worker's part (%.3f s"
+        + " computing)", pass, 100 * share, compute));
     phase = Phase.WAITING;
     restart();
     return Action.GROW;
@@ -310,7 +316,7 @@ final class WorkerScaling {
     shardsBefore = shards;
     shards = Math.min(mostShards, 2 * shards);
     exchangeBeforeReshard = exchange;
-    reason = why;
+    reason = reopened(why);
     warmed = phase;
     phase = Phase.STARTING_SHARDS;
     restart();
@@ -346,6 +352,28 @@ final class WorkerScaling {
     target = count;
     reason = why;
     phase = Phase.SETTLED;
+  }
+
+  /**
+   * More workers may run now than when the count settled, for {@code why} (a search's other experiments ended, their
+   * workers' places free): unless it is at the most, the count is measured again from the next round, as at the start,
+   * and may double; {@code why} heads the reason of what that decides. Returns whether it will be measured.
+   */
+  boolean reopen(String why) {
+    if (phase != Phase.SETTLED || workers >= most) {
+      return false;
+    }
+    reopenedFor = why + "; ";
+    phase = Phase.MEASURING;
+    restart();
+    return true;
+  }
+
+  /** {@code measured}, after why the count was measured again if it was; said once. */
+  private String reopened(String measured) {
+    String said = reopenedFor + measured;
+    reopenedFor = "";
+    return said;
   }
 
   /** The new workers have read their partitions: the old count is measured again before they are given them. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stratus.jobs.train.CappedWorkers;
 import dev.stratus.jobs.train.ConsoleView;
 import dev.stratus.jobs.train.OwnCoreClock;
 import dev.stratus.jobs.train.CurvePoint;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -234,6 +236,78 @@ public class SearchDriverTest {
               + " machine's " + cores + " cores computing",
           "s3://search/sgd-auto/");
       assertEquals(cores, result.parallelism(), "at once on " + cores + " cores");
+    }
+  }
+
+  /**
+   * A search's later rungs are narrow, and the experiments left grow into what the ended ones used. Two experiments
+   * whose drivers choose their workers share a simulated Lambda account of four concurrent workers, each on a core of
+   * its own ({@link CappedWorkers}, {@link OwnCoreClock}): each starts at two, its doubling is refused (the four are in
+   * use), and it settles at two. Once one is stopped, as a rung stops the worse half, and none waits to start, the
+   * other measures its count again and doubles to four, which the account now holds.
+   */
+  @Test
+  void anExperimentLeftAloneGrowsIntoTheWorkersOfThoseThatEnded() throws Exception {
+    PlantedData data = new PlantedData(FEATURES, 20_000, 2_000, 11);
+    Semaphore account = new Semaphore(4);
+    try (EmbeddedS3Server server = EmbeddedS3Server.start(dir); Shards shards = Shards.inProcess(1)) {
+      ObjectStore store = ObjectStore.of(server.spec());
+      store.ensureBucket("search");
+      Dataset train = DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
+          DatasetManifest.template(data.features, List.of(), "planted", null), data.train.size() / 8);
+      float[] penalties = {1e-5f, 3e-6f};
+      List<Experiment> experiments = IntStream.range(0, penalties.length)
+          .mapToObj(i -> new Experiment(i, Map.of("l2", penalties[i]), new TrainingSpec(TrainingSpec.AUTO_WORKERS, 1,
+              512, Optimizer.ADAGRAD, 0.1f, 20, penalties[i], 1e-9, 5, 120, 0, 0, 4, 7, false, 600, 3)
+              .withSolver(Solver.LBFGS)))
+          .toList();
+      List<String> progress = new CopyOnWriteArrayList<>();
+      // a pass a second of compute, half a second for each of two workers on cores of their own
+      SearchDriver search = new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]),
+          shards, () -> new CappedWorkers(account, new ThreadWorkers(512, new OwnCoreClock(1.0 / data.train.size()))),
+          512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, line -> {
+            System.out.println(line);
+            progress.add(line);
+          });
+      String refused = " workers 4 -> 2: the Lambda service refused the calls of \\d of the 4 workers.*";
+      Thread rung = new Thread(() -> {
+        try {
+          awaitLine(progress, "experiment 0 .*" + refused);
+          awaitLine(progress, "experiment 1 .*" + refused);
+          search.stop(0);
+          awaitLine(progress, "experiment 1 .*workers 2 -> 4: the new ones read their partitions and sum them");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          search.stop(0);
+          search.stop(1);
+        }
+      });
+      rung.start();
+      SearchResult result = search.run(experiments, id -> S3Path.parse("s3://search/rungs/" + id + "/model.bin"));
+      rung.join();
+      System.out.println(result.table());
+      for (ExperimentResult experiment : result.experiments()) {
+        assertEquals(null, experiment.error(), result.table());
+      }
+      assertTrue(progress.stream().anyMatch(line -> line.matches("experiment 1 .*workers measured again at 2:"
+          + " experiment 0 ended and none waits to start")), "measured again once the other ended: " + progress);
+      assertTrue(progress.stream().anyMatch(line -> line.matches("experiment 1 .*starting workers to go from 2 to 4:"
+          + " experiment 0 ended and none waits to start; a pass took .*")), "and doubled: " + progress);
+      assertTrue(progress.stream().anyMatch(line -> line.matches(
+          "experiment 1 .*workers 2 -> 4: the new ones read their partitions and sum them")),
+          "the four sum the rounds: " + progress);
+    }
+  }
+
+  /** Waits, up to a minute and a half, for a line of {@code progress} that matches {@code regex}. */
+  private static void awaitLine(List<String> progress, String regex) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (progress.stream().noneMatch(line -> line.matches(regex))) {
+      if (System.nanoTime() > deadline) {
+        return; // the assertions after say what was missing
+      }
+      Thread.sleep(50);
     }
   }
 

@@ -54,6 +54,35 @@ class WorkerScalingTest {
     assertEquals(WorkerScaling.Action.NONE, rounds(scaling, 10, 5.0, 1.0), "settled for good");
   }
 
+  /**
+   * A count settled by the service's refusals is measured again when told that more may run, and doubles where that
+   * pays, its reason saying why it was measured again; then it settles as before. A count at the most is not reopened.
+   */
+  @Test
+  void aSettledCountToldMoreMayRunIsMeasuredAgainAndMayDouble() {
+    WorkerScaling scaling = new WorkerScaling(2, 8);
+    assertEquals(WorkerScaling.Action.GROW, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9));
+    scaling.refused(2, "refused");
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, 10, 1.0, 0.9), "settled");
+    assertTrue(scaling.reopen("the others ended"));
+    assertFalse(scaling.settled());
+    assertEquals(WorkerScaling.Action.NONE, rounds(scaling, WorkerScaling.SAMPLES - 1, 1.0, 0.9));
+    assertEquals(WorkerScaling.Action.GROW, rounds(scaling, 1, 1.0, 0.9));
+    assertEquals(4, scaling.target());
+    assertTrue(scaling.reason().startsWith("the others ended; a pass took 1.000 s"), scaling.reason());
+    scaling.ready();
+    assertEquals(WorkerScaling.Action.SWITCH, rounds(scaling, WorkerScaling.SAMPLES, 1.0, 0.9));
+    scaling.grown(4);
+    assertEquals(WorkerScaling.Action.SHRINK, rounds(scaling, WorkerScaling.SAMPLES, 0.9, 0.9));
+    assertFalse(scaling.reason().contains("the others ended"), "said once: " + scaling.reason());
+    scaling.shrunk();
+    assertTrue(scaling.settled());
+
+    WorkerScaling atTheMost = new WorkerScaling(3, 3);
+    assertFalse(atTheMost.reopen("the others ended"), "a worker per partition already");
+    assertTrue(atTheMost.settled());
+  }
+
   /** Workers that computed faster but waited for cores to do it do not stay: a busier machine would undo it. */
   @Test
   void goesBackWhereTheNewWorkersWaitForCores() {
