@@ -372,8 +372,8 @@ public final class TrainingDriver implements AutoCloseable {
   /**
    * Tells a running {@link Solver#LBFGS} training whose driver chooses its workers that more may run now than when its
    * count settled, for {@code why} (a search's other experiments ended and none waits to start): at its next round it
-   * measures its count again, and doubles it where that pays, as at its start. Any thread may call it; a count not
-   * settled, or chosen by the user, is left as it is.
+   * measures its count again (or once it settles, if a doubling is on trial), and doubles it where that pays, as at
+   * its start. Any thread may call it; a count chosen by the user is left as it is.
    */
   public void reconsiderWorkers(String why) {
     reconsider.set(why);
@@ -916,7 +916,8 @@ public final class TrainingDriver implements AutoCloseable {
     if (takeBackRefusedAdded()) {
       return;
     }
-    String why = reconsider.getAndSet(null);
+    // told while a doubling is on trial, the count is measured again once it settles
+    String why = scaling.settled() ? reconsider.getAndSet(null) : null;
     if (why != null && scaling.reopen(why)) {
       progress.accept(String.format("%6.1f s  workers measured again at %d: %s", secondsSinceStart(), summing(), why));
     }
