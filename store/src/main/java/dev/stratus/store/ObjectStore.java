@@ -72,6 +72,9 @@ public final class ObjectStore {
                     .socketTimeout(Duration.ofSeconds(120)));
     if (target.endpoint() != null) {
       builder.endpointOverride(target.endpoint()).forcePathStyle(true);
+      if (LoopbackSigning.appliesTo(target.endpoint())) {
+        builder.putAuthScheme(LoopbackSigning.authScheme());
+      }
     }
     if (target.accessKey() != null) {
       builder.credentialsProvider(
