@@ -72,6 +72,9 @@ public final class CappedWorkers implements WorkerLauncher {
       return;
     }
     started.set(running);
+    if (outcome.isDone()) {
+      running.kill().run(); // killed while it was being started
+    }
     running.outcome().whenComplete((done, failure) -> {
       permits.release();
       if (failure == null) {
