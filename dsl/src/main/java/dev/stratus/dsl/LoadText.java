@@ -95,8 +95,9 @@ public abstract class LoadText<SelfT extends LoadText<SelfT>> extends PTransform
   }
 
   /**
-   * Input bytes one task parses (default 64 MB): larger files are cut at line boundaries and parsed in parallel.
-   * Compressed ({@code .gz}) files are read whole by one task.
+   * Input bytes one task parses at most (default 64 MB): larger files are cut into ranges of one size, as few as that
+   * allows, each parsed from its first line boundary, in parallel. Compressed ({@code .gz}) files are read whole by
+   * one task.
    */
   public SelfT bytesPerTask(long bytes) {
     if (bytes < 1) {

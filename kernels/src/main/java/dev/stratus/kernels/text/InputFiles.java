@@ -43,8 +43,10 @@ public final class InputFiles {
   }
 
   /**
-   * Cuts {@code files} into ranges of about {@code bytesPerRange} bytes for parallel parsing; a compressed file is one
-   * range (it can only be read from its start).
+   * Cuts {@code files} into ranges of at most {@code bytesPerRange} bytes for parallel parsing, each file into as few
+   * as that allows and those of one size (a 72 MB file at 64 MB a range: two of 36 MB, where a range of 64 MB and one
+   * of 8 MB kept one task parsing long after the other); a compressed file is one range (it can only be read from its
+   * start).
    */
   public static List<FileRange> ranges(List<String> files, long bytesPerRange, Supplier<ObjectStore> store) {
     if (bytesPerRange < 1) {
@@ -57,8 +59,10 @@ public final class InputFiles {
         ranges.add(FileRange.whole(file));
         continue;
       }
-      for (long start = 0; start < size; start += bytesPerRange) {
-        ranges.add(new FileRange(file, start, start + bytesPerRange >= size ? Long.MAX_VALUE : start + bytesPerRange));
+      long count = (size + bytesPerRange - 1) / bytesPerRange;
+      long step = (size + count - 1) / count;
+      for (long start = 0; start < size; start += step) {
+        ranges.add(new FileRange(file, start, start + step >= size ? Long.MAX_VALUE : start + step));
       }
     }
     return ranges;

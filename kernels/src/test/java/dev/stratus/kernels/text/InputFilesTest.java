@@ -50,6 +50,8 @@ class InputFilesTest {
     assertEquals(List.of(new FileRange("s3://inputs/big.txt", 0, 4), new FileRange("s3://inputs/big.txt", 4, 8),
         new FileRange("s3://inputs/big.txt", 8, Long.MAX_VALUE)),
         InputFiles.ranges(List.of("s3://inputs/big.txt"), 4, () -> store));
+    assertEquals(List.of(new FileRange("s3://inputs/big.txt", 0, 5), new FileRange("s3://inputs/big.txt", 5,
+        Long.MAX_VALUE)), InputFiles.ranges(List.of("s3://inputs/big.txt"), 6, () -> store), "as few, of one size");
     Path gz = dir.resolve("rows.svm.gz");
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
       out.write("1 1:1\n".getBytes(StandardCharsets.UTF_8));
