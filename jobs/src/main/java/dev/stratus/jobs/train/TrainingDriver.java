@@ -1415,7 +1415,8 @@ public final class TrainingDriver implements AutoCloseable {
 
   private void shardsDown(int change) {
     synchronized (shardReports) {
-      shardsDown += change;
+      // never below none: a shard may have died before this training listened, and be heard back from after
+      shardsDown = Math.max(0, shardsDown + change);
       shardReports.notifyAll();
     }
   }
