@@ -32,12 +32,17 @@ final class LoopbackSigning {
 
   private LoopbackSigning() {}
 
-  /** Whether {@code endpoint} is plain HTTP to this host's loopback interface, and payloads are not to be hashed. */
+  /**
+   * Whether {@code endpoint} is plain HTTP to this host's loopback interface, on a port that is neither HTTP's nor
+   * HTTPS's standard one (where the host header signed as over TLS would differ from the one sent), and payloads are
+   * not to be hashed.
+   */
   static boolean appliesTo(URI endpoint) {
     if (Boolean.getBoolean(SIGN_PAYLOADS)) {
       return false;
     }
-    if (endpoint == null || !"http".equalsIgnoreCase(endpoint.getScheme()) || endpoint.getHost() == null) {
+    if (endpoint == null || !"http".equalsIgnoreCase(endpoint.getScheme()) || endpoint.getHost() == null
+        || endpoint.getPort() == -1 || endpoint.getPort() == 80 || endpoint.getPort() == 443) {
       return false;
     }
     try {
@@ -70,7 +75,7 @@ final class LoopbackSigning {
 
   /**
    * Signs a request as if it went over HTTPS, then sends it as it was. The scheme is not part of what SigV4 signs, and
-   * the host header is the same for the non-standard ports a loopback store listens on.
+   * the host header is the same on the non-standard ports {@link #appliesTo} requires.
    */
   private record AsOverTls(AwsV4HttpSigner signer) implements AwsV4HttpSigner {
     @Override
@@ -90,7 +95,7 @@ final class LoopbackSigning {
     }
 
     private static SdkHttpRequest overTls(SdkHttpRequest request) {
-      return request.toBuilder().protocol("https").port(request.port()).build();
+      return request.toBuilder().protocol("https").build();
     }
   }
 }

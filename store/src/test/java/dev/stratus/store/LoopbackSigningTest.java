@@ -32,6 +32,8 @@ class LoopbackSigningTest {
     assertTrue(LoopbackSigning.appliesTo(URI.create("http://[::1]:9000")));
     assertFalse(LoopbackSigning.appliesTo(URI.create("https://127.0.0.1:9000")), "TLS: the SDK signs so itself");
     assertFalse(LoopbackSigning.appliesTo(URI.create("http://10.200.0.2:9000")), "another host's store");
+    assertFalse(LoopbackSigning.appliesTo(URI.create("http://127.0.0.1")), "port 80: no port in its host header");
+    assertFalse(LoopbackSigning.appliesTo(URI.create("http://127.0.0.1:443")), "no port in it as over TLS");
     assertFalse(LoopbackSigning.appliesTo(null));
   }
 

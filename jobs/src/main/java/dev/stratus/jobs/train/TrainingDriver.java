@@ -558,8 +558,6 @@ public final class TrainingDriver implements AutoCloseable {
     }
     stopWorkers();
     long updates = updatesSoFar();
-    awaitShardsDown();
-    recordShardEvents();
     // Early stopping keeps the best model seen, not the last: asynchronous SGD's last steps may have overfit.
     return finish(modelPath, reason, updates, monitor);
   }
@@ -568,7 +566,10 @@ public final class TrainingDriver implements AutoCloseable {
    * Writes the best model seen to {@code modelPath} and reports: {@code updates} are pushes for SGD, passes over the
    * data for L-BFGS.
    */
-  private TrainResult finish(S3Path modelPath, StopReason reason, long updates, LossMonitor monitor) {
+  private TrainResult finish(S3Path modelPath, StopReason reason, long updates, LossMonitor monitor)
+      throws Exception {
+    awaitShardsDown();
+    recordShardEvents(); // a shard that came back during the last rounds is in the result too
     TrainedModel kept = spec.objective().model(best);
     store.put(modelPath, kept.toBytes());
     double seconds = secondsSinceStart();
@@ -764,8 +765,6 @@ public final class TrainingDriver implements AutoCloseable {
     }
     stopWorkers();
     rounds.end();
-    awaitShardsDown();
-    recordShardEvents(); // a shard that came back during the last rounds is in the result too
     return finish(modelPath, reason, passes(), monitor);
   }
 

@@ -19,6 +19,7 @@ import dev.stratus.ps.wire.FrameOut;
 import dev.stratus.store.EmbeddedS3Server;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
+import dev.stratus.store.StoreException;
 import dev.stratus.store.StoreSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -192,7 +193,12 @@ class SnapshotTest {
       return null;
     }
     S3Path data = shardPrefix.resolve(model + "/" + new String(objects.get(pointer), StandardCharsets.UTF_8));
-    return Snapshot.decode(objects.get(data), data.toString());
+    try {
+      return Snapshot.decode(objects.get(data), data.toString());
+    } catch (StoreException.NotFound replaced) {
+      // a running shard wrote a newer one, moved the pointer and deleted this one between the two reads
+      return latest(objects, shardPrefix, model);
+    }
   }
 
   @Test
