@@ -16,7 +16,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -91,8 +90,11 @@ class WaitingTest {
         if (Files.readString(new File(task, "comm").toPath()).startsWith(prefix)) {
           tasks.add(task.getName());
         }
-      } catch (NoSuchFileException ended) {
-        // a thread that ended meanwhile
+      } catch (IOException e) {
+        boolean ended = !task.exists() || "No such process".equals(e.getMessage()); // ESRCH: it is exiting
+        if (!ended) {
+          throw e;
+        }
       }
     }
     return tasks;
