@@ -9,8 +9,8 @@ import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
- * Beam coder for {@link FeatureStatistics}: the arrays in bulk, uncompressed. Statistics of a hashed feature space run
- * to tens of megabytes and pass through a {@code Combine}; Java serialization was a visible share of Normalize's time.
+ * Beam coder for {@link FeatureStatistics}: the compact layout of its stored objects, uncompressed. Statistics of a
+ * hashed feature space pass through a {@code Combine}; Java serialization was a visible share of Normalize's time.
  */
 public final class FeatureStatisticsCoder extends AtomicCoder<FeatureStatistics> {
   private static final FeatureStatisticsCoder INSTANCE = new FeatureStatisticsCoder();
