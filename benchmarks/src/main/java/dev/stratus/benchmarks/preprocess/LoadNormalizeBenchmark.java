@@ -46,6 +46,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.joda.time.Duration;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * Load + normalize of generated Criteo rows on the DirectRunner and on LambdaRunner (process environments, cold
@@ -54,11 +55,13 @@ import org.joda.time.Duration;
  * codec, and on LambdaRunner the invocations) adds.
  *
  * <p>LambdaRunner runs where {@code --topology} says ({@link Topology}): on {@code loopback}, against a local Lambda
- * service and the embedded store in this JVM, four times: at its defaults (as many attempts at once as this machine
+ * service and the embedded store in this JVM, five times: at its defaults (as many attempts at once as this machine
  * has cores, Lambda's Java 17 default of a JIT that stops at C1), with the environments' uploads hashed with SHA-256
- * as the AWS SDK signs them over plain HTTP (what the store client did on loopback before), with the previous default
- * of eight attempts at once, and with the function's JAVA_TOOL_OPTIONS asking for the full JIT; in the {@code cloud} ({@link CloudRun}: the store
- * and the Lambda service each in a network namespace, the store behind S3's delays), once, at its defaults. Either way
+ * as the AWS SDK signs them over plain HTTP (what the store client did on loopback before), with each task's writes
+ * one at a time (as before they went out several at once), with the previous default of eight attempts at once, and
+ * with the function's JAVA_TOOL_OPTIONS asking for the full JIT; in the {@code cloud} ({@link CloudRun}: the store
+ * and the Lambda service each in a network namespace, the store behind S3's delays), twice: at its defaults, and
+ * with each task's writes one at a time. Either way
  * its input is the generated files uploaded to that topology's store (the upload timed as a step of its own), since
  * workers in the cloud cannot read the driver's disk. Its time is split into what the tasks report (time in workers,
  * of which store I/O) and the driver's share; on loopback also into the Lambda service's counts (cold starts, init,
@@ -370,7 +373,7 @@ public final class LoadNormalizeBenchmark {
 
   /**
    * Uploads the input into the embedded store, then runs LambdaRunner against a local Lambda service of its own for
-   * each variant: at its defaults, uploads hashed, eight attempts at once, the full JIT.
+   * each variant: at its defaults, uploads hashed, writes one at a time, eight attempts at once, the full JIT.
    */
   private static TopologyRuns runOnLoopback(Path work, ObjectStore store, List<Path> inputs, long rows,
       long inputBytes) throws IOException {
@@ -381,13 +384,16 @@ public final class LoadNormalizeBenchmark {
     LambdaRun hashed = runOnLocalService(work, store, inputBytes,
         Map.of("JAVA_TOOL_OPTIONS", "-Dstratus.store.signLoopbackPayloads=true"), List.of(),
         runner + ", uploads hashed");
+    // the tasks' writes one at a time, as before they went out several at once
+    LambdaRun writesInTurn = runOnLocalService(work, store, inputBytes,
+        Map.of("JAVA_TOOL_OPTIONS", "-Dstratus.worker.parallelWrites=1"), List.of(), runner + ", writes one at a time");
     // the previous default: eight attempts at once whatever the cores (more environments, more cold starts)
     LambdaRun eightAtOnce = runOnLocalService(work, store, inputBytes, Map.of(), List.of("--maxConcurrency=8"),
         runner + ", 8 at once");
     // the function's JAVA_TOOL_OPTIONS asking for the full JIT (Lambda's Java 17 runtime stops at C1)
     LambdaRun fullJit = runOnLocalService(work, store, inputBytes,
         Map.of("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=4"), List.of(), runner + ", full JIT");
-    return new TopologyRuns(Topology.LOOPBACK, upload, List.of(atDefaults, hashed, eightAtOnce, fullJit));
+    return new TopologyRuns(Topology.LOOPBACK, upload, List.of(atDefaults, hashed, writesInTurn, eightAtOnce, fullJit));
   }
 
   /**
@@ -406,7 +412,14 @@ public final class LoadNormalizeBenchmark {
       LambdaRunnerOptions options = lambdaRunnerOptions(cloud.runnerArguments());
       cloud.configure(options);
       LambdaRun atDefaults = runOnLambda(options, store, inputBytes, null, Topology.CLOUD.label() + " LambdaRunner");
-      return new TopologyRuns(Topology.CLOUD, upload, List.of(atDefaults));
+      // the tasks' writes one at a time, each of the store's round trips behind S3's delays
+      try (LambdaClient lambda = cloud.lambdaClient()) {
+        lambda.updateFunctionConfiguration(update -> update.functionName(FUNCTION).environment(
+            environment -> environment.variables(Map.of("JAVA_TOOL_OPTIONS", "-Dstratus.worker.parallelWrites=1"))));
+      }
+      LambdaRun writesInTurn = runOnLambda(options, store, inputBytes, null,
+          Topology.CLOUD.label() + " LambdaRunner, writes one at a time");
+      return new TopologyRuns(Topology.CLOUD, upload, List.of(atDefaults, writesInTurn));
     }
   }
 

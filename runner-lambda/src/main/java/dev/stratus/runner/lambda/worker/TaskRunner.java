@@ -114,7 +114,7 @@ public final class TaskRunner {
           attempt.elementsRead,
           attempt.elementsWritten(),
           System.currentTimeMillis() - started,
-          (ObjectStore.waitedNanos() - storeNanos) / 1_000_000,
+          attempt.storeMillis(storeNanos),
           TaskMetrics.encode(metrics),
           null);
     } catch (Throwable t) {
@@ -126,7 +126,7 @@ public final class TaskRunner {
           attempt.elementsRead,
           0,
           System.currentTimeMillis() - started,
-          (ObjectStore.waitedNanos() - storeNanos) / 1_000_000,
+          attempt.storeMillis(storeNanos),
           TaskMetrics.encode(metrics),
           WorkerError.of(cause));
     }
@@ -168,6 +168,11 @@ public final class TaskRunner {
       this.metrics = metrics;
     }
 
+    /** What this attempt waited on the store since {@code storeNanos} ({@link ObjectStore#waitedNanos}), in ms. */
+    long storeMillis(long storeNanos) {
+      return (ObjectStore.waitedNanos() - storeNanos - output.unwaitedStoreNanos()) / 1_000_000;
+    }
+
     long elementsWritten() {
       return materializers.stream().mapToLong(MaterializeOperation::count).sum()
           + shuffleWriters.stream().mapToLong(ShuffleWriteOperation::count).sum();
@@ -194,6 +199,10 @@ public final class TaskRunner {
         for (Operation operation : operations) {
           operation.finish();
         }
+        output.finish();
+      } catch (Throwable t) {
+        output.abandon();
+        throw t;
       } finally {
         for (Operation operation : operations) {
           try {
