@@ -191,7 +191,7 @@ public final class FeatureStatistics {
   void writeTo(OutputStream out) throws IOException {
     int n = indices.length;
     out.write(ByteBuffer.allocate(16).putInt(MAGIC).putLong(rows).putInt(n).array());
-    ByteBuffer chunk = ByteBuffer.allocate(CHUNK * MOST_BYTES_A_FEATURE);
+    ByteBuffer chunk = ByteBuffer.allocate(Math.min(n, CHUNK) * MOST_BYTES_A_FEATURE); // a Combine codes many small ones
     int previous = 0;
     for (int from = 0; from < n; from += CHUNK) {
       int to = Math.min(n, from + CHUNK);
@@ -248,7 +248,7 @@ public final class FeatureStatistics {
       s.readBulk(in);
       return s;
     }
-    byte[] bytes = new byte[CHUNK * MOST_BYTES_A_FEATURE];
+    byte[] bytes = new byte[Math.min(n, CHUNK) * MOST_BYTES_A_FEATURE];
     int previous = 0;
     try {
       for (int from = 0; from < n; from += CHUNK) {

@@ -26,8 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class AttemptOutput {
   /** Writes in flight at once, for every attempt of this JVM: {@code -Dstratus.worker.parallelWrites=N}, at least 1. */
-  static final String PARALLEL_WRITES_PROPERTY = "stratus.worker.parallelWrites";
-  private static final int PARALLEL_WRITES = Math.max(1, Integer.getInteger(PARALLEL_WRITES_PROPERTY, 8));
+  private static final int PARALLEL_WRITES = Math.max(1, Integer.getInteger("stratus.worker.parallelWrites", 8));
   /** Bytes an attempt may have in flight; a write beyond waits for the oldest. */
   private static final long MOST_BYTES_IN_FLIGHT = 64L << 20;
   private static final ExecutorService WRITERS =
