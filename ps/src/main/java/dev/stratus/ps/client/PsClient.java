@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.LongAdder;
  * after the connect travels in clear; given the secret alone ({@link ShardAccess#plain}, or the overloads taking a
  * token) the frames are not encrypted. A client and a shard that disagree on TLS fail to connect, saying so.
  *
- * <p>Besides: {@link #pullAll}, {@link #snapshot} and {@link #restore}, {@link #deleteModel}; a key-value store for
+ * <p>Besides: {@link #pullAll}, {@link #snapshot} and {@link #restore}, {@link #deleteModel}, {@link #copyModel} onto
+ * another count of shards; a key-value store for
  * small shared data, each key on the shard its hash picks ({@link #put}, {@link #get}, {@link #multiGet},
  * {@link #delete}, {@link #list}, {@link #add}, an atomic sum of float vectors, and {@link #awaitChange}, a get the
  * shard answers when the key changes); every shard's {@link #metrics}.
@@ -197,6 +198,111 @@ public final class PsClient implements AutoCloseable {
       }
       return false;
     });
+  }
+
+  /**
+   * Copies {@code model} as these shards hold it to the shards {@code onto} reaches, as model {@code name} sliced over
+   * their count: its values, optimizer state, penalty, clock and per-worker counts, so pushes there go on as they
+   * would have here. Pushes to it must be paused meanwhile: one applied here after its rows were read is not in the
+   * copy. The copy is made there (or overwritten, where a model of that name and slicing is), a piece at a time, each
+   * within one of the shards' frames.
+   *
+   * @throws IllegalArgumentException when a slice of {@code onto}'s would span two of these: its shard count must be
+   *     a multiple of this client's (the rows split evenly, a slice then lies within one)
+   */
+  public PsModel copyModel(PsModel model, PsClient onto, String name) {
+    int rows = model.spec().rows();
+    int cols = model.spec().cols();
+    int[] here = PsModel.rowBounds(rows, shards.length);
+    int[] there = PsModel.rowBounds(rows, onto.shards.length);
+    for (int bound : here) {
+      if (Arrays.binarySearch(there, bound) < 0) {
+        throw new IllegalArgumentException("model '" + model.name() + "' on " + shards.length + " shards can not be"
+            + " copied onto " + onto.shards.length + ": each slice there must lie within one here, so their count must"
+            + " be a multiple of " + shards.length);
+      }
+    }
+    PsModel copy = onto.createModel(name, model.spec());
+    int frame = Math.min(smallestFrame(), onto.smallestFrame()) - COPY_FRAME_RESERVE;
+    int rowsAPiece = Math.max(1, frame / (8 * cols));
+    int target = 0;
+    for (int s = 0; s < shards.length; s++) {
+      for (int row = here[s]; row < here[s + 1]; ) {
+        while (there[target + 1] <= row) {
+          target++;
+        }
+        int count = Math.min(rowsAPiece, Math.min(here[s + 1], there[target + 1]) - row);
+        HeldRows held = rowsHeld(model, s, row, count);
+        onto.loadRows(copy, target, row, held, row == here[s]);
+        row += count;
+      }
+    }
+    return copy;
+  }
+
+  /** Room a piece of {@link #copyModel} leaves in a frame for its header and per-worker counts. */
+  private static final int COPY_FRAME_RESERVE = 32 << 10;
+
+  /** What {@link Wire#ROWS_HELD} answered: rows of a model as a shard holds them, and the slice's counters. */
+  private record HeldRows(long changes, long clock, float l2, Map<Integer, Long> updatesByWorker, float[] values,
+      float[] state) {}
+
+  private HeldRows rowsHeld(PsModel model, int shard, int from, int count) {
+    int floats = count * model.spec().cols();
+    HeldRows[] held = new HeldRows[1];
+    Gather<Void> gather = new Gather<>(null, 1);
+    shards[shard].send(Wire.ROWS_HELD, out -> out.i32(model.shardModelId(shard)).i32(from).i32(count), in -> {
+      long changes = in.i64();
+      long clock = in.i64();
+      float l2 = in.f32();
+      int workers = in.count(12);
+      Map<Integer, Long> counts = new TreeMap<>();
+      for (int i = 0; i < workers; i++) {
+        counts.put(in.i32(), in.i64());
+      }
+      float[] values = new float[floats];
+      in.floats(values, 0, floats);
+      float[] state = null;
+      if (in.u8() != 0) {
+        state = new float[floats];
+        in.floats(state, 0, floats);
+      }
+      held[0] = new HeldRows(changes, clock, l2, counts, values, state);
+    }, gather);
+    joined(gather.future, "reading rows of '" + model.name() + "' from shard " + shard);
+    return held[0];
+  }
+
+  /** Loads {@code held} into rows from {@code from} of {@code model}; {@code withCounts}: its slice's counters too. */
+  private void loadRows(PsModel model, int shard, int from, HeldRows held, boolean withCounts) {
+    Map<Integer, Long> counts = withCounts ? held.updatesByWorker() : Map.of();
+    Gather<Void> gather = new Gather<>(null, 1);
+    shards[shard].send(Wire.LOAD_ROWS, out -> {
+      out.i32(model.shardModelId(shard)).i32(from).i32(held.values().length / model.spec().cols())
+          .i64(held.changes()).i64(withCounts ? held.clock() : 0).f32(held.l2()).i32(counts.size());
+      counts.forEach((worker, updates) -> out.i32(worker).i64(updates));
+      out.floats(held.values(), 0, held.values().length).u8(held.state() == null ? 0 : 1);
+      if (held.state() != null) {
+        out.floats(held.state(), 0, held.state().length);
+      }
+    }, in -> {}, gather);
+    joined(gather.future, "loading rows of '" + model.name() + "' into shard " + shard);
+  }
+
+  private int smallestFrame() {
+    int smallest = Integer.MAX_VALUE;
+    for (ShardLink shard : shards) {
+      smallest = Math.min(smallest, shard.maxFrameBytes());
+    }
+    return smallest;
+  }
+
+  private static void joined(CompletableFuture<?> call, String what) {
+    try {
+      call.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof PsException p ? p : new PsException(what + " failed", e.getCause());
+    }
   }
 
   /**

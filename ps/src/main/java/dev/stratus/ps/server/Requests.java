@@ -194,6 +194,26 @@ final class Requests {
   }
 
   /** The calls whose reply is small or bounded by the request. */
+  /**
+   * Room a {@link Wire#ROWS_HELD} reply keeps for its per-worker counts: 12 bytes a worker id, for many more workers
+   * than a training runs.
+   */
+  static final int ROWS_HELD_COUNTS_BYTES = 16 << 10;
+
+  /**
+   * Checks that rows {@code from..from+count} are this shard's of {@code model} and, at {@code bytesPerValue}, fit in
+   * a reply of {@code limit} bytes.
+   */
+  private static void checkRange(ServerModel model, int from, int count, int bytesPerValue, int limit) {
+    if (from < model.rowStart || count < 0 || (long) from + count > model.rowEnd) {
+      throw new BadRequest("rows " + from + "+" + count + " are not within " + model.rowStart + ".."
+          + model.rowEnd + " of '" + model.name + "' on this shard");
+    }
+    if ((long) count * model.spec.cols() * bytesPerValue > limit - 64) {
+      throw new BadRequest("a range of " + count + " rows exceeds the frame limit");
+    }
+  }
+
   private void serveSmall(byte opcode, int requestId, FrameIn body, FrameOut r) throws MalformedFrameException {
     int maxFrameBytes = shard.config().maxFrameBytes();
     KvStore kv = shard.kv();
@@ -233,16 +253,28 @@ final class Requests {
         int from = body.i32();
         int count = body.i32();
         body.expectEnd();
-        if (from < model.rowStart || count < 0 || (long) from + count > model.rowEnd) {
-          throw new BadRequest("rows " + from + "+" + count + " are not within " + model.rowStart + ".."
-              + model.rowEnd + " of '" + model.name + "' on this shard");
-        }
-        if ((long) count * model.spec.cols() * 4 > maxFrameBytes - 64) {
-          throw new BadRequest("a range of " + count + " rows exceeds the frame limit");
-        }
+        checkRange(model, from, count, 4, maxFrameBytes);
         r.begin(Wire.REPLY_OK, requestId);
         model.pullRange(from, count, r);
         r.end();
+      }
+      case Wire.ROWS_HELD -> {
+        ServerModel model = shard.models().get(body.i32());
+        int from = body.i32();
+        int count = body.i32();
+        body.expectEnd();
+        checkRange(model, from, count, 8, maxFrameBytes - ROWS_HELD_COUNTS_BYTES);
+        r.begin(Wire.REPLY_OK, requestId);
+        model.rowsHeld(from, count, r);
+        r.end();
+      }
+      case Wire.LOAD_ROWS -> {
+        ServerModel model = shard.models().get(body.i32());
+        int from = body.i32();
+        int count = body.i32();
+        checkRange(model, from, count, 0, maxFrameBytes);
+        model.loadRows(from, count, body);
+        r.begin(Wire.REPLY_OK, requestId).end();
       }
       case Wire.MODEL_STATUS -> {
         ServerModel model = shard.models().get(body.i32());

@@ -340,6 +340,70 @@ final class ServerModel {
     }
   }
 
+  /**
+   * Appends rows {@code [from, from + count)} as this slice holds them, for another slicing of the model to
+   * {@link #loadRows}: the push counts, the penalty now, per-worker counts, the values (an L1 model's gradient sums)
+   * and the optimizer's state, every row's missed penalty taken first (see {@link dev.stratus.ps.wire.Wire#ROWS_HELD}).
+   */
+  void rowsHeld(int from, int count, FrameOut out) {
+    snapshotLock.writeLock().lock(); // as of one instant, as a snapshot
+    try {
+      settlePenalties();
+      out.i64(slicesApplied.get()).i64(clock.get()).f32(l2);
+      Map<Integer, Long> counts = updatesByWorker();
+      out.i32(counts.size());
+      counts.forEach((worker, updates) -> out.i32(worker).i64(updates));
+      int first = (from - rowStart) * spec.cols();
+      out.floats(weights, first, count * spec.cols());
+      out.u8(state == null ? 0 : 1);
+      if (state != null) {
+        out.floats(state, first, count * spec.cols());
+      }
+    } finally {
+      snapshotLock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Replaces rows {@code [from, from + count)} with what {@link #rowsHeld} gave of another slicing of this model, and
+   * takes its push count and penalty; adds the clock and per-worker counts it carries (the client sends an old slice's
+   * once). Every row loaded has taken its penalty up to that count.
+   */
+  void loadRows(int from, int count, FrameIn in) throws MalformedFrameException {
+    long changes = in.i64();
+    long clockAdded = in.i64();
+    float penalty = in.f32();
+    int workers = in.count(12);
+    Map<Integer, Long> counts = new TreeMap<>();
+    for (int i = 0; i < workers; i++) {
+      counts.put(in.i32(), in.i64());
+    }
+    int first = (from - rowStart) * spec.cols();
+    int floats = count * spec.cols();
+    snapshotLock.writeLock().lock();
+    try {
+      in.floats(weights, first, floats);
+      boolean hasState = in.u8() != 0;
+      if (hasState != (state != null)) {
+        throw new BadRequest("rows of '" + name + "' " + (hasState ? "with" : "without") + " optimizer state, this"
+            + " shard's model " + (state != null ? "has" : "has none"));
+      }
+      if (state != null) {
+        in.floats(state, first, floats);
+      }
+      in.expectEnd();
+      slicesApplied.set(changes);
+      if (penalisedAt != null) {
+        Arrays.fill(penalisedAt, from - rowStart, from - rowStart + count, (int) changes);
+      }
+      clock.addAndGet(clockAdded);
+      counts.forEach((worker, updates) -> updatesOf(worker).add(updates));
+      l2 = penalty;
+    } finally {
+      snapshotLock.writeLock().unlock();
+    }
+  }
+
   /** Gives every row the penalty it missed, so the weights are what they would be had each push penalised all. */
   private void settlePenalties() {
     if (penalisedAt == null) {

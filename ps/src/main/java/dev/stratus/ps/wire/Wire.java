@@ -33,9 +33,10 @@ public final class Wire {
    * pushes a shard's models hold and when the snapshot it restored was taken; version 4 adds pulls and pushes of
    * values as {@link Half}s, and pushes that name a recent pull's keys; version 5's spec in CREATE_MODEL ends with the
    * model's initScale; version 6's spec may ask for an L2 penalty on every row ({@link #SPEC_L2_ALL_ROWS}), and SET_L2 changes a model's
-   * penalty while it trains; version 7's spec ends with an L1 penalty; version 8 adds KV_AWAIT.
+   * penalty while it trains; version 7's spec ends with an L1 penalty; version 8 adds KV_AWAIT; version 9 adds
+   * ROWS_HELD and LOAD_ROWS, by which a model moves to another slicing.
    */
-  public static final int PROTOCOL_VERSION = 8;
+  public static final int PROTOCOL_VERSION = 9;
 
   // Requests. A connection starts with HELLO then PROOF (see Handshake).
   public static final byte HELLO = 1; // version:i32 workerId:i32 workerNonce -> shardNonce shardProof
@@ -70,11 +71,22 @@ public final class Wire {
    * wait given: key:str maxWaitMillis:i32 seenFound:u8 [seen:bytes] -> found:u8 value:bytes.
    */
   public static final byte KV_AWAIT = 24;
+  /**
+   * A model's rows as the shard holds them, for another slicing of it to {@link #LOAD_ROWS}: modelId:i32 fromRow:i32
+   * rowCount:i32 -> changes:i64 clock:i64 l2:f32 n:i32 (worker:i32 updates:i64)*n values:f32*(rowCount*cols)
+   * hasState:u8 [state:f32*(rowCount*cols)]; every row's missed penalty taken first.
+   */
+  public static final byte ROWS_HELD = 25;
+  /**
+   * Replaces rows of a model with what {@link #ROWS_HELD} gave: modelId:i32 fromRow:i32 rowCount:i32 then the same
+   * fields, the clock and counts to add to the model's -> (empty).
+   */
+  public static final byte LOAD_ROWS = 26;
 
   public static final byte REPLY_OK = 100;
   public static final byte REPLY_ERROR = 101;
 
   public static boolean isRequest(byte opcode) {
-    return opcode >= HELLO && opcode <= KV_AWAIT;
+    return opcode >= HELLO && opcode <= LOAD_ROWS;
   }
 }
