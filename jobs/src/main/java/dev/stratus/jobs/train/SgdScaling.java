@@ -16,8 +16,9 @@ import java.util.Locale;
  * the count settles. Asynchronous SGD's updates are all alike, so their rate is the measure: where workers wait for a
  * core, or the shards saturate, it stops growing, and that stops the doubling. Each decision says how busy the
  * busiest shard's event loops were ({@link ShardLoad}): at {@value #SATURATED} of their cores or more, the shards are
- * what stopped it, which SGD can not mend while it trains (its model lives sliced on them), so it says how many a
- * training of this model should start with. A worker that dies has its count
+ * what stopped it, and where it may add shards it asks for twice them instead ({@link Action#SHARDS}), keeping the
+ * trial's workers, and measures those again on them against the count kept (the driver moves the model onto them);
+ * where it may not, it says how many a training of this model should start with. A worker that dies has its count
  * measured anew once its successor has begun ({@link #workerRestarting}): the gap is no measure of the count.
  */
 final class SgdScaling {
@@ -50,10 +51,22 @@ final class SgdScaling {
     /** Take away the workers from {@link #workers()} on: the doubling did not pay. The count settles. */
     SHRINK,
     /** The count settles where it is (at the most allowed). */
-    SETTLED
+    SETTLED,
+    /**
+     * The shards saturated: move the model onto {@link #shards()} of them, twice those now, and start the workers of
+     * the trial ({@link #workers()}) again there, to be measured again. The driver tells {@link #shardsFailed} when it
+     * can not.
+     */
+    SHARDS
   }
 
   private final int most;
+  private int shards;
+  private final int mostShards;
+  /** The busiest shard's share at which the shards count as saturated: {@link #SATURATED} unless set. */
+  private double saturated = SATURATED;
+  /** Why no more shards than {@link #mostShards}: said where they saturate there. */
+  private final String noMoreShards;
   /** The count kept: measured, or the one it started at. */
   private int kept;
   /** The workers running now: {@link #kept}, or twice it on trial. */
@@ -75,17 +88,53 @@ final class SgdScaling {
   private boolean settled;
   private String reason = "";
 
-  /** Starting at {@code workers}, at most {@code most}. */
+  /** Starting at {@code workers}, at most {@code most}, on shards the user set. */
   SgdScaling(int workers, int most) {
+    this(workers, most, 1, 1, WorkerScaling.FIXED_SHARDS);
+  }
+
+  /**
+   * Starting at {@code workers}, at most {@code most}, on {@code shards} shards that may double up to {@code
+   * mostShards} where they saturate ({@code noMoreShards} says why not past them).
+   */
+  SgdScaling(int workers, int most, int shards, int mostShards, String noMoreShards) {
     this.kept = workers;
     this.running = workers;
     this.most = most;
+    this.shards = shards;
+    this.mostShards = mostShards;
+    this.noMoreShards = noMoreShards;
     this.settled = workers * 2 > most;
+  }
+
+  /**
+   * Counts the shards saturated from {@code share} of their loops' cores on: for a test on a machine whose shards
+   * never saturate before its cores do.
+   */
+  SgdScaling saturatedAt(double share) {
+    this.saturated = share;
+    return this;
   }
 
   /** The workers to run. */
   int workers() {
     return running;
+  }
+
+  /** The shards the model is to be on. */
+  int shards() {
+    return shards;
+  }
+
+  /**
+   * The shards {@link Action#SHARDS} asked for did not start ({@code why}): the trial's workers go, and the count
+   * settles where it was kept, as after any trial that did not pay.
+   */
+  void shardsFailed(String why) {
+    shards /= 2;
+    running = kept;
+    settled = true;
+    reason = String.format(Locale.ROOT, "%d more shards did not start (%s): back to %d workers", shards, why, kept);
   }
 
   boolean settled() {
@@ -123,11 +172,11 @@ final class SgdScaling {
 
   /**
    * The training had made {@code updates} at {@code seconds}, from its start, its shards' loops were as {@code
-   * shards} says (null where unknown), and the service refuses {@code refused} of its workers now ({@link
+   * load} says (null where unknown), and the service refuses {@code refused} of its workers now ({@link
    * WorkerLauncher.Running#refused}): what the driver is to do now. A refusal while workers are on trial means the
    * service runs fewer than them at once, so they go at once, before they are measured.
    */
-  Action observe(double seconds, long updates, ShardLoad shards, int refused) {
+  Action observe(double seconds, long updates, ShardLoad load, int refused) {
     if (!settled && running > kept && refused > 0) {
       reason = ScalingDecision.refused(refused, running) + ": it runs fewer of them at once";
       running = kept;
@@ -142,17 +191,17 @@ final class SgdScaling {
     if (Double.isNaN(windowFrom) || updates < windowUpdates) {
       windowFrom = seconds;
       windowUpdates = updates;
-      windowLoad = shards;
+      windowLoad = load;
       return Action.NONE;
     }
     if (seconds < windowFrom + WINDOW_SECONDS) {
       return Action.NONE;
     }
     double windowRate = (updates - windowUpdates) / (seconds - windowFrom);
-    busiest = shards == null || windowLoad == null ? null : shards.busiestSince(windowLoad);
+    busiest = load == null || windowLoad == null ? null : load.busiestSince(windowLoad);
     windowFrom = seconds;
     windowUpdates = updates;
-    windowLoad = shards;
+    windowLoad = load;
     boolean steady = windowRate <= lastRate * (1 + CLIMBING);
     if (!steady && seconds < begunAt + MOST_SECONDS) {
       lastRate = windowRate;
@@ -173,14 +222,22 @@ final class SgdScaling {
       keptRate = rate;
       return tryDoubling(against + " (" + ratio + (busiest == null ? "" : "; " + busy()) + ")");
     }
+    reason = String.format(Locale.ROOT, "%s (%s), short of %.1fx", against, ratio, PAYS);
+    if (busiest != null && busiest.share() >= saturated && shards * 2 <= mostShards) {
+      shards *= 2;
+      begunAt = Double.NaN;
+      windowFrom = Double.NaN;
+      reason += String.format(Locale.ROOT, ": the shards saturate%s; moving the model onto %d and trying %d workers"
+          + " there, kept if they make %.1fx the updates a second of %d", shardsBusy(""), shards, running, PAYS, kept);
+      return Action.SHARDS;
+    }
     running = kept;
     settled = true;
-    reason = String.format(Locale.ROOT, "%s (%s), short of %.1fx", against, ratio, PAYS);
-    if (busiest != null && busiest.share() >= SATURATED) {
-      int shardCount = windowLoad.loopCpuNanos().length;
-      reason += String.format(Locale.ROOT, ": the shards saturate%s, and SGD can not add shards while it trains"
-          + " (its model lives sliced on them); psShards(%d) starts a training of this model with more",
-          shardsBusy(""), shardCount * 2);
+    if (busiest != null && busiest.share() >= saturated) {
+      reason += String.format(Locale.ROOT, ": the shards saturate%s, and %s", shardsBusy(""), noMoreShards);
+      if (noMoreShards.equals(WorkerScaling.FIXED_SHARDS)) {
+        reason += String.format(Locale.ROOT, "; psShards(%d) starts a training of this model with more", shards * 2);
+      }
     } else {
       reason += shardsBusy(": not the shards");
     }

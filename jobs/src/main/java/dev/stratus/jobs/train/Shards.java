@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -39,13 +38,18 @@ public final class Shards implements AutoCloseable {
   private final int count;
   private final ShardAccess access;
   private final S3Path checkpoint; // null unless they snapshot
-  private final IntFunction<Shards> more; // null for shards started elsewhere
+  private final More more; // null for shards started elsewhere
   /** Told of the shards' restarts; null unless they are watched. */
   private final List<RestartListener> listeners;
   /** Completes once every shard listens: at once, unless they start in the background. */
   private final CompletableFuture<Started> started;
   /** Where workers launched before the shards listened find them; null: workers get the addresses at launch. */
   private final ShardRendezvous rendezvous;
+
+  /** How more shards of a job's kind start: restoring their snapshots, or not. */
+  private interface More {
+    Shards start(int count, boolean restore);
+  }
 
   /** What a start made: where the shards listen, what stops them, and the processes when they are processes. */
   private record Started(List<InetSocketAddress> addresses, AutoCloseable owned, PsProcesses processes) {}
@@ -65,7 +69,7 @@ public final class Shards implements AutoCloseable {
     void couldNotRestart(int shard, RuntimeException why);
   }
 
-  private Shards(int count, ShardAccess access, S3Path checkpoint, IntFunction<Shards> more,
+  private Shards(int count, ShardAccess access, S3Path checkpoint, More more,
       List<RestartListener> listeners, CompletableFuture<Started> started, ShardRendezvous rendezvous) {
     this.count = count;
     this.access = access;
@@ -102,7 +106,7 @@ public final class Shards implements AutoCloseable {
       servers.forEach(PsServer::close);
       throw e;
     }
-    IntFunction<Shards> more = n -> {
+    More more = (n, restore) -> { // nothing to restore: shards in this JVM take no snapshots
       try {
         return inProcess(n, template);
       } catch (Exception e) {
@@ -164,7 +168,7 @@ public final class Shards implements AutoCloseable {
       S3Path folder = checkpoint == null || startedBefore == 0 ? checkpoint
           : checkpoint.resolve("more-" + startedBefore);
       Processes next = new Processes(heap, template, checkpoint, store, snapshotEverySeconds, startedBefore + 1);
-      IntFunction<Shards> more = n -> next.shards(n, false, Runs.HERE, null);
+      More more = (n, restoring) -> next.shards(n, restoring, Runs.HERE, null);
       List<RestartListener> listeners = folder == null ? null : new CopyOnWriteArrayList<>();
       CompletableFuture<Started> started = runs.run(() -> start(count, folder, restore, listeners));
       if (rendezvous != null) {
@@ -252,10 +256,19 @@ public final class Shards implements AutoCloseable {
    * @throws IllegalStateException for shards started elsewhere
    */
   public Shards startMore(int count) {
+    return startMore(count, false);
+  }
+
+  /**
+   * As {@link #startMore(int)}; with {@code restore}, they restore the models they snapshot: a driver taking over a
+   * dead one's job starts again the shards it had added, in the order it added them (each set snapshots in a folder of
+   * its own, named by that order).
+   */
+  public Shards startMore(int count, boolean restore) {
     if (more == null) {
       throw new IllegalStateException("shards started elsewhere (psEndpoints): no more can be started from here");
     }
-    return more.apply(count);
+    return more.start(count, restore);
   }
 
   /** Where these shards snapshot their models, and a driver keeps its {@link ResumePoint}; null: nowhere. */

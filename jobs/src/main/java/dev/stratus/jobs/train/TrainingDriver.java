@@ -18,6 +18,7 @@ import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreSpec;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -98,6 +99,7 @@ public final class TrainingDriver implements AutoCloseable {
   private static final int MAX_AUTO_WORKERS = 64;
   /** The most shards a training with no count set places its rounds over. */
   private static final int MAX_AUTO_SHARDS = 8;
+  private static final DaemonThreadFactory SHARD_STARTER = new DaemonThreadFactory("stratus-shard-start");
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
   private static final Slot WAKE_UP = new Slot(-1);
   /**
@@ -180,6 +182,21 @@ public final class TrainingDriver implements AutoCloseable {
   private final AtomicReference<String> reconsider = new AtomicReference<>();
   /** Chooses an SGD training's workers as it goes, when the user set no count; null otherwise. */
   private SgdScaling sgdScaling;
+  /** The most shards an SGD model may be moved onto, and why no more: the user's count, or where they started. */
+  private int mostSgdShards;
+  private String noMoreSgdShards;
+  /**
+   * Shards the driver added to the job's and moved an SGD model onto ({@link SgdScaling}), in the order added: the
+   * model is sliced over the job's, then these.
+   */
+  private final List<Shards> addedShards = new ArrayList<>();
+  private final List<AutoCloseable> addedShardsHeard = new ArrayList<>();
+  /** Shards starting for an SGD model to move onto; null when none are. */
+  private CompletableFuture<Shards> moving;
+  /** Whether the workers were asked to pause for the move: their generations end, and start again once it is done. */
+  private boolean pausedForMove;
+  /** When they were asked to, in {@link System#nanoTime}. */
+  private long pausedAt;
   /** Whether a round waiting on workers the service refuses said so yet. */
   private boolean refusalsSaid;
   /** Whether the workers that run could not hold the refused ones' partitions too: the rounds wait for them. */
@@ -234,6 +251,8 @@ public final class TrainingDriver implements AutoCloseable {
      * died, the driver added it) and has recorded no position past its start yet ({@link #catchingUp()}).
      */
     boolean catchingUp;
+    /** Whether a generation was launched and its end not settled yet. */
+    boolean live;
 
     Slot(int worker) {
       this.worker = worker;
@@ -299,10 +318,19 @@ public final class TrainingDriver implements AutoCloseable {
         // where two took 6.4 s and 7.0 s, twice the updates (staler models); more where the rate shows they pay
         workers = 1;
         int most = Math.min(MAX_AUTO_WORKERS, launcher.mostComputingAtOnce());
-        sgdScaling = new SgdScaling(workers, most);
+        boolean autoShards = spec.psShards() == TrainingSpec.AUTO_SHARDS && shards.canStartMore();
+        mostSgdShards = autoShards ? Math.max(shards.count(), MAX_AUTO_SHARDS) : shards.count();
+        noMoreSgdShards = spec.psShards() != TrainingSpec.AUTO_SHARDS
+            ? WorkerScaling.FIXED_SHARDS
+            : !shards.canStartMore()
+                ? "the shards were started elsewhere (psEndpoints): more would have to be started there"
+                : mostSgdShards + " shards, the most a training's model is moved onto";
+        sgdScaling = new SgdScaling(workers, most, shards.count(), mostSgdShards, noMoreSgdShards);
         workersChoice = String.format("workers %d to start, doubled while the updates a second grow at least %.1fx"
             + " (at most %d%s)", workers, SgdScaling.PAYS, most,
-            most < MAX_AUTO_WORKERS ? ", the cores of the machine they share" : "");
+            most < MAX_AUTO_WORKERS ? ", the cores of the machine they share" : "")
+            + (autoShards ? String.format("; shards %d, doubled where they saturate, the model moved onto them (at"
+                + " most %d)", shards.count(), mostSgdShards) : "");
       }
       resolved = resolved.withWorkers(workers);
     }
@@ -388,6 +416,17 @@ public final class TrainingDriver implements AutoCloseable {
       sgdScaling = null;
       workersChoice = String.format("workers %d: a search's experiments at once are what it scales",
           spec.workers());
+    }
+    return this;
+  }
+
+  /**
+   * Counts the shards of an SGD training that chooses its workers saturated from {@code share} of their loops' cores
+   * on (set before {@link #run}): for a test on a machine whose shards never saturate before its cores do.
+   */
+  TrainingDriver shardsSaturatedAt(double share) {
+    if (sgdScaling != null) {
+      sgdScaling.saturatedAt(share);
     }
     return this;
   }
@@ -482,7 +521,7 @@ public final class TrainingDriver implements AutoCloseable {
       // they would share them (two workers and a shard on two cores), the overlap gained nothing in our probes
       launchHolders();
     }
-    driver = PsClient.connect(shards.addresses(), shards.access(), 0);
+    driver = PsClient.connect(placement(), shards.access(), 0);
     if (spec.solver() == Solver.LBFGS) {
       return solveByQuasiNewton(modelPath);
     }
@@ -497,6 +536,8 @@ public final class TrainingDriver implements AutoCloseable {
       }
       progress.accept(String.format("resuming from the snapshots in %s at %,d updates", shards.checkpoint(),
           resumedAtUpdates));
+      // a driver that died stopping its workers left their stop key on shards that outlived it
+      SgdWorker.retryingLostConnections(() -> driver.delete(WorkerCheckpoints.stopKey(modelName)));
       setPenalty(false); // the restored model holds its spec's, the path's first; the dead driver's had gone on
     } else {
       announcePenalty(); // the spec's, which the shards have
@@ -530,6 +571,7 @@ public final class TrainingDriver implements AutoCloseable {
       }
       if (slot != null) {
         settle(slot);
+        advanceMove();
         if (allDataEnded()) {
           CurvePoint last = evaluate(pace);
           if (last != null) {
@@ -551,6 +593,9 @@ public final class TrainingDriver implements AutoCloseable {
       reason = judge(monitor, point);
       if (reason == null && point != null) {
         scaleSgd(point, catchingUp);
+      }
+      if (reason == null) {
+        advanceMove();
       }
       if (point != null) {
         writeResumePoint();
@@ -1353,9 +1398,18 @@ public final class TrainingDriver implements AutoCloseable {
     return left;
   }
 
-  /** Names the model as the dead driver did and starts every worker where it last recorded its position. */
+  /**
+   * Names the model as the dead driver did, starts again the shards it had moved the model onto (restoring their
+   * snapshots), and starts every worker where it last recorded its position.
+   */
   private void takeOver(ResumePoint point) {
-    if (sgdScaling != null && point.positions().size() > slots.size()) {
+    for (int count : point.addedShards()) {
+      Shards last = addedShards.isEmpty() ? shards : addedShards.get(addedShards.size() - 1);
+      Shards more = last.startMore(count, true);
+      addedShardsHeard.add(more.onRestart(restartListener(placement().size())));
+      addedShards.add(more);
+    }
+    if (sgdScaling != null && (point.positions().size() > slots.size() || !point.addedShards().isEmpty())) {
       // the dead driver had doubled its workers: as many again, each reading what the one it doubled reads
       int first = slots.size();
       while (slots.size() < point.positions().size()) {
@@ -1363,7 +1417,8 @@ public final class TrainingDriver implements AutoCloseable {
         added.reads = slots.get(added.worker % first).reads;
         slots.add(added);
       }
-      sgdScaling = new SgdScaling(slots.size(), MAX_AUTO_WORKERS);
+      sgdScaling = new SgdScaling(slots.size(), MAX_AUTO_WORKERS, placement().size(), mostSgdShards,
+          noMoreSgdShards);
       workersObserver.accept(slots.size());
     }
     if (point.positions().size() != slots.size()) {
@@ -1399,8 +1454,12 @@ public final class TrainingDriver implements AutoCloseable {
       // none yet (or lost with a restarted shard): where its generation started
       positions.add(recorded == null ? kept.get(i).start : recorded.position());
     }
-    store.put(resumePoint(),
-        new ResumePoint(modelName, positions, penalties == null ? Float.NaN : penalties.l2()).encode());
+    writeResumePoint(positions);
+  }
+
+  private void writeResumePoint(List<Position> positions) {
+    store.put(resumePoint(), new ResumePoint(modelName, positions, penalties == null ? Float.NaN : penalties.l2(),
+        addedShards.stream().map(Shards::count).toList()).encode());
   }
 
   private S3Path resumePoint() {
@@ -1557,11 +1616,12 @@ public final class TrainingDriver implements AutoCloseable {
     slot.launchedAt = secondsSinceStart();
     // a worker launched before the shards listen finds them where they will say so, once it has read its data
     S3Path shardsAt = shards.listening() ? null : shards.rendezvous();
-    WorkerTask task = new WorkerTask(spec, workerStore, train, shardsAt == null ? shards.addresses() : List.of(),
+    WorkerTask task = new WorkerTask(spec, workerStore, train, shardsAt == null ? placement() : List.of(),
         shardsAt, shards.access(), modelName, slot.worker, slot.generation,
         slot.held != null ? slot.held : slot.reads, slot.start);
     WorkerLauncher.Running running = launcher.launch(task);
     slot.running = running;
+    slot.live = true;
     slot.queued = running.outcome().whenComplete((outcome, failure) -> ended.add(slot));
   }
 
@@ -1571,6 +1631,7 @@ public final class TrainingDriver implements AutoCloseable {
    */
   private void settle(Slot slot) throws Exception {
     WorkerLauncher.Running running = slot.running;
+    slot.live = false;
     double endedAt = secondsSinceStart();
     try {
       WorkerTask.WorkerOutcome outcome = running.outcome().join();
@@ -1583,7 +1644,7 @@ public final class TrainingDriver implements AutoCloseable {
       record(slot, outcome.position(), ending, endedAt, outcome.workSeconds(), null);
       slot.start = outcome.position();
       slot.dataEnded = outcome.dataEnded();
-      if (ending == GenerationRecord.Ending.HANDED_OVER) {
+      if (ending == GenerationRecord.Ending.HANDED_OVER && !pausedForMove) { // else started once the model moved
         launch(slot);
         slot.catchingUp = false; // its predecessor trained its partitions until now
       }
@@ -1606,7 +1667,9 @@ public final class TrainingDriver implements AutoCloseable {
       if (sgdScaling != null) {
         sgdScaling.workerRestarting();
       }
-      launch(slot);
+      if (!pausedForMove) {
+        launch(slot);
+      }
     }
   }
 
@@ -1622,12 +1685,19 @@ public final class TrainingDriver implements AutoCloseable {
     if (sgdScaling.waitingForWorkers() && !catchingUp) {
       sgdScaling.begun(point.seconds());
     }
+    if (moving != null) {
+      return; // the model is moving onto more shards: measured again once the workers start there
+    }
     int from = sgdScaling.workers();
-    ShardLoad shards = sgdScaling.settled() ? null
+    int shardsBefore = sgdScaling.shards();
+    ShardLoad load = sgdScaling.settled() ? null
         : ShardLoad.of(secondsSinceStart(), SgdWorker.retryingLostConnections(driver::metrics));
     int refused = (int) slots.stream().filter(slot -> !slot.withdrawn && refusedNow(slot)).count();
-    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates(), shards, refused);
-    if (action != SgdScaling.Action.NONE) {
+    SgdScaling.Action action = sgdScaling.observe(point.seconds(), point.updates(), load, refused);
+    if (action == SgdScaling.Action.SHARDS) {
+      decided(new ScalingDecision(secondsSinceStart(), point.updates(), ScalingDecision.Resource.SHARDS,
+          shardsBefore, sgdScaling.shards(), sgdScaling.reason()));
+    } else if (action != SgdScaling.Action.NONE) {
       decided(new ScalingDecision(secondsSinceStart(), point.updates(), ScalingDecision.Resource.WORKERS, from,
           sgdScaling.workers(), sgdScaling.reason()));
     }
@@ -1641,19 +1711,124 @@ public final class TrainingDriver implements AutoCloseable {
         }
         workersObserver.accept(sgdScaling.workers());
       }
-      case SHRINK -> {
-        int keep = sgdScaling.workers();
-        SgdWorker.retryingLostConnections(
-            () -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(keep)));
-        for (Slot slot : slots) {
-          slot.withdrawn |= slot.worker >= keep;
-          if (slot.withdrawn && refusedNow(slot)) {
-            slot.running.kill().run(); // never begun: no stop key reaches it, and its call is abandoned
-          }
-        }
-        workersObserver.accept(keep);
+      case SHRINK -> stopWorkersFrom(sgdScaling.workers());
+      case SHARDS -> {
+        int more = sgdScaling.shards() - shardsBefore;
+        Shards last = addedShards.isEmpty() ? shards : addedShards.get(addedShards.size() - 1);
+        // started from the last set, so each set snapshots in a folder of its own
+        moving = CompletableFuture.supplyAsync(() -> last.startMore(more),
+            task -> SHARD_STARTER.newThread(task).start());
       }
       case SETTLED, NONE -> {}
+    }
+  }
+
+  /** Takes away the SGD workers from {@code keep} on: their generations stop and get no successor. */
+  private void stopWorkersFrom(int keep) throws Exception {
+    SgdWorker.retryingLostConnections(
+        () -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(keep)));
+    for (Slot slot : slots) {
+      slot.withdrawn |= slot.worker >= keep;
+      if (slot.worker >= keep && refusedNow(slot)) {
+        slot.running.kill().run(); // never begun: no stop key reaches it, and its call is abandoned
+      }
+    }
+    workersObserver.accept(keep);
+  }
+
+  /** The shards an SGD model is sliced over: the job's, then those the driver added, in the order added. */
+  private List<InetSocketAddress> placement() {
+    List<InetSocketAddress> all = new ArrayList<>(shards.addresses());
+    for (Shards more : addedShards) {
+      all.addAll(more.addresses());
+    }
+    return all;
+  }
+
+  /**
+   * Moves an SGD model onto the shards {@link #moving} starts, a step at each of the driver's turns: once they
+   * listen, the workers are asked to pause (their generations end at their positions, as at a hand-over); once none
+   * runs, {@link #moveModel}. Shards that fail to start take the trial's workers back.
+   */
+  private void advanceMove() throws Exception {
+    if (moving == null || !moving.isDone()) {
+      return;
+    }
+    if (!pausedForMove) {
+      try {
+        moving.join();
+      } catch (CompletionException e) {
+        moving = null;
+        int from = sgdScaling.workers();
+        sgdScaling.shardsFailed(firstLine(e.getCause().getMessage()));
+        decided(new ScalingDecision(secondsSinceStart(), updatesSoFar(), ScalingDecision.Resource.WORKERS, from,
+            sgdScaling.workers(), sgdScaling.reason()));
+        stopWorkersFrom(sgdScaling.workers());
+        return;
+      }
+      pausedForMove = true;
+      pausedAt = System.nanoTime();
+      SgdWorker.retryingLostConnections(
+          () -> driver.put(WorkerCheckpoints.stopKey(modelName), WorkerCheckpoints.stopFrom(0)));
+      for (Slot slot : slots) {
+        if (slot.live && refusedNow(slot)) {
+          slot.running.kill().run(); // never begun: no stop key reaches it; it starts again after the move
+        }
+      }
+      return;
+    }
+    if (slots.stream().noneMatch(slot -> slot.live)) {
+      moveModel(moving.join());
+    }
+  }
+
+  /**
+   * With every worker paused, copies the model as the shards hold it onto them and {@code more} (values, optimizer
+   * state, clock: nothing lost), makes it durable there where shards snapshot, names it in the resume point, deletes
+   * the old slices and keys, and starts every worker again where it paused, over all the shards.
+   */
+  private void moveModel(Shards more) throws Exception {
+    long began = System.nanoTime();
+    addedShardsHeard.add(more.onRestart(restartListener(placement().size())));
+    addedShards.add(more);
+    moving = null;
+    PsClient onto = PsClient.connect(placement(), shards.access(), 0);
+    String movedName = modelName.replaceFirst("@\\d+$", "") + "@" + onto.shardCount();
+    PsModel moved;
+    try {
+      moved = driver.copyModel(model, onto, movedName); // not retried: a copy adds the clock it carries
+      if (shards.checkpoint() != null) {
+        onto.snapshot(moved).get(60, TimeUnit.SECONDS); // before the resume point names it
+      }
+    } catch (Exception e) {
+      onto.close();
+      throw new TrainingFailedException("could not move model '" + modelName + "' onto " + placement().size()
+          + " shards: " + e.getMessage(), e);
+    }
+    PsClient old = driver;
+    String oldName = modelName;
+    driver = onto;
+    model = moved;
+    modelName = movedName;
+    pausedForMove = false;
+    if (leavesResumePoint()) { // where every worker paused, before the old model is gone
+      writeResumePoint(keptSlots().stream().map(slot -> slot.start).toList());
+    }
+    try {
+      old.deleteModel(oldName).get(30, TimeUnit.SECONDS);
+      for (String key : old.list(oldName + "/").get(30, TimeUnit.SECONDS)) {
+        old.delete(key).get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      old.close();
+    }
+    progress.accept(String.format("model moved onto %d shards at %,d updates: its workers paused for %.2f s, the copy"
+        + " took %.2f s; they start again there", onto.shardCount(), updatesSoFar(),
+        (System.nanoTime() - pausedAt) / 1e9, (System.nanoTime() - began) / 1e9));
+    for (Slot slot : slots) {
+      if (!takenAway(slot) && !slot.dataEnded) {
+        launch(slot);
+      }
     }
   }
 
@@ -2011,6 +2186,33 @@ public final class TrainingDriver implements AutoCloseable {
     if (roundShards != null) {
       try {
         roundShards.close();
+      } catch (Exception e) {
+        progress.accept("could not stop the shards the training added: " + e.getMessage());
+      }
+    }
+    closeAddedShards();
+  }
+
+  /** Stops the shards an SGD model was moved onto, and those still starting for it once they have. */
+  private void closeAddedShards() {
+    if (moving != null) {
+      try {
+        addedShards.add(moving.join());
+      } catch (CompletionException e) {
+        // none started
+      }
+      moving = null;
+    }
+    for (AutoCloseable heard : addedShardsHeard) {
+      try {
+        heard.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e); // removing a listener does not fail
+      }
+    }
+    for (Shards more : addedShards) {
+      try {
+        more.close();
       } catch (Exception e) {
         progress.accept("could not stop the shards the training added: " + e.getMessage());
       }

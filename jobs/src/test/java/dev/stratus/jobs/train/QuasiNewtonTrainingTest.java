@@ -385,7 +385,7 @@ class QuasiNewtonTrainingTest {
   @Test
   void aResumePointOfTheOtherSolverIsRefused() throws Exception {
     S3Path checkpoint = S3Path.parse("s3://training/qn-other-" + System.nanoTime() + "/");
-    store.put(ResumePoint.at(checkpoint), new ResumePoint("sgd-model", List.of(), Float.NaN).encode());
+    store.put(ResumePoint.at(checkpoint), new ResumePoint("sgd-model", List.of(), Float.NaN, List.of()).encode());
     try (Shards shards = Shards.processes(1, "128m", false, checkpoint, store.reachableSpec(), 1);
         TrainingDriver job = new TrainingDriver(spec(1, 1e-4f, 0), store, store.reachableSpec(), train, validation,
             shards, new ThreadWorkers(512), System.out::println).resumingFromSnapshots()) {

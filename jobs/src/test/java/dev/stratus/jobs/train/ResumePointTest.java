@@ -20,18 +20,20 @@ class ResumePointTest {
   private static final S3Path AT = S3Path.parse("s3://bucket/checkpoint/resume-point");
 
   @Test
-  void roundTripsWithAndWithoutAPenalty() {
+  void roundTripsWithAndWithoutAPenaltyAndShardsAdded() {
     List<Position> positions = List.of(new Position(0, 3, 7), new Position(1, 0, 2));
     for (float l2 : new float[] {1.5e-5f, Float.NaN}) {
-      ResumePoint point = new ResumePoint("model-1", positions, l2);
-      assertEquals(point, ResumePoint.decode(point.encode(), AT));
+      for (List<Integer> added : List.of(List.<Integer>of(), List.of(1), List.of(2, 4))) {
+        ResumePoint point = new ResumePoint("model-1", positions, l2, added);
+        assertEquals(point, ResumePoint.decode(point.encode(), AT));
+      }
     }
   }
 
   @Test
   void oneWrittenBeforePenaltiesReadsAsHavingNone() {
     byte[] old = "model-1\n0 3 7\n".getBytes(StandardCharsets.UTF_8);
-    assertEquals(new ResumePoint("model-1", List.of(new Position(0, 3, 7)), Float.NaN), ResumePoint.decode(old, AT));
+    assertEquals(new ResumePoint("model-1", List.of(new Position(0, 3, 7)), Float.NaN, List.of()), ResumePoint.decode(old, AT));
   }
 
   @Test
@@ -48,7 +50,7 @@ class ResumePointTest {
 
   @Test
   void neitherKindOfPointReadsAsTheOther() {
-    byte[] sgd = new ResumePoint("model-1", List.of(new Position(0, 3, 7)), Float.NaN).encode();
+    byte[] sgd = new ResumePoint("model-1", List.of(new Position(0, 3, 7)), Float.NaN, List.of()).encode();
     assertFalse(QuasiNewtonPoint.isOne(sgd));
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> QuasiNewtonPoint.decode(sgd, AT));
     assertTrue(e.getMessage().contains(AT.toString()), e.getMessage());

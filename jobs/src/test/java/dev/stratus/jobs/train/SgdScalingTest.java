@@ -16,8 +16,8 @@ class SgdScalingTest {
   /**
    * Drives {@code scaling} with a training whose update rate at n workers is {@code rate(n)}, its workers beginning
    * {@code launchSeconds} after they are asked for, and whose one shard's loops (on one core) are busy {@code
-   * shardBusy(n)} of the time, until it settles or {@code seconds} pass; returns the time it settled at (or the last
-   * one).
+   * shardBusy(n)} of the time, until it settles, asks for shards or {@code seconds} pass; returns the time it did (or
+   * the last one).
    */
   private static double drive(SgdScaling scaling, IntToDoubleFunction rate, IntToDoubleFunction shardBusy,
       double launchSeconds, double seconds) {
@@ -38,7 +38,7 @@ class SgdScalingTest {
         askedAt = t;
         asked = before;
       }
-      if (scaling.settled()) {
+      if (scaling.settled() || action == Action.SHARDS) {
         return t;
       }
     }
@@ -208,5 +208,68 @@ class SgdScalingTest {
     assertEquals(Action.GROW, scaling.observe(measured, (long) (measured * 1_000), null, 0));
     assertEquals(4, scaling.workers());
     assertTrue(scaling.waitingForWorkers(), "the added workers have not begun");
+  }
+
+  /**
+   * Each shard serves at most 4,000 updates a second, its loop then all busy; each worker makes 1,000. Where the
+   * shards saturate and more may start, it asks for twice them and keeps the trial's workers to measure them there,
+   * up to the most shards, where it says why no more.
+   */
+  @Test
+  void saturatedShardsAreDoubledAndTheTrialMeasuredAgainOnThem() {
+    SgdScaling scaling = new SgdScaling(2, 64, 1, 8, "8 shards, the most a training spreads its model over");
+    double updates = 0;
+    double[] loopNanos = new double[1];
+    double askedAt = 0;
+    StringBuilder actions = new StringBuilder();
+    for (double t = EVERY; t <= 300 && !scaling.settled(); t += EVERY) {
+      int shards = scaling.shards();
+      if (loopNanos.length != shards) {
+        loopNanos = new double[shards]; // the model moved onto new shards: their loops' time starts at zero
+      }
+      boolean begun = t - askedAt >= 1;
+      int working = begun ? scaling.workers() : 0; // paused while workers start (or the model moves)
+      double served = Math.min(working * 1_000.0, 4_000.0 * shards);
+      updates += served * EVERY;
+      for (int s = 0; s < shards; s++) {
+        loopNanos[s] += served / (4_000.0 * shards) * EVERY * 1e9;
+      }
+      if (scaling.waitingForWorkers() && begun) {
+        scaling.begun(t);
+      }
+      long[] loops = new long[shards];
+      for (int s = 0; s < shards; s++) {
+        loops[s] = (long) loopNanos[s];
+      }
+      int[] cores = new int[shards];
+      java.util.Arrays.fill(cores, 1);
+      Action action = scaling.observe(t, (long) updates, new ShardLoad(t, loops, cores), 0);
+      if (action == Action.GROW || action == Action.SHARDS) {
+        askedAt = t;
+        actions.append(action == Action.GROW ? " workers " : " shards ").append(
+            action == Action.GROW ? scaling.workers() : scaling.shards());
+      }
+    }
+    assertTrue(scaling.settled());
+    assertEquals(" workers 4 workers 8 shards 2 workers 16 shards 4 workers 32 shards 8 workers 64",
+        actions.toString());
+    assertEquals(32, scaling.workers(), scaling.reason());
+    assertEquals(8, scaling.shards());
+    assertTrue(scaling.reason().endsWith("the shards saturate (shard 0's loops 100% busy), and 8 shards, the most a"
+        + " training spreads its model over"), scaling.reason());
+  }
+
+  @Test
+  void shardsThatDidNotStartTakeTheTrialBackAndSettle() {
+    SgdScaling scaling = new SgdScaling(2, 64, 1, 8, "8 shards, the most");
+    drive(scaling, n -> 1_000.0 * Math.min(n, 4), n -> Math.min(n, 4) / 4.0, 1, 120);
+    assertEquals(2, scaling.shards(), scaling.reason());
+    assertEquals(8, scaling.workers());
+    assertFalse(scaling.settled());
+    scaling.shardsFailed("no port");
+    assertTrue(scaling.settled());
+    assertEquals(4, scaling.workers());
+    assertEquals(1, scaling.shards());
+    assertTrue(scaling.reason().startsWith("1 more shards did not start (no port)"), scaling.reason());
   }
 }

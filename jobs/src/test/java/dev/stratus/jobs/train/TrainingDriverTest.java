@@ -458,7 +458,7 @@ class TrainingDriverTest {
         assertTrue(e.getMessage().contains(ResumePoint.at(checkpoint).toString()), e.getMessage());
       }
       // a resume point whose model's snapshots are gone
-      store.put(ResumePoint.at(checkpoint), new ResumePoint("gone", List.of(new Position(0, 3, 0)), Float.NaN).encode());
+      store.put(ResumePoint.at(checkpoint), new ResumePoint("gone", List.of(new Position(0, 3, 0)), Float.NaN, List.of()).encode());
       try (TrainingDriver job = new TrainingDriver(spec(1, 1), store, store.reachableSpec(), train,
           validationRows.toArray(new SparseRow[0]), shards, new ThreadWorkers(512), System.out::println)
           .resumingFromSnapshots()) {
