@@ -465,7 +465,7 @@ class QuasiNewtonTrainingTest {
     List<WorkerTask> launched = new CopyOnWriteArrayList<>();
     try (Shards shards = backgroundShards()) {
       TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), shards,
-          recording(new ProcessWorkers(256), Integer.MAX_VALUE, launched),
+          new RecordingLauncher(new ProcessWorkers(256), Integer.MAX_VALUE, launched),
           job -> afterRounds(job, 4, () -> job.killWorker(0)));
       assertReachesLiblinearsOptimum(result, c);
       WorkerTask first = launched.get(0);
@@ -486,7 +486,7 @@ class QuasiNewtonTrainingTest {
   void workersThatShareTheShardsCoresAreLaunchedOnceTheyListen() throws Exception {
     List<WorkerTask> launched = new CopyOnWriteArrayList<>();
     try (Shards shards = backgroundShards()) {
-      train(spec(2, 1e-4f, 0), shards, recording(new ThreadWorkers(512), 3, launched),
+      train(spec(2, 1e-4f, 0), shards, new RecordingLauncher(new ThreadWorkers(512), 3, launched),
           job -> afterRounds(job, 1, () -> job.stop(StopReason.KILLED)));
       assertEquals(shards.addresses(), launched.get(0).shards());
       assertEquals(null, launched.get(0).shardsAt());
@@ -496,32 +496,6 @@ class QuasiNewtonTrainingTest {
   private static Shards backgroundShards() {
     S3Path checkpoint = S3Path.parse("s3://training/qn-background-" + System.nanoTime() + "/");
     return Shards.processesInBackground(1, "256m", false, checkpoint, store.reachableSpec(), 1, false);
-  }
-
-  /** {@code workers}, saying that {@code computing} of them compute at once, recording every task into {@code tasks}. */
-  private static WorkerLauncher recording(WorkerLauncher workers, int computing, List<WorkerTask> tasks) {
-    return new WorkerLauncher() {
-      @Override
-      public Running launch(WorkerTask task) throws Exception {
-        tasks.add(task);
-        return workers.launch(task);
-      }
-
-      @Override
-      public long memoryPerWorker(int count) {
-        return workers.memoryPerWorker(count);
-      }
-
-      @Override
-      public int mostComputingAtOnce() {
-        return computing;
-      }
-
-      @Override
-      public void close() {
-        workers.close();
-      }
-    };
   }
 
   private static int nonZeros(float[] weights) {

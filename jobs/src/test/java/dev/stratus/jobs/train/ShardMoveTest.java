@@ -80,12 +80,13 @@ class ShardMoveTest {
   @Test
   void aTrainingWhoseShardSaturatesMovesItsModelOntoTwoGoesOnWhereItWasAndIsTakenOverThere() throws Exception {
     S3Path checkpoint = S3Path.parse("s3://training/moved-" + System.nanoTime() + "/");
+    // four workers, though on two cores a trial of two or four does not pay: the shard's move is tried then
     try (Shards shards = Shards.processes(1, "256m", false, checkpoint, store.reachableSpec(), 1);
         ThreadWorkers threads = new ThreadWorkers(512)) {
       List<String> lines = new CopyOnWriteArrayList<>();
       TrainingDriver[] first = new TrainingDriver[1];
       first[0] = new TrainingDriver(spec(), store, store.reachableSpec(), train, validation, shards,
-          fourAtOnce(threads), line -> {
+          new RecordingLauncher(threads, 4, new CopyOnWriteArrayList<>()), line -> {
             System.out.println(line);
             lines.add(line);
             if (MOVED.matcher(line).matches()) {
@@ -172,33 +173,5 @@ class ShardMoveTest {
       }
     }
     throw new AssertionError("the console never said the model moved: " + lines);
-  }
-
-  /**
-   * Threads of this machine that the driver may run four of: on two cores a trial of two or four workers does not
-   * pay, and the shard's move is tried then.
-   */
-  private static WorkerLauncher fourAtOnce(ThreadWorkers threads) {
-    return new WorkerLauncher() {
-      @Override
-      public Running launch(WorkerTask task) throws Exception {
-        return threads.launch(task);
-      }
-
-      @Override
-      public long memoryPerWorker(int workers) {
-        return threads.memoryPerWorker(workers);
-      }
-
-      @Override
-      public int mostComputingAtOnce() {
-        return 4;
-      }
-
-      @Override
-      public void close() {
-        threads.close();
-      }
-    };
   }
 }
