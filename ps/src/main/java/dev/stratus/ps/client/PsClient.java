@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -225,6 +226,9 @@ public final class PsClient implements AutoCloseable {
     PsModel copy = onto.createModel(name, model.spec());
     int frame = Math.min(smallestFrame(), onto.smallestFrame()) - COPY_FRAME_RESERVE;
     int rowsAPiece = Math.max(1, frame / (8 * cols));
+    // pieces go at once, each loaded as it is read, a few in flight: what the copy holds is bounded
+    Semaphore room = new Semaphore(COPY_PIECES_IN_FLIGHT);
+    List<CompletableFuture<Void>> pieces = new ArrayList<>();
     int target = 0;
     for (int s = 0; s < shards.length; s++) {
       for (int row = here[s]; row < here[s + 1]; ) {
@@ -232,22 +236,36 @@ public final class PsClient implements AutoCloseable {
           target++;
         }
         int count = Math.min(rowsAPiece, Math.min(here[s + 1], there[target + 1]) - row);
-        HeldRows held = rowsHeld(model, s, row, count);
-        onto.loadRows(copy, target, row, held, row == here[s]);
+        int shard = s;
+        int into = target;
+        int from = row;
+        room.acquireUninterruptibly();
+        CompletableFuture<Void> piece = rowsHeld(model, shard, from, count)
+            .thenCompose(held -> onto.loadRows(copy, into, from, held, from == here[shard]));
+        piece.whenComplete((done, failure) -> room.release());
+        pieces.add(piece);
         row += count;
       }
+    }
+    try {
+      CompletableFuture.allOf(pieces.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof PsException p ? p
+          : new PsException("copying model '" + model.name() + "' failed", e.getCause());
     }
     return copy;
   }
 
   /** Room a piece of {@link #copyModel} leaves in a frame for its header and per-worker counts. */
   private static final int COPY_FRAME_RESERVE = 32 << 10;
+  /** Pieces of {@link #copyModel} read or loaded at once: at most this many frames of the model in the client. */
+  private static final int COPY_PIECES_IN_FLIGHT = 4;
 
   /** What {@link Wire#ROWS_HELD} answered: rows of a model as a shard holds them, and the slice's counters. */
   private record HeldRows(long changes, long clock, float l2, Map<Integer, Long> updatesByWorker, float[] values,
       float[] state) {}
 
-  private HeldRows rowsHeld(PsModel model, int shard, int from, int count) {
+  private CompletableFuture<HeldRows> rowsHeld(PsModel model, int shard, int from, int count) {
     int floats = count * model.spec().cols();
     HeldRows[] held = new HeldRows[1];
     Gather<Void> gather = new Gather<>(null, 1);
@@ -269,12 +287,11 @@ public final class PsClient implements AutoCloseable {
       }
       held[0] = new HeldRows(changes, clock, l2, counts, values, state);
     }, gather);
-    joined(gather.future, "reading rows of '" + model.name() + "' from shard " + shard);
-    return held[0];
+    return gather.future.thenApply(v -> held[0]);
   }
 
   /** Loads {@code held} into rows from {@code from} of {@code model}; {@code withCounts}: its slice's counters too. */
-  private void loadRows(PsModel model, int shard, int from, HeldRows held, boolean withCounts) {
+  private CompletableFuture<Void> loadRows(PsModel model, int shard, int from, HeldRows held, boolean withCounts) {
     Map<Integer, Long> counts = withCounts ? held.updatesByWorker() : Map.of();
     Gather<Void> gather = new Gather<>(null, 1);
     shards[shard].send(Wire.LOAD_ROWS, out -> {
@@ -286,7 +303,7 @@ public final class PsClient implements AutoCloseable {
         out.floats(held.state(), 0, held.state().length);
       }
     }, in -> {}, gather);
-    joined(gather.future, "loading rows of '" + model.name() + "' into shard " + shard);
+    return gather.future;
   }
 
   private int smallestFrame() {
@@ -295,14 +312,6 @@ public final class PsClient implements AutoCloseable {
       smallest = Math.min(smallest, shard.maxFrameBytes());
     }
     return smallest;
-  }
-
-  private static void joined(CompletableFuture<?> call, String what) {
-    try {
-      call.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof PsException p ? p : new PsException(what + " failed", e.getCause());
-    }
   }
 
   /**
