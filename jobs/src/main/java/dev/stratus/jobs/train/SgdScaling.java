@@ -7,7 +7,7 @@ import java.util.Locale;
  * the count while the rate grows nearly in proportion.
  *
  * <p>Once every worker of the count now has begun (recorded a position past its start), it lets {@value
- * #WARM_UP_SECONDS} s pass ({@value #FIRST_WARM_UP_SECONDS} s for the first count: the whole training is warming up
+ * #WARM_UP_SECONDS} s pass ({@value #FIRST_WARM_UP_SECONDS} s for the first count and the first on shards just added: the whole training is warming up
  * then, the driver's and the shards' JITs too, and a training shorter than that has no use for more), then measures the rate over windows of {@value #WINDOW_SECONDS} s until one is no more than {@value
  * #CLIMBING} above the one before, the rate no longer climbing (a worker's first seconds are slow: its JIT, its first
  * partitions, a Lambda environment's C1-only code; at most {@value #MOST_SECONDS} s, then the last window counts), and asks for twice the
@@ -72,7 +72,7 @@ final class SgdScaling {
   /** The workers running now: {@link #kept}, or twice it on trial. */
   private int running;
   private double keptRate;
-  /** Whether no count was measured yet. */
+  /** Whether the next count measured warms up as long as the first: none was yet, or the model moved onto new shards. */
   private boolean first = true;
   /** When every one of {@link #running} had begun; NaN before. */
   private double begunAt = Double.NaN;
@@ -227,6 +227,7 @@ final class SgdScaling {
       shards *= 2;
       begunAt = Double.NaN;
       windowFrom = Double.NaN;
+      first = true; // the new shards' JIT warms up as the training's first did
       reason += String.format(Locale.ROOT, ": the shards saturate%s; moving the model onto %d and trying %d workers"
           + " there, kept if they make %.1fx the updates a second of %d", shardsBusy(""), shards, running, PAYS, kept);
       return Action.SHARDS;

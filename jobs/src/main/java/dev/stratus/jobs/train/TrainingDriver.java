@@ -584,10 +584,10 @@ public final class TrainingDriver implements AutoCloseable {
       long started = System.nanoTime();
       CurvePoint point = evaluate(pace);
       nextEvaluation = started + pace.nanos();
-      boolean catchingUp = point != null && catchingUp();
+      boolean catchingUp = point != null && (pausedForMove || catchingUp());
       if (catchingUp) {
-        // its partitions go untrained meanwhile: the others' loss flattens on their own partitions, no plateau of the
-        // training's, so the judged window begins once every worker trains
+        // its partitions go untrained meanwhile (or every worker's, paused for the model's move): the loss flattens
+        // with no plateau of the training's, so the judged window begins once every worker trains
         monitor.restartWindow();
       }
       reason = judge(monitor, point);
@@ -1682,11 +1682,11 @@ public final class TrainingDriver implements AutoCloseable {
     if (sgdScaling == null) {
       return;
     }
+    if (moving != null) {
+      return; // the model is moving onto more shards: measured once the workers have begun again there
+    }
     if (sgdScaling.waitingForWorkers() && !catchingUp) {
       sgdScaling.begun(point.seconds());
-    }
-    if (moving != null) {
-      return; // the model is moving onto more shards: measured again once the workers start there
     }
     int from = sgdScaling.workers();
     int shardsBefore = sgdScaling.shards();

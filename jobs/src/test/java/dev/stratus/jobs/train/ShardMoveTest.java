@@ -89,11 +89,12 @@ class ShardMoveTest {
           new RecordingLauncher(threads, 4, new CopyOnWriteArrayList<>()), line -> {
             System.out.println(line);
             lines.add(line);
-            if (MOVED.matcher(line).matches()) {
-              CompletableFuture.runAsync(() -> first[0].stop(StopReason.TIMEOUT), // its time up 3 s after
-                  CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS));
+          }).shardsSaturatedAt(0).resumable().observeScaling(decision -> {
+            if (lines.stream().anyMatch(line -> MOVED.matcher(line).matches())) { // the trial measured on 2 shards
+              CompletableFuture.runAsync(() -> first[0].stop(StopReason.TIMEOUT), // its time up 1 s after
+                  CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS));
             }
-          }).shardsSaturatedAt(0).resumable();
+          });
       try {
         TrainResult result = first[0].run(S3Path.parse("s3://training/models/moved-" + System.nanoTime()));
         long updatesAtMove = assertMovedLosingNothing(result, lines);
@@ -137,6 +138,9 @@ class ShardMoveTest {
     assertTrue(move.reason().contains("the shards saturate (shard 0's loops"), move.reason());
     assertTrue(move.reason().contains("moving the model onto 2 and trying"), move.reason());
     long updatesAtMove = updatesAtMove(lines);
+    // the trial's workers were measured again on the two shards, against the count kept before
+    ScalingDecision next = result.scaling().get(result.scaling().indexOf(move) + 1);
+    assertTrue(next.atSeconds() > move.atSeconds() && next.reason().contains(" against "), next.describe());
 
     // the copy kept every update: the clock never goes back, and training went on past it
     List<CurvePoint> curve = result.curve();
