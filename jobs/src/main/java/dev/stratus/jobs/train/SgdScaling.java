@@ -62,6 +62,8 @@ final class SgdScaling {
 
   private final int most;
   private int shards;
+  /** The shards the training started on. */
+  private final int startShards;
   private final int mostShards;
   /** The busiest shard's share at which the shards count as saturated: {@link #SATURATED} unless set. */
   private double saturated = SATURATED;
@@ -102,6 +104,7 @@ final class SgdScaling {
     this.running = workers;
     this.most = most;
     this.shards = shards;
+    this.startShards = shards;
     this.mostShards = mostShards;
     this.noMoreShards = noMoreShards;
     this.settled = workers * 2 > most;
@@ -241,6 +244,9 @@ final class SgdScaling {
       }
     } else {
       reason += shardsBusy(": not the shards");
+      if (shards > startShards) {
+        reason += String.format(Locale.ROOT, "; the model stays on %d shards (SGD does not move it back)", shards);
+      }
     }
     return Action.SHRINK;
   }

@@ -272,4 +272,22 @@ class SgdScalingTest {
     assertEquals(1, scaling.shards());
     assertTrue(scaling.reason().startsWith("1 more shards did not start (no port)"), scaling.reason());
   }
+
+  /**
+   * The trial on twice the shards does not pay either, the shards now idle: the trial's workers go, and the reason
+   * says the model stays where it moved.
+   */
+  @Test
+  void aTrialOnMovedShardsThatDoesNotPaySaysTheModelStaysThere() {
+    SgdScaling scaling = new SgdScaling(2, 64, 1, 8, "8 shards, the most");
+    // the shard saturates at 4 workers; on two shards the rate does not grow, their loops half idle
+    drive(scaling, n -> 1_000.0 * Math.min(n, 4), n -> Math.min(n, 4) / 4.0, 1, 120);
+    assertEquals(2, scaling.shards(), scaling.reason());
+    drive(scaling, n -> 1_000.0 * Math.min(n, 4), n -> Math.min(n, 4) / 8.0, 1, 120);
+    assertTrue(scaling.settled(), scaling.reason());
+    assertEquals(4, scaling.workers());
+    assertEquals(2, scaling.shards());
+    assertTrue(scaling.reason().endsWith("(shard 0's loops 50% busy: not the shards); the model stays on 2 shards"
+        + " (SGD does not move it back)"), scaling.reason());
+  }
 }
