@@ -1,10 +1,13 @@
 package dev.stratus.topology;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.stratus.ps.ModelSpec;
+import dev.stratus.ps.Optimizer;
+import dev.stratus.ps.ShardAccess;
 import dev.stratus.ps.client.PsClient;
 import dev.stratus.ps.client.PsModel;
 import dev.stratus.store.StoreSpec;
@@ -140,6 +143,39 @@ public class RoleNodesTest {
           + " %.0f µs: %.0f µs added per round trip%n", micros[0], micros[1], micros[1] - micros[0]);
       assertTrue("a round trip through the proxies took " + micros[1] + " µs against " + micros[0],
           micros[1] >= micros[0] + 300);
+    }
+  }
+
+  /**
+   * A trained model copied from one shard onto two, over TLS through the shards' proxies (the datacenter's delays), as
+   * an SGD training moves its model: the copy reads, and counts, as the model does.
+   */
+  @Test
+  public void aModelCopiedOntoTwoShardsAcrossTheLinkReadsAsTheModel() throws Exception {
+    try (CloudTopology.Shards shards =
+        topology.startShards(2, PS_SECRET, true, DelayProxy.Options.datacenter(), "512m")) {
+      ShardAccess access = ShardAccess.tls(PS_SECRET, Files.readString(shards.certificateFile()));
+      try (PsClient one = PsClient.connect(shards.addresses().subList(0, 1), access, 1);
+          PsClient two = PsClient.connect(shards.addresses(), access, 1)) {
+        ModelSpec spec = ModelSpec.vector(18).optimizer(Optimizer.ADAGRAD).l2(1e-4f).l2AllRows(true);
+        PsModel model = one.createModel("moved", spec);
+        int[] keys = new int[4_096];
+        float[] gradient = new float[keys.length];
+        for (int push = 0; push < 20; push++) {
+          for (int i = 0; i < keys.length; i++) {
+            keys[i] = i * 64 + push;
+            gradient[i] = (float) Math.sin(i + push);
+          }
+          one.push(model, keys, gradient).get();
+        }
+        long began = System.nanoTime();
+        PsModel copy = one.copyModel(model, two, "moved-on-two");
+        System.out.printf("2^18 rows copied from 1 shard onto 2 across the link in %.0f ms%n",
+            (System.nanoTime() - began) / 1e6);
+        assertArrayEquals(one.pullAll(model).get(), two.pullAll(copy).get(), 0f);
+        assertEquals(one.status(model).get(), two.status(copy).get());
+        assertEquals(20, two.status(copy).get().clock());
+      }
     }
   }
 

@@ -97,7 +97,7 @@ public final class TrainingDriver implements AutoCloseable {
   private static final long SOLVER_POINT_NANOS = TimeUnit.SECONDS.toNanos(1);
   /** The most workers a training with no count set grows to. */
   private static final int MAX_AUTO_WORKERS = 64;
-  /** The most shards a training with no count set places its rounds over. */
+  /** The most shards a training with no count set uses: its rounds over them, or its SGD model moved onto them. */
   private static final int MAX_AUTO_SHARDS = 8;
   private static final DaemonThreadFactory SHARD_STARTER = new DaemonThreadFactory("stratus-shard-start");
   /** Put into {@link #ended} to wake the driver loop when someone asks the job to stop. */
@@ -182,9 +182,9 @@ public final class TrainingDriver implements AutoCloseable {
   private final AtomicReference<String> reconsider = new AtomicReference<>();
   /** Chooses an SGD training's workers as it goes, when the user set no count; null otherwise. */
   private SgdScaling sgdScaling;
-  /** The most shards an SGD model may be moved onto, and why no more: the user's count, or where they started. */
-  private int mostSgdShards;
-  private String noMoreSgdShards;
+  /** The most shards a training with no worker count set may use, and why no more: the user's count, or where. */
+  private final int mostShards;
+  private final String noMoreShards;
   /**
    * Shards the driver added to the job's and moved an SGD model onto ({@link SgdScaling}), in the order added: the
    * model is sliced over the job's, then these.
@@ -296,17 +296,17 @@ public final class TrainingDriver implements AutoCloseable {
         workers = holding;
       }
     }
+    int shardCount = shards.count();
+    boolean autoShards = spec.psShards() == TrainingSpec.AUTO_SHARDS && shards.canStartMore();
+    mostShards = autoShards ? Math.max(shardCount, MAX_AUTO_SHARDS) : shardCount;
+    noMoreShards = spec.psShards() != TrainingSpec.AUTO_SHARDS
+        ? WorkerScaling.FIXED_SHARDS
+        : !shards.canStartMore()
+            ? "the shards were started elsewhere (psEndpoints): more would have to be started there"
+            : mostShards + " shards, the most a training uses";
     if (autoWorkers) {
       if (resolved.solver() == Solver.LBFGS) {
         int most = Math.min(partitions, MAX_AUTO_WORKERS);
-        int shardCount = shards.count();
-        boolean autoShards = spec.psShards() == TrainingSpec.AUTO_SHARDS && shards.canStartMore();
-        int mostShards = autoShards ? Math.max(shardCount, MAX_AUTO_SHARDS) : shardCount;
-        String noMoreShards = spec.psShards() != TrainingSpec.AUTO_SHARDS
-            ? WorkerScaling.FIXED_SHARDS
-            : !shards.canStartMore()
-                ? "the shards were started elsewhere (psEndpoints): more would have to be started there"
-                : mostShards + " shards, the most a training places its rounds over";
         scaling = new WorkerScaling(Math.min(workers, most), most, shardCount, mostShards, noMoreShards);
         workers = scaling.workers();
         workersChoice = String.format("workers %d to start, doubled while a pass gets nearly as much faster (at most"
@@ -318,19 +318,12 @@ public final class TrainingDriver implements AutoCloseable {
         // where two took 6.4 s and 7.0 s, twice the updates (staler models); more where the rate shows they pay
         workers = 1;
         int most = Math.min(MAX_AUTO_WORKERS, launcher.mostComputingAtOnce());
-        boolean autoShards = spec.psShards() == TrainingSpec.AUTO_SHARDS && shards.canStartMore();
-        mostSgdShards = autoShards ? Math.max(shards.count(), MAX_AUTO_SHARDS) : shards.count();
-        noMoreSgdShards = spec.psShards() != TrainingSpec.AUTO_SHARDS
-            ? WorkerScaling.FIXED_SHARDS
-            : !shards.canStartMore()
-                ? "the shards were started elsewhere (psEndpoints): more would have to be started there"
-                : mostSgdShards + " shards, the most a training's model is moved onto";
-        sgdScaling = new SgdScaling(workers, most, shards.count(), mostSgdShards, noMoreSgdShards);
+        sgdScaling = new SgdScaling(workers, most, shardCount, mostShards, noMoreShards);
         workersChoice = String.format("workers %d to start, doubled while the updates a second grow at least %.1fx"
             + " (at most %d%s)", workers, SgdScaling.PAYS, most,
             most < MAX_AUTO_WORKERS ? ", the cores of the machine they share" : "")
             + (autoShards ? String.format("; shards %d, doubled where they saturate, the model moved onto them (at"
-                + " most %d)", shards.count(), mostSgdShards) : "");
+                + " most %d)", shardCount, mostShards) : "");
       }
       resolved = resolved.withWorkers(workers);
     }
@@ -1403,7 +1396,7 @@ public final class TrainingDriver implements AutoCloseable {
    * snapshots), and starts every worker where it last recorded its position.
    */
   private void takeOver(ResumePoint point) {
-    for (int count : point.addedShards()) {
+    for (int count : point.addedShards()) { // each from the last, as they were added: each finds its set's folder
       Shards last = addedShards.isEmpty() ? shards : addedShards.get(addedShards.size() - 1);
       Shards more = last.startMore(count, true);
       addedShardsHeard.add(more.onRestart(restartListener(placement().size())));
@@ -1417,8 +1410,7 @@ public final class TrainingDriver implements AutoCloseable {
         added.reads = slots.get(added.worker % first).reads;
         slots.add(added);
       }
-      sgdScaling = new SgdScaling(slots.size(), MAX_AUTO_WORKERS, placement().size(), mostSgdShards,
-          noMoreSgdShards);
+      sgdScaling = new SgdScaling(slots.size(), MAX_AUTO_WORKERS, placement().size(), mostShards, noMoreShards);
       workersObserver.accept(slots.size());
     }
     if (point.positions().size() != slots.size()) {
@@ -1715,7 +1707,8 @@ public final class TrainingDriver implements AutoCloseable {
       case SHARDS -> {
         int more = sgdScaling.shards() - shardsBefore;
         Shards last = addedShards.isEmpty() ? shards : addedShards.get(addedShards.size() - 1);
-        // started from the last set, so each set snapshots in a folder of its own
+        // started from the last set: a set snapshots in a folder named by how deep it is in that chain, which a
+        // driver taking over finds again by starting the sets the same way
         moving = CompletableFuture.supplyAsync(() -> last.startMore(more),
             task -> SHARD_STARTER.newThread(task).start());
       }

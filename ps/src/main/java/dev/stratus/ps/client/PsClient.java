@@ -273,11 +273,7 @@ public final class PsClient implements AutoCloseable {
       long changes = in.i64();
       long clock = in.i64();
       float l2 = in.f32();
-      int workers = in.count(12);
-      Map<Integer, Long> counts = new TreeMap<>();
-      for (int i = 0; i < workers; i++) {
-        counts.put(in.i32(), in.i64());
-      }
+      Map<Integer, Long> counts = in.updateCounts();
       float[] values = new float[floats];
       in.floats(values, 0, floats);
       float[] state = null;
@@ -296,8 +292,7 @@ public final class PsClient implements AutoCloseable {
     Gather<Void> gather = new Gather<>(null, 1);
     shards[shard].send(Wire.LOAD_ROWS, out -> {
       out.i32(model.shardModelId(shard)).i32(from).i32(held.values().length / model.spec().cols())
-          .i64(held.changes()).i64(withCounts ? held.clock() : 0).f32(held.l2()).i32(counts.size());
-      counts.forEach((worker, updates) -> out.i32(worker).i64(updates));
+          .i64(held.changes()).i64(withCounts ? held.clock() : 0).f32(held.l2()).updateCounts(counts);
       out.floats(held.values(), 0, held.values().length).u8(held.state() == null ? 0 : 1);
       if (held.state() != null) {
         out.floats(held.state(), 0, held.state().length);
@@ -434,12 +429,10 @@ public final class PsClient implements AutoCloseable {
       int modelId = model.shardModelId(s);
       shards[s].send(Wire.MODEL_STATUS, out -> out.i32(modelId), in -> {
         long shardClock = in.i64();
-        int n = in.count(12);
+        Map<Integer, Long> shardCounts = in.updateCounts();
         synchronized (counts) {
           clock[0] += shardClock;
-          for (int i = 0; i < n; i++) {
-            counts.merge(in.i32(), in.i64(), Long::sum);
-          }
+          shardCounts.forEach((worker, updates) -> counts.merge(worker, updates, Long::sum));
         }
       }, gather);
     }

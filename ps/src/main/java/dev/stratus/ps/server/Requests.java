@@ -10,7 +10,6 @@ import dev.stratus.store.StoreException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -279,10 +278,7 @@ final class Requests {
       case Wire.MODEL_STATUS -> {
         ServerModel model = shard.models().get(body.i32());
         body.expectEnd();
-        Map<Integer, Long> counts = model.updatesByWorker();
-        r.begin(Wire.REPLY_OK, requestId).i64(model.clock()).i32(counts.size());
-        counts.forEach((worker, count) -> r.i32(worker).i64(count));
-        r.end();
+        r.begin(Wire.REPLY_OK, requestId).i64(model.clock()).updateCounts(model.updatesByWorker()).end();
       }
       case Wire.KV_PUT -> {
         String key = body.str();

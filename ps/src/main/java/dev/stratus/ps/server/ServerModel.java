@@ -348,11 +348,8 @@ final class ServerModel {
   void rowsHeld(int from, int count, FrameOut out) {
     snapshotLock.writeLock().lock(); // as of one instant, as a snapshot
     try {
-      settlePenalties();
-      out.i64(slicesApplied.get()).i64(clock.get()).f32(l2);
-      Map<Integer, Long> counts = updatesByWorker();
-      out.i32(counts.size());
-      counts.forEach((worker, updates) -> out.i32(worker).i64(updates));
+      settlePenalties(from - rowStart, from - rowStart + count); // the piece's rows: a copy reads a slice in pieces
+      out.i64(slicesApplied.get()).i64(clock.get()).f32(l2).updateCounts(updatesByWorker());
       int first = (from - rowStart) * spec.cols();
       out.floats(weights, first, count * spec.cols());
       out.u8(state == null ? 0 : 1);
@@ -373,11 +370,7 @@ final class ServerModel {
     long changes = in.i64();
     long clockAdded = in.i64();
     float penalty = in.f32();
-    int workers = in.count(12);
-    Map<Integer, Long> counts = new TreeMap<>();
-    for (int i = 0; i < workers; i++) {
-      counts.put(in.i32(), in.i64());
-    }
+    Map<Integer, Long> counts = in.updateCounts();
     int first = (from - rowStart) * spec.cols();
     int floats = count * spec.cols();
     snapshotLock.writeLock().lock();
@@ -406,12 +399,17 @@ final class ServerModel {
 
   /** Gives every row the penalty it missed, so the weights are what they would be had each push penalised all. */
   private void settlePenalties() {
+    settlePenalties(0, rowEnd - rowStart);
+  }
+
+  /** As {@link #settlePenalties()}, for local rows {@code [from, to)} only. */
+  private void settlePenalties(int from, int to) {
     if (penalisedAt == null) {
       return;
     }
     int now = (int) slicesApplied.get();
     int cols = spec.cols();
-    for (int row = 0; row < penalisedAt.length; row++) {
+    for (int row = from; row < to; row++) {
       int missed = now - penalisedAt[row];
       if (missed > 0) {
         for (int j = row * cols, end = j + cols; j < end; j++) {

@@ -7,7 +7,6 @@ import dev.stratus.ps.wire.FrameOut;
 import dev.stratus.ps.wire.MalformedFrameException;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 
@@ -42,8 +41,7 @@ record Snapshot(
   byte[] encode() {
     FrameOut out = new FrameOut(Integer.MAX_VALUE);
     out.i32(MAGIC).i32(id).str(name).spec(spec).i32(rowStart).i32(rowEnd).i64(clock).i64(changes).i64(takenAtMillis)
-        .i32(updatesByWorker.size());
-    updatesByWorker.forEach((worker, count) -> out.i32(worker).i64(count));
+        .updateCounts(updatesByWorker);
     out.floatArray(weights);
     out.u8(state == null ? 0 : 1);
     if (state != null) {
@@ -83,11 +81,7 @@ record Snapshot(
       long clock = in.i64();
       long changes = in.i64();
       long takenAt = in.i64();
-      int workers = in.count(12);
-      Map<Integer, Long> counts = new TreeMap<>();
-      for (int i = 0; i < workers; i++) {
-        counts.put(in.i32(), in.i64());
-      }
+      Map<Integer, Long> counts = in.updateCounts();
       float[] weights = in.floats();
       float[] state = in.u8() == 0 ? null : in.floats();
       in.expectEnd();

@@ -7,6 +7,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A bounds-checked little-endian reader over one frame body held in a reusable array. Every read that would run
@@ -256,6 +258,16 @@ public final class FrameIn {
     }
     return new ModelSpec(rows, cols, Optimizer.values()[optimizer], learningRate, l2, momentum, 0f,
         (flags & Wire.SPEC_L2_ALL_ROWS) != 0, 0f, (flags & Wire.SPEC_NOT_SNAPSHOTTED) == 0);
+  }
+
+  /** The per-worker push counts that {@link FrameOut#updateCounts} wrote, by worker id. */
+  public Map<Integer, Long> updateCounts() throws MalformedFrameException {
+    int n = count(12);
+    Map<Integer, Long> counts = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      counts.put(i32(), i64());
+    }
+    return counts;
   }
 
   /** The metrics that {@link FrameOut#metrics} wrote. */

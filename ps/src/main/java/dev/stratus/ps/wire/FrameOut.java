@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 
@@ -225,6 +226,13 @@ public final class FrameOut {
         | (spec.snapshotted() ? 0 : Wire.SPEC_NOT_SNAPSHOTTED);
     return i32(spec.rows()).i32(spec.cols()).u8(optimizer).f32(spec.learningRate()).f32(spec.l2())
         .f32(spec.momentum()).f32(spec.initScale()).f32(spec.l1());
+  }
+
+  /** Per-worker push counts, {@code n:i32 (worker:i32 updates:i64)*n}; {@link FrameIn#updateCounts} reads them. */
+  public FrameOut updateCounts(Map<Integer, Long> counts) {
+    i32(counts.size());
+    counts.forEach((worker, updates) -> i32(worker).i64(updates));
+    return this;
   }
 
   /** A METRICS reply's body; {@link FrameIn#metrics} reads it. */
