@@ -206,7 +206,7 @@ public abstract class HyperparameterSearch<S extends HyperparameterSearch<S>>
       try (Shards shards = TrainingOptions.shards(options, plan.baseSpec())) {
         c.output(
             plan.run(store, store.reachableSpec(), train, validationRows, shards,
-                () -> SgdTraining.localWorkers(plan.baseSpec()), plan.baseSpec().workerMemoryMb(),
+                () -> SgdTraining.localWorkers(plan.baseSpec()), plan.baseSpec().localWorkerMemoryMb(),
                 c.getPipelineOptions()));
       }
     }

@@ -5,6 +5,7 @@ import dev.stratus.jobs.train.WorkerMessages;
 import dev.stratus.jobs.train.WorkerTask;
 import dev.stratus.spi.WorkerFailedException;
 import dev.stratus.spi.Workers;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -23,8 +24,9 @@ final class InvocationWorkers implements WorkerLauncher {
    * refused while the service throttles its call.
    */
   @Override
-  public Running launch(WorkerTask task) {
-    CompletableFuture<byte[]> invocation = workers.invoke(SgdEntryPoint.NAME, WorkerMessages.task(task));
+  public Running launch(WorkerTask task, int memoryMb) {
+    CompletableFuture<byte[]> invocation =
+        workers.atMemory(memoryMb).invoke(SgdEntryPoint.NAME, WorkerMessages.task(task));
     CompletableFuture<WorkerTask.WorkerOutcome> outcome = invocation.thenApply(WorkerMessages::outcome);
     return new Running(outcome, () -> {
       outcome.completeExceptionally(new WorkerFailedException("Abandoned", "the driver gave up on this invocation"));
@@ -41,10 +43,22 @@ final class InvocationWorkers implements WorkerLauncher {
     return workers.onThisMachine() ? Runtime.getRuntime().availableProcessors() : Integer.MAX_VALUE;
   }
 
-  /** The worker function's memory, each environment's. */
+  /** The worker function's and its variants' ({@code --workerMemorySizesMb}). */
   @Override
-  public long memoryPerWorker(int count) {
-    return (long) workers.memoryMb() << 20;
+  public List<Integer> memorySizesMb() {
+    return workers.memorySizesMb();
+  }
+
+  /** Each environment's memory. */
+  @Override
+  public long memoryPerWorker(int count, int memoryMb) {
+    return (long) memoryMb << 20;
+  }
+
+  /** On AWS Lambda, where an environment's CPU grows with its memory. */
+  @Override
+  public boolean cpuGrowsWithMemory() {
+    return workers.cpuGrowsWithMemory();
   }
 
   /** Nothing to end: a Lambda invocation cannot be cancelled; every worker returns once the job's stop is set. */

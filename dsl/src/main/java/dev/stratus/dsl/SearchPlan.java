@@ -78,7 +78,7 @@ record SearchPlan(
     try (ConsoleView console = ConsoleView.onStandardOutput()) {
       SearchState state = new SearchState(prices, workerMemoryMb);
       SearchDriver search =
-          new SearchDriver(store, workerStore, train, validationRows, shards, launchers, workerMemoryMb, prices,
+          new SearchDriver(store, workerStore, train, validationRows, shards, launchers, prices,
                   scheduler, parallelism, console::message)
               .recordIn(new SearchRecords(store, models, searchId))
               .listen(SearchListener.showingOn(console))

@@ -74,7 +74,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   /** 0: no cap. */
   private double maxCostDollars;
   private int psShards = TrainingSpec.AUTO_SHARDS;
-  private int workerMemoryMb = 1769;
+  private int workerMemoryMb = TrainingSpec.AUTO_MEMORY;
   private Optimizer optimizer = Optimizer.ADAGRAD;
   private float learningRate = 0.1f;
   private int minibatchSize = 20;
@@ -174,8 +174,10 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
   }
 
   /**
-   * Memory of one worker in MB (128 to 10,240) on the DirectRunner: its prefetch budget, and its heap with {@link
-   * #workerProcesses}. On LambdaRunner a worker has its function's memory ({@code --workerMemoryMb}).
+   * Memory of one worker in MB (128 to 10,240): its prefetch budget, its heap with {@link #workerProcesses}, and on AWS
+   * Lambda its CPU. Unset, the driver chooses it: on the DirectRunner {@value TrainingSpec#LOCAL_MEMORY_MB}; on
+   * LambdaRunner one of the sizes the worker function is offered at ({@code --workerMemoryMb} and {@code
+   * --workerMemorySizesMb}), from what the training needs and its workers show. Set, it must be one of those sizes.
    */
   public T workerMemoryMb(int mb) {
     workerMemoryMb = Checks.inRange("workerMemoryMb", mb, 128, 10_240);
@@ -607,7 +609,7 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
   /** The workers of the default expansion: JVMs of their own with {@link #workerProcesses}, else threads. */
   static WorkerLauncher localWorkers(TrainingSpec spec) {
-    return spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
+    return spec.workerProcesses() ? new ProcessWorkers(spec.localWorkerMemoryMb()) : new ThreadWorkers(spec.localWorkerMemoryMb());
   }
 
   /** The default expansion: the whole job inside this DoFn, with in-process shards and worker threads or JVMs. */

@@ -57,7 +57,8 @@ class LambdaConcurrencyLimitTest {
         .epsilon(0)
         .timeout(Duration.ofSeconds(timeoutSeconds)));
 
-    List<ScalingDecision> decisions = result.scaling();
+    List<ScalingDecision> decisions = result.scaling().stream()
+        .filter(decision -> decision.resource() == ScalingDecision.Resource.WORKERS).toList();
     assertEquals(2, decisions.size(), decisions.toString());
     assertEquals(1, decisions.get(0).from(), decisions.get(0).describe());
     assertEquals(2, decisions.get(0).to(), decisions.get(0).describe());

@@ -19,12 +19,15 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * What the tests that train on LambdaRunner share: a local Lambda service (process environments) with the worker
- * function, planted data under {@code root} (train, validation), the test rows training never sees, and liblinear's
+ * function and its variant at twice its memory, planted data under {@code root} (train, validation), the test rows training never sees, and liblinear's
  * best test logloss on them.
  */
 record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, double optimum) implements AutoCloseable {
   static final String FUNCTION = "stratus-worker";
   static final int FEATURES = 2_000;
+  /** The worker function's memory, and the size its one variant is offered at ({@code --workerMemorySizesMb}). */
+  static final int MEMORY_MB = 512;
+  static final int VARIANT_MB = 1024;
 
   /** The options of both: PipelineOptionsFactory needs one interface naming every option it is given. */
   public interface StoreOptionsAndRunner extends LambdaRunnerOptions, TrainingOptions {}
@@ -37,10 +40,13 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
     jvmOptions.add("-Dorg.slf4j.simpleLogger.log." + GradientWorker.class.getName() + "=debug");
     LocalLambdaService lambda =
         LocalLambdaService.start(defaults.withConcurrencyLimit(concurrencyLimit).withJvmOptions(jvmOptions));
-    lambda.registerFunction(
-        FunctionSpec.of(FUNCTION, WorkerFunction.HANDLER, ClassPath.currentEntries())
-            .withMemoryMb(512)
-            .withTimeoutSeconds(120));
+    for (int memoryMb : List.of(MEMORY_MB, VARIANT_MB)) {
+      lambda.registerFunction(
+          FunctionSpec.of(memoryMb == MEMORY_MB ? FUNCTION : WorkerFunction.nameAt(FUNCTION, memoryMb),
+                  WorkerFunction.HANDLER, ClassPath.currentEntries())
+              .withMemoryMb(memoryMb)
+              .withTimeoutSeconds(120));
+    }
     PlantedData data = new PlantedData(FEATURES, 40_000, 10_000, 2024);
     List<SparseRow> test = DataTesting.writePlanted(root, data);
     try {
@@ -60,7 +66,8 @@ record LambdaTrainingSetup(LocalLambdaService lambda, SparseRow[] testRows, doub
                 "--dataDir=" + DataTesting.DIR.resolve("store"),
                 "--lambdaEndpoint=" + lambda.endpoint(),
                 "--functionName=" + FUNCTION,
-                "--workerMemoryMb=512",
+                "--workerMemoryMb=" + MEMORY_MB,
+                "--workerMemorySizesMb=" + VARIANT_MB,
                 "--taskTimeoutSeconds=120")
             .as(StoreOptionsAndRunner.class);
     options.setRunner(LambdaRunner.class);

@@ -44,6 +44,7 @@ import dev.stratus.runner.lambda.message.Messages;
 import dev.stratus.runner.lambda.message.Op;
 import dev.stratus.runner.lambda.message.StagePlan;
 import dev.stratus.runner.lambda.message.TaskDescriptor;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.store.ObjectStore;
 import dev.stratus.store.S3Path;
 import dev.stratus.store.StoreException;
@@ -179,8 +180,17 @@ class LogisticRegressionOnWorkersTest {
   void sgdWorkersLeftToTheDriverGrowFromOneAndSettleAtOneOrTwoOnTwoCores() throws Exception {
     TrainResult result =
         train(ROOT + "/train", lr -> lr.epsilon(0).timeout(Duration.ofSeconds(30)), "sgd-workers-auto");
-    List<ScalingDecision> decisions = result.scaling();
-    decisions.forEach(decision -> System.out.println(decision.describe()));
+    result.scaling().forEach(decision -> System.out.println(decision.describe()));
+    // the memory too is the driver's: the smallest size offered, as environments here share the machine's cores
+    List<ScalingDecision> onMemory = result.scaling().stream()
+        .filter(decision -> decision.resource() == ScalingDecision.Resource.MEMORY).toList();
+    assertEquals(1, onMemory.size(), onMemory.toString());
+    assertEquals(LambdaTrainingSetup.MEMORY_MB, onMemory.get(0).to(), onMemory.get(0).describe());
+    assertTrue(onMemory.get(0).reason().contains("share this machine's cores"), onMemory.get(0).reason());
+    assertTrue(result.generations().stream().allMatch(g -> g.memoryMb() == LambdaTrainingSetup.MEMORY_MB),
+        result.generations().toString());
+    List<ScalingDecision> decisions = result.scaling().stream()
+        .filter(decision -> decision.resource() == ScalingDecision.Resource.WORKERS).toList();
     assertFalse(decisions.isEmpty(), "no decision in 30 s");
     assertEquals(1, decisions.get(0).from(), decisions.get(0).describe());
     assertEquals(2, decisions.get(0).to(), decisions.get(0).describe());
@@ -211,14 +221,19 @@ class LogisticRegressionOnWorkersTest {
     for (LinearLoss loss : List.of(LinearLoss.SQUARED_HINGE, LinearLoss.HINGE)) {
       LinearSvm svm =
           LinearSvm.withValidationSet(svms.apply("Validation" + loss, ReadDataset.from(ROOT + "/validation")));
-      // the squared hinge at the defaults (L-BFGS, as its users get it), the hinge by SGD (as data too large to hold)
+      // the squared hinge at the defaults (L-BFGS, as its users get it), the hinge by SGD (as data too large to hold),
+      // its workers at the memory of the function's variant
       svms.apply("Train" + loss, ReadDataset.from(ROOT + "/train"))
-          .apply(loss + "Svm", (loss == LinearLoss.HINGE ? monitored(svm) : svm)
+          .apply(loss + "Svm", (loss == LinearLoss.HINGE ? monitored(svm).workerMemoryMb(LambdaTrainingSetup.VARIANT_MB)
+                  : svm)
               .loss(loss)
               .workers(2)
               .modelTo(ROOT + "/models/svm-" + loss + ".bin"));
     }
+    long onVariantBefore = variantInvocations();
     svms.run().waitUntilFinish();
+    assertTrue(variantInvocations() - onVariantBefore >= 2, "the hinge's two workers ran on the variant at "
+        + LambdaTrainingSetup.VARIANT_MB + " MB: " + (variantInvocations() - onVariantBefore) + " invocations");
     EnvironmentKill factorizationKill = new EnvironmentKill("running a factorization's worker past its start",
         invocation -> workerPastItsStart(invocation)
             && workerTask(invocation).orElseThrow().spec().objective() instanceof FactorObjective);
@@ -269,6 +284,11 @@ class LogisticRegressionOnWorkersTest {
     System.out.printf("matrix factorization on Lambda workers: test RMSE %.4f, ALS %.4f (lambda %s)%n", rmse,
         als.testRmse(), als.lambda());
     assertTrue(rmse <= als.testRmse() * BAR, "factorization " + rmse + " is not within 2% of " + als.testRmse());
+  }
+
+  private static long variantInvocations() {
+    return setup.lambda().stats(WorkerFunction.nameAt(LambdaTrainingSetup.FUNCTION, LambdaTrainingSetup.VARIANT_MB))
+        .invocations();
   }
 
   /**

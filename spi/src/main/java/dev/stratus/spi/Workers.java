@@ -2,6 +2,7 @@ package dev.stratus.spi;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -28,6 +29,35 @@ public interface Workers {
 
   /** The memory of one invocation's environment, in MB. */
   int memoryMb();
+
+  /**
+   * The memory sizes, in MB, the worker function is offered at, smallest first, {@link #memoryMb} among them: what
+   * {@link #atMemory} takes. On LambdaRunner, the function's own and the sizes of {@code --workerMemorySizesMb}.
+   */
+  default List<Integer> memorySizesMb() {
+    return List.of(memoryMb());
+  }
+
+  /**
+   * The worker function at {@code memoryMb}, one of {@link #memorySizesMb}: its invocations run in environments of
+   * that memory. Throws IllegalArgumentException, naming the sizes offered, for any other.
+   */
+  default Workers atMemory(int memoryMb) {
+    if (memoryMb != memoryMb()) {
+      throw new IllegalArgumentException(
+          "the worker function is offered at " + memorySizesMb() + " MB, not at " + memoryMb + " MB");
+    }
+    return this;
+  }
+
+  /**
+   * Whether an invocation computes faster with more memory: AWS Lambda gives an environment CPU in proportion to its
+   * memory (one vCPU at 1,769 MB), where a local service's environments share this machine's cores whatever their
+   * memory.
+   */
+  default boolean cpuGrowsWithMemory() {
+    return false;
+  }
 
   /** Invocations started so far, retries of throttled calls excluded. */
   long invocations();

@@ -54,7 +54,7 @@ final class ValuesTraining {
         false, 960, 3).withWireValues(values);
     long start = System.nanoTime();
     try (Shards shards = Shards.inProcess(spec.shardsToStart());
-        ThreadWorkers workers = new ThreadWorkers(spec.workerMemoryMb());
+        ThreadWorkers workers = new ThreadWorkers(spec.localWorkerMemoryMb());
         TrainingDriver job = new TrainingDriver(spec, data.store, data.store.reachableSpec(), data.train,
             validation, shards, workers, line -> {})) {
       TrainResult result = job.run(S3Path.parse("s3://bench/models/values-" + values));

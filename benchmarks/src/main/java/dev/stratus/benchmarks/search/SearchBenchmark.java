@@ -143,7 +143,7 @@ public final class SearchBenchmark {
     String prefix = "s3://bench/search/" + way.name().replaceAll("[^a-z0-9]+", "-") + "/";
     try (Shards shards = Shards.inProcess(1)) {
       SearchDriver search = new SearchDriver(store, store.reachableSpec(), train, validation, shards,
-          () -> new ThreadWorkers(WORKER_MEMORY_MB), WORKER_MEMORY_MB,
+          () -> new ThreadWorkers(WORKER_MEMORY_MB),
           new Prices(Prices.AWS_LAMBDA_X86.perGbSecond(), Prices.AWS_LAMBDA_X86.perMillionRequests(), SHARD_PER_HOUR),
           way.scheduler(), way.parallelism(), line -> {
             if (line.startsWith("experiments at once") || line.contains("its share of")) {

@@ -107,8 +107,7 @@ public final class AutoBenchmark {
           return training;
         });
     double wall = (System.nanoTime() - start) / 1e9;
-    double cost = Prices.AWS_LAMBDA_X86.lambda(Prices.gbSeconds(result, LambdaTraining.WORKER_MEMORY_MB),
-        result.workerGenerations());
+    double cost = Prices.AWS_LAMBDA_X86.lambda(Prices.gbSeconds(result), result.workerGenerations());
     System.out.printf(Locale.ROOT, "%s: %.1f s, %s%n", name, wall, decisions(result));
     return new Run(name, result, LambdaTraining.timeToTarget(result, target), wall, cost);
   }

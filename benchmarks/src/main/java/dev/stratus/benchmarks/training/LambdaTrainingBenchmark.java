@@ -145,7 +145,7 @@ public final class LambdaTrainingBenchmark {
       int lifetime) throws Exception {
     TrainingSpec spec = spec(4, seconds, lifetime);
     try (Shards shards = Shards.inProcess(1);
-        ThreadWorkers workers = new ThreadWorkers(spec.workerMemoryMb());
+        ThreadWorkers workers = new ThreadWorkers(spec.localWorkerMemoryMb());
         TrainingDriver job = new TrainingDriver(spec, data.store, data.store.reachableSpec(), data.train, validation,
             shards, workers, line -> {})) {
       return job.testCurveOn(test).run(S3Path.parse("s3://bench/models/in-jvm"));

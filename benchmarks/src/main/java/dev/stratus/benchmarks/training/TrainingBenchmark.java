@@ -118,7 +118,7 @@ public final class TrainingBenchmark {
       throws Exception {
     try (Shards shards = Shards.inProcess(spec.shardsToStart());
         WorkerLauncher workers =
-            spec.workerProcesses() ? new ProcessWorkers(spec.workerMemoryMb()) : new ThreadWorkers(spec.workerMemoryMb());
+            spec.workerProcesses() ? new ProcessWorkers(spec.localWorkerMemoryMb()) : new ThreadWorkers(spec.localWorkerMemoryMb());
         TrainingDriver job =
             new TrainingDriver(spec, data.store, data.store.reachableSpec(), data.train, validation, shards, workers,
                 line -> {})) {

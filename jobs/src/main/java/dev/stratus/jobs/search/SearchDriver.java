@@ -42,7 +42,7 @@ import java.util.function.Supplier;
  * <pre>{@code
  * try (Shards shards = Shards.inProcess(2)) {
  *   SearchDriver search = new SearchDriver(store, store.reachableSpec(), train, validationRows, shards,
- *       () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.stopDiverged(3), 2, System.out::println);
+ *       () -> new ThreadWorkers(512), Prices.AWS_LAMBDA_X86, Scheduler.stopDiverged(3), 2, System.out::println);
  *   SearchResult result = search.run(experiments, id -> S3Path.parse("s3://models/search/" + id + "/model.bin"));
  * }
  * }</pre>
@@ -61,7 +61,6 @@ public final class SearchDriver {
   private final SparseRow[] validation;
   private final Shards shards;
   private final Supplier<WorkerLauncher> launchers;
-  private final int workerMemoryMb;
   private final Prices prices;
   private final Scheduler scheduler;
   private final int parallelism;
@@ -96,7 +95,6 @@ public final class SearchDriver {
    * @param validation the rows every experiment is evaluated on
    * @param launchers makes the worker launcher of one experiment (closed when it ends)
    * @param parallelism experiments at once, or {@link #AUTO_PARALLELISM}
-   * @param workerMemoryMb the memory of one worker, which its GB-seconds are counted with
    * @param progress where each experiment's lines go, prefixed with its number and parameters
    */
   public SearchDriver(
@@ -106,7 +104,6 @@ public final class SearchDriver {
       SparseRow[] validation,
       Shards shards,
       Supplier<WorkerLauncher> launchers,
-      int workerMemoryMb,
       Prices prices,
       Scheduler scheduler,
       int parallelism,
@@ -121,7 +118,6 @@ public final class SearchDriver {
     this.validation = validation;
     this.shards = shards;
     this.launchers = launchers;
-    this.workerMemoryMb = workerMemoryMb;
     this.prices = prices;
     this.scheduler = scheduler;
     this.parallelism = parallelism;
@@ -462,7 +458,7 @@ public final class SearchDriver {
       double seconds = (System.nanoTime() - start) / 1e9;
       List<CurvePoint> curve = trained.curve();
       double last = curve.isEmpty() ? Double.NaN : curve.get(curve.size() - 1).validationLoss();
-      double gbSeconds = Prices.gbSeconds(trained, workerMemoryMb);
+      double gbSeconds = Prices.gbSeconds(trained);
       long requests = trained.workerGenerations();
       return new ExperimentResult(experiment.id(), experiment.parameters(), trained.stopReason(),
           trained.validationMetrics().loss(), last, curve, seconds, trained.updates(), requests, gbSeconds,

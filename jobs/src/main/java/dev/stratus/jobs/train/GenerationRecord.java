@@ -9,6 +9,7 @@ import java.io.Serializable;
  *
  * @param workSeconds the time the worker itself reports between connecting and returning (launch overhead, such as a
  *     cold start, is {@code endedAt - launchedAt - workSeconds}); 0 when it died without reporting
+ * @param memoryMb the memory it was launched with
  * @param error the failure of a generation that {@link Ending#DIED}, else null
  */
 public record GenerationRecord(
@@ -20,6 +21,7 @@ public record GenerationRecord(
     double launchedAt,
     double endedAt,
     double workSeconds,
+    int memoryMb,
     String error)
     implements Serializable {
 

@@ -22,18 +22,18 @@ public record Prices(double perGbSecond, double perMillionRequests, double psSha
     }
   }
 
-  /** GB-seconds the worker generations of {@code result} ran for, each with {@code workerMemoryMb}. */
-  public static double gbSeconds(TrainResult result, int workerMemoryMb) {
-    return gbSeconds(result.generations(), workerMemoryMb);
+  /** GB-seconds the worker generations of {@code result} ran for, each with the memory it was launched with. */
+  public static double gbSeconds(TrainResult result) {
+    return gbSeconds(result.generations());
   }
 
-  /** GB-seconds {@code generations} ran for, each with {@code workerMemoryMb}. */
-  public static double gbSeconds(List<GenerationRecord> generations, int workerMemoryMb) {
-    double seconds = 0;
+  /** GB-seconds {@code generations} ran for, each with the memory it was launched with. */
+  public static double gbSeconds(List<GenerationRecord> generations) {
+    double gbSeconds = 0;
     for (GenerationRecord generation : generations) {
-      seconds += generation.endedAt() - generation.launchedAt();
+      gbSeconds += (generation.endedAt() - generation.launchedAt()) * generation.memoryMb() / 1024.0;
     }
-    return seconds * workerMemoryMb / 1024.0;
+    return gbSeconds;
   }
 
   public double lambda(double gbSeconds, long requests) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +39,7 @@ public final class ProcessWorkers implements WorkerLauncher {
   }
 
   @Override
-  public Running launch(WorkerTask task) throws IOException {
+  public Running launch(WorkerTask task, int memoryMb) throws IOException {
     AtomicReference<String> reported = new AtomicReference<>();
     ChildProcess process = ChildJvm.mainClass(ProcessWorkers.class)
         .jvmOptions("-Xmx" + memoryMb + "m", "-XX:+UseSerialGC")
@@ -63,9 +64,15 @@ public final class ProcessWorkers implements WorkerLauncher {
     return new Running(outcome, process::kill);
   }
 
+  /** The one size these workers were made with. */
+  @Override
+  public List<Integer> memorySizesMb() {
+    return List.of(memoryMb);
+  }
+
   /** Each process's heap. */
   @Override
-  public long memoryPerWorker(int workers) {
+  public long memoryPerWorker(int workers, int memoryMb) {
     return (long) memoryMb << 20;
   }
 

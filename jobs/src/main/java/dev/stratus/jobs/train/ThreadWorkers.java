@@ -1,5 +1,6 @@
 package dev.stratus.jobs.train;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,11 +36,11 @@ public final class ThreadWorkers implements WorkerLauncher {
   }
 
   @Override
-  public Running launch(WorkerTask task) {
+  public Running launch(WorkerTask task, int memoryMb) {
     CompletableFuture<WorkerTask.WorkerOutcome> outcome = new CompletableFuture<>();
     long lifetime = (long) (task.spec().workerLifetimeSeconds() * 1000);
     // its share of the heap with those running now: 64 workers each prefetching a quarter of 512 MB ran a 2 GB heap out
-    int memory = (int) (memoryPerWorker(running.incrementAndGet()) >> 20);
+    int memory = (int) (memoryPerWorker(running.incrementAndGet(), memoryMb) >> 20);
     // once, however it ends: returned, failed, or killed (also before its thread began)
     outcome.whenComplete((done, failure) -> running.decrementAndGet());
     Future<?> thread =
@@ -65,9 +66,15 @@ public final class ThreadWorkers implements WorkerLauncher {
     return clock == ComputeClock.THREAD ? Runtime.getRuntime().availableProcessors() : Integer.MAX_VALUE;
   }
 
+  /** The one size these workers were made with. */
+  @Override
+  public List<Integer> memorySizesMb() {
+    return List.of(memoryMb);
+  }
+
   /** What {@code memoryMb} says, as far as this JVM's heap, which every thread shares, holds it. */
   @Override
-  public long memoryPerWorker(int workers) {
+  public long memoryPerWorker(int workers, int memoryMb) {
     return Math.min((long) memoryMb << 20, Runtime.getRuntime().maxMemory() / Math.max(1, workers));
   }
 

@@ -19,7 +19,8 @@ import java.util.List;
  *     scratch
  * @param solver how it was solved (never {@link Solver#AUTO}): with {@link Solver#LBFGS}, {@code updates} are passes
  *     over the training rows, and there are no step times
- * @param scaling the worker counts the driver chose on its own as it trained, and why (none when the count was set)
+ * @param scaling the worker counts, shards and workers' memory the driver chose on its own as it trained, and why
+ *     (none for what the spec set)
  */
 public record TrainResult(
     String modelPath,

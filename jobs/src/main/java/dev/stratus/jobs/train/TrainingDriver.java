@@ -174,6 +174,10 @@ public final class TrainingDriver implements AutoCloseable {
   private float bestL2;
   /** Why {@link Solver#AUTO} chose the solver it did, for the console; null when the user chose. */
   private String solverChoice;
+  /** The memory generations launch with, chosen by the driver where the spec sets none ({@link WorkerMemory}). */
+  private final WorkerMemory memory;
+  /** Why the driver chose the memory it starts with, for the console; null when it did not choose. */
+  private String memoryChoice;
   /** Why the driver starts the workers it does when the user set no count, for the console; null when the user did. */
   private String workersChoice;
   /** Chooses an {@link Solver#LBFGS} training's workers as it goes, when the user set no count; null otherwise. */
@@ -226,6 +230,8 @@ public final class TrainingDriver implements AutoCloseable {
     int failures;
     Position start = Position.START;
     double launchedAt;
+    /** The memory its generation was launched with. */
+    int memoryMb;
     WorkerLauncher.Running running;
     /**
      * Completes once the running generation's end is queued for {@link #settle}: after its outcome, since a thread
@@ -279,9 +285,11 @@ public final class TrainingDriver implements AutoCloseable {
     // Two to start with no count set: reading the data is most of a start, and two read it in half the time; and
     // two are the fewest that show whether workers run side by side.
     int workers = autoWorkers ? Math.min(2, Math.max(1, partitions)) : spec.workers();
+    this.memory = WorkerMemory.of(launcher, spec.workerMemoryMb());
+    long storedBytes = train.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).sum();
     if (resolved.solver() == Solver.AUTO) {
-      long storedBytes = train.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).sum();
-      long memory = launcher.memoryPerWorker(workers);
+      // more workers only where the most memory a worker is offered does not hold its share
+      long memory = launcher.memoryPerWorker(workers, this.memory.largest());
       int holding = Math.max(1, Math.min(workers, partitions));
       // with no count set, as many workers as it takes to hold the data, if a worker per partition can
       while (autoWorkers && holding < partitions && Solver.choose(spec.objective(), perWorker(storedBytes, holding),
@@ -295,6 +303,18 @@ public final class TrainingDriver implements AutoCloseable {
       if (autoWorkers && resolved.solver() == Solver.LBFGS) {
         workers = holding;
       }
+    }
+    int holders = Math.max(1, Math.min(workers, partitions));
+    if (resolved.solver() == Solver.LBFGS) {
+      long perWorker = perWorker(storedBytes, holders);
+      memoryChoice = memory.forLbfgs(mb -> Solver.choose(spec.objective(), perWorker,
+          launcher.memoryPerWorker(holders, mb)) == Solver.LBFGS, megabytes(perWorker) + " of stored rows");
+    } else {
+      long largest = train.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).max().orElse(0);
+      long twoDecoded = 2 * largest * Solver.MEMORY_PER_STORED_BYTE;
+      memoryChoice = memory.forSgd(mb -> TrainingSpec.prefetchBudgetBytes(
+          (int) (launcher.memoryPerWorker(holders, mb) >> 20)) >= twoDecoded,
+          "two of its partitions decoded (" + megabytes(largest) + " stored the largest)");
     }
     int shardCount = shards.count();
     boolean autoShards = spec.psShards() == TrainingSpec.AUTO_SHARDS && shards.canStartMore();
@@ -495,6 +515,10 @@ public final class TrainingDriver implements AutoCloseable {
     }
     if (solverChoice != null) {
       progress.accept(solverChoice);
+    }
+    if (memoryChoice != null) {
+      decided(new ScalingDecision(secondsSinceStart(), 0, ScalingDecision.Resource.MEMORY, memory.current(),
+          memory.current(), memoryChoice));
     }
     if (workersChoice != null) {
       progress.accept(workersChoice);
@@ -1065,7 +1089,7 @@ public final class TrainingDriver implements AutoCloseable {
     for (int i = 0; i < refused.size(); i++) {
       plan.set(i % plan.size(), merged(plan.get(i % plan.size()), refused.get(i).assigned));
     }
-    long memory = launcher.memoryPerWorker(plan.size());
+    long memory = launcher.memoryPerWorker(plan.size(), this.memory.current());
     for (int[] partitions : plan) {
       long stored = Arrays.stream(partitions).mapToLong(p -> train.manifest().partitions().get(p).bytes()).sum();
       if (Solver.choose(spec.objective(), stored, memory) != Solver.LBFGS) {
@@ -1537,12 +1561,11 @@ public final class TrainingDriver implements AutoCloseable {
    */
   private StopReason overBudget() {
     double now = secondsSinceStart();
-    int memoryMb = (int) (launcher.memoryPerWorker(1) >> 20);
-    double gbSeconds = Prices.gbSeconds(generations, memoryMb);
+    double gbSeconds = Prices.gbSeconds(generations);
     long invocations = generations.size();
     for (Slot slot : slots) {
       if (slot.running != null && !slot.running.outcome().isDone()) {
-        gbSeconds += (now - slot.launchedAt) * memoryMb / 1024.0;
+        gbSeconds += (now - slot.launchedAt) * slot.memoryMb / 1024.0;
         invocations++;
       }
     }
@@ -1606,12 +1629,13 @@ public final class TrainingDriver implements AutoCloseable {
     slot.generation++;
     slot.catchingUp = true;
     slot.launchedAt = secondsSinceStart();
+    slot.memoryMb = memory.current();
     // a worker launched before the shards listen finds them where they will say so, once it has read its data
     S3Path shardsAt = shards.listening() ? null : shards.rendezvous();
     WorkerTask task = new WorkerTask(spec, workerStore, train, shardsAt == null ? placement() : List.of(),
         shardsAt, shards.access(), modelName, slot.worker, slot.generation,
         slot.held != null ? slot.held : slot.reads, slot.start);
-    WorkerLauncher.Running running = launcher.launch(task);
+    WorkerLauncher.Running running = launcher.launch(task, slot.memoryMb);
     slot.running = running;
     slot.live = true;
     slot.queued = running.outcome().whenComplete((outcome, failure) -> ended.add(slot));
@@ -1884,7 +1908,8 @@ public final class TrainingDriver implements AutoCloseable {
       Slot slot, Position end, GenerationRecord.Ending ending, double endedAt, double workSeconds, String error) {
     generations.add(
         new GenerationRecord(
-            slot.worker, slot.generation, slot.start, end, ending, slot.launchedAt, endedAt, workSeconds, error));
+            slot.worker, slot.generation, slot.start, end, ending, slot.launchedAt, endedAt, workSeconds,
+            slot.memoryMb, error));
   }
 
   /** Where a dead generation last said it was; its own start if it recorded nothing. */

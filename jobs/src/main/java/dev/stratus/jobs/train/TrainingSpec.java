@@ -17,8 +17,8 @@ import java.util.function.DoubleSupplier;
  * @param workers number of workers; {@link #AUTO_WORKERS} for the driver to choose ({@link WorkerScaling})
  * @param psShards number of parameter-server shards; {@link #AUTO_SHARDS} for one to start, to which the driver of an
  *     L-BFGS training whose workers it chooses adds where they saturate ({@link WorkerScaling})
- * @param workerMemoryMb memory of one worker, from which its prefetch budget is derived (a Lambda worker uses its
- *     function's memory instead)
+ * @param workerMemoryMb memory of one worker in MB, which bounds its prefetching (and on Lambda its CPU); {@link
+ *     #AUTO_MEMORY} for the driver to choose among the sizes the workers are offered at ({@link WorkerMemory})
  * @param learningRate the optimizer's step size
  * @param minibatchSize rows per gradient
  * @param l2 L2 penalty, applied by the server at every push, to every weight for a linear model (its mean loss plus
@@ -84,6 +84,10 @@ public record TrainingSpec(
   public static final int AUTO_WORKERS = 0;
   /** The {@code psShards} of a training whose driver chooses how many. */
   public static final int AUTO_SHARDS = 0;
+  /** The {@code workerMemoryMb} of a training whose driver chooses it among the sizes its workers are offered at. */
+  public static final int AUTO_MEMORY = 0;
+  /** A worker's memory on the DirectRunner where the spec sets none: one vCPU's on Lambda. */
+  public static final int LOCAL_MEMORY_MB = 1769;
 
   public TrainingSpec {
     wireValues = wireValues == null ? WireValues.FLOAT32 : wireValues;
@@ -96,12 +100,21 @@ public record TrainingSpec(
       throw new IllegalArgumentException("an L1 penalty is for linear models, not " + objective);
     }
     checkSolver(solver, objective);
+    if (workerMemoryMb != AUTO_MEMORY && (workerMemoryMb < 128 || workerMemoryMb > 10_240)) {
+      throw new IllegalArgumentException(
+          "workerMemoryMb must be 128 to 10240, or 0 (chosen by the driver), got " + workerMemoryMb);
+    }
     if (psShards < AUTO_SHARDS) {
       throw new IllegalArgumentException("psShards must be >= 0 (0: chosen by the driver), got " + psShards);
     }
     if (!(maxCostDollars >= 0 && maxCostDollars < Double.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException("maxCostDollars must be finite and >= 0, got " + maxCostDollars);
     }
+  }
+
+  /** The memory of a worker thread or process of the DirectRunner: as set, else {@link #LOCAL_MEMORY_MB}. */
+  public int localWorkerMemoryMb() {
+    return workerMemoryMb == AUTO_MEMORY ? LOCAL_MEMORY_MB : workerMemoryMb;
   }
 
   /** The shards a job of this spec starts with: as many as set, one when the driver chooses. */

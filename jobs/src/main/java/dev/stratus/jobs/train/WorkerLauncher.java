@@ -1,5 +1,6 @@
 package dev.stratus.jobs.train;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -9,14 +10,28 @@ import java.util.function.BooleanSupplier;
  * generations and, where it can, kills them.
  */
 public interface WorkerLauncher extends AutoCloseable {
-  /** Starts one generation; its outcome completes when it returns, or exceptionally when it died or failed. */
-  Running launch(WorkerTask task) throws Exception;
+  /**
+   * Starts one generation with {@code memoryMb}, one of {@link #memorySizesMb}; its outcome completes when it returns,
+   * or exceptionally when it died or failed.
+   */
+  Running launch(WorkerTask task, int memoryMb) throws Exception;
+
+  /** The memory sizes, in MB, a generation may be launched with, smallest first. */
+  List<Integer> memorySizesMb();
 
   /**
-   * Bytes each of {@code workers} generations running at once may hold: what decides whether a training set fits the
-   * workers' memory ({@link Solver#AUTO}).
+   * Bytes each of {@code workers} generations of {@code memoryMb} running at once may hold: what decides whether a
+   * training set fits the workers' memory ({@link Solver#AUTO}).
    */
-  long memoryPerWorker(int workers);
+  long memoryPerWorker(int workers, int memoryMb);
+
+  /**
+   * Whether a generation computes faster with more memory, as on AWS Lambda, where an environment's CPU grows with
+   * its memory; not where generations share this machine's cores.
+   */
+  default boolean cpuGrowsWithMemory() {
+    return false;
+  }
 
   /**
    * The most workers that can compute at once: where they share this machine's cores, its cores (an SGD worker keeps

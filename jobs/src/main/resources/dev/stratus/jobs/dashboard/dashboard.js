@@ -123,10 +123,12 @@ function drawChart(search) {
         `#${experiment.id}: shard ${restart.shard} restarted from its snapshot `
         + `of ${restart.snapshotAgeSeconds.toFixed(1)} s before: ${restart.updatesLost.toLocaleString()} updates lost`);
     }
-    // A decision on its worker or shard count: a dotted line in its color where it was made, its reason the title.
+    // A decision on its worker or shard count or its workers' memory: a dotted line in its color where it was made,
+    // its reason the title.
     for (const decision of experiment.scalings || []) {
-      const what = decision.from === decision.to ? `${decision.resource} settle at ${decision.to}`
-        : `${decision.resource} ${decision.from} -> ${decision.to}`;
+      const unit = decision.resource === 'memory' ? ' MB' : '';
+      const what = decision.from === decision.to ? `${decision.resource} settle at ${decision.to}${unit}`
+        : `${decision.resource} ${decision.from} -> ${decision.to}${unit}`;
       mark('scaling', axis === 'time' ? start + decision.atSeconds : decision.updates, color(experiment.id),
         { 'data-experiment': experiment.id }, `#${experiment.id}: ${what}: ${decision.reason}`);
     }

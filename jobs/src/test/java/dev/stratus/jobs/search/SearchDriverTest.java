@@ -84,7 +84,7 @@ public class SearchDriverTest {
         DatasetWriter.write(store, S3Path.parse("s3://search/train"), data.train,
             DatasetManifest.template(FEATURES, List.of(), "planted", null), 5_000);
     return new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]), shards,
-        () -> new ThreadWorkers(512), 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), parallelism, progress);
+        () -> new ThreadWorkers(512), Prices.AWS_LAMBDA_X86, Scheduler.none(), parallelism, progress);
   }
 
   @Test
@@ -265,7 +265,7 @@ public class SearchDriverTest {
       // a pass a second of compute, half a second for each of two workers on cores of their own
       SearchDriver search = new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]),
           shards, () -> new CappedWorkers(account, new ThreadWorkers(512, new OwnCoreClock(1.0 / data.train.size()))),
-          512, Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, line -> {
+          Prices.AWS_LAMBDA_X86, Scheduler.none(), 2, line -> {
             System.out.println(line);
             progress.add(line);
           });
@@ -329,7 +329,7 @@ public class SearchDriverTest {
           .toList();
       SearchResult result = untilDecided(
           progress -> new SearchDriver(store, store.reachableSpec(), train, data.test.toArray(new SparseRow[0]),
-              shards, launchers, 512, Prices.AWS_LAMBDA_X86, Scheduler.none(), SearchDriver.AUTO_PARALLELISM,
+              shards, launchers, Prices.AWS_LAMBDA_X86, Scheduler.none(), SearchDriver.AUTO_PARALLELISM,
               progress),
           experiments, decision, "s3://search/auto/");
       for (ExperimentResult experiment : result.experiments()) {

@@ -1,5 +1,6 @@
 package dev.stratus.jobs.train;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +26,7 @@ public final class CappedWorkers implements WorkerLauncher {
   }
 
   @Override
-  public Running launch(WorkerTask task) {
+  public Running launch(WorkerTask task, int memoryMb) {
     CompletableFuture<WorkerTask.WorkerOutcome> outcome = new CompletableFuture<>();
     AtomicBoolean refused = new AtomicBoolean();
     AtomicReference<Running> started = new AtomicReference<>();
@@ -40,7 +41,7 @@ public final class CappedWorkers implements WorkerLauncher {
           permits.release(); // killed while refused: never started
           return;
         }
-        start(task, outcome, started);
+        start(task, memoryMb, outcome, started);
       } catch (InterruptedException killedOrClosedWhileRefused) {
         outcome.completeExceptionally(killedOrClosedWhileRefused);
       } finally {
@@ -61,11 +62,11 @@ public final class CappedWorkers implements WorkerLauncher {
   }
 
   /** Starts {@code task} on a permit held, which its end gives back, and passes its outcome on. */
-  private void start(WorkerTask task, CompletableFuture<WorkerTask.WorkerOutcome> outcome,
+  private void start(WorkerTask task, int memoryMb, CompletableFuture<WorkerTask.WorkerOutcome> outcome,
       AtomicReference<Running> started) {
     Running running;
     try {
-      running = generations.launch(task);
+      running = generations.launch(task, memoryMb);
     } catch (Exception e) {
       permits.release();
       outcome.completeExceptionally(e);
@@ -91,8 +92,13 @@ public final class CappedWorkers implements WorkerLauncher {
   }
 
   @Override
-  public long memoryPerWorker(int workers) {
-    return generations.memoryPerWorker(workers);
+  public List<Integer> memorySizesMb() {
+    return generations.memorySizesMb();
+  }
+
+  @Override
+  public long memoryPerWorker(int workers, int memoryMb) {
+    return generations.memoryPerWorker(workers, memoryMb);
   }
 
   /** Abandons the calls still refused, and ends the generations running. */

@@ -406,15 +406,20 @@ class QuasiNewtonTrainingTest {
     }
 
     @Override
-    public Running launch(WorkerTask task) throws Exception {
-      Running running = launcher.launch(task);
+    public Running launch(WorkerTask task, int memoryMb) throws Exception {
+      Running running = launcher.launch(task, memoryMb);
       launched.add(running);
       return running;
     }
 
     @Override
-    public long memoryPerWorker(int workers) {
-      return launcher.memoryPerWorker(workers);
+    public List<Integer> memorySizesMb() {
+      return launcher.memorySizesMb();
+    }
+
+    @Override
+    public long memoryPerWorker(int workers, int memoryMb) {
+      return launcher.memoryPerWorker(workers, memoryMb);
     }
 
     @Override

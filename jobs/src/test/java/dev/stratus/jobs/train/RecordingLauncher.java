@@ -19,14 +19,19 @@ final class RecordingLauncher implements WorkerLauncher {
   }
 
   @Override
-  public Running launch(WorkerTask task) throws Exception {
+  public Running launch(WorkerTask task, int memoryMb) throws Exception {
     tasks.add(task);
-    return workers.launch(task);
+    return workers.launch(task, memoryMb);
   }
 
   @Override
-  public long memoryPerWorker(int count) {
-    return workers.memoryPerWorker(count);
+  public List<Integer> memorySizesMb() {
+    return workers.memorySizesMb();
+  }
+
+  @Override
+  public long memoryPerWorker(int count, int memoryMb) {
+    return workers.memoryPerWorker(count, memoryMb);
   }
 
   @Override

@@ -169,6 +169,72 @@ class TrainingDriverTest {
   }
 
   /**
+   * Where the spec sets no memory, an SGD training's workers launch at the smallest size offered from one vCPU's up on
+   * a service whose CPU grows with memory, as AWS Lambda's does; where it sets one, they launch at it; where it sets
+   * one not offered, the driver refuses it, naming the sizes.
+   */
+  @Test
+  void theDriverChoosesTheWorkersMemoryWhereTheSpecSetsNone() throws Exception {
+    List<Integer> sizes = List.of(512, 1024, 2048);
+    TrainResult chosen = train(specAtMemory(TrainingSpec.AUTO_MEMORY), offeredAt(sizes), null, train);
+    assertMeetsTheBar(chosen);
+    assertTrue(chosen.generations().stream().allMatch(g -> g.memoryMb() == 2048), chosen.generations().toString());
+    List<ScalingDecision> onMemory = chosen.scaling().stream()
+        .filter(d -> d.resource() == ScalingDecision.Resource.MEMORY).toList();
+    assertEquals(1, onMemory.size(), onMemory.toString());
+    assertEquals(2048, onMemory.get(0).to());
+    assertTrue(onMemory.get(0).reason().contains("from 1769 MB up"), onMemory.get(0).reason());
+
+    TrainResult fixed = train(specAtMemory(1024), offeredAt(sizes), null, train);
+    assertTrue(fixed.generations().stream().allMatch(g -> g.memoryMb() == 1024), fixed.generations().toString());
+    assertTrue(fixed.scaling().stream().noneMatch(d -> d.resource() == ScalingDecision.Resource.MEMORY));
+
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> train(specAtMemory(3008), offeredAt(sizes), null, train));
+    assertTrue(refused.getMessage().contains("workerMemoryMb=3008 is not a size the workers are offered at:"
+        + " [512, 1024, 2048] MB"), refused.getMessage());
+  }
+
+  private static TrainingSpec specAtMemory(int memoryMb) {
+    TrainingSpec spec = spec(2, 1);
+    return new TrainingSpec(spec.workers(), spec.psShards(), memoryMb, spec.optimizer(), spec.learningRate(),
+        spec.minibatchSize(), spec.l2(), spec.epsilon(), spec.window(), spec.timeoutSeconds(), spec.evalIntervalMillis(),
+        spec.epochs(), spec.maxPushesInFlight(), spec.seed(), spec.workerProcesses(), spec.workerLifetimeSeconds(),
+        spec.maxWorkerFailures());
+  }
+
+  /** Worker threads offered at {@code sizes}, on a service whose CPU grows with memory, as AWS Lambda's does. */
+  private static WorkerLauncher offeredAt(List<Integer> sizes) {
+    ThreadWorkers threads = new ThreadWorkers(sizes.get(0));
+    return new WorkerLauncher() {
+      @Override
+      public Running launch(WorkerTask task, int memoryMb) {
+        return threads.launch(task, memoryMb);
+      }
+
+      @Override
+      public List<Integer> memorySizesMb() {
+        return sizes;
+      }
+
+      @Override
+      public long memoryPerWorker(int workers, int memoryMb) {
+        return threads.memoryPerWorker(workers, memoryMb);
+      }
+
+      @Override
+      public boolean cpuGrowsWithMemory() {
+        return true;
+      }
+
+      @Override
+      public void close() {
+        threads.close();
+      }
+    };
+  }
+
+  /**
    * A cost cap stops the training once its workers cost it, at AWS Lambda's prices for their memory and time, long
    * before it would have converged; the model written is the best seen, a trained one.
    */
@@ -183,7 +249,8 @@ class TrainingDriverTest {
         uncapped.maxWorkerFailures(), uncapped.prefetch(), uncapped.wireValues(), uncapped.objective(), uncapped.l1(),
         uncapped.solver(), cap);
     TrainResult result = train(capped, null);
-    double cost = Prices.AWS_LAMBDA_X86.lambda(Prices.gbSeconds(result, 512), result.workerGenerations());
+    assertTrue(result.generations().stream().allMatch(g -> g.memoryMb() == 512), "the workers' one size");
+    double cost = Prices.AWS_LAMBDA_X86.lambda(Prices.gbSeconds(result), result.workerGenerations());
     double seconds = result.curve().get(result.curve().size() - 1).seconds();
     System.out.printf("cost cap $%.6f: stopped %s after %.1f s at $%.6f, validation logloss %.5f%n", cap,
         result.stopReason(), seconds, cost, result.validationMetrics().loss());
@@ -396,19 +463,24 @@ class TrainingDriverTest {
     ThreadWorkers threads = new ThreadWorkers(512);
     WorkerLauncher slowSuccessors = new WorkerLauncher() {
       @Override
-      public Running launch(WorkerTask task) {
+      public Running launch(WorkerTask task, int memoryMb) {
         if (task.generation() == 1) {
-          return threads.launch(task);
+          return threads.launch(task, memoryMb);
         }
         CompletableFuture<WorkerTask.WorkerOutcome> outcome =
             CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(delaySeconds, TimeUnit.SECONDS))
-                .thenCompose(started -> threads.launch(task).outcome());
+                .thenCompose(started -> threads.launch(task, memoryMb).outcome());
         return new Running(outcome, () -> outcome.completeExceptionally(new IllegalStateException("killed")));
       }
 
       @Override
-      public long memoryPerWorker(int workers) {
-        return threads.memoryPerWorker(workers);
+      public List<Integer> memorySizesMb() {
+        return threads.memorySizesMb();
+      }
+
+      @Override
+      public long memoryPerWorker(int workers, int memoryMb) {
+        return threads.memoryPerWorker(workers, memoryMb);
       }
 
       @Override

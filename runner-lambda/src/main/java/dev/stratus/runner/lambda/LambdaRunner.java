@@ -1,6 +1,7 @@
 package dev.stratus.runner.lambda;
 
 import dev.stratus.runner.lambda.graph.ExecutionGraph;
+import dev.stratus.runner.lambda.message.WorkerFunction;
 import dev.stratus.runner.lambda.scheduler.TaskFailedException;
 import dev.stratus.runner.lambda.scheduler.TaskInvoker;
 import dev.stratus.runner.lambda.scheduler.TaskScheduler;
@@ -42,6 +43,10 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
   public static LambdaRunner fromOptions(PipelineOptions options) {
     LambdaRunnerOptions lambda = PipelineOptionsValidator.validate(LambdaRunnerOptions.class, options);
     checkRange("workerMemoryMb", lambda.getWorkerMemoryMb(), 128, 10_240, "Lambda's memory setting");
+    for (int sizeMb : lambda.getWorkerMemorySizesMb()) {
+      checkRange("workerMemorySizesMb", sizeMb, 128, 10_240, "Lambda's memory setting");
+      WorkerFunction.nameAt(lambda.getFunctionName(), sizeMb); // refuses a variant's name Lambda would not take
+    }
     checkRange("taskTimeoutSeconds", lambda.getTaskTimeoutSeconds(), 1, 900, "Lambda's timeout");
     checkRange("maxConcurrency", lambda.getMaxConcurrency(), 1, Integer.MAX_VALUE, "attempts at once");
     checkRange("maxAttempts", lambda.getMaxAttempts(), 1, Integer.MAX_VALUE, "attempts per task");
@@ -140,8 +145,11 @@ public final class LambdaRunner extends PipelineRunner<PipelineResult> {
                   Duration.ofMillis(options.getRetryBackoffMillis()),
                   options.getBundleSizeMb() * 1024L * 1024L,
                   fixedPartitions > 0,
+                  options.getFunctionName(),
                   options.getTaskTimeoutSeconds(),
                   options.getWorkerMemoryMb(),
+                  options.getWorkerMemorySizesMb(),
+                  WorkerFunctionConnector.onAws(options),
                   TaskConcurrency.runsOnThisMachine(options.getLambdaEndpoint()),
                   WorkerFunctionConnector.location(options)));
       // Refusals come before the store is first touched: a store the workers cannot reach may not answer us either.

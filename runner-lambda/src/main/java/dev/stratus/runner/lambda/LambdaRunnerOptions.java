@@ -2,6 +2,7 @@ package dev.stratus.runner.lambda;
 
 import dev.stratus.spi.StoreOptions;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Hidden;
@@ -51,6 +52,19 @@ public interface LambdaRunnerOptions extends StoreOptions {
   int getWorkerMemoryMb();
 
   void setWorkerMemoryMb(int memoryMb);
+
+  /**
+   * Default: {@code 2048,3008} on the embedded local service (empty {@code --lambdaEndpoint}), none for any endpoint,
+   * where the variant functions must be deployed before a run.
+   */
+  @Description("More memory sizes, in MB, the worker function is offered at for trainings to choose from, each a"
+      + " variant function named <functionName>-<MB>mb (e.g. stratus-worker-3008mb); on the embedded local service"
+      + " they are registered automatically, elsewhere deploy them with DeployWorker --memory-sizes (default: 2048,3008"
+      + " on the embedded local service, none for any --lambdaEndpoint)")
+  @Default.InstanceFactory(WorkerMemorySizes.class)
+  List<Integer> getWorkerMemorySizesMb();
+
+  void setWorkerMemorySizesMb(List<Integer> sizesMb);
 
   @Description("Time limit of one task attempt in seconds (the function's timeout on the local service)")
   @Default.Integer(300)

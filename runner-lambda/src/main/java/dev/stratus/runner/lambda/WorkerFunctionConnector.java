@@ -27,10 +27,13 @@ import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
  */
 final class WorkerFunctionConnector {
   private static final Map<LocalService, LocalLambdaService> LOCAL_SERVICES = new ConcurrentHashMap<>();
-  private static final Map<LocalService, FunctionSpec> REGISTERED = new ConcurrentHashMap<>();
+  private static final Map<Registration, FunctionSpec> REGISTERED = new ConcurrentHashMap<>();
 
   /** What tells one local service from another: how its environments run. */
   private record LocalService(LocalEnvironmentMode mode, boolean classData) {}
+
+  /** A function of one local service: the worker function or one of its variants. */
+  private record Registration(LocalService service, String function) {}
 
   private WorkerFunctionConnector() {}
 
@@ -66,10 +69,15 @@ final class WorkerFunctionConnector {
     if (endpoint.isEmpty()) {
       return "on the embedded local Lambda service";
     }
-    if (endpoint.equals(LambdaRunnerOptions.AWS)) {
+    if (onAws(options)) {
       return "on AWS Lambda (--lambdaEndpoint=" + LambdaRunnerOptions.AWS + ")";
     }
     return "on the Lambda service at " + endpoint + " (--lambdaEndpoint)";
+  }
+
+  /** Whether {@link #connect} reaches AWS Lambda itself. */
+  static boolean onAws(LambdaRunnerOptions options) {
+    return endpoint(options).equals(LambdaRunnerOptions.AWS);
   }
 
   private static String endpoint(LambdaRunnerOptions options) {
@@ -88,15 +96,30 @@ final class WorkerFunctionConnector {
                       .withRegion(options.getLambdaRegion());
               return LocalLambdaService.start(k.classData() ? config : config.withClassData(null));
             });
-    FunctionSpec spec =
+    FunctionSpec worker =
         FunctionSpec.of(options.getFunctionName(), WorkerFunction.HANDLER, ClassPath.currentEntries())
             .withMemoryMb(options.getWorkerMemoryMb())
             .withTimeoutSeconds(options.getTaskTimeoutSeconds());
-    if (!spec.equals(REGISTERED.get(kind))) {
-      service.registerFunction(spec);
-      REGISTERED.put(kind, spec);
+    register(service, kind, worker);
+    for (int sizeMb : options.getWorkerMemorySizesMb()) {
+      if (sizeMb != worker.memoryMb()) {
+        register(service, kind, new FunctionSpec(WorkerFunction.nameAt(worker.name(), sizeMb), worker.handler(),
+            worker.classpath(), sizeMb, worker.timeoutSeconds(), worker.environment()));
+      }
     }
     return service;
+  }
+
+  /**
+   * Registers {@code spec} unless the service already has it: registering again would retire the function's warm
+   * environments.
+   */
+  private static void register(LocalLambdaService service, LocalService kind, FunctionSpec spec) {
+    Registration registration = new Registration(kind, spec.name());
+    if (!spec.equals(REGISTERED.get(registration))) {
+      service.registerFunction(spec);
+      REGISTERED.put(registration, spec);
+    }
   }
 
   /**

@@ -43,6 +43,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * mvn -q -pl pipelines exec:exec@deploy-worker -Djob.args="--function-name stratus-worker \
  *     --role arn:aws:iam::123456789012:role/stratus-lambda --region us-east-1 --s3-bucket my-bucket"
  * </pre>
+ *
+ * With {@code --memory-sizes}, it deploys the function's variants at those memory sizes as well ({@link
+ * WorkerFunction#nameAt}): a Lambda function has one memory setting, and a training that chooses its workers' memory
+ * invokes the variant of that size.
  */
 public final class DeployWorker {
   /** Lambda takes a zip inline up to 50 MB; larger ones must come from S3. */
@@ -53,6 +57,8 @@ public final class DeployWorker {
       "  --function-name <name>   function to create or update (default stratus-worker)",
       "  --handler <handler>      handler (default: the runner's worker, " + WorkerFunction.HANDLER + ")",
       "  --memory <MB>            memory, 128..10240 (default 2048)",
+      "  --memory-sizes <MB,...>  also a variant function per size, <function-name>-<MB>mb, the same code and",
+      "                           settings at that memory, for LambdaRunner's --workerMemorySizesMb (default none)",
       "  --timeout <seconds>      timeout, 1..900 (default 900)",
       "  --role <arn>             execution role; required to create a function on AWS",
       "  --region <region>        default: the SDK's region chain (AWS_REGION, profile)",
@@ -79,7 +85,10 @@ public final class DeployWorker {
     }
   }
 
-  /** Parses {@code args}, packages, and creates or updates the function; returns its configuration. */
+  /**
+   * Parses {@code args}, packages, and creates or updates the function, then each of its variants; returns the
+   * function's configuration.
+   */
   public static FunctionConfiguration run(String... args) {
     return run(null, args);
   }
@@ -106,7 +115,11 @@ public final class DeployWorker {
               .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofMinutes(5)).build();
           LambdaClient lambda = lambdaClient(options, http)) {
         FunctionCode code = upload(options, zip, http);
-        return exists(lambda, options.functionName) ? update(lambda, options, code) : create(lambda, options, code);
+        FunctionConfiguration deployed = deploy(lambda, options, code, options.functionName, options.memoryMb);
+        for (int sizeMb : options.memorySizesMb) {
+          deploy(lambda, options, code, WorkerFunction.nameAt(options.functionName, sizeMb), sizeMb);
+        }
+        return deployed;
       }
     } finally {
       if (options.output == null) {
@@ -115,50 +128,59 @@ public final class DeployWorker {
     }
   }
 
-  private static FunctionConfiguration create(LambdaClient lambda, Options options, FunctionCode code) {
+  /** Creates function {@code name} with the options' code and settings at {@code memoryMb}, or updates it to them. */
+  private static FunctionConfiguration deploy(LambdaClient lambda, Options options, FunctionCode code, String name,
+      int memoryMb) {
+    return exists(lambda, name)
+        ? update(lambda, options, code, name, memoryMb)
+        : create(lambda, options, code, name, memoryMb);
+  }
+
+  private static FunctionConfiguration create(LambdaClient lambda, Options options, FunctionCode code, String name,
+      int memoryMb) {
     if (options.role == null && options.endpoint == null) {
-      throw new IllegalArgumentException("creating " + options.functionName + " on AWS needs --role <arn>");
+      throw new IllegalArgumentException("creating " + name + " on AWS needs --role <arn>");
     }
     lambda.createFunction(request -> request
-        .functionName(options.functionName)
+        .functionName(name)
         .handler(options.handler)
         .runtime(options.runtime)
         .role(options.role)
-        .memorySize(options.memoryMb)
+        .memorySize(memoryMb)
         .timeout(options.timeoutSeconds)
         .environment(environment -> environment.variables(options.environment))
         .code(code));
-    lambda.waiter().waitUntilFunctionActiveV2(request -> request.functionName(options.functionName));
-    System.out.println("created " + options.functionName);
-    return configuration(lambda, options.functionName);
+    lambda.waiter().waitUntilFunctionActiveV2(request -> request.functionName(name));
+    System.out.println("created " + name + " (" + memoryMb + " MB)");
+    return configuration(lambda, name);
   }
 
   /** New code first, then the configuration, each once the function has finished its previous update. */
-  private static FunctionConfiguration update(LambdaClient lambda, Options options, FunctionCode code) {
-    UpdateFunctionCodeRequest.Builder request = UpdateFunctionCodeRequest.builder()
-        .functionName(options.functionName);
+  private static FunctionConfiguration update(LambdaClient lambda, Options options, FunctionCode code, String name,
+      int memoryMb) {
+    UpdateFunctionCodeRequest.Builder request = UpdateFunctionCodeRequest.builder().functionName(name);
     if (code.zipFile() != null) {
       request.zipFile(code.zipFile());
     } else {
       request.s3Bucket(code.s3Bucket()).s3Key(code.s3Key());
     }
-    awaitUpdated(lambda, options.functionName);
+    awaitUpdated(lambda, name);
     lambda.updateFunctionCode(request.build());
-    awaitUpdated(lambda, options.functionName);
+    awaitUpdated(lambda, name);
     lambda.updateFunctionConfiguration(configuration -> {
-      configuration.functionName(options.functionName)
+      configuration.functionName(name)
           .handler(options.handler)
           .runtime(options.runtime)
-          .memorySize(options.memoryMb)
+          .memorySize(memoryMb)
           .timeout(options.timeoutSeconds)
           .environment(environment -> environment.variables(options.environment));
       if (options.role != null) {
         configuration.role(options.role);
       }
     });
-    awaitUpdated(lambda, options.functionName);
-    System.out.println("updated " + options.functionName);
-    return configuration(lambda, options.functionName);
+    awaitUpdated(lambda, name);
+    System.out.println("updated " + name + " (" + memoryMb + " MB)");
+    return configuration(lambda, name);
   }
 
   private static void awaitUpdated(LambdaClient lambda, String functionName) {
@@ -262,6 +284,8 @@ public final class DeployWorker {
     String functionName = "stratus-worker";
     String handler = WorkerFunction.HANDLER;
     int memoryMb = 2048;
+    /** The variants' sizes, {@link #memoryMb} left out: the function itself is at that size. */
+    List<Integer> memorySizesMb = List.of();
     int timeoutSeconds = 900;
     String role;
     String region;
@@ -287,6 +311,8 @@ public final class DeployWorker {
           case "--function-name" -> options.functionName = value;
           case "--handler" -> options.handler = value;
           case "--memory" -> options.memoryMb = number(name, value, 128, 10_240);
+          case "--memory-sizes" -> options.memorySizesMb = Arrays.stream(value.split(","))
+              .map(size -> number(name, size.trim(), 128, 10_240)).toList();
           case "--timeout" -> options.timeoutSeconds = number(name, value, 1, 900);
           case "--role" -> options.role = value;
           case "--region" -> options.region = value;
@@ -306,6 +332,10 @@ public final class DeployWorker {
           default -> throw new IllegalArgumentException("unknown option " + name);
         }
       }
+      options.memorySizesMb = options.memorySizesMb.stream().filter(size -> size != options.memoryMb).distinct()
+          .toList();
+      // A variant's name Lambda would not take is refused before anything is packaged or sent.
+      options.memorySizesMb.forEach(size -> WorkerFunction.nameAt(options.functionName, size));
       if (options.s3Key == null) {
         options.s3Key = "stratus/" + options.functionName + ".zip";
       }

@@ -24,10 +24,23 @@ public final class LambdaTaskInvoker implements TaskInvoker {
 
   private final LambdaClient client;
   private final String functionName;
+  /** Whether {@link #close} closes the client: false for the invokers {@link #forFunction} makes, which share it. */
+  private final boolean ownsClient;
 
+  /** Invokes {@code functionName} through {@code client}, which it closes when closed. */
   public LambdaTaskInvoker(LambdaClient client, String functionName) {
+    this(client, functionName, true);
+  }
+
+  private LambdaTaskInvoker(LambdaClient client, String functionName, boolean ownsClient) {
     this.client = client;
     this.functionName = functionName;
+    this.ownsClient = ownsClient;
+  }
+
+  @Override
+  public TaskInvoker forFunction(String otherFunction) {
+    return new LambdaTaskInvoker(client, otherFunction, false);
   }
 
   /** How long one invocation of a function with this timeout may take before the driver gives up on it. */
@@ -80,6 +93,8 @@ public final class LambdaTaskInvoker implements TaskInvoker {
 
   @Override
   public void close() {
-    client.close();
+    if (ownsClient) {
+      client.close();
+    }
   }
 }

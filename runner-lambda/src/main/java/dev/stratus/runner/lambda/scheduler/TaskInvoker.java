@@ -4,6 +4,15 @@ package dev.stratus.runner.lambda.scheduler;
 public interface TaskInvoker extends AutoCloseable {
   Outcome invoke(byte[] requestJson);
 
+  /**
+   * An invoker of the service's function {@code functionName} (a variant of the worker function) over this one's
+   * connection, which stays this one's to close: closing the other leaves it open.
+   */
+  default TaskInvoker forFunction(String functionName) {
+    throw new UnsupportedOperationException(getClass().getName() + " invokes one function only, not " + functionName);
+  }
+
+  /** Closes the connection to the service, unless this invoker shares another's ({@link #forFunction}). */
   @Override
   void close();
 

@@ -61,8 +61,11 @@ public final class TaskScheduler {
   private final ThrottlePolicy throttling;
   private final long bundleSizeBytes;
   private final boolean reduceTaskPerPartition;
+  private final String workerFunctionName;
   private final int workerTimeoutSeconds;
   private final int workerMemoryMb;
+  private final List<Integer> workerMemorySizesMb;
+  private final boolean cpuGrowsWithMemory;
   private final boolean workersOnThisMachine;
   private final String workerLocation;
 
@@ -86,8 +89,11 @@ public final class TaskScheduler {
     this.throttling = new ThrottlePolicy(config.backoff());
     this.bundleSizeBytes = config.bundleSizeBytes();
     this.reduceTaskPerPartition = config.reduceTaskPerPartition();
+    this.workerFunctionName = config.workerFunctionName();
     this.workerTimeoutSeconds = config.workerTimeoutSeconds();
     this.workerMemoryMb = config.workerMemoryMb();
+    this.workerMemorySizesMb = config.workerMemorySizesMb();
+    this.cpuGrowsWithMemory = config.cpuGrowsWithMemory();
     this.workersOnThisMachine = config.workersOnThisMachine();
     this.workerLocation = config.workerLocation();
     this.openTasks = new OpenTasks(store);
@@ -96,6 +102,8 @@ public final class TaskScheduler {
   /**
    * What a run needs, taken from the runner's options by {@code LambdaRunner}.
    *
+   * @param invoker invokes the worker function, and its variants at other memory sizes through {@link
+   *     TaskInvoker#forFunction}
    * @param maxConcurrency the most task attempts running at once
    * @param jobDir where this run's plans, descriptors and attempts live
    * @param workerStore the store as workers reach it (an endpoint, never an in-process embedded store)
@@ -104,8 +112,14 @@ public final class TaskScheduler {
    * @param backoff the wait after a first failed attempt, and after a first throttle; it doubles with each further one
    * @param bundleSizeBytes what one task reads: sources are split, and a shuffle's reduce tasks are sized, to it
    * @param reduceTaskPerPartition one reduce task per hash partition of a shuffle, instead of tasks sized by the data
+   * @param workerFunctionName the worker function's name, which its variants' names derive from ({@code
+   *     WorkerFunction.nameAt})
    * @param workerTimeoutSeconds the worker function's timeout, as in-driver executors see it
    * @param workerMemoryMb the worker function's memory, as in-driver executors see it
+   * @param workerMemorySizesMb more memory sizes the worker function is offered at, each a variant function, for
+   *     in-driver executors to choose from ({@code Workers.atMemory})
+   * @param cpuGrowsWithMemory whether a worker invocation gets more CPU with more memory (AWS Lambda), as in-driver
+   *     executors see it
    * @param workersOnThisMachine whether the worker function runs on this machine, as in-driver executors see it
    * @param workerLocation where the worker function runs, for in-driver executors' messages
    */
@@ -121,8 +135,11 @@ public final class TaskScheduler {
       Duration backoff,
       long bundleSizeBytes,
       boolean reduceTaskPerPartition,
+      String workerFunctionName,
       int workerTimeoutSeconds,
       int workerMemoryMb,
+      List<Integer> workerMemorySizesMb,
+      boolean cpuGrowsWithMemory,
       boolean workersOnThisMachine,
       String workerLocation) {}
 
@@ -266,8 +283,8 @@ public final class TaskScheduler {
 
   private synchronized LambdaWorkers workers() {
     if (workers == null) {
-      workers = new LambdaWorkers(invoker, throttling, workerTimeoutSeconds, workerMemoryMb, workersOnThisMachine,
-          workerLocation);
+      workers = new LambdaWorkers(invoker, throttling, workerFunctionName, workerTimeoutSeconds, workerMemoryMb,
+          workerMemorySizesMb, cpuGrowsWithMemory, workersOnThisMachine, workerLocation);
     }
     return workers;
   }

@@ -106,6 +106,28 @@ class DeployWorkerTest {
     assertNotEquals(first.get("pid").asLong(), second.get("pid").asLong(), "the update replaced the environment");
   }
 
+  @Test
+  void deploysAVariantFunctionPerMemorySize() throws IOException {
+    List<String> common = List.of("--endpoint", service.endpoint().toString(), "--region", "us-east-1",
+        "--function-name", "sized", "--handler", TestFunctions.HANDLER, "--classpath", testClasspath(),
+        "--memory", "256");
+
+    DeployWorker.run(service.credentialsProvider(), with(common, "--memory-sizes", "512,256", "--timeout", "20"));
+
+    assertFalse(service.hasFunction("sized-256mb"), "the function itself is at 256 MB");
+    GetFunctionConfigurationResponse variant =
+        client.getFunctionConfiguration(request -> request.functionName("sized-512mb"));
+    assertEquals(512, variant.memorySize());
+    assertEquals(20, variant.timeout());
+    assertEquals(TestFunctions.HANDLER, variant.handler());
+    assertEquals("512", invoke("sized-512mb", "echo variant").get("memory").asText());
+
+    DeployWorker.run(service.credentialsProvider(), with(common, "--memory-sizes", "512", "--timeout", "30"));
+
+    assertEquals(30, client.getFunctionConfiguration(request -> request.functionName("sized-512mb")).timeout(),
+        "the variant was updated with the function");
+  }
+
   private static String[] with(List<String> common, String... more) {
     return Stream.concat(common.stream(), Arrays.stream(more)).toArray(String[]::new);
   }
@@ -145,6 +167,10 @@ class DeployWorkerTest {
     assertRefused("--memory must be 128 to 10240", "--handler", "h", "--memory", "64");
     assertRefused("--env takes KEY=VALUE", "--handler", "h", "--env", "NOVALUE");
     assertRefused("--timeout needs a value", "--handler", "h", "--timeout");
+    assertRefused("--memory-sizes must be 128 to 10240, not 64", "--handler", "h", "--memory-sizes", "1024,64");
+    assertRefused("the worker function " + "w".repeat(58) + " at 3008 MB would be " + "w".repeat(58) + "-3008mb,"
+        + " longer than the 64 characters", "--handler", "h", "--function-name", "w".repeat(58), "--memory-sizes",
+        "3008");
   }
 
   private static void assertRefused(String message, String... args) {

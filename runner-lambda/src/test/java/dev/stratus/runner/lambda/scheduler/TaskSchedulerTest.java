@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -67,8 +68,11 @@ public class TaskSchedulerTest {
             backoff,
             64L << 20,
             false,
+            options.getFunctionName(),
             options.getTaskTimeoutSeconds(),
             options.getWorkerMemoryMb(),
+            List.of(),
+            false,
             true,
             "on this test's invoker"));
   }

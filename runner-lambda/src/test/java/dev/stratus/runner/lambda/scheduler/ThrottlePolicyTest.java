@@ -45,7 +45,8 @@ class ThrottlePolicyTest {
       TaskInvoker invoker = new LambdaTaskInvoker(
           LambdaTaskInvoker.configure(service.clientBuilder(), Duration.ofSeconds(90)).build(), "busy");
       FullService full = new FullService(service, holder, invoker,
-          new LambdaWorkers(invoker, new ThrottlePolicy(backoff), 60, 128, true, "on the local Lambda service"));
+          new LambdaWorkers(invoker, new ThrottlePolicy(backoff), "busy", 60, 128, List.of(), false, true,
+              "on the local Lambda service"));
       try {
         service.registerFunction(TestFunctions.spec("busy").withTimeoutSeconds(60));
         CompletableFuture.runAsync(() ->
