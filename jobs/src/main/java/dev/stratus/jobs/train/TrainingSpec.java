@@ -203,6 +203,14 @@ public record TrainingSpec(
         sgdStart);
   }
 
+  /** This spec with workers of {@code memoryMb}, or {@link #AUTO_MEMORY}. */
+  public TrainingSpec withWorkerMemoryMb(int memoryMb) {
+    return new TrainingSpec(workers, psShards, memoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,
+        window, timeoutSeconds, evalIntervalMillis, epochs, maxPushesInFlight, seed, workerProcesses,
+        workerLifetimeSeconds, maxWorkerFailures, prefetch, wireValues, objective, l1, solver, maxCostDollars,
+        sgdStart);
+  }
+
   /** This spec solved by {@code how}. */
   public TrainingSpec withSolver(Solver how) {
     return new TrainingSpec(workers, psShards, workerMemoryMb, optimizer, learningRate, minibatchSize, l2, epsilon,

@@ -455,7 +455,8 @@ class QuasiNewtonTrainingTest {
   @Test
   void workerProcessesReachTheSameOptimum() throws Exception {
     double c = 1;
-    TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), new ProcessWorkers(256), null);
+    TrainingSpec spec = spec(2, (float) (1 / (c * trainRows.length)), 0).withWorkerMemoryMb(256);
+    TrainResult result = train(spec, new ProcessWorkers(256), null);
     assertReachesLiblinearsOptimum(result, c);
   }
 
@@ -469,7 +470,7 @@ class QuasiNewtonTrainingTest {
     double c = 1;
     List<WorkerTask> launched = new CopyOnWriteArrayList<>();
     try (Shards shards = backgroundShards()) {
-      TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0), shards,
+      TrainResult result = train(spec(2, (float) (1 / (c * trainRows.length)), 0).withWorkerMemoryMb(256), shards,
           new RecordingLauncher(new ProcessWorkers(256), Integer.MAX_VALUE, launched),
           job -> afterRounds(job, 4, () -> job.killWorker(0)));
       assertReachesLiblinearsOptimum(result, c);

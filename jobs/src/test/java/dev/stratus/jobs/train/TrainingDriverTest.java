@@ -176,7 +176,7 @@ class TrainingDriverTest {
   @Test
   void theDriverChoosesTheWorkersMemoryWhereTheSpecSetsNone() throws Exception {
     List<Integer> sizes = List.of(512, 1024, 2048);
-    TrainResult chosen = train(specAtMemory(TrainingSpec.AUTO_MEMORY), offeredAt(sizes), null, train);
+    TrainResult chosen = train(spec(2, 1).withWorkerMemoryMb(TrainingSpec.AUTO_MEMORY), offeredAt(sizes), null, train);
     assertMeetsTheBar(chosen);
     assertTrue(chosen.generations().stream().allMatch(g -> g.memoryMb() == 2048), chosen.generations().toString());
     List<ScalingDecision> onMemory = chosen.scaling().stream()
@@ -185,22 +185,14 @@ class TrainingDriverTest {
     assertEquals(2048, onMemory.get(0).to());
     assertTrue(onMemory.get(0).reason().contains("from 1769 MB up"), onMemory.get(0).reason());
 
-    TrainResult fixed = train(specAtMemory(1024), offeredAt(sizes), null, train);
+    TrainResult fixed = train(spec(2, 1).withWorkerMemoryMb(1024), offeredAt(sizes), null, train);
     assertTrue(fixed.generations().stream().allMatch(g -> g.memoryMb() == 1024), fixed.generations().toString());
     assertTrue(fixed.scaling().stream().noneMatch(d -> d.resource() == ScalingDecision.Resource.MEMORY));
 
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-        () -> train(specAtMemory(3008), offeredAt(sizes), null, train));
+        () -> train(spec(2, 1).withWorkerMemoryMb(3008), offeredAt(sizes), null, train));
     assertTrue(refused.getMessage().contains("workerMemoryMb=3008 is not a size the workers are offered at:"
         + " [512, 1024, 2048] MB"), refused.getMessage());
-  }
-
-  private static TrainingSpec specAtMemory(int memoryMb) {
-    TrainingSpec spec = spec(2, 1);
-    return new TrainingSpec(spec.workers(), spec.psShards(), memoryMb, spec.optimizer(), spec.learningRate(),
-        spec.minibatchSize(), spec.l2(), spec.epsilon(), spec.window(), spec.timeoutSeconds(), spec.evalIntervalMillis(),
-        spec.epochs(), spec.maxPushesInFlight(), spec.seed(), spec.workerProcesses(), spec.workerLifetimeSeconds(),
-        spec.maxWorkerFailures());
   }
 
   /** Worker threads offered at {@code sizes}, on a service whose CPU grows with memory, as AWS Lambda's does. */
@@ -555,7 +547,8 @@ class TrainingDriverTest {
   void workerProcessesOf128MbOnTlsShardsSurviveAKillAndMeetTheBar() throws Exception {
     // the killed JVM's successor starts cold, seconds after the other worker trains: the monitor waits for it
     TrainResult result =
-        train(spec(2, 1), new ProcessWorkers(128), killedOnceItProgressed(1), train, true);
+        train(spec(2, 1).withWorkerMemoryMb(128), new ProcessWorkers(128), killedOnceItProgressed(1), train,
+            true);
     assertMeetsTheBar(result);
     assertTrue(result.workerGenerations() >= 3, "generations " + result.workerGenerations());
     assertTrue(result.stepTimes().iterations() > 1000, "iterations " + result.stepTimes().iterations());

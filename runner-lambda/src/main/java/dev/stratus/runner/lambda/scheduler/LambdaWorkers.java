@@ -23,23 +23,30 @@ import java.util.stream.Stream;
  * its threads, its count of invocations and its refused calls, so the executor sees one pool of workers.
  */
 final class LambdaWorkers implements Workers, AutoCloseable {
-  /** The worker function at its own memory, of which this is a view (or which this is). */
-  private final LambdaWorkers function;
+  private final Pool pool;
+  /** Invokes the function, or the variant of {@link #memoryMb}. */
   private final TaskInvoker invoker;
   private final int memoryMb;
-  private final ThrottlePolicy throttling;
-  private final String functionName;
-  private final int timeoutSeconds;
-  private final List<Integer> memorySizesMb;
-  private final boolean cpuGrowsWithMemory;
-  private final boolean onThisMachine;
-  private final String location;
-  private final ExecutorService threads;
-  private final AtomicLong invocations;
-  /** The calls whose last attempt the service throttled, waiting to be tried again. */
-  private final Set<CompletableFuture<byte[]>> refused;
-  /** The views at memory sizes other than the function's own, made as first asked for. */
-  private final Map<Integer, LambdaWorkers> variants;
+
+  /**
+   * What the function and its views at other sizes share.
+   *
+   * @param refused the calls whose last attempt the service throttled, waiting to be tried again
+   * @param variants the views at sizes other than the function's own, made as first asked for
+   */
+  private record Pool(
+      LambdaWorkers function,
+      ThrottlePolicy throttling,
+      String functionName,
+      int timeoutSeconds,
+      List<Integer> memorySizesMb,
+      boolean cpuGrowsWithMemory,
+      boolean onThisMachine,
+      String location,
+      ExecutorService threads,
+      AtomicLong invocations,
+      Set<CompletableFuture<byte[]>> refused,
+      Map<Integer, LambdaWorkers> variants) {}
 
   /**
    * @param invoker invokes function {@code functionName}
@@ -47,38 +54,20 @@ final class LambdaWorkers implements Workers, AutoCloseable {
    */
   LambdaWorkers(TaskInvoker invoker, ThrottlePolicy throttling, String functionName, int timeoutSeconds, int memoryMb,
       List<Integer> moreMemorySizesMb, boolean cpuGrowsWithMemory, boolean onThisMachine, String location) {
-    this.function = this;
+    this.pool = new Pool(this, throttling, functionName, timeoutSeconds,
+        Stream.concat(Stream.of(memoryMb), moreMemorySizesMb.stream()).distinct().sorted().toList(),
+        cpuGrowsWithMemory, onThisMachine, location,
+        Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-worker")), new AtomicLong(),
+        ConcurrentHashMap.newKeySet(), new ConcurrentHashMap<>());
     this.invoker = invoker;
     this.memoryMb = memoryMb;
-    this.throttling = throttling;
-    this.functionName = functionName;
-    this.timeoutSeconds = timeoutSeconds;
-    this.memorySizesMb = Stream.concat(Stream.of(memoryMb), moreMemorySizesMb.stream()).distinct().sorted().toList();
-    this.cpuGrowsWithMemory = cpuGrowsWithMemory;
-    this.onThisMachine = onThisMachine;
-    this.location = location;
-    this.threads = Executors.newCachedThreadPool(new DaemonThreadFactory("lambda-runner-worker"));
-    this.invocations = new AtomicLong();
-    this.refused = ConcurrentHashMap.newKeySet();
-    this.variants = new ConcurrentHashMap<>();
   }
 
-  /** {@code function}'s view at {@code memoryMb}, whose calls go to {@code invoker}. */
-  private LambdaWorkers(LambdaWorkers function, TaskInvoker invoker, int memoryMb) {
-    this.function = function;
+  /** The view at {@code memoryMb} of {@code pool}'s function, whose calls go to {@code invoker}. */
+  private LambdaWorkers(Pool pool, TaskInvoker invoker, int memoryMb) {
+    this.pool = pool;
     this.invoker = invoker;
     this.memoryMb = memoryMb;
-    this.throttling = function.throttling;
-    this.functionName = function.functionName;
-    this.timeoutSeconds = function.timeoutSeconds;
-    this.memorySizesMb = function.memorySizesMb;
-    this.cpuGrowsWithMemory = function.cpuGrowsWithMemory;
-    this.onThisMachine = function.onThisMachine;
-    this.location = function.location;
-    this.threads = function.threads;
-    this.invocations = function.invocations;
-    this.refused = function.refused;
-    this.variants = function.variants;
   }
 
   /**
@@ -89,13 +78,13 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   public CompletableFuture<byte[]> invoke(String entryPoint, byte[] request) {
     byte[] json = new InvocationPayloads.EntryPointCall(entryPoint, request).toJson();
     CompletableFuture<byte[]> answer = new CompletableFuture<>();
-    threads.execute(() -> {
+    pool.threads().execute(() -> {
       try {
         answer.complete(call(json, answer));
       } catch (Throwable failed) {
         answer.completeExceptionally(failed);
       } finally {
-        refused.remove(answer);
+        pool.refused().remove(answer);
       }
     });
     return answer;
@@ -103,13 +92,13 @@ final class LambdaWorkers implements Workers, AutoCloseable {
 
   @Override
   public boolean refusedNow(CompletableFuture<byte[]> call) {
-    return refused.contains(call);
+    return pool.refused().contains(call);
   }
 
   private byte[] call(byte[] json, CompletableFuture<byte[]> answer) {
     TaskInvoker.Outcome outcome;
     try {
-      outcome = throttling.invoke(request -> attempt(request, answer), json, answer::isDone);
+      outcome = pool.throttling().invoke(request -> attempt(request, answer), json, answer::isDone);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CompletionException(e);
@@ -117,7 +106,7 @@ final class LambdaWorkers implements Workers, AutoCloseable {
     if (outcome instanceof TaskInvoker.Outcome.Throttled gaveUp) {
       throw new WorkerFailedException("TooManyRequestsException", gaveUp.message());
     }
-    invocations.incrementAndGet();
+    pool.invocations().incrementAndGet();
     if (outcome instanceof TaskInvoker.Outcome.Answered answered) {
       return InvocationPayloads.answerFromJson(answered.responseJson());
     }
@@ -132,16 +121,16 @@ final class LambdaWorkers implements Workers, AutoCloseable {
   private TaskInvoker.Outcome attempt(byte[] request, CompletableFuture<byte[]> answer) {
     TaskInvoker.Outcome outcome = invoker.invoke(request);
     if (outcome instanceof TaskInvoker.Outcome.Throttled) {
-      refused.add(answer);
+      pool.refused().add(answer);
     } else {
-      refused.remove(answer);
+      pool.refused().remove(answer);
     }
     return outcome;
   }
 
   @Override
   public int timeoutSeconds() {
-    return timeoutSeconds;
+    return pool.timeoutSeconds();
   }
 
   @Override
@@ -151,41 +140,42 @@ final class LambdaWorkers implements Workers, AutoCloseable {
 
   @Override
   public List<Integer> memorySizesMb() {
-    return memorySizesMb;
+    return pool.memorySizesMb();
   }
 
   /** {@inheritDoc} At a size other than the function's own, the calls go to its variant function of that size. */
   @Override
   public Workers atMemory(int sizeMb) {
-    if (!memorySizesMb.contains(sizeMb)) {
-      throw new IllegalArgumentException("the worker function is offered at " + memorySizesMb + " MB, not at " + sizeMb
-          + " MB: --workerMemorySizesMb adds sizes");
+    if (!pool.memorySizesMb().contains(sizeMb)) {
+      throw new IllegalArgumentException("the worker function is offered at " + pool.memorySizesMb() + " MB, not at "
+          + sizeMb + " MB: --workerMemorySizesMb adds sizes");
     }
+    LambdaWorkers function = pool.function();
     if (sizeMb == function.memoryMb) {
       return function;
     }
-    return variants.computeIfAbsent(sizeMb,
-        mb -> new LambdaWorkers(function, function.invoker.forFunction(WorkerFunction.nameAt(functionName, mb)), mb));
+    return pool.variants().computeIfAbsent(sizeMb, mb -> new LambdaWorkers(pool,
+        function.invoker.forFunction(WorkerFunction.nameAt(pool.functionName(), mb)), mb));
   }
 
   @Override
   public boolean cpuGrowsWithMemory() {
-    return cpuGrowsWithMemory;
+    return pool.cpuGrowsWithMemory();
   }
 
   @Override
   public long invocations() {
-    return invocations.get();
+    return pool.invocations().get();
   }
 
   @Override
   public boolean onThisMachine() {
-    return onThisMachine;
+    return pool.onThisMachine();
   }
 
   @Override
   public String location() {
-    return location;
+    return pool.location();
   }
 
   /**
@@ -194,6 +184,6 @@ final class LambdaWorkers implements Workers, AutoCloseable {
    */
   @Override
   public void close() {
-    threads.shutdownNow();
+    pool.threads().shutdownNow();
   }
 }
