@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Worker generations as JVMs of their own whose heap is the worker's memory, as a Lambda environment would run them.
@@ -25,11 +26,16 @@ public final class ProcessWorkers implements WorkerLauncher {
   private static final ClassDataArchives CLASS_DATA =
       ClassDataArchives.inTemporaryDirectory("stratus-worker-class-data");
 
-  private final int memoryMb;
+  private final List<Integer> memorySizesMb;
   private final Set<ChildProcess> running = ConcurrentHashMap.newKeySet();
 
   public ProcessWorkers(int memoryMb) {
-    this.memoryMb = memoryMb;
+    this(List.of(memoryMb));
+  }
+
+  /** Processes whose heap may be any of {@code memorySizesMb}, smallest first. */
+  public ProcessWorkers(List<Integer> memorySizesMb) {
+    this.memorySizesMb = List.copyOf(memorySizesMb);
   }
 
   /** Every process shares this machine's cores. */
@@ -41,8 +47,15 @@ public final class ProcessWorkers implements WorkerLauncher {
   @Override
   public Running launch(WorkerTask task, int memoryMb) throws IOException {
     AtomicReference<String> reported = new AtomicReference<>();
+    AtomicReference<String> error = new AtomicReference<>();
+    // what the JVM says of the throwable that ended a thread, or of the heap that ran out (it then exits at once)
+    Consumer<String> noteError = line -> {
+      if (line.startsWith("Exception in thread") || line.contains("java.lang.OutOfMemoryError")) {
+        error.compareAndSet(null, line);
+      }
+    };
     ChildProcess process = ChildJvm.mainClass(ProcessWorkers.class)
-        .jvmOptions("-Xmx" + memoryMb + "m", "-XX:+UseSerialGC")
+        .jvmOptions("-Xmx" + memoryMb + "m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
         .classDataArchives(CLASS_DATA)
         .name("worker process")
         .input((Base64.getEncoder().encodeToString(WorkerMessages.task(task)) + "\n").getBytes(StandardCharsets.UTF_8))
@@ -50,13 +63,18 @@ public final class ProcessWorkers implements WorkerLauncher {
           if (line.startsWith(OUTCOME)) {
             reported.set(line.substring(OUTCOME.length()));
           }
+          noteError.accept(line);
+        }))
+        .stderr(ChildProcess.Output.lines(line -> {
+          System.err.println(line);
+          noteError.accept(line);
         }))
         .start();
     running.add(process);
     CompletableFuture<WorkerTask.WorkerOutcome> outcome = process.onExit().thenApply(exit -> {
       if (reported.get() == null) {
         throw new IllegalStateException("worker process " + process.pid() + " ended with exit code " + exit
-            + " before reporting (killed, or out of memory)");
+            + " before reporting: " + (error.get() != null ? error.get() : "killed"));
       }
       return WorkerMessages.outcome(Base64.getDecoder().decode(reported.get()));
     });
@@ -64,10 +82,9 @@ public final class ProcessWorkers implements WorkerLauncher {
     return new Running(outcome, process::kill);
   }
 
-  /** The one size these workers were made with. */
   @Override
   public List<Integer> memorySizesMb() {
-    return List.of(memoryMb);
+    return memorySizesMb;
   }
 
   /** Each process's heap. */

@@ -1680,6 +1680,11 @@ public final class TrainingDriver implements AutoCloseable {
       }
       progress.accept(String.format("worker %d (generation %d) died: %s; its successor resumes at %s",
           slot.worker, slot.generation, firstLine(cause.getMessage()), resumeAt));
+      String larger = WorkerMemory.outOfMemory(cause.getMessage()) ? memory.afterOutOfMemory(slot.memoryMb) : null;
+      if (larger != null) {
+        decided(new ScalingDecision(secondsSinceStart(), updatesSoFar(), ScalingDecision.Resource.MEMORY,
+            slot.memoryMb, memory.current(), larger));
+      }
       if (sgdScaling != null) {
         sgdScaling.workerRestarting();
       }

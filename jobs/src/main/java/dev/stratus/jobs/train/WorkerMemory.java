@@ -16,6 +16,9 @@ import java.util.function.IntPredicate;
  *       vCPU's memory, {@value #ONE_VCPU_MB} MB: an SGD worker keeps one core busy, so below it, it takes longer for
  *       the same GB-seconds, and above it, it is no faster.
  * </ul>
+ *
+ * <p>A generation that runs out of memory all the same has its successor, and every generation after, launched at the
+ * next size up.
  */
 final class WorkerMemory {
   /** The memory at which AWS Lambda gives an environment one vCPU, and a share of one in proportion below it. */
@@ -79,6 +82,29 @@ final class WorkerMemory {
             + " one core busy, and Lambda gives one vCPU there (less memory computes slower for the same GB-seconds,"
             + " more no faster)")
         : smallestHolding(prefetchHolds, 0, needs + "; the workers share this machine's cores whatever their memory");
+  }
+
+  /**
+   * Whether {@code error}, a dead generation's, says it ran out of memory: the JVM's {@code OutOfMemoryError}, which
+   * the Lambda runtime reports before it exits, or Lambda's {@code Runtime.OutOfMemory}.
+   */
+  static boolean outOfMemory(String error) {
+    return error != null && (error.contains("OutOfMemoryError") || error.contains("Runtime.OutOfMemory"));
+  }
+
+  /**
+   * After a generation launched at {@code memoryMb} ran out of memory: the next size up for the generations launched
+   * from now on. Returns the reason, or null where the size stays (set by the spec, the largest, or raised already
+   * past {@code memoryMb} by another generation's death).
+   */
+  String afterOutOfMemory(int memoryMb) {
+    int next = sizes.indexOf(memoryMb) + 1;
+    if (fixed || memoryMb != current || next == 0 || next >= sizes.size()) {
+      return null;
+    }
+    current = sizes.get(next);
+    return String.format(Locale.ROOT, "a generation ran out of memory at %d MB: the generations from now on start at"
+        + " %d MB, the next size of %s", memoryMb, current, sizes);
   }
 
   private String smallestHolding(IntPredicate holds, int atLeast, String what) {

@@ -1,6 +1,7 @@
 package dev.stratus.jobs.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,8 @@ class TrainingDriverTest {
   private static final int FEATURES = 2_000;
   /** Within 2% of the exact solver's test logloss. */
   private static final double BAR = 1.02;
+  /** A worker process's heap, in MB, that a generation runs out of. */
+  private static final int OUT_OF_MEMORY_MB = 16;
 
   @TempDir static Path dir;
   static EmbeddedS3Server server;
@@ -170,8 +173,9 @@ class TrainingDriverTest {
 
   /**
    * Where the spec sets no memory, an SGD training's workers launch at the smallest size offered from one vCPU's up on
-   * a service whose CPU grows with memory, as AWS Lambda's does; where it sets one, they launch at it; where it sets
-   * one not offered, the driver refuses it, naming the sizes.
+   * a service whose CPU grows with memory, as AWS Lambda's does; where it sets one not offered, the driver refuses
+   * it, naming the sizes (one offered is kept: {@code WorkerMemoryTest}, and LambdaRunner's variant in
+   * {@code LogisticRegressionOnWorkersTest}).
    */
   @Test
   void theDriverChoosesTheWorkersMemoryWhereTheSpecSetsNone() throws Exception {
@@ -185,14 +189,39 @@ class TrainingDriverTest {
     assertEquals(2048, onMemory.get(0).to());
     assertTrue(onMemory.get(0).reason().contains("from 1769 MB up"), onMemory.get(0).reason());
 
-    TrainResult fixed = train(spec(2, 1).withWorkerMemoryMb(1024), offeredAt(sizes), null, train);
-    assertTrue(fixed.generations().stream().allMatch(g -> g.memoryMb() == 1024), fixed.generations().toString());
-    assertTrue(fixed.scaling().stream().noneMatch(d -> d.resource() == ScalingDecision.Resource.MEMORY));
 
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
         () -> train(spec(2, 1).withWorkerMemoryMb(3008), offeredAt(sizes), null, train));
     assertTrue(refused.getMessage().contains("workerMemoryMb=3008 is not a size the workers are offered at:"
         + " [512, 1024, 2048] MB"), refused.getMessage());
+  }
+
+  /**
+   * A worker process whose heap runs out (the smallest size offered, too small for what a worker holds besides its
+   * prefetching) dies saying so; its successor and every generation after start at the next size, and the training
+   * meets the bar.
+   */
+  @Test
+  void aGenerationOutOfMemoryHasItsSuccessorsStartAtTheNextSize() throws Exception {
+    int tooSmall = OUT_OF_MEMORY_MB;
+    TrainResult result = train(spec(2, 1).withWorkerMemoryMb(TrainingSpec.AUTO_MEMORY),
+        new ProcessWorkers(List.of(tooSmall, 256)), null, train);
+    assertMeetsTheBar(result);
+    List<ScalingDecision> onMemory = result.scaling().stream()
+        .filter(d -> d.resource() == ScalingDecision.Resource.MEMORY).toList();
+    assertEquals(tooSmall, onMemory.get(0).to(), onMemory.toString());
+    ScalingDecision raised = onMemory.get(1);
+    assertEquals(tooSmall, raised.from(), raised.describe());
+    assertEquals(256, raised.to(), raised.describe());
+    assertTrue(raised.reason().startsWith("a generation ran out of memory at " + tooSmall + " MB"), raised.reason());
+    assertEquals(2, onMemory.size(), "raised once, by the first death: " + onMemory);
+    List<GenerationRecord> died = result.generations().stream()
+        .filter(g -> g.ending() == GenerationRecord.Ending.DIED).toList();
+    assertFalse(died.isEmpty());
+    assertTrue(died.stream().allMatch(g -> g.memoryMb() == tooSmall && g.error().contains("OutOfMemoryError")),
+        died.toString());
+    assertTrue(result.generations().stream().filter(g -> g.ending() != GenerationRecord.Ending.DIED)
+        .allMatch(g -> g.memoryMb() == 256), result.generations().toString());
   }
 
   /** Worker threads offered at {@code sizes}, on a service whose CPU grows with memory, as AWS Lambda's does. */

@@ -65,6 +65,26 @@ class WorkerMemoryTest {
   }
 
   @Test
+  void aGenerationOutOfMemoryRaisesTheSizeOnceToTheNext() {
+    WorkerMemory memory = new WorkerMemory(SIZES, false, TrainingSpec.AUTO_MEMORY);
+    memory.forSgd(mb -> true, "two of its partitions decoded");
+    assertTrue(WorkerMemory.outOfMemory("Terminating due to java.lang.OutOfMemoryError: Java heap space"));
+    assertTrue(WorkerMemory.outOfMemory("{\"errorType\":\"Runtime.OutOfMemory\"}"));
+    assertTrue(!WorkerMemory.outOfMemory("Runtime.ExitError") && !WorkerMemory.outOfMemory(null));
+    String reason = memory.afterOutOfMemory(512);
+    assertEquals(1024, memory.current());
+    assertTrue(reason.startsWith("a generation ran out of memory at 512 MB: the generations from now on start at"
+        + " 1024 MB"), reason);
+    assertNull(memory.afterOutOfMemory(512), "another generation of 512 MB that ran out raises it no further");
+    memory.afterOutOfMemory(1024);
+    memory.afterOutOfMemory(2048);
+    assertNull(memory.afterOutOfMemory(3008), "nothing past the largest");
+    assertEquals(3008, memory.current());
+    WorkerMemory fixed = new WorkerMemory(SIZES, false, 1024);
+    assertNull(fixed.afterOutOfMemory(1024), "a size the spec sets is kept");
+  }
+
+  @Test
   void oneSizeOfferedIsNoChoice() {
     WorkerMemory memory = new WorkerMemory(List.of(1024), true, TrainingSpec.AUTO_MEMORY);
     assertNull(memory.forLbfgs(mb -> false, "9 GB of stored rows"));
