@@ -175,7 +175,7 @@ public final class TrainingDriver implements AutoCloseable {
   /** Why {@link Solver#AUTO} chose the solver it did, for the console; null when the user chose. */
   private String solverChoice;
   /** The memory generations launch with, chosen by the driver where the spec sets none ({@link WorkerMemory}). */
-  private final WorkerMemory memory;
+  private final WorkerMemory workerMemory;
   /** Why the driver chose the memory it starts with, for the console; null when it did not choose. */
   private String memoryChoice;
   /** Why the driver starts the workers it does when the user set no count, for the console; null when the user did. */
@@ -285,11 +285,11 @@ public final class TrainingDriver implements AutoCloseable {
     // Two to start with no count set: reading the data is most of a start, and two read it in half the time; and
     // two are the fewest that show whether workers run side by side.
     int workers = autoWorkers ? Math.min(2, Math.max(1, partitions)) : spec.workers();
-    this.memory = WorkerMemory.of(launcher, spec.workerMemoryMb());
+    this.workerMemory = WorkerMemory.of(launcher, spec.workerMemoryMb());
     long storedBytes = train.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).sum();
     if (resolved.solver() == Solver.AUTO) {
       // more workers only where the most memory a worker is offered does not hold its share
-      long memory = launcher.memoryPerWorker(workers, this.memory.largest());
+      long memory = launcher.memoryPerWorker(workers, workerMemory.largest());
       int holding = Math.max(1, Math.min(workers, partitions));
       // with no count set, as many workers as it takes to hold the data, if a worker per partition can
       while (autoWorkers && holding < partitions && Solver.choose(spec.objective(), perWorker(storedBytes, holding),
@@ -307,12 +307,12 @@ public final class TrainingDriver implements AutoCloseable {
     int holders = Math.max(1, Math.min(workers, partitions));
     if (resolved.solver() == Solver.LBFGS) {
       long perWorker = perWorker(storedBytes, holders);
-      memoryChoice = memory.forLbfgs(mb -> Solver.choose(spec.objective(), perWorker,
+      memoryChoice = workerMemory.forLbfgs(mb -> Solver.choose(spec.objective(), perWorker,
           launcher.memoryPerWorker(holders, mb)) == Solver.LBFGS, megabytes(perWorker) + " of stored rows");
     } else {
       long largest = train.manifest().partitions().stream().mapToLong(PartitionInfo::bytes).max().orElse(0);
       long twoDecoded = 2 * largest * Solver.MEMORY_PER_STORED_BYTE;
-      memoryChoice = memory.forSgd(mb -> TrainingSpec.prefetchBudgetBytes(
+      memoryChoice = workerMemory.forSgd(mb -> TrainingSpec.prefetchBudgetBytes(
           (int) (launcher.memoryPerWorker(holders, mb) >> 20)) >= twoDecoded,
           "two of its partitions decoded (" + megabytes(largest) + " stored the largest)");
     }
@@ -517,8 +517,8 @@ public final class TrainingDriver implements AutoCloseable {
       progress.accept(solverChoice);
     }
     if (memoryChoice != null) {
-      decided(new ScalingDecision(secondsSinceStart(), 0, ScalingDecision.Resource.MEMORY, memory.current(),
-          memory.current(), memoryChoice));
+      decided(new ScalingDecision(secondsSinceStart(), 0, ScalingDecision.Resource.MEMORY, workerMemory.current(),
+          workerMemory.current(), memoryChoice));
     }
     if (workersChoice != null) {
       progress.accept(workersChoice);
@@ -1089,7 +1089,7 @@ public final class TrainingDriver implements AutoCloseable {
     for (int i = 0; i < refused.size(); i++) {
       plan.set(i % plan.size(), merged(plan.get(i % plan.size()), refused.get(i).assigned));
     }
-    long memory = launcher.memoryPerWorker(plan.size(), this.memory.current());
+    long memory = launcher.memoryPerWorker(plan.size(), workerMemory.current());
     for (int[] partitions : plan) {
       long stored = Arrays.stream(partitions).mapToLong(p -> train.manifest().partitions().get(p).bytes()).sum();
       if (Solver.choose(spec.objective(), stored, memory) != Solver.LBFGS) {
@@ -1629,7 +1629,7 @@ public final class TrainingDriver implements AutoCloseable {
     slot.generation++;
     slot.catchingUp = true;
     slot.launchedAt = secondsSinceStart();
-    slot.memoryMb = memory.current();
+    slot.memoryMb = workerMemory.current();
     // a worker launched before the shards listen finds them where they will say so, once it has read its data
     S3Path shardsAt = shards.listening() ? null : shards.rendezvous();
     WorkerTask task = new WorkerTask(spec, workerStore, train, shardsAt == null ? placement() : List.of(),
@@ -1680,10 +1680,11 @@ public final class TrainingDriver implements AutoCloseable {
       }
       progress.accept(String.format("worker %d (generation %d) died: %s; its successor resumes at %s",
           slot.worker, slot.generation, firstLine(cause.getMessage()), resumeAt));
-      String larger = WorkerMemory.outOfMemory(cause.getMessage()) ? memory.afterOutOfMemory(slot.memoryMb) : null;
+      String larger = WorkerMemory.outOfMemory(cause.getMessage()) ? workerMemory.afterOutOfMemory(slot.memoryMb)
+          : null;
       if (larger != null) {
         decided(new ScalingDecision(secondsSinceStart(), updatesSoFar(), ScalingDecision.Resource.MEMORY,
-            slot.memoryMb, memory.current(), larger));
+            slot.memoryMb, workerMemory.current(), larger));
       }
       if (sgdScaling != null) {
         sgdScaling.workerRestarting();
