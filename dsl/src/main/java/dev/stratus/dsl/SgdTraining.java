@@ -609,7 +609,8 @@ public abstract class SgdTraining<T extends SgdTraining<T>>
 
   /** The workers of the default expansion: JVMs of their own with {@link #workerProcesses}, else threads. */
   static WorkerLauncher localWorkers(TrainingSpec spec) {
-    return spec.workerProcesses() ? new ProcessWorkers(spec.localWorkerMemoryMb()) : new ThreadWorkers(spec.localWorkerMemoryMb());
+    int memoryMb = spec.localWorkerMemoryMb();
+    return spec.workerProcesses() ? new ProcessWorkers(memoryMb) : new ThreadWorkers(memoryMb);
   }
 
   /** The default expansion: the whole job inside this DoFn, with in-process shards and worker threads or JVMs. */

@@ -1,6 +1,5 @@
 package dev.stratus.jobs.train;
 
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,15 +13,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * refused, as the Lambda service throttles an invocation, and starts once one is given back, as a throttled call is
  * tried again; a generation gives its permit back when it ends.
  */
-public final class CappedWorkers implements WorkerLauncher {
+public final class CappedWorkers extends ForwardingLauncher {
   private final Semaphore permits;
-  private final WorkerLauncher generations;
   /** The calls not started yet: each waits on a thread of its own for a permit. */
   private final Set<Thread> calls = ConcurrentHashMap.newKeySet();
 
   public CappedWorkers(Semaphore permits, WorkerLauncher generations) {
+    super(generations);
     this.permits = permits;
-    this.generations = generations;
   }
 
   @Override
@@ -66,7 +64,7 @@ public final class CappedWorkers implements WorkerLauncher {
       AtomicReference<Running> started) {
     Running running;
     try {
-      running = generations.launch(task, memoryMb);
+      running = launcher.launch(task, memoryMb);
     } catch (Exception e) {
       permits.release();
       outcome.completeExceptionally(e);
@@ -86,25 +84,10 @@ public final class CappedWorkers implements WorkerLauncher {
     });
   }
 
-  @Override
-  public int mostComputingAtOnce() {
-    return generations.mostComputingAtOnce();
-  }
-
-  @Override
-  public List<Integer> memorySizesMb() {
-    return generations.memorySizesMb();
-  }
-
-  @Override
-  public long memoryPerWorker(int workers, int memoryMb) {
-    return generations.memoryPerWorker(workers, memoryMb);
-  }
-
   /** Abandons the calls still refused, and ends the generations running. */
   @Override
   public void close() {
     calls.forEach(Thread::interrupt);
-    generations.close();
+    launcher.close();
   }
 }

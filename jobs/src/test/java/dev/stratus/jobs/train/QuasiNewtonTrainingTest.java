@@ -397,36 +397,21 @@ class QuasiNewtonTrainingTest {
   }
 
   /** A launcher that keeps every generation it started, to see how they ended. */
-  private static final class RecordingWorkers implements WorkerLauncher {
+  private static final class RecordingWorkers extends ForwardingLauncher {
     final List<Running> launched = new CopyOnWriteArrayList<>();
-    private final WorkerLauncher launcher;
 
     RecordingWorkers(WorkerLauncher launcher) {
-      this.launcher = launcher;
+      super(launcher);
     }
 
     @Override
     public Running launch(WorkerTask task, int memoryMb) throws Exception {
-      Running running = launcher.launch(task, memoryMb);
+      Running running = super.launch(task, memoryMb);
       launched.add(running);
       return running;
     }
-
-    @Override
-    public List<Integer> memorySizesMb() {
-      return launcher.memorySizesMb();
-    }
-
-    @Override
-    public long memoryPerWorker(int workers, int memoryMb) {
-      return launcher.memoryPerWorker(workers, memoryMb);
-    }
-
-    @Override
-    public void close() {
-      launcher.close();
-    }
   }
+
 
   /**
    * OWL-QN: at liblinear's {@code C = 0.01}, the L1 objective within 0.1% of its L1 solver's ({@code -s 6}), and as

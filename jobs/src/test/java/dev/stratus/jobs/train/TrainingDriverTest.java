@@ -226,34 +226,19 @@ class TrainingDriverTest {
 
   /** Worker threads offered at {@code sizes}, on a service whose CPU grows with memory, as AWS Lambda's does. */
   private static WorkerLauncher offeredAt(List<Integer> sizes) {
-    ThreadWorkers threads = new ThreadWorkers(sizes.get(0));
-    return new WorkerLauncher() {
-      @Override
-      public Running launch(WorkerTask task, int memoryMb) {
-        return threads.launch(task, memoryMb);
-      }
-
+    return new ForwardingLauncher(new ThreadWorkers(sizes.get(0))) {
       @Override
       public List<Integer> memorySizesMb() {
         return sizes;
       }
 
       @Override
-      public long memoryPerWorker(int workers, int memoryMb) {
-        return threads.memoryPerWorker(workers, memoryMb);
-      }
-
-      @Override
       public boolean cpuGrowsWithMemory() {
         return true;
       }
-
-      @Override
-      public void close() {
-        threads.close();
-      }
     };
   }
+
 
   /**
    * A cost cap stops the training once its workers cost it, at AWS Lambda's prices for their memory and time, long
@@ -482,7 +467,7 @@ class TrainingDriverTest {
   void aSuccessorStartingSlowlyIsWaitedForNotTakenForConvergence() throws Exception {
     int delaySeconds = 4;
     ThreadWorkers threads = new ThreadWorkers(512);
-    WorkerLauncher slowSuccessors = new WorkerLauncher() {
+    WorkerLauncher slowSuccessors = new ForwardingLauncher(threads) {
       @Override
       public Running launch(WorkerTask task, int memoryMb) {
         if (task.generation() == 1) {
@@ -492,21 +477,6 @@ class TrainingDriverTest {
             CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(delaySeconds, TimeUnit.SECONDS))
                 .thenCompose(started -> threads.launch(task, memoryMb).outcome());
         return new Running(outcome, () -> outcome.completeExceptionally(new IllegalStateException("killed")));
-      }
-
-      @Override
-      public List<Integer> memorySizesMb() {
-        return threads.memorySizesMb();
-      }
-
-      @Override
-      public long memoryPerWorker(int workers, int memoryMb) {
-        return threads.memoryPerWorker(workers, memoryMb);
-      }
-
-      @Override
-      public void close() {
-        threads.close();
       }
     };
     TrainResult result =
